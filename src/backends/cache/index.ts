@@ -1,0 +1,15 @@
+/** A small key/value cache with expiry: in-process (embedded) or Redis (server). */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  /** `ttlSeconds` omitted: kept until deleted */
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** sets only if absent; true when this call set it (a lock or a once-only marker) */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** increments a counter, starting its expiry on the first increment; returns the new value */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  /** seconds until `key` expires, or -1 without expiry, -2 when absent */
+  ttl(key: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

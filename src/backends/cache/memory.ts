@@ -1,0 +1,80 @@
+import type { Cache } from './index.ts';
+
+interface Entry {
+  value: string;
+  /** epoch ms, or undefined when kept until deleted */
+  expiresAt?: number;
+}
+
+/** The embedded cache: a Map whose expired entries are dropped when read and swept every minute. */
+export class MemoryCache implements Cache {
+  #entries = new Map<string, Entry>();
+  #sweeper: NodeJS.Timeout;
+
+  constructor(options: { sweepIntervalMs?: number } = {}) {
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 60_000);
+    this.#sweeper.unref();
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.#entries.delete(key);
+    }
+  }
+
+  /** entries held, expired ones included until swept */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.#live(key)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+
+  async del(key: string): Promise<void> {
+    this.#entries.delete(key);
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    const entry = this.#live(key);
+    const current = entry ? Number(entry.value) : 0;
+    if (!Number.isSafeInteger(current)) throw new Error('ERR value is not an integer or out of range');
+    const next = current + 1;
+    this.#entries.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
+    return next;
+  }
+
+  async ttl(key: string): Promise<number> {
+    const entry = this.#live(key);
+    if (!entry) return -2;
+    if (entry.expiresAt === undefined) return -1;
+    return Math.ceil((entry.expiresAt - Date.now()) / 1000);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,56 @@
+import { closeRedis, type Redis } from '../redis.ts';
+import type { Cache } from './index.ts';
+
+// Sets the expiry whenever the counter has none, so a counter can never outlive its window.
+const INCR_WITH_EXPIRY = `
+local value = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return value`;
+
+/** The server cache on Redis; it owns `client` and quits it on close. */
+export class RedisCache implements Cache {
+  #client: Redis;
+  #prefix: string;
+
+  constructor(client: Redis, options: { prefix?: string } = {}) {
+    this.#client = client;
+    this.#prefix = options.prefix ?? 'cache:';
+  }
+
+  #key(key: string): string {
+    return this.#prefix + key;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#client.get(this.#key(key));
+  }
+
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    if (ttlSeconds === undefined) await this.#client.set(this.#key(key), value);
+    else await this.#client.set(this.#key(key), value, 'EX', ttlSeconds);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.#client.set(this.#key(key), value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#client.del(this.#key(key));
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    return Number(await this.#client.eval(INCR_WITH_EXPIRY, 1, this.#key(key), ttlSeconds));
+  }
+
+  async ttl(key: string): Promise<number> {
+    return this.#client.ttl(this.#key(key));
+  }
+
+  async ping(): Promise<void> {
+    await this.#client.ping();
+  }
+
+  async close(): Promise<void> {
+    await closeRedis(this.#client);
+  }
+}

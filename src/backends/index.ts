@@ -1,0 +1,75 @@
+import type { Config } from '../config/index.ts';
+import type { DatabaseHandle } from '../db/index.ts';
+import type { Cache } from './cache/index.ts';
+import { MemoryCache } from './cache/memory.ts';
+import { RedisCache } from './cache/redis.ts';
+import type { Mailer } from './mail/index.ts';
+import { NodemailerMailer } from './mail/mailer.ts';
+import type { PubSub } from './pubsub/index.ts';
+import { MemoryPubSub } from './pubsub/memory.ts';
+import { RedisPubSub } from './pubsub/redis.ts';
+import { BullmqJobQueue } from './queue/bullmq.ts';
+import { DatabaseJobQueue } from './queue/database.ts';
+import type { JobQueue } from './queue/index.ts';
+import { createRedis } from './redis.ts';
+
+export interface Backends {
+  cache: Cache;
+  pubsub: PubSub;
+  queue: JobQueue;
+  mailer: Mailer;
+  /** closes the backends (not the database, which the caller opened) */
+  close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** retry delay after failed attempt number `attempt`, in ms (tests shorten it) */
+  queueBackoff?: (attempt: number) => number;
+  /** BullMQ key prefix (tests isolate themselves with it) */
+  bullmqPrefix?: string;
+}
+
+/**
+ * The one place that picks the drivers: Redis where the config names one, otherwise the embedded
+ * drivers (memory cache and pub/sub, the job table in the database). Mail goes to SMTP when
+ * configured, else to .eml files in the data dir.
+ */
+export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
+  const cache = config.cacheRedis
+    ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache' }))
+    : new MemoryCache();
+  const pubsub = config.redis
+    ? new RedisPubSub(
+        createRedis(config.redis.url, { name: 'subspace:publish' }),
+        createRedis(config.redis.url, { name: 'subspace:subscribe' }),
+      )
+    : new MemoryPubSub();
+  let queue: JobQueue;
+  if (config.queueRedis) {
+    queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { forBullmq: true, name: 'subspace:queue' }), {
+      prefix: options.bullmqPrefix,
+      backoff: options.queueBackoff,
+    });
+  } else {
+    const databaseQueue = new DatabaseJobQueue(database.db, { backoff: options.queueBackoff });
+    // PGlite allows a single process, so jobs still marked running were left by a previous run.
+    if (database.kind === 'pglite') {
+      await databaseQueue.recoverAll().catch(async (error: unknown) => {
+        await Promise.allSettled([cache.close(), pubsub.close()]);
+        throw error;
+      });
+    }
+    queue = databaseQueue;
+  }
+  const mailer = new NodemailerMailer(config);
+  return {
+    cache,
+    pubsub,
+    queue,
+    mailer,
+    async close() {
+      await queue.close();
+      await Promise.allSettled([cache.close(), pubsub.close(), mailer.close()]);
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { Queue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
+import { closeRedis, type Redis } from '../redis.ts';
+import {
+  QUEUE_NAMES,
+  isQueueName,
+  sidekiqBackoff,
+  type DeadJob,
+  type EnqueueOptions,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  type QueueName,
+  type WorkOptions,
+  type Worker,
+} from './index.ts';
+
+export interface BullmqJobQueueOptions {
+  /** key prefix of every BullMQ key (default 'bull') */
+  prefix?: string;
+  /** delay in ms before retrying after failed attempt number `attempt` */
+  backoff?: (attempt: number) => number;
+  /** how long a worker's lock on a job lasts without renewal (BullMQ's default: 30 s) */
+  lockDurationMs?: number;
+  /** how often workers look for jobs whose worker died (BullMQ's default: 30 s) */
+  stalledIntervalMs?: number;
+  /** connection errors, reported while the workers wait for Redis to come back */
+  onError?: (error: unknown) => void;
+}
+
+const BACKOFF_TYPE = 'subspace';
+
+// BullMQ rejects custom ids that look like integers or contain ':'; encoding avoids both.
+function uniqueJobId(uniqueKey: string): string {
+  return `u_${encodeURIComponent(uniqueKey)}`;
+}
+
+function toJob(queue: QueueName, job: BullJob): Job {
+  return { id: `${queue}:${job.id}`, queue, name: job.name, data: job.data, attempt: job.attemptsMade + 1 };
+}
+
+/**
+ * The server queue on BullMQ. Jobs are removed when they complete; the failed set is the dead set.
+ * It owns `connection` (created with `forBullmq`), which all its queues and workers share; each
+ * worker duplicates it for its blocking reads.
+ */
+export class BullmqJobQueue implements JobQueue {
+  #connection: Redis;
+  #prefix: string;
+  #backoff: (attempt: number) => number;
+  #lockDurationMs: number | undefined;
+  #stalledIntervalMs: number | undefined;
+  #onError: (error: unknown) => void;
+  #queues = new Map<QueueName, Queue>();
+  #workers = new Set<BullWorker>();
+
+  constructor(connection: Redis, options: BullmqJobQueueOptions = {}) {
+    this.#connection = connection;
+    this.#prefix = options.prefix ?? 'bull';
+    this.#backoff = options.backoff ?? sidekiqBackoff;
+    this.#lockDurationMs = options.lockDurationMs;
+    this.#stalledIntervalMs = options.stalledIntervalMs;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  #queue(name: QueueName): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#connection, prefix: this.#prefix });
+      queue.on('error', this.#onError);
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
+    const target = this.#queue(queue);
+    const jobId = options.uniqueKey === undefined ? undefined : uniqueJobId(options.uniqueKey);
+    if (jobId) {
+      // A dead job would keep its id taken forever; the new one supersedes it.
+      const existing = await target.getJob(jobId);
+      if (existing && (await existing.isFailed())) await existing.remove();
+    }
+    await target.add(name, data ?? null, {
+      jobId,
+      delay: Math.max(0, options.delayMs ?? 0),
+      attempts: options.attempts ?? 25,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
+  }
+
+  /** One BullMQ worker per queue, each running up to `concurrency` jobs. */
+  work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker {
+    const workers = [...new Set(queues)].map((queue) => {
+      const worker = new BullWorker(
+        queue,
+        async (job: BullJob) => {
+          try {
+            await handler(toJob(queue, job));
+          } catch (error) {
+            throw error instanceof Error ? error : new Error(String(error));
+          }
+        },
+        {
+          connection: this.#connection,
+          prefix: this.#prefix,
+          concurrency: Math.max(1, options.concurrency),
+          // BullMQ waits 15 s after a failed fetch; come back sooner once Redis is reachable again.
+          runRetryDelay: 2000,
+          ...(this.#lockDurationMs === undefined ? {} : { lockDuration: this.#lockDurationMs }),
+          ...(this.#stalledIntervalMs === undefined ? {} : { stalledInterval: this.#stalledIntervalMs }),
+          settings: { backoffStrategy: (attemptsMade: number) => Math.max(0, this.#backoff(attemptsMade)) },
+        },
+      );
+      worker.on('error', this.#onError);
+      this.#workers.add(worker);
+      return worker;
+    });
+    return {
+      close: async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+        for (const worker of workers) this.#workers.delete(worker);
+      },
+    };
+  }
+
+  async counts(): Promise<Record<QueueName, number>> {
+    const entries = await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const counts = await this.#queue(name).getJobCounts('waiting', 'delayed', 'prioritized', 'active');
+        return [name, Object.values(counts).reduce((sum, count) => sum + count, 0)] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, number>;
+  }
+
+  async deadJobs(queue?: QueueName): Promise<DeadJob[]> {
+    const names = queue ? [queue] : [...QUEUE_NAMES];
+    const perQueue = await Promise.all(
+      names.map(async (name) => {
+        const failed = await this.#queue(name).getFailed(0, -1);
+        return failed.map((job) => ({
+          ...toJob(name, job),
+          attempt: job.attemptsMade,
+          error: job.failedReason ?? '',
+          failedAt: new Date(job.finishedOn ?? job.timestamp),
+        }));
+      }),
+    );
+    return perQueue.flat().sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime());
+  }
+
+  async retryDead(id: string): Promise<boolean> {
+    const separator = id.indexOf(':');
+    const queue = id.slice(0, separator);
+    if (separator < 0 || !isQueueName(queue)) return false;
+    const job = await this.#queue(queue).getJob(id.slice(separator + 1));
+    if (!job || !(await job.isFailed())) return false;
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
+  }
+
+  async ping(): Promise<void> {
+    await this.#connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#workers].map((worker) => worker.close()));
+    this.#workers.clear();
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    this.#queues.clear();
+    await closeRedis(this.#connection);
+  }
+}

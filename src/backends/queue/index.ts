@@ -1,0 +1,64 @@
+/** Mastodon's Sidekiq queues, highest weight first. */
+export const QUEUE_NAMES = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export function isQueueName(value: string): value is QueueName {
+  return (QUEUE_NAMES as readonly string[]).includes(value);
+}
+
+export interface EnqueueOptions {
+  /** run no earlier than this many milliseconds from now */
+  delayMs?: number;
+  /** total tries before the job moves to the dead set (Sidekiq's default retry count is 25) */
+  attempts?: number;
+  /** while a job with this key is pending, enqueueing another with the same key does nothing */
+  uniqueKey?: string;
+}
+
+export interface Job {
+  id: string;
+  queue: QueueName;
+  name: string;
+  data: unknown;
+  /** 1 on the first try */
+  attempt: number;
+}
+
+export interface DeadJob extends Job {
+  error: string;
+  failedAt: Date;
+}
+
+export type JobHandler = (job: Job) => Promise<void>;
+
+export interface WorkOptions {
+  concurrency: number;
+}
+
+export interface Worker {
+  /** stops taking jobs and waits for the running ones */
+  close(): Promise<void>;
+}
+
+/**
+ * Durable background jobs: a table in the database (embedded) or BullMQ on Redis (server).
+ * A job is removed only after its handler finishes; a failed one is retried with exponential
+ * backoff and, once out of attempts, kept in the dead set.
+ */
+export interface JobQueue {
+  enqueue(queue: QueueName, name: string, data: unknown, options?: EnqueueOptions): Promise<void>;
+  work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker;
+  /** jobs waiting or delayed (not dead), per queue */
+  counts(): Promise<Record<QueueName, number>>;
+  deadJobs(queue?: QueueName): Promise<DeadJob[]>;
+  /** moves a dead job back to its queue */
+  retryDead(id: string): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The delay before retry number `attempt` (1-based), in ms: Sidekiq's `count**4 + 15 + rand(10)*(count+1)` seconds. */
+export function sidekiqBackoff(attempt: number): number {
+  const count = attempt - 1;
+  return (count ** 4 + 15 + Math.floor(Math.random() * 10) * (count + 1)) * 1000;
+}

@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from './errors.ts';
+
+export { ConfigError } from './errors.ts';
+
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | {
+      kind: 'postgres';
+      host: string;
+      port: number;
+      name: string;
+      user: string;
+      password: string;
+      sslmode: SslMode;
+      pool: number;
+      preparedStatements: boolean;
+    };
+
+export interface RedisConfig {
+  url: string;
+}
+
+export interface SmtpConfig {
+  server: string;
+  port: number;
+  login?: string;
+  password?: string;
+  authMethod: string;
+  enableStarttlsAuto: boolean;
+  tls: boolean;
+  opensslVerifyMode: 'none' | 'peer';
+  caFile?: string;
+}
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  localDomain: string;
+  webDomain: string;
+  https: boolean;
+  port: number;
+  bind: string;
+  dataDir: string;
+  secretKeyBase: string;
+  singleUserMode: boolean;
+  streamingApiBaseUrl: string;
+  database: DatabaseConfig;
+  /** Redis for cache, pub/sub and feeds; absent in embedded mode. */
+  redis?: RedisConfig;
+  /** Redis for the job queues (`SIDEKIQ_REDIS_*`, defaulting to the main one). */
+  queueRedis?: RedisConfig;
+  /** Redis for the cache (`CACHE_REDIS_*`, defaulting to the main one). */
+  cacheRedis?: RedisConfig;
+  queueConcurrency: number;
+  userActiveDays: number;
+  trustedProxies: string[];
+  mail: { from: string; smtp?: SmtpConfig };
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+function domain(env: Env, name: string, fallback: string): string {
+  const raw = str(env, name) ?? fallback;
+  if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(raw) || raw.startsWith('.') || raw.includes('..')) {
+    throw new ConfigError(name, `must be a host name such as example.com (no scheme or path), got "${raw}"`);
+  }
+  return raw.toLowerCase();
+}
+
+function isLocalHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name.endsWith('.localhost') || /^127\./.test(name);
+}
+
+/** One Redis URL from `<PREFIX>REDIS_URL` or its `_HOST`/`_PORT`/`_DB`/`_USER`/`_PASSWORD` parts. */
+function redisFromEnv(env: Env, prefix: string): RedisConfig | undefined {
+  const urlName = `${prefix}REDIS_URL`;
+  const direct = url(env, urlName, ['redis:', 'rediss:']);
+  if (direct) return { url: direct };
+  const host = str(env, `${prefix}REDIS_HOST`);
+  if (!host) return undefined;
+  const port = int(env, `${prefix}REDIS_PORT`, 6379, 1, 65535);
+  const db = int(env, `${prefix}REDIS_DB`, 0, 0, 1024);
+  const user = str(env, `${prefix}REDIS_USER`) ?? '';
+  const password = str(env, `${prefix}REDIS_PASSWORD`);
+  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@` : '';
+  return { url: `redis://${auth}${host}:${port}/${db}` };
+}
+
+function databaseFromEnv(env: Env, dataDir: string): DatabaseConfig {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const host = str(env, 'DB_HOST');
+  if (!databaseUrl && !host) return { kind: 'pglite', dataDir: resolve(dataDir, 'db') };
+  // DATABASE_URL wins over the DB_* parts, as in Mastodon.
+  const parsed = databaseUrl ? new URL(databaseUrl) : undefined;
+  const sslmode = (str(env, 'DB_SSLMODE') ?? parsed?.searchParams.get('sslmode') ?? 'prefer') as SslMode;
+  if (!SSL_MODES.includes(sslmode)) throw new ConfigError('DB_SSLMODE', `must be one of ${SSL_MODES.join(', ')}`);
+  const urlPort = parsed?.port ? Number(parsed.port) : undefined;
+  return {
+    kind: 'postgres',
+    host: parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : host!,
+    port: urlPort ?? int(env, 'DB_PORT', 5432, 1, 65535),
+    name: parsed ? decodeURIComponent(parsed.pathname.slice(1)) || 'mastodon_production' : str(env, 'DB_NAME') ?? 'mastodon_production',
+    user: parsed ? decodeURIComponent(parsed.username) || 'mastodon' : str(env, 'DB_USER') ?? 'mastodon',
+    password: parsed ? decodeURIComponent(parsed.password) : str(env, 'DB_PASS') ?? '',
+    sslmode,
+    pool: int(env, 'DB_POOL', int(env, 'MAX_THREADS', 5, 1, 1000), 1, 1000),
+    preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),
+  };
+}
+
+function smtpFromEnv(env: Env): SmtpConfig | undefined {
+  const server = str(env, 'SMTP_SERVER');
+  if (!server) return undefined;
+  const verify = (str(env, 'SMTP_OPENSSL_VERIFY_MODE') ?? 'peer').toLowerCase();
+  if (verify !== 'none' && verify !== 'peer') throw new ConfigError('SMTP_OPENSSL_VERIFY_MODE', 'must be none or peer');
+  return {
+    server,
+    port: int(env, 'SMTP_PORT', 587, 1, 65535),
+    login: str(env, 'SMTP_LOGIN'),
+    password: str(env, 'SMTP_PASSWORD'),
+    authMethod: str(env, 'SMTP_AUTH_METHOD') ?? 'plain',
+    enableStarttlsAuto: bool(env, 'SMTP_ENABLE_STARTTLS_AUTO', true),
+    tls: bool(env, 'SMTP_TLS', false) || bool(env, 'SMTP_SSL', false),
+    opensslVerifyMode: verify,
+    caFile: str(env, 'SMTP_CA_FILE'),
+  };
+}
+
+/**
+ * The secret used to sign cookies and derive keys. Server mode must share one across processes,
+ * so it has to come from the environment; embedded mode generates one and keeps it in the data dir.
+ */
+function secretKeyBase(env: Env, dataDir: string, embedded: boolean): string {
+  const given = str(env, 'SECRET_KEY_BASE');
+  if (given) {
+    if (given.length < 32) throw new ConfigError('SECRET_KEY_BASE', 'must be at least 32 characters long');
+    return given;
+  }
+  if (!embedded) {
+    throw new ConfigError('SECRET_KEY_BASE', 'is required when the database is PostgreSQL (generate one with `subspace secret`)');
+  }
+  const path = resolve(dataDir, 'secrets.json');
+  if (existsSync(path)) {
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as { secretKeyBase?: string };
+    if (stored.secretKeyBase) return stored.secretKeyBase;
+  }
+  const generated = randomBytes(64).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, JSON.stringify({ secretKeyBase: generated }, null, 2), { mode: 0o600 });
+  return generated;
+}
+
+export function loadConfig(env: Env): Config {
+  const nodeEnv = str(env, 'NODE_ENV') ?? str(env, 'RAILS_ENV') ?? 'production';
+  if (!['production', 'development', 'test'].includes(nodeEnv)) {
+    throw new ConfigError('NODE_ENV', 'must be production, development or test');
+  }
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const localDomain = domain(env, 'LOCAL_DOMAIN', `localhost:${port}`);
+  const webDomain = domain(env, 'WEB_DOMAIN', localDomain);
+  const https = bool(env, 'LOCAL_HTTPS', !isLocalHost(webDomain));
+  const dataDir = resolve(str(env, 'SUBSPACE_DATA_DIR') ?? './data');
+  const database = databaseFromEnv(env, dataDir);
+  const redis = redisFromEnv(env, '');
+  const streaming = url(env, 'STREAMING_API_BASE_URL', ['ws:', 'wss:', 'http:', 'https:']);
+  const trusted = str(env, 'TRUSTED_PROXY_IP');
+
+  return {
+    env: nodeEnv as Config['env'],
+    localDomain,
+    webDomain,
+    https,
+    port,
+    bind: str(env, 'BIND') ?? '127.0.0.1',
+    dataDir,
+    secretKeyBase: secretKeyBase(env, dataDir, database.kind === 'pglite'),
+    singleUserMode: bool(env, 'SINGLE_USER_MODE', false),
+    streamingApiBaseUrl: (streaming ?? `${https ? 'wss' : 'ws'}://${webDomain}`).replace(/\/$/, ''),
+    database,
+    redis,
+    queueRedis: redisFromEnv(env, 'SIDEKIQ_') ?? redis,
+    cacheRedis: redisFromEnv(env, 'CACHE_') ?? redis,
+    queueConcurrency: int(env, 'SIDEKIQ_CONCURRENCY', 5, 1, 1000),
+    userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
+    trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
+    mail: {
+      from: str(env, 'SMTP_FROM_ADDRESS') ?? `notifications@${localDomain.replace(/:\d+$/, '')}`,
+      smtp: smtpFromEnv(env),
+    },
+    logLevel: str(env, 'LOG_LEVEL') ?? str(env, 'RAILS_LOG_LEVEL') ?? 'info',
+  };
+}
+
+/** The public base URL of this instance, e.g. `https://example.com`. */
+export function baseUrl(config: Config): string {
+  return `${config.https ? 'https' : 'http'}://${config.webDomain}`;
+}

@@ -1,0 +1,12 @@
+import type { Backends } from './backends/index.ts';
+import type { Config } from './config/index.ts';
+import type { Database, DatabaseHandle } from './db/index.ts';
+import type { Logger } from './lib/logger.ts';
+
+/** Everything a service needs, handed down from the role that started the process. */
+export interface AppContext extends Omit<Backends, 'close'> {
+  config: Config;
+  db: Database;
+  database: DatabaseHandle;
+  log: Logger;
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+
+interface Throttle {
+  name: string;
+  limit: number;
+  periodSeconds: number;
+  /** the key to count under, or null when the throttle does not apply */
+  key(request: FastifyRequest): string | null;
+}
+
+const isApi = (request: FastifyRequest) => request.url.startsWith('/api/');
+const path = (request: FastifyRequest) => request.url.split('?')[0]!.replace(/\/$/, '');
+
+/** IPv6 clients are counted per /64, as Mastodon does. */
+function clientKey(ip: string): string {
+  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const groups = ip.split('::')[0]!.split(':');
+  return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+/** Mastodon's default throttles (config/initializers/rack_attack.rb) that apply to what Subspace serves. */
+const THROTTLES: Throttle[] = [
+  { name: 'authenticated_api', limit: 1500, periodSeconds: 300, key: (r) => (isApi(r) && r.auth?.account ? r.auth.account.id : null) },
+  { name: 'unauthenticated_api', limit: 300, periodSeconds: 300, key: (r) => (isApi(r) && !r.auth ? clientKey(r.ip) : null) },
+  { name: 'api_sign_up', limit: 5, periodSeconds: 1800, key: (r) => (r.method === 'POST' && path(r) === '/api/v1/accounts' ? clientKey(r.ip) : null) },
+  { name: 'oauth_application_registrations/ip', limit: 5, periodSeconds: 600, key: (r) => (r.method === 'POST' && path(r) === '/api/v1/apps' ? clientKey(r.ip) : null) },
+  { name: 'login_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (r.method === 'POST' && path(r) === '/auth/sign_in' ? clientKey(r.ip) : null) },
+];
+
+/** Requests from the machine itself are never throttled (Mastodon's `allow from localhost`). */
+const isLoopback = (ip: string) => ip === '::1' || /^(::ffff:)?127\./.test(ip);
+
+export function registerRateLimits(app: FastifyInstance, ctx: AppContext) {
+  app.addHook('preHandler', async (request, reply) => {
+    if (isLoopback(request.ip)) return;
+    const now = Date.now() / 1000;
+    for (const throttle of THROTTLES) {
+      const key = throttle.key(request);
+      if (!key) continue;
+      const window = Math.floor(now / throttle.periodSeconds);
+      const count = await ctx.cache.incr(`throttle:${throttle.name}:${key}:${window}`, throttle.periodSeconds);
+      const reset = new Date((window + 1) * throttle.periodSeconds * 1000).toISOString();
+      reply.header('x-ratelimit-limit', String(throttle.limit));
+      reply.header('x-ratelimit-remaining', String(Math.max(0, throttle.limit - count)));
+      reply.header('x-ratelimit-reset', reset);
+      if (count > throttle.limit) return reply.status(429).send({ error: 'Too many requests' });
+    }
+  });
+}

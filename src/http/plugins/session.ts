@@ -1,0 +1,56 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { hmac, randomToken, safeEqual } from '../../lib/crypto.ts';
+import { ApiError } from '../../lib/errors.ts';
+import { sessionUser } from '../../services/sessions.ts';
+
+const SESSION_COOKIE = '_subspace_session';
+const CSRF_COOKIE = '_subspace_csrf';
+
+export async function registerSession(app: FastifyInstance, ctx: AppContext) {
+  await app.register(cookie, { secret: ctx.config.secretKeyBase });
+}
+
+function cookieOptions(ctx: AppContext) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.https, signed: true };
+}
+
+function readSigned(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.cookies[name];
+  if (!raw) return undefined;
+  const result = request.unsignCookie(raw);
+  return result.valid && result.value ? result.value : undefined;
+}
+
+/** The signed-in browser user, if any. */
+export async function currentSession(ctx: AppContext, request: FastifyRequest) {
+  const id = readSigned(request, SESSION_COOKIE);
+  return id ? sessionUser(ctx, id) : undefined;
+}
+
+export function setSessionCookie(ctx: AppContext, reply: FastifyReply, sessionId: string) {
+  reply.setCookie(SESSION_COOKIE, sessionId, { ...cookieOptions(ctx), maxAge: 365 * 24 * 3600 });
+}
+
+export function clearSessionCookie(reply: FastifyReply) {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+/** The authenticity token for forms: an HMAC of a per-browser random cookie (double-submit). */
+export function csrfToken(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): string {
+  let seed = readSigned(request, CSRF_COOKIE);
+  if (!seed) {
+    seed = randomToken(16);
+    reply.setCookie(CSRF_COOKIE, seed, cookieOptions(ctx));
+  }
+  return hmac(ctx.config.secretKeyBase, `csrf:${seed}`);
+}
+
+export function verifyCsrf(ctx: AppContext, request: FastifyRequest, submitted: unknown) {
+  const seed = readSigned(request, CSRF_COOKIE);
+  const expected = seed ? hmac(ctx.config.secretKeyBase, `csrf:${seed}`) : undefined;
+  if (!expected || typeof submitted !== 'string' || !safeEqual(expected, submitted)) {
+    throw new ApiError(422, "Can't verify CSRF token authenticity.");
+  }
+}

@@ -1,0 +1,24 @@
+import type { Job } from '../backends/queue/index.ts';
+import type { AppContext } from '../context.ts';
+import { ConfirmationMail, OauthCleanup, type JobDefinition } from './definitions.ts';
+import { sendConfirmationMail } from './mailers/confirmation-mail.ts';
+import { cleanUpOauthGrants } from './scheduler/oauth-cleanup.ts';
+
+type Handler = (ctx: AppContext, data: never) => Promise<void>;
+
+const handlers = new Map<string, Handler>();
+function on<T>(job: JobDefinition<T>, handler: (ctx: AppContext, data: T) => Promise<void>) {
+  handlers.set(job.name, handler as Handler);
+}
+
+on(ConfirmationMail, sendConfirmationMail);
+on(OauthCleanup, cleanUpOauthGrants);
+
+/** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
+export function jobRunner(ctx: AppContext) {
+  return async (job: Job) => {
+    const handler = handlers.get(job.name);
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    await handler(ctx, job.data as never);
+  };
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { openBackends } from '../backends/index.ts';
+import type { QueueName } from '../backends/queue/index.ts';
+import type { Config } from '../config/index.ts';
+import type { AppContext } from '../context.ts';
+import { openDatabase } from '../db/index.ts';
+import { buildApp } from '../http/app.ts';
+import { jobRunner } from '../jobs/handlers.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+import { startScheduler } from './scheduler.ts';
+
+export interface Roles {
+  web?: boolean;
+  worker?: { queues: QueueName[]; concurrency: number };
+  scheduler?: boolean;
+}
+
+export interface BootOptions {
+  log?: Logger;
+  /** tests shorten retry delays */
+  queueBackoff?: (attempt: number) => number;
+  bullmqPrefix?: string;
+}
+
+export interface Instance {
+  ctx: AppContext;
+  app?: FastifyInstance;
+  /** where the web role listens, e.g. http://127.0.0.1:3000 */
+  url?: string;
+  close(): Promise<void>;
+}
+
+export class BootError extends Error {}
+
+/**
+ * Opens the database and backends and starts the requested roles in this process. Embedded mode
+ * (PGlite) migrates on start; server mode expects `subspace db migrate` to have run.
+ */
+export async function boot(config: Config, roles: Roles, options: BootOptions = {}): Promise<Instance> {
+  const log = options.log ?? createLogger(config.logLevel, roles.web ? 'web' : roles.worker ? 'worker' : 'scheduler');
+  const embedded = config.database.kind === 'pglite';
+  const releaseLock = embedded ? acquireDataDirLock(config.dataDir) : () => {};
+  const cleanups: (() => Promise<void> | void)[] = [releaseLock];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+
+  try {
+    const database = await openDatabase(config);
+    cleanups.push(() => database.close());
+    if (embedded) await database.migrate();
+    else if (!(await database.isUpToDate())) throw new BootError('the database schema is not up to date: run `subspace db migrate`');
+
+    const backends = await openBackends(config, database, { queueBackoff: options.queueBackoff, bullmqPrefix: options.bullmqPrefix });
+    cleanups.push(() => backends.close());
+    const { close: _closeBackends, ...services } = backends;
+    const ctx: AppContext = { ...services, config, db: database.db, database, log };
+
+    if (roles.worker) {
+      const worker = ctx.queue.work(roles.worker.queues, jobRunner(ctx), { concurrency: roles.worker.concurrency });
+      cleanups.push(() => worker.close());
+    }
+    if (roles.scheduler) {
+      const scheduler = startScheduler(ctx);
+      cleanups.push(() => scheduler.stop());
+    }
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (roles.web) {
+      app = await buildApp(ctx);
+      cleanups.push(() => app!.close());
+      await app.listen({ port: config.port, host: config.bind });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${port}`;
+    }
+    return { ctx, app, url, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+import type { Config } from '../config/index.ts';
+import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
+import { renderRole, ROLES, isRole } from '../services/roles.ts';
+import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import { avatarUrl, headerUrl } from './media-urls.ts';
+
+const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
+
+/** Mastodon's Account entity (REST::AccountSerializer). */
+export function serializeAccount(config: Config, account: AccountRow, user?: Pick<UserRow, 'role'> | null) {
+  const suspended = !!account.suspendedAt;
+  const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
+  const avatar = avatarUrl(config, account);
+  const header = headerUrl(config, account);
+  const role = user?.role && isRole(user.role) ? ROLES[user.role] : null;
+  return {
+    id: account.id,
+    username: account.username,
+    acct,
+    display_name: suspended ? '' : account.displayName,
+    locked: account.locked,
+    bot: account.bot,
+    discoverable: account.discoverable,
+    indexable: account.indexable,
+    group: false,
+    created_at: dateOnly(account.createdAt),
+    note: suspended ? '' : plainToHtml(account.note),
+    url: account.url ?? account.uri,
+    uri: account.uri,
+    avatar,
+    avatar_static: avatar,
+    avatar_description: '',
+    header,
+    header_static: header,
+    header_description: '',
+    followers_count: suspended ? 0 : account.followersCount,
+    following_count: suspended ? 0 : account.followingCount,
+    statuses_count: suspended ? 0 : account.statusesCount,
+    last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
+    hide_collections: account.hideCollections ?? false,
+    noindex: account.domain ? undefined : !account.indexable,
+    emojis: [],
+    roles: role && !account.domain ? [{ id: role.id, name: role.name, color: role.color }] : [],
+    fields: suspended
+      ? []
+      : account.fields.map((field) => ({ name: field.name, value: inlineToHtml(field.value), verified_at: field.verified_at })),
+    ...(suspended ? { suspended: true } : {}),
+    ...(account.silencedAt ? { limited: true } : {}),
+    ...(account.memorial ? { memorial: true } : {}),
+  };
+}
+
+/** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
+export function serializeCredentialAccount(config: Config, account: AccountRow, user: UserRow, followRequestsCount: number) {
+  return {
+    ...serializeAccount(config, account, user),
+    source: {
+      privacy: user.settings.default_privacy ?? 'public',
+      sensitive: user.settings.default_sensitive ?? false,
+      language: user.settings.default_language ?? null,
+      note: account.note,
+      fields: account.fields.map((field) => ({ name: field.name, value: field.value, verified_at: field.verified_at })),
+      follow_requests_count: followRequestsCount,
+      hide_collections: account.hideCollections ?? false,
+      discoverable: account.discoverable,
+      indexable: account.indexable,
+      attribution_domains: [],
+    },
+    role: renderRole(user.role),
+  };
+}
+

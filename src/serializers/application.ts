@@ -1,0 +1,20 @@
+import type { ApplicationRow } from '../services/oauth/authenticate-token.ts';
+import { parseScopes } from '../services/scopes.ts';
+
+/** Mastodon's Application entity (REST::ApplicationSerializer). */
+export function serializeApplication(app: ApplicationRow) {
+  return {
+    id: app.id,
+    name: app.name,
+    website: app.website,
+    scopes: parseScopes(app.scopes),
+    redirect_uri: app.redirectUris.join('\n'),
+    redirect_uris: app.redirectUris,
+    vapid_key: '',
+  };
+}
+
+/** What `POST /api/v1/apps` answers: the application with its client credentials, shown this once. */
+export function serializeCredentialApplication(app: ApplicationRow, clientSecret: string) {
+  return { ...serializeApplication(app), client_id: app.uid, client_secret: clientSecret, client_secret_expires_at: 0 };
+}

@@ -1,0 +1,62 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows } from '../db/index.ts';
+import { sessionActivations, users } from '../db/schema.ts';
+import { validationFailed } from '../lib/errors.ts';
+import { hashPassword } from './passwords.ts';
+import type { RoleName } from './roles.ts';
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface UserChanges {
+  /** a staff role, or null to make the user a plain member again */
+  role?: RoleName | null;
+  email?: string;
+  /** marks the e-mail address confirmed */
+  confirm?: boolean;
+  approve?: boolean;
+  disabled?: boolean;
+  /** a new password; the user's browser sessions end */
+  password?: string;
+}
+
+/** An admin's changes to a local user (`subspace accounts modify`, Mastodon's `tootctl accounts modify`). */
+export async function modifyUser(ctx: AppContext, userId: string, changes: UserChanges): Promise<void> {
+  const set: Partial<typeof users.$inferInsert> = {};
+  if (changes.email !== undefined) {
+    const email = changes.email.trim();
+    if (!email || email.length > 320 || !EMAIL_PATTERN.test(email)) throw validationFailed(['E-mail is invalid']);
+    const taken = await queryRows(ctx.db, sql`SELECT 1 FROM users WHERE lower(email) = lower(${email}) AND id <> ${userId} LIMIT 1`);
+    if (taken.length > 0) throw validationFailed(['E-mail is already taken']);
+    set.email = email;
+  }
+  if (changes.role !== undefined) set.role = changes.role;
+  if (changes.confirm) {
+    set.confirmedAt = sql`coalesce(${users.confirmedAt}, now())` as unknown as Date;
+    set.confirmationTokenDigest = null;
+  }
+  if (changes.approve) set.approved = true;
+  if (changes.disabled !== undefined) set.disabled = changes.disabled;
+  if (changes.password !== undefined) {
+    if (changes.password.length < 8 || changes.password.length > 72) throw validationFailed(['Password must be 8 to 72 characters long']);
+    set.encryptedPassword = await hashPassword(changes.password);
+  }
+  if (Object.keys(set).length === 0) return;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ ...set, updatedAt: new Date() })
+      .where(eq(users.id, userId));
+    if (changes.password !== undefined) await tx.delete(sessionActivations).where(eq(sessionActivations.userId, userId));
+  });
+}
+
+/** Whether another user already has this e-mail address. */
+export async function emailTaken(ctx: AppContext, email: string, exceptUserId: string): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sql`lower(${users.email}) = lower(${email})`, ne(users.id, exceptUserId)))
+    .limit(1);
+  return !!row;
+}

@@ -1,0 +1,45 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { oauthAccessGrants } from '../../db/schema.ts';
+import { digest, pkceMatches, randomToken } from '../../lib/crypto.ts';
+import type { ApplicationRow } from './authenticate-token.ts';
+import { invalidGrant } from './errors.ts';
+import { issueToken, type IssuedToken } from './tokens.ts';
+
+/** Doorkeeper's default lifetime of an authorization code. */
+const CODE_LIFETIME_MS = 10 * 60 * 1000;
+
+export async function createGrant(
+  ctx: AppContext,
+  input: { app: ApplicationRow; userId: string; redirectUri: string; scopes: string[]; codeChallenge?: string; codeChallengeMethod?: string },
+): Promise<string> {
+  const code = randomToken();
+  await ctx.db.insert(oauthAccessGrants).values({
+    codeDigest: digest(code),
+    applicationId: input.app.id,
+    userId: input.userId,
+    redirectUri: input.redirectUri,
+    scopes: input.scopes.join(' '),
+    codeChallenge: input.codeChallenge ?? null,
+    codeChallengeMethod: input.codeChallenge ? (input.codeChallengeMethod ?? 'S256') : null,
+    expiresAt: new Date(Date.now() + CODE_LIFETIME_MS),
+  });
+  return code;
+}
+
+/** Trades an authorization code for a token: once only, same client and redirect URI, PKCE verified. */
+export async function exchangeGrant(
+  ctx: AppContext,
+  input: { app: ApplicationRow; code: string; redirectUri: string; codeVerifier?: string },
+): Promise<IssuedToken> {
+  // Marking the grant used in the same statement that reads it makes a replayed code fail even under a race.
+  const [grant] = await ctx.db
+    .update(oauthAccessGrants)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthAccessGrants.codeDigest, digest(input.code)), isNull(oauthAccessGrants.revokedAt)))
+    .returning();
+  if (!grant || grant.applicationId !== input.app.id || grant.expiresAt.getTime() < Date.now()) throw invalidGrant();
+  if (grant.redirectUri !== input.redirectUri) throw invalidGrant();
+  if (grant.codeChallenge && !(input.codeVerifier && pkceMatches(input.codeVerifier, grant.codeChallenge))) throw invalidGrant();
+  return issueToken(ctx, { applicationId: input.app.id, userId: grant.userId, scopes: grant.scopes.split(' ') });
+}

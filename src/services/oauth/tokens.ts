@@ -1,0 +1,54 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { oauthAccessTokens } from '../../db/schema.ts';
+import { digest, randomToken } from '../../lib/crypto.ts';
+import type { ApplicationRow } from './authenticate-token.ts';
+
+export interface IssuedToken {
+  accessToken: string;
+  id: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+/** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
+export async function issueToken(
+  ctx: AppContext,
+  input: { applicationId: string | null; userId: string | null; scopes: string[] },
+): Promise<IssuedToken> {
+  const accessToken = randomToken();
+  const [row] = await ctx.db
+    .insert(oauthAccessTokens)
+    .values({ tokenDigest: digest(accessToken), applicationId: input.applicationId, userId: input.userId, scopes: input.scopes.join(' ') })
+    .returning();
+  return { accessToken, id: row!.id, scopes: input.scopes, createdAt: row!.createdAt };
+}
+
+/** Mastodon's Token entity. */
+export function renderToken(token: IssuedToken) {
+  return {
+    access_token: token.accessToken,
+    token_type: 'Bearer',
+    scope: token.scopes.join(' '),
+    created_at: Math.floor(token.createdAt.getTime() / 1000),
+  };
+}
+
+/** Revokes a token issued to `app` (RFC 7009: unknown tokens are not an error). Returns false when the token belongs to another app. */
+export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: string): Promise<boolean> {
+  const [row] = await ctx.db.select().from(oauthAccessTokens).where(eq(oauthAccessTokens.tokenDigest, digest(token))).limit(1);
+  if (!row) return true;
+  if (row.applicationId !== app.id) return false;
+  await ctx.db
+    .update(oauthAccessTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthAccessTokens.id, row.id), isNull(oauthAccessTokens.revokedAt)));
+  return true;
+}
+
+export async function revokeUserTokens(ctx: AppContext, userId: string) {
+  await ctx.db
+    .update(oauthAccessTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthAccessTokens.userId, userId), isNull(oauthAccessTokens.revokedAt)));
+}

@@ -1,0 +1,28 @@
+/**
+ * Mastodon's seeded staff roles. Permissions are Mastodon's bit flags (app/models/user_role.rb):
+ * the Owner has `administrator` (every permission).
+ */
+export const ROLES = {
+  Moderator: { id: '1', name: 'Moderator', color: '', permissions: 0x1ffc & ~(0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x200 | 0x400 | 0x800), highlighted: true },
+  Admin: { id: '2', name: 'Admin', color: '', permissions: 0xfffe, highlighted: true },
+  Owner: { id: '3', name: 'Owner', color: '', permissions: 0x1, highlighted: true },
+} as const;
+
+export type RoleName = keyof typeof ROLES;
+
+export function isRole(value: string): value is RoleName {
+  return Object.hasOwn(ROLES, value);
+}
+
+export function isStaff(role: string | null | undefined): boolean {
+  return !!role && isRole(role);
+}
+
+/** The `role` of a CredentialAccount: members get Mastodon's everyone role (-99). */
+export function renderRole(role: string | null | undefined) {
+  if (role && isRole(role)) {
+    const r = ROLES[role];
+    return { id: r.id, name: r.name, color: r.color, permissions: String(r.permissions), highlighted: r.highlighted };
+  }
+  return { id: '-99', name: '', color: '', permissions: '65536', highlighted: false };
+}

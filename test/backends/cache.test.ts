@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Cache } from '../../src/backends/cache/index.ts';
+import { MemoryCache } from '../../src/backends/cache/memory.ts';
+import { RedisCache } from '../../src/backends/cache/redis.ts';
+import { closeRedis, createRedis } from '../../src/backends/redis.ts';
+
+const REDIS_URL = process.env.REDIS_URL;
+
+function cacheContract(open: () => Promise<Cache>) {
+  let cache: Cache;
+  before(async () => {
+    cache = await open();
+  });
+  after(async () => {
+    await cache.close();
+  });
+
+  test('get, set and del', async () => {
+    assert.equal(await cache.get('a'), null);
+    await cache.set('a', 'one');
+    assert.equal(await cache.get('a'), 'one');
+    await cache.set('a', 'two');
+    assert.equal(await cache.get('a'), 'two');
+    await cache.del('a');
+    assert.equal(await cache.get('a'), null);
+    await cache.del('never-set');
+  });
+
+  test('ttl: -2 when absent, -1 without expiry, seconds left otherwise', async () => {
+    assert.equal(await cache.ttl('t'), -2);
+    await cache.set('t', 'x');
+    assert.equal(await cache.ttl('t'), -1);
+    await cache.set('t', 'x', 30);
+    const left = await cache.ttl('t');
+    assert.ok(left > 25 && left <= 30, `ttl ${left}`);
+  });
+
+  test('an entry disappears when it expires', async () => {
+    await cache.set('short', 'x', 1);
+    assert.equal(await cache.get('short'), 'x');
+    await sleep(1100);
+    assert.equal(await cache.get('short'), null);
+    assert.equal(await cache.ttl('short'), -2);
+  });
+
+  test('setIfAbsent sets only once while the key lives', async () => {
+    assert.equal(await cache.setIfAbsent('lock', 'first', 30), true);
+    assert.equal(await cache.setIfAbsent('lock', 'second', 30), false);
+    assert.equal(await cache.get('lock'), 'first');
+    assert.ok((await cache.ttl('lock')) > 0);
+    await cache.del('lock');
+    assert.equal(await cache.setIfAbsent('lock', 'third', 30), true);
+    assert.equal(await cache.get('lock'), 'third');
+  });
+
+  test('incr counts and starts the expiry on the first increment', async () => {
+    assert.equal(await cache.incr('hits', 1), 1);
+    assert.equal(await cache.incr('hits', 100), 2);
+    assert.equal(await cache.incr('hits', 100), 3);
+    assert.equal(await cache.get('hits'), '3');
+    // the window is the first increment's: later ones do not extend it
+    assert.equal(await cache.ttl('hits'), 1);
+    await sleep(1100);
+    assert.equal(await cache.incr('hits', 60), 1);
+    assert.ok((await cache.ttl('hits')) > 55);
+  });
+
+  test('incr gives an expiry to a counter that had none', async () => {
+    await cache.set('plain', '41');
+    assert.equal(await cache.incr('plain', 60), 42);
+    assert.ok((await cache.ttl('plain')) > 55);
+  });
+
+  test('incr of something that is not a number fails', async () => {
+    await cache.set('word', 'hello');
+    await assert.rejects(cache.incr('word', 60));
+  });
+
+  test('ping', async () => {
+    await cache.ping();
+  });
+}
+
+describe('memory cache', () => {
+  cacheContract(async () => new MemoryCache());
+
+  test('the periodic sweep drops expired entries', async () => {
+    const cache = new MemoryCache({ sweepIntervalMs: 20 });
+    await cache.set('gone', 'x', 0.05);
+    await cache.set('kept', 'x');
+    assert.equal(cache.size, 2);
+    await sleep(120);
+    assert.equal(cache.size, 1);
+    await cache.close();
+  });
+});
+
+describe('redis cache', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, () => {
+  const prefix = `test:cache:${randomUUID()}:`;
+  cacheContract(async () => new RedisCache(createRedis(REDIS_URL!), { prefix }));
+
+  test('keys are kept under the prefix', async () => {
+    const cache = new RedisCache(createRedis(REDIS_URL!), { prefix });
+    const raw = createRedis(REDIS_URL!);
+    await cache.set('visible', 'yes', 30);
+    assert.equal(await raw.get(`${prefix}visible`), 'yes');
+    await cache.close();
+    await closeRedis(raw);
+  });
+
+  after(async () => {
+    const raw = createRedis(REDIS_URL!);
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    await closeRedis(raw);
+  });
+});

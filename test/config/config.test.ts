@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { withEnvFiles } from '../../src/config/env-file.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'subspace-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const SECRET = 'a'.repeat(64);
+
+function fails(env: Record<string, string>, variable: string) {
+  assert.throws(
+    () => loadConfig({ SUBSPACE_DATA_DIR: dir, ...env }),
+    (error: unknown) => error instanceof ConfigError && error.variable === variable && !error.message.includes('\n'),
+    `expected a ConfigError naming ${variable}`,
+  );
+}
+
+describe('configuration from the environment', () => {
+  it('defaults to an embedded instance on localhost:3000 with a generated, persisted secret', () => {
+    const data = join(dir, 'fresh');
+    const config = loadConfig({ SUBSPACE_DATA_DIR: data });
+    assert.equal(config.port, 3000);
+    assert.equal(config.localDomain, 'localhost:3000');
+    assert.equal(config.https, false);
+    assert.equal(config.database.kind, 'pglite');
+    assert.equal(config.redis, undefined);
+    assert.equal(config.streamingApiBaseUrl, 'ws://localhost:3000');
+    assert.ok(config.secretKeyBase.length >= 64);
+    assert.equal(statSync(join(data, 'secrets.json')).mode & 0o777, 0o600);
+    assert.equal(loadConfig({ SUBSPACE_DATA_DIR: data }).secretKeyBase, config.secretKeyBase, 'the secret survives restarts');
+  });
+
+  it('reads Mastodon variable names for a scaled-out instance', () => {
+    const config = loadConfig({
+      SUBSPACE_DATA_DIR: dir,
+      LOCAL_DOMAIN: 'example.com',
+      WEB_DOMAIN: 'social.example.com',
+      DB_HOST: 'db.internal',
+      DB_PORT: '6432',
+      DB_NAME: 'mastodon_production',
+      DB_USER: 'mastodon',
+      DB_PASS: 's3cret',
+      DB_SSLMODE: 'require',
+      DB_POOL: '25',
+      PREPARED_STATEMENTS: 'false',
+      REDIS_HOST: 'redis.internal',
+      REDIS_PORT: '6380',
+      REDIS_PASSWORD: 'pw',
+      SIDEKIQ_REDIS_URL: 'rediss://queue.internal:6379/1',
+      SECRET_KEY_BASE: SECRET,
+      SIDEKIQ_CONCURRENCY: '20',
+    });
+    assert.equal(config.https, true, 'production domains are https');
+    assert.equal(config.webDomain, 'social.example.com');
+    assert.equal(config.streamingApiBaseUrl, 'wss://social.example.com');
+    assert.deepEqual(config.database, {
+      kind: 'postgres',
+      host: 'db.internal',
+      port: 6432,
+      name: 'mastodon_production',
+      user: 'mastodon',
+      password: 's3cret',
+      sslmode: 'require',
+      pool: 25,
+      preparedStatements: false,
+    });
+    assert.equal(config.redis?.url, 'redis://:pw@redis.internal:6380/0');
+    assert.equal(config.cacheRedis?.url, 'redis://:pw@redis.internal:6380/0');
+    assert.equal(config.queueRedis?.url, 'rediss://queue.internal:6379/1');
+    assert.equal(config.queueConcurrency, 20);
+  });
+
+  it('lets DATABASE_URL win over the DB_ parts', () => {
+    const config = loadConfig({ SUBSPACE_DATA_DIR: dir, DATABASE_URL: 'postgresql://u:p%40ss@pg.example:5433/db?sslmode=verify-full', DB_HOST: 'ignored', SECRET_KEY_BASE: SECRET });
+    assert.equal(config.database.kind, 'postgres');
+    if (config.database.kind !== 'postgres') return;
+    assert.equal(config.database.host, 'pg.example');
+    assert.equal(config.database.port, 5433);
+    assert.equal(config.database.password, 'p@ss');
+    assert.equal(config.database.sslmode, 'verify-full');
+  });
+
+  it('names the variable of a bad or missing value in a single line', () => {
+    fails({ PORT: 'abc' }, 'PORT');
+    fails({ PORT: '70000' }, 'PORT');
+    fails({ LOCAL_DOMAIN: 'https://example.com/' }, 'LOCAL_DOMAIN');
+    fails({ LOCAL_HTTPS: 'maybe' }, 'LOCAL_HTTPS');
+    fails({ DB_HOST: 'db', SECRET_KEY_BASE: SECRET, DB_SSLMODE: 'bogus' }, 'DB_SSLMODE');
+    fails({ DB_HOST: 'db', SECRET_KEY_BASE: SECRET, DB_PORT: '-1' }, 'DB_PORT');
+    fails({ DATABASE_URL: 'mysql://x/y', SECRET_KEY_BASE: SECRET }, 'DATABASE_URL');
+    fails({ REDIS_URL: 'http://x' }, 'REDIS_URL');
+    fails({ CACHE_REDIS_URL: 'not a url' }, 'CACHE_REDIS_URL');
+    fails({ DB_HOST: 'db' }, 'SECRET_KEY_BASE');
+    fails({ SECRET_KEY_BASE: 'short' }, 'SECRET_KEY_BASE');
+    fails({ SINGLE_USER_MODE: 'sometimes' }, 'SINGLE_USER_MODE');
+    fails({ STREAMING_API_BASE_URL: 'ftp://x' }, 'STREAMING_API_BASE_URL');
+    fails({ SIDEKIQ_CONCURRENCY: '0' }, 'SIDEKIQ_CONCURRENCY');
+  });
+
+  it('reads .env.production and .env without overriding the real environment', () => {
+    const project = mkdtempSync(join(tmpdir(), 'subspace-envfile-'));
+    writeFileSync(join(project, '.env.production'), 'LOCAL_DOMAIN=from-file.example\nPORT=4000\n# comment\nSINGLE_USER_MODE=true\n');
+    const env = withEnvFiles({ PORT: '5000' }, project);
+    assert.equal(env.LOCAL_DOMAIN, 'from-file.example');
+    assert.equal(env.PORT, '5000');
+    assert.equal(loadConfig({ ...env, SUBSPACE_DATA_DIR: dir }).singleUserMode, true);
+    rmSync(project, { recursive: true, force: true });
+  });
+});

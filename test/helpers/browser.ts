@@ -1,0 +1,60 @@
+/**
+ * A minimal browser for the server-rendered pages: keeps cookies, follows no redirects on its own,
+ * and reads a form's hidden fields the way a user's browser would submit them.
+ */
+export class Browser {
+  readonly baseUrl: string;
+  private readonly cookies = new Map<string, string>();
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl;
+  }
+
+  private remember(response: Response) {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(header)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  private cookieHeader() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async get(path: string) {
+    const response = await fetch(new URL(path, this.baseUrl), { headers: { cookie: this.cookieHeader(), accept: 'text/html' }, redirect: 'manual' });
+    this.remember(response);
+    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+  }
+
+  async post(path: string, fields: Record<string, string>) {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method: 'POST',
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+    this.remember(response);
+    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+  }
+}
+
+const decode = (value: string) => value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** The fields of the `index`-th form on the page (hidden inputs, plus the clicked button's name/value if given). */
+export function formFields(html: string, index = 0): { action: string; fields: Record<string, string> } {
+  const forms = [...html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
+  const form = forms[index];
+  if (!form) throw new Error(`no form #${index} on the page:\n${html.slice(0, 500)}`);
+  const fields: Record<string, string> = {};
+  for (const input of form[2]!.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]*)"/.exec(input[0])?.[1];
+    const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+    if (name) fields[decode(name)] = decode(value);
+  }
+  return { action: decode(form[1]!), fields };
+}

@@ -1,0 +1,215 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { boot, type Instance, type Roles } from '../../src/roles/boot.ts';
+import { createLocalAccount } from '../../src/services/create-account.ts';
+import { issueToken } from '../../src/services/oauth/tokens.ts';
+import type { RoleName } from '../../src/services/roles.ts';
+import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
+
+/**
+ * The suite runs on embedded PGlite unless DATABASE_URL is set (CI's second pass points it at
+ * PgBouncer); then each instance gets a fresh database, created through SUBSPACE_TEST_ADMIN_URL
+ * (a direct PostgreSQL connection) and migrated directly, and used through DATABASE_URL's host.
+ * With REDIS_URL set, each instance gets its own Redis database, flushed first.
+ */
+export const serverMode = !!process.env.DATABASE_URL;
+export const redisMode = !!process.env.REDIS_URL;
+
+let redisDbCounter = Number(process.env.SUBSPACE_TEST_REDIS_DB_START ?? 1);
+
+function migrationsFingerprint(): string {
+  return createHash('sha256').update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'))).digest('hex').slice(0, 12);
+}
+
+/** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
+async function pgliteTemplate(): Promise<string> {
+  const template = join(tmpdir(), `subspace-pglite-template-${migrationsFingerprint()}`);
+  if (existsSync(template)) return template;
+  const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({ SUBSPACE_DATA_DIR: building, NODE_ENV: 'test' });
+  const database = await openDatabase(config);
+  await database.migrate();
+  await database.close();
+  try {
+    renameSync(join(building, 'db'), template);
+  } catch {
+    // another test file built it first
+  }
+  rmSync(building, { recursive: true, force: true });
+  return template;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.SUBSPACE_TEST_ADMIN_URL ?? process.env.DATABASE_URL!;
+  const name = `subspace_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const direct = await openDatabase(loadConfig({ DATABASE_URL: withDatabase(adminUrl, name), SECRET_KEY_BASE: 'x'.repeat(64), NODE_ENV: 'test' }));
+  await direct.migrate();
+  await direct.close();
+  return {
+    url: withDatabase(process.env.DATABASE_URL!, name),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await client.end();
+    },
+  };
+}
+
+export interface TestInstanceOptions {
+  env?: Record<string, string>;
+  roles?: Roles;
+  registrations?: RegistrationsMode;
+}
+
+export interface TestInstance extends Instance {
+  url: string;
+  config: Config;
+  env: Record<string, string>;
+  dataDir: string;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  /** a confirmed local member with a token for every non-admin scope */
+  createUser(username: string, options?: { role?: RoleName; scopes?: string; email?: string; password?: string }): Promise<TestUser>;
+}
+
+export interface TestUser {
+  userId: string;
+  accountId: string;
+  username: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  json?: unknown;
+  form?: Record<string, string> | URLSearchParams;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form as Record<string, string>).toString();
+  }
+  const response = await fetch(new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+export interface TestEnvironment {
+  env: Record<string, string>;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * An isolated place for an instance to run: a data dir with a migrated PGlite database, or (in
+ * server mode) a fresh migrated PostgreSQL database and an emptied Redis database.
+ */
+export async function prepareTestEnvironment(extraEnv: Record<string, string> = {}): Promise<TestEnvironment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'subspace-test-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    SUBSPACE_DATA_DIR: dataDir,
+    PORT: '0',
+    BIND: '127.0.0.1',
+    LOCAL_DOMAIN: 'subspace.test',
+    LOCAL_HTTPS: 'false',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+  };
+  const cleanups: (() => Promise<void>)[] = [async () => rmSync(dataDir, { recursive: true, force: true })];
+  if (serverMode) {
+    const database = await createServerDatabase();
+    env.DATABASE_URL = database.url;
+    env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
+    cleanups.push(database.drop);
+  } else {
+    cpSync(await pgliteTemplate(), join(dataDir, 'db'), { recursive: true });
+  }
+  if (redisMode) {
+    const url = new URL(process.env.REDIS_URL!);
+    url.pathname = `/${redisDbCounter++ % 16}`;
+    const redis = new Redis(url.toString());
+    await redis.flushdb();
+    redis.disconnect();
+    env.REDIS_URL = url.toString();
+  }
+  Object.assign(env, extraEnv);
+  return {
+    env,
+    dataDir,
+    async cleanup() {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
+
+/** Boots a whole instance (web, worker, scheduler by default) on a free port, isolated from every other one. */
+export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
+  const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
+  const config = loadConfig(env);
+  const instance = await boot(config, options.roles ?? { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
+    log: createLogger(env.LOG_LEVEL!),
+    queueBackoff: () => 50,
+  });
+  if (options.registrations) await updateSetting(instance.ctx, 'registrations_mode', options.registrations);
+  const url = instance.url!;
+
+  return {
+    ...instance,
+    url,
+    config,
+    env,
+    dataDir,
+    request: (method, path, requestOptions) => request(url, method, path, requestOptions),
+    async createUser(username, userOptions = {}) {
+      const email = userOptions.email ?? `${username}@example.com`;
+      const password = userOptions.password ?? `password-of-${username}`;
+      const { user, account } = await createLocalAccount(instance.ctx, { username, email, password, confirmed: true, role: userOptions.role ?? null, allowReserved: true });
+      const token = await issueToken(instance.ctx, { applicationId: null, userId: user.id, scopes: (userOptions.scopes ?? 'read write follow push profile').split(' ') });
+      return { userId: user.id, accountId: account.id, username, email, password, token: token.accessToken };
+    },
+    async close() {
+      await instance.close();
+      await cleanup();
+    },
+  };
+}
