@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { users } from '../db/schema.ts';
 
@@ -10,8 +10,8 @@ export async function approveUser(ctx: AppContext, userId: string): Promise<bool
   const changed = await ctx.db
     .update(users)
     .set({ approved: true, updatedAt: new Date() })
-    .where(eq(users.id, userId))
-    .returning({ id: users.id, approved: users.approved });
+    .where(and(eq(users.id, userId), eq(users.approved, false)))
+    .returning({ id: users.id });
   return changed.length > 0;
 }
 
@@ -23,10 +23,4 @@ export async function approveAllPending(ctx: AppContext): Promise<number> {
     .where(eq(users.approved, false))
     .returning({ id: users.id });
   return changed.length;
-}
-
-/** Local users whose sign-up waits for approval. */
-export async function pendingUserCount(ctx: AppContext): Promise<number> {
-  const rows = await ctx.db.select({ id: users.id }).from(users).where(eq(users.approved, false));
-  return rows.length;
 }

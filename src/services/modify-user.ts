@@ -1,8 +1,8 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { queryRows } from '../db/index.ts';
 import { sessionActivations, users } from '../db/schema.ts';
 import { validationFailed } from '../lib/errors.ts';
+import type { UserRow } from './oauth/authenticate-token.ts';
 import { hashPassword } from './passwords.ts';
 import type { RoleName } from './roles.ts';
 
@@ -20,19 +20,29 @@ export interface UserChanges {
   password?: string;
 }
 
+/** Whether another user already has this e-mail address. */
+export async function emailTaken(ctx: AppContext, email: string, exceptUserId?: string): Promise<boolean> {
+  const sameEmail = sql`lower(${users.email}) = lower(${email})`;
+  const [row] = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(exceptUserId ? and(sameEmail, ne(users.id, exceptUserId)) : sameEmail)
+    .limit(1);
+  return !!row;
+}
+
 /** An admin's changes to a local user (`subspace accounts modify`, Mastodon's `tootctl accounts modify`). */
-export async function modifyUser(ctx: AppContext, userId: string, changes: UserChanges): Promise<void> {
+export async function modifyUser(ctx: AppContext, user: UserRow, changes: UserChanges): Promise<void> {
   const set: Partial<typeof users.$inferInsert> = {};
   if (changes.email !== undefined) {
     const email = changes.email.trim();
     if (!email || email.length > 320 || !EMAIL_PATTERN.test(email)) throw validationFailed(['E-mail is invalid']);
-    const taken = await queryRows(ctx.db, sql`SELECT 1 FROM users WHERE lower(email) = lower(${email}) AND id <> ${userId} LIMIT 1`);
-    if (taken.length > 0) throw validationFailed(['E-mail is already taken']);
+    if (await emailTaken(ctx, email, user.id)) throw validationFailed(['E-mail is already taken']);
     set.email = email;
   }
   if (changes.role !== undefined) set.role = changes.role;
-  if (changes.confirm) {
-    set.confirmedAt = sql`coalesce(${users.confirmedAt}, now())` as unknown as Date;
+  if (changes.confirm && !user.confirmedAt) {
+    set.confirmedAt = new Date();
     set.confirmationTokenDigest = null;
   }
   if (changes.approve) set.approved = true;
@@ -46,17 +56,8 @@ export async function modifyUser(ctx: AppContext, userId: string, changes: UserC
     await tx
       .update(users)
       .set({ ...set, updatedAt: new Date() })
-      .where(eq(users.id, userId));
-    if (changes.password !== undefined) await tx.delete(sessionActivations).where(eq(sessionActivations.userId, userId));
+      .where(eq(users.id, user.id));
+    // a new password signs the user out of every browser
+    if (changes.password !== undefined) await tx.delete(sessionActivations).where(eq(sessionActivations.userId, user.id));
   });
-}
-
-/** Whether another user already has this e-mail address. */
-export async function emailTaken(ctx: AppContext, email: string, exceptUserId: string): Promise<boolean> {
-  const [row] = await ctx.db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(sql`lower(${users.email}) = lower(${email})`, ne(users.id, exceptUserId)))
-    .limit(1);
-  return !!row;
 }

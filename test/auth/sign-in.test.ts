@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import bcrypt from 'bcryptjs';
+import { eq } from 'drizzle-orm';
+import { users } from '../../src/db/schema.ts';
+import { createLocalAccount } from '../../src/services/create-account.ts';
+import { Browser, formFields } from '../helpers/browser.ts';
+import { startInstance, type TestInstance } from '../helpers/instance.ts';
+
+describe('password sign-in on the OAuth pages', () => {
+  let instance: TestInstance;
+  before(async () => {
+    instance = await startInstance();
+  });
+  after(() => instance.close());
+
+  async function signIn(email: string, password: string) {
+    const browser = new Browser(instance.url);
+    const page = await browser.get('/auth/sign_in?return_to=/oauth/authorize/native');
+    const { fields } = formFields(page.html);
+    return browser.post('/auth/sign_in', { ...fields, 'user[email]': email, 'user[password]': password });
+  }
+
+  it('accepts a bcrypt hash imported from a Mastodon database', async () => {
+    const user = await instance.createUser('imported');
+    // Mastodon (Devise) stores bcrypt with cost 10: `$2a$10$…`
+    const mastodonHash = bcrypt.hashSync('correct horse battery', 10).replace(/^\$2b\$/, '$2a$');
+    await instance.ctx.db.update(users).set({ encryptedPassword: mastodonHash }).where(eq(users.id, user.userId));
+    const ok = await signIn(user.email, 'correct horse battery');
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, '/oauth/authorize/native');
+    const wrong = await signIn(user.email, 'incorrect horse');
+    assert.equal(wrong.status, 401);
+  });
+
+  it('hashes new passwords with Argon2id and matches e-mail case-insensitively', async () => {
+    const user = await instance.createUser('newcomer', { email: 'NewComer@Example.com' });
+    const [row] = await instance.ctx.db.select().from(users).where(eq(users.id, user.userId));
+    assert.match(row!.encryptedPassword, /^\$argon2id\$/);
+    assert.equal((await signIn('newcomer@example.com', user.password)).status, 303);
+  });
+
+  it('keeps out unconfirmed and disabled users with a reason', async () => {
+    const { user } = await createLocalAccount(instance.ctx, { username: 'unconfirmed', email: 'unconfirmed@example.com', password: 'a long password' });
+    const unconfirmed = await signIn('unconfirmed@example.com', 'a long password');
+    assert.equal(unconfirmed.status, 401);
+    assert.match(unconfirmed.html, /confirm your email address/);
+    await instance.ctx.db.update(users).set({ confirmedAt: new Date(), disabled: true }).where(eq(users.id, user.id));
+    const disabled = await signIn('unconfirmed@example.com', 'a long password');
+    assert.match(disabled.html, /Your account is disabled/);
+  });
+
+  it('gives accounts Mastodon-style time-ordered snowflake ids, rendered as strings', async () => {
+    const before = Date.now();
+    const first = await instance.createUser('snow1');
+    const second = await instance.createUser('snow2');
+    for (const id of [first.accountId, second.accountId]) {
+      assert.match(id, /^\d{15,19}$/);
+      const millis = Number(BigInt(id) >> 16n);
+      assert.ok(millis >= before - 1000 && millis <= Date.now() + 1000, 'the high bits are the creation time');
+    }
+    assert.ok(BigInt(second.accountId) > BigInt(first.accountId));
+  });
+});
