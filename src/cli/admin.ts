@@ -1,4 +1,3 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { accountsCommand } from './commands/accounts.ts';
@@ -96,12 +95,10 @@ export function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** node:util parseArgs (strict, with positionals) whose complaints become UsageErrors. */
-export function parseCommandArgs<O extends Options>(args: string[], options: O, usage: string) {
+/** Runs node:util parseArgs (`parse`), turning its complaints into UsageErrors. */
+export function parseCommandArgs<T>(usage: string, parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (error) {
     if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       throw new UsageError(error.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), usage);

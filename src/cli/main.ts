@@ -3,7 +3,9 @@ import { ConfigError, loadConfig } from '../config/index.ts';
 import { withEnvFiles } from '../config/env-file.ts';
 import { openDatabase } from '../db/index.ts';
 import { BootError } from '../roles/boot.ts';
+import { adminUsage, CommandError, isAdminCommand, prepareAdminCommand } from './admin.ts';
 import { runRole } from './commands/roles.ts';
+import { runAdminCli } from './remote.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: subspace <command> [options]
@@ -15,9 +17,12 @@ Processes:
                                  background jobs from the given queues
   scheduler                      enqueues periodic jobs
 
-Administration:
+Administration (while an embedded instance runs, these go to it through <data dir>/subspace.sock):
+${adminUsage()}
   db migrate                     applies database migrations (server mode)
-  secret                         prints a new SECRET_KEY_BASE`;
+  secret                         prints a new SECRET_KEY_BASE
+
+Run \`subspace <command> --help\` for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -29,6 +34,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(randomBytes(64).toString('hex'));
     return 0;
   }
+  if (isAdminCommand(command)) {
+    // arguments first: a typo needs neither the configuration nor the database
+    const prepared = prepareAdminCommand(argv);
+    if ('help' in prepared) {
+      console.log(prepared.help);
+      return 0;
+    }
+    const result = await runAdminCli(loadConfig(withEnvFiles(process.env)), argv, prepared);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+  if (!['start', 'web', 'worker', 'scheduler', 'db'].includes(command)) throw new UsageError(`unknown command: ${command}`, USAGE);
+  if (command === 'db' && args[0] !== 'migrate') throw new UsageError(`unknown db command: ${args[0] ?? '(none)'}`, 'subspace db migrate');
   const config = loadConfig(withEnvFiles(process.env));
   switch (command) {
     case 'start':
@@ -56,6 +75,10 @@ try {
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`subspace: configuration error: ${error.message}`);
+    process.exit(1);
+  }
+  if (error instanceof CommandError) {
+    console.error(`subspace: ${error.message}`);
     process.exit(1);
   }
   if (error instanceof UsageError) {

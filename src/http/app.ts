@@ -1,6 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { accountsRoutes } from './api/v1/accounts.ts';
 import { appsRoutes } from './api/v1/apps.ts';
+import { customEmojisRoutes } from './api/v1/custom-emojis.ts';
+import { instanceV1Routes } from './api/v1/instance.ts';
+import { preferencesRoutes } from './api/v1/preferences.ts';
+import { instanceV2Routes } from './api/v2/instance.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { healthRoutes } from './health.ts';
 import { authorizeRoutes } from './oauth/authorize.ts';
@@ -37,5 +42,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   authorizeRoutes(app, ctx);
   tokenRoutes(app, ctx);
   appsRoutes(app, ctx);
+  accountsRoutes(app, ctx);
+  preferencesRoutes(app, ctx);
+  instanceV1Routes(app, ctx);
+  instanceV2Routes(app, ctx);
+  customEmojisRoutes(app, ctx);
   return app;
 }

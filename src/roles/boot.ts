@@ -7,6 +7,7 @@ import { openDatabase } from '../db/index.ts';
 import { buildApp } from '../http/app.ts';
 import { jobRunner } from '../jobs/handlers.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
+import { startControlSocket } from './control-socket.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { startScheduler } from './scheduler.ts';
 
@@ -74,6 +75,11 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${port}`;
+    }
+    // PGlite admits one process, so the admin CLI sends its commands to this one over a socket
+    if (embedded && (roles.web || roles.worker || roles.scheduler)) {
+      const control = await startControlSocket(ctx);
+      if (control) cleanups.push(() => control.close());
     }
     return { ctx, app, url, close };
   } catch (error) {

@@ -55,7 +55,7 @@ export function serializeCredentialAccount(config: Config, account: AccountRow, 
   return {
     ...serializeAccount(config, account, user),
     source: {
-      privacy: user.settings.default_privacy ?? 'public',
+      privacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public'),
       sensitive: user.settings.default_sensitive ?? false,
       language: user.settings.default_language ?? null,
       note: account.note,

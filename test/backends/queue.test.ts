@@ -8,6 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import { Worker as BullWorker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { openBackends } from '../../src/backends/index.ts';
+import { MemoryCache } from '../../src/backends/cache/memory.ts';
+import { RedisCache } from '../../src/backends/cache/redis.ts';
+import { MemoryPubSub } from '../../src/backends/pubsub/memory.ts';
+import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
 import { BullmqJobQueue } from '../../src/backends/queue/bullmq.ts';
 import { DatabaseJobQueue } from '../../src/backends/queue/database.ts';
 import type { Job, JobQueue, QueueName } from '../../src/backends/queue/index.ts';
@@ -58,6 +63,16 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; cleanup(): 
     },
   };
 }
+
+type TestDatabase = Awaited<ReturnType<typeof openTestDatabase>>;
+let shared: Promise<TestDatabase> | undefined;
+/** One database for the whole file; opening PGlite and migrating takes seconds. */
+function sharedDatabase(): Promise<TestDatabase> {
+  return (shared ??= openTestDatabase());
+}
+after(async () => {
+  if (shared) await (await shared).cleanup();
+});
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -280,7 +295,7 @@ function queueContract(open: () => Promise<Driver>) {
 }
 
 describe('database queue', () => {
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  let database: TestDatabase;
   const backoffCalls: number[] = [];
   const options = {
     backoff: (attempt: number) => {
@@ -290,7 +305,7 @@ describe('database queue', () => {
   };
 
   queueContract(async () => {
-    database = await openTestDatabase();
+    database = await sharedDatabase();
     const queue = new DatabaseJobQueue(database.handle.db, options);
     return {
       queue,
@@ -302,7 +317,7 @@ describe('database queue', () => {
       },
       async teardown() {
         await queue.close();
-        await database.cleanup();
+        await database.handle.db.execute(sql`DELETE FROM jobs`);
       },
     };
   });
@@ -411,7 +426,7 @@ describe('bullmq queue', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, (
             taken = true;
             await new Promise(() => {});
           },
-          { connection, prefix, lockDuration: 1000 },
+          { connection, prefix, lockDuration: 1000, stalledInterval: 300 },
         );
         doomed.on('error', () => {});
         await waitUntil(() => taken, 'the doomed worker took the job');
@@ -426,5 +441,49 @@ describe('bullmq queue', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, (
         await closeRedis(raw);
       },
     };
+  });
+});
+
+describe('openBackends', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await sharedDatabase();
+  });
+
+  test('without Redis: memory cache and pub/sub, the database queue', async () => {
+    await database.handle.db.execute(sql`
+      INSERT INTO jobs (queue, name, data, max_attempts, state, attempts, locked_at, locked_by)
+      VALUES ('default', 'left-running', '{}'::jsonb, 25, 'running', 1, now(), 'previous-run')`);
+    const config = loadConfig({ SUBSPACE_DATA_DIR: mkdtempSync(join(tmpdir(), 'subspace-backends-test-')) });
+    const backends = await openBackends(config, database.handle, { queueBackoff: () => 10 });
+    try {
+      assert.ok(backends.cache instanceof MemoryCache);
+      assert.ok(backends.pubsub instanceof MemoryPubSub);
+      assert.ok(backends.queue instanceof DatabaseJobQueue);
+      // Only PGlite proves that no other process is using the jobs table.
+      const [row] = ((await database.handle.db.execute(sql`SELECT state FROM jobs WHERE name = 'left-running'`)) as unknown as {
+        rows: { state: string }[];
+      }).rows;
+      assert.equal(row.state, database.handle.kind === 'pglite' ? 'queued' : 'running');
+      await backends.queue.ping();
+    } finally {
+      await backends.close();
+      await database.handle.db.execute(sql`DELETE FROM jobs`);
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('with REDIS_URL: Redis cache and pub/sub, BullMQ', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, async () => {
+    const config = loadConfig({ SUBSPACE_DATA_DIR: mkdtempSync(join(tmpdir(), 'subspace-backends-test-')), REDIS_URL });
+    const backends = await openBackends(config, database.handle, { bullmqPrefix: `test-backends-${randomUUID()}` });
+    try {
+      assert.ok(backends.cache instanceof RedisCache);
+      assert.ok(backends.pubsub instanceof RedisPubSub);
+      assert.ok(backends.queue instanceof BullmqJobQueue);
+      await Promise.all([backends.cache.ping(), backends.pubsub.ping(), backends.queue.ping()]);
+    } finally {
+      await backends.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
   });
 });

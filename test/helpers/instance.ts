@@ -46,13 +46,24 @@ async function pgliteTemplate(): Promise<string> {
   return template;
 }
 
+/** A Redis database of its own for one test (REDIS_URL with another db number), flushed first. */
+export async function freshRedisUrl(): Promise<string> {
+  const url = new URL(process.env.REDIS_URL!);
+  url.pathname = `/${redisDbCounter++ % 16}`;
+  const redis = new Redis(url.toString());
+  await redis.flushdb();
+  redis.disconnect();
+  return url.toString();
+}
+
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
   return parsed.toString();
 }
 
-async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, migrated PostgreSQL database for one test; its URL goes through DATABASE_URL's host (PgBouncer in CI). */
+export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.SUBSPACE_TEST_ADMIN_URL ?? process.env.DATABASE_URL!;
   const name = `subspace_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });

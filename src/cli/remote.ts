@@ -1,0 +1,100 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import type { Config } from '../config/index.ts';
+import { boot } from '../roles/boot.ts';
+import { controlSocketPath } from '../roles/control-socket.ts';
+import { lockHolder } from '../roles/data-dir-lock.ts';
+import { CommandError, runPrepared, type CommandResult, type Prepared } from './admin.ts';
+
+/** How long the CLI waits for an embedded instance that holds the data dir to answer (it may be starting). */
+const STARTING_INSTANCE_WAIT_MS = 30_000;
+
+/**
+ * Sends argv to the instance listening on `socketPath`. Resolves undefined when nothing listens
+ * there; rejects with a CommandError when the connection broke after the command was sent (it may
+ * have run).
+ */
+export function sendCommand(socketPath: string, argv: string[]): Promise<CommandResult | undefined> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ argv });
+    let sent = false;
+    const req = request(
+      { socketPath, path: '/commands', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => reject(new CommandError(`lost the connection to the running instance (${error.message}); the command may have run`)));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            const parsed = JSON.parse(text) as Partial<CommandResult> & { error?: string };
+            if (response.statusCode !== 200 || typeof parsed.exitCode !== 'number') {
+              reject(new CommandError(`the running instance refused the command: ${parsed.error ?? response.statusCode}`));
+              return;
+            }
+            resolve({ stdout: parsed.stdout ?? '', stderr: parsed.stderr ?? '', exitCode: parsed.exitCode });
+          } catch {
+            reject(new CommandError('the running instance sent an answer the CLI cannot read'));
+          }
+        });
+      },
+    );
+    req.on('socket', (socket) => socket.on('connect', () => (sent = true)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EACCES') reject(new CommandError(`cannot connect to ${socketPath}: permission denied (run the CLI as the user that runs Subspace)`));
+      // nothing listens (no socket file, or a stale one): the command was not delivered
+      else if (!sent) resolve(undefined);
+      else reject(new CommandError(`lost the connection to the running instance (${error.message}); the command may have run`));
+    });
+    req.end(body);
+  });
+}
+
+/** Opens the database and backends in this process (no roles), runs the command, and closes. */
+async function runDirect(config: Config, prepared: Prepared): Promise<CommandResult> {
+  const level = ['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn';
+  const log = pino({ name: 'cli', level }, pino.destination(2));
+  // embedded mode takes the data dir lock and migrates a fresh data dir; server mode only connects
+  const instance = await boot(config, {}, { log });
+  try {
+    return await runPrepared(instance.ctx, prepared);
+  } finally {
+    await instance.close();
+  }
+}
+
+const isLockError = (error: unknown) => error instanceof Error && /another Subspace process/.test(error.message);
+
+/**
+ * Runs an admin command where it can reach the database. Server mode (PostgreSQL) connects
+ * directly: any number of processes may. Embedded mode sends the command to the running instance
+ * over its control socket when one holds the data dir, and otherwise opens PGlite itself.
+ */
+export async function runAdminCli(config: Config, argv: string[], prepared: Prepared): Promise<CommandResult> {
+  if (config.database.kind !== 'pglite' || 'help' in prepared) return runDirect(config, prepared);
+  const socketPath = controlSocketPath(config.dataDir);
+  const deadline = Date.now() + STARTING_INSTANCE_WAIT_MS;
+  for (;;) {
+    const holder = lockHolder(config.dataDir);
+    if (holder && holder !== process.pid) {
+      const result = await sendCommand(socketPath, argv);
+      if (result) return result;
+      if (Date.now() > deadline) {
+        throw new CommandError(
+          `Subspace process ${holder} holds ${config.dataDir} but does not answer on ${socketPath}; it may still be starting, or be another CLI command; try again, or stop it to run commands directly.`,
+        );
+      }
+      await sleep(250);
+      continue;
+    }
+    try {
+      return await runDirect(config, prepared);
+    } catch (error) {
+      // an instance started between the check and opening the database: hand the command to it
+      if (isLockError(error) && Date.now() < deadline) continue;
+      throw error;
+    }
+  }
+}
+

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { ApiError, notFound } from '../../../lib/errors.ts';
+import { serializeAccount, serializeCredentialAccount } from '../../../serializers/account.ts';
+import { serializeRelationship } from '../../../serializers/relationship.ts';
+import { findAccountById, lookupAccount } from '../../../services/account-lookup.ts';
+import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '../../../services/credentials.ts';
+import { renderToken } from '../../../services/oauth/tokens.ts';
+import { registerAccount } from '../../../services/register-account.ts';
+import { relationshipsWith } from '../../../services/relationships.ts';
+import { grants, parseScopes } from '../../../services/scopes.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { params } from '../../plugins/params.ts';
+
+/** A scalar param as Rails reads it: strings as they are, numbers and booleans as text; anything else is not permitted. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+const FALSE_VALUES = new Set(['0', 'f', 'false', 'off']);
+
+/** ActiveModel's boolean cast: Rails' false values are false, blank is null, anything else is true. */
+export function railsBoolean(value: unknown): boolean | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return value === '' ? null : !FALSE_VALUES.has(value.toLowerCase());
+  return undefined;
+}
+
+/** Mastodon's `authorize_if_got_token!`: no token is fine, but a token must carry one of the scopes. */
+function readIfToken(scopes: string[]) {
+  return async function checkOptionalToken(request: FastifyRequest) {
+    const auth = request.auth;
+    if (auth) {
+      if (!scopes.some((scope) => grants(auth.scopes, scope))) throw new ApiError(403, 'This action is outside the authorized scopes');
+    } else if (request.authError && request.authError !== 'The access token is invalid') {
+      // Doorkeeper ignores tokens it does not know on public endpoints, but refuses revoked ones.
+      throw new ApiError(401, request.authError);
+    }
+  };
+}
+
+/** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
+function profileFields(value: unknown): { name: string; value: string }[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const entries = Array.isArray(value) ? value : Object.values(value);
+  return entries
+    .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && !Array.isArray(entry))
+    .map((entry) => ({ name: text(entry.name) ?? '', value: text(entry.value) ?? '' }));
+}
+
+function credentialsUpdate(input: Record<string, unknown>): CredentialsUpdate {
+  const update: CredentialsUpdate = {};
+  if (input.display_name !== undefined) update.displayName = text(input.display_name) ?? (input.display_name === null ? '' : undefined);
+  if (input.note !== undefined) update.note = text(input.note) ?? (input.note === null ? '' : undefined);
+  const locked = railsBoolean(input.locked);
+  if (typeof locked === 'boolean') update.locked = locked;
+  const bot = railsBoolean(input.bot);
+  if (typeof bot === 'boolean') update.bot = bot;
+  const indexable = railsBoolean(input.indexable);
+  if (typeof indexable === 'boolean') update.indexable = indexable;
+  const discoverable = railsBoolean(input.discoverable);
+  if (discoverable !== undefined) update.discoverable = discoverable;
+  const hideCollections = railsBoolean(input.hide_collections);
+  if (hideCollections !== undefined) update.hideCollections = hideCollections;
+  if (input.fields_attributes !== undefined) update.fields = profileFields(input.fields_attributes);
+  const source = input.source;
+  if (source && typeof source === 'object' && !Array.isArray(source)) {
+    const given = source as Record<string, unknown>;
+    update.source = {};
+    if (given.privacy !== undefined) update.source.privacy = text(given.privacy) ?? '';
+    const sensitive = railsBoolean(given.sensitive);
+    if (typeof sensitive === 'boolean') update.source.sensitive = sensitive;
+    if (given.language !== undefined) update.source.language = given.language === null ? null : text(given.language) ?? '';
+  }
+  return update;
+}
+
+const LOCALE_PATTERN = /^[a-z]{2,3}([-_][a-z0-9]{2,8})?$/i;
+
+export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/api/v1/accounts', { preHandler: authorize({ scopes: ['write:accounts'] }) }, async (request) => {
+    const auth = request.auth!;
+    const input = params(request);
+    const locale = text(input.locale);
+    const token = await registerAccount(ctx, auth.application, auth.application ? parseScopes(auth.application.scopes) : auth.scopes, {
+      username: text(input.username)?.trim() ?? '',
+      // Devise strips and downcases e-mail addresses before validating them.
+      email: text(input.email)?.trim().toLowerCase() ?? '',
+      password: text(input.password) ?? '',
+      agreement: [true, 1, 'true', '1'].includes(input.agreement as never),
+      locale: locale && LOCALE_PATTERN.test(locale) ? locale : null,
+      reason: text(input.reason) ?? null,
+      ip: request.ip,
+    });
+    return renderToken(token);
+  });
+
+  app.get('/api/v1/accounts/verify_credentials', { preHandler: authorize({ scopes: ['read:accounts', 'profile'], user: true }) }, async (request) => {
+    const { user, account } = currentUser(request);
+    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id));
+  });
+
+  app.patch('/api/v1/accounts/update_credentials', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
+    const current = currentUser(request);
+    const { account, user } = await updateCredentials(ctx, current, credentialsUpdate(params(request)));
+    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id));
+  });
+
+  app.get('/api/v1/accounts/lookup', { preHandler: readIfToken(['read:accounts']) }, async (request) => {
+    const acct = text(params(request).acct);
+    const found = acct ? await lookupAccount(ctx, acct) : undefined;
+    if (!found) throw notFound();
+    return serializeAccount(ctx.config, found.account, found.user);
+  });
+
+  app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const input = params(request);
+    const raw = input.id;
+    const ids = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.values(raw) : [raw];
+    const relationships = await relationshipsWith(ctx, account.id, ids.map((id) => text(id) ?? ''), {
+      withSuspended: railsBoolean(input.with_suspended) === true,
+    });
+    return relationships.map(serializeRelationship);
+  });
+
+  app.get('/api/v1/accounts/:id', { preHandler: readIfToken(['read:accounts']) }, async (request) => {
+    const found = await findAccountById(ctx, (request.params as { id: string }).id);
+    if (!found) throw notFound();
+    return serializeAccount(ctx.config, found.account, found.user);
+  });
+}

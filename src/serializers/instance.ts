@@ -1,0 +1,81 @@
+import type { Config } from '../config/index.ts';
+import { INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
+import { PROFILE_LIMITS } from '../services/credentials.ts';
+import { serializeAccount } from './account.ts';
+import { headerUrl } from './media-urls.ts';
+
+/** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
+const thumbnailUrl = (config: Config) => headerUrl(config, { headerUrl: null });
+
+const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts.config, facts.contact.account, facts.contact.user) : null);
+
+/** Mastodon's Instance entity, `GET /api/v2/instance` (REST::InstanceSerializer). */
+export function serializeInstance(facts: InstanceFacts) {
+  const { config, settings } = facts;
+  return {
+    domain: config.localDomain,
+    title: settings.site_title,
+    version: INSTANCE_VERSION,
+    source_url: SOURCE_URL,
+    description: settings.site_short_description,
+    usage: { users: { active_month: facts.stats.activeMonth } },
+    thumbnail: { url: thumbnailUrl(config) },
+    icon: [],
+    languages: ['en'],
+    configuration: {
+      urls: { streaming: config.streamingApiBaseUrl, status: null },
+      vapid: { public_key: '' },
+      accounts: {
+        ...INSTANCE_LIMITS.accounts,
+        max_note_length: PROFILE_LIMITS.note,
+        max_profile_fields: PROFILE_LIMITS.fields,
+        profile_field_name_limit: PROFILE_LIMITS.fieldName,
+        profile_field_value_limit: PROFILE_LIMITS.fieldValue,
+      },
+      statuses: { ...INSTANCE_LIMITS.statuses },
+      media_attachments: { ...INSTANCE_LIMITS.media_attachments, supported_mime_types: [...INSTANCE_LIMITS.media_attachments.supported_mime_types] },
+      polls: { ...INSTANCE_LIMITS.polls },
+      translation: { enabled: false },
+    },
+    registrations: {
+      enabled: facts.registrationsEnabled,
+      approval_required: settings.registrations_mode === 'approved',
+      reason_required: settings.registrations_mode === 'approved' && settings.require_invite_text,
+      message: facts.registrationsEnabled ? null : facts.registrationsMessage,
+      min_age: null,
+      url: null,
+    },
+    api_versions: { mastodon: 2 },
+    contact: { email: settings.site_contact_email, account: contactAccount(facts) },
+    rules: [],
+  };
+}
+
+/** The deprecated `GET /api/v1/instance` (REST::V1::InstanceSerializer), still read by many apps. */
+export function serializeInstanceV1(facts: InstanceFacts) {
+  const { config, settings, stats } = facts;
+  const { description_limit: _descriptionLimit, ...media } = INSTANCE_LIMITS.media_attachments;
+  return {
+    uri: config.localDomain,
+    title: settings.site_title,
+    short_description: settings.site_short_description,
+    description: settings.site_short_description,
+    email: settings.site_contact_email,
+    version: INSTANCE_VERSION,
+    urls: { streaming_api: config.streamingApiBaseUrl },
+    stats: { user_count: stats.userCount, status_count: stats.statusCount, domain_count: stats.domainCount },
+    thumbnail: thumbnailUrl(config),
+    languages: ['en'],
+    registrations: facts.registrationsEnabled,
+    approval_required: settings.registrations_mode === 'approved',
+    invites_enabled: false,
+    configuration: {
+      accounts: { max_featured_tags: INSTANCE_LIMITS.accounts.max_featured_tags },
+      statuses: { ...INSTANCE_LIMITS.statuses },
+      media_attachments: { ...media, supported_mime_types: [...media.supported_mime_types] },
+      polls: { ...INSTANCE_LIMITS.polls },
+    },
+    contact_account: contactAccount(facts),
+    rules: [],
+  };
+}

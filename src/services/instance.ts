@@ -1,0 +1,150 @@
+import { sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows } from '../db/index.ts';
+import type { Config } from '../config/index.ts';
+import { findLocalUser, type LocalUser } from './local-users.ts';
+import { getSettings, type InstanceSettings } from './settings.ts';
+
+/** The Mastodon API level Subspace answers to, and its own version. */
+export const MASTODON_COMPATIBLE_VERSION = '4.3.0';
+export const SUBSPACE_VERSION = '0.1.0';
+/** What `version` says in the instance entities; clients detect features from the first part. */
+export const INSTANCE_VERSION = `${MASTODON_COMPATIBLE_VERSION} (compatible; Subspace ${SUBSPACE_VERSION})`;
+/** Where the source code of this server can be had (AGPL). */
+export const SOURCE_URL = 'https://github.com/subspace-social/subspace';
+
+/** Mastodon 4.3's media limits (MediaAttachment, Attachmentable). */
+const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'];
+const VIDEO_MIME_TYPES = ['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'];
+const AUDIO_MIME_TYPES = [
+  'audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg',
+  'audio/mp3', 'audio/webm', 'audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf',
+];
+
+/** The limits apps are told about (and that posting and uploads must enforce). */
+export const INSTANCE_LIMITS = {
+  statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
+  media_attachments: {
+    supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES],
+    image_size_limit: 16 * 1024 * 1024,
+    image_matrix_limit: 33_177_600,
+    video_size_limit: 99 * 1024 * 1024,
+    video_frame_rate_limit: 120,
+    video_matrix_limit: 8_294_400,
+    description_limit: 1500,
+  },
+  polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
+  accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
+} as const;
+
+export interface InstanceStats {
+  /** confirmed local users whose accounts are not suspended */
+  userCount: number;
+  /** posts by local accounts */
+  statusCount: number;
+  /** distinct domains of known remote accounts */
+  domainCount: number;
+  /** local users active (signed in or using a token) in the last 30 days */
+  activeMonth: number;
+}
+
+const STATS_CACHE_KEY = 'instance:stats';
+const STATS_TTL_SECONDS = 60;
+
+/** The instance's counters, cached for a minute as Mastodon does (they are read on every app start). */
+export async function instanceStats(ctx: AppContext): Promise<InstanceStats> {
+  const cached = await ctx.cache.get(STATS_CACHE_KEY);
+  if (cached) return JSON.parse(cached) as InstanceStats;
+  const [row] = await queryRows<Record<string, string | number | null>>(
+    ctx.db,
+    sql`SELECT
+      (SELECT count(*) FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.confirmed_at IS NOT NULL AND a.suspended_at IS NULL) AS user_count,
+      (SELECT coalesce(sum(statuses_count), 0) FROM accounts WHERE domain IS NULL) AS status_count,
+      (SELECT count(DISTINCT lower(domain)) FROM accounts WHERE domain IS NOT NULL) AS domain_count,
+      (SELECT count(*) FROM users u WHERE u.confirmed_at IS NOT NULL AND (
+         u.current_sign_in_at > now() - interval '30 days'
+         OR EXISTS (SELECT 1 FROM oauth_access_tokens t WHERE t.user_id = u.id AND t.last_used_at > now() - interval '30 days')
+      )) AS active_month`,
+  );
+  const stats: InstanceStats = {
+    userCount: Number(row?.user_count ?? 0),
+    statusCount: Number(row?.status_count ?? 0),
+    domainCount: Number(row?.domain_count ?? 0),
+    activeMonth: Number(row?.active_month ?? 0),
+  };
+  await ctx.cache.set(STATS_CACHE_KEY, JSON.stringify(stats), STATS_TTL_SECONDS);
+  return stats;
+}
+
+/** Distinct domains of the remote accounts this instance knows (`GET /api/v1/instance/peers`). */
+export async function instancePeers(ctx: AppContext): Promise<string[]> {
+  const rows = await queryRows<{ domain: string }>(
+    ctx.db,
+    sql`SELECT DISTINCT lower(domain) AS domain FROM accounts WHERE domain IS NOT NULL ORDER BY 1`,
+  );
+  return rows.map((row) => row.domain);
+}
+
+export function registrationsEnabled(ctx: AppContext, settings: InstanceSettings): boolean {
+  return settings.registrations_mode !== 'none' && !ctx.config.singleUserMode;
+}
+
+/** The admin-chosen contact account, if it names a local account. */
+export async function contactAccount(ctx: AppContext, settings: InstanceSettings): Promise<LocalUser | undefined> {
+  const username = settings.site_contact_username.trim();
+  if (!username) return undefined;
+  return findLocalUser(ctx, username);
+}
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * Admin-written Markdown as Mastodon renders it for the instance entities (Redcarpet without
+ * images): paragraphs, links, bold, italics and code. HTML written by the admin passes through,
+ * as it does in Mastodon.
+ */
+export function renderAdminMarkdown(text: string): string {
+  const inline = (line: string) =>
+    line
+      .replace(/`([^`]+)`/g, '<code>$1</code>')
+      .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, (_match, label: string, href: string) => `<a href="${escapeAttribute(href)}">${label}</a>`)
+      .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_match, a?: string, b?: string) => `<strong>${a ?? b}</strong>`)
+      .replace(/\*([^*\s][^*]*)\*|\b_([^_\s][^_]*)_\b/g, (_match, a?: string, b?: string) => `<em>${a ?? b}</em>`);
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n{2,}/)
+    .map((paragraph) => paragraph.trim())
+    .filter(Boolean)
+    .map((paragraph) => `<p>${inline(paragraph)}</p>\n`)
+    .join('\n');
+}
+
+/** What an app shows when sign-ups are closed: the admin's message, or null. */
+export function closedRegistrationsMessage(settings: InstanceSettings): string | null {
+  return settings.closed_registrations_message.trim() ? renderAdminMarkdown(settings.closed_registrations_message) : null;
+}
+
+/** Everything the instance entities (v1 and v2) are rendered from. */
+export interface InstanceFacts {
+  config: Config;
+  settings: InstanceSettings;
+  stats: InstanceStats;
+  /** the contact account named in the settings, if it exists */
+  contact: LocalUser | undefined;
+  registrationsEnabled: boolean;
+  /** the closed-registrations message rendered to HTML, or null */
+  registrationsMessage: string | null;
+}
+
+export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts> {
+  const settings = await getSettings(ctx);
+  const [stats, contact] = await Promise.all([instanceStats(ctx), contactAccount(ctx, settings)]);
+  return {
+    config: ctx.config,
+    settings,
+    stats,
+    contact,
+    registrationsEnabled: registrationsEnabled(ctx, settings),
+    registrationsMessage: closedRegistrationsMessage(settings),
+  };
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, test } from 'node:test';
+import { RedisCache } from '../../src/backends/cache/redis.ts';
+import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
+import { BullmqJobQueue } from '../../src/backends/queue/bullmq.ts';
+import { createRedis } from '../../src/backends/redis.ts';
+
+const hasCommand = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
+const HAS_REDIS = hasCommand('redis-server', ['--version']);
+const HAS_OPENSSL = hasCommand('openssl', ['version']);
+
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts a throwaway redis-server and resolves once it accepts connections. */
+async function startRedis(args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 5000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited:\n${output}`));
+    });
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Retries `attempt` until it stops throwing and satisfies `done`. */
+async function eventually<T>(what: string, attempt: () => Promise<T>, done: (value: T) => boolean = () => true, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await attempt();
+      if (done(value)) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting until ${what} (last error: ${String(last)})`);
+}
+
+describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
+  test('cache, subscriptions and the job queue work again after Redis is killed and restarted', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}/0`;
+    let redis = await startRedis(['--port', String(port)]);
+
+    const cache = new RedisCache(createRedis(url));
+    const pubsub = new RedisPubSub(createRedis(url), createRedis(url));
+    const queue = new BullmqJobQueue(createRedis(url, { forBullmq: true }), { prefix: 'resilience' });
+    const received: string[] = [];
+    const ran: string[] = [];
+    const worker = queue.work(['default'], async (job) => void ran.push(job.name), { concurrency: 1 });
+    try {
+      await pubsub.subscribe('events', (message) => received.push(message));
+      await cache.set('before', 'yes');
+      await pubsub.publish('events', 'before');
+      await queue.enqueue('default', 'before', null);
+      await eventually('the first message arrives', async () => received, (r) => r.includes('before'));
+      await eventually('the first job runs', async () => ran, (r) => r.includes('before'));
+
+      await kill(redis);
+      // While Redis is away, cache commands fail after a few retries instead of hanging.
+      await assert.rejects(cache.get('before'));
+      redis = await startRedis(['--port', String(port)]);
+
+      await eventually('the cache works again', async () => {
+        await cache.set('after', 'yes', 60);
+        return cache.get('after');
+      }, (value) => value === 'yes');
+      await eventually('the old subscription receives again', async () => {
+        await pubsub.publish('events', 'after');
+        return received;
+      }, (r) => r.includes('after'));
+      await eventually('a job can be enqueued', () => queue.enqueue('default', 'after', null));
+      await eventually('the job enqueued after the restart runs', async () => ran, (r) => r.includes('after'));
+    } finally {
+      await worker.close();
+      await Promise.all([queue.close(), pubsub.close(), cache.close()]);
+      await kill(redis);
+    }
+  });
+});
+
+describe('rediss:// with a private CA', { skip: HAS_REDIS && HAS_OPENSSL ? false : 'redis-server or openssl is missing' }, () => {
+  test('connects through TLS, trusting NODE_EXTRA_CA_CERTS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subspace-tls-test-'));
+    dirs.push(dir);
+    const openssl = (...args: string[]) => {
+      const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+    };
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Subspace Test CA');
+    openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
+
+    const port = await freePort();
+    const redis = await startRedis([
+      '--port', '0',
+      '--tls-port', String(port),
+      '--tls-cert-file', join(dir, 'server.pem'),
+      '--tls-key-file', join(dir, 'server.key'),
+      '--tls-ca-cert-file', join(dir, 'ca.pem'),
+      '--tls-auth-clients', 'no',
+    ]);
+
+    const script = join(dir, 'client.mjs');
+    writeFileSync(
+      script,
+      `import { closeRedis, createRedis } from ${JSON.stringify(new URL('../../src/backends/redis.ts', import.meta.url).href)};
+const client = createRedis(process.argv[2]);
+let connectionError;
+client.on('error', (error) => (connectionError = error));
+try {
+  await client.set('greeting', 'hello over tls');
+  console.log(await client.get('greeting'));
+} catch (error) {
+  console.log('failed: ' + (connectionError ?? error).message);
+} finally {
+  client.disconnect();
+}
+`,
+    );
+    const run = (url: string, env: Record<string, string | undefined>) =>
+      new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, [script, url], { env, timeout: 20_000 }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`${error.message}\n${stderr}`));
+          else resolve(stdout.trim());
+        });
+      });
+    const withCa = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+    const withoutCa = { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
+    try {
+      assert.equal(await run(`rediss://localhost:${port}`, withCa), 'hello over tls');
+      assert.equal(await run(`rediss://127.0.0.1:${port}`, withCa), 'hello over tls');
+      assert.match(await run(`rediss://localhost:${port}`, withoutCa), /^failed: .*certificate/);
+    } finally {
+      await kill(redis);
+    }
+  });
+});

@@ -1,0 +1,418 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Browser, formFields } from '../helpers/browser.ts';
+import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode } from '../helpers/instance.ts';
+import { CLI, freePort, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
+
+/**
+ * The admin CLI as an admin uses it: `subspace …` as a real process, on a fresh data dir, then
+ * against a running `subspace start` (embedded mode: through its control socket, since PGlite
+ * admits one process; server mode: straight to PostgreSQL), then after it stopped or was killed.
+ */
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function subspace(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: env.SUBSPACE_DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a command that must succeed, and returns its stdout. */
+async function ok(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const result = await subspace(env, ...args);
+  assert.equal(result.code, 0, `subspace ${args.join(' ')} exited ${result.code}\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+function line(stdout: string, label: string): string {
+  const match = new RegExp(`^${label}: (\\S+)$`, 'm').exec(stdout);
+  assert.ok(match, `no "${label}:" line in:\n${stdout}`);
+  return match[1]!;
+}
+
+interface Site {
+  env: Record<string, string>;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A data dir (and in server mode a fresh database and Redis db) for a site nobody has used yet. */
+async function freshSite(): Promise<Site> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'subspace-cli-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    SUBSPACE_DATA_DIR: dataDir,
+    LOCAL_DOMAIN: 'subspace.test',
+    LOCAL_HTTPS: 'false',
+    PORT: '0',
+    BIND: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  const cleanups: (() => Promise<void>)[] = [async () => rmSync(dataDir, { recursive: true, force: true })];
+  if (serverMode) {
+    const database = await createServerDatabase();
+    env.DATABASE_URL = database.url;
+    env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
+    cleanups.push(database.drop);
+  }
+  if (redisMode) env.REDIS_URL = await freshRedisUrl();
+  return {
+    env,
+    dataDir,
+    async cleanup() {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
+
+interface Server {
+  url: string;
+  process: RunningProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `subspace start` as a child process on a port chosen here (PORT=0 would not say which). */
+async function startServer(site: Site): Promise<Server> {
+  const port = await freePort();
+  const running = runSubspace(['start'], { ...site.env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  const early = running.exited.then((code) => {
+    throw new Error(`subspace start exited (${code}):\n${running.output()}`);
+  });
+  early.catch(() => {});
+  await Promise.race([waitForHealthy(url, running), early]);
+  return {
+    url,
+    process: running,
+    async stop(signal = 'SIGTERM') {
+      running.child.kill(signal);
+      const code = await Promise.race([running.exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
+      if (code === 'timeout') {
+        running.child.kill('SIGKILL');
+        await running.exited;
+        assert.fail(`subspace start did not stop on ${signal}:\n${running.output()}`);
+      }
+    },
+  };
+}
+
+async function me(server: Server, token: string) {
+  return request(server.url, 'GET', '/api/v1/accounts/verify_credentials', { token });
+}
+
+/** Signs in through the browser form; 303 when it worked, 401 with the reason otherwise. */
+async function signIn(server: Server, email: string, password: string) {
+  const browser = new Browser(server.url);
+  const page = await browser.get('/auth/sign_in');
+  const { fields } = formFields(page.html);
+  return browser.post('/auth/sign_in', { ...fields, 'user[email]': email, 'user[password]': password });
+}
+
+const socketPath = (site: Site) => join(site.dataDir, 'subspace.sock');
+const pidPath = (site: Site) => join(site.dataDir, 'subspace.pid');
+
+describe('subspace admin CLI: bad input', () => {
+  let site: Site;
+  before(async () => {
+    site = await freshSite();
+  });
+  after(async () => {
+    await site.cleanup();
+  });
+
+  test('bad arguments print a usage line and exit 2, without opening anything', async () => {
+    const cases = [
+      ['bogus'],
+      ['accounts'],
+      ['accounts', 'frobnicate'],
+      ['accounts', 'create'],
+      ['accounts', 'create', 'zed'],
+      ['accounts', 'create', 'zed', '--email'],
+      ['accounts', 'create', 'zed', '--email', 'z@example.com', '--role', 'Emperor'],
+      ['accounts', 'create', 'zed', '--email', 'z@example.com', '--shiny'],
+      ['accounts', 'create', 'zed', 'zod', '--email', 'z@example.com'],
+      ['accounts', 'modify', 'zed'],
+      ['accounts', 'modify', 'zed', '--disable', '--enable'],
+      ['accounts', 'modify', 'zed', '--role', 'Admin', '--remove-role'],
+      ['accounts', 'delete'],
+      ['accounts', 'approve'],
+      ['accounts', 'approve', 'zed', '--all'],
+      ['apps', 'create', '--name', 'bot'],
+      ['apps', 'create', '--account', 'zed'],
+      ['apps', 'create', '--account', 'zed', '--name', 'bot', '--scopes', 'read telepathy'],
+      ['settings', 'registrations'],
+      ['settings', 'registrations', 'sometimes'],
+    ];
+    const results = await Promise.all(cases.map((args) => subspace(site.env, ...args)));
+    results.forEach((result, i) => {
+      const what = `subspace ${cases[i]!.join(' ')}: ${result.stderr}`;
+      assert.equal(result.code, 2, what);
+      assert.match(result.stderr, /^subspace: .+\n/, what);
+      assert.match(result.stderr, /Usage:/, what);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, what);
+      assert.equal(result.stdout, '', what);
+    });
+    // nothing was opened: no database made, no lock taken
+    assert.deepEqual(readdirSync(site.dataDir), []);
+  });
+
+  test('--help prints a command’s usage and exits 0', async () => {
+    const top = await subspace(site.env, '--help');
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /accounts create USERNAME --email EMAIL/);
+    assert.match(top.stdout, /apps create --account USERNAME --name NAME/);
+    assert.match(top.stdout, /settings registrations open\|approved\|close/);
+    const create = await subspace(site.env, 'accounts', 'create', '--help');
+    assert.equal(create.code, 0);
+    assert.match(create.stdout, /--role Owner\|Admin\|Moderator/);
+  });
+
+  test('bad configuration: `subspace start` exits 1 with one line naming the variable', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ PORT: 'abc' }, 'PORT'],
+      [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', DB_SSLMODE: 'bogus', SECRET_KEY_BASE: 'x'.repeat(64) }, 'DB_SSLMODE'],
+      [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+      [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    ];
+    for (const [extra, variable] of cases) {
+      const result = await subspace({ ...site.env, ...extra }, 'start');
+      const what = `${JSON.stringify(extra)}: ${result.stderr}`;
+      assert.equal(result.code, 1, what);
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, what);
+      assert.match(lines[0]!, new RegExp(`\\b${variable}\\b`), what);
+      assert.doesNotMatch(result.stderr, /\bat .+:\d+:\d+/, what);
+    }
+    // the same for an admin command
+    const admin = await subspace({ ...site.env, PORT: 'abc' }, 'accounts', 'approve', '--all');
+    assert.equal(admin.code, 1);
+    assert.equal(admin.stderr.trimEnd().split('\n').length, 1, admin.stderr);
+    assert.match(admin.stderr, /PORT/);
+  });
+});
+
+describe('subspace admin CLI: a fresh data dir, then a running instance', () => {
+  let site: Site;
+  let server: Server | undefined;
+  let aliceToken: string;
+  let bobPassword: string;
+  before(async () => {
+    site = await freshSite();
+  });
+  after(async () => {
+    await server?.stop('SIGKILL').catch(() => {});
+    await site.cleanup();
+  });
+
+  test('accounts create on a fresh data dir prints a generated password', async () => {
+    const result = await subspace(site.env, 'accounts', 'create', 'alice', '--email', 'a@example.com', '--confirmed', '--role', 'Admin');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^OK$/m);
+    const password = line(result.stdout, 'New password');
+    assert.ok(password.length >= 24, password);
+    if (!serverMode) {
+      assert.ok(existsSync(join(site.dataDir, 'db')), 'the embedded database was made and migrated');
+      assert.ok(!existsSync(pidPath(site)), 'the CLI released the data dir');
+    }
+    // names and addresses are unique
+    const again = await subspace(site.env, 'accounts', 'create', 'Alice', '--email', 'other@example.com');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^subspace: .*Username is already taken/);
+    assert.equal(again.stderr.trimEnd().split('\n').length, 1, again.stderr);
+  });
+
+  test('apps create prints client credentials and an access token', async () => {
+    const stdout = await ok(site.env, 'apps', 'create', '--account', 'alice', '--name', 'bot', '--scopes', 'read write', '--website', 'https://bot.example');
+    assert.ok(line(stdout, 'Client ID'));
+    assert.ok(line(stdout, 'Client secret'));
+    aliceToken = line(stdout, 'Access token');
+    const unknown = await subspace(site.env, 'apps', 'create', '--account', 'nobody', '--name', 'bot');
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'subspace: no local account named "nobody"\n');
+  });
+
+  test('the token works against the running instance: verify_credentials is alice, an Admin', async () => {
+    server = await startServer(site);
+    const response = await me(server, aliceToken);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.username, 'alice');
+    assert.equal(response.body.role.name, 'Admin');
+    const signedIn = await signIn(server, 'a@example.com', 'wrong password');
+    assert.equal(signedIn.status, 401);
+  });
+
+  test('while it runs, commands succeed (embedded: through the control socket) and the new user can sign in', async () => {
+    if (!serverMode) {
+      const socket = statSync(socketPath(site));
+      assert.ok(socket.isSocket());
+      assert.equal(socket.mode & 0o777, 0o600);
+    }
+    const stdout = await ok(site.env, 'accounts', 'create', 'bob', '--email', 'b@example.com', '--confirmed');
+    bobPassword = line(stdout, 'New password');
+    const signedIn = await signIn(server!, 'b@example.com', bobPassword);
+    assert.equal(signedIn.status, 303, signedIn.html);
+    const token = line(await ok(site.env, 'apps', 'create', '--account', 'bob', '--name', 'Bob’s bot', '--scopes', 'read'), 'Access token');
+    const response = await me(server!, token);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.username, 'bob');
+    assert.equal(response.body.role.name, '');
+  });
+
+  test('accounts modify: confirm, role, disable/enable, e-mail, password reset', async () => {
+    const created = await subspace(site.env, 'accounts', 'create', 'carol', '--email', 'c@example.com');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /must confirm/);
+    const password = line(created.stdout, 'New password');
+    const unconfirmed = await signIn(server!, 'c@example.com', password);
+    assert.equal(unconfirmed.status, 401);
+    assert.match(unconfirmed.html, /confirm your email/);
+
+    assert.equal(await ok(site.env, 'accounts', 'modify', 'carol', '--confirm'), 'OK\n');
+    assert.equal((await signIn(server!, 'c@example.com', password)).status, 303);
+
+    const token = line(await ok(site.env, 'apps', 'create', '--account', 'carol', '--name', 'tool', '--scopes', 'read'), 'Access token');
+    await ok(site.env, 'accounts', 'modify', 'carol', '--role', 'moderator');
+    assert.equal((await me(server!, token)).body.role.name, 'Moderator');
+    await ok(site.env, 'accounts', 'modify', 'carol', '--remove-role');
+    assert.equal((await me(server!, token)).body.role.name, '');
+
+    await ok(site.env, 'accounts', 'modify', 'carol', '--disable');
+    assert.equal((await me(server!, token)).status, 403);
+    assert.equal((await signIn(server!, 'c@example.com', password)).status, 401);
+    await ok(site.env, 'accounts', 'modify', 'carol', '--enable');
+    assert.equal((await me(server!, token)).status, 200);
+
+    await ok(site.env, 'accounts', 'modify', 'carol', '--email', 'carol@example.com');
+    assert.equal((await signIn(server!, 'c@example.com', password)).status, 401);
+    assert.equal((await signIn(server!, 'carol@example.com', password)).status, 303);
+    const taken = await subspace(site.env, 'accounts', 'modify', 'carol', '--email', 'b@example.com');
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /E-mail is already taken/);
+
+    const reset = line(await ok(site.env, 'accounts', 'modify', 'carol', '--reset-password'), 'New password');
+    assert.notEqual(reset, password);
+    assert.equal((await signIn(server!, 'carol@example.com', password)).status, 401);
+    assert.equal((await signIn(server!, 'carol@example.com', reset)).status, 303);
+
+    const unknown = await subspace(site.env, 'accounts', 'modify', 'nobody', '--confirm');
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'subspace: no local account named "nobody"\n');
+  });
+
+  test('settings registrations changes what /api/v2/instance says', async () => {
+    const registrations = async () => {
+      const response = await request(server!.url, 'GET', '/api/v2/instance');
+      assert.equal(response.status, 200, response.text);
+      return response.body.registrations as { enabled: boolean; approval_required: boolean };
+    };
+    assert.equal((await registrations()).enabled, false);
+    assert.equal(await ok(site.env, 'settings', 'registrations', 'open'), 'OK\n');
+    const open = await registrations();
+    assert.equal(open.enabled, true);
+    assert.equal(open.approval_required, false);
+    await ok(site.env, 'settings', 'registrations', 'approved', '--require-reason');
+    const approved = await registrations();
+    assert.equal(approved.enabled, true);
+    assert.equal(approved.approval_required, true);
+    await ok(site.env, 'settings', 'registrations', 'close');
+    assert.equal((await registrations()).enabled, false);
+  });
+
+  test('accounts approve: one user, or every pending one', async () => {
+    await ok(site.env, 'settings', 'registrations', 'approved');
+    const created = await subspace(site.env, 'accounts', 'create', 'dan', '--email', 'd@example.com', '--confirmed');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /waits for approval/);
+    const password = line(created.stdout, 'New password');
+    const pending = await signIn(server!, 'd@example.com', password);
+    assert.equal(pending.status, 401);
+    assert.match(pending.html, /pending review/);
+    assert.equal(await ok(site.env, 'accounts', 'approve', 'dan'), 'OK\n');
+    assert.equal((await signIn(server!, 'd@example.com', password)).status, 303);
+
+    // --approve skips the wait
+    const erin = line(await ok(site.env, 'accounts', 'create', 'erin', '--email', 'e@example.com', '--confirmed', '--approve'), 'New password');
+    assert.equal((await signIn(server!, 'e@example.com', erin)).status, 303);
+
+    const frank = line(await ok(site.env, 'accounts', 'create', 'frank', '--email', 'f@example.com', '--confirmed'), 'New password');
+    const gina = line(await ok(site.env, 'accounts', 'create', 'gina', '--email', 'g@example.com', '--confirmed'), 'New password');
+    assert.equal((await signIn(server!, 'f@example.com', frank)).status, 401);
+    assert.equal(await ok(site.env, 'accounts', 'approve', '--all'), 'OK, approved 2 accounts\n');
+    assert.equal((await signIn(server!, 'f@example.com', frank)).status, 303);
+    assert.equal((await signIn(server!, 'g@example.com', gina)).status, 303);
+    await ok(site.env, 'settings', 'registrations', 'close');
+  });
+
+  test('accounts delete removes the account, its user and its tokens', async () => {
+    const token = line(await ok(site.env, 'apps', 'create', '--account', 'bob', '--name', 'doomed'), 'Access token');
+    assert.equal((await me(server!, token)).status, 200);
+    assert.equal(await ok(site.env, 'accounts', 'delete', 'bob'), 'OK\n');
+    assert.equal((await me(server!, token)).status, 401);
+    assert.equal((await signIn(server!, 'b@example.com', bobPassword)).status, 401);
+    const lookup = await request(server!.url, 'GET', '/api/v1/accounts/lookup?acct=bob');
+    assert.equal(lookup.status, 404);
+    const again = await subspace(site.env, 'accounts', 'delete', 'bob');
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'subspace: no local account named "bob"\n');
+    // the name and address are free again
+    await ok(site.env, 'accounts', 'create', 'bob', '--email', 'b@example.com', '--confirmed');
+  });
+
+  test('after the instance stops, the CLI opens the data dir itself again', async () => {
+    await server!.stop();
+    server = undefined;
+    if (!serverMode) {
+      assert.ok(!existsSync(socketPath(site)), 'the socket was removed');
+      assert.ok(!existsSync(pidPath(site)), 'the lock was released');
+    }
+    assert.equal(await ok(site.env, 'accounts', 'approve', '--all'), 'OK, approved 0 accounts\n');
+    await ok(site.env, 'accounts', 'modify', 'alice', '--role', 'Owner');
+  });
+
+  test('a killed instance leaves a stale socket and pid file that block neither the CLI nor a restart', { skip: serverMode ? 'embedded mode only' : false }, async () => {
+    let killed: Server | undefined = await startServer(site);
+    const pid = killed.process.child.pid!;
+    await killed.stop('SIGKILL');
+    killed = undefined;
+    assert.ok(existsSync(socketPath(site)), 'SIGKILL leaves the socket file');
+    assert.ok(existsSync(pidPath(site)), 'SIGKILL leaves the pid file');
+    await waitFor(`process ${pid} to be gone`, async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // the CLI finds nobody answering and opens the database itself
+    await ok(site.env, 'accounts', 'modify', 'alice', '--role', 'Admin');
+    // and a new instance starts over the stale files, and answers the CLI
+    server = await startServer(site);
+    const token = line(await ok(site.env, 'apps', 'create', '--account', 'alice', '--name', 'after restart', '--scopes', 'read'), 'Access token');
+    const response = await me(server, token);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.role.name, 'Admin');
+    await server.stop();
+    server = undefined;
+  });
+});
