@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import { boot } from '../roles/boot.ts';
 import { controlSocketPath } from '../roles/control-socket.ts';
 import { lockHolder } from '../roles/data-dir-lock.ts';
-import { CommandError, runPrepared, type CommandResult, type Prepared } from './admin.ts';
+import { CommandError, output, runPrepared, type CommandResult, type Prepared } from './admin.ts';
 
 /** How long the CLI waits for an embedded instance that holds the data dir to answer (it may be starting). */
 const STARTING_INSTANCE_WAIT_MS = 30_000;
@@ -72,7 +72,8 @@ const isLockError = (error: unknown) => error instanceof Error && /another Subsp
  * over its control socket when one holds the data dir, and otherwise opens PGlite itself.
  */
 export async function runAdminCli(config: Config, argv: string[], prepared: Prepared): Promise<CommandResult> {
-  if (config.database.kind !== 'pglite' || 'help' in prepared) return runDirect(config, prepared);
+  if ('help' in prepared) return output(prepared.help);
+  if (config.database.kind !== 'pglite') return runDirect(config, prepared);
   const socketPath = controlSocketPath(config.dataDir);
   const deadline = Date.now() + STARTING_INSTANCE_WAIT_MS;
   for (;;) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../db/index.ts';
+import { queryRows, type Database } from '../../db/index.ts';
 import {
   QUEUE_NAMES,
   sidekiqBackoff,
@@ -54,12 +54,6 @@ const ms = (value: number): SQL => sql`(${value}::double precision * interval '1
 const list = (values: readonly string[]): SQL => sql.join(values.map((value) => sql`${value}`), sql`, `);
 const ids = (values: readonly string[]): SQL => sql.join(values.map((value) => sql`${value}::bigint`), sql`, `);
 
-/** Runs a statement and returns its rows (the same shape from PGlite and node-postgres). */
-async function query<Row>(db: Database, statement: SQL): Promise<Row[]> {
-  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
-  return result.rows;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -108,7 +102,7 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async counts(): Promise<Record<QueueName, number>> {
-    const rows = await query<{ queue: string; count: number }>(
+    const rows = await queryRows<{ queue: string; count: number }>(
       this.#db,
       sql`SELECT queue, count(*)::int AS count FROM jobs WHERE state <> 'dead' GROUP BY queue`,
     );
@@ -118,7 +112,7 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async deadJobs(queue?: QueueName): Promise<DeadJob[]> {
-    const rows = await query<JobRow & { last_error: string | null; failed_at: number }>(this.#db, sql`
+    const rows = await queryRows<JobRow & { last_error: string | null; failed_at: number }>(this.#db, sql`
       SELECT id::text AS id, queue, name, data, attempts, last_error,
              (extract(epoch FROM run_at) * 1000)::double precision AS failed_at
       FROM jobs WHERE state = 'dead' ${queue ? sql`AND queue = ${queue}` : sql``}
@@ -136,7 +130,7 @@ export class DatabaseJobQueue implements JobQueue {
 
   async retryDead(id: string): Promise<boolean> {
     if (!/^\d+$/.test(id)) return false;
-    const retried = await query<{ queue: QueueName }>(this.#db, sql`
+    const retried = await queryRows<{ queue: QueueName }>(this.#db, sql`
       UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), last_error = NULL
       WHERE id = ${id}::bigint AND state = 'dead'
         AND (unique_key IS NULL OR NOT EXISTS (
@@ -148,7 +142,7 @@ export class DatabaseJobQueue implements JobQueue {
       return true;
     }
     // The same unique job is already pending again: that one stands in for the retry.
-    const superseded = await query(this.#db, sql`
+    const superseded = await queryRows(this.#db, sql`
       DELETE FROM jobs WHERE id = ${id}::bigint AND state = 'dead' AND unique_key IS NOT NULL RETURNING id`);
     return superseded.length > 0;
   }
@@ -174,7 +168,7 @@ export class DatabaseJobQueue implements JobQueue {
 
 /** Running jobs matching `where` go back to the queue, or to the dead set when they were on their last attempt. */
 async function requeueLost(db: Database, where: SQL): Promise<number> {
-  const requeued = await query(db, sql`
+  const requeued = await queryRows(db, sql`
     UPDATE jobs SET
       state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
       last_error = CASE WHEN attempts >= max_attempts THEN 'worker lost while running the job' ELSE last_error END,
@@ -265,7 +259,7 @@ class DatabaseWorker {
   }
 
   async #claim(): Promise<Claimed | undefined> {
-    const [row] = await query<JobRow & { max_attempts: number }>(this.#db, sql`
+    const [row] = await queryRows<JobRow & { max_attempts: number }>(this.#db, sql`
       UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_at = now(), locked_by = ${this.#id}
       WHERE id = (
         SELECT id FROM jobs

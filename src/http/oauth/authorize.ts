@@ -6,7 +6,7 @@ import { createGrant } from '../../services/oauth/grants.ts';
 import { parseScopes, unknownScopes, withinScopes } from '../../services/scopes.ts';
 import { getSettings } from '../../services/settings.ts';
 import { userAccessProblem } from '../../services/users.ts';
-import { params } from '../plugins/params.ts';
+import { params, text } from '../plugins/params.ts';
 import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
 import { authorizationCodePage, consentPage, messagePage, signInPage, type AuthorizationParams } from '../views/oauth.ts';
 
@@ -16,8 +16,6 @@ type Checked =
   | { ok: false; page: string }
   /** sent back to the client's redirect URI, as RFC 6749 §4.1.2.1 asks */
   | { ok: false; redirect: string };
-
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 function withQuery(uri: string, query: Record<string, string | undefined>): string {
   const url = new URL(uri);

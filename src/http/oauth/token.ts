@@ -7,15 +7,16 @@ import { exchangeGrant } from '../../services/oauth/grants.ts';
 import { issueToken, renderToken, revokeToken } from '../../services/oauth/tokens.ts';
 import { parseScopes, unknownScopes, withinScopes } from '../../services/scopes.ts';
 import { authorize } from '../plugins/auth.ts';
-import { params } from '../plugins/params.ts';
+import { params, text } from '../plugins/params.ts';
 import { avatarUrl } from '../../serializers/media-urls.ts';
 
-const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+/** a non-empty scalar param */
+const given = (value: unknown) => text(value) || undefined;
 
 /** client_secret_basic or client_secret_post, as Mastodon's metadata advertises. */
 async function authenticatedClient(ctx: AppContext, request: FastifyRequest, input: Record<string, unknown>) {
-  let clientId = text(input.client_id);
-  let clientSecret = text(input.client_secret);
+  let clientId = given(input.client_id);
+  let clientSecret = given(input.client_secret);
   const header = request.headers.authorization;
   if (header?.toLowerCase().startsWith('basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
@@ -43,15 +44,15 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext) {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       switch (input.grant_type) {
         case 'authorization_code': {
-          const code = text(input.code);
-          const redirectUri = text(input.redirect_uri);
+          const code = given(input.code);
+          const redirectUri = given(input.redirect_uri);
           if (!code) throw invalidRequest('Missing required parameter: code.');
           if (!redirectUri) throw invalidRequest('Missing required parameter: redirect_uri.');
-          const token = await exchangeGrant(ctx, { app: client, code, redirectUri, codeVerifier: text(input.code_verifier) });
+          const token = await exchangeGrant(ctx, { app: client, code, redirectUri, codeVerifier: given(input.code_verifier) });
           return renderToken(token);
         }
         case 'client_credentials': {
-          const scopes = parseScopes(text(input.scope) ?? text(input.scopes));
+          const scopes = parseScopes(given(input.scope) ?? given(input.scopes));
           if (unknownScopes(scopes).length > 0 || !withinScopes(scopes, parseScopes(client.scopes))) throw invalidScope();
           return renderToken(await issueToken(ctx, { applicationId: client.id, userId: null, scopes }));
         }
@@ -69,7 +70,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext) {
     try {
       const input = params(request);
       const client = await authenticatedClient(ctx, request, input);
-      const token = text(input.token);
+      const token = given(input.token);
       if (!token) throw invalidRequest('Missing required parameter: token.');
       if (!(await revokeToken(ctx, client, token))) {
         throw new OAuthError(403, 'unauthorized_client', 'You are not authorized to revoke this token');

@@ -65,3 +65,16 @@ export function currentUser(request: FastifyRequest) {
   if (!auth?.user || !auth.account) throw new ApiError(422, 'This method requires an authenticated user');
   return { user: auth.user, account: auth.account, auth };
 }
+
+/** Mastodon's `authorize_if_got_token!`: no token is fine, but a token must carry one of the scopes. */
+export function authorizeIfToken(scopes: string[]) {
+  return async function checkOptionalToken(request: FastifyRequest) {
+    const auth = request.auth;
+    if (auth) {
+      if (!scopes.some((scope) => grants(auth.scopes, scope))) throw new ApiError(403, 'This action is outside the authorized scopes');
+    } else if (request.authError && request.authError !== 'The access token is invalid') {
+      // Doorkeeper ignores tokens it does not know on public endpoints, but refuses revoked ones.
+      throw new ApiError(401, request.authError);
+    }
+  };
+}

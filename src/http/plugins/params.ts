@@ -28,3 +28,22 @@ export function params(request: FastifyRequest): Record<string, unknown> {
   const body = request.body && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? request.body : {};
   return { ...(request.query as object), ...body, ...(request.params as object) };
 }
+
+/** A scalar param as Rails reads it: strings as they are, numbers and booleans as text; anything else is not permitted. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+const FALSE_VALUES = new Set(['0', 'f', 'false', 'off']);
+
+/** ActiveModel's boolean cast: Rails' false values are false, blank is null, anything else is true. */
+export function railsBoolean(value: unknown): boolean | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return value === '' ? null : !FALSE_VALUES.has(value.toLowerCase());
+  return undefined;
+}

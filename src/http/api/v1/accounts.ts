@@ -8,41 +8,9 @@ import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '
 import { renderToken } from '../../../services/oauth/tokens.ts';
 import { registerAccount } from '../../../services/register-account.ts';
 import { relationshipsWith } from '../../../services/relationships.ts';
-import { grants, parseScopes } from '../../../services/scopes.ts';
-import { authorize, currentUser } from '../../plugins/auth.ts';
-import { params } from '../../plugins/params.ts';
-
-/** A scalar param as Rails reads it: strings as they are, numbers and booleans as text; anything else is not permitted. */
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
-const FALSE_VALUES = new Set(['0', 'f', 'false', 'off']);
-
-/** ActiveModel's boolean cast: Rails' false values are false, blank is null, anything else is true. */
-export function railsBoolean(value: unknown): boolean | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null) return null;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') return value === '' ? null : !FALSE_VALUES.has(value.toLowerCase());
-  return undefined;
-}
-
-/** Mastodon's `authorize_if_got_token!`: no token is fine, but a token must carry one of the scopes. */
-function readIfToken(scopes: string[]) {
-  return async function checkOptionalToken(request: FastifyRequest) {
-    const auth = request.auth;
-    if (auth) {
-      if (!scopes.some((scope) => grants(auth.scopes, scope))) throw new ApiError(403, 'This action is outside the authorized scopes');
-    } else if (request.authError && request.authError !== 'The access token is invalid') {
-      // Doorkeeper ignores tokens it does not know on public endpoints, but refuses revoked ones.
-      throw new ApiError(401, request.authError);
-    }
-  };
-}
+import { parseScopes } from '../../../services/scopes.ts';
+import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 /** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
 function profileFields(value: unknown): { name: string; value: string }[] | undefined {
@@ -111,7 +79,7 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
     return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id));
   });
 
-  app.get('/api/v1/accounts/lookup', { preHandler: readIfToken(['read:accounts']) }, async (request) => {
+  app.get('/api/v1/accounts/lookup', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const acct = text(params(request).acct);
     const found = acct ? await lookupAccount(ctx, acct) : undefined;
     if (!found) throw notFound();
@@ -129,7 +97,7 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
     return relationships.map(serializeRelationship);
   });
 
-  app.get('/api/v1/accounts/:id', { preHandler: readIfToken(['read:accounts']) }, async (request) => {
+  app.get('/api/v1/accounts/:id', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const found = await findAccountById(ctx, (request.params as { id: string }).id);
     if (!found) throw notFound();
     return serializeAccount(ctx.config, found.account, found.user);

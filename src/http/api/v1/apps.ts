@@ -3,15 +3,13 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { createApplication } from '../../../services/oauth/applications.ts';
 import { serializeApplication, serializeCredentialApplication } from '../../../serializers/application.ts';
-import { params } from '../../plugins/params.ts';
+import { params, text } from '../../plugins/params.ts';
 
 /** `redirect_uris` comes as an array, or as one string of URIs separated by new lines or spaces. */
 function redirectUris(value: unknown): string[] {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s]+/) : [];
   return list.filter((uri): uri is string => typeof uri === 'string' && uri.length > 0);
 }
-
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 export function appsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/v1/apps', async (request) => {
