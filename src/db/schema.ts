@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -88,6 +89,8 @@ export const users = pgTable(
     locale: text('locale'),
     /** `source[privacy|sensitive|language]` and other per-member preferences */
     settings: jsonb('settings').$type<UserSettings>().notNull().default({}),
+    /** languages shown in public timelines; null for all */
+    chosenLanguages: text('chosen_languages').array(),
     signUpIp: text('sign_up_ip'),
     /** the reason given when registrations need approval */
     inviteRequestText: text('invite_request_text'),
@@ -313,4 +316,388 @@ export const jobs = pgTable(
     index('index_jobs_on_queue_and_run_at').on(t.queue, t.runAt).where(sql`${t.state} = 'queued'`),
     uniqueIndex('index_jobs_on_unique_key').on(t.uniqueKey).where(sql`${t.state} <> 'dead'`),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// The social core: statuses and what hangs off them.
+
+export const statuses = pgTable(
+  'statuses',
+  {
+    id: id(),
+    uri: text('uri'),
+    url: text('url'),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** the source text as the author typed it (local statuses) */
+    text: text('text').notNull().default(''),
+    /** the rendered HTML */
+    content: text('content').notNull().default(''),
+    spoilerText: text('spoiler_text').notNull().default(''),
+    sensitive: boolean('sensitive').notNull().default(false),
+    /** public | unlisted | private | direct | limited */
+    visibility: text('visibility').notNull().default('public'),
+    language: text('language'),
+    inReplyToId: snowflake('in_reply_to_id'),
+    inReplyToAccountId: snowflake('in_reply_to_account_id'),
+    reblogOfId: snowflake('reblog_of_id'),
+    conversationId: snowflake('conversation_id'),
+    applicationId: snowflake('application_id'),
+    local: boolean('local').notNull().default(true),
+    pollId: snowflake('poll_id'),
+    repliesCount: integer('replies_count').notNull().default(0),
+    reblogsCount: integer('reblogs_count').notNull().default(0),
+    favouritesCount: integer('favourites_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    editedAt: timestamp('edited_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('index_statuses_on_account_id_and_id').on(t.accountId, t.id),
+    index('index_statuses_on_in_reply_to_id').on(t.inReplyToId),
+    index('index_statuses_on_reblog_of_id').on(t.reblogOfId),
+    uniqueIndex('index_statuses_one_reblog_per_account').on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL AND ${t.deletedAt} IS NULL`),
+    uniqueIndex('index_statuses_on_uri').on(t.uri),
+    index('index_statuses_public_timeline').on(t.id).where(sql`${t.visibility} = 'public' AND ${t.deletedAt} IS NULL AND ${t.reblogOfId} IS NULL`),
+    index('index_statuses_on_conversation_id').on(t.conversationId),
+  ],
+);
+
+export const statusEdits = pgTable(
+  'status_edits',
+  {
+    id: id(),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    text: text('text').notNull().default(''),
+    content: text('content').notNull().default(''),
+    spoilerText: text('spoiler_text').notNull().default(''),
+    sensitive: boolean('sensitive').notNull().default(false),
+    /** the poll's option titles at this revision */
+    pollOptions: text('poll_options').array(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_status_edits_on_status_id').on(t.statusId)],
+);
+
+export const mentions = pgTable(
+  'mentions',
+  {
+    id: id(),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** a mention that does not notify (kept for edits that remove it) */
+    silent: boolean('silent').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_mentions_on_status_id_and_account_id').on(t.statusId, t.accountId), index('index_mentions_on_account_id').on(t.accountId)],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    id: id(),
+    /** as first written, e.g. `SubSpace` */
+    name: text('name').notNull(),
+    usable: boolean('usable').notNull().default(true),
+    listable: boolean('listable').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_tags_on_name_lower').on(sql`lower(${t.name})`)],
+);
+
+export const statusesTags = pgTable(
+  'statuses_tags',
+  {
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    tagId: snowflake('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.tagId, t.statusId] }), index('index_statuses_tags_on_status_id').on(t.statusId)],
+);
+
+/** A member's mark on a status (favourite, bookmark, pin): one per member and status. */
+function statusPairTable(name: string) {
+  return pgTable(
+    name,
+    {
+      id: id(),
+      accountId: snowflake('account_id')
+        .notNull()
+        .references(() => accounts.id, { onDelete: 'cascade' }),
+      statusId: snowflake('status_id')
+        .notNull()
+        .references(() => statuses.id, { onDelete: 'cascade' }),
+      createdAt: createdAt(),
+    },
+    (t) => [uniqueIndex(`index_${name}_on_account_id_and_status_id`).on(t.accountId, t.statusId), index(`index_${name}_on_status_id`).on(t.statusId)],
+  );
+}
+
+export const favourites = statusPairTable('favourites');
+export const bookmarks = statusPairTable('bookmarks');
+export const statusPins = statusPairTable('status_pins');
+
+/** Muted conversations (`POST /api/v1/statuses/:id/mute`): no more notifications from the thread. */
+export const conversationMutes = pgTable(
+  'conversation_mutes',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: snowflake('conversation_id').notNull(),
+  },
+  (t) => [uniqueIndex('index_conversation_mutes_on_account_id_and_conversation_id').on(t.accountId, t.conversationId)],
+);
+
+/** Threads; every status belongs to the conversation of the status it replies to. */
+export const conversations = pgTable('conversations', {
+  id: id(),
+  uri: text('uri'),
+  createdAt: createdAt(),
+});
+
+/** A member's view of a direct-message conversation (`/api/v1/conversations`). */
+export const accountConversations = pgTable(
+  'account_conversations',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: snowflake('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    participantAccountIds: snowflake('participant_account_ids').array().notNull().default(sql`'{}'`),
+    statusIds: snowflake('status_ids').array().notNull().default(sql`'{}'`),
+    lastStatusId: snowflake('last_status_id'),
+    unread: boolean('unread').notNull().default(false),
+  },
+  (t) => [uniqueIndex('index_account_conversations_on_account_conversation').on(t.accountId, t.conversationId)],
+);
+
+export const polls = pgTable('polls', {
+  id: id(),
+  accountId: snowflake('account_id')
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  statusId: snowflake('status_id').references(() => statuses.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  options: text('options').array().notNull(),
+  cachedTallies: integer('cached_tallies').array().notNull(),
+  multiple: boolean('multiple').notNull().default(false),
+  hideTotals: boolean('hide_totals').notNull().default(false),
+  votesCount: integer('votes_count').notNull().default(0),
+  votersCount: integer('voters_count').notNull().default(0),
+  /** set once voters were told it ended */
+  expiryNotifiedAt: timestamp('expiry_notified_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const pollVotes = pgTable(
+  'poll_votes',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    pollId: snowflake('poll_id')
+      .notNull()
+      .references(() => polls.id, { onDelete: 'cascade' }),
+    choice: integer('choice').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_poll_votes_on_poll_account_choice').on(t.pollId, t.accountId, t.choice)],
+);
+
+export const scheduledStatuses = pgTable(
+  'scheduled_statuses',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
+    /** the POST /api/v1/statuses params to publish with */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_scheduled_statuses_on_scheduled_at').on(t.scheduledAt), index('index_scheduled_statuses_on_account_id').on(t.accountId)],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: id(),
+    /** the recipient */
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    fromAccountId: snowflake('from_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** mention | status | reblog | follow | follow_request | favourite | poll | update | … */
+    type: text('type').notNull(),
+    statusId: snowflake('status_id').references(() => statuses.id, { onDelete: 'cascade' }),
+    /** what v2 groups by, e.g. `favourite-<status id>-<hour>`; null for ungrouped types */
+    groupKey: text('group_key'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('index_notifications_on_account_id_and_id').on(t.accountId, t.id),
+    uniqueIndex('index_notifications_once').on(t.accountId, t.fromAccountId, t.type, sql`coalesce(${t.statusId}, 0)`),
+  ],
+);
+
+export const markers = pgTable(
+  'markers',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** home | notifications */
+    timeline: text('timeline').notNull(),
+    lastReadId: snowflake('last_read_id').notNull(),
+    lockVersion: integer('lock_version').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_markers_on_account_id_and_timeline').on(t.accountId, t.timeline)],
+);
+
+export const lists = pgTable(
+  'lists',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    /** followed | list | none */
+    repliesPolicy: text('replies_policy').notNull().default('list'),
+    exclusive: boolean('exclusive').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_lists_on_account_id').on(t.accountId)],
+);
+
+export const listAccounts = pgTable(
+  'list_accounts',
+  {
+    id: id(),
+    listId: snowflake('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [uniqueIndex('index_list_accounts_on_list_id_and_account_id').on(t.listId, t.accountId), index('index_list_accounts_on_account_id').on(t.accountId)],
+);
+
+export const customFilters = pgTable(
+  'custom_filters',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    /** home | notifications | public | thread | account */
+    context: text('context').array().notNull(),
+    /** warn | hide | blur */
+    action: text('action').notNull().default('warn'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_custom_filters_on_account_id').on(t.accountId)],
+);
+
+export const customFilterKeywords = pgTable(
+  'custom_filter_keywords',
+  {
+    id: id(),
+    customFilterId: snowflake('custom_filter_id')
+      .notNull()
+      .references(() => customFilters.id, { onDelete: 'cascade' }),
+    keyword: text('keyword').notNull(),
+    wholeWord: boolean('whole_word').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_custom_filter_keywords_on_custom_filter_id').on(t.customFilterId)],
+);
+
+export const customFilterStatuses = pgTable(
+  'custom_filter_statuses',
+  {
+    id: id(),
+    customFilterId: snowflake('custom_filter_id')
+      .notNull()
+      .references(() => customFilters.id, { onDelete: 'cascade' }),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_custom_filter_statuses_on_filter_and_status').on(t.customFilterId, t.statusId)],
+);
+
+export const tagFollows = pgTable(
+  'tag_follows',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    tagId: snowflake('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_tag_follows_on_account_id_and_tag_id').on(t.accountId, t.tagId), index('index_tag_follows_on_tag_id').on(t.tagId)],
+);
+
+export const featuredTags = pgTable(
+  'featured_tags',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    tagId: snowflake('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_featured_tags_on_account_id_and_tag_id').on(t.accountId, t.tagId)],
+);
+
+/**
+ * The embedded feeds driver's storage: one row per status in a home or list feed (the server
+ * driver keeps Mastodon's Redis sorted sets instead).
+ */
+export const feedEntries = pgTable(
+  'feed_entries',
+  {
+    /** `home:<account id>` or `list:<list id>` */
+    feed: text('feed').notNull(),
+    statusId: snowflake('status_id').notNull(),
+    /** for reblog de-duplication: the reblogged status, when this entry is a reblog */
+    reblogOfId: snowflake('reblog_of_id'),
+  },
+  (t) => [primaryKey({ columns: [t.feed, t.statusId] }), index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId)],
 );

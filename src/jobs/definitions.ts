@@ -16,3 +16,18 @@ function job<TData>(name: string, queue: QueueName, attempts?: number): JobDefin
 // Every job the instance runs, named after the Mastodon worker it stands for.
 export const ConfirmationMail = job<{ userId: string; token: string }>('ConfirmationMail', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
+
+/** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */
+export const Distribution = job<{ statusId: string }>('DistributionWorker', 'default');
+/** Removes a deleted status from every feed (RemovalWorker). */
+export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default');
+/** Merges a newly followed account's recent statuses into the follower's home feed (MergeWorker). */
+export const FeedMerge = job<{ accountId: string; targetAccountId: string }>('MergeWorker', 'default');
+/** Takes an unfollowed (or blocked, or muted) account's statuses out of a home feed (UnmergeWorker). */
+export const FeedUnmerge = job<{ accountId: string; targetAccountId: string }>('UnmergeWorker', 'default');
+/** Publishes a scheduled status (PublishScheduledStatusWorker). */
+export const PublishScheduledStatus = job<{ scheduledStatusId: string }>('PublishScheduledStatusWorker', 'default');
+/** Tells the voters and the author that a poll ended (PollExpirationNotifyWorker). */
+export const PollExpirationNotify = job<{ pollId: string }>('PollExpirationNotifyWorker', 'default');
+/** Finds scheduled statuses due soon and enqueues them (Scheduler::ScheduledStatusesScheduler). */
+export const ScheduledStatusesScheduler = job<Record<string, never>>('Scheduler::ScheduledStatusesScheduler', 'scheduler', 1);

@@ -1,0 +1,27 @@
+import type { AppContext } from '../context.ts';
+
+/**
+ * Domain events, published on the `events` channel of the pub/sub backend, for the tiers that
+ * react to what happened (streaming, web push, federation) without the services knowing them.
+ */
+export type DomainEvent =
+  | { type: 'status.created'; statusId: string }
+  | { type: 'status.updated'; statusId: string }
+  | { type: 'status.deleted'; statusId: string; accountId: string }
+  | { type: 'notification.created'; accountId: string; notificationId: string }
+  | { type: 'follow.created' | 'follow.removed' | 'follow_request.created'; accountId: string; targetAccountId: string }
+  | { type: 'block.created' | 'block.removed' | 'mute.created' | 'mute.removed'; accountId: string; targetAccountId: string }
+  | { type: 'favourite.created' | 'favourite.removed'; accountId: string; statusId: string }
+  | { type: 'account.updated'; accountId: string }
+  | { type: 'filters.changed'; accountId: string };
+
+export const EVENTS_CHANNEL = 'events';
+
+export async function publishEvent(ctx: AppContext, event: DomainEvent) {
+  try {
+    await ctx.pubsub.publish(EVENTS_CHANNEL, JSON.stringify(event));
+  } catch (error) {
+    // an event nobody could hear is not worth failing the action that caused it
+    ctx.log.warn({ err: error, event: event.type }, 'could not publish domain event');
+  }
+}
