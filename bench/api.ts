@@ -6,6 +6,7 @@
  *   node bench/api.ts --url http://127.0.0.1:3000 --token TOKEN [--seconds 10] [--connections 20]
  */
 import { parseArgs } from 'node:util';
+import { measure, printTable, summarize } from './lib/load.ts';
 
 const USAGE = `Usage: node bench/api.ts --url URL [--token TOKEN] [--seconds 10] [--connections 20] [--warmup 1]
                          [--endpoint PATH]...
@@ -26,14 +27,6 @@ interface Endpoint {
   auth: boolean;
 }
 
-interface Measurement {
-  requests: number;
-  non2xx: number;
-  errors: number;
-  firstError?: string;
-  latencies: number[];
-  seconds: number;
-}
 
 class UsageProblem extends Error {}
 
@@ -91,46 +84,6 @@ function options(argv: string[]) {
   };
 }
 
-/** Runs `connections` loops against one endpoint until `seconds` have passed. */
-async function measure(target: URL, headers: Record<string, string>, connections: number, seconds: number, record: boolean): Promise<Measurement> {
-  const result: Measurement = { requests: 0, non2xx: 0, errors: 0, latencies: [], seconds };
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const loop = async () => {
-    while (performance.now() < deadline) {
-      const begin = performance.now();
-      try {
-        const response = await fetch(target, { headers });
-        await response.arrayBuffer();
-        const elapsed = performance.now() - begin;
-        if (!record) continue;
-        result.requests += 1;
-        result.latencies.push(elapsed);
-        if (response.status < 200 || response.status >= 300) {
-          result.non2xx += 1;
-          result.firstError ??= `HTTP ${response.status}`;
-        }
-      } catch (error) {
-        if (!record) continue;
-        result.errors += 1;
-        result.firstError ??= error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
-        // a refused connection fails at once; do not spin
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  result.seconds = (performance.now() - started) / 1000;
-  return result;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`);
-
 async function main(argv: string[]): Promise<number> {
   let config;
   try {
@@ -158,26 +111,16 @@ async function main(argv: string[]): Promise<number> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (endpoint.auth && config.token) headers.authorization = `Bearer ${config.token}`;
     const target = new URL(endpoint.path, config.url);
-    if (config.warmup > 0) await measure(target, headers, config.connections, config.warmup, false);
-    const result = await measure(target, headers, config.connections, config.seconds, true);
-    const sorted = Float64Array.from(result.latencies).sort();
-    const latencies = Array.from(sorted);
-    rows.push([
-      name,
-      String(result.requests),
-      (result.requests / result.seconds).toFixed(1),
-      ms(percentile(latencies, 50)),
-      ms(percentile(latencies, 99)),
-      String(result.non2xx),
-      String(result.errors),
-    ]);
+    const send = () => fetch(target, { headers });
+    if (config.warmup > 0) await measure(send, config.connections, config.warmup, false);
+    const result = await measure(send, config.connections, config.seconds, true);
+    rows.push(summarize(name, result));
     if (result.firstError) {
       failures += 1;
       console.log(`${name}: ${result.non2xx + result.errors} failed requests, the first: ${result.firstError}`);
     }
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  printTable(rows);
   return failures > 0 ? 1 : 0;
 }
 

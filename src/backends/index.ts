@@ -3,6 +3,9 @@ import type { DatabaseHandle } from '../db/index.ts';
 import type { Cache } from './cache/index.ts';
 import { MemoryCache } from './cache/memory.ts';
 import { RedisCache } from './cache/redis.ts';
+import { DatabaseFeeds } from './feeds/database.ts';
+import type { Feeds } from './feeds/index.ts';
+import { RedisFeeds } from './feeds/redis.ts';
 import type { Mailer } from './mail/index.ts';
 import { NodemailerMailer } from './mail/mailer.ts';
 import type { PubSub } from './pubsub/index.ts';
@@ -18,6 +21,8 @@ export interface Backends {
   pubsub: PubSub;
   queue: JobQueue;
   mailer: Mailer;
+  /** home and list feeds: the feed_entries table (embedded) or Redis sorted sets */
+  feeds: Feeds;
   /** closes the backends (not the database, which the caller opened) */
   close(): Promise<void>;
 }
@@ -62,14 +67,16 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     queue = databaseQueue;
   }
   const mailer = new NodemailerMailer(config);
+  const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' })) : new DatabaseFeeds(database.db);
   return {
     cache,
     pubsub,
     queue,
     mailer,
+    feeds,
     async close() {
       await queue.close();
-      await Promise.allSettled([cache.close(), pubsub.close(), mailer.close()]);
+      await Promise.allSettled([cache.close(), pubsub.close(), mailer.close(), feeds.close()]);
     },
   };
 }

@@ -111,6 +111,8 @@ export interface UserSettings {
   'default_language'?: string | null;
   'expand_spoilers'?: boolean;
   'expand_media'?: 'default' | 'show_all' | 'hide_all';
+  /** the v2 notification policy (`/api/v2/notifications/policy`): accept | filter | drop per category */
+  'notifications_policy'?: Partial<Record<'for_not_following' | 'for_not_followers' | 'for_new_accounts' | 'for_private_mentions' | 'for_limited_accounts', 'accept' | 'filter' | 'drop'>>;
 }
 
 export const oauthApplications = pgTable(

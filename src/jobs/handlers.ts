@@ -3,6 +3,12 @@ import type { AppContext } from '../context.ts';
 import { ConfirmationMail, OauthCleanup, type JobDefinition } from './definitions.ts';
 import { sendConfirmationMail } from './mailers/confirmation-mail.ts';
 import { cleanUpOauthGrants } from './scheduler/oauth-cleanup.ts';
+import { notifyPollExpiration } from './default/poll-expiration-notify.ts';
+import { publishScheduledStatus } from './default/publish-scheduled-status.ts';
+import { scheduleDueStatuses } from './scheduler/scheduled-statuses-scheduler.ts';
+import { runDistribution, runFeedMerge, runFeedRemoval, runFeedUnmerge } from './default/distribution.ts';
+import { Distribution, FeedMerge, FeedRemoval, FeedUnmerge } from './definitions.ts';
+import { PollExpirationNotify, PublishScheduledStatus, ScheduledStatusesScheduler } from './definitions.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -13,6 +19,13 @@ function on<T>(job: JobDefinition<T>, handler: (ctx: AppContext, data: T) => Pro
 
 on(ConfirmationMail, sendConfirmationMail);
 on(OauthCleanup, cleanUpOauthGrants);
+on(PublishScheduledStatus, publishScheduledStatus);
+on(PollExpirationNotify, notifyPollExpiration);
+on(ScheduledStatusesScheduler, scheduleDueStatuses);
+on(Distribution, runDistribution);
+on(FeedRemoval, runFeedRemoval);
+on(FeedMerge, runFeedMerge);
+on(FeedUnmerge, runFeedUnmerge);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

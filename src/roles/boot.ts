@@ -39,7 +39,8 @@ export class BootError extends Error {}
  * (PGlite) migrates on start; server mode expects `subspace db migrate` to have run.
  */
 export async function boot(config: Config, roles: Roles, options: BootOptions = {}): Promise<Instance> {
-  const log = options.log ?? createLogger(config.logLevel, roles.web ? 'web' : roles.worker ? 'worker' : 'scheduler');
+  const roleNames = [roles.web && 'web', roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean);
+  const log = options.log ?? createLogger(config.logLevel, roleNames.length > 1 ? 'subspace' : (roleNames[0] || 'subspace'));
   const embedded = config.database.kind === 'pglite';
   const releaseLock = embedded ? acquireDataDirLock(config.dataDir) : () => {};
   const cleanups: (() => Promise<void> | void)[] = [releaseLock];

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { OauthCleanup, type JobDefinition } from '../jobs/definitions.ts';
+import { OauthCleanup, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -8,7 +8,10 @@ interface Schedule {
 }
 
 /** What the scheduler enqueues, and how often (Mastodon's sidekiq-scheduler table). */
-export const SCHEDULES: Schedule[] = [{ job: OauthCleanup, everySeconds: 3600 }];
+export const SCHEDULES: Schedule[] = [
+  { job: OauthCleanup, everySeconds: 3600 },
+  { job: ScheduledStatusesScheduler, everySeconds: 60 },
+];
 
 /**
  * Enqueues each scheduled job once per period. Several schedulers may run: the first to take the

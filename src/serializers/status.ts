@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import {
@@ -94,7 +94,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
     pollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, pollIds)) : none,
     viewerId && contentIds.length ? ctx.db.select({ statusId: favourites.statusId }).from(favourites).where(and(eq(favourites.accountId, viewerId), inArray(favourites.statusId, contentIds))) : none,
     viewerId && contentIds.length
-      ? ctx.db.select({ statusId: statuses.reblogOfId }).from(statuses).where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, contentIds)))
+      ? ctx.db.select({ statusId: statuses.reblogOfId }).from(statuses).where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, contentIds), isNull(statuses.deletedAt)))
       : none,
     viewerId && contentIds.length ? ctx.db.select({ statusId: bookmarks.statusId }).from(bookmarks).where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.statusId, contentIds))) : none,
     viewerId && contentIds.length ? ctx.db.select({ statusId: statusPins.statusId }).from(statusPins).where(and(eq(statusPins.accountId, viewerId), inArray(statusPins.statusId, contentIds))) : none,

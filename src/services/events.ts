@@ -11,7 +11,13 @@ export type DomainEvent =
   | { type: 'notification.created'; accountId: string; notificationId: string }
   | { type: 'follow.created' | 'follow.removed' | 'follow_request.created'; accountId: string; targetAccountId: string }
   | { type: 'block.created' | 'block.removed' | 'mute.created' | 'mute.removed'; accountId: string; targetAccountId: string }
+  | { type: 'follow_request.rejected' | 'endorsement.created' | 'endorsement.removed' | 'account_note.updated'; accountId: string; targetAccountId: string }
+  | { type: 'domain_block.created' | 'domain_block.removed'; accountId: string; domain: string }
   | { type: 'favourite.created' | 'favourite.removed'; accountId: string; statusId: string }
+  | { type: 'bookmark.created' | 'bookmark.removed' | 'pin.created' | 'pin.removed' | 'conversation_mute.created' | 'conversation_mute.removed'; accountId: string; statusId: string }
+  | { type: 'poll.voted'; accountId: string; pollId: string; statusId: string }
+  | { type: 'poll.ended'; pollId: string; statusId: string }
+  | { type: 'scheduled_status.updated' | 'scheduled_status.removed'; accountId: string; scheduledStatusId: string }
   | { type: 'account.updated'; accountId: string }
   | { type: 'filters.changed'; accountId: string };
 

@@ -25,3 +25,9 @@ export async function findLocalUser(ctx: AppContext, username: string): Promise<
 export function generatePassword(): string {
   return randomBytes(24).toString('base64url');
 }
+
+/** Whether anyone has an account yet (a fresh instance tells its admin how to create the owner). */
+export async function hasLocalUsers(ctx: AppContext): Promise<boolean> {
+  const [row] = await ctx.db.select({ id: users.id }).from(users).limit(1);
+  return !!row;
+}

@@ -15,8 +15,9 @@ const GROUPED: ReadonlySet<string> = new Set(['favourite', 'reblog', 'follow']);
  * never about themselves, nor from accounts they block, or mute with notifications hidden, or
  * that block them; and not about a thread they muted.
  */
-async function blocked(ctx: AppContext, recipientId: string, fromAccountId: string, statusId: string | null): Promise<boolean> {
-  if (recipientId === fromAccountId) return true;
+async function blocked(ctx: AppContext, recipientId: string, fromAccountId: string, statusId: string | null, type: NotificationType): Promise<boolean> {
+  // a poll's author hears that their own poll ended; nobody else is told about themselves
+  if (recipientId === fromAccountId) return type !== 'poll';
   const rows = await queryRows(ctx.db, sql`
     SELECT 1 FROM blocks WHERE (account_id = ${recipientId} AND target_account_id = ${fromAccountId})
                             OR (account_id = ${fromAccountId} AND target_account_id = ${recipientId})
@@ -39,7 +40,7 @@ async function blocked(ctx: AppContext, recipientId: string, fromAccountId: stri
  */
 export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null }) {
   const statusId = input.statusId ?? null;
-  if (await blocked(ctx, input.recipientId, input.fromAccountId, statusId)) return undefined;
+  if (await blocked(ctx, input.recipientId, input.fromAccountId, statusId, input.type)) return undefined;
   const hour = Math.floor(Date.now() / 3_600_000);
   const groupKey = GROUPED.has(input.type) ? `${input.type}-${statusId ?? 'account'}-${hour}` : null;
   const [created] = await ctx.db

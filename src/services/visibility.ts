@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../context.ts';
 import { statuses } from '../db/schema.ts';
@@ -6,7 +6,8 @@ import { statuses } from '../db/schema.ts';
 export const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 
-type StatusColumns = Pick<typeof statuses, 'id' | 'accountId' | 'visibility' | 'deletedAt'>;
+/** the columns the rules read, from the statuses table or any alias of it */
+type StatusColumns = Record<'id' | 'accountId' | 'visibility' | 'deletedAt', SQLWrapper>;
 
 /**
  * Who may see a status (Mastodon's StatusPolicy#show?), as a SQL condition on a statuses table or
@@ -33,7 +34,7 @@ export function visibleTo(viewerId: string | null, t: StatusColumns = statuses):
  * What a member chose not to see in timelines and threads (but may still open directly): authors
  * they block or mute, authors who block them, and domains they block.
  */
-export function notHiddenFrom(viewerId: string | null, t: Pick<typeof statuses, 'accountId'> = statuses): SQL {
+export function notHiddenFrom(viewerId: string | null, t: Record<'accountId', SQLWrapper> = statuses): SQL {
   if (!viewerId) return sql`TRUE`;
   return sql`NOT EXISTS (
       SELECT 1 FROM blocks b WHERE (b.account_id = ${viewerId} AND b.target_account_id = ${t.accountId})

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../../backends/queue/index.ts';
 import { baseUrl, type Config } from '../../config/index.ts';
 import { boot, type Roles } from '../../roles/boot.ts';
+import { hasLocalUsers } from '../../services/local-users.ts';
 import { UsageError } from '../usage-error.ts';
 
 const WORKER_USAGE = 'subspace worker [--queues default,push,ingress,mailers,pull,scheduler] [--concurrency N]';
@@ -44,6 +45,9 @@ export async function runRole(command: string, args: string[], config: Config) {
   const instance = await boot(config, roles);
   const log = instance.ctx.log;
   if (instance.url) log.info(`Subspace is serving ${baseUrl(config)} (listening on ${instance.url})`);
+  if (roles.web && !(await hasLocalUsers(instance.ctx))) {
+    log.info('No accounts yet. Create the owner with: ./bin/subspace accounts create USERNAME --email EMAIL --role Owner --confirmed');
+  }
   if (roles.worker) log.info(`working queues ${roles.worker.queues.join(', ')} with concurrency ${roles.worker.concurrency}`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,9 +1,9 @@
 import { escapeHtml } from '../../http/views/html.ts';
 
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+export const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
 
 /** A link as Mastodon shows it: without the scheme and `www.`, the middle cut after 30 characters. */
-function linkHtml(href: string): string {
+export function linkHtml(href: string): string {
   const withoutScheme = href.replace(/^https?:\/\/(www\.)?/i, '');
   const visible = withoutScheme.slice(0, 30);
   const rest = withoutScheme.slice(30);

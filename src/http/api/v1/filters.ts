@@ -1,0 +1,119 @@
+import { and, asc, count, eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { customFilterKeywords, customFilters } from '../../../db/schema.ts';
+import { ApiError, notFound } from '../../../lib/errors.ts';
+import { listParam, rowId } from '../../../services/entities.ts';
+import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/filter-admin.ts';
+import type { CustomFilterRow, FilterKeywordRow } from '../../../services/filters.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
+import { expiresInParam } from '../v2/filters.ts';
+
+const read = { preHandler: authorize({ scopes: ['read', 'read:filters'], user: true }) };
+const write = { preHandler: authorize({ scopes: ['write', 'write:filters'], user: true }) };
+
+/** The v1 Filter entity (REST::V1::FilterSerializer): one per keyword. */
+function renderV1Filter(keyword: FilterKeywordRow, filter: CustomFilterRow) {
+  return {
+    id: keyword.id,
+    phrase: keyword.keyword,
+    context: filter.context,
+    whole_word: keyword.wholeWord,
+    expires_at: filter.expiresAt?.toISOString() ?? null,
+    irreversible: filter.action === 'hide',
+  };
+}
+
+async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
+  const { account } = currentUser(request);
+  const id = rowId((request.params as { id: string }).id);
+  if (!id) throw notFound();
+  const [row] = await ctx.db
+    .select({ keyword: customFilterKeywords, filter: customFilters })
+    .from(customFilterKeywords)
+    .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
+    .where(and(eq(customFilterKeywords.id, id), eq(customFilters.accountId, account.id)));
+  if (!row) throw notFound();
+  return row;
+}
+
+/** `/api/v1/filters` (deprecated since 4.0): each keyword shown as a filter of its own. */
+export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/filters', read, async (request) => {
+    const { account } = currentUser(request);
+    const rows = await ctx.db
+      .select({ keyword: customFilterKeywords, filter: customFilters })
+      .from(customFilterKeywords)
+      .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
+      .where(eq(customFilters.accountId, account.id))
+      .orderBy(asc(customFilterKeywords.id));
+    return rows.map((row) => renderV1Filter(row.keyword, row.filter));
+  });
+
+  app.post('/api/v1/filters', write, async (request) => {
+    const { account } = currentUser(request);
+    const input = params(request);
+    const phrase = text(input.phrase) ?? '';
+    validateKeyword(phrase);
+    const filter = await createFilter(ctx, account.id, {
+      title: phrase,
+      context: listParam(input.context),
+      action: railsBoolean(input.irreversible) === true ? 'hide' : 'warn',
+      expiresIn: expiresInParam(input.expires_in),
+      keywords: [{ keyword: phrase, wholeWord: railsBoolean(input.whole_word) ?? true }],
+    });
+    const [keyword] = await ctx.db.select().from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id));
+    return renderV1Filter(keyword!, filter);
+  });
+
+  app.get('/api/v1/filters/:id', read, async (request) => {
+    const { keyword, filter } = await ownKeyword(ctx, request);
+    return renderV1Filter(keyword, filter);
+  });
+
+  const update = async (request: FastifyRequest) => {
+    const { keyword, filter } = await ownKeyword(ctx, request);
+    const input = params(request);
+    const changes: { keyword?: string; wholeWord?: boolean } = {};
+    if (input.phrase !== undefined) {
+      changes.keyword = text(input.phrase) ?? '';
+      validateKeyword(changes.keyword);
+    }
+    const wholeWord = railsBoolean(input.whole_word);
+    if (typeof wholeWord === 'boolean') changes.wholeWord = wholeWord;
+
+    const context = input.context === undefined ? undefined : listParam(input.context);
+    const irreversible = railsBoolean(input.irreversible);
+    const action = typeof irreversible === 'boolean' ? (irreversible ? 'hide' : 'warn') : undefined;
+    const expiresIn = expiresInParam(input.expires_in);
+    const filterChanges =
+      (context !== undefined && context.join(',') !== filter.context.join(',')) ||
+      (action !== undefined && action !== filter.action) ||
+      (expiresIn !== undefined && !(expiresIn === null && filter.expiresAt === null));
+    if (filterChanges) {
+      const [{ value }] = (await ctx.db.select({ value: count() }).from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id))) as [{ value: number }];
+      if (Number(value) > 1) {
+        throw new ApiError(
+          422,
+          'These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.',
+        );
+      }
+    }
+    const [updatedKeyword] = Object.keys(changes).length
+      ? await ctx.db.update(customFilterKeywords).set(changes).where(eq(customFilterKeywords.id, keyword.id)).returning()
+      : [keyword];
+    const updatedFilter = filterChanges ? await updateFilter(ctx, filter, { context, action, expiresIn }) : filter;
+    if (!filterChanges) await filtersChanged(ctx, filter.accountId);
+    return renderV1Filter(updatedKeyword!, updatedFilter);
+  };
+  app.put('/api/v1/filters/:id', write, update);
+  app.patch('/api/v1/filters/:id', write, update);
+
+  app.delete('/api/v1/filters/:id', write, async (request) => {
+    const { keyword, filter } = await ownKeyword(ctx, request);
+    await ctx.db.delete(customFilterKeywords).where(eq(customFilterKeywords.id, keyword.id));
+    await filtersChanged(ctx, filter.accountId);
+    return {};
+  });
+}

@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { notFound } from '../../../lib/errors.ts';
+import { serializeAccount } from '../../../serializers/account.ts';
+import { accountsThroughRelation } from '../../../services/account-pages.ts';
+import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
+import { isAccountId } from '../../../services/relationships.ts';
+import { pageRequest, setLinkHeader } from '../../pagination.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { relationshipWith } from './account-actions.ts';
+
+function requesterId(params: unknown): string {
+  const id = (params as { id: string }).id;
+  if (!isAccountId(id)) throw notFound();
+  return BigInt(id).toString();
+}
+
+export function followRequestsRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/follow_requests', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request, reply) => {
+    const { account } = currentUser(request);
+    const page = pageRequest(request, 40, 80);
+    const entries = await accountsThroughRelation(
+      ctx,
+      { from: sql`follow_requests r`, cursor: sql`r.id`, account: sql`r.account_id`, where: sql`r.target_account_id = ${account.id}` },
+      page,
+    );
+    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+  });
+
+  app.post('/api/v1/follow_requests/:id/authorize', { preHandler: authorize({ scopes: ['write:follows'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const id = requesterId(request.params);
+    await authorizeFollowRequest(ctx, account.id, id);
+    return relationshipWith(ctx, account.id, id);
+  });
+
+  app.post('/api/v1/follow_requests/:id/reject', { preHandler: authorize({ scopes: ['write:follows'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const id = requesterId(request.params);
+    await rejectFollowRequest(ctx, account.id, id);
+    return relationshipWith(ctx, account.id, id);
+  });
+}

@@ -1,0 +1,62 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { markers } from '../../../db/schema.ts';
+import { ApiError, validationFailed } from '../../../lib/errors.ts';
+import { listParam } from '../../../services/entities.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { params, text } from '../../plugins/params.ts';
+
+const TIMELINES = ['home', 'notifications'] as const;
+type MarkerRow = typeof markers.$inferSelect;
+
+function renderMarkers(rows: MarkerRow[]) {
+  return Object.fromEntries(
+    rows.map((row) => [row.timeline, { last_read_id: row.lastReadId, version: row.lockVersion, updated_at: row.updatedAt.toISOString() }]),
+  );
+}
+
+/** Saves one marker with Rails' optimistic locking: each change bumps `version`; a lost race is a 409. */
+async function saveMarker(ctx: AppContext, accountId: string, timeline: string, lastReadId: string): Promise<MarkerRow> {
+  const [existing] = await ctx.db.select().from(markers).where(and(eq(markers.accountId, accountId), eq(markers.timeline, timeline)));
+  if (!existing) {
+    const [created] = await ctx.db.insert(markers).values({ accountId, timeline, lastReadId }).onConflictDoNothing().returning();
+    if (!created) throw new ApiError(409, 'Conflict during update, please try again');
+    return created;
+  }
+  if (existing.lastReadId === lastReadId) return existing;
+  const [updated] = await ctx.db
+    .update(markers)
+    .set({ lastReadId, lockVersion: sql`${markers.lockVersion} + 1`, updatedAt: new Date() })
+    .where(and(eq(markers.id, existing.id), eq(markers.lockVersion, existing.lockVersion)))
+    .returning();
+  if (!updated) throw new ApiError(409, 'Conflict during update, please try again');
+  return updated;
+}
+
+/** `/api/v1/markers`: where the member stopped reading their home timeline and notifications. */
+export function markersRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/markers', { preHandler: authorize({ scopes: ['read', 'read:statuses'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const timelines = listParam(params(request).timeline).filter((t) => (TIMELINES as readonly string[]).includes(t));
+    if (timelines.length === 0) return {};
+    const rows = await ctx.db.select().from(markers).where(and(eq(markers.accountId, account.id), inArray(markers.timeline, timelines)));
+    return renderMarkers(rows);
+  });
+
+  app.post('/api/v1/markers', { preHandler: authorize({ scopes: ['write', 'write:statuses'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const input = params(request);
+    const changes: [string, string][] = [];
+    for (const timeline of TIMELINES) {
+      const given = input[timeline];
+      if (!given || typeof given !== 'object' || Array.isArray(given)) continue;
+      const lastReadId = text((given as Record<string, unknown>).last_read_id)?.trim();
+      if (!lastReadId || !/^\d{1,19}$/.test(lastReadId) || BigInt(lastReadId) >= 2n ** 63n) throw validationFailed(["Last read can't be blank"]);
+      changes.push([timeline, BigInt(lastReadId).toString()]);
+    }
+    const saved: MarkerRow[] = [];
+    for (const [timeline, lastReadId] of changes) saved.push(await saveMarker(ctx, account.id, timeline, lastReadId));
+    return renderMarkers(saved);
+  });
+}

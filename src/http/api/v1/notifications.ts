@@ -1,0 +1,121 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { notifications } from '../../../db/schema.ts';
+import { notFound } from '../../../lib/errors.ts';
+import { listParam, rowId } from '../../../services/entities.ts';
+import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
+import { browsable, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
+import { pageRequest, setLinkHeader } from '../../pagination.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
+import { ApiError } from '../../../lib/errors.ts';
+
+const read = { preHandler: authorize({ scopes: ['read', 'read:notifications'], user: true }) };
+const write = { preHandler: authorize({ scopes: ['write', 'write:notifications'], user: true }) };
+
+export function notificationQuery(request: FastifyRequest): NotificationQuery {
+  const input = params(request);
+  const accountId = text(input.account_id);
+  return {
+    types: listParam(input.types),
+    excludeTypes: listParam(input.exclude_types),
+    // an account id that cannot exist matches nothing
+    accountId: accountId ? (rowId(accountId) ?? '0') : undefined,
+  };
+}
+
+/** The `limit` of the unread counts: 100 by default, at most 1000. */
+export function countLimit(request: FastifyRequest): number {
+  const raw = text(params(request).limit);
+  if (raw === undefined || raw === '') return 100;
+  if (!/^-?\d+$/.test(raw)) throw new ApiError(400, 'limit must be a number');
+  return Math.min(Math.max(Number(raw), 1), 1000);
+}
+
+/** `/api/v1/notifications`: one entry per notification. */
+export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/notifications', read, async (request, reply) => {
+    const { account } = currentUser(request);
+    const page = pageRequest(request, 40, 80);
+    const rows = await listNotifications(ctx, account.id, notificationQuery(request), page);
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderNotifications(ctx, account.id, rows);
+  });
+
+  app.get('/api/v1/notifications/unread_count', read, async (request) => {
+    const { account } = currentUser(request);
+    const marker = await notificationsMarker(ctx, account.id);
+    const limit = countLimit(request);
+    const rows = await ctx.db
+      .select({ id: notifications.id })
+      .from(notifications)
+      .where(sql`${browsable(account.id, notificationQuery(request))} ${marker ? sql`AND ${notifications.id} > ${marker}` : sql``}`)
+      .limit(limit);
+    return { count: rows.length };
+  });
+
+  app.post('/api/v1/notifications/clear', write, async (request) => {
+    const { account } = currentUser(request);
+    await ctx.db.delete(notifications).where(eq(notifications.accountId, account.id));
+    return {};
+  });
+
+  // Notification requests (filtered notifications) are never made: every policy here accepts or
+  // drops, so the lists are empty.
+  app.get('/api/v1/notifications/requests', read, async () => []);
+  app.get('/api/v1/notifications/requests/merged', read, async () => ({ merged: true }));
+  app.post('/api/v1/notifications/requests/accept', write, async () => ({}));
+  app.post('/api/v1/notifications/requests/dismiss', write, async () => ({}));
+  app.get('/api/v1/notifications/requests/:id', read, async () => {
+    throw notFound();
+  });
+  app.post('/api/v1/notifications/requests/:id/accept', write, async () => {
+    throw notFound();
+  });
+  app.post('/api/v1/notifications/requests/:id/dismiss', write, async () => {
+    throw notFound();
+  });
+
+  app.get('/api/v1/notifications/policy', read, async (request) => renderPolicyV1(currentPolicy(currentUser(request).user.settings)));
+
+  const updateV1Policy = async (request: FastifyRequest) => {
+    const { user } = currentUser(request);
+    const input = params(request);
+    const changes: Partial<Record<PolicyKey, string>> = {};
+    const map: [string, PolicyKey][] = [
+      ['filter_not_following', 'for_not_following'],
+      ['filter_not_followers', 'for_not_followers'],
+      ['filter_new_accounts', 'for_new_accounts'],
+      ['filter_private_mentions', 'for_private_mentions'],
+    ];
+    for (const [param, key] of map) {
+      const value = railsBoolean(input[param]);
+      if (typeof value === 'boolean') changes[key] = value ? 'filter' : 'accept';
+    }
+    return renderPolicyV1(await updatePolicy(ctx, user.id, user.settings, changes));
+  };
+  app.put('/api/v1/notifications/policy', write, updateV1Policy);
+  app.patch('/api/v1/notifications/policy', write, updateV1Policy);
+
+  app.get('/api/v1/notifications/:id', read, async (request) => {
+    const { account } = currentUser(request);
+    const id = rowId((request.params as { id: string }).id);
+    const row = id ? await findNotification(ctx, account.id, id) : undefined;
+    const [rendered] = row ? await renderNotifications(ctx, account.id, [row]) : [];
+    if (!rendered) throw notFound();
+    return rendered;
+  });
+
+  app.post('/api/v1/notifications/:id/dismiss', write, async (request) => {
+    const { account } = currentUser(request);
+    const id = rowId((request.params as { id: string }).id);
+    if (!id) throw notFound();
+    const deleted = await ctx.db
+      .delete(notifications)
+      .where(and(eq(notifications.id, id), eq(notifications.accountId, account.id)))
+      .returning({ id: notifications.id });
+    if (deleted.length === 0) throw notFound();
+    return {};
+  });
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { renderPoll } from '../../../serializers/status.ts';
+import { findVisiblePoll, ownVotes, voteInPoll } from '../../../services/vote-in-poll.ts';
+import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { params, text } from '../../plugins/params.ts';
+
+const pollId = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+/** `choices[]=0&choices[]=2`, a JSON array, or a hash keyed by position. */
+function choiceList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
+  return list.map((entry) => text(entry) ?? '');
+}
+
+export function pollsRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/polls/:id', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
+    const viewerId = request.auth?.account?.id ?? null;
+    const poll = await findVisiblePoll(ctx, pollId(request), viewerId);
+    return renderPoll(poll, await ownVotes(ctx, poll.id, viewerId), viewerId);
+  });
+
+  app.post('/api/v1/polls/:id/votes', { preHandler: authorize({ scopes: ['write', 'write:statuses'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const poll = await voteInPoll(ctx, account.id, pollId(request), choiceList(params(request).choices));
+    return renderPoll(poll, await ownVotes(ctx, poll.id, account.id), account.id);
+  });
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { ApiError, notFound } from '../../../lib/errors.ts';
+import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
+import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
+import { deleteStatus } from '../../../services/delete-status.ts';
+import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/edit-status.ts';
+import { filterResultsFor } from '../../../services/filters.ts';
+import { postStatus, type PollInput, type PostStatusInput } from '../../../services/post-status.ts';
+import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/rate-limiter.ts';
+import { statusContext, visibleStatusesById } from '../../../services/status-context.ts';
+import { findVisibleStatus } from '../../../services/visibility.ts';
+import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
+
+/** `x[]=a&x[]=b`, `x[0]=a`, a JSON array, or a single value, as a list of strings. */
+function list(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
+  return items.map((item) => text(item)).filter((item): item is string => item !== undefined);
+}
+
+function pollParam(value: unknown): PollInput | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const poll = value as Record<string, unknown>;
+  return {
+    options: list(poll.options),
+    expiresIn: typeof poll.expires_in === 'number' ? poll.expires_in : text(poll.expires_in),
+    multiple: railsBoolean(poll.multiple) === true,
+    hideTotals: railsBoolean(poll.hide_totals) === true,
+  };
+}
+
+const blankToUndefined = (value: string | undefined) => (value === '' ? undefined : value);
+
+function statusInput(input: Record<string, unknown>): Omit<PostStatusInput, 'applicationId' | 'idempotencyKey'> {
+  const sensitive = railsBoolean(input.sensitive);
+  return {
+    text: text(input.status) ?? '',
+    spoilerText: text(input.spoiler_text) ?? '',
+    sensitive: typeof sensitive === 'boolean' ? sensitive : null,
+    visibility: blankToUndefined(text(input.visibility)),
+    language: blankToUndefined(text(input.language)) ?? null,
+    inReplyToId: blankToUndefined(text(input.in_reply_to_id)) ?? null,
+    poll: pollParam(input.poll),
+    mediaIds: list(input.media_ids),
+    scheduledAt: blankToUndefined(text(input.scheduled_at)) ?? null,
+  };
+}
+
+function sendRateLimitHeaders(reply: FastifyReply, headers: RateLimitHeaders | undefined) {
+  if (headers) reply.headers(headers);
+}
+
+/** Runs `action`, sending the X-RateLimit-* headers with a 429 it throws. */
+async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof RateLimitExceeded) reply.headers(error.headers);
+    throw error;
+  }
+}
+
+const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+const viewerOf = (request: FastifyRequest) => request.auth?.account?.id ?? null;
+
+export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/api/v1/statuses', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, async (request, reply) => {
+    const { user, account, auth } = currentUser(request);
+    const idempotency = request.headers['idempotency-key'];
+    const result = await rateLimited(reply, () =>
+      postStatus(ctx, { account, user }, {
+        ...statusInput(params(request)),
+        applicationId: auth.application?.id ?? null,
+        idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
+      }),
+    );
+    sendRateLimitHeaders(reply, result.rateLimit);
+    if (result.kind === 'scheduled') return serializeScheduledStatus(result.scheduled);
+    return renderStatus(ctx, result.status, { viewerId: account.id });
+  });
+
+  app.get('/api/v1/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
+    const ids = [...new Set(list(params(request).id))];
+    // Mastodon raises a bare Mastodon::ValidationError past DEFAULT_STATUSES_LIMIT
+    if (ids.length > 20) throw new ApiError(422, 'Mastodon::ValidationError');
+    const viewerId = viewerOf(request);
+    const rows = await visibleStatusesById(ctx, ids, viewerId);
+    return renderStatuses(ctx, rows, { viewerId, filtered: await filterResultsFor(ctx, viewerId, rows, '') });
+  });
+
+  app.get('/api/v1/statuses/:id', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
+    const viewerId = viewerOf(request);
+    const status = await findVisibleStatus(ctx, idOf(request), viewerId);
+    if (!status) throw notFound();
+    return renderStatus(ctx, status, { viewerId, filtered: await filterResultsFor(ctx, viewerId, [status], '') });
+  });
+
+  const update = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { user, account } = currentUser(request);
+    const input = statusInput(params(request));
+    const edit: EditStatusInput = {
+      text: input.text,
+      spoilerText: input.spoilerText,
+      sensitive: input.sensitive,
+      language: input.language,
+      poll: input.poll,
+      mediaIds: input.mediaIds,
+    };
+    const { status, rateLimit } = await rateLimited(reply, () => editStatus(ctx, { account, user }, idOf(request), edit));
+    sendRateLimitHeaders(reply, rateLimit);
+    return renderStatus(ctx, status, { viewerId: account.id });
+  };
+  app.put('/api/v1/statuses/:id', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, update);
+  app.patch('/api/v1/statuses/:id', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, update);
+
+  app.delete('/api/v1/statuses/:id', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    const status = await deleteStatus(ctx, account.id, idOf(request));
+    // delete-and-redraft: the source text instead of the HTML (Mastodon's `source_requested`)
+    const { content: _content, ...rendered } = await renderStatus(ctx, status, { viewerId: account.id });
+    return { ...rendered, text: status.text };
+  });
+
+  app.get('/api/v1/statuses/:id/context', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
+    const viewerId = viewerOf(request);
+    const status = await findVisibleStatus(ctx, idOf(request), viewerId);
+    if (!status) throw notFound();
+    const { ancestors, descendants } = await statusContext(ctx, status, viewerId);
+    const filtered = await filterResultsFor(ctx, viewerId, [...ancestors, ...descendants], 'thread');
+    const [renderedAncestors, renderedDescendants] = await Promise.all([
+      renderStatuses(ctx, ancestors, { viewerId, filtered }),
+      renderStatuses(ctx, descendants, { viewerId, filtered }),
+    ]);
+    return { ancestors: renderedAncestors, descendants: renderedDescendants };
+  });
+
+  app.get('/api/v1/statuses/:id/history', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
+    const viewerId = viewerOf(request);
+    const status = await findVisibleStatus(ctx, idOf(request), viewerId);
+    if (!status || status.reblogOfId) throw notFound();
+    const rendered = await renderStatus(ctx, status, { viewerId });
+    return renderStatusEdits(await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
+  });
+
+  app.get('/api/v1/statuses/:id/source', { preHandler: authorize({ scopes: ['read:statuses'] }) }, async (request) => {
+    const status = await findVisibleStatus(ctx, idOf(request), viewerOf(request));
+    if (!status || status.reblogOfId) throw notFound();
+    return { id: status.id, text: status.text, spoiler_text: status.spoilerText };
+  });
+}

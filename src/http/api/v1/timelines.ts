@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { renderStatuses } from '../../../serializers/status.ts';
+import { findOwnList } from '../../../services/lists.ts';
+import { homeTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
+import { pageRequest, setLinkHeader } from '../../pagination.ts';
+import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
+
+/** `any[]=a&any[]=b`, `any=a` or `any[0]=a`: the names given, as strings. */
+function names(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const values = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
+  return values.map(text).filter((name): name is string => !!name);
+}
+
+function publicOptions(request: FastifyRequest) {
+  const input = params(request);
+  return { local: railsBoolean(input.local) === true, remote: railsBoolean(input.remote) === true, onlyMedia: railsBoolean(input.only_media) === true };
+}
+
+export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/timelines/home', { preHandler: authorize({ scopes: ['read:statuses'], user: true }) }, async (request, reply) => {
+    const { account } = currentUser(request);
+    const rows = await homeTimeline(ctx, account.id, pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderStatuses(ctx, rows, { viewerId: account.id });
+  });
+
+  app.get('/api/v1/timelines/public', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
+    const viewerId = request.auth?.account?.id ?? null;
+    const rows = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderStatuses(ctx, rows, { viewerId });
+  });
+
+  app.get<{ Params: { hashtag: string } }>('/api/v1/timelines/tag/:hashtag', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
+    const viewerId = request.auth?.account?.id ?? null;
+    const input = params(request);
+    const rows = await tagTimeline(
+      ctx,
+      request.params.hashtag,
+      viewerId,
+      { ...publicOptions(request), any: names(input.any), all: names(input.all), none: names(input.none) },
+      pageRequest(request),
+    );
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderStatuses(ctx, rows, { viewerId });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/timelines/list/:id', { preHandler: authorize({ scopes: ['read:lists'], user: true }) }, async (request, reply) => {
+    const { account } = currentUser(request);
+    const list = await findOwnList(ctx, account.id, request.params.id);
+    const rows = await listTimeline(ctx, list.id, account.id, pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderStatuses(ctx, rows, { viewerId: account.id });
+  });
+}

@@ -1,0 +1,198 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { customFilterKeywords, customFilterStatuses, customFilters } from '../../../db/schema.ts';
+import { notFound, validationFailed } from '../../../lib/errors.ts';
+import { listParam, rowId } from '../../../services/entities.ts';
+import {
+  createFilter,
+  deleteFilter,
+  filtersChanged,
+  findOwnFilter,
+  renderFiltersWithRules,
+  updateFilter,
+  validateKeyword,
+  type FilterInput,
+  type KeywordAttributes,
+} from '../../../services/filter-admin.ts';
+import { renderFilterKeyword, renderFilterStatus } from '../../../services/filters.ts';
+import { findVisibleStatus } from '../../../services/visibility.ts';
+import { authorize, currentUser } from '../../plugins/auth.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
+
+const read = { preHandler: authorize({ scopes: ['read', 'read:filters'], user: true }) };
+const write = { preHandler: authorize({ scopes: ['write', 'write:filters'], user: true }) };
+
+/** `expires_in` in seconds; blank means never. */
+export function expiresInParam(value: unknown): number | null | undefined {
+  if (value === undefined) return undefined;
+  const raw = text(value);
+  if (raw === undefined || raw.trim() === '') return null;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds)) return null;
+  return Math.floor(seconds) > 0 ? Math.floor(seconds) : null;
+}
+
+function keywordsAttributes(value: unknown): KeywordAttributes[] | undefined {
+  if (value === undefined || value === null || typeof value !== 'object') return undefined;
+  const entries = Array.isArray(value) ? value : Object.values(value);
+  return entries
+    .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && !Array.isArray(entry))
+    .map((entry) => ({
+      id: text(entry.id) || undefined,
+      keyword: entry.keyword === undefined ? undefined : (text(entry.keyword) ?? ''),
+      wholeWord: railsBoolean(entry.whole_word) ?? undefined,
+      destroy: railsBoolean(entry._destroy) === true,
+    }));
+}
+
+function filterInput(input: Record<string, unknown>): FilterInput {
+  return {
+    title: input.title === undefined ? undefined : (text(input.title) ?? ''),
+    context: input.context === undefined ? undefined : listParam(input.context),
+    action: input.filter_action === undefined ? undefined : (text(input.filter_action) ?? ''),
+    expiresIn: expiresInParam(input.expires_in),
+    keywords: keywordsAttributes(input.keywords_attributes),
+  };
+}
+
+async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
+  const { account } = currentUser(request);
+  const id = rowId((request.params as { id: string }).id);
+  if (!id) throw notFound();
+  const [row] = await ctx.db
+    .select({ keyword: customFilterKeywords })
+    .from(customFilterKeywords)
+    .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
+    .where(and(eq(customFilterKeywords.id, id), eq(customFilters.accountId, account.id)));
+  if (!row) throw notFound();
+  return row.keyword;
+}
+
+async function ownFilterStatus(ctx: AppContext, request: FastifyRequest) {
+  const { account } = currentUser(request);
+  const id = rowId((request.params as { id: string }).id);
+  if (!id) throw notFound();
+  const [row] = await ctx.db
+    .select({ status: customFilterStatuses })
+    .from(customFilterStatuses)
+    .innerJoin(customFilters, eq(customFilters.id, customFilterStatuses.customFilterId))
+    .where(and(eq(customFilterStatuses.id, id), eq(customFilters.accountId, account.id)));
+  if (!row) throw notFound();
+  return row.status;
+}
+
+/** `/api/v2/filters`: filters with keywords and statuses (Mastodon 4.0+). */
+export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v2/filters', read, async (request) => {
+    const { account } = currentUser(request);
+    const filters = await ctx.db.select().from(customFilters).where(eq(customFilters.accountId, account.id)).orderBy(asc(customFilters.id));
+    return renderFiltersWithRules(ctx, filters);
+  });
+
+  app.post('/api/v2/filters', write, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await createFilter(ctx, account.id, filterInput(params(request)));
+    return (await renderFiltersWithRules(ctx, [filter]))[0];
+  });
+
+  // keywords and statuses first, so that `/keywords/:id` is not read as a filter id
+  app.get('/api/v2/filters/keywords/:id', read, async (request) => renderFilterKeyword(await ownKeyword(ctx, request)));
+
+  const updateKeyword = async (request: FastifyRequest) => {
+    const keyword = await ownKeyword(ctx, request);
+    const input = params(request);
+    const changes: { keyword?: string; wholeWord?: boolean } = {};
+    if (input.keyword !== undefined) {
+      changes.keyword = text(input.keyword) ?? '';
+      validateKeyword(changes.keyword);
+    }
+    const wholeWord = railsBoolean(input.whole_word);
+    if (typeof wholeWord === 'boolean') changes.wholeWord = wholeWord;
+    const [updated] = Object.keys(changes).length
+      ? await ctx.db.update(customFilterKeywords).set(changes).where(eq(customFilterKeywords.id, keyword.id)).returning()
+      : [keyword];
+    await filtersChanged(ctx, currentUser(request).account.id);
+    return renderFilterKeyword(updated!);
+  };
+  app.put('/api/v2/filters/keywords/:id', write, updateKeyword);
+  app.patch('/api/v2/filters/keywords/:id', write, updateKeyword);
+
+  app.delete('/api/v2/filters/keywords/:id', write, async (request) => {
+    const keyword = await ownKeyword(ctx, request);
+    await ctx.db.delete(customFilterKeywords).where(eq(customFilterKeywords.id, keyword.id));
+    await filtersChanged(ctx, currentUser(request).account.id);
+    return {};
+  });
+
+  app.get('/api/v2/filters/statuses/:id', read, async (request) => renderFilterStatus(await ownFilterStatus(ctx, request)));
+
+  app.delete('/api/v2/filters/statuses/:id', write, async (request) => {
+    const row = await ownFilterStatus(ctx, request);
+    await ctx.db.delete(customFilterStatuses).where(eq(customFilterStatuses.id, row.id));
+    await filtersChanged(ctx, currentUser(request).account.id);
+    return {};
+  });
+
+  app.get('/api/v2/filters/:id', read, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { id: string }).id);
+    return (await renderFiltersWithRules(ctx, [filter]))[0];
+  });
+
+  const update = async (request: FastifyRequest) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { id: string }).id);
+    const updated = await updateFilter(ctx, filter, filterInput(params(request)));
+    return (await renderFiltersWithRules(ctx, [updated]))[0];
+  };
+  app.put('/api/v2/filters/:id', write, update);
+  app.patch('/api/v2/filters/:id', write, update);
+
+  app.delete('/api/v2/filters/:id', write, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { id: string }).id);
+    await deleteFilter(ctx, filter);
+    return {};
+  });
+
+  app.get('/api/v2/filters/:filter_id/keywords', read, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
+    const rows = await ctx.db.select().from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id)).orderBy(asc(customFilterKeywords.id));
+    return rows.map(renderFilterKeyword);
+  });
+
+  app.post('/api/v2/filters/:filter_id/keywords', write, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
+    const input = params(request);
+    const keyword = text(input.keyword) ?? '';
+    validateKeyword(keyword);
+    const [row] = await ctx.db
+      .insert(customFilterKeywords)
+      .values({ customFilterId: filter.id, keyword, wholeWord: railsBoolean(input.whole_word) ?? true })
+      .returning();
+    await filtersChanged(ctx, account.id);
+    return renderFilterKeyword(row!);
+  });
+
+  app.get('/api/v2/filters/:filter_id/statuses', read, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
+    const rows = await ctx.db.select().from(customFilterStatuses).where(eq(customFilterStatuses.customFilterId, filter.id)).orderBy(asc(customFilterStatuses.id));
+    return rows.map(renderFilterStatus);
+  });
+
+  app.post('/api/v2/filters/:filter_id/statuses', write, async (request) => {
+    const { account } = currentUser(request);
+    const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
+    const statusId = text(params(request).status_id);
+    const status = statusId ? await findVisibleStatus(ctx, statusId, account.id) : undefined;
+    if (!status) throw validationFailed(['Status must exist']);
+    const [row] = await ctx.db.insert(customFilterStatuses).values({ customFilterId: filter.id, statusId: status.id }).onConflictDoNothing().returning();
+    if (!row) throw validationFailed(['Status has already been taken']);
+    await filtersChanged(ctx, account.id);
+    return renderFilterStatus(row);
+  });
+}

@@ -1,0 +1,38 @@
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { followRequests } from '../db/schema.ts';
+import { notFound } from '../lib/errors.ts';
+import { publishEvent } from './events.ts';
+import { createFollow } from './follow-account.ts';
+import { clearFollowRequestNotification } from './follow-counters.ts';
+import { notify } from './notify.ts';
+
+async function findRequest(ctx: AppContext, requesterId: string, targetId: string) {
+  const [request] = await ctx.db
+    .select()
+    .from(followRequests)
+    .where(and(eq(followRequests.accountId, requesterId), eq(followRequests.targetAccountId, targetId)))
+    .limit(1);
+  if (!request) throw notFound();
+  return request;
+}
+
+/**
+ * Mastodon's AuthorizeFollowService, as `POST /api/v1/follow_requests/:id/authorize` runs it: the
+ * request becomes a follow with its options, and the accepting account gets a `follow`
+ * notification from the new follower.
+ */
+export async function authorizeFollowRequest(ctx: AppContext, targetId: string, requesterId: string) {
+  const request = await findRequest(ctx, requesterId, targetId);
+  await createFollow(ctx, requesterId, targetId, { showReblogs: request.showReblogs, notify: request.notify, languages: request.languages });
+  await clearFollowRequestNotification(ctx, targetId, requesterId);
+  await notify(ctx, { recipientId: targetId, fromAccountId: requesterId, type: 'follow' });
+}
+
+/** Mastodon's RejectFollowService. */
+export async function rejectFollowRequest(ctx: AppContext, targetId: string, requesterId: string) {
+  const request = await findRequest(ctx, requesterId, targetId);
+  await ctx.db.delete(followRequests).where(eq(followRequests.id, request.id));
+  await clearFollowRequestNotification(ctx, targetId, requesterId);
+  await publishEvent(ctx, { type: 'follow_request.rejected', accountId: requesterId, targetAccountId: targetId });
+}

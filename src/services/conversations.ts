@@ -1,0 +1,103 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accountConversations, accounts, conversations, mentions, statuses } from '../db/schema.ts';
+import { renderStatuses, type StatusRow } from '../serializers/status.ts';
+import { renderAccountsById, statusRowsById } from './entities.ts';
+import { filterResultsFor } from './filters.ts';
+
+export type AccountConversationRow = typeof accountConversations.$inferSelect;
+
+/**
+ * Files a direct status in the conversations of its local participants (Mastodon's
+ * AccountConversation.add_status): the author and every mentioned local account gets their row for
+ * the thread, with the other participants, the status appended, and `unread` set for everyone but
+ * the author. Statuses of other visibilities are ignored; running it twice changes nothing.
+ */
+export async function updateConversations(ctx: AppContext, status: StatusRow): Promise<void> {
+  if (status.visibility !== 'direct' || status.reblogOfId || status.deletedAt) return;
+  let conversationId = status.conversationId;
+  if (!conversationId) {
+    // a status without a thread starts its own
+    const [created] = await ctx.db.insert(conversations).values({}).returning({ id: conversations.id });
+    conversationId = created!.id;
+    await ctx.db.update(statuses).set({ conversationId }).where(and(eq(statuses.id, status.id), isNull(statuses.conversationId)));
+    const [current] = await ctx.db.select({ conversationId: statuses.conversationId }).from(statuses).where(eq(statuses.id, status.id));
+    conversationId = current?.conversationId ?? conversationId;
+  }
+  const mentioned = await ctx.db.select({ accountId: mentions.accountId }).from(mentions).where(eq(mentions.statusId, status.id));
+  const participants = [...new Set([status.accountId, ...mentioned.map((m) => m.accountId)])];
+  const locals = await ctx.db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(inArray(accounts.id, participants), isNull(accounts.domain)));
+
+  for (const { id: recipientId } of locals) {
+    const others = participants.filter((id) => id !== recipientId);
+    const unread = recipientId !== status.accountId;
+    await ctx.db
+      .insert(accountConversations)
+      .values({ accountId: recipientId, conversationId, participantAccountIds: others, statusIds: [status.id], lastStatusId: status.id, unread })
+      .onConflictDoUpdate({
+        target: [accountConversations.accountId, accountConversations.conversationId],
+        set: {
+          participantAccountIds: sql`(SELECT coalesce(array_agg(DISTINCT p), '{}') FROM unnest(${accountConversations.participantAccountIds} || excluded.participant_account_ids) AS p)`,
+          statusIds: sql`CASE WHEN ${status.id}::bigint = ANY(${accountConversations.statusIds}) THEN ${accountConversations.statusIds} ELSE ${accountConversations.statusIds} || ${status.id}::bigint END`,
+          lastStatusId: sql`GREATEST(${accountConversations.lastStatusId}, ${status.id}::bigint)`,
+          unread: sql`CASE WHEN ${status.id}::bigint = ANY(${accountConversations.statusIds}) THEN ${accountConversations.unread} ELSE ${unread} END`,
+        },
+      });
+  }
+}
+
+/**
+ * Takes a deleted status out of the conversations it was in (AccountConversation.remove_status):
+ * the last status becomes the newest one left, and a conversation left empty goes away.
+ */
+export async function removeFromConversations(ctx: AppContext, statusId: string): Promise<void> {
+  const rows = await ctx.db
+    .select()
+    .from(accountConversations)
+    .where(sql`${statusId}::bigint = ANY(${accountConversations.statusIds})`);
+  for (const row of rows) {
+    const left = row.statusIds.filter((id) => id !== statusId);
+    if (left.length === 0) {
+      await ctx.db.delete(accountConversations).where(eq(accountConversations.id, row.id));
+    } else {
+      const last = left.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
+      await ctx.db.update(accountConversations).set({ statusIds: left, lastStatusId: last }).where(eq(accountConversations.id, row.id));
+    }
+  }
+}
+
+/**
+ * Mastodon's Conversation entity (REST::ConversationSerializer), in the order given. A last status
+ * deleted since (and not yet taken out by removeFromConversations) gives way to the newest one left.
+ */
+export async function renderConversations(ctx: AppContext, viewerId: string, rows: AccountConversationRow[]) {
+  const accountIds = rows.flatMap((row) => (row.participantAccountIds.length ? row.participantAccountIds : [row.accountId]));
+  const [accountsById, statusesById] = await Promise.all([
+    renderAccountsById(ctx, [...accountIds, viewerId]),
+    statusRowsById(ctx, rows.flatMap((row) => row.statusIds)),
+  ]);
+  const lastStatuses = new Map<string, StatusRow>();
+  for (const row of rows) {
+    const live = row.statusIds.map((id) => statusesById.get(id)).filter((s): s is StatusRow => !!s && !s.deletedAt);
+    const last = live.reduce<StatusRow | undefined>((a, b) => (!a || BigInt(b.id) > BigInt(a.id) ? b : a), undefined);
+    if (last) lastStatuses.set(row.id, last);
+  }
+  const statusRows = [...new Map([...lastStatuses.values()].map((s) => [s.id, s])).values()];
+  const filtered = await filterResultsFor(ctx, viewerId, statusRows);
+  const rendered = await renderStatuses(ctx, statusRows, { viewerId, filtered });
+  const renderedById = new Map(statusRows.map((row, i) => [row.id, rendered[i]!]));
+  return rows.map((row) => {
+    let participants = row.participantAccountIds.map((id) => accountsById.get(id)).filter((a) => !!a);
+    if (participants.length === 0) participants = [accountsById.get(row.accountId)!].filter((a) => !!a);
+    const last = lastStatuses.get(row.id);
+    return {
+      id: row.id,
+      unread: row.unread,
+      accounts: participants,
+      last_status: last ? (renderedById.get(last.id) ?? null) : null,
+    };
+  });
+}

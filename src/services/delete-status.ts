@@ -1,0 +1,51 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accounts, notifications, statusPins, statuses } from '../db/schema.ts';
+import { enqueue } from '../jobs/enqueue.ts';
+import { FeedRemoval } from '../jobs/definitions.ts';
+import { publishEvent } from './events.ts';
+import { findOwnStatus } from './edit-status.ts';
+import { refreshRepliesCount, type StatusRow } from './post-status.ts';
+
+/**
+ * Deletes one of the author's statuses (Status#discard_with_reblogs + RemoveStatusService): marks it
+ * and its reblogs deleted, fixes the counters (the author's statuses_count, each reblogger's, the
+ * parent's replies_count), drops its pins and notifications, enqueues the removal from every feed
+ * and publishes `status.deleted`. Returns the status as it was, for delete-and-redraft.
+ */
+export async function deleteStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
+  const status = await findOwnStatus(ctx, accountId, statusId);
+  const reblogs = await ctx.db.transaction(async (tx) => {
+    const [deleted] = await tx
+      .update(statuses)
+      .set({ deletedAt: sql`now()` })
+      .where(and(eq(statuses.id, status.id), isNull(statuses.deletedAt)))
+      .returning({ id: statuses.id });
+    if (!deleted) return null; // a concurrent delete won
+    const removedReblogs = await tx
+      .update(statuses)
+      .set({ deletedAt: sql`now()` })
+      .where(and(eq(statuses.reblogOfId, status.id), isNull(statuses.deletedAt)))
+      .returning({ id: statuses.id, accountId: statuses.accountId });
+    if (status.visibility !== 'direct') {
+      await tx.update(accounts).set({ statusesCount: sql`greatest(${accounts.statusesCount} - 1, 0)` }).where(eq(accounts.id, status.accountId));
+    }
+    for (const reblog of removedReblogs) {
+      await tx.update(accounts).set({ statusesCount: sql`greatest(${accounts.statusesCount} - 1, 0)` }).where(eq(accounts.id, reblog.accountId));
+    }
+    if (status.inReplyToId) await refreshRepliesCount(tx, status.inReplyToId);
+    const ids = [status.id, ...removedReblogs.map((r) => r.id)];
+    await tx.delete(statusPins).where(eq(statusPins.statusId, status.id));
+    await tx.delete(notifications).where(inArray(notifications.statusId, ids));
+    return removedReblogs;
+  });
+  if (reblogs) {
+    for (const reblog of reblogs) {
+      await enqueue(ctx, FeedRemoval, { statusId: reblog.id });
+      await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId: reblog.accountId });
+    }
+    await enqueue(ctx, FeedRemoval, { statusId: status.id });
+    await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
+  }
+  return status;
+}

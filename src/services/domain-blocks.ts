@@ -1,0 +1,63 @@
+import { domainToASCII } from 'node:url';
+import { and, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows } from '../db/index.ts';
+import { accountDomainBlocks } from '../db/schema.ts';
+import { validationFailed } from '../lib/errors.ts';
+import { FeedUnmerge } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
+import { publishEvent } from './events.ts';
+import { clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** A domain as Mastodon stores it (TagManager#normalize_domain): trimmed, lower case, punycode. */
+export function normalizeDomain(input: string): string {
+  const trimmed = input.trim().replace(/\.$/, '');
+  const ascii = domainToASCII(trimmed);
+  return (ascii || trimmed).toLowerCase();
+}
+
+/**
+ * `POST /api/v1/domain_blocks` (Account#block_domain! and AfterBlockDomainFromAccountService):
+ * hides the domain, removes the member's followers and pending follow requests from it and the
+ * notifications it sent; the member's own follows of accounts there stay.
+ */
+export async function blockDomain(ctx: AppContext, accountId: string, input: string) {
+  if (input.trim() === '') throw validationFailed(["Domain can't be blank"]);
+  const domain = normalizeDomain(input);
+  if (!DOMAIN.test(domain)) throw validationFailed(['Domain is not a valid domain name']);
+  const created = await ctx.db.insert(accountDomainBlocks).values({ accountId, domain }).onConflictDoNothing().returning({ id: accountDomainBlocks.id });
+  if (created.length) await publishEvent(ctx, { type: 'domain_block.created', accountId, domain });
+
+  const followers = await queryRows<{ id: string | number }>(
+    ctx.db,
+    sql`DELETE FROM follows f USING accounts a WHERE f.target_account_id = ${accountId} AND a.id = f.account_id AND lower(a.domain) = ${domain} RETURNING a.id`,
+  );
+  const requesters = await queryRows<{ id: string | number }>(
+    ctx.db,
+    sql`DELETE FROM follow_requests r USING accounts a WHERE r.target_account_id = ${accountId} AND a.id = r.account_id AND lower(a.domain) = ${domain} RETURNING a.id`,
+  );
+  for (const row of requesters) await clearFollowRequestNotification(ctx, accountId, String(row.id));
+  await ctx.db.execute(
+    sql`DELETE FROM notifications n USING accounts a WHERE n.account_id = ${accountId} AND a.id = n.from_account_id AND lower(a.domain) = ${domain}`,
+  );
+  if (followers.length) {
+    const ids = followers.map((row) => String(row.id));
+    await recountFollows(ctx, [accountId, ...ids]);
+    for (const id of ids) {
+      await enqueue(ctx, FeedUnmerge, { accountId: id, targetAccountId: accountId });
+      await publishEvent(ctx, { type: 'follow.removed', accountId: id, targetAccountId: accountId });
+    }
+  }
+}
+
+/** `DELETE /api/v1/domain_blocks`. */
+export async function unblockDomain(ctx: AppContext, accountId: string, input: string) {
+  const domain = normalizeDomain(input);
+  const removed = await ctx.db
+    .delete(accountDomainBlocks)
+    .where(and(eq(accountDomainBlocks.accountId, accountId), eq(accountDomainBlocks.domain, domain)))
+    .returning({ id: accountDomainBlocks.id });
+  if (removed.length) await publishEvent(ctx, { type: 'domain_block.removed', accountId, domain });
+}

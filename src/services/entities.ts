@@ -1,0 +1,41 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accounts, statuses, users } from '../db/schema.ts';
+import { serializeAccount } from '../serializers/account.ts';
+import type { StatusRow } from '../serializers/status.ts';
+
+/** A path id as a bigint in text, or undefined if it cannot name a row (Mastodon answers 404). */
+export function rowId(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) return undefined;
+  const id = BigInt(value);
+  return id < 2n ** 63n ? id.toString() : undefined;
+}
+
+export type RenderedAccount = ReturnType<typeof serializeAccount>;
+
+/** Account entities for these ids (in no particular order), loaded in one query. */
+export async function renderAccountsById(ctx: AppContext, ids: string[]): Promise<Map<string, RenderedAccount>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ account: accounts, role: users.role })
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(inArray(accounts.id, unique));
+  return new Map(rows.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
+}
+
+/** Status rows for these ids, keyed by id. */
+export async function statusRowsById(ctx: AppContext, ids: string[]): Promise<Map<string, StatusRow>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await ctx.db.select().from(statuses).where(inArray(statuses.id, unique));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** A list param as Rails reads `types[]=a&types[]=b` (or a single `types=a`, or an indexed hash). */
+export function listParam(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const entries = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
+  return entries.filter((entry): entry is string | number => typeof entry === 'string' || typeof entry === 'number').map(String).filter((entry) => entry !== '');
+}

@@ -1,0 +1,39 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { followRequests, follows } from '../db/schema.ts';
+import { FeedUnmerge } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
+import { publishEvent } from './events.ts';
+import { clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
+
+/**
+ * Mastodon's UnfollowService: ends `sourceId`'s follow of `targetId` (taking the target's statuses
+ * out of the source's home feed and the target out of the source's lists), or withdraws a pending
+ * request. Returns whether anything was undone.
+ */
+export async function unfollowAccount(ctx: AppContext, sourceId: string, targetId: string): Promise<boolean> {
+  const removed = await ctx.db
+    .delete(follows)
+    .where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId)))
+    .returning({ id: follows.id });
+  const withdrawn = await ctx.db
+    .delete(followRequests)
+    .where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)))
+    .returning({ id: followRequests.id });
+  if (withdrawn.length) await clearFollowRequestNotification(ctx, targetId, sourceId);
+  if (removed.length) {
+    // list members are followed accounts (Mastodon's list_accounts hang off the follow)
+    await ctx.db.execute(sql`DELETE FROM list_accounts WHERE account_id = ${targetId} AND list_id IN (SELECT id FROM lists WHERE account_id = ${sourceId})`);
+    await recountFollows(ctx, [sourceId, targetId]);
+    await enqueue(ctx, FeedUnmerge, { accountId: sourceId, targetAccountId: targetId });
+    await publishEvent(ctx, { type: 'follow.removed', accountId: sourceId, targetAccountId: targetId });
+  }
+  return removed.length > 0 || withdrawn.length > 0;
+}
+
+/** Mastodon's RemoveFromFollowersService: `followerId` no longer follows `accountId`. */
+export async function removeFromFollowers(ctx: AppContext, accountId: string, followerId: string): Promise<boolean> {
+  const [follow] = await ctx.db.select({ id: follows.id }).from(follows).where(and(eq(follows.accountId, followerId), eq(follows.targetAccountId, accountId))).limit(1);
+  if (!follow) return false;
+  return unfollowAccount(ctx, followerId, accountId);
+}
