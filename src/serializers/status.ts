@@ -16,6 +16,7 @@ import {
   tags,
   users,
 } from '../db/schema.ts';
+import { filterResultsFor } from '../services/filters.ts';
 import { serializeAccount } from './account.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -31,7 +32,7 @@ export interface FilterResult {
 export interface RenderOptions {
   /** the member looking, for favourited/reblogged/… and poll votes */
   viewerId?: string | null;
-  /** filter results per status id, for the `filtered` field */
+  /** filter results per status id, for the `filtered` field; computed for the viewer when omitted */
   filtered?: Map<string, FilterResult[]>;
 }
 
@@ -70,6 +71,8 @@ export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, vie
  */
 export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options: RenderOptions = {}) {
   const viewerId = options.viewerId ?? null;
+  // every path that shows statuses to a member shows what their keyword filters caught
+  const filtered = options.filtered ?? (viewerId && rows.length ? await filterResultsFor(ctx, viewerId, rows) : undefined);
   const originalIds = [...new Set(rows.map((row) => row.reblogOfId).filter((id): id is string => !!id))];
   const originals = originalIds.length ? await ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : [];
   const all = [...rows, ...originals];
@@ -149,7 +152,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
             muted: !!status.conversationId && muted.has(status.conversationId),
             bookmarked: bookmarked.has(status.id),
             ...(own && ['public', 'unlisted', 'private'].includes(status.visibility) && !status.reblogOfId ? { pinned: pinned.has(status.id) } : {}),
-            filtered: options.filtered?.get(status.reblogOfId ?? status.id) ?? [],
+            filtered: filtered?.get(status.reblogOfId ?? status.id) ?? [],
           }
         : {}),
       content: status.content,

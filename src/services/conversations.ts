@@ -3,7 +3,6 @@ import type { AppContext } from '../context.ts';
 import { accountConversations, accounts, conversations, mentions, statuses } from '../db/schema.ts';
 import { renderStatuses, type StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
-import { filterResultsFor } from './filters.ts';
 
 export type AccountConversationRow = typeof accountConversations.$inferSelect;
 
@@ -86,8 +85,7 @@ export async function renderConversations(ctx: AppContext, viewerId: string, row
     if (last) lastStatuses.set(row.id, last);
   }
   const statusRows = [...new Map([...lastStatuses.values()].map((s) => [s.id, s])).values()];
-  const filtered = await filterResultsFor(ctx, viewerId, statusRows);
-  const rendered = await renderStatuses(ctx, statusRows, { viewerId, filtered });
+  const rendered = await renderStatuses(ctx, statusRows, { viewerId });
   const renderedById = new Map(statusRows.map((row, i) => [row.id, rendered[i]!]));
   return rows.map((row) => {
     let participants = row.participantAccountIds.map((id) => accountsById.get(id)).filter((a) => !!a);

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { accounts, notifications, statusPins, statuses } from '../db/schema.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { FeedRemoval } from '../jobs/definitions.ts';
+import { removeFromConversations } from './conversations.ts';
 import { publishEvent } from './events.ts';
 import { findOwnStatus } from './edit-status.ts';
 import { refreshRepliesCount, type StatusRow } from './post-status.ts';
@@ -45,6 +46,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
       await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId: reblog.accountId });
     }
     await enqueue(ctx, FeedRemoval, { statusId: status.id });
+    if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
     await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
   }
   return status;

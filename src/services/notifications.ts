@@ -5,7 +5,6 @@ import { queryRows } from '../db/index.ts';
 import { markers, notifications, statuses } from '../db/schema.ts';
 import { renderStatuses, type StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
-import { filterResultsFor } from './filters.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
 
@@ -73,8 +72,7 @@ export async function notificationsMarker(ctx: AppContext, accountId: string): P
 export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Record<string, unknown>>> {
   const rowsById = await statusRowsById(ctx, statusIds);
   const rows: StatusRow[] = [...rowsById.values()];
-  const filtered = await filterResultsFor(ctx, viewerId, rows);
-  const rendered = await renderStatuses(ctx, rows, { viewerId, filtered });
+  const rendered = await renderStatuses(ctx, rows, { viewerId });
   return new Map(rows.map((row, i) => [row.id, rendered[i]!]));
 }
 

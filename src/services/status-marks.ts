@@ -2,7 +2,6 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { bookmarks, favourites, statuses } from '../db/schema.ts';
 import { renderStatuses, type StatusRow } from '../serializers/status.ts';
-import { filterResultsFor } from './filters.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { visibleTo } from './visibility.ts';
 
@@ -25,6 +24,5 @@ export async function markedStatuses(ctx: AppContext, table: MarkTable, viewerId
 }
 
 export async function renderMarkedStatuses(ctx: AppContext, viewerId: string, rows: StatusRow[]) {
-  const filtered = await filterResultsFor(ctx, viewerId, rows);
-  return renderStatuses(ctx, rows, { viewerId, filtered });
+  return renderStatuses(ctx, rows, { viewerId });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { count } from 'drizzle-orm';
-import { oauthApplications } from '../../src/db/schema.ts';
+import { count, isNotNull } from 'drizzle-orm';
+import { oauthAccessTokens, oauthApplications } from '../../src/db/schema.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 describe('OAuth apps, client credentials, scopes and revocation', () => {
@@ -148,6 +148,17 @@ describe('OAuth apps, client credentials, scopes and revocation', () => {
     const response = await instance.request('GET', `/oauth/userinfo?access_token=${encodeURIComponent(user.token)}`);
     assert.equal(response.status, 200);
     assert.equal(response.body.preferred_username, 'paramuser');
+  });
+
+  it('records when a token was last used, which keeps an app-only member active for fan-out', async () => {
+    const user = await instance.createUser('appuser', { scopes: 'profile' });
+    const before = await instance.ctx.db.select().from(oauthAccessTokens).where(isNotNull(oauthAccessTokens.lastUsedAt));
+    assert.ok(!before.some((row) => row.userId === user.userId));
+    const started = Date.now();
+    assert.equal((await instance.request('GET', '/oauth/userinfo', { token: user.token, headers: { 'x-forwarded-for': '198.51.100.9' } })).status, 200);
+    const [row] = (await instance.ctx.db.select().from(oauthAccessTokens).where(isNotNull(oauthAccessTokens.lastUsedAt))).filter((r) => r.userId === user.userId);
+    assert.ok(row && row.lastUsedAt!.getTime() >= started - 1000);
+    assert.equal(row.lastUsedIp, '198.51.100.9');
   });
 
   it('answers unknown API routes with a JSON 404', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { authenticateToken, type Authentication } from '../../services/oauth/authenticate-token.ts';
+import { authenticateToken, touchToken, type Authentication } from '../../services/oauth/authenticate-token.ts';
 import { grants } from '../../services/scopes.ts';
 import { userAccessProblem } from '../../services/users.ts';
 
@@ -31,8 +31,12 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext) {
     const token = presentedToken(request);
     if (!token) return;
     const result = await authenticateToken(ctx, token);
-    if ('error' in result) request.authError = result.error;
-    else request.auth = result;
+    if ('error' in result) {
+      request.authError = result.error;
+      return;
+    }
+    request.auth = result;
+    await touchToken(ctx, result, request.ip);
   });
 }
 

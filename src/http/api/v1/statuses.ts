@@ -87,14 +87,14 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     if (ids.length > 20) throw new ApiError(422, 'Mastodon::ValidationError');
     const viewerId = viewerOf(request);
     const rows = await visibleStatusesById(ctx, ids, viewerId);
-    return renderStatuses(ctx, rows, { viewerId, filtered: await filterResultsFor(ctx, viewerId, rows, '') });
+    return renderStatuses(ctx, rows, { viewerId });
   });
 
   app.get('/api/v1/statuses/:id', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
     const viewerId = viewerOf(request);
     const status = await findVisibleStatus(ctx, idOf(request), viewerId);
     if (!status) throw notFound();
-    return renderStatus(ctx, status, { viewerId, filtered: await filterResultsFor(ctx, viewerId, [status], '') });
+    return renderStatus(ctx, status, { viewerId });
   });
 
   const update = async (request: FastifyRequest, reply: FastifyReply) => {
