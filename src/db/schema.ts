@@ -364,6 +364,8 @@ export const statuses = pgTable(
     uniqueIndex('index_statuses_on_uri').on(t.uri),
     index('index_statuses_public_timeline').on(t.id).where(sql`${t.visibility} = 'public' AND ${t.deletedAt} IS NULL AND ${t.reblogOfId} IS NULL`),
     index('index_statuses_on_conversation_id').on(t.conversationId),
+    /** full-text search (GET /api/v2/search); the expression must match src/services/search.ts */
+    index('index_statuses_on_search_vector').using('gin', sql`to_tsvector('simple'::regconfig, ${t.spoilerText} || ' ' || ${t.text})`),
   ],
 );
 

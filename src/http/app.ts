@@ -26,6 +26,7 @@ import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
 import { filtersV2Routes } from './api/v2/filters.ts';
 import { notificationsV2Routes } from './api/v2/notifications.ts';
+import { searchRoutes } from './api/v2/search.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { healthRoutes } from './health.ts';
 import { listsRoutes } from './api/v1/lists.ts';
@@ -92,5 +93,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   followedTagsRoutes(app, ctx);
   featuredTagsRoutes(app, ctx);
   conversationsRoutes(app, ctx);
+  searchRoutes(app, ctx);
   return app;
 }

@@ -6,6 +6,7 @@ import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import { updateConversations } from './conversations.ts';
 import { visibleTo } from './visibility.ts';
+import { notify } from './notify.ts';
 
 /*
  * Fan-out on write (Mastodon's FanOutOnWriteService, FeedInsertWorker and FeedManager#filter),
@@ -173,11 +174,30 @@ export async function distributeStatus(ctx: AppContext, statusId: string): Promi
   if (!status) return [];
   const targets = await distributionTargets(ctx, status);
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
+  await notifyBellFollowers(ctx, status);
   if (status.visibility === 'direct' && !status.reblogOfId) {
     const [row] = await ctx.db.select().from(statuses).where(eq(statuses.id, status.id)).limit(1);
     if (row) await updateConversations(ctx, row);
   }
   return inserted;
+}
+
+/**
+ * The bell: followers who asked to be notified of an account's posts (`notify` on the follow) get
+ * a `status` notification for each new post that reaches their home, except boosts and replies
+ * to others (FeedInsertWorker#notify?).
+ */
+async function notifyBellFollowers(ctx: AppContext, status: StatusFacts) {
+  if (status.reblogOfId || !['public', 'unlisted', 'private'].includes(status.visibility)) return;
+  if (status.inReplyToAccountId && status.inReplyToAccountId !== status.accountId) return;
+  const followers = await queryRows<{ id: string | number }>(
+    ctx.db,
+    sql`SELECT f.account_id AS id FROM ${FROM_STATUS}
+        JOIN follows f ON f.target_account_id = s.account_id AND f.notify
+        JOIN users u ON u.account_id = f.account_id
+        WHERE s.id = ${status.id} AND NOT u.disabled AND ${homeFilter(sql`f.account_id`)}`,
+  );
+  for (const id of ids(followers)) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'status', statusId: status.id });
 }
 
 /** Every feed that may hold a status, for drivers that cannot search all feeds (Redis). */

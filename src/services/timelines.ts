@@ -2,9 +2,9 @@ import { and, inArray, sql, type SQL } from 'drizzle-orm';
 import { homeFeed, listFeed, type FeedPage } from '../backends/feeds/index.ts';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { statuses, users } from '../db/schema.ts';
+import { statuses } from '../db/schema.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { isActiveMember, regenerateHome, regenerateList } from './fan-out.ts';
+import { regenerateHome, regenerateList } from './fan-out.ts';
 import { finishPage, pageCondition, pageOrder } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
 
@@ -35,19 +35,11 @@ export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId:
 
 /**
  * A page of the home timeline (HomeFeed#get). A feed that does not exist (never built, or dropped
- * while the member was away) is rebuilt from the database first, synchronously: the answer is a
+ * when the member came back after being away: services/activity.ts) is rebuilt from the database first, synchronously: the answer is a
  * 200 with the rebuilt page rather than Mastodon's 206 while a worker regenerates it.
  */
 export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<StatusRow[]> {
   const feed = homeFeed(accountId);
-  if (!(await isActiveMember(ctx, accountId))) {
-    // a returning member: their feed missed the fan-out while they were away
-    await ctx.feeds.clear(feed);
-    await ctx.db
-      .update(users)
-      .set({ lastSignInAt: sql`${users.currentSignInAt}`, currentSignInAt: new Date() })
-      .where(sql`${users.accountId} = ${accountId}`);
-  }
   if (!(await ctx.feeds.exists(feed))) await regenerateHome(ctx, accountId);
   return loadFeedStatuses(ctx, await ctx.feeds.page(feed, page), accountId);
 }

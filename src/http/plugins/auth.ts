@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { authenticateToken, touchToken, type Authentication } from '../../services/oauth/authenticate-token.ts';
+import { recordTokenUse } from '../../services/activity.ts';
+import { authenticateToken, type Authentication } from '../../services/oauth/authenticate-token.ts';
 import { grants } from '../../services/scopes.ts';
 import { userAccessProblem } from '../../services/users.ts';
 
@@ -36,7 +37,7 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext) {
       return;
     }
     request.auth = result;
-    await touchToken(ctx, result, request.ip);
+    await recordTokenUse(ctx, result, request.ip);
   });
 }
 

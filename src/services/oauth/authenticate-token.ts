@@ -39,11 +39,3 @@ export async function authenticateToken(ctx: AppContext, token: string): Promise
   };
 }
 
-/** How stale `last_used_at` may get before a request refreshes it (it marks members active for fan-out). */
-const TOUCH_INTERVAL_MS = 60 * 60 * 1000;
-
-/** Records that a token was used, at most once an hour, so apps keep their member active. */
-export async function touchToken(ctx: AppContext, auth: Authentication, ip: string) {
-  if (auth.lastUsedAt && Date.now() - auth.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
-  await ctx.db.update(oauthAccessTokens).set({ lastUsedAt: new Date(), lastUsedIp: ip }).where(eq(oauthAccessTokens.id, auth.tokenId));
-}

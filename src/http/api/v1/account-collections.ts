@@ -8,6 +8,7 @@ import { renderStatuses } from '../../../serializers/status.ts';
 import { accountsInOrder, accountsThroughRelation } from '../../../services/account-pages.ts';
 import { finishPage, pageOrder, pageCondition } from '../../../services/pagination.ts';
 import { isAccountId } from '../../../services/relationships.ts';
+import { searchAccounts } from '../../../services/search.ts';
 import { renderFeaturedTags } from '../../../services/tag-entities.ts';
 import { notHiddenFrom, reblogOriginals, visibleTo } from '../../../services/visibility.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
@@ -25,8 +26,6 @@ function idList(value: unknown): string[] {
   const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined ? [] : [value];
   return [...new Set(list.map((v) => text(v)).filter(isAccountId).map((id) => BigInt(id).toString()))];
 }
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Followers, following and the other per-account collections and lookups. */
 export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -134,37 +133,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const rawOffset = text(input.offset);
     const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.min(Math.max(Number(rawLimit), 1), 80) : 40;
     const offset = rawOffset && /^\d+$/.test(rawOffset) ? Number(rawOffset) : 0;
-    const query = (text(input.q) ?? '').trim().replace(/^@/, '');
-    if (query === '') return [];
-    const at = query.indexOf('@');
-    const username = (at === -1 ? query : query.slice(0, at)).toLowerCase();
-    const domain = at === -1 ? null : query.slice(at + 1).toLowerCase();
-    const local = domain !== null && (domain === ctx.config.localDomain.toLowerCase() || domain === ctx.config.webDomain.toLowerCase());
-    let match: SQL;
-    if (domain === null) {
-      match = sql`(lower(a.username) LIKE ${`${escapeLike(username)}%`} OR lower(a.display_name) LIKE ${`${escapeLike(query.toLowerCase())}%`})`;
-    } else if (local) {
-      match = sql`(a.domain IS NULL AND lower(a.username) LIKE ${`${escapeLike(username)}%`})`;
-    } else {
-      match = sql`(lower(a.username) LIKE ${`${escapeLike(username)}%`} AND lower(a.domain) LIKE ${`${escapeLike(domain)}%`})`;
-    }
-    const following =
-      railsBoolean(input.following) === true ? sql`AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ${viewer.id} AND f.target_account_id = a.id)` : sql``;
-    const exact = domain === null || local ? sql`lower(a.username) = ${username} AND a.domain IS NULL` : sql`lower(a.username) = ${username} AND lower(a.domain) = ${domain}`;
-    const rows = await queryRows<{ id: string }>(
-      ctx.db,
-      sql`SELECT a.id::text AS id FROM accounts a
-          WHERE ${match} AND a.suspended_at IS NULL
-            AND (a.domain IS NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.confirmed_at IS NOT NULL AND u.approved))
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_account_id = ${viewer.id})
-            ${following}
-          ORDER BY (${exact}) DESC, (a.domain IS NULL) DESC, a.followers_count DESC, a.id
-          OFFSET ${offset} LIMIT ${limit}`,
-    );
-    const found = await accountsInOrder(
-      ctx,
-      rows.map((row) => row.id),
-    );
+    const found = await searchAccounts(ctx, viewer.id, text(input.q) ?? '', { limit, offset, following: railsBoolean(input.following) === true });
     return found.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
   });
 

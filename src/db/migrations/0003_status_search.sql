@@ -1,0 +1,1 @@
+CREATE INDEX "index_statuses_on_search_vector" ON "statuses" USING gin (to_tsvector('simple'::regconfig, "spoiler_text" || ' ' || "text"));
