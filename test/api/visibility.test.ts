@@ -53,6 +53,11 @@ describe('visibility of private and direct statuses, and blocks and mutes, every
     assert.equal(await status(directId, bob), 404, 'following is not enough for a direct message');
     assert.equal(await status(directId, carol), 404);
     assert.equal(await status(publicId), 200);
+    for (const part of ['history', 'source', 'context']) {
+      const path = `/api/v1/statuses/${privateId}/${part}`;
+      assert.equal((await instance.request('GET', path, { token: carol.token })).status, 404, path);
+      assert.equal((await instance.request('GET', path, { token: bob.token })).status, 200, path);
+    }
   });
 
   it('keeps them out of the timelines of those not allowed', async () => {
@@ -90,6 +95,14 @@ describe('visibility of private and direct statuses, and blocks and mutes, every
     assert.equal((await instance.request('GET', `/api/v1/statuses/${privateId}/favourited_by`, { token: carol.token })).status, 404);
     assert.equal((await instance.request('POST', `/api/v1/statuses/${privateId}/favourite`, { token: carol.token })).status, 404);
     assert.equal((await instance.request('POST', '/api/v1/statuses', { token: carol.token, json: { status: 'sneaky', in_reply_to_id: privateId } })).status, 404);
+  });
+
+  it('keeps them out of search results', async () => {
+    const search = async (user: TestUser, q: string) => ids((await instance.request('GET', `/api/v2/search?type=statuses&q=${encodeURIComponent(q)}`, { token: user.token })).body.statuses);
+    assert.deepEqual(await search(bob, 'Followers only'), [privateId], 'a follower who favourited it finds it');
+    assert.deepEqual(await search(carol, 'Followers only'), []);
+    assert.deepEqual(await search(bob, 'between us'), [], 'a direct message is found by no one else');
+    assert.deepEqual(await search(dave, 'between us'), [directId], 'the mentioned account finds it');
   });
 
   it('honours blocks and mutes in timelines, threads and status pages', async () => {
