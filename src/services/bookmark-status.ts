@@ -5,6 +5,7 @@ import { notFound } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
 import { interactionTargets, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /** Bookmarks a visible status (once; a boost's original); answers the status asked for. */
 export async function bookmarkStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
@@ -16,7 +17,7 @@ export async function bookmarkStatus(ctx: AppContext, accountId: string, statusI
 
 /** Removes a bookmark; without one, the status must still be visible. */
 export async function unbookmarkStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
-  if (!/^\d{1,19}$/.test(statusId)) throw notFound();
+  if (!isRowId(statusId)) throw notFound();
   const [removed] = await ctx.db
     .delete(bookmarks)
     .where(and(eq(bookmarks.accountId, accountId), eq(bookmarks.statusId, statusId)))

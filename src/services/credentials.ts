@@ -15,7 +15,8 @@ export const PROFILE_LIMITS = {
   fieldValue: 255,
 } as const;
 
-export const POST_PRIVACIES = ['public', 'unlisted', 'private', 'direct'] as const;
+/** the default privacies a member may choose (Mastodon does not allow direct as a default) */
+export const POST_PRIVACIES = ['public', 'unlisted', 'private'] as const;
 type Privacy = (typeof POST_PRIVACIES)[number];
 
 /** What `PATCH /api/v1/accounts/update_credentials` may change; absent keys stay as they are. */

@@ -11,6 +11,7 @@ import { notify } from './notify.ts';
 import { attachTags, notifyMentioned, validatePoll, type Author, type PollInput, type StatusRow, type ValidPoll } from './post-status.ts';
 import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus } from './text/format-status.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -26,7 +27,7 @@ export type StatusEditRow = typeof statusEdits.$inferSelect;
 
 /** The author's own live, non-reblog status, or a 404 (Mastodon finds it among the author's statuses). */
 export async function findOwnStatus(ctx: AppContext, accountId: string, id: string): Promise<StatusRow> {
-  if (!/^\d{1,19}$/.test(id)) throw notFound();
+  if (!isRowId(id)) throw notFound();
   const [row] = await ctx.db
     .select()
     .from(statuses)

@@ -3,10 +3,11 @@ import type { AppContext } from '../context.ts';
 import { accounts, statuses, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
 import type { StatusRow } from '../serializers/status.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /** A path id as a bigint in text, or undefined if it cannot name a row (Mastodon answers 404). */
 export function rowId(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) return undefined;
+  if (!isRowId(value)) return undefined;
   const id = BigInt(value);
   return id < 2n ** 63n ? id.toString() : undefined;
 }

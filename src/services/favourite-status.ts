@@ -7,6 +7,7 @@ import { notify } from './notify.ts';
 import { notAllowed } from './reblog-status.ts';
 import { interactionTargets, isBlocking, lockStatus, recomputeFavouritesCount, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /**
  * Favourites a status (Mastodon's FavouriteService): once per member, counted with a recount under
@@ -32,7 +33,7 @@ export async function favouriteStatus(ctx: AppContext, accountId: string, status
 
 /** Takes a favourite back; without one, the status must still be visible. Answers the status. */
 export async function unfavouriteStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
-  if (!/^\d{1,19}$/.test(statusId)) throw notFound();
+  if (!isRowId(statusId)) throw notFound();
   const removed = await ctx.db.transaction(async (tx) => {
     await lockStatus(tx, statusId);
     const [row] = await tx

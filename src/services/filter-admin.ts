@@ -36,7 +36,8 @@ export function validateKeyword(keyword: string | undefined) {
   if (!keyword?.trim()) throw validationFailed(["Keyword can't be blank"]);
 }
 
-const expiry = (expiresIn: number | null | undefined) => (expiresIn ? new Date(Date.now() + expiresIn * 1000) : null);
+/** an expiry past ten years is clamped there (a far larger one overflows the date) */
+const expiry = (expiresIn: number | null | undefined) => (expiresIn ? new Date(Date.now() + Math.min(expiresIn, 10 * 365 * 86_400) * 1000) : null);
 
 export async function loadFilterRules(ctx: AppContext, filterIds: string[]) {
   if (filterIds.length === 0) return { keywords: [], statuses: [] };

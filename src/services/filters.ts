@@ -40,7 +40,8 @@ export const activeFilter = () => or(isNull(customFilters.expiresAt), gt(customF
 const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\\/-]/g, '\\$&');
+  // no `-` here: outside a character class it needs no escape, and `\-` is a syntax error with the `u` flag
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /**

@@ -5,6 +5,7 @@ import { queryRows } from '../db/index.ts';
 import { accounts, listAccounts, lists } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { mergeIntoList, unmergeFromFeed } from './fan-out.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export type ListRow = typeof lists.$inferSelect;
 
@@ -35,7 +36,7 @@ export async function listsOf(ctx: AppContext, accountId: string): Promise<ListR
 
 /** The member's own list with this id, or a 404. */
 export async function findOwnList(ctx: AppContext, accountId: string, id: string): Promise<ListRow> {
-  if (!/^\d{1,19}$/.test(id)) throw notFound();
+  if (!isRowId(id)) throw notFound();
   const [list] = await ctx.db
     .select()
     .from(lists)
@@ -93,7 +94,7 @@ export async function listMembers(ctx: AppContext, list: ListRow, page: { maxId?
 }
 
 function canonicalIds(ids: string[]): string[] {
-  return [...new Set(ids.filter((id) => /^\d{1,19}$/.test(id)).map((id) => BigInt(id).toString()))];
+  return [...new Set(ids.filter((id) => isRowId(id)).map((id) => BigInt(id).toString()))];
 }
 
 /**

@@ -149,7 +149,7 @@ const SAMPLE_ACCOUNTS_SIZE = 8;
 
 /** The members of a group (all of them with no range), newest first. */
 export async function groupMembers(ctx: AppContext, viewerId: string, groupKey: string, query: NotificationQuery = {}, range?: { lo?: string; hi?: string }) {
-  const ungrouped = /^ungrouped-(\d{1,19})$/.exec(groupKey);
+  const ungrouped = /^ungrouped-(\d{1,18})$/.exec(groupKey);
   const keyCondition = ungrouped ? eq(notifications.id, ungrouped[1]!) : eq(notifications.groupKey, groupKey);
   const parts: SQL[] = [browsable(viewerId, query), keyCondition];
   if (range?.hi) parts.push(sql`${notifications.id} <= ${range.hi}`);
@@ -170,7 +170,7 @@ export async function loadGroups(ctx: AppContext, viewerId: string, query: Notif
   const ungroupedIds: string[] = [];
   const keys: string[] = [];
   for (const entry of entries) {
-    const ungrouped = /^ungrouped-(\d{1,19})$/.exec(entry.groupKey);
+    const ungrouped = /^ungrouped-(\d{1,18})$/.exec(entry.groupKey);
     if (ungrouped) ungroupedIds.push(ungrouped[1]!);
     else keys.push(entry.groupKey);
   }

@@ -1,8 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { notifications } from '../db/schema.ts';
+import { notifications, users } from '../db/schema.ts';
 import { publishEvent } from './events.ts';
+import { currentPolicy } from './notification-policy.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'admin.sign_up', 'admin.report'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -33,6 +34,36 @@ async function blocked(ctx: AppContext, recipientId: string, fromAccountId: stri
   return rows.length > 0;
 }
 
+/** What the member's notification policy applies to (Mastodon's filterable types). */
+const POLICY_TYPES: ReadonlySet<string> = new Set(['mention', 'follow', 'favourite', 'reblog']);
+
+/**
+ * Whether the recipient's notification policy keeps this out (NotifyService's policy check). A
+ * category set to `filter` drops it too, as notification requests are not kept yet.
+ */
+async function refusedByPolicy(ctx: AppContext, recipientId: string, fromAccountId: string, type: string, statusId: string | null): Promise<boolean> {
+  if (!POLICY_TYPES.has(type)) return false;
+  const [user] = await ctx.db.select({ settings: users.settings }).from(users).where(eq(users.accountId, recipientId)).limit(1);
+  if (!user) return false;
+  const policy = currentPolicy(user.settings);
+  if (Object.values(policy).every((value) => value === 'accept')) return false;
+  const [facts] = await queryRows<{ following: boolean; followed_by: boolean; new_account: boolean; limited: boolean; private_mention: boolean }>(ctx.db, sql`
+    SELECT EXISTS (SELECT 1 FROM follows WHERE account_id = ${recipientId} AND target_account_id = ${fromAccountId}) AS following,
+           EXISTS (SELECT 1 FROM follows WHERE account_id = ${fromAccountId} AND target_account_id = ${recipientId}) AS followed_by,
+           (SELECT created_at > now() - interval '30 days' FROM accounts WHERE id = ${fromAccountId}) AS new_account,
+           (SELECT silenced_at IS NOT NULL FROM accounts WHERE id = ${fromAccountId}) AS limited,
+           ${type === 'mention' && statusId ? sql`EXISTS (SELECT 1 FROM statuses WHERE id = ${statusId} AND visibility IN ('private', 'direct', 'limited'))` : sql`FALSE`} AS private_mention`);
+  if (!facts) return false;
+  const applies: Record<keyof typeof policy, boolean> = {
+    for_not_following: !facts.following,
+    for_not_followers: !facts.followed_by,
+    for_new_accounts: !!facts.new_account,
+    for_private_mentions: facts.private_mention && !facts.following,
+    for_limited_accounts: !!facts.limited && !facts.following,
+  };
+  return (Object.keys(applies) as (keyof typeof policy)[]).some((key) => applies[key] && policy[key] !== 'accept');
+}
+
 /**
  * Notifies a local account of something another account did. The same notification is made once
  * (a job retried after a crash does not notify twice). Publishes `notification.created` for the
@@ -41,6 +72,7 @@ async function blocked(ctx: AppContext, recipientId: string, fromAccountId: stri
 export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null }) {
   const statusId = input.statusId ?? null;
   if (await blocked(ctx, input.recipientId, input.fromAccountId, statusId, input.type)) return undefined;
+  if (await refusedByPolicy(ctx, input.recipientId, input.fromAccountId, input.type, statusId)) return undefined;
   const hour = Math.floor(Date.now() / 3_600_000);
   const groupKey = GROUPED.has(input.type) ? `${input.type}-${statusId ?? 'account'}-${hour}` : null;
   const [created] = await ctx.db

@@ -10,6 +10,7 @@ import { publishEvent } from './events.ts';
 import { notify } from './notify.ts';
 import { interactionTarget, isBlocking, lockStatus, recomputeReblogsCount, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];
@@ -50,7 +51,7 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
   else if (options.visibility) {
     if (!(REBLOG_VISIBILITIES as readonly string[]).includes(options.visibility)) throw new ApiError(422, `Validation failed: Visibility is not included in the list`);
     visibility = options.visibility;
-  } else visibility = reblogger.defaultPrivacy;
+  } else visibility = (REBLOG_VISIBILITIES as readonly string[]).includes(reblogger.defaultPrivacy) ? reblogger.defaultPrivacy : 'public';
 
   const [{ id } = { id: '' }] = await queryRows<{ id: string }>(ctx.db, sql`SELECT timestamp_id()::text AS id`);
   const uri = `${baseUrl(ctx.config)}/users/${reblogger.username}/statuses/${id}/activity`;
@@ -89,7 +90,7 @@ async function findReblog(ctx: AppContext, accountId: string, originalId: string
  * feeds; the answer is the original. Without a boost, the original must still be visible.
  */
 export async function unreblogStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
-  if (!/^\d{1,19}$/.test(statusId)) throw new ApiError(404, 'Record not found');
+  if (!isRowId(statusId)) throw new ApiError(404, 'Record not found');
   const reblog = await findReblog(ctx, accountId, statusId);
   if (!reblog) {
     const original = await findVisibleStatus(ctx, statusId, accountId);

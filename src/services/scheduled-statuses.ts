@@ -6,6 +6,7 @@ import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { MIN_SCHEDULE_OFFSET_MS } from './post-status.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
 
@@ -24,7 +25,7 @@ export async function listScheduledStatuses(ctx: AppContext, accountId: string, 
 
 /** One of the member's scheduled statuses; 404 for anyone else's. */
 export async function findScheduledStatus(ctx: AppContext, accountId: string, id: string): Promise<ScheduledStatusRow> {
-  if (!/^\d{1,19}$/.test(id)) throw notFound();
+  if (!isRowId(id)) throw notFound();
   const [row] = await ctx.db
     .select()
     .from(scheduledStatuses)

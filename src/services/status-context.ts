@@ -4,6 +4,7 @@ import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import type { StatusRow } from './post-status.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /** Mastodon's thread limits (Api::V1::StatusesController): signed-in viewers get up to CONTEXT_LIMIT each way. */
 export const CONTEXT_LIMIT = 4096;
@@ -64,7 +65,7 @@ export async function statusContext(ctx: AppContext, status: StatusRow, viewerId
 
 /** The statuses with these ids the viewer may see, in the order asked (`GET /api/v1/statuses?id[]=`). */
 export async function visibleStatusesById(ctx: AppContext, ids: string[], viewerId: string | null): Promise<StatusRow[]> {
-  const valid = [...new Set(ids.filter((id) => /^\d{1,19}$/.test(id)))];
+  const valid = [...new Set(ids.filter((id) => isRowId(id)))];
   if (valid.length === 0) return [];
   const rows = await ctx.db.select().from(statuses).where(sql`${inArray(statuses.id, valid)} AND ${visibleTo(viewerId)}`);
   // a reblog is shown only if its original is visible too

@@ -48,6 +48,8 @@ async function tagHistories(ctx: AppContext, tagIds: string[]): Promise<Map<stri
           FROM statuses_tags st JOIN statuses s ON s.id = st.status_id
          WHERE st.tag_id IN (${sql.join(tagIds.map((id) => sql`${id}`), sql`, `)})
            AND s.deleted_at IS NULL AND s.created_at >= to_timestamp(${days[6]!})
+           -- only what anyone may see counts, as in Mastodon's trends: no private or direct posts, no boosts
+           AND s.visibility = 'public' AND s.reblog_of_id IS NULL
          GROUP BY 1, 2`,
   );
   for (const row of rows) {

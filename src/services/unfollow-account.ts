@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { followRequests, follows } from '../db/schema.ts';
+import { followRequests, follows, notifications } from '../db/schema.ts';
 import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
@@ -24,6 +24,10 @@ export async function unfollowAccount(ctx: AppContext, sourceId: string, targetI
   if (removed.length) {
     // list members are followed accounts (Mastodon's list_accounts hang off the follow)
     await ctx.db.execute(sql`DELETE FROM list_accounts WHERE account_id = ${targetId} AND list_id IN (SELECT id FROM lists WHERE account_id = ${sourceId})`);
+    // the follow notification goes with the follow, so following again notifies again
+    await ctx.db
+      .delete(notifications)
+      .where(and(eq(notifications.accountId, targetId), eq(notifications.fromAccountId, sourceId), eq(notifications.type, 'follow')));
     await recountFollows(ctx, [sourceId, targetId]);
     await enqueue(ctx, FeedUnmerge, { accountId: sourceId, targetAccountId: targetId });
     await publishEvent(ctx, { type: 'follow.removed', accountId: sourceId, targetAccountId: targetId });

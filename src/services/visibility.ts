@@ -2,6 +2,7 @@ import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../context.ts';
 import { statuses } from '../db/schema.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
@@ -49,7 +50,7 @@ export const reblogOriginals = alias(statuses, 'original');
 
 /** The status with this id if `viewerId` may see it (and, for a reblog, its original too); undefined otherwise. */
 export async function findVisibleStatus(ctx: AppContext, id: string, viewerId: string | null) {
-  if (!/^\d{1,19}$/.test(id)) return undefined;
+  if (!isRowId(id)) return undefined;
   const [row] = await ctx.db
     .select()
     .from(statuses)

@@ -7,6 +7,7 @@ import { publishEvent } from './events.ts';
 import { notAllowed } from './reblog-status.ts';
 import { isBlocking } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export type PollRow = typeof polls.$inferSelect;
 
@@ -14,7 +15,7 @@ export const isExpired = (poll: PollRow) => !!poll.expiresAt && poll.expiresAt.g
 
 /** A poll attached to a status the viewer may see (Mastodon's `Poll.attached.find` + `authorize status, :show?`). */
 export async function findVisiblePoll(ctx: AppContext, pollId: string, viewerId: string | null): Promise<PollRow> {
-  if (!/^\d{1,19}$/.test(pollId)) throw notFound();
+  if (!isRowId(pollId)) throw notFound();
   const [poll] = await ctx.db.select().from(polls).where(eq(polls.id, pollId)).limit(1);
   if (!poll?.statusId) throw notFound();
   const status = await findVisibleStatus(ctx, poll.statusId, viewerId);

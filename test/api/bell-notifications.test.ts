@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
 
-describe('the bell: following with notify=true', () => {
+describe('who hears what: the bell and the notification policy', () => {
   let instance: TestInstance;
   let alice: TestUser;
   let bob: TestUser;
@@ -33,5 +33,21 @@ describe('the bell: following with notify=true', () => {
     });
     assert.deepEqual(bobs.sort(), [first, last].sort());
     assert.deepEqual(await statusNotifications(carol), []);
+  });
+
+  it('applies the notification policy: mentions from accounts carol does not follow are dropped once she asks', async () => {
+    const dave = await instance.createUser('dave');
+    const mentions = async () =>
+      ((await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: carol.token })).body as { status: { id: string } }[]).map((n) => n.status.id);
+    const before = await instance.request('POST', '/api/v1/statuses', { token: dave.token, json: { status: '@carol hello from a stranger' } });
+    assert.ok((await mentions()).includes(before.body.id), 'accepted by default');
+
+    const policy = await instance.request('PATCH', '/api/v2/notifications/policy', { token: carol.token, json: { for_not_following: 'drop' } });
+    assert.equal(policy.status, 200, policy.text);
+    const stranger = await instance.request('POST', '/api/v1/statuses', { token: dave.token, json: { status: '@carol hello again' } });
+    const friend = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: '@carol from someone you follow' } });
+    const found = await mentions();
+    assert.ok(found.includes(friend.body.id), 'mentions from followed accounts still arrive');
+    assert.ok(!found.includes(stranger.body.id), 'mentions from strangers are dropped');
   });
 });

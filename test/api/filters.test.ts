@@ -28,6 +28,30 @@ describe('filters API', () => {
   after(() => instance.close());
 
   describe('v2', () => {
+    it('matches keywords with regex-special characters, hyphens included, without breaking timelines', async () => {
+      const filter = await call('POST', bob, '/api/v2/filters', {
+        title: 'Specials',
+        context: ['home', 'public'],
+        filter_action: 'warn',
+        keywords_attributes: [{ keyword: 'self-care', whole_word: true }, { keyword: 'c++', whole_word: false }, { keyword: 'a/b (x)', whole_word: false }],
+      });
+      assert.equal(filter.status, 200, filter.text);
+      const hyphen = await createStatus(alice, 'Sunday is for self-care');
+      const plus = await createStatus(alice, 'Learning c++ today');
+      const slash = await createStatus(alice, 'See a/b (x) for details');
+      const miss = await createStatus(alice, 'selfcare without the hyphen');
+      const timeline = await call('GET', bob, '/api/v1/timelines/public');
+      assert.equal(timeline.status, 200, timeline.text);
+      const byId = new Map((timeline.body as any[]).map((status) => [status.id, status]));
+      // as Mastodon, the first match is reported
+      assert.deepEqual(byId.get(hyphen.id).filtered[0].keyword_matches, ['self-care']);
+      assert.deepEqual(byId.get(plus.id).filtered[0].keyword_matches, ['c++']);
+      assert.deepEqual(byId.get(slash.id).filtered[0].keyword_matches, ['a/b (x)']);
+      assert.deepEqual(byId.get(miss.id).filtered, []);
+      for (const row of [hyphen, plus, slash, miss]) await instance.ctx.db.delete(statuses).where(eq(statuses.id, row.id));
+      assert.equal((await call('DELETE', bob, `/api/v2/filters/${filter.body.id}`)).status, 200);
+    });
+
     it('creates, reads, updates and deletes filters with keywords', async () => {
       const created = await call('POST', alice, '/api/v2/filters', {
         title: 'Spoilers',

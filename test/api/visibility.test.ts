@@ -97,6 +97,29 @@ describe('visibility of private and direct statuses, and blocks and mutes, every
     assert.equal((await instance.request('POST', '/api/v1/statuses', { token: carol.token, json: { status: 'sneaky', in_reply_to_id: privateId } })).status, 404);
   });
 
+  it('answers ids past the 64-bit range with 404, never 500', async () => {
+    const huge = '9999999999999999999';
+    for (const [method, path] of [
+      ['GET', `/api/v1/statuses/${huge}`],
+      ['GET', `/api/v1/statuses/${huge}/context`],
+      ['POST', `/api/v1/statuses/${huge}/favourite`],
+      ['POST', `/api/v1/statuses/${huge}/bookmark`],
+      ['POST', `/api/v1/statuses/${huge}/reblog`],
+      ['PUT', `/api/v1/statuses/${huge}`],
+      ['GET', `/api/v1/polls/${huge}`],
+      ['GET', `/api/v1/lists/${huge}`],
+      ['GET', `/api/v1/scheduled_statuses/${huge}`],
+      ['GET', `/api/v1/accounts/${huge}`],
+    ] as const) {
+      const response = await instance.request(method, path, { token: bob.token, json: method === 'GET' ? undefined : { status: 'x' } });
+      assert.equal(response.status, 404, `${method} ${path}: ${response.text}`);
+    }
+    const list = await instance.request('GET', `/api/v1/statuses?id[]=${huge}&id[]=${publicId}`, { token: bob.token });
+    assert.deepEqual(ids(list.body), [publicId]);
+    const search = await instance.request('GET', `/api/v2/search?q=x&type=statuses&offset=100000000000000000000`, { token: bob.token });
+    assert.equal(search.status, 200, search.text);
+  });
+
   it('keeps them out of search results', async () => {
     const search = async (user: TestUser, q: string) => ids((await instance.request('GET', `/api/v2/search?type=statuses&q=${encodeURIComponent(q)}`, { token: user.token })).body.statuses);
     assert.deepEqual(await search(bob, 'Followers only'), [privateId], 'a follower who favourited it finds it');

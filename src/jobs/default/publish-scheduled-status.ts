@@ -21,7 +21,8 @@ export async function publishScheduledStatus(ctx: AppContext, data: { scheduledS
   const author = await loadAuthor(ctx, taken.accountId);
   if (!author || author.account.suspendedAt) return;
   try {
-    await postStatus(ctx, author, { ...inputFromScheduledParams(taken.params), scheduledAt: null, idempotencyKey: null, withRateLimit: false });
+    // a retry after the status was written but before the job finished finds it by this key instead of posting twice
+    await postStatus(ctx, author, { ...inputFromScheduledParams(taken.params), scheduledAt: null, idempotencyKey: `scheduled-${taken.id}`, withRateLimit: false });
   } catch (error) {
     if (error instanceof ApiError && error.statusCode < 500) {
       ctx.log.info({ scheduledStatusId: taken.id, error: error.message }, 'scheduled status could not be published');

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { accounts } from '../../db/schema.ts';
-import { escapeHtml } from '../../http/views/html.ts';
+import { escapeHtml } from '../../lib/html.ts';
 import { INSTANCE_LIMITS } from '../instance.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { linkHtml, URL_PATTERN } from './plain-to-html.ts';

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../http/views/html.ts';
+import { escapeHtml } from '../../lib/html.ts';
 
 export const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
 

@@ -14,6 +14,8 @@ import { removeFromFollowers, unfollowAccount } from '../../../services/unfollow
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
+const TEN_YEARS_SECONDS = 10 * 365 * 86_400;
+
 /** The account named by the `:id` path param, or 404. */
 export async function targetAccount(ctx: AppContext, request: FastifyRequest) {
   const found = await findAccountById(ctx, (request.params as { id: string }).id);
@@ -91,7 +93,8 @@ export function accountActionRoutes(app: FastifyInstance, ctx: AppContext) {
     const duration = Number.parseInt(text(input.duration) ?? '0', 10);
     await muteAccount(ctx, account.id, target.id, {
       notifications: input.notifications === undefined ? true : railsBoolean(input.notifications) === true,
-      durationSeconds: Number.isFinite(duration) ? duration : 0,
+      // beyond ten years a mute is as good as forever, and a far larger one overflows the date
+      durationSeconds: Number.isFinite(duration) ? Math.min(duration, TEN_YEARS_SECONDS) : 0,
     });
     return relationshipWith(ctx, account.id, target.id);
   });

@@ -132,7 +132,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const rawLimit = text(input.limit);
     const rawOffset = text(input.offset);
     const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.min(Math.max(Number(rawLimit), 1), 80) : 40;
-    const offset = rawOffset && /^\d+$/.test(rawOffset) ? Number(rawOffset) : 0;
+    const offset = rawOffset && /^\d+$/.test(rawOffset) ? Math.min(Number(rawOffset), Number.MAX_SAFE_INTEGER) : 0;
     const found = await searchAccounts(ctx, viewer.id, text(input.q) ?? '', { limit, offset, following: railsBoolean(input.following) === true });
     return found.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
   });

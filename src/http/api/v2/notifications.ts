@@ -97,7 +97,7 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/v2/notifications/:group_key/dismiss', write, async (request) => {
     const { account } = currentUser(request);
     const groupKey = groupKeyParam(request);
-    const ungrouped = /^ungrouped-(\d{1,19})$/.exec(groupKey);
+    const ungrouped = /^ungrouped-(\d{1,18})$/.exec(groupKey);
     await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.accountId, account.id), ungrouped ? eq(notifications.id, ungrouped[1]!) : eq(notifications.groupKey, groupKey)));

@@ -7,6 +7,7 @@ import { search } from '../../../services/search.ts';
 import { renderTags } from '../../../services/tag-entities.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
+import { isRowId } from '../../../lib/ids.ts';
 
 const RESULTS_LIMIT = 20;
 
@@ -19,7 +20,7 @@ const rubyInteger = (value: string | undefined) => {
 const present = (value: string | undefined) => value !== undefined && value.trim() !== '';
 
 /** Ids are kept only when they look like ids; anything else is ignored, as the search index would ignore it. */
-const idParam = (value: string | undefined) => (value && /^\d{1,19}$/.test(value) ? BigInt(value).toString() : undefined);
+const idParam = (value: string | undefined) => (isRowId(value) ? BigInt(value).toString() : undefined);
 
 export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v2/search', { preHandler: authorizeIfToken(['read', 'read:search']) }, async (request) => {
@@ -40,7 +41,7 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
     const results = await search(ctx, viewerId, q!, {
       type: text(input.type)?.trim() || undefined,
       limit,
-      offset: rubyInteger(rawOffset),
+      offset: Math.min(rubyInteger(rawOffset), Number.MAX_SAFE_INTEGER),
       following: railsBoolean(input.following) === true,
       accountId: idParam(text(input.account_id)),
       excludeUnreviewed: railsBoolean(input.exclude_unreviewed) === true,

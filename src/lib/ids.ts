@@ -1,0 +1,7 @@
+const DIGITS = /^\d{1,19}$/;
+const MAX_ID = 2n ** 63n - 1n;
+
+/** Whether a param can name a row: a bigint id in decimal (anything else, or out of range, is a 404 and never reaches SQL). */
+export function isRowId(value: unknown): value is string {
+  return typeof value === 'string' && DIGITS.test(value) && BigInt(value) <= MAX_ID;
+}
