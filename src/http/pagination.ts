@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, type Config } from '../config/index.ts';
 import { ApiError } from '../lib/errors.ts';
+import { isRowId } from '../lib/ids.ts';
 import { params, text } from './plugins/params.ts';
 
 /** A page request as Mastodon reads it: ids are exclusive bounds; `min_id` pages forward from the oldest side. */
@@ -11,13 +12,11 @@ export interface PageRequest {
   limit: number;
 }
 
-const ID = /^\d{1,20}$/;
-
 function idParam(input: Record<string, unknown>, name: string): string | undefined {
   const value = text(input[name]);
   if (value === undefined || value === '') return undefined;
   // Mastodon ignores ids it cannot parse; an id past the 64-bit range can't match anything either
-  return ID.test(value) && BigInt(value) < 2n ** 63n ? value : undefined;
+  return isRowId(value) ? value : undefined;
 }
 
 export function pageRequest(request: FastifyRequest, defaultLimit = 20, maxLimit = 40): PageRequest {

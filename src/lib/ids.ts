@@ -5,3 +5,8 @@ const MAX_ID = 2n ** 63n - 1n;
 export function isRowId(value: unknown): value is string {
   return typeof value === 'string' && DIGITS.test(value) && BigInt(value) <= MAX_ID;
 }
+
+/** The id in canonical form (no leading zeros), or undefined when it cannot name a row (Mastodon answers 404). */
+export function rowId(value: unknown): string | undefined {
+  return isRowId(value) ? BigInt(value).toString() : undefined;
+}

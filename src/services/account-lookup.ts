@@ -2,7 +2,7 @@ import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
-import { isAccountId } from './relationships.ts';
+import { isRowId } from '../lib/ids.ts';
 
 export interface VisibleAccount {
   account: AccountRow;
@@ -29,7 +29,7 @@ async function findVisible(ctx: AppContext, where: SQL | undefined): Promise<Vis
 
 /** `GET /api/v1/accounts/:id`: undefined for unknown, malformed or not yet public ids. */
 export async function findAccountById(ctx: AppContext, id: string): Promise<VisibleAccount | undefined> {
-  if (!isAccountId(id)) return undefined;
+  if (!isRowId(id)) return undefined;
   return findVisible(ctx, eq(accounts.id, BigInt(id).toString()));
 }
 

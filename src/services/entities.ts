@@ -3,14 +3,6 @@ import type { AppContext } from '../context.ts';
 import { accounts, statuses, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { isRowId } from '../lib/ids.ts';
-
-/** A path id as a bigint in text, or undefined if it cannot name a row (Mastodon answers 404). */
-export function rowId(value: unknown): string | undefined {
-  if (!isRowId(value)) return undefined;
-  const id = BigInt(value);
-  return id < 2n ** 63n ? id.toString() : undefined;
-}
 
 export type RenderedAccount = ReturnType<typeof serializeAccount>;
 

@@ -4,7 +4,7 @@ import { customFilterKeywords, customFilterStatuses, customFilters } from '../db
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
 import { FILTER_ACTIONS, FILTER_CONTEXTS, renderFilter, type CustomFilterRow } from './filters.ts';
-import { rowId } from './entities.ts';
+import { rowId } from '../lib/ids.ts';
 
 export interface KeywordAttributes {
   id?: string;

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
+import { isRowId } from '../lib/ids.ts';
 
 /** A follow (or a pending follow request) with its per-follow options. */
 export interface FollowOptions {
@@ -41,17 +42,9 @@ function emptyRelationship(targetAccountId: string): Relationship {
   };
 }
 
-const ID_PATTERN = /^\d{1,19}$/;
-const MAX_BIGINT = 9223372036854775807n;
-
-/** Whether `value` can be an account id (a positive 64-bit integer). */
-export function isAccountId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value) && BigInt(value) > 0n && BigInt(value) <= MAX_BIGINT;
-}
-
 /** The valid ids among `values`, in canonical form (no leading zeros), each once. */
 function accountIds(values: unknown[]): string[] {
-  return [...new Set(values.filter(isAccountId).map((id) => BigInt(id).toString()))];
+  return [...new Set(values.filter(isRowId).map((id) => BigInt(id).toString()))];
 }
 
 /** One fact per row: `flag` is show_reblogs for follows and hide_notifications for mutes; `detail` a note's text. */

@@ -1,7 +1,5 @@
 import { escapeHtml } from '../../lib/html.ts';
 
-export { escapeHtml };
-
 /** A tagged template that escapes every interpolated value unless it is already `SafeHtml`. */
 export class SafeHtml {
   readonly value: string;

@@ -7,7 +7,7 @@ import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { accountsInOrder, accountsThroughRelation } from '../../../services/account-pages.ts';
 import { finishPage, pageOrder, pageCondition } from '../../../services/pagination.ts';
-import { isAccountId } from '../../../services/relationships.ts';
+import { isRowId } from '../../../lib/ids.ts';
 import { searchAccounts } from '../../../services/search.ts';
 import { renderFeaturedTags } from '../../../services/tag-entities.ts';
 import { notHiddenFrom, reblogOriginals, visibleTo } from '../../../services/visibility.ts';
@@ -24,7 +24,7 @@ async function blocks(ctx: AppContext, accountId: string, targetId: string): Pro
 
 function idList(value: unknown): string[] {
   const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined ? [] : [value];
-  return [...new Set(list.map((v) => text(v)).filter(isAccountId).map((id) => BigInt(id).toString()))];
+  return [...new Set(list.map((v) => text(v)).filter(isRowId).map((id) => BigInt(id).toString()))];
 }
 
 /** Followers, following and the other per-account collections and lookups. */

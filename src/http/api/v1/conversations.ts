@@ -4,7 +4,7 @@ import type { AppContext } from '../../../context.ts';
 import { accountConversations } from '../../../db/schema.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { renderConversations } from '../../../services/conversations.ts';
-import { rowId } from '../../../services/entities.ts';
+import { rowId } from '../../../lib/ids.ts';
 import { finishPage, pageCondition, pageOrder } from '../../../services/pagination.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';

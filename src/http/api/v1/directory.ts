@@ -5,7 +5,7 @@ import { queryRows } from '../../../db/index.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsInOrder } from '../../../services/account-pages.ts';
-import { isAccountId } from '../../../services/relationships.ts';
+import { isRowId } from '../../../lib/ids.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
@@ -32,7 +32,7 @@ const dismissedKey = (accountId: string) => `suggestions:dismissed:${accountId}`
 async function dismissedSuggestions(ctx: AppContext, accountId: string): Promise<string[]> {
   try {
     const value = JSON.parse((await ctx.cache.get(dismissedKey(accountId))) ?? '[]');
-    return Array.isArray(value) ? value.filter(isAccountId) : [];
+    return Array.isArray(value) ? value.filter(isRowId) : [];
   } catch {
     return [];
   }
@@ -104,7 +104,7 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext) {
   app.delete('/api/v1/suggestions/:id', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
     const { account } = currentUser(request);
     const id = (request.params as { id: string }).id;
-    if (isAccountId(id)) {
+    if (isRowId(id)) {
       const dismissed = await dismissedSuggestions(ctx, account.id);
       const canonical = BigInt(id).toString();
       if (!dismissed.includes(canonical)) {

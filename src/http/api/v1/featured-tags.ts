@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { featuredTags, tags } from '../../../db/schema.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { rowId } from '../../../services/entities.ts';
+import { rowId } from '../../../lib/ids.ts';
 import { findOrCreateTag, renderFeaturedTags, renderTags, validTagName } from '../../../services/tag-entities.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';

@@ -5,14 +5,14 @@ import { notFound } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsThroughRelation } from '../../../services/account-pages.ts';
 import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
-import { isAccountId } from '../../../services/relationships.ts';
+import { isRowId } from '../../../lib/ids.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { relationshipWith } from './account-actions.ts';
 
 function requesterId(params: unknown): string {
   const id = (params as { id: string }).id;
-  if (!isAccountId(id)) throw notFound();
+  if (!isRowId(id)) throw notFound();
   return BigInt(id).toString();
 }
 

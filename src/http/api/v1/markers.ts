@@ -6,6 +6,7 @@ import { ApiError, validationFailed } from '../../../lib/errors.ts';
 import { listParam } from '../../../services/entities.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
+import { isRowId } from '../../../lib/ids.ts';
 
 const TIMELINES = ['home', 'notifications'] as const;
 type MarkerRow = typeof markers.$inferSelect;
@@ -52,7 +53,7 @@ export function markersRoutes(app: FastifyInstance, ctx: AppContext) {
       const given = input[timeline];
       if (!given || typeof given !== 'object' || Array.isArray(given)) continue;
       const lastReadId = text((given as Record<string, unknown>).last_read_id)?.trim();
-      if (!lastReadId || !/^\d{1,19}$/.test(lastReadId) || BigInt(lastReadId) >= 2n ** 63n) throw validationFailed(["Last read can't be blank"]);
+      if (!isRowId(lastReadId)) throw validationFailed(["Last read can't be blank"]);
       changes.push([timeline, BigInt(lastReadId).toString()]);
     }
     const saved: MarkerRow[] = [];

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters } from '../../../db/schema.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { listParam, rowId } from '../../../services/entities.ts';
+import { listParam } from '../../../services/entities.ts';
+import { rowId } from '../../../lib/ids.ts';
 import {
   createFilter,
   deleteFilter,
