@@ -19,6 +19,9 @@ import { createLogger } from '../src/lib/logger.ts';
 import { boot } from '../src/roles/boot.ts';
 import { distributeStatus } from '../src/services/fan-out.ts';
 import { homeTimeline } from '../src/services/timelines.ts';
+import { ms, percentile } from './lib/load.ts';
+
+const sorted = (samples: number[]) => [...samples].sort((a, b) => a - b);
 
 const { values } = parseArgs({
   options: { followers: { type: 'string', default: '1000' }, statuses: { type: 'string', default: '50' }, reads: { type: 'string', default: '200' } },
@@ -27,10 +30,6 @@ const followers = Number(values.followers);
 const statusCount = Number(values.statuses);
 const reads = Number(values.reads);
 
-function percentile(samples: number[], p: number): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1);
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-'));
 const env: Record<string, string> = { NODE_ENV: 'production', SUBSPACE_DATA_DIR: dataDir, LOCAL_DOMAIN: 'bench.test', LOG_LEVEL: 'error', PORT: '0' };
@@ -68,8 +67,8 @@ try {
   }
   const kind = env.REDIS_URL ? 'redis feeds' : 'database feeds';
   console.log(`${kind}, ${followerIds.length} followers`);
-  console.log(`fan-out per status: p50 ${percentile(fanOut, 50)} ms, p99 ${percentile(fanOut, 99)} ms (${statusCount} statuses)`);
-  console.log(`home page of 20 (feed read + rows, no rendering): p50 ${percentile(readTimes, 50)} ms, p99 ${percentile(readTimes, 99)} ms (${reads} reads)`);
+  console.log(`fan-out per status: p50 ${ms(percentile(sorted(fanOut), 50))}, p99 ${ms(percentile(sorted(fanOut), 99))} (${statusCount} statuses)`);
+  console.log(`home page of 20 (feed read + rows, no rendering): p50 ${ms(percentile(sorted(readTimes), 50))}, p99 ${ms(percentile(sorted(readTimes), 99))} (${reads} reads)`);
 } finally {
   await instance.close();
   rmSync(dataDir, { recursive: true, force: true });

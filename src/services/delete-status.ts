@@ -41,8 +41,8 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     return removedReblogs;
   });
   if (reblogs) {
+    // the original's FeedRemoval takes its reblogs out of every feed too
     for (const reblog of reblogs) {
-      await enqueue(ctx, FeedRemoval, { statusId: reblog.id });
       await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId: reblog.accountId });
     }
     await enqueue(ctx, FeedRemoval, { statusId: status.id });

@@ -7,7 +7,7 @@ import { validationFailed } from '../lib/errors.ts';
 import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
-import { clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
+import { recountFollows } from './follow-counters.ts';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -34,11 +34,10 @@ export async function blockDomain(ctx: AppContext, accountId: string, input: str
     ctx.db,
     sql`DELETE FROM follows f USING accounts a WHERE f.target_account_id = ${accountId} AND a.id = f.account_id AND lower(a.domain) = ${domain} RETURNING a.id`,
   );
-  const requesters = await queryRows<{ id: string | number }>(
-    ctx.db,
-    sql`DELETE FROM follow_requests r USING accounts a WHERE r.target_account_id = ${accountId} AND a.id = r.account_id AND lower(a.domain) = ${domain} RETURNING a.id`,
+  await ctx.db.execute(
+    sql`DELETE FROM follow_requests r USING accounts a WHERE r.target_account_id = ${accountId} AND a.id = r.account_id AND lower(a.domain) = ${domain}`,
   );
-  for (const row of requesters) await clearFollowRequestNotification(ctx, accountId, String(row.id));
+  // their follow_request notifications go with every other notification from that domain, below
   await ctx.db.execute(
     sql`DELETE FROM notifications n USING accounts a WHERE n.account_id = ${accountId} AND a.id = n.from_account_id AND lower(a.domain) = ${domain}`,
   );

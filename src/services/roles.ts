@@ -14,10 +14,6 @@ export function isRole(value: string): value is RoleName {
   return Object.hasOwn(ROLES, value);
 }
 
-export function isStaff(role: string | null | undefined): boolean {
-  return !!role && isRole(role);
-}
-
 /** The `role` of a CredentialAccount: members get Mastodon's everyone role (-99). */
 export function renderRole(role: string | null | undefined) {
   if (role && isRole(role)) {

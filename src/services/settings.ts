@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { settings } from '../db/schema.ts';
 
@@ -48,7 +48,3 @@ export async function updateSetting<K extends keyof InstanceSettings>(ctx: AppCo
   await ctx.cache.del(CACHE_KEY);
 }
 
-export async function deleteSetting(ctx: AppContext, name: keyof InstanceSettings) {
-  await ctx.db.delete(settings).where(eq(settings.var, name));
-  await ctx.cache.del(CACHE_KEY);
-}

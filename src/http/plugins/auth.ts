@@ -64,6 +64,11 @@ export function authorize(options: AuthorizeOptions) {
   };
 }
 
+/** The account looking at a public endpoint, or null when nobody is signed in. */
+export function viewerOf(request: FastifyRequest): string | null {
+  return request.auth?.account?.id ?? null;
+}
+
 /** The signed-in user and account of a route guarded by `authorize({ user: true })`. */
 export function currentUser(request: FastifyRequest) {
   const auth = request.auth;

@@ -46,9 +46,3 @@ export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: s
   return true;
 }
 
-export async function revokeUserTokens(ctx: AppContext, userId: string) {
-  await ctx.db
-    .update(oauthAccessTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(oauthAccessTokens.userId, userId), isNull(oauthAccessTokens.revokedAt)));
-}

@@ -7,24 +7,20 @@ import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { accountsInOrder, accountsThroughRelation } from '../../../services/account-pages.ts';
 import { finishPage, pageOrder, pageCondition } from '../../../services/pagination.ts';
-import { isRowId } from '../../../lib/ids.ts';
+import { rowId } from '../../../lib/ids.ts';
 import { searchAccounts } from '../../../services/search.ts';
 import { renderFeaturedTags } from '../../../services/tag-entities.ts';
 import { notHiddenFrom, reblogOriginals, visibleTo } from '../../../services/visibility.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { targetAccount } from './account-actions.ts';
 import { notExcludedBy } from './directory.ts';
-
-async function blocks(ctx: AppContext, accountId: string, targetId: string): Promise<boolean> {
-  const rows = await queryRows(ctx.db, sql`SELECT 1 FROM blocks WHERE account_id = ${accountId} AND target_account_id = ${targetId} LIMIT 1`);
-  return rows.length > 0;
-}
+import { isBlocking } from '../../../services/status-interaction-helpers.ts';
 
 function idList(value: unknown): string[] {
   const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined ? [] : [value];
-  return [...new Set(list.map((v) => text(v)).filter(isRowId).map((id) => BigInt(id).toString()))];
+  return [...new Set(list.map((v) => text(v)).map(rowId).filter((id): id is string => !!id))];
 }
 
 /** Followers, following and the other per-account collections and lookups. */
@@ -32,10 +28,10 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
   for (const kind of ['followers', 'following'] as const) {
     app.get(`/api/v1/accounts/:id/${kind}`, { preHandler: authorizeIfToken(['read:accounts']) }, async (request, reply) => {
       const account = await targetAccount(ctx, request);
-      const viewerId = request.auth?.account?.id ?? null;
+      const viewerId = viewerOf(request);
       const page = pageRequest(request, 40, 80);
       const hidden =
-        !!account.suspendedAt || (account.hideCollections === true && viewerId !== account.id) || (viewerId !== null && (await blocks(ctx, account.id, viewerId)));
+        !!account.suspendedAt || (account.hideCollections === true && viewerId !== account.id) || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)));
       if (hidden) return [];
       const [mine, theirs] = kind === 'followers' ? [sql`f.target_account_id`, sql`f.account_id`] : [sql`f.account_id`, sql`f.target_account_id`];
       const excluded = viewerId && viewerId !== account.id ? notExcludedBy(viewerId) : sql`TRUE`;
@@ -51,8 +47,8 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/:id/endorsements', { preHandler: authorizeIfToken(['read:accounts']) }, async (request, reply) => {
     const account = await targetAccount(ctx, request);
-    const viewerId = request.auth?.account?.id ?? null;
-    if (account.suspendedAt || (viewerId !== null && (await blocks(ctx, account.id, viewerId)))) return [];
+    const viewerId = viewerOf(request);
+    if (account.suspendedAt || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)))) return [];
     const entries = await accountsThroughRelation(
       ctx,
       { from: sql`account_pins p JOIN accounts a ON a.id = p.target_account_id`, cursor: sql`p.id`, account: sql`p.target_account_id`, where: sql`p.account_id = ${account.id} AND a.suspended_at IS NULL` },
@@ -139,11 +135,11 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/:id/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
     const account = await targetAccount(ctx, request);
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const input = params(request);
     const page = pageRequest(request, 20, 40);
     if (account.suspendedAt || railsBoolean(input.only_media) === true) return [];
-    if (viewerId && viewerId !== account.id && (await blocks(ctx, account.id, viewerId))) return [];
+    if (viewerId && viewerId !== account.id && (await isBlocking(ctx, account.id, viewerId))) return [];
     const conditions: SQL[] = [sql`${statuses.accountId} = ${account.id}`, visibleTo(viewerId), pageCondition(statuses.id, page)];
     conditions.push(sql`(${statuses.reblogOfId} IS NULL OR EXISTS (
       SELECT 1 FROM statuses original WHERE ${reblogOriginals.id} = ${statuses.reblogOfId}

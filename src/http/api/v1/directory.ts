@@ -6,7 +6,7 @@ import { ApiError } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsInOrder } from '../../../services/account-pages.ts';
 import { isRowId } from '../../../lib/ids.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 function intParam(request: FastifyRequest, name: string, fallback: number, min: number, max: number): number {
@@ -69,7 +69,7 @@ async function suggestions(ctx: AppContext, viewerId: string, limit: number) {
 
 export function directoryRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/directory', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const input = params(request);
     const offset = intParam(request, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(request, 'limit', 40, 1, 80);

@@ -5,15 +5,15 @@ import { notFound } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsThroughRelation } from '../../../services/account-pages.ts';
 import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
-import { isRowId } from '../../../lib/ids.ts';
+import { rowId } from '../../../lib/ids.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { relationshipWith } from './account-actions.ts';
 
 function requesterId(params: unknown): string {
-  const id = (params as { id: string }).id;
-  if (!isRowId(id)) throw notFound();
-  return BigInt(id).toString();
+  const id = rowId((params as { id: string }).id);
+  if (!id) throw notFound();
+  return id;
 }
 
 export function followRequestsRoutes(app: FastifyInstance, ctx: AppContext) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderPoll } from '../../../serializers/status.ts';
 import { findVisiblePoll, ownVotes, voteInPoll } from '../../../services/vote-in-poll.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 
 const pollId = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -16,7 +16,7 @@ function choiceList(value: unknown): string[] {
 
 export function pollsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/polls/:id', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const poll = await findVisiblePoll(ctx, pollId(request), viewerId);
     return renderPoll(poll, await ownVotes(ctx, poll.id, viewerId), viewerId);
   });

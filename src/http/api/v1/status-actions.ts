@@ -9,7 +9,7 @@ import { pinStatus, unpinStatus } from '../../../services/pin-status.ts';
 import { reblogStatus, unreblogStatus } from '../../../services/reblog-status.ts';
 import { favouritedBy, rebloggedBy } from '../../../services/status-interactors.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 
 const statusId = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -53,7 +53,7 @@ export function statusActionsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const interactors = (path: string, list: typeof rebloggedBy) => {
     app.get(`/api/v1/statuses/:id/${path}`, { preHandler: authorizeIfToken(['read:accounts']) }, async (request, reply) => {
-      const viewerId = request.auth?.account?.id ?? null;
+      const viewerId = viewerOf(request);
       const page = pageRequest(request, 40, 80);
       const rows = await list(ctx, statusId(request), viewerId, page);
       setLinkHeader(ctx.config, request, reply, rows.map((row) => row.cursorId));

@@ -10,7 +10,7 @@ import { postStatus, type PollInput, type PostStatusInput } from '../../../servi
 import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/rate-limiter.ts';
 import { statusContext, visibleStatusesById } from '../../../services/status-context.ts';
 import { findVisibleStatus } from '../../../services/visibility.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 /** `x[]=a&x[]=b`, `x[0]=a`, a JSON array, or a single value, as a list of strings. */
@@ -63,7 +63,6 @@ async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Pr
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
-const viewerOf = (request: FastifyRequest) => request.auth?.account?.id ?? null;
 
 export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/api/v1/statuses', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, async (request, reply) => {

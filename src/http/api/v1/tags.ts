@@ -4,7 +4,7 @@ import type { AppContext } from '../../../context.ts';
 import { featuredTags, tagFollows } from '../../../db/schema.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
 import { FEATURED_TAGS_LIMIT, findOrCreateTag, findTagByName, renderTag } from '../../../services/tag-entities.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 
 const follow = { preHandler: authorize({ scopes: ['follow', 'write:follows'], user: true }) };
 const feature = { preHandler: authorize({ scopes: ['write:accounts'], user: true }) };
@@ -27,7 +27,7 @@ export function tagsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/tags/:id', { preHandler: authorizeIfToken(['read', 'read:statuses']) }, async (request) => {
     const tag = await findTagByName(ctx, nameParam(request));
     if (!tag) throw notFound();
-    return renderTag(ctx, tag, request.auth?.account?.id ?? null);
+    return renderTag(ctx, tag, viewerOf(request));
   });
 
   app.post('/api/v1/tags/:id/follow', follow, async (request) => {

@@ -4,7 +4,7 @@ import { renderStatuses } from '../../../serializers/status.ts';
 import { findOwnList } from '../../../services/lists.ts';
 import { homeTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
-import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 /** `any[]=a&any[]=b`, `any=a` or `any[0]=a`: the names given, as strings. */
@@ -28,14 +28,14 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/v1/timelines/public', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const rows = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
     setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
     return renderStatuses(ctx, rows, { viewerId });
   });
 
   app.get<{ Params: { hashtag: string } }>('/api/v1/timelines/tag/:hashtag', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const input = params(request);
     const rows = await tagTimeline(
       ctx,

@@ -5,9 +5,9 @@ import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { search } from '../../../services/search.ts';
 import { renderTags } from '../../../services/tag-entities.ts';
-import { authorizeIfToken } from '../../plugins/auth.ts';
+import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
-import { isRowId } from '../../../lib/ids.ts';
+import { rowId } from '../../../lib/ids.ts';
 
 const RESULTS_LIMIT = 20;
 
@@ -20,14 +20,13 @@ const rubyInteger = (value: string | undefined) => {
 const present = (value: string | undefined) => value !== undefined && value.trim() !== '';
 
 /** Ids are kept only when they look like ids; anything else is ignored, as the search index would ignore it. */
-const idParam = (value: string | undefined) => (isRowId(value) ? BigInt(value).toString() : undefined);
 
 export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v2/search', { preHandler: authorizeIfToken(['read', 'read:search']) }, async (request) => {
     const input = params(request);
     const q = text(input.q);
     if (!present(q)) throw new ApiError(400, 'param is missing or the value is empty: q');
-    const viewerId = request.auth?.account?.id ?? null;
+    const viewerId = viewerOf(request);
     const rawOffset = text(input.offset);
     const rawLimit = text(input.limit);
     if (!viewerId) {
@@ -43,10 +42,10 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       limit,
       offset: Math.min(rubyInteger(rawOffset), Number.MAX_SAFE_INTEGER),
       following: railsBoolean(input.following) === true,
-      accountId: idParam(text(input.account_id)),
+      accountId: rowId(text(input.account_id)),
       excludeUnreviewed: railsBoolean(input.exclude_unreviewed) === true,
-      maxId: idParam(text(input.max_id)),
-      minId: idParam(text(input.min_id)),
+      maxId: rowId(text(input.max_id)),
+      minId: rowId(text(input.min_id)),
     });
     const [statuses, hashtags] = await Promise.all([renderStatuses(ctx, results.statuses, { viewerId }), renderTags(ctx, results.hashtags, viewerId)]);
     return {
