@@ -1,12 +1,13 @@
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { accountsCommand } from './commands/accounts.ts';
+import { announcementsCommand } from './commands/announcements.ts';
 import { appsCommand } from './commands/apps.ts';
 import { settingsCommand } from './commands/settings.ts';
 import { UsageError } from './usage-error.ts';
 
 /**
- * The administration commands (`subspace accounts|apps|settings …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|settings …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -34,7 +35,7 @@ export interface AdminCommand {
 
 /** Looked up lazily: the command modules import this one. */
 function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, apps: appsCommand, settings: settingsCommand };
+  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, settings: settingsCommand };
 }
 
 export function isAdminCommand(name: string | undefined): boolean {

@@ -705,3 +705,61 @@ export const feedEntries = pgTable(
   },
   (t) => [primaryKey({ columns: [t.feed, t.statusId] }), index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Announcements: messages from the admins shown above the home timeline.
+
+export const announcements = pgTable('announcements', {
+  id: id(),
+  text: text('text').notNull().default(''),
+  published: boolean('published').notNull().default(false),
+  publishedAt: timestamp('published_at', { withTimezone: true }),
+  /** with starts_at/ends_at: an event on these days, shown without times */
+  allDay: boolean('all_day').notNull().default(false),
+  startsAt: timestamp('starts_at', { withTimezone: true }),
+  endsAt: timestamp('ends_at', { withTimezone: true }),
+  /** when an unpublished announcement publishes itself */
+  scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** An announcement a member dismissed (marked read). */
+export const announcementMutes = pgTable(
+  'announcement_mutes',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    announcementId: snowflake('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('index_announcement_mutes_on_account_id_and_announcement_id').on(t.accountId, t.announcementId),
+    index('index_announcement_mutes_on_announcement_id').on(t.announcementId),
+  ],
+);
+
+export const announcementReactions = pgTable(
+  'announcement_reactions',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    announcementId: snowflake('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    /** a unicode emoji, or the shortcode of a local custom emoji */
+    name: text('name').notNull(),
+    customEmojiId: snowflake('custom_emoji_id').references(() => customEmojis.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('index_announcement_reactions_once').on(t.accountId, t.announcementId, t.name),
+    index('index_announcement_reactions_on_announcement_id').on(t.announcementId),
+  ],
+);

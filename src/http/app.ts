@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { accountsRoutes } from './api/v1/accounts.ts';
+import { announcementsRoutes } from './api/v1/announcements.ts';
 import { accountActionRoutes } from './api/v1/account-actions.ts';
 import { accountCollectionRoutes } from './api/v1/account-collections.ts';
 import { blocksMutesRoutes } from './api/v1/blocks-mutes.ts';
@@ -94,5 +95,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   featuredTagsRoutes(app, ctx);
   conversationsRoutes(app, ctx);
   searchRoutes(app, ctx);
+  announcementsRoutes(app, ctx);
   return app;
 }

@@ -31,3 +31,9 @@ export const PublishScheduledStatus = job<{ scheduledStatusId: string }>('Publis
 export const PollExpirationNotify = job<{ pollId: string }>('PollExpirationNotifyWorker', 'default');
 /** Finds scheduled statuses due soon and enqueues them (Scheduler::ScheduledStatusesScheduler). */
 export const ScheduledStatusesScheduler = job<Record<string, never>>('Scheduler::ScheduledStatusesScheduler', 'scheduler', 1);
+/** Publishes a due scheduled announcement, and streams a published one to every listening member (PublishScheduledAnnouncementWorker). */
+export const PublishScheduledAnnouncement = job<{ announcementId: string }>('PublishScheduledAnnouncementWorker', 'default');
+/** Streams an announcement reaction's new count (PublishAnnouncementReactionWorker). */
+export const PublishAnnouncementReaction = job<{ announcementId: string; name: string }>('PublishAnnouncementReactionWorker', 'default');
+/** Streams the withdrawal of an unpublished or deleted announcement (UnpublishAnnouncementWorker). */
+export const UnpublishAnnouncement = job<{ announcementId: string }>('UnpublishAnnouncementWorker', 'default');

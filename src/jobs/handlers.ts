@@ -9,6 +9,8 @@ import { scheduleDueStatuses } from './scheduler/scheduled-statuses-scheduler.ts
 import { runDistribution, runFeedMerge, runFeedRemoval, runFeedUnmerge } from './default/distribution.ts';
 import { Distribution, FeedMerge, FeedRemoval, FeedUnmerge } from './definitions.ts';
 import { PollExpirationNotify, PublishScheduledStatus, ScheduledStatusesScheduler } from './definitions.ts';
+import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnnouncement } from './definitions.ts';
+import { runPublishAnnouncementReaction, runPublishScheduledAnnouncement, runUnpublishAnnouncement } from './default/announcements.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -26,6 +28,9 @@ on(Distribution, runDistribution);
 on(FeedRemoval, runFeedRemoval);
 on(FeedMerge, runFeedMerge);
 on(FeedUnmerge, runFeedUnmerge);
+on(PublishScheduledAnnouncement, runPublishScheduledAnnouncement);
+on(PublishAnnouncementReaction, runPublishAnnouncementReaction);
+on(UnpublishAnnouncement, runUnpublishAnnouncement);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {
