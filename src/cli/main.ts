@@ -13,6 +13,7 @@ const USAGE = `Usage: subspace <command> [options]
 Processes:
   start                          everything in one process (the default for npm start)
   web                            the web tier (API, OAuth, pages)
+  streaming                      the streaming API (WebSocket and Server-Sent Events)
   worker [--queues q1,q2] [--concurrency N]
                                  background jobs from the given queues
   scheduler                      enqueues periodic jobs
@@ -46,12 +47,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(result.stderr);
     return result.exitCode;
   }
-  if (!['start', 'web', 'worker', 'scheduler', 'db'].includes(command)) throw new UsageError(`unknown command: ${command}`, USAGE);
+  if (!['start', 'web', 'streaming', 'worker', 'scheduler', 'db'].includes(command)) throw new UsageError(`unknown command: ${command}`, USAGE);
   if (command === 'db' && args[0] !== 'migrate') throw new UsageError(`unknown db command: ${args[0] ?? '(none)'}`, 'subspace db migrate');
   const config = loadConfig(withEnvFiles(process.env));
   switch (command) {
     case 'start':
     case 'web':
+    case 'streaming':
     case 'worker':
     case 'scheduler':
       await runRole(command, args, config);

@@ -40,19 +40,38 @@ import { queryParser, registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerSession } from './plugins/session.ts';
 import { staticRoutes } from './static.ts';
+import type { StreamingHub } from '../streaming/hub.ts';
+import { streamingRedirectRoutes, streamingRoutes } from '../streaming/routes.ts';
 import { oauthMetadataRoutes } from './well-known/oauth-authorization-server.ts';
 
 /** Rails trusts loopback and private networks as proxies; TRUSTED_PROXY_IP adds more. */
 const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 
-/** The web tier: every HTTP route, on one Fastify instance. */
-export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
+function createServer(ctx: AppContext): FastifyInstance {
+  return Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: [...DEFAULT_TRUSTED_PROXIES, ...ctx.config.trustedProxies],
     routerOptions: { querystringParser: queryParser, ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
   });
+}
+
+/** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
+export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub): Promise<FastifyInstance> {
+  const app = createServer(ctx);
+  registerErrorHandlers(app);
+  await registerParamParsers(app);
+  healthRoutes(app, ctx);
+  await streamingRoutes(app, ctx, hub);
+  return app;
+}
+
+/**
+ * The web tier: every HTTP route, on one Fastify instance. With `streaming`, the streaming API is
+ * served here too (embedded mode); without, its paths redirect to STREAMING_API_BASE_URL.
+ */
+export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub } = {}): Promise<FastifyInstance> {
+  const app = createServer(ctx);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   await registerSession(app, ctx);
@@ -60,6 +79,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerRateLimits(app, ctx);
 
   healthRoutes(app, ctx);
+  if (options.streaming) await streamingRoutes(app, ctx, options.streaming);
+  else streamingRedirectRoutes(app, ctx);
   staticRoutes(app);
   oauthMetadataRoutes(app, ctx);
   signInRoutes(app, ctx);

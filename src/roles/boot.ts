@@ -4,7 +4,8 @@ import type { QueueName } from '../backends/queue/index.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
-import { buildApp } from '../http/app.ts';
+import { buildApp, buildStreamingApp } from '../http/app.ts';
+import { StreamingHub } from '../streaming/hub.ts';
 import { jobRunner } from '../jobs/handlers.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { startControlSocket } from './control-socket.ts';
@@ -13,6 +14,8 @@ import { startScheduler } from './scheduler.ts';
 
 export interface Roles {
   web?: boolean;
+  /** the streaming API: on the web server when both run here, else on its own server at PORT */
+  streaming?: boolean;
   worker?: { queues: QueueName[]; concurrency: number };
   scheduler?: boolean;
 }
@@ -22,13 +25,17 @@ export interface BootOptions {
   /** tests shorten retry delays */
   queueBackoff?: (attempt: number) => number;
   bullmqPrefix?: string;
+  /** tests shorten how long an enqueue waits for an unreachable Redis */
+  enqueueTimeoutMs?: number;
 }
 
 export interface Instance {
   ctx: AppContext;
   app?: FastifyInstance;
-  /** where the web role listens, e.g. http://127.0.0.1:3000 */
+  /** where the web (or streaming) role listens, e.g. http://127.0.0.1:3000 */
   url?: string;
+  /** the streaming tier, when this process runs it */
+  streaming?: StreamingHub;
   close(): Promise<void>;
 }
 
@@ -39,7 +46,7 @@ export class BootError extends Error {}
  * (PGlite) migrates on start; server mode expects `subspace db migrate` to have run.
  */
 export async function boot(config: Config, roles: Roles, options: BootOptions = {}): Promise<Instance> {
-  const roleNames = [roles.web && 'web', roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean);
+  const roleNames = [roles.web && 'web', roles.streaming && 'streaming', roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean);
   const log = options.log ?? createLogger(config.logLevel, roleNames.length > 1 ? 'subspace' : (roleNames[0] || 'subspace'));
   const embedded = config.database.kind === 'pglite';
   const releaseLock = embedded ? acquireDataDirLock(config.dataDir) : () => {};
@@ -54,7 +61,11 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     if (embedded) await database.migrate();
     else if (!(await database.isUpToDate())) throw new BootError('the database schema is not up to date: run `subspace db migrate`');
 
-    const backends = await openBackends(config, database, { queueBackoff: options.queueBackoff, bullmqPrefix: options.bullmqPrefix });
+    const backends = await openBackends(config, database, {
+      queueBackoff: options.queueBackoff,
+      bullmqPrefix: options.bullmqPrefix,
+      enqueueTimeoutMs: options.enqueueTimeoutMs,
+    });
     cleanups.push(() => backends.close());
     const { close: _closeBackends, ...services } = backends;
     const ctx: AppContext = { ...services, config, db: database.db, database, log };
@@ -67,10 +78,12 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
       const scheduler = startScheduler(ctx);
       cleanups.push(() => scheduler.stop());
     }
+    const hub = roles.streaming ? new StreamingHub(ctx) : undefined;
+    if (hub) cleanups.push(() => hub.close());
     let app: FastifyInstance | undefined;
     let url: string | undefined;
-    if (roles.web) {
-      app = await buildApp(ctx);
+    if (roles.web || hub) {
+      app = roles.web ? await buildApp(ctx, { streaming: hub }) : await buildStreamingApp(ctx, hub!);
       cleanups.push(() => app!.close());
       await app.listen({ port: config.port, host: config.bind });
       const address = app.server.address();
@@ -78,11 +91,11 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
       url = `http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${port}`;
     }
     // PGlite admits one process, so the admin CLI sends its commands to this one over a socket
-    if (embedded && (roles.web || roles.worker || roles.scheduler)) {
+    if (embedded && (roles.web || roles.streaming || roles.worker || roles.scheduler)) {
       const control = await startControlSocket(ctx);
       if (control) cleanups.push(() => control.close());
     }
-    return { ctx, app, url, close };
+    return { ctx, app, url, streaming: hub, close };
   } catch (error) {
     await close();
     throw error;

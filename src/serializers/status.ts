@@ -16,7 +16,7 @@ import {
   tags,
   users,
 } from '../db/schema.ts';
-import { filterResultsFor } from '../services/filters.ts';
+import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
 import { serializeAccount } from './account.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -178,4 +178,62 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
 export async function renderStatus(ctx: AppContext, row: StatusRow, options: RenderOptions = {}) {
   const [rendered] = await renderStatuses(ctx, [row], options);
   return rendered!;
+}
+
+/**
+ * One status as each of many viewers sees it (fan-out's pushes to home streams): rendered once,
+ * then each viewer's marks, poll votes and filter results laid over it, with one query per kind for
+ * all the viewers together.
+ */
+export async function renderStatusForViewers(ctx: AppContext, row: StatusRow, viewerIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const result = new Map<string, Record<string, unknown>>();
+  if (viewerIds.length === 0) return result;
+  const [base] = await renderStatuses(ctx, [row], { viewerId: null });
+  const [proper] = row.reblogOfId ? await ctx.db.select().from(statuses).where(eq(statuses.id, row.reblogOfId)) : [row];
+  if (!base || !proper) return result;
+  const none = Promise.resolve([] as never[]);
+  const [favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, pollRows, filtersByViewer] = await Promise.all([
+    ctx.db.select({ accountId: favourites.accountId }).from(favourites).where(and(eq(favourites.statusId, proper.id), inArray(favourites.accountId, viewerIds))),
+    ctx.db
+      .select({ accountId: statuses.accountId })
+      .from(statuses)
+      .where(and(eq(statuses.reblogOfId, proper.id), inArray(statuses.accountId, viewerIds), isNull(statuses.deletedAt))),
+    ctx.db.select({ accountId: bookmarks.accountId }).from(bookmarks).where(and(eq(bookmarks.statusId, proper.id), inArray(bookmarks.accountId, viewerIds))),
+    ctx.db.select({ accountId: statusPins.accountId }).from(statusPins).where(and(eq(statusPins.statusId, proper.id), inArray(statusPins.accountId, viewerIds))),
+    proper.conversationId
+      ? ctx.db
+          .select({ accountId: conversationMutes.accountId })
+          .from(conversationMutes)
+          .where(and(eq(conversationMutes.conversationId, proper.conversationId), inArray(conversationMutes.accountId, viewerIds)))
+      : none,
+    proper.pollId ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.pollId, proper.pollId), inArray(pollVotes.accountId, viewerIds))) : none,
+    proper.pollId ? ctx.db.select().from(polls).where(eq(polls.id, proper.pollId)) : none,
+    activeFiltersOf(ctx, viewerIds),
+  ]);
+  const has = (rows: { accountId: string }[]) => new Set(rows.map((r) => r.accountId));
+  const [favourited, reblogged, bookmarked, pinned, muted] = [favRows, reblogRows, bookmarkRows, pinRows, muteRows].map(has) as Set<string>[];
+  const votesByViewer = groupBy(voteRows, (vote) => vote.accountId);
+  const poll = pollRows[0];
+  const text = filterableText(proper, poll?.options);
+  const renderedProper = (row.reblogOfId ? base.reblog : base) as Record<string, unknown>;
+
+  for (const viewerId of viewerIds) {
+    const filtered = proper.accountId === viewerId ? [] : matchFilters(filtersByViewer.get(viewerId) ?? [], proper.id, text);
+    const pinnable = proper.accountId === viewerId && ['public', 'unlisted', 'private'].includes(proper.visibility);
+    const own = {
+      ...renderedProper,
+      favourited: favourited!.has(viewerId),
+      reblogged: reblogged!.has(viewerId),
+      muted: muted!.has(viewerId),
+      bookmarked: bookmarked!.has(viewerId),
+      ...(pinnable ? { pinned: pinned!.has(viewerId) } : {}),
+      filtered,
+      poll: poll ? renderPoll(poll, votesByViewer.get(viewerId)?.map((vote) => vote.choice), viewerId) : null,
+    };
+    result.set(
+      viewerId,
+      row.reblogOfId ? { ...base, favourited: false, reblogged: false, muted: false, bookmarked: false, filtered, reblog: own } : own,
+    );
+  }
+  return result;
 }

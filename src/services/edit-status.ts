@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { PollExpirationNotify } from '../jobs/definitions.ts';
+import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
 import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
@@ -166,6 +166,7 @@ export async function editStatus(ctx: AppContext, author: Author, statusId: stri
   if (poll && updated.pollId) {
     await enqueue(ctx, PollExpirationNotify, { pollId: updated.pollId }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
   }
+  await enqueue(ctx, Distribution, { statusId: updated.id, update: true });
   await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
   return { status: updated, rateLimit };
 }

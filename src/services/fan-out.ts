@@ -7,6 +7,7 @@ import { statuses } from '../db/schema.ts';
 import { updateConversations } from './conversations.ts';
 import { visibleTo } from './visibility.ts';
 import { notify } from './notify.ts';
+import { streamConversations, streamDeletion, streamStatus } from './stream-status.ts';
 
 /*
  * Fan-out on write (Mastodon's FanOutOnWriteService, FeedInsertWorker and FeedManager#filter),
@@ -168,16 +169,27 @@ export async function distributionTargets(ctx: AppContext, status: StatusFacts):
   return [...new Set(feeds)];
 }
 
-/** The Distribution job: puts a new status (or reblog) into every feed it belongs to. */
-export async function distributeStatus(ctx: AppContext, statusId: string): Promise<FeedKey[]> {
+/**
+ * The Distribution job: puts a new status (or reblog) into every feed it belongs to and streams it.
+ * For an edit (`update`), the feeds stay as they are and the new version is streamed.
+ */
+export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean } = {}): Promise<FeedKey[]> {
   const status = await loadFacts(ctx, statusId);
   if (!status) return [];
   const targets = await distributionTargets(ctx, status);
+  if (options.update) {
+    await streamStatus(ctx, status.id, 'status.update', targets);
+    return [];
+  }
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
+  await streamStatus(ctx, status.id, 'update', inserted);
   await notifyBellFollowers(ctx, status);
   if (status.visibility === 'direct' && !status.reblogOfId) {
     const [row] = await ctx.db.select().from(statuses).where(eq(statuses.id, status.id)).limit(1);
-    if (row) await updateConversations(ctx, row);
+    if (row) {
+      await updateConversations(ctx, row);
+      await streamConversations(ctx, row.id);
+    }
   }
   return inserted;
 }
@@ -233,7 +245,10 @@ export async function removeStatusFromFeeds(ctx: AppContext, statusId: string): 
     await ctx.feeds.removeEverywhere({ statusId, reblogOfId: null }, []);
     return;
   }
-  for (const { entry, feeds } of candidates) await ctx.feeds.removeEverywhere(entry, feeds);
+  for (const { entry, feeds } of candidates) {
+    await ctx.feeds.removeEverywhere(entry, feeds);
+    await streamDeletion(ctx, entry.statusId, feeds);
+  }
 }
 
 async function isLocalUser(ctx: AppContext, accountId: string): Promise<boolean> {

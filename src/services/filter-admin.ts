@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters } from '../db/schema.ts';
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
+import { channels, publishToStream } from '../streaming/channels.ts';
 import { FILTER_ACTIONS, FILTER_CONTEXTS, renderFilter, type CustomFilterRow } from './filters.ts';
 import { rowId } from '../lib/ids.ts';
 
@@ -67,7 +68,10 @@ export async function findOwnFilter(ctx: AppContext, accountId: string, id: unkn
   return filter;
 }
 
-export const filtersChanged = (ctx: AppContext, accountId: string) => publishEvent(ctx, { type: 'filters.changed', accountId });
+export async function filtersChanged(ctx: AppContext, accountId: string) {
+  await publishEvent(ctx, { type: 'filters.changed', accountId });
+  await publishToStream(ctx, channels.home(accountId), 'filters_changed');
+}
 
 async function applyKeywords(ctx: AppContext, tx: AppContext['db'], filterId: string, keywords: KeywordAttributes[]) {
   for (const attrs of keywords) {

@@ -72,33 +72,59 @@ export function htmlToPlainText(html: string): string {
     });
 }
 
-interface LoadedFilter {
+export interface LoadedFilter {
   filter: CustomFilterRow;
   keywords: RegExp | null;
   statusIds: Set<string>;
 }
 
-/** The viewer's filters in force for `context`, with their keyword patterns compiled. */
-export async function activeFiltersFor(ctx: AppContext, viewerId: string, context?: string | null): Promise<LoadedFilter[]> {
+/** Each viewer's filters in force for `context`, with their keyword patterns compiled (one query per kind, whatever the number of viewers). */
+export async function activeFiltersOf(ctx: AppContext, viewerIds: string[], context?: string | null): Promise<Map<string, LoadedFilter[]>> {
+  const byViewer = new Map<string, LoadedFilter[]>(viewerIds.map((id) => [id, []]));
+  if (viewerIds.length === 0) return byViewer;
   const filters = await ctx.db
     .select()
     .from(customFilters)
-    .where(and(eq(customFilters.accountId, viewerId), activeFilter(), context ? sql`${context} = ANY(${customFilters.context})` : undefined))
+    .where(and(inArray(customFilters.accountId, viewerIds), activeFilter(), context ? sql`${context} = ANY(${customFilters.context})` : undefined))
     .orderBy(asc(customFilters.id));
-  if (filters.length === 0) return [];
+  if (filters.length === 0) return byViewer;
   const ids = filters.map((f) => f.id);
   const [keywordRows, statusRows] = await Promise.all([
     ctx.db.select().from(customFilterKeywords).where(inArray(customFilterKeywords.customFilterId, ids)).orderBy(asc(customFilterKeywords.id)),
     ctx.db.select().from(customFilterStatuses).where(inArray(customFilterStatuses.customFilterId, ids)),
   ]);
-  return filters.map((filter) => {
+  for (const filter of filters) {
     const patterns = keywordRows.filter((k) => k.customFilterId === filter.id).map((k) => keywordPattern(k.keyword, k.wholeWord));
-    return {
+    byViewer.get(filter.accountId)?.push({
       filter,
       keywords: patterns.length ? new RegExp(patterns.join('|'), 'iu') : null,
       statusIds: new Set(statusRows.filter((s) => s.customFilterId === filter.id).map((s) => s.statusId)),
-    };
-  });
+    });
+  }
+  return byViewer;
+}
+
+/** The viewer's filters in force for `context`, with their keyword patterns compiled. */
+export async function activeFiltersFor(ctx: AppContext, viewerId: string, context?: string | null): Promise<LoadedFilter[]> {
+  return (await activeFiltersOf(ctx, [viewerId], context)).get(viewerId) ?? [];
+}
+
+/** The text filters look at: spoiler, content as plain text, poll options. */
+export function filterableText(status: { spoilerText: string; content: string }, pollOptions?: string[] | null): string {
+  return [status.spoilerText, htmlToPlainText(status.content), pollOptions ? pollOptions.join('\n\n') : null].filter((part) => part !== null).join('\n\n');
+}
+
+/** What loaded filters find in one status (the proper one, not a reblog wrapper), given its filterable text. */
+export function matchFilters(filters: LoadedFilter[], statusId: string, text: string): FilterResult[] {
+  const found: FilterResult[] = [];
+  for (const { filter, keywords, statusIds } of filters) {
+    const match = keywords ? text.match(keywords) : null;
+    const keywordMatches = match ? [match[0]] : null;
+    const statusMatches = statusIds.has(statusId) ? [statusId] : null;
+    if (!keywordMatches && !statusMatches) continue;
+    found.push({ filter: renderFilter(filter), keyword_matches: keywordMatches, status_matches: statusMatches });
+  }
+  return found;
 }
 
 /**
@@ -133,16 +159,7 @@ export async function filterResultsFor(
   const pollOptions = new Map(pollRows.map((p) => [p.id, p.options]));
 
   for (const status of propers.values()) {
-    const options = status.pollId ? pollOptions.get(status.pollId) : undefined;
-    const searchable = [status.spoilerText, htmlToPlainText(status.content), options ? options.join('\n\n') : null].filter((part) => part !== null).join('\n\n');
-    const found: FilterResult[] = [];
-    for (const { filter, keywords, statusIds } of filters) {
-      const match = keywords ? searchable.match(keywords) : null;
-      const keywordMatches = match ? [match[0]] : null;
-      const statusMatches = statusIds.size ? [status.id].filter((id) => statusIds.has(id)) : [];
-      if (!keywordMatches && statusMatches.length === 0) continue;
-      found.push({ filter: renderFilter(filter), keyword_matches: keywordMatches, status_matches: statusMatches.length ? statusMatches : null });
-    }
+    const found = matchFilters(filters, status.id, filterableText(status, status.pollId ? pollOptions.get(status.pollId) : null));
     if (found.length) results.set(status.id, found);
   }
   return results;

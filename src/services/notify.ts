@@ -3,6 +3,8 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { notifications, users } from '../db/schema.ts';
 import { publishEvent } from './events.ts';
+import { renderNotifications } from './notifications.ts';
+import { channels, listenedChannels, publishToStream } from '../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'admin.sign_up', 'admin.report'] as const;
@@ -80,6 +82,17 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
     .values({ accountId: input.recipientId, fromAccountId: input.fromAccountId, type: input.type, statusId, groupKey })
     .onConflictDoNothing()
     .returning();
-  if (created) await publishEvent(ctx, { type: 'notification.created', accountId: input.recipientId, notificationId: created.id });
+  if (created) {
+    await publishEvent(ctx, { type: 'notification.created', accountId: input.recipientId, notificationId: created.id });
+    await streamNotification(ctx, created);
+  }
   return created;
+}
+
+/** The `notification` event for the recipient's `user` and `user:notification` streams (NotifyService#push_notification!). */
+async function streamNotification(ctx: AppContext, notification: typeof notifications.$inferSelect) {
+  const channel = channels.notifications(notification.accountId);
+  if ((await listenedChannels(ctx, [channel])).length === 0) return;
+  const [rendered] = await renderNotifications(ctx, notification.accountId, [notification]);
+  if (rendered) await publishToStream(ctx, channel, 'notification', rendered);
 }

@@ -46,6 +46,13 @@ function cacheContract(open: () => Promise<Cache>) {
     assert.equal(await cache.ttl('short'), -2);
   });
 
+  test('getMany answers in order, null where absent', async () => {
+    await cache.set('many:a', '1');
+    await cache.set('many:c', '3');
+    assert.deepEqual(await cache.getMany(['many:a', 'many:b', 'many:c']), ['1', null, '3']);
+    assert.deepEqual(await cache.getMany([]), []);
+  });
+
   test('setIfAbsent sets only once while the key lives', async () => {
     assert.equal(await cache.setIfAbsent('lock', 'first', 30), true);
     assert.equal(await cache.setIfAbsent('lock', 'second', 30), false);

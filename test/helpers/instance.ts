@@ -197,7 +197,7 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
 export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
   const config = loadConfig(env);
-  const instance = await boot(config, options.roles ?? { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
+  const instance = await boot(config, options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
     log: createLogger(env.LOG_LEVEL!),
     queueBackoff: () => 50,
   });

@@ -1,6 +1,8 @@
 /** A small key/value cache with expiry: in-process (embedded) or Redis (server). */
 export interface Cache {
   get(key: string): Promise<string | null>;
+  /** the values of `keys`, in order, null where absent */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   /** `ttlSeconds` omitted: kept until deleted */
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** sets only if absent; true when this call set it (a lock or a once-only marker) */

@@ -41,6 +41,10 @@ export class MemoryCache implements Cache {
     return this.#live(key)?.value ?? null;
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.#live(key)?.value ?? null);
+  }
+
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
     this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
   }

@@ -25,6 +25,11 @@ export class RedisCache implements Cache {
     return this.#client.get(this.#key(key));
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.#client.mget(keys.map((key) => this.#key(key)));
+  }
+
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
     if (ttlSeconds === undefined) await this.#client.set(this.#key(key), value);
     else await this.#client.set(this.#key(key), value, 'EX', ttlSeconds);

@@ -25,9 +25,11 @@ function parseConcurrency(value: string | undefined, fallback: number): number {
 export function rolesFor(command: string, args: string[], config: Config): Roles {
   switch (command) {
     case 'start':
-      return { web: true, worker: { queues: [...QUEUE_NAMES], concurrency: config.queueConcurrency }, scheduler: true };
+      return { web: true, streaming: true, worker: { queues: [...QUEUE_NAMES], concurrency: config.queueConcurrency }, scheduler: true };
     case 'web':
       return { web: true };
+    case 'streaming':
+      return { streaming: true };
     case 'scheduler':
       return { scheduler: true };
     case 'worker': {

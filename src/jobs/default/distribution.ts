@@ -2,8 +2,8 @@ import type { AppContext } from '../../context.ts';
 import { distributeStatus, mergeIntoHome, removeStatusFromFeeds, unmergeFromHome } from '../../services/fan-out.ts';
 
 /** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds. */
-export async function runDistribution(ctx: AppContext, data: { statusId: string }) {
-  await distributeStatus(ctx, data.statusId);
+export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }) {
+  await distributeStatus(ctx, data.statusId, { update: data.update === true });
 }
 
 /** RemovalWorker: a deleted status leaves every feed. */

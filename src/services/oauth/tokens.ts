@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { oauthAccessTokens } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
+import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 
 export interface IssuedToken {
@@ -43,6 +44,7 @@ export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: s
     .update(oauthAccessTokens)
     .set({ revokedAt: new Date() })
     .where(and(eq(oauthAccessTokens.id, row.id), isNull(oauthAccessTokens.revokedAt)));
+  await publishToStream(ctx, channels.accessToken(row.id), 'kill');
   return true;
 }
 

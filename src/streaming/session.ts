@@ -1,0 +1,121 @@
+import type { AppContext } from '../context.ts';
+import { channels } from './channels.ts';
+import type { ReceivedMessage, StreamingHub } from './hub.ts';
+import { resolveStream, type ResolvedStream, type StreamRequest } from './streams.ts';
+import { admitStatus } from './viewer-state.ts';
+
+export interface StreamAuth {
+  tokenId: string;
+  accountId: string;
+  scopes: string[];
+}
+
+/** Writes one event to the client: `payload` is a JSON string, a bare id, or absent. */
+export type SendEvent = (label: string[], event: string, payload: string | undefined) => void;
+
+interface Subscription {
+  stream: ResolvedStream;
+  stops: (() => void)[];
+}
+
+/**
+ * One client connection's streams, whatever the transport: it listens to the channels of each
+ * stream it subscribed to, filters public updates for its viewer, and closes itself when its token
+ * is revoked or its account disabled (`kill` on the token and system channels).
+ */
+export class StreamSession {
+  #ctx: AppContext;
+  #hub: StreamingHub;
+  #auth: StreamAuth;
+  #send: SendEvent;
+  #onKill: () => void;
+  #subscriptions = new Map<string, Subscription>();
+  #system: (() => void)[] = [];
+  #viewerAcquired = false;
+  #closed = false;
+  /** resolves when the kill channels are listened to */
+  ready: Promise<void>;
+
+  constructor(ctx: AppContext, hub: StreamingHub, auth: StreamAuth, send: SendEvent, onKill: () => void) {
+    this.#ctx = ctx;
+    this.#hub = hub;
+    this.#auth = auth;
+    this.#send = send;
+    this.#onKill = onKill;
+    hub.connections += 1;
+    const listeners = [channels.accessToken(auth.tokenId), channels.system(auth.accountId)].map((channel) =>
+      hub.listen(channel, (message) => {
+        if (message.event === 'kill') this.kill();
+      }),
+    );
+    this.#system = listeners.map((listener) => listener.stop);
+    this.ready = Promise.all(listeners.map((listener) => listener.ready)).then(() => {});
+  }
+
+  get accountId(): string {
+    return this.#auth.accountId;
+  }
+
+  /** Subscribes to a stream (again is a no-op); throws StreamError when it can't be had. Resolves once listening. */
+  async subscribe(request: StreamRequest): Promise<ResolvedStream> {
+    const stream = await resolveStream(this.#ctx, { accountId: this.#auth.accountId, scopes: this.#auth.scopes }, request);
+    if (this.#closed) return stream;
+    const existing = this.#subscriptions.get(stream.key);
+    if (existing) return existing.stream;
+    if (stream.filtered && !this.#viewerAcquired) {
+      this.#viewerAcquired = true;
+      await this.#hub.acquireViewer(this.#auth.accountId);
+    }
+    if (this.#closed || this.#subscriptions.has(stream.key)) return stream;
+    const listeners = stream.channels.map((channel) => this.#hub.listen(channel, (message) => this.#deliver(stream, message)));
+    this.#subscriptions.set(stream.key, { stream, stops: listeners.map((listener) => listener.stop) });
+    await Promise.all(listeners.map((listener) => listener.ready));
+    return stream;
+  }
+
+  /** Leaves a stream; unknown or invalid streams are ignored. */
+  async unsubscribe(request: StreamRequest): Promise<void> {
+    let key: string;
+    try {
+      key = (await resolveStream(this.#ctx, { accountId: this.#auth.accountId, scopes: this.#auth.scopes }, request)).key;
+    } catch {
+      return;
+    }
+    const subscription = this.#subscriptions.get(key);
+    if (!subscription) return;
+    this.#subscriptions.delete(key);
+    for (const stop of subscription.stops) stop();
+  }
+
+  #deliver(stream: ResolvedStream, message: ReceivedMessage): void {
+    if (this.#closed) return;
+    if (message.event === 'kill') return;
+    let payload = message.payload;
+    if (stream.filtered && (message.event === 'update' || message.event === 'status.update')) {
+      const state = this.#hub.currentViewerState(this.#auth.accountId);
+      const status = message.parsedPayload() as Parameters<typeof admitStatus>[2] | undefined;
+      if (!state || !status) return;
+      const filtered = admitStatus(state, this.#auth.accountId, status);
+      if (filtered === null) return;
+      if (filtered.length > 0) payload = JSON.stringify({ ...status, filtered });
+    }
+    this.#send(stream.label, message.event, payload);
+  }
+
+  /** Closes the connection for a revoked token or a disabled account. */
+  kill(): void {
+    if (this.#closed) return;
+    this.close();
+    this.#onKill();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hub.connections -= 1;
+    for (const { stops } of this.#subscriptions.values()) for (const stop of stops) stop();
+    this.#subscriptions.clear();
+    for (const stop of this.#system) stop();
+    if (this.#viewerAcquired) this.#hub.releaseViewer(this.#auth.accountId);
+  }
+}
