@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
 import { users } from '../../src/db/schema.ts';
+import { createAnnouncement, unpublishAnnouncement } from '../../src/services/announcements.ts';
 import { modifyUser } from '../../src/services/modify-user.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
@@ -188,6 +189,23 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       const event = await stream.next((e) => e.event === 'filters_changed');
       assert.equal(event.payload === undefined || event.payload === 'undefined', true);
       await instance.request('DELETE', `/api/v2/filters/${created.body.id}`, { token: bob.token });
+    });
+
+    it('announcement, announcement.reaction and announcement.delete reach every member\'s user stream', async () => {
+      const stream = await open(carol.token, 'user', {}, channels.home(carol.accountId));
+      const announcement = await createAnnouncement(instance.ctx, { text: `Maintenance tonight (${transport})` });
+      const published = await stream.next((e) => e.event === 'announcement');
+      assert.equal((published.payload as { id: string }).id, announcement.id);
+      assert.match((published.payload as { content: string }).content, /Maintenance tonight/);
+
+      const reacted = await instance.request('PUT', `/api/v1/announcements/${announcement.id}/reactions/${encodeURIComponent('👍')}`, { token: bob.token });
+      assert.equal(reacted.status, 200, reacted.text);
+      const reaction = await stream.next((e) => e.event === 'announcement.reaction');
+      assert.deepEqual(reaction.payload, { name: '👍', count: 1, announcement_id: announcement.id });
+
+      await unpublishAnnouncement(instance.ctx, announcement.id);
+      const withdrawn = await stream.next((e) => e.event === 'announcement.delete');
+      assert.equal(withdrawn.raw, announcement.id);
     });
 
     it('public streams are filtered per viewer: mutes, blocks, languages and keyword filters', async () => {
