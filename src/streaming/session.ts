@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { channels } from './channels.ts';
 import type { ReceivedMessage, StreamingHub } from './hub.ts';
-import { resolveStream, type ResolvedStream, type StreamRequest } from './streams.ts';
+import { resolveStream, StreamError, type ResolvedStream, type StreamRequest } from './streams.ts';
 import { admitStatus } from './viewer-state.ts';
 
 export interface StreamAuth {
@@ -12,6 +12,9 @@ export interface StreamAuth {
 
 /** Writes one event to the client: `payload` is a JSON string, a bare id, or absent. */
 export type SendEvent = (label: string[], event: string, payload: string | undefined) => void;
+
+/** streams one connection may hold at once, to bound what a client can make the server keep */
+export const MAX_STREAMS_PER_CONNECTION = 100;
 
 interface Subscription {
   stream: ResolvedStream;
@@ -62,6 +65,7 @@ export class StreamSession {
     if (this.#closed) return stream;
     const existing = this.#subscriptions.get(stream.key);
     if (existing) return existing.stream;
+    if (this.#subscriptions.size >= MAX_STREAMS_PER_CONNECTION) throw new StreamError(400, 'Too many streams on one connection');
     if (stream.filtered && !this.#viewerAcquired) {
       this.#viewerAcquired = true;
       await this.#hub.acquireViewer(this.#auth.accountId);

@@ -334,3 +334,19 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
     });
   });
 }
+
+describe('a web process without the streaming role', () => {
+  let instance: TestInstance;
+  before(async () => {
+    instance = await startInstance({ roles: { web: true }, env: { STREAMING_API_BASE_URL: 'wss://streaming.example.com' } });
+  });
+  after(() => instance.close());
+
+  it('redirects streaming requests to STREAMING_API_BASE_URL, which the instance API advertises', async () => {
+    const response = await fetch(`${instance.url}/api/v1/streaming/public?only_media=true`, { redirect: 'manual' });
+    assert.equal(response.status, 301);
+    assert.equal(response.headers.get('location'), 'https://streaming.example.com/api/v1/streaming/public?only_media=true');
+    const v2 = await instance.request('GET', '/api/v2/instance');
+    assert.equal(v2.body.configuration.urls.streaming, 'wss://streaming.example.com');
+  });
+});

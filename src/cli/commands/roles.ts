@@ -50,6 +50,9 @@ export async function runRole(command: string, args: string[], config: Config) {
   if (roles.web && !(await hasLocalUsers(instance.ctx))) {
     log.info('No accounts yet. Create the owner with: ./bin/subspace accounts create USERNAME --email EMAIL --role Owner --confirmed');
   }
+  if (roles.streaming && !roles.web && !config.redis) {
+    log.warn('without REDIS_URL a streaming process hears only its own events: run `subspace start`, or set REDIS_URL for every process');
+  }
   if (roles.worker) log.info(`working queues ${roles.worker.queues.join(', ')} with concurrency ${roles.worker.concurrency}`);
   let stopping = false;
   const stop = async (signal: string) => {
