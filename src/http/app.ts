@@ -41,7 +41,7 @@ import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerSession } from './plugins/session.ts';
 import { staticRoutes } from './static.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
-import { streamingRedirectRoutes, streamingRoutes } from '../streaming/routes.ts';
+import { streamingRedirectRoutes, streamingRoutes, type StreamingRouteOptions } from '../streaming/routes.ts';
 import { oauthMetadataRoutes } from './well-known/oauth-authorization-server.ts';
 
 /** Rails trusts loopback and private networks as proxies; TRUSTED_PROXY_IP adds more. */
@@ -57,12 +57,12 @@ function createServer(ctx: AppContext): FastifyInstance {
 }
 
 /** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
-export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub): Promise<FastifyInstance> {
+export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   healthRoutes(app, ctx);
-  await streamingRoutes(app, ctx, hub);
+  await streamingRoutes(app, ctx, hub, options);
   return app;
 }
 
@@ -70,7 +70,7 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub): Pro
  * The web tier: every HTTP route, on one Fastify instance. With `streaming`, the streaming API is
  * served here too (embedded mode); without, its paths redirect to STREAMING_API_BASE_URL.
  */
-export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
   registerErrorHandlers(app);
   await registerParamParsers(app);
@@ -79,7 +79,7 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   registerRateLimits(app, ctx);
 
   healthRoutes(app, ctx);
-  if (options.streaming) await streamingRoutes(app, ctx, options.streaming);
+  if (options.streaming) await streamingRoutes(app, ctx, options.streaming, options.streamingOptions);
   else streamingRedirectRoutes(app, ctx);
   staticRoutes(app);
   oauthMetadataRoutes(app, ctx);

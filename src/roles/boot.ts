@@ -6,6 +6,7 @@ import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
 import { buildApp, buildStreamingApp } from '../http/app.ts';
 import { StreamingHub } from '../streaming/hub.ts';
+import type { StreamingRouteOptions } from '../streaming/routes.ts';
 import { jobRunner } from '../jobs/handlers.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { startControlSocket } from './control-socket.ts';
@@ -25,6 +26,8 @@ export interface BootOptions {
   /** tests shorten retry delays */
   queueBackoff?: (attempt: number) => number;
   bullmqPrefix?: string;
+  /** tests shorten the streaming heartbeats and pings */
+  streaming?: StreamingRouteOptions;
   /** tests shorten how long an enqueue waits for an unreachable Redis */
   enqueueTimeoutMs?: number;
 }
@@ -83,7 +86,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.web || hub) {
-      app = roles.web ? await buildApp(ctx, { streaming: hub }) : await buildStreamingApp(ctx, hub!);
+      app = roles.web ? await buildApp(ctx, { streaming: hub, streamingOptions: options.streaming }) : await buildStreamingApp(ctx, hub!, options.streaming);
       cleanups.push(() => app!.close());
       await app.listen({ port: config.port, host: config.bind });
       const address = app.server.address();

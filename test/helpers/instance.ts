@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot, type Instance, type Roles } from '../../src/roles/boot.ts';
+import type { StreamingRouteOptions } from '../../src/streaming/routes.ts';
 import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/roles.ts';
@@ -88,6 +89,8 @@ export interface TestInstanceOptions {
   env?: Record<string, string>;
   roles?: Roles;
   registrations?: RegistrationsMode;
+  /** shorter streaming heartbeats and pings */
+  streaming?: StreamingRouteOptions;
 }
 
 export interface TestInstance extends Instance {
@@ -200,6 +203,7 @@ export async function startInstance(options: TestInstanceOptions = {}): Promise<
   const instance = await boot(config, options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
     log: createLogger(env.LOG_LEVEL!),
     queueBackoff: () => 50,
+    streaming: options.streaming,
   });
   if (options.registrations) await updateSetting(instance.ctx, 'registrations_mode', options.registrations);
   const url = instance.url!;

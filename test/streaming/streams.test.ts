@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket as WsClient } from 'ws';
 import { users } from '../../src/db/schema.ts';
 import { createAnnouncement, unpublishAnnouncement } from '../../src/services/announcements.ts';
 import { modifyUser } from '../../src/services/modify-user.ts';
@@ -260,6 +261,23 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       assert.equal(stream.events.filter((e) => isStatus(e, 'update', 'carol after the mute')).length, 0);
     });
 
+    it('remote statuses reach public:remote, unless their domain is blocked by the viewer', async () => {
+      const viewer = await instance.createUser(`domainblocker_${transport}`);
+      const blocked = await instance.request('POST', '/api/v1/domain_blocks', { token: viewer.token, json: { domain: 'blocked.example' } });
+      assert.equal(blocked.status, 200, blocked.text);
+      const blocking = await open(viewer.token, 'public:remote', {}, channels.public('remote'));
+      const other = await open(carol.token, 'public:remote', {}, channels.public('remote'));
+      // what fan-out publishes for a status that arrived from another server
+      const remoteStatus = (id: string, acct: string) =>
+        JSON.stringify({ id, content: `<p>from afar ${id}</p>`, language: 'en', spoiler_text: '', account: { id: `9${id}`, acct }, mentions: [] });
+      await publishToStream(instance.ctx, channels.public('remote'), 'update', remoteStatus('101', 'someone@blocked.example'));
+      await publishToStream(instance.ctx, channels.public('remote'), 'update', remoteStatus('102', 'someone@fine.example'));
+      await other.next((e) => isStatus(e, 'update', 'from afar 101'));
+      await blocking.next((e) => isStatus(e, 'update', 'from afar 102'));
+      await other.next((e) => isStatus(e, 'update', 'from afar 102'));
+      assert.equal(blocking.events.filter((e) => isStatus(e, 'update', 'from afar 101')).length, 0);
+    });
+
     it('refuses missing, invalid and under-scoped tokens', async () => {
       if (transport === 'sse') {
         await assert.rejects(openEventStream(instance.url, 'public'), (e: { status: number; body: string }) => e.status === 401 && JSON.parse(e.body).error === 'Missing access token');
@@ -334,6 +352,38 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
     });
   });
 }
+
+describe('keeping connections alive', () => {
+  let instance: TestInstance;
+  let token: string;
+  before(async () => {
+    instance = await startInstance({ streaming: { heartbeatMs: 100, pingMs: 150 } });
+    token = (await instance.createUser('pinged')).token;
+  });
+  after(() => instance.close());
+
+  it('writes a `:thump` heartbeat to event streams', async () => {
+    const stream = await openEventStream(instance.url, 'public', token);
+    try {
+      await stream.next((event) => event.event === ':thump', 5000);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('pings WebSockets, and drops a client that stops answering', async () => {
+    const url = `${instance.url.replace(/^http/, 'ws')}/api/v1/streaming?stream=public&access_token=${token}`;
+    const answering = new WsClient(url);
+    const silent = new WsClient(url, { autoPong: false });
+    let pings = 0;
+    silent.on('ping', () => (pings += 1));
+    const closed = new Promise<void>((resolve) => silent.on('close', () => resolve()));
+    await closed;
+    assert.ok(pings >= 1, 'it was pinged before being dropped');
+    assert.equal(answering.readyState, WsClient.OPEN, 'a client that answers stays');
+    answering.close();
+  });
+});
 
 describe('a web process without the streaming role', () => {
   let instance: TestInstance;
