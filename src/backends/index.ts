@@ -54,6 +54,8 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { forBullmq: true, name: 'subspace:queue' }), {
       prefix: options.bullmqPrefix,
       backoff: options.queueBackoff,
+      lockDurationMs: config.jobLockSeconds * 1000,
+      stalledIntervalMs: config.jobLockSeconds * 1000,
     });
   } else {
     const databaseQueue = new DatabaseJobQueue(database.db, { backoff: options.queueBackoff });

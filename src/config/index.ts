@@ -56,6 +56,8 @@ export interface Config {
   /** Redis for the cache (`CACHE_REDIS_*`, defaulting to the main one). */
   cacheRedis?: RedisConfig;
   queueConcurrency: number;
+  /** how long a worker's lock on a running job lasts unrenewed, and how often workers look for jobs whose worker died */
+  jobLockSeconds: number;
   userActiveDays: number;
   trustedProxies: string[];
   mail: { from: string; smtp?: SmtpConfig };
@@ -226,6 +228,7 @@ export function loadConfig(env: Env): Config {
     queueRedis: redisFromEnv(env, 'SIDEKIQ_') ?? redis,
     cacheRedis: redisFromEnv(env, 'CACHE_') ?? redis,
     queueConcurrency: int(env, 'SIDEKIQ_CONCURRENCY', 5, 1, 1000),
+    jobLockSeconds: int(env, 'SUBSPACE_JOB_LOCK_SECONDS', 30, 1, 3600),
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
     mail: {
