@@ -449,6 +449,22 @@ function statusPairTable(name: string) {
   );
 }
 
+/**
+ * The outbox of fan-out: a row is written with each new status in the same transaction and deleted
+ * when its Distribution job has run, so a status whose job was never enqueued (a crash or a Redis
+ * outage right after the commit) is found and distributed by the scheduler.
+ */
+export const pendingDistributions = pgTable(
+  'pending_distributions',
+  {
+    statusId: snowflake('status_id')
+      .primaryKey()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_pending_distributions_on_created_at').on(t.createdAt)],
+);
+
 export const favourites = statusPairTable('favourites');
 export const bookmarks = statusPairTable('bookmarks');
 export const statusPins = statusPairTable('status_pins');

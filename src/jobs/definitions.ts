@@ -31,6 +31,8 @@ export const PublishScheduledStatus = job<{ scheduledStatusId: string }>('Publis
 export const PollExpirationNotify = job<{ pollId: string }>('PollExpirationNotifyWorker', 'default');
 /** Finds scheduled statuses due soon and enqueues them (Scheduler::ScheduledStatusesScheduler). */
 export const ScheduledStatusesScheduler = job<Record<string, never>>('Scheduler::ScheduledStatusesScheduler', 'scheduler', 1);
+/** Enqueues again the fan-out of statuses whose Distribution job was lost (the pending_distributions outbox). */
+export const PendingDistributionsScheduler = job<Record<string, never>>('Scheduler::PendingDistributionsScheduler', 'scheduler', 1);
 /** Publishes a due scheduled announcement, and streams a published one to every listening member (PublishScheduledAnnouncementWorker). */
 export const PublishScheduledAnnouncement = job<{ announcementId: string }>('PublishScheduledAnnouncementWorker', 'default');
 /** Streams an announcement reaction's new count (PublishAnnouncementReactionWorker). */

@@ -8,7 +8,8 @@ import { publishScheduledStatus } from './default/publish-scheduled-status.ts';
 import { scheduleDueStatuses } from './scheduler/scheduled-statuses-scheduler.ts';
 import { runDistribution, runFeedMerge, runFeedRemoval, runFeedUnmerge } from './default/distribution.ts';
 import { Distribution, FeedMerge, FeedRemoval, FeedUnmerge } from './definitions.ts';
-import { PollExpirationNotify, PublishScheduledStatus, ScheduledStatusesScheduler } from './definitions.ts';
+import { PendingDistributionsScheduler, PollExpirationNotify, PublishScheduledStatus, ScheduledStatusesScheduler } from './definitions.ts';
+import { redistributePending } from './scheduler/pending-distributions-scheduler.ts';
 import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnnouncement } from './definitions.ts';
 import { runPublishAnnouncementReaction, runPublishScheduledAnnouncement, runUnpublishAnnouncement } from './default/announcements.ts';
 
@@ -25,6 +26,7 @@ on(PublishScheduledStatus, publishScheduledStatus);
 on(PollExpirationNotify, notifyPollExpiration);
 on(ScheduledStatusesScheduler, scheduleDueStatuses);
 on(Distribution, runDistribution);
+on(PendingDistributionsScheduler, redistributePending);
 on(FeedRemoval, runFeedRemoval);
 on(FeedMerge, runFeedMerge);
 on(FeedUnmerge, runFeedUnmerge);

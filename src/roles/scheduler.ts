@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { OauthCleanup, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
+import { OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -11,6 +11,7 @@ interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { job: OauthCleanup, everySeconds: 3600 },
   { job: ScheduledStatusesScheduler, everySeconds: 60 },
+  { job: PendingDistributionsScheduler, everySeconds: 60 },
 ];
 
 /**

@@ -8,6 +8,7 @@ import { updateConversations } from './conversations.ts';
 import { visibleTo } from './visibility.ts';
 import { notify } from './notify.ts';
 import { streamConversations, streamDeletion, streamStatus } from './stream-status.ts';
+import { completeDistribution } from './pending-distributions.ts';
 
 /*
  * Fan-out on write (Mastodon's FanOutOnWriteService, FeedInsertWorker and FeedManager#filter),
@@ -175,12 +176,17 @@ export async function distributionTargets(ctx: AppContext, status: StatusFacts):
  */
 export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean } = {}): Promise<FeedKey[]> {
   const status = await loadFacts(ctx, statusId);
-  if (!status) return [];
+  if (!status) {
+    if (!options.update) await completeDistribution(ctx, statusId);
+    return [];
+  }
   const targets = await distributionTargets(ctx, status);
   if (options.update) {
     await streamStatus(ctx, status.id, 'status.update', targets);
     return [];
   }
+  // already done by the request that posted it, unless it died first; notifications are made once
+  if (!status.reblogOfId) await notifyMentionedAccounts(ctx, status);
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
   await streamStatus(ctx, status.id, 'update', inserted);
   await notifyBellFollowers(ctx, status);
@@ -191,7 +197,17 @@ export async function distributeStatus(ctx: AppContext, statusId: string, option
       await streamConversations(ctx, row.id);
     }
   }
+  await completeDistribution(ctx, status.id);
   return inserted;
+}
+
+async function notifyMentionedAccounts(ctx: AppContext, status: StatusFacts) {
+  const rows = await queryRows<{ id: string | number }>(
+    ctx.db,
+    sql`SELECT m.account_id AS id FROM mentions m JOIN users u ON u.account_id = m.account_id
+        WHERE m.status_id = ${status.id} AND m.account_id <> ${status.accountId}`,
+  );
+  for (const id of ids(rows)) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'mention', statusId: status.id });
 }
 
 /**

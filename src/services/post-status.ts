@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { accounts, conversations, mentions, polls, scheduledStatuses, statuses, statusesTags, tags, users } from '../db/schema.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
+import { PollExpirationNotify } from '../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
@@ -13,6 +13,7 @@ import { notify } from './notify.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus } from './text/format-status.ts';
+import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { findVisibleStatus } from './visibility.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -317,13 +318,14 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
       await tx.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` }).where(eq(accounts.id, account.id));
     }
     if (parent) await refreshRepliesCount(tx, parent.id);
+    await recordPendingDistribution(tx, id);
     return status!;
   });
 }
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
   await notifyMentioned(ctx, status, mentioned);
-  await enqueue(ctx, Distribution, { statusId: status.id });
+  await enqueueDistribution(ctx, status.id);
   if (status.pollId) {
     const [poll] = await ctx.db.select({ id: polls.id, expiresAt: polls.expiresAt }).from(polls).where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date()))).limit(1);
     if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });

@@ -4,12 +4,13 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { notifications, statuses } from '../db/schema.ts';
 import { ApiError } from '../lib/errors.ts';
-import { Distribution, FeedRemoval } from '../jobs/definitions.ts';
+import { FeedRemoval } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
 import { notify } from './notify.ts';
 import { interactionTarget, isBlocking, lockStatus, recomputeReblogsCount, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { isRowId } from '../lib/ids.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
@@ -65,12 +66,13 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
     if (!row) return undefined;
     await recomputeReblogsCount(tx, original.id);
     await adjustStatusesCount(tx, reblogger.accountId, visibility, 1);
+    await recordPendingDistribution(tx, row.id);
     return row;
   });
   // a concurrent request made the boost first
   if (!created) return (await findReblog(ctx, reblogger.accountId, original.id))!;
 
-  await enqueue(ctx, Distribution, { statusId: created.id });
+  await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: reblogger.accountId, type: 'reblog', statusId: original.id });
   await publishEvent(ctx, { type: 'status.created', statusId: created.id });
   return created;
