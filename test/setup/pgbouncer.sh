@@ -121,7 +121,7 @@ default_pool_size = 10
 ; PostgreSQL allows 100 connections; the suite makes many databases, each with its own pool
 max_user_connections = 60
 server_idle_timeout = 15
-# after a PostgreSQL restart, try the server again within a second (the default waits 15 s)
+; after a PostgreSQL restart, try the server again within a second (the default waits 15 s)
 server_login_retry = 1
 server_tls_sslmode = disable
 ; node-postgres sends these in the startup packet, and PgBouncer 1.18 refuses unknown parameters
