@@ -56,6 +56,11 @@ export const accounts = pgTable(
     headerUrl: text('header_url'),
     publicKeyPem: text('public_key_pem'),
     privateKeyPem: text('private_key_pem'),
+    /** the Ed25519 key pair of a local account (Object Integrity Proofs), made on first use */
+    ed25519PublicKeyPem: text('ed25519_public_key_pem'),
+    ed25519PrivateKeyPem: text('ed25519_private_key_pem'),
+    /** actor URIs this account is also known as (the aliases a Move needs) */
+    alsoKnownAs: text('also_known_as').array(),
     statusesCount: integer('statuses_count').notNull().default(0),
     followersCount: integer('followers_count').notNull().default(0),
     followingCount: integer('following_count').notNull().default(0),
@@ -190,6 +195,17 @@ export const sessionActivations = pgTable(
   },
   (t) => [uniqueIndex('index_session_activations_on_session_digest').on(t.sessionDigest)],
 );
+
+/**
+ * The key pairs of the instance actor (`/actor`), one per algorithm (`rsa`, `ed25519`), made on first
+ * use. Kept apart from `settings`, which is cached whole.
+ */
+export const instanceActorKeys = pgTable('instance_actor_keys', {
+  algorithm: text('algorithm').primaryKey(),
+  publicKeyPem: text('public_key_pem').notNull(),
+  privateKeyPem: text('private_key_pem').notNull(),
+  createdAt: createdAt(),
+});
 
 /** Instance-wide settings an admin changes at run time (Mastodon's `settings` table). */
 export const settings = pgTable('settings', {
