@@ -32,6 +32,8 @@ export interface BackendOptions {
   queueBackoff?: (attempt: number) => number;
   /** BullMQ key prefix (tests isolate themselves with it) */
   bullmqPrefix?: string;
+  /** how long an enqueue waits for an unreachable Redis before failing (tests shorten it) */
+  enqueueTimeoutMs?: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
       backoff: options.queueBackoff,
       lockDurationMs: config.jobLockSeconds * 1000,
       stalledIntervalMs: config.jobLockSeconds * 1000,
+      enqueueTimeoutMs: options.enqueueTimeoutMs,
     });
   } else {
     const databaseQueue = new DatabaseJobQueue(database.db, { backoff: options.queueBackoff });

@@ -260,6 +260,34 @@ function queueContract(open: () => Promise<Driver>) {
     assert.equal(peak, 2);
   });
 
+  test('the queues share one concurrency, and the higher-weight queue is served more often', async () => {
+    // default weighs 8 and mailers 2 (Sidekiq's weights): with both backlogged, about 4 in 5 of
+    // the jobs taken come from default, yet mailers is not starved
+    const served: QueueName[] = [];
+    let running = 0;
+    let peak = 0;
+    for (let i = 0; i < 40; i++) {
+      await queue.enqueue('mailers', 'weighed', { i });
+      await queue.enqueue('default', 'weighed', { i });
+    }
+    const worker = queue.work(
+      ['mailers', 'default'],
+      async (job) => {
+        running++;
+        peak = Math.max(peak, running);
+        served.push(job.queue);
+        await sleep(1);
+        running--;
+      },
+      { concurrency: 1 },
+    );
+    await waitUntil(() => served.length === 80, 'every job ran', 30_000);
+    await worker.close();
+    assert.equal(peak, 1);
+    const fromDefault = served.slice(0, 40).filter((name) => name === 'default').length;
+    assert.ok(fromDefault >= 24 && fromDefault < 40, `${fromDefault} of the first 40 jobs came from default`);
+  });
+
   test('closing a worker waits for its running job, which is then done', async () => {
     let started = false;
     let finished = false;

@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { RedisCache } from '../../src/backends/cache/redis.ts';
+import { homeFeed } from '../../src/backends/feeds/index.ts';
 import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
-import { BullmqJobQueue } from '../../src/backends/queue/bullmq.ts';
+import { BullmqJobQueue, QueueUnavailableError } from '../../src/backends/queue/bullmq.ts';
 import { createRedis } from '../../src/backends/redis.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { boot } from '../../src/roles/boot.ts';
+import { createLocalAccount } from '../../src/services/create-account.ts';
+import { issueToken } from '../../src/services/oauth/tokens.ts';
+import { prepareTestEnvironment, request } from '../helpers/instance.ts';
 
 const hasCommand = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
 const HAS_REDIS = hasCommand('redis-server', ['--version']);
@@ -117,6 +124,98 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
       await worker.close();
       await Promise.all([queue.close(), pubsub.close(), cache.close()]);
       await kill(redis);
+    }
+  });
+});
+
+describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
+  test('waits through a short restart and loses nothing; fails in bounded time when Redis stays away', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}/0`;
+    let redis = await startRedis(['--port', String(port)]);
+    const queue = new BullmqJobQueue(createRedis(url, { forBullmq: true }), { prefix: 'bounded', enqueueTimeoutMs: 3000 });
+    const ran: string[] = [];
+    const worker = queue.work(['default', 'mailers'], async (job) => void ran.push(job.name), { concurrency: 2 });
+    try {
+      await queue.enqueue('default', 'before', null);
+      await eventually('the first job runs', async () => ran, (r) => r.includes('before'));
+
+      await kill(redis);
+      const during = queue.enqueue('mailers', 'during-restart', null);
+      await sleep(1000);
+      redis = await startRedis(['--port', String(port)]);
+      await during;
+      await eventually('the job enqueued during the restart runs', async () => ran, (r) => r.includes('during-restart'));
+
+      await kill(redis);
+      // a command sent before the client noticed the connection was gone is resent on reconnection
+      await sleep(500);
+      const started = Date.now();
+      await assert.rejects(queue.enqueue('default', 'never', null), QueueUnavailableError);
+      const waited = Date.now() - started;
+      assert.ok(waited >= 2800 && waited < 5000, `failed after ${waited} ms`);
+
+      redis = await startRedis(['--port', String(port)]);
+      await eventually('a job can be enqueued again', () => queue.enqueue('default', 'after', null));
+      await eventually('the job enqueued after the outage runs', async () => ran, (r) => r.includes('after'));
+      await sleep(300);
+      assert.ok(!ran.includes('never'), 'a failed enqueue is not sent once Redis is back');
+    } finally {
+      await worker.close();
+      await queue.close();
+      await kill(redis);
+    }
+  });
+
+  test('a web request that enqueues answers with an error instead of hanging, and succeeds across a short restart', async () => {
+    // the cache, pub/sub and feeds on one Redis, the queues on another, which goes away
+    const [mainPort, queuePort] = [await freePort(), await freePort()];
+    const main = await startRedis(['--port', String(mainPort)]);
+    let queueRedis = await startRedis(['--port', String(queuePort)]);
+    const environment = await prepareTestEnvironment({
+      REDIS_URL: `redis://127.0.0.1:${mainPort}/0`,
+      SIDEKIQ_REDIS_URL: `redis://127.0.0.1:${queuePort}/0`,
+    });
+    const instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default'], concurrency: 2 } }, {
+      log: createLogger('silent'),
+      enqueueTimeoutMs: 4000,
+    });
+    try {
+      const member = async (username: string) => {
+        const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
+        const { accessToken } = await issueToken(instance.ctx, { applicationId: null, userId: user.id, scopes: ['read', 'write', 'follow'] });
+        return { accountId: account.id, token: accessToken };
+      };
+      const [reader, first, second] = [await member('reader'), await member('first'), await member('second')];
+      const postBy = async (author: { token: string }) =>
+        (await request(instance.url!, 'POST', '/api/v1/statuses', { token: author.token, json: { status: 'hello' } })).body.id as string;
+      const secondPost = await postBy(second);
+      // following enqueues the merge of the followed account's posts into the follower's home
+      const follow = (target: { accountId: string }) => request(instance.url!, 'POST', `/api/v1/accounts/${target.accountId}/follow`, { token: reader.token });
+
+      await kill(queueRedis);
+      await sleep(500);
+      const started = Date.now();
+      const refused = await follow(first);
+      const waited = Date.now() - started;
+      assert.equal(refused.status, 500, refused.text);
+      assert.ok(waited >= 3500 && waited < 7000, `answered after ${waited} ms`);
+
+      queueRedis = await startRedis(['--port', String(queuePort)]);
+      await instance.ctx.queue.ping();
+      await kill(queueRedis);
+      const during = follow(second);
+      await sleep(1000);
+      queueRedis = await startRedis(['--port', String(queuePort)]);
+      const accepted = await during;
+      assert.equal(accepted.status, 200, accepted.text);
+      // the merge enqueued across the restart was not lost
+      await eventually('the merge ran', () => instance.ctx.feeds.ids(homeFeed(reader.accountId)), (ids) => ids.includes(secondPost));
+    } finally {
+      await instance.close();
+      await environment.cleanup();
+      await kill(queueRedis);
+      await kill(main);
     }
   });
 });

@@ -1,5 +1,6 @@
-import { Queue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
+import { Queue, type Job as BullJob } from 'bullmq';
 import { closeRedis, type Redis } from '../redis.ts';
+import { WeightedWorker } from './bullmq-worker.ts';
 import {
   QUEUE_NAMES,
   isQueueName,
@@ -25,9 +26,47 @@ export interface BullmqJobQueueOptions {
   stalledIntervalMs?: number;
   /** connection errors, reported while the workers wait for Redis to come back */
   onError?: (error: unknown) => void;
+  /**
+   * how long enqueue waits for Redis before failing (default 10 s): long enough to ride out a
+   * restart, short enough that a web request answers with an error instead of hanging
+   */
+  enqueueTimeoutMs?: number;
 }
 
 const BACKOFF_TYPE = 'subspace';
+
+export class QueueUnavailableError extends Error {}
+
+const unavailable = () => new QueueUnavailableError('the job queue (Redis) did not answer in time');
+
+/** Resolves once `client` is connected, or fails at `deadline` (epoch ms). */
+function whenReady(client: Redis, deadline: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', ready);
+      reject(unavailable());
+    }, Math.max(0, deadline - Date.now()));
+    client.once('ready', ready);
+  });
+}
+
+/** `work`, or a QueueUnavailableError once `deadline` (epoch ms) passes. */
+async function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // BullMQ rejects custom ids that look like integers or contain ':'; encoding avoids both.
 function uniqueJobId(uniqueKey: string): string {
@@ -50,8 +89,9 @@ export class BullmqJobQueue implements JobQueue {
   #lockDurationMs: number | undefined;
   #stalledIntervalMs: number | undefined;
   #onError: (error: unknown) => void;
+  #enqueueTimeoutMs: number;
   #queues = new Map<QueueName, Queue>();
-  #workers = new Set<BullWorker>();
+  #workers = new Set<WeightedWorker>();
 
   constructor(connection: Redis, options: BullmqJobQueueOptions = {}) {
     this.#connection = connection;
@@ -60,6 +100,7 @@ export class BullmqJobQueue implements JobQueue {
     this.#lockDurationMs = options.lockDurationMs;
     this.#stalledIntervalMs = options.stalledIntervalMs;
     this.#onError = options.onError ?? (() => {});
+    this.#enqueueTimeoutMs = options.enqueueTimeoutMs ?? 10_000;
   }
 
   #queue(name: QueueName): Queue {
@@ -72,7 +113,18 @@ export class BullmqJobQueue implements JobQueue {
     return queue;
   }
 
+  /**
+   * Adds a job, waiting for Redis at most `enqueueTimeoutMs` (the connection, made for BullMQ,
+   * would otherwise wait forever). While Redis is away nothing is sent, so a job whose enqueue
+   * failed is not added later; only a command already sent when the connection dropped may be.
+   */
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
+    const deadline = Date.now() + this.#enqueueTimeoutMs;
+    await whenReady(this.#connection, deadline);
+    await withDeadline(this.#add(queue, name, data, options), deadline);
+  }
+
+  async #add(queue: QueueName, name: string, data: unknown, options: EnqueueOptions): Promise<void> {
     const target = this.#queue(queue);
     const jobId = options.uniqueKey === undefined ? undefined : uniqueJobId(options.uniqueKey);
     if (jobId) {
@@ -90,37 +142,24 @@ export class BullmqJobQueue implements JobQueue {
     });
   }
 
-  /** One BullMQ worker per queue, each running up to `concurrency` jobs. */
+  /**
+   * One limit of `concurrency` jobs for all of `queues`, the next job taken from the queues in
+   * Sidekiq's weighted order (see WeightedWorker).
+   */
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker {
-    const workers = [...new Set(queues)].map((queue) => {
-      const worker = new BullWorker(
-        queue,
-        async (job: BullJob) => {
-          try {
-            await handler(toJob(queue, job));
-          } catch (error) {
-            throw error instanceof Error ? error : new Error(String(error));
-          }
-        },
-        {
-          connection: this.#connection,
-          prefix: this.#prefix,
-          concurrency: Math.max(1, options.concurrency),
-          // BullMQ waits 15 s after a failed fetch; come back sooner once Redis is reachable again.
-          runRetryDelay: 2000,
-          ...(this.#lockDurationMs === undefined ? {} : { lockDuration: this.#lockDurationMs }),
-          ...(this.#stalledIntervalMs === undefined ? {} : { stalledInterval: this.#stalledIntervalMs }),
-          settings: { backoffStrategy: (attemptsMade: number) => Math.max(0, this.#backoff(attemptsMade)) },
-        },
-      );
-      worker.on('error', this.#onError);
-      this.#workers.add(worker);
-      return worker;
+    const worker = new WeightedWorker(this.#connection, [...new Set(queues)], handler, {
+      concurrency: Math.max(1, options.concurrency),
+      prefix: this.#prefix,
+      backoff: this.#backoff,
+      lockDurationMs: this.#lockDurationMs,
+      stalledIntervalMs: this.#stalledIntervalMs,
+      onError: this.#onError,
     });
+    this.#workers.add(worker);
     return {
       close: async () => {
-        await Promise.all(workers.map((worker) => worker.close()));
-        for (const worker of workers) this.#workers.delete(worker);
+        await worker.close();
+        this.#workers.delete(worker);
       },
     };
   }

@@ -5,6 +5,7 @@ import { queryRows, type Database } from '../../db/index.ts';
 import {
   QUEUE_NAMES,
   sidekiqBackoff,
+  weightedQueueOrder,
   type DeadJob,
   type EnqueueOptions,
   type Job,
@@ -60,7 +61,8 @@ function errorMessage(error: unknown): string {
 
 /**
  * The embedded queue: jobs are rows of the `jobs` table, claimed with FOR UPDATE SKIP LOCKED so
- * that any number of workers, in any number of processes, can share it. A finished job is deleted;
+ * that any number of workers, in any number of processes, can share it. A worker's concurrency is
+ * shared by its queues, and it picks the next queue by Sidekiq's weights. A finished job is deleted;
  * a failed one goes back to 'queued' with a later run_at, or to 'dead' once out of attempts (its
  * run_at then records when it died).
  */
@@ -258,14 +260,23 @@ class DatabaseWorker {
     await requeueLost(this.#db, sql`locked_at < now() - ${ms(this.#settings.lockTimeoutMs)}`);
   }
 
+  /**
+   * Claims the next job: the oldest due one of the first queue, in a weighted random order (as
+   * Sidekiq fetches), that has any. The nested loop visits the queues in that order and stops at
+   * the first job it can lock, so other queues' rows are not touched.
+   */
   async #claim(): Promise<Claimed | undefined> {
+    const order = sql`ARRAY[${list(weightedQueueOrder(this.#queues))}]::text[]`;
     const [row] = await queryRows<JobRow & { max_attempts: number }>(this.#db, sql`
       UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_at = now(), locked_by = ${this.#id}
       WHERE id = (
-        SELECT id FROM jobs
-        WHERE state = 'queued' AND queue IN (${list(this.#queues)}) AND run_at <= now()
-        ORDER BY run_at, id LIMIT 1
-        FOR UPDATE SKIP LOCKED)
+        SELECT next.id FROM unnest(${order}) WITH ORDINALITY AS q(name, rank)
+        CROSS JOIN LATERAL (
+          SELECT id FROM jobs
+          WHERE state = 'queued' AND queue = q.name AND run_at <= now()
+          ORDER BY run_at, id LIMIT 1
+          FOR UPDATE SKIP LOCKED) next
+        ORDER BY q.rank LIMIT 1)
       RETURNING id::text AS id, queue, name, data, attempts, max_attempts`);
     if (!row) return undefined;
     const job = { id: row.id, queue: row.queue, name: row.name, data: row.data, attempt: Number(row.attempts) };

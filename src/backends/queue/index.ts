@@ -6,6 +6,26 @@ export function isQueueName(value: string): value is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(value);
 }
 
+/** Mastodon's Sidekiq weights (config/sidekiq.yml); queues listed there without one count 1. */
+export const QUEUE_WEIGHTS: Record<QueueName, number> = { default: 8, push: 6, ingress: 4, mailers: 2, pull: 1, scheduler: 1 };
+
+/**
+ * The order in which a worker looks at its queues for its next job, as Sidekiq's weighted fetch
+ * does (each queue repeated `weight` times, shuffled, duplicates dropped): the first queue is
+ * `default` with probability 8/(sum of the weights), and so on. The first queue that has a job wins.
+ */
+export function weightedQueueOrder(queues: readonly QueueName[], random: () => number = Math.random): QueueName[] {
+  const left = [...new Set(queues)];
+  const order: QueueName[] = [];
+  while (left.length > 0) {
+    let pick = random() * left.reduce((sum, queue) => sum + QUEUE_WEIGHTS[queue], 0);
+    let index = 0;
+    while (index < left.length - 1 && (pick -= QUEUE_WEIGHTS[left[index]!]) >= 0) index++;
+    order.push(...left.splice(index, 1));
+  }
+  return order;
+}
+
 export interface EnqueueOptions {
   /** run no earlier than this many milliseconds from now */
   delayMs?: number;
@@ -32,6 +52,7 @@ export interface DeadJob extends Job {
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface WorkOptions {
+  /** jobs run at once, shared by all the worker's queues */
   concurrency: number;
 }
 
