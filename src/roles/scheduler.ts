@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AppContext } from '../context.ts';
-import { OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
+import { OauthCleanup, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -11,20 +13,55 @@ interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { job: OauthCleanup, everySeconds: 3600 },
   { job: ScheduledStatusesScheduler, everySeconds: 60 },
-  { job: PendingDistributionsScheduler, everySeconds: 60 },
 ];
 
+/** the cache key of the leader's lease */
+export const LEADER_KEY = 'scheduler:leader';
+
+export interface SchedulerOptions {
+  schedules?: Schedule[];
+  /** how long the leader's lease lasts unrenewed: a dead leader is replaced within about this */
+  leaseSeconds?: number;
+  /** how often the leader renews its lease and enqueues what is due, and a waiting scheduler tries to lead */
+  tickMs?: number;
+}
+
+export interface Scheduler {
+  /** stops, giving up the lease at once so that a waiting scheduler takes over */
+  stop(): Promise<void>;
+}
+
 /**
- * Enqueues each scheduled job once per period. Several schedulers may run: the first to take the
- * period's marker in the shared cache enqueues it, so a job is enqueued once however many run.
+ * Enqueues each scheduled job once per period. Only one scheduler runs at a time, however many are
+ * started: the leader holds a lease in the shared cache (Redis), set only if absent with a token of
+ * its own and renewed by compare-and-set; the others wait and take over once it is released or has
+ * expired. The per-period marker stays, so a take-over within a period does not enqueue twice.
  */
-export function startScheduler(ctx: AppContext, schedules: Schedule[] = SCHEDULES) {
-  const tick = async () => {
+export function startScheduler(ctx: AppContext, options: SchedulerOptions = {}): Scheduler {
+  const schedules = options.schedules ?? SCHEDULES;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const tickMs = options.tickMs ?? 5000;
+  const token = `${hostname()}:${process.pid}:${randomUUID()}`;
+  let state: 'starting' | 'leading' | 'waiting' = 'starting';
+
+  const lead = async (): Promise<boolean> => {
+    const held =
+      state === 'leading'
+        ? await ctx.cache.renewIfHeld(LEADER_KEY, token, leaseSeconds)
+        : await ctx.cache.setIfAbsent(LEADER_KEY, token, leaseSeconds);
+    if (held && state !== 'leading') ctx.log.info({ token }, 'scheduler: leading, enqueueing periodic jobs');
+    else if (!held && state === 'leading') ctx.log.warn({ token }, 'scheduler: lost the lease, waiting to lead again');
+    else if (!held && state === 'starting') ctx.log.info({ token }, 'scheduler: another scheduler leads, waiting to take over');
+    state = held ? 'leading' : 'waiting';
+    return held;
+  };
+
+  const enqueueDue = async () => {
     const now = Date.now() / 1000;
     for (const { job, everySeconds } of schedules) {
       const period = Math.floor(now / everySeconds);
       try {
-        if (await ctx.cache.setIfAbsent(`scheduler:${job.name}:${period}`, String(process.pid), everySeconds * 2)) {
+        if (await ctx.cache.setIfAbsent(`scheduler:${job.name}:${period}`, token, everySeconds * 2)) {
           await enqueue(ctx, job, {});
         }
       } catch (error) {
@@ -32,7 +69,33 @@ export function startScheduler(ctx: AppContext, schedules: Schedule[] = SCHEDULE
       }
     }
   };
-  void tick();
-  const timer = setInterval(tick, 5000);
-  return { stop: () => clearInterval(timer) };
+
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  const tick = async () => {
+    try {
+      if (await lead()) await enqueueDue();
+    } catch (error) {
+      // the cache is unreachable: nobody can be sure to lead, so step down until it is back
+      if (state === 'leading') ctx.log.warn({ err: error }, 'scheduler: cannot renew the lease, stepping down');
+      state = 'waiting';
+    } finally {
+      running = undefined;
+    }
+  };
+  const start = () => {
+    if (!stopped && !running) running = tick();
+  };
+  start();
+  const timer = setInterval(start, Math.min(tickMs, (leaseSeconds * 1000) / 3));
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      if (state === 'leading') await ctx.cache.deleteIfHeld(LEADER_KEY, token).catch(() => false);
+      state = 'waiting';
+    },
+  };
 }

@@ -63,6 +63,18 @@ function cacheContract(open: () => Promise<Cache>) {
     assert.equal(await cache.get('lock'), 'third');
   });
 
+  test('renewIfHeld and deleteIfHeld act only for the holder of the value', async () => {
+    assert.equal(await cache.setIfAbsent('lease', 'mine', 1), true);
+    assert.equal(await cache.renewIfHeld('lease', 'theirs', 60), false);
+    assert.equal(await cache.deleteIfHeld('lease', 'theirs'), false);
+    assert.equal(await cache.renewIfHeld('lease', 'mine', 60), true);
+    assert.ok((await cache.ttl('lease')) > 55);
+    assert.equal(await cache.deleteIfHeld('lease', 'mine'), true);
+    assert.equal(await cache.get('lease'), null);
+    assert.equal(await cache.renewIfHeld('lease', 'mine', 60), false, 'a lease that is gone is not renewed');
+    assert.equal(await cache.deleteIfHeld('lease', 'mine'), false);
+  });
+
   test('incr counts and starts the expiry on the first increment', async () => {
     assert.equal(await cache.incr('hits', 1), 1);
     assert.equal(await cache.incr('hits', 100), 2);

@@ -7,6 +7,10 @@ export interface Cache {
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** sets only if absent; true when this call set it (a lock or a once-only marker) */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** restarts the expiry of `key` if it still holds `value` (a lease renewed by its holder); true when it did */
+  renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** deletes `key` if it still holds `value` (a lease released by its holder); true when it did */
+  deleteIfHeld(key: string, value: string): Promise<boolean>;
   del(key: string): Promise<void>;
   /** increments a counter, starting its expiry on the first increment; returns the new value */
   incr(key: string, ttlSeconds: number): Promise<number>;

@@ -55,6 +55,18 @@ export class MemoryCache implements Cache {
     return true;
   }
 
+  async renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.#live(key)?.value !== value) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+
+  async deleteIfHeld(key: string, value: string): Promise<boolean> {
+    if (this.#live(key)?.value !== value) return false;
+    this.#entries.delete(key);
+    return true;
+  }
+
   async del(key: string): Promise<void> {
     this.#entries.delete(key);
   }

@@ -7,6 +7,14 @@ local value = redis.call('INCR', KEYS[1])
 if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return value`;
 
+// Compare-and-set: only the holder of a lease (the value it set) may renew or release it.
+const RENEW_IF_HELD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+const DELETE_IF_HELD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** The server cache on Redis; it owns `client` and quits it on close. */
 export class RedisCache implements Cache {
   #client: Redis;
@@ -37,6 +45,14 @@ export class RedisCache implements Cache {
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     return (await this.#client.set(this.#key(key), value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  async renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return Number(await this.#client.eval(RENEW_IF_HELD, 1, this.#key(key), value, ttlSeconds)) === 1;
+  }
+
+  async deleteIfHeld(key: string, value: string): Promise<boolean> {
+    return Number(await this.#client.eval(DELETE_IF_HELD, 1, this.#key(key), value)) === 1;
   }
 
   async del(key: string): Promise<void> {
