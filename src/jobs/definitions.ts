@@ -25,6 +25,8 @@ export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default')
 export const FeedMerge = job<{ accountId: string; targetAccountId: string }>('MergeWorker', 'default');
 /** Takes an unfollowed (or blocked, or muted) account's statuses out of a home feed (UnmergeWorker). */
 export const FeedUnmerge = job<{ accountId: string; targetAccountId: string }>('UnmergeWorker', 'default');
+/** Rebuilds a missing home feed while the home timeline answers 206 (RegenerationWorker). */
+export const RegenerateHome = job<{ accountId: string }>('RegenerationWorker', 'default');
 /** Publishes a scheduled status (PublishScheduledStatusWorker). */
 export const PublishScheduledStatus = job<{ scheduledStatusId: string }>('PublishScheduledStatusWorker', 'default');
 /** Tells the voters and the author that a poll ended (PollExpirationNotifyWorker). */

@@ -4,7 +4,8 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { regenerateHome, regenerateList } from './fan-out.ts';
+import { regenerateList } from './fan-out.ts';
+import { homeIdsFromDatabase, isRegenerating, requestHomeRegeneration } from './home-regeneration.ts';
 import { finishPage, pageCondition, pageOrder } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
 
@@ -33,18 +34,32 @@ export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId:
   return ids.map((id) => byId.get(id)).filter((row): row is StatusRow => !!row);
 }
 
-/**
- * A page of the home timeline (HomeFeed#get). A feed that does not exist (never built, or dropped
- * when the member came back after being away: services/activity.ts) is rebuilt from the database first, synchronously: the answer is a
- * 200 with the rebuilt page rather than Mastodon's 206 while a worker regenerates it.
- */
-export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<StatusRow[]> {
-  const feed = homeFeed(accountId);
-  if (!(await ctx.feeds.exists(feed))) await regenerateHome(ctx, accountId);
-  return loadFeedStatuses(ctx, await ctx.feeds.page(feed, page), accountId);
+export interface HomePage {
+  rows: StatusRow[];
+  /** the feed is being rebuilt and the page was read from the database: Mastodon's 206 */
+  regenerating: boolean;
 }
 
-/** A page of a list timeline; a list feed that does not exist yet is built from its members' statuses. */
+/**
+ * A page of the home timeline (HomeFeed#get). While the feed is missing or being regenerated
+ * (services/home-regeneration.ts) the page comes from the database, and a missing feed gets its
+ * regeneration requested; a member with nothing to put in it simply has an empty home.
+ */
+export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<HomePage> {
+  const feed = homeFeed(accountId);
+  if (!(await isRegenerating(ctx, accountId))) {
+    if (await ctx.feeds.exists(feed)) return { rows: await loadFeedStatuses(ctx, await ctx.feeds.page(feed, page), accountId), regenerating: false };
+    // an empty feed does not exist: one that would stay empty needs no rebuild
+    if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { rows: [], regenerating: false };
+    await requestHomeRegeneration(ctx, accountId);
+  }
+  return { rows: await loadFeedStatuses(ctx, await homeIdsFromDatabase(ctx, accountId, page), accountId), regenerating: true };
+}
+
+/**
+ * A page of a list timeline. A list feed that does not exist yet is built from its members'
+ * statuses synchronously, before the answer (Mastodon has no 206 for lists): lists are small.
+ */
 export async function listTimeline(ctx: AppContext, listId: string, ownerId: string, page: FeedPage): Promise<StatusRow[]> {
   const feed = listFeed(listId);
   if (!(await ctx.feeds.exists(feed))) await regenerateList(ctx, listId, ownerId);

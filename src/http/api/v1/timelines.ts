@@ -22,8 +22,10 @@ function publicOptions(request: FastifyRequest) {
 export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/home', { preHandler: authorize({ scopes: ['read:statuses'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
-    const rows = await homeTimeline(ctx, account.id, pageRequest(request));
+    const { rows, regenerating } = await homeTimeline(ctx, account.id, pageRequest(request));
     setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    // Mastodon's 206 Partial Content: the feed is being rebuilt, this page came from the database
+    if (regenerating) reply.status(206);
     return renderStatuses(ctx, rows, { viewerId: account.id });
   });
 
