@@ -4,7 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config, DatabaseConfig } from '../config/index.ts';
 import * as schema from './schema.ts';
 import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { openPostgres, type PostgresOptions } from './postgres.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -32,8 +32,8 @@ function migrationCount(): number {
   return journal.entries.length;
 }
 
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  const opened = config.database.kind === 'pglite' ? await openPglite(config.database) : await openPostgres(config.database);
+export async function openDatabase(config: Config, options: PostgresOptions = {}): Promise<DatabaseHandle> {
+  const opened = config.database.kind === 'pglite' ? await openPglite(config.database) : await openPostgres(config.database, options);
   const { db } = opened;
   return {
     ...opened,

@@ -26,11 +26,19 @@ function tlsOptions(mode: SslMode): false | ConnectionOptions {
   }
 }
 
+export interface PostgresOptions {
+  /** connection errors (PostgreSQL restarting, the network dropping), which the pool recovers from */
+  onError?: (error: Error) => void;
+}
+
 /**
  * PostgreSQL through a `pg` pool. Statements are never named, so every query also works through
- * PgBouncer in transaction mode, whatever PREPARED_STATEMENTS says.
+ * PgBouncer in transaction mode, whatever PREPARED_STATEMENTS says. When the server restarts, the
+ * queries under way fail, the pool discards the broken connections and opens new ones for the
+ * next queries, and a connection that cannot be opened fails within 10 s.
  */
-export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>) {
+export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, options: PostgresOptions = {}) {
+  const onError = options.onError ?? (() => {});
   const pool = new pg.Pool({
     host: config.host,
     port: config.port,
@@ -41,11 +49,16 @@ export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'post
     max: config.pool,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // notices a server that vanished without closing the connection (a host gone, a network cut)
+    keepAlive: true,
     application_name: 'subspace',
   });
-  // An idle client losing its server (PostgreSQL restarting) must not crash the process;
-  // the pool replaces it on the next query.
-  pool.on('error', () => {});
+  // A connection that fails emits 'error' on its client. The pool listens only while the client is
+  // idle; a client checked out (a transaction waiting between two statements) has no listener of
+  // its own, and an unhandled 'error' would crash the process. The failed statement rejects, and
+  // the pool discards the client when it is released.
+  pool.on('connect', (client) => client.on('error', onError));
+  pool.on('error', onError);
   const db = drizzle({ client: pool, schema }) as unknown as Database;
   return {
     db,

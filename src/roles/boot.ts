@@ -59,7 +59,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
   };
 
   try {
-    const database = await openDatabase(config);
+    const database = await openDatabase(config, { onError: (error) => log.warn({ err: error }, 'database connection lost') });
     cleanups.push(() => database.close());
     if (embedded) await database.migrate();
     else if (!(await database.isUpToDate())) throw new BootError('the database schema is not up to date: run `subspace db migrate`');
