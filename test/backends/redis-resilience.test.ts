@@ -202,7 +202,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       assert.ok(waited >= 3500 && waited < 7000, `answered after ${waited} ms`);
 
       queueRedis = await startRedis(['--port', String(queuePort)]);
-      await instance.ctx.queue.ping();
+      await eventually('the queue is reachable again', () => instance.ctx.queue.ping());
       await kill(queueRedis);
       const during = follow(second);
       await sleep(1000);

@@ -200,7 +200,9 @@ export class BullmqJobQueue implements JobQueue {
     return true;
   }
 
+  /** waits at most 2 s for a connection: a PING would otherwise sit queued for as long as Redis is away */
   async ping(): Promise<void> {
+    await whenReady(this.#connection, Date.now() + 2000);
     await this.#connection.ping();
   }
 
