@@ -65,8 +65,11 @@ export async function streamStatus(ctx: AppContext, statusId: string, event: Ext
     : [];
   const viewers = [...new Set([...homeOwners, ...listOwners.map((list) => list.accountId)])];
   const rendered = await renderStatusForViewers(ctx, row, viewers);
-  for (const owner of homeOwners) await publishToStream(ctx, channels.home(owner), event, rendered.get(owner));
-  for (const list of listOwners) await publishToStream(ctx, channels.list(list.id), event, rendered.get(list.accountId));
+  // all at once: the broker pipelines them, and the last recipient does not wait for the first
+  await Promise.all([
+    ...homeOwners.map((owner) => publishToStream(ctx, channels.home(owner), event, rendered.get(owner))),
+    ...listOwners.map((list) => publishToStream(ctx, channels.list(list.id), event, rendered.get(list.accountId))),
+  ]);
 
   const facts = await publicFacts(ctx, row);
   if (!facts) return;

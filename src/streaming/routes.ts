@@ -14,6 +14,7 @@ const PING_INTERVAL_MS = 30_000;
 /** a client this far behind is dropped rather than buffered without end */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const MAX_MESSAGE_BYTES = 64 * 1024;
+const PING_SLICE = 500;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,8 +52,9 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
     },
   });
 
-  const pinger = setInterval(() => {
-    for (const socket of sockets) {
+  // pinged in slices, so that ten thousand pings do not hold up the deliveries for a third of a second
+  const pingSlice = (pending: (WebSocket & { alive?: boolean })[]) => {
+    for (const socket of pending.splice(0, PING_SLICE)) {
       if (socket.alive === false) {
         socket.terminate();
         continue;
@@ -60,7 +62,9 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
       socket.alive = false;
       socket.ping();
     }
-  }, options.pingMs ?? PING_INTERVAL_MS);
+    if (pending.length > 0) setImmediate(() => pingSlice(pending));
+  };
+  const pinger = setInterval(() => pingSlice([...sockets]), options.pingMs ?? PING_INTERVAL_MS);
   pinger.unref();
   app.addHook('onClose', async () => {
     clearInterval(pinger);
@@ -76,7 +80,7 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
     }
   }
 
-  app.get('/api/v1/streaming/health', async (_request, reply) => reply.type('text/plain').header('cache-control', 'no-store').send('OK'));
+  app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) => reply.type('text/plain').header('cache-control', 'no-store').send('OK'));
 
   function webSocketHandler(socket: WebSocket & { alive?: boolean }, request: FastifyRequest) {
     const auth = request.streamAuth!;
@@ -179,6 +183,7 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
   app.route({
     method: 'GET',
     url: '/api/v1/streaming',
+    config: { streaming: true },
     preValidation: authenticate,
     handler: async (_request, reply) => reply.code(404).send({ error: 'Unknown stream type' }),
     wsHandler: webSocketHandler,
@@ -186,6 +191,7 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
   app.route({
     method: 'GET',
     url: '/api/v1/streaming/*',
+    config: { streaming: true },
     preValidation: authenticate,
     handler: eventStreamHandler,
     wsHandler: webSocketHandler,

@@ -7,6 +7,10 @@ import { grants } from '../../services/scopes.ts';
 import { userAccessProblem } from '../../services/users.ts';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** a streaming route: neither the web tier's token handling nor its rate limits apply */
+    streaming?: boolean;
+  }
   interface FastifyRequest {
     /** the bearer token's owner, app and scopes; undefined without a valid token */
     auth?: Authentication;
@@ -29,6 +33,8 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext) {
   app.decorateRequest('auth', undefined);
   app.decorateRequest('authError', undefined);
   app.addHook('preHandler', async (request) => {
+    // the streaming tier authenticates its connections itself, as a separate process would
+    if (request.routeOptions.config.streaming) return;
     const token = presentedToken(request);
     if (!token) return;
     const result = await authenticateToken(ctx, token);

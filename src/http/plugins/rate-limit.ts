@@ -33,7 +33,7 @@ const isLoopback = (ip: string) => ip === '::1' || /^(::ffff:)?127\./.test(ip);
 
 export function registerRateLimits(app: FastifyInstance, ctx: AppContext) {
   app.addHook('preHandler', async (request, reply) => {
-    if (isLoopback(request.ip)) return;
+    if (isLoopback(request.ip) || request.routeOptions.config.streaming) return;
     const now = Date.now() / 1000;
     for (const throttle of THROTTLES) {
       const key = throttle.key(request);
