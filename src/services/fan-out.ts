@@ -340,18 +340,20 @@ export async function unmergeFromHome(ctx: AppContext, accountId: string, target
   for (const listId of ids(lists)) await unmergeFromFeed(ctx, listFeed(listId), targetAccountId, hidden);
 }
 
+/** What a rebuilt home feed holds (`id`, `reblog_of_id`): the newest of the member's and their followees' statuses that pass the home filter. */
+export function homeRebuildSelection(accountId: string): SQL {
+  return sql`SELECT s.id, s.reblog_of_id FROM ${FROM_STATUS}
+    WHERE (s.account_id = ${accountId} OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ${accountId}))
+      AND ${visibleTo(accountId, s)} AND ${homeFilter(sql`${accountId}::bigint`)}
+    ORDER BY s.id DESC LIMIT ${MAX_ITEMS / 2}`;
+}
+
 /**
  * Rebuilds a home feed from the database (PrecomputeFeedService#populate_home): up to 400 of the
  * newest statuses of the member and the accounts they follow that pass the home filter.
  */
 export async function regenerateHome(ctx: AppContext, accountId: string): Promise<void> {
-  const rows = await queryRows<{ id: string | number; reblog_of_id: string | number | null }>(
-    ctx.db,
-    sql`SELECT s.id, s.reblog_of_id FROM ${FROM_STATUS}
-        WHERE (s.account_id = ${accountId} OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ${accountId}))
-          AND ${visibleTo(accountId, s)} AND ${homeFilter(sql`${accountId}::bigint`)}
-        ORDER BY s.id DESC LIMIT ${MAX_ITEMS / 2}`,
-  );
+  const rows = await queryRows<{ id: string | number; reblog_of_id: string | number | null }>(ctx.db, homeRebuildSelection(accountId));
   const feed = homeFeed(accountId);
   await ctx.feeds.clear(feed);
   await ctx.feeds.pushMany(feed, entriesOf(rows));

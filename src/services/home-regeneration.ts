@@ -1,14 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
-import { MAX_ITEMS, type FeedPage } from '../backends/feeds/index.ts';
+import type { FeedPage } from '../backends/feeds/index.ts';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { statuses } from '../db/schema.ts';
 import { RegenerateHome } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { homeFilter, regenerateHome } from './fan-out.ts';
+import { homeRebuildSelection, regenerateHome } from './fan-out.ts';
 import { finishPage, pageCondition, pageOrder } from './pagination.ts';
-import { visibleTo } from './visibility.ts';
 
 /*
  * A home feed that is missing (never built, or dropped when its member came back after being
@@ -46,8 +43,6 @@ export async function runHomeRegeneration(ctx: AppContext, accountId: string): P
   }
 }
 
-const s = alias(statuses, 's');
-
 /**
  * A page of the statuses a rebuild would put in the feed (regenerateHome's query: the newest
  * MAX_ITEMS/2 of the member's own and their followees' statuses that pass the home filter),
@@ -56,14 +51,7 @@ const s = alias(statuses, 's');
 export async function homeIdsFromDatabase(ctx: AppContext, accountId: string, page: FeedPage): Promise<string[]> {
   const rows = await queryRows<{ id: string | number }>(
     ctx.db,
-    sql`SELECT candidates.id FROM (
-          SELECT s.id FROM statuses s
-            JOIN accounts a ON a.id = s.account_id
-            LEFT JOIN statuses o ON o.id = s.reblog_of_id
-            LEFT JOIN accounts oa ON oa.id = o.account_id
-          WHERE (s.account_id = ${accountId} OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ${accountId}))
-            AND ${visibleTo(accountId, s)} AND ${homeFilter(sql`${accountId}::bigint`)}
-          ORDER BY s.id DESC LIMIT ${MAX_ITEMS / 2}) candidates
+    sql`SELECT candidates.id FROM (${homeRebuildSelection(accountId)}) candidates
         WHERE ${pageCondition(sql`candidates.id`, page)}
         ORDER BY ${pageOrder(sql`candidates.id`, page)} LIMIT ${page.limit}`,
   );
