@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
 
@@ -60,6 +61,8 @@ export interface Config {
   jobLockSeconds: number;
   userActiveDays: number;
   trustedProxies: string[];
+  /** private or loopback addresses (IPs or CIDR ranges) that federation may still fetch from (`ALLOWED_PRIVATE_ADDRESSES`) */
+  allowedPrivateAddresses: string[];
   mail: { from: string; smtp?: SmtpConfig };
   logLevel: string;
 }
@@ -131,6 +134,20 @@ function redisFromEnv(env: Env, prefix: string): RedisConfig | undefined {
   const password = str(env, `${prefix}REDIS_PASSWORD`);
   const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@` : '';
   return { url: `redis://${auth}${host}:${port}/${db}` };
+}
+
+/** Mastodon's ALLOWED_PRIVATE_ADDRESSES: comma-separated IP addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8`. */
+function addressRanges(env: Env, name: string): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  return raw.split(/[,\s]+/).filter(Boolean).map((range) => {
+    const [address, prefix, extra] = range.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixValid || extra !== undefined) throw new ConfigError(name, `must list IP addresses or CIDR ranges, got "${range}"`);
+    return range.toLowerCase();
+  });
 }
 
 function databaseFromEnv(env: Env, dataDir: string): DatabaseConfig {
@@ -231,6 +248,7 @@ export function loadConfig(env: Env): Config {
     jobLockSeconds: int(env, 'SUBSPACE_JOB_LOCK_SECONDS', 30, 1, 3600),
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
+    allowedPrivateAddresses: addressRanges(env, 'ALLOWED_PRIVATE_ADDRESSES'),
     mail: {
       from: str(env, 'SMTP_FROM_ADDRESS') ?? `notifications@${localDomain.replace(/:\d+$/, '')}`,
       smtp: smtpFromEnv(env),

@@ -100,6 +100,13 @@ describe('configuration from the environment', () => {
     fails({ SIDEKIQ_CONCURRENCY: '0' }, 'SIDEKIQ_CONCURRENCY');
   });
 
+  it('reads ALLOWED_PRIVATE_ADDRESSES as IP addresses and CIDR ranges', () => {
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir }).allowedPrivateAddresses, []);
+    const config = loadConfig({ SUBSPACE_DATA_DIR: dir, ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1, 10.0.0.0/8,FD00::/8' });
+    assert.deepEqual(config.allowedPrivateAddresses, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    for (const bad of ['localhost', '10.0.0.0/33', '::1/129', '1.2.3.4/8/1', '10.0.0']) fails({ ALLOWED_PRIVATE_ADDRESSES: bad }, 'ALLOWED_PRIVATE_ADDRESSES');
+  });
+
   it('reads .env.production and .env without overriding the real environment', () => {
     const project = mkdtempSync(join(tmpdir(), 'subspace-envfile-'));
     writeFileSync(join(project, '.env.production'), 'LOCAL_DOMAIN=from-file.example\nPORT=4000\n# comment\nSINGLE_USER_MODE=true\n');
