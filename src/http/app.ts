@@ -29,6 +29,7 @@ import { filtersV2Routes } from './api/v2/filters.ts';
 import { notificationsV2Routes } from './api/v2/notifications.ts';
 import { searchRoutes } from './api/v2/search.ts';
 import { signInRoutes } from './auth/sign-in.ts';
+import { federationRoutes } from './federation.ts';
 import { healthRoutes } from './health.ts';
 import { listsRoutes } from './api/v1/lists.ts';
 import { timelinesRoutes } from './api/v1/timelines.ts';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   else streamingRedirectRoutes(app, ctx);
   staticRoutes(app);
   oauthMetadataRoutes(app, ctx);
+  federationRoutes(app, ctx);
   signInRoutes(app, ctx);
   authorizeRoutes(app, ctx);
   tokenRoutes(app, ctx);

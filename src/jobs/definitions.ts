@@ -1,3 +1,4 @@
+import type { Message as FedifyMessage } from '@fedify/fedify';
 import type { QueueName } from '../backends/queue/index.ts';
 
 /** A kind of background job: its name, its queue, and how often it may be tried. */
@@ -41,3 +42,11 @@ export const PublishScheduledAnnouncement = job<{ announcementId: string }>('Pub
 export const PublishAnnouncementReaction = job<{ announcementId: string; name: string }>('PublishAnnouncementReactionWorker', 'default');
 /** Streams the withdrawal of an unpublished or deleted announcement (UnpublishAnnouncementWorker). */
 export const UnpublishAnnouncement = job<{ announcementId: string }>('UnpublishAnnouncementWorker', 'default');
+
+// Fedify's three task queues, worked by the job runner like every other job (src/federation/message-queue.ts).
+/** An inbound activity to process, from Fedify's inbox queue (ActivityPub::ProcessingWorker; Mastodon retries it 8 times). */
+export const ActivityPubProcessing = job<FedifyMessage>('ActivityPub::ProcessingWorker', 'ingress', 9);
+/** One activity to one inbox, from Fedify's outbox queue (ActivityPub::DeliveryWorker; Mastodon retries it 16 times). */
+export const ActivityPubDelivery = job<FedifyMessage>('ActivityPub::DeliveryWorker', 'push', 17);
+/** One activity to be split into a delivery per inbox, from Fedify's fan-out queue. */
+export const ActivityPubFanout = job<FedifyMessage>('ActivityPub::FanoutWorker', 'push');

@@ -14,6 +14,8 @@ import { PendingDistributionsScheduler, PollExpirationNotify, PublishScheduledSt
 import { redistributePending } from './scheduler/pending-distributions-scheduler.ts';
 import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnnouncement } from './definitions.ts';
 import { runPublishAnnouncementReaction, runPublishScheduledAnnouncement, runUnpublishAnnouncement } from './default/announcements.ts';
+import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from './definitions.ts';
+import { runFederationTask } from '../federation/federation.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -36,6 +38,9 @@ on(FeedUnmerge, runFeedUnmerge);
 on(PublishScheduledAnnouncement, runPublishScheduledAnnouncement);
 on(PublishAnnouncementReaction, runPublishAnnouncementReaction);
 on(UnpublishAnnouncement, runUnpublishAnnouncement);
+on(ActivityPubProcessing, runFederationTask);
+on(ActivityPubDelivery, runFederationTask);
+on(ActivityPubFanout, runFederationTask);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

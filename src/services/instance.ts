@@ -46,6 +46,8 @@ export interface InstanceStats {
   domainCount: number;
   /** local users active (signed in or using a token) in the last 30 days */
   activeMonth: number;
+  /** the same over the last 180 days (NodeInfo's activeHalfyear) */
+  activeHalfyear: number;
 }
 
 const STATS_CACHE_KEY = 'instance:stats';
@@ -64,13 +66,18 @@ export async function instanceStats(ctx: AppContext): Promise<InstanceStats> {
       (SELECT count(*) FROM users u WHERE u.confirmed_at IS NOT NULL AND (
          u.current_sign_in_at > now() - interval '30 days'
          OR EXISTS (SELECT 1 FROM oauth_access_tokens t WHERE t.user_id = u.id AND t.last_used_at > now() - interval '30 days')
-      )) AS active_month`,
+      )) AS active_month,
+      (SELECT count(*) FROM users u WHERE u.confirmed_at IS NOT NULL AND (
+         u.current_sign_in_at > now() - interval '180 days'
+         OR EXISTS (SELECT 1 FROM oauth_access_tokens t WHERE t.user_id = u.id AND t.last_used_at > now() - interval '180 days')
+      )) AS active_halfyear`,
   );
   const stats: InstanceStats = {
     userCount: Number(row?.user_count ?? 0),
     statusCount: Number(row?.status_count ?? 0),
     domainCount: Number(row?.domain_count ?? 0),
     activeMonth: Number(row?.active_month ?? 0),
+    activeHalfyear: Number(row?.active_halfyear ?? 0),
   };
   await ctx.cache.set(STATS_CACHE_KEY, JSON.stringify(stats), STATS_TTL_SECONDS);
   return stats;

@@ -1,0 +1,105 @@
+import { createFederation, type Context, type Federation, type FederationFetchOptions, type Message } from '@fedify/fedify';
+import { Activity, Object as APObject } from '@fedify/vocab';
+import { baseUrl } from '../config/index.ts';
+import type { AppContext } from '../context.ts';
+import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from '../jobs/definitions.ts';
+import { SUBSPACE_VERSION } from '../services/instance.ts';
+import { dispatchActor, dispatchKeyPairs, mapHandle } from './actors.ts';
+import { isPubliclyServed } from './audience.ts';
+import { registerCollections } from './collections.ts';
+import { registerInboxListeners } from './inbox/index.ts';
+import { CacheKvStore } from './kv-store.ts';
+import { routeFedifyLogs } from './logging.ts';
+import { JobMessageQueue } from './message-queue.ts';
+import { nodeInfo } from './nodeinfo.ts';
+import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
+import { ACTOR_PATH, INBOX_PATH, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
+import { findLocalStatus, statusActivities, statusObjects } from './statuses.ts';
+
+interface InstanceFederation {
+  federation: Federation<AppContext>;
+  policy: OutboundPolicy;
+}
+
+// One Federation per booted instance (tests boot several in one process), made on first use.
+const federations = new WeakMap<AppContext, InstanceFederation>();
+
+function registerStatusObjects(federation: Federation<AppContext>) {
+  // Only public and unlisted posts are served to anyone who asks; the rest will need authorized fetch.
+  federation.setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { username, id }) => {
+    const found = await findLocalStatus(fctx.data, username, id);
+    if (!found || found.status.reblogOfId || !isPubliclyServed(found.status.visibility)) return null;
+    const [object] = await statusObjects(fctx, [found]);
+    return object ?? null;
+  });
+  federation.setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { username, id }) => {
+    const found = await findLocalStatus(fctx.data, username, id);
+    if (!found || !isPubliclyServed(found.status.visibility)) return null;
+    const [activity] = await statusActivities(fctx, [found]);
+    return activity ?? null;
+  });
+}
+
+function buildFederation(ctx: AppContext): InstanceFederation {
+  const { config } = ctx;
+  routeFedifyLogs(ctx.log);
+  const federation = createFederation<AppContext>({
+    kv: new CacheKvStore(ctx.cache),
+    queue: {
+      inbox: new JobMessageQueue(ctx.queue, ActivityPubProcessing),
+      outbox: new JobMessageQueue(ctx.queue, ActivityPubDelivery),
+      fanout: new JobMessageQueue(ctx.queue, ActivityPubFanout),
+    },
+    // Fedify never listens itself: its tasks are jobs, run by whichever worker serves their queue.
+    manuallyStartQueue: true,
+    origin: { handleHost: config.localDomain, webOrigin: baseUrl(config) },
+    // Fedify's switch is all or nothing; the listed ranges are enforced by outbound-fetch.ts.
+    allowPrivateAddress: config.allowedPrivateAddresses.length > 0,
+    userAgent: { software: `Subspace/${SUBSPACE_VERSION}`, url: new URL(baseUrl(config)) },
+    // Off until outbound delivery decides how unreachable domains are tracked: Fedify's breaker
+    // keeps exact counts only on a KvStore with compare-and-swap, which the cache does not offer.
+    circuitBreaker: false,
+  });
+  federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle);
+  registerStatusObjects(federation);
+  registerCollections(federation);
+  federation.setNodeInfoDispatcher(NODEINFO_PATH, nodeInfo);
+  registerInboxListeners(federation.setInboxListeners(INBOX_PATH, SHARED_INBOX_PATH));
+  return { federation, policy: outboundPolicy(config.allowedPrivateAddresses) };
+}
+
+function instanceFederation(ctx: AppContext): InstanceFederation {
+  let found = federations.get(ctx);
+  if (!found) {
+    found = buildFederation(ctx);
+    federations.set(ctx, found);
+  }
+  return found;
+}
+
+/** This instance's Fedify Federation, for what the helpers below do not cover. */
+export function federationOf(ctx: AppContext): Federation<AppContext> {
+  return instanceFederation(ctx).federation;
+}
+
+/**
+ * Runs `fn` with a Fedify context of this instance (to build URIs, look up remote objects or send
+ * activities), its outbound requests guarded by ALLOWED_PRIVATE_ADDRESSES, timeouts and size limits.
+ * Use it from jobs and services' job handlers; sendActivity() only enqueues delivery jobs.
+ */
+export function withFederation<T>(ctx: AppContext, fn: (fctx: Context<AppContext>) => Promise<T>): Promise<T> {
+  const { federation, policy } = instanceFederation(ctx);
+  return withOutboundPolicy(policy, () => fn(federation.createContext(new URL(baseUrl(ctx.config)), ctx)));
+}
+
+/** Answers an HTTP request on a federation path (the web tier's adapter calls this). */
+export function handleFederationRequest(ctx: AppContext, request: Request, options: Omit<FederationFetchOptions<AppContext>, 'contextData'>): Promise<Response> {
+  const { federation, policy } = instanceFederation(ctx);
+  return withOutboundPolicy(policy, () => federation.fetch(request, { ...options, contextData: ctx }));
+}
+
+/** Runs one of Fedify's queued tasks (an inbound activity, a delivery, a fan-out): the job handler of the ActivityPub jobs. */
+export function runFederationTask(ctx: AppContext, message: Message): Promise<void> {
+  const { federation, policy } = instanceFederation(ctx);
+  return withOutboundPolicy(policy, () => federation.processQueuedTask(ctx, message));
+}

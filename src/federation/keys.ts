@@ -1,0 +1,90 @@
+import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accounts, instanceActorKeys } from '../db/schema.ts';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+interface PemPair {
+  publicKeyPem: string;
+  privateKeyPem: string;
+}
+
+const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+
+// Extractable, because Fedify puts the sender's private keys (as JWK) into the queued delivery tasks.
+async function toCryptoKeyPair(pair: PemPair, algorithm: typeof RSA | 'Ed25519'): Promise<CryptoKeyPair> {
+  const [publicKey, privateKey] = await Promise.all([
+    crypto.subtle.importKey('spki', createPublicKey(pair.publicKeyPem).export({ type: 'spki', format: 'der' }), algorithm, true, ['verify']),
+    crypto.subtle.importKey('pkcs8', createPrivateKey(pair.privateKeyPem).export({ type: 'pkcs8', format: 'der' }), algorithm, true, ['sign']),
+  ]);
+  return { publicKey, privateKey };
+}
+
+async function generateEd25519(): Promise<PemPair> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { publicKeyPem: publicKey, privateKeyPem: privateKey };
+}
+
+async function generateRsa(): Promise<PemPair> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { publicKeyPem: publicKey, privateKeyPem: privateKey };
+}
+
+interface LocalAccountKeys {
+  id: string;
+  publicKeyPem: string | null;
+  privateKeyPem: string | null;
+  ed25519PublicKeyPem: string | null;
+  ed25519PrivateKeyPem: string | null;
+}
+
+/** The account's Ed25519 pair, made and stored on first use (accounts created before federation have none). */
+async function ed25519PairOf(ctx: AppContext, account: LocalAccountKeys): Promise<PemPair> {
+  if (account.ed25519PublicKeyPem && account.ed25519PrivateKeyPem) {
+    return { publicKeyPem: account.ed25519PublicKeyPem, privateKeyPem: account.ed25519PrivateKeyPem };
+  }
+  const fresh = await generateEd25519();
+  const [stored] = await ctx.db
+    .update(accounts)
+    .set({ ed25519PublicKeyPem: fresh.publicKeyPem, ed25519PrivateKeyPem: fresh.privateKeyPem })
+    .where(and(eq(accounts.id, account.id), isNull(accounts.ed25519PublicKeyPem)))
+    .returning({ id: accounts.id });
+  if (stored) return fresh;
+  // another process got there first: use the pair it stored
+  const [row] = await ctx.db
+    .select({ publicKeyPem: accounts.ed25519PublicKeyPem, privateKeyPem: accounts.ed25519PrivateKeyPem })
+    .from(accounts)
+    .where(eq(accounts.id, account.id));
+  return { publicKeyPem: row!.publicKeyPem!, privateKeyPem: row!.privateKeyPem! };
+}
+
+/** A local account's key pairs for Fedify: RSA first (HTTP Signatures, `#main-key`), then Ed25519 (Object Integrity Proofs). */
+export async function accountKeyPairs(ctx: AppContext, account: LocalAccountKeys): Promise<CryptoKeyPair[]> {
+  if (!account.publicKeyPem || !account.privateKeyPem) return [];
+  const rsa = { publicKeyPem: account.publicKeyPem, privateKeyPem: account.privateKeyPem };
+  return Promise.all([toCryptoKeyPair(rsa, RSA), ed25519PairOf(ctx, account).then((pair) => toCryptoKeyPair(pair, 'Ed25519'))]);
+}
+
+async function instanceActorPair(ctx: AppContext, algorithm: 'rsa' | 'ed25519'): Promise<PemPair> {
+  const [existing] = await ctx.db.select().from(instanceActorKeys).where(eq(instanceActorKeys.algorithm, algorithm));
+  if (existing) return existing;
+  const fresh = algorithm === 'rsa' ? await generateRsa() : await generateEd25519();
+  await ctx.db.insert(instanceActorKeys).values({ algorithm, ...fresh }).onConflictDoNothing();
+  const [stored] = await ctx.db.select().from(instanceActorKeys).where(eq(instanceActorKeys.algorithm, algorithm));
+  return stored!;
+}
+
+/** The instance actor's key pairs, made on first use: RSA, then Ed25519. */
+export async function instanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
+  const [rsa, ed25519] = await Promise.all([instanceActorPair(ctx, 'rsa'), instanceActorPair(ctx, 'ed25519')]);
+  return Promise.all([toCryptoKeyPair(rsa, RSA), toCryptoKeyPair(ed25519, 'Ed25519')]);
+}

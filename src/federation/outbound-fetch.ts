@@ -1,0 +1,136 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
+/** What federation may fetch: the private ranges it may still reach, and how long and how big a response may be. */
+export interface OutboundPolicy {
+  allowedPrivate: BlockList;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+/** Mastodon's limits for fetching ActivityPub documents and delivering activities. */
+export const OUTBOUND_TIMEOUT_MS = 30_000;
+export const OUTBOUND_MAX_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+/** Refused before any byte was sent: a private address, a bad scheme, a redirect loop. */
+export class OutboundRequestRefused extends Error {}
+export class ResponseTooLarge extends Error {}
+
+// Mastodon's PrivateAddressCheck: loopback, private, link-local, shared, documentation, multicast and reserved ranges.
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
+  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32], ['2001:10::', 28], ['2001:20::', 28],
+  ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+
+export function outboundPolicy(allowedPrivateAddresses: readonly string[]): OutboundPolicy {
+  const allowedPrivate = new BlockList();
+  for (const range of allowedPrivateAddresses) {
+    const [address, prefix] = range.split('/') as [string, string | undefined];
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) allowedPrivate.addAddress(address, type);
+    else allowedPrivate.addSubnet(address, Number(prefix), type);
+  }
+  return { allowedPrivate, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES };
+}
+
+function addressType(address: string): 'ipv4' | 'ipv6' {
+  return isIP(address) === 6 ? 'ipv6' : 'ipv4';
+}
+
+/** Whether `address` (an IP literal) may be connected to under `policy`. */
+export function isAddressAllowed(address: string, policy: OutboundPolicy): boolean {
+  const type = addressType(address);
+  // BlockList matches IPv4-mapped IPv6 addresses against IPv4 rules, so ::ffff:10.0.0.1 is private too.
+  return !NON_PUBLIC.check(address, type) || policy.allowedPrivate.check(address, type);
+}
+
+async function assertAllowedUrl(url: URL, policy: OutboundPolicy): Promise<void> {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundRequestRefused(`refused to fetch ${url.protocol} URL ${url.href}`);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+  // Every address the name resolves to must be allowed: the connection may go to any of them.
+  const refused = addresses.find((address) => !isAddressAllowed(address, policy));
+  if (refused !== undefined || addresses.length === 0) {
+    throw new OutboundRequestRefused(`refused to fetch ${url.href}: ${refused ?? 'no address'} is a private or reserved address`);
+  }
+}
+
+/** The response with a body that fails once it grows past `maxBytes`; a larger Content-Length fails at once. */
+function limitBody(response: Response, maxBytes: number): Response {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    void response.body?.cancel();
+    throw new ResponseTooLarge(`response from ${response.url} is larger than ${maxBytes} bytes`);
+  }
+  if (!response.body) return response;
+  let received = 0;
+  const limited = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        received += chunk.byteLength;
+        if (received > maxBytes) controller.error(new ResponseTooLarge(`response from ${response.url} is larger than ${maxBytes} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  const bounded = new Response(limited, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // Fedify reads `url` to resolve relative links and redirects; a constructed Response has none.
+  Object.defineProperty(bounded, 'url', { value: response.url });
+  return bounded;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * fetch() under a policy: every hop's address is checked before connecting, redirects are followed
+ * by hand (GET and HEAD only, at most five), the whole exchange has a deadline and the body a size cap.
+ */
+export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPolicy, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  let request = new Request(input, init);
+  const deadline = AbortSignal.timeout(policy.timeoutMs);
+  const follow = request.redirect === 'follow';
+  const visited = new Set<string>();
+  for (;;) {
+    const url = new URL(request.url);
+    await assertAllowedUrl(url, policy);
+    visited.add(url.href);
+    const response = await fetchImpl(request, { redirect: 'manual', signal: AbortSignal.any([request.signal, deadline]) });
+    const location = response.headers.get('location');
+    if (follow && REDIRECT_STATUSES.has(response.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
+      void response.body?.cancel();
+      const next = new URL(location, url);
+      if (visited.size > MAX_REDIRECTS || visited.has(next.href)) throw new OutboundRequestRefused(`too many redirects fetching ${input instanceof Request ? input.url : String(input)}`);
+      request = new Request(next, request);
+      continue;
+    }
+    return limitBody(response, policy.maxBytes);
+  }
+}
+
+const policyScope = new AsyncLocalStorage<OutboundPolicy>();
+let nativeFetch: typeof fetch | undefined;
+
+/**
+ * Runs `fn` with every fetch() it makes — Fedify's document loaders, WebFinger lookups, deliveries —
+ * going through guardedFetch under `policy`. Fedify calls the global fetch and offers no hook for
+ * deliveries or WebFinger, so the global is wrapped once; outside such a scope it is untouched.
+ */
+export function withOutboundPolicy<T>(policy: OutboundPolicy, fn: () => T): T {
+  if (!nativeFetch) {
+    const original = globalThis.fetch;
+    nativeFetch = original;
+    globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const active = policyScope.getStore();
+      return active ? guardedFetch(original, active, input, init) : original(input, init);
+    };
+  }
+  return policyScope.run(policy, fn);
+}

@@ -1,0 +1,115 @@
+import { Announce, Create, Note, PUBLIC_COLLECTION, Question } from '@fedify/vocab';
+
+/**
+ * Fedify's vocabulary, adjusted to the JSON Mastodon sends (what is served, signed and delivered):
+ * - `conversation` (ostatus), which Fedify's vocabulary lacks and Mastodon reads as a plain key
+ *   to thread a received post, with its context term;
+ * - the public collection as its full URI in `to`/`cc`, where Fedify's compaction writes `as:Public`
+ *   (the same in JSON-LD, but Mastodon and others compare the string).
+ * The subclasses keep their extra state through clone(), which Fedify calls before sending.
+ */
+const OSTATUS_CONTEXT = { ostatus: 'http://ostatus.org#', conversation: 'ostatus:conversation' };
+const PUBLIC = PUBLIC_COLLECTION.href;
+
+type ToJsonLdOptions = Parameters<Note['toJsonLd']>[0];
+type Json = Record<string, unknown>;
+
+function fullPublicUri(node: Json) {
+  for (const key of ['to', 'cc']) {
+    const value = node[key];
+    if (value === 'as:Public') node[key] = PUBLIC;
+    else if (Array.isArray(value)) node[key] = value.map((item) => (item === 'as:Public' ? PUBLIC : item));
+  }
+}
+
+function mastodonJson(json: unknown, options: ToJsonLdOptions, conversation: string | null): unknown {
+  if (options?.format === 'expand' || typeof json !== 'object' || json === null) return json;
+  const document = json as Json;
+  const embedded = typeof document.object === 'object' && document.object !== null ? (document.object as Json) : undefined;
+  fullPublicUri(document);
+  if (embedded) fullPublicUri(embedded);
+  if (conversation) {
+    (embedded ?? document).conversation = conversation;
+    const context = document['@context'];
+    document['@context'] = Array.isArray(context) ? [...context, OSTATUS_CONTEXT] : context === undefined ? OSTATUS_CONTEXT : [context, OSTATUS_CONTEXT];
+  }
+  return json;
+}
+
+type WithConversation<T extends abstract new (...args: never[]) => unknown> = ConstructorParameters<T>[0] & { conversation?: string | null };
+
+export class MastodonNote extends Note {
+  #conversation: string | null;
+
+  constructor(values: WithConversation<typeof Note>, options?: ConstructorParameters<typeof Note>[1]) {
+    const { conversation, ...rest } = values;
+    super(rest, options);
+    this.#conversation = conversation ?? null;
+  }
+
+  get conversation(): string | null {
+    return this.#conversation;
+  }
+
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, this.#conversation);
+  }
+
+  override clone(...args: Parameters<Note['clone']>): MastodonNote {
+    const copy = super.clone(...args) as MastodonNote;
+    copy.#conversation = this.#conversation;
+    return copy;
+  }
+}
+
+/** A poll. */
+export class MastodonQuestion extends Question {
+  #conversation: string | null;
+
+  constructor(values: WithConversation<typeof Question>, options?: ConstructorParameters<typeof Question>[1]) {
+    const { conversation, ...rest } = values;
+    super(rest, options);
+    this.#conversation = conversation ?? null;
+  }
+
+  get conversation(): string | null {
+    return this.#conversation;
+  }
+
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, this.#conversation);
+  }
+
+  override clone(...args: Parameters<Question['clone']>): MastodonQuestion {
+    const copy = super.clone(...args) as MastodonQuestion;
+    copy.#conversation = this.#conversation;
+    return copy;
+  }
+}
+
+/** A Create whose embedded Note or Question keeps its `conversation` (pass the object's). */
+export class MastodonCreate extends Create {
+  #conversation: string | null;
+
+  constructor(values: WithConversation<typeof Create>, options?: ConstructorParameters<typeof Create>[1]) {
+    const { conversation, ...rest } = values;
+    super(rest, options);
+    this.#conversation = conversation ?? null;
+  }
+
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, this.#conversation);
+  }
+
+  override clone(...args: Parameters<Create['clone']>): MastodonCreate {
+    const copy = super.clone(...args) as MastodonCreate;
+    copy.#conversation = this.#conversation;
+    return copy;
+  }
+}
+
+export class MastodonAnnounce extends Announce {
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, null);
+  }
+}

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { baseUrl } from '../config/index.ts';
+import type { AppContext } from '../context.ts';
+import { findLocalActorAccount } from '../federation/actors.ts';
+import { isPubliclyServed } from '../federation/audience.ts';
+import { handleFederationRequest } from '../federation/federation.ts';
+import { asNodeInfo20 } from '../federation/nodeinfo.ts';
+import { findLocalStatus } from '../federation/statuses.ts';
+import { statusRowsById } from '../services/entities.ts';
+import { hostMetaRoutes } from './well-known/host-meta.ts';
+import { profilePageRoutes } from './pages/profiles.ts';
+
+/** Mastodon refuses inbox bodies over 1 MB with 413. */
+const INBOX_BODY_LIMIT = 1024 * 1024;
+/** Mastodon lets WebFinger answers be cached for three days. */
+const WEBFINGER_CACHE_CONTROL = 'max-age=259200, public';
+const NODEINFO_20 = 'http://nodeinfo.diaspora.software/ns/schema/2.0';
+
+type NotAcceptable = (ctx: AppContext, params: Record<string, string>) => Promise<Response | undefined>;
+
+// Responses that mean "not Fedify's": the request goes on to Fastify's not-found handler.
+const fallThrough = new WeakSet<Response>();
+function passOn(): Response {
+  const response = new Response(null, { status: 404 });
+  fallThrough.add(response);
+  return response;
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 301, headers: { location } });
+}
+
+/** An HTML request for an actor goes to the profile page, as in Mastodon. */
+const toProfile: NotAcceptable = async (ctx, params) => {
+  const account = await findLocalActorAccount(ctx, params.username!);
+  return account ? redirect(account.url ?? `${baseUrl(ctx.config)}/@${account.username}`) : undefined;
+};
+
+/** An HTML request for a post goes to its page (a boost's, to the boosted post's). */
+const toStatusPage: NotAcceptable = async (ctx, params) => {
+  const found = await findLocalStatus(ctx, params.username!, params.id!);
+  if (!found || !isPubliclyServed(found.status.visibility)) return undefined;
+  const shown = found.status.reblogOfId ? (await statusRowsById(ctx, [found.status.reblogOfId])).get(found.status.reblogOfId) : found.status;
+  return shown?.url && !shown.deletedAt && isPubliclyServed(shown.visibility) ? redirect(shown.url) : undefined;
+};
+
+/** The request as Fedify sees it: at the canonical URL (what remote servers sign), with the raw body. */
+function toWebRequest(ctx: AppContext, request: FastifyRequest, path = request.url): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  const body = Buffer.isBuffer(request.body) && request.method !== 'GET' && request.method !== 'HEAD' ? new Uint8Array(request.body) : undefined;
+  return new Request(new URL(path, baseUrl(ctx.config)), { method: request.method, headers, body });
+}
+
+async function callFedify(ctx: AppContext, request: FastifyRequest, notAcceptable?: NotAcceptable, path?: string): Promise<Response> {
+  const params = request.params as Record<string, string>;
+  return handleFederationRequest(ctx, toWebRequest(ctx, request, path), {
+    onNotFound: passOn,
+    onNotAcceptable: async () => (notAcceptable ? await notAcceptable(ctx, params) : undefined) ?? passOn(),
+  });
+}
+
+async function send(reply: FastifyReply, response: Response, body?: string | Buffer) {
+  if (fallThrough.has(response)) return reply.callNotFound();
+  reply.status(response.status);
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length') reply.header(name, value);
+  });
+  if (body !== undefined) return reply.send(body);
+  return response.body === null ? reply.send() : reply.send(Buffer.from(await response.arrayBuffer()));
+}
+
+/** Mastodon's JRD: the profile page first among the aliases, and typed as HTML. */
+async function mastodonWebFinger(response: Response): Promise<string> {
+  const jrd = (await response.json()) as { aliases?: string[]; links?: { rel: string; href?: string; type?: string }[] };
+  const profile = jrd.links?.find((link) => link.rel === 'http://webfinger.net/rel/profile-page');
+  if (profile?.href) {
+    profile.type ??= 'text/html';
+    jrd.aliases = [...new Set([profile.href, ...(jrd.aliases ?? [])])];
+  }
+  return JSON.stringify(jrd);
+}
+
+function discoveryRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/.well-known/webfinger', async (request, reply) => {
+    const response = await callFedify(ctx, request);
+    if (response.status !== 200 || fallThrough.has(response)) return send(reply, response);
+    reply.header('cache-control', WEBFINGER_CACHE_CONTROL);
+    return send(reply, response, await mastodonWebFinger(response));
+  });
+  app.get('/.well-known/nodeinfo', async (request, reply) => {
+    const response = await callFedify(ctx, request);
+    if (response.status !== 200) return send(reply, response);
+    const jrd = (await response.json()) as { links: { rel: string; href: string }[] };
+    jrd.links.unshift({ rel: NODEINFO_20, href: `${baseUrl(ctx.config)}/nodeinfo/2.0` });
+    return send(reply, response, JSON.stringify(jrd));
+  });
+  app.get('/nodeinfo/2.1', async (request, reply) => send(reply, await callFedify(ctx, request)));
+  app.get('/nodeinfo/2.0', async (request, reply) => {
+    const response = await callFedify(ctx, request, undefined, '/nodeinfo/2.1');
+    if (response.status !== 200) return send(reply, response);
+    reply.header('content-type', `application/json; profile="${NODEINFO_20}#"`);
+    response.headers.delete('content-type');
+    return send(reply, response, JSON.stringify(asNodeInfo20((await response.json()) as Record<string, unknown>)));
+  });
+}
+
+function actorRoutes(app: FastifyInstance, ctx: AppContext) {
+  const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
+  for (const actor of ['/users/:username', '/actor']) {
+    app.get(actor, fedify(actor === '/actor' ? undefined : toProfile));
+    for (const collection of ['outbox', 'followers', 'following', 'collections/featured', 'collections/tags']) app.get(`${actor}/${collection}`, fedify());
+    // Inboxes take the raw body, which Fedify needs to check the signature's digest.
+    app.post(`${actor}/inbox`, fedify());
+  }
+  app.post('/inbox', fedify());
+  app.get('/users/:username/statuses/:id', fedify(toStatusPage));
+  app.get('/users/:username/statuses/:id/activity', fedify(toStatusPage));
+  app.get('/users/:username/statuses/:id/replies', fedify());
+}
+
+/**
+ * The federation endpoints, answered by Fedify (src/federation/): discovery, actors, collections,
+ * posts and inboxes. Requests that are not for ActivityPub (an HTML Accept) go to the web pages.
+ */
+export function federationRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    discoveryRoutes(scope, ctx);
+    actorRoutes(scope, ctx);
+    hostMetaRoutes(scope, ctx);
+    profilePageRoutes(scope, ctx);
+  });
+}
