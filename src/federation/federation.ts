@@ -43,6 +43,8 @@ function registerStatusObjects(federation: Federation<AppContext>) {
 function buildFederation(ctx: AppContext): InstanceFederation {
   const { config } = ctx;
   routeFedifyLogs(ctx.log);
+  // Mastodon's shape: `http.rb/5.2.0 (Mastodon/4.3.0; +https://example.com/)`
+  const userAgent = `Subspace/${SUBSPACE_VERSION} (Fedify; +${baseUrl(config)}/)`;
   const federation = createFederation<AppContext>({
     kv: new CacheKvStore(ctx.cache),
     queue: {
@@ -55,7 +57,7 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     origin: { handleHost: config.localDomain, webOrigin: baseUrl(config) },
     // Fedify's switch is all or nothing; the listed ranges are enforced by outbound-fetch.ts.
     allowPrivateAddress: config.allowedPrivateAddresses.length > 0,
-    userAgent: { software: `Subspace/${SUBSPACE_VERSION}`, url: new URL(baseUrl(config)) },
+    userAgent,
     // Off until outbound delivery decides how unreachable domains are tracked: Fedify's breaker
     // keeps exact counts only on a KvStore with compare-and-swap, which the cache does not offer.
     circuitBreaker: false,
@@ -65,7 +67,7 @@ function buildFederation(ctx: AppContext): InstanceFederation {
   registerCollections(federation);
   federation.setNodeInfoDispatcher(NODEINFO_PATH, nodeInfo);
   registerInboxListeners(federation.setInboxListeners(INBOX_PATH, SHARED_INBOX_PATH));
-  return { federation, policy: outboundPolicy(config.allowedPrivateAddresses) };
+  return { federation, policy: outboundPolicy(config.allowedPrivateAddresses, userAgent) };
 }
 
 function instanceFederation(ctx: AppContext): InstanceFederation {

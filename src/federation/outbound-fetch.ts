@@ -7,6 +7,8 @@ export interface OutboundPolicy {
   allowedPrivate: BlockList;
   timeoutMs: number;
   maxBytes: number;
+  /** sent when the request has none (Fedify names itself on fetches, not on deliveries) */
+  userAgent?: string;
 }
 
 /** Mastodon's limits for fetching ActivityPub documents and delivering activities. */
@@ -30,7 +32,7 @@ for (const [network, prefix] of [
   ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
-export function outboundPolicy(allowedPrivateAddresses: readonly string[]): OutboundPolicy {
+export function outboundPolicy(allowedPrivateAddresses: readonly string[], userAgent?: string): OutboundPolicy {
   const allowedPrivate = new BlockList();
   for (const range of allowedPrivateAddresses) {
     const [address, prefix] = range.split('/') as [string, string | undefined];
@@ -38,7 +40,7 @@ export function outboundPolicy(allowedPrivateAddresses: readonly string[]): Outb
     if (prefix === undefined) allowedPrivate.addAddress(address, type);
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
-  return { allowedPrivate, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES };
+  return { allowedPrivate, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES, userAgent };
 }
 
 function addressType(address: string): 'ipv4' | 'ipv6' {
@@ -95,6 +97,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  */
 export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPolicy, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   let request = new Request(input, init);
+  if (policy.userAgent && !request.headers.has('user-agent')) request.headers.set('user-agent', policy.userAgent);
   const deadline = AbortSignal.timeout(policy.timeoutMs);
   const follow = request.redirect === 'follow';
   const visited = new Set<string>();

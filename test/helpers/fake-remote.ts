@@ -14,6 +14,8 @@ export interface FakeRemote {
   keyId: string;
   /** requests the remote received, as `METHOD path` */
   received: string[];
+  /** what was POSTed to bob's inbox (`/users/bob/inbox`), which answers 202 */
+  delivered: { headers: Record<string, string | string[] | undefined>; body: any }[];
   /**
    * POSTs `activity` to `instanceUrl` (where the instance listens), signed (draft-cavage) for
    * `canonicalUrl` (the inbox URL other servers would see), and returns status and body.
@@ -25,10 +27,19 @@ export interface FakeRemote {
 export async function startFakeRemote(): Promise<FakeRemote> {
   const keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
   const received: string[] = [];
+  const delivered: FakeRemote['delivered'] = [];
   let actorJson = '';
   const server: Server = createServer((req, res) => {
     received.push(`${req.method} ${req.url}`);
-    if (req.url === '/users/bob') {
+    if (req.method === 'POST' && req.url === '/users/bob/inbox') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        delivered.push({ headers: req.headers, body: JSON.parse(body) });
+        res.writeHead(202).end();
+      });
+    } else if (req.url === '/users/bob') {
       res.writeHead(200, { 'content-type': 'application/activity+json' });
       res.end(actorJson);
     } else {
@@ -52,6 +63,7 @@ export async function startFakeRemote(): Promise<FakeRemote> {
     actorId,
     keyId,
     received,
+    delivered,
     async postSigned(instanceUrl, canonicalUrl, activity) {
       const body = JSON.stringify(activity);
       const unsigned = new Request(canonicalUrl, { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body });
