@@ -52,7 +52,8 @@ function toWebRequest(ctx: AppContext, request: FastifyRequest, path = request.u
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
   const body = Buffer.isBuffer(request.body) && request.method !== 'GET' && request.method !== 'HEAD' ? new Uint8Array(request.body) : undefined;
-  return new Request(new URL(path, baseUrl(ctx.config)), { method: request.method, headers, body });
+  // concatenated, not resolved: a path like `//elsewhere/x` must not change the host
+  return new Request(`${baseUrl(ctx.config)}${path}`, { method: request.method, headers, body });
 }
 
 async function callFedify(ctx: AppContext, request: FastifyRequest, notAcceptable?: NotAcceptable, path?: string): Promise<Response> {
