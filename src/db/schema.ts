@@ -69,10 +69,30 @@ export const accounts = pgTable(
     silencedAt: timestamp('silenced_at', { withTimezone: true }),
     memorial: boolean('memorial').notNull().default(false),
     movedToAccountId: snowflake('moved_to_account_id'),
+    // What a remote account's actor document said (Mastodon's column names); null for local accounts.
+    /** `activitypub` for remote accounts */
+    protocol: text('protocol'),
+    /** Person, Service, Application, Group or Organization */
+    actorType: text('actor_type'),
+    inboxUrl: text('inbox_url'),
+    sharedInboxUrl: text('shared_inbox_url'),
+    outboxUrl: text('outbox_url'),
+    followersUrl: text('followers_url'),
+    followingUrl: text('following_url'),
+    featuredCollectionUrl: text('featured_collection_url'),
+    /** the Ed25519 (multikey) public key of a remote actor, as received; its RSA key is in public_key_pem */
+    remoteMultikeyPem: text('remote_multikey_pem'),
+    /** when the handle last resolved to this actor through WebFinger */
+    lastWebfingeredAt: timestamp('last_webfingered_at', { withTimezone: true }),
+    /** when the actor document was last processed; a day later the account is refreshed */
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`)],
+  (t) => [
+    uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`),
+    index('index_accounts_on_uri').on(t.uri),
+  ],
 );
 
 export const users = pgTable(
