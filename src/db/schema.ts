@@ -405,6 +405,21 @@ export const statuses = pgTable(
   ],
 );
 
+/**
+ * The URIs of remote statuses deleted before or after they arrived (Mastodon's tombstones): a
+ * Create, Announce or Like of one is refused, so a Delete that overtook its Create still wins.
+ */
+export const tombstones = pgTable(
+  'tombstones',
+  {
+    id: id(),
+    uri: text('uri').notNull(),
+    accountId: snowflake('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_tombstones_on_uri').on(t.uri), index('index_tombstones_on_account_id').on(t.accountId)],
+);
+
 export const statusEdits = pgTable(
   'status_edits',
   {
