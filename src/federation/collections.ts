@@ -66,17 +66,21 @@ function registerFollowCollections(federation: Federation<AppContext>) {
 }
 
 /**
- * The remote accounts following `account`, as delivery recipients. Their inboxes are not known
- * yet (remote accounts have no inbox columns until inbound federation stores them), so Fedify
- * has nowhere to deliver to until then.
+ * The remote accounts following `account`, as delivery recipients: their inboxes, and their
+ * servers' shared inboxes, which Fedify uses instead (one request per server) when sending with
+ * `preferSharedInbox`. Accounts whose inbox is not known yet are left out.
  */
 async function remoteFollowers(ctx: AppContext, account: AccountRow): Promise<Recipient[]> {
   const rows = await ctx.db
-    .select({ uri: accounts.uri })
+    .select({ uri: accounts.uri, inboxUrl: accounts.inboxUrl, sharedInboxUrl: accounts.sharedInboxUrl })
     .from(follows)
     .innerJoin(accounts, eq(accounts.id, follows.accountId))
-    .where(and(eq(follows.targetAccountId, account.id), isNotNull(accounts.domain)));
-  return rows.map((row) => ({ id: new URL(row.uri), inboxId: null }));
+    .where(and(eq(follows.targetAccountId, account.id), isNotNull(accounts.domain), isNotNull(accounts.inboxUrl), isNull(accounts.suspendedAt)));
+  return rows.map((row) => ({
+    id: new URL(row.uri),
+    inboxId: new URL(row.inboxUrl!),
+    endpoints: row.sharedInboxUrl ? { sharedInbox: new URL(row.sharedInboxUrl) } : null,
+  }));
 }
 
 async function authoredStatuses(ctx: AppContext, account: AccountRow, where: SQL | undefined, order: 'newest' | 'oldest', limit: number): Promise<AuthoredStatus[]> {

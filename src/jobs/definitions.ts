@@ -1,5 +1,6 @@
 import type { Message as FedifyMessage } from '@fedify/fedify';
 import type { QueueName } from '../backends/queue/index.ts';
+import type { RelationshipDelivery } from '../services/relationship-deliveries.ts';
 
 /** A kind of background job: its name, its queue, and how often it may be tried. */
 export interface JobDefinition<TData> {
@@ -42,6 +43,11 @@ export const PublishScheduledAnnouncement = job<{ announcementId: string }>('Pub
 export const PublishAnnouncementReaction = job<{ announcementId: string; name: string }>('PublishAnnouncementReactionWorker', 'default');
 /** Streams the withdrawal of an unpublished or deleted announcement (UnpublishAnnouncementWorker). */
 export const UnpublishAnnouncement = job<{ announcementId: string }>('UnpublishAnnouncementWorker', 'default');
+
+/** Fetches a remote account's actor again, confirming its handle through WebFinger (Mastodon's ActivityPub::RefreshRemoteAccountWorker). */
+export const RefreshRemoteAccount = job<{ accountId: string }>('RefreshRemoteAccountWorker', 'pull', 3);
+/** Sends a Follow, Accept, Reject, Block or their Undo between a local and a remote account (what Mastodon's relationship services hand to ActivityPub::DeliveryWorker). */
+export const DeliverRelationship = job<RelationshipDelivery>('ActivityPub::RelationshipDeliveryWorker', 'push');
 
 // Fedify's three task queues, worked by the job runner like every other job (src/federation/message-queue.ts).
 /** An inbound activity to process, from Fedify's inbox queue (ActivityPub::ProcessingWorker; Mastodon retries it 8 times). */

@@ -16,6 +16,9 @@ import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnn
 import { runPublishAnnouncementReaction, runPublishScheduledAnnouncement, runUnpublishAnnouncement } from './default/announcements.ts';
 import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from './definitions.ts';
 import { runFederationTask } from '../federation/federation.ts';
+import { DeliverRelationship, RefreshRemoteAccount } from './definitions.ts';
+import { deliverRelationshipActivity } from '../federation/relationship-activities.ts';
+import { refreshRemoteAccount } from '../federation/resolve-account.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -41,6 +44,8 @@ on(UnpublishAnnouncement, runUnpublishAnnouncement);
 on(ActivityPubProcessing, runFederationTask);
 on(ActivityPubDelivery, runFederationTask);
 on(ActivityPubFanout, runFederationTask);
+on(DeliverRelationship, deliverRelationshipActivity);
+on(RefreshRemoteAccount, refreshRemoteAccount);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

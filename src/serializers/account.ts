@@ -22,9 +22,10 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
     bot: account.bot,
     discoverable: account.discoverable,
     indexable: account.indexable,
-    group: false,
+    group: account.actorType === 'Group',
     created_at: dateOnly(account.createdAt),
-    note: suspended ? '' : plainToHtml(account.note),
+    // a remote account's note and field values are HTML already (sanitized when received)
+    note: suspended ? '' : account.domain ? account.note : plainToHtml(account.note),
     url: account.url ?? account.uri,
     uri: account.uri,
     avatar,
@@ -43,7 +44,7 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
     roles: role && !account.domain ? [{ id: role.id, name: role.name, color: role.color }] : [],
     fields: suspended
       ? []
-      : account.fields.map((field) => ({ name: field.name, value: inlineToHtml(field.value), verified_at: field.verified_at })),
+      : account.fields.map((field) => ({ name: field.name, value: account.domain ? field.value : inlineToHtml(field.value), verified_at: field.verified_at })),
     ...(suspended ? { suspended: true } : {}),
     ...(account.silencedAt ? { limited: true } : {}),
     ...(account.memorial ? { memorial: true } : {}),

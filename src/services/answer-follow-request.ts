@@ -6,6 +6,7 @@ import { publishEvent } from './events.ts';
 import { createFollow } from './follow-account.ts';
 import { clearFollowRequestNotification } from './follow-counters.ts';
 import { notify } from './notify.ts';
+import { deliverFollowAnswer } from './relationship-deliveries.ts';
 
 async function findRequest(ctx: AppContext, requesterId: string, targetId: string) {
   const [request] = await ctx.db
@@ -19,20 +20,22 @@ async function findRequest(ctx: AppContext, requesterId: string, targetId: strin
 
 /**
  * Mastodon's AuthorizeFollowService, as `POST /api/v1/follow_requests/:id/authorize` runs it: the
- * request becomes a follow with its options, and the accepting account gets a `follow`
- * notification from the new follower.
+ * request becomes a follow with its options, the accepting account gets a `follow` notification
+ * from the new follower, and a remote follower gets an Accept.
  */
 export async function authorizeFollowRequest(ctx: AppContext, targetId: string, requesterId: string) {
   const request = await findRequest(ctx, requesterId, targetId);
-  await createFollow(ctx, requesterId, targetId, { showReblogs: request.showReblogs, notify: request.notify, languages: request.languages });
+  await createFollow(ctx, requesterId, targetId, { showReblogs: request.showReblogs, notify: request.notify, languages: request.languages, uri: request.uri });
   await clearFollowRequestNotification(ctx, targetId, requesterId);
   await notify(ctx, { recipientId: targetId, fromAccountId: requesterId, type: 'follow' });
+  await deliverFollowAnswer(ctx, 'Accept', targetId, requesterId, request);
 }
 
-/** Mastodon's RejectFollowService. */
+/** Mastodon's RejectFollowService: a remote requester gets a Reject. */
 export async function rejectFollowRequest(ctx: AppContext, targetId: string, requesterId: string) {
   const request = await findRequest(ctx, requesterId, targetId);
   await ctx.db.delete(followRequests).where(eq(followRequests.id, request.id));
   await clearFollowRequestNotification(ctx, targetId, requesterId);
   await publishEvent(ctx, { type: 'follow_request.rejected', accountId: requesterId, targetAccountId: targetId });
+  await deliverFollowAnswer(ctx, 'Reject', targetId, requesterId, request);
 }

@@ -6,10 +6,11 @@ import { ApiError, notFound } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { FeedMerge } from '../jobs/definitions.ts';
 import { publishEvent } from './events.ts';
-import { recountFollows } from './follow-counters.ts';
+import { adjustRemoteFollowCounts, recountFollows } from './follow-counters.ts';
 import { notify } from './notify.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+import { deliverRelationship, newActivityUri } from './relationship-deliveries.ts';
 
 /** Options of `POST /api/v1/accounts/:id/follow`; undefined leaves an existing follow's option as it is. */
 export interface FollowInput {
@@ -46,16 +47,20 @@ async function domainBlocking(ctx: AppContext, accountId: string, domain: string
   return rows.length > 0;
 }
 
-/** Creates the follow itself (a direct follow or an authorized request): counters, feed merge, event. */
-export async function createFollow(ctx: AppContext, sourceId: string, targetId: string, options: { showReblogs: boolean; notify: boolean; languages: string[] | null }) {
+/**
+ * Creates the follow itself (a direct follow or an authorized request): counters, feed merge, event.
+ * `uri` is the id of the Follow activity, kept for the Undo or Reject that may refer to it.
+ */
+export async function createFollow(ctx: AppContext, sourceId: string, targetId: string, options: { showReblogs: boolean; notify: boolean; languages: string[] | null; uri?: string | null }) {
   const [created] = await ctx.db
     .insert(follows)
-    .values({ accountId: sourceId, targetAccountId: targetId, showReblogs: options.showReblogs, notify: options.notify, languages: options.languages })
+    .values({ accountId: sourceId, targetAccountId: targetId, showReblogs: options.showReblogs, notify: options.notify, languages: options.languages, uri: options.uri ?? null })
     .onConflictDoNothing()
     .returning();
   await ctx.db.delete(followRequests).where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)));
   if (!created) return undefined;
   await recountFollows(ctx, [sourceId, targetId]);
+  await adjustRemoteFollowCounts(ctx, sourceId, targetId, 1);
   await enqueue(ctx, FeedMerge, { accountId: sourceId, targetAccountId: targetId });
   await publishEvent(ctx, { type: 'follow.created', accountId: sourceId, targetAccountId: targetId });
   return created;
@@ -97,11 +102,13 @@ export async function followAccount(ctx: AppContext, source: AccountRow, target:
   if (target.locked || source.silencedAt || target.domain) {
     const [created] = await ctx.db
       .insert(followRequests)
-      .values({ accountId: source.id, targetAccountId: target.id, ...options })
+      .values({ accountId: source.id, targetAccountId: target.id, ...options, uri: target.domain ? newActivityUri(ctx) : null })
       .onConflictDoNothing()
       .returning();
     if (created) {
-      if (!target.domain) await notify(ctx, { recipientId: target.id, fromAccountId: source.id, type: 'follow_request' });
+      // a remote account answers with Accept or Reject (inbox/accept.ts, inbox/reject.ts)
+      if (target.domain) await deliverRelationship(ctx, { activity: 'Follow', actorId: source.id, targetId: target.id, id: created.uri! });
+      else await notify(ctx, { recipientId: target.id, fromAccountId: source.id, type: 'follow_request' });
       await publishEvent(ctx, { type: 'follow_request.created', accountId: source.id, targetAccountId: target.id });
     }
     return { kind: 'requested', rateLimit };

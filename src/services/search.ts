@@ -76,6 +76,11 @@ export interface SearchOptions {
   excludeUnreviewed: boolean;
   maxId?: string;
   minId?: string;
+  /**
+   * `resolve=true`: what fetches a remote account named by a complete `user@domain` or by a URL
+   * into the database before searching (the web tier passes the federation layer's resolvers).
+   */
+  resolve?: { account(acct: string): Promise<unknown>; url(url: string): Promise<unknown> };
 }
 
 /** The full-text document of a status; the same expression as the GIN index on statuses (migration 0003). */
@@ -187,6 +192,9 @@ export async function search(ctx: AppContext, viewerId: string | null, q: string
 
   if (/^https?:\/\//i.test(query)) {
     if (offset > 0) return results;
+    const known = await findByUrl(ctx, viewerId, query, options.type);
+    if (!options.resolve || known.accounts.length || known.statuses.length) return known;
+    await options.resolve.url(query);
     return findByUrl(ctx, viewerId, query, options.type);
   }
 
@@ -198,6 +206,8 @@ export async function search(ctx: AppContext, viewerId: string | null, q: string
     const [author] = await queryRows(ctx.db, sql`SELECT 1 FROM accounts WHERE id = ${options.accountId}`);
     if (!author) throw notFound();
   }
+  // Mastodon's AccountSearchService#exact_match: a complete handle is resolved first, then found first
+  if (options.resolve && offset === 0 && wants('accounts') && /^@?[^@\s]+@[^@\s]+$/.test(query)) await options.resolve.account(query);
   const [accounts, found, hashtags] = await Promise.all([
     wants('accounts') && !(hash || (at && space)) ? searchAccounts(ctx, viewerId, query, { limit: options.limit, offset, following: options.following }) : [],
     statusesSearched

@@ -4,22 +4,24 @@ import { followRequests, follows, notifications } from '../db/schema.ts';
 import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
-import { clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
+import { adjustRemoteFollowCounts, clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
+import { deliverFollowEnded } from './relationship-deliveries.ts';
 
 /**
  * Mastodon's UnfollowService: ends `sourceId`'s follow of `targetId` (taking the target's statuses
  * out of the source's home feed and the target out of the source's lists), or withdraws a pending
- * request. Returns whether anything was undone.
+ * request, and tells the remote side (Undo or Reject) unless `federate` is false, as when the
+ * remote side is the one that undid it. Returns whether anything was undone.
  */
-export async function unfollowAccount(ctx: AppContext, sourceId: string, targetId: string): Promise<boolean> {
+export async function unfollowAccount(ctx: AppContext, sourceId: string, targetId: string, options: { federate?: boolean } = {}): Promise<boolean> {
   const removed = await ctx.db
     .delete(follows)
     .where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId)))
-    .returning({ id: follows.id });
+    .returning({ id: follows.id, uri: follows.uri });
   const withdrawn = await ctx.db
     .delete(followRequests)
     .where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)))
-    .returning({ id: followRequests.id });
+    .returning({ id: followRequests.id, uri: followRequests.uri });
   if (withdrawn.length) await clearFollowRequestNotification(ctx, targetId, sourceId);
   if (removed.length) {
     // list members are followed accounts (Mastodon's list_accounts hang off the follow)
@@ -29,10 +31,13 @@ export async function unfollowAccount(ctx: AppContext, sourceId: string, targetI
       .delete(notifications)
       .where(and(eq(notifications.accountId, targetId), eq(notifications.fromAccountId, sourceId), eq(notifications.type, 'follow')));
     await recountFollows(ctx, [sourceId, targetId]);
+    await adjustRemoteFollowCounts(ctx, sourceId, targetId, -1);
     await enqueue(ctx, FeedUnmerge, { accountId: sourceId, targetAccountId: targetId });
     await publishEvent(ctx, { type: 'follow.removed', accountId: sourceId, targetAccountId: targetId });
   }
-  return removed.length > 0 || withdrawn.length > 0;
+  const ended = removed[0] ?? withdrawn[0];
+  if (ended && options.federate !== false) await deliverFollowEnded(ctx, sourceId, targetId, ended);
+  return ended !== undefined;
 }
 
 /** Mastodon's RemoveFromFollowersService: `followerId` no longer follows `accountId`. */

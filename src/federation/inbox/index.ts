@@ -1,5 +1,13 @@
 import type { InboxListenerSetters } from '@fedify/fedify';
+import { Accept, Block, Delete, Follow, Reject, Undo, Update } from '@fedify/vocab';
 import type { AppContext } from '../../context.ts';
+import { onAccept, onReject } from './accept.ts';
+import { onBlock } from './block.ts';
+import { onActorDelete } from './delete-actor.ts';
+import { onFollow } from './follow.ts';
+import { inTurn } from './in-turn.ts';
+import { onRelationshipUndo } from './undo-relationship.ts';
+import { onActorUpdate } from './update-actor.ts';
 
 /**
  * Inbound activities reach Fedify at the personal inboxes (`/users/<username>/inbox`, `/actor/inbox`)
@@ -12,4 +20,12 @@ export function registerInboxListeners(listeners: InboxListenerSetters<AppContex
   listeners.onError((fctx, error) => {
     fctx.data.log.error({ err: error }, 'processing an inbound activity failed');
   });
+  listeners.on(Follow, onFollow);
+  listeners.on(Accept, onAccept);
+  listeners.on(Reject, onReject);
+  listeners.on(Block, onBlock);
+  // Undo, Update and Delete: handlers asked in turn until one takes it (statuses' handlers go after these)
+  listeners.on(Undo, inTurn(onRelationshipUndo));
+  listeners.on(Update, inTurn(onActorUpdate));
+  listeners.on(Delete, inTurn(onActorDelete));
 }

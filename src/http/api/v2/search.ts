@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
+import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
 import { search } from '../../../services/search.ts';
 import { renderTags } from '../../../services/tag-entities.ts';
 import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
@@ -46,6 +47,10 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       excludeUnreviewed: railsBoolean(input.exclude_unreviewed) === true,
       maxId: rowId(text(input.max_id)),
       minId: rowId(text(input.min_id)),
+      resolve:
+        viewerId && railsBoolean(input.resolve) === true
+          ? { account: (acct) => resolveRemoteAccount(ctx, acct), url: (url) => resolveRemoteAccountByUri(ctx, url) }
+          : undefined,
     });
     const [statuses, hashtags] = await Promise.all([renderStatuses(ctx, results.statuses, { viewerId }), renderTags(ctx, results.hashtags, viewerId)]);
     return {
