@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+
+/**
+ * Two Subspace instances on loopback under two host names, 127.0.0.2 and 127.0.0.3 (addresses,
+ * because names under .localhost do not resolve everywhere and /etc/hosts may not be writable),
+ * federating over plain http (LOCAL_HTTPS=false) through each one's Mastodon API.
+ */
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startOn(host: string): Promise<TestInstance> {
+  const port = await freePort(host);
+  return startInstance({
+    env: { LOCAL_DOMAIN: `${host}:${port}`, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8' },
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('two instances: follows across servers through the Mastodon API', () => {
+  let one: TestInstance;
+  let two: TestInstance;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  before(async () => {
+    one = await startOn('127.0.0.2');
+    two = await startOn('127.0.0.3');
+    alice = await one.createUser('alice');
+    bob = await two.createUser('bob');
+    carol = await two.createUser('carol');
+    const locked = await two.request('PATCH', '/api/v1/accounts/update_credentials', { token: carol.token, json: { locked: true, display_name: 'Carol C.' } });
+    assert.equal(locked.status, 200, locked.text);
+  });
+  after(async () => {
+    await one?.close();
+    await two?.close();
+  });
+
+  /** `user@two` as one's member finds it: search with resolve=true. */
+  const resolveOnOne = async (username: string) => {
+    const acct = `${username}@${two.config.localDomain}`;
+    const response = await one.request('GET', `/api/v2/search?q=${encodeURIComponent(`@${acct}`)}&resolve=true&type=accounts`, { token: alice.token });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.accounts[0]?.acct, acct, response.text);
+    return response.body.accounts[0];
+  };
+  const relationshipOnOne = async (id: string) => (await one.request('GET', `/api/v1/accounts/relationships?id[]=${id}`, { token: alice.token })).body[0];
+  const followersOnTwo = async (user: TestUser) =>
+    ((await two.request('GET', `/api/v1/accounts/${user.accountId}/followers`, { token: user.token })).body as { acct: string }[]).map((account) => account.acct);
+
+  it('alice@one follows bob@two: requested, then following once two accepts; bob’s followers on two include alice', async () => {
+    const bobOnOne = await resolveOnOne('bob');
+    assert.equal(bobOnOne.url, `http://${two.config.localDomain}/@bob`);
+    const followed = await one.request('POST', `/api/v1/accounts/${bobOnOne.id}/follow`, { token: alice.token });
+    assert.equal(followed.status, 200, followed.text);
+    assert.ok(followed.body.following || followed.body.requested, followed.text);
+
+    await until(async () => (await relationshipOnOne(bobOnOne.id)).following, 'alice following bob on one');
+    const aliceAcct = `alice@${one.config.localDomain}`;
+    assert.deepEqual(await followersOnTwo(bob), [aliceAcct]);
+    const notifications = await two.request('GET', '/api/v1/notifications', { token: bob.token });
+    assert.deepEqual(notifications.body.map((item: { type: string; account: { acct: string } }) => [item.type, item.account.acct]), [['follow', aliceAcct]]);
+    const bobSeen = await one.request('GET', `/api/v1/accounts/${bobOnOne.id}`, { token: alice.token });
+    assert.equal(bobSeen.body.followers_count, 1);
+
+    await one.request('POST', `/api/v1/accounts/${bobOnOne.id}/unfollow`, { token: alice.token });
+    await until(async () => (await followersOnTwo(bob)).length === 0, 'alice gone from bob’s followers on two');
+  });
+
+  it('a locked carol@two gets a follow request, and authorizing it makes the follow on one', async () => {
+    const carolOnOne = await resolveOnOne('carol');
+    assert.equal(carolOnOne.locked, true);
+    assert.equal(carolOnOne.display_name, 'Carol C.');
+    const followed = await one.request('POST', `/api/v1/accounts/${carolOnOne.id}/follow`, { token: alice.token });
+    assert.equal(followed.body.requested, true, followed.text);
+
+    const requests = await until(async () => {
+      const response = await two.request('GET', '/api/v1/follow_requests', { token: carol.token });
+      return response.body.length ? response.body : undefined;
+    }, 'the follow request on two');
+    assert.equal(requests[0].acct, `alice@${one.config.localDomain}`);
+    await sleep(300);
+    assert.equal((await relationshipOnOne(carolOnOne.id)).requested, true, 'still requested on one');
+
+    const authorized = await two.request('POST', `/api/v1/follow_requests/${requests[0].id}/authorize`, { token: carol.token });
+    assert.equal(authorized.status, 200, authorized.text);
+    await until(async () => (await relationshipOnOne(carolOnOne.id)).following, 'alice following carol on one');
+    assert.equal((await relationshipOnOne(carolOnOne.id)).requested, false);
+  });
+
+  it('bob@two blocking alice@one ends alice’s follow on one and shows as blocked_by', async () => {
+    const bobOnOne = await resolveOnOne('bob');
+    await one.request('POST', `/api/v1/accounts/${bobOnOne.id}/follow`, { token: alice.token });
+    await until(async () => (await relationshipOnOne(bobOnOne.id)).following, 'alice following bob again');
+    const aliceOnTwo = await two.request('GET', `/api/v1/accounts/lookup?acct=alice@${one.config.localDomain}`, { token: bob.token });
+    assert.equal(aliceOnTwo.status, 200, aliceOnTwo.text);
+    const blocked = await two.request('POST', `/api/v1/accounts/${aliceOnTwo.body.id}/block`, { token: bob.token });
+    assert.equal(blocked.body.blocking, true);
+    await until(async () => (await relationshipOnOne(bobOnOne.id)).blocked_by, 'the block to reach one');
+    assert.equal((await relationshipOnOne(bobOnOne.id)).following, false);
+    assert.deepEqual(await followersOnTwo(bob), []);
+  });
+});
