@@ -167,7 +167,7 @@ export async function editStatus(ctx: AppContext, author: Author, statusId: stri
     await enqueue(ctx, PollExpirationNotify, { pollId: updated.pollId }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
   }
   // streaming the new version is best effort: the edit itself is stored
-  await enqueue(ctx, Distribution, { statusId: updated.id, update: true }, { uniqueKey: `distribution-update:${updated.id}` }).catch((error: unknown) =>
+  await enqueue(ctx, Distribution, { statusId: updated.id, update: true }).catch((error: unknown) =>
     ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
   );
   await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });

@@ -7,7 +7,7 @@ import { statuses } from '../db/schema.ts';
 import { updateConversations } from './conversations.ts';
 import { visibleTo } from './visibility.ts';
 import { notify } from './notify.ts';
-import { streamConversations, streamDeletion, streamStatus } from './stream-status.ts';
+import { streamConversations, streamDeletion, streamToFeeds, streamToPublic } from './stream-status.ts';
 import { completeDistribution } from './pending-distributions.ts';
 
 /*
@@ -180,15 +180,17 @@ export async function distributeStatus(ctx: AppContext, statusId: string, option
     if (!options.update) await completeDistribution(ctx, statusId);
     return [];
   }
+  // public streams first: their latency should not grow with the author's follower count
+  await streamToPublic(ctx, status.id, options.update ? 'status.update' : 'update');
   const targets = await distributionTargets(ctx, status);
   if (options.update) {
-    await streamStatus(ctx, status.id, 'status.update', targets);
+    await streamToFeeds(ctx, status.id, 'status.update', targets);
     return [];
   }
   // already done by the request that posted it, unless it died first; notifications are made once
   if (!status.reblogOfId) await notifyMentionedAccounts(ctx, status);
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
-  await streamStatus(ctx, status.id, 'update', inserted);
+  await streamToFeeds(ctx, status.id, 'update', inserted);
   await notifyBellFollowers(ctx, status);
   if (status.visibility === 'direct' && !status.reblogOfId) {
     const [row] = await ctx.db.select().from(statuses).where(eq(statuses.id, status.id)).limit(1);
@@ -354,9 +356,8 @@ export function homeRebuildSelection(accountId: string): SQL {
  */
 export async function regenerateHome(ctx: AppContext, accountId: string): Promise<void> {
   const rows = await queryRows<{ id: string | number; reblog_of_id: string | number | null }>(ctx.db, homeRebuildSelection(accountId));
-  const feed = homeFeed(accountId);
-  await ctx.feeds.clear(feed);
-  await ctx.feeds.pushMany(feed, entriesOf(rows));
+  // not cleared first: a status fanned out while this ran must not be wiped (a stale feed was dropped before)
+  await ctx.feeds.pushMany(homeFeed(accountId), entriesOf(rows));
 }
 
 /** Rebuilds a list feed from the statuses of its members. */
@@ -369,9 +370,7 @@ export async function regenerateList(ctx: AppContext, listId: string, ownerId: s
           AND ${visibleTo(ownerId, s)} AND ${listRepliesFilter()} AND ${homeFilter(sql`${ownerId}::bigint`, 'list')}
         ORDER BY s.id DESC LIMIT ${MAX_ITEMS / 2}`,
   );
-  const feed = listFeed(listId);
-  await ctx.feeds.clear(feed);
-  await ctx.feeds.pushMany(feed, entriesOf(rows));
+  await ctx.feeds.pushMany(listFeed(listId), entriesOf(rows));
 }
 
 /** Whether the member counts as active for fan-out (signed in, created or used a token recently). */

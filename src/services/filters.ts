@@ -117,7 +117,10 @@ export function filterableText(status: { spoilerText: string; content: string },
 /** What loaded filters find in one status (the proper one, not a reblog wrapper), given its filterable text. */
 export function matchFilters(filters: LoadedFilter[], statusId: string, text: string): FilterResult[] {
   const found: FilterResult[] = [];
+  const now = Date.now();
   for (const { filter, keywords, statusIds } of filters) {
+    // a streaming process keeps filters loaded for a while: one that expired since no longer applies
+    if (filter.expiresAt && filter.expiresAt.getTime() <= now) continue;
     const match = keywords ? text.match(keywords) : null;
     const keywordMatches = match ? [match[0]] : null;
     const statusMatches = statusIds.has(statusId) ? [statusId] : null;

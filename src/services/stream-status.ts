@@ -53,13 +53,38 @@ function publicChannels(row: StatusRow, facts: PublicFacts, hasMedia: boolean): 
   return names;
 }
 
-/** Streams a new (`update`) or edited (`status.update`) status to the home and list feeds it reached, and to public streams. */
-export async function streamStatus(ctx: AppContext, statusId: string, event: Extract<StreamEventName, 'update' | 'status.update'>, feeds: FeedKey[]) {
-  const [row] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, statusId), isNull(statuses.deletedAt)));
-  if (!row) return;
+type StatusEvent = Extract<StreamEventName, 'update' | 'status.update'>;
 
+async function liveStatus(ctx: AppContext, statusId: string): Promise<StatusRow | undefined> {
+  const [row] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, statusId), isNull(statuses.deletedAt)));
+  return row;
+}
+
+/**
+ * Streams a new (`update`) or edited (`status.update`) status to the public and hashtag streams,
+ * rendered once without a viewer. A new status is broadcast once, however often its job runs.
+ */
+export async function streamToPublic(ctx: AppContext, statusId: string, event: StatusEvent) {
+  const row = await liveStatus(ctx, statusId);
+  if (!row) return;
+  const facts = await publicFacts(ctx, row);
+  if (!facts) return;
+  const anonymous = await renderStatus(ctx, row, { viewerId: null });
+  const hasMedia = Array.isArray(anonymous.media_attachments) && anonymous.media_attachments.length > 0;
+  const targets = publicChannels(row, facts, hasMedia);
+  if (targets.length === 0) return;
+  if (event === 'update' && !(await ctx.cache.setIfAbsent(`streamed:${statusId}`, '1', 24 * 60 * 60))) return;
+  const payload = JSON.stringify(anonymous);
+  await Promise.all(targets.map((channel) => publishToStream(ctx, channel, event, payload)));
+}
+
+/** Streams a new or edited status to the listened home and list streams among `feeds`, rendered for each owner. */
+export async function streamToFeeds(ctx: AppContext, statusId: string, event: StatusEvent, feeds: FeedKey[]) {
   const homeOwners = await listened(ctx, ownersOf(feeds, 'home:'), channels.home);
   const listIds = await listened(ctx, ownersOf(feeds, 'list:'), channels.list);
+  if (homeOwners.length === 0 && listIds.length === 0) return;
+  const row = await liveStatus(ctx, statusId);
+  if (!row) return;
   const listOwners = listIds.length
     ? await ctx.db.select({ id: lists.id, accountId: lists.accountId }).from(lists).where(inArray(lists.id, listIds))
     : [];
@@ -70,13 +95,6 @@ export async function streamStatus(ctx: AppContext, statusId: string, event: Ext
     ...homeOwners.map((owner) => publishToStream(ctx, channels.home(owner), event, rendered.get(owner))),
     ...listOwners.map((list) => publishToStream(ctx, channels.list(list.id), event, rendered.get(list.accountId))),
   ]);
-
-  const facts = await publicFacts(ctx, row);
-  if (!facts) return;
-  const anonymous = await renderStatus(ctx, row, { viewerId: null });
-  const hasMedia = Array.isArray(anonymous.media_attachments) && anonymous.media_attachments.length > 0;
-  const payload = JSON.stringify(anonymous);
-  for (const channel of publicChannels(row, facts, hasMedia)) await publishToStream(ctx, channel, event, payload);
 }
 
 /** Streams `delete` for a status that left these feeds, and to the public streams it was on. */

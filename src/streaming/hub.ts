@@ -14,8 +14,11 @@ export type MessageListener = (message: ReceivedMessage) => void;
 
 interface ChannelEntry {
   listeners: Set<MessageListener>;
-  unsubscribe: Promise<() => Promise<void>>;
+  /** the pub/sub unsubscribe, once subscribed */
+  stop?: () => Promise<void>;
+  /** resolves once subscribed (or after the first failed attempt: delivery starts when a retry succeeds) */
   ready: Promise<void>;
+  closed: boolean;
 }
 
 interface ViewerEntry {
@@ -26,6 +29,11 @@ interface ViewerEntry {
   /** bumped by every reload, so that a slow older reload cannot overwrite a newer one */
   version: number;
 }
+
+/** a failed SUBSCRIBE (Redis restarting) is tried again after this long */
+const RESUBSCRIBE_DELAY_MS = 1000;
+/** viewer states are reloaded this often too, in case a relation event was missed while the broker was away */
+const VIEWER_RELOAD_MS = 5 * 60 * 1000;
 
 const RELATION_EVENTS = new Set<DomainEvent['type']>([
   'block.created',
@@ -75,15 +83,19 @@ export class StreamingHub {
   #channels = new Map<string, ChannelEntry>();
   #viewers = new Map<string, ViewerEntry>();
   #refresher: NodeJS.Timeout;
-  #stopEvents: Promise<() => Promise<void>>;
+  #reloader: NodeJS.Timeout;
+  #events: ChannelEntry;
   connections = 0;
 
   constructor(ctx: AppContext) {
     this.#ctx = ctx;
     this.#refresher = setInterval(() => void this.#markSubscribed([...this.#channels.keys()]), SUBSCRIBED_REFRESH_SECONDS * 1000);
     this.#refresher.unref();
-    this.#stopEvents = ctx.pubsub.subscribe(EVENTS_CHANNEL, (raw) => this.#onDomainEvent(raw));
-    this.#stopEvents.catch((error: unknown) => ctx.log.warn({ err: error }, 'streaming could not follow domain events'));
+    this.#reloader = setInterval(() => {
+      for (const accountId of this.#viewers.keys()) this.#reloadViewer(accountId);
+    }, VIEWER_RELOAD_MS);
+    this.#reloader.unref();
+    this.#events = this.#open(EVENTS_CHANNEL, (raw) => this.#onDomainEvent(raw), false);
   }
 
   /**
@@ -94,16 +106,15 @@ export class StreamingHub {
     let entry = this.#channels.get(channel);
     if (!entry) {
       const listeners = new Set<MessageListener>();
-      const unsubscribe = this.#ctx.pubsub.subscribe(channel, (raw) => {
-        const message = receive(channel, raw);
-        if (!message) return;
-        for (const deliver of [...listeners]) deliver(message);
-      });
-      const ready = unsubscribe.then(
-        () => this.#markSubscribed([channel]),
-        (error: unknown) => this.#ctx.log.warn({ err: error, channel }, 'could not subscribe to a stream channel'),
+      entry = this.#open(
+        channel,
+        (raw) => {
+          const message = receive(channel, raw);
+          if (message) for (const deliver of [...listeners]) deliver(message);
+        },
+        true,
       );
-      entry = { listeners, unsubscribe, ready };
+      entry.listeners = listeners;
       this.#channels.set(channel, entry);
     }
     entry.listeners.add(listener);
@@ -111,32 +122,64 @@ export class StreamingHub {
     const stop = () => {
       if (!current.listeners.delete(listener) || current.listeners.size > 0) return;
       if (this.#channels.get(channel) === current) this.#channels.delete(channel);
-      current.unsubscribe.then((stopListening) => stopListening()).catch(() => {});
+      this.#shut(current);
     };
     return { ready: current.ready, stop };
   }
 
-  /** The viewer's filter state, shared by their connections; call `releaseViewer` when done. */
-  acquireViewer(accountId: string): Promise<ViewerState> {
+  /** Subscribes, retrying until it works or the entry is shut: a silent channel must not stay silent. */
+  #open(channel: string, onMessage: (raw: string) => void, markListened: boolean): ChannelEntry {
+    const entry: ChannelEntry = { listeners: new Set(), closed: false, ready: Promise.resolve() };
+    const attempt = async (): Promise<void> => {
+      try {
+        const stop = await this.#ctx.pubsub.subscribe(channel, onMessage);
+        if (entry.closed) {
+          await stop();
+          return;
+        }
+        entry.stop = stop;
+        if (markListened) await this.#markSubscribed([channel]);
+      } catch (error) {
+        if (entry.closed) return;
+        this.#ctx.log.warn({ err: error, channel }, 'could not subscribe to a stream channel; retrying');
+        setTimeout(() => void attempt(), RESUBSCRIBE_DELAY_MS).unref();
+      }
+    };
+    entry.ready = attempt();
+    return entry;
+  }
+
+  #shut(entry: ChannelEntry): void {
+    entry.closed = true;
+    entry.stop?.().catch(() => {});
+  }
+
+  /**
+   * The viewer's filter state, shared by their connections. Resolves with the function that
+   * releases this hold (tied to the entry it took, so a failed load cannot unbalance another's).
+   */
+  async acquireViewer(accountId: string): Promise<() => void> {
     let entry = this.#viewers.get(accountId);
     if (!entry) {
       const created: ViewerEntry = { users: 0, state: loadViewerState(this.#ctx, accountId), version: 0 };
-      created.state.then(
-        (state) => {
-          if (created.version === 0) created.current = state;
-        },
-        () => this.#viewers.get(accountId) === created && this.#viewers.delete(accountId),
-      );
       this.#viewers.set(accountId, created);
       entry = created;
     }
-    entry.users += 1;
-    return entry.state;
-  }
-
-  releaseViewer(accountId: string): void {
-    const entry = this.#viewers.get(accountId);
-    if (entry && --entry.users <= 0) this.#viewers.delete(accountId);
+    const held = entry;
+    try {
+      const state = await held.state;
+      if (held.version === 0 && !held.current) held.current = state;
+    } catch (error) {
+      if (this.#viewers.get(accountId) === held) this.#viewers.delete(accountId);
+      throw error;
+    }
+    held.users += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--held.users <= 0 && this.#viewers.get(accountId) === held) this.#viewers.delete(accountId);
+    };
   }
 
   /** The state of a viewer already acquired, as last loaded. */
@@ -165,27 +208,27 @@ export class StreamingHub {
     }
     if (!RELATION_EVENTS.has(event.type)) return;
     const affected = ['accountId' in event ? event.accountId : undefined, 'targetAccountId' in event ? event.targetAccountId : undefined];
-    for (const accountId of affected) {
-      if (!accountId) continue;
-      const entry = this.#viewers.get(accountId);
-      if (!entry) continue;
-      const current = entry;
-      const version = ++current.version;
-      // a failed reload keeps the old state: better slightly stale than unfiltered
-      loadViewerState(this.#ctx, accountId).then(
-        (state) => {
-          if (current.version === version) current.current = state;
-        },
-        (error: unknown) => this.#ctx.log.warn({ err: error, accountId }, 'could not reload a viewer\'s stream filters'),
-      );
-    }
+    for (const accountId of affected) if (accountId) this.#reloadViewer(accountId);
+  }
+
+  #reloadViewer(accountId: string): void {
+    const entry = this.#viewers.get(accountId);
+    if (!entry) return;
+    const version = ++entry.version;
+    // a failed reload keeps the old state: better slightly stale than unfiltered
+    loadViewerState(this.#ctx, accountId).then(
+      (state) => {
+        if (entry.version === version) entry.current = state;
+      },
+      (error: unknown) => this.#ctx.log.warn({ err: error, accountId }, 'could not reload a viewer\'s stream filters'),
+    );
   }
 
   async close(): Promise<void> {
     clearInterval(this.#refresher);
-    const stops = [...this.#channels.values()].map((entry) => entry.unsubscribe.then((stop) => stop()).catch(() => {}));
+    clearInterval(this.#reloader);
+    for (const entry of this.#channels.values()) this.#shut(entry);
     this.#channels.clear();
-    stops.push(this.#stopEvents.then((stop) => stop()).catch(() => {}));
-    await Promise.all(stops);
+    this.#shut(this.#events);
   }
 }

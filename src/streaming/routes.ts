@@ -7,7 +7,7 @@ import { railsBoolean } from '../http/plugins/params.ts';
 import { authenticateStream } from './auth.ts';
 import type { StreamingHub } from './hub.ts';
 import { StreamSession, type StreamAuth } from './session.ts';
-import { StreamError, streamFromPath, type StreamRequest } from './streams.ts';
+import { resolveStream, StreamError, streamFromPath, type StreamRequest } from './streams.ts';
 
 const SSE_HEARTBEAT_MS = 15_000;
 const PING_INTERVAL_MS = 30_000;
@@ -29,7 +29,12 @@ export interface StreamingRouteOptions {
 }
 
 const param = (value: unknown) => (Array.isArray(value) ? value[0] : value);
-const text = (value: unknown) => (typeof param(value) === 'string' ? (param(value) as string) : undefined);
+/** a string parameter; numbers too, as clients send list ids either way */
+function text(value: unknown): string | undefined {
+  const first = param(value);
+  if (typeof first === 'number' && Number.isFinite(first)) return String(first);
+  return typeof first === 'string' ? first : undefined;
+}
 
 function sendError(reply: FastifyReply, error: unknown) {
   if (error instanceof StreamError) return reply.code(error.status).send({ error: error.message });
@@ -80,7 +85,9 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
     }
   }
 
-  app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) => reply.type('text/plain').header('cache-control', 'no-store').send('OK'));
+  app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) =>
+    reply.type('text/plain').header('cache-control', 'no-store').header('access-control-allow-origin', '*').send('OK'),
+  );
 
   function webSocketHandler(socket: WebSocket & { alive?: boolean }, request: FastifyRequest) {
     const auth = request.streamAuth!;
@@ -120,13 +127,12 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
       try {
         message = JSON.parse(data.toString());
       } catch {
-        socket.send(JSON.stringify({ error: 'Invalid JSON', status: 400 }));
-        return;
+        return; // ignored, as Mastodon does
       }
       if (!message || typeof message !== 'object') return;
       const streamRequest = { stream: text(message.stream) ?? '', tag: text(message.tag), list: text(message.list) };
       if (message.type === 'subscribe') void subscribe(streamRequest);
-      else if (message.type === 'unsubscribe') void session.unsubscribe(streamRequest);
+      else if (message.type === 'unsubscribe') session.unsubscribe(streamRequest);
     });
     socket.on('close', () => {
       sockets.delete(socket);
@@ -143,40 +149,49 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
     const path = (request.params as { '*'?: string })['*'] ?? '';
     const stream = streamFromPath(path, railsBoolean(param(query.only_media)) === true);
     if (!stream) return reply.code(404).send({ error: 'Unknown stream type' });
-    const raw = reply.raw;
-    let open = true;
-    const session = new StreamSession(
-      ctx,
-      hub,
-      request.streamAuth!,
-      (_label, event, payload) => {
-        if (open) raw.write(`event: ${event}\ndata: ${payload ?? 'undefined'}\n\n`);
-      },
-      () => raw.end(),
-    );
+    const auth = request.streamAuth!;
+    const streamRequest = { stream, tag: text(query.tag), list: text(query.list) };
+    // refused streams are HTTP errors, so they are checked before the response starts
     try {
-      await Promise.all([session.ready, session.subscribe({ stream, tag: text(query.tag), list: text(query.list) })]);
+      await resolveStream(ctx, { accountId: auth.accountId, scopes: auth.scopes }, streamRequest);
     } catch (error) {
-      session.close();
       return sendError(reply, error);
     }
+    const raw = reply.raw;
     reply.hijack();
+    if (request.raw.destroyed) return;
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
+      'access-control-allow-origin': '*',
       connection: 'keep-alive',
     });
-    // written once listening, so a client that sees it misses nothing published afterwards
-    raw.write(':)\n');
+    let open = true;
+    const write = (chunk: string) => {
+      if (!open) return;
+      // a reader this far behind is dropped rather than buffered without end
+      if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
+      else raw.write(chunk);
+    };
+    const session = new StreamSession(ctx, hub, auth, (_label, event, payload) => write(`event: ${event}\ndata: ${payload ?? 'undefined'}\n\n`), () => raw.end());
+    const heartbeat = setInterval(() => write(':thump\n'), options.heartbeatMs ?? SSE_HEARTBEAT_MS);
     eventStreams.add(raw);
-    const heartbeat = setInterval(() => raw.write(':thump\n'), options.heartbeatMs ?? SSE_HEARTBEAT_MS);
-    request.raw.on('close', () => {
+    raw.on('close', () => {
       open = false;
       clearInterval(heartbeat);
       eventStreams.delete(raw);
       session.close();
     });
+    try {
+      await Promise.all([session.ready, session.subscribe(streamRequest)]);
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'event stream subscription failed');
+      raw.end();
+      return;
+    }
+    // written once listening, so a client that sees it misses nothing published afterwards
+    write(':)\n');
   }
 
   // Mastodon accepts an upgrade on any path; a plain GET of the bare path is not a stream.
@@ -204,7 +219,11 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
  */
 export function streamingRedirectRoutes(app: FastifyInstance, ctx: AppContext) {
   const base = ctx.config.streamingApiBaseUrl.replace(/^ws(s?):/, 'http$1:');
-  const redirect = async (request: FastifyRequest, reply: FastifyReply) => reply.redirect(`${base}${request.url}`, 301);
+  const redirect = async (request: FastifyRequest, reply: FastifyReply) => {
+    // pointing at this very host, a redirect would loop (Rails answers 404 then)
+    if (new URL(base).host === request.host) return reply.code(404).send({ error: 'Record not found' });
+    return reply.redirect(`${base}${request.url}`, 301);
+  };
   app.get('/api/v1/streaming', redirect);
   app.get('/api/v1/streaming/*', redirect);
 }

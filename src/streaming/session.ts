@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { channels } from './channels.ts';
 import type { ReceivedMessage, StreamingHub } from './hub.ts';
-import { resolveStream, StreamError, type ResolvedStream, type StreamRequest } from './streams.ts';
+import { resolveStream, StreamError, streamKey, type ResolvedStream, type StreamRequest } from './streams.ts';
 import { admitStatus } from './viewer-state.ts';
 
 export interface StreamAuth {
@@ -34,7 +34,8 @@ export class StreamSession {
   #onKill: () => void;
   #subscriptions = new Map<string, Subscription>();
   #system: (() => void)[] = [];
-  #viewerAcquired = false;
+  #releaseViewer?: () => void;
+  #acquiringViewer?: Promise<void>;
   #closed = false;
   /** resolves when the kill channels are listened to */
   ready: Promise<void>;
@@ -66,10 +67,7 @@ export class StreamSession {
     const existing = this.#subscriptions.get(stream.key);
     if (existing) return existing.stream;
     if (this.#subscriptions.size >= MAX_STREAMS_PER_CONNECTION) throw new StreamError(400, 'Too many streams on one connection');
-    if (stream.filtered && !this.#viewerAcquired) {
-      this.#viewerAcquired = true;
-      await this.#hub.acquireViewer(this.#auth.accountId);
-    }
+    if (stream.filtered) await this.#holdViewer();
     if (this.#closed || this.#subscriptions.has(stream.key)) return stream;
     const listeners = stream.channels.map((channel) => this.#hub.listen(channel, (message) => this.#deliver(stream, message)));
     this.#subscriptions.set(stream.key, { stream, stops: listeners.map((listener) => listener.stop) });
@@ -77,14 +75,25 @@ export class StreamSession {
     return stream;
   }
 
+  /** Takes this viewer's filter state once per session (concurrent subscribes share the one hold). */
+  async #holdViewer(): Promise<void> {
+    if (this.#releaseViewer) return;
+    this.#acquiringViewer ??= this.#hub.acquireViewer(this.#auth.accountId).then(
+      (release) => {
+        if (this.#closed) release();
+        else this.#releaseViewer = release;
+      },
+      (error: unknown) => {
+        this.#acquiringViewer = undefined;
+        throw error;
+      },
+    );
+    await this.#acquiringViewer;
+  }
+
   /** Leaves a stream; unknown or invalid streams are ignored. */
-  async unsubscribe(request: StreamRequest): Promise<void> {
-    let key: string;
-    try {
-      key = (await resolveStream(this.#ctx, { accountId: this.#auth.accountId, scopes: this.#auth.scopes }, request)).key;
-    } catch {
-      return;
-    }
+  unsubscribe(request: StreamRequest): void {
+    const key = streamKey(request);
     const subscription = this.#subscriptions.get(key);
     if (!subscription) return;
     this.#subscriptions.delete(key);
@@ -120,6 +129,6 @@ export class StreamSession {
     for (const { stops } of this.#subscriptions.values()) for (const stop of stops) stop();
     this.#subscriptions.clear();
     for (const stop of this.#system) stop();
-    if (this.#viewerAcquired) this.#hub.releaseViewer(this.#auth.accountId);
+    this.#releaseViewer?.();
   }
 }

@@ -66,41 +66,51 @@ const PUBLIC_STREAMS: Record<string, [scope: 'all' | 'local' | 'remote', onlyMed
 
 const canRead = (viewer: StreamViewer, scope: string) => grants(viewer.scopes, scope);
 
+/** What tells two subscriptions apart, from the request alone (unsubscribing needs no lookup). */
+export function streamKey(request: StreamRequest): string {
+  if (request.stream.startsWith('hashtag')) return `${request.stream}:${(request.tag ?? '').replace(/^#/, '').toLowerCase()}`;
+  if (request.stream === 'list') return `list:${rowId(request.list) ?? request.list ?? ''}`;
+  return request.stream;
+}
+
 /** Checks the token's scopes and the stream's parameters, and names the channels (Mastodon's channelsForStream). */
 export async function resolveStream(ctx: AppContext, viewer: StreamViewer, request: StreamRequest): Promise<ResolvedStream> {
   const { stream } = request;
-  const required = stream === 'user:notification' ? 'read:notifications' : 'read:statuses';
-  if (!canRead(viewer, required)) throw new StreamError(401, 'Access token does not have the required scopes');
-
+  const key = streamKey(request);
   const publicStream = PUBLIC_STREAMS[stream];
   if (publicStream) {
-    return { label: [stream], key: stream, channels: [channels.public(...publicStream)], filtered: true };
+    return { label: [stream], key, channels: [channels.public(...publicStream)], filtered: true };
+  }
+  // public and hashtag streams need a token but no scope, as in Mastodon; the member's own need a read scope
+  if (!stream.startsWith('hashtag')) {
+    const required = stream === 'user:notification' ? 'read:notifications' : 'read:statuses';
+    if (!canRead(viewer, required)) throw new StreamError(401, 'Access token does not have the required scopes');
   }
   switch (stream) {
     case 'user': {
       const withNotifications = canRead(viewer, 'read:notifications');
       const names = [channels.home(viewer.accountId), ...(withNotifications ? [channels.notifications(viewer.accountId)] : [])];
-      return { label: ['user'], key: 'user', channels: names, filtered: false };
+      return { label: ['user'], key, channels: names, filtered: false };
     }
     case 'user:notification':
-      return { label: ['user:notification'], key: stream, channels: [channels.notifications(viewer.accountId)], filtered: false };
+      return { label: ['user:notification'], key, channels: [channels.notifications(viewer.accountId)], filtered: false };
     case 'direct':
-      return { label: ['direct'], key: stream, channels: [channels.direct(viewer.accountId)], filtered: false };
+      return { label: ['direct'], key, channels: [channels.direct(viewer.accountId)], filtered: false };
     case 'hashtag':
     case 'hashtag:local': {
       const tag = request.tag?.replace(/^#/, '');
-      if (!tag) throw new StreamError(400, 'No tag for stream provided');
-      return { label: [stream, tag], key: `${stream}:${tag.toLowerCase()}`, channels: [channels.hashtag(tag, stream === 'hashtag:local')], filtered: true };
+      if (!tag) throw new StreamError(400, 'Missing tag name parameter');
+      return { label: [stream, tag], key, channels: [channels.hashtag(tag, stream === 'hashtag:local')], filtered: true };
     }
     case 'list': {
       const listId = rowId(request.list);
-      if (!listId) throw new StreamError(400, 'No list for stream provided');
+      if (!listId) throw new StreamError(400, 'Missing list name parameter');
       const [owned] = await ctx.db
         .select({ id: lists.id })
         .from(lists)
         .where(and(eq(lists.id, listId), eq(lists.accountId, viewer.accountId)));
-      if (!owned) throw new StreamError(404, 'List not found');
-      return { label: ['list', listId], key: `list:${listId}`, channels: [channels.list(listId)], filtered: false };
+      if (!owned) throw new StreamError(401, 'Not authorized to stream this list');
+      return { label: ['list', listId], key, channels: [channels.list(listId)], filtered: false };
     }
     default:
       throw new StreamError(404, 'Unknown stream type');

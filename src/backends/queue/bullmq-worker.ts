@@ -100,6 +100,8 @@ export class WeightedWorker {
           prefix: options.prefix,
           autorun: false,
           runRetryDelay: RETRY_DELAY_MS,
+          // a job whose worker died is run again this many times before it counts as failed (BullMQ's default is 1)
+          maxStalledCount: 10,
           ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
           ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
           settings: { backoffStrategy: (attemptsMade: number) => Math.max(0, options.backoff(attemptsMade)) },
