@@ -1,5 +1,5 @@
 import type { Context } from '@fedify/fedify';
-import { isActor, type Activity, type Actor, type DocumentLoader } from '@fedify/vocab';
+import { isActor, Object as APObject, type Activity, type Actor, type DocumentLoader } from '@fedify/vocab';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { and, eq, sql } from 'drizzle-orm';
@@ -20,11 +20,17 @@ function isLocalUri(ctx: AppContext, uri: URL | string): boolean {
   return new URL(uri).origin === new URL(baseUrl(ctx.config)).origin;
 }
 
-/** The actor at `uri`, fetched (signed by the instance actor, as Mastodon signs its fetches) and checked to be an actor served from that origin. */
+/**
+ * The actor at `uri`, fetched (signed by the instance actor, as Mastodon signs its fetches) and
+ * checked to be an actor whose id is on the origin it was fetched from. (Not lookupObject(),
+ * which tries WebFinger on the URL when the fetch fails.)
+ */
 async function fetchActor(fctx: FederationContext, uri: URL, documentLoader: DocumentLoader): Promise<Actor> {
   if (isLocalUri(fctx.data, uri)) throw new ActorResolutionError(`${uri.href} is a local URI`);
-  const object = await fctx.lookupObject(uri, { documentLoader }).catch(() => null);
-  if (!isActor(object) || !object.id) throw new ActorResolutionError(`${uri.href} is not an actor`);
+  const object = await documentLoader(uri.href)
+    .then(({ document, documentUrl }) => APObject.fromJsonLd(document, { documentLoader, contextLoader: fctx.contextLoader, baseUrl: new URL(documentUrl) }))
+    .catch(() => null);
+  if (!isActor(object) || !object.id || object.id.origin !== uri.origin) throw new ActorResolutionError(`${uri.href} is not an actor`);
   return object;
 }
 

@@ -8,6 +8,7 @@ import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
 import { recountFollows } from './follow-counters.ts';
+import { deliverFollowEnded } from './relationship-deliveries.ts';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -20,8 +21,8 @@ export function normalizeDomain(input: string): string {
 
 /**
  * `POST /api/v1/domain_blocks` (Account#block_domain! and AfterBlockDomainFromAccountService):
- * hides the domain, removes the member's followers and pending follow requests from it and the
- * notifications it sent; the member's own follows of accounts there stay.
+ * hides the domain, removes the member's followers and pending follow requests from it (each
+ * told with a Reject) and the notifications it sent; the member's own follows of accounts there stay.
  */
 export async function blockDomain(ctx: AppContext, accountId: string, input: string) {
   if (input.trim() === '') throw validationFailed(["Domain can't be blank"]);
@@ -30,12 +31,14 @@ export async function blockDomain(ctx: AppContext, accountId: string, input: str
   const created = await ctx.db.insert(accountDomainBlocks).values({ accountId, domain }).onConflictDoNothing().returning({ id: accountDomainBlocks.id });
   if (created.length) await publishEvent(ctx, { type: 'domain_block.created', accountId, domain });
 
-  const followers = await queryRows<{ id: string | number }>(
+  type Ended = { id: string | number; follow_id: string | number; uri: string | null };
+  const followers = await queryRows<Ended>(
     ctx.db,
-    sql`DELETE FROM follows f USING accounts a WHERE f.target_account_id = ${accountId} AND a.id = f.account_id AND lower(a.domain) = ${domain} RETURNING a.id`,
+    sql`DELETE FROM follows f USING accounts a WHERE f.target_account_id = ${accountId} AND a.id = f.account_id AND lower(a.domain) = ${domain} RETURNING a.id, f.id AS follow_id, f.uri`,
   );
-  await ctx.db.execute(
-    sql`DELETE FROM follow_requests r USING accounts a WHERE r.target_account_id = ${accountId} AND a.id = r.account_id AND lower(a.domain) = ${domain}`,
+  const requesters = await queryRows<Ended>(
+    ctx.db,
+    sql`DELETE FROM follow_requests r USING accounts a WHERE r.target_account_id = ${accountId} AND a.id = r.account_id AND lower(a.domain) = ${domain} RETURNING a.id, r.id AS follow_id, r.uri`,
   );
   // their follow_request notifications go with every other notification from that domain, below
   await ctx.db.execute(
@@ -48,6 +51,9 @@ export async function blockDomain(ctx: AppContext, accountId: string, input: str
       await enqueue(ctx, FeedUnmerge, { accountId: id, targetAccountId: accountId });
       await publishEvent(ctx, { type: 'follow.removed', accountId: id, targetAccountId: accountId });
     }
+  }
+  for (const ended of [...followers, ...requesters]) {
+    await deliverFollowEnded(ctx, String(ended.id), accountId, { id: String(ended.follow_id), uri: ended.uri });
   }
 }
 

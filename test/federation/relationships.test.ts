@@ -192,6 +192,48 @@ describe('relationships with a remote account over ActivityPub', () => {
     await until(async () => !(await relationship(frank)).blocked_by, 'the block to be undone');
   });
 
+  it('rejects the followers from a domain a member blocks', async () => {
+    const judy = await instance.createUser('judy');
+    // a follower on a domain without a port (a domain block names a host), whose inbox is the fake remote's
+    const [follower] = await instance.ctx.db
+      .insert(accounts)
+      .values({ username: 'rem', domain: 'remote.example', uri: 'https://remote.example/users/rem', inboxUrl: `${remote.actorId}/inbox`, protocol: 'activitypub' })
+      .returning();
+    await instance.ctx.db.insert(follows).values({ accountId: follower!.id, targetAccountId: judy.accountId, uri: 'https://remote.example/follows/1' });
+    const blocked = await instance.request('POST', '/api/v1/domain_blocks', { token: judy.token, form: { domain: 'remote.example' } });
+    assert.equal(blocked.status, 200, blocked.text);
+    const reject = await deliveredOf('Reject', (body) => body.actor === `${BASE}/users/judy`);
+    assert.deepEqual({ id: reject.body.object.id, actor: reject.body.object.actor }, { id: 'https://remote.example/follows/1', actor: 'https://remote.example/users/rem' });
+    assert.equal(await followRow(follower!.id, judy.accountId), undefined);
+  });
+
+  it('takes a Follow from an actor never seen: the account is stored from the signer’s actor, then its handle confirmed in pull', async () => {
+    const ivan = await instance.createUser('ivan');
+    const stranger = await startFakeRemote();
+    try {
+      await stranger.setActor({ name: 'Stranger' });
+      const response = await stranger.postSigned(instance.url, `${BASE}/users/ivan/inbox`, {
+        '@context': AS,
+        id: `${stranger.origin}/follows/1`,
+        type: 'Follow',
+        actor: stranger.actorId,
+        object: `${BASE}/users/ivan`,
+      });
+      assert.equal(response.status, 202, response.text);
+      await until(async () => stranger.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
+      const [row] = await instance.ctx.db.select().from(accounts).where(eq(accounts.uri, stranger.actorId));
+      assert.equal(row?.username, 'bob');
+      assert.equal(row?.domain, stranger.host);
+      assert.equal(row?.displayName, 'Stranger');
+      await until(async () => (await instance.ctx.db.select().from(accounts).where(eq(accounts.uri, stranger.actorId)))[0]?.lastWebfingeredAt, 'the refresh');
+      assert.ok(stranger.received.some((line) => line.startsWith('GET /.well-known/webfinger')));
+      const followers = await instance.request('GET', `/api/v1/accounts/${ivan.accountId}/followers`, { token: ivan.token });
+      assert.deepEqual(followers.body.map((account: { acct: string }) => account.acct), [stranger.handle]);
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('ignores what a remote account may not do: undoing another actor’s follow, following a non-local actor', async () => {
     const gina = await instance.createUser('gina');
     await post('gina', { id: id('follows'), type: 'Follow', object: `${BASE}/users/gina` });

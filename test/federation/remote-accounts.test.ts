@@ -128,6 +128,37 @@ describe('remote accounts: resolving by handle and by URI', () => {
     }
   });
 
+  it('bounds and checks what a hostile actor document says', async () => {
+    await remote.setActor({
+      name: `${'N'.repeat(5000)}\u0000`,
+      summary: `<p>${'<span>'.repeat(5000)}deep</p>${'x'.repeat(100_000)}`,
+      attachments: Array.from({ length: 40 }, (_, i) => new PropertyValue({ name: `f${i}`, value: `<script>bad()</script>v${i}` })),
+      icon: new Image({ url: new URL('javascript:alert(1)') }),
+      url: new URL('https://elsewhere.example/@bob'),
+      aliases: Array.from({ length: 100 }, (_, i) => new URL(`https://a${i}.example/users/bob`)),
+    });
+    const bob = await resolveRemoteAccount(instance.ctx, remote.handle);
+    assert.ok(bob);
+    assert.equal(bob.displayName, 'N'.repeat(1000));
+    assert.ok(bob.note.length < 200_000);
+    assert.equal(bob.fields.length, 16);
+    assert.ok(bob.fields.every((field) => !field.value.includes('script')));
+    assert.equal(bob.avatarUrl, null);
+    assert.equal(bob.url, null, 'a profile page on another host is not taken');
+    assert.equal(bob.alsoKnownAs?.length, 20);
+
+    const nameless = await startFakeRemote();
+    try {
+      await nameless.setActor({ preferredUsername: 'not a name!' });
+      assert.equal(await resolveRemoteAccount(instance.ctx, nameless.handle), undefined);
+      await nameless.setActor({ inbox: null });
+      assert.equal(await resolveRemoteAccount(instance.ctx, nameless.handle), undefined, 'no inbox, no account');
+      assert.deepEqual(await instance.ctx.db.select().from(accounts).where(eq(accounts.domain, nameless.host)), []);
+    } finally {
+      await nameless.close();
+    }
+  });
+
   it('does not let a handle on another domain claim the actor unless the actor’s own WebFinger agrees', async () => {
     const impostor = await startFakeRemote();
     try {

@@ -26,7 +26,7 @@ export interface FakeRemote {
   delivered: { headers: Record<string, string | string[] | undefined>; body: any; path: string }[];
   /** bob's actor document as served now */
   actor(): Promise<Record<string, unknown>>;
-  /** changes bob's actor (name, summary, attachments, manuallyApprovesFollowers…); the key and collections stay */
+  /** changes bob's actor (name, summary, attachments, manuallyApprovesFollowers…, even the inbox); its id and key stay */
   setActor(values: Partial<PersonValues>, type?: typeof Person | (new (values: PersonValues) => unknown)): Promise<void>;
   /** where WebFinger for bob says his actor is (his own actor unless changed) */
   webfingerHref: string;
@@ -89,7 +89,7 @@ export async function startFakeRemote(): Promise<FakeRemote> {
     publicKey: new CryptographicKey({ id: new URL(keyId), owner: new URL(actorId), publicKey: keys.publicKey }),
   };
   const render = async (values: Partial<PersonValues>, type: new (values: PersonValues) => unknown = Person) => {
-    actorJson = JSON.stringify(await (new type({ ...values, ...base }) as Person).toJsonLd());
+    actorJson = JSON.stringify(await (new type({ ...base, ...values, id: base.id, publicKey: base.publicKey }) as Person).toJsonLd());
   };
   await render({});
 
