@@ -49,6 +49,9 @@ export const RefreshRemoteAccount = job<{ accountId: string }>('RefreshRemoteAcc
 /** Sends a Follow, Accept, Reject, Block or their Undo between a local and a remote account (what Mastodon's relationship services hand to ActivityPub::DeliveryWorker). */
 export const DeliverRelationship = job<RelationshipDelivery>('ActivityPub::RelationshipDeliveryWorker', 'push');
 
+/** Sends a member's changed profile to its followers' servers (Mastodon's ActivityPub::UpdateDistributionWorker). */
+export const DistributeActorUpdate = job<{ accountId: string }>('ActivityPub::UpdateDistributionWorker', 'push');
+
 // Fedify's three task queues, worked by the job runner like every other job (src/federation/message-queue.ts).
 /** An inbound activity to process, from Fedify's inbox queue (ActivityPub::ProcessingWorker; Mastodon retries it 8 times). */
 export const ActivityPubProcessing = job<FedifyMessage>('ActivityPub::ProcessingWorker', 'ingress', 9);

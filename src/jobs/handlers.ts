@@ -19,6 +19,8 @@ import { runFederationTask } from '../federation/federation.ts';
 import { DeliverRelationship, RefreshRemoteAccount } from './definitions.ts';
 import { deliverRelationshipActivity } from '../federation/relationship-activities.ts';
 import { refreshRemoteAccount } from '../federation/resolve-account.ts';
+import { DistributeActorUpdate } from './definitions.ts';
+import { deliverActorUpdate } from '../federation/actor-update-delivery.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -46,6 +48,7 @@ on(ActivityPubDelivery, runFederationTask);
 on(ActivityPubFanout, runFederationTask);
 on(DeliverRelationship, deliverRelationshipActivity);
 on(RefreshRemoteAccount, refreshRemoteAccount);
+on(DistributeActorUpdate, deliverActorUpdate);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

@@ -3,6 +3,8 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { accounts, users, type ProfileField, type UserSettings } from '../db/schema.ts';
 import { validationFailed } from '../lib/errors.ts';
+import { DistributeActorUpdate } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
 import { isLanguageCode } from './languages.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 
@@ -125,7 +127,7 @@ export async function updateCredentials(
     if (source.language !== undefined) settings.default_language = source.language || null;
   }
 
-  return ctx.db.transaction(async (tx) => {
+  const updated = await ctx.db.transaction(async (tx) => {
     let account = current.account;
     let user = current.user;
     if (Object.keys(accountChanges).length > 0) {
@@ -140,4 +142,7 @@ export async function updateCredentials(
     }
     return { account: account!, user: user! };
   });
+  // other servers learn of the new profile from an Update (Mastodon's UpdateDistributionWorker)
+  if (Object.keys(accountChanges).length > 0) await enqueue(ctx, DistributeActorUpdate, { accountId: updated.account.id });
+  return updated;
 }

@@ -105,6 +105,14 @@ describe('two instances: follows across servers through the Mastodon API', () =>
     assert.equal(authorized.status, 200, authorized.text);
     await until(async () => (await relationshipOnOne(carolOnOne.id)).following, 'alice following carol on one');
     assert.equal((await relationshipOnOne(carolOnOne.id)).requested, false);
+
+    // carol's profile change reaches one, where her follower is
+    await two.request('PATCH', '/api/v1/accounts/update_credentials', { token: carol.token, json: { display_name: 'Caroline', note: 'Hello from two' } });
+    const seen = await until(async () => {
+      const response = await one.request('GET', `/api/v1/accounts/${carolOnOne.id}`, { token: alice.token });
+      return response.body.display_name === 'Caroline' ? response.body : undefined;
+    }, 'the new profile on one');
+    assert.equal(seen.note, '<p>Hello from two</p>');
   });
 
   it('bob@two blocking alice@one ends alice’s follow on one and shows as blocked_by', async () => {

@@ -192,6 +192,19 @@ describe('relationships with a remote account over ActivityPub', () => {
     await until(async () => !(await relationship(frank)).blocked_by, 'the block to be undone');
   });
 
+  it('sends a member’s changed profile to the remote followers’ server as an Update of the actor', async () => {
+    const kate = await instance.createUser('kate');
+    await post('kate', { id: id('follows'), type: 'Follow', object: `${BASE}/users/kate` });
+    await until(() => followRow(bobId, kate.accountId), 'the follow');
+    const changed = await instance.request('PATCH', '/api/v1/accounts/update_credentials', { token: kate.token, json: { display_name: 'Kate K.' } });
+    assert.equal(changed.status, 200, changed.text);
+    const update = await deliveredOf('Update', (body) => body.actor === `${BASE}/users/kate`);
+    assert.equal(update.path, '/inbox');
+    assert.equal(update.body.object.id, `${BASE}/users/kate`);
+    assert.equal(update.body.object.name, 'Kate K.');
+    assert.ok([update.body.to].flat().includes('https://www.w3.org/ns/activitystreams#Public'), JSON.stringify(update.body.to));
+  });
+
   it('rejects the followers from a domain a member blocks', async () => {
     const judy = await instance.createUser('judy');
     // a follower on a domain without a port (a domain block names a host), whose inbox is the fake remote's
