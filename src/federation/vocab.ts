@@ -1,4 +1,4 @@
-import { Announce, Create, Note, PUBLIC_COLLECTION, Question } from '@fedify/vocab';
+import { Announce, Create, Delete, Note, PUBLIC_COLLECTION, Question, Undo, Update } from '@fedify/vocab';
 
 /**
  * Fedify's vocabulary, adjusted to the JSON Mastodon sends (what is served, signed and delivered):
@@ -109,6 +109,40 @@ export class MastodonCreate extends Create {
 }
 
 export class MastodonAnnounce extends Announce {
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, null);
+  }
+}
+
+/** An Update whose embedded Note or Question keeps its `conversation` (pass the object's). */
+export class MastodonUpdate extends Update {
+  #conversation: string | null;
+
+  constructor(values: WithConversation<typeof Update>, options?: ConstructorParameters<typeof Update>[1]) {
+    const { conversation, ...rest } = values;
+    super(rest, options);
+    this.#conversation = conversation ?? null;
+  }
+
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, this.#conversation);
+  }
+
+  override clone(...args: Parameters<Update['clone']>): MastodonUpdate {
+    const copy = super.clone(...args) as MastodonUpdate;
+    copy.#conversation = this.#conversation;
+    return copy;
+  }
+}
+
+export class MastodonDelete extends Delete {
+  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+    return mastodonJson(await super.toJsonLd(options), options, null);
+  }
+}
+
+/** An Undo, whose embedded Announce keeps the public collection's full URI too. */
+export class MastodonUndo extends Undo {
   override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
     return mastodonJson(await super.toJsonLd(options), options, null);
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
+import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
 import { findLocalActorAccount } from '../federation/actors.ts';
 import { isPubliclyServed } from '../federation/audience.ts';
 import { handleFederationRequest } from '../federation/federation.ts';
@@ -12,6 +13,8 @@ import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
 const INBOX_BODY_LIMIT = 1024 * 1024;
+/** Real activities nest a few levels (Create → Note → tag → icon); far deeper ones are refused before JSON-LD processing recurses through them. */
+const INBOX_MAX_DEPTH = 64;
 /** Mastodon lets WebFinger answers be cached for three days. */
 const WEBFINGER_CACHE_CONTROL = 'max-age=259200, public';
 const NODEINFO_20 = 'http://nodeinfo.diaspora.software/ns/schema/2.0';
@@ -111,13 +114,17 @@ function discoveryRoutes(app: FastifyInstance, ctx: AppContext) {
 
 function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
+  const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    return send(reply, await callFedify(ctx, request));
+  };
   for (const actor of ['/users/:username', '/actor']) {
     app.get(actor, fedify(actor === '/actor' ? undefined : toProfile));
     for (const collection of ['outbox', 'followers', 'following', 'collections/featured', 'collections/tags']) app.get(`${actor}/${collection}`, fedify());
     // Inboxes take the raw body, which Fedify needs to check the signature's digest.
-    app.post(`${actor}/inbox`, fedify());
+    app.post(`${actor}/inbox`, inbox);
   }
-  app.post('/inbox', fedify());
+  app.post('/inbox', inbox);
   app.get('/users/:username/statuses/:id', fedify(toStatusPage));
   app.get('/users/:username/statuses/:id/activity', fedify(toStatusPage));
   app.get('/users/:username/statuses/:id/replies', fedify());

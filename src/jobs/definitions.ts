@@ -1,5 +1,6 @@
 import type { Message as FedifyMessage } from '@fedify/fedify';
 import type { QueueName } from '../backends/queue/index.ts';
+import type { InteractionDelivery, StatusDelivery } from '../services/status-deliveries.ts';
 import type { RelationshipDelivery } from '../services/relationship-deliveries.ts';
 
 /** A kind of background job: its name, its queue, and how often it may be tried. */
@@ -59,3 +60,8 @@ export const ActivityPubProcessing = job<FedifyMessage>('ActivityPub::Processing
 export const ActivityPubDelivery = job<FedifyMessage>('ActivityPub::DeliveryWorker', 'push', 17);
 /** One activity to be split into a delivery per inbox, from Fedify's fan-out queue. */
 export const ActivityPubFanout = job<FedifyMessage>('ActivityPub::FanoutWorker', 'push');
+
+/** Sends a local status's Create, Update or Delete (a boost's Announce or Undo) to other servers (Mastodon's ActivityPub::DistributionWorker and its kin). */
+export const DeliverStatus = job<StatusDelivery>('ActivityPub::DistributionWorker', 'push');
+/** Sends a member's Like, its Undo, or poll votes to a remote status's server (what FavouriteService and VoteService hand to ActivityPub::DeliveryWorker). */
+export const DeliverInteraction = job<InteractionDelivery>('ActivityPub::InteractionDeliveryWorker', 'push');

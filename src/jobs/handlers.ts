@@ -21,6 +21,9 @@ import { deliverRelationshipActivity } from '../federation/relationship-activiti
 import { refreshRemoteAccount } from '../federation/resolve-account.ts';
 import { DistributeActorUpdate } from './definitions.ts';
 import { deliverActorUpdate } from '../federation/actor-update-delivery.ts';
+import { DeliverInteraction, DeliverStatus } from './definitions.ts';
+import { deliverStatusActivity } from '../federation/deliver-status.ts';
+import { deliverInteractionActivity } from '../federation/deliver-interaction.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -49,6 +52,8 @@ on(ActivityPubFanout, runFederationTask);
 on(DeliverRelationship, deliverRelationshipActivity);
 on(RefreshRemoteAccount, refreshRemoteAccount);
 on(DistributeActorUpdate, deliverActorUpdate);
+on(DeliverStatus, deliverStatusActivity);
+on(DeliverInteraction, deliverInteractionActivity);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

@@ -7,6 +7,7 @@ import { removeFromConversations } from './conversations.ts';
 import { publishEvent } from './events.ts';
 import { findOwnStatus } from './edit-status.ts';
 import { refreshRepliesCount, type StatusRow } from './post-status.ts';
+import { deliverStatus } from './status-deliveries.ts';
 
 /**
  * Deletes one of the author's statuses (Status#discard_with_reblogs + RemoveStatusService): marks it
@@ -48,6 +49,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     await enqueue(ctx, FeedRemoval, { statusId: status.id });
     if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
     await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
+    await deliverStatus(ctx, status, 'delete');
   }
   return status;
 }

@@ -12,6 +12,7 @@ import { attachTags, notifyMentioned, validatePoll, type Author, type PollInput,
 import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus } from './text/format-status.ts';
 import { isRowId } from '../lib/ids.ts';
+import { deliverStatus } from './status-deliveries.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -171,6 +172,7 @@ export async function editStatus(ctx: AppContext, author: Author, statusId: stri
     ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
   );
   await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
+  await deliverStatus(ctx, updated, 'update');
   return { status: updated, rateLimit };
 }
 

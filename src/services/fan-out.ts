@@ -207,7 +207,7 @@ async function notifyMentionedAccounts(ctx: AppContext, status: StatusFacts) {
   const rows = await queryRows<{ id: string | number }>(
     ctx.db,
     sql`SELECT m.account_id AS id FROM mentions m JOIN users u ON u.account_id = m.account_id
-        WHERE m.status_id = ${status.id} AND m.account_id <> ${status.accountId}`,
+        WHERE m.status_id = ${status.id} AND m.account_id <> ${status.accountId} AND NOT m.silent`,
   );
   for (const id of ids(rows)) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'mention', statusId: status.id });
 }

@@ -8,6 +8,7 @@ import { notAllowed } from './reblog-status.ts';
 import { interactionTargets, isBlocking, lockStatus, recomputeFavouritesCount, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 import { isRowId } from '../lib/ids.ts';
+import { deliverFavourite } from './status-deliveries.ts';
 
 /**
  * Favourites a status (Mastodon's FavouriteService): once per member, counted with a recount under
@@ -21,11 +22,12 @@ export async function favouriteStatus(ctx: AppContext, accountId: string, status
     await lockStatus(tx, status.id);
     const [row] = await tx.insert(favourites).values({ accountId, statusId: status.id }).onConflictDoNothing().returning({ id: favourites.id });
     if (row) await recomputeFavouritesCount(tx, status.id);
-    return !!row;
+    return row?.id;
   });
   if (created) {
     await notify(ctx, { recipientId: status.accountId, fromAccountId: accountId, type: 'favourite', statusId: status.id });
     await publishEvent(ctx, { type: 'favourite.created', accountId, statusId: status.id });
+    await deliverFavourite(ctx, 'like', accountId, status.id, created);
   }
   // Mastodon answers the status asked for (a boost, when a boost was favourited)
   return (await findVisibleStatus(ctx, requested.id, accountId)) ?? requested;
@@ -41,13 +43,14 @@ export async function unfavouriteStatus(ctx: AppContext, accountId: string, stat
       .where(and(eq(favourites.accountId, accountId), eq(favourites.statusId, statusId)))
       .returning({ id: favourites.id });
     if (row) await recomputeFavouritesCount(tx, statusId);
-    return !!row;
+    return row?.id;
   });
   if (removed) {
     await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.fromAccountId, accountId), eq(notifications.type, 'favourite'), eq(notifications.statusId, statusId)));
     await publishEvent(ctx, { type: 'favourite.removed', accountId, statusId });
+    await deliverFavourite(ctx, 'unlike', accountId, statusId, removed);
   }
   const status = await findVisibleStatus(ctx, statusId, accountId);
   if (!status) throw notFound();

@@ -12,6 +12,7 @@ import { interactionTarget, isBlocking, lockStatus, recomputeReblogsCount, type 
 import { findVisibleStatus } from './visibility.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { isRowId } from '../lib/ids.ts';
+import { deliverStatus } from './status-deliveries.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];
@@ -73,6 +74,7 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
   if (!created) return (await findReblog(ctx, reblogger.accountId, original.id))!;
 
   await enqueueDistribution(ctx, created.id);
+  await deliverStatus(ctx, created, 'create');
   await notify(ctx, { recipientId: original.accountId, fromAccountId: reblogger.accountId, type: 'reblog', statusId: original.id });
   await publishEvent(ctx, { type: 'status.created', statusId: created.id });
   return created;
@@ -117,6 +119,7 @@ export async function unreblogStatus(ctx: AppContext, accountId: string, statusI
       .delete(notifications)
       .where(and(eq(notifications.fromAccountId, accountId), eq(notifications.type, 'reblog'), eq(notifications.statusId, statusId)));
     await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId });
+    await deliverStatus(ctx, reblog, 'delete');
   }
   const [original] = await ctx.db.select().from(statuses).where(eq(statuses.id, statusId)).limit(1);
   if (!original) throw new ApiError(404, 'Record not found');

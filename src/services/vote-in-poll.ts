@@ -8,6 +8,7 @@ import { notAllowed } from './reblog-status.ts';
 import { isBlocking } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 import { isRowId } from '../lib/ids.ts';
+import { deliverVote } from './status-deliveries.ts';
 
 export type PollRow = typeof polls.$inferSelect;
 
@@ -76,5 +77,6 @@ export async function voteInPoll(ctx: AppContext, accountId: string, pollId: str
     return updated!;
   });
   await publishEvent(ctx, { type: 'poll.voted', accountId, pollId: poll.id, statusId: poll.statusId! });
+  await deliverVote(ctx, accountId, updated);
   return updated;
 }

@@ -32,6 +32,8 @@ export interface FakeRemote {
   webfingerHref: string;
   /** totals of bob's collections; undefined ones are served without totalItems */
   counts: { followers?: number; following?: number; outbox?: number };
+  /** serves `document` as JSON at `path` (a status to fetch, a JSON-LD context of the remote's own) */
+  serve(path: string, document: unknown): void;
   /**
    * POSTs `activity` to `instanceUrl` (where the instance listens), signed (draft-cavage) for
    * `canonicalUrl` (the inbox URL other servers would see), and returns status and body.
@@ -45,6 +47,7 @@ export async function startFakeRemote(): Promise<FakeRemote> {
   const received: string[] = [];
   const delivered: FakeRemote['delivered'] = [];
   const counts: FakeRemote['counts'] = {};
+  const documents = new Map<string, unknown>();
   let actorJson = '';
   let host = '';
   const json = (res: import('node:http').ServerResponse, type: string, value: unknown) => {
@@ -62,6 +65,8 @@ export async function startFakeRemote(): Promise<FakeRemote> {
         delivered.push({ headers: req.headers, body: JSON.parse(body), path: url.pathname });
         res.writeHead(202).end();
       });
+    } else if (req.method === 'GET' && documents.has(url.pathname)) {
+      json(res, 'application/activity+json', documents.get(url.pathname));
     } else if (url.pathname === '/users/bob') {
       json(res, 'application/activity+json', actorJson);
     } else if (url.pathname === '/.well-known/webfinger' && url.searchParams.get('resource')?.toLowerCase() === `acct:bob@${host}`) {
@@ -103,6 +108,7 @@ export async function startFakeRemote(): Promise<FakeRemote> {
     received,
     delivered,
     counts,
+    serve: (path, document) => void documents.set(path, document),
     actor: async () => JSON.parse(actorJson),
     setActor: (values, type) => render(values, type as (new (values: PersonValues) => unknown) | undefined),
     async postSigned(instanceUrl, canonicalUrl, activity) {

@@ -1,13 +1,19 @@
 import type { InboxListenerSetters } from '@fedify/fedify';
-import { Accept, Block, Delete, Follow, Reject, Undo, Update } from '@fedify/vocab';
+import { Accept, Announce, Block, Create, Delete, Follow, Like, Reject, Undo, Update } from '@fedify/vocab';
 import type { AppContext } from '../../context.ts';
 import { onAccept, onReject } from './accept.ts';
+import { onAnnounce } from './announce.ts';
 import { onBlock } from './block.ts';
+import { onCreate } from './create.ts';
 import { onActorDelete } from './delete-actor.ts';
+import { onStatusDelete } from './delete-status.ts';
 import { onFollow } from './follow.ts';
 import { inTurn } from './in-turn.ts';
+import { onLike } from './like.ts';
+import { onInteractionUndo } from './undo-interaction.ts';
 import { onRelationshipUndo } from './undo-relationship.ts';
 import { onActorUpdate } from './update-actor.ts';
+import { onStatusUpdate } from './update-status.ts';
 
 /**
  * Inbound activities reach Fedify at the personal inboxes (`/users/<username>/inbox`, `/actor/inbox`)
@@ -24,8 +30,11 @@ export function registerInboxListeners(listeners: InboxListenerSetters<AppContex
   listeners.on(Accept, onAccept);
   listeners.on(Reject, onReject);
   listeners.on(Block, onBlock);
+  listeners.on(Create, onCreate);
+  listeners.on(Announce, onAnnounce);
+  listeners.on(Like, onLike);
   // Undo, Update and Delete: handlers asked in turn until one takes it (statuses' handlers go after these)
-  listeners.on(Undo, inTurn(onRelationshipUndo));
-  listeners.on(Update, inTurn(onActorUpdate));
-  listeners.on(Delete, inTurn(onActorDelete));
+  listeners.on(Undo, inTurn(onRelationshipUndo, onInteractionUndo));
+  listeners.on(Update, inTurn(onActorUpdate, onStatusUpdate));
+  listeners.on(Delete, inTurn(onActorDelete, onStatusDelete));
 }

@@ -1,0 +1,33 @@
+import type { Update } from '@fedify/vocab';
+import { findRemoteStatus } from '../../services/create-remote-status.ts';
+import { editRemoteStatus } from '../../services/edit-remote-status.ts';
+import { parseStatusObject } from '../inbound-status.ts';
+import { rawObjectOf, remoteStatusInput } from '../status-references.ts';
+import { embeddedObject, senderOf, type InboundContext } from './parties.ts';
+
+/**
+ * Update of one of the sender's statuses (Mastodon's ActivityPub::Activity::Update#update_status):
+ * the embedded new version, read and checked as a Create's object is, is applied as an edit (or,
+ * undated, as a poll's new counts). An Update of a status not known here is dropped. Returns false
+ * when the object is not a status, for another handler.
+ */
+export async function onStatusUpdate(fctx: InboundContext, update: Update): Promise<boolean> {
+  const object = await embeddedObject(update);
+  if (!object?.id) return false;
+  const sender = await senderOf(fctx, update);
+  if (!sender) return true;
+  const status = await findRemoteStatus(fctx.data, sender, object.id.href);
+  if (!status || status.reblogOfId) return true;
+  const parsed = await parseStatusObject(object, {
+    actorId: new URL(sender.uri),
+    followersId: sender.followersUrl ? new URL(sender.followersUrl) : null,
+    raw: await rawObjectOf(update),
+  });
+  if (!parsed.ok) {
+    fctx.data.log.info({ activity: update.id?.href, reason: parsed.reason }, 'refused a remote status update');
+    return true;
+  }
+  const input = await remoteStatusInput(fctx.data, parsed.status, null);
+  await editRemoteStatus(fctx.data, sender, status, { ...input, editedAt: parsed.status.updated });
+  return true;
+}

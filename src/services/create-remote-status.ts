@@ -1,0 +1,210 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows, type Database } from '../db/index.ts';
+import { accounts, conversations, customEmojis, mentions, polls, statuses, tombstones } from '../db/schema.ts';
+import { publishEvent } from './events.ts';
+import { htmlToPlainText } from './filters.ts';
+import type { AccountRow } from './oauth/authenticate-token.ts';
+import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
+import { attachTags, refreshRepliesCount, type StatusRow } from './post-status.ts';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface RemoteEmoji {
+  shortcode: string;
+  imageUrl: string;
+}
+
+export interface RemotePoll {
+  options: string[];
+  tallies: number[];
+  multiple: boolean;
+  expiresAt: Date | null;
+  votersCount: number | null;
+}
+
+/** A remote status as the federation layer read it: validated, bounded, sanitized, its references resolved. */
+export interface RemoteStatusInput {
+  uri: string;
+  url: string | null;
+  /** sanitized HTML */
+  content: string;
+  spoilerText: string;
+  sensitive: boolean;
+  language: string | null;
+  visibility: 'public' | 'unlisted' | 'private' | 'direct' | 'limited';
+  published: Date | null;
+  /** when the author last edited it, if it was edited before it arrived */
+  editedAt: Date | null;
+  /** the status replied to, when known here */
+  parent: StatusRow | undefined;
+  conversationUri: string | null;
+  /** accounts the status mentions (notified) */
+  mentionedAccountIds: string[];
+  /** accounts it is addressed to without mentioning them: silent mentions, which let them see it */
+  audienceAccountIds: string[];
+  hashtags: string[];
+  emojis: RemoteEmoji[];
+  poll: RemotePoll | null;
+}
+
+/** Statuses older than this are stored but not put in feeds (Mastodon's Status::REAL_TIME_WINDOW). */
+const REAL_TIME_WINDOW_MS = 6 * 60 * 60 * 1000;
+
+class LostRace extends Error {}
+
+/** The local conversation a `tag:<local domain>,<date>:objectId=<id>:objectType=Conversation` names (OStatus::TagManager#local_id?). */
+function localConversationId(ctx: AppContext, uri: string): string | undefined {
+  const match = /^tag:([^,]+),\d{4}-\d{2}-\d{2}:objectId=(\d{1,19}):objectType=Conversation$/.exec(uri);
+  return match && match[1] === ctx.config.localDomain ? match[2] : undefined;
+}
+
+/** Activity::Create#conversation_from_uri, then the thread's (Status#set_conversation), else a new one. */
+async function conversationFor(ctx: AppContext, tx: Tx, uri: string | null, parent: StatusRow | undefined): Promise<string> {
+  if (uri) {
+    const localId = localConversationId(ctx, uri);
+    const [found] = localId
+      ? await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, localId)).limit(1)
+      : await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.uri, uri)).limit(1);
+    if (found) return found.id;
+    if (!localId) return (await tx.insert(conversations).values({ uri }).returning({ id: conversations.id }))[0]!.id;
+  }
+  if (parent?.conversationId) return parent.conversationId;
+  return (await tx.insert(conversations).values({}).returning({ id: conversations.id }))[0]!.id;
+}
+
+/** Whether a status concerns this instance (Activity#related_to_local_activity?): otherwise nobody here would see it. */
+export async function isRelatedToLocalActivity(ctx: AppContext, author: AccountRow, input: Pick<RemoteStatusInput, 'parent' | 'mentionedAccountIds' | 'audienceAccountIds'>): Promise<boolean> {
+  const addressed = [...input.mentionedAccountIds, ...input.audienceAccountIds];
+  const [row] = await queryRows<{ related: boolean }>(
+    ctx.db,
+    sql`SELECT EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${author.id} AND a.domain IS NULL)
+        ${addressed.length ? sql`OR EXISTS (SELECT 1 FROM accounts a WHERE a.domain IS NULL AND a.id IN (${sql.join(addressed.map((id) => sql`${id}`), sql`, `)}))` : sql``}
+        ${input.parent ? sql`OR EXISTS (SELECT 1 FROM accounts a WHERE a.id = ${input.parent.accountId} AND a.domain IS NULL)
+          OR EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${input.parent.accountId} AND a.domain IS NULL)` : sql``}
+        AS related`,
+  );
+  return !!row?.related;
+}
+
+/** Whether a deleted status left this URI behind. */
+export async function isTombstoned(ctx: AppContext, uri: string): Promise<boolean> {
+  const [row] = await ctx.db.select({ id: tombstones.id }).from(tombstones).where(eq(tombstones.uri, uri)).limit(1);
+  return !!row;
+}
+
+export async function findStatusByUri(ctx: AppContext, uri: string): Promise<StatusRow | undefined> {
+  const [row] = await ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).limit(1);
+  return row;
+}
+
+/** Remote custom emoji kept as references to their images (the media issue will cache them). */
+export async function storeRemoteEmojis(db: Tx | Database, domain: string, emojis: RemoteEmoji[]): Promise<void> {
+  for (const emoji of emojis) {
+    await db.execute(sql`INSERT INTO ${customEmojis} (shortcode, domain, image_url, static_image_url, visible_in_picker)
+      VALUES (${emoji.shortcode}, ${domain}, ${emoji.imageUrl}, ${emoji.imageUrl}, false)
+      ON CONFLICT (shortcode, coalesce(domain, '')) DO UPDATE SET image_url = excluded.image_url, static_image_url = excluded.static_image_url`);
+  }
+}
+
+/** Writes a remote poll for a status (votes_count is the sum of the tallies the author's server gave). */
+export function remotePollValues(author: AccountRow, statusId: string, poll: RemotePoll) {
+  const votesCount = poll.tallies.reduce((sum, n) => sum + n, 0);
+  return {
+    accountId: author.id,
+    statusId,
+    options: poll.options,
+    cachedTallies: poll.tallies,
+    multiple: poll.multiple,
+    expiresAt: poll.expiresAt,
+    votesCount,
+    votersCount: poll.votersCount ?? (poll.multiple ? 0 : votesCount),
+  };
+}
+
+/**
+ * Stores a status another server sent (Mastodon's ActivityPub::Activity::Create#process_status):
+ * unless it is known already (a repeated delivery stores nothing twice), was deleted, or concerns
+ * nobody here. The status, its mentions (addressed accounts as silent ones, which make a direct
+ * message `limited`), tags, poll and emoji are written in one transaction; then it goes through
+ * the same fan-out as a local post (feeds, streaming, mention notifications), unless it is older
+ * than the real-time window. Returns the status and whether this call made it.
+ */
+export async function createRemoteStatus(ctx: AppContext, author: AccountRow, input: RemoteStatusInput): Promise<{ status: StatusRow; created: boolean } | undefined> {
+  const existing = await findStatusByUri(ctx, input.uri);
+  if (existing) return existing.accountId === author.id ? { status: existing, created: false } : undefined;
+  if (await isTombstoned(ctx, input.uri)) return undefined;
+  if (!(await isRelatedToLocalActivity(ctx, author, input))) return undefined;
+
+  const silent = [...new Set(input.audienceAccountIds)].filter((id) => !input.mentionedAccountIds.includes(id) && id !== author.id);
+  const mentioned = [...new Set(input.mentionedAccountIds)];
+  const visibility = input.visibility === 'direct' && silent.length > 0 ? 'limited' : input.visibility;
+  const published = input.published && input.published.getTime() < Date.now() ? input.published : new Date();
+  const realtime = Date.now() - published.getTime() <= REAL_TIME_WINDOW_MS;
+
+  let status: StatusRow;
+  try {
+    status = await ctx.db.transaction(async (tx) => {
+      const conversationId = await conversationFor(ctx, tx, input.conversationUri, input.parent);
+      const [ids] = await queryRows<{ id: string }>(tx as unknown as Database, sql`SELECT timestamp_id(${published.toISOString()}::timestamptz)::text AS id`);
+      const [row] = await tx
+        .insert(statuses)
+        .values({
+          id: ids!.id,
+          uri: input.uri,
+          url: input.url,
+          accountId: author.id,
+          text: htmlToPlainText(input.content),
+          content: input.content,
+          spoilerText: input.spoilerText,
+          sensitive: input.sensitive,
+          visibility,
+          language: input.language,
+          inReplyToId: input.parent?.id ?? null,
+          inReplyToAccountId: input.parent?.accountId ?? null,
+          conversationId,
+          local: false,
+          createdAt: published,
+          updatedAt: published,
+          editedAt: input.editedAt && input.editedAt.getTime() > published.getTime() && input.editedAt.getTime() <= Date.now() ? input.editedAt : null,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) throw new LostRace();
+      let pollId: string | null = null;
+      if (input.poll) {
+        const [poll] = await tx.insert(polls).values(remotePollValues(author, row.id, input.poll)).returning({ id: polls.id });
+        pollId = poll!.id;
+        await tx.update(statuses).set({ pollId }).where(eq(statuses.id, row.id));
+      }
+      const mentionRows = [...mentioned.map((accountId) => ({ statusId: row.id, accountId, silent: false })), ...silent.map((accountId) => ({ statusId: row.id, accountId, silent: true }))];
+      if (mentionRows.length) await tx.insert(mentions).values(mentionRows).onConflictDoNothing();
+      await attachTags(tx, row.id, input.hashtags);
+      if (author.domain) await storeRemoteEmojis(tx, author.domain, input.emojis);
+      if (visibility !== 'direct') {
+        await tx.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` }).where(eq(accounts.id, author.id));
+      }
+      if (input.parent) await refreshRepliesCount(tx, input.parent.id);
+      if (realtime) await recordPendingDistribution(tx, row.id);
+      return { ...row, pollId };
+    });
+  } catch (error) {
+    if (!(error instanceof LostRace)) throw error;
+    const winner = await findStatusByUri(ctx, input.uri);
+    return winner && winner.accountId === author.id ? { status: winner, created: false } : undefined;
+  }
+
+  if (realtime) await enqueueDistribution(ctx, status.id);
+  await publishEvent(ctx, { type: 'status.created', statusId: status.id });
+  return { status, created: true };
+}
+
+/** The remote status with this URI by this account, if it is live. */
+export async function findRemoteStatus(ctx: AppContext, author: AccountRow, uri: string): Promise<StatusRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(statuses)
+    .where(and(eq(statuses.uri, uri), eq(statuses.accountId, author.id), sql`${statuses.deletedAt} IS NULL`))
+    .limit(1);
+  return row;
+}
