@@ -18,6 +18,7 @@ import {
 } from '../db/schema.ts';
 import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
 import { serializeAccount } from './account.ts';
+import { emojisOfStatuses } from './status-emojis.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
 type PollRow = typeof polls.$inferSelect;
@@ -123,6 +124,8 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
   const pinned = new Set(pinRows.map((row) => row.statusId));
   const muted = new Set(muteRows.map((row) => row.conversationId));
   const originalsById = byId(originals);
+  const domains = new Map(authorRows.map((row) => [row.account.id, row.account.domain]));
+  const emojis = await emojisOfStatuses(ctx, all.filter((s) => !s.reblogOfId).map((s) => ({ ...s, domain: domains.get(s.accountId) ?? null })));
 
   const render = (status: StatusRow): Record<string, unknown> => {
     const app = status.applicationId ? apps.get(status.applicationId) : undefined;
@@ -167,7 +170,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
         acct: account.domain ? `${account.username}@${account.domain}` : account.username,
       })),
       tags: (tagsByStatus.get(status.id) ?? []).map(({ name }) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
-      emojis: [],
+      emojis: emojis.get(status.id) ?? [],
       card: null,
       poll: poll ? renderPoll(poll, votesByPoll.get(poll.id)?.map((vote) => vote.choice), viewerId) : null,
     };

@@ -96,6 +96,10 @@ describe('statuses from other servers, through the inbox', () => {
     assert.match(body.content, /^<p>Hello <span class="h-card" translate="no"><a href="http:\/\/subspace.test\/@alice" class="u-url mention" rel="nofollow noopener" target="_blank">/);
     assert.deepEqual(body.mentions.map((mention: { acct: string }) => mention.acct), ['alice']);
     assert.deepEqual(body.tags.map((tag: { name: string }) => tag.name), ['fediverse']);
+    const blobcat = 'https://files.mastodon.example/custom_emojis/images/000/004/207/original/blobcat.png';
+    assert.deepEqual(body.emojis, [{ shortcode: 'blobcat', url: blobcat, static_url: blobcat, visible_in_picker: false }]);
+    const picker = await instance.request('GET', '/api/v1/custom_emojis');
+    assert.deepEqual(picker.body, [], 'remote emoji are not offered in the picker');
     assert.equal(row.local, false);
     const mention = await until(async () => (await notificationsOf(alice)).find((item) => item.type === 'mention' && item.status?.id === row.id), 'the mention notification');
     assert.equal(mention.account.acct, remote.handle);

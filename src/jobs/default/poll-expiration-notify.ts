@@ -28,8 +28,9 @@ export async function notifyPollExpiration(ctx: AppContext, data: { pollId: stri
       sql`SELECT DISTINCT v.account_id::text AS account_id FROM poll_votes v JOIN accounts a ON a.id = v.account_id
           WHERE v.poll_id = ${poll.id} AND a.domain IS NULL AND v.account_id <> ${poll.accountId}`,
     );
-    // voters first, then the author, who hears that their own poll ended
-    for (const recipientId of [...voters.map((voter) => voter.account_id), poll.accountId]) {
+    const [author] = await queryRows<{ local: boolean }>(ctx.db, sql`SELECT domain IS NULL AS local FROM accounts WHERE id = ${poll.accountId}`);
+    // voters first, then the author, who hears that their own poll ended (a remote poll's author hears it from its own server)
+    for (const recipientId of [...voters.map((voter) => voter.account_id), ...(author?.local ? [poll.accountId] : [])]) {
       await notify(ctx, { recipientId, fromAccountId: poll.accountId, type: 'poll', statusId: poll.statusId });
     }
   }
