@@ -128,13 +128,19 @@ export function remotePollValues(author: AccountRow, statusId: string, poll: Rem
  * nobody here. The status, its mentions (addressed accounts as silent ones, which make a direct
  * message `limited`), tags, poll and emoji are written in one transaction; then it goes through
  * the same fan-out as a local post (feeds, streaming, mention notifications), unless it is older
- * than the real-time window. Returns the status and whether this call made it.
+ * than the real-time window. A status this instance `fetched` itself (the one a boost is of) is
+ * stored whoever it concerns. Returns the status and whether this call made it.
  */
-export async function createRemoteStatus(ctx: AppContext, author: AccountRow, input: RemoteStatusInput): Promise<{ status: StatusRow; created: boolean } | undefined> {
+export async function createRemoteStatus(
+  ctx: AppContext,
+  author: AccountRow,
+  input: RemoteStatusInput,
+  options: { fetched?: boolean } = {},
+): Promise<{ status: StatusRow; created: boolean } | undefined> {
   const existing = await findStatusByUri(ctx, input.uri);
   if (existing) return existing.accountId === author.id ? { status: existing, created: false } : undefined;
   if (await isTombstoned(ctx, input.uri)) return undefined;
-  if (!(await isRelatedToLocalActivity(ctx, author, input))) return undefined;
+  if (!options.fetched && !(await isRelatedToLocalActivity(ctx, author, input))) return undefined;
 
   const silent = [...new Set(input.audienceAccountIds)].filter((id) => !input.mentionedAccountIds.includes(id) && id !== author.id);
   const mentioned = [...new Set(input.mentionedAccountIds)];

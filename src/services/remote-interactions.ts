@@ -21,7 +21,8 @@ async function isVisibleTo(ctx: AppContext, status: StatusRow, accountId: string
   return rows.length > 0;
 }
 
-async function isFollowedLocally(ctx: AppContext, accountId: string): Promise<boolean> {
+/** Whether a member here follows the account. */
+export async function isFollowedLocally(ctx: AppContext, accountId: string): Promise<boolean> {
   const rows = await queryRows(ctx.db, sql`SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${accountId} AND a.domain IS NULL LIMIT 1`);
   return rows.length > 0;
 }

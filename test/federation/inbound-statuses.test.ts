@@ -309,6 +309,26 @@ describe('statuses from other servers, through the inbox', () => {
     assert.equal((await notificationsOf(alice)).some((item) => item.type === 'reblog' && item.status?.id === original.id), false);
   });
 
+  it('Announce of a status not known here fetches it from its server first; a document under another id is refused', async () => {
+    const id = `${remote.actorId}/statuses/fetched-${++n}`;
+    remote.serve(new URL(id).pathname, { '@context': AS, id, type: 'Note', attributedTo: remote.actorId, content: '<p>fetched <script>x</script>on demand</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] });
+    const announceId = `${remote.actorId}/statuses/${++n}/activity`;
+    await post({ '@context': AS, id: announceId, type: 'Announce', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], object: id });
+    const boost = await arrived(announceId);
+    const original = (await statusRow(id))!;
+    assert.equal(boost.reblogOfId, original.id);
+    assert.equal(original.content, '<p>fetched on demand</p>');
+    assert.ok(remote.received.includes(`GET ${new URL(id).pathname}`));
+
+    const liar = `${remote.actorId}/statuses/liar-${++n}`;
+    remote.serve(new URL(liar).pathname, { '@context': AS, id: `${remote.actorId}/statuses/someone-elses`, type: 'Note', attributedTo: remote.actorId, content: '<p>not me</p>', to: [PUBLIC] });
+    const refusedId = `${remote.actorId}/statuses/${++n}/activity`;
+    await post({ '@context': AS, id: refusedId, type: 'Announce', actor: remote.actorId, to: [PUBLIC], object: liar });
+    await settled();
+    assert.equal(await statusRow(refusedId), undefined);
+    assert.equal(await statusRow(`${remote.actorId}/statuses/someone-elses`), undefined);
+  });
+
   it('Like of a local post is a favourite, once, notified; Undo takes it back; an Undo before its Like wins', async () => {
     const original = await localPost(alice, { status: 'like me' });
     const like = { '@context': AS, id: `${remote.actorId}#likes/${++n}`, type: 'Like', actor: remote.actorId, object: original.uri };
