@@ -97,6 +97,8 @@ export interface ParseContext {
   followersId: URL | null;
   /** the object's JSON as received, for what Fedify's vocabulary does not model (`conversation`, `directMessage`) */
   raw?: unknown;
+  /** the enclosing activity's addressing, read where the object has none (as StatusParser does) */
+  activity?: { to: URL[]; cc: URL[] };
 }
 
 /** Bounds on what one remote status may carry (Mastodon takes 4 attachments; the rest are sanity limits). */
@@ -289,8 +291,8 @@ export async function parseStatusObject(object: APObject, context: ParseContext)
   if (poll && 'error' in poll) return { ok: false, reason: poll.error };
   const { mentions, hashtags, emojis } = await readTags(object);
 
-  const to = object.toIds;
-  const cc = object.ccIds;
+  const to = object.toIds.length ? object.toIds : (context.activity?.to ?? []);
+  const cc = object.ccIds.length ? object.ccIds : (context.activity?.cc ?? []);
   const conversation = rawField(context.raw, 'conversation');
   const contextId = object.contextIds[0]?.href ?? null;
   const published = toDate(object.published);

@@ -151,6 +151,17 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     for (const type of ['Page', 'Image', 'Video', 'Audio', 'Event']) assert.equal((await asType(type)).ok, true, type);
   });
 
+  it('reads the Create’s addressing when the object has none', async () => {
+    const json = loadFixture('mastodon-create-note.json');
+    const { to: _to, cc: _cc, ...unaddressed } = json.object;
+    const create = await parseActivity({ ...json, object: unaddressed });
+    const object = (await create.getObject(INLINE)) as APObject;
+    const result = await parseStatusObject(object, { actorId: create.actorId!, followersId: null, activity: { to: create.toIds, cc: create.ccIds } });
+    assert.ok(result.ok);
+    assert.equal(result.status.visibility, 'public');
+    assert.deepEqual(result.status.audience, ['https://mastodon.example/users/bob/followers', 'https://subspace.test/users/alice']);
+  });
+
   it('visibility as Mastodon reads to and cc', () => {
     const followers = new URL('https://a.example/users/bob/followers');
     const alice = new URL('https://b.example/users/alice');

@@ -32,6 +32,7 @@ export async function onCreate(fctx: InboundContext, create: Create): Promise<vo
     actorId,
     followersId: sender.followersUrl ? new URL(sender.followersUrl) : null,
     raw: await rawObjectOf(create),
+    activity: { to: create.toIds, cc: create.ccIds },
   });
   if (!parsed.ok) {
     fctx.data.log.info({ activity: create.id?.href, reason: parsed.reason }, 'refused a remote status');

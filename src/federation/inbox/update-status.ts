@@ -22,6 +22,7 @@ export async function onStatusUpdate(fctx: InboundContext, update: Update): Prom
     actorId: new URL(sender.uri),
     followersId: sender.followersUrl ? new URL(sender.followersUrl) : null,
     raw: await rawObjectOf(update),
+    activity: { to: update.toIds, cc: update.ccIds },
   });
   if (!parsed.ok) {
     fctx.data.log.info({ activity: update.id?.href, reason: parsed.reason }, 'refused a remote status update');
