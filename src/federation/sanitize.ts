@@ -14,9 +14,8 @@ const REMOVED_WITH_CONTENT = ['script', 'style', 'iframe', 'math', 'noembed', 'n
 const ALLOWED_CLASSES = [/^(h|p|u|dt|e)-/, 'mention', 'hashtag', 'ellipsis', 'invisible', 'quote-inline'];
 
 // Headings become a bold paragraph. sanitize-html renames but cannot wrap, so they pass as this
-// marker, replaced afterwards; a marker written in the input is unwrapped like any unknown element.
+// marker, replaced afterwards; a marker written in the input becomes a bare span.
 const HEADING = 'subspace-heading';
-const UNWRAP = 'subspace-unwrap';
 
 /** Deeper elements are unwrapped (their text kept), so hostile nesting cannot blow up rendering. */
 export const MAX_NESTING = 100;
@@ -30,8 +29,9 @@ function schemeOf(href: string): string | null {
 
 function link(tagName: string, attribs: Attributes) {
   const scheme = schemeOf(attribs.href ?? '');
-  // Mastodon replaces a link it cannot follow with its text.
-  if (scheme === null || !LINK_PROTOCOLS.has(scheme)) return { tagName: UNWRAP, attribs: {} };
+  // Mastodon replaces a link it cannot follow with its text. A bare span, not an unwrapped element:
+  // sanitize-html misnames the next closing tag at the same depth after dropping a renamed one.
+  if (scheme === null || !LINK_PROTOCOLS.has(scheme)) return { tagName: 'span', attribs: {} };
   return { tagName, attribs: { ...attribs, rel: 'nofollow noopener', target: '_blank' } };
 }
 
@@ -69,7 +69,7 @@ const OPTIONS: IOptions = {
     h4: heading,
     h5: heading,
     h6: heading,
-    [HEADING]: () => ({ tagName: UNWRAP, attribs: {} }),
+    [HEADING]: () => ({ tagName: 'span', attribs: {} }),
     '*': keepTranslateNo,
   },
 };

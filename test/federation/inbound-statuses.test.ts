@@ -165,7 +165,7 @@ describe('statuses from other servers, through the inbox', () => {
     assert.equal(body.in_reply_to_account_id, alice.accountId);
     assert.equal(body.spoiler_text, 're: subspace');
     assert.doesNotMatch(body.content, /javascript|data-user/);
-    assert.match(body.content, /with a sneaky link$/);
+    assert.match(body.content, /with a <span>sneaky link<\/span>$/);
     assert.ok(remote.received.includes('GET /schemas/litepub-0.1.jsonld'), 'the remote context was fetched');
     const context = await instance.request('GET', `/api/v1/statuses/${parent.id}/context`, { token: alice.token });
     assert.deepEqual(context.body.descendants.map((item: { id: string }) => item.id), [row.id]);

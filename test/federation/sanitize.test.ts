@@ -25,9 +25,14 @@ describe("remote HTML is cut down to Mastodon's allowed subset (MASTODON_STRICT)
       assert.match(sanitizeRemoteHtml(`<a href="${scheme}">l</a>`), /^<a href=/, scheme);
     }
     for (const href of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'java&#x09;script:alert(1)', ' javascript:alert(1)', 'data:text/html,x', 'vbscript:x', '/relative', '//evil.example/', '#top', '']) {
-      assert.equal(sanitizeRemoteHtml(`<a href="${href}">text</a>`), 'text', href);
+      assert.equal(sanitizeRemoteHtml(`<a href="${href}">text</a>`), '<span>text</span>', href);
     }
-    assert.equal(sanitizeRemoteHtml('<a>no href</a>'), 'no href');
+    assert.equal(sanitizeRemoteHtml('<a>no href</a>'), '<span>no href</span>');
+    // the link after a refused one keeps its own closing tag
+    assert.equal(
+      sanitizeRemoteHtml('<a href="javascript:x">a</a> <a href="https://b.example/">b</a>'),
+      '<span>a</span> <a href="https://b.example/" rel="nofollow noopener" target="_blank">b</a>',
+    );
   });
 
   it('keeps only the microformat, mention, hashtag, ellipsis and invisible classes, and translate="no"', () => {
@@ -49,7 +54,7 @@ describe("remote HTML is cut down to Mastodon's allowed subset (MASTODON_STRICT)
   it('unwraps other elements, keeping their text; headings become bold paragraphs', () => {
     assert.equal(sanitizeRemoteHtml('<div><table><tr><td>cell</td></tr></table><form><input name=x>f</form></div>'), 'cellf');
     assert.equal(sanitizeRemoteHtml('<h1 class="title">Title</h1><p>body</p>'), '<p><strong>Title</strong></p><p>body</p>');
-    assert.equal(sanitizeRemoteHtml('<subspace-heading>not a heading</subspace-heading>'), 'not a heading');
+    assert.equal(sanitizeRemoteHtml('<subspace-heading>not a heading</subspace-heading>'), '<span>not a heading</span>');
   });
 
   it('escapes text, closes what is left open, and survives hostile nesting', () => {
