@@ -47,31 +47,37 @@ interface LocalAccountKeys {
   ed25519PrivateKeyPem: string | null;
 }
 
-/** The account's Ed25519 pair, made and stored on first use (accounts created before federation have none). */
-async function ed25519PairOf(ctx: AppContext, account: LocalAccountKeys): Promise<PemPair> {
-  if (account.ed25519PublicKeyPem && account.ed25519PrivateKeyPem) {
-    return { publicKeyPem: account.ed25519PublicKeyPem, privateKeyPem: account.ed25519PrivateKeyPem };
-  }
-  const fresh = await generateEd25519();
+const COLUMNS = {
+  rsa: { publicKeyPem: accounts.publicKeyPem, privateKeyPem: accounts.privateKeyPem },
+  ed25519: { publicKeyPem: accounts.ed25519PublicKeyPem, privateKeyPem: accounts.ed25519PrivateKeyPem },
+};
+
+/**
+ * One of the account's pairs, made and stored on first use: accounts created before federation
+ * have no Ed25519 pair, and accounts imported or seeded without keys no RSA pair.
+ */
+async function accountPair(ctx: AppContext, accountId: string, algorithm: 'rsa' | 'ed25519', known: Partial<PemPair>): Promise<PemPair> {
+  if (known.publicKeyPem && known.privateKeyPem) return { publicKeyPem: known.publicKeyPem, privateKeyPem: known.privateKeyPem };
+  const columns = COLUMNS[algorithm];
+  const fresh = algorithm === 'rsa' ? await generateRsa() : await generateEd25519();
   const [stored] = await ctx.db
     .update(accounts)
-    .set({ ed25519PublicKeyPem: fresh.publicKeyPem, ed25519PrivateKeyPem: fresh.privateKeyPem })
-    .where(and(eq(accounts.id, account.id), isNull(accounts.ed25519PublicKeyPem)))
+    .set(algorithm === 'rsa' ? fresh : { ed25519PublicKeyPem: fresh.publicKeyPem, ed25519PrivateKeyPem: fresh.privateKeyPem })
+    .where(and(eq(accounts.id, accountId), isNull(columns.publicKeyPem)))
     .returning({ id: accounts.id });
   if (stored) return fresh;
   // another process got there first: use the pair it stored
-  const [row] = await ctx.db
-    .select({ publicKeyPem: accounts.ed25519PublicKeyPem, privateKeyPem: accounts.ed25519PrivateKeyPem })
-    .from(accounts)
-    .where(eq(accounts.id, account.id));
+  const [row] = await ctx.db.select(columns).from(accounts).where(eq(accounts.id, accountId));
   return { publicKeyPem: row!.publicKeyPem!, privateKeyPem: row!.privateKeyPem! };
 }
 
 /** A local account's key pairs for Fedify: RSA first (HTTP Signatures, `#main-key`), then Ed25519 (Object Integrity Proofs). */
 export async function accountKeyPairs(ctx: AppContext, account: LocalAccountKeys): Promise<CryptoKeyPair[]> {
-  if (!account.publicKeyPem || !account.privateKeyPem) return [];
-  const rsa = { publicKeyPem: account.publicKeyPem, privateKeyPem: account.privateKeyPem };
-  return Promise.all([toCryptoKeyPair(rsa, RSA), ed25519PairOf(ctx, account).then((pair) => toCryptoKeyPair(pair, 'Ed25519'))]);
+  const [rsa, ed25519] = await Promise.all([
+    accountPair(ctx, account.id, 'rsa', { publicKeyPem: account.publicKeyPem ?? undefined, privateKeyPem: account.privateKeyPem ?? undefined }),
+    accountPair(ctx, account.id, 'ed25519', { publicKeyPem: account.ed25519PublicKeyPem ?? undefined, privateKeyPem: account.ed25519PrivateKeyPem ?? undefined }),
+  ]);
+  return Promise.all([toCryptoKeyPair(rsa, RSA), toCryptoKeyPair(ed25519, 'Ed25519')]);
 }
 
 async function instanceActorPair(ctx: AppContext, algorithm: 'rsa' | 'ed25519'): Promise<PemPair> {

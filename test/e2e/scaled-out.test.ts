@@ -254,6 +254,18 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     return jobs;
   }
 
+  /** Jobs waiting for a retry, with why their last attempt failed (shown when the queues do not drain). */
+  async function delayedJobs(): Promise<{ queue: string; name: string; attempts: string; reason: string }[]> {
+    const jobs = [];
+    for (const queue of ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler']) {
+      for (const id of await inspector.zrange(`bull:${queue}:delayed`, '0', '4')) {
+        const [name, attempts, reason] = await inspector.hmget(`bull:${queue}:${id}`, 'name', 'attemptsMade', 'failedReason');
+        jobs.push({ queue, name: name ?? '', attempts: attempts ?? '', reason: (reason ?? '').slice(0, 300) });
+      }
+    }
+    return jobs;
+  }
+
   /** The events BullMQ recorded for a queue (its events stream): [ms since the epoch, fields]. */
   async function queueEvents(queue: string): Promise<{ at: number; fields: Record<string, string> }[]> {
     const entries = await inspector.xrange(`bull:${queue}:events`, '-', '+');
@@ -520,7 +532,7 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     await waitFor('the queues to drain', async () => {
       const counts = await queueCounts();
       return Object.values(counts).every((c) => c.wait + c.active + c.delayed + c.prioritized === 0);
-    }, 60_000).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await queueCounts())}`));
+    }, 60_000).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await queueCounts())}; delayed: ${JSON.stringify(await delayedJobs())}`));
     // Dead jobs: only the scheduler's periodic ones may fail for good, and only during (or just after)
     // an outage: they have one attempt by design, as Mastodon's, and the next period runs them again.
     const dead = await deadJobs();

@@ -85,6 +85,16 @@ describe('actors', () => {
     assert.equal(first.publicKey.publicKeyPem, row!.publicKeyPem, 'the RSA key is the one made at sign-up');
   });
 
+  it('makes and stores an RSA pair for an account that has none (imported or seeded without keys)', async () => {
+    const keyless = await instance.createUser('keyless');
+    await instance.ctx.db.update(accounts).set({ publicKeyPem: null, privateKeyPem: null }).where(eq(accounts.id, keyless.accountId));
+    const json = (await actor('/users/keyless')).body;
+    assert.match(json.publicKey?.publicKeyPem ?? '', /BEGIN PUBLIC KEY/);
+    const [row] = await instance.ctx.db.select().from(accounts).where(eq(accounts.id, keyless.accountId));
+    assert.equal(row!.publicKeyPem, json.publicKey.publicKeyPem);
+    assert.match(row!.privateKeyPem ?? '', /BEGIN PRIVATE KEY/);
+  });
+
   it('serves a bot as a Service, and moved and aliased accounts with movedTo and alsoKnownAs', async () => {
     const bot = await instance.createUser('robot');
     await instance.request('PATCH', '/api/v1/accounts/update_credentials', { token: bot.token, json: { bot: true } });
