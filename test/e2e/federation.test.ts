@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { startOn, until } from '../helpers/federating-instances.ts';
+import type { TestInstance, TestUser } from '../helpers/instance.ts';
 
 /**
  * Two Subspace instances on loopback under two host names, 127.0.0.2 and 127.0.0.3 (addresses,
  * because names under .localhost do not resolve everywhere and /etc/hosts may not be writable),
  * federating over plain http (LOCAL_HTTPS=false) through each one's Mastodon API.
  */
-
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startOn(host: string): Promise<TestInstance> {
-  const port = await freePort(host);
-  return startInstance({
-    env: { LOCAL_DOMAIN: `${host}:${port}`, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8' },
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('two instances: follows across servers through the Mastodon API', () => {
   let one: TestInstance;
