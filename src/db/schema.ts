@@ -830,3 +830,119 @@ export const announcementReactions = pgTable(
     index('index_announcement_reactions_on_announcement_id').on(t.announcementId),
   ],
 );
+
+/**
+ * Media attached to statuses. Remote media is kept as a reference to the sender's URL
+ * (`remote_url`); `file_key` names a copy in the storage backend once one exists.
+ */
+export const mediaAttachments = pgTable(
+  'media_attachments',
+  {
+    id: id(),
+    statusId: snowflake('status_id').references(() => statuses.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
+    /** image | gifv | video | audio | unknown */
+    type: text('type').notNull().default('unknown'),
+    remoteUrl: text('remote_url').notNull().default(''),
+    fileKey: text('file_key'),
+    contentType: text('content_type'),
+    description: text('description'),
+    blurhash: text('blurhash'),
+    /** Mastodon's `meta` (`original`/`small` sizes, `focus`) */
+    meta: jsonb('meta').$type<Record<string, unknown>>(),
+    /** the order within the status */
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_media_attachments_on_status_id').on(t.statusId), index('index_media_attachments_on_account_id').on(t.accountId)],
+);
+
+/** Instance-level domain blocks (Mastodon's admin domain blocks), honoured in both directions. */
+export const domainBlocks = pgTable(
+  'domain_blocks',
+  {
+    id: id(),
+    domain: text('domain').notNull(),
+    /** noop | silence | suspend */
+    severity: text('severity').notNull().default('silence'),
+    rejectMedia: boolean('reject_media').notNull().default(false),
+    rejectReports: boolean('reject_reports').notNull().default(false),
+    privateComment: text('private_comment'),
+    publicComment: text('public_comment'),
+    obfuscate: boolean('obfuscate').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_domain_blocks_on_domain').on(t.domain)],
+);
+
+/** Domains allowed to federate when `LIMITED_FEDERATION_MODE` is on. */
+export const domainAllows = pgTable(
+  'domain_allows',
+  {
+    id: id(),
+    domain: text('domain').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_domain_allows_on_domain').on(t.domain)],
+);
+
+/** Domains whose inboxes failed for days: no deliveries until one of their servers talks to us again. */
+export const unavailableDomains = pgTable(
+  'unavailable_domains',
+  {
+    id: id(),
+    domain: text('domain').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_unavailable_domains_on_domain').on(t.domain)],
+);
+
+/** Reports: made by members (`POST /api/v1/reports`) or received from other servers (`Flag`). */
+export const reports = pgTable(
+  'reports',
+  {
+    id: id(),
+    /** the reporter: a local member, or the remote instance actor's account for a Flag */
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    targetAccountId: snowflake('target_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    statusIds: snowflake('status_ids').array().notNull().default(sql`'{}'`),
+    comment: text('comment').notNull().default(''),
+    /** spam | legal | violation | other */
+    category: text('category').notNull().default('other'),
+    ruleIds: snowflake('rule_ids').array(),
+    forwarded: boolean('forwarded').notNull().default(false),
+    /** the Flag's id, for reports received from other servers */
+    uri: text('uri'),
+    actionTakenAt: timestamp('action_taken_at', { withTimezone: true }),
+    actionTakenByAccountId: snowflake('action_taken_by_account_id'),
+    assignedAccountId: snowflake('assigned_account_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_reports_on_account_id').on(t.accountId), index('index_reports_on_target_account_id').on(t.targetAccountId)],
+);
+
+/** A local account's moves to another account (Mastodon keeps them for the 30-day cooldown). */
+export const accountMigrations = pgTable(
+  'account_migrations',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    acct: text('acct').notNull(),
+    followersCount: integer('followers_count').notNull().default(0),
+    targetAccountId: snowflake('target_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_account_migrations_on_account_id').on(t.accountId)],
+);
