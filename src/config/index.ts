@@ -63,6 +63,10 @@ export interface Config {
   trustedProxies: string[];
   /** private or loopback addresses (IPs or CIDR ranges) that federation may still fetch from (`ALLOWED_PRIVATE_ADDRESSES`) */
   allowedPrivateAddresses: string[];
+  /** `AUTHORIZED_FETCH`: ActivityPub GETs must be signed by an actor from a domain that is not suspended */
+  authorizedFetch: boolean;
+  /** `LIMITED_FEDERATION_MODE`: federate only with the domains an admin allowed */
+  limitedFederationMode: boolean;
   mail: { from: string; smtp?: SmtpConfig };
   logLevel: string;
 }
@@ -249,6 +253,9 @@ export function loadConfig(env: Env): Config {
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
     allowedPrivateAddresses: addressRanges(env, 'ALLOWED_PRIVATE_ADDRESSES'),
+    // As in Mastodon, limited federation mode implies authorized fetch.
+    authorizedFetch: bool(env, 'AUTHORIZED_FETCH', false) || bool(env, 'LIMITED_FEDERATION_MODE', false),
+    limitedFederationMode: bool(env, 'LIMITED_FEDERATION_MODE', false),
     mail: {
       from: str(env, 'SMTP_FROM_ADDRESS') ?? `notifications@${localDomain.replace(/:\d+$/, '')}`,
       smtp: smtpFromEnv(env),
