@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startOn, until } from '../helpers/federating-instances.ts';
+import { hasPortInDomain, startOn, until } from '../helpers/federating-instances.ts';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
 
 /**
  * Statuses between two Subspace instances on loopback under two host names (see federation.test.ts):
- * what one's member does to a status is seen on the other through its Mastodon API. Mentions are
- * left out: a handle whose domain has a port cannot be written in a post, as in Mastodon.
+ * what one's member does to a status is seen on the other through its Mastodon API. Mentions need
+ * the instances on port 80 (a handle whose domain has a port cannot be written in a post, as in
+ * Mastodon); where that port cannot be had, those tests are skipped.
  */
 
 describe('two instances: statuses across servers through the Mastodon API', () => {
@@ -14,15 +15,19 @@ describe('two instances: statuses across servers through the Mastodon API', () =
   let two: TestInstance;
   let alice: TestUser;
   let bob: TestUser;
+  let carol: TestUser;
+  let bobOnOne: string;
 
   before(async () => {
     one = await startOn('127.0.0.2');
     two = await startOn('127.0.0.3');
     alice = await one.createUser('alice');
     bob = await two.createUser('bob');
+    carol = await two.createUser('carol');
     const acct = `bob@${two.config.localDomain}`;
     const found = await one.request('GET', `/api/v2/search?q=${encodeURIComponent(`@${acct}`)}&resolve=true&type=accounts`, { token: alice.token });
     assert.equal(found.body.accounts[0]?.acct, acct, found.text);
+    bobOnOne = found.body.accounts[0].id;
     const followed = await one.request('POST', `/api/v1/accounts/${found.body.accounts[0].id}/follow`, { token: alice.token });
     assert.equal(followed.status, 200, followed.text);
     await until(async () => (await one.request('GET', `/api/v1/accounts/relationships?id[]=${found.body.accounts[0].id}`, { token: alice.token })).body[0]?.following, 'alice following bob');
@@ -117,5 +122,76 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     }, 'the votes counted on two');
     assert.equal(counted.voters_count, 1);
     assert.deepEqual(counted.options.map((option: { votes_count: number }) => option.votes_count), [1, 1]);
+  });
+  /** Alice's account on two, as two resolves her handle. */
+  const aliceOnTwo = async () => {
+    const acct = `alice@${one.config.localDomain}`;
+    const found = await two.request('GET', `/api/v2/search?q=${encodeURIComponent(`@${acct}`)}&resolve=true&type=accounts`, { token: bob.token });
+    assert.equal(found.body.accounts[0]?.acct, acct, found.text);
+    return found.body.accounts[0] as { id: string; acct: string };
+  };
+  const notificationOf = (instance: TestInstance, user: TestUser, type: string, uri: string) =>
+    until(async () => {
+      const notifications = (await call(instance, user, 'GET', '/api/v1/notifications')) as { type: string; status?: { uri: string } }[];
+      return notifications.find((item) => item.type === type && item.status?.uri === uri);
+    }, `a ${type} notification for ${uri}`);
+
+  it('bob’s unlisted post reaches alice’s home on one but neither public timeline; his public one is in one’s federated timeline', async () => {
+    const unlisted = await call(two, bob, 'POST', '/api/v1/statuses', { status: 'quietly public', visibility: 'unlisted' });
+    const seen: any = await onOne(unlisted.uri);
+    assert.equal(seen.visibility, 'unlisted');
+    assert.equal((await one.request('GET', `/api/v1/statuses/${seen.id}`)).status, 200, 'an unlisted post is shown to anyone who has its link');
+    const loud = await call(two, bob, 'POST', '/api/v1/statuses', { status: 'loudly public' });
+    await onOne(loud.uri);
+    const federated = (await call(one, alice, 'GET', '/api/v1/timelines/public?remote=true')) as { uri: string }[];
+    assert.ok(federated.some((status) => status.uri === loud.uri), 'the public post is in one’s federated timeline');
+    assert.ok(!federated.some((status) => status.uri === unlisted.uri), 'the unlisted post is not');
+    const local = (await call(one, alice, 'GET', '/api/v1/timelines/public?local=true')) as { uri: string }[];
+    assert.ok(!local.some((status) => status.uri === loud.uri), 'a remote post is not in one’s local timeline');
+  });
+
+  it('alice mentions bob from one: he is notified on two, which links the mention to his local account', async (t) => {
+    if (hasPortInDomain(one)) return t.skip('the instances could not listen on port 80');
+    const posted = await call(one, alice, 'POST', '/api/v1/statuses', { status: `hello @bob@${two.config.localDomain}, from one` });
+    assert.deepEqual(posted.mentions.map((mention: { acct: string; id: string }) => [mention.acct, mention.id]), [[`bob@${two.config.localDomain}`, bobOnOne]]);
+    const notified: any = await notificationOf(two, bob, 'mention', posted.uri);
+    assert.equal(notified.account.acct, `alice@${one.config.localDomain}`);
+    assert.deepEqual(notified.status.mentions.map((mention: { acct: string }) => mention.acct), ['bob']);
+    assert.equal(notified.status.visibility, 'public');
+    assert.match(notified.status.content, /<span class="h-card" translate="no"><a href="[^"]+" class="u-url mention"[^>]*>@<span>bob<\/span><\/a><\/span>/);
+
+    const reply = await call(two, bob, 'POST', '/api/v1/statuses', { status: `@alice@${one.config.localDomain} hi back`, in_reply_to_id: notified.status.id });
+    const replyNotified: any = await notificationOf(one, alice, 'mention', reply.uri);
+    assert.equal(replyNotified.status.in_reply_to_id, posted.id, 'the reply is threaded under alice’s post on one');
+    assert.equal(replyNotified.status.in_reply_to_account_id, posted.account.id);
+  });
+
+  it('a direct message from alice reaches bob on two only: not carol, not the public, shown in his conversations', async (t) => {
+    if (hasPortInDomain(one)) return t.skip('the instances could not listen on port 80');
+    const posted = await call(one, alice, 'POST', '/api/v1/statuses', { status: `@bob@${two.config.localDomain} just between us`, visibility: 'direct' });
+    const notified: any = await notificationOf(two, bob, 'mention', posted.uri);
+    assert.equal(notified.status.visibility, 'direct');
+    const conversations = (await call(two, bob, 'GET', '/api/v1/conversations')) as { last_status: { uri: string }; accounts: { acct: string }[] }[];
+    const conversation = conversations.find((item) => item.last_status.uri === posted.uri);
+    assert.ok(conversation, 'the message is in bob’s conversations');
+    assert.deepEqual(conversation.accounts.map((account) => account.acct), [`alice@${one.config.localDomain}`]);
+    assert.equal((await two.request('GET', `/api/v1/statuses/${notified.status.id}`, { token: carol.token })).status, 404, 'carol cannot see it');
+    assert.equal((await two.request('GET', `/api/v1/statuses/${notified.status.id}`)).status, 404, 'nor can the public');
+  });
+
+  it('bob’s profile update on two shows on one: name, bio, fields, locked', async () => {
+    await aliceOnTwo();
+    const updated = await two.request('PATCH', '/api/v1/accounts/update_credentials', {
+      token: bob.token,
+      json: { display_name: 'Bob of Two', note: 'I live on two', locked: true, fields_attributes: { '0': { name: 'Home', value: 'two' } } },
+    });
+    assert.equal(updated.status, 200, updated.text);
+    const seen = await until(async () => {
+      const account = await call(one, alice, 'GET', `/api/v1/accounts/${bobOnOne}`);
+      return account.display_name === 'Bob of Two' ? account : undefined;
+    }, 'bob’s new name on one');
+    assert.equal(seen.note, updated.body.note);
+    assert.equal(seen.locked, true);
+    assert.deepEqual(seen.fields.map((field: { name: string; value: string }) => [field.name, field.value]), [['Home', 'two']]);
   });
 });

@@ -1,19 +1,35 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startInstance, type TestInstance } from './instance.ts';
 import { freePort } from './process.ts';
 
+/** Whether this process may listen on `host`:80 (root, or CAP_NET_BIND_SERVICE, and the port free). */
+function canListenOn80(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(80, host, () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * An instance on a loopback address of its own (127.0.0.2, 127.0.0.3: addresses, because names
  * under .localhost do not resolve everywhere and /etc/hosts may not be writable), federating over
- * plain http (LOCAL_HTTPS=false) with the others on 127.0.0.0/8.
+ * plain http (LOCAL_HTTPS=false) with the others on 127.0.0.0/8. It listens on port 80 when it
+ * can, so its domain has no port and its members' handles can be written in posts, as Mastodon's
+ * mention syntax has no port; otherwise on a free port (see `hasPortInDomain`).
  */
-export async function startOn(host: string): Promise<TestInstance> {
-  const port = await freePort(host);
+export async function startOn(host: string, env: Record<string, string> = {}): Promise<TestInstance> {
+  const port = (await canListenOn80(host)) ? 80 : await freePort(host);
+  const domain = port === 80 ? host : `${host}:${port}`;
   return startInstance({
-    env: { LOCAL_DOMAIN: `${host}:${port}`, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8' },
+    env: { LOCAL_DOMAIN: domain, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8', ...env },
   });
 }
+
+/** Whether an instance's handles carry a port (then they cannot be mentioned in a post). */
+export const hasPortInDomain = (instance: TestInstance) => instance.config.localDomain.includes(':');
 
 /** Polls `probe` until it returns a value (deliveries between the instances are asynchronous). */
 export async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
