@@ -101,5 +101,26 @@ describe('two instances: follows across servers through the Mastodon API', () =>
     await until(async () => (await relationshipOnOne(bobOnOne.id)).blocked_by, 'the block to reach one');
     assert.equal((await relationshipOnOne(bobOnOne.id)).following, false);
     assert.deepEqual(await followersOnTwo(bob), []);
+
+    const unblocked = await two.request('POST', `/api/v1/accounts/${aliceOnTwo.body.id}/unblock`, { token: bob.token });
+    assert.equal(unblocked.body.blocking, false);
+    await until(async () => (await relationshipOnOne(bobOnOne.id)).blocked_by === false, 'the unblock to reach one');
+  });
+
+  it('a locked dave@two rejecting alice’s request leaves her neither following nor requested on one', async () => {
+    const dave = await two.createUser('dave');
+    await two.request('PATCH', '/api/v1/accounts/update_credentials', { token: dave.token, json: { locked: true } });
+    const daveOnOne = await resolveOnOne('dave');
+    const followed = await one.request('POST', `/api/v1/accounts/${daveOnOne.id}/follow`, { token: alice.token });
+    assert.equal(followed.body.requested, true, followed.text);
+    const requests = await until(async () => {
+      const response = await two.request('GET', '/api/v1/follow_requests', { token: dave.token });
+      return response.body.length ? response.body : undefined;
+    }, 'the follow request on two');
+    const rejected = await two.request('POST', `/api/v1/follow_requests/${requests[0].id}/reject`, { token: dave.token });
+    assert.equal(rejected.status, 200, rejected.text);
+    await until(async () => (await relationshipOnOne(daveOnOne.id)).requested === false, 'the rejection on one');
+    assert.equal((await relationshipOnOne(daveOnOne.id)).following, false);
+    assert.deepEqual(await followersOnTwo(dave), []);
   });
 });
