@@ -28,6 +28,7 @@ import { tagsRoutes } from './api/v1/tags.ts';
 import { filtersV2Routes } from './api/v2/filters.ts';
 import { notificationsV2Routes } from './api/v2/notifications.ts';
 import { searchRoutes } from './api/v2/search.ts';
+import { reportsRoutes } from './api/v1/reports.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { federationRoutes } from './federation.ts';
 import { healthRoutes } from './health.ts';
@@ -119,5 +120,6 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   conversationsRoutes(app, ctx);
   searchRoutes(app, ctx);
   announcementsRoutes(app, ctx);
+  reportsRoutes(app, ctx);
   return app;
 }

@@ -53,6 +53,17 @@ export const DeliverRelationship = job<RelationshipDelivery>('ActivityPub::Relat
 /** Sends a member's changed profile to its followers' servers (Mastodon's ActivityPub::UpdateDistributionWorker). */
 export const DistributeActorUpdate = job<{ accountId: string }>('ActivityPub::UpdateDistributionWorker', 'push');
 
+/** Forwards a member's report of a remote account to its server as a Flag (what ReportService hands to ActivityPub::DeliveryWorker). */
+export const DeliverFlag = job<{ reportId: string; domains: string[] }>('ActivityPub::FlagDeliveryWorker', 'push');
+/** Sends a member's pin or unpin to its followers' servers as Add or Remove (ActivityPub::RawDistributionWorker from the pins controller). */
+export const DeliverFeatured = job<{ action: 'add' | 'remove'; accountId: string; statusId: string }>('ActivityPub::FeaturedDistributionWorker', 'push');
+/** Sends a member's Move to its followers' servers and those that block it (ActivityPub::MoveDistributionWorker). */
+export const DistributeMove = job<{ migrationId: string }>('ActivityPub::MoveDistributionWorker', 'push');
+/** Moves the local followers of an account that moved to the account it moved to (MoveWorker). */
+export const MoveFollowers = job<{ sourceAccountId: string; targetAccountId: string }>('MoveWorker', 'default');
+/** One local follower of a moved account follows the new one and unfollows the old (UnfollowFollowWorker). */
+export const UnfollowFollow = job<{ followerId: string; oldTargetId: string; newTargetId: string; bypassLocked: boolean }>('UnfollowFollowWorker', 'pull');
+
 // Fedify's three task queues, worked by the job runner like every other job (src/federation/message-queue.ts).
 /** An inbound activity to process, from Fedify's inbox queue (ActivityPub::ProcessingWorker; Mastodon retries it 8 times). */
 export const ActivityPubProcessing = job<FedifyMessage>('ActivityPub::ProcessingWorker', 'ingress', 9);

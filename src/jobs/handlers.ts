@@ -24,6 +24,8 @@ import { deliverActorUpdate } from '../federation/actor-update-delivery.ts';
 import { DeliverInteraction, DeliverStatus } from './definitions.ts';
 import { deliverStatusActivity } from '../federation/deliver-status.ts';
 import { deliverInteractionActivity } from '../federation/deliver-interaction.ts';
+import { DeliverFlag } from './definitions.ts';
+import { deliverFlag } from '../federation/deliver-flag.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -54,6 +56,7 @@ on(RefreshRemoteAccount, refreshRemoteAccount);
 on(DistributeActorUpdate, deliverActorUpdate);
 on(DeliverStatus, deliverStatusActivity);
 on(DeliverInteraction, deliverInteractionActivity);
+on(DeliverFlag, deliverFlag);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

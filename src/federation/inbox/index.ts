@@ -1,5 +1,5 @@
 import type { InboxListenerSetters } from '@fedify/fedify';
-import { Accept, Announce, Block, Create, Delete, Follow, Like, Reject, Undo, Update } from '@fedify/vocab';
+import { Accept, Announce, Block, Create, Delete, Flag, Follow, Like, Reject, Undo, Update } from '@fedify/vocab';
 import type { AppContext } from '../../context.ts';
 import { onAccept, onReject } from './accept.ts';
 import { onAnnounce } from './announce.ts';
@@ -8,6 +8,7 @@ import { onCreate } from './create.ts';
 import { onActorDelete } from './delete-actor.ts';
 import { onStatusDelete } from './delete-status.ts';
 import { onFollow } from './follow.ts';
+import { onFlag } from './flag.ts';
 import { inTurn } from './in-turn.ts';
 import { onLike } from './like.ts';
 import { onInteractionUndo } from './undo-interaction.ts';
@@ -33,6 +34,7 @@ export function registerInboxListeners(listeners: InboxListenerSetters<AppContex
   listeners.on(Create, onCreate);
   listeners.on(Announce, onAnnounce);
   listeners.on(Like, onLike);
+  listeners.on(Flag, onFlag);
   // Undo, Update and Delete: handlers asked in turn until one takes it (statuses' handlers go after these)
   listeners.on(Undo, inTurn(onRelationshipUndo, onInteractionUndo));
   listeners.on(Update, inTurn(onActorUpdate, onStatusUpdate));
