@@ -26,6 +26,8 @@ import { deliverStatusActivity } from '../federation/deliver-status.ts';
 import { deliverInteractionActivity } from '../federation/deliver-interaction.ts';
 import { DeliverFlag } from './definitions.ts';
 import { deliverFlag } from '../federation/deliver-flag.ts';
+import { DeliverFeatured } from './definitions.ts';
+import { deliverFeaturedActivity } from '../federation/deliver-featured.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -57,6 +59,7 @@ on(DistributeActorUpdate, deliverActorUpdate);
 on(DeliverStatus, deliverStatusActivity);
 on(DeliverInteraction, deliverInteractionActivity);
 on(DeliverFlag, deliverFlag);
+on(DeliverFeatured, deliverFeaturedActivity);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {
