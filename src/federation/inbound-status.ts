@@ -53,6 +53,18 @@ export interface InboundAttachment {
   description: string | null;
   width: number | null;
   height: number | null;
+  /** a valid BlurHash of at most 5×5 components (MediaAttachmentParser#blurhash) */
+  blurhash: string | null;
+  /** `focalPoint`, each coordinate in [-1, 1] */
+  focus: { x: number; y: number } | null;
+}
+
+/** The status's `replies` collection: where to fetch it, and the reply URIs its embedded first page lists. */
+export interface InboundReplies {
+  /** the collection's id (or its first page's, when only that is named) */
+  uri: string | null;
+  /** the items of an embedded page, URIs only; null when none is embedded */
+  items: string[] | null;
 }
 
 export interface InboundPoll {
@@ -84,6 +96,8 @@ export interface InboundStatus {
   emojis: InboundEmoji[];
   attachments: InboundAttachment[];
   poll: InboundPoll | null;
+  /** the `replies` collection, if the object names one */
+  replies: InboundReplies | null;
   /** every `to`/`cc` recipient other than the public collection (actors and collections) */
   audience: string[];
 }
@@ -107,6 +121,8 @@ export const LIMITS = {
   spoilerChars: 10_000,
   tags: 200,
   attachments: 4,
+  attachmentDescriptionChars: 10_000,
+  embeddedReplies: 100,
   pollOptions: 100,
   pollOptionChars: 1_000,
   emojiShortcodeChars: 100,
@@ -179,13 +195,55 @@ function objectUrl(object: APObject, host: string): string | null {
   return url && new URL(url).host === host ? url : null;
 }
 
-function mediaTypeOf(mime: string | null): InboundAttachment['type'] {
-  if (!mime) return 'unknown';
-  if (mime === 'image/gif') return 'gifv';
-  if (mime.startsWith('image/')) return 'image';
-  if (mime.startsWith('video/')) return 'video';
-  if (mime.startsWith('audio/')) return 'audio';
+// MediaAttachment's IMAGE_MIME_TYPES, VIDEO_MIME_TYPES and AUDIO_MIME_TYPES
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif']);
+const VIDEO_TYPES = new Set(['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg']);
+const AUDIO_TYPES = new Set([
+  'audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3',
+  'audio/webm', 'audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf',
+]);
+
+/**
+ * Mastodon's media type from the MIME type it would download (MediaAttachment#set_type_and_extension).
+ * A GIF stays an image: Mastodon makes `gifv` of one only by transcoding it to MP4, and the GIF
+ * itself is what is shown here. A type Mastodon does not download is `unknown`, shown as a link.
+ */
+export function mediaTypeOf(mime: string | null): InboundAttachment['type'] {
+  const type = mime?.split(';')[0]!.trim().toLowerCase() ?? '';
+  if (VIDEO_TYPES.has(type)) return 'video';
+  if (AUDIO_TYPES.has(type)) return 'audio';
+  if (IMAGE_TYPES.has(type)) return 'image';
   return 'unknown';
+}
+
+const BASE83 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
+
+/** MediaAttachmentParser#supported_blurhash?: well-formed, of at most 5×5 components. */
+export function validBlurhash(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length < 6 || value.length > 100 || !/^[\w#$%*+,\-.:;=?@[\]^{|}~]+$/.test(value)) return null;
+  const flag = BASE83.indexOf(value[0]!);
+  if (flag < 0) return null;
+  const x = (flag % 9) + 1;
+  const y = Math.floor(flag / 9) + 1;
+  if (x > 5 || y > 5 || value.length !== 4 + 2 * x * y) return null;
+  return value;
+}
+
+function focusOf(value: unknown): { x: number; y: number } | null {
+  if (!Array.isArray(value) || value.length !== 2) return null;
+  const [x, y] = value.map(Number) as [number, number];
+  return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) <= 1 && Math.abs(y) <= 1 ? { x, y } : null;
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The href of a raw `url` value (a string, a Link, or a list of them), as Mastodon's url_to_href. */
+function rawHref(value: unknown): string | null {
+  const first = asArray(value)[0];
+  if (typeof first === 'string') return first;
+  if (isRecord(first) && typeof first.href === 'string') return first.href;
+  return null;
 }
 
 async function readTags(object: APObject) {
@@ -212,17 +270,53 @@ async function readTags(object: APObject) {
   return { mentions, hashtags: [...hashtags.values()], emojis: [...emojis.values()] };
 }
 
-async function readAttachments(object: APObject): Promise<InboundAttachment[]> {
+/**
+ * Attachments as Mastodon's Create#process_attachments takes them: in order, the first four with an
+ * http(s) `url` whatever their type, the description from `summary` or `name`; blurhash and focal
+ * point (which Fedify's vocabulary does not model) from the object's JSON as received.
+ */
+async function readAttachments(object: APObject, raw: unknown): Promise<InboundAttachment[]> {
+  const rawItems = asArray(rawField(raw, 'attachment')).filter(isRecord);
   const attachments: InboundAttachment[] = [];
   for await (const item of object.getAttachments(INLINE)) {
     if (attachments.length >= LIMITS.attachments) break;
-    if (!(item instanceof Document)) continue;
-    const url = urlOf(item.url);
+    if (!(item instanceof APObject)) continue;
+    const link = item.url;
+    const url = urlOf(link);
     if (!url) continue;
-    const description = item.name?.toString().trim() || null;
-    attachments.push({ url, mediaType: item.mediaType, type: mediaTypeOf(item.mediaType), description, width: item.width, height: item.height });
+    const source = rawItems.find((candidate) => {
+      const href = rawHref(candidate.url);
+      return href !== null && URL.canParse(href) && new URL(href).href === url;
+    });
+    const mediaType = item.mediaType ?? (link instanceof Link ? link.mediaType : null);
+    const text = (pickText(item.summaries) || pickText(item.names))?.trim();
+    const document = item instanceof Document ? item : null;
+    attachments.push({
+      url,
+      mediaType,
+      type: mediaTypeOf(mediaType),
+      description: text ? text.slice(0, LIMITS.attachmentDescriptionChars) : null,
+      width: positive(document?.width),
+      height: positive(document?.height),
+      blurhash: validBlurhash(source?.blurhash),
+      focus: focusOf(source?.focalPoint),
+    });
   }
   return attachments;
+}
+
+const positive = (value: number | null | undefined) => (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value < 1_000_000 ? value : null);
+
+/** The `replies` collection: its URI, and what an embedded first page lists (Create#fetch_replies reads those without fetching). */
+function readReplies(raw: unknown, object: APObject): InboundReplies | null {
+  const value = rawField(raw, 'replies');
+  const uri = (href: unknown) => (typeof href === 'string' && /^https?:\/\//i.test(href) && href.length <= 2_000 ? href : null);
+  if (typeof value === 'string') return { uri: uri(value), items: null };
+  if (!isRecord(value)) return object.repliesId ? { uri: uri(object.repliesId.href), items: null } : null;
+  const page = isRecord(value.first) ? value.first : value;
+  const listed = page.orderedItems ?? page.items;
+  const items = listed === undefined ? null : asArray(listed).slice(0, LIMITS.embeddedReplies).map((item) => uri(isRecord(item) ? item.id : item)).filter((item): item is string => item !== null);
+  return { uri: uri(value.id) ?? uri(value.first), items };
 }
 
 async function readPoll(question: Question): Promise<InboundPoll | { error: string } | null> {
@@ -315,8 +409,9 @@ export async function parseStatusObject(object: APObject, context: ParseContext)
       mentions,
       hashtags,
       emojis,
-      attachments: await readAttachments(object),
+      attachments: await readAttachments(object, context.raw),
       poll,
+      replies: readReplies(context.raw, object),
       audience: [...new Set([...to, ...cc].filter((id) => !isPublic(id)).map((id) => id.href))],
     },
   };

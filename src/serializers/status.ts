@@ -18,6 +18,7 @@ import {
 } from '../db/schema.ts';
 import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
 import { serializeAccount } from './account.ts';
+import { mediaOfStatuses } from './media-attachment.ts';
 import { emojisOfStatuses } from './status-emojis.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -84,7 +85,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
   const conversationIds = [...new Set(all.map((s) => s.conversationId).filter((id): id is string => !!id))];
   const none = Promise.resolve([] as never[]);
 
-  const [authorRows, mentionRows, tagRows, appRows, pollRows, favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows] = await Promise.all([
+  const [authorRows, mentionRows, tagRows, appRows, pollRows, favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, media] = await Promise.all([
     ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, accountIds)),
     contentIds.length
       ? ctx.db
@@ -109,6 +110,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
           .where(and(eq(conversationMutes.accountId, viewerId), inArray(conversationMutes.conversationId, conversationIds)))
       : none,
     viewerId && pollIds.length ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollIds))) : none,
+    mediaOfStatuses(ctx, contentIds),
   ]);
 
   const base = baseUrl(ctx.config);
@@ -162,7 +164,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
       reblog: original ? render(original) : null,
       application: app ? { name: app.name, website: app.website } : null,
       account: authors.get(status.accountId),
-      media_attachments: [],
+      media_attachments: media.get(status.id) ?? [],
       mentions: (mentionsByStatus.get(status.id) ?? []).map(({ account }) => ({
         id: account.id,
         username: account.username,

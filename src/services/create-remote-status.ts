@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
-import { accounts, conversations, customEmojis, mentions, polls, statuses, tombstones } from '../db/schema.ts';
+import { accounts, conversations, customEmojis, mediaAttachments, mentions, polls, statuses, tombstones } from '../db/schema.ts';
 import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
@@ -21,6 +21,17 @@ export interface RemotePoll {
   multiple: boolean;
   expiresAt: Date | null;
   votersCount: number | null;
+}
+
+/** A remote attachment kept as a reference to the author's server (nothing is downloaded). */
+export interface RemoteMedia {
+  type: 'image' | 'gifv' | 'video' | 'audio' | 'unknown';
+  remoteUrl: string;
+  contentType: string | null;
+  description: string | null;
+  blurhash: string | null;
+  /** Mastodon's `meta`: `original` dimensions and `focus`, when known */
+  meta: Record<string, unknown> | null;
 }
 
 /** A remote status as the federation layer read it: validated, bounded, sanitized, its references resolved. */
@@ -46,6 +57,25 @@ export interface RemoteStatusInput {
   hashtags: string[];
   emojis: RemoteEmoji[];
   poll: RemotePoll | null;
+  /** its attachments, in order (none when the author's domain has its media rejected) */
+  media?: RemoteMedia[];
+  /** whether custom emoji from the author's domain are refused (a domain block with reject_media) */
+  rejectMedia?: boolean;
+}
+
+/** Rows of media_attachments for a status's attachments, positioned in order. */
+export function mediaRows(author: AccountRow, statusId: string, media: RemoteMedia[]) {
+  return media.map((item, position) => ({
+    statusId,
+    accountId: author.id,
+    type: item.type,
+    remoteUrl: item.remoteUrl,
+    contentType: item.contentType,
+    description: item.description,
+    blurhash: item.blurhash,
+    meta: item.meta,
+    position,
+  }));
 }
 
 /** Statuses older than this are stored but not put in feeds (Mastodon's Status::REAL_TIME_WINDOW). */
@@ -186,7 +216,8 @@ export async function createRemoteStatus(
       const mentionRows = [...mentioned.map((accountId) => ({ statusId: row.id, accountId, silent: false })), ...silent.map((accountId) => ({ statusId: row.id, accountId, silent: true }))];
       if (mentionRows.length) await tx.insert(mentions).values(mentionRows).onConflictDoNothing();
       await attachTags(tx, row.id, input.hashtags);
-      if (author.domain) await storeRemoteEmojis(tx, author.domain, input.emojis);
+      if (input.media?.length) await tx.insert(mediaAttachments).values(mediaRows(author, row.id, input.media));
+      if (author.domain && !input.rejectMedia) await storeRemoteEmojis(tx, author.domain, input.emojis);
       if (visibility !== 'direct') {
         await tx.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` }).where(eq(accounts.id, author.id));
       }

@@ -1,10 +1,10 @@
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/index.ts';
-import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
+import { accounts, mediaAttachments, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
 import { Distribution } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { remotePollValues, storeRemoteEmojis, type RemoteStatusInput } from './create-remote-status.ts';
+import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
 import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import { notify } from './notify.ts';
@@ -46,6 +46,36 @@ async function updatePoll(tx: Tx, author: AccountRow, status: StatusRow, input: 
   return { pollId: previous.id, changed };
 }
 
+/**
+ * The attachments as the new version has them (ProcessStatusUpdateService#update_media_attachments!):
+ * one with the same URL is kept (its id stays) and updated, new ones are added, dropped ones
+ * removed. Returns whether the set, its order, or an attachment's URL or description changed.
+ */
+async function updateMedia(tx: Tx, author: AccountRow, status: StatusRow, next: RemoteMedia[]): Promise<boolean> {
+  const previous = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, status.id)).orderBy(mediaAttachments.position, mediaAttachments.id);
+  let changed = false;
+  const kept: string[] = [];
+  for (const [position, item] of next.entries()) {
+    const match = previous.find((row) => row.remoteUrl === item.remoteUrl && !kept.includes(row.id));
+    if (!match) {
+      changed = true;
+      const [row] = await tx.insert(mediaAttachments).values(mediaRows(author, status.id, [item]).map((values) => ({ ...values, position }))).returning({ id: mediaAttachments.id });
+      kept.push(row!.id);
+      continue;
+    }
+    if ((match.description ?? null) !== item.description) changed = true;
+    kept.push(match.id);
+    await tx
+      .update(mediaAttachments)
+      .set({ type: item.type, contentType: item.contentType, description: item.description, blurhash: item.blurhash, meta: item.meta, position, updatedAt: sql`now()` })
+      .where(eq(mediaAttachments.id, match.id));
+  }
+  const dropped = previous.filter((row) => !kept.includes(row.id)).map((row) => row.id);
+  if (dropped.length) await tx.delete(mediaAttachments).where(inArray(mediaAttachments.id, dropped));
+  if (previous.map((row) => row.id).join() !== kept.join()) changed = true;
+  return changed;
+}
+
 /** Mentions as the new version has them; ones it dropped stay, silent (UpdateStatusService#update_mentions!). */
 async function updateMentions(tx: Tx, statusId: string, mentioned: string[]) {
   if (mentioned.length) {
@@ -85,7 +115,8 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(statusEdits).where(eq(statusEdits.statusId, status.id))) as [{ count: number }];
     const previousPoll = await currentPoll(tx, status);
     const { pollId, changed: pollChanged } = await updatePoll(tx, author, status, input.poll, true);
-    const significant = pollChanged || input.content !== status.content || input.spoilerText !== status.spoilerText;
+    const mediaChanged = await updateMedia(tx, author, status, input.media ?? []);
+    const significant = pollChanged || mediaChanged || input.content !== status.content || input.spoilerText !== status.spoilerText;
     if (count === 0 && significant) await tx.insert(statusEdits).values(snapshot(status, previousPoll?.options ?? null, status.createdAt));
     const [row] = await tx
       .update(statuses)
@@ -104,7 +135,7 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await updateMentions(tx, status.id, [...new Set(input.mentionedAccountIds)]);
     await tx.delete(statusesTags).where(eq(statusesTags.statusId, status.id));
     await attachTags(tx, status.id, input.hashtags);
-    if (author.domain) await storeRemoteEmojis(tx, author.domain, input.emojis);
+    if (author.domain && !input.rejectMedia) await storeRemoteEmojis(tx, author.domain, input.emojis);
     if (significant) await tx.insert(statusEdits).values(snapshot(row!, input.poll?.options ?? null, editedAt));
     return { updated: row!, significant };
   });

@@ -1,0 +1,48 @@
+import { asc, inArray } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { mediaAttachments } from '../db/schema.ts';
+
+export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
+
+/**
+ * Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer) for an attachment kept as a
+ * reference to another server. Mastodon shows media it has not cached through its media proxy;
+ * here `url` is the remote file itself, and `preview_url` too for images (what clients show
+ * inline). An `unknown` attachment (a type not shown inline, or from a domain whose media are
+ * rejected) has no `url`: clients link to its `remote_url`, as Mastodon's web client does.
+ */
+export function renderMediaAttachment(row: MediaAttachmentRow) {
+  const remote = row.remoteUrl || null;
+  const shown = row.type === 'unknown' ? null : remote;
+  return {
+    id: row.id,
+    type: row.type,
+    url: shown,
+    preview_url: row.type === 'image' || row.type === 'gifv' ? shown : null,
+    remote_url: remote,
+    preview_remote_url: null,
+    text_url: null,
+    meta: row.meta ?? null,
+    description: row.description ?? null,
+    blurhash: row.blurhash ?? null,
+  };
+}
+
+export type RenderedMediaAttachment = ReturnType<typeof renderMediaAttachment>;
+
+/** The attachments of many statuses in one query, each status's in order. */
+export async function mediaOfStatuses(ctx: AppContext, statusIds: string[]): Promise<Map<string, RenderedMediaAttachment[]>> {
+  const result = new Map<string, RenderedMediaAttachment[]>();
+  if (statusIds.length === 0) return result;
+  const rows = await ctx.db
+    .select()
+    .from(mediaAttachments)
+    .where(inArray(mediaAttachments.statusId, statusIds))
+    .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id));
+  for (const row of rows) {
+    const list = result.get(row.statusId!);
+    if (list) list.push(renderMediaAttachment(row));
+    else result.set(row.statusId!, [renderMediaAttachment(row)]);
+  }
+  return result;
+}
