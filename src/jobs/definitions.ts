@@ -76,3 +76,10 @@ export const ActivityPubFanout = job<FedifyMessage>('ActivityPub::FanoutWorker',
 export const DeliverStatus = job<StatusDelivery>('ActivityPub::DistributionWorker', 'push');
 /** Sends a member's Like, its Undo, or poll votes to a remote status's server (what FavouriteService and VoteService hand to ActivityPub::DeliveryWorker). */
 export const DeliverInteraction = job<InteractionDelivery>('ActivityPub::InteractionDeliveryWorker', 'push');
+
+/** Fetches the unknown status a remote reply answers and links the reply to it (Mastodon's ThreadResolveWorker). */
+export const ThreadResolve = job<{ statusId: string; parentUri: string; requestId: string }>('ThreadResolveWorker', 'pull', 4);
+/** Reads a remote status's `replies` collection and fetches the first few replies from its server (ActivityPub::FetchRepliesWorker). */
+export const FetchReplies = job<{ statusId: string; collectionUri: string; requestId: string }>('ActivityPub::FetchRepliesWorker', 'pull', 4);
+/** Fetches one reply named by a `replies` collection (FetchReplyWorker). */
+export const FetchReply = job<{ uri: string; requestId: string }>('FetchReplyWorker', 'pull', 4);

@@ -28,6 +28,8 @@ import { DeliverFlag } from './definitions.ts';
 import { deliverFlag } from '../federation/deliver-flag.ts';
 import { DeliverFeatured } from './definitions.ts';
 import { deliverFeaturedActivity } from '../federation/deliver-featured.ts';
+import { FetchReplies, FetchReply, ThreadResolve } from './definitions.ts';
+import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/fetch-replies.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -60,6 +62,9 @@ on(DeliverStatus, deliverStatusActivity);
 on(DeliverInteraction, deliverInteractionActivity);
 on(DeliverFlag, deliverFlag);
 on(DeliverFeatured, deliverFeaturedActivity);
+on(ThreadResolve, runThreadResolve);
+on(FetchReplies, runFetchReplies);
+on(FetchReply, runFetchReply);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

@@ -2,7 +2,10 @@ import { Note, type Create, type Object as APObject } from '@fedify/vocab';
 import { createRemoteStatus } from '../../services/create-remote-status.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
 import { voteByRemote } from '../../services/remote-interactions.ts';
+import { forwardReply } from '../forward-reply.ts';
 import { parseStatusObject } from '../inbound-status.ts';
+import { remoteMediaOf } from '../remote-media.ts';
+import { followUpRemoteStatus, newRequestId } from '../status-follow-ups.ts';
 import { rawObjectOf, remoteStatusInput, statusByUri } from '../status-references.ts';
 import { embeddedObject, senderOf, type InboundContext } from './parties.ts';
 
@@ -19,7 +22,10 @@ async function receivedVote(fctx: InboundContext, sender: AccountRow, object: AP
  * Create of a status (Mastodon's ActivityPub::Activity::Create): the object must be embedded (one
  * named by URI only is not fetched, as in Mastodon), live on the sender's host and be attributed to
  * the sender; it is then read, its references resolved, and stored by the same rules as every
- * remote status. A vote in a local poll is counted instead.
+ * remote status, with its attachments as references. A new status then has its unknown parent and
+ * its listed replies fetched in `pull`, and, when it is a public or unlisted reply to a member's
+ * status, is forwarded to that member's followers (Create#forward_for_reply). A vote in a local
+ * poll is counted instead.
  */
 export async function onCreate(fctx: InboundContext, create: Create): Promise<void> {
   const object = await embeddedObject(create);
@@ -38,5 +44,9 @@ export async function onCreate(fctx: InboundContext, create: Create): Promise<vo
     fctx.data.log.info({ activity: create.id?.href, reason: parsed.reason }, 'refused a remote status');
     return;
   }
-  await createRemoteStatus(fctx.data, sender, await remoteStatusInput(fctx.data, parsed.status, fctx.recipient));
+  const input = await remoteStatusInput(fctx.data, parsed.status, fctx.recipient);
+  const created = await createRemoteStatus(fctx.data, sender, { ...input, ...(await remoteMediaOf(fctx.data, sender, parsed.status.attachments)) });
+  if (!created?.created) return;
+  await followUpRemoteStatus(fctx.data, created.status, parsed.status, sender.uri, newRequestId(parsed.status.uri));
+  await forwardReply(fctx, sender, created.status, input.parent);
 }
