@@ -11,6 +11,7 @@ import { registerInboxListeners } from './inbox/index.ts';
 import { CacheKvStore } from './kv-store.ts';
 import { routeFedifyLogs } from './logging.ts';
 import { JobMessageQueue } from './message-queue.ts';
+import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
 import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
 import { ACTOR_PATH, INBOX_PATH, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
@@ -49,8 +50,8 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     kv: new CacheKvStore(ctx.cache),
     queue: {
       inbox: new JobMessageQueue(ctx.queue, ActivityPubProcessing),
-      outbox: new JobMessageQueue(ctx.queue, ActivityPubDelivery),
-      fanout: new JobMessageQueue(ctx.queue, ActivityPubFanout),
+      outbox: new JobMessageQueue(ctx.queue, ActivityPubDelivery, deliverableMessage(ctx)),
+      fanout: new JobMessageQueue(ctx.queue, ActivityPubFanout, deliverableMessage(ctx)),
     },
     // Fedify never listens itself: its tasks are jobs, run by whichever worker serves their queue.
     manuallyStartQueue: true,
@@ -58,9 +59,13 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     // Fedify's switch is all or nothing; the listed ranges are enforced by outbound-fetch.ts.
     allowPrivateAddress: config.allowedPrivateAddresses.length > 0,
     userAgent,
-    // Off until outbound delivery decides how unreachable domains are tracked: Fedify's breaker
-    // keeps exact counts only on a KvStore with compare-and-swap, which the cache does not offer.
+    // Unreachable domains are tracked as Mastodon does (delivery-failures.ts), not by Fedify's breaker,
+    // which keeps exact counts only on a KvStore with compare-and-swap, which the cache does not offer.
     circuitBreaker: false,
+    // Mastodon's DeliveryWorker: no retry for an answer retrying cannot change; the queue retries the rest.
+    permanentFailureStatusCodes: PERMANENT_FAILURE_STATUS_CODES,
+    outboxRetryPolicy: deliveryRetryPolicy,
+    onOutboxError: recordOutboxError,
   });
   federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle);
   registerStatusObjects(federation);
@@ -103,5 +108,6 @@ export function handleFederationRequest(ctx: AppContext, request: Request, optio
 /** Runs one of Fedify's queued tasks (an inbound activity, a delivery, a fan-out): the job handler of the ActivityPub jobs. */
 export function runFederationTask(ctx: AppContext, message: Message): Promise<void> {
   const { federation, policy } = instanceFederation(ctx);
-  return withOutboundPolicy(policy, () => federation.processQueuedTask(ctx, message));
+  // deliveries skip unavailable domains and count their failures; a server that sends us an activity is up (delivery-failures.ts)
+  return withOutboundPolicy(policy, () => runTrackedTask(ctx, message, () => federation.processQueuedTask(ctx, message)));
 }

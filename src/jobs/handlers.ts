@@ -24,6 +24,7 @@ import { deliverActorUpdate } from '../federation/actor-update-delivery.ts';
 import { DeliverInteraction, DeliverStatus } from './definitions.ts';
 import { deliverStatusActivity } from '../federation/deliver-status.ts';
 import { deliverInteractionActivity } from '../federation/deliver-interaction.ts';
+import { deliverNewStatus } from '../services/status-deliveries.ts';
 import { DeliverFlag } from './definitions.ts';
 import { deliverFlag } from '../federation/deliver-flag.ts';
 import { DeliverFeatured } from './definitions.ts';
@@ -43,7 +44,11 @@ on(OauthCleanup, cleanUpOauthGrants);
 on(PublishScheduledStatus, publishScheduledStatus);
 on(PollExpirationNotify, notifyPollExpiration);
 on(ScheduledStatusesScheduler, scheduleDueStatuses);
-on(Distribution, runDistribution);
+// a new local status's Create is queued first: its Distribution job is what makes it durable (status-deliveries.ts)
+on(Distribution, async (ctx, data) => {
+  if (!data.update) await deliverNewStatus(ctx, data.statusId);
+  await runDistribution(ctx, data);
+});
 on(PendingDistributionsScheduler, redistributePending);
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);
