@@ -218,14 +218,14 @@ export function mediaTypeOf(mime: string | null): InboundAttachment['type'] {
 
 const BASE83 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
 
-/** MediaAttachmentParser#supported_blurhash?: well-formed, of at most 5×5 components. */
+/** MediaAttachmentParser#supported_blurhash?: of BlurHash's characters, of at most 5×5 components (its first character says). */
 export function validBlurhash(value: unknown): string | null {
   if (typeof value !== 'string' || value.length < 6 || value.length > 100 || !/^[\w#$%*+,\-.:;=?@[\]^{|}~]+$/.test(value)) return null;
   const flag = BASE83.indexOf(value[0]!);
   if (flag < 0) return null;
   const x = (flag % 9) + 1;
   const y = Math.floor(flag / 9) + 1;
-  if (x > 5 || y > 5 || value.length !== 4 + 2 * x * y) return null;
+  if (x > 5 || y > 5) return null;
   return value;
 }
 

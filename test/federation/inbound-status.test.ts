@@ -55,9 +55,12 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
         description: 'A cat sleeping on a keyboard',
         width: 1200,
         height: 800,
+        blurhash: 'UBL_:rOpGG-;~qRjWBay00xu%MM{',
+        focus: { x: 0, y: 0 },
       },
     ]);
     assert.equal(status.poll, null);
+    assert.deepEqual(status.replies, { uri: 'https://mastodon.example/users/bob/statuses/113388475346925634/replies', items: [] });
     assert.deepEqual(status.audience, ['https://mastodon.example/users/bob/followers', 'https://subspace.test/users/alice']);
   });
 
