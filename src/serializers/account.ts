@@ -7,7 +7,8 @@ import { avatarUrl, headerUrl } from './media-urls.ts';
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 /** Mastodon's Account entity (REST::AccountSerializer). */
-export function serializeAccount(config: Config, account: AccountRow, user?: Pick<UserRow, 'role'> | null) {
+/** `moved`: the rendered account this one moved to (REST::AccountSerializer's `moved`, never nested further). */
+export function serializeAccount(config: Config, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
   const suspended = !!account.suspendedAt;
   const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
   const avatar = avatarUrl(config, account);
@@ -48,6 +49,7 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
     ...(suspended ? { suspended: true } : {}),
     ...(account.silencedAt ? { limited: true } : {}),
     ...(account.memorial ? { memorial: true } : {}),
+    ...(moved && !suspended ? { moved } : {}),
   };
 }
 

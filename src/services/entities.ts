@@ -15,7 +15,11 @@ export async function renderAccountsById(ctx: AppContext, ids: string[]): Promis
     .from(accounts)
     .leftJoin(users, eq(users.accountId, accounts.id))
     .where(inArray(accounts.id, unique));
-  return new Map(rows.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
+  // accounts that moved show the account they moved to (`moved`), rendered without nesting
+  const movedIds = [...new Set(rows.flatMap((row) => row.account.movedToAccountId ?? []))];
+  const moved = movedIds.length ? await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, movedIds)) : [];
+  const movedById = new Map(moved.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
+  return new Map(rows.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role }, row.account.movedToAccountId ? movedById.get(row.account.movedToAccountId) : null)]));
 }
 
 /** Status rows for these ids, keyed by id. */

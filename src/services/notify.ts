@@ -7,7 +7,7 @@ import { renderNotifications } from './notifications.ts';
 import { channels, listenedChannels, publishToStream } from '../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
 
-export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'admin.sign_up', 'admin.report'] as const;
+export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** Types v2 groups (Mastodon's NotificationGroup::GROUPABLE_NOTIFICATION_TYPES). */

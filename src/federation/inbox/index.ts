@@ -1,5 +1,5 @@
 import type { InboxListenerSetters } from '@fedify/fedify';
-import { Accept, Add, Announce, Block, Create, Delete, Flag, Follow, Like, Reject, Remove, Undo, Update } from '@fedify/vocab';
+import { Accept, Add, Announce, Block, Create, Delete, Flag, Follow, Like, Move, Reject, Remove, Undo, Update } from '@fedify/vocab';
 import type { AppContext } from '../../context.ts';
 import { onAccept, onReject } from './accept.ts';
 import { onAnnounce } from './announce.ts';
@@ -10,6 +10,7 @@ import { onStatusDelete } from './delete-status.ts';
 import { onFollow } from './follow.ts';
 import { onFlag } from './flag.ts';
 import { onAdd, onRemove } from './featured.ts';
+import { onMove } from './move.ts';
 import { inTurn } from './in-turn.ts';
 import { onLike } from './like.ts';
 import { onInteractionUndo } from './undo-interaction.ts';
@@ -38,6 +39,7 @@ export function registerInboxListeners(listeners: InboxListenerSetters<AppContex
   listeners.on(Flag, onFlag);
   listeners.on(Add, onAdd);
   listeners.on(Remove, onRemove);
+  listeners.on(Move, onMove);
   // Undo, Update and Delete: handlers asked in turn until one takes it (statuses' handlers go after these)
   listeners.on(Undo, inTurn(onRelationshipUndo, onInteractionUndo));
   listeners.on(Update, inTurn(onActorUpdate, onStatusUpdate));

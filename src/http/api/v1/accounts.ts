@@ -11,6 +11,7 @@ import { relationshipsWith } from '../../../services/relationships.ts';
 import { parseScopes } from '../../../services/scopes.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
+import { renderMovedTo } from '../../../services/move-account.ts';
 
 /** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
 function profileFields(value: unknown): { name: string; value: string }[] | undefined {
@@ -83,7 +84,7 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
     const acct = text(params(request).acct);
     const found = acct ? await lookupAccount(ctx, acct) : undefined;
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user);
+    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 
   app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
@@ -100,6 +101,6 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/accounts/:id', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const found = await findAccountById(ctx, (request.params as { id: string }).id);
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user);
+    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 }
