@@ -4,6 +4,7 @@ import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { createRemoteStatus } from '../services/create-remote-status.ts';
 import type { StatusRow } from '../services/post-status.ts';
+import { withFederation } from './federation.ts';
 import { parseStatusObject } from './inbound-status.ts';
 import { INSTANCE_ACTOR } from './paths.ts';
 import { remoteMediaOf } from './remote-media.ts';
@@ -57,4 +58,26 @@ export async function fetchRemoteStatus(fctx: Context<AppContext>, uri: URL, opt
   const created = await createRemoteStatus(ctx, author, { ...input, ...(await remoteMediaOf(ctx, author, parsed.status.attachments)) }, { fetched: true });
   if (created?.created) await followUpRemoteStatus(ctx, created.status, parsed.status, author.uri, requestId);
   return created?.status;
+}
+
+/**
+ * The status a URL names, for `/api/v2/search?resolve=true` (ResolveURLService): known here, or
+ * fetched from its server, also when the URL is the status's page (`url`) and the document it
+ * serves is under its id on the same host (FetchResourceService's second fetch by id). Undefined
+ * when the URL names no status, for the caller to try an account.
+ */
+export async function resolveRemoteStatusUrl(ctx: AppContext, url: string): Promise<StatusRow | undefined> {
+  if (!URL.canParse(url)) return undefined;
+  const uri = new URL(url);
+  if (uri.protocol !== 'https:' && uri.protocol !== 'http:') return undefined;
+  return withFederation(ctx, async (fctx) => {
+    const direct = await fetchRemoteStatus(fctx, uri);
+    if (direct) return direct;
+    const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+    const fetched = await documentLoader(uri.href).catch(() => null);
+    const document = fetched?.document as { id?: unknown } | undefined;
+    const id = typeof document?.id === 'string' && URL.canParse(document.id) ? new URL(document.id) : null;
+    if (!id || id.href === uri.href || id.host !== uri.host) return undefined;
+    return fetchRemoteStatus(fctx, id);
+  });
 }

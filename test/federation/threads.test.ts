@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
+import { resolveRemoteStatusUrl } from '../../src/federation/fetch-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -160,5 +161,22 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     assert.equal(reply.inReplyToId, original.id);
     await drained();
     assert.ok(!remote.received.some((line) => line.startsWith(`GET ${new URL(id).pathname}/replies`)), 'the collection itself is not fetched');
+  });
+
+  it('a status resolved by URL (what search with resolve=true calls), by its id or its page, is fetched with its replies', async () => {
+    const id = uriOf(`resolved-${++n}`);
+    const page = `${remote.origin}/@bob/resolved-${n}`;
+    const replyUri = uriOf(`resolved-${n}-reply`);
+    serveNote(replyUri, { inReplyTo: id });
+    const object = serveNote(id, { url: page, replies: { id: `${id}/replies`, type: 'Collection', first: { type: 'CollectionPage', items: [replyUri] } } });
+    remote.serve(new URL(page).pathname, object);
+    const resolved = await resolveRemoteStatusUrl(instance.ctx, page);
+    assert.equal(resolved?.uri, id);
+    const reply = await arrived(replyUri);
+    assert.equal(reply.inReplyToId, resolved!.id);
+    assert.equal((await resolveRemoteStatusUrl(instance.ctx, id))?.id, resolved!.id, 'known by its id afterwards');
+    assert.equal(await resolveRemoteStatusUrl(instance.ctx, remote.actorId), undefined, 'an actor is not a status');
+    assert.equal(await resolveRemoteStatusUrl(instance.ctx, 'javascript:alert(1)'), undefined);
+    await drained();
   });
 });
