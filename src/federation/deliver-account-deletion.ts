@@ -1,0 +1,58 @@
+import { PUBLIC_COLLECTION, type Recipient } from '@fedify/vocab';
+import { and, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows } from '../db/index.ts';
+import { accounts, followRequests, follows } from '../db/schema.ts';
+import type { AccountRow } from '../services/oauth/authenticate-token.ts';
+import { recipientOf } from './deliver-move.ts';
+import { withFederation } from './federation.ts';
+import { accountIdentifier } from './paths.ts';
+import { MastodonDelete } from './vocab.ts';
+
+/**
+ * Where a local account's `Delete` of itself goes (Mastodon's DeleteAccountService#delivery_inboxes
+ * and #low_priority_delivery_inboxes): the servers of its followers and of those it follows (or
+ * asked to, or was asked by) first, then every other server this instance knows an account on,
+ * one recipient per inbox.
+ */
+async function deletionRecipients(ctx: AppContext, accountId: string): Promise<Recipient[]> {
+  const related = await queryRows<{ id: string }>(ctx.db, sql`
+    SELECT a.id::text AS id FROM accounts a WHERE a.domain IS NOT NULL AND a.inbox_url IS NOT NULL AND a.suspended_at IS NULL AND a.id IN (
+      SELECT account_id FROM ${follows} WHERE target_account_id = ${accountId}
+      UNION SELECT target_account_id FROM ${follows} WHERE account_id = ${accountId}
+      UNION SELECT account_id FROM ${followRequests} WHERE target_account_id = ${accountId}
+      UNION SELECT target_account_id FROM ${followRequests} WHERE account_id = ${accountId})`);
+  const relatedIds = new Set(related.map((row) => row.id));
+  const known = await ctx.db
+    .select({ id: accounts.id, uri: accounts.uri, inboxUrl: accounts.inboxUrl, sharedInboxUrl: accounts.sharedInboxUrl })
+    .from(accounts)
+    .where(and(isNotNull(accounts.domain), isNotNull(accounts.inboxUrl), isNull(accounts.suspendedAt)));
+  const byInbox = new Map<string, Recipient>();
+  const ordered = [...known.filter((row) => relatedIds.has(row.id)), ...known.filter((row) => !relatedIds.has(row.id))];
+  for (const row of ordered) {
+    const inbox = row.sharedInboxUrl ?? row.inboxUrl!;
+    if (!byInbox.has(inbox)) byInbox.set(inbox, recipientOf(row));
+  }
+  return [...byInbox.values()];
+}
+
+/**
+ * Tells other servers that a local account is deleted (DeleteAccountService#delete_actor!, with
+ * ActivityPub::DeleteActorSerializer): a signed `Delete` of the actor, addressed to the public,
+ * to every server that may know it. It must run before the account's rows (and keys) go: the
+ * deliveries are queued with the key they are signed with.
+ */
+export async function deliverAccountDeletion(ctx: AppContext, account: AccountRow): Promise<void> {
+  if (account.domain !== null) return;
+  const recipients = await deletionRecipients(ctx, account.id);
+  if (recipients.length === 0) return;
+  await withFederation(ctx, async (fctx) => {
+    const deletion = new MastodonDelete({
+      id: new URL(`${account.uri}#delete`),
+      actor: new URL(account.uri),
+      tos: [PUBLIC_COLLECTION],
+      object: new URL(account.uri),
+    });
+    await fctx.sendActivity({ identifier: accountIdentifier(account.username) }, recipients, deletion, { preferSharedInbox: true });
+  });
+}
