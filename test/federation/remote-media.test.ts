@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
+import { openEventStream, untilListening } from '../helpers/stream-clients.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const BASE = 'http://subspace.test';
@@ -200,5 +202,22 @@ describe('remote media, kept as references', () => {
     const [item] = body.media_attachments;
     assert.equal(item.meta, null, 'no bogus size or focus');
     assert.equal(item.description.length, 10_000);
+  });
+
+  it('the public:remote:media stream carries a remote status with media, not one without', async () => {
+    const stream = await openEventStream(instance.url, 'public/remote?only_media=true', alice.token);
+    try {
+      await untilListening(stream, (probe) => publishToStream(instance.ctx, channels.public('remote', true), 'delete', probe));
+      const plain = note([]);
+      const withMedia = note([{ type: 'Document', mediaType: 'image/jpeg', url: files('streamed.jpg') }]);
+      await post(create(plain));
+      await post(create(withMedia));
+      const event = await stream.next((item) => item.event === 'update', 20_000);
+      const payload = event.payload as { uri: string; media_attachments: { remote_url: string }[] };
+      assert.equal(payload.uri, withMedia.id, 'the status without media is not streamed here');
+      assert.deepEqual(payload.media_attachments.map((item) => item.remote_url), [files('streamed.jpg')]);
+    } finally {
+      stream.close();
+    }
   });
 });
