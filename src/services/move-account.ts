@@ -62,11 +62,18 @@ async function distributeProfile(ctx: AppContext, accountId: string): Promise<vo
 export async function resolveFresh(ctx: AppContext, acct: string): Promise<AccountRow | undefined> {
   const handle = acct.trim().replace(/^@/, '');
   if (!HANDLE.test(handle)) return undefined;
+  const started = new Date();
   const found = handle.includes('@') ? await resolveRemoteAccount(ctx, handle) : (await lookupAccount(ctx, handle))?.account;
   if (!found || found.domain === null) return found;
-  await refreshRemoteAccount(ctx, { accountId: found.id });
-  const [fresh] = await ctx.db.select().from(accounts).where(eq(accounts.id, found.id));
-  return fresh;
+  return fetchedSince(ctx, found, started);
+}
+
+/** The remote account as fetched from its server since `started` (now, unless it just was); undefined when that fetch fails. */
+async function fetchedSince(ctx: AppContext, account: AccountRow, started: Date): Promise<AccountRow | undefined> {
+  if (account.fetchedAt && account.fetchedAt >= started) return account;
+  await refreshRemoteAccount(ctx, { accountId: account.id });
+  const [fresh] = await ctx.db.select().from(accounts).where(eq(accounts.id, account.id));
+  return fresh?.fetchedAt && fresh.fetchedAt >= started ? fresh : undefined;
 }
 
 export interface AliasEntry {
@@ -283,12 +290,11 @@ export async function runUnfollowFollow(ctx: AppContext, data: { followerId: str
 
 /** A remote account by its actor URI, fetched again now when known (Mastodon's FetchRemoteAccountService for a Move's target). */
 export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve: (uri: string) => Promise<AccountRow | undefined>): Promise<AccountRow | undefined> {
+  const started = new Date();
   const known = await findAccountByUri(ctx, uri);
-  if (!known) return resolve(uri);
-  if (known.domain === null) return known;
-  await refreshRemoteAccount(ctx, { accountId: known.id });
-  const [fresh] = await ctx.db.select().from(accounts).where(eq(accounts.id, known.id));
-  return fresh;
+  if (known?.domain === null) return known;
+  const found = known ?? (await resolve(uri));
+  return found ? fetchedSince(ctx, found, started) : undefined;
 }
 
 /** The account `account` moved to, rendered for its `moved` attribute (not nested further), or null. */

@@ -81,6 +81,7 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: oldBobId });
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/1`, object: oldHome.actorId, target: newHome.actorId });
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/2`, object: `${oldHome.origin}/users/someone`, target: newHome.actorId });
+    await postMove(oldHome, { id: `${oldHome.actorId}#moves/4`, object: oldHome.actorId, target: `${newHome.origin}/users/nobody` });
     await settled();
     await sleep(300);
     assert.equal((await account(oldBobId)).movedToAccountId, null);
@@ -95,7 +96,7 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/3`, object: oldHome.actorId, target: newHome.actorId });
 
     const moved = await until(async () => (await account(oldBobId)).movedToAccountId, 'the old account to redirect');
-    const newBob = await account(moved);
+    const newBob = await account(moved!);
     assert.equal(newBob.uri, newHome.actorId);
     const shown = await instance.request('GET', `/api/v1/accounts/${oldBobId}`, { token: alice.token });
     assert.equal(shown.body.moved?.acct, newHome.handle, shown.text);
