@@ -196,4 +196,42 @@ describe('replies to members’ posts are forwarded to their followers', () => {
       assert.deepEqual(forwardedTo(follower, (activity as { id: string }).id), [], `${(activity as { id: string }).id} not forwarded`);
     }
   });
+
+  it('a signed edit of a reply to alice, or of a status alice boosted, is forwarded too; an unsigned one is not', async () => {
+    const original = await localPost({ status: 'edit away' });
+    const created = await carol.ldSign(reply(original.uri));
+    await deliver(created);
+    const stored = await arrived(created.object.id);
+    await until(async () => forwardedTo(follower, created.id).length > 0, 'the reply forwarded');
+    const edit = (activity: Record<string, any>, seconds: number, content: string) => {
+      const { signature: _signature, ...unsigned } = activity;
+      const updated = new Date(Date.now() + seconds * 1000).toISOString();
+      return { ...unsigned, id: `${activity.object.id}#updates/${seconds}`, type: 'Update', object: { ...activity.object, content, updated } };
+    };
+    const signedEdit = await carol.ldSign(edit(created, 1, '<p>edited reply</p>'));
+    await deliver(signedEdit);
+    const [forwarded] = await until(async () => {
+      const found = forwardedTo(follower, signedEdit.id);
+      return found.length > 0 && found;
+    }, 'the forwarded edit');
+    assert.deepEqual(forwarded!.body, signedEdit);
+    assert.equal(await verifyJsonLd(forwarded!.body, { documentLoader: loopbackLoader }), true);
+    const shown = await instance.request('GET', `/api/v1/statuses/${stored.id}`, { token: alice.token });
+    assert.equal(shown.body.content, '<p>edited reply</p>');
+
+    // a status of carol's (addressed to alice, so stored here) that alice boosts
+    const standalone = await carol.ldSign(reply(`${carol.actorId}/statuses/nothing-${n}`));
+    await deliver(standalone);
+    const boosted = await arrived(standalone.object.id);
+    const reblog = await instance.request('POST', `/api/v1/statuses/${boosted.id}/reblog`, { token: alice.token });
+    assert.equal(reblog.status, 200, reblog.text);
+    const unsignedEdit = edit(standalone, 2, '<p>unsigned edit</p>');
+    await deliver(unsignedEdit);
+    const boostedEdit = await carol.ldSign(edit(standalone, 3, '<p>signed edit</p>'));
+    await deliver(boostedEdit);
+    await until(async () => forwardedTo(follower, boostedEdit.id).length > 0, 'the edit of the boosted status forwarded to alice’s followers');
+    await drained();
+    assert.deepEqual(forwardedTo(follower, unsignedEdit.id), [], 'an unsigned edit is not forwarded');
+    assert.deepEqual(forwardedTo(carol, boostedEdit.id), []);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Update } from '@fedify/vocab';
 import { findRemoteStatus } from '../../services/create-remote-status.ts';
 import { editRemoteStatus } from '../../services/edit-remote-status.ts';
+import { forwardStatusUpdate } from '../forward-reply.ts';
 import { parseStatusObject } from '../inbound-status.ts';
 import { remoteMediaOf } from '../remote-media.ts';
 import { rawObjectOf, remoteStatusInput } from '../status-references.ts';
@@ -9,7 +10,7 @@ import { embeddedObject, senderOf, type InboundContext } from './parties.ts';
 /**
  * Update of one of the sender's statuses (Mastodon's ActivityPub::Activity::Update#update_status):
  * the embedded new version, read and checked as a Create's object is, is applied as an edit, its
- * attachments replacing the old ones (or,
+ * attachments replacing the old ones, and a signed edit forwarded as Mastodon's Forwarder does (or,
  * undated, as a poll's new counts). An Update of a status not known here is dropped. Returns false
  * when the object is not a status, for another handler.
  */
@@ -32,6 +33,7 @@ export async function onStatusUpdate(fctx: InboundContext, update: Update): Prom
   }
   const input = await remoteStatusInput(fctx.data, parsed.status, null);
   const media = await remoteMediaOf(fctx.data, sender, parsed.status.attachments);
-  await editRemoteStatus(fctx.data, sender, status, { ...input, ...media, editedAt: parsed.status.updated });
+  const edited = await editRemoteStatus(fctx.data, sender, status, { ...input, ...media, editedAt: parsed.status.updated });
+  await forwardStatusUpdate(fctx, sender, status, edited);
   return true;
 }
