@@ -10,7 +10,7 @@ import { unavailableDomains } from '../db/schema.ts';
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
  *
  * - a delivery is tried 17 times in all (Sidekiq's `retry: 16`, the push job's attempts), with
- *   Sidekiq's backoff, about two and a half days from the first try to the last;
+ *   Sidekiq's backoff, a little over two days from the first try to the last;
  * - an answer that retrying cannot change (Mastodon's `response_error_unsalvageable?`: a 4xx other
  *   than 401, 408 and 429, or a 501) ends the delivery at once, and counts as the server being up;
  * - every failed try adds its UTC day to the inbox host's failing days; on the 7th distinct day the

@@ -42,7 +42,7 @@ interface Received {
   body: any;
 }
 
-/** A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, anything else `answer` (202 unless changed). */
+/** A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, `/retry-after/inbox` 429 with `Retry-After: 0`, anything else `answer` (202 unless changed). */
 interface Sink {
   origin: string;
   host: string;
@@ -67,6 +67,10 @@ async function startSink(): Promise<Sink> {
         // not JSON
       }
       received.push({ path, signed: !!(req.headers.signature || req.headers['signature-input']), body: parsed });
+      if (path.startsWith('/retry-after/')) {
+        res.writeHead(429, { 'retry-after': '0' }).end();
+        return;
+      }
       const code = Number(path.match(/^\/(\d{3})\//)?.[1] ?? sink.answer);
       res.writeHead(code).end();
     });
@@ -182,6 +186,23 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     for (const code of permanent) assert.ok(tries(code) >= 1 && tries(code) <= 2, `${code}: ${tries(code)} requests`);
     for (const code of retried) assert.ok(tries(code) >= DELIVERY_RETRIES + 1, `${code}: ${tries(code)} requests`);
     assert.ok(server.received.every((entry) => entry.signed), 'every try is signed');
+  });
+
+  it('a server that answers 429 with Retry-After is tried again when it asks, 17 times at most', async () => {
+    const server = await sink();
+    const posted = await post(alice, { status: 'to a busy server' });
+    await settled(posted.id);
+    await withFederation(instance.ctx, async (fctx) => {
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+      await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
+    });
+    await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
+    await settled(posted.id);
+    await sleep(300);
+    // each try knocks twice (RFC 9421, then draft-cavage signatures)
+    const tries = server.received.length;
+    assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
+    assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
   });
 
   it('the retries wait as Sidekiq does: (count ** 4) + 15 + rand(10) * (count + 1) seconds, over two days in all', () => {
