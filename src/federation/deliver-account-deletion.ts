@@ -1,8 +1,8 @@
 import { PUBLIC_COLLECTION, type Recipient } from '@fedify/vocab';
-import { and, isNotNull, isNull, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { accounts, followRequests, follows } from '../db/schema.ts';
+import { followRequests, follows } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { recipientOf } from './deliver-move.ts';
 import { withFederation } from './federation.ts';
@@ -16,24 +16,21 @@ import { MastodonDelete } from './vocab.ts';
  * one recipient per inbox.
  */
 async function deletionRecipients(ctx: AppContext, accountId: string): Promise<Recipient[]> {
-  const related = await queryRows<{ id: string }>(ctx.db, sql`
-    SELECT a.id::text AS id FROM accounts a WHERE a.domain IS NOT NULL AND a.inbox_url IS NOT NULL AND a.suspended_at IS NULL AND a.id IN (
-      SELECT account_id FROM ${follows} WHERE target_account_id = ${accountId}
-      UNION SELECT target_account_id FROM ${follows} WHERE account_id = ${accountId}
-      UNION SELECT account_id FROM ${followRequests} WHERE target_account_id = ${accountId}
-      UNION SELECT target_account_id FROM ${followRequests} WHERE account_id = ${accountId})`);
-  const relatedIds = new Set(related.map((row) => row.id));
-  const known = await ctx.db
-    .select({ id: accounts.id, uri: accounts.uri, inboxUrl: accounts.inboxUrl, sharedInboxUrl: accounts.sharedInboxUrl })
-    .from(accounts)
-    .where(and(isNotNull(accounts.domain), isNotNull(accounts.inboxUrl), isNull(accounts.suspendedAt)));
-  const byInbox = new Map<string, Recipient>();
-  const ordered = [...known.filter((row) => relatedIds.has(row.id)), ...known.filter((row) => !relatedIds.has(row.id))];
-  for (const row of ordered) {
-    const inbox = row.sharedInboxUrl ?? row.inboxUrl!;
-    if (!byInbox.has(inbox)) byInbox.set(inbox, recipientOf(row));
-  }
-  return [...byInbox.values()];
+  // one account per inbox (its server's shared inbox, or its own), preferring one related to the deleted account
+  const rows = await queryRows<{ uri: string; inbox_url: string; shared_inbox_url: string | null; related: boolean }>(
+    ctx.db,
+    sql`SELECT DISTINCT ON (coalesce(a.shared_inbox_url, a.inbox_url)) a.uri, a.inbox_url, a.shared_inbox_url,
+               a.id IN (SELECT account_id FROM ${follows} WHERE target_account_id = ${accountId}
+                        UNION SELECT target_account_id FROM ${follows} WHERE account_id = ${accountId}
+                        UNION SELECT account_id FROM ${followRequests} WHERE target_account_id = ${accountId}
+                        UNION SELECT target_account_id FROM ${followRequests} WHERE account_id = ${accountId}) AS related
+          FROM accounts a
+         WHERE a.domain IS NOT NULL AND a.inbox_url IS NOT NULL AND a.suspended_at IS NULL
+         ORDER BY coalesce(a.shared_inbox_url, a.inbox_url), related DESC`,
+  );
+  // the servers of its followers and followed accounts first (Mastodon's delivery_inboxes), then the rest
+  rows.sort((a, b) => Number(b.related) - Number(a.related));
+  return rows.map((row) => recipientOf({ uri: row.uri, inboxUrl: row.inbox_url, sharedInboxUrl: row.shared_inbox_url }));
 }
 
 /**
