@@ -1,5 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
+import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import { FetchReply } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
@@ -16,17 +17,32 @@ const idOf = (value: unknown) => (typeof value === 'string' ? value : isRecord(v
 const hostOf = (uri: string) => (URL.canParse(uri) ? new URL(uri).host.toLowerCase() : null);
 const isHttp = (uri: string) => /^https?:\/\//i.test(uri) && URL.canParse(uri);
 
+/** Whether `statusId` is among the ancestors of `parentId` (or is it): linking it there would make a loop. */
+async function isAncestorOf(ctx: AppContext, statusId: string, parentId: string): Promise<boolean> {
+  const rows = await queryRows<{ found: number }>(
+    ctx.db,
+    sql`WITH RECURSIVE chain(id, in_reply_to_id, depth) AS (
+          SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = ${parentId}
+          UNION ALL
+          SELECT s.id, s.in_reply_to_id, chain.depth + 1 FROM chain JOIN statuses s ON s.id = chain.in_reply_to_id WHERE chain.depth < 4096
+        )
+        SELECT 1 AS found FROM chain WHERE id = ${statusId} LIMIT 1`,
+  );
+  return rows.length > 0;
+}
+
 /**
  * ThreadResolveWorker: a reply arrived before the status it answers; that status is found here or
  * fetched from its server, and the reply is linked to it (and counted in its replies). A reply
- * already linked, or deleted, is left alone.
+ * already linked, or deleted, is left alone, and so is one whose parent turns out to answer it
+ * (a loop a server could make up).
  */
 export async function runThreadResolve(ctx: AppContext, data: { statusId: string; parentUri: string; requestId: string }): Promise<void> {
   const [child] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, data.statusId), isNull(statuses.deletedAt))).limit(1);
   if (!child || child.inReplyToId || !isHttp(data.parentUri)) return;
   const parent =
     (await statusByUri(ctx, data.parentUri)) ?? (await withFederation(ctx, (fctx) => fetchRemoteStatus(fctx, new URL(data.parentUri), { requestId: data.requestId })));
-  if (!parent || parent.id === child.id) return;
+  if (!parent || (await isAncestorOf(ctx, child.id, parent.id))) return;
   const linked = await ctx.db
     .update(statuses)
     .set({ inReplyToId: parent.id, inReplyToAccountId: parent.accountId })

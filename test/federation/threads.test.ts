@@ -112,6 +112,20 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     assert.equal(await row(uriOf('someone-else')), undefined);
   });
 
+  it('a made-up loop (a reply whose parent answers it) is not linked into a cycle', async () => {
+    const first = uriOf(`loop-a-${++n}`);
+    const second = uriOf(`loop-b-${n}`);
+    serveNote(second, { inReplyTo: first });
+    await deliver(note(first, { inReplyTo: second }));
+    const a = await arrived(first);
+    const b = await arrived(second);
+    await drained();
+    assert.equal((await row(second))!.inReplyToId, a.id, 'the fetched status answers the delivered one');
+    assert.equal((await row(first))!.inReplyToId, null, 'which is not made to answer it back');
+    const thread = await context(b.id);
+    assert.deepEqual(thread.ancestors.map((status: { id: string }) => status.id), [a.id]);
+  });
+
   it('a chain of fetches stops once it discovered enough statuses (Mastodon’s DISCOVERIES_PER_REQUEST)', async () => {
     const parent = serveNote(uriOf(`bounded-parent-${++n}`));
     const reply = note(uriOf(`bounded-${n}`), { inReplyTo: parent.id });
