@@ -15,7 +15,6 @@ import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus } from './text/format-status.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { findVisibleStatus } from './visibility.ts';
-import { deliverStatus } from './status-deliveries.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
 export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
@@ -327,7 +326,6 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
-  await deliverStatus(ctx, status, 'create');
   if (status.pollId) {
     const [poll] = await ctx.db.select({ id: polls.id, expiresAt: polls.expiresAt }).from(polls).where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date()))).limit(1);
     if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });

@@ -74,7 +74,6 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
   if (!created) return (await findReblog(ctx, reblogger.accountId, original.id))!;
 
   await enqueueDistribution(ctx, created.id);
-  await deliverStatus(ctx, created, 'create');
   await notify(ctx, { recipientId: original.accountId, fromAccountId: reblogger.accountId, type: 'reblog', statusId: original.id });
   await publishEvent(ctx, { type: 'status.created', statusId: created.id });
   return created;

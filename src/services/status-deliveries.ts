@@ -69,8 +69,8 @@ export async function hasRemoteAudience(ctx: AppContext, statusId: string, actio
  * another server. A new status's Create (a boost's Announce) is queued by its Distribution job
  * instead (`deliverNewStatus`), so that the pending_distributions outbox covers it too.
  */
-export async function deliverStatus(ctx: AppContext, status: Pick<StatusRow, 'id' | 'local'>, action: StatusDelivery['action']): Promise<void> {
-  if (!status.local || action === 'create') return;
+export async function deliverStatus(ctx: AppContext, status: Pick<StatusRow, 'id' | 'local'>, action: 'update' | 'delete'): Promise<void> {
+  if (!status.local) return;
   await enqueueDelivery(ctx, `${action} ${status.id}`, async () => {
     if (await hasRemoteAudience(ctx, status.id, action)) await enqueue(ctx, DeliverStatus, { action, statusId: status.id });
   });
