@@ -23,6 +23,8 @@ export interface FetchStatusOptions {
    * theirs): once it has discovered DISCOVERIES_PER_REQUEST statuses, it fetches no more.
    */
   requestId?: string;
+  /** the document already fetched from `uri` itself, so it is not fetched again */
+  prefetched?: unknown;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function fetchRemoteStatus(fctx: Context<AppContext>, uri: URL, opt
     return undefined;
   }
   const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
-  const fetched = await documentLoader(uri.href).catch(() => null);
+  const fetched = options.prefetched !== undefined ? { document: options.prefetched } : await documentLoader(uri.href).catch(() => null);
   if (!fetched) return undefined;
   const object = await APObject.fromJsonLd(fetched.document, { documentLoader, contextLoader: fctx.contextLoader }).catch(() => null);
   const authorId = object?.attributionId;
@@ -70,14 +72,15 @@ export async function resolveRemoteStatusUrl(ctx: AppContext, url: string): Prom
   if (!URL.canParse(url)) return undefined;
   const uri = new URL(url);
   if (uri.protocol !== 'https:' && uri.protocol !== 'http:') return undefined;
+  const known = await statusByUri(ctx, uri.href);
+  if (known || uri.origin === new URL(baseUrl(ctx.config)).origin) return known;
   return withFederation(ctx, async (fctx) => {
-    const direct = await fetchRemoteStatus(fctx, uri);
-    if (direct) return direct;
     const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
     const fetched = await documentLoader(uri.href).catch(() => null);
-    const document = fetched?.document as { id?: unknown } | undefined;
+    const document = fetched?.document as { id?: unknown; type?: unknown } | undefined;
     const id = typeof document?.id === 'string' && URL.canParse(document.id) ? new URL(document.id) : null;
-    if (!id || id.href === uri.href || id.host !== uri.host) return undefined;
-    return fetchRemoteStatus(fctx, id);
+    if (!id || id.host !== uri.host) return undefined;
+    // the document under its own id is trusted as it is; one served at another address is fetched again by its id
+    return id.href === uri.href ? fetchRemoteStatus(fctx, uri, { prefetched: document }) : fetchRemoteStatus(fctx, id);
   });
 }
