@@ -148,7 +148,7 @@ export interface SearchResults {
   hashtags: TagRow[];
 }
 
-/** A known account or status by its URI or URL (remote ones are not fetched: that comes with federation). */
+/** A known account or status by its URI or URL (with `resolve`, the caller fetches an unknown one first). */
 async function findByUrl(ctx: AppContext, viewerId: string | null, url: string, type: string | undefined): Promise<SearchResults> {
   const results: SearchResults = { accounts: [], statuses: [], hashtags: [] };
   if (type === undefined || type === 'statuses') {

@@ -84,7 +84,7 @@ async function publicScope(ctx: AppContext, viewerId: string | null, options: Pu
   ];
   if (options.local) conditions.push(sql`${statuses.local}`);
   else if (options.remote) conditions.push(sql`NOT ${statuses.local}`);
-  if (options.onlyMedia) conditions.push(sql`FALSE`); // no media attachments yet
+  if (options.onlyMedia) conditions.push(sql`EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = ${statuses.id})`);
   if (viewerId) {
     const [viewer] = await queryRows<{ chosen_languages: string[] | null }>(ctx.db, sql`SELECT chosen_languages FROM users WHERE account_id = ${viewerId}`);
     const languages = viewer?.chosen_languages;

@@ -220,4 +220,22 @@ describe('remote media, kept as references', () => {
       stream.close();
     }
   });
+
+  it('only_media: the public timeline and the account’s statuses list its posts with media, not those without', async () => {
+    const plain = note([]);
+    const withMedia = note([{ type: 'Document', mediaType: 'image/jpeg', url: files('only.jpg') }]);
+    await post(create(plain));
+    await post(create(withMedia));
+    const shown = await show((await arrived(withMedia.id)).id);
+    await arrived(plain.id);
+    const timeline = (await instance.request('GET', '/api/v1/timelines/public?remote=true&only_media=true', { token: alice.token })).body as { uri: string }[];
+    assert.ok(timeline.some((status) => status.uri === withMedia.id), 'the post with media is listed');
+    assert.ok(!timeline.some((status) => status.uri === plain.id), 'the plain one is not');
+    const listed = await instance.request('GET', `/api/v1/accounts/${shown.account.id}/statuses?only_media=true`, { token: alice.token });
+    assert.equal(listed.status, 200, listed.text);
+    const uris = (listed.body as { uri: string; media_attachments: unknown[] }[]).map((status) => status.uri);
+    assert.ok(uris.includes(withMedia.id));
+    assert.ok(!uris.includes(plain.id));
+    assert.ok((listed.body as { media_attachments: unknown[] }[]).every((status) => status.media_attachments.length > 0));
+  });
 });

@@ -193,4 +193,19 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     assert.equal(await resolveRemoteStatusUrl(instance.ctx, 'javascript:alert(1)'), undefined);
     await drained();
   });
+
+  it('search with resolve=true finds a remote status by its page URL, through the API', async () => {
+    const id = uriOf(`searched-${++n}`);
+    const page = `${remote.origin}/@bob/searched-${n}`;
+    const object = serveNote(id, { url: page });
+    remote.serve(new URL(page).pathname, object);
+    const user = await instance.createUser(`searcher${n}`);
+    const unresolved = await instance.request('GET', `/api/v2/search?q=${encodeURIComponent(page)}`, { token: user.token });
+    assert.deepEqual(unresolved.body.statuses, [], 'without resolve nothing is fetched');
+    const found = await instance.request('GET', `/api/v2/search?q=${encodeURIComponent(page)}&resolve=true`, { token: user.token });
+    assert.equal(found.status, 200, found.text);
+    assert.deepEqual(found.body.statuses.map((status: { uri: string; url: string }) => [status.uri, status.url]), [[id, page]]);
+    assert.deepEqual(found.body.accounts, []);
+    await drained();
+  });
 });

@@ -138,7 +138,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const viewerId = viewerOf(request);
     const input = params(request);
     const page = pageRequest(request, 20, 40);
-    if (account.suspendedAt || railsBoolean(input.only_media) === true) return [];
+    if (account.suspendedAt) return [];
     if (viewerId && viewerId !== account.id && (await isBlocking(ctx, account.id, viewerId))) return [];
     const conditions: SQL[] = [sql`${statuses.accountId} = ${account.id}`, visibleTo(viewerId), pageCondition(statuses.id, page)];
     conditions.push(sql`(${statuses.reblogOfId} IS NULL OR EXISTS (
@@ -151,6 +151,10 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       conditions.push(sql`(${statuses.inReplyToId} IS NULL OR ${statuses.inReplyToAccountId} = ${account.id})`);
     }
     if (railsBoolean(input.exclude_reblogs) === true) conditions.push(sql`${statuses.reblogOfId} IS NULL`);
+    if (railsBoolean(input.only_media) === true) {
+      // the account's own posts with media, as Mastodon's account_media_status_ids
+      conditions.push(sql`${statuses.reblogOfId} IS NULL AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = ${statuses.id})`);
+    }
     const tagged = text(input.tagged)?.trim().replace(/^#/, '');
     if (tagged) {
       conditions.push(sql`EXISTS (SELECT 1 FROM statuses_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = ${statuses.id} AND lower(t.name) = lower(${tagged}))`);

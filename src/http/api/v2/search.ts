@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
+import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
 import { search } from '../../../services/search.ts';
 import { renderTags } from '../../../services/tag-entities.ts';
@@ -49,7 +50,7 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       minId: rowId(text(input.min_id)),
       resolve:
         viewerId && railsBoolean(input.resolve) === true
-          ? { account: (acct) => resolveRemoteAccount(ctx, acct), url: (url) => resolveRemoteAccountByUri(ctx, url) }
+          ? { account: (acct) => resolveRemoteAccount(ctx, acct), url: async (url) => (await resolveRemoteStatusUrl(ctx, url)) ?? resolveRemoteAccountByUri(ctx, url) }
           : undefined,
     });
     const [statuses, hashtags] = await Promise.all([renderStatuses(ctx, results.statuses, { viewerId }), renderTags(ctx, results.hashtags, viewerId)]);
