@@ -946,3 +946,24 @@ export const accountMigrations = pgTable(
   },
   (t) => [index('index_account_migrations_on_account_id').on(t.accountId)],
 );
+
+/**
+ * Jobs that could not be enqueued because the job queue was unreachable (src/jobs/deferred-jobs.ts):
+ * kept here, where the action that made them is stored, until the scheduler enqueues them again.
+ */
+export const deferredJobs = pgTable(
+  'deferred_jobs',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    queue: text('queue').notNull(),
+    name: text('name').notNull(),
+    data: jsonb('data').notNull(),
+    /** the enqueue options but the delay: attempts, uniqueKey */
+    options: jsonb('options').notNull().default({}),
+    /** when the job was due to run (now, or after its delay) */
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    /** a sweep holding the row until then, while it enqueues it */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+);
