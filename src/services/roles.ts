@@ -22,3 +22,19 @@ export function renderRole(role: string | null | undefined) {
   }
   return { id: '-99', name: '', color: '', permissions: '65536', highlighted: false };
 }
+
+/** Mastodon's UserRole::FLAGS, the ones the admin API checks. */
+export const PERMISSIONS = {
+  administrator: 0x1,
+  manageReports: 1 << 4,
+  manageFederation: 1 << 5,
+  manageBlocks: 1 << 7,
+  manageUsers: 1 << 10,
+} as const;
+
+/** Whether a user with `role` holds `permission` (the Owner's `administrator` holds every one). */
+export function hasPermission(role: string | null | undefined, permission: number): boolean {
+  if (!role || !isRole(role)) return false;
+  const granted: number = ROLES[role].permissions;
+  return (granted & PERMISSIONS.administrator) !== 0 || (granted & permission) !== 0;
+}
