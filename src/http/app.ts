@@ -29,6 +29,8 @@ import { filtersV2Routes } from './api/v2/filters.ts';
 import { notificationsV2Routes } from './api/v2/notifications.ts';
 import { searchRoutes } from './api/v2/search.ts';
 import { reportsRoutes } from './api/v1/reports.ts';
+import { adminDomainAllowsRoutes } from './api/v1/admin/domain-allows.ts';
+import { adminDomainBlocksRoutes } from './api/v1/admin/domain-blocks.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { federationRoutes } from './federation.ts';
@@ -122,6 +124,8 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   searchRoutes(app, ctx);
   announcementsRoutes(app, ctx);
   reportsRoutes(app, ctx);
+  adminDomainBlocksRoutes(app, ctx);
+  adminDomainAllowsRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
   return app;
 }

@@ -2,6 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeInstanceV1 } from '../../../serializers/instance.ts';
 import { instancePeers, loadInstanceFacts } from '../../../services/instance.ts';
+import { renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/block-domain.ts';
+import { getSettings } from '../../../services/settings.ts';
+import { ApiError } from '../../../lib/errors.ts';
+import { authorizeIfToken } from '../../plugins/auth.ts';
+
+type Disclosure = 'disabled' | 'users' | 'all';
+
+/** Mastodon's show_domain_blocks / show_domain_blocks_rationale: to nobody (the default), to signed-in users, or to all. */
+function discloses(setting: unknown, signedIn: boolean): boolean {
+  const value = (setting ?? 'disabled') as Disclosure;
+  return signedIn ? value !== 'disabled' : value === 'all';
+}
 
 /** The same for everyone, and polled by apps: shared caches may keep it for 3 minutes, as Mastodon allows. */
 const PUBLIC_CACHE = 'public, max-age=180';
@@ -20,5 +32,15 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/peers', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     return instancePeers(ctx);
+  });
+
+  // Api::V1::Instances::DomainBlocksController: the moderated servers (silenced and suspended), 404 unless shown
+  app.get('/api/v1/instance/domain_blocks', { preHandler: authorizeIfToken(['read']) }, async (request, reply) => {
+    const settings = (await getSettings(ctx)) as unknown as Record<string, unknown>;
+    const signedIn = !!request.auth?.user;
+    if (!discloses(settings.show_domain_blocks, signedIn)) throw new ApiError(404, 'Record not found');
+    const withComment = discloses(settings.show_domain_blocks_rationale, signedIn);
+    if (!signedIn) reply.header('cache-control', PUBLIC_CACHE);
+    return (await userFacingDomainBlocks(ctx)).map((block) => renderPublicDomainBlock(block, withComment));
   });
 }

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../../context.ts';
+import { createDomainAllow, findDomainAllow, listDomainAllows, removeDomainAllow, renderDomainAllow } from '../../../../services/block-domain.ts';
+import { PERMISSIONS } from '../../../../services/roles.ts';
+import { pageRequest } from '../../../pagination.ts';
+import { params, text } from '../../../plugins/params.ts';
+import { adminGuard, adminLinkHeader } from './guard.ts';
+
+const read = { preHandler: adminGuard(['admin:read', 'admin:read:domain_allows'], PERMISSIONS.manageFederation) };
+const write = { preHandler: adminGuard(['admin:write', 'admin:write:domain_allows'], PERMISSIONS.manageFederation) };
+const LIMIT = 100;
+const PATH = '/api/v1/admin/domain_allows';
+
+/** Api::V1::Admin::DomainAllowsController: the domains LIMITED_FEDERATION_MODE federates with. */
+export function adminDomainAllowsRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get(PATH, read, async (request, reply) => {
+    const page = pageRequest(request, LIMIT, LIMIT * 2);
+    const rows = await listDomainAllows(ctx, page);
+    adminLinkHeader(ctx.config, request, reply, PATH, rows.map((row) => String(row.id)), page.limit);
+    return rows.map(renderDomainAllow);
+  });
+  app.get(`${PATH}/:id`, read, async (request) => renderDomainAllow(await findDomainAllow(ctx, (request.params as { id: string }).id)));
+  app.post(PATH, write, async (request) => renderDomainAllow(await createDomainAllow(ctx, text(params(request).domain))));
+  app.delete(`${PATH}/:id`, write, async (request) => {
+    await removeDomainAllow(ctx, (request.params as { id: string }).id);
+    return {};
+  });
+}

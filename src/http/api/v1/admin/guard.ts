@@ -1,0 +1,37 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { baseUrl, type Config } from '../../../../config/index.ts';
+import { ApiError } from '../../../../lib/errors.ts';
+import { hasPermission } from '../../../../services/roles.ts';
+import { grants } from '../../../../services/scopes.ts';
+import { userAccessProblem } from '../../../../services/users.ts';
+
+/**
+ * An admin API guard as Mastodon's: `authorize_if_got_token!` on the scopes (a token must carry
+ * one of them), then the policy: the token's user must hold `permission`, else 403 "This action
+ * is not allowed" (also without a token, as Mastodon's policies refuse nobody).
+ */
+export function adminGuard(scopes: string[], permission: number) {
+  return async function checkAdmin(request: FastifyRequest, _reply: FastifyReply) {
+    const auth = request.auth;
+    if (!auth && request.authError && request.authError !== 'The access token is invalid') throw new ApiError(401, request.authError);
+    if (auth && !scopes.some((scope) => grants(auth.scopes, scope))) throw new ApiError(403, 'This action is outside the authorized scopes');
+    const user = auth?.user;
+    if (!user || !auth.account || userAccessProblem(user, auth.account) || !hasPermission(user.role, permission)) throw new ApiError(403, 'This action is not allowed');
+  };
+}
+
+/** Mastodon's admin Link header: `next` only when the page is full, `prev` unless it is empty; `limit` kept. */
+export function adminLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, path: string, ids: string[], limit: number) {
+  if (ids.length === 0) return;
+  const url = (name: string, id: string) => {
+    const next = new URL(path, baseUrl(config));
+    const given = new URL(request.url, baseUrl(config)).searchParams.get('limit');
+    if (given !== null) next.searchParams.set('limit', given);
+    next.searchParams.set(name, id);
+    return next.toString();
+  };
+  const links = [];
+  if (ids.length === limit) links.push(`<${url('max_id', ids[ids.length - 1]!)}>; rel="next"`);
+  links.push(`<${url('min_id', ids[0]!)}>; rel="prev"`);
+  reply.header('link', links.join(', '));
+}
