@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
+import { federatesWithUrl } from '../services/instance-domain-blocks.ts';
 
 /**
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
@@ -95,11 +96,13 @@ export async function isDeliveryAvailable(ctx: AppContext, inboxOrHost: string):
 export async function deliverableInboxes(ctx: AppContext, inboxes: readonly string[]): Promise<string[]> {
   if (inboxes.length === 0) return [];
   const unavailable = await unavailableHosts(ctx);
-  if (unavailable.size === 0) return [...inboxes];
-  return inboxes.filter((inbox) => {
+  const available = unavailable.size === 0 ? [...inboxes] : inboxes.filter((inbox) => {
     const host = deliveryHost(inbox);
     return !host || !unavailable.has(host);
   });
+  // nothing goes to a suspended domain, nor, in limited federation mode, to one not allowed
+  const federated = await Promise.all(available.map((inbox) => federatesWithUrl(ctx, inbox)));
+  return available.filter((_, i) => federated[i]);
 }
 
 /** The UTC days (`YYYYMMDD`) on which deliveries to `host` failed since its last success. */
@@ -205,7 +208,7 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
   if (message.type !== 'outbox') return run();
   const host = deliveryHost(message.inbox);
   if (!host) return run();
-  if (!(await isDeliveryAvailable(ctx, host))) {
+  if (!(await isDeliveryAvailable(ctx, host)) || !(await federatesWithUrl(ctx, message.inbox))) {
     ctx.log.debug({ inbox: message.inbox, activity: message.activityId }, 'not delivering to an unavailable domain');
     return;
   }
