@@ -10,7 +10,7 @@ import { registerCollections } from './collections.ts';
 import { registerInboxListeners } from './inbox/index.ts';
 import { CacheKvStore } from './kv-store.ts';
 import { routeFedifyLogs } from './logging.ts';
-import { JobMessageQueue } from './message-queue.ts';
+import { JobMessageQueue, restoreQueuedTask } from './message-queue.ts';
 import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
 import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
@@ -50,8 +50,9 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     kv: new CacheKvStore(ctx.cache),
     queue: {
       inbox: new JobMessageQueue(ctx.queue, ActivityPubProcessing),
-      outbox: new JobMessageQueue(ctx.queue, ActivityPubDelivery, deliverableMessage(ctx)),
-      fanout: new JobMessageQueue(ctx.queue, ActivityPubFanout, deliverableMessage(ctx)),
+      // deliveries the queue cannot take wait in deferred_jobs (src/jobs/enqueue.ts)
+      outbox: new JobMessageQueue(ctx, ActivityPubDelivery, deliverableMessage(ctx)),
+      fanout: new JobMessageQueue(ctx, ActivityPubFanout, deliverableMessage(ctx)),
     },
     // Fedify never listens itself: its tasks are jobs, run by whichever worker serves their queue.
     manuallyStartQueue: true,
@@ -108,6 +109,11 @@ export function handleFederationRequest(ctx: AppContext, request: Request, optio
 /** Runs one of Fedify's queued tasks (an inbound activity, a delivery, a fan-out): the job handler of the ActivityPub jobs. */
 export function runFederationTask(ctx: AppContext, message: Message): Promise<void> {
   const { federation, policy } = instanceFederation(ctx);
-  // deliveries skip unavailable domains and count their failures; a server that sends us an activity is up (delivery-failures.ts)
-  return withOutboundPolicy(policy, () => runTrackedTask(ctx, message, () => federation.processQueuedTask(ctx, message)));
+  return withOutboundPolicy(policy, async () => {
+    // tasks are queued without their senders' private keys: they are looked up again, and a task whose sender is gone is dropped (message-queue.ts)
+    const task = await restoreQueuedTask(ctx, federation.createContext(new URL(baseUrl(ctx.config)), ctx), message);
+    if (!task) return;
+    // deliveries skip unavailable domains and count their failures; a server that sends us an activity is up (delivery-failures.ts)
+    await runTrackedTask(ctx, task, () => federation.processQueuedTask(ctx, task));
+  });
 }

@@ -12,6 +12,8 @@ import { RegenerateHome } from './definitions.ts';
 import { Distribution, FeedMerge, FeedRemoval, FeedUnmerge } from './definitions.ts';
 import { PendingDistributionsScheduler, PollExpirationNotify, PublishScheduledStatus, ScheduledStatusesScheduler } from './definitions.ts';
 import { redistributePending } from './scheduler/pending-distributions-scheduler.ts';
+import { DeferredJobsScheduler } from './definitions.ts';
+import { enqueueDeferred } from './scheduler/deferred-jobs-scheduler.ts';
 import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnnouncement } from './definitions.ts';
 import { runPublishAnnouncementReaction, runPublishScheduledAnnouncement, runUnpublishAnnouncement } from './default/announcements.ts';
 import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from './definitions.ts';
@@ -53,6 +55,7 @@ on(Distribution, async (ctx, data) => {
   await runDistribution(ctx, data);
 });
 on(PendingDistributionsScheduler, redistributePending);
+on(DeferredJobsScheduler, enqueueDeferred);
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);
 on(FeedMerge, runFeedMerge);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppContext } from '../context.ts';
-import { OauthCleanup, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
+import { DeferredJobsScheduler, OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, type JobDefinition } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -13,6 +13,8 @@ interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { job: OauthCleanup, everySeconds: 3600 },
   { job: ScheduledStatusesScheduler, everySeconds: 60 },
+  { job: PendingDistributionsScheduler, everySeconds: 60 },
+  { job: DeferredJobsScheduler, everySeconds: 60 },
 ];
 
 /** the cache key of the leader's lease */

@@ -36,7 +36,11 @@ export async function partiesOf(ctx: AppContext, ids: string[]): Promise<Map<str
   return new Map(rows.map((row) => [row.id, { id: row.id, uri: row.uri, local: row.domain === null }]));
 }
 
-/** Queues the activity in `push`; the federation layer builds, signs and delivers it. */
+/**
+ * Queues the activity in `push`; the federation layer builds, signs and delivers it. While the queue
+ * is unreachable the job waits in deferred_jobs, enqueued by the scheduler once it is back
+ * (src/jobs/enqueue.ts), so the action it follows is answered normally.
+ */
 export async function deliverRelationship(ctx: AppContext, delivery: RelationshipDelivery): Promise<void> {
   await enqueue(ctx, DeliverRelationship, delivery);
 }

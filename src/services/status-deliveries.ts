@@ -24,8 +24,12 @@ export type InteractionDelivery =
 /** Mastodon sends a local poll's new counts a few minutes after a vote (ActivityPub::DistributePollUpdateWorker), one Update for many votes. */
 const POLL_RESULTS_DELAY_MS = 3 * 60 * 1000;
 
+/**
+ * Queues a delivery after a member's action, which is stored already. A delivery the queue cannot
+ * take waits in deferred_jobs for the scheduler (src/jobs/enqueue.ts); should even that fail (the
+ * database is away too), the failure is logged: the member's request does not fail for it.
+ */
 async function enqueueDelivery(ctx: AppContext, what: string, send: () => Promise<unknown>): Promise<void> {
-  // the action is stored already: a member's request does not fail because the queue is away
   try {
     await send();
   } catch (error) {
