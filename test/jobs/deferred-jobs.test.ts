@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import type { EnqueueOptions } from '../../src/backends/queue/index.ts';
+import { deferredJobs, follows, statuses } from '../../src/db/schema.ts';
+import { countDeferredJobs, enqueueDeferredJobs } from '../../src/jobs/deferred-jobs.ts';
+import { DeferredJobsScheduler, DeliverStatus, FeedMerge } from '../../src/jobs/definitions.ts';
+import { enqueue } from '../../src/jobs/enqueue.ts';
+import { SCHEDULES } from '../../src/roles/scheduler.ts';
+import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
+import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+
+const BASE = 'http://subspace.test';
+const AS = 'https://www.w3.org/ns/activitystreams';
+const PUBLIC = `${AS}#Public`;
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
+  let instance: TestInstance;
+  let remote: FakeRemote;
+  let alice: TestUser;
+  let carol: TestUser;
+  let bobId: string;
+  let queueDown = false;
+  /** what reached the queue itself, with its options */
+  const enqueued: { name: string; data: any; options?: EnqueueOptions }[] = [];
+
+  before(async () => {
+    remote = await startFakeRemote();
+    // no scheduler: the sweeps happen when the test says
+    instance = await startInstance({
+      env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' },
+      roles: { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 } },
+    });
+    alice = await instance.createUser('alice');
+    carol = await instance.createUser('carol');
+    const queue = instance.ctx.queue;
+    const original = queue.enqueue.bind(queue);
+    // the whole queue is away (as Redis would be) while queueDown is set
+    queue.enqueue = async (queueName, name, data, options) => {
+      if (queueDown) throw new Error('the queue is unreachable');
+      enqueued.push({ name, data, options });
+      return original(queueName, name, data, options);
+    };
+    // bob follows alice from his server: his account is known here
+    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    assert.equal(response.status, 202, response.text);
+    await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
+    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&type=accounts`, { token: alice.token });
+    bobId = found.body.accounts[0].id;
+  });
+  after(async () => {
+    await instance.close();
+    await remote.close();
+  });
+
+  /** A public status of bob's, received from his server (alice follows him, so it concerns this instance). */
+  const bobsStatus = async () => {
+    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
+    const id = `${remote.actorId}/statuses/1`;
+    const object = { id, type: 'Note', attributedTo: remote.actorId, content: '<p>hello</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
+    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object });
+    assert.equal(response.status, 202, response.text);
+    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, id)).then((rows) => rows[0]), 'bob’s status to be stored');
+  };
+
+  const fromCarol = (type: string) => remote.delivered.filter((entry) => entry.body.type === type && entry.body.actor === `${BASE}/users/carol`);
+
+  it('is scheduled every minute', () => {
+    assert.ok(SCHEDULES.some((schedule) => schedule.job === DeferredJobsScheduler && schedule.everySeconds === 60));
+  });
+
+  it('a favourite, a follow and a profile change are answered, kept, and delivered exactly once when the queue is back', async () => {
+    const status = await bobsStatus();
+    queueDown = true;
+    try {
+      const favourite = await instance.request('POST', `/api/v1/statuses/${status.id}/favourite`, { token: carol.token });
+      assert.equal(favourite.status, 200, favourite.text);
+      assert.equal(favourite.body.favourited, true);
+      const follow = await instance.request('POST', `/api/v1/accounts/${bobId}/follow`, { token: carol.token });
+      assert.equal(follow.status, 200, follow.text);
+      assert.equal(follow.body.requested, true);
+      const profile = await instance.request('PATCH', '/api/v1/accounts/update_credentials', { token: carol.token, json: { display_name: 'Carol' } });
+      assert.equal(profile.status, 200, profile.text);
+      const kept = await instance.ctx.db.select().from(deferredJobs);
+      assert.deepEqual(kept.map((row) => row.name).sort(), ['ActivityPub::InteractionDeliveryWorker', 'ActivityPub::RelationshipDeliveryWorker', 'ActivityPub::UpdateDistributionWorker']);
+      assert.ok(kept.every((row) => row.queue === 'push'));
+      // a sweep while the queue is still away enqueues nothing and keeps every row for the next one
+      assert.equal(await enqueueDeferredJobs(instance.ctx), 0);
+      assert.equal(await countDeferredJobs(instance.ctx), 3);
+      assert.ok((await instance.ctx.db.select().from(deferredJobs)).every((row) => row.lockedUntil === null), 'released');
+    } finally {
+      queueDown = false;
+    }
+    await sleep(300);
+    assert.deepEqual(fromCarol('Like'), [], 'nothing sent yet');
+    assert.deepEqual(fromCarol('Follow'), []);
+
+    // the scheduler's job (as the scheduler enqueues it every minute) sweeps the outbox
+    await enqueue(instance.ctx, DeferredJobsScheduler, {});
+    await until(async () => fromCarol('Like').length > 0 && fromCarol('Follow').length > 0, 'the Like and the Follow');
+    await until(async () => (await countDeferredJobs(instance.ctx)) === 0, 'the outbox to be empty');
+    // another sweep finds nothing to send again
+    assert.equal(await enqueueDeferredJobs(instance.ctx), 0);
+    await sleep(500);
+    const [like] = fromCarol('Like');
+    assert.equal(fromCarol('Like').length, 1, 'one Like');
+    assert.equal(like!.body.object, status.uri);
+    assert.equal(like!.path, '/users/bob/inbox');
+    const [sent] = fromCarol('Follow');
+    assert.equal(fromCarol('Follow').length, 1, 'one Follow');
+    assert.equal(sent!.body.object, remote.actorId);
+    assert.ok(sent!.headers.signature || sent!.headers['signature-input'], 'signed');
+  });
+
+  it('a delayed delivery keeps what is left of its delay and its unique key; other jobs still fail', async () => {
+    queueDown = true;
+    try {
+      await enqueue(instance.ctx, DeliverStatus, { action: 'update', statusId: '1' }, { delayMs: 180_000, uniqueKey: 'deferred-test' });
+      await assert.rejects(enqueue(instance.ctx, FeedMerge, { accountId: carol.accountId, targetAccountId: alice.accountId }), /unreachable/);
+    } finally {
+      queueDown = false;
+    }
+    assert.equal(await countDeferredJobs(instance.ctx), 1);
+    await sleep(100);
+    assert.equal(await enqueueDeferredJobs(instance.ctx), 1);
+    const job = enqueued.findLast((entry) => entry.name === 'ActivityPub::DistributionWorker');
+    assert.deepEqual(job?.data, { action: 'update', statusId: '1' });
+    assert.equal(job?.options?.uniqueKey, 'deferred-test');
+    assert.ok(job!.options!.delayMs! > 170_000 && job!.options!.delayMs! < 180_000, `${job!.options!.delayMs} ms left`);
+    assert.equal(await countDeferredJobs(instance.ctx), 0);
+  });
+
+  it('two sweeps at once enqueue each deferred job once', async () => {
+    queueDown = true;
+    try {
+      for (let n = 0; n < 20; n++) await enqueue(instance.ctx, DeliverStatus, { action: 'update', statusId: `race-${n}` }, { delayMs: 600_000 });
+    } finally {
+      queueDown = false;
+    }
+    const before = enqueued.length;
+    const [first, second] = await Promise.all([enqueueDeferredJobs(instance.ctx, 3), enqueueDeferredJobs(instance.ctx, 3)]);
+    assert.equal(first! + second!, 20);
+    const ids = enqueued.slice(before).map((entry) => entry.data.statusId);
+    assert.equal(ids.length, 20);
+    assert.equal(new Set(ids).size, 20, 'no job twice');
+    assert.equal(await countDeferredJobs(instance.ctx), 0);
+  });
+});
