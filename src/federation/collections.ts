@@ -6,6 +6,7 @@ import { accounts, featuredTags, follows, statuses, statusPins, tags } from '../
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { tagUrl } from '../services/tag-entities.ts';
 import { accountOfIdentifier } from './actors.ts';
+import { authorizeActorFetch, authorizeObjectFetch } from './authorize.ts';
 import { cursorBound, FIRST_CURSOR, PAGE_SIZE, pageOf } from './cursors.ts';
 import { FEATURED_PATH, FEATURED_TAGS_PATH, FOLLOWERS_PATH, FOLLOWING_PATH, INSTANCE_ACTOR, OUTBOX_COLLECTION, OUTBOX_PATH, STATUS_REPLIES_PATH } from './paths.ts';
 import { findLocalStatus, statusActivities, statusObjects, type AuthoredStatus } from './statuses.ts';
@@ -51,7 +52,8 @@ function registerFollowCollections(federation: Federation<AppContext>) {
       return { items: page.items.map((id): Recipient => ({ id, inboxId: null })), nextCursor: page.nextCursor };
     })
     .setCounter(async (fctx, identifier) => (identifier === INSTANCE_ACTOR ? 0 : ((await accountOfIdentifier(fctx.data, identifier))?.followersCount ?? null)))
-    .setFirstCursor(async (fctx, identifier) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null));
+    .setFirstCursor(async (fctx, identifier) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null))
+    .authorize(authorizeActorFetch);
 
   federation
     .setFollowingDispatcher(FOLLOWING_PATH, async (fctx, identifier, cursor) => {
@@ -62,7 +64,8 @@ function registerFollowCollections(federation: Federation<AppContext>) {
       return followPage(fctx.data, account, 'following', bound);
     })
     .setCounter(async (fctx, identifier) => (identifier === INSTANCE_ACTOR ? 0 : ((await accountOfIdentifier(fctx.data, identifier))?.followingCount ?? null)))
-    .setFirstCursor(async (fctx, identifier) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null));
+    .setFirstCursor(async (fctx, identifier) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null))
+    .authorize(authorizeActorFetch);
 }
 
 /**
@@ -110,7 +113,8 @@ function registerOutbox(federation: Federation<AppContext>) {
       return { items: await statusActivities(fctx, items), nextCursor };
     })
     .setCounter(async (fctx, { identifier }) => (identifier === INSTANCE_ACTOR ? 0 : ((await accountOfIdentifier(fctx.data, identifier))?.statusesCount ?? null)))
-    .setFirstCursor(async (fctx, { identifier }) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null));
+    .setFirstCursor(async (fctx, { identifier }) => ((await accountOfIdentifier(fctx.data, identifier)) ? FIRST_CURSOR : null))
+    .authorize((fctx, { identifier }) => authorizeActorFetch(fctx, identifier));
 }
 
 async function pinnedStatuses(ctx: AppContext, account: AccountRow): Promise<AuthoredStatus[]> {
@@ -136,7 +140,8 @@ function registerFeatured(federation: Federation<AppContext>) {
       if (identifier === INSTANCE_ACTOR) return 0;
       const account = await accountOfIdentifier(fctx.data, identifier);
       return account ? (await pinnedStatuses(fctx.data, account)).length : null;
-    });
+    })
+    .authorize(authorizeActorFetch);
 
   federation.setFeaturedTagsDispatcher(FEATURED_TAGS_PATH, async (fctx, identifier) => {
     if (identifier === INSTANCE_ACTOR) return NOTHING;
@@ -149,7 +154,7 @@ function registerFeatured(federation: Federation<AppContext>) {
       .where(eq(featuredTags.accountId, account.id))
       .orderBy(asc(featuredTags.id));
     return { items: rows.map((row) => new Hashtag({ href: new URL(tagUrl(fctx.data, row.name)), name: `#${row.name}` })) };
-  });
+  }).authorize(authorizeActorFetch);
 }
 
 /** The post whose replies are asked for, if it may be shown to anyone. */
@@ -191,7 +196,8 @@ function registerReplies(federation: Federation<AppContext>) {
         .where(and(eq(statuses.inReplyToId, parent.status.id), eq(statuses.local, true), isNull(statuses.deletedAt), inArray(statuses.visibility, PUBLICLY_SERVED)));
       return row?.n ?? 0;
     })
-    .setFirstCursor(async (fctx, values) => ((await publicParent(fctx, values)) ? FIRST_CURSOR : null));
+    .setFirstCursor(async (fctx, values) => ((await publicParent(fctx, values)) ? FIRST_CURSOR : null))
+    .authorize((fctx) => authorizeObjectFetch(fctx));
 }
 
 export function registerCollections(federation: Federation<AppContext>) {

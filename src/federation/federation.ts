@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from '../jobs/definitions.ts';
 import { SUBSPACE_VERSION } from '../services/instance.ts';
 import { dispatchActor, dispatchKeyPairs, mapHandle } from './actors.ts';
-import { isPubliclyServed } from './audience.ts';
+import { authorizeActorFetch, authorizeObjectFetch, statusServedTo } from './authorize.ts';
 import { registerCollections } from './collections.ts';
 import { registerInboxListeners } from './inbox/index.ts';
 import { CacheKvStore } from './kv-store.ts';
@@ -14,7 +14,7 @@ import { JobMessageQueue, restoreQueuedTask } from './message-queue.ts';
 import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
 import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
-import { ACTOR_PATH, INBOX_PATH, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
+import { ACTOR_PATH, INBOX_PATH, INSTANCE_ACTOR, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
 import { findLocalStatus, statusActivities, statusObjects } from './statuses.ts';
 
 interface InstanceFederation {
@@ -29,16 +29,16 @@ function registerStatusObjects(federation: Federation<AppContext>) {
   // Only public and unlisted posts are served to anyone who asks; the rest will need authorized fetch.
   federation.setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { username, id }) => {
     const found = await findLocalStatus(fctx.data, username, id);
-    if (!found || found.status.reblogOfId || !isPubliclyServed(found.status.visibility)) return null;
+    if (!found || found.status.reblogOfId || !(await statusServedTo(fctx, found.status))) return null;
     const [object] = await statusObjects(fctx, [found]);
     return object ?? null;
-  });
+  }).authorize(authorizeObjectFetch);
   federation.setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { username, id }) => {
     const found = await findLocalStatus(fctx.data, username, id);
-    if (!found || !isPubliclyServed(found.status.visibility)) return null;
+    if (!found || !(await statusServedTo(fctx, found.status))) return null;
     const [activity] = await statusActivities(fctx, [found]);
     return activity ?? null;
-  });
+  }).authorize(authorizeObjectFetch);
 }
 
 function buildFederation(ctx: AppContext): InstanceFederation {
@@ -68,11 +68,12 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     outboxRetryPolicy: deliveryRetryPolicy,
     onOutboxError: recordOutboxError,
   });
-  federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle);
+  federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle).authorize(authorizeActorFetch);
   registerStatusObjects(federation);
   registerCollections(federation);
   federation.setNodeInfoDispatcher(NODEINFO_PATH, nodeInfo);
-  registerInboxListeners(federation.setInboxListeners(INBOX_PATH, SHARED_INBOX_PATH));
+  // signers' keys are fetched signed by the instance actor, so servers in authorized fetch mode answer
+  registerInboxListeners(federation.setInboxListeners(INBOX_PATH, SHARED_INBOX_PATH).setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR })));
   return { federation, policy: outboundPolicy(config.allowedPrivateAddresses, userAgent) };
 }
 

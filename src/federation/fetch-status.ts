@@ -11,6 +11,7 @@ import { remoteMediaOf } from './remote-media.ts';
 import { resolveRemoteAccountByUri } from './resolve-account.ts';
 import { followUpRemoteStatus, newRequestId } from './status-follow-ups.ts';
 import { remoteStatusInput, statusByUri } from './status-references.ts';
+import { federatesWithUrl } from '../services/instance-domain-blocks.ts';
 
 /** Statuses one chain of fetches may discover (ActivityPub::FetchRemoteStatusService::DISCOVERIES_PER_REQUEST). */
 export const DISCOVERIES_PER_REQUEST = 1000;
@@ -40,6 +41,7 @@ export async function fetchRemoteStatus(fctx: Context<AppContext>, uri: URL, opt
   if (uri.origin === new URL(baseUrl(ctx.config)).origin || (uri.protocol !== 'https:' && uri.protocol !== 'http:')) return undefined;
   const known = await statusByUri(ctx, uri.href);
   if (known) return known;
+  if (!(await federatesWithUrl(ctx, uri))) return undefined; // a suspended (or, limited, not allowed) domain is not fetched from
   const requestId = options.requestId ?? newRequestId(uri.href);
   const discoveries = await ctx.cache.incr(`status_discovery_per_request:${requestId}`, DISCOVERY_WINDOW_SECONDS);
   if (discoveries > DISCOVERIES_PER_REQUEST) {
@@ -73,7 +75,7 @@ export async function resolveRemoteStatusUrl(ctx: AppContext, url: string): Prom
   const uri = new URL(url);
   if (uri.protocol !== 'https:' && uri.protocol !== 'http:') return undefined;
   const known = await statusByUri(ctx, uri.href);
-  if (known || uri.origin === new URL(baseUrl(ctx.config)).origin) return known;
+  if (known || uri.origin === new URL(baseUrl(ctx.config)).origin || !(await federatesWithUrl(ctx, uri))) return known;
   return withFederation(ctx, async (fctx) => {
     const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
     const fetched = await documentLoader(uri.href).catch(() => null);

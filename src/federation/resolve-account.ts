@@ -6,6 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { accounts } from '../db/schema.ts';
 import { isLocalDomain, lookupAccount } from '../services/account-lookup.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
+import { federatesWith, federatesWithUrl } from '../services/instance-domain-blocks.ts';
 import { findAccountByUri, isRemoteAccountStale, refreshIfStale, upsertRemoteAccount } from '../services/remote-accounts.ts';
 import { profileOf } from './actor-profile.ts';
 import { withFederation } from './federation.ts';
@@ -27,6 +28,8 @@ function isLocalUri(ctx: AppContext, uri: URL | string): boolean {
  */
 async function fetchActor(fctx: FederationContext, uri: URL, documentLoader: DocumentLoader): Promise<Actor> {
   if (isLocalUri(fctx.data, uri)) throw new ActorResolutionError(`${uri.href} is a local URI`);
+  // nothing is fetched from a suspended domain, nor, in limited federation mode, from one not allowed
+  if (!(await federatesWithUrl(fctx.data, uri))) throw new ActorResolutionError(`${uri.host} is not federated with`);
   const object = await documentLoader(uri.href)
     .then(({ document, documentUrl }) => APObject.fromJsonLd(document, { documentLoader, contextLoader: fctx.contextLoader, baseUrl: new URL(documentUrl) }))
     .catch(() => null);
@@ -121,6 +124,7 @@ export async function resolveRemoteAccount(ctx: AppContext, acct: string): Promi
   if (isLocalDomain(ctx, handle.domain)) return (await lookupAccount(ctx, handle.username))?.account;
   const known = await knownRemote(ctx, handle);
   if (known && (!isRemoteAccountStale(known) || known.suspendedAt)) return known;
+  if (!(await federatesWith(ctx, handle.domain))) return known;
   try {
     return (await withFederation(ctx, (fctx) => resolveHandle(fctx, handle))) ?? known;
   } catch (error) {
@@ -140,6 +144,7 @@ export async function resolveRemoteAccountByUri(ctx: AppContext, uri: string): P
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   const known = await findAccountByUri(ctx, url.href);
   if (known && (known.domain === null || !isRemoteAccountStale(known) || known.suspendedAt)) return known;
+  if (!(await federatesWithUrl(ctx, url))) return known;
   try {
     return await withFederation(ctx, (fctx) => resolveActor(fctx, url, { depth: 0 }));
   } catch (error) {
@@ -151,7 +156,7 @@ export async function resolveRemoteAccountByUri(ctx: AppContext, uri: string): P
 /** The `pull` job: a remote account fetched again and its handle confirmed (Mastodon's RefreshRemoteAccountWorker). */
 export async function refreshRemoteAccount(ctx: AppContext, data: { accountId: string }): Promise<void> {
   const [account] = await ctx.db.select().from(accounts).where(eq(accounts.id, data.accountId));
-  if (!account || account.domain === null || account.suspendedAt) return;
+  if (!account || account.domain === null || account.suspendedAt || !(await federatesWith(ctx, account.domain))) return;
   try {
     await withFederation(ctx, (fctx) => resolveActor(fctx, new URL(account.uri), { depth: 0 }));
   } catch (error) {
@@ -168,6 +173,8 @@ export async function refreshRemoteAccount(ctx: AppContext, data: { accountId: s
 export async function remoteAccountOfActivity(fctx: FederationContext, activity: Activity): Promise<AccountRow | undefined> {
   const actorId = activity.actorId;
   if (!actorId || isLocalUri(fctx.data, actorId)) return undefined;
+  // an activity from a domain this instance does not federate with (suspended since it was queued) is dropped
+  if (!(await federatesWithUrl(fctx.data, actorId))) return undefined;
   const known = await findAccountByUri(fctx.data, actorId.href);
   if (known?.domain === null) return undefined;
   if (known?.inboxUrl) {

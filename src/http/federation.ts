@@ -9,6 +9,7 @@ import { asNodeInfo20 } from '../federation/nodeinfo.ts';
 import { findLocalStatus } from '../federation/statuses.ts';
 import { statusRowsById } from '../services/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
+import { inboundAllowed, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
 import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
@@ -61,10 +62,12 @@ function toWebRequest(ctx: AppContext, request: FastifyRequest, path = request.u
 
 async function callFedify(ctx: AppContext, request: FastifyRequest, notAcceptable?: NotAcceptable, path?: string): Promise<Response> {
   const params = request.params as Record<string, string>;
-  return handleFederationRequest(ctx, toWebRequest(ctx, request, path), {
+  const response = await handleFederationRequest(ctx, toWebRequest(ctx, request, path), {
     onNotFound: passOn,
     onNotAcceptable: async () => (notAcceptable ? await notAcceptable(ctx, params) : undefined) ?? passOn(),
+    onUnauthorized: unauthorizedResponse,
   });
+  return request.method === 'GET' || request.method === 'HEAD' ? withAuthorizedFetchHeaders(ctx, response) : response;
 }
 
 async function send(reply: FastifyReply, response: Response, body?: string | Buffer) {
@@ -116,6 +119,8 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
   const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
     if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    // Mastodon's DomainControlHelper: a suspended (or, in limited federation mode, not allowed) signer or actor is refused before its key is fetched
+    if (!(await inboundAllowed(ctx, request))) return reply.status(403).send({ error: 'Domain not allowed' });
     return send(reply, await callFedify(ctx, request));
   };
   for (const actor of ['/users/:username', '/actor']) {
