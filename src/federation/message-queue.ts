@@ -26,7 +26,7 @@ export class JobMessageQueue implements MessageQueue {
   #filter: MessageFilter | undefined;
 
   constructor(queue: JobQueue | EnqueueContext, job: JobDefinition<Message>, filter?: MessageFilter) {
-    this.#ctx = 'queue' in queue ? queue : { queue };
+    this.#ctx = typeof (queue as JobQueue).enqueue === 'function' ? { queue: queue as JobQueue } : (queue as EnqueueContext);
     this.#job = job;
     this.#filter = filter;
   }
