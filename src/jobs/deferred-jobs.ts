@@ -3,7 +3,7 @@ import { isQueueName, type EnqueueOptions, type QueueName } from '../backends/qu
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { deferredJobs } from '../db/schema.ts';
-import type { JobDefinition } from './definitions.ts';
+import { FeedMerge, FeedRemoval, FeedUnmerge, type JobDefinition } from './definitions.ts';
 
 /**
  * The outbox of federation deliveries: when the job queue (Redis) is unreachable as a member acts,
@@ -12,8 +12,9 @@ import type { JobDefinition } from './definitions.ts';
  * back, deleting the row. The same idea as pending_distributions, for any job of the `push` queue:
  * the instance's own delivery jobs (DeliverStatus, DeliverInteraction, DeliverRelationship,
  * DistributeActorUpdate…) and Fedify's outbox and fan-out tasks (without their private keys,
- * see src/federation/message-queue.ts). Other jobs are not deferred: a failed fan-out has its own
- * outbox, an inbound activity is refused so that its sender tries again, and the rest fail loudly.
+ * see src/federation/message-queue.ts), and the feed upkeep queued before some of them. Other jobs
+ * are not deferred: a new status's fan-out has its own outbox (pending_distributions), an inbound
+ * activity is refused so that its sender tries again, and the rest fail as before.
  *
  * A deferred job is enqueued at least once: a sweep that dies between enqueueing a job and deleting
  * its row leaves the row to the next sweep (after its lock expires), which enqueues it again.
@@ -22,14 +23,21 @@ import type { JobDefinition } from './definitions.ts';
 /** The queues whose jobs are kept for later when the queue cannot take them. */
 const DEFERRABLE_QUEUES: ReadonlySet<QueueName> = new Set(['push']);
 
+/**
+ * Other jobs kept for later: the feed upkeep that unfollowing, blocking, muting, deleting and
+ * unboosting queue before their deliveries. Were they to throw, the request would fail after its
+ * action was stored, and the delivery queued after them would not be made at all.
+ */
+const DEFERRABLE_JOBS: ReadonlySet<string> = new Set([FeedMerge.name, FeedUnmerge.name, FeedRemoval.name]);
+
 /** How long a sweep holds the rows it is enqueueing; a sweep that died releases them after this. */
 const LOCK_SECONDS = 300;
 
 /** Rows taken per round of a sweep. */
 const BATCH = 500;
 
-export function isDeferrable(job: Pick<JobDefinition<unknown>, 'queue'>): boolean {
-  return DEFERRABLE_QUEUES.has(job.queue);
+export function isDeferrable(job: Pick<JobDefinition<unknown>, 'queue' | 'name'>): boolean {
+  return DEFERRABLE_QUEUES.has(job.queue) || DEFERRABLE_JOBS.has(job.name);
 }
 
 /** Keeps a job the queue refused; its delay counts from now, as it would have in the queue. */

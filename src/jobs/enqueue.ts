@@ -16,7 +16,7 @@ export interface EnqueueContext {
 
 /**
  * Adds a job to its queue. When the queue is unreachable, a federation delivery (a job of the `push`
- * queue, see deferred-jobs.ts) is written to the `deferred_jobs` table instead, which the scheduler
+ * queue) or feed upkeep (see deferred-jobs.ts) is written to the `deferred_jobs` table instead, which the scheduler
  * enqueues again once the queue is back: the member's action is answered normally and delivered
  * late rather than never. Any other job, or a delivery when the database fails too, throws.
  */

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { EnqueueOptions } from '../../src/backends/queue/index.ts';
 import { deferredJobs, follows, statuses } from '../../src/db/schema.ts';
 import { countDeferredJobs, enqueueDeferredJobs } from '../../src/jobs/deferred-jobs.ts';
-import { DeferredJobsScheduler, DeliverStatus, FeedMerge } from '../../src/jobs/definitions.ts';
+import { DeferredJobsScheduler, DeliverStatus, RegenerateHome } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -123,11 +123,57 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
     assert.ok(sent!.headers.signature || sent!.headers['signature-input'], 'signed');
   });
 
+  it('an unfollow, a block and a deletion, with the feed upkeep queued before their deliveries, are answered and delivered once', async () => {
+    // bob accepts carol's follow
+    const [follow] = fromCarol('Follow');
+    const accepted = await remote.postSigned(instance.url, `${BASE}/users/carol/inbox`, { '@context': AS, id: `${remote.origin}/accepts/1`, type: 'Accept', actor: remote.actorId, object: follow!.body });
+    assert.equal(accepted.status, 202, accepted.text);
+    await until(async () => {
+      const relationship = await instance.request('GET', `/api/v1/accounts/relationships?id[]=${bobId}`, { token: carol.token });
+      return relationship.body[0]?.following === true;
+    }, 'carol to follow bob');
+    // alice's post reaches bob, who follows her
+    const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'soon gone' } });
+    assert.equal(posted.status, 200, posted.text);
+    await until(async () => remote.delivered.find((entry) => entry.body.type === 'Create' && entry.body.object?.id === posted.body.uri), 'the Create');
+    await until(async () => {
+      const counts = await instance.ctx.queue.counts();
+      return counts.default === 0 && counts.push === 0;
+    }, 'the queue to settle');
+
+    queueDown = true;
+    try {
+      for (const [path, token] of [
+        [`/api/v1/accounts/${bobId}/unfollow`, carol.token],
+        [`/api/v1/accounts/${bobId}/block`, carol.token],
+      ] as const) {
+        const response = await instance.request('POST', path, { token });
+        assert.equal(response.status, 200, `${path}: ${response.text}`);
+      }
+      const deleted = await instance.request('DELETE', `/api/v1/statuses/${posted.body.id}`, { token: alice.token });
+      assert.equal(deleted.status, 200, deleted.text);
+      const kept = (await instance.ctx.db.select().from(deferredJobs)).map((row) => row.name);
+      assert.equal(kept.filter((name) => name === 'ActivityPub::RelationshipDeliveryWorker').length, 2, kept.join());
+      assert.ok(kept.includes('UnmergeWorker') && kept.includes('RemovalWorker') && kept.includes('ActivityPub::DistributionWorker'), kept.join());
+    } finally {
+      queueDown = false;
+    }
+    assert.ok(await enqueueDeferredJobs(instance.ctx) >= 5);
+    const undo = () => fromCarol('Undo').filter((entry) => entry.body.object?.type === 'Follow');
+    const deletes = () => remote.delivered.filter((entry) => entry.body.type === 'Delete' && entry.body.object?.id === posted.body.uri);
+    await until(async () => undo().length > 0 && fromCarol('Block').length > 0 && deletes().length > 0, 'the Undo, the Block and the Delete');
+    await until(async () => (await countDeferredJobs(instance.ctx)) === 0, 'the outbox to be empty');
+    await sleep(500);
+    assert.equal(undo().length, 1);
+    assert.equal(fromCarol('Block').length, 1);
+    assert.equal(deletes().length, 1);
+  });
+
   it('a delayed delivery keeps what is left of its delay and its unique key; other jobs still fail', async () => {
     queueDown = true;
     try {
       await enqueue(instance.ctx, DeliverStatus, { action: 'update', statusId: '1' }, { delayMs: 180_000, uniqueKey: 'deferred-test' });
-      await assert.rejects(enqueue(instance.ctx, FeedMerge, { accountId: carol.accountId, targetAccountId: alice.accountId }), /unreachable/);
+      await assert.rejects(enqueue(instance.ctx, RegenerateHome, { accountId: carol.accountId }), /unreachable/);
     } finally {
       queueDown = false;
     }
