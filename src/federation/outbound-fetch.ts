@@ -14,6 +14,8 @@ export interface OutboundPolicy {
 /** Mastodon's limits for fetching ActivityPub documents and delivering activities. */
 export const OUTBOUND_TIMEOUT_MS = 30_000;
 export const OUTBOUND_MAX_BYTES = 1024 * 1024;
+/** The limits new policies get: Mastodon's, which tests may lower (a slow remote in 2 s, not 30) before booting an instance. */
+export const outboundLimits = { timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES };
 const MAX_REDIRECTS = 5;
 
 /** Refused before any byte was sent: a private address, a bad scheme, a redirect loop. */
@@ -40,7 +42,7 @@ export function outboundPolicy(allowedPrivateAddresses: readonly string[], userA
     if (prefix === undefined) allowedPrivate.addAddress(address, type);
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
-  return { allowedPrivate, timeoutMs: OUTBOUND_TIMEOUT_MS, maxBytes: OUTBOUND_MAX_BYTES, userAgent };
+  return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent };
 }
 
 function addressType(address: string): 'ipv4' | 'ipv6' {

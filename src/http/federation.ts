@@ -7,6 +7,7 @@ import { isPubliclyServed } from '../federation/audience.ts';
 import { handleFederationRequest } from '../federation/federation.ts';
 import { asNodeInfo20 } from '../federation/nodeinfo.ts';
 import { findLocalStatus } from '../federation/statuses.ts';
+import { weakSignatureReason } from '../federation/signature-strength.ts';
 import { statusRowsById } from '../services/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
 import { inboundAllowed, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
@@ -119,6 +120,9 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
   const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
     if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    // Mastodon's verify_signature_strength!: a signature not covering the method, target and body is refused (signature-strength.ts)
+    const weak = weakSignatureReason(request.method, request.headers);
+    if (weak) return reply.status(401).send({ error: weak });
     // Mastodon's DomainControlHelper: a suspended (or, in limited federation mode, not allowed) signer or actor is refused before its key is fetched
     if (!(await inboundAllowed(ctx, request))) return reply.status(403).send({ error: 'Domain not allowed' });
     return send(reply, await callFedify(ctx, request));

@@ -1,9 +1,33 @@
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateCryptoKeyPair, signRequest } from '@fedify/fedify';
-import { CryptographicKey, Endpoints, Person } from '@fedify/vocab';
+import { generateCryptoKeyPair, signJsonLd, signObject, signRequest } from '@fedify/fedify';
+import { Activity, CryptographicKey, Endpoints, Multikey, Person } from '@fedify/vocab';
+import { Temporal } from '@js-temporal/polyfill';
 
 type PersonValues = NonNullable<ConstructorParameters<typeof Person>[0]>;
+
+/** How {@link FakeRemote.sign} signs a request; every option defaults to what Mastodon sends. */
+export interface SignOptions {
+  /** `draft-cavage` (default: draft-cavage-http-signatures-12, as Mastodon signs) or `rfc9421` (HTTP Message Signatures) */
+  spec?: 'draft-cavage' | 'rfc9421';
+  /** draft-cavage's `algorithm` parameter: `rsa-sha256` (default) or `hs2019` (same RSA signature, as newer servers name it) */
+  algorithm?: 'rsa-sha256' | 'hs2019';
+  /** when the request claims to be signed (the Date header, RFC 9421's `created`); now by default */
+  time?: Date;
+  /** the private key that signs (bob's current one by default) */
+  privateKey?: CryptoKey;
+  /** the keyId the signature names (bob's current key by default) */
+  keyId?: string;
+  /** sign a request without its body (RFC 9421 then covers no Content-Digest), the body being sent anyway */
+  withoutBodyDigest?: boolean;
+}
+
+/** A signed request ready to be sent (and sent again): the inbox path, its headers (lower-case names) and body. */
+export interface SignedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
 
 /**
  * A remote ActivityPub server on loopback with one actor, `/users/bob`, whose key signs requests
@@ -34,16 +58,44 @@ export interface FakeRemote {
   counts: { followers?: number; following?: number; outbox?: number };
   /** serves `document` as JSON at `path` (a status to fetch, a JSON-LD context of the remote's own) */
   serve(path: string, document: unknown): void;
+  /** answers requests for `path` with `handler` (a redirect, a slow or huge answer…) */
+  route(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
   /**
-   * POSTs `activity` to `instanceUrl` (where the instance listens), signed (draft-cavage) for
-   * `canonicalUrl` (the inbox URL other servers would see), and returns status and body.
+   * POSTs `activity` to `instanceUrl` (where the instance listens), signed (draft-cavage unless
+   * `options` say otherwise) for `canonicalUrl` (the inbox URL other servers would see), and
+   * returns status and body.
    */
-  postSigned(instanceUrl: string, canonicalUrl: string, activity: unknown): Promise<{ status: number; text: string }>;
+  postSigned(instanceUrl: string, canonicalUrl: string, activity: unknown, options?: SignOptions): Promise<{ status: number; text: string }>;
+  /** `activity` as a signed POST to `canonicalUrl`, to be changed or sent (more than once) with {@link send} */
+  sign(canonicalUrl: string, activity: unknown, options?: SignOptions): Promise<SignedRequest>;
+  /** sends a signed request, as it is, to the instance listening at `instanceUrl` */
+  send(instanceUrl: string, request: SignedRequest): Promise<{ status: number; text: string }>;
+  /** bob's current RSA private key (what signs unless told otherwise) */
+  privateKey(): CryptoKey;
+  /**
+   * bob gets a new RSA key pair: his actor document serves the new public key, under `keyId`
+   * (his key id unchanged by default); requests are signed with the new key from now on.
+   * Returns the old private key and key id.
+   */
+  rotateKey(keyId?: string): Promise<{ privateKey: CryptoKey; keyId: string }>;
+  /** `activity` with bob's Linked Data signature (RsaSignature2017, as Mastodon signs what may be forwarded) */
+  ldSign(activity: Record<string, unknown>, privateKey?: CryptoKey): Promise<Record<string, any>>;
+  /** the id of bob's Ed25519 key (a Multikey in his actor's assertionMethod) */
+  ed25519KeyId: string;
+  /** `activity` with bob's Object Integrity Proof (FEP-8b32, eddsa-jcs-2022, his Ed25519 key) */
+  proofSign(activity: Record<string, unknown>): Promise<Record<string, any>>;
   close(): Promise<void>;
 }
 
+/** A Temporal.Instant for Fedify's signRequest (which reads `currentTime`). */
+function instantOf(time: Date) {
+  return Temporal.Instant.fromEpochMilliseconds(time.getTime());
+}
+
 export async function startFakeRemote(): Promise<FakeRemote> {
-  const keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+  let keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+  const ed25519 = await generateCryptoKeyPair('Ed25519');
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   const received: string[] = [];
   const delivered: FakeRemote['delivered'] = [];
   const counts: FakeRemote['counts'] = {};
@@ -57,7 +109,10 @@ export async function startFakeRemote(): Promise<FakeRemote> {
   const server: Server = createServer((req, res) => {
     received.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? '/', 'http://remote');
-    if (req.method === 'POST' && (url.pathname === '/users/bob/inbox' || url.pathname === '/inbox')) {
+    const route = routes.get(url.pathname);
+    if (route) {
+      route(req, res);
+    } else if (req.method === 'POST' && (url.pathname === '/users/bob/inbox' || url.pathname === '/inbox')) {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
@@ -82,7 +137,8 @@ export async function startFakeRemote(): Promise<FakeRemote> {
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const origin = `http://${host}`;
   const actorId = `${origin}/users/bob`;
-  const keyId = `${actorId}#main-key`;
+  let keyId = `${actorId}#main-key`;
+  const ed25519KeyId = `${actorId}#ed25519-key`;
   const base: PersonValues = {
     id: new URL(actorId),
     preferredUsername: 'bob',
@@ -92,11 +148,43 @@ export async function startFakeRemote(): Promise<FakeRemote> {
     outbox: new URL(`${actorId}/outbox`),
     endpoints: new Endpoints({ sharedInbox: new URL(`${origin}/inbox`) }),
     publicKey: new CryptographicKey({ id: new URL(keyId), owner: new URL(actorId), publicKey: keys.publicKey }),
+    assertionMethods: [new Multikey({ id: new URL(ed25519KeyId), controller: new URL(actorId), publicKey: ed25519.publicKey })],
   };
+  let shown: { values: Partial<PersonValues>; type?: new (values: PersonValues) => unknown } = { values: {} };
   const render = async (values: Partial<PersonValues>, type: new (values: PersonValues) => unknown = Person) => {
-    actorJson = JSON.stringify(await (new type({ ...base, ...values, id: base.id, publicKey: base.publicKey }) as Person).toJsonLd());
+    shown = { values, type };
+    actorJson = JSON.stringify(await (new type({ ...base, ...values, id: base.id, publicKey: base.publicKey, assertionMethods: base.assertionMethods }) as Person).toJsonLd());
   };
   await render({});
+
+  const sign = async (canonicalUrl: string, activity: unknown, options: SignOptions = {}): Promise<SignedRequest> => {
+    const body = JSON.stringify(activity);
+    const headers = { 'content-type': 'application/activity+json' };
+    const unsigned = new Request(canonicalUrl, { method: 'POST', headers, body });
+    const signed = await signRequest(unsigned, options.privateKey ?? keys.privateKey, new URL(options.keyId ?? keyId), {
+      spec: options.spec === 'rfc9421' ? 'rfc9421' : 'draft-cavage-http-signatures-12',
+      currentTime: options.time ? instantOf(options.time) : undefined,
+      // signed as if it had no body: no Digest / Content-Digest
+      ...(options.withoutBodyDigest ? { body: null } : {}),
+    });
+    const signedHeaders = Object.fromEntries(signed.headers);
+    if (options.algorithm === 'hs2019') signedHeaders.signature = signedHeaders.signature!.replace('algorithm="rsa-sha256"', 'algorithm="hs2019"');
+    return { path: new URL(canonicalUrl).pathname, headers: signedHeaders, body };
+  };
+  const send = (instanceUrl: string, request: SignedRequest): Promise<{ status: number; text: string }> => {
+    const target = new URL(request.path, instanceUrl);
+    // node:http, because fetch() would replace the signed Host header with the loopback address
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(target, { method: 'POST', headers: request.headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(request.body);
+    });
+  };
 
   const fake: FakeRemote = {
     origin,
@@ -111,25 +199,35 @@ export async function startFakeRemote(): Promise<FakeRemote> {
     serve: (path, document) => void documents.set(path, document),
     actor: async () => JSON.parse(actorJson),
     setActor: (values, type) => render(values, type as (new (values: PersonValues) => unknown) | undefined),
-    async postSigned(instanceUrl, canonicalUrl, activity) {
-      const body = JSON.stringify(activity);
-      const unsigned = new Request(canonicalUrl, { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body });
-      const signed = await signRequest(unsigned, keys.privateKey, new URL(keyId), { spec: 'draft-cavage-http-signatures-12' });
-      const target = new URL(new URL(canonicalUrl).pathname, instanceUrl);
-      // node:http, because fetch() would replace the signed Host header with the loopback address
-      const headers = Object.fromEntries(signed.headers);
-      return new Promise((resolve, reject) => {
-        const req = httpRequest(target, { method: 'POST', headers }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+    async postSigned(instanceUrl, canonicalUrl, activity, options) {
+      return send(instanceUrl, await sign(canonicalUrl, activity, options));
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    sign,
+    send,
+    route: (path, handler) => void routes.set(path, handler),
+    privateKey: () => keys.privateKey,
+    async rotateKey(newKeyId) {
+      const previous = { privateKey: keys.privateKey, keyId };
+      keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+      keyId = newKeyId ?? keyId;
+      fake.keyId = keyId;
+      base.publicKey = new CryptographicKey({ id: new URL(keyId), owner: new URL(actorId), publicKey: keys.publicKey });
+      await render(shown.values, shown.type);
+      return previous;
+    },
+    ldSign: async (activity, privateKey) => (await signJsonLd(activity, privateKey ?? keys.privateKey, new URL(keyId), {})) as Record<string, any>,
+    ed25519KeyId,
+    async proofSign(activity) {
+      const parsed = await Activity.fromJsonLd(activity);
+      const signed = await signObject(parsed, ed25519.privateKey, new URL(ed25519KeyId));
+      return (await signed.toJsonLd({ format: 'compact' })) as Record<string, any>;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // a route that never answered (a slow remote) must not keep the server open
+        server.closeAllConnections();
+      }),
   };
   return fake;
 }
