@@ -281,6 +281,72 @@ function createHashBase64(body: string): string {
   return createHash('sha256').update(body).digest('base64');
 }
 
+describe('activities forwarded by another server', () => {
+  const state = setUp();
+  const { arrived, nothingStored, post } = helpers(state);
+  let relay: FakeRemote;
+  before(async () => {
+    relay = await startFakeRemote();
+  });
+  after(() => relay.close());
+  /** bob's Create as Mastodon signs what may be forwarded: with the security context */
+  const signable = (text?: string) => ({ ...create(state.remote, text), '@context': [AS, 'https://w3id.org/security/v1'] });
+
+  it('accepts bob’s Create Linked-Data-signed by bob and delivered by another server (HTTP-signed by that server), as bob’s', async () => {
+    for (const spec of ['draft-cavage', 'rfc9421'] as const) {
+      const activity = await state.remote.ldSign(signable(`forwarded with ${spec}`));
+      const before = relay.received.length;
+      const response = await post(activity, { remote: relay, spec });
+      assert.equal(response.status, 202, response.text);
+      const shown = await arrived(activity.object.id);
+      assert.equal(shown.account.acct, state.remote.handle, 'stored as bob’s');
+      assert.match(shown.content, new RegExp(`forwarded with ${spec}`));
+      assert.equal(relay.received.length, before, 'the forwarding server’s key was not even needed');
+    }
+  });
+
+  it('refuses (401) a forwarded Create whose Linked Data signature is broken, missing, or by the forwarding server, storing nothing', async () => {
+    const tampered = await state.remote.ldSign(signable());
+    tampered.object.content = '<p>forged</p>';
+    const unsigned = signable();
+    const bySomeoneElse = await relay.ldSign(signable());
+    const otherKey = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+    const byAnotherKey = await state.remote.ldSign(signable(), otherKey.privateKey);
+    for (const [label, activity] of [
+      ['a changed object', tampered],
+      ['no signature', unsigned],
+      ['signed by the forwarding server', bySomeoneElse],
+      ['signed by a key bob does not have', byAnotherKey],
+    ] as const) {
+      for (const inbox of ['/inbox', '/users/alice/inbox']) {
+        const response = await post(activity, { remote: relay, inbox });
+        assert.equal(response.status, 401, `${label} at ${inbox}: ${response.status} ${response.text}`);
+      }
+    }
+    await nothingStored(tampered, unsigned, bySomeoneElse, byAnotherKey);
+  });
+
+  it('accepts bob’s Create with his Object Integrity Proof (FEP-8b32, Ed25519) from another server, and refuses it once changed', async () => {
+    const activity = await state.remote.proofSign(signable('with a proof'));
+    assert.equal(activity.proof?.cryptosuite, 'eddsa-jcs-2022');
+    const response = await post(activity, { remote: relay });
+    assert.equal(response.status, 202, response.text);
+    const shown = await arrived(activity.object.id);
+    assert.equal(shown.account.acct, state.remote.handle);
+    const tampered = await state.remote.proofSign(signable('to be changed'));
+    tampered.object.content = '<p>forged</p>';
+    assert.equal((await post(tampered, { remote: relay })).status, 401);
+    await nothingStored(tampered);
+  });
+
+  it('takes a Linked-Data-signed Create even without an HTTP signature (Fedify trusts the LD signature alone; Mastodon wants both)', async () => {
+    const activity = await state.remote.ldSign(signable('LD only'));
+    const response = await fetch(new URL('/inbox', state.instance.url), { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: JSON.stringify(activity) });
+    assert.equal(response.status, 202, await response.text());
+    await arrived(activity.object.id);
+  });
+});
+
 describe('what an inbound signature must cover (Mastodon’s verify_signature_strength!)', () => {
   const rfc9421 = (input: string) => ({ 'signature-input': input, signature: 'sig1=:AAAA:' });
   it('takes what Mastodon, Fedify and GoToSocial send', () => {
