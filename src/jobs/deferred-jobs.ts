@@ -3,7 +3,7 @@ import { isQueueName, type EnqueueOptions, type QueueName } from '../backends/qu
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { deferredJobs } from '../db/schema.ts';
-import { FeedMerge, FeedRemoval, FeedUnmerge, type JobDefinition } from './definitions.ts';
+import { FeedRemoval, FeedUnmerge, type JobDefinition } from './definitions.ts';
 
 /**
  * The outbox of federation deliveries: when the job queue (Redis) is unreachable as a member acts,
@@ -24,11 +24,12 @@ import { FeedMerge, FeedRemoval, FeedUnmerge, type JobDefinition } from './defin
 const DEFERRABLE_QUEUES: ReadonlySet<QueueName> = new Set(['push']);
 
 /**
- * Other jobs kept for later: the feed upkeep that unfollowing, blocking, muting, deleting and
- * unboosting queue before their deliveries. Were they to throw, the request would fail after its
- * action was stored, and the delivery queued after them would not be made at all.
+ * Other jobs kept for later: the feed upkeep that unfollowing, blocking, deleting and unboosting
+ * queue before their deliveries (muting too). Were they to throw, the request would fail after its
+ * action was stored, and the delivery queued after them would not be made at all. (A follow's
+ * FeedMerge is not: a follow of a remote account queues none, and a local follow has no delivery.)
  */
-const DEFERRABLE_JOBS: ReadonlySet<string> = new Set([FeedMerge.name, FeedUnmerge.name, FeedRemoval.name]);
+const DEFERRABLE_JOBS: ReadonlySet<string> = new Set([FeedUnmerge.name, FeedRemoval.name]);
 
 /** How long a sweep holds the rows it is enqueueing; a sweep that died releases them after this. */
 const LOCK_SECONDS = 300;

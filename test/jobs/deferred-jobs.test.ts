@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
@@ -7,9 +9,14 @@ import { deferredJobs, follows, statuses } from '../../src/db/schema.ts';
 import { countDeferredJobs, enqueueDeferredJobs } from '../../src/jobs/deferred-jobs.ts';
 import { DeferredJobsScheduler, DeliverStatus, RegenerateHome } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { boot, type Instance } from '../../src/roles/boot.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
+import { createLocalAccount } from '../../src/services/create-account.ts';
+import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
-import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { prepareTestEnvironment, request, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -200,6 +207,99 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
     const ids = enqueued.slice(before).map((entry) => entry.data.statusId);
     assert.equal(ids.length, 20);
     assert.equal(new Set(ids).size, 20, 'no job twice');
+    assert.equal(await countDeferredJobs(instance.ctx), 0);
+  });
+});
+
+const HAS_REDIS = !spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throwaway redis-server, resolved once it accepts connections. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 5000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('a follow made while the queues’ Redis is down', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
+  let queueRedis: ChildProcess | undefined;
+  let environment: TestEnvironment;
+  let instance: Instance;
+  let remote: FakeRemote;
+
+  after(async () => {
+    await instance?.close();
+    await environment?.cleanup();
+    await remote?.close();
+    await kill(queueRedis);
+  });
+
+  it('is answered, and its Follow is sent once Redis is back and the outbox is swept', async () => {
+    const port = await freePort();
+    queueRedis = await startRedis(port);
+    remote = await startFakeRemote();
+    environment = await prepareTestEnvironment({ ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', SIDEKIQ_REDIS_URL: `redis://127.0.0.1:${port}/0` });
+    instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default', 'push', 'ingress', 'pull'], concurrency: 4 } }, {
+      log: createLogger('silent'),
+      queueBackoff: () => 50,
+      enqueueTimeoutMs: 1500,
+    });
+    const member = async (username: string) => {
+      const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
+      const { accessToken } = await issueToken(instance.ctx, { applicationId: null, userId: user.id, scopes: ['read', 'write', 'follow'] });
+      return { accountId: account.id, token: accessToken };
+    };
+    const alice = await member('alice');
+    const carol = await member('carol');
+    // bob follows alice: his account is known here
+    const response = await remote.postSigned(instance.url!, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    assert.equal(response.status, 202, response.text);
+    await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
+    const found = await request(instance.url!, 'GET', `/api/v2/search?q=@${remote.handle}&type=accounts`, { token: alice.token });
+    const bobId = found.body.accounts[0].id as string;
+
+    await kill(queueRedis);
+    await sleep(300);
+    const follow = await request(instance.url!, 'POST', `/api/v1/accounts/${bobId}/follow`, { token: carol.token });
+    assert.equal(follow.status, 200, follow.text);
+    assert.equal(follow.body.requested, true);
+    assert.equal(await countDeferredJobs(instance.ctx), 1);
+    assert.equal(await enqueueDeferredJobs(instance.ctx), 0, 'Redis is still away');
+
+    queueRedis = await startRedis(port);
+    const deadline = Date.now() + 15_000;
+    while ((await enqueueDeferredJobs(instance.ctx)) === 0) {
+      if (Date.now() > deadline) assert.fail('the deferred Follow was never enqueued');
+      await sleep(200);
+    }
+    const follows = () => remote.delivered.filter((entry) => entry.body.type === 'Follow' && entry.body.actor === `${BASE}/users/carol`);
+    await until(async () => follows().length > 0, 'the Follow');
+    await sleep(500);
+    assert.equal(follows().length, 1);
     assert.equal(await countDeferredJobs(instance.ctx), 0);
   });
 });
