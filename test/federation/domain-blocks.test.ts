@@ -145,10 +145,13 @@ describe('instance domain blocks in federation', () => {
     const raised = await instance.request('PUT', `/api/v1/admin/domain_blocks/${id}`, { token: admin.token, json: { severity: 'suspend' } });
     assert.equal(raised.status, 200, raised.text);
     assert.ok((await bob()).suspendedAt);
+    // a suspended account's statuses are gone from the API
+    assert.equal((await instance.request('GET', `/api/v1/statuses/${stored.id}`, { token: alice.token })).status, 404);
     const lowered = await instance.request('PUT', `/api/v1/admin/domain_blocks/${id}`, { token: admin.token, json: { severity: 'silence' } });
     assert.equal(lowered.status, 200, lowered.text);
     assert.equal((await bob()).suspendedAt, null);
     assert.ok((await bob()).silencedAt);
+    assert.equal((await instance.request('GET', `/api/v1/statuses/${stored.id}`, { token: alice.token })).status, 200);
 
     await unblock(id);
     assert.equal((await bob()).silencedAt, null);
