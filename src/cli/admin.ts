@@ -3,6 +3,7 @@ import { ApiError } from '../lib/errors.ts';
 import { accountsCommand } from './commands/accounts.ts';
 import { announcementsCommand } from './commands/announcements.ts';
 import { appsCommand } from './commands/apps.ts';
+import { domainsCommand } from './commands/domains.ts';
 import { settingsCommand } from './commands/settings.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -35,7 +36,7 @@ export interface AdminCommand {
 
 /** Looked up lazily: the command modules import this one. */
 function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, settings: settingsCommand };
+  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand };
 }
 
 export function isAdminCommand(name: string | undefined): boolean {

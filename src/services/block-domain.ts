@@ -247,3 +247,11 @@ export async function removeDomainAllow(ctx: AppContext, id: string): Promise<vo
   await ctx.db.execute(sql`DELETE FROM follow_requests r USING accounts a WHERE (a.id = r.account_id OR a.id = r.target_account_id) AND ${domain}`);
   if (ended.length) await recountFollows(ctx, ended.flatMap((row) => [String(row.account_id), String(row.target_account_id)]));
 }
+
+/** The block or allow on exactly `domain` (normalized), for the CLI. */
+export async function domainRulesFor(ctx: AppContext, input: string): Promise<{ block?: DomainBlockRow; allow?: DomainAllowRow }> {
+  const domain = normalizeDomain(input);
+  const [block] = await ctx.db.select().from(domainBlocks).where(eq(domainBlocks.domain, domain));
+  const [allow] = await ctx.db.select().from(domainAllows).where(eq(domainAllows.domain, domain));
+  return { block, allow };
+}
