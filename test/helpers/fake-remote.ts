@@ -92,7 +92,8 @@ function instantOf(time: Date) {
   return Temporal.Instant.fromEpochMilliseconds(time.getTime());
 }
 
-export async function startFakeRemote(): Promise<FakeRemote> {
+/** `address`: the loopback address to listen on (127.0.0.1 by default), which the instance must allow. */
+export async function startFakeRemote(options: { address?: string } = {}): Promise<FakeRemote> {
   let keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
   const ed25519 = await generateCryptoKeyPair('Ed25519');
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
@@ -133,8 +134,9 @@ export async function startFakeRemote(): Promise<FakeRemote> {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const address = options.address ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
+  host = `${address}:${(server.address() as AddressInfo).port}`;
   const origin = `http://${host}`;
   const actorId = `${origin}/users/bob`;
   let keyId = `${actorId}#main-key`;
