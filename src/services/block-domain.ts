@@ -186,7 +186,7 @@ export async function createDomainBlock(ctx: AppContext, input: DomainBlockInput
   const candidate = { severity: severityOf(input.severity, 'silence'), rejectMedia: input.rejectMedia ?? false, rejectReports: input.rejectReports ?? false };
   const existing = await domainBlockFor(ctx, domain);
   if (existing && (existing.domain === domain || !stricterThan(candidate, existing))) {
-    throw new ApiError(422, `A domain block with the domain ${existing.domain} already exists`, { existing_domain_block: renderAdminDomainBlock(existing) });
+    throw new ApiError(422, `You have already imposed stricter limits on ${existing.domain}.`, { existing_domain_block: renderAdminDomainBlock(existing) });
   }
   const [created] = await ctx.db
     .insert(domainBlocks)

@@ -93,7 +93,7 @@ describe('admin API: instance domain blocks and allows', () => {
     }
     const same = await create({ domain: 'parent.example', severity: 'suspend' });
     assert.equal(same.status, 422, same.text);
-    assert.equal(same.body.error, 'A domain block with the domain parent.example already exists');
+    assert.equal(same.body.error, 'You have already imposed stricter limits on parent.example.');
     assert.equal(same.body.existing_domain_block.id, parent.body.id);
     // a subdomain block no stricter than its parent's adds nothing
     const weaker = await create({ domain: 'sub.parent.example', severity: 'noop' });

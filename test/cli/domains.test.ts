@@ -24,7 +24,7 @@ describe('subspace domains', () => {
 
     const again = await run('block', 'spam.example', '--severity', 'silence');
     assert.equal(again.exitCode, 1);
-    assert.match(again.stderr, /already exists/);
+    assert.match(again.stderr, /already imposed stricter limits/);
     const bad = await run('block', 'spam.example', '--severity', 'nuke');
     assert.equal(bad.exitCode, 2);
 
