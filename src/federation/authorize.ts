@@ -1,4 +1,5 @@
-import type { RequestContext } from '@fedify/fedify';
+import { verifyRequestDetailed, type KeyCache, type RequestContext } from '@fedify/fedify';
+import { CryptographicKey } from '@fedify/vocab';
 import type { FastifyRequest } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { accounts, follows, mentions } from '../db/schema.ts';
@@ -82,11 +83,53 @@ export async function authorizedFetch(fctx: RequestContext<AppContext>): Promise
   const keyIds = signatureKeyIds(fctx.request.headers);
   if (keyIds.length === 0) return refuse(fctx.request, 401, 'Request not signed');
   for (const keyId of keyIds) if (!(await keyIdAllowed(ctx, keyId))) return refuse(fctx.request, 403, 'Domain not allowed');
-  const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
-  const key = await fctx.getSignedKey({ documentLoader }).catch(() => null);
+  const key = await verifiedKey(fctx);
   if (!key?.id) return refuse(fctx.request, 401, `Verification failed for key ${keyIds[0]}`);
   if (!(await federatesWithUrl(ctx, key.ownerId ?? key.id))) return refuse(fctx.request, 403, 'Domain not allowed');
   return true;
+}
+
+const KEY_CACHE_PREFIX = 'signing_key:';
+const KEY_TTL_SECONDS = 3600;
+const UNAVAILABLE_KEY_TTL_SECONDS = 60;
+
+/**
+ * Signers' public keys, kept in the cache for an hour (a failed fetch for a minute), so a signed
+ * GET does not cost a fetch of its signer's key every time; Fedify fetches the key again when a
+ * cached one does not verify (a rotated key).
+ */
+function keyCacheOf(ctx: AppContext): KeyCache {
+  return {
+    async get(keyId) {
+      const cached = await ctx.cache.get(KEY_CACHE_PREFIX + keyId.href);
+      if (cached === null) return undefined;
+      if (cached === 'null') return null;
+      return CryptographicKey.fromJsonLd(JSON.parse(cached)).catch(() => undefined);
+    },
+    async set(keyId, key) {
+      if (key === null) return ctx.cache.set(KEY_CACHE_PREFIX + keyId.href, 'null', UNAVAILABLE_KEY_TTL_SECONDS);
+      if (!(key instanceof CryptographicKey)) return;
+      await ctx.cache.set(KEY_CACHE_PREFIX + keyId.href, JSON.stringify(await key.toJsonLd()), KEY_TTL_SECONDS);
+    },
+  };
+}
+
+const verifiedKeys = new WeakMap<Request, Promise<CryptographicKey | null>>();
+
+/** The request's verified signing key (fetched signed by the instance actor, so a remote in authorized fetch mode answers), once per request. */
+function verifiedKey(fctx: RequestContext<AppContext>): Promise<CryptographicKey | null> {
+  let found = verifiedKeys.get(fctx.request);
+  if (!found) {
+    found = (async () => {
+      const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+      const result = await verifyRequestDetailed(fctx.request, { documentLoader, contextLoader: fctx.contextLoader, keyCache: keyCacheOf(fctx.data) });
+      if (result.verified) return result.key;
+      fctx.data.log.debug({ url: fctx.request.url, reason: result.reason.type }, 'a signed fetch did not verify');
+      return null;
+    })().catch(() => null);
+    verifiedKeys.set(fctx.request, found);
+  }
+  return found;
 }
 
 /** The predicate for what is served per actor: the instance actor's documents are always served. */
@@ -102,8 +145,7 @@ export function authorizeObjectFetch(fctx: RequestContext<AppContext>): Promise<
 /** The signer's actor URI of a verified signed GET (for followers-only statuses), or null. */
 export async function signedFetcher(fctx: RequestContext<AppContext>): Promise<string | null> {
   if (signatureKeyIds(fctx.request.headers).length === 0) return null;
-  const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
-  const key = await fctx.getSignedKey({ documentLoader }).catch(() => null);
+  const key = await verifiedKey(fctx);
   const owner = key?.ownerId?.href ?? null;
   return owner && hostOf(owner) === hostOf(key?.id) ? owner : null;
 }
