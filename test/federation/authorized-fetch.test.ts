@@ -114,6 +114,8 @@ describe('AUTHORIZED_FETCH', () => {
       assert.equal(response.status, 200, `${path}: ${response.text}`);
       assert.ok(varies(response.headers.vary).includes('signature'), path);
     }
+    // the signer's key was fetched once, then taken from the cache
+    assert.equal(remote.received.filter((line) => line === 'GET /users/carol').length, 1, remote.received.join('\n'));
     const blocked = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json: { domain: '127.0.0.1', severity: 'suspend' } });
     assert.equal(blocked.status, 200, blocked.text);
     const refused = await carol.get(instance.url, `${BASE}/users/alice`);
