@@ -255,3 +255,9 @@ export async function domainRulesFor(ctx: AppContext, input: string): Promise<{ 
   const [allow] = await ctx.db.select().from(domainAllows).where(eq(domainAllows.domain, domain));
   return { block, allow };
 }
+
+/** Every blocked domain, whatever the severity (for leaving them out of the peers list). */
+export async function blockedDomains(ctx: AppContext): Promise<Set<string>> {
+  const rows = await ctx.db.select({ domain: domainBlocks.domain }).from(domainBlocks);
+  return new Set(rows.map((row) => row.domain));
+}

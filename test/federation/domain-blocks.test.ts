@@ -158,7 +158,10 @@ describe('instance domain blocks in federation', () => {
   });
 
   it('a noop block with reject_media changes no account and refuses no activity', async () => {
+    assert.ok((await instance.request('GET', '/api/v1/instance/peers')).body.includes(remote.host));
     const id = await block({ domain: '127.0.0.1', severity: 'noop', reject_media: true });
+    // a blocked domain is no peer, whatever the severity
+    assert.deepEqual((await instance.request('GET', '/api/v1/instance/peers')).body, []);
     const account = await bob();
     assert.equal(account.silencedAt, null);
     assert.equal(account.suspendedAt, null);
@@ -187,6 +190,7 @@ describe('LIMITED_FEDERATION_MODE', () => {
   const search = () => instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
 
   it('federates only with allowed domains: nothing fetched from or accepted from another until it is allowed', async () => {
+    assert.equal((await instance.request('GET', '/api/v1/instance/peers')).status, 404);
     assert.deepEqual((await search()).body.accounts, []);
     assert.deepEqual(remote.received, [], 'WebFinger was not even asked');
     const follow = { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` };

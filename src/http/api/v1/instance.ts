@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeInstanceV1 } from '../../../serializers/instance.ts';
 import { instancePeers, loadInstanceFacts } from '../../../services/instance.ts';
-import { renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/block-domain.ts';
+import { blockedDomains, renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/block-domain.ts';
+import { domainVariants } from '../../../services/instance-domain-blocks.ts';
 import { getSettings } from '../../../services/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
@@ -29,9 +30,12 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
     return [];
   });
 
+  // Mastodon's PeersController: not served in limited federation mode; blocked domains left out (Instance.searchable)
   app.get('/api/v1/instance/peers', async (_request, reply) => {
+    if (ctx.config.limitedFederationMode) throw new ApiError(404, 'Record not found');
     reply.header('cache-control', PUBLIC_CACHE);
-    return instancePeers(ctx);
+    const blocked = await blockedDomains(ctx);
+    return (await instancePeers(ctx)).filter((domain) => !domainVariants(domain).some((variant) => blocked.has(variant)));
   });
 
   // Api::V1::Instances::DomainBlocksController: the moderated servers (silenced and suspended), 404 unless shown
