@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
-import { federatesWithUrl } from '../services/instance-domain-blocks.ts';
+import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
 
 /**
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
@@ -101,8 +101,8 @@ export async function deliverableInboxes(ctx: AppContext, inboxes: readonly stri
     return !host || !unavailable.has(host);
   });
   // nothing goes to a suspended domain, nor, in limited federation mode, to one not allowed
-  const federated = await Promise.all(available.map((inbox) => federatesWithUrl(ctx, inbox)));
-  return available.filter((_, i) => federated[i]);
+  const refused = await hostsNotFederatedWith(ctx, available.map((inbox) => deliveryHost(inbox) ?? ''));
+  return refused.size === 0 ? available : available.filter((inbox) => !refused.has(deliveryHost(inbox) ?? ''));
 }
 
 /** The UTC days (`YYYYMMDD`) on which deliveries to `host` failed since its last success. */

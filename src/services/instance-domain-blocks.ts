@@ -113,3 +113,56 @@ export async function federatesWithUrl(ctx: AppContext, url: string | URL | null
   const host = hostOf(url);
   return host !== undefined && (await federatesWith(ctx, host));
 }
+
+function mostSpecific(rows: DomainBlockRow[], variants: string[]): DomainBlockRow | undefined {
+  const set = new Set(variants);
+  return rows.filter((row) => set.has(row.domain)).sort((a, b) => b.domain.length - a.domain.length)[0];
+}
+
+/**
+ * federatesWith() for many hosts at once (a fan-out's inboxes): one cache read for all, and one
+ * query for the hosts not cached. Returns the hosts this instance does not federate with.
+ */
+export async function hostsNotFederatedWith(ctx: AppContext, hosts: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(hosts.map((host) => host.toLowerCase()))];
+  const refused = new Set<string>();
+  if (unique.length === 0) return refused;
+  const gen = await generation(ctx);
+  const variantsOf = new Map(unique.map((host) => [host, domainVariants(host)]));
+  const keyOf = (kind: string, host: string) => `instance_domain_${kind}:${gen}:${variantsOf.get(host)![0]}`;
+
+  const blockCached = await ctx.cache.getMany(unique.map((host) => keyOf('block', host)));
+  const blockMisses = unique.filter((_, i) => blockCached[i] === null);
+  const fetched = blockMisses.length
+    ? await ctx.db.select().from(domainBlocks).where(inArray(domainBlocks.domain, [...new Set(blockMisses.flatMap((host) => variantsOf.get(host)!))]))
+    : [];
+  for (const [i, host] of unique.entries()) {
+    let severity: string | undefined;
+    if (blockCached[i] !== null) severity = blockCached[i] === NONE ? undefined : reviveBlock(blockCached[i]!).severity;
+    else {
+      const rule = mostSpecific(fetched, variantsOf.get(host)!);
+      await ctx.cache.set(keyOf('block', host), rule ? JSON.stringify(rule) : NONE, CACHE_TTL_SECONDS);
+      severity = rule?.severity;
+    }
+    if (severity === 'suspend') refused.add(host);
+  }
+
+  if (ctx.config.limitedFederationMode) {
+    const rest = unique.filter((host) => !refused.has(host));
+    const allowCached = await ctx.cache.getMany(rest.map((host) => keyOf('allow', host)));
+    const allowMisses = rest.filter((_, i) => allowCached[i] === null);
+    const allowed = allowMisses.length
+      ? new Set((await ctx.db.select({ domain: domainAllows.domain }).from(domainAllows).where(inArray(domainAllows.domain, [...new Set(allowMisses.flatMap((host) => variantsOf.get(host)!))]))).map((row) => row.domain))
+      : new Set<string>();
+    for (const [i, host] of rest.entries()) {
+      let ok: boolean;
+      if (allowCached[i] !== null) ok = allowCached[i] === '1';
+      else {
+        ok = variantsOf.get(host)!.some((variant) => allowed.has(variant));
+        await ctx.cache.set(keyOf('allow', host), ok ? '1' : '0', CACHE_TTL_SECONDS);
+      }
+      if (!ok) refused.add(host);
+    }
+  }
+  return refused;
+}

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { and, eq, or } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
 import { accounts, followRequests, follows, statuses } from '../../src/db/schema.ts';
+import { deliverableInboxes } from '../../src/federation/delivery-failures.ts';
 import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -102,7 +103,9 @@ describe('instance domain blocks in federation', () => {
     assert.equal(await statusByUri(noteId), undefined);
     assert.equal(remote.received.length, received, 'not even its key was fetched');
 
-    // outbound: nothing is delivered, even when sent straight to bob's inbox
+    // outbound: the central filter drops the domain's inboxes (and those of its subdomains), keeps the others
+    assert.deepEqual(await deliverableInboxes(instance.ctx, [`${remote.origin}/inbox`, 'https://other.example/inbox', `${remote.actorId}/inbox`]), ['https://other.example/inbox']);
+    // nothing is delivered, even when sent straight to bob's inbox
     const delivered = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/9`), attribution: new URL(`${BASE}/users/alice`), content: 'hi', to: new URL(PUBLIC) });
     await withFederation(instance.ctx, (fctx) =>
