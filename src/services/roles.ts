@@ -1,10 +1,12 @@
 /**
- * Mastodon's seeded staff roles. Permissions are Mastodon's bit flags (app/models/user_role.rb):
- * the Owner has `administrator` (every permission).
+ * Mastodon's seeded staff roles (config/roles.yml). Permissions are Mastodon's bit flags
+ * (app/models/user_role.rb): the Moderator has invite_users, view_dashboard, view_audit_log,
+ * view_feeds, manage_users, manage_reports and manage_taxonomies; the Admin every flag but
+ * administrator and view_devops; the Owner has `administrator` (every permission).
  */
 export const ROLES = {
-  Moderator: { id: '1', name: 'Moderator', color: '', permissions: 0x1ffc & ~(0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x200 | 0x400 | 0x800), highlighted: true },
-  Admin: { id: '2', name: 'Admin', color: '', permissions: 0xfffe, highlighted: true },
+  Moderator: { id: '1', name: 'Moderator', color: '', permissions: 0x11051c, highlighted: true },
+  Admin: { id: '2', name: 'Admin', color: '', permissions: 0x1ffffc, highlighted: true },
   Owner: { id: '3', name: 'Owner', color: '', permissions: 0x1, highlighted: true },
 } as const;
 

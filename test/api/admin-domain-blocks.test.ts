@@ -12,11 +12,13 @@ describe('admin API: instance domain blocks and allows', () => {
   let admin: TestUser;
   let member: TestUser;
   let readOnly: TestUser;
+  let moderator: TestUser;
   before(async () => {
     instance = await startInstance();
     admin = await instance.createUser('admin', { role: 'Admin', scopes: 'read write admin:read admin:write' });
     member = await instance.createUser('member', { scopes: 'read write admin:read admin:write' });
     readOnly = await instance.createUser('reader', { role: 'Admin', scopes: 'read admin:read:domain_blocks' });
+    moderator = await instance.createUser('moderator', { role: 'Moderator', scopes: 'read write admin:read admin:write' });
   });
   after(() => instance.close());
 
@@ -27,6 +29,8 @@ describe('admin API: instance domain blocks and allows', () => {
     const before = await blockCount();
     for (const [token, status, error] of [
       [member.token, 403, 'This action is not allowed'],
+      // Mastodon's seeded Moderator may not manage federation
+      [moderator.token, 403, 'This action is not allowed'],
       [null, 403, 'This action is not allowed'],
       [readOnly.token, 403, 'This action is outside the authorized scopes'],
     ] as const) {
