@@ -14,30 +14,12 @@ interface PemPair {
 const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
 // Extractable, because Fedify puts the sender's private keys (as JWK) into the queued delivery tasks.
-async function importPair(pair: PemPair, algorithm: typeof RSA | 'Ed25519'): Promise<CryptoKeyPair> {
+async function toCryptoKeyPair(pair: PemPair, algorithm: typeof RSA | 'Ed25519'): Promise<CryptoKeyPair> {
   const [publicKey, privateKey] = await Promise.all([
     crypto.subtle.importKey('spki', createPublicKey(pair.publicKeyPem).export({ type: 'spki', format: 'der' }), algorithm, true, ['verify']),
     crypto.subtle.importKey('pkcs8', createPrivateKey(pair.privateKeyPem).export({ type: 'pkcs8', format: 'der' }), algorithm, true, ['sign']),
   ]);
   return { publicKey, privateKey };
-}
-
-/**
- * Pairs already imported, by their private PEM: every inbox POST asks for a pair (the recipient's,
- * or the instance actor's at the shared inbox, to sign the fetch of the sender's key), and parsing
- * an RSA key each time costs more than checking the signature. A changed pair has another PEM.
- */
-const imported = new Map<string, Promise<CryptoKeyPair>>();
-const IMPORTED_MAX = 1000;
-
-function toCryptoKeyPair(pair: PemPair, algorithm: typeof RSA | 'Ed25519'): Promise<CryptoKeyPair> {
-  const found = imported.get(pair.privateKeyPem);
-  if (found) return found;
-  const importing = importPair(pair, algorithm);
-  if (imported.size >= IMPORTED_MAX) imported.delete(imported.keys().next().value!);
-  imported.set(pair.privateKeyPem, importing);
-  importing.catch(() => imported.delete(pair.privateKeyPem));
-  return importing;
 }
 
 async function generateEd25519(): Promise<PemPair> {
@@ -107,21 +89,8 @@ async function instanceActorPair(ctx: AppContext, algorithm: 'rsa' | 'ed25519'):
   return stored!;
 }
 
-async function loadInstanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
+/** The instance actor's key pairs, made on first use: RSA, then Ed25519. */
+export async function instanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
   const [rsa, ed25519] = await Promise.all([instanceActorPair(ctx, 'rsa'), instanceActorPair(ctx, 'ed25519')]);
   return Promise.all([toCryptoKeyPair(rsa, RSA), toCryptoKeyPair(ed25519, 'Ed25519')]);
-}
-
-// The instance actor's pairs never change once made: read from the database once per process.
-const instanceActorPairs = new WeakMap<AppContext, Promise<CryptoKeyPair[]>>();
-
-/** The instance actor's key pairs, made on first use: RSA, then Ed25519. */
-export function instanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
-  let pairs = instanceActorPairs.get(ctx);
-  if (!pairs) {
-    pairs = loadInstanceActorKeyPairs(ctx);
-    instanceActorPairs.set(ctx, pairs);
-    pairs.catch(() => instanceActorPairs.delete(ctx));
-  }
-  return pairs;
 }
