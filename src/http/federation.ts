@@ -56,6 +56,9 @@ function toWebRequest(ctx: AppContext, request: FastifyRequest, path = request.u
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
+  // Signatures are checked against this instance's host, not the Host header a request came with: one
+  // signed for another server is refused here, as Mastodon's host authorization refuses it
+  headers.set('host', new URL(baseUrl(ctx.config)).host);
   const body = Buffer.isBuffer(request.body) && request.method !== 'GET' && request.method !== 'HEAD' ? new Uint8Array(request.body) : undefined;
   // concatenated, not resolved: a path like `//elsewhere/x` must not change the host
   return new Request(`${baseUrl(ctx.config)}${path}`, { method: request.method, headers, body });

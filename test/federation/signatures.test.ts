@@ -164,6 +164,17 @@ describe('HTTP Signatures on inbound activities', () => {
     await expect401('RFC 9421: no created parameter', create(remote), (r) => void (r.headers['signature-input'] = r.headers['signature-input']!.replace(/;created=\d+/, '')), { spec: 'rfc9421' });
     await expect401('RFC 9421: another key under bob’s keyId', create(remote), () => {}, { spec: 'rfc9421', privateKey: stranger.privateKey });
 
+    // signed for one inbox, sent to another; signed for another host
+    for (const spec of ['draft-cavage', 'rfc9421'] as const) {
+      const elsewhere = create(remote);
+      const request = await remote.sign(`${BASE}/inbox`, elsewhere, { spec });
+      assert.equal((await remote.send(state.instance.url, { ...request, path: '/users/alice/inbox' })).status, 401, `${spec}: signed for /inbox, sent to alice's`);
+      const otherHost = create(remote);
+      const forOtherHost = await remote.sign('http://other.example/inbox', otherHost, { spec });
+      assert.equal((await remote.send(state.instance.url, { ...forOtherHost, path: '/inbox' })).status, 401, `${spec}: signed for another server`);
+      refused.push(elsewhere, otherHost);
+    }
+
     // then a good one goes through, and none of the refused ones was stored
     const good = create(remote);
     assert.equal((await post(good)).status, 202);
