@@ -152,7 +152,9 @@ describe('hostile inbound activities', () => {
       `http://0x7f000005:${new URL(loopback.origin).port}/users/mallory`,
       'http://10.0.0.1/users/mallory',
       'http://169.254.169.254/latest/meta-data',
-      'http://0.0.0.0/users/mallory',
+      // what connects to 127.0.0.1 (the localhost trap) under other spellings
+      `http://0.0.0.0:${new URL(localhost.origin).port}/users/mallory`,
+      `http://127.1:${new URL(localhost.origin).port}/users/mallory`,
     ];
     const refused = [];
     for (const owner of keyOwners) {
