@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { domainBlocks, follows, reports, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -123,6 +124,7 @@ describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
 
   it('drops Flags from a domain whose reports are rejected', async () => {
     await instance.ctx.db.insert(domainBlocks).values({ domain: remote.host, severity: 'noop', rejectReports: true });
+    await invalidateDomainPolicy(instance.ctx);
     const before = (await reportsAbout(carol.accountId)).length;
     await post({ id: id('flags'), type: 'Flag', content: 'again', object: [`${BASE}/users/carol`] });
     await settled();

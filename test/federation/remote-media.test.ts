@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -154,6 +155,7 @@ describe('remote media, kept as references', () => {
   it('from a domain whose media are rejected: attachments only as links, no custom emoji', async () => {
     const domain = remote.host;
     await instance.ctx.db.insert(domainBlocks).values({ domain, severity: 'noop', rejectMedia: true });
+    await invalidateDomainPolicy(instance.ctx);
     try {
       const object = note([{ type: 'Document', mediaType: 'image/jpeg', url: files('blocked.jpg'), name: 'hidden', blurhash: BLURHASH, width: 10, height: 10 }], {
         content: '<p>look :rejected_emoji:</p>',
@@ -173,6 +175,7 @@ describe('remote media, kept as references', () => {
       assert.deepEqual(body.emojis, []);
     } finally {
       await instance.ctx.db.delete(domainBlocks).where(eq(domainBlocks.domain, domain));
+      await invalidateDomainPolicy(instance.ctx);
     }
   });
 
