@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
 
 /** What federation may fetch: the private ranges it may still reach, and how long and how big a response may be. */
 export interface OutboundPolicy {
@@ -9,6 +11,10 @@ export interface OutboundPolicy {
   maxBytes: number;
   /** sent when the request has none (Fedify names itself on fetches, not on deliveries) */
   userAgent?: string;
+  /** resolves a host name to its addresses (the system resolver; tests give their own) */
+  resolve: (host: string) => Promise<LookupAddress[]>;
+  /** connects only to allowed addresses, checked again when connecting (see connectLookup) */
+  dispatcher: Dispatcher;
 }
 
 /** Mastodon's limits for fetching ActivityPub documents and delivering activities. */
@@ -34,7 +40,13 @@ for (const [network, prefix] of [
   ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
-export function outboundPolicy(allowedPrivateAddresses: readonly string[], userAgent?: string): OutboundPolicy {
+const systemResolve = (host: string) => lookup(host, { all: true, verbatim: true });
+
+export function outboundPolicy(
+  allowedPrivateAddresses: readonly string[],
+  userAgent?: string,
+  resolve: (host: string) => Promise<LookupAddress[]> = systemResolve,
+): OutboundPolicy {
   const allowedPrivate = new BlockList();
   for (const range of allowedPrivateAddresses) {
     const [address, prefix] = range.split('/') as [string, string | undefined];
@@ -42,7 +54,31 @@ export function outboundPolicy(allowedPrivateAddresses: readonly string[], userA
     if (prefix === undefined) allowedPrivate.addAddress(address, type);
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
-  return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent };
+  const dispatcher = new Agent({ connect: { lookup: connectLookup((address) => allowedUnder(allowedPrivate, address), resolve) } });
+  return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent, resolve, dispatcher };
+}
+
+/**
+ * The resolver the connection itself uses. The check before a request resolves the name once; a
+ * name whose record changes in between (DNS rebinding) would otherwise connect to an address that
+ * was never checked, so the addresses are checked again here, where the socket gets them.
+ */
+export function connectLookup(allowed: (address: string) => boolean, resolve: (host: string) => Promise<LookupAddress[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((entry) => entry.family === options.family) : addresses;
+        const refused = wanted.find((entry) => !allowed(entry.address));
+        if (refused || wanted.length === 0) {
+          const error = new OutboundRequestRefused(`refused to connect to ${hostname}: ${refused?.address ?? 'no address'} is a private or reserved address`);
+          return callback(Object.assign(error, { code: 'ENOTFOUND' }), '', 0);
+        }
+        if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, wanted);
+        callback(null, wanted[0]!.address, wanted[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
 }
 
 function addressType(address: string): 'ipv4' | 'ipv6' {
@@ -51,15 +87,19 @@ function addressType(address: string): 'ipv4' | 'ipv6' {
 
 /** Whether `address` (an IP literal) may be connected to under `policy`. */
 export function isAddressAllowed(address: string, policy: OutboundPolicy): boolean {
+  return allowedUnder(policy.allowedPrivate, address);
+}
+
+function allowedUnder(allowedPrivate: BlockList, address: string): boolean {
   const type = addressType(address);
   // BlockList matches IPv4-mapped IPv6 addresses against IPv4 rules, so ::ffff:10.0.0.1 is private too.
-  return !NON_PUBLIC.check(address, type) || policy.allowedPrivate.check(address, type);
+  return !NON_PUBLIC.check(address, type) || allowedPrivate.check(address, type);
 }
 
 async function assertAllowedUrl(url: URL, policy: OutboundPolicy): Promise<void> {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundRequestRefused(`refused to fetch ${url.protocol} URL ${url.href}`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+  const addresses = isIP(host) ? [host] : (await policy.resolve(host)).map((entry) => entry.address);
   // Every address the name resolves to must be allowed: the connection may go to any of them.
   const refused = addresses.find((address) => !isAddressAllowed(address, policy));
   if (refused !== undefined || addresses.length === 0) {
@@ -107,7 +147,8 @@ export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPoli
     const url = new URL(request.url);
     await assertAllowedUrl(url, policy);
     visited.add(url.href);
-    const response = await fetchImpl(request, { redirect: 'manual', signal: AbortSignal.any([request.signal, deadline]) });
+    // `dispatcher` is undici's option, which Node's fetch takes: it makes the connection check its addresses again
+    const response = await fetchImpl(request, { redirect: 'manual', signal: AbortSignal.any([request.signal, deadline]), dispatcher: policy.dispatcher } as RequestInit);
     const location = response.headers.get('location');
     if (follow && REDIRECT_STATUSES.has(response.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
       void response.body?.cancel();

@@ -50,6 +50,35 @@ describe('guarded fetches', () => {
 
   const loopback = { ...outboundPolicy(['127.0.0.1']), maxBytes: 1024, timeoutMs: 300 };
 
+  it('checks the addresses again when connecting: a name that changes to a private address (DNS rebinding) is refused', async () => {
+    const port = new URL(origin).port;
+    const trapHits: string[] = [];
+    const trap = createServer((req, res) => {
+      trapHits.push(req.url!);
+      res.end('trap');
+    });
+    await new Promise<void>((resolve) => trap.listen(Number(port), '127.0.0.5', resolve));
+    try {
+      // resolved by the policy's resolver alone, at the check and at the connection: the system knows neither name
+      const steady = { ...outboundPolicy(['127.0.0.1'], undefined, async () => [{ address: '127.0.0.1', family: 4 }]), timeoutMs: 2000 };
+      const found = await guardedFetch(fetch, steady, `http://steady.test:${port}/ok`);
+      assert.equal(await found.text(), 'ok', 'the connection used the checked address');
+
+      let asked = 0;
+      const rebinding = outboundPolicy(['127.0.0.1'], undefined, async () => [{ address: asked++ === 0 ? '127.0.0.1' : '127.0.0.5', family: 4 }]);
+      const error = await guardedFetch(fetch, { ...rebinding, timeoutMs: 2000 }, `http://rebind.test:${port}/secret`).then(
+        () => assert.fail('fetched through a rebound name'),
+        (caught: Error) => caught,
+      );
+      assert.ok(error.cause instanceof OutboundRequestRefused, `refused at the connection: ${String(error.cause ?? error)}`);
+      assert.ok(asked >= 2, 'resolved again when connecting');
+      assert.deepEqual(trapHits, [], 'nothing reached the private address');
+    } finally {
+      trap.closeAllConnections();
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
+  });
+
   it('refuses a private address before connecting unless it is listed', async () => {
     const before = hits.length;
     await assert.rejects(guardedFetch(fetch, outboundPolicy([]), `${origin}/ok`), OutboundRequestRefused);
