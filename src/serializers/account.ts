@@ -54,9 +54,9 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
 }
 
 /** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
-export function serializeCredentialAccount(config: Config, account: AccountRow, user: UserRow, followRequestsCount: number) {
+export function serializeCredentialAccount(config: Config, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
   return {
-    ...serializeAccount(config, account, user),
+    ...serializeAccount(config, account, user, moved),
     source: {
       privacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public'),
       sensitive: user.settings.default_sensitive ?? false,

@@ -1,3 +1,4 @@
+import { renderAccountRows } from '../services/entities.ts';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
@@ -17,7 +18,6 @@ import {
   users,
 } from '../db/schema.ts';
 import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
-import { serializeAccount } from './account.ts';
 import { mediaOfStatuses } from './media-attachment.ts';
 import { emojisOfStatuses } from './status-emojis.ts';
 
@@ -114,7 +114,12 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
   ]);
 
   const base = baseUrl(ctx.config);
-  const authors = new Map(authorRows.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
+  const authors = new Map(
+    (await renderAccountRows(
+      ctx,
+      authorRows.map((row) => ({ account: row.account, user: { role: row.role } })),
+    )).map((account) => [account.id, account]),
+  );
   const mentionsByStatus = groupBy(mentionRows, (row) => row.statusId);
   const tagsByStatus = groupBy(tagRows, (row) => row.statusId);
   const apps = byId(appRows);

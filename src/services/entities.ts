@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { accounts, statuses, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
 import type { StatusRow } from '../serializers/status.ts';
+import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 
 export type RenderedAccount = ReturnType<typeof serializeAccount>;
 
@@ -15,11 +16,23 @@ export async function renderAccountsById(ctx: AppContext, ids: string[]): Promis
     .from(accounts)
     .leftJoin(users, eq(users.accountId, accounts.id))
     .where(inArray(accounts.id, unique));
-  // accounts that moved show the account they moved to (`moved`), rendered without nesting
+  const rendered = await renderAccountRows(
+    ctx,
+    rows.map((row) => ({ account: row.account, user: { role: row.role } })),
+  );
+  return new Map(rendered.map((account) => [account.id, account]));
+}
+
+/**
+ * Account entities for rows already loaded, in their order. Accounts that moved show the account
+ * they moved to (`moved`, REST::AccountSerializer's), rendered without nesting: one more query
+ * when any of them moved.
+ */
+export async function renderAccountRows(ctx: AppContext, rows: readonly { account: AccountRow; user?: Pick<UserRow, 'role'> | null }[]): Promise<RenderedAccount[]> {
   const movedIds = [...new Set(rows.flatMap((row) => row.account.movedToAccountId ?? []))];
   const moved = movedIds.length ? await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, movedIds)) : [];
   const movedById = new Map(moved.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
-  return new Map(rows.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role }, row.account.movedToAccountId ? movedById.get(row.account.movedToAccountId) : null)]));
+  return rows.map((row) => serializeAccount(ctx.config, row.account, row.user ?? null, row.account.movedToAccountId ? movedById.get(row.account.movedToAccountId) : null));
 }
 
 /** Status rows for these ids, keyed by id. */

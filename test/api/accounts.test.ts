@@ -441,3 +441,33 @@ describe('accounts API', () => {
     });
   });
 });
+
+describe('an account that moved', () => {
+  let instance: TestInstance;
+  before(async () => {
+    instance = await startInstance();
+  });
+  after(() => instance.close());
+
+  it('shows `moved` wherever it is rendered: its profile, its statuses, search, follower lists and its own credentials', async () => {
+    const old = await instance.createUser('oldname');
+    const fresh = await instance.createUser('newname');
+    const fan = await instance.createUser('fan');
+    assert.equal((await instance.request('POST', `/api/v1/accounts/${old.accountId}/follow`, { token: fan.token })).status, 200);
+    const posted = await instance.request('POST', '/api/v1/statuses', { token: old.token, json: { status: 'before I moved' } });
+    await instance.ctx.db.update(accounts).set({ movedToAccountId: fresh.accountId }).where(eq(accounts.id, old.accountId));
+
+    const movedTo = (entity: { moved?: { id: string; moved?: unknown } }, where: string) => {
+      assert.equal(entity.moved?.id, fresh.accountId, where);
+      assert.equal(entity.moved?.moved, undefined, `${where}: not nested further`);
+    };
+    movedTo((await instance.request('GET', `/api/v1/accounts/${old.accountId}`)).body, 'the profile');
+    movedTo((await instance.request('GET', `/api/v1/statuses/${posted.body.id}`)).body.account, 'a status’s author');
+    const found = await instance.request('GET', '/api/v2/search?q=oldname&type=accounts', { token: fan.token });
+    movedTo(found.body.accounts.find((account: { id: string }) => account.id === old.accountId), 'search');
+    const following = await instance.request('GET', `/api/v1/accounts/${fan.accountId}/following`, { token: fan.token });
+    movedTo(following.body[0], 'a following list');
+    movedTo((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: old.token })).body, 'its credentials');
+    assert.equal((await instance.request('GET', `/api/v1/accounts/${fresh.accountId}`)).body.moved, undefined, 'the new account has not moved');
+  });
+});

@@ -1,9 +1,9 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { queryRows } from '../../../db/index.ts';
 import { featuredTags, statuses } from '../../../db/schema.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { accountsInOrder, accountsThroughRelation } from '../../../services/account-pages.ts';
 import { finishPage, pageOrder, pageCondition } from '../../../services/pagination.ts';
@@ -41,7 +41,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
         page,
       );
       setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-      return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+      return await renderAccountRows(ctx, entries);
     });
   }
 
@@ -55,7 +55,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       pageRequest(request, 40, 80),
     );
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-    return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, entries);
   });
 
   // identity proofs were removed from Mastodon (3.5); the route stays and always answers an empty list
@@ -86,7 +86,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
           WHERE f.target_account_id IN (${list}) AND a.suspended_at IS NULL AND a.hide_collections IS NOT TRUE
           ORDER BY f.id DESC`,
     );
-    const accounts = new Map((await accountsInOrder(ctx, rows.map((row) => row.follower))).map((entry) => [entry.account.id, entry]));
+    const accounts = new Map((await renderAccountRows(ctx, await accountsInOrder(ctx, rows.map((row) => row.follower)))).map((account) => [account.id, account]));
     return ids
       .filter((id) => present.has(id))
       .map((id) => ({
@@ -95,8 +95,8 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
         accounts: rows
           .filter((row) => row.target === id && !present.get(id))
           .flatMap((row) => {
-            const entry = accounts.get(row.follower);
-            return entry ? [serializeAccount(ctx.config, entry.account, entry.user)] : [];
+            const account = accounts.get(row.follower);
+            return account ? [account] : [];
           }),
       }));
   });
@@ -130,7 +130,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const limit = rawLimit && /^\d+$/.test(rawLimit) ? Math.min(Math.max(Number(rawLimit), 1), 80) : 40;
     const offset = rawOffset && /^\d+$/.test(rawOffset) ? Math.min(Number(rawOffset), Number.MAX_SAFE_INTEGER) : 0;
     const found = await searchAccounts(ctx, viewer.id, text(input.q) ?? '', { limit, offset, following: railsBoolean(input.following) === true });
-    return found.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, found);
   });
 
   app.get('/api/v1/accounts/:id/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {

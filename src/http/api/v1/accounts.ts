@@ -71,13 +71,13 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/verify_credentials', { preHandler: authorize({ scopes: ['read:accounts', 'profile'], user: true }) }, async (request) => {
     const { user, account } = currentUser(request);
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id));
+    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.patch('/api/v1/accounts/update_credentials', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
     const current = currentUser(request);
     const { account, user } = await updateCredentials(ctx, current, credentialsUpdate(params(request)));
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id));
+    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.get('/api/v1/accounts/lookup', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {

@@ -1,8 +1,8 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { queryRows } from '../../../db/index.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsThroughRelation } from '../../../services/account-pages.ts';
 import { blockDomain, normalizeDomain, unblockDomain } from '../../../services/domain-blocks.ts';
 import { finishPage, pageCondition, pageOrder } from '../../../services/pagination.ts';
@@ -20,7 +20,7 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
       pageRequest(request, 40, 80),
     );
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-    return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, entries);
   });
 
   app.get('/api/v1/mutes', { preHandler: authorize({ scopes: ['read:mutes'], user: true }) }, async (request, reply) => {
@@ -46,7 +46,8 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
       : [];
     const expiresAt = new Map(expiries.map((row) => [row.id, row.expires_at === null ? null : new Date(row.expires_at).toISOString()]));
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-    return entries.map((entry) => ({ ...serializeAccount(ctx.config, entry.account, entry.user), mute_expires_at: expiresAt.get(entry.cursor) ?? null }));
+    const rendered = await renderAccountRows(ctx, entries);
+    return rendered.map((account, i) => ({ ...account, mute_expires_at: expiresAt.get(entries[i]!.cursor) ?? null }));
   });
 
   app.get('/api/v1/endorsements', { preHandler: authorize({ scopes: ['read:accounts'], user: true }) }, async (request, reply) => {
@@ -57,7 +58,7 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
       pageRequest(request, 40, 80),
     );
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-    return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, entries);
   });
 
   app.get('/api/v1/domain_blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {

@@ -1,9 +1,9 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { queryRows } from '../../../db/index.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsInOrder } from '../../../services/account-pages.ts';
 import { isRowId } from '../../../lib/ids.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
@@ -86,19 +86,19 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext) {
       ctx,
       rows.map((row) => row.id),
     );
-    return found.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, found);
   });
 
   app.get('/api/v1/suggestions', { preHandler: authorize({ scopes: ['read:accounts'], user: true }) }, async (request) => {
     const { account } = currentUser(request);
     const found = await suggestions(ctx, account.id, intParam(request, 'limit', 40, 1, 80));
-    return found.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, found);
   });
 
   app.get('/api/v2/suggestions', { preHandler: authorize({ scopes: ['read:accounts'], user: true }) }, async (request) => {
     const { account } = currentUser(request);
     const found = await suggestions(ctx, account.id, intParam(request, 'limit', 40, 1, 80));
-    return found.map((entry) => ({ source: 'global', sources: ['most_interactions'], account: serializeAccount(ctx.config, entry.account, entry.user) }));
+    return (await renderAccountRows(ctx, found)).map((account) => ({ source: 'global', sources: ['most_interactions'], account }));
   });
 
   app.delete('/api/v1/suggestions/:id', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {

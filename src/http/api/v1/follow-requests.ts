@@ -1,8 +1,8 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { accountsThroughRelation } from '../../../services/account-pages.ts';
 import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
 import { rowId } from '../../../lib/ids.ts';
@@ -26,7 +26,7 @@ export function followRequestsRoutes(app: FastifyInstance, ctx: AppContext) {
       page,
     );
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
-    return entries.map((entry) => serializeAccount(ctx.config, entry.account, entry.user));
+    return await renderAccountRows(ctx, entries);
   });
 
   app.post('/api/v1/follow_requests/:id/authorize', { preHandler: authorize({ scopes: ['write:follows'], user: true }) }, async (request) => {

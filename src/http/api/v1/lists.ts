@@ -1,9 +1,9 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import { inArray } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { users } from '../../../db/schema.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/lists.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -67,7 +67,10 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     const ids = rows.map((row) => row.account.id);
     const roles = ids.length ? await ctx.db.select({ accountId: users.accountId, role: users.role }).from(users).where(inArray(users.accountId, ids)) : [];
     const roleOf = new Map(roles.map((row) => [row.accountId, row]));
-    return rows.map((row) => serializeAccount(ctx.config, row.account, roleOf.get(row.account.id) ?? null));
+    return renderAccountRows(
+      ctx,
+      rows.map((row) => ({ account: row.account, user: roleOf.get(row.account.id) ?? null })),
+    );
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/lists/:id/accounts', write, async (request) => {

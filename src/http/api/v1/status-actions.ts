@@ -1,6 +1,6 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatus, type StatusRow } from '../../../serializers/status.ts';
 import { bookmarkStatus, unbookmarkStatus } from '../../../services/bookmark-status.ts';
 import { favouriteStatus, unfavouriteStatus } from '../../../services/favourite-status.ts';
@@ -57,7 +57,10 @@ export function statusActionsRoutes(app: FastifyInstance, ctx: AppContext) {
       const page = pageRequest(request, 40, 80);
       const rows = await list(ctx, statusId(request), viewerId, page);
       setLinkHeader(ctx.config, request, reply, rows.map((row) => row.cursorId));
-      return rows.map((row) => serializeAccount(ctx.config, row.account, { role: row.role }));
+      return renderAccountRows(
+        ctx,
+        rows.map((row) => ({ account: row.account, user: { role: row.role } })),
+      );
     });
   };
   interactors('reblogged_by', rebloggedBy);

@@ -1,7 +1,7 @@
+import { renderAccountRows } from '../../../services/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { serializeAccount } from '../../../serializers/account.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
@@ -53,9 +53,13 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
           ? { account: (acct) => resolveRemoteAccount(ctx, acct), url: async (url) => (await resolveRemoteStatusUrl(ctx, url)) ?? resolveRemoteAccountByUri(ctx, url) }
           : undefined,
     });
-    const [statuses, hashtags] = await Promise.all([renderStatuses(ctx, results.statuses, { viewerId }), renderTags(ctx, results.hashtags, viewerId)]);
+    const [accounts, statuses, hashtags] = await Promise.all([
+      renderAccountRows(ctx, results.accounts),
+      renderStatuses(ctx, results.statuses, { viewerId }),
+      renderTags(ctx, results.hashtags, viewerId),
+    ]);
     return {
-      accounts: results.accounts.map((entry) => serializeAccount(ctx.config, entry.account, entry.user)),
+      accounts,
       statuses,
       hashtags,
     };
