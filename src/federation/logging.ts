@@ -4,10 +4,17 @@ import type { Logger } from '../lib/logger.ts';
 
 let target: Logger | undefined;
 
+// What other servers do wrong (a delivery refused, a document not found, a bad signature) is logged
+// by Fedify as an error; here it is a warning, so that errors stay this instance's own failures.
+const REMOTE_FAULT_CATEGORIES = ['fedify.federation.outbox', 'fedify.runtime.docloader', 'fedify.utils.docloader', 'fedify.vocab', 'fedify.webfinger'];
+const REMOTE_FAULT_MESSAGES = /^(Failed to verify|The signer )/;
+
 function write(record: LogRecord) {
   const message = record.message.map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 2, breakLength: Infinity }))).join('');
-  const level = record.level === 'fatal' ? 'fatal' : record.level === 'error' ? 'error' : 'warn';
-  target?.[level]({ category: record.category.join('.') }, message);
+  const category = record.category.join('.');
+  const remoteFault = REMOTE_FAULT_CATEGORIES.some((prefix) => category.startsWith(prefix)) || REMOTE_FAULT_MESSAGES.test(message);
+  const level = record.level === 'fatal' ? 'fatal' : record.level === 'error' && !remoteFault ? 'error' : 'warn';
+  target?.[level]({ category }, message);
 }
 
 /**
