@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { scheduledStatuses } from '../../src/db/schema.ts';
+import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -85,6 +88,20 @@ describe('mentions of remote accounts not known here', () => {
     const create = await deliveredTo(remote, 'Create', posted.uri);
     assert.ok(list(create.body.cc).includes(carolId), 'carol is addressed');
     assert.deepEqual(list(create.body.object.tag).map((tag: any) => [tag.type, tag.href]), [['Mention', carolId]]);
+  });
+
+  it('a scheduled status mentioning a never-seen account resolves it when it is published', async () => {
+    const ginaId = await remote.addActor('gina');
+    const scheduled = await api('POST', '/api/v1/statuses', { status: 'later, @gina@127.0.0.15', scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
+    assert.ok(scheduled.scheduled_at, 'scheduled');
+    assert.equal(remote.received.some((line) => line.includes('gina')), false, 'nothing fetched before it is published');
+    // due now: the job the scheduler enqueues publishes it
+    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, scheduled.id));
+    await publishScheduledStatus(instance.ctx, { scheduledStatusId: scheduled.id });
+    const [published] = await api('GET', `/api/v1/accounts/${alice.accountId}/statuses?limit=1`, undefined);
+    assert.equal(published.content, `<p>later, ${MENTION_LINK(ginaId, 'gina')}</p>`);
+    assert.deepEqual(published.mentions.map((mention: any) => mention.acct), ['gina@127.0.0.15']);
+    await deliveredTo(remote, 'Create', published.uri);
   });
 
   it('a direct message to a never-seen account reaches it, and no one else', async () => {
