@@ -159,3 +159,31 @@ describe('mentions of remote accounts not known here', () => {
     assert.ok(list(update.body.cc).includes(erinId), 'erin is addressed');
   });
 });
+
+describe('mentions of remote accounts on private addresses', () => {
+  let instance: TestInstance;
+  let allowed: FakeRemote;
+  let refused: FakeRemote;
+  let alice: TestUser;
+
+  before(async () => {
+    allowed = await startFakeRemote({ address: '127.0.0.15', port: 80 });
+    refused = await startFakeRemote({ address: '127.0.0.16', port: 80 });
+    await Promise.all([allowed.addActor('ida'), refused.addActor('ida')]);
+    // only 127.0.0.15 may be fetched from
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.15' } });
+    alice = await instance.createUser('alice');
+  });
+  after(async () => {
+    await instance.close();
+    await Promise.all([allowed.close(), refused.close()]);
+  });
+
+  it('a handle on a private address not in ALLOWED_PRIVATE_ADDRESSES is never fetched and stays text', async () => {
+    const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hi @ida@127.0.0.16 and @ida@127.0.0.15' } });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.body.mentions.map((mention: any) => mention.acct), ['ida@127.0.0.15']);
+    assert.match(response.body.content, /^<p>hi @ida@127\.0\.0\.16 and <span class="h-card"/);
+    assert.deepEqual(refused.received, [], 'nothing asked of 127.0.0.16');
+  });
+});
