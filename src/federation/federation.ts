@@ -95,10 +95,11 @@ export function federationOf(ctx: AppContext): Federation<AppContext> {
  * Runs `fn` with a Fedify context of this instance (to build URIs, look up remote objects or send
  * activities), its outbound requests guarded by ALLOWED_PRIVATE_ADDRESSES, timeouts and size limits.
  * Use it from jobs and services' job handlers; sendActivity() only enqueues delivery jobs.
+ * `signal` ends its outbound requests early (a request that must answer within a bound).
  */
-export function withFederation<T>(ctx: AppContext, fn: (fctx: Context<AppContext>) => Promise<T>): Promise<T> {
+export function withFederation<T>(ctx: AppContext, fn: (fctx: Context<AppContext>) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
   const { federation, policy } = instanceFederation(ctx);
-  return withOutboundPolicy(policy, () => fn(federation.createContext(new URL(baseUrl(ctx.config)), ctx)));
+  return withOutboundPolicy(options.signal ? { ...policy, signal: options.signal } : policy, () => fn(federation.createContext(new URL(baseUrl(ctx.config)), ctx)));
 }
 
 /** Answers an HTTP request on a federation path (the web tier's adapter calls this). */

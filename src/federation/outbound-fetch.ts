@@ -15,6 +15,8 @@ export interface OutboundPolicy {
   resolve: (host: string) => Promise<LookupAddress[]>;
   /** connects only to allowed addresses, checked again when connecting (see connectLookup) */
   dispatcher: Dispatcher;
+  /** ends every request made under the policy early (a caller's deadline shorter than `timeoutMs`) */
+  signal?: AbortSignal;
 }
 
 /** Mastodon's limits for fetching ActivityPub documents and delivering activities. */
@@ -140,7 +142,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPolicy, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   let request = new Request(input, init);
   if (policy.userAgent && !request.headers.has('user-agent')) request.headers.set('user-agent', policy.userAgent);
-  const deadline = AbortSignal.timeout(policy.timeoutMs);
+  const deadline = policy.signal ? AbortSignal.any([AbortSignal.timeout(policy.timeoutMs), policy.signal]) : AbortSignal.timeout(policy.timeoutMs);
   const follow = request.redirect === 'follow';
   const visited = new Set<string>();
   for (;;) {

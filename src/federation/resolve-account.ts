@@ -116,22 +116,26 @@ function logFailure(ctx: AppContext, what: string, error: unknown) {
  * Mastodon's ResolveAccountService: `user@domain` (or `@user@domain`) as an account. A local
  * handle is looked up; a remote one known and fresh is returned as it is; otherwise WebFinger
  * and the actor are fetched (through this instance's outbound policy) and the account stored.
- * A failed refresh leaves the known account; a failed first resolution gives undefined.
+ * A failed refresh leaves the known account; a failed first resolution gives undefined. `signal`
+ * ends its requests early (then it has failed).
  */
-export async function resolveRemoteAccount(ctx: AppContext, acct: string): Promise<AccountRow | undefined> {
+export async function resolveRemoteAccount(ctx: AppContext, acct: string, options: { signal?: AbortSignal } = {}): Promise<AccountRow | undefined> {
   const handle = parseHandle(acct);
   if (!handle) return undefined;
   if (isLocalDomain(ctx, handle.domain)) return (await lookupAccount(ctx, handle.username))?.account;
   const known = await knownRemote(ctx, handle);
   if (known && (!isRemoteAccountStale(known) || known.suspendedAt)) return known;
-  if (!(await federatesWith(ctx, handle.domain))) return known;
+  if (!(await federatesWith(ctx, handle.domain)) || options.signal?.aborted) return known;
   try {
-    return (await withFederation(ctx, (fctx) => resolveHandle(fctx, handle))) ?? known;
+    return (await withFederation(ctx, (fctx) => resolveHandle(fctx, handle), options)) ?? known;
   } catch (error) {
     logFailure(ctx, acct, error);
     return known;
   }
 }
+
+/** resolveRemoteAccount as the resolver of unknown mentions that posting and editing take. */
+export const mentionedAccountResolver = (ctx: AppContext) => (acct: string, signal: AbortSignal) => resolveRemoteAccount(ctx, acct, { signal });
 
 /** An account by its actor URI (Mastodon's FetchRemoteAccountService): the known one if fresh, else fetched and stored. */
 export async function resolveRemoteAccountByUri(ctx: AppContext, uri: string): Promise<AccountRow | undefined> {

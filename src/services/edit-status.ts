@@ -10,7 +10,7 @@ import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
 import { attachTags, notifyMentioned, validatePoll, type Author, type PollInput, type StatusRow, type ValidPoll } from './post-status.ts';
 import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
-import { countableLength, formatStatus } from './text/format-status.ts';
+import { countableLength, formatStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 
@@ -49,9 +49,16 @@ async function pollOptionsOf(ctx: AppContext, pollId: string | null): Promise<st
  * text, warning, sensitivity, language and poll (resetting votes when the options change),
  * re-reads mentions (removed ones become silent) and hashtags, stores the new revision and sets
  * edited_at. Counts against the statuses rate limit; publishes `status.updated` and tells the
- * mentioned and the rebloggers.
+ * mentioned and the rebloggers. With `resolveAccount`, newly mentioned remote accounts not known
+ * here are fetched first, as when posting.
  */
-export async function editStatus(ctx: AppContext, author: Author, statusId: string, input: EditStatusInput): Promise<{ status: StatusRow; rateLimit: RateLimitHeaders }> {
+export async function editStatus(
+  ctx: AppContext,
+  author: Author,
+  statusId: string,
+  input: EditStatusInput,
+  options: { resolveAccount?: RemoteAccountResolver } = {},
+): Promise<{ status: StatusRow; rateLimit: RateLimitHeaders }> {
   const current = await findOwnStatus(ctx, author.account.id, statusId);
   let text = input.text ?? '';
   let spoilerText = input.spoilerText ?? '';
@@ -73,7 +80,7 @@ export async function editStatus(ctx: AppContext, author: Author, statusId: stri
   const unchanged = !poll && !current.pollId && text === current.text && spoilerText === current.spoilerText && sensitive === current.sensitive && language === current.language;
   if (unchanged) return { status: current, rateLimit: await rateLimitStatus(ctx, author.account.id, 'statuses') };
 
-  const formatted = await formatStatus(ctx, text);
+  const formatted = await formatStatus(ctx, text, options);
   const rateLimit = await recordRateLimit(ctx, author.account.id, 'statuses');
   const previousPollOptions = await pollOptionsOf(ctx, current.pollId);
 

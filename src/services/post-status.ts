@@ -12,7 +12,7 @@ import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
-import { countableLength, formatStatus, type FormattedStatus } from './text/format-status.ts';
+import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { findVisibleStatus } from './visibility.ts';
 
@@ -225,9 +225,10 @@ export async function notifyMentioned(ctx: AppContext, status: StatusRow, mentio
  * the status with its mentions, tags, poll and counters in one transaction, then notifies the
  * mentioned, enqueues the fan-out and publishes `status.created`. With `scheduledAt` more than five
  * minutes ahead it stores a ScheduledStatus instead. An `idempotencyKey` seen from the same
- * account within the hour returns what the first request made.
+ * account within the hour returns what the first request made. With `resolveAccount`, mentions
+ * of remote accounts not known here are fetched first (within a few seconds; the rest stay text).
  */
-export async function postStatus(ctx: AppContext, author: Author, input: PostStatusInput): Promise<PostStatusResult> {
+export async function postStatus(ctx: AppContext, author: Author, input: PostStatusInput, options: { resolveAccount?: RemoteAccountResolver } = {}): Promise<PostStatusResult> {
   const accountId = author.account.id;
   const idemKey = input.idempotencyKey ? idempotencyKey(accountId, input.idempotencyKey) : null;
   if (idemKey) {
@@ -256,7 +257,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
     return { kind: 'scheduled', scheduled };
   }
 
-  const formatted = await formatStatus(ctx, prepared.text);
+  const formatted = await formatStatus(ctx, prepared.text, options);
   const rateLimit = input.withRateLimit === false ? undefined : await recordRateLimit(ctx, accountId, 'statuses');
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null);
 

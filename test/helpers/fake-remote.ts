@@ -46,7 +46,7 @@ export interface FakeRemote {
   keyId: string;
   /** requests the remote received, as `METHOD path` */
   received: string[];
-  /** what was POSTed to bob's inbox (`/users/bob/inbox`) or the shared inbox (`/inbox`), which answer 202 */
+  /** what was POSTed to bob's inbox (`/users/bob/inbox`), another actor's, or the shared inbox (`/inbox`), which answer 202 */
   delivered: { headers: Record<string, string | string[] | undefined>; body: any; path: string }[];
   /** bob's actor document as served now */
   actor(): Promise<Record<string, unknown>>;
@@ -70,6 +70,11 @@ export interface FakeRemote {
   sign(canonicalUrl: string, activity: unknown, options?: SignOptions): Promise<SignedRequest>;
   /** sends a signed request, as it is, to the instance listening at `instanceUrl` */
   send(instanceUrl: string, request: SignedRequest): Promise<{ status: number; text: string }>;
+  /**
+   * another actor on this server, `/users/<username>`, with its own inbox (deliveries recorded in
+   * `delivered`), the shared inbox and WebFinger for `<username>@<host>`; returns its id
+   */
+  addActor(username: string): Promise<string>;
   /** bob's current RSA private key (what signs unless told otherwise) */
   privateKey(): CryptoKey;
   /**
@@ -92,8 +97,11 @@ function instantOf(time: Date) {
   return Temporal.Instant.fromEpochMilliseconds(time.getTime());
 }
 
-/** `address`: the loopback address to listen on (127.0.0.1 by default), which the instance must allow. */
-export async function startFakeRemote(options: { address?: string } = {}): Promise<FakeRemote> {
+/**
+ * `address`: the loopback address to listen on (127.0.0.1 by default), which the instance must allow;
+ * `port`: a free one by default (80 makes handles without a port, which can be written in posts).
+ */
+export async function startFakeRemote(options: { address?: string; port?: number } = {}): Promise<FakeRemote> {
   let keys = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
   const ed25519 = await generateCryptoKeyPair('Ed25519');
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
@@ -101,6 +109,8 @@ export async function startFakeRemote(options: { address?: string } = {}): Promi
   const delivered: FakeRemote['delivered'] = [];
   const counts: FakeRemote['counts'] = {};
   const documents = new Map<string, unknown>();
+  /** the other actors' documents by username */
+  const others = new Map<string, string>();
   let actorJson = '';
   let host = '';
   const json = (res: import('node:http').ServerResponse, type: string, value: unknown) => {
@@ -113,7 +123,7 @@ export async function startFakeRemote(options: { address?: string } = {}): Promi
     const route = routes.get(url.pathname);
     if (route) {
       route(req, res);
-    } else if (req.method === 'POST' && (url.pathname === '/users/bob/inbox' || url.pathname === '/inbox')) {
+    } else if (req.method === 'POST' && (url.pathname === '/users/bob/inbox' || url.pathname === '/inbox' || others.has(/^\/users\/([^/]+)\/inbox$/.exec(url.pathname)?.[1] ?? ''))) {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
@@ -125,6 +135,11 @@ export async function startFakeRemote(options: { address?: string } = {}): Promi
       json(res, 'application/activity+json', documents.get(url.pathname));
     } else if (url.pathname === '/users/bob') {
       json(res, 'application/activity+json', actorJson);
+    } else if (others.has(url.pathname.slice('/users/'.length))) {
+      json(res, 'application/activity+json', others.get(url.pathname.slice('/users/'.length)));
+    } else if (url.pathname === '/.well-known/webfinger' && others.has(/^acct:([^@]+)@(.+)$/i.exec(url.searchParams.get('resource') ?? '')?.[1] ?? '')) {
+      const username = /^acct:([^@]+)@/i.exec(url.searchParams.get('resource')!)![1]!;
+      json(res, 'application/jrd+json', { subject: `acct:${username}@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: `${origin}/users/${username}` }] });
     } else if (url.pathname === '/.well-known/webfinger' && url.searchParams.get('resource')?.toLowerCase() === `acct:bob@${host}`) {
       json(res, 'application/jrd+json', { subject: `acct:bob@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: fake.webfingerHref }] });
     } else if (['/users/bob/followers', '/users/bob/following', '/users/bob/outbox'].includes(url.pathname)) {
@@ -135,8 +150,9 @@ export async function startFakeRemote(options: { address?: string } = {}): Promi
     }
   });
   const address = options.address ?? '127.0.0.1';
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  host = `${address}:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, address, resolve));
+  const port = (server.address() as AddressInfo).port;
+  host = port === 80 ? address : `${address}:${port}`;
   const origin = `http://${host}`;
   const actorId = `${origin}/users/bob`;
   let keyId = `${actorId}#main-key`;
@@ -207,6 +223,19 @@ export async function startFakeRemote(options: { address?: string } = {}): Promi
     sign,
     send,
     route: (path, handler) => void routes.set(path, handler),
+    async addActor(username) {
+      const id = `${origin}/users/${username}`;
+      const pair = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+      const person = new Person({
+        id: new URL(id),
+        preferredUsername: username,
+        inbox: new URL(`${id}/inbox`),
+        endpoints: new Endpoints({ sharedInbox: new URL(`${origin}/inbox`) }),
+        publicKey: new CryptographicKey({ id: new URL(`${id}#main-key`), owner: new URL(id), publicKey: pair.publicKey }),
+      });
+      others.set(username, JSON.stringify(await person.toJsonLd()));
+      return id;
+    },
     privateKey: () => keys.privateKey,
     async rotateKey(newKeyId) {
       const previous = { privateKey: keys.privateKey, keyId };

@@ -149,11 +149,50 @@ export interface FormattedStatus {
 const mentionKey = (username: string, domain: string | null) => `${username.toLowerCase()}@${domain?.toLowerCase() ?? ''}`;
 
 /**
+ * Fetches the remote account `user@domain` this instance does not know yet (WebFinger, then its
+ * actor) and stores it; undefined when it cannot. It gives up when `signal` aborts. The web tier
+ * and the jobs pass the federation layer's resolver (services do not fetch from other servers).
+ */
+export type RemoteAccountResolver = (acct: string, signal: AbortSignal) => Promise<AccountRow | undefined>;
+
+/** How long a post or an edit waits for all its unknown mentions together. */
+const MENTION_RESOLUTION_TIMEOUT_MS = 5_000;
+
+type Mention = { username: string; domain: string | null };
+
+/**
+ * The remote accounts of mentions not known here (ProcessMentionsService's ResolveAccountService
+ * step), resolved in parallel; those not resolved within the bound are left out (their text stays plain).
+ */
+async function resolveUnknown(ctx: AppContext, unknown: Mention[], resolve: RemoteAccountResolver): Promise<Map<string, AccountRow>> {
+  const resolved = new Map<string, AccountRow>();
+  if (unknown.length === 0) return resolved;
+  const signal = AbortSignal.timeout(MENTION_RESOLUTION_TIMEOUT_MS);
+  const givenUp = new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  let settled = false;
+  const all = Promise.all(
+    unknown.map(async (mention) => {
+      const account = await resolve(`${mention.username}@${mention.domain}`, signal).catch((error: unknown) => {
+        ctx.log.warn({ err: error }, `could not resolve the mention @${mention.username}@${mention.domain}`);
+        return undefined;
+      });
+      if (account && !settled) resolved.set(mentionKey(mention.username, mention.domain), account);
+    }),
+  );
+  await Promise.race([all, givenUp]);
+  settled = true;
+  return resolved;
+}
+
+/** Accounts that are mentioned as text only: suspended ones and those that moved. */
+const mentionable = (account: AccountRow) => !account.suspendedAt && !account.movedToAccountId;
+
+/**
  * Formats a status' text: resolves its mentions against the accounts this instance knows (local
  * ones, and remote ones already in the accounts table; suspended or moved accounts are left as
- * text), and renders the HTML.
+ * text) and, with `resolveAccount`, fetches the remote ones it does not know, then renders the HTML.
  */
-export async function formatStatus(ctx: AppContext, text: string): Promise<FormattedStatus> {
+export async function formatStatus(ctx: AppContext, text: string, options: { resolveAccount?: RemoteAccountResolver } = {}): Promise<FormattedStatus> {
   const base = baseUrl(ctx.config);
   const localDomains = new Set([ctx.config.localDomain.toLowerCase(), ctx.config.webDomain.toLowerCase()]);
   const normalDomain = (domain: string | null) => (domain && localDomains.has(domain.toLowerCase()) ? null : domain);
@@ -167,15 +206,18 @@ export async function formatStatus(ctx: AppContext, text: string): Promise<Forma
     const rows = await ctx.db
       .select()
       .from(accounts)
-      .where(sql`(lower(${accounts.username}), coalesce(lower(${accounts.domain}), '')) IN (${pairs})
-        AND ${accounts.suspendedAt} IS NULL AND ${accounts.movedToAccountId} IS NULL`);
+      .where(sql`(lower(${accounts.username}), coalesce(lower(${accounts.domain}), '')) IN (${pairs})`);
     for (const row of rows) found.set(mentionKey(row.username, row.domain), row);
+  }
+  if (options.resolveAccount) {
+    const unknown = wanted.filter((m) => m.domain !== null && !found.has(mentionKey(m.username, m.domain)));
+    for (const [key, account] of await resolveUnknown(ctx, unknown, options.resolveAccount)) found.set(key, account);
   }
   const mentioned: AccountRow[] = [];
   const resolve: MentionResolver = (username, domain) => {
     const account = found.get(mentionKey(username, normalDomain(domain)));
-    if (!account) return undefined;
-    if (!mentioned.includes(account)) mentioned.push(account);
+    if (!account || !mentionable(account)) return undefined;
+    if (!mentioned.some((other) => other.id === account.id)) mentioned.push(account);
     return { username: account.username, url: account.url ?? account.uri };
   };
   const html = renderStatusHtml(text, base, resolve);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
+import { mentionedAccountResolver } from '../../../federation/resolve-account.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
 import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
@@ -65,6 +66,9 @@ async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Pr
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
+  // mentions of remote accounts not known here are fetched while posting or editing, as Mastodon does
+  const resolveAccount = mentionedAccountResolver(ctx);
+
   app.post('/api/v1/statuses', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, async (request, reply) => {
     const { user, account, auth } = currentUser(request);
     const idempotency = request.headers['idempotency-key'];
@@ -73,7 +77,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
         ...statusInput(params(request)),
         applicationId: auth.application?.id ?? null,
         idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
-      }),
+      }, { resolveAccount }),
     );
     sendRateLimitHeaders(reply, result.rateLimit);
     if (result.kind === 'scheduled') return serializeScheduledStatus(result.scheduled);
@@ -107,7 +111,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
       poll: input.poll,
       mediaIds: input.mediaIds,
     };
-    const { status, rateLimit } = await rateLimited(reply, () => editStatus(ctx, { account, user }, idOf(request), edit));
+    const { status, rateLimit } = await rateLimited(reply, () => editStatus(ctx, { account, user }, idOf(request), edit, { resolveAccount }));
     sendRateLimitHeaders(reply, rateLimit);
     return renderStatus(ctx, status, { viewerId: account.id });
   };

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { scheduledStatuses } from '../../src/db/schema.ts';
+import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
+import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
+import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+
+const BASE = 'http://subspace.test';
+const AS = 'https://www.w3.org/ns/activitystreams';
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const MENTION_LINK = (href: string, username: string) =>
+  `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${username}</span></a></span>`;
+
+/**
+ * Mentions of accounts this instance has never seen (Mastodon's ProcessMentionsService): posting
+ * or editing resolves `@user@domain` through WebFinger and the actor, within a bound, before the
+ * status is written. The remotes listen on port 80 of their own loopback address, so their handles
+ * have no port (Mastodon's mention syntax has none).
+ */
+describe('mentions of remote accounts not known here', () => {
+  let instance: TestInstance;
+  /** 127.0.0.15:80, where carol and the others live */
+  let remote: FakeRemote;
+  /** 127.0.0.16:80, which never answers WebFinger */
+  let silent: FakeRemote;
+  const hanging: IncomingMessage[] = [];
+  /** bob, on 127.0.0.16 at another port, follows alice */
+  let follower: FakeRemote;
+  let alice: TestUser;
+  let admin: TestUser;
+
+  before(async () => {
+    remote = await startFakeRemote({ address: '127.0.0.15', port: 80 });
+    silent = await startFakeRemote({ address: '127.0.0.16', port: 80 });
+    silent.route('/.well-known/webfinger', (req) => void hanging.push(req));
+    follower = await startFakeRemote({ address: '127.0.0.16' });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.15,127.0.0.16' } });
+    alice = await instance.createUser('alice');
+    admin = await instance.createUser('admin', { role: 'Owner', scopes: 'read write admin:read admin:write' });
+    const follow = await follower.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${follower.origin}/follows/1`,
+      type: 'Follow',
+      actor: follower.actorId,
+      object: `${BASE}/users/alice`,
+    });
+    assert.equal(follow.status, 202, follow.text);
+    await until(async () => follower.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept of bob’s follow');
+  });
+  after(async () => {
+    await instance.close();
+    await Promise.all([remote.close(), silent.close(), follower.close()]);
+  });
+
+  const api = async (method: string, path: string, json: unknown) => {
+    const response = await instance.request(method, path, { token: alice.token, json });
+    assert.equal(response.status, 200, `${method} ${path}: ${response.text}`);
+    return response.body;
+  };
+  const deliveredTo = (server: FakeRemote, type: string, objectUri: string) =>
+    until(async () => server.delivered.find((entry) => entry.body.type === type && entry.body.object?.id === objectUri), `a ${type} of ${objectUri} delivered`);
+
+  it('a public post mentioning a never-seen account fetches it, links it and delivers the Create to it', async () => {
+    const carolId = await remote.addActor('carol');
+    const posted = await api('POST', '/api/v1/statuses', { status: 'hello @carol@127.0.0.15, welcome' });
+    assert.deepEqual(
+      posted.mentions.map((mention: any) => [mention.username, mention.acct, mention.url]),
+      [['carol', 'carol@127.0.0.15', carolId]],
+    );
+    assert.equal(posted.content, `<p>hello ${MENTION_LINK(carolId, 'carol')}, welcome</p>`);
+    const account = await instance.request('GET', `/api/v1/accounts/${posted.mentions[0].id}`, { token: alice.token });
+    assert.equal(account.body.acct, 'carol@127.0.0.15');
+
+    const create = await deliveredTo(remote, 'Create', posted.uri);
+    assert.ok(list(create.body.cc).includes(carolId), 'carol is addressed');
+    assert.deepEqual(list(create.body.object.tag).map((tag: any) => [tag.type, tag.href]), [['Mention', carolId]]);
+  });
+
+  it('a scheduled status mentioning a never-seen account resolves it when it is published', async () => {
+    const ginaId = await remote.addActor('gina');
+    const scheduled = await api('POST', '/api/v1/statuses', { status: 'later, @gina@127.0.0.15', scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
+    assert.ok(scheduled.scheduled_at, 'scheduled');
+    assert.equal(remote.received.some((line) => line.includes('gina')), false, 'nothing fetched before it is published');
+    // due now: the job the scheduler enqueues publishes it
+    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, scheduled.id));
+    await publishScheduledStatus(instance.ctx, { scheduledStatusId: scheduled.id });
+    const [published] = await api('GET', `/api/v1/accounts/${alice.accountId}/statuses?limit=1`, undefined);
+    assert.equal(published.content, `<p>later, ${MENTION_LINK(ginaId, 'gina')}</p>`);
+    assert.deepEqual(published.mentions.map((mention: any) => mention.acct), ['gina@127.0.0.15']);
+    await deliveredTo(remote, 'Create', published.uri);
+  });
+
+  it('a direct message to a never-seen account reaches it, and no one else', async () => {
+    const frankId = await remote.addActor('frank');
+    const before = remote.delivered.length;
+    const dm = await api('POST', '/api/v1/statuses', { status: '@frank@127.0.0.15 just between us', visibility: 'direct' });
+    assert.deepEqual(dm.mentions.map((mention: any) => mention.acct), ['frank@127.0.0.15']);
+    const create = await deliveredTo(remote, 'Create', dm.uri);
+    assert.deepEqual(list(create.body.to), [frankId]);
+    assert.deepEqual(list(create.body.cc), []);
+
+    // a public post after it reaches the follower's server; by then the message would have too
+    const marker = await api('POST', '/api/v1/statuses', { status: 'for everyone' });
+    await deliveredTo(follower, 'Create', marker.uri);
+    await until(async () => {
+      const counts = await instance.ctx.queue.counts();
+      return counts.default === 0 && counts.push === 0;
+    }, 'the queues to drain');
+    assert.equal(follower.delivered.some((entry) => entry.body.object?.id === dm.uri), false, 'not to alice’s follower');
+    assert.equal(remote.delivered.slice(before).filter((entry) => entry.body.object?.id === dm.uri).length, 1, 'once, to frank');
+  });
+
+  it('a handle WebFinger does not know, or whose server does not answer in time, stays text; the post is made', async () => {
+    const unknown = await api('POST', '/api/v1/statuses', { status: 'hi @nobody@127.0.0.15' });
+    assert.deepEqual(unknown.mentions, []);
+    assert.equal(unknown.content, '<p>hi @nobody@127.0.0.15</p>');
+    assert.ok(remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Anobody%40127.0.0.15')), 'WebFinger was asked');
+
+    // the server never answers: the post is made within the bound (five seconds), its request given up
+    const slow = await api('POST', '/api/v1/statuses', { status: 'hi @quiet@127.0.0.16 and @carol@127.0.0.15' });
+    assert.equal(hanging.length, 1, 'WebFinger was asked');
+    assert.deepEqual(slow.mentions.map((mention: any) => mention.acct), ['carol@127.0.0.15']);
+    assert.match(slow.content, /^<p>hi @quiet@127\.0\.0\.16 and <span class="h-card"/);
+    await until(async () => hanging[0]!.destroyed, 'the unanswered request to be given up');
+  });
+
+  it('a handle on a suspended domain is not fetched', async () => {
+    const blocked = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json: { domain: '127.0.0.16', severity: 'suspend' } });
+    assert.equal(blocked.status, 200, blocked.text);
+    const asked = silent.received.length;
+    const posted = await api('POST', '/api/v1/statuses', { status: 'hi @dave@127.0.0.16' });
+    assert.deepEqual(posted.mentions, []);
+    assert.equal(posted.content, '<p>hi @dave@127.0.0.16</p>');
+    assert.equal(silent.received.length, asked, 'nothing asked of the suspended domain');
+  });
+
+  it('an edit that adds a never-seen mention fetches it and sends it the Update', async () => {
+    const erinId = await remote.addActor('erin');
+    const posted = await api('POST', '/api/v1/statuses', { status: 'first draft' });
+    assert.deepEqual(posted.mentions, []);
+    const edited = await api('PUT', `/api/v1/statuses/${posted.id}`, { status: 'first draft, cc @erin@127.0.0.15' });
+    assert.deepEqual(edited.mentions.map((mention: any) => mention.acct), ['erin@127.0.0.15']);
+    assert.equal(edited.content, `<p>first draft, cc ${MENTION_LINK(erinId, 'erin')}</p>`);
+    const update = await deliveredTo(remote, 'Update', posted.uri);
+    assert.ok(list(update.body.cc).includes(erinId), 'erin is addressed');
+  });
+});
+
+describe('mentions of remote accounts on private addresses', () => {
+  let instance: TestInstance;
+  let allowed: FakeRemote;
+  let refused: FakeRemote;
+  let alice: TestUser;
+
+  before(async () => {
+    allowed = await startFakeRemote({ address: '127.0.0.15', port: 80 });
+    refused = await startFakeRemote({ address: '127.0.0.16', port: 80 });
+    await Promise.all([allowed.addActor('ida'), refused.addActor('ida')]);
+    // only 127.0.0.15 may be fetched from
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.15' } });
+    alice = await instance.createUser('alice');
+  });
+  after(async () => {
+    await instance.close();
+    await Promise.all([allowed.close(), refused.close()]);
+  });
+
+  it('a handle on a private address not in ALLOWED_PRIVATE_ADDRESSES is never fetched and stays text', async () => {
+    const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hi @ida@127.0.0.16 and @ida@127.0.0.15' } });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.body.mentions.map((mention: any) => mention.acct), ['ida@127.0.0.15']);
+    assert.match(response.body.content, /^<p>hi @ida@127\.0\.0\.16 and <span class="h-card"/);
+    assert.deepEqual(refused.received, [], 'nothing asked of 127.0.0.16');
+  });
+});
