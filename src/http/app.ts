@@ -40,6 +40,7 @@ import { timelinesRoutes } from './api/v1/timelines.ts';
 import { authorizeRoutes } from './oauth/authorize.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { registerAuthentication } from './plugins/auth.ts';
+import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandlers } from './plugins/errors.ts';
 import { queryParser, registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
@@ -64,6 +65,7 @@ function createServer(ctx: AppContext): FastifyInstance {
 /** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
 export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
+  registerCors(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   healthRoutes(app, ctx);
@@ -77,6 +79,7 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
  */
 export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
+  registerCors(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   await registerSession(app, ctx);
