@@ -44,6 +44,7 @@ import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandlers } from './plugins/errors.ts';
 import { queryParser, registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
 import { staticRoutes } from './static.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
@@ -66,6 +67,7 @@ function createServer(ctx: AppContext): FastifyInstance {
 export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
   registerCors(app);
+  registerSecurityHeaders(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   healthRoutes(app, ctx);
@@ -80,6 +82,7 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
 export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
   registerCors(app);
+  registerSecurityHeaders(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   await registerSession(app, ctx);

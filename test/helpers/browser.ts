@@ -28,7 +28,7 @@ export class Browser {
   async get(path: string) {
     const response = await fetch(new URL(path, this.baseUrl), { headers: { cookie: this.cookieHeader(), accept: 'text/html' }, redirect: 'manual' });
     this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
 
   async post(path: string, fields: Record<string, string>) {
@@ -39,7 +39,7 @@ export class Browser {
       redirect: 'manual',
     });
     this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
 }
 
