@@ -189,6 +189,8 @@ export const oauthAccessTokens = pgTable(
     /** null for client_credentials tokens */
     userId: snowflake('user_id').references(() => users.id, { onDelete: 'cascade' }),
     scopes: text('scopes').notNull(),
+    /** the authorization code it was issued for: replaying the code revokes it (RFC 6749 §4.1.2) */
+    grantId: snowflake('grant_id').references(() => oauthAccessGrants.id, { onDelete: 'set null' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     lastUsedIp: text('last_used_ip'),
@@ -197,6 +199,7 @@ export const oauthAccessTokens = pgTable(
   (t) => [
     uniqueIndex('index_oauth_access_tokens_on_token_digest').on(t.tokenDigest),
     index('index_oauth_access_tokens_on_user_id').on(t.userId),
+    index('index_oauth_access_tokens_on_grant_id').on(t.grantId),
   ],
 );
 

@@ -40,9 +40,11 @@ import { timelinesRoutes } from './api/v1/timelines.ts';
 import { authorizeRoutes } from './oauth/authorize.ts';
 import { tokenRoutes } from './oauth/token.ts';
 import { registerAuthentication } from './plugins/auth.ts';
+import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandlers } from './plugins/errors.ts';
 import { queryParser, registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
 import { staticRoutes } from './static.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
@@ -64,6 +66,8 @@ function createServer(ctx: AppContext): FastifyInstance {
 /** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
 export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
+  registerCors(app);
+  registerSecurityHeaders(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   healthRoutes(app, ctx);
@@ -77,6 +81,8 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
  */
 export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx);
+  registerCors(app);
+  registerSecurityHeaders(app);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   await registerSession(app, ctx);

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { STYLESHEET, STYLESHEET_ROUTE } from './views/stylesheet.ts';
 
 const PUBLIC_DIR = new URL('../../public/', import.meta.url);
 
-/** The few files Mastodon serves from public/ that API responses point at. */
+/** The few files Mastodon serves from public/ that API responses point at, and the pages' stylesheet. */
 export function staticRoutes(app: FastifyInstance) {
   for (const path of ['avatars/original/missing.png', 'headers/original/missing.png']) {
     app.get(`/${path}`, async (_request, reply) => {
@@ -11,4 +12,5 @@ export function staticRoutes(app: FastifyInstance) {
       return reply.type('image/png').header('cache-control', 'public, max-age=31536000, immutable').send(body);
     });
   }
+  app.get(STYLESHEET_ROUTE, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(STYLESHEET));
 }

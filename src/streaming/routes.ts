@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
+import { CORS_RESPONSE_HEADERS } from '../http/plugins/cors.ts';
 import { railsBoolean } from '../http/plugins/params.ts';
 import { authenticateStream } from './auth.ts';
 import type { StreamingHub } from './hub.ts';
@@ -86,7 +87,7 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
   }
 
   app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) =>
-    reply.type('text/plain').header('cache-control', 'no-store').header('access-control-allow-origin', '*').send('OK'),
+    reply.type('text/plain').header('cache-control', 'no-store').send('OK'),
   );
 
   function webSocketHandler(socket: WebSocket & { alive?: boolean }, request: FastifyRequest) {
@@ -164,7 +165,8 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
-      'access-control-allow-origin': '*',
+      // written past Fastify's hooks, so the CORS plugin's headers are added here
+      ...CORS_RESPONSE_HEADERS,
       connection: 'keep-alive',
     });
     let open = true;

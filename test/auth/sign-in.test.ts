@@ -14,11 +14,11 @@ describe('password sign-in on the OAuth pages', () => {
   });
   after(() => instance.close());
 
-  async function signIn(email: string, password: string) {
+  async function signIn(email: string, password: string, headers: Record<string, string> = {}) {
     const browser = new Browser(instance.url);
     const page = await browser.get('/auth/sign_in?return_to=/oauth/authorize/native');
     const { fields } = formFields(page.html);
-    return browser.post('/auth/sign_in', { ...fields, 'user[email]': email, 'user[password]': password });
+    return browser.post('/auth/sign_in', { ...fields, 'user[email]': email, 'user[password]': password }, headers);
   }
 
   it('accepts a bcrypt hash imported from a Mastodon database', async () => {
@@ -48,6 +48,25 @@ describe('password sign-in on the OAuth pages', () => {
     await instance.ctx.db.update(users).set({ confirmedAt: new Date(), disabled: true }).where(eq(users.id, user.id));
     const disabled = await signIn('unconfirmed@example.com', 'a long password');
     assert.match(disabled.html, /Your account is disabled/);
+  });
+
+  it('throttles guesses at one account from many addresses, as Mastodon\'s throttle_login_attempts/email', async () => {
+    const target = await instance.createUser('guessed');
+    const bystander = await instance.createUser('bystander');
+    // 25 an hour per account, whatever the address (each address stays far below its own 25 in 5 minutes)
+    for (let i = 1; i <= 25; i++) {
+      const typed = i % 2 ? target.email.toUpperCase() : ` ${target.email} `;
+      const guess = await signIn(typed, `guess ${i}`, { 'x-forwarded-for': `198.51.100.${i}` });
+      assert.equal(guess.status, 401, `guess ${i} is answered`);
+    }
+    const throttled = await signIn(target.email, 'guess 26', { 'x-forwarded-for': '198.51.100.26' });
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers.get('x-ratelimit-limit'), '25');
+    assert.equal(throttled.headers.get('x-ratelimit-remaining'), '0');
+    // the right password does not get through either until the hour is over
+    assert.equal((await signIn(target.email, target.password, { 'x-forwarded-for': '198.51.100.27' })).status, 429);
+    // other accounts are not affected
+    assert.equal((await signIn(bystander.email, bystander.password, { 'x-forwarded-for': '198.51.100.28' })).status, 303);
   });
 
   it('gives accounts Mastodon-style time-ordered snowflake ids, rendered as strings', async () => {

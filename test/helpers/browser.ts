@@ -28,18 +28,18 @@ export class Browser {
   async get(path: string) {
     const response = await fetch(new URL(path, this.baseUrl), { headers: { cookie: this.cookieHeader(), accept: 'text/html' }, redirect: 'manual' });
     this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
 
-  async post(path: string, fields: Record<string, string>) {
+  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
     const response = await fetch(new URL(path, this.baseUrl), {
       method: 'POST',
-      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
       body: new URLSearchParams(fields).toString(),
       redirect: 'manual',
     });
     this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
 }
 

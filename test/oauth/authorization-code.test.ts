@@ -100,6 +100,36 @@ describe('OAuth authorization code flow through the HTML pages', () => {
     assert.equal(replay.body.error, 'invalid_grant');
   });
 
+  it('revokes the tokens issued for a code when the code is replayed (RFC 6749 §4.1.2)', async () => {
+    const browser = new Browser(instance.url);
+    const { consent } = await signInAndConsentPage(browser, authorizePath({ redirect_uri: REDIRECT, scope: 'read' }));
+    const approve = formFields(consent!.html, 0);
+    const code = new URL((await browser.post(approve.action, approve.fields)).location!).searchParams.get('code')!;
+    const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: app.client_id, client_secret: app.client_secret };
+
+    const first = await instance.request('POST', '/oauth/token', { form: exchange });
+    assert.equal(first.status, 200, first.text);
+    const token = first.body.access_token;
+    assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token })).status, 200);
+    // another token of the same user and app, from another code, is not touched
+    const other = await instance.request('POST', '/oauth/token', { form: { ...exchange, code: await codeFor(browser) } });
+    assert.equal(other.status, 200);
+
+    const replay = await instance.request('POST', '/oauth/token', { form: exchange });
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.error, 'invalid_grant');
+    const revoked = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token });
+    assert.equal(revoked.status, 401);
+    assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: other.body.access_token })).status, 200);
+  });
+
+  /** A fresh code from a browser already signed in. */
+  async function codeFor(browser: Browser) {
+    const consent = await browser.get(authorizePath({ redirect_uri: REDIRECT, scope: 'read' }));
+    const approve = formFields(consent.html, 0);
+    return new URL((await browser.post(approve.action, approve.fields)).location!).searchParams.get('code')!;
+  }
+
   it('accepts client_secret_basic and refuses a code issued to another client or redirect URI', async () => {
     const browser = new Browser(instance.url);
     const { consent } = await signInAndConsentPage(browser, authorizePath({ redirect_uri: REDIRECT, scope: 'read' }));

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { digest } from '../../lib/crypto.ts';
+import { params } from './params.ts';
 
 interface Throttle {
   name: string;
@@ -19,13 +21,25 @@ function clientKey(ip: string): string {
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
+const isSignIn = (request: FastifyRequest) => request.method === 'POST' && path(request) === '/auth/sign_in';
+
+/** The account a sign-in is aimed at, as typed (e-mail matching is case-insensitive); hashed to keep keys short. */
+function signInTarget(request: FastifyRequest): string | null {
+  const user = params(request).user;
+  const email = user && typeof user === 'object' ? (user as Record<string, unknown>).email : undefined;
+  const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
+  return normalized ? digest(normalized) : null;
+}
+
 /** Mastodon's default throttles (config/initializers/rack_attack.rb) that apply to what Subspace serves. */
 const THROTTLES: Throttle[] = [
   { name: 'authenticated_api', limit: 1500, periodSeconds: 300, key: (r) => (isApi(r) && r.auth?.account ? r.auth.account.id : null) },
   { name: 'unauthenticated_api', limit: 300, periodSeconds: 300, key: (r) => (isApi(r) && !r.auth ? clientKey(r.ip) : null) },
   { name: 'api_sign_up', limit: 5, periodSeconds: 1800, key: (r) => (r.method === 'POST' && path(r) === '/api/v1/accounts' ? clientKey(r.ip) : null) },
   { name: 'oauth_application_registrations/ip', limit: 5, periodSeconds: 600, key: (r) => (r.method === 'POST' && path(r) === '/api/v1/apps' ? clientKey(r.ip) : null) },
-  { name: 'login_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (r.method === 'POST' && path(r) === '/auth/sign_in' ? clientKey(r.ip) : null) },
+  { name: 'login_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (isSignIn(r) ? clientKey(r.ip) : null) },
+  // guesses at one account from many addresses
+  { name: 'login_attempts/email', limit: 25, periodSeconds: 3600, key: (r) => (isSignIn(r) ? signInTarget(r) : null) },
 ];
 
 /** Requests from the machine itself are never throttled (Mastodon's `allow from localhost`). */

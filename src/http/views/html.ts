@@ -1,4 +1,5 @@
 import { escapeHtml } from '../../lib/html.ts';
+import { STYLESHEET_URL } from './stylesheet.ts';
 
 /** A tagged template that escapes every interpolated value unless it is already `SafeHtml`. */
 export class SafeHtml {
@@ -32,18 +33,7 @@ export function layout(title: string, siteTitle: string, body: SafeHtml): string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${title} - ${siteTitle}</title>
-<style>
-body{font-family:system-ui,sans-serif;background:#191b22;color:#d9e1e8;display:flex;justify-content:center;margin:0;padding:40px 16px}
-main{max-width:400px;width:100%}
-h1{font-size:20px}
-label{display:block;margin:12px 0 4px}
-input[type=email],input[type=password],input[type=text]{width:100%;box-sizing:border-box;padding:10px;border-radius:4px;border:1px solid #444;background:#131419;color:inherit}
-button{margin-top:16px;padding:10px 16px;border:0;border-radius:4px;background:#6364ff;color:#fff;font-weight:600;cursor:pointer}
-button.secondary{background:#444}
-.error{background:#4d1f1f;padding:10px;border-radius:4px}
-ul.scopes li{margin:4px 0}
-code.token{display:block;padding:12px;background:#131419;word-break:break-all;font-size:16px}
-</style>
+<link rel="stylesheet" href="${STYLESHEET_URL}">
 </head>
 <body><main><h1>${title}</h1>${body}</main></body>
 </html>`.value;

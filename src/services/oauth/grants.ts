@@ -4,7 +4,7 @@ import { oauthAccessGrants } from '../../db/schema.ts';
 import { digest, pkceMatches, randomToken } from '../../lib/crypto.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 import { invalidGrant } from './errors.ts';
-import { issueToken, type IssuedToken } from './tokens.ts';
+import { issueToken, revokeTokensOfGrant, type IssuedToken } from './tokens.ts';
 
 /** Doorkeeper's default lifetime of an authorization code. */
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
@@ -27,7 +27,10 @@ export async function createGrant(
   return code;
 }
 
-/** Trades an authorization code for a token: once only, same client and redirect URI, PKCE verified. */
+/**
+ * Trades an authorization code for a token: once only, same client and redirect URI, PKCE verified.
+ * A code presented again has leaked: the tokens already issued for it are revoked (RFC 6749 §4.1.2).
+ */
 export async function exchangeGrant(
   ctx: AppContext,
   input: { app: ApplicationRow; code: string; redirectUri: string; codeVerifier?: string },
@@ -38,8 +41,13 @@ export async function exchangeGrant(
     .set({ revokedAt: new Date() })
     .where(and(eq(oauthAccessGrants.codeDigest, digest(input.code)), isNull(oauthAccessGrants.revokedAt)))
     .returning();
-  if (!grant || grant.applicationId !== input.app.id || grant.expiresAt.getTime() < Date.now()) throw invalidGrant();
+  if (!grant) {
+    const [used] = await ctx.db.select({ id: oauthAccessGrants.id }).from(oauthAccessGrants).where(eq(oauthAccessGrants.codeDigest, digest(input.code)));
+    if (used) await revokeTokensOfGrant(ctx, used.id);
+    throw invalidGrant();
+  }
+  if (grant.applicationId !== input.app.id || grant.expiresAt.getTime() < Date.now()) throw invalidGrant();
   if (grant.redirectUri !== input.redirectUri) throw invalidGrant();
   if (grant.codeChallenge && !(input.codeVerifier && pkceMatches(input.codeVerifier, grant.codeChallenge))) throw invalidGrant();
-  return issueToken(ctx, { applicationId: input.app.id, userId: grant.userId, scopes: grant.scopes.split(' ') });
+  return issueToken(ctx, { applicationId: input.app.id, userId: grant.userId, scopes: grant.scopes.split(' '), grantId: grant.id });
 }

@@ -15,12 +15,12 @@ export interface IssuedToken {
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
 export async function issueToken(
   ctx: AppContext,
-  input: { applicationId: string | null; userId: string | null; scopes: string[] },
+  input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string },
 ): Promise<IssuedToken> {
   const accessToken = randomToken();
   const [row] = await ctx.db
     .insert(oauthAccessTokens)
-    .values({ tokenDigest: digest(accessToken), applicationId: input.applicationId, userId: input.userId, scopes: input.scopes.join(' ') })
+    .values({ tokenDigest: digest(accessToken), applicationId: input.applicationId, userId: input.userId, scopes: input.scopes.join(' '), grantId: input.grantId ?? null })
     .returning();
   return { accessToken, id: row!.id, scopes: input.scopes, createdAt: row!.createdAt };
 }
@@ -48,3 +48,12 @@ export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: s
   return true;
 }
 
+/** Revokes every token issued for an authorization code (and closes their streams). */
+export async function revokeTokensOfGrant(ctx: AppContext, grantId: string): Promise<void> {
+  const revoked = await ctx.db
+    .update(oauthAccessTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthAccessTokens.grantId, grantId), isNull(oauthAccessTokens.revokedAt)))
+    .returning({ id: oauthAccessTokens.id });
+  for (const { id } of revoked) await publishToStream(ctx, channels.accessToken(id), 'kill');
+}
