@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import { INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
+import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
 import { PROFILE_LIMITS } from '../services/credentials.ts';
 import { serializeAccount } from './account.ts';
 import { headerUrl } from './media-urls.ts';
@@ -21,7 +21,7 @@ export function serializeInstance(facts: InstanceFacts) {
     usage: { users: { active_month: facts.stats.activeMonth } },
     thumbnail: { url: thumbnailUrl(config) },
     icon: [],
-    languages: ['en'],
+    languages: [...INSTANCE_LANGUAGES],
     configuration: {
       urls: { streaming: config.streamingApiBaseUrl, status: null },
       vapid: { public_key: '' },
@@ -65,7 +65,7 @@ export function serializeInstanceV1(facts: InstanceFacts) {
     urls: { streaming_api: config.streamingApiBaseUrl },
     stats: { user_count: stats.userCount, status_count: stats.statusCount, domain_count: stats.domainCount },
     thumbnail: thumbnailUrl(config),
-    languages: ['en'],
+    languages: [...INSTANCE_LANGUAGES],
     registrations: facts.registrationsEnabled,
     approval_required: settings.registrations_mode === 'approved',
     invites_enabled: false,
