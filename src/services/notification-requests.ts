@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { queryRows } from '../db/index.ts';
+import { queryRows, type Database } from '../db/index.ts';
 import { notificationPermissions, notificationRequests, notifications } from '../db/schema.ts';
 import { channels, publishToStream } from '../streaming/channels.ts';
 import { renderAccountsById } from './entities.ts';
@@ -28,6 +28,30 @@ export async function recordNotificationRequest(ctx: AppContext, accountId: stri
       target: [notificationRequests.accountId, notificationRequests.fromAccountId],
       set: { lastStatusId: statusId, notificationsCount: filteredMentionsCount(accountId, fromAccountId), updatedAt: new Date() },
     });
+}
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * After filtered notifications went away, recounts the requests they were in and deletes those
+ * left empty (NotificationRequest#reconsider_existence!, run when a notification is destroyed).
+ */
+export async function reconsiderNotificationRequests(db: Tx | Database, removed: { accountId: string; fromAccountId: string; filtered: boolean }[]) {
+  const pairs = [...new Map(removed.filter((row) => row.filtered).map((row) => [`${row.accountId}:${row.fromAccountId}`, row])).values()];
+  for (const { accountId, fromAccountId } of pairs) {
+    const where = and(eq(notificationRequests.accountId, accountId), eq(notificationRequests.fromAccountId, fromAccountId));
+    const [request] = await db
+      .update(notificationRequests)
+      .set({
+        notificationsCount: filteredMentionsCount(accountId, fromAccountId),
+        // a deleted last status is gone from the request, as Mastodon nullifies it
+        lastStatusId: sql`CASE WHEN EXISTS (SELECT 1 FROM statuses WHERE id = ${notificationRequests.lastStatusId} AND deleted_at IS NULL) THEN ${notificationRequests.lastStatusId} END`,
+        updatedAt: new Date(),
+      })
+      .where(where)
+      .returning({ count: notificationRequests.notificationsCount });
+    if (request && request.count === 0) await db.delete(notificationRequests).where(where);
+  }
 }
 
 /** A member's requests, none from suspended accounts. */

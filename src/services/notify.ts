@@ -6,6 +6,7 @@ import { publishEvent } from './events.ts';
 import { renderNotifications } from './notifications.ts';
 import { channels, listenedChannels, publishToStream } from '../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
+import { outranks } from './roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report'] as const;
@@ -45,7 +46,8 @@ type Verdict = 'accept' | 'filter' | 'drop';
 /**
  * What the recipient's notification policy does with this (NotifyService's DropCondition and
  * FilterCondition): a category set to `drop` that applies drops it, one set to `filter` holds it
- * as filtered; a sender whose request the member accepted is never held back.
+ * as filtered; a sender whose request the member accepted, or a mention from staff above them, is
+ * never held back.
  */
 async function policyVerdict(ctx: AppContext, recipientId: string, fromAccountId: string, type: string, statusId: string | null): Promise<Verdict> {
   if (!POLICY_TYPES.has(type)) return 'accept';
@@ -53,8 +55,19 @@ async function policyVerdict(ctx: AppContext, recipientId: string, fromAccountId
   if (!user) return 'accept';
   const policy = currentPolicy(user.settings);
   if (Object.values(policy).every((value) => value === 'accept')) return 'accept';
-  const [facts] = await queryRows<{ permitted: boolean; following: boolean; followed_by: boolean; new_account: boolean; limited: boolean; private_mention: boolean }>(ctx.db, sql`
-    SELECT EXISTS (SELECT 1 FROM notification_permissions WHERE account_id = ${recipientId} AND from_account_id = ${fromAccountId}) AS permitted,
+  const [facts] = await queryRows<{
+    permitted: boolean;
+    following: boolean;
+    followed_by: boolean;
+    new_account: boolean;
+    limited: boolean;
+    private_mention: boolean;
+    sender_role: string | null;
+    recipient_role: string | null;
+  }>(ctx.db, sql`
+    SELECT (SELECT role FROM users WHERE account_id = ${fromAccountId}) AS sender_role,
+           (SELECT role FROM users WHERE account_id = ${recipientId}) AS recipient_role,
+           EXISTS (SELECT 1 FROM notification_permissions WHERE account_id = ${recipientId} AND from_account_id = ${fromAccountId}) AS permitted,
            EXISTS (SELECT 1 FROM follows WHERE account_id = ${recipientId} AND target_account_id = ${fromAccountId}) AS following,
            EXISTS (SELECT 1 FROM follows WHERE account_id = ${fromAccountId} AND target_account_id = ${recipientId}
                      AND created_at <= now() - interval '3 days') AS followed_by,
@@ -62,6 +75,8 @@ async function policyVerdict(ctx: AppContext, recipientId: string, fromAccountId
            (SELECT silenced_at IS NOT NULL FROM accounts WHERE id = ${fromAccountId}) AS limited,
            ${type === 'mention' && statusId ? privateMentionNotInResponse(recipientId, fromAccountId, statusId) : sql`FALSE`} AS private_mention`);
   if (!facts || facts.permitted) return 'accept';
+  // staff who outrank the member reach them with mentions whatever their policy (from_staff?)
+  if (type === 'mention' && outranks(facts.sender_role, facts.recipient_role)) return 'accept';
   const applies: Record<keyof typeof policy, boolean> = {
     for_not_following: !facts.following,
     // a follower of less than three days counts as none

@@ -154,6 +154,39 @@ describe('notification requests: what a filtering policy holds back', () => {
     assert.equal((await post(carol, '/api/v1/notifications/requests/123/accept')).status, 404);
   });
 
+  it('lets mentions from staff who outrank carol through, but not their favourites', async () => {
+    const admin = await instance.createUser('admin', { role: 'Admin' });
+    const status = await mention(admin, 'a word from the staff');
+    await waitFor('the staff mention shown', async () => (((await get(carol, '/api/v1/notifications')).body as Notification[]).some((n) => n.status?.id === status) ? true : undefined));
+    const carolsPost = (await post(carol, '/api/v1/statuses', { status: 'nice day' })).body.id as string;
+    await post(admin, `/api/v1/statuses/${carolsPost}/favourite`);
+    const held = await waitFor('the favourite held', async () => {
+      const found = (await heldFrom(admin)).filter((n) => n.type === 'favourite');
+      return found.length ? found : undefined;
+    });
+    assert.ok(!(await visibleIds()).includes(held[0]!.id));
+  });
+
+  it('recounts a request when what it holds is deleted, and drops it once empty', async () => {
+    const leo = await instance.createUser('leo');
+    const older = await mention(leo, 'first');
+    const newer = await mention(leo, 'second');
+    const request = await requestFrom(leo);
+    assert.equal(request.notifications_count, '2');
+    assert.equal((await instance.request('DELETE', `/api/v1/statuses/${newer}`, { token: leo.token })).status, 200);
+    const recounted = await waitFor('the request recounted', async () => {
+      const found = (await get(carol, `/api/v1/notifications/requests/${request.id}`)).body as NotificationRequest;
+      return found.notifications_count === '1' ? found : undefined;
+    });
+    assert.equal(recounted.last_status, null, 'its deleted last status is gone');
+    const [held] = await heldFrom(leo);
+    assert.equal(held?.status?.id, older);
+    const dismissed = await post(carol, `/api/v1/notifications/${held!.id}/dismiss`);
+    assert.equal(dismissed.status, 200, dismissed.text);
+    assert.equal((await get(carol, `/api/v1/notifications/requests/${request.id}`)).status, 404, 'an empty request is gone');
+    assert.equal((await get(carol, '/api/v2/notifications/policy')).body.summary.pending_requests_count, ((await get(carol, '/api/v1/notifications/requests')).body as unknown[]).length);
+  });
+
   it('accepts and dismisses in bulk with id[], touching only the member’s own requests, and pages with Link headers', async () => {
     const [hank, ivan, judy] = await Promise.all(['hank', 'ivan', 'judy'].map((name) => instance.createUser(name)));
     for (const sender of [hank!, ivan!, judy!]) await mention(sender, `from ${sender.username}`);

@@ -12,6 +12,7 @@ import {
   findNotificationRequests,
   listNotificationRequests,
   pendingRequestsSummary,
+  reconsiderNotificationRequests,
   renderNotificationRequests,
 } from '../../../services/notification-requests.ts';
 import { browsable, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
@@ -154,8 +155,9 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     const deleted = await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.id, id), eq(notifications.accountId, account.id)))
-      .returning({ id: notifications.id });
+      .returning({ id: notifications.id, accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, filtered: notifications.filtered });
     if (deleted.length === 0) throw notFound();
+    await reconsiderNotificationRequests(ctx.db, deleted);
     return {};
   });
 }
