@@ -39,8 +39,8 @@ export function serializeInstance(facts: InstanceFacts) {
     },
     registrations: {
       enabled: facts.registrationsEnabled,
-      approval_required: settings.registrations_mode === 'approved',
-      reason_required: settings.registrations_mode === 'approved' && settings.require_invite_text,
+      approval_required: facts.registrations.approvalRequired,
+      reason_required: facts.registrations.reasonRequired,
       message: facts.registrationsEnabled ? null : facts.registrationsMessage,
       min_age: null,
       url: null,
@@ -67,7 +67,7 @@ export function serializeInstanceV1(facts: InstanceFacts) {
     thumbnail: thumbnailUrl(config),
     languages: [...INSTANCE_LANGUAGES],
     registrations: facts.registrationsEnabled,
-    approval_required: settings.registrations_mode === 'approved',
+    approval_required: facts.registrations.approvalRequired,
     invites_enabled: false,
     configuration: {
       accounts: { max_featured_tags: INSTANCE_LIMITS.accounts.max_featured_tags },

@@ -96,6 +96,12 @@ export function registrationsEnabled(ctx: AppContext, settings: InstanceSettings
   return settings.registrations_mode !== 'none' && !ctx.config.singleUserMode;
 }
 
+/** Who may sign up and what they must give: what sign-up enforces and the instance entities say. */
+export function registrationRules(ctx: AppContext, settings: InstanceSettings) {
+  const approvalRequired = settings.registrations_mode === 'approved';
+  return { enabled: registrationsEnabled(ctx, settings), approvalRequired, reasonRequired: approvalRequired && settings.require_invite_text };
+}
+
 /** The admin-chosen contact account, if it names a local account. */
 export async function contactAccount(ctx: AppContext, settings: InstanceSettings): Promise<LocalUser | undefined> {
   const username = settings.site_contact_username.trim();
@@ -139,6 +145,7 @@ export interface InstanceFacts {
   /** the contact account named in the settings, if it exists */
   contact: LocalUser | undefined;
   registrationsEnabled: boolean;
+  registrations: ReturnType<typeof registrationRules>;
   /** the closed-registrations message rendered to HTML, or null */
   registrationsMessage: string | null;
 }
@@ -152,6 +159,7 @@ export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts>
     stats,
     contact,
     registrationsEnabled: registrationsEnabled(ctx, settings),
+    registrations: registrationRules(ctx, settings),
     registrationsMessage: closedRegistrationsMessage(settings),
   };
 }

@@ -18,7 +18,7 @@ const GROUPED: ReadonlySet<string> = new Set(['favourite', 'reblog', 'follow']);
 /**
  * Whether `recipientId` should hear about `fromAccountId` (Mastodon's NotifyService#filter?):
  * never about themselves, nor from accounts they block, or mute with notifications hidden, or
- * that block them; and not about a thread they muted.
+ * that block them; and not about a thread they muted, nor a status deleted meanwhile.
  */
 async function blocked(ctx: AppContext, recipientId: string, fromAccountId: string, statusId: string | null, type: NotificationType): Promise<boolean> {
   // a poll's author hears that their own poll ended; nobody else is told about themselves
@@ -32,7 +32,8 @@ async function blocked(ctx: AppContext, recipientId: string, fromAccountId: stri
     UNION ALL
     SELECT 1 FROM account_domain_blocks d JOIN accounts a ON a.id = ${fromAccountId}
       WHERE d.account_id = ${recipientId} AND d.domain = a.domain
-    ${statusId ? sql`UNION ALL SELECT 1 FROM conversation_mutes cm JOIN statuses s ON s.conversation_id = cm.conversation_id
+    ${statusId ? sql`UNION ALL SELECT 1 FROM statuses WHERE id = ${statusId} AND deleted_at IS NOT NULL
+      UNION ALL SELECT 1 FROM conversation_mutes cm JOIN statuses s ON s.conversation_id = cm.conversation_id
       WHERE cm.account_id = ${recipientId} AND s.id = ${statusId}` : sql``}
     LIMIT 1`);
   return rows.length > 0;

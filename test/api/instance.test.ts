@@ -158,6 +158,10 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(approval.body.registrations.approval_required, true);
     assert.equal(approval.body.registrations.message, null);
     assert.equal((await instance.request('GET', '/api/v1/instance')).body.approval_required, true);
+    assert.equal(approval.body.registrations.reason_required, false);
+    await updateSetting(instance.ctx, 'require_invite_text', true);
+    assert.equal((await instance.request('GET', '/api/v2/instance')).body.registrations.reason_required, true);
+    await updateSetting(instance.ctx, 'require_invite_text', false);
 
     await updateSetting(instance.ctx, 'site_contact_username', 'nobody');
     assert.equal((await instance.request('GET', '/api/v2/instance')).body.contact.account, null);
