@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
-import { notificationPermissions, notificationRequests, notifications } from '../db/schema.ts';
+import { notificationPermissions, notificationRequests, notifications, statuses } from '../db/schema.ts';
 import { channels, publishToStream } from '../streaming/channels.ts';
+import { updateConversations } from './conversations.ts';
 import { renderAccountsById } from './entities.ts';
 import { renderNoticedStatuses } from './notifications.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
@@ -97,13 +98,28 @@ export async function renderNotificationRequests(ctx: AppContext, viewerId: stri
 
 /**
  * Accepts requests (AcceptNotificationRequestService and UnfilterNotificationsWorker): their
- * senders are no longer filtered for the member, their held notifications join the others, and the
+ * senders are no longer filtered for the member, their held notifications join the others (and held
+ * direct messages the member's conversations), and the
  * member's streams hear `notifications_merged`. The merge is done before this returns, so
  * `/requests/merged` is true at once.
  */
 export async function acceptNotificationRequests(ctx: AppContext, accountId: string, rows: NotificationRequestRow[]) {
   if (rows.length === 0) return;
   for (const row of rows) {
+    const heldDirect = await ctx.db
+      .select({ status: statuses })
+      .from(notifications)
+      .innerJoin(statuses, eq(statuses.id, notifications.statusId))
+      .where(
+        and(
+          eq(notifications.accountId, accountId),
+          eq(notifications.fromAccountId, row.fromAccountId),
+          eq(notifications.filtered, true),
+          eq(notifications.type, 'mention'),
+          eq(statuses.visibility, 'direct'),
+        ),
+      );
+    for (const { status } of heldDirect) await updateConversations(ctx, status, { onlyFor: accountId });
     await ctx.db.insert(notificationPermissions).values({ accountId, fromAccountId: row.fromAccountId }).onConflictDoNothing();
     await ctx.db
       .update(notifications)

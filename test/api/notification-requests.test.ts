@@ -32,7 +32,10 @@ describe('notification requests: what a filtering policy holds back', () => {
   const mention = async (from: TestUser, text: string, extra: Record<string, unknown> = {}) => {
     const res = await post(from, '/api/v1/statuses', { status: `@carol ${text}`, ...extra });
     assert.equal(res.status, 200, res.text);
-    return res.body.id as string;
+    const id = res.body.id as string;
+    // the Distribution job notifies too (once): let it pass, so that nothing it does comes after the test's next step
+    await waitFor('the post distributed', async () => (((await get(from, '/api/v1/timelines/home')).body as { id: string }[]).some((s) => s.id === id) ? true : undefined));
+    return id;
   };
   /** carol's notifications (v1) from one account, filtered ones included: proof they were made */
   const heldFrom = async (user: TestUser) => (await get(carol, `/api/v1/notifications?include_filtered=true&account_id=${user.accountId}`)).body as Notification[];
@@ -141,6 +144,19 @@ describe('notification requests: what a filtering policy holds back', () => {
     assert.ok(!requests.some((r) => r.account.id === erin.accountId));
   });
 
+  it('keeps a held direct message out of carol’s conversations until she accepts its request', async () => {
+    const mia = await instance.createUser('mia');
+    const status = await mention(mia, 'a private word', { visibility: 'direct' });
+    const conversationStatuses = async (user: TestUser) =>
+      ((await get(user, '/api/v1/conversations')).body as { last_status: { id: string } | null }[]).map((c) => c.last_status?.id);
+    // the sender's own conversation shows that the status was filed
+    await waitFor('mia’s conversation', async () => ((await conversationStatuses(mia)).includes(status) ? true : undefined));
+    assert.ok(!(await conversationStatuses(carol)).includes(status), 'not in carol’s conversations while held');
+    const request = await requestFrom(mia);
+    assert.equal((await post(carol, `/api/v1/notifications/requests/${request.id}/accept`)).status, 200);
+    assert.ok((await conversationStatuses(carol)).includes(status), 'in carol’s conversations once accepted');
+  });
+
   it('dismissing a request deletes what it held', async () => {
     const frank = await instance.createUser('frank');
     await mention(frank, 'buy my stuff');
@@ -171,11 +187,6 @@ describe('notification requests: what a filtering policy holds back', () => {
     const leo = await instance.createUser('leo');
     const older = await mention(leo, 'first');
     const newer = await mention(leo, 'second');
-    // the Distribution jobs notify too (once); let them pass before deleting
-    await waitFor('both posts distributed', async () => {
-      const home = ((await get(leo, '/api/v1/timelines/home')).body as { id: string }[]).map((s) => s.id);
-      return home.includes(older) && home.includes(newer) ? true : undefined;
-    });
     const request = await requestFrom(leo);
     assert.equal(request.notifications_count, '2');
     assert.equal((await instance.request('DELETE', `/api/v1/statuses/${newer}`, { token: leo.token })).status, 200);
