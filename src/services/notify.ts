@@ -113,8 +113,8 @@ function privateMentionNotInResponse(recipientId: string, senderId: string, stat
 /**
  * Notifies a local account of something another account did. The same notification is made once
  * (a job retried after a crash does not notify twice). One the member's policy filters is kept
- * filtered, out of the lists and streams, in a notification request. Otherwise publishes `notification.created` for the
- * streaming and push tiers.
+ * filtered, out of the lists and streams (a mention also makes or updates a notification request);
+ * any other publishes `notification.created` for the streaming and push tiers.
  */
 export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null }) {
   const statusId = input.statusId ?? null;
