@@ -40,14 +40,16 @@ export type SuggestionSource = 'friends_of_friends' | 'most_followed' | 'most_in
 
 /**
  * Each source's query: the accounts it picks (ranked), before the filters every suggestion passes.
- * friends_of_friends: followed by the accounts the member follows, by how many of them;
+ * friends_of_friends: followed by the accounts the member follows (those showing whom they follow),
+ * by how many of them;
  * most_followed: local accounts with the most followers; most_interactions: local accounts whose
  * posts of the last 30 days were favourited and boosted most.
  */
 const SOURCES: Record<SuggestionSource, (viewerId: string) => SQL> = {
   friends_of_friends: (viewerId) => sql`
     SELECT f.target_account_id AS id, count(*) AS score FROM follows f
-     WHERE f.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ${viewerId})
+     WHERE f.account_id IN (SELECT fo.target_account_id FROM follows fo JOIN accounts fa ON fa.id = fo.target_account_id
+                             WHERE fo.account_id = ${viewerId} AND fa.hide_collections IS NOT TRUE)
      GROUP BY f.target_account_id`,
   most_followed: () => sql`
     SELECT a.id, a.followers_count AS score FROM accounts a WHERE a.domain IS NULL AND a.followers_count > 0`,

@@ -161,6 +161,11 @@ describe('account lists API', () => {
     const dismissed = await instance.request('DELETE', `/api/v1/suggestions/${carol.accountId}`, { token: dan.token });
     assert.equal(dismissed.status, 200, dismissed.text);
     assert.deepEqual(ids((await get(dan, '/api/v1/suggestions')).body), [bob.accountId, erin.accountId]);
+    // whom alice follows is hidden: no longer friends of friends
+    await instance.ctx.db.update(accounts).set({ hideCollections: true }).where(eq(accounts.id, alice.accountId));
+    const hidden = (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === bob.accountId);
+    assert.deepEqual([hidden.source, hidden.sources], ['global', ['most_followed']]);
+    await instance.ctx.db.update(accounts).set({ hideCollections: null }).where(eq(accounts.id, alice.accountId));
   });
 
   describe('account statuses', () => {
