@@ -628,12 +628,50 @@ export const notifications = pgTable(
     statusId: snowflake('status_id').references(() => statuses.id, { onDelete: 'cascade' }),
     /** what v2 groups by, e.g. `favourite-<status id>-<hour>`; null for ungrouped types */
     groupKey: text('group_key'),
+    /** held back by the recipient's notification policy (a notification request), not shown until accepted */
+    filtered: boolean('filtered').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
     index('index_notifications_on_account_id_and_id').on(t.accountId, t.id),
     uniqueIndex('index_notifications_once').on(t.accountId, t.fromAccountId, t.type, sql`coalesce(${t.statusId}, 0)`),
+    index('index_notifications_filtered_on_account_id_and_from_account_id').on(t.accountId, t.fromAccountId).where(sql`${t.filtered}`),
   ],
+);
+
+/** Filtered mentions from one sender, held for the recipient to accept or dismiss (Mastodon 4.3). */
+export const notificationRequests = pgTable(
+  'notification_requests',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    fromAccountId: snowflake('from_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    lastStatusId: snowflake('last_status_id').references(() => statuses.id, { onDelete: 'set null' }),
+    notificationsCount: integer('notifications_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_notification_requests_on_account_id_and_from_account_id').on(t.accountId, t.fromAccountId)],
+);
+
+/** Senders a member accepted a notification request from: never filtered for them again. */
+export const notificationPermissions = pgTable(
+  'notification_permissions',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    fromAccountId: snowflake('from_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_notification_permissions_on_account_id_and_from_account_id').on(t.accountId, t.fromAccountId)],
 );
 
 export const markers = pgTable(

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import { INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
+import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
 import { PROFILE_LIMITS } from '../services/credentials.ts';
 import { serializeAccount } from './account.ts';
 import { headerUrl } from './media-urls.ts';
@@ -21,7 +21,7 @@ export function serializeInstance(facts: InstanceFacts) {
     usage: { users: { active_month: facts.stats.activeMonth } },
     thumbnail: { url: thumbnailUrl(config) },
     icon: [],
-    languages: ['en'],
+    languages: [...INSTANCE_LANGUAGES],
     configuration: {
       urls: { streaming: config.streamingApiBaseUrl, status: null },
       vapid: { public_key: '' },
@@ -39,8 +39,8 @@ export function serializeInstance(facts: InstanceFacts) {
     },
     registrations: {
       enabled: facts.registrationsEnabled,
-      approval_required: settings.registrations_mode === 'approved',
-      reason_required: settings.registrations_mode === 'approved' && settings.require_invite_text,
+      approval_required: facts.registrations.approvalRequired,
+      reason_required: facts.registrations.reasonRequired,
       message: facts.registrationsEnabled ? null : facts.registrationsMessage,
       min_age: null,
       url: null,
@@ -65,9 +65,9 @@ export function serializeInstanceV1(facts: InstanceFacts) {
     urls: { streaming_api: config.streamingApiBaseUrl },
     stats: { user_count: stats.userCount, status_count: stats.statusCount, domain_count: stats.domainCount },
     thumbnail: thumbnailUrl(config),
-    languages: ['en'],
+    languages: [...INSTANCE_LANGUAGES],
     registrations: facts.registrationsEnabled,
-    approval_required: settings.registrations_mode === 'approved',
+    approval_required: facts.registrations.approvalRequired,
     invites_enabled: false,
     configuration: {
       accounts: { max_featured_tags: INSTANCE_LIMITS.accounts.max_featured_tags },

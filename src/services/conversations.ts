@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { accountConversations, accounts, conversations, mentions, statuses } from '../db/schema.ts';
+import { accountConversations, accounts, conversations, mentions, notifications, statuses } from '../db/schema.ts';
 import { renderStatuses, type StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
 
@@ -10,9 +10,10 @@ export type AccountConversationRow = typeof accountConversations.$inferSelect;
  * Files a direct status in the conversations of its local participants (Mastodon's
  * AccountConversation.add_status): the author and every mentioned local account gets their row for
  * the thread, with the other participants, the status appended, and `unread` set for everyone but
- * the author. Statuses of other visibilities are ignored; running it twice changes nothing.
+ * the author; not those whose mention is held as a notification request (or, with `onlyFor`, that
+ * one account only). Statuses of other visibilities are ignored; running it twice changes nothing.
  */
-export async function updateConversations(ctx: AppContext, status: StatusRow): Promise<void> {
+export async function updateConversations(ctx: AppContext, status: StatusRow, options: { onlyFor?: string } = {}): Promise<void> {
   if (status.visibility !== 'direct' || status.reblogOfId || status.deletedAt) return;
   let conversationId = status.conversationId;
   if (!conversationId) {
@@ -30,7 +31,18 @@ export async function updateConversations(ctx: AppContext, status: StatusRow): P
     .from(accounts)
     .where(and(inArray(accounts.id, participants), isNull(accounts.domain)));
 
+  // a mention the recipient's notification policy holds back joins their conversations once accepted
+  const held = new Set(
+    (
+      await ctx.db
+        .select({ accountId: notifications.accountId })
+        .from(notifications)
+        .where(and(eq(notifications.statusId, status.id), eq(notifications.type, 'mention'), eq(notifications.filtered, true)))
+    ).map((row) => row.accountId),
+  );
+
   for (const { id: recipientId } of locals) {
+    if (options.onlyFor ? recipientId !== options.onlyFor : held.has(recipientId)) continue;
     const others = participants.filter((id) => id !== recipientId);
     const unread = recipientId !== status.accountId;
     await ctx.db

@@ -4,6 +4,7 @@ import { accounts, notifications, statusPins, statuses } from '../db/schema.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { FeedRemoval } from '../jobs/definitions.ts';
 import { removeFromConversations } from './conversations.ts';
+import { reconsiderNotificationRequests } from './notification-requests.ts';
 import { publishEvent } from './events.ts';
 import { findOwnStatus } from './edit-status.ts';
 import { refreshRepliesCount, type StatusRow } from './post-status.ts';
@@ -38,7 +39,11 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     if (status.inReplyToId) await refreshRepliesCount(tx, status.inReplyToId);
     const ids = [status.id, ...removedReblogs.map((r) => r.id)];
     await tx.delete(statusPins).where(eq(statusPins.statusId, status.id));
-    await tx.delete(notifications).where(inArray(notifications.statusId, ids));
+    const removed = await tx
+      .delete(notifications)
+      .where(inArray(notifications.statusId, ids))
+      .returning({ accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, filtered: notifications.filtered });
+    await reconsiderNotificationRequests(tx, removed);
     return removedReblogs;
   });
   if (reblogs) {

@@ -13,19 +13,16 @@ export const INSTANCE_VERSION = `${MASTODON_COMPATIBLE_VERSION} (compatible; Sub
 /** Where the source code of this server can be had (AGPL). */
 export const SOURCE_URL = 'https://github.com/subspace-social/subspace';
 
-/** Mastodon 4.3's media limits (MediaAttachment, Attachmentable). */
-const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'];
-const VIDEO_MIME_TYPES = ['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'];
-const AUDIO_MIME_TYPES = [
-  'audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg',
-  'audio/mp3', 'audio/webm', 'audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf',
-];
-
-/** The limits apps are told about (and that posting and uploads must enforce). */
+/**
+ * The limits apps are told about, and that the code enforces (post-status and edit-status for
+ * statuses and polls, pin-status for pins, featured tags). There are no media uploads yet, so no
+ * attachment can be posted and no MIME type is accepted; the size limits are Mastodon's, for
+ * uploads when they come.
+ */
 export const INSTANCE_LIMITS = {
-  statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
+  statuses: { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 },
   media_attachments: {
-    supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES],
+    supported_mime_types: [] as readonly string[],
     image_size_limit: 16 * 1024 * 1024,
     image_matrix_limit: 33_177_600,
     video_size_limit: 99 * 1024 * 1024,
@@ -36,6 +33,9 @@ export const INSTANCE_LIMITS = {
   polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
   accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
 } as const;
+
+/** The languages the instance offers: its pages and mails are in English only (Mastodon: `[I18n.default_locale]`). */
+export const INSTANCE_LANGUAGES = ['en'] as const;
 
 export interface InstanceStats {
   /** confirmed local users whose accounts are not suspended */
@@ -96,6 +96,12 @@ export function registrationsEnabled(ctx: AppContext, settings: InstanceSettings
   return settings.registrations_mode !== 'none' && !ctx.config.singleUserMode;
 }
 
+/** Who may sign up and what they must give: what sign-up enforces and the instance entities say. */
+export function registrationRules(ctx: AppContext, settings: InstanceSettings) {
+  const approvalRequired = settings.registrations_mode === 'approved';
+  return { enabled: registrationsEnabled(ctx, settings), approvalRequired, reasonRequired: approvalRequired && settings.require_invite_text };
+}
+
 /** The admin-chosen contact account, if it names a local account. */
 export async function contactAccount(ctx: AppContext, settings: InstanceSettings): Promise<LocalUser | undefined> {
   const username = settings.site_contact_username.trim();
@@ -139,6 +145,7 @@ export interface InstanceFacts {
   /** the contact account named in the settings, if it exists */
   contact: LocalUser | undefined;
   registrationsEnabled: boolean;
+  registrations: ReturnType<typeof registrationRules>;
   /** the closed-registrations message rendered to HTML, or null */
   registrationsMessage: string | null;
 }
@@ -152,6 +159,7 @@ export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts>
     stats,
     contact,
     registrationsEnabled: registrationsEnabled(ctx, settings),
+    registrations: registrationRules(ctx, settings),
     registrationsMessage: closedRegistrationsMessage(settings),
   };
 }

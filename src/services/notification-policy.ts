@@ -17,27 +17,31 @@ const LABELS: Record<PolicyKey, string> = {
   for_limited_accounts: 'For limited accounts',
 };
 
-/** The member's policy; every category is accepted until they change it (notification requests are not kept). */
+/** The member's policy; every category is accepted until they change it. */
 export function currentPolicy(settings: UserSettings): Policy {
   const stored = settings.notifications_policy ?? {};
   return Object.fromEntries(POLICY_KEYS.map((key) => [key, stored[key] ?? 'accept'])) as Policy;
 }
 
-const summary = () => ({ pending_requests_count: 0, pending_notifications_count: 0 });
+/** The policy's `summary`: the member's pending notification requests and the notifications they hold. */
+export interface PolicySummary {
+  pending_requests_count: number;
+  pending_notifications_count: number;
+}
 
 /** REST::NotificationPolicySerializer (v2). */
-export function renderPolicyV2(policy: Policy) {
-  return { ...policy, summary: summary() };
+export function renderPolicyV2(policy: Policy, summary: PolicySummary) {
+  return { ...policy, summary };
 }
 
 /** REST::V1::NotificationPolicySerializer: booleans, true for anything but accept. */
-export function renderPolicyV1(policy: Policy) {
+export function renderPolicyV1(policy: Policy, summary: PolicySummary) {
   return {
     filter_not_following: policy.for_not_following !== 'accept',
     filter_not_followers: policy.for_not_followers !== 'accept',
     filter_new_accounts: policy.for_new_accounts !== 'accept',
     filter_private_mentions: policy.for_private_mentions !== 'accept',
-    summary: summary(),
+    summary,
   };
 }
 

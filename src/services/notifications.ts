@@ -20,13 +20,15 @@ export interface NotificationQuery {
   types?: string[];
   excludeTypes?: string[];
   accountId?: string;
+  /** also the notifications the member's policy filtered (always with `accountId`, as in Mastodon) */
+  includeFiltered?: boolean;
 }
 
 const noticedStatus = alias(statuses, 'noticed_status');
 
 /**
- * The notifications a member can browse (Mastodon's `browserable`): of the asked types, none from
- * suspended accounts or from accounts the member blocks or mutes, and none about a status they can
+ * The notifications a member can browse (Mastodon's `browserable`): of the asked types, none held
+ * back by their notification policy unless asked or listing one sender's, none from suspended accounts or from accounts the member blocks or mutes, and none about a status they can
  * no longer see.
  */
 export function browsable(viewerId: string, query: NotificationQuery = {}): SQL {
@@ -34,6 +36,7 @@ export function browsable(viewerId: string, query: NotificationQuery = {}): SQL 
   if (query.types && query.types.length) parts.push(inArray(notifications.type, query.types));
   if (query.excludeTypes && query.excludeTypes.length) parts.push(sql`${notifications.type} NOT IN (${sql.join(query.excludeTypes.map((t) => sql`${t}`), sql`, `)})`);
   if (query.accountId) parts.push(eq(notifications.fromAccountId, query.accountId));
+  if (!query.includeFiltered && !query.accountId) parts.push(sql`NOT ${notifications.filtered}`);
   parts.push(sql`NOT EXISTS (SELECT 1 FROM accounts fa WHERE fa.id = ${notifications.fromAccountId} AND fa.suspended_at IS NOT NULL)`);
   parts.push(notHiddenFrom(viewerId, { accountId: notifications.fromAccountId } as unknown as Pick<typeof statuses, 'accountId'>));
   parts.push(sql`(${notifications.statusId} IS NULL OR EXISTS (SELECT 1 FROM statuses AS "noticed_status" WHERE ${noticedStatus.id} = ${notifications.statusId} AND ${visibleTo(viewerId, noticedStatus as unknown as typeof statuses)}))`);
@@ -54,7 +57,7 @@ export async function findNotification(ctx: AppContext, viewerId: string, id: st
   const [row] = await ctx.db
     .select()
     .from(notifications)
-    .where(sql`${browsable(viewerId)} AND ${eq(notifications.id, id)}`)
+    .where(sql`${browsable(viewerId, { includeFiltered: true })} AND ${eq(notifications.id, id)}`)
     .limit(1);
   return row;
 }

@@ -10,9 +10,10 @@ import { findOrCreateTag, findTagByName } from './tag-entities.ts';
 import { publishEvent } from './events.ts';
 import type { StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
+import { INSTANCE_LIMITS } from './instance.ts';
 
 /** How many statuses a local member may pin (Mastodon's StatusPinValidator). */
-export const MAX_PINS = 5;
+export const MAX_PINS = INSTANCE_LIMITS.accounts.max_pinned_statuses;
 
 /**
  * Pins one of the member's own public, unlisted or private statuses to their profile (Mastodon's

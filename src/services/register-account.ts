@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { createLocalAccount } from './create-account.ts';
+import { registrationRules } from './instance.ts';
 import type { ApplicationRow } from './oauth/authenticate-token.ts';
 import { issueToken } from './oauth/tokens.ts';
 import { getSettings } from './settings.ts';
@@ -21,10 +22,10 @@ export interface Registration {
  */
 export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
   const settings = await getSettings(ctx);
-  if (settings.registrations_mode === 'none' || ctx.config.singleUserMode) throw new ApiError(403, 'This action is not allowed');
-  const approvalRequired = settings.registrations_mode === 'approved';
+  const { enabled, approvalRequired, reasonRequired } = registrationRules(ctx, settings);
+  if (!enabled) throw new ApiError(403, 'This action is not allowed');
   if (!input.agreement) throw validationFailed(['Agreement must be accepted'], { agreement: [{ error: 'ERR_ACCEPTED', description: 'must be accepted' }] });
-  if (approvalRequired && settings.require_invite_text && !input.reason?.trim()) {
+  if (reasonRequired && !input.reason?.trim()) {
     throw validationFailed(["Reason can't be blank"], { reason: [{ error: 'ERR_BLANK', description: "can't be blank" }] });
   }
   const { user } = await createLocalAccount(ctx, {

@@ -40,3 +40,13 @@ export function hasPermission(role: string | null | undefined, permission: numbe
   const granted: number = ROLES[role].permissions;
   return (granted & PERMISSIONS.administrator) !== 0 || (granted & permission) !== 0;
 }
+
+/** Mastodon's seeded role positions; members (the everyone role) are below every staff role. */
+const POSITIONS: Record<RoleName, number> = { Moderator: 10, Admin: 100, Owner: 1000 };
+
+/** Whether staff with `role` ranks above `other` (UserRole#overrides?), as staff who may bypass a member's notification filters must. */
+export function outranks(role: string | null | undefined, other: string | null | undefined): boolean {
+  if (!role || !isRole(role)) return false;
+  const otherPosition = other && isRole(other) ? POSITIONS[other] : -1;
+  return POSITIONS[role] > otherPosition;
+}

@@ -3,6 +3,7 @@ import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { featuredTags, tagFollows, tags } from '../db/schema.ts';
+import { INSTANCE_LIMITS } from './instance.ts';
 
 export type TagRow = typeof tags.$inferSelect;
 export type FeaturedTagRow = typeof featuredTags.$inferSelect;
@@ -117,4 +118,4 @@ export async function renderFeaturedTags(ctx: AppContext, account: { id: string;
     });
 }
 
-export const FEATURED_TAGS_LIMIT = 10;
+export const FEATURED_TAGS_LIMIT = INSTANCE_LIMITS.accounts.max_featured_tags;

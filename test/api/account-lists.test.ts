@@ -136,18 +136,36 @@ describe('account lists API', () => {
     await post(erin, `/api/v1/accounts/${carol.accountId}/unblock`);
   });
 
-  it('suggests accounts to follow, and forgets dismissed ones', async () => {
+  it('suggests accounts to follow, saying which source chose each, and forgets dismissed ones', async () => {
+    // dan follows alice, who follows bob and carol: friends of friends, and the most followed accounts
     const v1 = await get(dan, '/api/v1/suggestions');
     assert.equal(v1.status, 200, v1.text);
-    // dan follows alice; bob and carol were active most recently
-    assert.deepEqual(ids(v1.body), [carol.accountId, bob.accountId, erin.accountId]);
-    const v2 = await get(dan, '/api/v2/suggestions?limit=1');
-    assert.equal(v2.body.length, 1);
-    assert.equal(v2.body[0].account.id, carol.accountId);
-    assert.equal(v2.body[0].source, 'global');
+    assert.deepEqual(ids(v1.body), [carol.accountId, bob.accountId]);
+    // erin's recent post was favourited: most interactions
+    const erinPost = await post(erin, '/api/v1/statuses', { status: 'liked a lot' });
+    assert.equal((await post(bob, `/api/v1/statuses/${erinPost.body.id}/favourite`)).status, 200);
+    const v2 = await get(dan, '/api/v2/suggestions');
+    assert.equal(v2.status, 200, v2.text);
+    assert.deepEqual(
+      v2.body.map((s: { source: string; sources: string[]; account: { id: string } }) => [s.account.id, s.source, s.sources]),
+      [
+        [carol.accountId, 'past_interactions', ['friends_of_friends', 'most_followed']],
+        [bob.accountId, 'past_interactions', ['friends_of_friends', 'most_followed']],
+        [erin.accountId, 'global', ['most_interactions']],
+      ],
+    );
+    assert.equal((await get(dan, '/api/v2/suggestions?limit=1')).body.length, 1);
+    // alice is followed by dan already; nobody is suggested to themselves
+    const forBob = (await get(bob, '/api/v2/suggestions')).body.map((s: { account: { id: string } }) => s.account.id);
+    assert.ok(!forBob.includes(bob.accountId) && !forBob.includes(alice.accountId));
     const dismissed = await instance.request('DELETE', `/api/v1/suggestions/${carol.accountId}`, { token: dan.token });
     assert.equal(dismissed.status, 200, dismissed.text);
     assert.deepEqual(ids((await get(dan, '/api/v1/suggestions')).body), [bob.accountId, erin.accountId]);
+    // whom alice follows is hidden: no longer friends of friends
+    await instance.ctx.db.update(accounts).set({ hideCollections: true }).where(eq(accounts.id, alice.accountId));
+    const hidden = (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === bob.accountId);
+    assert.deepEqual([hidden.source, hidden.sources], ['global', ['most_followed']]);
+    await instance.ctx.db.update(accounts).set({ hideCollections: null }).where(eq(accounts.id, alice.accountId));
   });
 
   describe('account statuses', () => {

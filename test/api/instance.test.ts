@@ -47,10 +47,9 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(body.approval_required, false);
     assert.equal(body.invites_enabled, false);
     assert.deepEqual(body.configuration.accounts, { max_featured_tags: 10 });
-    assert.deepEqual(body.configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
-    assert.ok(body.configuration.media_attachments.supported_mime_types.includes('image/jpeg'));
-    assert.ok(body.configuration.media_attachments.supported_mime_types.includes('video/mp4'));
-    assert.ok(body.configuration.media_attachments.supported_mime_types.includes('audio/mpeg'));
+    // no media uploads yet: nothing can be attached
+    assert.deepEqual(body.configuration.statuses, { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 });
+    assert.deepEqual(body.configuration.media_attachments.supported_mime_types, []);
     assert.equal(body.configuration.media_attachments.image_size_limit, 16777216);
     assert.equal(body.configuration.media_attachments.image_matrix_limit, 33177600);
     assert.equal(body.configuration.media_attachments.video_size_limit, 103809024);
@@ -79,7 +78,8 @@ describe('instance and custom emoji endpoints', () => {
     assert.deepEqual(configuration.vapid, { public_key: '' });
     assert.equal(configuration.accounts.max_featured_tags, 10);
     assert.equal(configuration.accounts.max_pinned_statuses, 5);
-    assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
+    assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 });
+    assert.deepEqual(configuration.media_attachments.supported_mime_types, []);
     for (const key of ['supported_mime_types', 'image_size_limit', 'image_matrix_limit', 'video_size_limit', 'video_frame_rate_limit', 'video_matrix_limit']) {
       assert.ok(key in configuration.media_attachments, key);
     }
@@ -93,6 +93,39 @@ describe('instance and custom emoji endpoints', () => {
     assert.deepEqual(body.api_versions, { mastodon: 2 });
     assert.deepEqual(body.contact, { email: '', account: null });
     assert.deepEqual(body.rules, []);
+  });
+
+  it('advertises the limits that posting, pinning and featuring enforce', async () => {
+    const { configuration } = (await instance.request('GET', '/api/v2/instance')).body;
+    const post = (json: Record<string, unknown>) => instance.request('POST', '/api/v1/statuses', { token: alice.token, json });
+    const max = configuration.statuses.max_characters as number;
+    assert.equal((await post({ status: 'a'.repeat(max) })).status, 200);
+    assert.equal((await post({ status: 'a'.repeat(max + 1) })).status, 422);
+    const url = 'https://example.com/' + 'x'.repeat(100);
+    const withUrl = 'a'.repeat(max - configuration.statuses.characters_reserved_per_url - 1) + ' ' + url;
+    assert.equal((await post({ status: withUrl })).status, 200, 'a URL counts as characters_reserved_per_url');
+    assert.equal(configuration.statuses.max_media_attachments, 0);
+    assert.equal((await post({ status: 'with media', media_ids: ['1'] })).status, 422, 'no attachment can be posted');
+
+    const polls = configuration.polls;
+    const options = (n: number) => Array.from({ length: n }, (_, i) => `option ${i}`);
+    assert.equal((await post({ status: 'poll', poll: { options: options(polls.max_options), expires_in: polls.min_expiration } })).status, 200);
+    assert.equal((await post({ status: 'poll', poll: { options: options(polls.max_options + 1), expires_in: polls.min_expiration } })).status, 422);
+    assert.equal((await post({ status: 'poll', poll: { options: ['a'.repeat(polls.max_characters_per_option + 1), 'b'], expires_in: polls.min_expiration } })).status, 422);
+    assert.equal((await post({ status: 'poll', poll: { options: ['a', 'b'], expires_in: polls.min_expiration - 1 } })).status, 422);
+    assert.equal((await post({ status: 'poll', poll: { options: ['a', 'b'], expires_in: polls.max_expiration + 1 } })).status, 422);
+
+    const pins = configuration.accounts.max_pinned_statuses as number;
+    for (let i = 0; i <= pins; i++) {
+      const status = (await post({ status: `pin me ${i}` })).body.id as string;
+      const pinned = await instance.request('POST', `/api/v1/statuses/${status}/pin`, { token: alice.token });
+      assert.equal(pinned.status, i < pins ? 200 : 422, `pin ${i + 1}`);
+    }
+    const featured = configuration.accounts.max_featured_tags as number;
+    for (let i = 0; i <= featured; i++) {
+      const res = await instance.request('POST', '/api/v1/featured_tags', { token: alice.token, json: { name: `topic${i}` } });
+      assert.equal(res.status, i < featured ? 200 : 422, `featured tag ${i + 1}`);
+    }
   });
 
   it('follows the admin settings', async () => {
@@ -125,6 +158,10 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(approval.body.registrations.approval_required, true);
     assert.equal(approval.body.registrations.message, null);
     assert.equal((await instance.request('GET', '/api/v1/instance')).body.approval_required, true);
+    assert.equal(approval.body.registrations.reason_required, false);
+    await updateSetting(instance.ctx, 'require_invite_text', true);
+    assert.equal((await instance.request('GET', '/api/v2/instance')).body.registrations.reason_required, true);
+    await updateSetting(instance.ctx, 'require_invite_text', false);
 
     await updateSetting(instance.ctx, 'site_contact_username', 'nobody');
     assert.equal((await instance.request('GET', '/api/v2/instance')).body.contact.account, null);

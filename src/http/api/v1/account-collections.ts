@@ -15,7 +15,7 @@ import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { targetAccount } from './account-actions.ts';
-import { notExcludedBy } from './directory.ts';
+import { notExcludedBy } from '../../../services/account-suggestions.ts';
 import { isBlocking } from '../../../services/status-interaction-helpers.ts';
 
 function idList(value: unknown): string[] {

@@ -6,6 +6,15 @@ import { notFound } from '../../../lib/errors.ts';
 import { listParam } from '../../../services/entities.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
+import {
+  acceptNotificationRequests,
+  dismissNotificationRequests,
+  findNotificationRequests,
+  listNotificationRequests,
+  pendingRequestsSummary,
+  reconsiderNotificationRequests,
+  renderNotificationRequests,
+} from '../../../services/notification-requests.ts';
 import { browsable, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -23,8 +32,12 @@ export function notificationQuery(request: FastifyRequest): NotificationQuery {
     excludeTypes: listParam(input.exclude_types),
     // an account id that cannot exist matches nothing
     accountId: accountId ? (rowId(accountId) ?? '0') : undefined,
+    includeFiltered: railsBoolean(input.include_filtered) === true,
   };
 }
+
+/** `id[]` of the bulk request actions; ids that cannot exist are left out. */
+const requestIds = (request: FastifyRequest) => [...new Set(listParam(params(request).id).map(rowId).filter((id): id is string => !!id))];
 
 /** The `limit` of the unread counts: 100 by default, at most 1000. */
 export function countLimit(request: FastifyRequest): number {
@@ -62,26 +75,53 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     return {};
   });
 
-  // Notification requests (filtered notifications) are never made: every policy here accepts or
-  // drops, so the lists are empty.
-  app.get('/api/v1/notifications/requests', read, async () => []);
+  // Notification requests: mentions the member's policy filtered, one request per sender
+  app.get('/api/v1/notifications/requests', read, async (request, reply) => {
+    const { account } = currentUser(request);
+    const rows = await listNotificationRequests(ctx, account.id, pageRequest(request, 40, 80));
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderNotificationRequests(ctx, account.id, rows);
+  });
+  // requests are merged before accept answers (see acceptNotificationRequests)
   app.get('/api/v1/notifications/requests/merged', read, async () => ({ merged: true }));
-  app.post('/api/v1/notifications/requests/accept', write, async () => ({}));
-  app.post('/api/v1/notifications/requests/dismiss', write, async () => ({}));
-  app.get('/api/v1/notifications/requests/:id', read, async () => {
-    throw notFound();
+  app.post('/api/v1/notifications/requests/accept', write, async (request) => {
+    const { account } = currentUser(request);
+    await acceptNotificationRequests(ctx, account.id, await findNotificationRequests(ctx, account.id, requestIds(request)));
+    return {};
   });
-  app.post('/api/v1/notifications/requests/:id/accept', write, async () => {
-    throw notFound();
+  app.post('/api/v1/notifications/requests/dismiss', write, async (request) => {
+    const { account } = currentUser(request);
+    await dismissNotificationRequests(ctx, account.id, await findNotificationRequests(ctx, account.id, requestIds(request)));
+    return {};
   });
-  app.post('/api/v1/notifications/requests/:id/dismiss', write, async () => {
-    throw notFound();
+  const oneRequest = async (request: FastifyRequest) => {
+    const { account } = currentUser(request);
+    const id = rowId((request.params as { id: string }).id);
+    const [row] = id ? await findNotificationRequests(ctx, account.id, [id]) : [];
+    if (!row) throw notFound();
+    return row;
+  };
+  app.get('/api/v1/notifications/requests/:id', read, async (request) => {
+    const [rendered] = await renderNotificationRequests(ctx, currentUser(request).account.id, [await oneRequest(request)]);
+    if (!rendered) throw notFound();
+    return rendered;
+  });
+  app.post('/api/v1/notifications/requests/:id/accept', write, async (request) => {
+    await acceptNotificationRequests(ctx, currentUser(request).account.id, [await oneRequest(request)]);
+    return {};
+  });
+  app.post('/api/v1/notifications/requests/:id/dismiss', write, async (request) => {
+    await dismissNotificationRequests(ctx, currentUser(request).account.id, [await oneRequest(request)]);
+    return {};
   });
 
-  app.get('/api/v1/notifications/policy', read, async (request) => renderPolicyV1(currentPolicy(currentUser(request).user.settings)));
+  app.get('/api/v1/notifications/policy', read, async (request) => {
+    const { account, user } = currentUser(request);
+    return renderPolicyV1(currentPolicy(user.settings), await pendingRequestsSummary(ctx, account.id));
+  });
 
   const updateV1Policy = async (request: FastifyRequest) => {
-    const { user } = currentUser(request);
+    const { account, user } = currentUser(request);
     const input = params(request);
     const changes: Partial<Record<PolicyKey, string>> = {};
     const map: [string, PolicyKey][] = [
@@ -94,7 +134,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
       const value = railsBoolean(input[param]);
       if (typeof value === 'boolean') changes[key] = value ? 'filter' : 'accept';
     }
-    return renderPolicyV1(await updatePolicy(ctx, user.id, user.settings, changes));
+    return renderPolicyV1(await updatePolicy(ctx, user.id, user.settings, changes), await pendingRequestsSummary(ctx, account.id));
   };
   app.put('/api/v1/notifications/policy', write, updateV1Policy);
   app.patch('/api/v1/notifications/policy', write, updateV1Policy);
@@ -115,8 +155,9 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     const deleted = await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.id, id), eq(notifications.accountId, account.id)))
-      .returning({ id: notifications.id });
+      .returning({ id: notifications.id, accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, filtered: notifications.filtered });
     if (deleted.length === 0) throw notFound();
+    await reconsiderNotificationRequests(ctx.db, deleted);
     return {};
   });
 }

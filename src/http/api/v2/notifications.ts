@@ -5,6 +5,7 @@ import { notifications } from '../../../db/schema.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { listParam, renderAccountsById } from '../../../services/entities.ts';
 import { currentPolicy, POLICY_KEYS, renderPolicyV2, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
+import { pendingRequestsSummary } from '../../../services/notification-requests.ts';
 import { GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -61,14 +62,17 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
     return {};
   });
 
-  app.get('/api/v2/notifications/policy', read, async (request) => renderPolicyV2(currentPolicy(currentUser(request).user.settings)));
+  app.get('/api/v2/notifications/policy', read, async (request) => {
+    const { account, user } = currentUser(request);
+    return renderPolicyV2(currentPolicy(user.settings), await pendingRequestsSummary(ctx, account.id));
+  });
 
   const updateV2Policy = async (request: FastifyRequest) => {
-    const { user } = currentUser(request);
+    const { account, user } = currentUser(request);
     const input = params(request);
     const changes: Partial<Record<PolicyKey, string>> = {};
     for (const key of POLICY_KEYS) if (input[key] !== undefined) changes[key] = text(input[key]) ?? '';
-    return renderPolicyV2(await updatePolicy(ctx, user.id, user.settings, changes));
+    return renderPolicyV2(await updatePolicy(ctx, user.id, user.settings, changes), await pendingRequestsSummary(ctx, account.id));
   };
   app.put('/api/v2/notifications/policy', write, updateV2Policy);
   app.patch('/api/v2/notifications/policy', write, updateV2Policy);
@@ -76,7 +80,7 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v2/notifications/:group_key', read, async (request) => {
     const { account } = currentUser(request);
     const groupKey = groupKeyParam(request);
-    const groups = await loadGroups(ctx, account.id, {}, [{ groupKey, representativeId: '' }], {});
+    const groups = await loadGroups(ctx, account.id, { includeFiltered: true }, [{ groupKey, representativeId: '' }], {});
     if (groups.length === 0) throw notFound();
     return renderGroups(ctx, account.id, groups);
   });
