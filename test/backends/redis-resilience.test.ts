@@ -237,11 +237,12 @@ describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : '
         return { accountId: account.id, token: accessToken };
       };
       const [reader, first, second] = [await member('reader'), await member('first'), await member('second')];
-      const call = (method: string, path: string, token: string, json?: unknown) => request(instance.url!, method, path, { token, json });
+      const call = (method: string, path: string, token: string, json?: unknown, headers?: Record<string, string>) => request(instance.url!, method, path, { token, json, headers });
       const firstPost = (await call('POST', '/api/v1/statuses', first.token, { status: 'first' })).body.id as string;
       const secondPost = (await call('POST', '/api/v1/statuses', second.token, { status: 'second' })).body.id as string;
       const requests = (label: string) => ({
-        post: () => call('POST', '/api/v1/statuses', reader.token, { status: `posted ${label}` }),
+        // an idempotency key is kept in the cache
+        post: () => call('POST', '/api/v1/statuses', reader.token, { status: `posted ${label}` }, { 'idempotency-key': label }),
         favourite: () => call('POST', `/api/v1/statuses/${label === 'during' ? firstPost : secondPost}/favourite`, reader.token),
         follow: () => call('POST', `/api/v1/accounts/${label === 'during' ? first.accountId : second.accountId}/follow`, reader.token),
         home: () => call('GET', '/api/v1/timelines/home', reader.token),
@@ -254,6 +255,9 @@ describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : '
       for (const [name, response] of await Promise.all(during)) {
         assert.ok(response.status === 200 || (name === 'home' && response.status === 206), `${name} across a restart: ${response.status} ${response.text}`);
       }
+      const postedDuring = (await Promise.all(during)).find(([name]) => name === 'post')![1].body.id as string;
+      const again = await requests('during').post();
+      assert.equal(again.body.id, postedDuring, 'the idempotency key stored across the restart is honoured');
       // the follow's merge, enqueued across the restart, ran
       await eventually('the merge ran', () => instance.ctx.feeds.ids(homeFeed(reader.accountId)), (ids) => ids.includes(firstPost));
 
@@ -263,6 +267,7 @@ describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : '
         const response = await send();
         assert.equal(response.status, 503, `${name} with Redis away: ${response.text}`);
         assert.deepEqual(Object.keys(response.body), ['error'], `${name}: ${response.text}`);
+        assert.ok(response.headers.get('retry-after'), `${name}: Retry-After`);
       }
       // a favourite needs Redis only to announce itself, which it gives up on: it is stored and answered
       const favourited = await favourite();
