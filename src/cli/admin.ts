@@ -22,7 +22,6 @@ export interface CommandResult {
   exitCode: number;
 }
 
-
 /** A parsed command: either help to print, or the work to do. */
 export type Prepared = { help: string } | { run(ctx: AppContext): Promise<CommandResult> };
 
