@@ -243,10 +243,18 @@ describe('subspace --help, --version and unknown options', () => {
       ['db', 'migrate'],
       ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])]),
     ];
-    // every command with --help, and with -h after an option it would otherwise act on
+    // every command with --help; -h too, also after the arguments a command would otherwise act on
     const cases = [
       ...commands.map((words) => [...words, '--help']),
-      ...commands.map((words) => (words[0] === 'worker' ? [...words, '--concurrency', '2', '-h'] : [...words, '-h'])),
+      ...processes.map((command) => [command, '-h']),
+      ['worker', '--concurrency', '2', '-h'],
+      ['db', 'migrate', '-h'],
+      ['accounts', '-h'],
+      ['accounts', 'modify', 'zed', '--disable', '-h'],
+      ['announcements', 'create', 'Hello', '-h'],
+      ['apps', 'create', '--account', 'zed', '-h'],
+      ['domains', 'block', 'example.com', '--severity', 'suspend', '-h'],
+      ['settings', 'registrations', 'open', '-h'],
     ];
     const results = await runAll(cases);
     results.forEach((result, i) => {
@@ -254,7 +262,7 @@ describe('subspace --help, --version and unknown options', () => {
       const what = `subspace ${args.join(' ')}: ${result.stdout}${result.stderr}`;
       assert.equal(result.code, 0, what);
       assert.match(result.stdout, /^Usage:\n/, what);
-      const words = args.filter((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg));
+      const words = [args[0]!, ...(args[1] && !args[1].startsWith('-') ? [args[1]] : [])];
       assert.ok(result.stdout.includes(`subspace ${words.join(' ')}`), what);
       assert.equal(result.stderr, '', what);
     });
