@@ -32,33 +32,36 @@ export interface BackendOptions {
   queueBackoff?: (attempt: number) => number;
   /** BullMQ key prefix (tests isolate themselves with it) */
   bullmqPrefix?: string;
-  /** how long an enqueue waits for an unreachable Redis before failing (tests shorten it) */
-  enqueueTimeoutMs?: number;
+  /** how long a call waits for an unreachable Redis before failing (REDIS_WAIT_MS; tests shorten it) */
+  redisWaitMs?: number;
 }
 
 /**
  * The one place that picks the drivers: Redis where the config names one, otherwise the embedded
  * drivers (memory cache and pub/sub, the job table in the database). Mail goes to SMTP when
- * configured, else to .eml files in the data dir.
+ * configured, else to .eml files in the data dir. The Redis drivers wait for a Redis that is away
+ * at most `redisWaitMs` per call, then throw a RedisUnavailableError (a request answers 503).
  */
 export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
+  const waitMs = options.redisWaitMs;
   const cache = config.cacheRedis
-    ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache' }))
+    ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache' }), { waitMs })
     : new MemoryCache();
   const pubsub = config.redis
     ? new RedisPubSub(
         createRedis(config.redis.url, { name: 'subspace:publish' }),
         createRedis(config.redis.url, { name: 'subspace:subscribe' }),
+        { waitMs },
       )
     : new MemoryPubSub();
   let queue: JobQueue;
   if (config.queueRedis) {
-    queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { forBullmq: true, name: 'subspace:queue' }), {
+    queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { name: 'subspace:queue' }), {
       prefix: options.bullmqPrefix,
       backoff: options.queueBackoff,
       lockDurationMs: config.jobLockSeconds * 1000,
       stalledIntervalMs: config.jobLockSeconds * 1000,
-      enqueueTimeoutMs: options.enqueueTimeoutMs,
+      enqueueTimeoutMs: waitMs,
     });
   } else {
     const databaseQueue = new DatabaseJobQueue(database.db, { backoff: options.queueBackoff });
@@ -72,7 +75,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     queue = databaseQueue;
   }
   const mailer = new NodemailerMailer(config);
-  const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' })) : new DatabaseFeeds(database.db);
+  const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' }), { waitMs }) : new DatabaseFeeds(database.db);
   return {
     cache,
     pubsub,

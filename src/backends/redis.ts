@@ -4,11 +4,18 @@ import { Redis, type RedisOptions } from 'ioredis';
 export type { Redis } from 'ioredis';
 
 export interface CreateRedisOptions {
-  /** BullMQ needs commands to wait for the connection forever (`maxRetriesPerRequest: null`) */
-  forBullmq?: boolean;
   /** shown by CLIENT LIST */
   name?: string;
 }
+
+/**
+ * How long a request waits for a Redis that is away (a restart, a fail-over) before giving up:
+ * long enough to ride out a restart, short enough that the request answers instead of hanging.
+ */
+export const REDIS_WAIT_MS = 10_000;
+
+/** Redis did not answer within the wait: requests answer 503, jobs are retried. */
+export class RedisUnavailableError extends Error {}
 
 /** Reconnection delay in ms: exponential from 50 ms, capped at 3 s, with a little jitter so clients do not stampede. */
 export function redisRetryDelay(times: number): number {
@@ -27,8 +34,8 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
     retryStrategy: redisRetryDelay,
     // A replica promoted during fail-over answers writes with READONLY: reconnect and resend.
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
-    // Outside BullMQ, fail a command after a few reconnection attempts instead of hanging a request.
-    maxRetriesPerRequest: options.forBullmq ? null : 3,
+    // Commands wait for the connection (BullMQ requires it); callers bound the wait with whenConnected().
+    maxRetriesPerRequest: null,
     connectionName: options.name,
   };
   if (parsed.protocol === 'rediss:') {
@@ -39,6 +46,50 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
   // Errors while Redis is away are expected and retried; without a listener ioredis would print each one.
   client.on('error', () => {});
   return client;
+}
+
+/** Resolves once `client` is connected, or fails at `deadline` (epoch ms). */
+function whenReady(client: Redis, deadline: number, unavailable: () => Error): Promise<void> {
+  // a closed client fails its commands at once ("Connection is closed"), no need to wait
+  if (client.status === 'ready' || client.status === 'end') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', ready);
+      reject(unavailable());
+    }, Math.max(0, deadline - Date.now()));
+    client.once('ready', ready);
+  });
+}
+
+/** `work`, or the `unavailable` error once `deadline` (epoch ms) passes. */
+async function withDeadline<T>(work: Promise<T>, deadline: number, unavailable: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const redisUnavailable = () => new RedisUnavailableError('Redis did not answer in time');
+
+/**
+ * Runs `work` (commands on `client`) once the client is connected, waiting for the connection and
+ * the answers at most `waitMs` in all, then failing with `unavailable()` (a RedisUnavailableError).
+ * While Redis is away nothing is sent, so work that failed is not done later; only a command
+ * already sent when the connection dropped is resent on reconnection.
+ */
+export async function whenConnected<T>(client: Redis, waitMs: number, work: () => Promise<T>, unavailable: () => Error = redisUnavailable): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  await whenReady(client, deadline, unavailable);
+  return withDeadline(work(), deadline, unavailable);
 }
 
 /** Closes politely when connected, at once otherwise (QUIT would wait for a server that is away). */

@@ -5,7 +5,8 @@ import { announcementsCommand } from './commands/announcements.ts';
 import { appsCommand } from './commands/apps.ts';
 import { domainsCommand } from './commands/domains.ts';
 import { settingsCommand } from './commands/settings.ts';
-import { UsageError } from './usage-error.ts';
+import { CommandError, UsageError } from './usage-error.ts';
+import { MAIN_USAGE } from './usage.ts';
 
 /**
  * The administration commands (`subspace accounts|announcements|apps|settings …`, like Mastodon's tootctl).
@@ -21,15 +22,11 @@ export interface CommandResult {
   exitCode: number;
 }
 
-/** A command that failed for a reason the admin should read (unknown user, validation): one line, exit 1. */
-export class CommandError extends Error {}
-
 /** A parsed command: either help to print, or the work to do. */
 export type Prepared = { help: string } | { run(ctx: AppContext): Promise<CommandResult> };
 
 export interface AdminCommand {
   name: string;
-  usage: string;
   /** parses argv (after the command name); throws UsageError on bad arguments */
   prepare(args: string[]): Prepared;
 }
@@ -39,21 +36,11 @@ function commands(): Record<string, AdminCommand> {
   return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand };
 }
 
-export function isAdminCommand(name: string | undefined): boolean {
-  return !!name && Object.hasOwn(commands(), name);
-}
-
-export function adminUsage(): string {
-  return Object.values(commands())
-    .map((command) => command.usage)
-    .join('\n');
-}
-
 /** Parses `argv` (command name first); throws UsageError. */
 export function prepareAdminCommand(argv: string[]): Prepared {
   const [name, ...args] = argv;
   const command = name && Object.hasOwn(commands(), name) ? commands()[name]! : undefined;
-  if (!command) throw new UsageError(`unknown command: ${name ?? '(none)'}`, adminUsage());
+  if (!command) throw new UsageError(`unknown command: ${name ?? '(none)'}`, MAIN_USAGE);
   return command.prepare(args);
 }
 
@@ -93,25 +80,5 @@ export async function runAdminCommand(ctx: AppContext, argv: string[]): Promise<
   return runPrepared(ctx, prepared);
 }
 
-export function wantsHelp(args: string[]): boolean {
-  return args.includes('--help') || args.includes('-h');
-}
-
-/** Runs node:util parseArgs (`parse`), turning its complaints into UsageErrors. */
-export function parseCommandArgs<T>(usage: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError(error.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), usage);
-    }
-    throw error;
-  }
-}
-
-/** Exactly one positional argument, such as the USERNAME. */
-export function onePositional(positionals: string[], what: string, usage: string): string {
-  if (positionals.length === 0 || !positionals[0]) throw new UsageError(`missing ${what}`, usage);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument: ${positionals[1]}`, usage);
-  return positionals[0];
-}
+export { onePositional, parseCommandArgs, wantsHelp } from './args.ts';
+export { CommandError } from './usage-error.ts';

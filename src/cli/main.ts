@@ -1,99 +1,109 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from '../config/index.ts';
-import { withEnvFiles } from '../config/env-file.ts';
-import { openDatabase } from '../db/index.ts';
-import { BootError } from '../roles/boot.ts';
-import { adminUsage, CommandError, isAdminCommand, prepareAdminCommand } from './admin.ts';
-import { runRole } from './commands/roles.ts';
-import { runAdminCli } from './remote.ts';
-import { UsageError } from './usage-error.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.ts';
+import { parseProcessArgs } from './process-args.ts';
+import { CommandError, UsageError } from './usage-error.ts';
+import { helpFor, isAdminCommandName, isProcessCommandName, MAIN_USAGE } from './usage.ts';
 
-const USAGE = `Usage: subspace <command> [options]
+// Only light modules above: help, the version and bad arguments are answered without loading the
+// commands, the configuration or the database, which are imported once a command is to run.
 
-Processes:
-  start                          everything in one process (the default for npm start)
-  web                            the web tier (API, OAuth, pages)
-  streaming                      the streaming API (WebSocket and Server-Sent Events)
-  worker [--queues q1,q2] [--concurrency N]
-                                 background jobs from the given queues
-  scheduler                      enqueues periodic jobs
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
-Administration (while an embedded instance runs, these go to it through <data dir>/subspace.sock):
-${adminUsage()}
-  db migrate                     applies database migrations (server mode)
-  secret                         prints a new SECRET_KEY_BASE
+async function loadConfiguration() {
+  const [{ loadConfig }, { withEnvFiles }] = await Promise.all([import('../config/index.ts'), import('../config/env-file.ts')]);
+  return loadConfig(withEnvFiles(process.env));
+}
 
-Run \`subspace <command> --help\` for a command's options.`;
-
+/** Runs `subspace argv…`; resolves the exit code, or -1 for a process role that keeps running. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
+    console.log(MAIN_USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'secret') {
-    console.log(randomBytes(64).toString('hex'));
+  if (command === '--version' || command === '-v') {
+    console.log(version());
     return 0;
   }
-  if (isAdminCommand(command)) {
+  const help = helpFor(argv);
+  if (help !== undefined) {
+    console.log(help);
+    return 0;
+  }
+  if (isAdminCommandName(command)) {
     // arguments first: a typo needs neither the configuration nor the database
+    const { prepareAdminCommand } = await import('./admin.ts');
     const prepared = prepareAdminCommand(argv);
     if ('help' in prepared) {
       console.log(prepared.help);
       return 0;
     }
-    const result = await runAdminCli(loadConfig(withEnvFiles(process.env)), argv, prepared);
+    const config = await loadConfiguration();
+    const { runAdminCli } = await import('./remote.ts');
+    const result = await runAdminCli(config, argv, prepared);
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
   }
-  if (!['start', 'web', 'streaming', 'worker', 'scheduler', 'db'].includes(command)) throw new UsageError(`unknown command: ${command}`, USAGE);
-  if (command === 'db' && args[0] !== 'migrate') throw new UsageError(`unknown db command: ${args[0] ?? '(none)'}`, 'subspace db migrate');
-  const config = loadConfig(withEnvFiles(process.env));
+  if (!isProcessCommandName(command)) throw new UsageError(`unknown command: ${command}`, MAIN_USAGE);
+  const parsed = parseProcessArgs(command, args);
   switch (command) {
-    case 'start':
-    case 'web':
-    case 'streaming':
-    case 'worker':
-    case 'scheduler':
-      await runRole(command, args, config);
-      return -1;
+    case 'version':
+      console.log(version());
+      return 0;
+    case 'secret':
+      console.log(randomBytes(64).toString('hex'));
+      return 0;
     case 'db': {
-      if (args[0] !== 'migrate') throw new UsageError(`unknown db command: ${args[0] ?? '(none)'}`, 'subspace db migrate');
+      const config = await loadConfiguration();
+      const { openDatabase } = await import('../db/index.ts');
       const database = await openDatabase(config);
       await database.migrate();
       await database.close();
       console.log('Database is up to date.');
       return 0;
     }
-    default:
-      throw new UsageError(`unknown command: ${command}`, USAGE);
+    default: {
+      const config = await loadConfiguration();
+      const { runRole } = await import('./commands/roles.ts');
+      await runRole(command, parsed, config);
+      return -1;
+    }
   }
+}
+
+/** What a failure prints: one line (and the usage after bad arguments), never a stack trace for an expected one. */
+async function report(error: unknown): Promise<number | undefined> {
+  if (error instanceof ConfigError) {
+    console.error(`subspace: configuration error: ${error.message}`);
+    return 1;
+  }
+  if (error instanceof UsageError) {
+    console.error(`subspace: ${error.message}\n${error.usage}`);
+    return 2;
+  }
+  if (!(error instanceof Error)) return undefined;
+  const { BootError } = await import('../roles/boot.ts');
+  if (error instanceof CommandError || error instanceof BootError || /another Subspace process/.test(error.message)) {
+    console.error(`subspace: ${error.message}`);
+    return 1;
+  }
+  if ('code' in error && ['ECONNREFUSED', 'ENOTFOUND', 'EADDRINUSE', 'EACCES', '28P01', '3D000'].includes(String(error.code))) {
+    console.error(`subspace: ${error.message}`);
+    return 1;
+  }
+  return undefined;
 }
 
 try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`subspace: configuration error: ${error.message}`);
-    process.exit(1);
-  }
-  if (error instanceof CommandError) {
-    console.error(`subspace: ${error.message}`);
-    process.exit(1);
-  }
-  if (error instanceof UsageError) {
-    console.error(`subspace: ${error.message}\n${error.usage}`);
-    process.exit(2);
-  }
-  if (error instanceof BootError || (error instanceof Error && /another Subspace process/.test(error.message))) {
-    console.error(`subspace: ${error.message}`);
-    process.exit(1);
-  }
-  if (error instanceof Error && 'code' in error && ['ECONNREFUSED', 'ENOTFOUND', 'EADDRINUSE', 'EACCES', '28P01', '3D000'].includes(String(error.code))) {
-    console.error(`subspace: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
+  const code = await report(error);
+  if (code === undefined) throw error;
+  process.exit(code);
 }

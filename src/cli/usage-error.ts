@@ -6,3 +6,6 @@ export class UsageError extends Error {
     this.usage = usage;
   }
 }
+
+/** A command that failed for a reason the admin should read (unknown user, validation): one line, exit 1. */
+export class CommandError extends Error {}

@@ -28,8 +28,8 @@ export interface BootOptions {
   bullmqPrefix?: string;
   /** tests shorten the streaming heartbeats and pings */
   streaming?: StreamingRouteOptions;
-  /** tests shorten how long an enqueue waits for an unreachable Redis */
-  enqueueTimeoutMs?: number;
+  /** tests shorten how long a call waits for an unreachable Redis */
+  redisWaitMs?: number;
 }
 
 export interface Instance {
@@ -67,7 +67,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     const backends = await openBackends(config, database, {
       queueBackoff: options.queueBackoff,
       bullmqPrefix: options.bullmqPrefix,
-      enqueueTimeoutMs: options.enqueueTimeoutMs,
+      redisWaitMs: options.redisWaitMs,
     });
     cleanups.push(() => backends.close());
     const { close: _closeBackends, ...services } = backends;

@@ -431,7 +431,7 @@ describe('bullmq queue', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, (
   const backoffCalls: number[] = [];
 
   queueContract(async () => {
-    const queue = new BullmqJobQueue(createRedis(REDIS_URL!, { forBullmq: true }), {
+    const queue = new BullmqJobQueue(createRedis(REDIS_URL!), {
       prefix,
       lockDurationMs: 1000,
       stalledIntervalMs: 300,
@@ -446,7 +446,7 @@ describe('bullmq queue', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, (
       async simulateDeadWorker(queueName, name) {
         // Another process's worker takes the job, then dies without releasing it.
         await queue.enqueue(queueName, name, null);
-        const connection = createRedis(REDIS_URL!, { forBullmq: true });
+        const connection = createRedis(REDIS_URL!);
         let taken = false;
         const doomed = new BullWorker(
           queueName,

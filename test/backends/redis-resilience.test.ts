@@ -10,12 +10,13 @@ import { RedisCache } from '../../src/backends/cache/redis.ts';
 import { homeFeed } from '../../src/backends/feeds/index.ts';
 import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
 import { BullmqJobQueue, QueueUnavailableError } from '../../src/backends/queue/bullmq.ts';
-import { createRedis } from '../../src/backends/redis.ts';
+import { createRedis, RedisUnavailableError } from '../../src/backends/redis.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
+import { TestRedis } from '../helpers/cluster.ts';
 import { prepareTestEnvironment, request } from '../helpers/instance.ts';
 
 const hasCommand = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
@@ -91,9 +92,9 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
     const url = `redis://127.0.0.1:${port}/0`;
     let redis = await startRedis(['--port', String(port)]);
 
-    const cache = new RedisCache(createRedis(url));
+    const cache = new RedisCache(createRedis(url), { waitMs: 1000 });
     const pubsub = new RedisPubSub(createRedis(url), createRedis(url));
-    const queue = new BullmqJobQueue(createRedis(url, { forBullmq: true }), { prefix: 'resilience' });
+    const queue = new BullmqJobQueue(createRedis(url), { prefix: 'resilience' });
     const received: string[] = [];
     const ran: string[] = [];
     const worker = queue.work(['default'], async (job) => void ran.push(job.name), { concurrency: 1 });
@@ -106,8 +107,8 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
       await eventually('the first job runs', async () => ran, (r) => r.includes('before'));
 
       await kill(redis);
-      // While Redis is away, cache commands fail after a few retries instead of hanging.
-      await assert.rejects(cache.get('before'));
+      // While Redis is away, cache commands fail once they waited for it long enough instead of hanging.
+      await assert.rejects(cache.get('before'), RedisUnavailableError);
       redis = await startRedis(['--port', String(port)]);
 
       await eventually('the cache works again', async () => {
@@ -133,7 +134,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}/0`;
     let redis = await startRedis(['--port', String(port)]);
-    const queue = new BullmqJobQueue(createRedis(url, { forBullmq: true }), { prefix: 'bounded', enqueueTimeoutMs: 3000 });
+    const queue = new BullmqJobQueue(createRedis(url), { prefix: 'bounded', enqueueTimeoutMs: 3000 });
     const ran: string[] = [];
     const worker = queue.work(['default', 'mailers'], async (job) => void ran.push(job.name), { concurrency: 2 });
     try {
@@ -178,7 +179,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
     });
     const instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default'], concurrency: 2 } }, {
       log: createLogger('silent'),
-      enqueueTimeoutMs: 4000,
+      redisWaitMs: 4000,
     });
     try {
       const member = async (username: string) => {
@@ -198,7 +199,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       const started = Date.now();
       const refused = await follow(first);
       const waited = Date.now() - started;
-      assert.equal(refused.status, 500, refused.text);
+      assert.equal(refused.status, 503, refused.text);
       assert.ok(waited >= 3500 && waited < 7000, `answered after ${waited} ms`);
 
       queueRedis = await startRedis(['--port', String(queuePort)]);
@@ -216,6 +217,69 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       await environment.cleanup();
       await kill(queueRedis);
       await kill(main);
+    }
+  });
+});
+
+describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
+  test('posting, favouriting, following and reading home wait for Redis and succeed; after the wait they answer 503, never 500', async () => {
+    // cache (rate limits, idempotency), feeds, pub/sub and queues all on one Redis, as most instances run
+    const redis = await TestRedis.start();
+    const environment = await prepareTestEnvironment({ REDIS_URL: redis.url });
+    const instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default'], concurrency: 2 } }, {
+      log: createLogger('silent'),
+      redisWaitMs: 4000,
+    });
+    try {
+      const member = async (username: string) => {
+        const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
+        const { accessToken } = await issueToken(instance.ctx, { applicationId: null, userId: user.id, scopes: ['read', 'write', 'follow'] });
+        return { accountId: account.id, token: accessToken };
+      };
+      const [reader, first, second] = [await member('reader'), await member('first'), await member('second')];
+      const call = (method: string, path: string, token: string, json?: unknown, headers?: Record<string, string>) => request(instance.url!, method, path, { token, json, headers });
+      const firstPost = (await call('POST', '/api/v1/statuses', first.token, { status: 'first' })).body.id as string;
+      const secondPost = (await call('POST', '/api/v1/statuses', second.token, { status: 'second' })).body.id as string;
+      const requests = (label: string) => ({
+        // an idempotency key is kept in the cache
+        post: () => call('POST', '/api/v1/statuses', reader.token, { status: `posted ${label}` }, { 'idempotency-key': label }),
+        favourite: () => call('POST', `/api/v1/statuses/${label === 'during' ? firstPost : secondPost}/favourite`, reader.token),
+        follow: () => call('POST', `/api/v1/accounts/${label === 'during' ? first.accountId : second.accountId}/follow`, reader.token),
+        home: () => call('GET', '/api/v1/timelines/home', reader.token),
+      });
+
+      await redis.stop();
+      const during = Object.entries(requests('during')).map(async ([name, send]) => [name, await send()] as const);
+      await sleep(1000);
+      await redis.start();
+      for (const [name, response] of await Promise.all(during)) {
+        assert.ok(response.status === 200 || (name === 'home' && response.status === 206), `${name} across a restart: ${response.status} ${response.text}`);
+      }
+      const postedDuring = (await Promise.all(during)).find(([name]) => name === 'post')![1].body.id as string;
+      const again = await requests('during').post();
+      assert.equal(again.body.id, postedDuring, 'the idempotency key stored across the restart is honoured');
+      // the follow's merge, enqueued across the restart, ran
+      await eventually('the merge ran', () => instance.ctx.feeds.ids(homeFeed(reader.accountId)), (ids) => ids.includes(firstPost));
+
+      await redis.stop();
+      const { favourite, ...needingRedis } = requests('after');
+      for (const [name, send] of Object.entries(needingRedis)) {
+        const response = await send();
+        assert.equal(response.status, 503, `${name} with Redis away: ${response.text}`);
+        assert.deepEqual(Object.keys(response.body), ['error'], `${name}: ${response.text}`);
+        assert.ok(response.headers.get('retry-after'), `${name}: Retry-After`);
+      }
+      // a favourite needs Redis only to announce itself, which it gives up on: it is stored and answered
+      const favourited = await favourite();
+      assert.equal(favourited.status, 200, favourited.text);
+      assert.equal(favourited.body.favourited, true);
+      await redis.start();
+      const retried = await requests('after').follow();
+      assert.equal(retried.status, 200, retried.text);
+    } finally {
+      await instance.close();
+      await environment.cleanup();
+      await redis.close();
     }
   });
 });
@@ -247,12 +311,12 @@ describe('rediss:// with a private CA', { skip: HAS_REDIS && HAS_OPENSSL ? false
     const script = join(dir, 'client.mjs');
     writeFileSync(
       script,
-      `import { closeRedis, createRedis } from ${JSON.stringify(new URL('../../src/backends/redis.ts', import.meta.url).href)};
+      `import { createRedis, whenConnected } from ${JSON.stringify(new URL('../../src/backends/redis.ts', import.meta.url).href)};
 const client = createRedis(process.argv[2]);
 let connectionError;
 client.on('error', (error) => (connectionError = error));
 try {
-  await client.set('greeting', 'hello over tls');
+  await whenConnected(client, 5000, () => client.set('greeting', 'hello over tls'));
   console.log(await client.get('greeting'));
 } catch (error) {
   console.log('failed: ' + (connectionError ?? error).message);

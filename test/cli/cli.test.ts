@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -210,6 +210,106 @@ describe('subspace admin CLI: bad input', () => {
     assert.equal(admin.code, 1);
     assert.equal(admin.stderr.trimEnd().split('\n').length, 1, admin.stderr);
     assert.match(admin.stderr, /PORT/);
+  });
+});
+
+describe('subspace --help, --version and unknown options', () => {
+  let site: Site;
+  before(async () => {
+    site = await freshSite();
+  });
+  after(async () => {
+    await site.cleanup();
+  });
+
+  /** Runs the cases four at a time (a two-core machine) and returns their results in order. */
+  async function runAll(cases: string[][]): Promise<CliResult[]> {
+    const results: CliResult[] = [];
+    for (let i = 0; i < cases.length; i += 4) results.push(...(await Promise.all(cases.slice(i, i + 4).map((args) => subspace(site.env, ...args)))));
+    return results;
+  }
+
+  test('every command and sub-command prints its usage for --help and -h, exits 0 and does nothing', async () => {
+    const processes = ['start', 'web', 'streaming', 'worker', 'scheduler', 'db', 'secret', 'version'];
+    const admin: Record<string, string[]> = {
+      accounts: ['create', 'modify', 'delete', 'approve'],
+      announcements: ['create', 'list', 'publish', 'unpublish', 'delete'],
+      apps: ['create'],
+      domains: ['block', 'unblock', 'allow', 'disallow', 'list'],
+      settings: ['registrations'],
+    };
+    const commands = [
+      ...processes.map((command) => [command]),
+      ['db', 'migrate'],
+      ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])]),
+    ];
+    // every command with --help; -h too, also after the arguments a command would otherwise act on
+    const cases = [
+      ...commands.map((words) => [...words, '--help']),
+      ...processes.map((command) => [command, '-h']),
+      ['worker', '--concurrency', '2', '-h'],
+      ['db', 'migrate', '-h'],
+      ['accounts', '-h'],
+      ['accounts', 'modify', 'zed', '--disable', '-h'],
+      ['announcements', 'create', 'Hello', '-h'],
+      ['apps', 'create', '--account', 'zed', '-h'],
+      ['domains', 'block', 'example.com', '--severity', 'suspend', '-h'],
+      ['settings', 'registrations', 'open', '-h'],
+    ];
+    const results = await runAll(cases);
+    results.forEach((result, i) => {
+      const args = cases[i]!;
+      const what = `subspace ${args.join(' ')}: ${result.stdout}${result.stderr}`;
+      assert.equal(result.code, 0, what);
+      assert.match(result.stdout, /^Usage:\n/, what);
+      const words = [args[0]!, ...(args[1] && !args[1].startsWith('-') ? [args[1]] : [])];
+      assert.ok(result.stdout.includes(`subspace ${words.join(' ')}`), what);
+      assert.equal(result.stderr, '', what);
+    });
+    // nothing was opened or started: no database, lock, pid file or socket
+    assert.deepEqual(readdirSync(site.dataDir), []);
+  });
+
+  test('start --help answers at once instead of starting an instance', async () => {
+    const result = await subspace({ ...site.env, PORT: String(await freePort()) }, 'start', '--help');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /subspace start/);
+    assert.deepEqual(readdirSync(site.dataDir), []);
+  });
+
+  test('--version, -v and version print the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const result of await runAll([['--version'], ['-v'], ['version']])) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${version}\n`);
+    }
+  });
+
+  test('an unknown option or argument is one line and a usage, exit 2, no stack trace, nothing started', async () => {
+    const cases = [
+      ['start', '--bogus'],
+      ['web', 'now'],
+      ['streaming', '--port', '3000'],
+      ['worker', '--bogus'],
+      ['worker', '--queues'],
+      ['worker', '--concurrency', 'lots'],
+      ['scheduler', '-x'],
+      ['db', 'migrate', '--force'],
+      ['db', 'rollback'],
+      ['secret', '--length', '12'],
+      ['version', '--short'],
+      ['accounts', 'approve', '--everyone'],
+      ['domains', 'list', '--json'],
+    ];
+    const results = await runAll(cases);
+    results.forEach((result, i) => {
+      const what = `subspace ${cases[i]!.join(' ')}: ${result.stderr}`;
+      assert.equal(result.code, 2, what);
+      assert.match(result.stderr, /^subspace: [^\n]+\nUsage:\n/, what);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, what);
+      assert.equal(result.stdout, '', what);
+    });
+    assert.deepEqual(readdirSync(site.dataDir), []);
   });
 });
 

@@ -266,7 +266,7 @@ describe('a follow made while the queues’ Redis is down', { skip: HAS_REDIS ? 
     instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default', 'push', 'ingress', 'pull'], concurrency: 4 } }, {
       log: createLogger('silent'),
       queueBackoff: () => 50,
-      enqueueTimeoutMs: 1500,
+      redisWaitMs: 1500,
     });
     const member = async (username: string) => {
       const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });

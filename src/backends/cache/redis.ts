@@ -1,4 +1,4 @@
-import { closeRedis, type Redis } from '../redis.ts';
+import { closeRedis, REDIS_WAIT_MS, whenConnected, type Redis } from '../redis.ts';
 import type { Cache } from './index.ts';
 
 // Sets the expiry whenever the counter has none, so a counter can never outlive its window.
@@ -15,14 +15,23 @@ const DELETE_IF_HELD = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-/** The server cache on Redis; it owns `client` and quits it on close. */
+/**
+ * The server cache on Redis; it owns `client` and quits it on close. While Redis is away a call
+ * waits for it at most `waitMs`, then fails with a RedisUnavailableError.
+ */
 export class RedisCache implements Cache {
   #client: Redis;
   #prefix: string;
+  #waitMs: number;
 
-  constructor(client: Redis, options: { prefix?: string } = {}) {
+  constructor(client: Redis, options: { prefix?: string; waitMs?: number } = {}) {
     this.#client = client;
     this.#prefix = options.prefix ?? 'cache:';
+    this.#waitMs = options.waitMs ?? REDIS_WAIT_MS;
+  }
+
+  #run<T>(work: (client: Redis) => Promise<T>, waitMs = this.#waitMs): Promise<T> {
+    return whenConnected(this.#client, waitMs, () => work(this.#client));
   }
 
   #key(key: string): string {
@@ -30,45 +39,45 @@ export class RedisCache implements Cache {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.#client.get(this.#key(key));
+    return this.#run((client) => client.get(this.#key(key)));
   }
 
   async getMany(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    return this.#client.mget(keys.map((key) => this.#key(key)));
+    return this.#run((client) => client.mget(keys.map((key) => this.#key(key))));
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    if (ttlSeconds === undefined) await this.#client.set(this.#key(key), value);
-    else await this.#client.set(this.#key(key), value, 'EX', ttlSeconds);
+    await this.#run((client) => (ttlSeconds === undefined ? client.set(this.#key(key), value) : client.set(this.#key(key), value, 'EX', ttlSeconds)));
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.#client.set(this.#key(key), value, 'EX', ttlSeconds, 'NX')) === 'OK';
+    return (await this.#run((client) => client.set(this.#key(key), value, 'EX', ttlSeconds, 'NX'))) === 'OK';
   }
 
   async renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    return Number(await this.#client.eval(RENEW_IF_HELD, 1, this.#key(key), value, ttlSeconds)) === 1;
+    return Number(await this.#run((client) => client.eval(RENEW_IF_HELD, 1, this.#key(key), value, ttlSeconds))) === 1;
   }
 
   async deleteIfHeld(key: string, value: string): Promise<boolean> {
-    return Number(await this.#client.eval(DELETE_IF_HELD, 1, this.#key(key), value)) === 1;
+    return Number(await this.#run((client) => client.eval(DELETE_IF_HELD, 1, this.#key(key), value))) === 1;
   }
 
   async del(key: string): Promise<void> {
-    await this.#client.del(this.#key(key));
+    await this.#run((client) => client.del(this.#key(key)));
   }
 
   async incr(key: string, ttlSeconds: number): Promise<number> {
-    return Number(await this.#client.eval(INCR_WITH_EXPIRY, 1, this.#key(key), ttlSeconds));
+    return Number(await this.#run((client) => client.eval(INCR_WITH_EXPIRY, 1, this.#key(key), ttlSeconds)));
   }
 
   async ttl(key: string): Promise<number> {
-    return this.#client.ttl(this.#key(key));
+    return this.#run((client) => client.ttl(this.#key(key)));
   }
 
+  /** waits at most 2 s: a health check must answer quickly */
   async ping(): Promise<void> {
-    await this.#client.ping();
+    await this.#run((client) => client.ping(), 2000);
   }
 
   async close(): Promise<void> {

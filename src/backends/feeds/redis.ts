@@ -1,4 +1,4 @@
-import { closeRedis, type Redis } from '../redis.ts';
+import { closeRedis, REDIS_WAIT_MS, whenConnected, type Redis } from '../redis.ts';
 import { MAX_ITEMS, REBLOG_FALLOFF, type FeedEntry, type FeedKey, type FeedPage, type Feeds } from './index.ts';
 
 /*
@@ -56,16 +56,25 @@ const pad = (id: string) => id.padStart(19, '0');
 const unpad = (member: string) => member.replace(/^0+(?=\d)/, '');
 const score = (id: string) => (BigInt(id) >> 16n).toString();
 
-/** The server feeds on Redis sorted sets; it owns `client` and quits it on close. */
+/**
+ * The server feeds on Redis sorted sets; it owns `client` and quits it on close. While Redis is
+ * away each round trip waits for it at most `waitMs`, then fails with a RedisUnavailableError.
+ */
 export class RedisFeeds implements Feeds {
   #client: Redis;
   #prefix: string;
+  #waitMs: number;
 
-  constructor(client: Redis, options: { prefix?: string } = {}) {
+  constructor(client: Redis, options: { prefix?: string; waitMs?: number } = {}) {
     this.#client = client;
     this.#prefix = options.prefix ?? '';
+    this.#waitMs = options.waitMs ?? REDIS_WAIT_MS;
     this.#client.defineCommand('subspaceFeedPush', { numberOfKeys: 3, lua: PUSH });
     this.#client.defineCommand('subspaceFeedRemove', { numberOfKeys: 3, lua: REMOVE });
+  }
+
+  #run<T>(work: (client: Redis) => Promise<T>): Promise<T> {
+    return whenConnected(this.#client, this.#waitMs, () => work(this.#client));
   }
 
   #keys(feed: FeedKey, reblogOfId: string | null): [string, string, string] {
@@ -84,7 +93,7 @@ export class RedisFeeds implements Feeds {
     for (const feed of unique) {
       (pipeline as any).subspaceFeedPush(...this.#keys(feed, reblogOfId), pad(statusId), score(statusId), reblogOfId ? pad(reblogOfId) : '', MAX_ITEMS, REBLOG_FALLOFF);
     }
-    const results = (await pipeline.exec()) ?? [];
+    const results = (await this.#run(() => pipeline.exec())) ?? [];
     const inserted: FeedKey[] = [];
     results.forEach(([error, value], i) => {
       if (error) throw error;
@@ -101,7 +110,7 @@ export class RedisFeeds implements Feeds {
         const { statusId, reblogOfId } = entry;
         (pipeline as any).subspaceFeedPush(...this.#keys(feed, reblogOfId), pad(statusId), score(statusId), reblogOfId ? pad(reblogOfId) : '', MAX_ITEMS, REBLOG_FALLOFF);
       }
-      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      for (const [error] of (await this.#run(() => pipeline.exec())) ?? []) if (error) throw error;
     }
   }
 
@@ -111,7 +120,7 @@ export class RedisFeeds implements Feeds {
     for (const entry of entries) {
       (pipeline as any).subspaceFeedRemove(...this.#keys(feed, entry.reblogOfId), pad(entry.statusId), entry.reblogOfId ? pad(entry.reblogOfId) : '');
     }
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    for (const [error] of (await this.#run(() => pipeline.exec())) ?? []) if (error) throw error;
   }
 
   async removeEverywhere(entry: FeedEntry, candidates: FeedKey[]): Promise<void> {
@@ -121,7 +130,7 @@ export class RedisFeeds implements Feeds {
       for (const feed of unique.slice(i, i + 500)) {
         (pipeline as any).subspaceFeedRemove(...this.#keys(feed, entry.reblogOfId), pad(entry.statusId), entry.reblogOfId ? pad(entry.reblogOfId) : '');
       }
-      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      for (const [error] of (await this.#run(() => pipeline.exec())) ?? []) if (error) throw error;
     }
   }
 
@@ -135,29 +144,29 @@ export class RedisFeeds implements Feeds {
     let members: string[];
     if (page.minId) {
       // oldest first above min_id; entries sharing min_id's millisecond may sit at or below it
-      const extra = await this.#client.zcount(key, minScore, minScore);
-      members = await this.#client.zrangebyscore(key, minScore, maxScore, 'LIMIT', 0, page.limit + extra);
+      const extra = await this.#run((client) => client.zcount(key, minScore, minScore));
+      members = await this.#run((client) => client.zrangebyscore(key, minScore, maxScore, 'LIMIT', 0, page.limit + extra));
       return members.filter(inRange).slice(0, page.limit).reverse().map(unpad);
     }
-    const extra = page.maxId ? await this.#client.zcount(key, maxScore, maxScore) : 0;
-    members = await this.#client.zrevrangebyscore(key, maxScore, minScore, 'LIMIT', 0, page.limit + extra);
+    const extra = page.maxId ? await this.#run((client) => client.zcount(key, maxScore, maxScore)) : 0;
+    members = await this.#run((client) => client.zrevrangebyscore(key, maxScore, minScore, 'LIMIT', 0, page.limit + extra));
     return members.filter(inRange).slice(0, page.limit).map(unpad);
   }
 
   async ids(feed: FeedKey): Promise<string[]> {
     const [key] = this.#keys(feed, null);
-    return (await this.#client.zrevrange(key, 0, -1)).map(unpad);
+    return (await this.#run((client) => client.zrevrange(key, 0, -1))).map(unpad);
   }
 
   async exists(feed: FeedKey): Promise<boolean> {
     const [key] = this.#keys(feed, null);
-    return (await this.#client.exists(key)) > 0;
+    return (await this.#run((client) => client.exists(key))) > 0;
   }
 
   async clear(feed: FeedKey): Promise<void> {
     const [key, reblogs] = this.#keys(feed, null);
-    const originals = await this.#client.zrange(reblogs, '0', '-1');
-    await this.#client.del(key, reblogs, ...originals.map((member) => `${key}:reblogs:${member}`));
+    const originals = await this.#run((client) => client.zrange(reblogs, '0', '-1'));
+    await this.#run((client) => client.del(key, reblogs, ...originals.map((member) => `${key}:reblogs:${member}`)));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Queue, type Job as BullJob } from 'bullmq';
-import { closeRedis, type Redis } from '../redis.ts';
+import { closeRedis, REDIS_WAIT_MS, RedisUnavailableError, whenConnected, type Redis } from '../redis.ts';
 import { WeightedWorker } from './bullmq-worker.ts';
 import {
   QUEUE_NAMES,
@@ -26,47 +26,16 @@ export interface BullmqJobQueueOptions {
   stalledIntervalMs?: number;
   /** connection errors, reported while the workers wait for Redis to come back */
   onError?: (error: unknown) => void;
-  /**
-   * how long enqueue waits for Redis before failing (default 10 s): long enough to ride out a
-   * restart, short enough that a web request answers with an error instead of hanging
-   */
+  /** how long enqueue waits for Redis before failing (default REDIS_WAIT_MS) */
   enqueueTimeoutMs?: number;
 }
 
 const BACKOFF_TYPE = 'subspace';
 
-export class QueueUnavailableError extends Error {}
+/** The queues' Redis did not answer in time: requests answer 503, jobs are retried. */
+export class QueueUnavailableError extends RedisUnavailableError {}
 
 const unavailable = () => new QueueUnavailableError('the job queue (Redis) did not answer in time');
-
-/** Resolves once `client` is connected, or fails at `deadline` (epoch ms). */
-function whenReady(client: Redis, deadline: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const ready = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      client.off('ready', ready);
-      reject(unavailable());
-    }, Math.max(0, deadline - Date.now()));
-    client.once('ready', ready);
-  });
-}
-
-/** `work`, or a QueueUnavailableError once `deadline` (epoch ms) passes. */
-async function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable()), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // BullMQ rejects custom ids that look like integers or contain ':'; encoding avoids both.
 function uniqueJobId(uniqueKey: string): string {
@@ -79,7 +48,7 @@ function toJob(queue: QueueName, job: BullJob): Job {
 
 /**
  * The server queue on BullMQ. Jobs are removed when they complete; the failed set is the dead set.
- * It owns `connection` (created with `forBullmq`), which all its queues and workers share; each
+ * It owns `connection` (made by createRedis), which all its queues and workers share; each
  * worker duplicates it for its blocking reads.
  */
 export class BullmqJobQueue implements JobQueue {
@@ -100,7 +69,7 @@ export class BullmqJobQueue implements JobQueue {
     this.#lockDurationMs = options.lockDurationMs;
     this.#stalledIntervalMs = options.stalledIntervalMs;
     this.#onError = options.onError ?? (() => {});
-    this.#enqueueTimeoutMs = options.enqueueTimeoutMs ?? 10_000;
+    this.#enqueueTimeoutMs = options.enqueueTimeoutMs ?? REDIS_WAIT_MS;
   }
 
   #queue(name: QueueName): Queue {
@@ -114,14 +83,11 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   /**
-   * Adds a job, waiting for Redis at most `enqueueTimeoutMs` (the connection, made for BullMQ,
-   * would otherwise wait forever). While Redis is away nothing is sent, so a job whose enqueue
-   * failed is not added later; only a command already sent when the connection dropped may be.
+   * Adds a job, waiting for Redis at most `enqueueTimeoutMs` (the connection would otherwise wait
+   * forever). A job whose enqueue failed is not added later (see whenConnected).
    */
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
-    const deadline = Date.now() + this.#enqueueTimeoutMs;
-    await whenReady(this.#connection, deadline);
-    await withDeadline(this.#add(queue, name, data, options), deadline);
+    await whenConnected(this.#connection, this.#enqueueTimeoutMs, () => this.#add(queue, name, data, options), unavailable);
   }
 
   async #add(queue: QueueName, name: string, data: unknown, options: EnqueueOptions): Promise<void> {
@@ -202,8 +168,7 @@ export class BullmqJobQueue implements JobQueue {
 
   /** waits at most 2 s for a connection: a PING would otherwise sit queued for as long as Redis is away */
   async ping(): Promise<void> {
-    await whenReady(this.#connection, Date.now() + 2000);
-    await this.#connection.ping();
+    await whenConnected(this.#connection, 2000, () => this.#connection.ping(), unavailable);
   }
 
   async close(): Promise<void> {

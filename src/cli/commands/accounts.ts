@@ -9,20 +9,14 @@ import { ROLES, type RoleName } from '../../services/roles.ts';
 import { getSettings } from '../../services/settings.ts';
 import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
+import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
 // most powerful first, as tootctl lists them
 const ROLE_NAMES = (['Owner', 'Admin', 'Moderator'] as RoleName[]).filter((name) => Object.hasOwn(ROLES, name));
 
-const CREATE_USAGE = `  subspace accounts create USERNAME --email EMAIL [--role ${ROLE_NAMES.join('|')}] [--confirmed] [--approve]`;
-const MODIFY_USAGE =
-  '  subspace accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]\n' +
-  '                                    [--disable | --enable] [--reset-password]';
-const DELETE_USAGE = '  subspace accounts delete USERNAME';
-const APPROVE_USAGE = '  subspace accounts approve USERNAME | --all';
+const { create: CREATE_USAGE, modify: MODIFY_USAGE, delete: DELETE_USAGE, approve: APPROVE_USAGE } = ADMIN_USAGE.accounts;
 
-export const ACCOUNTS_USAGE = `Usage:\n${CREATE_USAGE}\n${MODIFY_USAGE}\n${DELETE_USAGE}\n${APPROVE_USAGE}`;
-
-const usage = (line: string) => `Usage:\n${line}`;
+export const ACCOUNTS_USAGE = commandUsage('accounts');
 
 /** A role name, matched case-insensitively (`admin` is the Admin role). */
 function parseRole(value: string, usageText: string): RoleName {
@@ -148,7 +142,6 @@ function prepareApprove(args: string[]): Prepared {
 
 export const accountsCommand: AdminCommand = {
   name: 'accounts',
-  usage: ACCOUNTS_USAGE.replace(/^Usage:\n/, ''),
   prepare(args) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('accounts needs a subcommand', ACCOUNTS_USAGE);

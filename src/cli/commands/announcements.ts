@@ -13,14 +13,11 @@ import {
 } from '../../services/announcements.ts';
 import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
+import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
-const CREATE_USAGE = '  subspace announcements create TEXT [--starts-at ISO --ends-at ISO] [--all-day] [--scheduled-at ISO]';
-const LIST_USAGE = '  subspace announcements list';
-const PUBLISH_USAGE = '  subspace announcements publish|unpublish|delete ID';
+const { create: CREATE_USAGE, list: LIST_USAGE } = ADMIN_USAGE.announcements;
 
-export const ANNOUNCEMENTS_USAGE = `Usage:\n${CREATE_USAGE}\n${LIST_USAGE}\n${PUBLISH_USAGE}`;
-
-const usage = (line: string) => `Usage:\n${line}`;
+export const ANNOUNCEMENTS_USAGE = commandUsage('announcements');
 
 /** An ISO 8601 date or date-time; undefined when the option was not given. */
 function isoDate(value: string | undefined, option: string, usageText: string): Date | undefined {
@@ -84,9 +81,9 @@ function prepareList(args: string[]): Prepared {
 type Change = (ctx: AppContext, id: string) => Promise<{ changed: boolean } | boolean | undefined>;
 
 /** publish, unpublish and delete: one ID, and a line saying what happened. */
-function prepareChange(verb: string, change: Change, unchanged?: string) {
+function prepareChange(verb: 'publish' | 'unpublish' | 'delete', change: Change, unchanged?: string) {
   return (args: string[]): Prepared => {
-    const text = usage(`  subspace announcements ${verb} ID`);
+    const text = usage(ADMIN_USAGE.announcements[verb]);
     const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
     const given = onePositional(positionals, 'ID', text);
     const id = rowId(given);
@@ -103,7 +100,6 @@ function prepareChange(verb: string, change: Change, unchanged?: string) {
 
 export const announcementsCommand: AdminCommand = {
   name: 'announcements',
-  usage: ANNOUNCEMENTS_USAGE.replace(/^Usage:\n/, ''),
   prepare(args) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('announcements needs a subcommand', ANNOUNCEMENTS_USAGE);
@@ -111,9 +107,9 @@ export const announcementsCommand: AdminCommand = {
     const handlers: Record<string, [(args: string[]) => Prepared, string]> = {
       create: [prepareCreate, CREATE_USAGE],
       list: [prepareList, LIST_USAGE],
-      publish: [prepareChange('publish', publishAnnouncement, 'it was already published'), PUBLISH_USAGE],
-      unpublish: [prepareChange('unpublish', unpublishAnnouncement, 'it was not published'), PUBLISH_USAGE],
-      delete: [prepareChange('delete', deleteAnnouncement), PUBLISH_USAGE],
+      publish: [prepareChange('publish', publishAnnouncement, 'it was already published'), ADMIN_USAGE.announcements.publish],
+      unpublish: [prepareChange('unpublish', unpublishAnnouncement, 'it was not published'), ADMIN_USAGE.announcements.unpublish],
+      delete: [prepareChange('delete', deleteAnnouncement), ADMIN_USAGE.announcements.delete],
     };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown announcements command: ${sub}`, ANNOUNCEMENTS_USAGE);

@@ -7,10 +7,9 @@ import { parseScopes, unknownScopes } from '../../services/scopes.ts';
 import { userAccessProblem } from '../../services/users.ts';
 import { CommandError, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
+import { commandUsage } from '../usage.ts';
 
-const CREATE_USAGE = '  subspace apps create --account USERNAME --name NAME [--scopes "read write"] [--website URL]';
-
-export const APPS_USAGE = `Usage:\n${CREATE_USAGE}`;
+export const APPS_USAGE = commandUsage('apps');
 
 /**
  * `apps create`: what Mastodon's Development page gives a bot author — an application owned by
@@ -65,7 +64,6 @@ function prepareCreate(args: string[]): Prepared {
 
 export const appsCommand: AdminCommand = {
   name: 'apps',
-  usage: CREATE_USAGE,
   prepare(args) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('apps needs a subcommand', APPS_USAGE);

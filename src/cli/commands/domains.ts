@@ -11,15 +11,11 @@ import {
 } from '../../services/block-domain.ts';
 import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
+import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
-const BLOCK_USAGE =
-  '  subspace domains block DOMAIN [--severity noop|silence|suspend] [--reject-media] [--reject-reports] [--obfuscate] [--public-comment T] [--private-comment T]';
-const UNBLOCK_USAGE = '  subspace domains unblock DOMAIN';
-const ALLOW_USAGE = '  subspace domains allow|disallow DOMAIN';
-const LIST_USAGE = '  subspace domains list';
+const { block: BLOCK_USAGE, unblock: UNBLOCK_USAGE, allow: ALLOW_USAGE, disallow: DISALLOW_USAGE, list: LIST_USAGE } = ADMIN_USAGE.domains;
 
-export const DOMAINS_USAGE = `Usage:\n${BLOCK_USAGE}\n${UNBLOCK_USAGE}\n${ALLOW_USAGE}\n${LIST_USAGE}`;
-const usage = (line: string) => `Usage:\n${line}`;
+export const DOMAINS_USAGE = commandUsage('domains');
 
 function prepareBlock(args: string[]): Prepared {
   const text = usage(BLOCK_USAGE);
@@ -89,7 +85,6 @@ function prepareList(args: string[]): Prepared {
 /** `subspace domains …`: instance-level domain blocks and allows (LIMITED_FEDERATION_MODE), as the admin API keeps them. */
 export const domainsCommand: AdminCommand = {
   name: 'domains',
-  usage: DOMAINS_USAGE.replace(/^Usage:\n/, ''),
   prepare(args) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('domains needs a subcommand', DOMAINS_USAGE);
@@ -106,12 +101,12 @@ export const domainsCommand: AdminCommand = {
       ],
       allow: [prepareOne('allow', ALLOW_USAGE, async (ctx, domain) => void (await createDomainAllow(ctx, domain))), ALLOW_USAGE],
       disallow: [
-        prepareOne('disallow', ALLOW_USAGE, async (ctx, domain) => {
+        prepareOne('disallow', DISALLOW_USAGE, async (ctx, domain) => {
           const { allow } = await domainRulesFor(ctx, domain);
           if (!allow) throw new CommandError(`${domain} is not allowed`);
           await removeDomainAllow(ctx, allow.id);
         }),
-        ALLOW_USAGE,
+        DISALLOW_USAGE,
       ],
       list: [prepareList, LIST_USAGE],
     };

@@ -3,17 +3,15 @@ import type { AppContext } from '../../context.ts';
 import { updateSetting, type RegistrationsMode } from '../../services/settings.ts';
 import { onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
+import { commandUsage } from '../usage.ts';
 
-const REGISTRATIONS_USAGE = '  subspace settings registrations open|approved|close [--require-reason]';
-
-export const SETTINGS_USAGE = `Usage:\n${REGISTRATIONS_USAGE}`;
+export const SETTINGS_USAGE = commandUsage('settings');
 
 /** tootctl's names for the registration modes. */
 const MODES: Record<string, RegistrationsMode> = { open: 'open', approved: 'approved', close: 'none' };
 
 export const settingsCommand: AdminCommand = {
   name: 'settings',
-  usage: REGISTRATIONS_USAGE,
   prepare(args) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('settings needs a subcommand', SETTINGS_USAGE);

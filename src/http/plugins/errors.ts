@@ -1,11 +1,17 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
+import { RedisUnavailableError } from '../../backends/redis.ts';
 import { ApiError } from '../../lib/errors.ts';
 
 /** Every error leaves as Mastodon's `{"error": "…"}`; unexpected ones are logged and never leak details. */
 export function registerErrorHandlers(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | ApiError | ZodError, request, reply) => {
     if (error instanceof ApiError) return reply.status(error.statusCode).send(error.body);
+    if (error instanceof RedisUnavailableError) {
+      // Redis stayed away longer than a request waits for it (a restart that took too long): retry later
+      request.log.warn({ err: error }, 'request failed: Redis is unavailable');
+      return reply.status(503).header('retry-after', '10').send({ error: 'There was a temporary problem serving your request, please try again' });
+    }
     if (error instanceof ZodError) {
       const messages = error.issues.map((issue) => `${issue.path.join('.') || 'request'} ${issue.message.replace(/^Invalid input: /, '').toLowerCase()}`);
       return reply.status(422).send({ error: `Validation failed: ${messages.join(', ')}` });

@@ -1,0 +1,107 @@
+import { wantsHelp } from './args.ts';
+
+/*
+ * Every command's usage, in a light module: `subspace … --help` answers from here without loading
+ * the command modules, the configuration or the database.
+ */
+
+const line = (text: string) => `  subspace ${text}`;
+
+/** The administration commands' sub-commands, each with its usage line(s). */
+export const ADMIN_USAGE = {
+  accounts: {
+    create: line('accounts create USERNAME --email EMAIL [--role Owner|Admin|Moderator] [--confirmed] [--approve]'),
+    modify:
+      line('accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]') +
+      '\n                                    [--disable | --enable] [--reset-password]',
+    delete: line('accounts delete USERNAME'),
+    approve: line('accounts approve USERNAME | --all'),
+  },
+  announcements: {
+    create: line('announcements create TEXT [--starts-at ISO --ends-at ISO] [--all-day] [--scheduled-at ISO]'),
+    list: line('announcements list'),
+    publish: line('announcements publish ID'),
+    unpublish: line('announcements unpublish ID'),
+    delete: line('announcements delete ID'),
+  },
+  apps: {
+    create: line('apps create --account USERNAME --name NAME [--scopes "read write"] [--website URL]'),
+  },
+  domains: {
+    block: line('domains block DOMAIN [--severity noop|silence|suspend] [--reject-media] [--reject-reports] [--obfuscate] [--public-comment T] [--private-comment T]'),
+    unblock: line('domains unblock DOMAIN'),
+    allow: line('domains allow DOMAIN'),
+    disallow: line('domains disallow DOMAIN'),
+    list: line('domains list'),
+  },
+  settings: {
+    registrations: line('settings registrations open|approved|close [--require-reason]'),
+  },
+} as const satisfies Record<string, Record<string, string>>;
+
+export type AdminCommandName = keyof typeof ADMIN_USAGE;
+
+/** The process commands and the other commands without sub-commands (`db` has one: `migrate`): synopsis, what it does. */
+const PROCESS_COMMANDS = {
+  start: ['start', 'every role in one process (what npm start runs)'],
+  web: ['web', 'the web tier (API, OAuth, pages)'],
+  streaming: ['streaming', 'the streaming API (WebSocket and Server-Sent Events)'],
+  worker: ['worker [--queues default,push,ingress,mailers,pull,scheduler] [--concurrency N]', 'background jobs from the given queues'],
+  scheduler: ['scheduler', 'enqueues periodic jobs'],
+  db: ['db migrate', 'applies database migrations (server mode)'],
+  secret: ['secret', 'prints a new SECRET_KEY_BASE'],
+  version: ['version', 'prints the version (also --version)'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type ProcessCommandName = keyof typeof PROCESS_COMMANDS;
+
+/** A process command's help: its usage line, then what it does. */
+export function processUsage(command: ProcessCommandName): string {
+  const [synopsis, description] = PROCESS_COMMANDS[command];
+  return `${usage(line(synopsis))}\n\n${description[0]!.toUpperCase()}${description.slice(1)}.`;
+}
+
+/** A process command's line in the overview: the synopsis, and what it does in a column (or below). */
+function overviewLine(command: ProcessCommandName): string {
+  const [synopsis, description] = PROCESS_COMMANDS[command];
+  const start = line(synopsis);
+  return start.length < 33 ? `${start.padEnd(33)}${description}` : `${start}\n${' '.repeat(33)}${description}`;
+}
+
+export const usage = (...lines: string[]) => `Usage:\n${lines.join('\n')}`;
+
+/** A command's whole usage: all its sub-commands' lines. */
+export function commandUsage(command: AdminCommandName): string {
+  return usage(...new Set(Object.values(ADMIN_USAGE[command])));
+}
+
+export const isAdminCommandName = (name: string | undefined): name is AdminCommandName => !!name && Object.hasOwn(ADMIN_USAGE, name);
+export const isProcessCommandName = (name: string | undefined): name is ProcessCommandName => !!name && Object.hasOwn(PROCESS_COMMANDS, name);
+
+export const MAIN_USAGE = `Usage: subspace <command> [options]
+
+Processes:
+${(['start', 'web', 'streaming', 'worker', 'scheduler'] as const).map(overviewLine).join('\n')}
+
+Administration (while an embedded instance runs, these go to it through <data dir>/subspace.sock):
+${Object.values(ADMIN_USAGE)
+  .flatMap((lines) => [...new Set(Object.values(lines))])
+  .join('\n')}
+${(['db', 'secret', 'version'] as const).map(overviewLine).join('\n')}
+
+Run \`subspace <command> --help\` for a command's options.`;
+
+/**
+ * The help `argv` asks for (`--help` or `-h` anywhere, or `help` as the sub-command), or undefined
+ * when it asks for none or names no known command.
+ */
+export function helpFor(argv: string[]): string | undefined {
+  const [command, sub, ...rest] = argv;
+  if (isAdminCommandName(command)) {
+    const lines: Record<string, string> = ADMIN_USAGE[command];
+    if (sub && Object.hasOwn(lines, sub)) return wantsHelp(rest) ? usage(lines[sub]!) : undefined;
+    return sub === 'help' || wantsHelp(argv.slice(1)) ? commandUsage(command) : undefined;
+  }
+  if (isProcessCommandName(command)) return sub === 'help' || wantsHelp(argv.slice(1)) ? processUsage(command) : undefined;
+  return undefined;
+}
