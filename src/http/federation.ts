@@ -10,7 +10,7 @@ import { findLocalStatus } from '../federation/statuses.ts';
 import { weakSignatureReason } from '../federation/signature-strength.ts';
 import { statusRowsById } from '../services/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
-import { inboundAllowed, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
+import { inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
 import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
@@ -123,6 +123,10 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
   const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
     if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    // Mastodon's require_actor_signature!: an inbox takes only HTTP-signed requests, whatever Linked Data
+    // signature or proof the activity carries (Fedify would take one of those alone); a forwarded activity
+    // is HTTP-signed by the server forwarding it
+    if (signatureKeyIds(request.headers).length === 0) return reply.status(401).send({ error: 'Request not signed' });
     // Mastodon's verify_signature_strength!: a signature not covering the method, target and body is refused (signature-strength.ts)
     const weak = weakSignatureReason(request.method, request.headers);
     if (weak) return reply.status(401).send({ error: weak });

@@ -350,11 +350,18 @@ describe('activities forwarded by another server', () => {
     await nothingStored(tampered);
   });
 
-  it('takes a Linked-Data-signed Create even without an HTTP signature (Fedify trusts the LD signature alone; Mastodon wants both)', async () => {
-    const activity = await state.remote.ldSign(signable('LD only'));
-    const response = await fetch(new URL('/inbox', state.instance.url), { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: JSON.stringify(activity) });
-    assert.equal(response.status, 202, await response.text());
-    await arrived(activity.object.id);
+  it('refuses (401) a Create with a Linked Data signature or an integrity proof but no HTTP signature, as Mastodon does, storing nothing', async () => {
+    const ldSigned = await state.remote.ldSign(signable('LD only'));
+    const proved = await state.remote.proofSign(signable('proof only'));
+    for (const activity of [ldSigned, proved]) {
+      for (const inbox of ['/inbox', '/users/alice/inbox']) {
+        const response = await fetch(new URL(inbox, state.instance.url), { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: JSON.stringify(activity) });
+        const text = await response.text();
+        assert.equal(response.status, 401, `${inbox}: ${text}`);
+        assert.deepEqual(JSON.parse(text), { error: 'Request not signed' });
+      }
+    }
+    await nothingStored(ldSigned, proved);
   });
 });
 
