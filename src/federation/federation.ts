@@ -22,6 +22,9 @@ interface InstanceFederation {
   policy: OutboundPolicy;
 }
 
+/** The HTTP signature spec tried first with an origin not known to take another one. */
+export const SIGNATURE_FIRST_KNOCK = 'draft-cavage-http-signatures-12';
+
 // One Federation per booted instance (tests boot several in one process), made on first use.
 const federations = new WeakMap<AppContext, InstanceFederation>();
 
@@ -67,6 +70,14 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     permanentFailureStatusCodes: PERMANENT_FAILURE_STATUS_CODES,
     outboxRetryPolicy: deliveryRetryPolicy,
     onOutboxError: recordOutboxError,
+    // Deliveries and signed fetches are signed with draft-cavage first, as Mastodon signs them: many
+    // servers (snac, Misskey…) answer 202 before verifying, so an RFC 9421 first knock they cannot
+    // verify would look delivered and be dropped. RFC 9421 is used only for an origin that refused
+    // draft-cavage and took RFC 9421 (Fedify remembers the spec an origin took, under the prefix below).
+    firstKnock: SIGNATURE_FIRST_KNOCK,
+    // Not Fedify's default prefix: what it remembered there came from RFC 9421 first knocks such
+    // servers seemed to accept, and would keep every delivery to them lost.
+    kvPrefixes: { httpMessageSignaturesSpec: ['subspace', 'signatureSpec'] },
   });
   federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle).authorize(authorizeActorFetch);
   registerStatusObjects(federation);
