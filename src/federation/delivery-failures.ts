@@ -6,6 +6,7 @@ import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
 import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
+import { observeResponses, type ResponseObserver } from './outbound-fetch.ts';
 
 /**
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
@@ -213,14 +214,43 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
     return;
   }
   const outcome: { error?: unknown } = {};
+  const started = performance.now();
+  let status: number | undefined;
+  const observe: ResponseObserver = (method, _url, answered) => {
+    if (method === 'POST') status = answered;
+  };
   try {
-    await outboxOutcome.run(outcome, run);
+    await observeResponses(observe, () => outboxOutcome.run(outcome, run));
   } catch (error) {
+    logDelivery(ctx, message, host, { status, ms: performance.now() - started, error });
     await track(ctx, () => trackDeliveryFailure(ctx, host));
     throw error;
   }
+  logDelivery(ctx, message, host, { status, ms: performance.now() - started, error: outcome.error });
   const succeeded = outcome.error === undefined || isPermanentFailure(outcome.error);
   await track(ctx, () => (succeeded ? trackDeliverySuccess(ctx, host) : trackDeliveryFailure(ctx, host)));
+}
+
+/** `Create` for `https://www.w3.org/ns/activitystreams#Create` (how Fedify names activity types). */
+function shortType(type: string): string {
+  return type.slice(Math.max(type.lastIndexOf('#'), type.lastIndexOf('/')) + 1);
+}
+
+/**
+ * One line per delivery try, for admins: its outcome at `debug`, a failure at `warn` (the inbox's
+ * host, the status it answered or the network error, how long it took, the activity).
+ */
+function logDelivery(ctx: AppContext, message: Extract<Message, { type: 'outbox' }>, host: string, result: { status?: number; ms: number; error?: unknown }): void {
+  const status = result.error instanceof SendActivityError ? result.error.statusCode : result.status;
+  const type = shortType(message.activityType);
+  const fields = { host, inbox: message.inbox, status, ms: Math.round(result.ms), activityType: type, activity: message.activityId };
+  if (result.error === undefined) {
+    ctx.log.debug(fields, `delivered ${type} to ${host} (${status ?? 'no status'})`);
+    return;
+  }
+  const reason = status !== undefined ? `answered ${status}` : result.error instanceof Error ? result.error.message : String(result.error);
+  const permanent = isPermanentFailure(result.error) ? ' (not retried: retrying cannot change this answer)' : '';
+  ctx.log.warn({ ...fields, err: status === undefined ? result.error : undefined }, `delivery of ${type} to ${host} failed: ${reason}${permanent}`);
 }
 
 /** Tracking never fails a delivery: the delivery itself is done (or has failed) already. */
