@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
 import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
 import { observeResponses, type ResponseObserver } from './outbound-fetch.ts';
+import { forgetUnprovenSpec } from './signature-spec.ts';
 
 /**
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
@@ -215,18 +216,21 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
   }
   const outcome: { error?: unknown } = {};
   const started = performance.now();
-  let status: number | undefined;
-  const observe: ResponseObserver = (method, _url, answered) => {
-    if (method === 'POST') status = answered;
+  // the statuses the inbox answered, one per knock (draft-cavage, then RFC 9421 if that failed)
+  const statuses: number[] = [];
+  const observe: ResponseObserver = (method, _url, status) => {
+    if (method === 'POST') statuses.push(status);
   };
   try {
     await observeResponses(observe, () => outboxOutcome.run(outcome, run));
   } catch (error) {
-    logDelivery(ctx, message, host, { status, ms: performance.now() - started, error });
+    logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error });
     await track(ctx, () => trackDeliveryFailure(ctx, host));
     throw error;
+  } finally {
+    await track(ctx, () => forgetUnprovenSpec(ctx, message.inbox, statuses));
   }
-  logDelivery(ctx, message, host, { status, ms: performance.now() - started, error: outcome.error });
+  logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error: outcome.error });
   const succeeded = outcome.error === undefined || isPermanentFailure(outcome.error);
   await track(ctx, () => (succeeded ? trackDeliverySuccess(ctx, host) : trackDeliveryFailure(ctx, host)));
 }

@@ -13,6 +13,7 @@ import { routeFedifyLogs } from './logging.ts';
 import { JobMessageQueue, restoreQueuedTask } from './message-queue.ts';
 import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
+import { SIGNATURE_FIRST_KNOCK, SIGNATURE_SPEC_PREFIX } from './signature-spec.ts';
 import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
 import { ACTOR_PATH, INBOX_PATH, INSTANCE_ACTOR, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
 import { findLocalStatus, statusActivities, statusObjects } from './statuses.ts';
@@ -21,9 +22,6 @@ interface InstanceFederation {
   federation: Federation<AppContext>;
   policy: OutboundPolicy;
 }
-
-/** The HTTP signature spec tried first with an origin not known to take another one. */
-export const SIGNATURE_FIRST_KNOCK = 'draft-cavage-http-signatures-12';
 
 // One Federation per booted instance (tests boot several in one process), made on first use.
 const federations = new WeakMap<AppContext, InstanceFederation>();
@@ -70,14 +68,9 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     permanentFailureStatusCodes: PERMANENT_FAILURE_STATUS_CODES,
     outboxRetryPolicy: deliveryRetryPolicy,
     onOutboxError: recordOutboxError,
-    // Deliveries and signed fetches are signed with draft-cavage first, as Mastodon signs them: many
-    // servers (snac, Misskey…) answer 202 before verifying, so an RFC 9421 first knock they cannot
-    // verify would look delivered and be dropped. RFC 9421 is used only for an origin that refused
-    // draft-cavage and took RFC 9421 (Fedify remembers the spec an origin took, under the prefix below).
+    // draft-cavage first, RFC 9421 only for an origin that refused it and took RFC 9421 (signature-spec.ts)
     firstKnock: SIGNATURE_FIRST_KNOCK,
-    // Not Fedify's default prefix: what it remembered there came from RFC 9421 first knocks such
-    // servers seemed to accept, and would keep every delivery to them lost.
-    kvPrefixes: { httpMessageSignaturesSpec: ['subspace', 'signatureSpec'] },
+    kvPrefixes: { httpMessageSignaturesSpec: [...SIGNATURE_SPEC_PREFIX] },
   });
   federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle).authorize(authorizeActorFetch);
   registerStatusObjects(federation);

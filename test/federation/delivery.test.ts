@@ -44,7 +44,10 @@ interface Received {
   body: any;
 }
 
-/** A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, `/retry-after/inbox` 429 with `Retry-After: 0`, anything else `answer` (202 unless changed). */
+/**
+ * A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, `/retry-after/inbox` 429 with
+ * `Retry-After: 0`, `/down-once/inbox` 503 to its first request only, anything else `answer` (202 unless changed).
+ */
 interface Sink {
   origin: string;
   host: string;
@@ -70,6 +73,10 @@ async function startSink(): Promise<Sink> {
       }
       const spec = req.headers['signature-input'] ? 'rfc9421' : req.headers.signature ? 'draft-cavage' : undefined;
       received.push({ path, signed: spec !== undefined, spec, body: parsed });
+      if (path.startsWith('/down-once/') && !received.slice(0, -1).some((entry) => entry.path === path)) {
+        res.writeHead(503).end();
+        return;
+      }
       if (path.startsWith('/retry-after/')) {
         res.writeHead(429, { 'retry-after': '0' }).end();
         return;
@@ -202,7 +209,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
     await settled(posted.id);
     await sleep(300);
-    // each try knocks twice (RFC 9421, then draft-cavage signatures)
+    // each try knocks twice (draft-cavage, then RFC 9421 signatures)
     const tries = server.received.length;
     assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
     assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
@@ -331,6 +338,27 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     assert.equal(delivered.spec, 'draft-cavage');
     await settled(posted.id);
     assert.equal(server.received.filter((entry) => entry.body?.object?.id === posted.uri).length, 1, 'taken at the first knock: no second one');
+  });
+
+  it('a server down for the first knock has not refused draft-cavage: the next delivery is signed draft-cavage again', async () => {
+    const server = await sink();
+    const inbox = `${server.origin}/down-once/inbox`;
+    const send = async (text: string) => {
+      const posted = await post(alice, { status: text });
+      await settled(posted.id);
+      await withFederation(instance.ctx, async (fctx) => {
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/down-once/users/x`), inboxId: new URL(inbox) }, activity!);
+      });
+      return until(async () => {
+        const tries = server.received.filter((entry) => entry.body?.object?.id === posted.uri);
+        return tries.at(-1)?.spec !== undefined && (await instance.ctx.queue.counts()).push === 0 && tries;
+      }, `the delivery of ${text}`);
+    };
+    const first = await send('while the server restarts');
+    assert.deepEqual(first.map((entry) => entry.spec), ['draft-cavage', 'rfc9421'], 'a 503, then RFC 9421 taken');
+    const second = await send('once it is back');
+    assert.deepEqual(second.map((entry) => entry.spec), ['draft-cavage']);
   });
 
   it('logs every delivery at debug and a failed one at warn, naming the inbox’s host and the status it answered', async () => {
