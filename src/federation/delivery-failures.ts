@@ -6,6 +6,8 @@ import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
 import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
+import { observeResponses, type ResponseObserver } from './outbound-fetch.ts';
+import { forgetUnprovenSpec } from './signature-spec.ts';
 
 /**
  * Outbound delivery as Mastodon's ActivityPub::DeliveryWorker and DeliveryFailureTracker do it:
@@ -213,14 +215,46 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
     return;
   }
   const outcome: { error?: unknown } = {};
+  const started = performance.now();
+  // the statuses the inbox answered, one per knock (draft-cavage, then RFC 9421 if that failed)
+  const statuses: number[] = [];
+  const observe: ResponseObserver = (method, _url, status) => {
+    if (method === 'POST') statuses.push(status);
+  };
   try {
-    await outboxOutcome.run(outcome, run);
+    await observeResponses(observe, () => outboxOutcome.run(outcome, run));
   } catch (error) {
+    logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error });
     await track(ctx, () => trackDeliveryFailure(ctx, host));
     throw error;
+  } finally {
+    await track(ctx, () => forgetUnprovenSpec(ctx, message.inbox, statuses));
   }
+  logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error: outcome.error });
   const succeeded = outcome.error === undefined || isPermanentFailure(outcome.error);
   await track(ctx, () => (succeeded ? trackDeliverySuccess(ctx, host) : trackDeliveryFailure(ctx, host)));
+}
+
+/** `Create` for `https://www.w3.org/ns/activitystreams#Create` (how Fedify names activity types). */
+function shortType(type: string): string {
+  return type.slice(Math.max(type.lastIndexOf('#'), type.lastIndexOf('/')) + 1);
+}
+
+/**
+ * One line per delivery try, for admins: its outcome at `debug`, a failure at `warn` (the inbox's
+ * host, the status it answered or the network error, how long it took, the activity).
+ */
+function logDelivery(ctx: AppContext, message: Extract<Message, { type: 'outbox' }>, host: string, result: { status?: number; ms: number; error?: unknown }): void {
+  const status = result.error instanceof SendActivityError ? result.error.statusCode : result.status;
+  const type = shortType(message.activityType);
+  const fields = { host, inbox: message.inbox, status, ms: Math.round(result.ms), activityType: type, activity: message.activityId };
+  if (result.error === undefined) {
+    ctx.log.debug(fields, `delivered ${type} to ${host} (${status ?? 'no status'})`);
+    return;
+  }
+  const reason = status !== undefined ? `answered ${status}` : result.error instanceof Error ? result.error.message : String(result.error);
+  const permanent = isPermanentFailure(result.error) ? ' (not retried: retrying cannot change this answer)' : '';
+  ctx.log.warn({ ...fields, err: status === undefined ? result.error : undefined }, `delivery of ${type} to ${host} failed: ${reason}${permanent}`);
 }
 
 /** Tracking never fails a delivery: the delivery itself is done (or has failed) already. */

@@ -13,6 +13,7 @@ import { routeFedifyLogs } from './logging.ts';
 import { JobMessageQueue, restoreQueuedTask } from './message-queue.ts';
 import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
+import { SIGNATURE_FIRST_KNOCK, SIGNATURE_SPEC_PREFIX } from './signature-spec.ts';
 import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
 import { ACTOR_PATH, INBOX_PATH, INSTANCE_ACTOR, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
 import { findLocalStatus, statusActivities, statusObjects } from './statuses.ts';
@@ -67,6 +68,9 @@ function buildFederation(ctx: AppContext): InstanceFederation {
     permanentFailureStatusCodes: PERMANENT_FAILURE_STATUS_CODES,
     outboxRetryPolicy: deliveryRetryPolicy,
     onOutboxError: recordOutboxError,
+    // draft-cavage first, RFC 9421 only for an origin that refused it and took RFC 9421 (signature-spec.ts)
+    firstKnock: SIGNATURE_FIRST_KNOCK,
+    kvPrefixes: { httpMessageSignaturesSpec: [...SIGNATURE_SPEC_PREFIX] },
   });
   federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle).authorize(authorizeActorFetch);
   registerStatusObjects(federation);

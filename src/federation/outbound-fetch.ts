@@ -166,6 +166,26 @@ export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPoli
 const policyScope = new AsyncLocalStorage<OutboundPolicy>();
 let nativeFetch: typeof fetch | undefined;
 
+/** Told of every response to a request made under observeResponses (its method, URL and status). */
+export type ResponseObserver = (method: string, url: string, status: number) => void;
+const responseObservers = new AsyncLocalStorage<ResponseObserver>();
+
+/** Runs `fn`, telling `observer` of the responses to the requests it makes through the wrapped fetch (see withOutboundPolicy). */
+export function observeResponses<T>(observer: ResponseObserver, fn: () => T): T {
+  return responseObservers.run(observer, fn);
+}
+
+function observed(response: Promise<Response>, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> {
+  const observer = responseObservers.getStore();
+  if (!observer) return response;
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+  const url = input instanceof Request ? input.url : String(input);
+  return response.then((answer) => {
+    observer(method, url, answer.status);
+    return answer;
+  });
+}
+
 /**
  * Runs `fn` with every fetch() it makes — Fedify's document loaders, WebFinger lookups, deliveries —
  * going through guardedFetch under `policy`. Fedify calls the global fetch and offers no hook for
@@ -177,7 +197,7 @@ export function withOutboundPolicy<T>(policy: OutboundPolicy, fn: () => T): T {
     nativeFetch = original;
     globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
       const active = policyScope.getStore();
-      return active ? guardedFetch(original, active, input, init) : original(input, init);
+      return observed(active ? guardedFetch(original, active, input, init) : original(input, init), input, init);
     };
   }
   return policyScope.run(policy, fn);

@@ -4,13 +4,13 @@ import type { AppContext } from '../context.ts';
 import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
 import { findLocalActorAccount } from '../federation/actors.ts';
 import { isPubliclyServed } from '../federation/audience.ts';
-import { handleFederationRequest } from '../federation/federation.ts';
+import { handleFederationRequest, withFederation } from '../federation/federation.ts';
 import { asNodeInfo20 } from '../federation/nodeinfo.ts';
 import { findLocalStatus } from '../federation/statuses.ts';
 import { weakSignatureReason } from '../federation/signature-strength.ts';
 import { statusRowsById } from '../services/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
-import { inboundAllowed, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
+import { carriesAuthorSignature, failedHttpSignature, inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
 import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
@@ -123,11 +123,20 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
   const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
     if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    // Mastodon's require_actor_signature!: an inbox takes only HTTP-signed requests, whatever Linked Data
+    // signature or proof the activity carries (Fedify would take one of those alone); a forwarded activity
+    // is HTTP-signed by the server forwarding it
+    if (signatureKeyIds(request.headers).length === 0) return reply.status(401).send({ error: 'Request not signed' });
     // Mastodon's verify_signature_strength!: a signature not covering the method, target and body is refused (signature-strength.ts)
     const weak = weakSignatureReason(request.method, request.headers);
     if (weak) return reply.status(401).send({ error: weak });
     // Mastodon's DomainControlHelper: a suspended (or, in limited federation mode, not allowed) signer or actor is refused before its key is fetched
     if (!(await inboundAllowed(ctx, request))) return reply.status(403).send({ error: 'Domain not allowed' });
+    // an activity with its author's signature still needs a valid HTTP signature, which Fedify would not check
+    if (carriesAuthorSignature(request.body)) {
+      const failed = await withFederation(ctx, (fctx) => failedHttpSignature(fctx, toWebRequest(ctx, request)));
+      if (failed !== undefined) return reply.status(401).send({ error: `Verification failed for ${failed}` });
+    }
     return send(reply, await callFedify(ctx, request));
   };
   for (const actor of ['/users/:username', '/actor']) {

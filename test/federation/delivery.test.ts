@@ -39,10 +39,15 @@ async function until<T>(probe: () => Promise<T | undefined | false>, what: strin
 interface Received {
   path: string;
   signed: boolean;
+  /** how it was signed: `draft-cavage` (a Signature header alone) or `rfc9421` (with Signature-Input) */
+  spec?: 'draft-cavage' | 'rfc9421';
   body: any;
 }
 
-/** A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, `/retry-after/inbox` 429 with `Retry-After: 0`, anything else `answer` (202 unless changed). */
+/**
+ * A remote server's inboxes on loopback: `/<code>/inbox` answers `code`, `/retry-after/inbox` 429 with
+ * `Retry-After: 0`, `/down-once/inbox` 503 to its first request only, anything else `answer` (202 unless changed).
+ */
 interface Sink {
   origin: string;
   host: string;
@@ -66,7 +71,12 @@ async function startSink(): Promise<Sink> {
       } catch {
         // not JSON
       }
-      received.push({ path, signed: !!(req.headers.signature || req.headers['signature-input']), body: parsed });
+      const spec = req.headers['signature-input'] ? 'rfc9421' : req.headers.signature ? 'draft-cavage' : undefined;
+      received.push({ path, signed: spec !== undefined, spec, body: parsed });
+      if (path.startsWith('/down-once/') && !received.slice(0, -1).some((entry) => entry.path === path)) {
+        res.writeHead(503).end();
+        return;
+      }
       if (path.startsWith('/retry-after/')) {
         res.writeHead(429, { 'retry-after': '0' }).end();
         return;
@@ -182,7 +192,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     }
     await settled(posted.id);
     const tries = (code: number) => server.received.filter((entry) => entry.path === `/${code}/inbox`).length;
-    // one try each (Fedify knocks twice: RFC 9421, then draft-cavage signatures)
+    // one try each (Fedify knocks twice: draft-cavage, then RFC 9421 signatures)
     for (const code of permanent) assert.ok(tries(code) >= 1 && tries(code) <= 2, `${code}: ${tries(code)} requests`);
     for (const code of retried) assert.ok(tries(code) >= DELIVERY_RETRIES + 1, `${code}: ${tries(code)} requests`);
     assert.ok(server.received.every((entry) => entry.signed), 'every try is signed');
@@ -199,7 +209,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
     await settled(posted.id);
     await sleep(300);
-    // each try knocks twice (RFC 9421, then draft-cavage signatures)
+    // each try knocks twice (draft-cavage, then RFC 9421 signatures)
     const tries = server.received.length;
     assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
     assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
@@ -317,6 +327,72 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     assert.deepEqual(await failureDays(instance.ctx, remote.host), []);
     const posted = await post(holly, { status: 'welcome back' });
     await until(async () => remote.delivered.find((entry) => entry.body.type === 'Create' && entry.body.object?.id === posted.uri), 'the Create');
+  });
+
+  it('signs a delivery to a server it does not know with draft-cavage first, as Mastodon does', async () => {
+    const server = await sink();
+    const judy = await instance.createUser('judy');
+    await remoteFollower(server, judy);
+    const posted = await post(judy, { status: 'signed as Mastodon signs' });
+    const delivered = await until(async () => server.received.find((entry) => entry.body?.object?.id === posted.uri), 'the delivery');
+    assert.equal(delivered.spec, 'draft-cavage');
+    await settled(posted.id);
+    assert.equal(server.received.filter((entry) => entry.body?.object?.id === posted.uri).length, 1, 'taken at the first knock: no second one');
+  });
+
+  it('a server down for the first knock has not refused draft-cavage: the next delivery is signed draft-cavage again', async () => {
+    const server = await sink();
+    const inbox = `${server.origin}/down-once/inbox`;
+    const send = async (text: string) => {
+      const posted = await post(alice, { status: text });
+      await settled(posted.id);
+      await withFederation(instance.ctx, async (fctx) => {
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/down-once/users/x`), inboxId: new URL(inbox) }, activity!);
+      });
+      return until(async () => {
+        const tries = server.received.filter((entry) => entry.body?.object?.id === posted.uri);
+        return tries.at(-1)?.spec !== undefined && (await instance.ctx.queue.counts()).push === 0 && tries;
+      }, `the delivery of ${text}`);
+    };
+    const first = await send('while the server restarts');
+    assert.deepEqual(first.map((entry) => entry.spec), ['draft-cavage', 'rfc9421'], 'a 503, then RFC 9421 taken');
+    const second = await send('once it is back');
+    assert.deepEqual(second.map((entry) => entry.spec), ['draft-cavage']);
+  });
+
+  it('logs every delivery at debug and a failed one at warn, naming the inbox’s host and the status it answered', async () => {
+    const server = await sink();
+    const lines: { level: string; fields: any; message: string }[] = [];
+    const log = instance.ctx.log;
+    const { warn, debug } = log;
+    const capture = (level: string, original: typeof warn) =>
+      ((fields: any, message?: string) => {
+        lines.push({ level, fields, message: message ?? '' });
+        original.call(log, fields, message);
+      }) as typeof warn;
+    log.warn = capture('warn', warn);
+    log.debug = capture('debug', debug);
+    try {
+      const posted = await post(alice, { status: 'to be refused' });
+      await settled(posted.id);
+      await withFederation(instance.ctx, async (fctx) => {
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/410/users/x`), inboxId: new URL(`${server.origin}/410/inbox`) }, activity!);
+        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/users/y`), inboxId: new URL(`${server.origin}/inbox`) }, activity!);
+      });
+      const failed = await until(async () => lines.find((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/410/inbox`), 'the warning');
+      assert.match(failed.message, new RegExp(`${server.host}.*410`));
+      assert.deepEqual({ ...failed.fields, ms: typeof failed.fields.ms }, { host: server.host, inbox: `${server.origin}/410/inbox`, status: 410, ms: 'number', activityType: 'Create', activity: `${posted.uri}/activity`, err: undefined });
+      const delivered = await until(async () => lines.find((line) => line.level === 'debug' && line.fields?.inbox === `${server.origin}/inbox`), 'the debug line');
+      assert.equal(delivered.fields.status, 202);
+      assert.equal(delivered.fields.activityType, 'Create');
+      assert.match(delivered.message, new RegExp(`delivered Create to ${server.host}`));
+      assert.ok(!lines.some((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/inbox`), 'a delivery that succeeded is no warning');
+    } finally {
+      log.warn = warn;
+      log.debug = debug;
+    }
   });
 
   it('a successful delivery forgets the failing days', async () => {

@@ -84,7 +84,7 @@ describe('what members do goes to other servers', () => {
     assert.match(note.conversation, /^tag:subspace\.test,/);
     assert.deepEqual(list(note.tag).map((tag: any) => [tag.type, tag.name]), [['Hashtag', '#fediverse']]);
     const signature = `${headers['signature-input'] ?? ''} ${headers.signature ?? ''}`;
-    assert.ok(signature.includes(`keyid="${BASE}/users/alice#main-key"`), signature);
+    assert.ok(signature.includes(`keyId="${BASE}/users/alice#main-key"`), `draft-cavage, by alice: ${signature}`);
     await sleep(200);
     assert.equal(remote.delivered.filter((entry) => entry.body.object?.id === posted.uri).length, 1, 'delivered once');
   });

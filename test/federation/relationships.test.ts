@@ -67,7 +67,7 @@ describe('relationships with a remote account over ActivityPub', () => {
     assert.equal(accept.path, '/users/bob/inbox');
     assert.deepEqual({ type: accept.body.object.type, actor: accept.body.object.actor, object: accept.body.object.object }, { type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
     const signature = `${accept.headers['signature-input'] ?? ''} ${accept.headers.signature ?? ''}`;
-    assert.ok(signature.includes(`keyid="${BASE}/users/alice#main-key"`), signature);
+    assert.ok(signature.includes(`keyId="${BASE}/users/alice#main-key"`), `draft-cavage, by alice: ${signature}`);
 
     assert.equal((await followRow(bobId, alice.accountId))?.uri, followId);
     const followers = await instance.request('GET', `/api/v1/accounts/${alice.accountId}/followers`, { token: alice.token });

@@ -306,14 +306,13 @@ describe('activities forwarded by another server', () => {
   it('accepts bob’s Create Linked-Data-signed by bob and delivered by another server (HTTP-signed by that server), as bob’s', async () => {
     for (const spec of ['draft-cavage', 'rfc9421'] as const) {
       const activity = await state.remote.ldSign(signable(`forwarded with ${spec}`));
-      const before = relay.received.length;
       const response = await post(activity, { remote: relay, spec });
       assert.equal(response.status, 202, response.text);
       const shown = await arrived(activity.object.id);
       assert.equal(shown.account.acct, state.remote.handle, 'stored as bob’s');
       assert.match(shown.content, new RegExp(`forwarded with ${spec}`));
-      assert.equal(relay.received.length, before, 'the forwarding server’s key was not even needed');
     }
+    assert.ok(relay.received.some((entry) => entry.startsWith('GET /users/bob')), `the forwarding server’s signature was checked with its key: ${relay.received}`);
   });
 
   it('refuses (401) a forwarded Create whose Linked Data signature is broken, missing, or by the forwarding server, storing nothing', async () => {
@@ -350,11 +349,37 @@ describe('activities forwarded by another server', () => {
     await nothingStored(tampered);
   });
 
-  it('takes a Linked-Data-signed Create even without an HTTP signature (Fedify trusts the LD signature alone; Mastodon wants both)', async () => {
-    const activity = await state.remote.ldSign(signable('LD only'));
-    const response = await fetch(new URL('/inbox', state.instance.url), { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: JSON.stringify(activity) });
-    assert.equal(response.status, 202, await response.text());
-    await arrived(activity.object.id);
+  it('refuses (401) a forwarded Create whose HTTP signature does not verify, though its Linked Data signature or proof does, as Mastodon does', async () => {
+    const never = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+    const ldSigned = await state.remote.ldSign(signable('LD-signed, forwarded under a wrong key'));
+    const proved = await state.remote.proofSign(signable('proved, forwarded under a wrong key'));
+    const stale = await state.remote.ldSign(signable('forwarded under a signature two hours old'));
+    for (const [label, activity, options] of [
+      ['an LD-signed Create, HTTP-signed with a key the forwarder does not have', ldSigned, { privateKey: never.privateKey }],
+      ['a Create with a proof, HTTP-signed with a key the forwarder does not have', proved, { privateKey: never.privateKey }],
+      ['an LD-signed Create, HTTP-signed two hours ago', stale, { time: new Date(Date.now() - 2 * 3600_000) }],
+    ] as const) {
+      for (const inbox of ['/inbox', '/users/alice/inbox']) {
+        const response = await post(activity, { remote: relay, inbox, ...options });
+        assert.equal(response.status, 401, `${label} at ${inbox}: ${response.status} ${response.text}`);
+        assert.match(JSON.parse(response.text).error, new RegExp(`^Verification failed for ${relay.keyId}`));
+      }
+    }
+    await nothingStored(ldSigned, proved, stale);
+  });
+
+  it('refuses (401) a Create with a Linked Data signature or an integrity proof but no HTTP signature, as Mastodon does, storing nothing', async () => {
+    const ldSigned = await state.remote.ldSign(signable('LD only'));
+    const proved = await state.remote.proofSign(signable('proof only'));
+    for (const activity of [ldSigned, proved]) {
+      for (const inbox of ['/inbox', '/users/alice/inbox']) {
+        const response = await fetch(new URL(inbox, state.instance.url), { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: JSON.stringify(activity) });
+        const text = await response.text();
+        assert.equal(response.status, 401, `${inbox}: ${text}`);
+        assert.deepEqual(JSON.parse(text), { error: 'Request not signed' });
+      }
+    }
+    await nothingStored(ldSigned, proved);
   });
 });
 
