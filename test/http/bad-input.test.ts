@@ -79,6 +79,14 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
     });
   });
 
+  it('JSON nested deeper than Rails reads (100 levels) is a 400', async () => {
+    const deep = { status: 'deep', x: JSON.parse('['.repeat(150) + ']'.repeat(150)) };
+    const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: deep });
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body, PARSE_ERROR);
+    assert.equal(await statusCount(), 0);
+  });
+
   describe('a list or hash where one value is expected', () => {
     it('visibility[]=direct is a 422, never a public post', async () => {
       const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, form: new URLSearchParams([['status', 'secret'], ['visibility[]', 'direct']]) });

@@ -33,23 +33,27 @@ export async function registerParamParsers(app: FastifyInstance) {
     }
     request.body = { ...parse(pairs.join('&')), ...files };
   });
-  // PostgreSQL cannot store or compare NUL, so a request carrying one anywhere is refused before
-  // its handler runs (Rails refuses malformed parameters as a whole, with this 400).
+  // Refused before any handler runs, as Rails refuses parameters it cannot parse as a whole
   app.addHook('preValidation', async (request) => {
-    if (containsNul(request.params) || containsNul(request.query) || (!Buffer.isBuffer(request.body) && containsNul(request.body))) throw unparsableParams();
+    if (unusable(request.params) || unusable(request.query) || (!Buffer.isBuffer(request.body) && unusable(request.body))) throw unparsableParams();
   });
 }
 
 /** Mastodon's answer to parameters Rails could not parse. */
 export const unparsableParams = () => new ApiError(400, 'Error occurred while parsing request parameters');
 
-function containsNul(value: unknown, depth = 0): boolean {
+/** Ruby's JSON parser's max_nesting */
+const MAX_NESTING = 100;
+
+/** Parameters holding NUL anywhere (PostgreSQL can neither store nor compare it), or nested deeper than Rails reads. */
+function unusable(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\0');
-  if (!value || typeof value !== 'object' || depth > 32) return false;
-  if (Array.isArray(value)) return value.some((item) => containsNul(item, depth + 1));
+  if (!value || typeof value !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(value)) return value.some((item) => unusable(item, depth + 1));
   // multipart files are streams or buffers, not parameters
   if (Buffer.isBuffer(value) || typeof (value as { toBuffer?: unknown }).toBuffer === 'function') return false;
-  return Object.entries(value).some(([key, item]) => key.includes('\0') || containsNul(item, depth + 1));
+  return Object.entries(value).some(([key, item]) => key.includes('\0') || unusable(item, depth + 1));
 }
 
 export const queryParser = (input: string) => parse(input);
