@@ -24,7 +24,7 @@ describe('slow clients cannot hold connections', () => {
   let alice: TestUser;
 
   before(async () => {
-    instance = await startInstance({ httpTimeouts: TIMEOUTS, streaming: { heartbeatMs: 100 } });
+    instance = await startInstance({ env: { PERSISTENT_TIMEOUT: '1' }, httpTimeouts: TIMEOUTS, streaming: { heartbeatMs: 100 } });
     alice = await instance.createUser('alice');
   });
   after(() => instance.close());
@@ -41,6 +41,12 @@ describe('slow clients cannot hold connections', () => {
   it('headers never finished are answered 408 and the connection closed', { timeout: 20_000 }, async () => {
     const answer = await sendAndWaitForClose(instance.url, 'GET /api/v1/instance HTTP/1.1\r\nHost: subspace.test\r\n');
     assert.match(answer, /^HTTP\/1\.1 408/);
+  });
+
+  it('an idle keep-alive connection is closed after PERSISTENT_TIMEOUT', { timeout: 20_000 }, async () => {
+    const answer = await sendAndWaitForClose(instance.url, 'GET /health HTTP/1.1\r\nHost: subspace.test\r\nConnection: keep-alive\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.match(answer, /\r\nKeep-Alive: timeout=1\r\n/i);
   });
 
   it('streaming connections outlive the request timeout', { timeout: 20_000 }, async () => {
