@@ -61,6 +61,8 @@ export interface Config {
   jobLockSeconds: number;
   userActiveDays: number;
   trustedProxies: string[];
+  /** `PERSISTENT_TIMEOUT` (Puma's, as Mastodon sets it): how long an idle keep-alive connection is kept open */
+  persistentTimeoutSeconds: number;
   /** private or loopback addresses (IPs or CIDR ranges) that federation may still fetch from (`ALLOWED_PRIVATE_ADDRESSES`) */
   allowedPrivateAddresses: string[];
   /** `AUTHORIZED_FETCH`: ActivityPub GETs must be signed by an actor from a domain that is not suspended */
@@ -252,6 +254,7 @@ export function loadConfig(env: Env): Config {
     jobLockSeconds: int(env, 'SUBSPACE_JOB_LOCK_SECONDS', 30, 1, 3600),
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
+    persistentTimeoutSeconds: int(env, 'PERSISTENT_TIMEOUT', 20, 1, 3600),
     allowedPrivateAddresses: addressRanges(env, 'ALLOWED_PRIVATE_ADDRESSES'),
     // As in Mastodon, limited federation mode implies authorized fetch.
     authorizedFetch: bool(env, 'AUTHORIZED_FETCH', false) || bool(env, 'LIMITED_FEDERATION_MODE', false),

@@ -148,9 +148,9 @@ const isPlain = (value: Text): value is string => typeof value === 'string';
 /** Mastodon reads `content` first, then the first of `contentMap`. */
 function pickText(values: readonly Text[]): string | null {
   const plain = values.find((value) => isPlain(value) && value.length > 0);
-  if (plain !== undefined) return plain.toString();
-  const mapped = values.find((value) => value.toString().length > 0);
-  return mapped === undefined ? null : mapped.toString();
+  const picked = plain ?? values.find((value) => value.toString().length > 0);
+  // PostgreSQL cannot store NUL
+  return picked === undefined ? null : picked.toString().replaceAll('\0', '');
 }
 
 /** The first language of a `*Map`, as an ISO 639-1 code Subspace knows. */

@@ -76,5 +76,6 @@ const OPTIONS: IOptions = {
 
 /** Remote HTML as Mastodon would show it. */
 export function sanitizeRemoteHtml(html: string): string {
-  return sanitizeHtml(html, OPTIONS).replaceAll(`<${HEADING}>`, '<p><strong>').replaceAll(`</${HEADING}>`, '</strong></p>');
+  // NUL, which PostgreSQL cannot store, goes first
+  return sanitizeHtml(html.replaceAll('\0', ''), OPTIONS).replaceAll(`<${HEADING}>`, '<p><strong>').replaceAll(`</${HEADING}>`, '</strong></p>');
 }

@@ -54,18 +54,43 @@ import { oauthMetadataRoutes } from './well-known/oauth-authorization-server.ts'
 /** Rails trusts loopback and private networks as proxies; TRUSTED_PROXY_IP adds more. */
 const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
 
-function createServer(ctx: AppContext): FastifyInstance {
+/**
+ * How long a client may take to send a request: its headers, and the whole request with its body
+ * (Node answers 408 and closes the connection), checked every `checkIntervalMs`. A request once
+ * received is not timed, so streaming responses (SSE, WebSocket) last as long as they need.
+ */
+export interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+  checkIntervalMs: number;
+}
+
+export function httpTimeouts(ctx: AppContext, overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
+  return { headersMs: 20_000, requestMs: 60_000, keepAliveMs: ctx.config.persistentTimeoutSeconds * 1000, checkIntervalMs: 2_000, ...overrides };
+}
+
+function createServer(ctx: AppContext, timeouts: Partial<HttpTimeouts> = {}): FastifyInstance {
+  const { headersMs, requestMs, keepAliveMs, checkIntervalMs } = httpTimeouts(ctx, timeouts);
   return Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: [...DEFAULT_TRUSTED_PROXIES, ...ctx.config.trustedProxies],
     routerOptions: { querystringParser: queryParser, ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
+    http: { headersTimeout: headersMs, connectionsCheckingInterval: checkIntervalMs },
+    requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
   });
 }
 
+export interface AppOptions {
+  /** tests shorten them */
+  timeouts?: Partial<HttpTimeouts>;
+}
+
 /** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
-export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}): Promise<FastifyInstance> {
-  const app = createServer(ctx);
+export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}, appOptions: AppOptions = {}): Promise<FastifyInstance> {
+  const app = createServer(ctx, appOptions.timeouts);
   registerCors(app);
   registerSecurityHeaders(app);
   registerErrorHandlers(app);
@@ -79,8 +104,8 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
  * The web tier: every HTTP route, on one Fastify instance. With `streaming`, the streaming API is
  * served here too (embedded mode); without, its paths redirect to STREAMING_API_BASE_URL.
  */
-export async function buildApp(ctx: AppContext, options: { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
-  const app = createServer(ctx);
+export async function buildApp(ctx: AppContext, options: AppOptions & { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
+  const app = createServer(ctx, options.timeouts);
   registerCors(app);
   registerSecurityHeaders(app);
   registerErrorHandlers(app);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
-import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
+import { jsonNestsDeeperThan, looksLikeJsonObject } from '../lib/json-depth.ts';
 import { findLocalActorAccount } from '../federation/actors.ts';
 import { isPubliclyServed } from '../federation/audience.ts';
 import { handleFederationRequest, withFederation } from '../federation/federation.ts';
@@ -122,7 +122,9 @@ function discoveryRoutes(app: FastifyInstance, ctx: AppContext) {
 function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   const fedify = (notAcceptable?: NotAcceptable) => async (request: FastifyRequest, reply: FastifyReply) => send(reply, await callFedify(ctx, request, notAcceptable));
   const inbox = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (Buffer.isBuffer(request.body) && jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) return reply.status(400).send({ error: 'Bad Request' });
+    if (!Buffer.isBuffer(request.body) || !looksLikeJsonObject(request.body) || jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) {
+      return reply.status(400).send({ error: 'Bad Request' });
+    }
     // Mastodon's require_actor_signature!: an inbox takes only HTTP-signed requests, whatever Linked Data
     // signature or proof the activity carries (Fedify would take one of those alone); a forwarded activity
     // is HTTP-signed by the server forwarding it

@@ -25,3 +25,12 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
   }
   return false;
 }
+
+/** Whether JSON text is an object (its first byte after whitespace is `{`): an activity can be nothing else. */
+export function looksLikeJsonObject(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === OPEN_OBJECT;
+  }
+  return false;
+}

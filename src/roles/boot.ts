@@ -4,7 +4,7 @@ import type { QueueName } from '../backends/queue/index.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
-import { buildApp, buildStreamingApp } from '../http/app.ts';
+import { buildApp, buildStreamingApp, type HttpTimeouts } from '../http/app.ts';
 import { StreamingHub } from '../streaming/hub.ts';
 import type { StreamingRouteOptions } from '../streaming/routes.ts';
 import { jobRunner } from '../jobs/handlers.ts';
@@ -30,6 +30,8 @@ export interface BootOptions {
   streaming?: StreamingRouteOptions;
   /** tests shorten how long a call waits for an unreachable Redis */
   redisWaitMs?: number;
+  /** tests shorten how long slow clients may take */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 export interface Instance {
@@ -86,7 +88,9 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.web || hub) {
-      app = roles.web ? await buildApp(ctx, { streaming: hub, streamingOptions: options.streaming }) : await buildStreamingApp(ctx, hub!, options.streaming);
+      app = roles.web
+        ? await buildApp(ctx, { streaming: hub, streamingOptions: options.streaming, timeouts: options.httpTimeouts })
+        : await buildStreamingApp(ctx, hub!, options.streaming, { timeouts: options.httpTimeouts });
       cleanups.push(() => app!.close());
       await app.listen({ port: config.port, host: config.bind });
       const address = app.server.address();

@@ -6,6 +6,7 @@ import { accounts, conversations, mentions, polls, scheduledStatuses, statuses, 
 import { enqueue } from '../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
+import { parseDateParam } from '../lib/dates.ts';
 import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
@@ -176,8 +177,8 @@ export function inputFromScheduledParams(params: Record<string, unknown>): PostS
 /** Parses `scheduled_at`: undefined to post now (absent or already past, as Mastodon does), a Date to schedule. */
 function scheduleTime(value: string | null | undefined, now: number): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new ApiError(422, 'Record invalid');
+  const at = parseDateParam(value);
+  if (!at) throw new ApiError(422, 'Record invalid');
   if (at.getTime() <= now) return undefined;
   if (at.getTime() - now < MIN_SCHEDULE_OFFSET_MS) throw validationFailed(['Scheduled at The scheduled date must be in the future']);
   return at;

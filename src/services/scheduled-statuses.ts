@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { scheduledStatuses } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
+import { parseDateParam } from '../lib/dates.ts';
 import { publishEvent } from './events.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { MIN_SCHEDULE_OFFSET_MS } from './post-status.ts';
@@ -39,8 +40,8 @@ export async function findScheduledStatus(ctx: AppContext, accountId: string, id
 export async function rescheduleStatus(ctx: AppContext, accountId: string, id: string, scheduledAt: string | undefined): Promise<ScheduledStatusRow> {
   const row = await findScheduledStatus(ctx, accountId, id);
   if (scheduledAt === undefined) return row;
-  const at = new Date(scheduledAt);
-  if (scheduledAt === '' || Number.isNaN(at.getTime())) throw new ApiError(422, 'Validation failed: Scheduled at is invalid');
+  const at = parseDateParam(scheduledAt);
+  if (!at) throw new ApiError(422, 'Validation failed: Scheduled at is invalid');
   const errors: string[] = [];
   if (at.getTime() <= Date.now() + MIN_SCHEDULE_OFFSET_MS) errors.push('Scheduled at The scheduled date must be in the future');
   const [day] = await queryRows<{ n: number }>(

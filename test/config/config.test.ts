@@ -98,6 +98,7 @@ describe('configuration from the environment', () => {
     fails({ SINGLE_USER_MODE: 'sometimes' }, 'SINGLE_USER_MODE');
     fails({ STREAMING_API_BASE_URL: 'ftp://x' }, 'STREAMING_API_BASE_URL');
     fails({ SIDEKIQ_CONCURRENCY: '0' }, 'SIDEKIQ_CONCURRENCY');
+    fails({ PERSISTENT_TIMEOUT: '0' }, 'PERSISTENT_TIMEOUT');
   });
 
   it('reads ALLOWED_PRIVATE_ADDRESSES as IP addresses and CIDR ranges', () => {

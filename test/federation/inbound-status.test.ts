@@ -73,6 +73,24 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     assert.deepEqual(status.poll, { options: ['Tea', 'Coffee'], tallies: [2, 1], multiple: false, expiresAt: new Date('2099-11-01T12:00:00Z'), votersCount: 3 });
   });
 
+  it('NUL, which PostgreSQL cannot store, is left out of every text: content, warning, descriptions, poll options', async () => {
+    const TEXTS = new Set(['content', 'summary', 'name', 'contentMap', 'summaryMap', 'nameMap']);
+    const nul = (value: unknown): unknown => (typeof value === 'string' ? `a\u0000${value}` : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nul(v)])) : value);
+    const withNul = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(withNul) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, TEXTS.has(k) ? nul(v) : withNul(v)])) : value;
+    for (const name of ['mastodon-create-note.json', 'mastodon-create-question.json']) {
+      const json = loadFixture(name) as Record<string, unknown>;
+      const object = withNul(json.object) as Record<string, unknown>;
+      const create = await parseActivity({ ...json, object });
+      assert.ok(create instanceof Create);
+      const result = await parseStatusObject((await create.getObject(INLINE)) as APObject, { actorId: create.actorId!, followersId: new URL(`${create.actorId!.href}/followers`), raw: object });
+      assert.ok(result.ok, result.ok ? '' : result.reason);
+      const { content, spoilerText, attachments, poll } = result.status;
+      assert.ok(content.length > 0);
+      for (const text of [content, spoilerText, ...attachments.map((a) => a.description ?? ''), ...(poll?.options ?? [])]) assert.ok(!text.includes('\u0000'), JSON.stringify(text));
+    }
+  });
+
   it('a GoToSocial Note addressed to the followers with the public in cc is unlisted', async () => {
     const status = await parsed('gotosocial-create-note.json');
     assert.equal(status.visibility, 'unlisted');

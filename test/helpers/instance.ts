@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { boot, type Instance, type Roles } from '../../src/roles/boot.ts';
+import { boot, type BootOptions, type Instance, type Roles } from '../../src/roles/boot.ts';
 import type { StreamingRouteOptions } from '../../src/streaming/routes.ts';
 import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
@@ -91,6 +91,8 @@ export interface TestInstanceOptions {
   registrations?: RegistrationsMode;
   /** shorter streaming heartbeats and pings */
   streaming?: StreamingRouteOptions;
+  /** shorter limits on slow clients */
+  httpTimeouts?: BootOptions['httpTimeouts'];
 }
 
 export interface TestInstance extends Instance {
@@ -204,6 +206,7 @@ export async function startInstance(options: TestInstanceOptions = {}): Promise<
     log: createLogger(env.LOG_LEVEL!),
     queueBackoff: () => 50,
     streaming: options.streaming,
+    httpTimeouts: options.httpTimeouts,
   });
   if (options.registrations) await updateSetting(instance.ctx, 'registrations_mode', options.registrations);
   const url = instance.url!;

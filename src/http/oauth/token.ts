@@ -13,6 +13,16 @@ import { avatarUrl } from '../../serializers/media-urls.ts';
 /** a non-empty scalar param */
 const given = (value: unknown) => text(value) || undefined;
 
+/** Basic credentials are form-encoded (RFC 6749 2.3.1); malformed ones identify no client. */
+function percentDecoded(value: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(value.replaceAll('+', ' '));
+    return decoded && !decoded.includes('\0') ? decoded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** client_secret_basic or client_secret_post, as Mastodon's metadata advertises. */
 async function authenticatedClient(ctx: AppContext, request: FastifyRequest, input: Record<string, unknown>) {
   let clientId = given(input.client_id);
@@ -22,8 +32,8 @@ async function authenticatedClient(ctx: AppContext, request: FastifyRequest, inp
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) {
-      clientId = decodeURIComponent(decoded.slice(0, colon));
-      clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+      clientId = percentDecoded(decoded.slice(0, colon));
+      clientSecret = percentDecoded(decoded.slice(colon + 1));
     }
   }
   const app = clientId && clientSecret ? await authenticateClient(ctx, clientId, clientSecret) : undefined;

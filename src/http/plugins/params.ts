@@ -1,7 +1,8 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import qs from 'qs';
+import { ApiError } from '../../lib/errors.ts';
 
 /**
  * Rails reads `a[b]=1&c[]=2` into nested params from the query string, form bodies and multipart
@@ -11,14 +12,48 @@ const parse = (input: string) => qs.parse(input, { depth: 5, arrayLimit: 100, pa
 
 export async function registerParamParsers(app: FastifyInstance) {
   await app.register(formbody, { parser: parse, bodyLimit: 1024 * 1024 });
-  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, fields: 1000, fieldSize: 1024 * 1024 }, attachFieldsToBody: true });
+  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, fields: 1000, fieldSize: 1024 * 1024 } });
   app.addHook('preValidation', async (request) => {
     if (!request.isMultipart()) return;
-    const fields = Object.values((request.body ?? {}) as Record<string, unknown>).flat() as { type?: string; fieldname: string; value?: unknown }[];
-    const pairs = fields.filter((f) => f.type === 'field').map((f) => `${encodeURIComponent(f.fieldname)}=${encodeURIComponent(String(f.value ?? ''))}`);
-    const files = Object.fromEntries(fields.filter((f) => f.type === 'file').map((f) => [f.fieldname, f]));
+    const pairs: string[] = [];
+    const files: Record<string, unknown> = {};
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          await part.toBuffer();
+          files[part.fieldname] = part;
+        } else {
+          pairs.push(`${encodeURIComponent(part.fieldname)}=${encodeURIComponent(String(part.value ?? ''))}`);
+        }
+      }
+    } catch (error) {
+      // a body over the limits stays a 413; one without a boundary, or cut short, is malformed
+      if ((error as FastifyError).statusCode === 413) throw error;
+      throw unparsableParams();
+    }
     request.body = { ...parse(pairs.join('&')), ...files };
   });
+  // Refused before any handler runs, as Rails refuses parameters it cannot parse as a whole
+  app.addHook('preValidation', async (request) => {
+    if (unusable(request.params) || unusable(request.query) || (!Buffer.isBuffer(request.body) && unusable(request.body))) throw unparsableParams();
+  });
+}
+
+/** Mastodon's answer to parameters Rails could not parse. */
+export const unparsableParams = () => new ApiError(400, 'Error occurred while parsing request parameters');
+
+/** Ruby's JSON parser's max_nesting */
+const MAX_NESTING = 100;
+
+/** Parameters holding NUL anywhere (PostgreSQL can neither store nor compare it), or nested deeper than Rails reads. */
+function unusable(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (!value || typeof value !== 'object') return false;
+  if (depth > MAX_NESTING) return true;
+  if (Array.isArray(value)) return value.some((item) => unusable(item, depth + 1));
+  // multipart files are streams or buffers, not parameters
+  if (Buffer.isBuffer(value) || typeof (value as { toBuffer?: unknown }).toBuffer === 'function') return false;
+  return Object.entries(value).some(([key, item]) => key.includes('\0') || unusable(item, depth + 1));
 }
 
 export const queryParser = (input: string) => parse(input);
@@ -29,10 +64,17 @@ export function params(request: FastifyRequest): Record<string, unknown> {
   return { ...(request.query as object), ...body, ...(request.params as object) };
 }
 
-/** A scalar param as Rails reads it: strings as they are, numbers and booleans as text; anything else is not permitted. */
+/**
+ * Where one value is expected, a list or a hash (`visibility[]=direct`) is refused rather than read
+ * as absent: falling back to a default could do something weaker than what was asked.
+ */
+export const notScalar = () => new ApiError(422, 'Validation failed: a parameter that takes one value was given a list or a hash');
+
+/** A scalar param as Rails reads it: strings as they are, numbers and booleans as text; null or absent is undefined; a list or hash is a 422. */
 export function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value !== null && typeof value === 'object') throw notScalar();
   return undefined;
 }
 
@@ -45,5 +87,6 @@ export function railsBoolean(value: unknown): boolean | null | undefined {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value !== 0;
   if (typeof value === 'string') return value === '' ? null : !FALSE_VALUES.has(value.toLowerCase());
+  if (typeof value === 'object') throw notScalar();
   return undefined;
 }
