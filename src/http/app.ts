@@ -46,6 +46,7 @@ import { queryParser, registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
+import { registerRequestId, requestId } from './plugins/request-id.ts';
 import { staticRoutes } from './static.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import { streamingRedirectRoutes, streamingRoutes, type StreamingRouteOptions } from '../streaming/routes.ts';
@@ -77,6 +78,8 @@ function createServer(ctx: AppContext, timeouts: Partial<HttpTimeouts> = {}): Fa
     trustProxy: [...DEFAULT_TRUSTED_PROXIES, ...ctx.config.trustedProxies],
     routerOptions: { querystringParser: queryParser, ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
+    genReqId: requestId,
+    requestIdHeader: false,
     http: { headersTimeout: headersMs, connectionsCheckingInterval: checkIntervalMs },
     requestTimeout: requestMs,
     keepAliveTimeout: keepAliveMs,
@@ -91,6 +94,7 @@ export interface AppOptions {
 /** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
 export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}, appOptions: AppOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx, appOptions.timeouts);
+  registerRequestId(app);
   registerCors(app);
   registerSecurityHeaders(app);
   registerErrorHandlers(app);
@@ -106,6 +110,7 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
  */
 export async function buildApp(ctx: AppContext, options: AppOptions & { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx, options.timeouts);
+  registerRequestId(app);
   registerCors(app);
   registerSecurityHeaders(app);
   registerErrorHandlers(app);
