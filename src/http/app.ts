@@ -25,6 +25,7 @@ import { followedTagsRoutes } from './api/v1/followed-tags.ts';
 import { markersRoutes } from './api/v1/markers.ts';
 import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
+import { trendsRoutes } from './api/v1/trends.ts';
 import { filtersV2Routes } from './api/v2/filters.ts';
 import { notificationsV2Routes } from './api/v2/notifications.ts';
 import { searchRoutes } from './api/v2/search.ts';
@@ -118,6 +119,7 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   bookmarksRoutes(app, ctx);
   favouritesRoutes(app, ctx);
   tagsRoutes(app, ctx);
+  trendsRoutes(app, ctx);
   followedTagsRoutes(app, ctx);
   featuredTagsRoutes(app, ctx);
   conversationsRoutes(app, ctx);
