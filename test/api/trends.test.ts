@@ -165,8 +165,20 @@ describe('trends API', () => {
     assert.deepEqual(card.history[0], { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), accounts: '5', uses: '5' });
     assert.equal((await cli('reject', 'link', 'https://news.example/story?id=1')).exitCode, 0);
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
+    const unlisted = await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1');
+    assert.equal(unlisted.status, 404, 'a rejected link has no timeline');
     assert.equal((await cli('approve', 'link', link!.id)).exitCode, 0);
     assert.equal((await call('GET', null, '/api/v1/trends/links')).body.length, 1);
+
+    // the statuses sharing a trending link (Phanpy opens them from its trending links)
+    const timeline = await call('GET', users[6]!, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1&limit=3');
+    assert.equal(timeline.status, 200, timeline.text);
+    assert.equal(timeline.body.length, 3);
+    assert.ok(timeline.body.every((s: any) => s.content.includes('news.example')));
+    const older = await call('GET', users[6]!, pathOf(linkRel(timeline.headers.get('link'), 'next')!));
+    assert.equal(older.body.length, 2);
+    assert.equal((await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fother.example%2F')).status, 404);
+    assert.equal((await call('GET', null, '/api/v1/timelines/link')).status, 404);
     assert.equal((await cli('review-required', 'yes')).exitCode, 0);
     await instance.ctx.db.update(trendLinks).set({ trendable: null }).where(eq(trendLinks.id, link!.id));
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);

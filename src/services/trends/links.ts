@@ -146,6 +146,17 @@ export async function trendingLinks(ctx: AppContext, byDefault: boolean, page: O
   return rows.map((row) => row.link);
 }
 
+/** The link with this URL if it trends and may be shown. */
+export async function trendingLinkByUrl(ctx: AppContext, byDefault: boolean, url: string): Promise<TrendLinkRow[]> {
+  const rows = await ctx.db
+    .select({ link: trendLinks })
+    .from(linkTrends)
+    .innerJoin(trendLinks, eq(trendLinks.id, linkTrends.linkId))
+    .where(sql`${trendLinks.url} = ${url} AND ${trendableCondition(byDefault, trendLinks.trendable)}`)
+    .limit(1);
+  return rows.map((row) => row.link);
+}
+
 export async function requestLinkReviews(ctx: AppContext, byDefault: boolean): Promise<void> {
   if (byDefault) return;
   await ctx.db.execute(sql`
