@@ -140,7 +140,8 @@ describe('trends API', () => {
   });
 
   it('trends links shared by five accounts as preview cards with history', async () => {
-    for (const user of users.slice(0, 5)) await post(user, `@${users[6]!.username} #news: read this https://news.example/story?id=1`);
+    const shares = [];
+    for (const user of users.slice(0, 5)) shares.push(await post(user, `@${users[6]!.username} #news: read this https://news.example/story?id=1`));
     await post(users[5]!, 'Only a mention of #story');
     await until(
       async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${trendLinkShares}`))[0]?.n === '5',
@@ -179,6 +180,10 @@ describe('trends API', () => {
     assert.equal(older.body.length, 2);
     assert.equal((await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fother.example%2F')).status, 404);
     assert.equal((await call('GET', null, '/api/v1/timelines/link')).status, 404);
+
+    // a deleted status no longer counts
+    assert.equal((await call('DELETE', users[4]!, `/api/v1/statuses/${shares[4]!.id}`)).status, 200);
+    assert.equal((await call('GET', null, '/api/v1/trends/links')).body[0].history[0].accounts, '4');
     assert.equal((await cli('review-required', 'yes')).exitCode, 0);
     await instance.ctx.db.update(trendLinks).set({ trendable: null }).where(eq(trendLinks.id, link!.id));
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
@@ -194,5 +199,15 @@ describe('trends API', () => {
     }
     assert.equal((await cli('enable')).exitCode, 0);
     assert.ok((await call('GET', null, '/api/v1/trends/tags')).body.length > 0);
+  });
+
+  it('refuses bad trends commands with their usage', async () => {
+    for (const args of [['approve', 'planet', 'x'], ['approve', 'tag'], ['list', 'people'], ['review-required', 'maybe'], ['enable', 'now'], ['launch']]) {
+      const result = await cli(...args);
+      assert.equal(result.exitCode, 2, args.join(' '));
+      assert.match(result.stderr, /Usage:/);
+    }
+    assert.equal((await cli('reject', 'status', '12345')).exitCode, 1);
+    assert.equal((await cli('approve', 'account', 'nobody')).exitCode, 1);
   });
 });

@@ -100,7 +100,7 @@ export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Prom
     ctx.db,
     sql`WITH usage AS (
           SELECT sh.link_id, sh.account_id, sh.created_at >= ${today.toISOString()}::timestamptz AS today
-            FROM trend_link_shares sh JOIN accounts a ON a.id = sh.account_id
+            FROM trend_link_shares sh JOIN accounts a ON a.id = sh.account_id JOIN statuses s ON s.id = sh.status_id AND s.deleted_at IS NULL
            WHERE sh.created_at >= ${yesterday.toISOString()}::timestamptz AND sh.created_at < ${new Date(today.getTime() + DAY_MS).toISOString()}::timestamptz
              AND a.silenced_at IS NULL AND a.suspended_at IS NULL
         ), candidates AS (
@@ -176,10 +176,10 @@ async function linkHistories(ctx: AppContext, linkIds: string[]) {
   if (linkIds.length === 0) return histories;
   const rows = await queryRows<{ link_id: string; day: string; uses: string; accounts: string }>(
     ctx.db,
-    sql`SELECT link_id::text AS link_id, (floor(extract(epoch FROM created_at) / 86400) * 86400)::bigint::text AS day,
-               count(*)::text AS uses, count(DISTINCT account_id)::text AS accounts
-          FROM trend_link_shares
-         WHERE link_id IN (${sql.join(linkIds.map((id) => sql`${id}`), sql`, `)}) AND created_at >= to_timestamp(${days[6]!})
+    sql`SELECT sh.link_id::text AS link_id, (floor(extract(epoch FROM sh.created_at) / 86400) * 86400)::bigint::text AS day,
+               count(*)::text AS uses, count(DISTINCT sh.account_id)::text AS accounts
+          FROM trend_link_shares sh JOIN statuses s ON s.id = sh.status_id AND s.deleted_at IS NULL
+         WHERE sh.link_id IN (${sql.join(linkIds.map((id) => sql`${id}`), sql`, `)}) AND sh.created_at >= to_timestamp(${days[6]!})
          GROUP BY 1, 2`,
   );
   for (const row of rows) {
