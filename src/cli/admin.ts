@@ -7,9 +7,10 @@ import { domainsCommand } from './commands/domains.ts';
 import { settingsCommand } from './commands/settings.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
+import { trendsCommand } from './commands/trends.ts';
 
 /**
- * The administration commands (`subspace accounts|announcements|apps|settings …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|domains|settings|trends …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -33,7 +34,7 @@ export interface AdminCommand {
 
 /** Looked up lazily: the command modules import this one. */
 function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand };
+  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand, trends: trendsCommand };
 }
 
 /** Parses `argv` (command name first); throws UsageError. */

@@ -37,6 +37,14 @@ export const ADMIN_USAGE = {
   settings: {
     registrations: line('settings registrations open|approved|close [--require-reason]'),
   },
+  trends: {
+    list: line('trends list [tags|links|statuses]'),
+    approve: line('trends approve|reject tag|link|status|account NAME_URL_OR_ID'),
+    reject: line('trends approve|reject tag|link|status|account NAME_URL_OR_ID'),
+    enable: line('trends enable|disable'),
+    disable: line('trends enable|disable'),
+    'review-required': line('trends review-required yes|no'),
+  },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type AdminCommandName = keyof typeof ADMIN_USAGE;

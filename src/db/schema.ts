@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -68,6 +69,10 @@ export const accounts = pgTable(
     suspendedAt: timestamp('suspended_at', { withTimezone: true }),
     silencedAt: timestamp('silenced_at', { withTimezone: true }),
     memorial: boolean('memorial').notNull().default(false),
+    /** whether its statuses may trend: null until staff review it (then `trendable_by_default` decides) */
+    trendable: boolean('trendable'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    requestedReviewAt: timestamp('requested_review_at', { withTimezone: true }),
     movedToAccountId: snowflake('moved_to_account_id'),
     // What a remote account's actor document said (Mastodon's column names); null for local accounts.
     /** `activitypub` for remote accounts */
@@ -394,6 +399,8 @@ export const statuses = pgTable(
     updatedAt: updatedAt(),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /** staff's decision on this status trending; null defers to its account's */
+    trendable: boolean('trendable'),
   },
   (t) => [
     index('index_statuses_on_account_id_and_id').on(t.accountId, t.id),
@@ -467,6 +474,13 @@ export const tags = pgTable(
     name: text('name').notNull(),
     usable: boolean('usable').notNull().default(true),
     listable: boolean('listable').notNull().default(true),
+    /** whether it may trend: null until staff review it (then `trendable_by_default` decides) */
+    trendable: boolean('trendable'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    requestedReviewAt: timestamp('requested_review_at', { withTimezone: true }),
+    /** the peak trend score and when it was reached (Trends::Tags decays from it) */
+    maxScore: doublePrecision('max_score'),
+    maxScoreAt: timestamp('max_score_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('index_tags_on_name_lower').on(sql`lower(${t.name})`)],
@@ -1007,4 +1021,95 @@ export const deferredJobs = pgTable(
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     createdAt: createdAt(),
   },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Trends (Mastodon's Trends::Tags, Trends::Statuses, Trends::Links), refreshed by Scheduler::Trends::RefreshScheduler.
+
+/** A trending hashtag's current score and rank; `allowed` when staff (or `trendable_by_default`) let it show. */
+export const tagTrends = pgTable(
+  'tag_trends',
+  {
+    id: id(),
+    tagId: snowflake('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+    score: doublePrecision('score').notNull().default(0),
+    rank: integer('rank').notNull().default(0),
+    allowed: boolean('allowed').notNull().default(false),
+  },
+  (t) => [uniqueIndex('index_tag_trends_on_tag_id').on(t.tagId)],
+);
+
+export const statusTrends = pgTable(
+  'status_trends',
+  {
+    id: id(),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    score: doublePrecision('score').notNull().default(0),
+    rank: integer('rank').notNull().default(0),
+    allowed: boolean('allowed').notNull().default(false),
+    language: text('language'),
+  },
+  (t) => [uniqueIndex('index_status_trends_on_status_id').on(t.statusId), index('index_status_trends_on_account_id').on(t.accountId)],
+);
+
+/**
+ * A URL shared in public statuses (the first link of each, as Mastodon picks a status's preview card).
+ * Stands in for preview cards, which do not exist yet: what is known is the URL and its domain.
+ */
+export const trendLinks = pgTable(
+  'trend_links',
+  {
+    id: id(),
+    url: text('url').notNull(),
+    domain: text('domain').notNull(),
+    language: text('language'),
+    /** whether it may trend: null until staff review it (then `trendable_by_default` decides) */
+    trendable: boolean('trendable'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    requestedReviewAt: timestamp('requested_review_at', { withTimezone: true }),
+    maxScore: doublePrecision('max_score'),
+    maxScoreAt: timestamp('max_score_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_trend_links_on_url').on(t.url)],
+);
+
+/** Who shared a link, and when (a status or a boost of it): a link's history counts these. */
+export const trendLinkShares = pgTable(
+  'trend_link_shares',
+  {
+    linkId: snowflake('link_id')
+      .notNull()
+      .references(() => trendLinks.id, { onDelete: 'cascade' }),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.statusId] }), index('index_trend_link_shares_on_status_id').on(t.statusId), index('index_trend_link_shares_on_link_id_and_created_at').on(t.linkId, t.createdAt)],
+);
+
+export const linkTrends = pgTable(
+  'link_trends',
+  {
+    id: id(),
+    linkId: snowflake('link_id')
+      .notNull()
+      .references(() => trendLinks.id, { onDelete: 'cascade' }),
+    score: doublePrecision('score').notNull().default(0),
+    rank: integer('rank').notNull().default(0),
+    allowed: boolean('allowed').notNull().default(false),
+    language: text('language'),
+  },
+  (t) => [uniqueIndex('index_link_trends_on_link_id').on(t.linkId)],
 );

@@ -1,16 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { APP_ICON_SIZES, appIconPath } from '../services/app-icons.ts';
 import { STYLESHEET, STYLESHEET_ROUTE } from './views/stylesheet.ts';
 
 const PUBLIC_DIR = new URL('../../public/', import.meta.url);
 
-/** The few files Mastodon serves from public/ that API responses point at, and the pages' stylesheet. */
+/** Files that never change under their name: caches may keep them for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** The favicon and touch icon keep their names across releases: a week. */
+const WEEK = 'public, max-age=604800';
+
+/** The files Mastodon serves from public/ that API responses and browsers ask for. */
 export function staticRoutes(app: FastifyInstance) {
-  for (const path of ['avatars/original/missing.png', 'headers/original/missing.png']) {
+  const serve = (path: string, type: string, cacheControl: string) => {
     app.get(`/${path}`, async (_request, reply) => {
       const body = await readFile(new URL(path, PUBLIC_DIR));
-      return reply.type('image/png').header('cache-control', 'public, max-age=31536000, immutable').send(body);
+      return reply.type(type).header('cache-control', cacheControl).send(body);
     });
-  }
-  app.get(STYLESHEET_ROUTE, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(STYLESHEET));
+  };
+  for (const path of ['avatars/original/missing.png', 'headers/original/missing.png']) serve(path, 'image/png', IMMUTABLE);
+  for (const size of APP_ICON_SIZES) serve(appIconPath(size).slice(1), 'image/png', WEEK);
+  serve('apple-touch-icon.png', 'image/png', WEEK);
+  serve('favicon.ico', 'image/x-icon', WEEK);
+  app.get(STYLESHEET_ROUTE, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', IMMUTABLE).send(STYLESHEET));
 }

@@ -40,6 +40,8 @@ export const ScheduledStatusesScheduler = job<Record<string, never>>('Scheduler:
 export const PendingDistributionsScheduler = job<Record<string, never>>('Scheduler::PendingDistributionsScheduler', 'scheduler', 1);
 /** Enqueues the deliveries the queue could not take when they were made (the deferred_jobs outbox, src/jobs/deferred-jobs.ts). */
 export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::DeferredJobsScheduler', 'scheduler', 1);
+/** Scores trending hashtags, links and statuses again (Scheduler::Trends::RefreshScheduler). */
+export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
 /** Publishes a due scheduled announcement, and streams a published one to every listening member (PublishScheduledAnnouncementWorker). */
 export const PublishScheduledAnnouncement = job<{ announcementId: string }>('PublishScheduledAnnouncementWorker', 'default');
 /** Streams an announcement reaction's new count (PublishAnnouncementReactionWorker). */

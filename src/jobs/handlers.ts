@@ -36,6 +36,9 @@ import { deliverMove } from '../federation/deliver-move.ts';
 import { runMoveFollowers, runUnfollowFollow } from '../services/move-account.ts';
 import { FetchReplies, FetchReply, ThreadResolve } from './definitions.ts';
 import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/fetch-replies.ts';
+import { TrendsRefreshScheduler } from './definitions.ts';
+import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
+import { registerStatusLinks } from '../services/trends/links.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -53,8 +56,11 @@ on(ScheduledStatusesScheduler, scheduleDueStatuses);
 on(Distribution, async (ctx, data) => {
   if (!data.update) await deliverNewStatus(ctx, data.statusId);
   await runDistribution(ctx, data);
+  // the link it shares counts towards link trends (Mastodon's LinkCrawlWorker registers it once the card is fetched)
+  await registerStatusLinks(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
 });
 on(PendingDistributionsScheduler, redistributePending);
+on(TrendsRefreshScheduler, refreshTrends);
 on(DeferredJobsScheduler, enqueueDeferred);
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);

@@ -3,6 +3,7 @@ import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type
 import { PROFILE_LIMITS } from '../services/credentials.ts';
 import { serializeAccount } from './account.ts';
 import { headerUrl } from './media-urls.ts';
+import { appIcons } from '../services/app-icons.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
 const thumbnailUrl = (config: Config) => headerUrl(config, { headerUrl: null });
@@ -20,7 +21,7 @@ export function serializeInstance(facts: InstanceFacts) {
     description: settings.site_short_description,
     usage: { users: { active_month: facts.stats.activeMonth } },
     thumbnail: { url: thumbnailUrl(config) },
-    icon: [],
+    icon: appIcons(config),
     languages: [...INSTANCE_LANGUAGES],
     configuration: {
       urls: { streaming: config.streamingApiBaseUrl, status: null },

@@ -15,6 +15,10 @@ export interface InstanceSettings {
   closed_registrations_message: string;
   require_invite_text: boolean;
   show_domain_blocks: 'disabled' | 'users' | 'all';
+  /** whether trends are shown at all */
+  trends: boolean;
+  /** whether hashtags, links and accounts' statuses may trend before staff review them */
+  trendable_by_default: boolean;
 }
 
 export const DEFAULT_SETTINGS: InstanceSettings = {
@@ -27,6 +31,8 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   closed_registrations_message: '',
   require_invite_text: false,
   show_domain_blocks: 'disabled',
+  trends: true,
+  trendable_by_default: false,
 };
 
 const CACHE_KEY = 'settings:all';

@@ -8,6 +8,8 @@ import { regenerateList } from './fan-out.ts';
 import { homeIdsFromDatabase, isRegenerating, requestHomeRegeneration } from './home-regeneration.ts';
 import { finishPage, pageCondition, pageOrder } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
+import { trendingLinkByUrl } from './trends/links.ts';
+import { trendSettings } from './trends/trendable.ts';
 
 /**
  * The statuses with these ids, in this order, that the viewer may still see and has not hidden
@@ -154,5 +156,18 @@ export async function tagTimeline(ctx: AppContext, hashtag: string, viewerId: st
   if (noneIds.length > 0) {
     conditions.push(sql`NOT EXISTS (SELECT 1 FROM statuses_tags st WHERE st.status_id = ${statuses.id} AND st.tag_id IN (${idList(noneIds)}))`);
   }
+  return pageOf(ctx, conditions, page);
+}
+
+/**
+ * `GET /api/v1/timelines/link?url=` (LinkFeed): public statuses sharing a link that trends (and that
+ * staff allowed); undefined when the link does not.
+ */
+export async function linkTimeline(ctx: AppContext, url: string, viewerId: string | null, page: FeedPage): Promise<StatusRow[] | undefined> {
+  const { trendableByDefault } = await trendSettings(ctx);
+  const [link] = await trendingLinkByUrl(ctx, trendableByDefault, url);
+  if (!link) return undefined;
+  const conditions = await publicScope(ctx, viewerId, {});
+  conditions.push(sql`EXISTS (SELECT 1 FROM trend_link_shares sh WHERE sh.status_id = ${statuses.id} AND sh.link_id = ${link.id})`);
   return pageOf(ctx, conditions, page);
 }

@@ -10,7 +10,7 @@ import { isRowId } from '../../../lib/ids.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
-function intParam(request: FastifyRequest, name: string, fallback: number, min: number, max: number): number {
+export function intParam(request: FastifyRequest, name: string, fallback: number, min: number, max: number): number {
   const raw = text(params(request)[name]);
   if (raw === undefined || raw === '') return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ApiError(400, `${name} must be a number`);

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../serializers/status.ts';
 import { findOwnList } from '../../../services/lists.ts';
-import { homeTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
+import { homeTimeline, linkTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
+import { ApiError } from '../../../lib/errors.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -46,6 +47,15 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
       { ...publicOptions(request), any: names(input.any), all: names(input.all), none: names(input.none) },
       pageRequest(request),
     );
+    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    return renderStatuses(ctx, rows, { viewerId });
+  });
+
+  app.get('/api/v1/timelines/link', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
+    const viewerId = viewerOf(request);
+    const url = text(params(request).url);
+    const rows = url ? await linkTimeline(ctx, url, viewerId, pageRequest(request)) : undefined;
+    if (!rows) throw new ApiError(404, 'Record not found');
     setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
     return renderStatuses(ctx, rows, { viewerId });
   });

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../../../context.ts';
+import { settings } from '../../../db/schema.ts';
+import { instanceActivity } from '../../../services/instance-activity.ts';
+import { getSettings } from '../../../services/settings.ts';
+import { plainToHtml } from '../../../services/text/plain-to-html.ts';
+import { ApiError } from '../../../lib/errors.ts';
+
+/** The same for everyone: shared caches may keep it for 3 minutes, as Mastodon allows. */
+const PUBLIC_CACHE = 'public, max-age=180';
+
+/** `/api/v1/instance/extended_description`, `translation_languages` and `activity` (Mastodon's Api::V1::Instances controllers). */
+export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/api/v1/instance/extended_description', async (_request, reply) => {
+    reply.header('cache-control', PUBLIC_CACHE);
+    const { site_extended_description: text } = await getSettings(ctx);
+    const [row] = await ctx.db.select({ updatedAt: settings.updatedAt }).from(settings).where(eq(settings.var, 'site_extended_description'));
+    return { updated_at: row ? row.updatedAt.toISOString() : null, content: plainToHtml(text) };
+  });
+
+  // no translation service is configured: no language pairs (what Mastodon answers then)
+  app.get('/api/v1/instance/translation_languages', async (_request, reply) => {
+    reply.header('cache-control', PUBLIC_CACHE);
+    return {};
+  });
+
+  // like peers, not served in limited federation mode
+  app.get('/api/v1/instance/activity', async (_request, reply) => {
+    if (ctx.config.limitedFederationMode) throw new ApiError(404, 'Record not found');
+    reply.header('cache-control', 'public, max-age=86400');
+    return instanceActivity(ctx);
+  });
+}

@@ -1,0 +1,21 @@
+import type { AppContext } from '../../context.ts';
+import { refreshLinkTrends, requestLinkReviews } from '../../services/trends/links.ts';
+import { refreshStatusTrends, requestStatusReviews } from '../../services/trends/statuses.ts';
+import { refreshTagTrends, requestTagReviews } from '../../services/trends/tags.ts';
+import { trendSettings } from '../../services/trends/trendable.ts';
+
+/**
+ * Scheduler::Trends::RefreshScheduler (every five minutes): scores hashtags, links and statuses again,
+ * then marks those that would trend but wait for staff as awaiting review (Trends.request_review!).
+ */
+export async function refreshTrends(ctx: AppContext): Promise<void> {
+  const now = new Date();
+  await refreshTagTrends(ctx, now);
+  await refreshLinkTrends(ctx, now);
+  await refreshStatusTrends(ctx, now);
+  const settings = await trendSettings(ctx);
+  if (!settings.enabled) return;
+  await requestTagReviews(ctx, settings.trendableByDefault);
+  await requestLinkReviews(ctx, settings.trendableByDefault);
+  await requestStatusReviews(ctx, settings.trendableByDefault);
+}
