@@ -39,10 +39,10 @@ export const ADMIN_USAGE = {
   },
   trends: {
     list: line('trends list [tags|links|statuses]'),
-    approve: line('trends approve|reject tag|link|status|account NAME_URL_OR_ID'),
-    reject: line('trends approve|reject tag|link|status|account NAME_URL_OR_ID'),
-    enable: line('trends enable|disable'),
-    disable: line('trends enable|disable'),
+    approve: line('trends approve tag|link|status|account NAME_URL_OR_ID'),
+    reject: line('trends reject tag|link|status|account NAME_URL_OR_ID'),
+    enable: line('trends enable'),
+    disable: line('trends disable'),
     'review-required': line('trends review-required yes|no'),
   },
 } as const satisfies Record<string, Record<string, string>>;

@@ -237,6 +237,7 @@ describe('subspace --help, --version and unknown options', () => {
       apps: ['create'],
       domains: ['block', 'unblock', 'allow', 'disallow', 'list'],
       settings: ['registrations'],
+      trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
     const commands = [
       ...processes.map((command) => [command]),
@@ -255,6 +256,7 @@ describe('subspace --help, --version and unknown options', () => {
       ['apps', 'create', '--account', 'zed', '-h'],
       ['domains', 'block', 'example.com', '--severity', 'suspend', '-h'],
       ['settings', 'registrations', 'open', '-h'],
+      ['trends', 'approve', 'tag', 'cats', '-h'],
     ];
     const results = await runAll(cases);
     results.forEach((result, i) => {

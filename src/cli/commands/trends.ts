@@ -28,7 +28,7 @@ function prepareList(args: string[]): Prepared {
 
 function prepareReview(trendable: boolean): (args: string[]) => Prepared {
   return (args) => {
-    const text = usage(LINES.approve);
+    const text = usage(trendable ? LINES.approve : LINES.reject);
     const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
     if (positionals.length !== 2) throw new UsageError('give a kind (tag, link, status or account) and what to review', text);
     const [kind, key] = positionals as [string, string];
