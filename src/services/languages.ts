@@ -13,3 +13,10 @@ export const LANGUAGE_CODES: ReadonlySet<string> = new Set(ISO_639_1);
 export function isLanguageCode(value: string): boolean {
   return LANGUAGE_CODES.has(value);
 }
+
+const englishNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
+
+/** `/api/v1/instance/languages`: the languages a post may be in, with their English names (Mastodon's Language entity). */
+export function supportedLanguages(): { code: string; name: string }[] {
+  return ISO_639_1.map((code) => ({ code, name: englishNames.of(code) ?? code }));
+}

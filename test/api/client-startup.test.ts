@@ -107,6 +107,7 @@ const CLIENTS: Record<string, string[]> = {
     '/api/v2/instance',
     '/api/v1/instance',
     '/api/v1/instance/translation_languages',
+    '/api/v1/instance/languages',
     '/api/v1/instance/extended_description',
     '/api/v1/accounts/verify_credentials',
     '/api/v1/preferences',

@@ -168,7 +168,7 @@ describe('instance and custom emoji endpoints', () => {
   });
 
   it('needs no token, and ignores a bad one', async () => {
-    for (const path of ['/api/v1/instance', '/api/v2/instance', '/api/v1/instance/rules', '/api/v1/instance/peers', '/api/v1/custom_emojis']) {
+    for (const path of ['/api/v1/instance', '/api/v2/instance', '/api/v1/instance/rules', '/api/v1/instance/languages', '/api/v1/instance/peers', '/api/v1/custom_emojis']) {
       const response = await instance.request('GET', path, { token: 'not-a-token' });
       assert.equal(response.status, 200, path);
     }
@@ -179,6 +179,15 @@ describe('instance and custom emoji endpoints', () => {
     assert.deepEqual(rules.body, []);
     const peers = await instance.request('GET', '/api/v1/instance/peers');
     assert.deepEqual(peers.body, ['one.example', 'two.example']);
+  });
+
+  it('lists the languages a post may be in, with their names', async () => {
+    const languages = await instance.request('GET', '/api/v1/instance/languages');
+    assert.equal(languages.status, 200);
+    const byCode = new Map((languages.body as { code: string; name: string }[]).map((language) => [language.code, language.name]));
+    assert.equal(byCode.get('en'), 'English');
+    assert.equal(byCode.get('de'), 'German');
+    assert.equal(byCode.get('aa'), 'Afar');
   });
 
   it('lists the local, enabled emojis shown in the picker', async () => {

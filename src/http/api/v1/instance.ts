@@ -7,6 +7,7 @@ import { domainVariants } from '../../../services/instance-domain-blocks.ts';
 import { getSettings } from '../../../services/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
+import { supportedLanguages } from '../../../services/languages.ts';
 
 type Disclosure = 'disabled' | 'users' | 'all';
 
@@ -28,6 +29,11 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/rules', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     return [];
+  });
+
+  app.get('/api/v1/instance/languages', async (_request, reply) => {
+    reply.header('cache-control', PUBLIC_CACHE);
+    return supportedLanguages();
   });
 
   // Mastodon's PeersController: not served in limited federation mode; blocked domains left out (Instance.searchable)
