@@ -885,7 +885,13 @@ export const mediaAttachments = pgTable(
     /** image | gifv | video | audio | unknown */
     type: text('type').notNull().default('unknown'),
     remoteUrl: text('remote_url').notNull().default(''),
+    /** a local file: the storage key of the original and of the `small` preview */
     fileKey: text('file_key'),
+    smallFileKey: text('small_file_key'),
+    /** bytes of the stored original */
+    fileSize: integer('file_size'),
+    /** complete | in_progress | failed (Mastodon's processing state; images are processed in the request) */
+    processing: text('processing').notNull().default('complete'),
     contentType: text('content_type'),
     description: text('description'),
     blurhash: text('blurhash'),

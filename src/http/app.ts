@@ -23,6 +23,8 @@ import { featuredTagsRoutes } from './api/v1/featured-tags.ts';
 import { filtersV1Routes } from './api/v1/filters.ts';
 import { followedTagsRoutes } from './api/v1/followed-tags.ts';
 import { markersRoutes } from './api/v1/markers.ts';
+import { mediaRoutes } from './api/v1/media.ts';
+import { mediaFileRoutes } from './media-files.ts';
 import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
 import { filtersV2Routes } from './api/v2/filters.ts';
@@ -93,6 +95,7 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   if (options.streaming) await streamingRoutes(app, ctx, options.streaming, options.streamingOptions);
   else streamingRedirectRoutes(app, ctx);
   staticRoutes(app);
+  mediaFileRoutes(app, ctx);
   oauthMetadataRoutes(app, ctx);
   federationRoutes(app, ctx);
   signInRoutes(app, ctx);
@@ -110,6 +113,7 @@ export async function buildApp(ctx: AppContext, options: { streaming?: Streaming
   instanceV2Routes(app, ctx);
   customEmojisRoutes(app, ctx);
   statusesRoutes(app, ctx);
+  mediaRoutes(app, ctx);
   statusActionsRoutes(app, ctx);
   pollsRoutes(app, ctx);
   scheduledStatusesRoutes(app, ctx);

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
-import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
+import { notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
 import { publishEvent } from './events.ts';
@@ -13,6 +13,7 @@ import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from './rate-
 import { countableLength, formatStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
+import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -21,7 +22,10 @@ export interface EditStatusInput {
   sensitive?: boolean | null;
   language?: string | null;
   poll?: PollInput | null;
+  /** absent means none, as Mastodon's controller always passes `media_ids` */
   mediaIds?: string[];
+  /** description and focus of attachments the status keeps */
+  mediaAttributes?: ({ id: string } & MediaChanges)[];
 }
 
 export type StatusEditRow = typeof statusEdits.$inferSelect;
@@ -67,8 +71,8 @@ export async function editStatus(
     spoilerText = '';
   }
   const poll: ValidPoll | null = input.poll ? validatePoll(input.poll) : null;
-  if (input.mediaIds?.length) throw new ApiError(422, `Media ${input.mediaIds.join(', ')} not found. Already attached to another post?`);
-  if (!text.trim() && !poll) throw validationFailed(["Text can't be blank"]);
+  const media = await attachableMedia(ctx, author.account.id, input.mediaIds ?? [], { statusId: current.id, withPoll: !!poll });
+  if (!text.trim() && !poll && !media.length) throw validationFailed(["Text can't be blank"]);
   const max = INSTANCE_LIMITS.statuses.max_characters;
   if (countableLength(spoilerText + text) > max) throw validationFailed([`Text character limit of ${max} exceeded`]);
   const requested = input.language?.trim().toLowerCase().split(/[-_]/)[0];
@@ -77,7 +81,9 @@ export async function editStatus(
   const sensitive = !!input.sensitive || !!spoilerText.trim();
 
   // an edit that changes nothing leaves the status as it is, without a revision (NoChangesSubmittedError)
-  const unchanged = !poll && !current.pollId && text === current.text && spoilerText === current.spoilerText && sensitive === current.sensitive && language === current.language;
+  const previousMediaIds = await attachedMediaIds(ctx, current.id);
+  const mediaUnchanged = !input.mediaAttributes?.length && previousMediaIds.join() === media.map((row) => row.id).join();
+  const unchanged = mediaUnchanged && !poll && !current.pollId && text === current.text && spoilerText === current.spoilerText && sensitive === current.sensitive && language === current.language;
   if (unchanged) return { status: current, rateLimit: await rateLimitStatus(ctx, author.account.id, 'statuses') };
 
   const formatted = await formatStatus(ctx, text, options);
@@ -155,6 +161,8 @@ export async function editStatus(
     }
     await tx.delete(statusesTags).where(eq(statusesTags.statusId, current.id));
     await attachTags(tx, current.id, formatted.tagNames);
+    await attachMedia(tx, current.id, media);
+    await updateAttachedMedia(tx, media, input.mediaAttributes ?? []);
 
     await tx.insert(statusEdits).values({
       statusId: current.id,

@@ -63,6 +63,17 @@ async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Pr
   }
 }
 
+/** `media_attributes[][id|description|focus]` of an edit, as a list whatever way it was sent. */
+function mediaAttributesParam(value: unknown): EditStatusInput['mediaAttributes'] {
+  const items = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : [];
+  return items.flatMap((item) => {
+    if (!item || typeof item !== 'object') return [];
+    const attributes = item as Record<string, unknown>;
+    const id = text(attributes.id);
+    return id ? [{ id, description: text(attributes.description), focus: text(attributes.focus) }] : [];
+  });
+}
+
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -102,7 +113,8 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const update = async (request: FastifyRequest, reply: FastifyReply) => {
     const { user, account } = currentUser(request);
-    const input = statusInput(params(request));
+    const all = params(request);
+    const input = statusInput(all);
     const edit: EditStatusInput = {
       text: input.text,
       spoilerText: input.spoilerText,
@@ -110,6 +122,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
       language: input.language,
       poll: input.poll,
       mediaIds: input.mediaIds,
+      mediaAttributes: mediaAttributesParam(all.media_attributes),
     };
     const { status, rateLimit } = await rateLimited(reply, () => editStatus(ctx, { account, user }, idOf(request), edit, { resolveAccount }));
     sendRateLimitHeaders(reply, rateLimit);

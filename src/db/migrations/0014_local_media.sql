@@ -1,0 +1,3 @@
+ALTER TABLE "media_attachments" ADD COLUMN "small_file_key" text;--> statement-breakpoint
+ALTER TABLE "media_attachments" ADD COLUMN "file_size" integer;--> statement-breakpoint
+ALTER TABLE "media_attachments" ADD COLUMN "processing" text DEFAULT 'complete' NOT NULL;
