@@ -177,6 +177,14 @@ export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachme
   }
 }
 
+/**
+ * A deleted status's uploads become unattached again (Mastodon's `dependent: :nullify`), so
+ * delete-and-redraft can post them anew with `media_ids`.
+ */
+export async function detachMedia(ctx: AppContext, statusId: string) {
+  await ctx.db.update(mediaAttachments).set({ statusId: null }).where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
+}
+
 /** The ids of a status's local attachments, in order. */
 export async function attachedMediaIds(ctx: AppContext, statusId: string): Promise<string[]> {
   const rows = await ctx.db

@@ -255,6 +255,15 @@ describe('media uploads (images on local disk)', () => {
     assert.equal(deleted.status, 200, deleted.text);
     assert.equal((await served(dropped.body.url)).response.status, 404);
     assert.equal((await instance.request('GET', `/api/v1/media/${ids[1]}`, { token: alice.token })).status, 404);
+
+    // delete and redraft: the deleted post shows its media, which the redraft attaches again
+    const removed = await instance.request('DELETE', `/api/v1/statuses/${posted.body.id}`, { token: alice.token });
+    assert.equal(removed.status, 200, removed.text);
+    assert.deepEqual(removed.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
+    const redraft = await post(alice, { status: 'redrafted', media_ids: removed.body.media_attachments.map((m: { id: string }) => m.id) });
+    assert.equal(redraft.status, 200, redraft.text);
+    assert.deepEqual(redraft.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
+    assert.equal(redraft.body.media_attachments[0].description, 'New alt');
   });
 
   it('works for masto.js: v2.media.create, then a status with mediaIds', async () => {

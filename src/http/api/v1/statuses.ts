@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../../lib/errors.ts';
 import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
 import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
 import { deleteStatus } from '../../../services/delete-status.ts';
+import { detachMedia } from '../../../services/media-attachments.ts';
 import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/edit-status.ts';
 import { filterResultsFor } from '../../../services/filters.ts';
 import { postStatus, type PollInput, type PostStatusInput } from '../../../services/post-status.ts';
@@ -136,6 +137,8 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const status = await deleteStatus(ctx, account.id, idOf(request));
     // delete-and-redraft: the source text instead of the HTML (Mastodon's `source_requested`)
     const { content: _content, ...rendered } = await renderStatus(ctx, status, { viewerId: account.id });
+    // rendered with its attachments first, which the redraft then names again
+    await detachMedia(ctx, status.id);
     return { ...rendered, text: status.text };
   });
 
