@@ -25,26 +25,21 @@ function parseRange(header: string | undefined, size: number): ByteRange | null 
 export function mediaFileRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/system/*', async (request, reply) => {
     const key = (request.params as { '*': string })['*'];
-    const whole = await ctx.storage.get(key);
-    if (!whole) return reply.code(404).type('text/plain').send('Not found');
-    const range = parseRange(request.headers.range, whole.size);
+    const file = await ctx.storage.head(key);
+    if (!file) return reply.code(404).type('text/plain').send('Not found');
+    const range = parseRange(request.headers.range, file.size);
     reply
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('accept-ranges', 'bytes')
-      .header('x-content-type-options', 'nosniff')
-      .type(whole.contentType);
-    if (range === null) {
-      whole.stream.destroy();
-      return reply.code(416).header('content-range', `bytes */${whole.size}`).send();
-    }
-    if (!range) return reply.header('content-length', whole.size).send(whole.stream);
-    whole.stream.destroy();
-    const part = await ctx.storage.get(key, range);
-    if (!part) return reply.code(404).type('text/plain').send('Not found');
+      .type(file.contentType);
+    if (range === null) return reply.code(416).header('content-range', `bytes */${file.size}`).send();
+    const stream = await ctx.storage.get(key, range);
+    if (!stream) return reply.code(404).type('text/plain').send('Not found');
+    if (!range) return reply.header('content-length', file.size).send(stream);
     return reply
       .code(206)
-      .header('content-range', `bytes ${range.start}-${range.end}/${whole.size}`)
+      .header('content-range', `bytes ${range.start}-${range.end}/${file.size}`)
       .header('content-length', range.end - range.start + 1)
-      .send(part.stream);
+      .send(stream);
   });
 }

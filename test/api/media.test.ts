@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { createRestAPIClient } from 'masto';
 import sharp from 'sharp';
 import { mediaAttachments } from '../../src/db/schema.ts';
+import { rateLimitKey } from '../../src/services/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 /** Every file under `dir`, recursively (the media store's files). */
@@ -188,6 +189,19 @@ describe('media uploads (images on local disk)', () => {
     assert.equal((await upload(writer, png)).status, 200);
   });
 
+  it('counts uploads against Mastodon’s media limit, 30 per 30 minutes', async () => {
+    const carol = await instance.createUser('carol');
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
+    const first = await upload(carol, png);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.headers.get('x-ratelimit-limit'), '30');
+    assert.equal(first.headers.get('x-ratelimit-remaining'), '29');
+    await instance.ctx.cache.set(rateLimitKey(carol.accountId, 'media'), '30', 1800);
+    const refused = await upload(carol, png);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
+  });
+
   it('serves byte ranges', async () => {
     const uploaded = await upload(alice, await jpegWithGpsAndOrientation());
     const whole = await served(uploaded.body.url);
@@ -201,7 +215,7 @@ describe('media uploads (images on local disk)', () => {
     const beyond = await served(uploaded.body.url, { range: `bytes=${whole.bytes.length + 10}-` });
     assert.equal(beyond.response.status, 416);
     assert.equal((await served('http://subspace.test/system/media_attachments/files/000/000/001/original/none.jpg')).response.status, 404);
-    assert.equal((await served('http://subspace.test/system/../secrets.json')).response.status, 404);
+    assert.equal((await served('http://subspace.test/system/..%2F..%2Fsecrets.json')).response.status, 404);
   });
 
   it('updates description and focus while unattached, attaches to statuses, and keeps attached media', async () => {

@@ -6,9 +6,7 @@ export interface ByteRange {
   end: number;
 }
 
-export interface StoredFile {
-  /** the requested range, or the whole file */
-  stream: Readable;
+export interface FileInfo {
   /** the whole file's size */
   size: number;
   contentType: string;
@@ -21,8 +19,10 @@ export interface StoredFile {
  */
 export interface Storage {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
-  /** undefined when there is no such file */
-  get(key: string, range?: ByteRange): Promise<StoredFile | undefined>;
+  /** size and type; undefined when there is no such file */
+  head(key: string): Promise<FileInfo | undefined>;
+  /** the file's bytes, or the range of them; undefined when there is no such file */
+  get(key: string, range?: ByteRange): Promise<Readable | undefined>;
   delete(key: string): Promise<void>;
   /** the public URL the file is served at */
   url(key: string): string;

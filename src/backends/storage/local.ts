@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve, sep } from 'node:path';
-import type { ByteRange, Storage, StoredFile } from './index.ts';
+import type { Readable } from 'node:stream';
+import type { ByteRange, FileInfo, Storage } from './index.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -40,19 +41,16 @@ export class LocalStorage implements Storage {
     await rename(temporary, path);
   }
 
-  async get(key: string, range?: ByteRange): Promise<StoredFile | undefined> {
+  async head(key: string): Promise<FileInfo | undefined> {
     const path = this.pathOf(key);
-    if (!path) return undefined;
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    const stream = createReadStream(path, range ? { start: range.start, end: range.end } : {});
-    return { stream, size: info.size, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' };
+    const info = path ? await stat(path).catch(() => undefined) : undefined;
+    if (!path || !info?.isFile()) return undefined;
+    return { size: info.size, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' };
   }
 
-  /** The whole file (tests and the S3 migration read files this way). */
-  async read(key: string): Promise<Buffer | undefined> {
-    const path = this.pathOf(key);
-    return path ? readFile(path).catch(() => undefined) : undefined;
+  async get(key: string, range?: ByteRange): Promise<Readable | undefined> {
+    if (!(await this.head(key))) return undefined;
+    return createReadStream(this.pathOf(key)!, range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(key: string): Promise<void> {
