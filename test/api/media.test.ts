@@ -177,6 +177,9 @@ describe('media uploads (images on local disk)', () => {
     const rowsAfter = (await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, alice.accountId))).length;
     assert.equal(rowsAfter, rowsBefore, 'no row');
     assert.equal(filesUnder(mediaDir).length, filesBefore, 'no file');
+    const huge = await upload(alice, Buffer.concat([await bigNoisyJpeg(64, 64), Buffer.alloc(17 * 1024 * 1024)]));
+    assert.equal(huge.status, 422, huge.text);
+    assert.equal(huge.body.error, 'Validation failed: File file size must be less than 16 MB');
     const empty = await instance.request('POST', '/api/v2/media', { token: alice.token, json: {} });
     assert.equal(empty.status, 422, empty.text);
   });
