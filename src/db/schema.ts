@@ -437,6 +437,8 @@ export const statusEdits = pgTable(
     sensitive: boolean('sensitive').notNull().default(false),
     /** the poll's option titles at this revision */
     pollOptions: text('poll_options').array(),
+    /** the uploaded attachments at this revision, in order (Mastodon's ordered_media_attachment_ids); null for remote edits */
+    mediaAttachmentIds: text('media_attachment_ids').array(),
     createdAt: createdAt(),
   },
   (t) => [index('index_status_edits_on_status_id').on(t.statusId)],

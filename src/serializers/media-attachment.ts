@@ -34,6 +34,13 @@ export function renderMediaAttachment(row: MediaAttachmentRow, storage: Storage)
 
 export type RenderedMediaAttachment = ReturnType<typeof renderMediaAttachment>;
 
+/** Attachments by id (a status's revisions name theirs), whether still attached or not. */
+export async function renderedMediaByIds(ctx: AppContext, ids: string[]): Promise<Map<string, RenderedMediaAttachment>> {
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.id, [...new Set(ids)]));
+  return new Map(rows.map((row) => [row.id, renderMediaAttachment(row, ctx.storage)]));
+}
+
 /** The attachments of many statuses in one query, each status's in order. */
 export async function mediaOfStatuses(ctx: AppContext, statusIds: string[]): Promise<Map<string, RenderedMediaAttachment[]>> {
   const result = new Map<string, RenderedMediaAttachment[]>();

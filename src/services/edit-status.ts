@@ -14,6 +14,7 @@ import { countableLength, formatStatus, type RemoteAccountResolver } from './tex
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
+import { renderedMediaByIds } from '../serializers/media-attachment.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -101,6 +102,7 @@ export async function editStatus(
         spoilerText: current.spoilerText,
         sensitive: current.sensitive,
         pollOptions: previousPollOptions,
+        mediaAttachmentIds: previousMediaIds,
         createdAt: current.createdAt,
       });
     }
@@ -172,6 +174,7 @@ export async function editStatus(
       spoilerText,
       sensitive,
       pollOptions: poll?.options ?? null,
+      mediaAttachmentIds: media.map((attachment) => attachment.id),
       createdAt: row!.editedAt ?? new Date(),
     });
     return row!;
@@ -214,13 +217,15 @@ export async function statusHistory(ctx: AppContext, status: StatusRow): Promise
       spoilerText: status.spoilerText,
       sensitive: status.sensitive,
       pollOptions: await pollOptionsOf(ctx, status.pollId),
+      mediaAttachmentIds: await attachedMediaIds(ctx, status.id),
       createdAt: status.editedAt ?? status.createdAt,
     },
   ];
 }
 
-/** Renders revisions as Mastodon's StatusEdit entities, with the status' author. */
-export function renderStatusEdits(edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
+/** Renders revisions as Mastodon's StatusEdit entities, with the status' author and each revision's uploads. */
+export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
+  const media = await renderedMediaByIds(ctx, edits.flatMap((edit) => edit.mediaAttachmentIds ?? []));
   return edits.map((edit) => ({
     content: edit.content,
     spoiler_text: edit.spoilerText,
@@ -228,7 +233,7 @@ export function renderStatusEdits(edits: Omit<StatusEditRow, 'id'>[], account: R
     created_at: edit.createdAt.toISOString(),
     account,
     poll: edit.pollOptions ? { options: edit.pollOptions.map((title) => ({ title })) } : null,
-    media_attachments: [],
+    media_attachments: (edit.mediaAttachmentIds ?? []).flatMap((id) => media.get(id) ?? []),
     emojis: [],
   }));
 }

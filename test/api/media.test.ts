@@ -266,6 +266,13 @@ describe('media uploads (images on local disk)', () => {
     assert.equal(edited.status, 200, edited.text);
     assert.deepEqual(edited.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
     assert.equal(edited.body.media_attachments[0].description, 'New alt');
+    const history = await instance.request('GET', `/api/v1/statuses/${posted.body.id}/history`, { token: alice.token });
+    assert.equal(history.status, 200, history.text);
+    assert.deepEqual(
+      history.body.map((revision: { media_attachments: { id: string }[] }) => revision.media_attachments.map((m) => m.id)),
+      [[ids[1], ids[0]], [ids[0], ids[2]]],
+      'each revision with its attachments',
+    );
     // the dropped one is an unattached upload again, which can be deleted with its files
     const dropped = await instance.request('GET', `/api/v1/media/${ids[1]}`, { token: alice.token });
     const deleted = await instance.request('DELETE', `/api/v1/media/${ids[1]}`, { token: alice.token });

@@ -160,7 +160,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const status = await findVisibleStatus(ctx, idOf(request), viewerId);
     if (!status || status.reblogOfId) throw notFound();
     const rendered = await renderStatus(ctx, status, { viewerId });
-    return renderStatusEdits(await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
+    return renderStatusEdits(ctx, await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
   });
 
   app.get('/api/v1/statuses/:id/source', { preHandler: authorize({ scopes: ['read:statuses'] }) }, async (request) => {
