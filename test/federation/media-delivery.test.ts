@@ -82,5 +82,17 @@ describe('a member’s images go to other servers', () => {
     const [served] = list(note.body.attachment) as any[];
     assert.equal(served.url, media.url);
     assert.equal(served.blurhash, media.blurhash);
+
+    // an edit of the alt text goes out as an Update carrying the changed Document
+    const edited = await instance.request('PUT', `/api/v1/statuses/${posted.body.id}`, {
+      token: alice.token,
+      json: { status: 'Look again', media_ids: [media.id], media_attributes: [{ id: media.id, description: 'A darker blue field' }] },
+    });
+    assert.equal(edited.status, 200, edited.text);
+    const update = await until(async () => remote.delivered.find((entry) => entry.body.type === 'Update' && entry.body.object?.id === posted.body.uri), 'the Update');
+    const [changed] = list(update.body.object.attachment) as any[];
+    assert.equal(changed.name, 'A darker blue field');
+    assert.equal(changed.blurhash, media.blurhash);
+    assert.deepEqual(changed.focalPoint, [0.25, -0.5]);
   });
 });
