@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { mediaAttachments } from '../db/schema.ts';
@@ -173,7 +173,13 @@ export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachme
     .set({ statusId: null })
     .where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`, keep.length ? sql`${mediaAttachments.id} NOT IN (${sql.join(keep.map((id) => sql`${id}`), sql`, `)})` : sql`true`));
   for (const [position, row] of media.entries()) {
-    await tx.update(mediaAttachments).set({ statusId, position, updatedAt: new Date() }).where(eq(mediaAttachments.id, row.id));
+    const [claimed] = await tx
+      .update(mediaAttachments)
+      .set({ statusId, position, updatedAt: new Date() })
+      .where(and(eq(mediaAttachments.id, row.id), or(isNull(mediaAttachments.statusId), eq(mediaAttachments.statusId, statusId))))
+      .returning({ id: mediaAttachments.id });
+    // another post took it since it was checked: the whole post is refused
+    if (!claimed) throw notAttachable([row.id]);
   }
 }
 
