@@ -55,9 +55,11 @@ function formatOf(metadata: Metadata): string | undefined {
   return metadata.format;
 }
 
-async function render(input: Buffer, size: { width: number; height: number }, format: OutputFormat): Promise<ImageStyle> {
-  // sharp writes no metadata unless asked (no EXIF, no GPS, no XMP, no ICC beyond sRGB conversion)
-  const { data, info } = await sharp(input, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit })
+/** One style, from the upload itself: upright (its EXIF orientation applied), resized, without any metadata. */
+async function render(upload: Buffer, size: { width: number; height: number }, format: OutputFormat): Promise<ImageStyle> {
+  // sharp writes no metadata unless asked (no EXIF, no GPS, no XMP); a truncated or corrupt file fails here
+  const { data, info } = await sharp(upload, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' })
+    .rotate()
     .resize(size.width, size.height, { fit: 'fill' })
     .toFormat(format, format === 'jpeg' ? { quality: 90, mozjpeg: true } : {})
     .toBuffer({ resolveWithObject: true });
@@ -87,16 +89,15 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
   if (!accepted || !MEDIA_LIMITS.supported_mime_types.includes(accepted.mime) || !metadata.width || !metadata.height) throw invalidType();
   if (metadata.width * metadata.height > MEDIA_LIMITS.image_matrix_limit) throw validationFailed(['File dimensions are too large']);
   if ((metadata.pages ?? 1) > 1) throw validationFailed(['File animated images are not supported yet']);
-  let upright: Buffer;
+  const { width, height } = metadata.autoOrient ?? metadata;
+  let original: ImageStyle;
+  let small: ImageStyle;
   try {
-    // decoding the whole image here catches truncated and corrupt files before anything is stored
-    upright = await sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' }).rotate().png({ compressionLevel: 0 }).toBuffer();
+    original = await render(bytes, bounded(width, height, ORIGINAL_PIXELS), accepted.output);
+    small = await render(bytes, bounded(width, height, SMALL_PIXELS), accepted.output);
   } catch {
     throw invalidType();
   }
-  const { width, height } = metadata.autoOrient ?? metadata;
-  const original = await render(upright, bounded(width, height, ORIGINAL_PIXELS), accepted.output);
-  const small = await render(upright, bounded(width, height, SMALL_PIXELS), accepted.output);
   return {
     contentType: OUTPUT_MIME[accepted.output],
     extension: OUTPUT_EXTENSION[accepted.output],
