@@ -1,4 +1,5 @@
-import type { Config } from '../config/index.ts';
+import { join } from 'node:path';
+import { baseUrl, type Config } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import type { Cache } from './cache/index.ts';
 import { MemoryCache } from './cache/memory.ts';
@@ -15,6 +16,8 @@ import { BullmqJobQueue } from './queue/bullmq.ts';
 import { DatabaseJobQueue } from './queue/database.ts';
 import type { JobQueue } from './queue/index.ts';
 import { createRedis } from './redis.ts';
+import type { Storage } from './storage/index.ts';
+import { LocalStorage } from './storage/local.ts';
 
 export interface Backends {
   cache: Cache;
@@ -23,6 +26,8 @@ export interface Backends {
   mailer: Mailer;
   /** home and list feeds: the feed_entries table (embedded) or Redis sorted sets */
   feeds: Feeds;
+  /** uploaded media: the local disk (an S3 driver is to come) */
+  storage: Storage;
   /** closes the backends (not the database, which the caller opened) */
   close(): Promise<void>;
 }
@@ -76,12 +81,14 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
   }
   const mailer = new NodemailerMailer(config);
   const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' }), { waitMs }) : new DatabaseFeeds(database.db);
+  const storage = new LocalStorage(join(config.dataDir, 'media'), baseUrl(config));
   return {
     cache,
     pubsub,
     queue,
     mailer,
     feeds,
+    storage,
     async close() {
       await queue.close();
       await Promise.allSettled([cache.close(), pubsub.close(), mailer.close(), feeds.close()]);

@@ -444,6 +444,8 @@ export const statusEdits = pgTable(
     sensitive: boolean('sensitive').notNull().default(false),
     /** the poll's option titles at this revision */
     pollOptions: text('poll_options').array(),
+    /** the uploaded attachments at this revision, in order (Mastodon's ordered_media_attachment_ids); null for remote edits */
+    mediaAttachmentIds: text('media_attachment_ids').array(),
     createdAt: createdAt(),
   },
   (t) => [index('index_status_edits_on_status_id').on(t.statusId)],
@@ -899,7 +901,13 @@ export const mediaAttachments = pgTable(
     /** image | gifv | video | audio | unknown */
     type: text('type').notNull().default('unknown'),
     remoteUrl: text('remote_url').notNull().default(''),
+    /** a local file: the storage key of the original and of the `small` preview */
     fileKey: text('file_key'),
+    smallFileKey: text('small_file_key'),
+    /** bytes of the stored original */
+    fileSize: integer('file_size'),
+    /** complete | in_progress | failed (Mastodon's processing state; images are processed in the request) */
+    processing: text('processing').notNull().default('complete'),
     contentType: text('content_type'),
     description: text('description'),
     blurhash: text('blurhash'),

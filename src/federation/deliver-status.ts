@@ -88,6 +88,7 @@ async function updateActivity(fctx: FederationContext, authored: AuthoredStatus)
     ccs: object.ccIds,
     object,
     conversation: object.conversation,
+    media: object.media,
   });
 }
 

@@ -1,9 +1,9 @@
 import type { Context } from '@fedify/fedify';
-import { Collection, Hashtag, LanguageString, Mention, Note } from '@fedify/vocab';
+import { Collection, Document, Hashtag, LanguageString, Mention, Note } from '@fedify/vocab';
 import { Temporal } from '@js-temporal/polyfill';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { accounts, conversations, mentions, polls, statuses, statusesTags, tags } from '../db/schema.ts';
+import { accounts, conversations, mediaAttachments, mentions, polls, statuses, statusesTags, tags } from '../db/schema.ts';
 import { rowId } from '../lib/ids.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { tagUrl } from '../services/tag-entities.ts';
@@ -11,7 +11,8 @@ import type { StatusRow } from '../serializers/status.ts';
 import { audienceOf } from './audience.ts';
 import { firstPageUrl } from './cursors.ts';
 import { accountIdentifier } from './paths.ts';
-import { MastodonAnnounce, MastodonCreate, MastodonNote, MastodonQuestion } from './vocab.ts';
+import { MastodonAnnounce, MastodonCreate, MastodonNote, MastodonQuestion, type MediaExtra } from './vocab.ts';
+import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 
 type FederationContext = Context<AppContext>;
 type PollRow = typeof polls.$inferSelect;
@@ -33,6 +34,8 @@ interface StatusDetails {
   conversations: Map<string, string | null>;
   /** reblog_of_id → the boosted status's URI and author URI */
   boosted: Map<string, { uri: string; authorUri: string }>;
+  /** status id → its uploaded attachments, in order */
+  media: Map<string, MediaAttachmentRow[]>;
 }
 
 const instant = (date: Date) => Temporal.Instant.fromEpochMilliseconds(date.getTime());
@@ -54,7 +57,7 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
   const conversationIds = rows.flatMap((row) => (row.conversationId ? [row.conversationId] : []));
   const boostedIds = rows.flatMap((row) => (row.reblogOfId ? [row.reblogOfId] : []));
   const none = Promise.resolve([]);
-  const [mentionRows, tagRows, pollRows, parentRows, conversationRows, boostedRows] = await Promise.all([
+  const [mentionRows, tagRows, pollRows, parentRows, conversationRows, boostedRows, mediaRows] = await Promise.all([
     ids.length === 0
       ? none
       : ctx.db
@@ -78,6 +81,13 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
           .from(statuses)
           .innerJoin(accounts, eq(accounts.id, statuses.accountId))
           .where(inArray(statuses.id, boostedIds)),
+    ids.length === 0
+      ? none
+      : ctx.db
+          .select()
+          .from(mediaAttachments)
+          .where(and(inArray(mediaAttachments.statusId, ids), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+          .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)),
   ]);
   return {
     mentions: new Map(
@@ -88,6 +98,7 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
     parents: new Map(parentRows.flatMap((row) => (row.uri ? [[row.id, row.uri] as const] : []))),
     conversations: new Map(conversationRows.map((row) => [row.id, row.uri])),
     boosted: new Map(boostedRows.flatMap((row) => (row.uri ? [[row.id, { uri: row.uri, authorUri: row.authorUri }] as const] : []))),
+    media: groupBy(mediaRows, (row) => row.statusId!),
   };
 }
 
@@ -114,11 +125,31 @@ function pollOptions(poll: PollRow): Note[] {
   return poll.options.map((title, index) => new Note({ name: title, replies: new Collection({ totalItems: poll.cachedTallies[index] ?? 0 }) }));
 }
 
+type StyleMeta = { width?: number; height?: number };
+
+/** An uploaded attachment as Mastodon's ActivityPub::NoteSerializer sends it: a Document, its alt text as `name`. */
+function attachmentDocument(ctx: AppContext, row: MediaAttachmentRow): Document {
+  const original = (row.meta?.original ?? {}) as StyleMeta;
+  return new Document({
+    mediaType: row.contentType,
+    url: new URL(ctx.storage.url(row.fileKey!)),
+    name: row.description || null,
+    width: original.width ?? null,
+    height: original.height ?? null,
+  });
+}
+
+function mediaExtra(row: MediaAttachmentRow): MediaExtra {
+  const focus = row.meta?.focus as { x: number; y: number } | undefined;
+  return { blurhash: row.blurhash, focalPoint: focus ? [focus.x, focus.y] : null };
+}
+
 function buildObject(fctx: FederationContext, { status, author }: AuthoredStatus, details: StatusDetails): MastodonNote | MastodonQuestion {
   const ctx = fctx.data;
   const { to, cc } = audience(fctx, status, author, details);
   const conversation = conversationUri(ctx, status, details);
   const repliesUri = new URL(`${status.uri}/replies`);
+  const media = details.media.get(status.id) ?? [];
   const values = {
     id: new URL(status.uri!),
     attribution: new URL(author.uri),
@@ -137,7 +168,9 @@ function buildObject(fctx: FederationContext, { status, author }: AuthoredStatus
     ],
     contexts: conversation?.startsWith('http') ? [new URL(conversation)] : [],
     replies: new Collection({ id: repliesUri, first: firstPageUrl(repliesUri) }),
+    attachments: media.map((row) => attachmentDocument(ctx, row)),
     conversation,
+    media: media.map(mediaExtra),
   };
   const poll = status.pollId ? details.polls.get(status.pollId) : undefined;
   if (!poll) return new MastodonNote(values);
@@ -168,6 +201,7 @@ function buildActivity(fctx: FederationContext, authored: AuthoredStatus, detail
     ccs: object.ccIds,
     object,
     conversation: object.conversation,
+    media: object.media,
   });
 }
 

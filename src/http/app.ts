@@ -24,6 +24,8 @@ import { featuredTagsRoutes } from './api/v1/featured-tags.ts';
 import { filtersV1Routes } from './api/v1/filters.ts';
 import { followedTagsRoutes } from './api/v1/followed-tags.ts';
 import { markersRoutes } from './api/v1/markers.ts';
+import { mediaRoutes } from './api/v1/media.ts';
+import { mediaFileRoutes } from './media-files.ts';
 import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
 import { trendsRoutes } from './api/v1/trends.ts';
@@ -127,6 +129,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   else streamingRedirectRoutes(app, ctx);
   staticRoutes(app);
   manifestRoutes(app, ctx);
+  mediaFileRoutes(app, ctx);
   oauthMetadataRoutes(app, ctx);
   federationRoutes(app, ctx);
   signInRoutes(app, ctx);
@@ -145,6 +148,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   instanceV2Routes(app, ctx);
   customEmojisRoutes(app, ctx);
   statusesRoutes(app, ctx);
+  mediaRoutes(app, ctx);
   statusActionsRoutes(app, ctx);
   pollsRoutes(app, ctx);
   scheduledStatusesRoutes(app, ctx);

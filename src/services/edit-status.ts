@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
-import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
+import { notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
 import { publishEvent } from './events.ts';
@@ -13,6 +13,8 @@ import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from './rate-
 import { countableLength, formatStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
+import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
+import { renderedMediaByIds } from '../serializers/media-attachment.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -21,7 +23,10 @@ export interface EditStatusInput {
   sensitive?: boolean | null;
   language?: string | null;
   poll?: PollInput | null;
+  /** absent means none, as Mastodon's controller always passes `media_ids` */
   mediaIds?: string[];
+  /** description and focus of attachments the status keeps */
+  mediaAttributes?: ({ id: string } & MediaChanges)[];
 }
 
 export type StatusEditRow = typeof statusEdits.$inferSelect;
@@ -67,8 +72,8 @@ export async function editStatus(
     spoilerText = '';
   }
   const poll: ValidPoll | null = input.poll ? validatePoll(input.poll) : null;
-  if (input.mediaIds?.length) throw new ApiError(422, `Media ${input.mediaIds.join(', ')} not found. Already attached to another post?`);
-  if (!text.trim() && !poll) throw validationFailed(["Text can't be blank"]);
+  const media = await attachableMedia(ctx, author.account.id, input.mediaIds ?? [], { statusId: current.id, withPoll: !!poll });
+  if (!text.trim() && !poll && !media.length) throw validationFailed(["Text can't be blank"]);
   const max = INSTANCE_LIMITS.statuses.max_characters;
   if (countableLength(spoilerText + text) > max) throw validationFailed([`Text character limit of ${max} exceeded`]);
   const requested = input.language?.trim().toLowerCase().split(/[-_]/)[0];
@@ -77,7 +82,9 @@ export async function editStatus(
   const sensitive = !!input.sensitive || !!spoilerText.trim();
 
   // an edit that changes nothing leaves the status as it is, without a revision (NoChangesSubmittedError)
-  const unchanged = !poll && !current.pollId && text === current.text && spoilerText === current.spoilerText && sensitive === current.sensitive && language === current.language;
+  const previousMediaIds = await attachedMediaIds(ctx, current.id);
+  const mediaUnchanged = !input.mediaAttributes?.length && previousMediaIds.join() === media.map((row) => row.id).join();
+  const unchanged = mediaUnchanged && !poll && !current.pollId && text === current.text && spoilerText === current.spoilerText && sensitive === current.sensitive && language === current.language;
   if (unchanged) return { status: current, rateLimit: await rateLimitStatus(ctx, author.account.id, 'statuses') };
 
   const formatted = await formatStatus(ctx, text, options);
@@ -95,6 +102,7 @@ export async function editStatus(
         spoilerText: current.spoilerText,
         sensitive: current.sensitive,
         pollOptions: previousPollOptions,
+        mediaAttachmentIds: previousMediaIds,
         createdAt: current.createdAt,
       });
     }
@@ -155,6 +163,8 @@ export async function editStatus(
     }
     await tx.delete(statusesTags).where(eq(statusesTags.statusId, current.id));
     await attachTags(tx, current.id, formatted.tagNames);
+    await attachMedia(tx, current.id, media);
+    await updateAttachedMedia(tx, media, input.mediaAttributes ?? []);
 
     await tx.insert(statusEdits).values({
       statusId: current.id,
@@ -164,6 +174,7 @@ export async function editStatus(
       spoilerText,
       sensitive,
       pollOptions: poll?.options ?? null,
+      mediaAttachmentIds: media.map((attachment) => attachment.id),
       createdAt: row!.editedAt ?? new Date(),
     });
     return row!;
@@ -206,13 +217,15 @@ export async function statusHistory(ctx: AppContext, status: StatusRow): Promise
       spoilerText: status.spoilerText,
       sensitive: status.sensitive,
       pollOptions: await pollOptionsOf(ctx, status.pollId),
+      mediaAttachmentIds: await attachedMediaIds(ctx, status.id),
       createdAt: status.editedAt ?? status.createdAt,
     },
   ];
 }
 
-/** Renders revisions as Mastodon's StatusEdit entities, with the status' author. */
-export function renderStatusEdits(edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
+/** Renders revisions as Mastodon's StatusEdit entities, with the status' author and each revision's uploads. */
+export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
+  const media = await renderedMediaByIds(ctx, edits.flatMap((edit) => edit.mediaAttachmentIds ?? []));
   return edits.map((edit) => ({
     content: edit.content,
     spoiler_text: edit.spoilerText,
@@ -220,7 +233,7 @@ export function renderStatusEdits(edits: Omit<StatusEditRow, 'id'>[], account: R
     created_at: edit.createdAt.toISOString(),
     account,
     poll: edit.pollOptions ? { options: edit.pollOptions.map((title) => ({ title })) } : null,
-    media_attachments: [],
+    media_attachments: (edit.mediaAttachmentIds ?? []).flatMap((id) => media.get(id) ?? []),
     emojis: [],
   }));
 }

@@ -15,14 +15,14 @@ export const SOURCE_URL = 'https://github.com/subspace-social/subspace';
 
 /**
  * The limits apps are told about, and that the code enforces (post-status and edit-status for
- * statuses and polls, pin-status for pins, featured tags). There are no media uploads yet, so no
- * attachment can be posted and no MIME type is accepted; the size limits are Mastodon's, for
- * uploads when they come.
+ * statuses, polls and attachments, media-processing for uploads, pin-status for pins, featured
+ * tags). Only images can be uploaded yet: no video or audio type is offered; the video limits are
+ * Mastodon's, for when they come.
  */
 export const INSTANCE_LIMITS = {
-  statuses: { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 },
+  statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
   media_attachments: {
-    supported_mime_types: [] as readonly string[],
+    supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'] as readonly string[],
     image_size_limit: 16 * 1024 * 1024,
     image_matrix_limit: 33_177_600,
     video_size_limit: 99 * 1024 * 1024,
@@ -33,6 +33,8 @@ export const INSTANCE_LIMITS = {
   polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
   accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
 } as const;
+
+export const MEDIA_LIMITS = INSTANCE_LIMITS.media_attachments;
 
 /** The languages the instance offers: its pages and mails are in English only (Mastodon: `[I18n.default_locale]`). */
 export const INSTANCE_LANGUAGES = ['en'] as const;

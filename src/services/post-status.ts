@@ -8,6 +8,8 @@ import { PollExpirationNotify } from '../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { parseDateParam } from '../lib/dates.ts';
 import { publishEvent } from './events.ts';
+import { attachableMedia, attachMedia } from './media-attachments.ts';
+import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
@@ -250,7 +252,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
   if (parent?.reblogOfId) parent = await findVisibleStatus(ctx, parent.reblogOfId, accountId);
   if (input.inReplyToId && !parent) throw new ApiError(404, 'The post you are trying to reply to does not appear to exist.');
   const scheduledAt = scheduleTime(input.scheduledAt, now);
-  if (input.mediaIds?.length) throw new ApiError(422, `Media ${input.mediaIds.join(', ')} not found. Already attached to another post?`);
+  const media = await attachableMedia(ctx, accountId, input.mediaIds ?? [], { withPoll: !!prepared.poll });
 
   if (scheduledAt) {
     const scheduled = await schedule(ctx, author, input, prepared, scheduledAt);
@@ -260,14 +262,22 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
 
   const formatted = await formatStatus(ctx, prepared.text, options);
   const rateLimit = input.withRateLimit === false ? undefined : await recordRateLimit(ctx, accountId, 'statuses');
-  const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null);
+  const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
   await afterPost(ctx, status, formatted.mentionedAccounts);
   return { kind: 'status', status, rateLimit };
 }
 
-async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, formatted: FormattedStatus, parent: StatusRow | undefined, applicationId: string | null) {
+async function writeStatus(
+  ctx: AppContext,
+  author: Author,
+  prepared: Prepared,
+  formatted: FormattedStatus,
+  parent: StatusRow | undefined,
+  applicationId: string | null,
+  media: MediaAttachmentRow[],
+) {
   const base = baseUrl(ctx.config);
   const { account } = author;
   return ctx.db.transaction(async (tx) => {
@@ -315,6 +325,7 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
       await tx.insert(mentions).values(formatted.mentionedAccountIds.map((accountId) => ({ statusId: id, accountId }))).onConflictDoNothing();
     }
     await attachTags(tx, id, formatted.tagNames);
+    await attachMedia(tx, id, media);
     // Mastodon does not count direct messages in statuses_count
     if (prepared.visibility !== 'direct') {
       await tx.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` }).where(eq(accounts.id, account.id));

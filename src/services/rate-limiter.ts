@@ -8,6 +8,8 @@ export const RATE_LIMIT_FAMILIES = {
   /** follows, follow requests and tag follows */
   follows: { limit: 400, periodSeconds: 24 * 3600 },
   reports: { limit: 400, periodSeconds: 24 * 3600 },
+  /** uploads */
+  media: { limit: 30, periodSeconds: 30 * 60 },
 } as const;
 
 export type RateLimitFamily = keyof typeof RATE_LIMIT_FAMILIES;

@@ -47,9 +47,9 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(body.approval_required, false);
     assert.equal(body.invites_enabled, false);
     assert.deepEqual(body.configuration.accounts, { max_featured_tags: 10 });
-    // no media uploads yet: nothing can be attached
-    assert.deepEqual(body.configuration.statuses, { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 });
-    assert.deepEqual(body.configuration.media_attachments.supported_mime_types, []);
+    // images can be uploaded, no video or audio yet
+    assert.deepEqual(body.configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
+    assert.deepEqual(body.configuration.media_attachments.supported_mime_types, ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
     assert.equal(body.configuration.media_attachments.image_size_limit, 16777216);
     assert.equal(body.configuration.media_attachments.image_matrix_limit, 33177600);
     assert.equal(body.configuration.media_attachments.video_size_limit, 103809024);
@@ -78,8 +78,8 @@ describe('instance and custom emoji endpoints', () => {
     assert.deepEqual(configuration.vapid, { public_key: '' });
     assert.equal(configuration.accounts.max_featured_tags, 10);
     assert.equal(configuration.accounts.max_pinned_statuses, 5);
-    assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 0, characters_reserved_per_url: 23 });
-    assert.deepEqual(configuration.media_attachments.supported_mime_types, []);
+    assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
+    assert.deepEqual(configuration.media_attachments.supported_mime_types, ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
     for (const key of ['supported_mime_types', 'image_size_limit', 'image_matrix_limit', 'video_size_limit', 'video_frame_rate_limit', 'video_matrix_limit']) {
       assert.ok(key in configuration.media_attachments, key);
     }
@@ -104,8 +104,8 @@ describe('instance and custom emoji endpoints', () => {
     const url = 'https://example.com/' + 'x'.repeat(100);
     const withUrl = 'a'.repeat(max - configuration.statuses.characters_reserved_per_url - 1) + ' ' + url;
     assert.equal((await post({ status: withUrl })).status, 200, 'a URL counts as characters_reserved_per_url');
-    assert.equal(configuration.statuses.max_media_attachments, 0);
-    assert.equal((await post({ status: 'with media', media_ids: ['1'] })).status, 422, 'no attachment can be posted');
+    assert.equal(configuration.statuses.max_media_attachments, 4);
+    assert.equal((await post({ status: 'with media', media_ids: ['1'] })).status, 422, 'an unknown upload cannot be attached');
 
     const polls = configuration.polls;
     const options = (n: number) => Array.from({ length: n }, (_, i) => `option ${i}`);

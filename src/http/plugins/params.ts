@@ -6,7 +6,8 @@ import { ApiError } from '../../lib/errors.ts';
 
 /**
  * Rails reads `a[b]=1&c[]=2` into nested params from the query string, form bodies and multipart
- * fields alike; clients rely on all three. Files in multipart bodies come with the media issue.
+ * fields alike; clients rely on all three. Files in multipart bodies are buffered and attached to the
+ * body by their field name (media uploads read `file`; media-processing refuses images over 16 MB).
  */
 const parse = (input: string) => qs.parse(input, { depth: 5, arrayLimit: 100, parameterLimit: 1000 });
 

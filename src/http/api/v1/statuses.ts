@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../../lib/errors.ts';
 import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
 import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
 import { deleteStatus } from '../../../services/delete-status.ts';
+import { detachMedia } from '../../../services/media-attachments.ts';
 import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/edit-status.ts';
 import { filterResultsFor } from '../../../services/filters.ts';
 import { postStatus, type PollInput, type PostStatusInput } from '../../../services/post-status.ts';
@@ -63,6 +64,17 @@ async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Pr
   }
 }
 
+/** `media_attributes[][id|description|focus]` of an edit, as a list whatever way it was sent. */
+function mediaAttributesParam(value: unknown): EditStatusInput['mediaAttributes'] {
+  const items = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : [];
+  return items.flatMap((item) => {
+    if (!item || typeof item !== 'object') return [];
+    const attributes = item as Record<string, unknown>;
+    const id = text(attributes.id);
+    return id ? [{ id, description: text(attributes.description), focus: text(attributes.focus) }] : [];
+  });
+}
+
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -102,7 +114,8 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const update = async (request: FastifyRequest, reply: FastifyReply) => {
     const { user, account } = currentUser(request);
-    const input = statusInput(params(request));
+    const all = params(request);
+    const input = statusInput(all);
     const edit: EditStatusInput = {
       text: input.text,
       spoilerText: input.spoilerText,
@@ -110,6 +123,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
       language: input.language,
       poll: input.poll,
       mediaIds: input.mediaIds,
+      mediaAttributes: mediaAttributesParam(all.media_attributes),
     };
     const { status, rateLimit } = await rateLimited(reply, () => editStatus(ctx, { account, user }, idOf(request), edit, { resolveAccount }));
     sendRateLimitHeaders(reply, rateLimit);
@@ -123,6 +137,8 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const status = await deleteStatus(ctx, account.id, idOf(request));
     // delete-and-redraft: the source text instead of the HTML (Mastodon's `source_requested`)
     const { content: _content, ...rendered } = await renderStatus(ctx, status, { viewerId: account.id });
+    // rendered with its attachments first, which the redraft then names again
+    await detachMedia(ctx, status.id);
     return { ...rendered, text: status.text };
   });
 
@@ -144,7 +160,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const status = await findVisibleStatus(ctx, idOf(request), viewerId);
     if (!status || status.reblogOfId) throw notFound();
     const rendered = await renderStatus(ctx, status, { viewerId });
-    return renderStatusEdits(await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
+    return renderStatusEdits(ctx, await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
   });
 
   app.get('/api/v1/statuses/:id/source', { preHandler: authorize({ scopes: ['read:statuses'] }) }, async (request) => {

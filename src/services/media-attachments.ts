@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { queryRows, type Database } from '../db/index.ts';
+import { mediaAttachments } from '../db/schema.ts';
+import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
+import { isRowId } from '../lib/ids.ts';
+import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
+import { INSTANCE_LIMITS, MEDIA_LIMITS } from './instance.ts';
+import { processImage } from './media-processing.ts';
+import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Paperclip's `:id_partition`: the id zero-padded to nine digits, in groups of three. */
+export function idPartition(id: string): string {
+  return id.padStart(9, '0').match(/\d{3}/g)!.join('/');
+}
+
+const fileKey = (id: string, style: 'original' | 'small', name: string) => `media_attachments/files/${idPartition(id)}/${style}/${name}`;
+
+export interface UploadInput {
+  bytes: Buffer;
+  description?: string;
+  focus?: string;
+}
+
+/** Mastodon's `focus` param, "x,y" each within -1..1; undefined when absent. */
+export function parseFocus(value: string | undefined): { x: number; y: number } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parts = value.split(',').map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n) || n < -1 || n > 1)) throw validationFailed(['Focus is invalid']);
+  return { x: parts[0]!, y: parts[1]! };
+}
+
+function checkDescription(description: string | undefined) {
+  if (description !== undefined && [...description].length > MEDIA_LIMITS.description_limit) {
+    throw validationFailed([`Description is too long (maximum is ${MEDIA_LIMITS.description_limit} characters)`]);
+  }
+}
+
+const styleMeta = (style: { width: number; height: number }) => ({
+  width: style.width,
+  height: style.height,
+  size: `${style.width}x${style.height}`,
+  aspect: style.width / style.height,
+});
+
+/**
+ * An upload (MediaAttachment.create! in Api::V1::MediaController): validated, processed, stored,
+ * then recorded, unattached. Refused input leaves nothing behind: files are written only once the
+ * image is processed, and removed again if the row cannot be written.
+ */
+export async function uploadMedia(ctx: AppContext, accountId: string, input: UploadInput): Promise<{ media: MediaAttachmentRow; rateLimit: RateLimitHeaders }> {
+  checkDescription(input.description);
+  const focus = parseFocus(input.focus);
+  const image = await processImage(input.bytes);
+  const rateLimit = await recordRateLimit(ctx, accountId, 'media');
+  const [ids] = await queryRows<{ id: string }>(ctx.db, sql`SELECT timestamp_id()::text AS id`);
+  const id = ids!.id;
+  const name = `${randomBytes(8).toString('hex')}.${image.extension}`;
+  const keys = { original: fileKey(id, 'original', name), small: fileKey(id, 'small', name) };
+  try {
+    await ctx.storage.put(keys.original, image.original.bytes, image.contentType);
+    await ctx.storage.put(keys.small, image.small.bytes, image.contentType);
+    const meta: Record<string, unknown> = { original: styleMeta(image.original), small: styleMeta(image.small) };
+    if (focus) meta.focus = focus;
+    const [media] = await ctx.db
+      .insert(mediaAttachments)
+      .values({
+        id,
+        accountId,
+        type: 'image',
+        fileKey: keys.original,
+        smallFileKey: keys.small,
+        fileSize: image.original.bytes.length,
+        contentType: image.contentType,
+        description: input.description || null,
+        blurhash: image.blurhash,
+        meta,
+        processing: 'complete',
+      })
+      .returning();
+    return { media: media!, rateLimit };
+  } catch (error) {
+    await Promise.allSettled([ctx.storage.delete(keys.original), ctx.storage.delete(keys.small)]);
+    throw error;
+  }
+}
+
+/** The account's own local upload, or 404 (Mastodon scopes the lookup to current_account). */
+export async function findOwnMedia(ctx: AppContext, accountId: string, id: string): Promise<MediaAttachmentRow> {
+  if (!isRowId(id)) throw notFound();
+  const [media] = await ctx.db
+    .select()
+    .from(mediaAttachments)
+    .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+    .limit(1);
+  if (!media) throw notFound();
+  return media;
+}
+
+export interface MediaChanges {
+  description?: string;
+  focus?: string;
+}
+
+function changedValues(media: MediaAttachmentRow, changes: MediaChanges) {
+  checkDescription(changes.description);
+  const focus = parseFocus(changes.focus);
+  const values: Partial<MediaAttachmentRow> = { updatedAt: new Date() };
+  if (changes.description !== undefined) values.description = changes.description || null;
+  if (focus) values.meta = { ...(media.meta ?? {}), focus };
+  return values;
+}
+
+/** `PUT /api/v1/media/:id`: description and focus, while the upload is not attached (Mastodon: 404 once it is). */
+export async function updateMedia(ctx: AppContext, accountId: string, id: string, changes: MediaChanges): Promise<MediaAttachmentRow> {
+  const media = await findOwnMedia(ctx, accountId, id);
+  if (media.statusId) throw notFound();
+  const [updated] = await ctx.db.update(mediaAttachments).set(changedValues(media, changes)).where(eq(mediaAttachments.id, media.id)).returning();
+  return updated!;
+}
+
+/** Removes the stored files of attachments (after their rows are gone). */
+export async function deleteMediaFiles(ctx: AppContext, rows: Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>[]) {
+  const keys = rows.flatMap((row) => [row.fileKey, row.smallFileKey]).filter((key): key is string => !!key);
+  await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
+}
+
+/** `DELETE /api/v1/media/:id`: only an unattached upload (422 once attached, as Mastodon 4.x). */
+export async function deleteMedia(ctx: AppContext, accountId: string, id: string): Promise<void> {
+  const media = await findOwnMedia(ctx, accountId, id);
+  if (media.statusId) throw new ApiError(422, 'Media attachment is currently used by a status');
+  const [deleted] = await ctx.db.delete(mediaAttachments).where(and(eq(mediaAttachments.id, media.id), isNull(mediaAttachments.statusId))).returning();
+  if (!deleted) throw new ApiError(422, 'Media attachment is currently used by a status');
+  await deleteMediaFiles(ctx, [deleted]);
+}
+
+const notAttachable = (ids: string[]) => new ApiError(422, `Media ${ids.join(', ')} not found. Already attached to another post?`);
+
+/**
+ * The uploads `media_ids` names, in the order given, checked as PostStatusService#validate_media!:
+ * at most four and no poll, all the poster's own, not attached elsewhere (`statusId` names the
+ * status being edited, whose attachments may stay).
+ */
+export async function attachableMedia(ctx: AppContext, accountId: string, mediaIds: string[], options: { statusId?: string; withPoll?: boolean } = {}): Promise<MediaAttachmentRow[]> {
+  if (mediaIds.length === 0) return [];
+  const max = INSTANCE_LIMITS.statuses.max_media_attachments;
+  // Mastodon::ValidationError, with the same message for a poll
+  if (mediaIds.length > max || options.withPoll) throw new ApiError(422, `Cannot attach more than ${max} files`);
+  const ids = [...new Set(mediaIds)];
+  if (!ids.every(isRowId)) throw notAttachable(mediaIds);
+  const rows = await ctx.db
+    .select()
+    .from(mediaAttachments)
+    .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, accountId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
+  const usable = rows.filter((row) => row.statusId === null || row.statusId === options.statusId);
+  const missing = ids.filter((id) => !usable.some((row) => row.id === id));
+  if (missing.length) throw notAttachable(missing);
+  if (usable.some((row) => row.processing !== 'complete')) throw new ApiError(422, 'Cannot attach files that have not finished processing. Try again in a moment!');
+  return ids.map((id) => usable.find((row) => row.id === id)!);
+}
+
+/**
+ * Makes `media` (in order) the status's attachments within its transaction; uploads it had before
+ * and no longer names are detached, back to unattached uploads, as Mastodon leaves them.
+ */
+export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachmentRow[]) {
+  const keep = media.map((row) => row.id);
+  await tx
+    .update(mediaAttachments)
+    .set({ statusId: null })
+    .where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`, keep.length ? sql`${mediaAttachments.id} NOT IN (${sql.join(keep.map((id) => sql`${id}`), sql`, `)})` : sql`true`));
+  for (const [position, row] of media.entries()) {
+    const [claimed] = await tx
+      .update(mediaAttachments)
+      .set({ statusId, position, updatedAt: new Date() })
+      .where(and(eq(mediaAttachments.id, row.id), or(isNull(mediaAttachments.statusId), eq(mediaAttachments.statusId, statusId))))
+      .returning({ id: mediaAttachments.id });
+    // another post took it since it was checked: the whole post is refused
+    if (!claimed) throw notAttachable([row.id]);
+  }
+}
+
+/**
+ * A deleted status's uploads become unattached again (Mastodon's `dependent: :nullify`), so
+ * delete-and-redraft can post them anew with `media_ids`.
+ */
+export async function detachMedia(ctx: AppContext, statusId: string) {
+  await ctx.db.update(mediaAttachments).set({ statusId: null }).where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
+}
+
+/** The ids of a status's local attachments, in order. */
+export async function attachedMediaIds(ctx: AppContext, statusId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ id: mediaAttachments.id })
+    .from(mediaAttachments)
+    .where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+    .orderBy(mediaAttachments.position, mediaAttachments.id);
+  return rows.map((row) => row.id);
+}
+
+/** Edits' `media_attributes[]`: description and focus of attachments the status keeps. */
+export async function updateAttachedMedia(tx: Tx, media: MediaAttachmentRow[], attributes: ({ id: string } & MediaChanges)[]) {
+  for (const attribute of attributes) {
+    const row = media.find((candidate) => candidate.id === attribute.id);
+    if (!row) continue;
+    await tx.update(mediaAttachments).set(changedValues(row, attribute)).where(eq(mediaAttachments.id, row.id));
+  }
+}

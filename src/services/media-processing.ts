@@ -1,0 +1,108 @@
+import { encode } from 'blurhash';
+import sharp from 'sharp';
+
+type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+import { validationFailed } from '../lib/errors.ts';
+import { MEDIA_LIMITS } from './instance.ts';
+
+/** Mastodon's bounds: the original is kept within 3840×2160 worth of pixels, the preview within 640×640. */
+const ORIGINAL_PIXELS = 8_294_400;
+const SMALL_PIXELS = 409_600;
+/** Mastodon's blurhash: 4×4 components of the small image. */
+const BLURHASH_COMPONENTS = 4;
+
+type OutputFormat = 'jpeg' | 'png' | 'webp';
+
+/** What the content is, read by sharp from the bytes themselves, and what it is stored as (only types the instance advertises are taken). */
+const ACCEPTED: Record<string, { mime: string; output: OutputFormat }> = {
+  jpeg: { mime: 'image/jpeg', output: 'jpeg' },
+  png: { mime: 'image/png', output: 'png' },
+  webp: { mime: 'image/webp', output: 'webp' },
+  // a static GIF is stored as a PNG (animated ones need ffmpeg, which is to come)
+  gif: { mime: 'image/gif', output: 'png' },
+  // AVIF (HEIF with AV1); HEIC needs an HEVC decoder sharp's build does not have. Stored as JPEG, as Mastodon converts them.
+  avif: { mime: 'image/avif', output: 'jpeg' },
+};
+
+const OUTPUT_MIME: Record<OutputFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const OUTPUT_EXTENSION: Record<OutputFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+
+export interface ImageStyle {
+  bytes: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface ProcessedImage {
+  contentType: string;
+  extension: string;
+  original: ImageStyle;
+  small: ImageStyle;
+  blurhash: string;
+}
+
+const invalidType = () => validationFailed(['File content type is invalid']);
+
+/** Width and height scaled down (never up) to hold at most `pixels`, keeping the aspect ratio. */
+function bounded(width: number, height: number, pixels: number): { width: number; height: number } {
+  if (width * height <= pixels) return { width, height };
+  const scale = Math.sqrt(pixels / (width * height));
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+}
+
+function formatOf(metadata: Metadata): string | undefined {
+  if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : undefined;
+  return metadata.format;
+}
+
+/** One style, from the upload itself: upright (its EXIF orientation applied), resized, without any metadata. */
+async function render(upload: Buffer, size: { width: number; height: number }, format: OutputFormat): Promise<ImageStyle> {
+  // sharp writes no metadata unless asked (no EXIF, no GPS, no XMP); a truncated or corrupt file fails here
+  const { data, info } = await sharp(upload, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' })
+    .rotate()
+    .resize(size.width, size.height, { fit: 'fill' })
+    .toFormat(format, format === 'jpeg' ? { quality: 90, mozjpeg: true } : {})
+    .toBuffer({ resolveWithObject: true });
+  return { bytes: data, width: info.width, height: info.height };
+}
+
+async function blurhashOf(image: Buffer): Promise<string> {
+  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return encode(new Uint8ClampedArray(data), info.width, info.height, BLURHASH_COMPONENTS, BLURHASH_COMPONENTS);
+}
+
+/**
+ * Reads an uploaded image as Mastodon's Paperclip pipeline does: the type comes from the content
+ * (never the name or the Content-Type), the EXIF orientation is applied and then every metadata
+ * block dropped, the original bounded to 8,294,400 pixels and a `small` preview to 409,600. Files
+ * over the pixel limit (decompression bombs), truncated or of another type are refused with 422.
+ */
+export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  if (bytes.length > MEDIA_LIMITS.image_size_limit) throw validationFailed(['File file size must be less than 16 MB']);
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit }).metadata();
+  } catch {
+    throw invalidType();
+  }
+  const accepted = ACCEPTED[formatOf(metadata) ?? ''];
+  if (!accepted || !MEDIA_LIMITS.supported_mime_types.includes(accepted.mime) || !metadata.width || !metadata.height) throw invalidType();
+  if (metadata.width * metadata.height > MEDIA_LIMITS.image_matrix_limit) throw validationFailed(['File dimensions are too large']);
+  if ((metadata.pages ?? 1) > 1) throw validationFailed(['File animated images are not supported yet']);
+  const { width, height } = metadata.autoOrient ?? metadata;
+  let original: ImageStyle;
+  let small: ImageStyle;
+  try {
+    original = await render(bytes, bounded(width, height, ORIGINAL_PIXELS), accepted.output);
+    small = await render(bytes, bounded(width, height, SMALL_PIXELS), accepted.output);
+  } catch {
+    throw invalidType();
+  }
+  return {
+    contentType: OUTPUT_MIME[accepted.output],
+    extension: OUTPUT_EXTENSION[accepted.output],
+    original,
+    small,
+    blurhash: await blurhashOf(small.bytes),
+  };
+}
