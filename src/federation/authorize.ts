@@ -132,22 +132,11 @@ function verifiedKey(fctx: RequestContext<AppContext>): Promise<CryptographicKey
   return found;
 }
 
-/** Whether an inbox POST's body is an activity carrying its author's Linked Data signature or integrity proof. */
-export function carriesAuthorSignature(body: unknown): boolean {
-  if (!Buffer.isBuffer(body) || (!body.includes('"signature"') && !body.includes('"proof"'))) return false;
-  try {
-    const json = JSON.parse(body.toString('utf8')) as Record<string, unknown> | null;
-    return typeof json === 'object' && json !== null && (json.signature !== undefined || json.proof !== undefined);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The key id an inbox POST's HTTP signature fails with, or undefined when it verifies (the key
  * fetched signed by the instance actor, as for signed fetches). Fedify checks the HTTP signature only
  * when the activity has no author's signature or proof that verifies; Mastodon checks it always (a
- * forwarded activity is HTTP-signed by the server forwarding it), so such POSTs are checked here.
+ * forwarded activity is HTTP-signed by the server forwarding it), so every inbox POST is checked here.
  */
 export async function failedHttpSignature(fctx: Context<AppContext>, request: Request): Promise<string | undefined> {
   const keyId = signatureKeyIds(request.headers)[0] ?? '';
@@ -155,9 +144,9 @@ export async function failedHttpSignature(fctx: Context<AppContext>, request: Re
     const documentLoader = await fctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
     const result = await verifyRequestDetailed(request, { documentLoader, contextLoader: fctx.contextLoader, keyCache: keyCacheOf(fctx.data) });
     if (result.verified) return undefined;
-    fctx.data.log.debug({ keyId, reason: result.reason.type }, 'the HTTP signature of a forwarded activity did not verify');
+    fctx.data.log.debug({ keyId, reason: result.reason.type }, 'the HTTP signature of an inbox POST did not verify');
   } catch (error) {
-    fctx.data.log.debug({ keyId, err: error }, 'the HTTP signature of a forwarded activity could not be checked');
+    fctx.data.log.debug({ keyId, err: error }, 'the HTTP signature of an inbox POST could not be checked');
   }
   return keyId;
 }

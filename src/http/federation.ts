@@ -10,7 +10,7 @@ import { findLocalStatus } from '../federation/statuses.ts';
 import { weakSignatureReason } from '../federation/signature-strength.ts';
 import { statusRowsById } from '../services/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
-import { carriesAuthorSignature, failedHttpSignature, inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
+import { failedHttpSignature, inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
 import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
@@ -134,11 +134,10 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
     if (weak) return reply.status(401).send({ error: weak });
     // Mastodon's DomainControlHelper: a suspended (or, in limited federation mode, not allowed) signer or actor is refused before its key is fetched
     if (!(await inboundAllowed(ctx, request))) return reply.status(403).send({ error: 'Domain not allowed' });
-    // an activity with its author's signature still needs a valid HTTP signature, which Fedify would not check
-    if (carriesAuthorSignature(request.body)) {
-      const failed = await withFederation(ctx, (fctx) => failedHttpSignature(fctx, toWebRequest(ctx, request)));
-      if (failed !== undefined) return reply.status(401).send({ error: `Verification failed for ${failed}` });
-    }
+    // checked here for every POST: Fedify skips the HTTP signature when an author's Linked Data signature
+    // or proof verifies, and telling whether a body carries one is JSON-LD's business, not a byte search
+    const failed = await withFederation(ctx, (fctx) => failedHttpSignature(fctx, toWebRequest(ctx, request)));
+    if (failed !== undefined) return reply.status(401).send({ error: `Verification failed for ${failed}` });
     return send(reply, await callFedify(ctx, request));
   };
   for (const actor of ['/users/:username', '/actor']) {

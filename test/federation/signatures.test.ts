@@ -368,6 +368,19 @@ describe('activities forwarded by another server', () => {
     await nothingStored(ldSigned, proved, stale);
   });
 
+  it('refuses (401) a forwarded Create whose signature key is spelt with a JSON escape, under an HTTP signature that does not verify', async () => {
+    const never = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
+    const ldSigned = await state.remote.ldSign(signable('its key spelt with an escape'));
+    for (const inbox of ['/inbox', '/users/alice/inbox']) {
+      const request = await relay.sign(`${BASE}${inbox}`, ldSigned, { privateKey: never.privateKey });
+      const body = request.body.replace('"signature":', '"\\u0073ignature":');
+      assert.notEqual(body, request.body);
+      const response = await relay.send(state.instance.url, { ...request, body, headers: { ...request.headers, digest: `SHA-256=${createHashBase64(body)}` } });
+      assert.equal(response.status, 401, `${inbox}: ${response.status} ${response.text}`);
+    }
+    await nothingStored(ldSigned);
+  });
+
   it('refuses (401) a Create with a Linked Data signature or an integrity proof but no HTTP signature, as Mastodon does, storing nothing', async () => {
     const ldSigned = await state.remote.ldSign(signable('LD only'));
     const proved = await state.remote.proofSign(signable('proof only'));

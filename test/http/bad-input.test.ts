@@ -161,5 +161,31 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       assert.equal((await fine.json()).visibility, 'private');
       await instance.ctx.db.delete(statuses);
     });
+
+    it('over what one form may hold are a 413, refused before anyone is authenticated', async () => {
+      const multipart = (parts: [string, string | Blob][]) => {
+        const form = new FormData();
+        for (const [name, value] of parts) form.append(name, value);
+        return fetch(new URL('/api/v1/media', instance.url), { method: 'POST', body: form });
+      };
+      const small = () => new Blob([Buffer.alloc(10)], { type: 'image/png' });
+      const threeFiles = await multipart([['file', small()], ['thumbnail', small()], ['extra', small()]]);
+      assert.equal(threeFiles.status, 413);
+      assert.ok((await threeFiles.json()).error);
+      const hugeFile = await multipart([['file', new Blob([Buffer.alloc(33 * 1024 * 1024)], { type: 'image/png' })]]);
+      assert.equal(hugeFile.status, 413);
+      const longField = await multipart([['description', 'x'.repeat(300 * 1024)]]);
+      assert.equal(longField.status, 413);
+      // within the limits, the request goes on to be refused for want of a token
+      const unauthenticated = await multipart([['file', small()], ['thumbnail', small()]]);
+      assert.equal(unauthenticated.status, 401);
+    });
+
+    it('repeat a scalar as Rails does: the last one counts', async () => {
+      const response = await instance.request('POST', '/api/v1/statuses?visibility=public&visibility=private', { token: alice.token, json: { status: 'twice' } });
+      assert.equal(response.status, 200, response.text);
+      assert.equal(response.body.visibility, 'private');
+      await instance.ctx.db.delete(statuses);
+    });
   });
 });

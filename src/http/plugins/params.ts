@@ -3,17 +3,28 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import qs from 'qs';
 import { ApiError } from '../../lib/errors.ts';
+import { MEDIA_LIMITS } from '../../services/instance.ts';
 
 /**
  * Rails reads `a[b]=1&c[]=2` into nested params from the query string, form bodies and multipart
  * fields alike; clients rely on all three. Files in multipart bodies are buffered and attached to the
  * body by their field name (media uploads read `file`; media-processing refuses images over 16 MB).
  */
-const parse = (input: string) => qs.parse(input, { depth: 5, arrayLimit: 100, parameterLimit: 1000 });
+const parse = (input: string) => qs.parse(input, { depth: 5, arrayLimit: 100, parameterLimit: 1000, duplicates: 'last' });
+
+/**
+ * What one multipart body may hold: Mastodon's forms send two files at most (a medium and its
+ * thumbnail, or an avatar and a header) and a few dozen short fields. Files are buffered before
+ * anyone is authenticated, so the limits bound what a stranger can make a process hold; a file a
+ * little over the media limit still reaches media processing and gets its clear 422.
+ */
+const MULTIPART_LIMITS = { files: 2, fileSize: 2 * MEDIA_LIMITS.image_size_limit, fields: 200, fieldSize: 256 * 1024, parts: 202 };
+
+const tooLarge = () => new ApiError(413, 'Request entity too large');
 
 export async function registerParamParsers(app: FastifyInstance) {
   await app.register(formbody, { parser: parse, bodyLimit: 1024 * 1024 });
-  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, fields: 1000, fieldSize: 1024 * 1024 } });
+  await app.register(multipart, { limits: MULTIPART_LIMITS });
   app.addHook('preValidation', async (request) => {
     if (!request.isMultipart()) return;
     const pairs: string[] = [];
@@ -24,12 +35,13 @@ export async function registerParamParsers(app: FastifyInstance) {
           await part.toBuffer();
           files[part.fieldname] = part;
         } else {
+          if (part.valueTruncated || part.fieldnameTruncated) throw tooLarge();
           pairs.push(`${encodeURIComponent(part.fieldname)}=${encodeURIComponent(String(part.value ?? ''))}`);
         }
       }
     } catch (error) {
       // a body over the limits stays a 413; one without a boundary, or cut short, is malformed
-      if ((error as FastifyError).statusCode === 413) throw error;
+      if ((error as FastifyError).statusCode === 413) throw error instanceof ApiError ? error : tooLarge();
       throw unparsableParams();
     }
     request.body = { ...parse(pairs.join('&')), ...files };
