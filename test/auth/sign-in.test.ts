@@ -14,11 +14,11 @@ describe('password sign-in on the OAuth pages', () => {
   });
   after(() => instance.close());
 
-  async function signIn(email: string, password: string, headers: Record<string, string> = {}) {
+  async function signIn(email: string, password: string, headers: Record<string, string> = {}, path = '/auth/sign_in') {
     const browser = new Browser(instance.url);
     const page = await browser.get('/auth/sign_in?return_to=/oauth/authorize/native');
     const { fields } = formFields(page.html);
-    return browser.post('/auth/sign_in', { ...fields, 'user[email]': email, 'user[password]': password }, headers);
+    return browser.post(path, { ...fields, 'user[email]': email, 'user[password]': password }, headers);
   }
 
   it('accepts a bcrypt hash imported from a Mastodon database', async () => {
@@ -65,6 +65,8 @@ describe('password sign-in on the OAuth pages', () => {
     assert.equal(throttled.headers.get('x-ratelimit-remaining'), '0');
     // the right password does not get through either until the hour is over
     assert.equal((await signIn(target.email, target.password, { 'x-forwarded-for': '198.51.100.27' })).status, 429);
+    // nor under another spelling of the path, which the router decodes to the same route
+    assert.equal((await signIn(target.email, target.password, { 'x-forwarded-for': '198.51.100.29' }, '/auth/sign%5Fin')).status, 429);
     // other accounts are not affected
     assert.equal((await signIn(bystander.email, bystander.password, { 'x-forwarded-for': '198.51.100.28' })).status, 303);
   });

@@ -11,8 +11,12 @@ interface Throttle {
   key(request: FastifyRequest): string | null;
 }
 
-const isApi = (request: FastifyRequest) => request.url.startsWith('/api/');
-const path = (request: FastifyRequest) => request.url.split('?')[0]!.replace(/\/$/, '');
+/**
+ * The route a request reached, as its pattern (`/api/v1/statuses/:id`): the router decodes the
+ * URL, so `/auth/sign%5Fin` reaches the sign-in route and must be counted as it.
+ */
+const path = (request: FastifyRequest) => (request.routeOptions.url ?? request.url.split('?')[0]!).replace(/\/$/, '');
+const isApi = (request: FastifyRequest) => path(request).startsWith('/api/');
 
 /** IPv6 clients are counted per /64, as Mastodon does. */
 function clientKey(ip: string): string {
