@@ -100,6 +100,13 @@ export async function findOwnMedia(ctx: AppContext, accountId: string, id: strin
   return media;
 }
 
+/** An upload not yet attached to a status (Api::V1::MediaController looks up only `status_id: nil`): 404 once attached. */
+export async function findUnattachedMedia(ctx: AppContext, accountId: string, id: string): Promise<MediaAttachmentRow> {
+  const media = await findOwnMedia(ctx, accountId, id);
+  if (media.statusId) throw notFound();
+  return media;
+}
+
 export interface MediaChanges {
   description?: string;
   focus?: string;
@@ -116,8 +123,7 @@ function changedValues(media: MediaAttachmentRow, changes: MediaChanges) {
 
 /** `PUT /api/v1/media/:id`: description and focus, while the upload is not attached (Mastodon: 404 once it is). */
 export async function updateMedia(ctx: AppContext, accountId: string, id: string, changes: MediaChanges): Promise<MediaAttachmentRow> {
-  const media = await findOwnMedia(ctx, accountId, id);
-  if (media.statusId) throw notFound();
+  const media = await findUnattachedMedia(ctx, accountId, id);
   const [updated] = await ctx.db.update(mediaAttachments).set(changedValues(media, changes)).where(eq(mediaAttachments.id, media.id)).returning();
   return updated!;
 }
@@ -131,18 +137,31 @@ export async function deleteMediaFiles(ctx: AppContext, rows: Pick<MediaAttachme
 /** `DELETE /api/v1/media/:id`: only an unattached upload (422 once attached, as Mastodon 4.x). */
 export async function deleteMedia(ctx: AppContext, accountId: string, id: string): Promise<void> {
   const media = await findOwnMedia(ctx, accountId, id);
-  if (media.statusId) throw new ApiError(422, 'Media attachment is currently used by a status');
+  if (media.statusId || (await scheduledMediaIds(ctx, accountId)).has(media.id)) throw new ApiError(422, 'Media attachment is currently used by a status');
   const [deleted] = await ctx.db.delete(mediaAttachments).where(and(eq(mediaAttachments.id, media.id), isNull(mediaAttachments.statusId))).returning();
   if (!deleted) throw new ApiError(422, 'Media attachment is currently used by a status');
   await deleteMediaFiles(ctx, [deleted]);
+}
+
+/**
+ * The account's uploads its pending scheduled statuses will attach. They are reserved (Mastodon's
+ * `media_attachments.scheduled_status_id`): no other post may take them and they cannot be deleted.
+ */
+export async function scheduledMediaIds(ctx: AppContext, accountId: string): Promise<Set<string>> {
+  const rows = await queryRows<{ id: string }>(
+    ctx.db,
+    sql`SELECT DISTINCT jsonb_array_elements_text(params->'media_ids') AS id
+        FROM scheduled_statuses WHERE account_id = ${accountId} AND jsonb_typeof(params->'media_ids') = 'array'`,
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 const notAttachable = (ids: string[]) => new ApiError(422, `Media ${ids.join(', ')} not found. Already attached to another post?`);
 
 /**
  * The uploads `media_ids` names, in the order given, checked as PostStatusService#validate_media!:
- * at most four and no poll, all the poster's own, not attached elsewhere (`statusId` names the
- * status being edited, whose attachments may stay).
+ * at most four and no poll, all the poster's own, not attached elsewhere nor reserved by a pending
+ * scheduled status (`statusId` names the status being edited, whose attachments may stay).
  */
 export async function attachableMedia(ctx: AppContext, accountId: string, mediaIds: string[], options: { statusId?: string; withPoll?: boolean } = {}): Promise<MediaAttachmentRow[]> {
   if (mediaIds.length === 0) return [];
@@ -155,7 +174,8 @@ export async function attachableMedia(ctx: AppContext, accountId: string, mediaI
     .select()
     .from(mediaAttachments)
     .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, accountId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
-  const usable = rows.filter((row) => row.statusId === null || row.statusId === options.statusId);
+  const reserved = await scheduledMediaIds(ctx, accountId);
+  const usable = rows.filter((row) => (row.statusId === null || row.statusId === options.statusId) && !reserved.has(row.id));
   const missing = ids.filter((id) => !usable.some((row) => row.id === id));
   if (missing.length) throw notAttachable(missing);
   if (usable.some((row) => row.processing !== 'complete')) throw new ApiError(422, 'Cannot attach files that have not finished processing. Try again in a moment!');

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { markers, notifications, statuses } from '../db/schema.ts';
+import { markers, notificationRequests, notifications, statuses } from '../db/schema.ts';
 import { renderStatuses, type StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
@@ -22,6 +22,18 @@ export interface NotificationQuery {
   accountId?: string;
   /** also the notifications the member's policy filtered (always with `accountId`, as in Mastodon) */
   includeFiltered?: boolean;
+}
+
+/**
+ * `POST /api/v1/notifications/clear`: all the member's notifications, filtered ones too, as
+ * Mastodon's `notifications.delete_all`; the requests that stood for the filtered ones go with them,
+ * so the policy's summary and the requests list do not count notifications that are gone.
+ */
+export async function clearNotifications(ctx: AppContext, accountId: string) {
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(notifications).where(eq(notifications.accountId, accountId));
+    await tx.delete(notificationRequests).where(eq(notificationRequests.accountId, accountId));
+  });
 }
 
 const noticedStatus = alias(statuses, 'noticed_status');

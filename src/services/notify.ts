@@ -123,7 +123,8 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
   if (verdict === 'drop') return undefined;
   const filtered = verdict === 'filter';
   const hour = Math.floor(Date.now() / 3_600_000);
-  const groupKey = GROUPED.has(input.type) ? `${input.type}-${statusId ?? 'account'}-${hour}` : null;
+  // a filtered notification is never grouped, not even with include_filtered (Notification#set_group_key!)
+  const groupKey = !filtered && GROUPED.has(input.type) ? `${input.type}-${statusId ?? 'account'}-${hour}` : null;
   const [created] = await ctx.db
     .insert(notifications)
     .values({ accountId: input.recipientId, fromAccountId: input.fromAccountId, type: input.type, statusId, groupKey, filtered })

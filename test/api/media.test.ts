@@ -6,7 +6,8 @@ import { crc32, deflateSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import { createRestAPIClient } from 'masto';
 import sharp from 'sharp';
-import { mediaAttachments } from '../../src/db/schema.ts';
+import { mediaAttachments, scheduledStatuses } from '../../src/db/schema.ts';
+import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
 import { rateLimitKey } from '../../src/services/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -248,6 +249,7 @@ describe('media uploads (images on local disk)', () => {
     assert.match(attachments[1].preview_url, /\/small\//);
 
     assert.equal((await post(alice, { status: 'again', media_ids: [ids[0]] })).status, 422, 'already attached');
+    assert.equal((await instance.request('GET', `/api/v1/media/${ids[0]}`, { token: alice.token })).status, 404, 'an attached upload is no longer shown');
     const deleteAttached = await instance.request('DELETE', `/api/v1/media/${ids[0]}`, { token: alice.token });
     assert.equal(deleteAttached.status, 422);
     assert.equal(deleteAttached.body.error, 'Media attachment is currently used by a status');
@@ -288,6 +290,42 @@ describe('media uploads (images on local disk)', () => {
     assert.equal(redraft.status, 200, redraft.text);
     assert.deepEqual(redraft.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
     assert.equal(redraft.body.media_attachments[0].description, 'New alt');
+  });
+
+  it('reserves the uploads of a scheduled status: shown in it, not attachable or deletable meanwhile, published with it', async () => {
+    const png = () => sharp({ create: { width: 20, height: 20, channels: 3, background: '#336699' } }).png().toBuffer();
+    const [a, b, c] = [(await upload(alice, await png())).body.id, (await upload(alice, await png())).body.id, (await upload(alice, await png())).body.id];
+    const post = (json: Record<string, unknown>) => instance.request('POST', '/api/v1/statuses', { token: alice.token, json });
+    const later = () => new Date(Date.now() + 3_600_000).toISOString();
+
+    const scheduled = await post({ status: 'later, with pictures', media_ids: [b, a], scheduled_at: later() });
+    assert.equal(scheduled.status, 200, scheduled.text);
+    const idsOf = (list: { id: string }[]) => list.map((m) => m.id);
+    assert.deepEqual(idsOf(scheduled.body.media_attachments), [b, a]);
+    const shown = await instance.request('GET', `/api/v1/scheduled_statuses/${scheduled.body.id}`, { token: alice.token });
+    assert.deepEqual(idsOf(shown.body.media_attachments), [b, a]);
+    assert.equal(shown.body.media_attachments[0].type, 'image');
+    const listed = await instance.request('GET', '/api/v1/scheduled_statuses', { token: alice.token });
+    assert.deepEqual(idsOf(listed.body.find((s: { id: string }) => s.id === scheduled.body.id).media_attachments), [b, a]);
+
+    assert.equal((await post({ status: 'now', media_ids: [a] })).status, 422, 'another post cannot take it');
+    assert.equal((await post({ status: 'also later', media_ids: [a], scheduled_at: later() })).status, 422, 'nor another scheduled post');
+    const deleting = await instance.request('DELETE', `/api/v1/media/${a}`, { token: alice.token });
+    assert.equal(deleting.status, 422);
+    assert.equal(deleting.body.error, 'Media attachment is currently used by a status');
+    assert.equal((await instance.request('GET', `/api/v1/media/${a}`, { token: alice.token })).status, 200, 'still an unattached upload');
+
+    // cancelling a scheduled status releases its uploads
+    const cancelled = await post({ status: 'cancelled', media_ids: [c], scheduled_at: later() });
+    assert.equal((await instance.request('DELETE', `/api/v1/scheduled_statuses/${cancelled.body.id}`, { token: alice.token })).status, 200);
+    assert.equal((await instance.request('DELETE', `/api/v1/media/${c}`, { token: alice.token })).status, 200);
+
+    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, scheduled.body.id));
+    await publishScheduledStatus(instance.ctx, { scheduledStatusId: scheduled.body.id });
+    const timeline = await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses`, { token: alice.token });
+    const published = timeline.body.find((s: { content: string }) => s.content.includes('later, with pictures'));
+    assert.ok(published, 'the scheduled post appears');
+    assert.deepEqual(idsOf(published.media_attachments), [b, a]);
   });
 
   it('works for masto.js: v2.media.create, then a status with mediaIds', async () => {

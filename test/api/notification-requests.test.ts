@@ -254,4 +254,42 @@ describe('notification requests: what a filtering policy holds back', () => {
       await instance.request('PATCH', '/api/v2/notifications/policy', { token: carol.token, json: { for_not_following: 'filter', for_private_mentions: 'accept' } });
     }
   });
+
+  it('clearing notifications clears the filtered ones and their requests too, so the policy summary stays true', async () => {
+    const [nina, olga] = await Promise.all(['nina', 'olga'].map((name) => instance.createUser(name)));
+    await instance.request('PATCH', '/api/v2/notifications/policy', { token: nina.token, json: { for_not_following: 'filter' } });
+    const mentioned = await post(olga, '/api/v1/statuses', { status: '@nina hello stranger' });
+    assert.equal(mentioned.status, 200, mentioned.text);
+    await waitFor('a request from olga', async () => (((await get(nina, '/api/v1/notifications/requests')).body as NotificationRequest[]).length ? true : undefined));
+    await post(nina, `/api/v1/accounts/${olga.accountId}/follow`);
+    await waitFor('the follow noticed', async () => (((await get(olga, '/api/v1/notifications')).body as Notification[]).length ? true : undefined));
+    assert.equal((await get(nina, '/api/v2/notifications/policy')).body.summary.pending_requests_count, 1);
+
+    const cleared = await post(nina, '/api/v1/notifications/clear');
+    assert.equal(cleared.status, 200, cleared.text);
+    assert.deepEqual((await get(nina, `/api/v1/notifications?include_filtered=true&account_id=${olga.accountId}`)).body, []);
+    assert.deepEqual((await get(nina, '/api/v1/notifications/requests')).body, []);
+    assert.deepEqual((await get(nina, '/api/v2/notifications/policy')).body.summary, { pending_requests_count: 0, pending_notifications_count: 0 });
+    assert.equal((await get(olga, '/api/v1/notifications')).body.length, 1, 'only the member’s own are cleared');
+  });
+
+  it('never groups a filtered notification with the others, even with include_filtered', async () => {
+    const zed = await instance.createUser('zed');
+    const carolsPost = (await post(carol, '/api/v1/statuses', { status: 'grouping check' })).body.id as string;
+    assert.equal((await post(alice, `/api/v1/statuses/${carolsPost}/favourite`)).status, 200);
+    assert.equal((await post(zed, `/api/v1/statuses/${carolsPost}/favourite`)).status, 200);
+    await waitFor('the favourite held', async () => ((await heldFrom(zed)).some((n) => n.type === 'favourite') ? true : undefined));
+    await waitFor('the favourite shown', async () => (((await get(carol, '/api/v1/notifications')).body as Notification[]).some((n) => n.type === 'favourite' && n.status?.id === carolsPost) ? true : undefined));
+
+    const grouped = await get(carol, '/api/v2/notifications?include_filtered=true&types[]=favourite');
+    assert.equal(grouped.status, 200, grouped.text);
+    const groups = (grouped.body.notification_groups as { group_key: string; status_id: string; sample_account_ids: string[] }[]).filter((g) => g.status_id === carolsPost);
+    assert.deepEqual(groups.map((g) => g.sample_account_ids).sort(), [[alice.accountId], [zed.accountId]].sort());
+    assert.ok(groups.some((g) => g.group_key.startsWith('ungrouped-')), 'the filtered one stands alone');
+    const plain = await get(carol, '/api/v2/notifications?types[]=favourite');
+    assert.deepEqual(
+      (plain.body.notification_groups as { status_id: string; sample_account_ids: string[] }[]).filter((g) => g.status_id === carolsPost).map((g) => g.sample_account_ids),
+      [[alice.accountId]],
+    );
+  });
 });

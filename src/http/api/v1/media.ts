@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { validationFailed } from '../../../lib/errors.ts';
 import { renderMediaAttachment } from '../../../serializers/media-attachment.ts';
-import { deleteMedia, findOwnMedia, updateMedia, uploadMedia } from '../../../services/media-attachments.ts';
+import { deleteMedia, findUnattachedMedia, updateMedia, uploadMedia } from '../../../services/media-attachments.ts';
 import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -38,7 +38,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/media/:id', write, async (request, reply) => {
     const { account } = currentUser(request);
-    const media = await findOwnMedia(ctx, account.id, idOf(request));
+    const media = await findUnattachedMedia(ctx, account.id, idOf(request));
     if (media.processing !== 'complete') reply.code(206);
     return renderMediaAttachment(media, ctx.storage);
   });

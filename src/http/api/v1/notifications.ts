@@ -15,7 +15,7 @@ import {
   reconsiderNotificationRequests,
   renderNotificationRequests,
 } from '../../../services/notification-requests.ts';
-import { browsable, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
+import { browsable, clearNotifications, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -71,7 +71,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/v1/notifications/clear', write, async (request) => {
     const { account } = currentUser(request);
-    await ctx.db.delete(notifications).where(eq(notifications.accountId, account.id));
+    await clearNotifications(ctx, account.id);
     return {};
   });
 

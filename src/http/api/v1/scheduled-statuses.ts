@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
+import { renderScheduledStatus, renderScheduledStatuses } from '../../../serializers/scheduled-status.ts';
 import { cancelScheduledStatus, findScheduledStatus, listScheduledStatuses, rescheduleStatus } from '../../../services/scheduled-statuses.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -16,19 +16,19 @@ export function scheduledStatusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const rows = await listScheduledStatuses(ctx, account.id, pageRequest(request));
     setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
-    return rows.map(serializeScheduledStatus);
+    return renderScheduledStatuses(ctx, rows);
   });
 
   app.get('/api/v1/scheduled_statuses/:id', read, async (request) => {
     const { account } = currentUser(request);
-    return serializeScheduledStatus(await findScheduledStatus(ctx, account.id, id(request)));
+    return renderScheduledStatus(ctx, await findScheduledStatus(ctx, account.id, id(request)));
   });
 
   const update = async (request: FastifyRequest) => {
     const { account } = currentUser(request);
     const input = params(request);
     const scheduledAt = input.scheduled_at === undefined ? undefined : (text(input.scheduled_at) ?? '');
-    return serializeScheduledStatus(await rescheduleStatus(ctx, account.id, id(request), scheduledAt));
+    return renderScheduledStatus(ctx, await rescheduleStatus(ctx, account.id, id(request), scheduledAt));
   };
   app.put('/api/v1/scheduled_statuses/:id', write, update);
   app.patch('/api/v1/scheduled_statuses/:id', write, update);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { mentionedAccountResolver } from '../../../federation/resolve-account.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { serializeScheduledStatus } from '../../../serializers/scheduled-status.ts';
+import { renderScheduledStatus } from '../../../serializers/scheduled-status.ts';
 import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
 import { deleteStatus } from '../../../services/delete-status.ts';
 import { detachMedia } from '../../../services/media-attachments.ts';
@@ -92,7 +92,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
       }, { resolveAccount }),
     );
     sendRateLimitHeaders(reply, result.rateLimit);
-    if (result.kind === 'scheduled') return serializeScheduledStatus(result.scheduled);
+    if (result.kind === 'scheduled') return renderScheduledStatus(ctx, result.scheduled);
     return renderStatus(ctx, result.status, { viewerId: account.id });
   });
 

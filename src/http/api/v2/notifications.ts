@@ -6,7 +6,7 @@ import { notFound } from '../../../lib/errors.ts';
 import { listParam, renderAccountsById } from '../../../services/entities.ts';
 import { currentPolicy, POLICY_KEYS, renderPolicyV2, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
 import { pendingRequestsSummary } from '../../../services/notification-requests.ts';
-import { GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications.ts';
+import { clearNotifications, GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -58,7 +58,7 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/v2/notifications/clear', write, async (request) => {
     const { account } = currentUser(request);
-    await ctx.db.delete(notifications).where(eq(notifications.accountId, account.id));
+    await clearNotifications(ctx, account.id);
     return {};
   });
 
