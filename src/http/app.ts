@@ -72,8 +72,14 @@ export interface HttpTimeouts {
   checkIntervalMs: number;
 }
 
+/**
+ * A whole request, body included: long enough for a 16 MB upload over a weak mobile link
+ * (about 0.5 Mbit/s), short enough that a body never finished cannot hold a connection for long.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
+
 export function httpTimeouts(ctx: AppContext, overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
-  return { headersMs: 20_000, requestMs: 60_000, keepAliveMs: ctx.config.persistentTimeoutSeconds * 1000, checkIntervalMs: 2_000, ...overrides };
+  return { headersMs: 20_000, requestMs: REQUEST_TIMEOUT_MS, keepAliveMs: ctx.config.persistentTimeoutSeconds * 1000, checkIntervalMs: 2_000, ...overrides };
 }
 
 function createServer(ctx: AppContext, timeouts: Partial<HttpTimeouts> = {}): FastifyInstance {
