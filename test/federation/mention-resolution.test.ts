@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { scheduledStatuses } from '../../src/db/schema.ts';
 import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
+import { MAX_RESOLVED_MENTIONS } from '../../src/services/text/format-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const BASE = 'http://subspace.test';
@@ -88,6 +89,15 @@ describe('mentions of remote accounts not known here', () => {
     const create = await deliveredTo(remote, 'Create', posted.uri);
     assert.ok(list(create.body.cc).includes(carolId), 'carol is addressed');
     assert.deepEqual(list(create.body.object.tag).map((tag: any) => [tag.type, tag.href]), [['Mention', carolId]]);
+  });
+
+  it('a post looks up at most ten never-seen accounts; the mentions beyond stay text', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `crowd${i}`);
+    await Promise.all(names.map((name) => remote.addActor(name)));
+    const posted = await api('POST', '/api/v1/statuses', { status: names.map((name) => `@${name}@127.0.0.15`).join(' ') });
+    assert.equal(posted.mentions.length, MAX_RESOLVED_MENTIONS);
+    const known = await Promise.all(names.map(async (name) => (await instance.request('GET', `/api/v1/accounts/lookup?acct=${name}@127.0.0.15`, { token: alice.token })).status));
+    assert.equal(known.filter((status) => status === 200).length, MAX_RESOLVED_MENTIONS);
   });
 
   it('a scheduled status mentioning a never-seen account resolves it when it is published', async () => {

@@ -157,12 +157,18 @@ export type RemoteAccountResolver = (acct: string, signal: AbortSignal) => Promi
 
 /** How long a post or an edit waits for all its unknown mentions together. */
 const MENTION_RESOLUTION_TIMEOUT_MS = 5_000;
+/**
+ * How many unknown accounts one post or edit may look up: a mention counts as its username only
+ * towards the 500 characters, so a post could otherwise make a hundred and more servers be asked.
+ */
+export const MAX_RESOLVED_MENTIONS = 10;
 
 type Mention = { username: string; domain: string | null };
 
 /**
  * The remote accounts of mentions not known here (ProcessMentionsService's ResolveAccountService
- * step), resolved in parallel; those not resolved within the bound are left out (their text stays plain).
+ * step), the first MAX_RESOLVED_MENTIONS of them in parallel; those not resolved within the bound,
+ * and any beyond it, are left out (their text stays plain).
  */
 async function resolveUnknown(ctx: AppContext, unknown: Mention[], resolve: RemoteAccountResolver): Promise<Map<string, AccountRow>> {
   const resolved = new Map<string, AccountRow>();
@@ -171,7 +177,7 @@ async function resolveUnknown(ctx: AppContext, unknown: Mention[], resolve: Remo
   const givenUp = new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   let settled = false;
   const all = Promise.all(
-    unknown.map(async (mention) => {
+    unknown.slice(0, MAX_RESOLVED_MENTIONS).map(async (mention) => {
       const account = await resolve(`${mention.username}@${mention.domain}`, signal).catch((error: unknown) => {
         ctx.log.warn({ err: error }, `could not resolve the mention @${mention.username}@${mention.domain}`);
         return undefined;
