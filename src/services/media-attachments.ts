@@ -8,7 +8,7 @@ import { isRowId } from '../lib/ids.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS, MEDIA_LIMITS } from './instance.ts';
 import { processImage } from './media-processing.ts';
-import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -54,6 +54,7 @@ const styleMeta = (style: { width: number; height: number }) => ({
 export async function uploadMedia(ctx: AppContext, accountId: string, input: UploadInput): Promise<{ media: MediaAttachmentRow; rateLimit: RateLimitHeaders }> {
   checkDescription(input.description);
   const focus = parseFocus(input.focus);
+  await refuseOverRateLimit(ctx, accountId, 'media');
   const image = await processImage(input.bytes);
   const rateLimit = await recordRateLimit(ctx, accountId, 'media');
   const [ids] = await queryRows<{ id: string }>(ctx.db, sql`SELECT timestamp_id()::text AS id`);

@@ -14,7 +14,7 @@ import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
-import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { findVisibleStatus } from './visibility.ts';
@@ -260,6 +260,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
     return { kind: 'scheduled', scheduled };
   }
 
+  if (input.withRateLimit !== false) await refuseOverRateLimit(ctx, accountId, 'statuses');
   const formatted = await formatStatus(ctx, prepared.text, options);
   const rateLimit = input.withRateLimit === false ? undefined : await recordRateLimit(ctx, accountId, 'statuses');
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);

@@ -50,6 +50,17 @@ export async function rateLimitStatus(ctx: AppContext, accountId: string, family
 }
 
 /**
+ * Throws RateLimitExceeded (429) when the account already used up its window, counting nothing:
+ * for actions that cost work (processing an image, asking other servers about mentions) before
+ * they are recorded with {@link recordRateLimit}.
+ */
+export async function refuseOverRateLimit(ctx: AppContext, accountId: string, family: RateLimitFamily): Promise<void> {
+  const now = Date.now();
+  const count = Number((await ctx.cache.get(rateLimitKey(accountId, family, now))) ?? 0);
+  if (count >= RATE_LIMIT_FAMILIES[family].limit) throw new RateLimitExceeded(headersFor(family, count, now));
+}
+
+/**
  * Counts one action of `family` by `accountId` (RateLimiter#record!). Throws RateLimitExceeded
  * (429) when the account already used up its window; otherwise returns the headers to send.
  * Call it after validating and right before writing, so refused input does not count.

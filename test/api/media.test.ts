@@ -204,6 +204,9 @@ describe('media uploads (images on local disk)', () => {
     const refused = await upload(carol, png);
     assert.equal(refused.status, 429, refused.text);
     assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
+    // refused before the image is even looked at: a file that is no image is a 429 too, not a 422
+    const notAnImage = await upload(carol, Buffer.from('not an image at all'));
+    assert.equal(notAnImage.status, 429, notAnImage.text);
   });
 
   it('serves byte ranges', async () => {
