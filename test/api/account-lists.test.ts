@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eq } from 'drizzle-orm';
-import { accounts, featuredTags, listAccounts, lists, statusPins, statuses, statusesTags, tags } from '../../src/db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { accounts, featuredTags, follows, listAccounts, lists, statusPins, statuses, statusesTags, tags } from '../../src/db/schema.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -166,6 +166,24 @@ describe('account lists API', () => {
     const hidden = (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === bob.accountId);
     assert.deepEqual([hidden.source, hidden.sources], ['global', ['most_followed']]);
     await instance.ctx.db.update(accounts).set({ hideCollections: null }).where(eq(accounts.id, alice.accountId));
+  });
+
+  it('suggests friends of friends only if they are discoverable and not on a domain the member blocked', async () => {
+    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: remote });
+    await instance.ctx.db.update(accounts).set({ discoverable: true }).where(eq(accounts.id, remote));
+    const sourcesOf = async (id: string) =>
+      (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === id)?.sources;
+    assert.deepEqual(await sourcesOf(remote), ['friends_of_friends']);
+    assert.equal((await post(dan, '/api/v1/domain_blocks', { domain: 'remote.example' })).status, 200);
+    assert.equal(await sourcesOf(remote), undefined);
+    assert.equal((await instance.request('DELETE', '/api/v1/domain_blocks', { token: dan.token, form: { domain: 'remote.example' } })).status, 200);
+    assert.deepEqual(await sourcesOf(remote), ['friends_of_friends']);
+    await instance.ctx.db.update(accounts).set({ discoverable: null }).where(eq(accounts.id, remote));
+    assert.equal(await sourcesOf(remote), undefined);
+    await instance.ctx.db.update(accounts).set({ discoverable: true, memorial: true }).where(eq(accounts.id, remote));
+    assert.equal(await sourcesOf(remote), undefined);
+    await instance.ctx.db.update(accounts).set({ memorial: false }).where(eq(accounts.id, remote));
+    await instance.ctx.db.delete(follows).where(and(eq(follows.accountId, alice.accountId), eq(follows.targetAccountId, remote)));
   });
 
   describe('account statuses', () => {
