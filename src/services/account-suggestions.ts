@@ -81,7 +81,8 @@ export function legacySource(sources: SuggestionSource[]): 'past_interactions' |
  * Who to follow (Mastodon's AccountSuggestions): accounts picked by each source in turn, each with
  * every source that picked it, leaving out the member, those they follow or asked to, blocks and
  * mutes both ways, domains they blocked, dismissed suggestions, and limited, suspended, moved, memorial or
- * undiscoverable accounts (friends of friends only if they chose to be discoverable).
+ * undiscoverable accounts (friends of friends only if they chose to be discoverable). The sources'
+ * picks are cached for 15 minutes; the filters apply again on every request.
  */
 export async function accountSuggestions(ctx: AppContext, viewerId: string, limit: number) {
   const dismissed = await dismissedSuggestions(ctx, viewerId);
@@ -93,19 +94,55 @@ export async function accountSuggestions(ctx: AppContext, viewerId: string, limi
     AND NOT a.memorial
     AND (a.domain IS NULL OR NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = ${viewerId} AND d.domain = a.domain))
     ${notDismissed}`;
+  const picked = await cachedPicks(ctx, viewerId, suggestable);
+  // the picks may be up to 15 minutes old: whom the member followed, blocked or dismissed since is left out now
+  const stillSuggestable = picked.length
+    ? new Set(
+        (
+          await queryRows<{ id: string }>(
+            ctx.db,
+            sql`SELECT a.id::text AS id FROM accounts a WHERE a.id IN (${sql.join(picked.map(([id]) => sql`${id}::bigint`), sql`, `)}) AND ${suggestable}`,
+          )
+        ).map((row) => String(row.id)),
+      )
+    : new Set<string>();
+  const kept = picked.filter(([id]) => stillSuggestable.has(id)).slice(0, limit);
+  const sourcesById = new Map(kept);
+  const found = await accountsInOrder(
+    ctx,
+    kept.map(([id]) => id),
+  );
+  return found.map((row) => ({ ...row, sources: sourcesById.get(row.account.id) ?? [] }));
+}
+
+/** The most suggestions a page may ask for: each source picks this many. */
+const PICKS_PER_SOURCE = 80;
+/** Mastodon's AccountSuggestions caches each member's picks for 15 minutes. */
+const PICKS_TTL_SECONDS = 15 * 60;
+const picksKey = (accountId: string) => `suggestions:picks:${accountId}`;
+
+/** Each source's picks in turn, each account with every source that picked it; cached for a while, as ranking reads much. */
+async function cachedPicks(ctx: AppContext, viewerId: string, suggestable: SQL): Promise<[string, SuggestionSource[]][]> {
+  const cached = await ctx.cache.get(picksKey(viewerId));
+  if (cached) return JSON.parse(cached) as [string, SuggestionSource[]][];
   const sourcesById = new Map<string, SuggestionSource[]>();
   for (const source of Object.keys(SOURCES) as SuggestionSource[]) {
     const rows = await queryRows<{ id: string | number }>(
       ctx.db,
       sql`SELECT picked.id::text AS id FROM (${SOURCES[source](viewerId)}) AS picked JOIN accounts a ON a.id = picked.id
-           WHERE ${suggestable} ${SOURCE_FILTERS[source] ?? sql``} ORDER BY picked.score DESC, a.id DESC LIMIT ${limit}`,
+           WHERE ${suggestable} ${SOURCE_FILTERS[source] ?? sql``} ORDER BY picked.score DESC, a.id DESC LIMIT ${PICKS_PER_SOURCE}`,
     );
     for (const { id } of rows) {
       const key = String(id);
       sourcesById.set(key, [...(sourcesById.get(key) ?? []), source]);
     }
   }
-  const ids = [...sourcesById.keys()].slice(0, limit);
-  const found = await accountsInOrder(ctx, ids);
-  return found.map((row) => ({ ...row, sources: sourcesById.get(row.account.id) ?? [] }));
+  const picks = [...sourcesById.entries()];
+  await ctx.cache.set(picksKey(viewerId), JSON.stringify(picks), PICKS_TTL_SECONDS);
+  return picks;
+}
+
+/** Drops the member's cached picks, so the next suggestions are ranked afresh. */
+export async function forgetSuggestionPicks(ctx: AppContext, accountId: string) {
+  await ctx.cache.del(picksKey(accountId));
 }
