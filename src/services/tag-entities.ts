@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { featuredTags, tagFollows, tags } from '../db/schema.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
+import { idFloor } from './trends/scoring.ts';
 
 export type TagRow = typeof tags.$inferSelect;
 export type FeaturedTagRow = typeof featuredTags.$inferSelect;
@@ -48,6 +49,8 @@ async function tagHistories(ctx: AppContext, tagIds: string[]): Promise<Map<stri
                count(*)::text AS uses, count(DISTINCT s.account_id)::text AS accounts
           FROM statuses_tags st JOIN statuses s ON s.id = st.status_id
          WHERE st.tag_id IN (${sql.join(tagIds.map((id) => sql`${id}`), sql`, `)})
+           -- ids are time-ordered: the week is a range of the tag's status ids, not all its uses ever
+           AND st.status_id >= ${idFloor(new Date(days[6]! * 1000))}
            AND s.deleted_at IS NULL AND s.created_at >= to_timestamp(${days[6]!})
            -- only what anyone may see counts, as in Mastodon's trends: no private or direct posts, no boosts
            AND s.visibility = 'public' AND s.reblog_of_id IS NULL

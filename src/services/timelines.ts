@@ -161,13 +161,14 @@ export async function tagTimeline(ctx: AppContext, hashtag: string, viewerId: st
 
 /**
  * `GET /api/v1/timelines/link?url=` (LinkFeed): public statuses sharing a link that trends (and that
- * staff allowed); undefined when the link does not.
+ * staff allowed); undefined when the link does not, or trends are off (Mastodon requires them).
  */
 export async function linkTimeline(ctx: AppContext, url: string, viewerId: string | null, page: FeedPage): Promise<StatusRow[] | undefined> {
-  const { trendableByDefault } = await trendSettings(ctx);
+  const { enabled, trendableByDefault } = await trendSettings(ctx);
+  if (!enabled) return undefined;
   const [link] = await trendingLinkByUrl(ctx, trendableByDefault, url);
   if (!link) return undefined;
   const conditions = await publicScope(ctx, viewerId, {});
-  conditions.push(sql`EXISTS (SELECT 1 FROM trend_link_shares sh WHERE sh.status_id = ${statuses.id} AND sh.link_id = ${link.id})`);
+  conditions.push(sql`${statuses.id} IN (SELECT sh.status_id FROM trend_link_shares sh WHERE sh.link_id = ${link.id})`);
   return pageOf(ctx, conditions, page);
 }

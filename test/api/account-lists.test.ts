@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eq } from 'drizzle-orm';
-import { accounts, featuredTags, listAccounts, lists, statusPins, statuses, statusesTags, tags } from '../../src/db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { accounts, featuredTags, follows, listAccounts, lists, statusPins, statuses, statusesTags, tags } from '../../src/db/schema.ts';
+import { forgetSuggestionPicks } from '../../src/services/account-suggestions.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -60,6 +61,7 @@ describe('account lists API', () => {
 
   it('hides collections when the account asks to', async () => {
     await instance.ctx.db.update(accounts).set({ hideCollections: true }).where(eq(accounts.id, alice.accountId));
+    await forgetSuggestionPicks(instance.ctx, dan.accountId);
     assert.deepEqual((await get(bob, `/api/v1/accounts/${alice.accountId}/followers`)).body, []);
     assert.deepEqual((await get(null, `/api/v1/accounts/${alice.accountId}/following`)).body, []);
     assert.equal((await get(alice, `/api/v1/accounts/${alice.accountId}/followers`)).body.length, 3);
@@ -144,6 +146,9 @@ describe('account lists API', () => {
     // erin's recent post was favourited: most interactions
     const erinPost = await post(erin, '/api/v1/statuses', { status: 'liked a lot' });
     assert.equal((await post(bob, `/api/v1/statuses/${erinPost.body.id}/favourite`)).status, 200);
+    // the sources' picks are kept 15 minutes (as Mastodon does): erin comes once they are ranked again
+    assert.deepEqual(ids((await get(dan, '/api/v1/suggestions')).body), [carol.accountId, bob.accountId]);
+    await forgetSuggestionPicks(instance.ctx, dan.accountId);
     const v2 = await get(dan, '/api/v2/suggestions');
     assert.equal(v2.status, 200, v2.text);
     assert.deepEqual(
@@ -163,9 +168,32 @@ describe('account lists API', () => {
     assert.deepEqual(ids((await get(dan, '/api/v1/suggestions')).body), [bob.accountId, erin.accountId]);
     // whom alice follows is hidden: no longer friends of friends
     await instance.ctx.db.update(accounts).set({ hideCollections: true }).where(eq(accounts.id, alice.accountId));
+    await forgetSuggestionPicks(instance.ctx, dan.accountId);
     const hidden = (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === bob.accountId);
     assert.deepEqual([hidden.source, hidden.sources], ['global', ['most_followed']]);
     await instance.ctx.db.update(accounts).set({ hideCollections: null }).where(eq(accounts.id, alice.accountId));
+  });
+
+  it('suggests friends of friends only if they are discoverable and not on a domain the member blocked', async () => {
+    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: remote });
+    await instance.ctx.db.update(accounts).set({ discoverable: true }).where(eq(accounts.id, remote));
+    const sourcesOf = async (id: string) => {
+      await forgetSuggestionPicks(instance.ctx, dan.accountId);
+      return (await get(dan, '/api/v2/suggestions')).body.find((s: { account: { id: string } }) => s.account.id === id)?.sources;
+    };
+    assert.deepEqual(await sourcesOf(remote), ['friends_of_friends']);
+    assert.equal((await post(dan, '/api/v1/domain_blocks', { domain: 'remote.example' })).status, 200);
+    // left out at once, though the picks are cached
+    assert.ok(!ids((await get(dan, '/api/v1/suggestions')).body).includes(remote));
+    assert.equal(await sourcesOf(remote), undefined);
+    assert.equal((await instance.request('DELETE', '/api/v1/domain_blocks', { token: dan.token, form: { domain: 'remote.example' } })).status, 200);
+    assert.deepEqual(await sourcesOf(remote), ['friends_of_friends']);
+    await instance.ctx.db.update(accounts).set({ discoverable: null }).where(eq(accounts.id, remote));
+    assert.equal(await sourcesOf(remote), undefined);
+    await instance.ctx.db.update(accounts).set({ discoverable: true, memorial: true }).where(eq(accounts.id, remote));
+    assert.equal(await sourcesOf(remote), undefined);
+    await instance.ctx.db.update(accounts).set({ memorial: false }).where(eq(accounts.id, remote));
+    await instance.ctx.db.delete(follows).where(and(eq(follows.accountId, alice.accountId), eq(follows.targetAccountId, remote)));
   });
 
   describe('account statuses', () => {

@@ -39,5 +39,8 @@ describe('instance extended description, translation languages and activity', ()
     assert.equal(new Date(Number(thisWeek.week) * 1000).getUTCDay(), 1, 'weeks start on Monday');
     assert.deepEqual({ statuses: thisWeek.statuses, registrations: thisWeek.registrations, logins: thisWeek.logins }, { statuses: '2', registrations: '1', logins: '1' });
     assert.deepEqual({ statuses: lastWeek.statuses, registrations: lastWeek.registrations, logins: lastWeek.logins }, { statuses: '0', registrations: '0', logins: '0' });
+    // the answer is cached (for an hour)
+    await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'three' } });
+    assert.equal((await instance.request('GET', '/api/v1/instance/activity')).body[0].statuses, '2');
   });
 });

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { queryRows } from '../../src/db/index.ts';
-import { tags, trendLinkShares, trendLinks } from '../../src/db/schema.ts';
+import { statuses, tags, trendLinkShares, trendLinks } from '../../src/db/schema.ts';
+import { idFloor } from '../../src/services/trends/scoring.ts';
 import { TrendsRefreshScheduler } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
 import { refreshTrends } from '../../src/jobs/scheduler/trends-refresh-scheduler.ts';
@@ -180,6 +181,10 @@ describe('trends API', () => {
     assert.equal(older.body.length, 2);
     assert.equal((await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fother.example%2F')).status, 404);
     assert.equal((await call('GET', null, '/api/v1/timelines/link')).status, 404);
+    // no link timeline while trends are off
+    assert.equal((await cli('disable')).exitCode, 0);
+    assert.equal((await call('GET', users[6]!, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1')).status, 404);
+    assert.equal((await cli('enable')).exitCode, 0);
 
     // a deleted status no longer counts
     assert.equal((await call('DELETE', users[4]!, `/api/v1/statuses/${shares[4]!.id}`)).status, 200);
@@ -187,6 +192,22 @@ describe('trends API', () => {
     assert.equal((await cli('review-required', 'yes')).exitCode, 0);
     await instance.ctx.db.update(trendLinks).set({ trendable: null }).where(eq(trendLinks.id, link!.id));
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
+  });
+
+  it('forgets link shares older than a week when refreshing', async () => {
+    const [link] = await instance.ctx.db.select().from(trendLinks);
+    const old = new Date(Date.now() - 9 * 86_400_000);
+    const [oldStatus] = await instance.ctx.db
+      .insert(statuses)
+      .values({ id: idFloor(old), accountId: users[0]!.accountId, text: 'https://news.example/story?id=1', content: '', createdAt: old })
+      .returning();
+    await instance.ctx.db.insert(trendLinkShares).values({ linkId: link!.id, statusId: oldStatus!.id, accountId: users[0]!.accountId, createdAt: old });
+    const count = async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${trendLinkShares}`))[0]!.n;
+    const before = Number(await count());
+    await refreshTrends(instance.ctx);
+    assert.equal(Number(await count()), before - 1);
+    const left = await instance.ctx.db.select().from(trendLinkShares).where(eq(trendLinkShares.statusId, oldStatus!.id));
+    assert.deepEqual(left, []);
   });
 
   it('answers empty lists while trends are off', async () => {

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, linkTrends, statuses, trendLinks, trendLinkShares } from '../../db/schema.ts';
-import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { DAY_MS, dayStart, idFloor, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
 export type TrendLinkRow = typeof trendLinks.$inferSelect;
@@ -83,6 +83,9 @@ export async function registerStatusLinks(ctx: AppContext, statusId: string): Pr
     .onConflictDoNothing();
 }
 
+/** Mastodon keeps link trend data only for its window: a week, the length of a link's history */
+const SHARES_KEPT_MS = 7 * DAY_MS;
+
 interface LinkCandidate {
   id: string;
   language: string | null;
@@ -96,12 +99,15 @@ interface LinkCandidate {
 export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Promise<void> {
   const today = dayStart(now);
   const yesterday = new Date(today.getTime() - DAY_MS);
+  // shares older than the week of history are no longer used (status ids are time-ordered: an index range)
+  await ctx.db.execute(sql`DELETE FROM trend_link_shares WHERE status_id < ${idFloor(new Date(today.getTime() - SHARES_KEPT_MS))}`);
   const candidates = await queryRows<LinkCandidate>(
     ctx.db,
     sql`WITH usage AS (
           SELECT sh.link_id, sh.account_id, sh.created_at >= ${today.toISOString()}::timestamptz AS today
             FROM trend_link_shares sh JOIN accounts a ON a.id = sh.account_id JOIN statuses s ON s.id = sh.status_id AND s.deleted_at IS NULL
-           WHERE sh.created_at >= ${yesterday.toISOString()}::timestamptz AND sh.created_at < ${new Date(today.getTime() + DAY_MS).toISOString()}::timestamptz
+           WHERE sh.status_id >= ${idFloor(yesterday)}
+             AND sh.created_at >= ${yesterday.toISOString()}::timestamptz AND sh.created_at < ${new Date(today.getTime() + DAY_MS).toISOString()}::timestamptz
              AND a.silenced_at IS NULL AND a.suspended_at IS NULL
         ), candidates AS (
           SELECT link_id FROM usage WHERE today UNION SELECT link_id FROM link_trends

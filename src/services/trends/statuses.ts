@@ -24,12 +24,14 @@ export async function refreshStatusTrends(ctx: AppContext, now = new Date()): Pr
   const since = new Date(now.getTime() - CANDIDATE_AGE_MS);
   const candidates = await queryRows<{ id: string; account_id: string; language: string | null; created_at: Date | string; engagement: string; eligible: boolean }>(
     ctx.db,
+    // the recent statuses (a primary key range) and those already trending, each found by an index
     sql`SELECT s.id::text AS id, s.account_id::text AS account_id, s.language, s.created_at,
                (s.reblogs_count + s.favourites_count)::text AS engagement, (${eligible}) AS eligible
-          FROM statuses s JOIN accounts a ON a.id = s.account_id
-         WHERE (s.id >= ${idFloor(since)} AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
-                AND s.reblogs_count + s.favourites_count >= ${STATUS_TREND_OPTIONS.threshold})
-            OR s.id IN (SELECT status_id FROM status_trends)`,
+          FROM (SELECT id FROM statuses
+                 WHERE id >= ${idFloor(since)} AND visibility = 'public' AND reblog_of_id IS NULL AND deleted_at IS NULL
+                   AND reblogs_count + favourites_count >= ${STATUS_TREND_OPTIONS.threshold}
+                UNION SELECT status_id FROM status_trends) c
+          JOIN statuses s ON s.id = c.id JOIN accounts a ON a.id = s.account_id`,
   );
   const kept = candidates
     .map((row) => ({ row, score: row.eligible ? statusScore(Number(row.engagement), new Date(row.created_at), now) : 0 }))
