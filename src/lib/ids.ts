@@ -10,3 +10,8 @@ export function isRowId(value: unknown): value is string {
 export function rowId(value: unknown): string | undefined {
   return isRowId(value) ? BigInt(value).toString() : undefined;
 }
+
+/** The smallest row id made at `at` (ids carry their time in the high bits, see `timestamp_id()`), for index range scans. */
+export function idFloor(at: Date): string {
+  return (BigInt(at.getTime()) << 16n).toString();
+}

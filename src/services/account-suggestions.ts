@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { isRowId } from '../lib/ids.ts';
 import { accountsInOrder } from './account-pages.ts';
-import { idFloor } from './trends/scoring.ts';
+import { idFloor } from '../lib/ids.ts';
 
 /** Local accounts must be confirmed, approved and enabled to be shown; remote ones are shown as known. */
 export const usable = sql`(a.domain IS NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.confirmed_at IS NOT NULL AND u.approved AND NOT u.disabled))`;

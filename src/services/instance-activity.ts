@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { idFloor } from './trends/scoring.ts';
+import { idFloor } from '../lib/ids.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 /** the answer is public and costly: computed at most hourly (Mastodon keeps it a day) */

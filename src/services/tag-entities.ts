@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { featuredTags, tagFollows, tags } from '../db/schema.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
-import { idFloor } from './trends/scoring.ts';
+import { idFloor } from '../lib/ids.ts';
 
 export type TagRow = typeof tags.$inferSelect;
 export type FeaturedTagRow = typeof featuredTags.$inferSelect;

@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { queryRows } from '../../src/db/index.ts';
 import { statuses, tags, trendLinkShares, trendLinks } from '../../src/db/schema.ts';
-import { idFloor } from '../../src/services/trends/scoring.ts';
+import { idFloor } from '../../src/lib/ids.ts';
 import { TrendsRefreshScheduler } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
 import { refreshTrends } from '../../src/jobs/scheduler/trends-refresh-scheduler.ts';

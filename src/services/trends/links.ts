@@ -2,7 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, linkTrends, statuses, trendLinks, trendLinkShares } from '../../db/schema.ts';
-import { DAY_MS, dayStart, idFloor, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
 export type TrendLinkRow = typeof trendLinks.$inferSelect;

@@ -61,8 +61,3 @@ export function statusScore(engagement: number, createdAt: Date, now: Date): num
 export function dayStart(now: Date): Date {
   return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
 }
-
-/** The smallest row id made at `at` (ids carry their time in the high bits), for index range scans. */
-export function idFloor(at: Date): string {
-  return (BigInt(at.getTime()) << 16n).toString();
-}

@@ -4,7 +4,8 @@ import { queryRows } from '../../db/index.ts';
 import { statuses, statusTrends } from '../../db/schema.ts';
 import type { StatusRow } from '../../serializers/status.ts';
 import { notHiddenFrom, visibleTo } from '../visibility.ts';
-import { DAY_MS, idFloor, STATUS_TREND_OPTIONS, statusScore } from './scoring.ts';
+import { DAY_MS, STATUS_TREND_OPTIONS, statusScore } from './scoring.ts';
+import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
 /** Trends::Statuses#eligible?: public, no warning, not sensitive, not a reply, by a discoverable account not silenced. */

@@ -3,7 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { tags, tagTrends } from '../../db/schema.ts';
 import type { TagRow } from '../tag-entities.ts';
-import { DAY_MS, dayStart, idFloor, TAG_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { DAY_MS, dayStart, TAG_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
 interface TagCandidate {
