@@ -53,8 +53,17 @@ export const accounts = pgTable(
     hideCollections: boolean('hide_collections'),
     uri: text('uri').notNull().default(''),
     url: text('url'),
-    avatarUrl: text('avatar_url'),
-    headerUrl: text('header_url'),
+    /** where a remote account's avatar and header come from (Mastodon's avatar_remote_url) */
+    avatarRemoteUrl: text('avatar_remote_url'),
+    headerRemoteUrl: text('header_remote_url'),
+    /** the stored files (a local member's upload, or a remote account's cached copy), keys in storage */
+    avatarFileKey: text('avatar_file_key'),
+    /** the first frame of an animated avatar or header (avatar_static) */
+    avatarStaticFileKey: text('avatar_static_file_key'),
+    avatarContentType: text('avatar_content_type'),
+    headerFileKey: text('header_file_key'),
+    headerStaticFileKey: text('header_static_file_key'),
+    headerContentType: text('header_content_type'),
     publicKeyPem: text('public_key_pem'),
     privateKeyPem: text('private_key_pem'),
     /** the Ed25519 key pair of a local account (Object Integrity Proofs), made on first use */

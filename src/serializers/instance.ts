@@ -6,7 +6,7 @@ import { headerUrl } from './media-urls.ts';
 import { appIcons } from '../services/app-icons.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
-const thumbnailUrl = (config: Config) => headerUrl(config, { headerUrl: null });
+const thumbnailUrl = (config: Config) => headerUrl(config, { headerRemoteUrl: null });
 
 const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts.config, facts.contact.account, facts.contact.user) : null);
 

@@ -143,7 +143,7 @@ describe('remote accounts: resolving by handle and by URI', () => {
     assert.ok(bob.note.length < 200_000);
     assert.equal(bob.fields.length, 16);
     assert.ok(bob.fields.every((field) => !field.value.includes('script')));
-    assert.equal(bob.avatarUrl, null);
+    assert.equal(bob.avatarRemoteUrl, null);
     assert.equal(bob.url, null, 'a profile page on another host is not taken');
     assert.equal(bob.alsoKnownAs?.length, 20);
 
