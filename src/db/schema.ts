@@ -257,12 +257,20 @@ export const customEmojis = pgTable(
     id: id(),
     shortcode: text('shortcode').notNull(),
     domain: text('domain'),
-    imageUrl: text('image_url').notNull(),
-    staticImageUrl: text('static_image_url').notNull(),
+    /** a remote emoji's image where its server keeps it (Mastodon's image_remote_url) */
+    imageUrl: text('image_url'),
+    staticImageUrl: text('static_image_url'),
+    /** the stored image (a local emoji, or a remote one's cached copy) and its still first frame, keys in storage */
+    imageFileKey: text('image_file_key'),
+    imageStaticFileKey: text('image_static_file_key'),
+    imageContentType: text('image_content_type'),
+    /** a remote emoji's ActivityPub id */
+    uri: text('uri'),
     visibleInPicker: boolean('visible_in_picker').notNull().default(true),
     disabled: boolean('disabled').notNull().default(false),
     category: text('category'),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('index_custom_emojis_on_shortcode_and_domain').on(t.shortcode, sql`coalesce(${t.domain}, '')`)],
 );

@@ -10,8 +10,8 @@ function absolute(config: Config, url: string): string {
 export function serializeCustomEmoji(config: Config, emoji: CustomEmojiRow) {
   return {
     shortcode: emoji.shortcode,
-    url: absolute(config, emoji.imageUrl),
-    static_url: absolute(config, emoji.staticImageUrl),
+    url: absolute(config, emoji.imageUrl ?? ''),
+    static_url: absolute(config, emoji.staticImageUrl ?? emoji.imageUrl ?? ''),
     visible_in_picker: emoji.visibleInPicker,
     ...(emoji.category ? { category: emoji.category } : {}),
   };
