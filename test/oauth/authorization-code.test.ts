@@ -123,6 +123,22 @@ describe('OAuth authorization code flow through the HTML pages', () => {
     assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: other.body.access_token })).status, 200);
   });
 
+  it('leaves no working token when a code is exchanged twice at the same moment', async () => {
+    const browser = new Browser(instance.url);
+    await signInAndConsentPage(browser, authorizePath({ redirect_uri: REDIRECT, scope: 'read' }));
+    for (let round = 0; round < 5; round++) {
+      const code = await codeFor(browser);
+      const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: app.client_id, client_secret: app.client_secret };
+      const answers = await Promise.all([1, 2, 3].map(() => instance.request('POST', '/oauth/token', { form: exchange })));
+      const issued = answers.filter((answer) => answer.status === 200);
+      assert.equal(issued.length, 1, 'one exchange wins');
+      assert.ok(answers.every((answer) => answer.status === 200 || answer.body.error === 'invalid_grant'));
+      // the replays saw the winner's token and revoked it
+      const check = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: issued[0]!.body.access_token });
+      assert.equal(check.status, 401);
+    }
+  });
+
   /** A fresh code from a browser already signed in. */
   async function codeFor(browser: Browser) {
     const consent = await browser.get(authorizePath({ redirect_uri: REDIRECT, scope: 'read' }));

@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import type { Database } from '../../db/index.ts';
 import { oauthAccessGrants } from '../../db/schema.ts';
 import { digest, pkceMatches, randomToken } from '../../lib/crypto.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
@@ -35,19 +36,28 @@ export async function exchangeGrant(
   ctx: AppContext,
   input: { app: ApplicationRow; code: string; redirectUri: string; codeVerifier?: string },
 ): Promise<IssuedToken> {
-  // Marking the grant used in the same statement that reads it makes a replayed code fail even under a race.
-  const [grant] = await ctx.db
-    .update(oauthAccessGrants)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(oauthAccessGrants.codeDigest, digest(input.code)), isNull(oauthAccessGrants.revokedAt)))
-    .returning();
-  if (!grant) {
+  // The grant is marked used and its token issued in one transaction: a replay racing the first
+  // exchange waits on the grant's row, then finds it used and revokes the token it can now see.
+  const issued = await ctx.db.transaction(async (tx): Promise<{ token: IssuedToken } | { replayed: boolean }> => {
+    const [grant] = await tx
+      .update(oauthAccessGrants)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(oauthAccessGrants.codeDigest, digest(input.code)), isNull(oauthAccessGrants.revokedAt)))
+      .returning();
+    if (!grant) return { replayed: true };
+    const valid =
+      grant.applicationId === input.app.id &&
+      grant.expiresAt.getTime() >= Date.now() &&
+      grant.redirectUri === input.redirectUri &&
+      (!grant.codeChallenge || (!!input.codeVerifier && pkceMatches(input.codeVerifier, grant.codeChallenge)));
+    // an invalid attempt still uses the code up (committed, not rolled back)
+    if (!valid) return { replayed: false };
+    return { token: await issueToken({ db: tx as unknown as Database }, { applicationId: input.app.id, userId: grant.userId, scopes: grant.scopes.split(' '), grantId: grant.id }) };
+  });
+  if ('token' in issued) return issued.token;
+  if (issued.replayed) {
     const [used] = await ctx.db.select({ id: oauthAccessGrants.id }).from(oauthAccessGrants).where(eq(oauthAccessGrants.codeDigest, digest(input.code)));
     if (used) await revokeTokensOfGrant(ctx, used.id);
-    throw invalidGrant();
   }
-  if (grant.applicationId !== input.app.id || grant.expiresAt.getTime() < Date.now()) throw invalidGrant();
-  if (grant.redirectUri !== input.redirectUri) throw invalidGrant();
-  if (grant.codeChallenge && !(input.codeVerifier && pkceMatches(input.codeVerifier, grant.codeChallenge))) throw invalidGrant();
-  return issueToken(ctx, { applicationId: input.app.id, userId: grant.userId, scopes: grant.scopes.split(' '), grantId: grant.id });
+  throw invalidGrant();
 }

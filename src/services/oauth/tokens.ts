@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import type { Database } from '../../db/index.ts';
 import { oauthAccessTokens } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
@@ -14,7 +15,7 @@ export interface IssuedToken {
 
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
 export async function issueToken(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string },
 ): Promise<IssuedToken> {
   const accessToken = randomToken();
