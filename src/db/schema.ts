@@ -64,6 +64,9 @@ export const accounts = pgTable(
     headerFileKey: text('header_file_key'),
     headerStaticFileKey: text('header_static_file_key'),
     headerContentType: text('header_content_type'),
+    /** what the member says the avatar and header show, for those who cannot see them (Mastodon 4.6) */
+    avatarDescription: text('avatar_description').notNull().default(''),
+    headerDescription: text('header_description').notNull().default(''),
     publicKeyPem: text('public_key_pem'),
     privateKeyPem: text('private_key_pem'),
     /** the Ed25519 key pair of a local account (Object Integrity Proofs), made on first use */

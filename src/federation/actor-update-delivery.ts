@@ -26,7 +26,8 @@ export async function deliverActorUpdate(ctx: AppContext, data: { accountId: str
     const actor = await dispatchActor(fctx, identifier);
     if (!actor) return;
     const update = new Update({
-      id: new URL(`${account.uri}#updates/${Math.floor(account.updatedAt.getTime() / 1000)}`),
+      // to the millisecond: two changes within a second (a name, then an avatar) are two activities, neither taken for a replay of the other
+      id: new URL(`${account.uri}#updates/${account.updatedAt.getTime()}`),
       actor: new URL(account.uri),
       to: PUBLIC_COLLECTION,
       object: actor,

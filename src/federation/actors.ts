@@ -75,6 +75,12 @@ async function movedToUri(ctx: AppContext, account: AccountRow): Promise<URL | n
   return target ? new URL(target.uri) : null;
 }
 
+/** A member's avatar or header as ActivityPub::ImageSerializer shows it: the stored file (the original, animated if it is), its type, its description. */
+function storedImage(ctx: AppContext, fileKey: string | null, contentType: string | null, description: string): Image | null {
+  if (!fileKey) return null;
+  return new Image({ url: new URL(ctx.storage.url(fileKey)), mediaType: contentType, name: description || null });
+}
+
 /** A member as Mastodon's ActivityPub::ActorSerializer shows one: `Service` for bots, a bare profile while suspended. */
 async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
   const identifier = accountIdentifier(account.username);
@@ -92,8 +98,8 @@ async function accountActor(fctx: FederationContext, account: AccountRow): Promi
     memorial: account.memorial,
     suspended: unavailable ? true : null,
     attachments: unavailable ? [] : account.fields.map((field) => new PropertyValue({ name: field.name, value: inlineToHtml(field.value) })),
-    icon: !unavailable && account.avatarRemoteUrl ? new Image({ url: new URL(account.avatarRemoteUrl) }) : null,
-    image: !unavailable && account.headerRemoteUrl ? new Image({ url: new URL(account.headerRemoteUrl) }) : null,
+    icon: unavailable ? null : storedImage(fctx.data, account.avatarFileKey, account.avatarContentType, account.avatarDescription),
+    image: unavailable ? null : storedImage(fctx.data, account.headerFileKey, account.headerContentType, account.headerDescription),
     aliases: unavailable ? [] : (account.alsoKnownAs ?? []).map((uri) => new URL(uri)),
     successor: unavailable ? null : await movedToUri(fctx.data, account),
     inbox: fctx.getInboxUri(identifier),

@@ -25,6 +25,7 @@ import { filtersV1Routes } from './api/v1/filters.ts';
 import { followedTagsRoutes } from './api/v1/followed-tags.ts';
 import { markersRoutes } from './api/v1/markers.ts';
 import { mediaRoutes } from './api/v1/media.ts';
+import { profileRoutes } from './api/v1/profile.ts';
 import { mediaFileRoutes } from './media-files.ts';
 import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
@@ -143,6 +144,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   tokenRoutes(app, ctx);
   appsRoutes(app, ctx);
   accountsRoutes(app, ctx);
+  profileRoutes(app, ctx);
   accountActionRoutes(app, ctx);
   accountCollectionRoutes(app, ctx);
   blocksMutesRoutes(app, ctx);

@@ -1,18 +1,16 @@
-import type { Config } from '../config/index.ts';
 import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
 import { renderRole, ROLES, isRole } from '../services/roles.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
-import { avatarUrl, headerUrl } from './media-urls.ts';
+import { accountImageUrls, type MediaUrls } from './media-urls.ts';
 
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 /** Mastodon's Account entity (REST::AccountSerializer). */
 /** `moved`: the rendered account this one moved to (REST::AccountSerializer's `moved`, never nested further). */
-export function serializeAccount(config: Config, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
+export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
   const suspended = !!account.suspendedAt;
   const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
-  const avatar = avatarUrl(config, account);
-  const header = headerUrl(config, account);
+  const images = accountImageUrls(urls, account);
   const role = user?.role && isRole(user.role) ? ROLES[user.role] : null;
   return {
     id: account.id,
@@ -29,12 +27,12 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
     note: suspended ? '' : account.domain ? account.note : plainToHtml(account.note),
     url: account.url ?? account.uri,
     uri: account.uri,
-    avatar,
-    avatar_static: avatar,
-    avatar_description: '',
-    header,
-    header_static: header,
-    header_description: '',
+    avatar: images.avatar,
+    avatar_static: images.avatar_static,
+    avatar_description: suspended ? '' : account.avatarDescription,
+    header: images.header,
+    header_static: images.header_static,
+    header_description: suspended ? '' : account.headerDescription,
     followers_count: suspended ? 0 : account.followersCount,
     following_count: suspended ? 0 : account.followingCount,
     statuses_count: suspended ? 0 : account.statusesCount,
@@ -54,9 +52,9 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
 }
 
 /** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
-export function serializeCredentialAccount(config: Config, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
+export function serializeCredentialAccount(urls: MediaUrls, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
   return {
-    ...serializeAccount(config, account, user, moved),
+    ...serializeAccount(urls, account, user, moved),
     source: {
       privacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public'),
       sensitive: user.settings.default_sensitive ?? false,

@@ -1,14 +1,15 @@
 import type { Config } from '../config/index.ts';
 import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
 import { PROFILE_LIMITS } from '../services/credentials.ts';
+import { ACCOUNT_IMAGE_LIMITS } from '../services/account-image-processing.ts';
 import { serializeAccount } from './account.ts';
-import { headerUrl } from './media-urls.ts';
+import { missingHeaderUrl } from './media-urls.ts';
 import { appIcons } from '../services/app-icons.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
-const thumbnailUrl = (config: Config) => headerUrl(config, { headerRemoteUrl: null });
+const thumbnailUrl = (config: Config) => missingHeaderUrl(config);
 
-const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts.config, facts.contact.account, facts.contact.user) : null);
+const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts, facts.contact.account, facts.contact.user) : null);
 
 /** Mastodon's Instance entity, `GET /api/v2/instance` (REST::InstanceSerializer). */
 export function serializeInstance(facts: InstanceFacts) {
@@ -32,6 +33,8 @@ export function serializeInstance(facts: InstanceFacts) {
         max_profile_fields: PROFILE_LIMITS.fields,
         profile_field_name_limit: PROFILE_LIMITS.fieldName,
         profile_field_value_limit: PROFILE_LIMITS.fieldValue,
+        max_avatar_description_length: ACCOUNT_IMAGE_LIMITS.descriptionLimit,
+        max_header_description_length: ACCOUNT_IMAGE_LIMITS.descriptionLimit,
       },
       statuses: { ...INSTANCE_LIMITS.statuses },
       media_attachments: { ...INSTANCE_LIMITS.media_attachments, supported_mime_types: [...INSTANCE_LIMITS.media_attachments.supported_mime_types] },

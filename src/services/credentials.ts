@@ -5,6 +5,8 @@ import { accounts, users, type ProfileField, type UserSettings } from '../db/sch
 import { validationFailed } from '../lib/errors.ts';
 import { DistributeActorUpdate } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { ACCOUNT_IMAGE_LIMITS, processAccountImage, type AccountImageKind, type ProcessedAccountImage } from './account-image-processing.ts';
+import { accountImageKeys, accountImageValues, deleteAccountImageFiles, storeAccountImage, type StoredAccountImage } from './account-images.ts';
 import { isLanguageCode } from './languages.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 
@@ -31,6 +33,11 @@ export interface CredentialsUpdate {
   indexable?: boolean;
   hideCollections?: boolean | null;
   fields?: { name: string; value: string }[];
+  /** an uploaded file's bytes, or null to remove the image (Paperclip's `avatar = nil`) */
+  avatar?: Buffer | null;
+  header?: Buffer | null;
+  avatarDescription?: string;
+  headerDescription?: string;
   source?: {
     privacy?: string;
     sensitive?: boolean;
@@ -100,6 +107,15 @@ export async function updateCredentials(
     });
   }
 
+  for (const [field, human, description] of [
+    ['avatar_description', 'Avatar description', changes.avatarDescription],
+    ['header_description', 'Header description', changes.headerDescription],
+  ] as const) {
+    if (description !== undefined && length(description) > ACCOUNT_IMAGE_LIMITS.descriptionLimit) {
+      fail(field, human, 'ERR_TOO_LONG', `is too long (maximum is ${ACCOUNT_IMAGE_LIMITS.descriptionLimit} characters)`);
+    }
+  }
+
   const source = changes.source;
   if (source?.privacy !== undefined && !(POST_PRIVACIES as readonly string[]).includes(source.privacy)) {
     fail('source[privacy]', 'Default privacy', 'ERR_INCLUSION', 'is not included in the list');
@@ -118,6 +134,8 @@ export async function updateCredentials(
   if (changes.discoverable !== undefined) accountChanges.discoverable = changes.discoverable;
   if (changes.indexable !== undefined) accountChanges.indexable = changes.indexable;
   if (changes.hideCollections !== undefined) accountChanges.hideCollections = changes.hideCollections;
+  if (changes.avatarDescription !== undefined) accountChanges.avatarDescription = changes.avatarDescription;
+  if (changes.headerDescription !== undefined) accountChanges.headerDescription = changes.headerDescription;
 
   let settings: UserSettings | undefined;
   if (source && (source.privacy !== undefined || source.sensitive !== undefined || source.language !== undefined)) {
@@ -127,22 +145,53 @@ export async function updateCredentials(
     if (source.language !== undefined) settings.default_language = source.language || null;
   }
 
-  const updated = await ctx.db.transaction(async (tx) => {
-    let account = current.account;
-    let user = current.user;
-    if (Object.keys(accountChanges).length > 0) {
-      [account] = await tx
-        .update(accounts)
-        .set({ ...accountChanges, updatedAt: new Date() })
-        .where(eq(accounts.id, current.account.id))
-        .returning();
+  // the files are processed and written before the row changes, and removed again if it cannot
+  const images = await processImages(changes);
+  const stored = new Map<AccountImageKind, StoredAccountImage | null>();
+  let updated: { account: AccountRow; user: UserRow; replacedKeys: string[] };
+  try {
+    for (const [kind, image] of images) {
+      const file = image && (await storeAccountImage(ctx, current.account.id, kind, image));
+      stored.set(kind, file);
+      Object.assign(accountChanges, accountImageValues(kind, file));
     }
-    if (settings) {
-      [user] = await tx.update(users).set({ settings, updatedAt: new Date() }).where(eq(users.id, current.user.id)).returning();
-    }
-    return { account: account!, user: user! };
-  });
+    updated = await ctx.db.transaction(async (tx) => {
+      let account = current.account;
+      let user = current.user;
+      let replacedKeys: string[] = [];
+      if (stored.size > 0) {
+        // the files this change replaces, read under the row's lock so that concurrent changes each remove what they replaced
+        const [before] = await tx.select().from(accounts).where(eq(accounts.id, current.account.id)).for('update');
+        replacedKeys = before ? [...stored.keys()].flatMap((kind) => accountImageKeys(before, kind)) : [];
+      }
+      if (Object.keys(accountChanges).length > 0) {
+        [account] = await tx
+          .update(accounts)
+          .set({ ...accountChanges, updatedAt: new Date() })
+          .where(eq(accounts.id, current.account.id))
+          .returning();
+      }
+      if (settings) {
+        [user] = await tx.update(users).set({ settings, updatedAt: new Date() }).where(eq(users.id, current.user.id)).returning();
+      }
+      return { account: account!, user: user!, replacedKeys };
+    });
+  } catch (error) {
+    await deleteAccountImageFiles(ctx, [...stored.values()].flatMap((file) => (file ? [file.fileKey, file.staticFileKey] : [])));
+    throw error;
+  }
+  await deleteAccountImageFiles(ctx, updated.replacedKeys);
   // other servers learn of the new profile from an Update (Mastodon's UpdateDistributionWorker)
   if (Object.keys(accountChanges).length > 0) await enqueue(ctx, DistributeActorUpdate, { accountId: updated.account.id });
-  return updated;
+  return { account: updated.account, user: updated.user };
+}
+
+/** The avatar and header asked for, processed (null: to be removed); a bad file refuses the whole change. */
+async function processImages(changes: CredentialsUpdate): Promise<Map<AccountImageKind, ProcessedAccountImage | null>> {
+  const images = new Map<AccountImageKind, ProcessedAccountImage | null>();
+  for (const kind of ['avatar', 'header'] as const) {
+    const bytes = changes[kind];
+    if (bytes !== undefined) images.set(kind, bytes && (await processAccountImage(kind, bytes)));
+  }
+  return images;
 }

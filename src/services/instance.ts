@@ -142,6 +142,8 @@ export function closedRegistrationsMessage(settings: InstanceSettings): string |
 /** Everything the instance entities (v1 and v2) are rendered from. */
 export interface InstanceFacts {
   config: Config;
+  /** to render the contact account's avatar and header */
+  storage: AppContext['storage'];
   settings: InstanceSettings;
   stats: InstanceStats;
   /** the contact account named in the settings, if it exists */
@@ -157,6 +159,7 @@ export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts>
   const [stats, contact] = await Promise.all([instanceStats(ctx), contactAccount(ctx, settings)]);
   return {
     config: ctx.config,
+    storage: ctx.storage,
     settings,
     stats,
     contact,

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import { accounts } from '../../src/db/schema.ts';
 import { hasPortInDomain, startOn, until } from '../helpers/federating-instances.ts';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
 
@@ -193,5 +196,23 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     assert.equal(seen.note, updated.body.note);
     assert.equal(seen.locked, true);
     assert.deepEqual(seen.fields.map((field: { name: string; value: string }) => [field.name, field.value]), [['Home', 'two']]);
+  });
+
+  it('bob’s new avatar and header on two reach one in the Update: the icon and image URLs two serves', async () => {
+    const form = new FormData();
+    const image = async (width: number, height: number) => new Blob([new Uint8Array(await sharp({ create: { width, height, channels: 3, background: '#884422' } }).png().toBuffer())], { type: 'image/png' });
+    form.append('avatar', await image(64, 64), 'avatar.png');
+    form.append('header', await image(300, 100), 'header.png');
+    const response = await fetch(`${two.url}/api/v1/accounts/update_credentials`, { method: 'PATCH', headers: { authorization: `Bearer ${bob.token}` }, body: form });
+    const updated = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(updated));
+    assert.match(updated.avatar, new RegExp(`^http://${two.config.localDomain}/system/accounts/avatars/`));
+    const seen = await until(async () => {
+      const [row] = await one.ctx.db.select().from(accounts).where(eq(accounts.id, bobOnOne));
+      return row?.avatarRemoteUrl === updated.avatar ? row : undefined;
+    }, 'bob’s new avatar on one');
+    assert.equal(seen.headerRemoteUrl, updated.header);
+    const shown = await call(one, alice, 'GET', `/api/v1/accounts/${bobOnOne}`);
+    assert.doesNotMatch(shown.avatar, /missing\.png$/);
   });
 });

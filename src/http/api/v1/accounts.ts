@@ -22,7 +22,29 @@ function profileFields(value: unknown): { name: string; value: string }[] | unde
     .map((entry) => ({ name: text(entry.name) ?? '', value: text(entry.value) ?? '' }));
 }
 
-function credentialsUpdate(input: Record<string, unknown>): CredentialsUpdate {
+/** Paperclip's DataUriAdapter: an image sent inline, as `data:image/png;base64,…`. */
+const DATA_URI = /^data:([-\w]+\/[-\w+.]+)?;base64,(.*)$/s;
+
+/**
+ * `avatar` and `header` as Rails and Paperclip read them: a multipart file's bytes, a data URI's,
+ * null to remove the image; absent, blank (a form's file input left empty) or a list or hash (not
+ * permitted) leave it as it is. Any other text is not a file (422).
+ */
+async function imageParam(value: unknown): Promise<Buffer | null | undefined> {
+  if (value === null) return null;
+  if (typeof value === 'string') {
+    if (value === '') return undefined;
+    const inline = DATA_URI.exec(value);
+    if (inline) return Buffer.from(inline[2]!, 'base64');
+    return Buffer.alloc(0); // refused by processing as an invalid type, with Mastodon's message
+  }
+  const file = value as { type?: string; filename?: string; toBuffer?: () => Promise<Buffer> } | undefined;
+  if (file?.type !== 'file' || typeof file.toBuffer !== 'function') return undefined;
+  const bytes = await file.toBuffer();
+  return bytes.length === 0 && !file.filename ? undefined : bytes;
+}
+
+async function credentialsUpdate(input: Record<string, unknown>): Promise<CredentialsUpdate> {
   const update: CredentialsUpdate = {};
   if (input.display_name !== undefined) update.displayName = text(input.display_name) ?? (input.display_name === null ? '' : undefined);
   if (input.note !== undefined) update.note = text(input.note) ?? (input.note === null ? '' : undefined);
@@ -37,6 +59,12 @@ function credentialsUpdate(input: Record<string, unknown>): CredentialsUpdate {
   const hideCollections = railsBoolean(input.hide_collections);
   if (hideCollections !== undefined) update.hideCollections = hideCollections;
   if (input.fields_attributes !== undefined) update.fields = profileFields(input.fields_attributes);
+  const avatar = await imageParam(input.avatar);
+  if (avatar !== undefined) update.avatar = avatar;
+  const header = await imageParam(input.header);
+  if (header !== undefined) update.header = header;
+  if (input.avatar_description !== undefined) update.avatarDescription = text(input.avatar_description) ?? '';
+  if (input.header_description !== undefined) update.headerDescription = text(input.header_description) ?? '';
   const source = input.source;
   if (source && typeof source === 'object' && !Array.isArray(source)) {
     const given = source as Record<string, unknown>;
@@ -71,20 +99,20 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/verify_credentials', { preHandler: authorize({ scopes: ['read:accounts', 'profile'], user: true }) }, async (request) => {
     const { user, account } = currentUser(request);
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.patch('/api/v1/accounts/update_credentials', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
     const current = currentUser(request);
-    const { account, user } = await updateCredentials(ctx, current, credentialsUpdate(params(request)));
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    const { account, user } = await updateCredentials(ctx, current, await credentialsUpdate(params(request)));
+    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.get('/api/v1/accounts/lookup', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const acct = text(params(request).acct);
     const found = acct ? await lookupAccount(ctx, acct) : undefined;
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 
   app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
@@ -101,6 +129,6 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/accounts/:id', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const found = await findAccountById(ctx, (request.params as { id: string }).id);
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 }
