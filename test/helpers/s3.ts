@@ -4,8 +4,8 @@ import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storageFromEnv } from '../../src/config/storage.ts';
 import { S3Storage } from '../../src/backends/storage/s3.ts';
+import { storageFromEnv } from '../../src/config/storage.ts';
 
 /**
  * S3 for tests: s3rver (a real S3 protocol server on the local disk, path-style, keys S3RVER/S3RVER).

@@ -1,21 +1,9 @@
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-  type ObjectCannedACL,
-  type StorageClass,
-} from '@aws-sdk/client-s3';
+import type { ObjectCannedACL, S3Client, StorageClass } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/index.ts';
 import { MEDIA_CACHE_CONTROL, StorageError, StorageUnavailableError, type ByteRange, type FileInfo, type Storage, type StoredFile } from './index.ts';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -32,15 +20,26 @@ interface SdkError {
  * Content-Type, Mastodon's Cache-Control and the `S3_PERMISSION` ACL; files from
  * `S3_MULTIPART_THRESHOLD` bytes on are uploaded in parts. Requests are bounded by `S3_OPEN_TIMEOUT`
  * and `S3_READ_TIMEOUT` and retried `S3_RETRY_LIMIT` times (none by default, as Mastodon).
+ * The AWS SDK is loaded on the first request (it takes a second or more): processes that never touch
+ * a file (streaming, most admin commands) never load it.
  */
 export class S3Storage implements Storage {
   readonly kind = 's3';
-  readonly client: S3Client;
   private readonly config: S3Config;
+  private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
 
   constructor(config: S3Config) {
     this.config = config;
-    this.client = new S3Client({
+  }
+
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.connection ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: this.createClient(sdk) }));
+    return this.connection;
+  }
+
+  private createClient(sdk: Sdk): S3Client {
+    const config = this.config;
+    return new sdk.S3Client({
       region: config.region,
       endpoint: config.endpoint,
       forcePathStyle: config.forcePathStyle,
@@ -59,9 +58,10 @@ export class S3Storage implements Storage {
   }
 
   /** Runs one SDK call, turning its failure into a StorageError that names the operation and key. */
-  private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, key: string, run: (sdk: Sdk, client: S3Client) => Promise<T>): Promise<T> {
     try {
-      return await run();
+      const { sdk, client } = await this.connect();
+      return await run(sdk, client);
     } catch (error) {
       throw storageError(operation, key, error);
     }
@@ -81,12 +81,12 @@ export class S3Storage implements Storage {
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
     const params = this.objectParams(key, contentType);
     if (bytes.length >= this.config.multipartThreshold) return this.putInParts(key, params, bytes);
-    await this.call('PutObject', key, () => this.client.send(new PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length })));
+    await this.call('PutObject', key, (sdk, client) => client.send(new sdk.PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length })));
   }
 
   /** A multipart upload (parts of at least 5 MiB, at most 10,000 of them), aborted when a part fails. */
   private async putInParts(key: string, params: ReturnType<S3Storage['objectParams']>, bytes: Buffer): Promise<void> {
-    const { UploadId } = await this.call('CreateMultipartUpload', key, () => this.client.send(new CreateMultipartUploadCommand(params)));
+    const { UploadId } = await this.call('CreateMultipartUpload', key, (sdk, client) => client.send(new sdk.CreateMultipartUploadCommand(params)));
     const upload = { Bucket: params.Bucket, Key: params.Key, UploadId };
     try {
       const partSize = Math.max(MIN_PART_SIZE, Math.ceil(bytes.length / MAX_PARTS));
@@ -94,19 +94,20 @@ export class S3Storage implements Storage {
       for (let offset = 0; offset < bytes.length; offset += partSize) {
         const PartNumber = parts.length + 1;
         const Body = bytes.subarray(offset, offset + partSize);
-        const { ETag } = await this.call('UploadPart', key, () => this.client.send(new UploadPartCommand({ ...upload, PartNumber, Body, ContentLength: Body.length })));
+        const { ETag } = await this.call('UploadPart', key, (sdk, client) => client.send(new sdk.UploadPartCommand({ ...upload, PartNumber, Body, ContentLength: Body.length })));
         parts.push({ ETag, PartNumber });
       }
-      await this.call('CompleteMultipartUpload', key, () => this.client.send(new CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: parts } })));
+      await this.call('CompleteMultipartUpload', key, (sdk, client) => client.send(new sdk.CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: parts } })));
     } catch (error) {
-      await this.client.send(new AbortMultipartUploadCommand(upload)).catch(() => {});
+      await this.call('AbortMultipartUpload', key, (sdk, client) => client.send(new sdk.AbortMultipartUploadCommand(upload))).catch(() => {});
       throw error;
     }
   }
 
   async head(key: string): Promise<FileInfo | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
+      const { sdk, client } = await this.connect();
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
       return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? 'application/octet-stream' };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -116,8 +117,9 @@ export class S3Storage implements Storage {
 
   async get(key: string, range?: ByteRange): Promise<Readable | undefined> {
     try {
-      const object = await this.client.send(
-        new GetObjectCommand({
+      const { sdk, client } = await this.connect();
+      const object = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.config.bucket,
           Key: this.objectKey(key),
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
@@ -133,7 +135,7 @@ export class S3Storage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    await this.call('DeleteObject', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) })));
+    await this.call('DeleteObject', key, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) })));
   }
 
   /** DeleteObjects, `S3_BATCH_DELETE_LIMIT` keys a request, each batch tried again `S3_BATCH_DELETE_RETRY` times for the keys it failed. */
@@ -143,8 +145,9 @@ export class S3Storage implements Storage {
       let pending = keys.slice(start, start + batchDeleteLimit);
       for (let attempt = 0; pending.length > 0; attempt++) {
         try {
-          const result = await this.client.send(
-            new DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: pending.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } }),
+          const { sdk, client } = await this.connect();
+          const result = await client.send(
+            new sdk.DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: pending.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } }),
           );
           const failed = new Set((result.Errors ?? []).map((error) => error.Key));
           pending = pending.filter((key) => failed.has(this.objectKey(key)));
@@ -163,8 +166,8 @@ export class S3Storage implements Storage {
     const strip = this.config.keyPrefix ? this.config.keyPrefix.length + 1 : 0;
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.call('ListObjectsV2', prefix, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.objectKey(prefix), ContinuationToken })),
+      const page = await this.call('ListObjectsV2', prefix, (sdk, client) =>
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.objectKey(prefix), ContinuationToken })),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key) yield { key: object.Key.slice(strip), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
@@ -178,7 +181,8 @@ export class S3Storage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    const connection = await this.connection?.catch(() => undefined);
+    connection?.client.destroy();
   }
 }
 
