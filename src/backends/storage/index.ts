@@ -31,7 +31,11 @@ export interface Storage {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** size and type; undefined when there is no such file */
   head(key: string): Promise<FileInfo | undefined>;
-  /** the file's bytes, or the range of them; undefined when there is no such file */
+  /**
+   * the file's bytes, or the range of them; undefined when there is no such file. Read it through
+   * promptly (into memory or a temporary file): from S3, a connection left silent for
+   * `S3_READ_TIMEOUT` seconds fails the stream.
+   */
   get(key: string, range?: ByteRange): Promise<Readable | undefined>;
   /** removes a file; nothing happens when there is none */
   delete(key: string): Promise<void>;

@@ -191,10 +191,11 @@ function isMissing(error: unknown): boolean {
   return name === 'NoSuchKey' || (name === 'NotFound' && $metadata?.httpStatusCode === 404);
 }
 
-/** Unreachable, timed out or a server error (5xx): unavailable for now; anything else (denied, no such bucket) a plain failure. */
+/** Unreachable, timed out or a server error (5xx): unavailable for now; anything else (no credentials, denied, no such bucket) a plain failure. */
 function storageError(operation: string, key: string, error: unknown): StorageError {
   const { name, message, $metadata } = error as SdkError;
   const status = $metadata?.httpStatusCode;
   const text = `S3 ${operation} of ${key} failed: ${name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${message ?? String(error)}`;
-  return status === undefined || status >= 500 ? new StorageUnavailableError(text, { cause: error }) : new StorageError(text, { cause: error });
+  const unavailable = (status === undefined && name !== 'CredentialsProviderError') || (status !== undefined && status >= 500);
+  return unavailable ? new StorageUnavailableError(text, { cause: error }) : new StorageError(text, { cause: error });
 }
