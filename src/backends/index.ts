@@ -18,6 +18,7 @@ import type { JobQueue } from './queue/index.ts';
 import { createRedis } from './redis.ts';
 import type { Storage } from './storage/index.ts';
 import { LocalStorage } from './storage/local.ts';
+import { S3Storage } from './storage/s3.ts';
 
 export interface Backends {
   cache: Cache;
@@ -26,7 +27,7 @@ export interface Backends {
   mailer: Mailer;
   /** home and list feeds: the feed_entries table (embedded) or Redis sorted sets */
   feeds: Feeds;
-  /** uploaded media: the local disk (an S3 driver is to come) */
+  /** uploaded media: the local disk, or an S3-compatible bucket with `S3_ENABLED` */
   storage: Storage;
   /** closes the backends (not the database, which the caller opened) */
   close(): Promise<void>;
@@ -44,8 +45,9 @@ export interface BackendOptions {
 /**
  * The one place that picks the drivers: Redis where the config names one, otherwise the embedded
  * drivers (memory cache and pub/sub, the job table in the database). Mail goes to SMTP when
- * configured, else to .eml files in the data dir. The Redis drivers wait for a Redis that is away
- * at most `redisWaitMs` per call, then throw a RedisUnavailableError (a request answers 503).
+ * configured, else to .eml files in the data dir; media to S3 with `S3_ENABLED`, else to the data
+ * dir. The Redis drivers wait for a Redis that is away at most `redisWaitMs` per call, then throw a
+ * RedisUnavailableError (a request answers 503).
  */
 export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
   const waitMs = options.redisWaitMs;
@@ -81,7 +83,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
   }
   const mailer = new NodemailerMailer(config);
   const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' }), { waitMs }) : new DatabaseFeeds(database.db);
-  const storage = new LocalStorage(join(config.dataDir, 'media'), baseUrl(config));
+  const storage = config.storage.kind === 's3' ? new S3Storage(config.storage) : new LocalStorage(join(config.dataDir, 'media'), baseUrl(config));
   return {
     cache,
     pubsub,
@@ -91,7 +93,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     storage,
     async close() {
       await queue.close();
-      await Promise.allSettled([cache.close(), pubsub.close(), mailer.close(), feeds.close()]);
+      await Promise.allSettled([cache.close(), pubsub.close(), mailer.close(), feeds.close(), storage.close()]);
     },
   };
 }

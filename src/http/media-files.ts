@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import type { ByteRange } from '../backends/storage/index.ts';
+import { MEDIA_CACHE_CONTROL, type ByteRange } from '../backends/storage/index.ts';
 
 /** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`; null when unsatisfiable, undefined when absent or not understood. */
 function parseRange(header: string | undefined, size: number): ByteRange | null | undefined {
@@ -19,17 +19,20 @@ function parseRange(header: string | undefined, size: number): ByteRange | null 
 }
 
 /**
- * Uploaded files at Mastodon's local path, `/system/<key>`, for the web role: cached for a year
+ * Uploaded files at Mastodon's local path, `/system/<key>`, for the web role: cached for good
  * (a file never changes under its name), with single byte ranges as browsers and players ask for them.
+ * With S3 storage the files' URLs point at the bucket or its CDN and `/system/` answers 404, as
+ * Mastodon's does then (nginx serves `public/system` from a disk that holds nothing).
  */
 export function mediaFileRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/system/*', async (request, reply) => {
+    if (ctx.storage.kind !== 'local') return reply.code(404).type('text/plain').send('Not found');
     const key = (request.params as { '*': string })['*'];
     const file = await ctx.storage.head(key);
     if (!file) return reply.code(404).type('text/plain').send('Not found');
     const range = parseRange(request.headers.range, file.size);
     reply
-      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('cache-control', MEDIA_CACHE_CONTROL)
       .header('accept-ranges', 'bytes')
       .type(file.contentType);
     if (range === null) return reply.code(416).header('content-range', `bytes */${file.size}`).send();

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fetchStoredFile } from '../helpers/stored-files.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -70,7 +71,7 @@ describe('a member’s images go to other servers', () => {
     assert.equal(document.width, 120);
     assert.equal(document.height, 80);
 
-    const file = await fetch(new URL(new URL(document.url).pathname, instance.url));
+    const file = await fetchStoredFile(instance, document.url);
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'image/png');
     const metadata = await sharp(Buffer.from(await file.arrayBuffer())).metadata();

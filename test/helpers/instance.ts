@@ -13,12 +13,15 @@ import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/roles.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
+import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
 
 /**
  * The suite runs on embedded PGlite unless DATABASE_URL is set (CI's second pass points it at
  * PgBouncer); then each instance gets a fresh database, created through SUBSPACE_TEST_ADMIN_URL
  * (a direct PostgreSQL connection) and migrated directly, and used through DATABASE_URL's host.
- * With REDIS_URL set, each instance gets its own Redis database, flushed first.
+ * With REDIS_URL set, each instance gets its own Redis database, flushed first. With
+ * SUBSPACE_TEST_S3_ENDPOINT set (an s3rver), each instance keeps its media in a bucket of its own
+ * there (see ./s3.ts; read stored files with ./stored-files.ts).
  */
 export const serverMode = !!process.env.DATABASE_URL;
 export const redisMode = !!process.env.REDIS_URL;
@@ -158,7 +161,8 @@ export interface TestEnvironment {
 
 /**
  * An isolated place for an instance to run: a data dir with a migrated PGlite database, or (in
- * server mode) a fresh migrated PostgreSQL database and an emptied Redis database.
+ * server mode) a fresh migrated PostgreSQL database and an emptied Redis database; and, with
+ * SUBSPACE_TEST_S3_ENDPOINT, an S3 bucket of its own.
  */
 export async function prepareTestEnvironment(extraEnv: Record<string, string> = {}): Promise<TestEnvironment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'subspace-test-'));
@@ -187,6 +191,11 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
     await redis.flushdb();
     redis.disconnect();
     env.REDIS_URL = url.toString();
+  }
+  if (s3Endpoint) {
+    const bucket = await createBucket(s3Endpoint);
+    Object.assign(env, s3Env(s3Endpoint, bucket));
+    cleanups.push(() => dropBucket(s3Endpoint!, bucket).catch(() => {}));
   }
   Object.assign(env, extraEnv);
   return {

@@ -12,18 +12,47 @@ export interface FileInfo {
   contentType: string;
 }
 
+export interface StoredFile {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 /**
- * Where uploaded media live: the local disk (`local.ts`) or, later, an S3-compatible bucket (an
- * `s3.ts` driver implementing the same interface, picked in `openBackends`). Keys are Mastodon's
- * paths, `media_attachments/files/<id partition>/<style>/<name>.<ext>`.
+ * Where uploaded media live: the local disk (`local.ts`) or an S3-compatible bucket (`s3.ts`),
+ * picked in `openBackends`. Keys are Mastodon's paths, `media_attachments/files/<id partition>/<style>/<name>.<ext>`,
+ * and a file's public URL is `url(key)`: `/system/<key>` on the web role, or the bucket's (CDN's) URL.
+ * A call that cannot reach the store throws a StorageUnavailableError (a request answers 503).
  */
 export interface Storage {
+  /** `local`: the web role serves the files at `/system/<key>`; `s3`: the bucket (or its CDN) does */
+  readonly kind: 'local' | 's3';
+  /** stores a file whole (replacing one of the same key): a reader never sees it half-written */
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** size and type; undefined when there is no such file */
   head(key: string): Promise<FileInfo | undefined>;
-  /** the file's bytes, or the range of them; undefined when there is no such file */
+  /**
+   * the file's bytes, or the range of them; undefined when there is no such file. Read it through
+   * promptly (into memory or a temporary file): from S3, a connection left silent for
+   * `S3_READ_TIMEOUT` seconds fails the stream.
+   */
   get(key: string, range?: ByteRange): Promise<Readable | undefined>;
+  /** removes a file; nothing happens when there is none */
   delete(key: string): Promise<void>;
+  /** removes many files, in as few requests as the store allows (S3: `S3_BATCH_DELETE_LIMIT` a request) */
+  deleteMany(keys: string[]): Promise<void>;
+  /** every stored file whose key starts with `prefix`, in no set order (for cleanups: orphaned files) */
+  list(prefix?: string): AsyncIterable<StoredFile>;
   /** the public URL the file is served at */
   url(key: string): string;
+  close(): Promise<void>;
 }
+
+/** Mastodon's Cache-Control for stored files: a file never changes under its name. */
+export const MEDIA_CACHE_CONTROL = 'public, max-age=315576000, immutable';
+
+/** A store that refused or failed an operation (Mastodon lets such errors through: a 500). */
+export class StorageError extends Error {}
+
+/** A store that could not be reached, timed out or answered with a server error: try again later (503). */
+export class StorageUnavailableError extends StorageError {}

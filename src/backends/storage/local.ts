@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, extname, resolve, sep } from 'node:path';
+import { mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ByteRange, FileInfo, Storage } from './index.ts';
+import type { ByteRange, FileInfo, Storage, StoredFile } from './index.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -11,13 +11,28 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.webp': 'image/webp',
   '.gif': 'image/gif',
+  '.avif': 'image/avif',
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.mp3': 'audio/mpeg',
+  '.m4a': 'audio/mp4',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
 };
+
+const TEMPORARY = /\.[0-9a-f]{12}\.tmp$/;
 
 /**
  * Files under `<SUBSPACE_DATA_DIR>/media`, served by the web role at `/system/<key>` (Mastodon's
  * local path). A file is written to a temporary name then renamed, so no half-written file is served.
  */
 export class LocalStorage implements Storage {
+  readonly kind = 'local';
   readonly root: string;
   readonly baseUrl: string;
 
@@ -58,7 +73,36 @@ export class LocalStorage implements Storage {
     if (path) await rm(path, { force: true });
   }
 
+  async deleteMany(keys: string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
+  }
+
+  async *list(prefix = ''): AsyncIterable<StoredFile> {
+    // the deepest directory the prefix names whole; files below it are filtered by the rest
+    const start = prefix.includes('/') ? this.pathOf(prefix.slice(0, prefix.lastIndexOf('/'))) : this.root;
+    if (!start) return;
+    for await (const path of filesUnder(start)) {
+      const key = relative(this.root, path).split(sep).join('/');
+      if (!key.startsWith(prefix) || TEMPORARY.test(key)) continue;
+      const info = await stat(path).catch(() => undefined);
+      if (info?.isFile()) yield { key, size: info.size, lastModified: info.mtime };
+    }
+  }
+
   url(key: string): string {
     return `${this.baseUrl}/system/${key}`;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Every file below `dir`, walked a directory at a time; nothing when it does not exist. */
+async function* filesUnder(dir: string): AsyncGenerator<string> {
+  const handle = await opendir(dir).catch(() => undefined);
+  if (!handle) return;
+  for await (const entry of handle) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* filesUnder(path);
+    else if (entry.isFile()) yield path;
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { RedisUnavailableError } from '../../backends/redis.ts';
+import { StorageUnavailableError } from '../../backends/storage/index.ts';
 import { ApiError } from '../../lib/errors.ts';
 
 /** Every error leaves as Mastodon's `{"error": "…"}`; unexpected ones are logged and never leak details. */
@@ -11,6 +12,11 @@ export function registerErrorHandlers(app: FastifyInstance) {
       // Redis stayed away longer than a request waits for it (a restart that took too long): retry later
       request.log.warn({ err: error }, 'request failed: Redis is unavailable');
       return reply.status(503).header('retry-after', '10').send({ error: 'There was a temporary problem serving your request, please try again' });
+    }
+    if (error instanceof StorageUnavailableError) {
+      // the media store did not answer (Mastodon rescues Seahorse::Client::NetworkingError the same way)
+      request.log.warn({ err: error }, 'request failed: storage server error');
+      return reply.status(503).send({ error: 'There was a temporary problem serving your request, please try again' });
     }
     if (error instanceof ZodError) {
       const messages = error.issues.map((issue) => `${issue.path.join('.') || 'request'} ${issue.message.replace(/^Invalid input: /, '').toLowerCase()}`);
