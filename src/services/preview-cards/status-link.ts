@@ -42,6 +42,16 @@ function badUrl(url: URL, config: Config): boolean {
   return Buffer.byteLength(url.href) > URL_BYTESIZE_LIMIT;
 }
 
+/**
+ * FetchLinkCardService#skip_link?: `rel="tag"`, a microformats mention (`u-url`, `h-card`), or a link
+ * to a mentioned account. Remote HTML is stored sanitized, its `rel` rewritten, so a hashtag is also
+ * known by the `hashtag` class the sanitizer keeps.
+ */
+function isTagOrMention(anchor: Anchor, mentionUrls: string[]): boolean {
+  const classes = anchor.className.split(/\s+/);
+  return anchor.rel.split(/\s+/).includes('tag') || classes.includes('hashtag') || /u-url|h-card/.test(anchor.className) || mentionUrls.includes(anchor.href);
+}
+
 export interface LinkSource {
   local: boolean;
   /** the text as written (a local status) */
@@ -67,7 +77,7 @@ export function statusLink(status: LinkSource, config: Config): string | undefin
         .filter((entity) => entity.kind === 'url')
         .map((entity) => normalized(entity.url))
     : anchorsOf(status.content)
-        .filter((a) => !a.rel.split(/\s+/).includes('tag') && !/u-url|h-card/.test(a.className) && !status.mentionUrls.includes(a.href))
+        .filter((a) => !isTagOrMention(a, status.mentionUrls))
         .map((a) => normalized(a.href));
   return candidates.find((url): url is URL => !!url && !badUrl(url, config))?.href;
 }
