@@ -28,6 +28,25 @@ const REFRESH_AFTER_MS = 14 * 24 * 3600 * 1000;
 const CARD_IMAGE_PIXELS = 230_400;
 
 const endpointCacheKey = (host: string) => `oembed_endpoint:${host}`;
+/** How long one crawl may hold a URL, and how long another waits for it before fetching anyway. */
+const LOCK_SECONDS = 60;
+const LOCK_WAIT_MS = 45_000;
+
+/**
+ * One fetch of a URL at a time (Mastodon's `fetch:<url>` Redis lock): the statuses of a link shared
+ * by many at once wait for the first crawl and reuse its card instead of each fetching the page.
+ */
+async function withFetchLock<T>(ctx: AppContext, url: string, fn: () => Promise<T>): Promise<T> {
+  const key = `fetch:${url}`;
+  const token = `${process.pid}:${Math.random()}`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  while (!(await ctx.cache.setIfAbsent(key, token, LOCK_SECONDS)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    return await fn();
+  } finally {
+    await ctx.cache.deleteIfHeld(key, token).catch(() => undefined);
+  }
+}
 
 async function loadStatus(ctx: AppContext, statusId: string) {
   const [status] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, statusId), isNull(statuses.deletedAt))).limit(1);
@@ -54,14 +73,16 @@ export async function fetchLinkCard(ctx: AppContext, statusId: string, web: Link
   const originalUrl = statusLink({ local: status.local, text: status.text, content: status.content, mentionUrls }, ctx.config);
   if (!originalUrl || (await statusHasCard(ctx, status.id))) return undefined;
 
-  let card = await findCardByUrl(ctx, originalUrl);
-  if (!card || card.updatedAt.getTime() <= Date.now() - REFRESH_AFTER_MS || !card.imageFileKey) {
-    try {
-      card = (await new CardFetch(ctx, web, originalUrl).run()) ?? card;
-    } catch (error) {
-      ctx.log.debug({ err: error, url: originalUrl }, 'could not fetch a link preview');
-      return undefined;
-    }
+  let card: PreviewCardRow | undefined;
+  try {
+    card = await withFetchLock(ctx, originalUrl, async () => {
+      const known = await findCardByUrl(ctx, originalUrl);
+      if (known && known.updatedAt.getTime() > Date.now() - REFRESH_AFTER_MS && known.imageFileKey) return known;
+      return (await new CardFetch(ctx, web, originalUrl).run()) ?? known;
+    });
+  } catch (error) {
+    ctx.log.debug({ err: error, url: originalUrl }, 'could not fetch a link preview');
+    return undefined;
   }
   // a card is never saved without a title or an embed; one carried over unfetched has neither
   if (!card || (!card.title && !card.html)) return undefined;
