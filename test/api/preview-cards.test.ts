@@ -5,7 +5,6 @@ import sharp from 'sharp';
 import { follows, previewCards, statuses } from '../../src/db/schema.ts';
 import { runLinkCrawl } from '../../src/federation/link-crawl.ts';
 import { outboundLimits } from '../../src/federation/outbound-fetch.ts';
-import { linkCrawlSpread } from '../../src/services/preview-cards/preview-cards.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -23,7 +22,7 @@ describe('preview cards', () => {
   let remote: FakeRemote;
   let alice: TestUser;
   let bob: TestUser;
-  const saved = { timeoutMs: outboundLimits.timeoutMs, spread: linkCrawlSpread.maxSeconds };
+  const savedTimeout = outboundLimits.timeoutMs;
   let slowAbortedEarly = false;
 
   const post = async (user: TestUser, status: string) => {
@@ -46,9 +45,8 @@ describe('preview cards', () => {
   const requests = (path: string) => site.received.filter((line) => line === `GET ${path}`).length;
 
   before(async () => {
-    // the slow page must be given up on within a second and a half, and remote statuses crawled at once
+    // the slow page must be given up on within a second and a half (remote statuses are crawled at once: test/helpers/instance.ts)
     outboundLimits.timeoutMs = 1_500;
-    linkCrawlSpread.maxSeconds = 0;
     site = await startLinkSite('127.0.0.34');
     privateSite = await startLinkSite('127.0.0.35');
     remote = await startFakeRemote({ address: '127.0.0.34' });
@@ -108,8 +106,7 @@ describe('preview cards', () => {
     privateSite.html('/article', articlePage({ title: 'Private', description: 'on a private address' }));
   });
   after(async () => {
-    outboundLimits.timeoutMs = saved.timeoutMs;
-    linkCrawlSpread.maxSeconds = saved.spread;
+    outboundLimits.timeoutMs = savedTimeout;
     await instance.close();
     await remote.close();
     await site.close();
