@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { follows, previewCards, statuses } from '../../src/db/schema.ts';
+import { follows, previewCards, previewCardShares, statuses } from '../../src/db/schema.ts';
+import { outboundPolicyOf } from '../../src/federation/federation.ts';
 import { runLinkCrawl } from '../../src/federation/link-crawl.ts';
-import { outboundLimits } from '../../src/federation/outbound-fetch.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -22,7 +22,6 @@ describe('preview cards', () => {
   let remote: FakeRemote;
   let alice: TestUser;
   let bob: TestUser;
-  const savedTimeout = outboundLimits.timeoutMs;
   let slowAbortedEarly = false;
 
   const post = async (user: TestUser, status: string) => {
@@ -36,7 +35,7 @@ describe('preview cards', () => {
     until(async () => {
       const card = (await show(id)).card;
       return card && (!url || card.url === url) ? card : undefined;
-    }, `the card of status ${id}`);
+    }, `the card of status ${id}`, 60_000);
   /** runs the crawl of a status as its job does, and answers once it is over */
   const crawled = async (id: string) => {
     await runLinkCrawl(instance.ctx, { statusId: id });
@@ -45,8 +44,6 @@ describe('preview cards', () => {
   const requests = (path: string) => site.received.filter((line) => line === `GET ${path}`).length;
 
   before(async () => {
-    // the slow page must be given up on within a second and a half (remote statuses are crawled at once: test/helpers/instance.ts)
-    outboundLimits.timeoutMs = 1_500;
     site = await startLinkSite('127.0.0.34');
     privateSite = await startLinkSite('127.0.0.35');
     remote = await startFakeRemote({ address: '127.0.0.34' });
@@ -106,7 +103,6 @@ describe('preview cards', () => {
     privateSite.html('/article', articlePage({ title: 'Private', description: 'on a private address' }));
   });
   after(async () => {
-    outboundLimits.timeoutMs = savedTimeout;
     await instance.close();
     await remote.close();
     await site.close();
@@ -155,6 +151,11 @@ describe('preview cards', () => {
     assert.equal(reblog.status, 200, reblog.text);
     assert.equal(reblog.body.card, null, 'a boost has no card of its own');
     assert.deepEqual(reblog.body.reblog.card, card);
+    // both the status and its boost share the card towards link trends (it is an article with an image)
+    await until(async () => {
+      const shares = await instance.ctx.db.select().from(previewCardShares);
+      return [status.id, reblog.body.id].every((id) => shares.some((share) => share.statusId === id));
+    }, 'the status and its boost to share the card');
     const find = (list: any[]) => list.find((item: any) => item.id === status.id);
     assert.deepEqual(find((await instance.request('GET', '/api/v1/timelines/public', {})).body).card, card);
     assert.deepEqual(find((await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses`, { token: bob.token })).body).card, card);
@@ -220,15 +221,25 @@ describe('preview cards', () => {
     assert.equal(card.url, `${site.origin}/r1`, 'the status shows its own link');
     const [row] = await instance.ctx.db.select().from(previewCards).where(eq(previewCards.title, 'Landed'));
     assert.equal(row?.url, `${site.origin}/landing`);
+    const shares = await instance.ctx.db.select().from(previewCardShares).where(eq(previewCardShares.previewCardId, row!.id));
+    assert.deepEqual(shares, [], 'a card without an image does not trend (PreviewCard#appropriate_for_trends?)');
     const tooFar = await post(alice, `${site.origin}/loop1`);
     assert.equal(await crawled(tooFar.id), null);
     assert.equal(requests('/loop5'), 0);
   });
 
   it('gives up on a slow page and never fetches a private address', async () => {
-    const slow = await post(alice, `${site.origin}/slow`);
-    assert.equal(await crawled(slow.id), null);
-    assert.ok(slowAbortedEarly, 'the crawl hung up before the page was complete');
+    // the instance's outbound deadline (the federation timeout, 30 s) lowered to a second and a half for this crawl
+    const policy = outboundPolicyOf(instance.ctx);
+    const deadline = policy.timeoutMs;
+    policy.timeoutMs = 1_500;
+    try {
+      const slow = await post(alice, `${site.origin}/slow`);
+      await until(async () => slowAbortedEarly, 'the crawl to hang up before the page was complete');
+      assert.equal(await crawled(slow.id), null);
+    } finally {
+      policy.timeoutMs = deadline;
+    }
     const hidden = await post(alice, `${privateSite.origin}/article`);
     assert.equal(await crawled(hidden.id), null);
     assert.deepEqual(privateSite.received, []);
