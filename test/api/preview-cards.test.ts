@@ -144,7 +144,7 @@ describe('preview cards', () => {
 
   it('shows the card wherever the status is shown', async () => {
     await instance.ctx.db.insert(follows).values({ accountId: bob.accountId, targetAccountId: alice.accountId }).onConflictDoNothing();
-    const status = await post(alice, `@bob read ${site.origin}/article`);
+    const status = await post(alice, `@bob read this splendid ${site.origin}/article`);
     const card = await cardOf(status.id);
     const reply = await instance.request('POST', '/api/v1/statuses', { token: bob.token, json: { status: '@alice nice', in_reply_to_id: status.id } });
     const reblog = await instance.request('POST', `/api/v1/statuses/${status.id}/reblog`, { token: bob.token });
@@ -168,6 +168,8 @@ describe('preview cards', () => {
     assert.deepEqual(mention.status.card, card);
     const home = await until(async () => find((await instance.request('GET', '/api/v1/timelines/home', { token: bob.token })).body), 'the status in bob’s home');
     assert.deepEqual(home.card, card);
+    const search = await instance.request('GET', '/api/v2/search?q=splendid&type=statuses', { token: bob.token });
+    assert.deepEqual(find(search.body.statuses).card, card);
     // the endpoint Mastodon removed in 3.0 answers as Mastodon does
     const deprecated = await instance.request('GET', `/api/v1/statuses/${status.id}/card`, { token: alice.token });
     assert.equal(deprecated.status, 404);
