@@ -1088,34 +1088,70 @@ export const statusTrends = pgTable(
 );
 
 /**
- * A URL shared in public statuses (the first link of each, as Mastodon picks a status's preview card).
- * Stands in for preview cards, which do not exist yet: what is known is the URL and its domain.
+ * A link's preview (Mastodon's PreviewCard): what FetchLinkCardService read from the page (OpenGraph,
+ * Twitter and HTML meta tags, JSON-LD) or its oEmbed, one per URL (the page's canonical URL or the end
+ * of its redirects), shared by every status linking there; its image stored under `image_file_key`.
+ * Also what link trends count (Trends::Links): the columns from `trendable` on are theirs.
  */
-export const trendLinks = pgTable(
-  'trend_links',
+export const previewCards = pgTable(
+  'preview_cards',
   {
     id: id(),
-    url: text('url').notNull(),
-    domain: text('domain').notNull(),
+    url: text('url').notNull().default(''),
+    title: text('title').notNull().default(''),
+    description: text('description').notNull().default(''),
+    /** link | photo | video | rich */
+    type: text('type').notNull().default('link'),
+    /** unknown | article (an article may trend) */
+    linkType: text('link_type'),
+    /** an embed (a video player's iframe), sanitized when stored and again when shown */
+    html: text('html').notNull().default(''),
+    authorName: text('author_name').notNull().default(''),
+    authorUrl: text('author_url').notNull().default(''),
+    providerName: text('provider_name').notNull().default(''),
+    providerUrl: text('provider_url').notNull().default(''),
+    width: integer('width').notNull().default(0),
+    height: integer('height').notNull().default(0),
+    embedUrl: text('embed_url').notNull().default(''),
+    imageFileKey: text('image_file_key'),
+    imageContentType: text('image_content_type'),
+    imageFileSize: integer('image_file_size'),
+    blurhash: text('blurhash'),
+    imageDescription: text('image_description').notNull().default(''),
     language: text('language'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
     /** whether it may trend: null until staff review it (then `trendable_by_default` decides) */
     trendable: boolean('trendable'),
-    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
-    requestedReviewAt: timestamp('requested_review_at', { withTimezone: true }),
     maxScore: doublePrecision('max_score'),
     maxScoreAt: timestamp('max_score_at', { withTimezone: true }),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('index_trend_links_on_url').on(t.url)],
+  (t) => [uniqueIndex('index_preview_cards_on_url').on(t.url)],
 );
 
-/** Who shared a link, and when (a status or a boost of it): a link's history counts these. */
-export const trendLinkShares = pgTable(
-  'trend_link_shares',
+/** The card a status shows, with the link of the status it was fetched for (`url`, what the card entity shows). */
+export const previewCardsStatuses = pgTable(
+  'preview_cards_statuses',
   {
-    linkId: snowflake('link_id')
+    previewCardId: snowflake('preview_card_id')
       .notNull()
-      .references(() => trendLinks.id, { onDelete: 'cascade' }),
+      .references(() => previewCards.id, { onDelete: 'cascade' }),
+    statusId: snowflake('status_id')
+      .notNull()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    url: text('url'),
+  },
+  (t) => [primaryKey({ columns: [t.statusId, t.previewCardId] }), index('index_preview_cards_statuses_on_preview_card_id').on(t.previewCardId)],
+);
+
+/** Who shared a card, and when (a status or a boost of it): a link's history counts these (Mastodon keeps them in Redis). */
+export const previewCardShares = pgTable(
+  'preview_card_shares',
+  {
+    previewCardId: snowflake('preview_card_id')
+      .notNull()
+      .references(() => previewCards.id, { onDelete: 'cascade' }),
     statusId: snowflake('status_id')
       .notNull()
       .references(() => statuses.id, { onDelete: 'cascade' }),
@@ -1124,20 +1160,25 @@ export const trendLinkShares = pgTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.linkId, t.statusId] }), index('index_trend_link_shares_on_status_id').on(t.statusId), index('index_trend_link_shares_on_link_id_and_created_at').on(t.linkId, t.createdAt)],
+  (t) => [
+    primaryKey({ columns: [t.previewCardId, t.statusId] }),
+    index('index_preview_card_shares_on_status_id').on(t.statusId),
+    index('index_preview_card_shares_on_preview_card_id_and_created_at').on(t.previewCardId, t.createdAt),
+  ],
 );
 
-export const linkTrends = pgTable(
-  'link_trends',
+/** A trending card's current score and rank (PreviewCardTrend). */
+export const previewCardTrends = pgTable(
+  'preview_card_trends',
   {
     id: id(),
-    linkId: snowflake('link_id')
+    previewCardId: snowflake('preview_card_id')
       .notNull()
-      .references(() => trendLinks.id, { onDelete: 'cascade' }),
+      .references(() => previewCards.id, { onDelete: 'cascade' }),
     score: doublePrecision('score').notNull().default(0),
     rank: integer('rank').notNull().default(0),
     allowed: boolean('allowed').notNull().default(false),
     language: text('language'),
   },
-  (t) => [uniqueIndex('index_link_trends_on_link_id').on(t.linkId)],
+  (t) => [uniqueIndex('index_preview_card_trends_on_preview_card_id').on(t.previewCardId)],
 );

@@ -90,6 +90,11 @@ function instanceFederation(ctx: AppContext): InstanceFederation {
   return found;
 }
 
+/** What this instance's outbound requests may reach, and their limits (for fetches outside Fedify: link previews). */
+export function outboundPolicyOf(ctx: AppContext): OutboundPolicy {
+  return instanceFederation(ctx).policy;
+}
+
 /** This instance's Fedify Federation, for what the helpers below do not cover. */
 export function federationOf(ctx: AppContext): Federation<AppContext> {
   return instanceFederation(ctx).federation;

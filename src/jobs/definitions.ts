@@ -85,5 +85,7 @@ export const DeliverInteraction = job<InteractionDelivery>('ActivityPub::Interac
 export const ThreadResolve = job<{ statusId: string; parentUri: string; requestId: string }>('ThreadResolveWorker', 'pull', 4);
 /** Reads a remote status's `replies` collection and fetches the first few replies from its server (ActivityPub::FetchRepliesWorker). */
 export const FetchReplies = job<{ statusId: string; collectionUri: string; requestId: string }>('ActivityPub::FetchRepliesWorker', 'pull', 4);
+/** Fetches the preview card of a status's first link and attaches it (LinkCrawlWorker; never retried, as Mastodon's). */
+export const LinkCrawl = job<{ statusId: string }>('LinkCrawlWorker', 'pull', 1);
 /** Fetches one reply named by a `replies` collection (FetchReplyWorker). */
 export const FetchReply = job<{ uri: string; requestId: string }>('FetchReplyWorker', 'pull', 4);

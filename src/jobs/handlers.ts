@@ -38,7 +38,9 @@ import { FetchReplies, FetchReply, ThreadResolve } from './definitions.ts';
 import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/fetch-replies.ts';
 import { TrendsRefreshScheduler } from './definitions.ts';
 import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
-import { registerStatusLinks } from '../services/trends/links.ts';
+import { registerStatusLink } from '../services/trends/links.ts';
+import { LinkCrawl } from './definitions.ts';
+import { runLinkCrawl } from '../federation/link-crawl.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -56,8 +58,8 @@ on(ScheduledStatusesScheduler, scheduleDueStatuses);
 on(Distribution, async (ctx, data) => {
   if (!data.update) await deliverNewStatus(ctx, data.statusId);
   await runDistribution(ctx, data);
-  // the link it shares counts towards link trends (Mastodon's LinkCrawlWorker registers it once the card is fetched)
-  await registerStatusLinks(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
+  // a boost shares its original's card for link trends (Trends.register!); an original shares its own when LinkCrawlWorker attaches it
+  await registerStatusLink(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
 });
 on(PendingDistributionsScheduler, redistributePending);
 on(TrendsRefreshScheduler, refreshTrends);
@@ -85,6 +87,7 @@ on(UnfollowFollow, runUnfollowFollow);
 on(ThreadResolve, runThreadResolve);
 on(FetchReplies, runFetchReplies);
 on(FetchReply, runFetchReply);
+on(LinkCrawl, runLinkCrawl);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

@@ -19,6 +19,7 @@ import {
 } from '../db/schema.ts';
 import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
 import { mediaOfStatuses } from './media-attachment.ts';
+import { cardsOfStatuses } from './preview-card.ts';
 import { emojisOfStatuses } from './status-emojis.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -85,7 +86,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
   const conversationIds = [...new Set(all.map((s) => s.conversationId).filter((id): id is string => !!id))];
   const none = Promise.resolve([] as never[]);
 
-  const [authorRows, mentionRows, tagRows, appRows, pollRows, favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, media] = await Promise.all([
+  const [authorRows, mentionRows, tagRows, appRows, pollRows, favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, media, cards] = await Promise.all([
     ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, accountIds)),
     contentIds.length
       ? ctx.db
@@ -111,6 +112,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
       : none,
     viewerId && pollIds.length ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollIds))) : none,
     mediaOfStatuses(ctx, contentIds),
+    cardsOfStatuses(ctx, contentIds),
   ]);
 
   const base = baseUrl(ctx.config);
@@ -178,7 +180,7 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
       })),
       tags: (tagsByStatus.get(status.id) ?? []).map(({ name }) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
       emojis: emojis.get(status.id) ?? [],
-      card: null,
+      card: cards.get(status.id) ?? null,
       poll: poll ? renderPoll(poll, votesByPoll.get(poll.id)?.map((vote) => vote.choice), viewerId) : null,
     };
   };

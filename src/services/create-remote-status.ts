@@ -6,6 +6,7 @@ import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
+import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { attachTags, refreshRepliesCount, type StatusRow } from './post-status.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -232,6 +233,8 @@ export async function createRemoteStatus(
   }
 
   if (realtime) await enqueueDistribution(ctx, status.id);
+  // ActivityPub::Activity::Create#distribute: the card is fetched within a minute, not at once
+  await crawlLinks(ctx, status.id, { spread: true });
   await publishEvent(ctx, { type: 'status.created', statusId: status.id });
   return { status, created: true };
 }

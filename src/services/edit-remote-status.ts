@@ -4,6 +4,7 @@ import type { Database } from '../db/index.ts';
 import { accounts, mediaAttachments, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../db/schema.ts';
 import { Distribution } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
 import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
@@ -137,6 +138,8 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await attachTags(tx, status.id, input.hashtags);
     if (author.domain && !input.rejectMedia) await storeRemoteEmojis(tx, author.domain, input.emojis);
     if (significant) await tx.insert(statusEdits).values(snapshot(row!, input.poll?.options ?? null, editedAt));
+    // ProcessStatusUpdateService#reset_preview_card!
+    if (significant) await detachCard(tx, status.id);
     return { updated: row!, significant };
   });
 
@@ -145,6 +148,7 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
       ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
     );
     await notifyLocalRebloggers(ctx, updated);
+    await crawlLinks(ctx, updated.id, { spread: true });
   }
   await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
   return updated;

@@ -4,6 +4,7 @@ import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTa
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
+import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
@@ -164,6 +165,8 @@ export async function editStatus(
     await tx.delete(statusesTags).where(eq(statusesTags.statusId, current.id));
     await attachTags(tx, current.id, formatted.tagNames);
     await attachMedia(tx, current.id, media);
+    // UpdateStatusService#reset_preview_card!: a new text may link elsewhere
+    if (text !== current.text) await detachCard(tx, current.id);
     await updateAttachedMedia(tx, media, input.mediaAttributes ?? []);
 
     await tx.insert(statusEdits).values({
@@ -182,6 +185,7 @@ export async function editStatus(
 
   await notifyMentioned(ctx, updated, formatted.mentionedAccounts);
   await notifyRebloggers(ctx, updated);
+  if (text !== current.text) await crawlLinks(ctx, updated.id);
   if (poll && updated.pollId) {
     await enqueue(ctx, PollExpirationNotify, { pollId: updated.pollId }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
   }

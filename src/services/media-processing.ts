@@ -74,10 +74,11 @@ async function blurhashOf(image: Buffer): Promise<string> {
 /**
  * Reads an uploaded image as Mastodon's Paperclip pipeline does: the type comes from the content
  * (never the name or the Content-Type), the EXIF orientation is applied and then every metadata
- * block dropped, the original bounded to 8,294,400 pixels and a `small` preview to 409,600. Files
+ * block dropped, the original bounded to 8,294,400 pixels (or `originalPixels`: a preview card's
+ * image keeps 230,400) and a `small` preview to 409,600. Files
  * over the pixel limit (decompression bombs), truncated or of another type are refused with 422.
  */
-export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+export async function processImage(bytes: Buffer, options: { originalPixels?: number } = {}): Promise<ProcessedImage> {
   if (bytes.length > MEDIA_LIMITS.image_size_limit) throw validationFailed(['File file size must be less than 16 MB']);
   let metadata: Metadata;
   try {
@@ -93,7 +94,7 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
   let original: ImageStyle;
   let small: ImageStyle;
   try {
-    original = await render(bytes, bounded(width, height, ORIGINAL_PIXELS), accepted.output);
+    original = await render(bytes, bounded(width, height, options.originalPixels ?? ORIGINAL_PIXELS), accepted.output);
     small = await render(bytes, bounded(width, height, SMALL_PIXELS), accepted.output);
   } catch {
     throw invalidType();

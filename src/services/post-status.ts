@@ -17,6 +17,7 @@ import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
+import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { findVisibleStatus } from './visibility.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -340,6 +341,7 @@ async function writeStatus(
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
+  await crawlLinks(ctx, status.id);
   if (status.pollId) {
     const [poll] = await ctx.db.select({ id: polls.id, expiresAt: polls.expiresAt }).from(polls).where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date()))).limit(1);
     if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });

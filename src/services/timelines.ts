@@ -160,15 +160,15 @@ export async function tagTimeline(ctx: AppContext, hashtag: string, viewerId: st
 }
 
 /**
- * `GET /api/v1/timelines/link?url=` (LinkFeed): public statuses sharing a link that trends (and that
- * staff allowed); undefined when the link does not, or trends are off (Mastodon requires them).
+ * `GET /api/v1/timelines/link?url=` (LinkFeed): public statuses showing the card of a link that
+ * trends (and that staff allowed); undefined when it does not, or trends are off (Mastodon requires them).
  */
 export async function linkTimeline(ctx: AppContext, url: string, viewerId: string | null, page: FeedPage): Promise<StatusRow[] | undefined> {
   const { enabled, trendableByDefault } = await trendSettings(ctx);
   if (!enabled) return undefined;
-  const [link] = await trendingLinkByUrl(ctx, trendableByDefault, url);
-  if (!link) return undefined;
+  const card = await trendingLinkByUrl(ctx, trendableByDefault, url);
+  if (!card) return undefined;
   const conditions = await publicScope(ctx, viewerId, {});
-  conditions.push(sql`${statuses.id} IN (SELECT sh.status_id FROM trend_link_shares sh WHERE sh.link_id = ${link.id})`);
+  conditions.push(sql`${statuses.id} IN (SELECT pcs.status_id FROM preview_cards_statuses pcs WHERE pcs.preview_card_id = ${card.id})`);
   return pageOf(ctx, conditions, page);
 }

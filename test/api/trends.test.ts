@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { queryRows } from '../../src/db/index.ts';
-import { statuses, tags, trendLinkShares, trendLinks } from '../../src/db/schema.ts';
+import { previewCards, previewCardShares, statuses, tags } from '../../src/db/schema.ts';
 import { idFloor } from '../../src/lib/ids.ts';
 import { TrendsRefreshScheduler } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
@@ -11,10 +11,14 @@ import { refreshTrends } from '../../src/jobs/scheduler/trends-refresh-scheduler
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 
 describe('trends API', () => {
   let instance: TestInstance;
   let users: TestUser[];
+  /** a news site on a loopback address the instance may fetch link previews from */
+  let site: LinkSite;
+  let story: string;
 
   const call = (method: string, user: TestUser | null, path: string, json?: unknown) => instance.request(method, path, { token: user?.token, json });
   const cli = (...args: string[]) => runAdminCommand(instance.ctx, ['trends', ...args]);
@@ -27,11 +31,19 @@ describe('trends API', () => {
   const linkRel = (header: string | null, rel: string) => new RegExp(`<([^>]+)>; rel="${rel}"`).exec(header ?? '')?.[1];
 
   before(async () => {
-    instance = await startInstance();
+    site = await startLinkSite('127.0.0.34');
+    story = `${site.origin}/story?id=1`;
+    const image = await pngImage(64, 36);
+    site.route('/lead.png', (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(image));
+    site.html('/story?id=1', articlePage({ title: 'Big news', description: 'What happened today', image: '/lead.png', site: 'News Example' }));
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.34' } });
     users = [];
     for (const name of ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']) users.push(await instance.createUser(name));
   });
-  after(() => instance.close());
+  after(async () => {
+    await instance.close();
+    await site.close();
+  });
 
   it('is refreshed by the scheduler every five minutes', () => {
     assert.ok(SCHEDULES.some((schedule) => schedule.job === TrendsRefreshScheduler && schedule.everySeconds === 300));
@@ -142,14 +154,15 @@ describe('trends API', () => {
 
   it('trends links shared by five accounts as preview cards with history', async () => {
     const shares = [];
-    for (const user of users.slice(0, 5)) shares.push(await post(user, `@${users[6]!.username} #news: read this https://news.example/story?id=1`));
+    for (const user of users.slice(0, 5)) shares.push(await post(user, `@${users[6]!.username} #news: read this ${story}`));
     await post(users[5]!, 'Only a mention of #story');
+    // each share counts once its status has the card (LinkCrawlWorker, in the pull queue)
     await until(
-      async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${trendLinkShares}`))[0]?.n === '5',
+      async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${previewCardShares}`))[0]?.n === '5',
       'the five shares to be registered',
     );
-    const [link] = await instance.ctx.db.select().from(trendLinks);
-    assert.equal(link!.url, 'https://news.example/story?id=1');
+    const [link] = await instance.ctx.db.select().from(previewCards);
+    assert.equal(link!.url, story);
     await refreshTrends(instance.ctx);
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
 
@@ -159,54 +172,56 @@ describe('trends API', () => {
     assert.equal(response.status, 200, response.text);
     assert.equal(response.body.length, 1);
     const [card] = response.body;
-    assert.equal(card.url, 'https://news.example/story?id=1');
-    assert.equal(card.title, 'https://news.example/story?id=1');
-    assert.equal(card.provider_name, 'news.example');
+    assert.equal(card.url, story);
+    assert.equal(card.title, 'Big news');
+    assert.equal(card.description, 'What happened today');
+    assert.equal(card.provider_name, 'News Example');
+    assert.equal(card.language, 'en');
     assert.equal(card.type, 'link');
-    assert.equal(card.image, null);
+    assert.match(card.image, /\/system\/preview_cards\/images\//);
     assert.deepEqual(card.history[0], { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), accounts: '5', uses: '5' });
-    assert.equal((await cli('reject', 'link', 'https://news.example/story?id=1')).exitCode, 0);
+    assert.equal((await cli('reject', 'link', story)).exitCode, 0);
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
-    const unlisted = await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1');
+    const unlisted = await call('GET', null, `/api/v1/timelines/link?url=${encodeURIComponent(story)}`);
     assert.equal(unlisted.status, 404, 'a rejected link has no timeline');
     assert.equal((await cli('approve', 'link', link!.id)).exitCode, 0);
     assert.equal((await call('GET', null, '/api/v1/trends/links')).body.length, 1);
 
     // the statuses sharing a trending link (Phanpy opens them from its trending links)
-    const timeline = await call('GET', users[6]!, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1&limit=3');
+    const timeline = await call('GET', users[6]!, `/api/v1/timelines/link?url=${encodeURIComponent(story)}&limit=3`);
     assert.equal(timeline.status, 200, timeline.text);
     assert.equal(timeline.body.length, 3);
-    assert.ok(timeline.body.every((s: any) => s.content.includes('news.example')));
+    assert.ok(timeline.body.every((s: any) => s.card?.url === story));
     const older = await call('GET', users[6]!, pathOf(linkRel(timeline.headers.get('link'), 'next')!));
     assert.equal(older.body.length, 2);
     assert.equal((await call('GET', null, '/api/v1/timelines/link?url=https%3A%2F%2Fother.example%2F')).status, 404);
     assert.equal((await call('GET', null, '/api/v1/timelines/link')).status, 404);
     // no link timeline while trends are off
     assert.equal((await cli('disable')).exitCode, 0);
-    assert.equal((await call('GET', users[6]!, '/api/v1/timelines/link?url=https%3A%2F%2Fnews.example%2Fstory%3Fid%3D1')).status, 404);
+    assert.equal((await call('GET', users[6]!, `/api/v1/timelines/link?url=${encodeURIComponent(story)}`)).status, 404);
     assert.equal((await cli('enable')).exitCode, 0);
 
     // a deleted status no longer counts
     assert.equal((await call('DELETE', users[4]!, `/api/v1/statuses/${shares[4]!.id}`)).status, 200);
     assert.equal((await call('GET', null, '/api/v1/trends/links')).body[0].history[0].accounts, '4');
     assert.equal((await cli('review-required', 'yes')).exitCode, 0);
-    await instance.ctx.db.update(trendLinks).set({ trendable: null }).where(eq(trendLinks.id, link!.id));
+    await instance.ctx.db.update(previewCards).set({ trendable: null }).where(eq(previewCards.id, link!.id));
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
   });
 
   it('forgets link shares older than a week when refreshing', async () => {
-    const [link] = await instance.ctx.db.select().from(trendLinks);
+    const [link] = await instance.ctx.db.select().from(previewCards);
     const old = new Date(Date.now() - 9 * 86_400_000);
     const [oldStatus] = await instance.ctx.db
       .insert(statuses)
-      .values({ id: idFloor(old), accountId: users[0]!.accountId, text: 'https://news.example/story?id=1', content: '', createdAt: old })
+      .values({ id: idFloor(old), accountId: users[0]!.accountId, text: story, content: '', createdAt: old })
       .returning();
-    await instance.ctx.db.insert(trendLinkShares).values({ linkId: link!.id, statusId: oldStatus!.id, accountId: users[0]!.accountId, createdAt: old });
-    const count = async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${trendLinkShares}`))[0]!.n;
+    await instance.ctx.db.insert(previewCardShares).values({ previewCardId: link!.id, statusId: oldStatus!.id, accountId: users[0]!.accountId, createdAt: old });
+    const count = async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${previewCardShares}`))[0]!.n;
     const before = Number(await count());
     await refreshTrends(instance.ctx);
     assert.equal(Number(await count()), before - 1);
-    const left = await instance.ctx.db.select().from(trendLinkShares).where(eq(trendLinkShares.statusId, oldStatus!.id));
+    const left = await instance.ctx.db.select().from(previewCardShares).where(eq(previewCardShares.statusId, oldStatus!.id));
     assert.deepEqual(left, []);
   });
 

@@ -14,6 +14,11 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/roles.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
+import { linkCrawlSpread } from '../../src/services/preview-cards/preview-cards.ts';
+
+// Remote statuses' link previews are fetched at once, not within a minute as in production: tests
+// wait for the pull queue to drain, and delayed crawls would keep it busy.
+linkCrawlSpread.maxSeconds = 0;
 
 /**
  * The suite runs on embedded PGlite unless DATABASE_URL is set (CI's second pass points it at

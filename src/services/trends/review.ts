@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
-import { accounts, statuses, tags, trendLinks } from '../../db/schema.ts';
+import { accounts, previewCards, statuses, tags } from '../../db/schema.ts';
 import { rowId } from '../../lib/ids.ts';
 import { lookupAccount } from '../account-lookup.ts';
 import { findTagByName } from '../tag-entities.ts';
@@ -12,7 +12,7 @@ export type ReviewKind = (typeof REVIEW_KINDS)[number];
 
 /**
  * Staff's review of trends (Mastodon's Admin::Trends approve and reject): a hashtag by name, a link by
- * URL or id, a status by id, or an account (whose statuses may then trend) by `user@domain`. The
+ * card URL or id, a status by id, or an account (whose statuses may then trend) by `user@domain`. The
  * decision holds until changed; undefined when nothing has that name.
  */
 export async function reviewTrend(ctx: AppContext, kind: ReviewKind, key: string, trendable: boolean): Promise<string | undefined> {
@@ -25,14 +25,15 @@ export async function reviewTrend(ctx: AppContext, kind: ReviewKind, key: string
   }
   if (kind === 'link') {
     const id = rowId(key);
-    const [link] = await ctx.db
-      .select()
-      .from(trendLinks)
-      .where(id ? sql`${trendLinks.id} = ${id} OR ${trendLinks.url} = ${key}` : eq(trendLinks.url, key))
+    const [card] = await ctx.db
+      .select({ id: previewCards.id, url: previewCards.url })
+      .from(previewCards)
+      .where(id ? sql`${previewCards.id} = ${id} OR ${previewCards.url} = ${key}` : eq(previewCards.url, key))
       .limit(1);
-    if (!link) return undefined;
-    await ctx.db.update(trendLinks).set(decision).where(eq(trendLinks.id, link.id));
-    return link.url;
+    if (!card) return undefined;
+    // a card's review is its `trendable` alone (Mastodon keeps review dates on the card's provider, its site)
+    await ctx.db.update(previewCards).set({ trendable }).where(eq(previewCards.id, card.id));
+    return card.url;
   }
   if (kind === 'status') {
     const id = rowId(key);
@@ -75,7 +76,7 @@ export async function listTrends(ctx: AppContext, kinds: readonly ReviewKind[] =
   if (kinds.includes('link')) {
     const rows = await queryRows<{ id: string; url: string; score: number; rank: number; trendable: boolean | null }>(
       ctx.db,
-      sql`SELECT l.id::text AS id, l.url, lt.score, lt.rank, l.trendable FROM link_trends lt JOIN trend_links l ON l.id = lt.link_id ORDER BY lt.score DESC`,
+      sql`SELECT c.id::text AS id, c.url, t.score, t.rank, c.trendable FROM preview_card_trends t JOIN preview_cards c ON c.id = t.preview_card_id ORDER BY t.score DESC`,
     );
     for (const row of rows) listed.push({ kind: 'link', id: row.id, name: row.url, score: Number(row.score), rank: Number(row.rank), state: state(row.trendable, trendableByDefault) });
   }

@@ -1,0 +1,50 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { Storage } from '../backends/storage/index.ts';
+import type { AppContext } from '../context.ts';
+import { previewCards, previewCardsStatuses } from '../db/schema.ts';
+import { sanitizeEmbedHtml } from '../services/preview-cards/embed-html.ts';
+
+export type PreviewCardRow = typeof previewCards.$inferSelect;
+
+/**
+ * Mastodon's PreviewCard entity (REST::PreviewCardSerializer): `url` is the link as the status wrote
+ * it when shown on a status (the card's own, after redirects, in trends), the embed HTML sanitized
+ * again, the image served from storage.
+ */
+export function renderPreviewCard(card: PreviewCardRow, storage: Storage, originalUrl?: string | null) {
+  return {
+    url: originalUrl || card.url,
+    title: card.title,
+    description: card.description,
+    language: card.language,
+    type: card.type,
+    author_name: card.authorName,
+    author_url: card.authorUrl,
+    provider_name: card.providerName,
+    provider_url: card.providerUrl,
+    html: sanitizeEmbedHtml(card.html),
+    width: card.width,
+    height: card.height,
+    image: card.imageFileKey ? storage.url(card.imageFileKey) : null,
+    image_description: card.imageDescription,
+    embed_url: card.embedUrl,
+    blurhash: card.blurhash,
+    published_at: card.publishedAt?.toISOString() ?? null,
+    authors: [{ name: card.authorName, url: card.authorUrl, account: null }],
+  };
+}
+
+export type RenderedPreviewCard = ReturnType<typeof renderPreviewCard>;
+
+/** The cards of many statuses in one query (a status has one at most). */
+export async function cardsOfStatuses(ctx: AppContext, statusIds: string[]): Promise<Map<string, RenderedPreviewCard>> {
+  const result = new Map<string, RenderedPreviewCard>();
+  if (statusIds.length === 0) return result;
+  const rows = await ctx.db
+    .select({ statusId: previewCardsStatuses.statusId, originalUrl: previewCardsStatuses.url, card: previewCards })
+    .from(previewCardsStatuses)
+    .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
+    .where(inArray(previewCardsStatuses.statusId, statusIds));
+  for (const row of rows) if (!result.has(row.statusId)) result.set(row.statusId, renderPreviewCard(row.card, ctx.storage, row.originalUrl));
+  return result;
+}
