@@ -71,6 +71,8 @@ export interface Config {
   limitedFederationMode: boolean;
   mail: { from: string; smtp?: SmtpConfig };
   logLevel: string;
+  /** video and audio processing: the ffmpeg and ffprobe programs (`FFMPEG_BINARY`, `FFPROBE_BINARY`, as Mastodon names them; the bundled static builds when unset), and how many transcodes one process runs at once */
+  media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -264,6 +266,11 @@ export function loadConfig(env: Env): Config {
       smtp: smtpFromEnv(env),
     },
     logLevel: str(env, 'LOG_LEVEL') ?? str(env, 'RAILS_LOG_LEVEL') ?? 'info',
+    media: {
+      ffmpegBinary: str(env, 'FFMPEG_BINARY'),
+      ffprobeBinary: str(env, 'FFPROBE_BINARY'),
+      transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
+    },
   };
 }
 
