@@ -35,6 +35,7 @@ export function ffprobeBinary(config: Config): string {
   return bundledFfprobe ?? 'ffprobe';
 }
 
+/** ffmpeg or ffprobe failed on a file (its exit status, a signal, the time limit, too much output): the file's fault. */
 export class ToolFailed extends Error {
   readonly stderr: string;
   constructor(message: string, stderr: string) {
@@ -42,6 +43,9 @@ export class ToolFailed extends Error {
     this.stderr = stderr;
   }
 }
+
+/** The program could not be started at all (FFMPEG_BINARY wrong, ffmpeg missing): the instance's fault, never the upload's. */
+export class ToolMissing extends Error {}
 
 export interface RunOptions {
   timeoutMs: number;
@@ -75,7 +79,7 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     });
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new ToolFailed(`could not run ${binary}: ${error.message}`, ''));
+      reject(new ToolMissing(`could not run ${binary} (set FFMPEG_BINARY and FFPROBE_BINARY): ${error.message}`));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.ts';
-import { ffprobeBinary, runTool } from './ffmpeg.ts';
+import { ffprobeBinary, runTool, ToolMissing } from './ffmpeg.ts';
 import type { Demuxer } from './sniff.ts';
 
 /** ffprobe reads only the headers (and a few packets): seconds, even for a large file. */
@@ -83,7 +83,8 @@ export async function probeMedia(config: Config, path: string, demuxer: Demuxer 
       { timeoutMs: PROBE_TIMEOUT_MS },
     );
     parsed = JSON.parse(output) as ProbeOutput;
-  } catch {
+  } catch (error) {
+    if (error instanceof ToolMissing) throw error;
     return undefined;
   }
   if (parsed.error || !parsed.format) return undefined;
