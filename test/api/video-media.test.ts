@@ -97,6 +97,9 @@ describe('media uploads: video, audio and animated GIFs', () => {
     return JSON.parse(stdout) as Probed;
   }
 
+  /** The stored files of the attachment whose file has this key (its id partition), as keys. */
+  const filesOf = (key: string) => filesUnder(join(mediaDir, key.split('/original/')[0]!)).map((path) => relative(mediaDir, path)).sort();
+
   const codecs = (probed: Probed) => probed.streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`);
 
   async function shown(user: TestUser, id: string) {
@@ -242,6 +245,9 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(oversizedGif.body.error, 'Validation failed: File file size must be less than 16 MB');
     const badThumbnail = await upload(bob, media.mp4, { thumbnail: Buffer.from('not a picture') });
     assert.equal(badThumbnail.status, 422, badThumbnail.text);
+    // a large body is not even read without a valid token
+    const stranger = await upload({ ...bob, token: 'not-a-token' }, Buffer.concat([media.mp4, Buffer.alloc(50 * 1024 * 1024)]));
+    assert.equal(stranger.status, 401, stranger.text);
 
     assert.equal(await rows(), 0, 'no row');
     assert.equal(filesUnder(mediaDir).length, filesBefore, 'no file');
@@ -282,10 +288,10 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(ready.blurhash, queued.blurhash);
     assert.equal(ready.meta.original.width, 160);
     assert.deepEqual(codecs(await probe((await served(ready.url)).bytes)), ['video:h264', 'audio:aac']);
-    // the upload as it came is gone: the attachment's files are the MP4, its frame and its thumbnail
+    // the upload as it came goes (once the job has recorded the styles): the attachment's files are the MP4 and its frame (and its thumbnail)
     const [row] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, queued.id));
-    const partition = join(mediaDir, row!.fileKey!.split('/original/')[0]!);
-    assert.deepEqual(filesUnder(partition).map((path) => relative(mediaDir, path)).sort(), [row!.fileKey, row!.smallFileKey]);
+    await waitFor('the upload as it came to be removed', async () => filesOf(row!.fileKey!).length === 2);
+    assert.deepEqual(filesOf(row!.fileKey!), [row!.fileKey, row!.smallFileKey]);
 
     // now a status takes it; the status and its ActivityPub Note show it
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'A video', media_ids: [queued.id], visibility: 'public' } });
@@ -331,7 +337,6 @@ describe('media uploads: video, audio and animated GIFs', () => {
   });
 
   it('v2: a file the job cannot process is marked failed: 422 with Mastodon’s error, and no processed file is left', async () => {
-    const filesBefore = filesUnder(mediaDir).length;
     const uploaded = await upload(alice, media.undecodable, { version: 'v2' });
     assert.equal(uploaded.status, 202, uploaded.text);
     const failed = await waitFor('the processing to fail', async () => {
@@ -343,11 +348,12 @@ describe('media uploads: video, audio and animated GIFs', () => {
     const [row] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, uploaded.body.id));
     assert.equal(row!.processing, 'failed');
     assert.equal(row!.smallFileKey, null);
-    assert.equal(filesUnder(mediaDir).length, filesBefore + 1, 'only the upload as it came');
+    assert.deepEqual(filesOf(row!.fileKey!), [row!.fileKey], 'only the upload as it came');
+    assert.deepEqual(filesUnder(join(mediaDir, row!.fileKey!.replace('/files/', '/thumbnails/').split('/original/')[0]!)), []);
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'broken', media_ids: [uploaded.body.id] } });
     assert.equal(posted.status, 422);
     assert.equal((await instance.request('DELETE', `/api/v1/media/${uploaded.body.id}`, { token: alice.token })).status, 200);
-    assert.equal(filesUnder(mediaDir).length, filesBefore);
+    assert.deepEqual(filesOf(row!.fileKey!), []);
     assert.deepEqual(mediaTempDirs(), []);
   });
 

@@ -12,10 +12,11 @@ import { enqueue } from '../../jobs/enqueue.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
 import { MEDIA_LIMITS } from '../instance.ts';
 import { audioVisualType, checkAudioVisual, invalidType, processAudioVisual, type ProcessedAudioVisual } from './audio-visual.ts';
-import { mediaFileKey, randomFileName } from './keys.ts';
+import { withFreeTranscodeSlot, withTranscodeSlot } from './ffmpeg.ts';
+import { mediaFileKey, randomFileBase, randomFileName, thumbnailFileKey } from './keys.ts';
 import { probeMedia } from './probe.ts';
 import { audioVisualContainer, isAnimatedGif, isGif } from './sniff.ts';
-import { prepareThumbnail, storeThumbnail, thumbnailMustBeBlank, thumbnailValues, type Thumbnail } from './thumbnails.ts';
+import { prepareThumbnail, thumbnailMustBeBlank, thumbnailValues, type Thumbnail } from './thumbnails.ts';
 import { withTempDir } from './temp-dir.ts';
 import type { MediaInput } from './transcode.ts';
 
@@ -81,10 +82,10 @@ class StoredFiles {
 
 /** Stores the processed styles of attachment `id`; returns the columns they set. */
 async function storeStyles(files: StoredFiles, id: string, processed: ProcessedAudioVisual) {
-  const name = randomFileName(processed.extension);
-  const fileKey = await files.put(mediaFileKey(id, 'original', name), await readFile(processed.original.path), processed.contentType);
-  const smallFileKey = processed.small ? await files.put(mediaFileKey(id, 'small', name.replace(/\.mp4$/, '.png')), processed.small.bytes, 'image/png') : null;
-  const { bytes: _bytes, ...small } = processed.small ?? { bytes: undefined };
+  const base = randomFileBase();
+  const original = await readFile(processed.original.path);
+  const fileKey = await files.put(mediaFileKey(id, 'original', `${base}.${processed.extension}`), original, processed.contentType);
+  const smallFileKey = processed.small ? await files.put(mediaFileKey(id, 'small', `${base}.png`), processed.small.bytes, 'image/png') : null;
   return {
     type: processed.type,
     fileKey,
@@ -92,8 +93,14 @@ async function storeStyles(files: StoredFiles, id: string, processed: ProcessedA
     contentType: processed.contentType,
     fileSize: processed.original.size,
     blurhash: processed.blurhash,
-    meta: { original: processed.originalMeta, ...(processed.small ? { small } : {}) },
+    meta: { original: processed.originalMeta, ...(processed.small ? { small: processed.small.meta } : {}) },
   };
+}
+
+/** Stores a thumbnail of attachment `id`; returns the columns it sets (its preview size and blurhash become the attachment's). */
+async function storeThumbnailOf(files: StoredFiles, id: string, thumbnail: Thumbnail, meta: Record<string, unknown> | null | undefined) {
+  const key = await files.put(thumbnailFileKey(id, randomFileName(thumbnail.extension)), thumbnail.bytes, thumbnail.contentType);
+  return thumbnailValues(key, thumbnail, meta ?? null);
 }
 
 /** An audio file's cover becomes its thumbnail when it was given none (Paperclip::ImageExtractor); a cover that is no usable image is left out. */
@@ -121,23 +128,23 @@ export async function uploadAudioVisual(
     const probe = await probeMedia(ctx.config, input.path, input.demuxer);
     checkAudioVisual(probe, source.demuxer === 'gif');
     const delay = options.delayProcessing && source.demuxer !== 'gif';
-    const processed = delay ? undefined : await processAudioVisual(ctx.config, input, probe, dir);
+    const processed = delay ? undefined : await withTranscodeSlot(ctx.config, () => processAudioVisual(ctx.config, input, probe, dir));
     const id = await newId(ctx);
     const files = new StoredFiles(ctx);
     try {
-      const given = thumbnail ?? (processed ? await coverThumbnail(processed) : undefined);
-      const thumbnailKey = given ? await storeThumbnail(ctx, id, given).then((key) => (files.keys.push(key), key)) : undefined;
+      const focus = upload.focus ? { focus: upload.focus } : {};
       const common = { id, accountId, description: upload.description || null };
       let values: typeof mediaAttachments.$inferInsert;
       if (processed) {
         const styles = await storeStyles(files, id, processed);
-        values = { ...common, ...styles, meta: { ...styles.meta, ...(upload.focus ? { focus: upload.focus } : {}) }, processing: 'complete' };
+        values = { ...common, ...styles, meta: { ...styles.meta, ...focus }, processing: 'complete' };
       } else {
         // the upload as it came, for the job: its URL is shown only once it is processed
         const fileKey = await files.put(mediaFileKey(id, 'original', randomFileName(source.extension)), upload.bytes, 'application/octet-stream');
-        values = { ...common, type: audioVisualType(probe), fileKey, fileSize: upload.bytes.length, meta: upload.focus ? { focus: upload.focus } : {}, processing: 'queued' };
+        values = { ...common, type: audioVisualType(probe), fileKey, fileSize: upload.bytes.length, meta: focus, processing: 'queued' };
       }
-      if (given && thumbnailKey) Object.assign(values, thumbnailValues(thumbnailKey, given, values.meta ?? null));
+      const given = thumbnail ?? (processed ? await coverThumbnail(processed) : undefined);
+      if (given) Object.assign(values, await storeThumbnailOf(files, id, given, values.meta));
       const [media] = await ctx.db.insert(mediaAttachments).values(values).returning();
       if (!processed) {
         try {
@@ -180,48 +187,31 @@ async function head(path: string): Promise<Buffer> {
 const markFailed = (ctx: AppContext, id: string) =>
   ctx.db.update(mediaAttachments).set({ processing: 'failed', updatedAt: new Date() }).where(and(eq(mediaAttachments.id, id), inArray(mediaAttachments.processing, ['queued', 'in_progress'])));
 
+/** How long a job waits before trying again when every transcode slot of its process is taken. */
+const BUSY_RETRY_MS = 2000;
+
 /**
  * PostProcessMediaWorker: makes the styles of an upload stored by `POST /api/v2/media`. The upload
  * the job cannot process (ffmpeg refuses it) is marked `failed` at once; any other error (storage,
  * database) is retried, and marks it failed on the `lastAttempt`. What the job stored before failing
- * is removed; an attachment deleted meanwhile gets nothing.
+ * is removed; an attachment deleted meanwhile gets nothing. When the process's transcode slots are
+ * all taken, the job is queued again for a moment later rather than holding a worker thread.
  */
 export async function postProcessMedia(ctx: AppContext, mediaAttachmentId: string, options: { lastAttempt: boolean }): Promise<void> {
   const [media] = await ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, mediaAttachmentId)).limit(1);
   if (!media?.fileKey || (media.processing !== 'queued' && media.processing !== 'in_progress')) return;
-  await ctx.db.update(mediaAttachments).set({ processing: 'in_progress' }).where(eq(mediaAttachments.id, media.id));
-  const uploadKey = media.fileKey;
   const files = new StoredFiles(ctx);
   try {
-    const done = await withTempDir(async (dir) => {
-      const path = join(dir, 'upload');
-      if (!(await download(ctx, uploadKey, path))) return false;
-      const source = audioVisualSource(await head(path));
-      if (!source || source.demuxer === 'gif') throw invalidType();
-      const input: MediaInput = { path, demuxer: source.demuxer };
-      const probe = await probeMedia(ctx.config, path, input.demuxer);
-      checkAudioVisual(probe, false);
-      const processed = await processAudioVisual(ctx.config, input, probe, dir);
-      const styles = await storeStyles(files, media.id, processed);
-      const cover = media.thumbnailFileKey ? undefined : await coverThumbnail(processed);
-      const coverKey = cover ? await storeThumbnail(ctx, media.id, cover).then((key) => (files.keys.push(key), key)) : undefined;
-      return ctx.db.transaction(async (tx) => {
-        const [current] = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.id, media.id)).for('update');
-        if (!current || current.processing !== 'in_progress' || current.fileKey !== uploadKey) return false;
-        // what the member set meanwhile stays: the description, the focus, a thumbnail (its preview size and blurhash)
-        const meta: Record<string, unknown> = { ...(current.meta ?? {}), ...styles.meta };
-        const values = { ...styles, meta, processing: 'complete', updatedAt: new Date() };
-        if (current.thumbnailFileKey) Object.assign(values, { blurhash: current.blurhash, meta: { ...meta, small: current.meta?.small } });
-        else if (cover && coverKey) Object.assign(values, thumbnailValues(coverKey, cover, meta));
-        await tx.update(mediaAttachments).set(values).where(eq(mediaAttachments.id, media.id));
-        return true;
-      });
-    });
-    if (!done) {
+    const ran = await withFreeTranscodeSlot(ctx.config, () => processStoredUpload(ctx, media, files));
+    if (!ran) {
+      await enqueue(ctx, PostProcessMedia, { mediaAttachmentId }, { delayMs: BUSY_RETRY_MS });
+      return;
+    }
+    if (!ran.result) {
       await files.removeAll();
       return;
     }
-    await ctx.storage.delete(uploadKey).catch((error: unknown) => ctx.log.warn({ err: error, key: uploadKey }, 'could not remove a processed upload'));
+    await ctx.storage.delete(media.fileKey).catch((error: unknown) => ctx.log.warn({ err: error, key: media.fileKey }, 'could not remove a processed upload'));
   } catch (error) {
     await files.removeAll();
     const refused = error instanceof ApiError;
@@ -229,4 +219,34 @@ export async function postProcessMedia(ctx: AppContext, mediaAttachmentId: strin
     await markFailed(ctx, media.id);
     ctx.log.warn({ err: error, mediaAttachmentId: media.id }, 'processing a media attachment failed');
   }
+}
+
+/** Processes the stored upload of `media` and records its styles; false when it is gone (deleted meanwhile). */
+async function processStoredUpload(ctx: AppContext, media: MediaAttachmentRow, files: StoredFiles): Promise<boolean> {
+  await ctx.db.update(mediaAttachments).set({ processing: 'in_progress' }).where(eq(mediaAttachments.id, media.id));
+  const uploadKey = media.fileKey!;
+  return withTempDir(async (dir) => {
+    const path = join(dir, 'upload');
+    if (!(await download(ctx, uploadKey, path))) return false;
+    const source = audioVisualSource(await head(path));
+    if (!source || source.demuxer === 'gif') throw invalidType();
+    const input: MediaInput = { path, demuxer: source.demuxer };
+    const probe = await probeMedia(ctx.config, path, input.demuxer);
+    checkAudioVisual(probe, false);
+    const processed = await processAudioVisual(ctx.config, input, probe, dir);
+    const styles = await storeStyles(files, media.id, processed);
+    const cover = media.thumbnailFileKey ? undefined : await coverThumbnail(processed);
+    const coverValues = cover ? await storeThumbnailOf(files, media.id, cover, null) : undefined;
+    return ctx.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.id, media.id)).for('update');
+      if (!current || current.processing !== 'in_progress' || current.fileKey !== uploadKey) return false;
+      // what the member set meanwhile stays: the description, the focus, a thumbnail (its preview size and blurhash)
+      const meta: Record<string, unknown> = { ...(current.meta ?? {}), ...styles.meta };
+      const values = { ...styles, meta, processing: 'complete', updatedAt: new Date() };
+      if (current.thumbnailFileKey) Object.assign(values, { blurhash: current.blurhash, meta: { ...meta, small: current.meta?.small } });
+      else if (coverValues) Object.assign(values, coverValues, { meta: { ...meta, small: coverValues.meta.small } });
+      await tx.update(mediaAttachments).set(values).where(eq(mediaAttachments.id, media.id));
+      return true;
+    });
+  });
 }

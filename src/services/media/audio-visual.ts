@@ -5,7 +5,7 @@ import type { Config } from '../../config/index.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { MEDIA_LIMITS } from '../instance.ts';
 import { blurhashOf } from '../media-processing.ts';
-import { ToolFailed, withTranscodeSlot } from './ffmpeg.ts';
+import { ToolFailed } from './ffmpeg.ts';
 import { probeMedia, type MediaProbe } from './probe.ts';
 import { eligibleForPassthrough, extractCover, extractFrame, remuxVideo, transcodeAudio, transcodeVideo, type MediaInput } from './transcode.ts';
 
@@ -32,7 +32,7 @@ export interface ProcessedAudioVisual {
   /** the processed file, in the working directory */
   original: { path: string; size: number };
   /** a video's first frame (PNG) */
-  small?: { bytes: Buffer } & StyleMeta;
+  small?: { bytes: Buffer; meta: StyleMeta };
   /** an audio file's cover picture (PNG), to become its thumbnail */
   cover?: Buffer;
   /** Mastodon's `meta.original`: width, height, frame_rate, duration, bitrate (duration and bitrate for audio) */
@@ -74,7 +74,7 @@ async function frameStyle(config: Config, input: MediaInput, dir: string) {
   const bytes = await readFile(path);
   const { width, height } = await sharp(bytes).metadata();
   if (!width || !height) throw processingFailed();
-  return { bytes, ...styleMeta(width, height) };
+  return { bytes, meta: styleMeta(width, height) };
 }
 
 async function videoOriginal(config: Config, input: MediaInput, probe: MediaProbe, animatedGif: boolean, output: string): Promise<MediaProbe> {
@@ -96,49 +96,52 @@ async function videoOriginal(config: Config, input: MediaInput, probe: MediaProb
 
 const compact = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 
+async function audioStyles(config: Config, input: MediaInput, probe: MediaProbe, dir: string): Promise<ProcessedAudioVisual> {
+  const output = join(dir, 'original.mp3');
+  await transcodeAudio(config, input, output);
+  const result = await probeMedia(config, output, 'mp3');
+  if (!result?.audio) throw processingFailed();
+  let cover: Buffer | undefined;
+  if (probe.hasCover) {
+    const coverPath = join(dir, 'cover.png');
+    cover = await extractCover(config, input, coverPath).then(() => readFile(coverPath)).catch(() => undefined);
+  }
+  return {
+    type: 'audio',
+    contentType: 'audio/mpeg',
+    extension: 'mp3',
+    original: { path: output, size: (await stat(output)).size },
+    cover,
+    originalMeta: { duration: result.duration, bitrate: result.bitrate },
+    blurhash: null,
+  };
+}
+
+async function videoStyles(config: Config, input: MediaInput, probe: MediaProbe, dir: string): Promise<ProcessedAudioVisual> {
+  const animatedGif = input.demuxer === 'gif';
+  const output = join(dir, 'original.mp4');
+  const small = await frameStyle(config, input, dir);
+  const result = await videoOriginal(config, input, probe, animatedGif, output);
+  const video = result.video!;
+  return {
+    type: animatedGif ? 'gifv' : audioVisualType(probe),
+    contentType: 'video/mp4',
+    extension: 'mp4',
+    original: { path: output, size: (await stat(output)).size },
+    small,
+    originalMeta: compact({ width: video.width, height: video.height, frame_rate: video.frameRate, duration: result.duration, bitrate: result.bitrate }),
+    blurhash: await blurhashOf(small.bytes),
+  };
+}
+
 /**
- * Makes the styles of a checked upload in `dir` (its working directory): runs in one of the
- * process's transcode slots. ffmpeg failing on the file is a 422 (processingFailed).
+ * Makes the styles of a checked upload in `dir` (its working directory); the caller holds one of
+ * the process's transcode slots (ffmpeg.ts). ffmpeg failing on the file is a 422 (processingFailed).
  */
 export async function processAudioVisual(config: Config, input: MediaInput, probe: MediaProbe, dir: string): Promise<ProcessedAudioVisual> {
-  const animatedGif = input.demuxer === 'gif';
-  const type = animatedGif ? 'gifv' : audioVisualType(probe);
+  const audio = input.demuxer !== 'gif' && audioVisualType(probe) === 'audio';
   try {
-    return await withTranscodeSlot(config, async () => {
-      if (type === 'audio') {
-        const output = join(dir, 'original.mp3');
-        await transcodeAudio(config, input, output);
-        const result = await probeMedia(config, output, 'mp3');
-        if (!result?.audio) throw processingFailed();
-        let cover: Buffer | undefined;
-        if (probe.hasCover) {
-          const coverPath = join(dir, 'cover.png');
-          cover = await extractCover(config, input, coverPath).then(() => readFile(coverPath)).catch(() => undefined);
-        }
-        return {
-          type,
-          contentType: 'audio/mpeg',
-          extension: 'mp3',
-          original: { path: output, size: (await stat(output)).size },
-          cover,
-          originalMeta: { duration: result.duration, bitrate: result.bitrate },
-          blurhash: null,
-        };
-      }
-      const output = join(dir, 'original.mp4');
-      const small = await frameStyle(config, input, dir);
-      const result = await videoOriginal(config, input, probe, animatedGif, output);
-      const video = result.video!;
-      return {
-        type,
-        contentType: 'video/mp4',
-        extension: 'mp4',
-        original: { path: output, size: (await stat(output)).size },
-        small,
-        originalMeta: compact({ width: video.width, height: video.height, frame_rate: video.frameRate, duration: result.duration, bitrate: result.bitrate }),
-        blurhash: await blurhashOf(small.bytes),
-      };
-    });
+    return await (audio ? audioStyles : videoStyles)(config, input, probe, dir);
   } catch (error) {
     if (error instanceof ToolFailed) throw processingFailed();
     throw error;

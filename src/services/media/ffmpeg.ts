@@ -106,10 +106,25 @@ class Semaphore {
     try {
       return await task();
     } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
+      this.#release();
     }
+  }
+
+  /** Runs `task` if a slot is free now; undefined (and `task` not run) otherwise. */
+  async runIfFree<T>(task: () => Promise<T>): Promise<{ result: T } | undefined> {
+    if (this.#running >= this.#limit) return undefined;
+    this.#running++;
+    try {
+      return { result: await task() };
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release() {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#running--;
   }
 }
 
@@ -122,7 +137,19 @@ const transcodeSlots = new WeakMap<Config, Semaphore>();
  * slow both down and double the memory.
  */
 export function withTranscodeSlot<T>(config: Config, task: () => Promise<T>): Promise<T> {
+  return slotsOf(config).run(task);
+}
+
+/**
+ * The same, for a job: it runs only if a slot is free now (undefined otherwise), so that a worker's
+ * threads are not held waiting while the fan-out and other jobs of its queue could run.
+ */
+export function withFreeTranscodeSlot<T>(config: Config, task: () => Promise<T>): Promise<{ result: T } | undefined> {
+  return slotsOf(config).runIfFree(task);
+}
+
+function slotsOf(config: Config): Semaphore {
   let slots = transcodeSlots.get(config);
   if (!slots) transcodeSlots.set(config, (slots = new Semaphore(config.media.transcodeConcurrency)));
-  return slots.run(task);
+  return slots;
 }

@@ -5,8 +5,9 @@ export function idPartition(id: string): string {
   return id.padStart(9, '0').match(/\d{3}/g)!.join('/');
 }
 
-/** A stored file's name as Paperclip makes it: 16 random hex digits and the extension. */
-export const randomFileName = (extension: string) => `${randomBytes(8).toString('hex')}.${extension}`;
+/** A stored file's name as Paperclip makes it: 16 random hex digits (the styles of one file share them) and the extension. */
+export const randomFileBase = () => randomBytes(8).toString('hex');
+export const randomFileName = (extension: string) => `${randomFileBase()}.${extension}`;
 
 /** Mastodon's path of an upload's file in one style: `media_attachments/files/<id partition>/<style>/<name>`. */
 export const mediaFileKey = (id: string, style: 'original' | 'small', name: string) => `media_attachments/files/${idPartition(id)}/${style}/${name}`;

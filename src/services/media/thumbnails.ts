@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { mediaAttachments } from '../../db/schema.ts';
 import { validationFailed } from '../../lib/errors.ts';
@@ -51,9 +51,14 @@ export async function replaceThumbnail(ctx: AppContext, media: MediaAttachmentRo
   const thumbnail = await prepareThumbnail(bytes);
   const key = await storeThumbnail(ctx, media.id, thumbnail);
   try {
+    // the preview size is merged in the database: the processing job may be writing the other sizes
     const [updated] = await ctx.db
       .update(mediaAttachments)
-      .set({ ...thumbnailValues(key, thumbnail, media.meta), updatedAt: new Date() })
+      .set({
+        ...thumbnailValues(key, thumbnail, null),
+        meta: sql`coalesce(${mediaAttachments.meta}, '{}'::jsonb) || ${JSON.stringify({ small: thumbnail.meta })}::jsonb`,
+        updatedAt: new Date(),
+      })
       .where(eq(mediaAttachments.id, media.id))
       .returning();
     if (!updated) throw new Error('the attachment is gone');

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { validationFailed } from '../../../lib/errors.ts';
+import { ApiError, validationFailed } from '../../../lib/errors.ts';
+import { authenticateToken } from '../../../services/oauth/authenticate-token.ts';
 import { renderMediaAttachment } from '../../../serializers/media-attachment.ts';
 import { deleteMedia, findUnattachedMedia, updateMedia, uploadMedia } from '../../../services/media-attachments.ts';
 import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
@@ -27,6 +28,19 @@ async function optionalFileParam(value: unknown): Promise<Buffer | undefined> {
 
 const processed = (media: { processing: string }) => media.processing === 'complete';
 
+/**
+ * Uploads take files of up to 100 MB, which are buffered as they arrive: the token (from the header
+ * or the query) is checked before the body is read, so that no stranger can make a process hold them.
+ * The usual checks (scopes, user) follow as on every route.
+ */
+const tokenBeforeBody = (ctx: AppContext) => async (request: FastifyRequest) => {
+  const header = request.headers.authorization;
+  const token = header?.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : (request.query as Record<string, unknown> | undefined)?.access_token;
+  if (typeof token !== 'string' || !token) throw new ApiError(401, 'The access token is invalid');
+  const result = await authenticateToken(ctx, token);
+  if ('error' in result) throw new ApiError(401, result.error);
+};
+
 /** `/api/v1/media` and `/api/v2/media` (Api::V1::MediaController, Api::V2::MediaController): uploads of the signed-in account. */
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
   // v1 processes everything within the request; v2 leaves video and audio to a job and answers 202 meanwhile
@@ -45,8 +59,9 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
       throw error;
     }
   };
-  app.post('/api/v1/media', { ...write, config: { multipartFileSize: MEDIA_UPLOAD_SIZE } }, upload(false));
-  app.post('/api/v2/media', { ...write, config: { multipartFileSize: MEDIA_UPLOAD_SIZE } }, upload(true));
+  const uploadRoute = { ...write, onRequest: tokenBeforeBody(ctx), config: { multipartFileSize: MEDIA_UPLOAD_SIZE } };
+  app.post('/api/v1/media', uploadRoute, upload(false));
+  app.post('/api/v2/media', uploadRoute, upload(true));
 
   app.get('/api/v1/media/:id', write, async (request, reply) => {
     const { account } = currentUser(request);
@@ -55,14 +70,16 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
     return renderMediaAttachment(media, ctx.storage);
   });
 
-  app.put('/api/v1/media/:id', write, async (request, reply) => {
+  const update = async (request: FastifyRequest, reply: FastifyReply) => {
     const { account } = currentUser(request);
     const input = params(request);
     const thumbnail = await optionalFileParam(input.thumbnail);
     const media = await updateMedia(ctx, account.id, idOf(request), { description: text(input.description), focus: text(input.focus), thumbnail });
     if (!processed(media)) reply.code(206);
     return renderMediaAttachment(media, ctx.storage);
-  });
+  };
+  app.put('/api/v1/media/:id', write, update);
+  app.patch('/api/v1/media/:id', write, update);
 
   app.delete('/api/v1/media/:id', write, async (request, reply) => {
     const { account } = currentUser(request);
