@@ -76,6 +76,8 @@ export interface Config {
   /** uploaded media: the data dir, or an S3-compatible bucket (`S3_*`) */
   storage: StorageConfig;
   logLevel: string;
+  /** video and audio processing: the ffmpeg and ffprobe programs (`FFMPEG_BINARY`, `FFPROBE_BINARY`, as Mastodon names them; the bundled static builds when unset), and how many transcodes one process runs at once */
+  media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -231,6 +233,11 @@ export function loadConfig(env: Env): Config {
     },
     storage: storageFromEnv(env),
     logLevel: str(env, 'LOG_LEVEL') ?? str(env, 'RAILS_LOG_LEVEL') ?? 'info',
+    media: {
+      ffmpegBinary: str(env, 'FFMPEG_BINARY'),
+      ffprobeBinary: str(env, 'FFPROBE_BINARY'),
+      transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
+    },
   };
 }
 

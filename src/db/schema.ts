@@ -926,13 +926,16 @@ export const mediaAttachments = pgTable(
     smallFileKey: text('small_file_key'),
     /** bytes of the stored original */
     fileSize: integer('file_size'),
-    /** complete | in_progress | failed (Mastodon's processing state; images are processed in the request) */
+    /** queued | in_progress | complete | failed (Mastodon's processing state: video and audio uploaded through v2 are processed by a job) */
     processing: text('processing').notNull().default('complete'),
     contentType: text('content_type'),
     description: text('description'),
     blurhash: text('blurhash'),
     /** Mastodon's `meta` (`original`/`small` sizes, `focus`) */
     meta: jsonb('meta').$type<Record<string, unknown>>(),
+    /** a video's or audio's own preview picture (Mastodon's `thumbnail` attachment): its storage key and type */
+    thumbnailFileKey: text('thumbnail_file_key'),
+    thumbnailContentType: text('thumbnail_content_type'),
     /** the order within the status */
     position: integer('position').notNull().default(0),
     createdAt: createdAt(),

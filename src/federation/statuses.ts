@@ -1,5 +1,5 @@
 import type { Context } from '@fedify/fedify';
-import { Collection, Document, Hashtag, LanguageString, Mention, Note } from '@fedify/vocab';
+import { Collection, Document, Hashtag, Image, LanguageString, Mention, Note } from '@fedify/vocab';
 import { Temporal } from '@js-temporal/polyfill';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
@@ -127,7 +127,11 @@ function pollOptions(poll: PollRow): Note[] {
 
 type StyleMeta = { width?: number; height?: number };
 
-/** An uploaded attachment as Mastodon's ActivityPub::NoteSerializer sends it: a Document, its alt text as `name`. */
+/**
+ * An uploaded attachment as Mastodon's ActivityPub::MediaAttachmentSerializer sends it: a Document of
+ * its type (an image, an MP4 video or gifv, an MP3), its alt text as `name`, its size, and a video's
+ * or audio's thumbnail as its `icon`.
+ */
 function attachmentDocument(ctx: AppContext, row: MediaAttachmentRow): Document {
   const original = (row.meta?.original ?? {}) as StyleMeta;
   return new Document({
@@ -136,6 +140,7 @@ function attachmentDocument(ctx: AppContext, row: MediaAttachmentRow): Document 
     name: row.description || null,
     width: original.width ?? null,
     height: original.height ?? null,
+    icon: row.thumbnailFileKey ? new Image({ mediaType: row.thumbnailContentType, url: new URL(ctx.storage.url(row.thumbnailFileKey)) }) : null,
   });
 }
 

@@ -32,6 +32,8 @@ export const FeedUnmerge = job<{ accountId: string; targetAccountId: string }>('
 export const RegenerateHome = job<{ accountId: string }>('RegenerationWorker', 'default');
 /** Publishes a scheduled status (PublishScheduledStatusWorker). */
 export const PublishScheduledStatus = job<{ scheduledStatusId: string }>('PublishScheduledStatusWorker', 'default');
+/** Makes the styles of a video or audio uploaded through `POST /api/v2/media` (PostProcessMediaWorker: tried twice, as Mastodon's `retry: 1`). */
+export const PostProcessMedia = job<{ mediaAttachmentId: string }>('PostProcessMediaWorker', 'default', 2);
 /** Tells the voters and the author that a poll ended (PollExpirationNotifyWorker). */
 export const PollExpirationNotify = job<{ pollId: string }>('PollExpirationNotifyWorker', 'default');
 /** Finds scheduled statuses due soon and enqueues them (Scheduler::ScheduledStatusesScheduler). */

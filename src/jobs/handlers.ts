@@ -41,11 +41,14 @@ import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
 import { registerStatusLink } from '../services/trends/links.ts';
 import { LinkCrawl } from './definitions.ts';
 import { runLinkCrawl } from '../federation/link-crawl.ts';
+import { PostProcessMedia } from './definitions.ts';
+import { postProcessMedia } from '../services/media/audio-visual-uploads.ts';
 
-type Handler = (ctx: AppContext, data: never) => Promise<void>;
+type Handler = (ctx: AppContext, data: never, job: Job) => Promise<void>;
 
 const handlers = new Map<string, Handler>();
-function on<T>(job: JobDefinition<T>, handler: (ctx: AppContext, data: T) => Promise<void>) {
+/** A handler gets the job's data, and the job itself (which try this is) when it cares. */
+function on<T>(job: JobDefinition<T>, handler: (ctx: AppContext, data: T, job: Job) => Promise<void>) {
   handlers.set(job.name, handler as Handler);
 }
 
@@ -88,12 +91,13 @@ on(ThreadResolve, runThreadResolve);
 on(FetchReplies, runFetchReplies);
 on(FetchReply, runFetchReply);
 on(LinkCrawl, runLinkCrawl);
+on(PostProcessMedia, (ctx, data, job) => postProcessMedia(ctx, data.mediaAttachmentId, { lastAttempt: job.attempt >= (PostProcessMedia.attempts ?? 1) }));
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {
   return async (job: Job) => {
     const handler = handlers.get(job.name);
     if (!handler) throw new Error(`no handler for job ${job.name}`);
-    await handler(ctx, job.data as never);
+    await handler(ctx, job.data as never, job);
   };
 }

@@ -6,6 +6,16 @@ import { mediaAttachments } from '../db/schema.ts';
 export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
 
 /**
+ * A local upload's files: none while a video or audio is still being processed (`url` is null, as
+ * Mastodon shows it), its thumbnail as the preview when it has one, else its `small` style.
+ */
+function localUrls(row: MediaAttachmentRow, storage: Storage) {
+  const processed = row.processing === 'complete';
+  const preview = row.thumbnailFileKey ?? (processed ? row.smallFileKey : null);
+  return { url: processed ? storage.url(row.fileKey!) : null, preview: preview ? storage.url(preview) : null };
+}
+
+/**
  * Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer). A local upload is served from
  * storage (`url` the original, `preview_url` the small preview). An attachment kept as a reference
  * to another server: Mastodon shows media it has not cached through its media proxy; here `url` is
@@ -14,7 +24,7 @@ export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
  * `url`: clients link to its `remote_url`, as Mastodon's web client does.
  */
 export function renderMediaAttachment(row: MediaAttachmentRow, storage: Storage) {
-  const local = row.fileKey ? { url: storage.url(row.fileKey), preview: row.smallFileKey ? storage.url(row.smallFileKey) : null } : null;
+  const local = row.fileKey ? localUrls(row, storage) : null;
   const remote = local ? null : row.remoteUrl || null;
   const shown = local ? local.url : row.type === 'unknown' ? null : remote;
   const preview = local ? local.preview : row.type === 'image' || row.type === 'gifv' ? shown : null;

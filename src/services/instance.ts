@@ -15,14 +15,19 @@ export const SOURCE_URL = 'https://github.com/subspace-social/subspace';
 
 /**
  * The limits apps are told about, and that the code enforces (post-status and edit-status for
- * statuses, polls and attachments, media-processing for uploads, pin-status for pins, featured
- * tags). Only images can be uploaded yet: no video or audio type is offered; the video limits are
- * Mastodon's, for when they come.
+ * statuses, polls and attachments, media-processing and media/ for uploads, pin-status for pins,
+ * featured tags). The types are Mastodon's, but HEIC/HEIF: neither sharp's build nor the bundled
+ * ffmpeg can decode them.
  */
 export const INSTANCE_LIMITS = {
   statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
   media_attachments: {
-    supported_mime_types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'] as readonly string[],
+    supported_mime_types: [
+      ...['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'],
+      ...['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'],
+      ...['audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3', 'audio/webm'],
+      ...['audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf'],
+    ] as readonly string[],
     image_size_limit: 16 * 1024 * 1024,
     image_matrix_limit: 33_177_600,
     video_size_limit: 99 * 1024 * 1024,

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { mediaAttachments } from '../db/schema.ts';
@@ -8,19 +7,20 @@ import { isRowId } from '../lib/ids.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS, MEDIA_LIMITS } from './instance.ts';
 import { processImage } from './media-processing.ts';
+import { audioVisualSource, uploadAudioVisual } from './media/audio-visual-uploads.ts';
+import { processingFailed } from './media/audio-visual.ts';
+import { mediaFileKey, randomFileName } from './media/keys.ts';
+import { replaceThumbnail, thumbnailMustBeBlank } from './media/thumbnails.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-/** Paperclip's `:id_partition`: the id zero-padded to nine digits, in groups of three. */
-export function idPartition(id: string): string {
-  return id.padStart(9, '0').match(/\d{3}/g)!.join('/');
-}
-
-const fileKey = (id: string, style: 'original' | 'small', name: string) => `media_attachments/files/${idPartition(id)}/${style}/${name}`;
+export { idPartition } from './media/keys.ts';
 
 export interface UploadInput {
   bytes: Buffer;
+  /** a video's or audio's own preview picture (Mastodon's `thumbnail` param) */
+  thumbnail?: Buffer;
   description?: string;
   focus?: string;
 }
@@ -49,18 +49,31 @@ const styleMeta = (style: { width: number; height: number }) => ({
 /**
  * An upload (MediaAttachment.create! in Api::V1::MediaController): validated, processed, stored,
  * then recorded, unattached. Refused input leaves nothing behind: files are written only once the
- * image is processed, and removed again if the row cannot be written.
+ * image is processed, and removed again if the row cannot be written. Video, audio and animated GIFs
+ * go to media/audio-visual-uploads.ts; with `delayProcessing` (`POST /api/v2/media`) video and audio
+ * are processed by a job, the attachment answering `processing` meanwhile.
  */
-export async function uploadMedia(ctx: AppContext, accountId: string, input: UploadInput): Promise<{ media: MediaAttachmentRow; rateLimit: RateLimitHeaders }> {
+export async function uploadMedia(
+  ctx: AppContext,
+  accountId: string,
+  input: UploadInput,
+  options: { delayProcessing?: boolean } = {},
+): Promise<{ media: MediaAttachmentRow; rateLimit: RateLimitHeaders }> {
   checkDescription(input.description);
   const focus = parseFocus(input.focus);
   await refuseOverRateLimit(ctx, accountId, 'media');
+  const audioVisual = audioVisualSource(input.bytes);
+  if (audioVisual) {
+    const media = await uploadAudioVisual(ctx, accountId, { ...input, focus }, audioVisual, options);
+    return { media, rateLimit: await recordRateLimit(ctx, accountId, 'media') };
+  }
+  if (input.thumbnail) throw thumbnailMustBeBlank();
   const image = await processImage(input.bytes);
   const rateLimit = await recordRateLimit(ctx, accountId, 'media');
   const [ids] = await queryRows<{ id: string }>(ctx.db, sql`SELECT timestamp_id()::text AS id`);
   const id = ids!.id;
-  const name = `${randomBytes(8).toString('hex')}.${image.extension}`;
-  const keys = { original: fileKey(id, 'original', name), small: fileKey(id, 'small', name) };
+  const name = randomFileName(image.extension);
+  const keys = { original: mediaFileKey(id, 'original', name), small: mediaFileKey(id, 'small', name) };
   try {
     await ctx.storage.put(keys.original, image.original.bytes, image.contentType);
     await ctx.storage.put(keys.small, image.small.bytes, image.contentType);
@@ -101,10 +114,14 @@ export async function findOwnMedia(ctx: AppContext, accountId: string, id: strin
   return media;
 }
 
-/** An upload not yet attached to a status (Api::V1::MediaController looks up only `status_id: nil`): 404 once attached. */
+/**
+ * An upload not yet attached to a status (Api::V1::MediaController looks up only `status_id: nil`): 404 once attached,
+ * and Mastodon's 422 (check_processing) once its processing failed.
+ */
 export async function findUnattachedMedia(ctx: AppContext, accountId: string, id: string): Promise<MediaAttachmentRow> {
   const media = await findOwnMedia(ctx, accountId, id);
   if (media.statusId) throw notFound();
+  if (media.processing === 'failed') throw processingFailed();
   return media;
 }
 
@@ -113,25 +130,31 @@ export interface MediaChanges {
   focus?: string;
 }
 
-function changedValues(media: MediaAttachmentRow, changes: MediaChanges) {
+function changedValues(changes: MediaChanges) {
   checkDescription(changes.description);
   const focus = parseFocus(changes.focus);
-  const values: Partial<MediaAttachmentRow> = { updatedAt: new Date() };
+  const values: { updatedAt: Date; description?: string | null; meta?: SQL } = { updatedAt: new Date() };
   if (changes.description !== undefined) values.description = changes.description || null;
-  if (focus) values.meta = { ...(media.meta ?? {}), focus };
+  // merged in the database: a video's processing job may write its sizes at the same moment
+  if (focus) values.meta = sql`coalesce(${mediaAttachments.meta}, '{}'::jsonb) || ${JSON.stringify({ focus })}::jsonb`;
   return values;
 }
 
-/** `PUT /api/v1/media/:id`: description and focus, while the upload is not attached (Mastodon: 404 once it is). */
-export async function updateMedia(ctx: AppContext, accountId: string, id: string, changes: MediaChanges): Promise<MediaAttachmentRow> {
-  const media = await findUnattachedMedia(ctx, accountId, id);
-  const [updated] = await ctx.db.update(mediaAttachments).set(changedValues(media, changes)).where(eq(mediaAttachments.id, media.id)).returning();
+/**
+ * `PUT /api/v1/media/:id`: description, focus and (for video and audio) the thumbnail, while the
+ * upload is not attached (Mastodon: 404 once it is).
+ */
+export async function updateMedia(ctx: AppContext, accountId: string, id: string, changes: MediaChanges & { thumbnail?: Buffer }): Promise<MediaAttachmentRow> {
+  let media = await findUnattachedMedia(ctx, accountId, id);
+  const values = changedValues(changes);
+  if (changes.thumbnail) media = await replaceThumbnail(ctx, media, changes.thumbnail);
+  const [updated] = await ctx.db.update(mediaAttachments).set(values).where(eq(mediaAttachments.id, media.id)).returning();
   return updated!;
 }
 
 /** Removes the stored files of attachments (after their rows are gone). */
-export async function deleteMediaFiles(ctx: AppContext, rows: Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>[]) {
-  const keys = rows.flatMap((row) => [row.fileKey, row.smallFileKey]).filter((key): key is string => !!key);
+export async function deleteMediaFiles(ctx: AppContext, rows: Partial<Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey' | 'thumbnailFileKey'>>[]) {
+  const keys = rows.flatMap((row) => [row.fileKey, row.smallFileKey, row.thumbnailFileKey]).filter((key): key is string => !!key);
   await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
 }
 
@@ -227,6 +250,6 @@ export async function updateAttachedMedia(tx: Tx, media: MediaAttachmentRow[], a
   for (const attribute of attributes) {
     const row = media.find((candidate) => candidate.id === attribute.id);
     if (!row) continue;
-    await tx.update(mediaAttachments).set(changedValues(row, attribute)).where(eq(mediaAttachments.id, row.id));
+    await tx.update(mediaAttachments).set(changedValues(attribute)).where(eq(mediaAttachments.id, row.id));
   }
 }

@@ -18,7 +18,7 @@ const ACCEPTED: Record<string, { mime: string; output: OutputFormat }> = {
   jpeg: { mime: 'image/jpeg', output: 'jpeg' },
   png: { mime: 'image/png', output: 'png' },
   webp: { mime: 'image/webp', output: 'webp' },
-  // a static GIF is stored as a PNG (animated ones need ffmpeg, which is to come)
+  // a static GIF is stored as a PNG (animated ones become video: media/audio-visual-uploads.ts)
   gif: { mime: 'image/gif', output: 'png' },
   // AVIF (HEIF with AV1); HEIC needs an HEVC decoder sharp's build does not have. Stored as JPEG, as Mastodon converts them.
   avif: { mime: 'image/avif', output: 'jpeg' },
@@ -66,7 +66,8 @@ async function render(upload: Buffer, size: { width: number; height: number }, f
   return { bytes: data, width: info.width, height: info.height };
 }
 
-async function blurhashOf(image: Buffer): Promise<string> {
+/** Mastodon's blurhash of a preview image (4×4 components). */
+export async function blurhashOf(image: Buffer): Promise<string> {
   const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return encode(new Uint8ClampedArray(data), info.width, info.height, BLURHASH_COMPONENTS, BLURHASH_COMPONENTS);
 }
@@ -89,7 +90,8 @@ export async function processImage(bytes: Buffer, options: { originalPixels?: nu
   const accepted = ACCEPTED[formatOf(metadata) ?? ''];
   if (!accepted || !MEDIA_LIMITS.supported_mime_types.includes(accepted.mime) || !metadata.width || !metadata.height) throw invalidType();
   if (metadata.width * metadata.height > MEDIA_LIMITS.image_matrix_limit) throw validationFailed(['File dimensions are too large']);
-  if ((metadata.pages ?? 1) > 1) throw validationFailed(['File animated images are not supported yet']);
+  // an animated WebP keeps its first frame, as in Mastodon (only GIFs become video; uploadMedia sends animated ones to ffmpeg)
+  if ((metadata.pages ?? 1) > 1 && metadata.format === 'gif') throw validationFailed(['File animated images are not supported yet']);
   const { width, height } = metadata.autoOrient ?? metadata;
   let original: ImageStyle;
   let small: ImageStyle;

@@ -7,6 +7,12 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 
 const VERSION = '4.3.0 (compatible; Subspace 0.1.0)';
 
+
+const SUPPORTED_MIME_TYPES = [
+  ...['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'],
+  ...['audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3', 'audio/webm'],
+  ...['audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf'],
+];
 describe('instance and custom emoji endpoints', () => {
   let instance: TestInstance;
   let alice: TestUser;
@@ -47,9 +53,9 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(body.approval_required, false);
     assert.equal(body.invites_enabled, false);
     assert.deepEqual(body.configuration.accounts, { max_featured_tags: 10 });
-    // images can be uploaded, no video or audio yet
+    // Mastodon's types, but HEIC/HEIF (which nothing here decodes)
     assert.deepEqual(body.configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
-    assert.deepEqual(body.configuration.media_attachments.supported_mime_types, ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
+    assert.deepEqual(body.configuration.media_attachments.supported_mime_types, SUPPORTED_MIME_TYPES);
     assert.equal(body.configuration.media_attachments.image_size_limit, 16777216);
     assert.equal(body.configuration.media_attachments.image_matrix_limit, 33177600);
     assert.equal(body.configuration.media_attachments.video_size_limit, 103809024);
@@ -79,7 +85,7 @@ describe('instance and custom emoji endpoints', () => {
     assert.equal(configuration.accounts.max_featured_tags, 10);
     assert.equal(configuration.accounts.max_pinned_statuses, 5);
     assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
-    assert.deepEqual(configuration.media_attachments.supported_mime_types, ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
+    assert.deepEqual(configuration.media_attachments.supported_mime_types, SUPPORTED_MIME_TYPES);
     for (const key of ['supported_mime_types', 'image_size_limit', 'image_matrix_limit', 'video_size_limit', 'video_frame_rate_limit', 'video_matrix_limit']) {
       assert.ok(key in configuration.media_attachments, key);
     }

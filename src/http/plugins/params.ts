@@ -20,6 +20,19 @@ const parse = (input: string) => qs.parse(input, { depth: 5, arrayLimit: 100, pa
  */
 const MULTIPART_LIMITS = { files: 2, fileSize: 2 * MEDIA_LIMITS.image_size_limit, fields: 200, fieldSize: 256 * 1024, parts: 202 };
 
+/**
+ * The file size media uploads take (a route's `config.multipartFileSize`): video and audio up to
+ * Mastodon's 99 MB, and a little more so that a file just over it gets its clear 422.
+ */
+export const MEDIA_UPLOAD_SIZE = MEDIA_LIMITS.video_size_limit + 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** a larger file size than multipart bodies may otherwise hold */
+    multipartFileSize?: number;
+  }
+}
+
 const tooLarge = () => new ApiError(413, 'Request entity too large');
 
 export async function registerParamParsers(app: FastifyInstance) {
@@ -30,7 +43,8 @@ export async function registerParamParsers(app: FastifyInstance) {
     const pairs: string[] = [];
     const files: Record<string, unknown> = {};
     try {
-      for await (const part of request.parts()) {
+      const fileSize = request.routeOptions.config.multipartFileSize ?? MULTIPART_LIMITS.fileSize;
+      for await (const part of request.parts({ limits: { ...MULTIPART_LIMITS, fileSize } })) {
         if (part.type === 'file') {
           await part.toBuffer();
           files[part.fieldname] = part;
