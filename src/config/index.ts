@@ -71,6 +71,8 @@ export interface Config {
   limitedFederationMode: boolean;
   mail: { from: string; smtp?: SmtpConfig };
   logLevel: string;
+  /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
+  mediaCacheRetentionDays?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -264,6 +266,8 @@ export function loadConfig(env: Env): Config {
       smtp: smtpFromEnv(env),
     },
     logLevel: str(env, 'LOG_LEVEL') ?? str(env, 'RAILS_LOG_LEVEL') ?? 'info',
+    // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
+    mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
   };
 }
 

@@ -39,6 +39,8 @@ import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/
 import { TrendsRefreshScheduler } from './definitions.ts';
 import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
 import { registerStatusLinks } from '../services/trends/links.ts';
+import { VacuumScheduler } from './definitions.ts';
+import { runVacuum } from './scheduler/vacuum-scheduler.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -62,6 +64,7 @@ on(Distribution, async (ctx, data) => {
 on(PendingDistributionsScheduler, redistributePending);
 on(TrendsRefreshScheduler, refreshTrends);
 on(DeferredJobsScheduler, enqueueDeferred);
+on(VacuumScheduler, runVacuum);
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);
 on(FeedMerge, runFeedMerge);

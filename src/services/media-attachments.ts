@@ -9,6 +9,7 @@ import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS, MEDIA_LIMITS } from './instance.ts';
 import { processImage } from './media-processing.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+import { keysOf, removeStoredFiles } from './stored-files.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -129,10 +130,9 @@ export async function updateMedia(ctx: AppContext, accountId: string, id: string
   return updated!;
 }
 
-/** Removes the stored files of attachments (after their rows are gone). */
+/** Removes the stored files of attachments (after their rows are gone); a failure is logged, never thrown. */
 export async function deleteMediaFiles(ctx: AppContext, rows: Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>[]) {
-  const keys = rows.flatMap((row) => [row.fileKey, row.smallFileKey]).filter((key): key is string => !!key);
-  await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
+  await removeStoredFiles(ctx, keysOf(rows.map((row) => ({ file: row.fileKey, small: row.smallFileKey }))), { reason: 'media deleted' });
 }
 
 /** `DELETE /api/v1/media/:id`: only an unattached upload (422 once attached, as Mastodon 4.x). */

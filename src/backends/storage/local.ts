@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ByteRange, FileInfo, Storage } from './index.ts';
+import type { ByteRange, FileInfo, Storage, StoredObject } from './index.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -56,6 +56,28 @@ export class LocalStorage implements Storage {
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     if (path) await rm(path, { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const directory = start ? this.pathOf(start) : this.root;
+    if (directory) yield* this.walk(directory, prefix);
+  }
+
+  /** Files under `directory`, sorted by name within each directory; files being written (`*.tmp`) are left out. */
+  private async *walk(directory: string, prefix: string): AsyncIterable<StoredObject> {
+    const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = `${directory}${sep}${entry.name}`;
+      const key = path.slice(this.root.length + 1).split(sep).join('/');
+      if (entry.isDirectory()) {
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(path, prefix);
+      } else if (entry.isFile() && key.startsWith(prefix) && !key.endsWith('.tmp')) {
+        const info = await stat(path).catch(() => undefined);
+        if (info) yield { key, size: info.size, lastModified: info.mtime };
+      }
+    }
   }
 
   url(key: string): string {
