@@ -6,7 +6,7 @@ import { keysOf } from './stored-files.ts';
  * Forgetting stored copies while the rows stay (Paperclip's `attachment.destroy` then `save` in
  * Mastodon): a remote attachment, avatar or header is then shown from its server's URL again and
  * may be fetched anew. Each function clears, in one statement, only the rows still matching when
- * locked, skipping rows another process holds, and returns the keys it cleared: the caller removes
+ * locked (a condition may name the row `t`), skipping rows another process holds, and returns the keys it cleared: the caller removes
  * those files once its transaction has committed. Two vacuums or CLI runs at once thus never clear,
  * count or remove the same file twice.
  */
@@ -27,7 +27,7 @@ export async function uncacheAttachments(db: Database, ids: readonly string[], c
   const rows = await queryRows<{ id: string; file_key: string | null; small_file_key: string | null }>(
     db,
     sql`WITH old AS (
-          SELECT id, file_key, small_file_key FROM media_attachments
+          SELECT id, file_key, small_file_key FROM media_attachments t
           WHERE id IN (${idList(ids)}) AND ${CACHED_REMOTE_ATTACHMENT} AND ${condition}
           FOR UPDATE SKIP LOCKED)
         UPDATE media_attachments m SET file_key = NULL, small_file_key = NULL, file_size = NULL, updated_at = now()
@@ -51,7 +51,7 @@ export async function clearProfileImages(db: Database, ids: readonly string[], i
   const rows = await queryRows<Record<string, string | null> & { id: string }>(
     db,
     sql`WITH old AS (
-          SELECT id, avatar_file_key, avatar_static_file_key, header_file_key, header_static_file_key FROM accounts
+          SELECT id, avatar_file_key, avatar_static_file_key, header_file_key, header_static_file_key FROM accounts t
           WHERE id IN (${idList(ids)}) AND ${has} AND ${condition}
           FOR UPDATE SKIP LOCKED)
         UPDATE accounts a SET ${avatarColumns} header_file_key = NULL, header_static_file_key = NULL, header_content_type = NULL, updated_at = now()
