@@ -35,8 +35,9 @@ async function measureAndRemove(ctx: AppContext, keys: string[], options: Remova
   let bytes = 0;
   await eachLimited(keys, options.concurrency, async (key) => {
     try {
-      bytes += (await ctx.storage.head(key))?.size ?? 0;
+      const size = (await ctx.storage.head(key))?.size ?? 0;
       if (!options.dryRun) await ctx.storage.delete(key);
+      bytes += size;
     } catch (error) {
       options.progress.failed(key, error);
     }
