@@ -39,7 +39,8 @@ import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/
 import { TrendsRefreshScheduler } from './definitions.ts';
 import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
 import { registerStatusLinks } from '../services/trends/links.ts';
-import { VacuumScheduler } from './definitions.ts';
+import { DomainClearMedia, VacuumScheduler } from './definitions.ts';
+import { clearBlockedDomainMedia } from '../services/clear-domain-media.ts';
 import { runVacuum } from './scheduler/vacuum-scheduler.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
@@ -65,6 +66,7 @@ on(PendingDistributionsScheduler, redistributePending);
 on(TrendsRefreshScheduler, refreshTrends);
 on(DeferredJobsScheduler, enqueueDeferred);
 on(VacuumScheduler, runVacuum);
+on(DomainClearMedia, (ctx, data) => clearBlockedDomainMedia(ctx, data.domainBlockId));
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);
 on(FeedMerge, runFeedMerge);

@@ -52,7 +52,6 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     return removedReblogs;
   });
   if (reblogs) {
-    await removeStoredFiles(ctx, mediaFiles, { reason: 'status deleted' });
     // the original's FeedRemoval takes its reblogs out of every feed too
     for (const reblog of reblogs) {
       await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId: reblog.accountId });
@@ -61,6 +60,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
     await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
     await deliverStatus(ctx, status, 'delete');
+    await removeStoredFiles(ctx, mediaFiles, { reason: 'status deleted' });
   }
   return status;
 }

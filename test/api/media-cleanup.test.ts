@@ -90,9 +90,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     return [file!, small!];
   }
   /** another server's attachment of `statusId`, made (id and created_at) and last updated when given */
-  async function remoteMedia(statusId: string, made: Date, updated = made, cached = true) {
+  async function remoteMedia(statusId: string | null, made: Date, updated = made, cached = true, accountId = bobId) {
     const id = idAt(made);
-    await db().insert(mediaAttachments).values({ id, statusId, accountId: bobId, type: 'image', remoteUrl: `${remote.origin}/files/${id}.png`, createdAt: made, updatedAt: updated });
+    await db().insert(mediaAttachments).values({ id, statusId, accountId, type: 'image', remoteUrl: `${remote.origin}/files/${id}.png`, createdAt: made, updatedAt: updated });
     return { id, files: cached ? await cache(id) : [] };
   }
 
@@ -262,6 +262,35 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     }
     assert.equal(await mediaRow(id), undefined);
     for (const file of files) assert.ok(await stored(file), file);
+  });
+
+  it('a domain whose media is rejected loses its cached media (its subdomains too); other servers keep theirs', async () => {
+    const server = async (username: string, domain: string) => {
+      const [account] = await db().insert(accounts).values({ username, domain, uri: `https://${domain}/users/${username}` }).returning();
+      const profile = await put(key('cache/accounts/avatars', account!.id, 'original'), key('cache/accounts/headers', account!.id, 'original'));
+      await db().update(accounts).set({ avatarFileKey: profile[0], headerFileKey: profile[1] }).where(eq(accounts.id, account!.id));
+      const media = await remoteMedia(null, daysAgo(1), daysAgo(1), true, account!.id);
+      const emojiId = idAt(daysAgo(1));
+      const [emoji] = await put(key('cache/custom_emojis/images', emojiId, 'original'));
+      await db().insert(customEmojis).values({ id: emojiId, shortcode: `blob_${username}`, domain, imageUrl: `https://${domain}/emoji.png`, imageFileKey: emoji });
+      return { accountId: account!.id, mediaId: media.id, emojiId, files: [...profile, ...media.files, emoji!] };
+    };
+    const spammer = await server('spammer', 'spam.example');
+    const sub = await server('sub', 'media.spam.example:8443');
+    const friend = await server('friend', 'friendly.example');
+
+    const blocked = await runAdminCommand(instance.ctx, ['domains', 'block', 'spam.example', '--severity', 'noop', '--reject-media']);
+    assert.equal(blocked.exitCode, 0, blocked.stderr);
+    const gone = async (file: string) => !(await stored(file));
+    await until(async () => (await Promise.all([...spammer.files, ...sub.files].map(gone))).every(Boolean), 'the blocked domain’s files to be removed');
+    for (const file of friend.files) assert.ok(await stored(file), file);
+    for (const blockedServer of [spammer, sub]) {
+      const [account] = await db().select().from(accounts).where(eq(accounts.id, blockedServer.accountId));
+      assert.deepEqual([account?.avatarFileKey, account?.headerFileKey], [null, null]);
+      assert.equal((await mediaRow(blockedServer.mediaId))?.fileKey, null, 'the attachment stays, uncached');
+      const [emoji] = await db().select().from(customEmojis).where(eq(customEmojis.id, blockedServer.emojiId));
+      assert.equal(emoji?.imageFileKey, null, 'the emoji stays, uncached');
+    }
   });
 
   it('a remote account deleted by its server loses its cached media, avatar and header (but reported media)', async () => {
