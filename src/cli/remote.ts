@@ -58,7 +58,8 @@ async function runDirect(config: Config, prepared: Prepared): Promise<CommandRes
   // embedded mode takes the data dir lock and migrates a fresh data dir; server mode only connects
   const instance = await boot(config, {}, { log });
   try {
-    return await runPrepared(instance.ctx, prepared);
+    // progress bars only on a terminal: never in redirected output, nor through the control socket
+    return await runPrepared(instance.ctx, prepared, { terminal: process.stderr.isTTY ? process.stderr : undefined });
   } finally {
     await instance.close();
   }

@@ -34,6 +34,11 @@ export const ADMIN_USAGE = {
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
   },
+  media: {
+    remove: line('media remove [--days N] [--prune-profiles | --remove-headers] [--include-follows] [--concurrency N] [--dry-run]'),
+    'remove-orphans': line('media remove-orphans [--prefix PREFIX] [--dry-run]'),
+    usage: line('media usage'),
+  },
   settings: {
     registrations: line('settings registrations open|approved|close [--require-reason]'),
   },
@@ -48,6 +53,22 @@ export const ADMIN_USAGE = {
 } as const satisfies Record<string, Record<string, string>>;
 
 export type AdminCommandName = keyof typeof ADMIN_USAGE;
+
+/** What a sub-command does, printed under its usage by `--help` (for those whose options need saying). */
+const DESCRIPTIONS: Partial<Record<AdminCommandName, Record<string, string>>> = {
+  media: {
+    remove: `Removes the cached copies of other servers' media attachments made more than --days ago (7), like
+tootctl media remove; they are fetched again when needed. With --prune-profiles, the avatars and headers
+(with --remove-headers only the headers) of remote accounts not webfingered nor updated for --days instead,
+of accounts nobody here follows or is followed by unless --include-follows. --concurrency: files removed at
+once (5). --dry-run counts without removing.`,
+    'remove-orphans': `Removes stored files that no media attachment, account or custom emoji names (files written in the
+last hour are left alone: an upload may be under way), and lists files it does not recognize. Every
+stored file is listed: on S3 this costs one request per 1,000 files.`,
+    usage: `Prints the space stored media take: attachments, custom emoji, avatars and headers (local ones and
+cached copies of other servers'), and files nothing names. Every stored file is listed.`,
+  },
+};
 
 /** The process commands and the other commands without sub-commands (`db` has one: `migrate`): synopsis, what it does. */
 const PROCESS_COMMANDS = {
@@ -83,6 +104,13 @@ export function commandUsage(command: AdminCommandName): string {
   return usage(...new Set(Object.values(ADMIN_USAGE[command])));
 }
 
+/** A sub-command's help: its usage, and what it does when that needs saying. */
+export function subcommandHelp(command: AdminCommandName, sub: string): string {
+  const lines: Record<string, string> = ADMIN_USAGE[command];
+  const description = DESCRIPTIONS[command]?.[sub];
+  return description ? `${usage(lines[sub]!)}\n\n${description}` : usage(lines[sub]!);
+}
+
 export const isAdminCommandName = (name: string | undefined): name is AdminCommandName => !!name && Object.hasOwn(ADMIN_USAGE, name);
 export const isProcessCommandName = (name: string | undefined): name is ProcessCommandName => !!name && Object.hasOwn(PROCESS_COMMANDS, name);
 
@@ -107,7 +135,7 @@ export function helpFor(argv: string[]): string | undefined {
   const [command, sub, ...rest] = argv;
   if (isAdminCommandName(command)) {
     const lines: Record<string, string> = ADMIN_USAGE[command];
-    if (sub && Object.hasOwn(lines, sub)) return wantsHelp(rest) ? usage(lines[sub]!) : undefined;
+    if (sub && Object.hasOwn(lines, sub)) return wantsHelp(rest) ? subcommandHelp(command, sub) : undefined;
     return sub === 'help' || wantsHelp(argv.slice(1)) ? commandUsage(command) : undefined;
   }
   if (isProcessCommandName(command)) return sub === 'help' || wantsHelp(argv.slice(1)) ? processUsage(command) : undefined;

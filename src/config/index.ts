@@ -78,6 +78,8 @@ export interface Config {
   logLevel: string;
   /** video and audio processing: the ffmpeg and ffprobe programs (`FFMPEG_BINARY`, `FFPROBE_BINARY`, as Mastodon names them; the bundled static builds when unset), and how many transcodes one process runs at once */
   media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
+  /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
+  mediaCacheRetentionDays?: number;
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -238,6 +240,8 @@ export function loadConfig(env: Env): Config {
       ffprobeBinary: str(env, 'FFPROBE_BINARY'),
       transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
     },
+    // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
+    mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
   };
 }
 

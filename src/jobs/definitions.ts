@@ -44,6 +44,10 @@ export const PendingDistributionsScheduler = job<Record<string, never>>('Schedul
 export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::DeferredJobsScheduler', 'scheduler', 1);
 /** Scores trending hashtags, links and statuses again (Scheduler::Trends::RefreshScheduler). */
 export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
+/** Removes unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media (the media part of Scheduler::VacuumScheduler). */
+export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
+/** Removes the cached copies of a blocked domain's media: avatars, headers, attachments, emoji (DomainClearMediaWorker). */
+export const DomainClearMedia = job<{ domainBlockId: string }>('DomainClearMediaWorker', 'pull');
 /** Publishes a due scheduled announcement, and streams a published one to every listening member (PublishScheduledAnnouncementWorker). */
 export const PublishScheduledAnnouncement = job<{ announcementId: string }>('PublishScheduledAnnouncementWorker', 'default');
 /** Streams an announcement reaction's new count (PublishAnnouncementReactionWorker). */

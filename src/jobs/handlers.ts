@@ -43,6 +43,9 @@ import { LinkCrawl } from './definitions.ts';
 import { runLinkCrawl } from '../federation/link-crawl.ts';
 import { PostProcessMedia } from './definitions.ts';
 import { postProcessMedia } from '../services/media/audio-visual-uploads.ts';
+import { DomainClearMedia, VacuumScheduler } from './definitions.ts';
+import { clearBlockedDomainMedia } from '../services/clear-domain-media.ts';
+import { runVacuum } from './scheduler/vacuum-scheduler.ts';
 
 type Handler = (ctx: AppContext, data: never, job: Job) => Promise<void>;
 
@@ -67,6 +70,8 @@ on(Distribution, async (ctx, data) => {
 on(PendingDistributionsScheduler, redistributePending);
 on(TrendsRefreshScheduler, refreshTrends);
 on(DeferredJobsScheduler, enqueueDeferred);
+on(VacuumScheduler, runVacuum);
+on(DomainClearMedia, (ctx, data) => clearBlockedDomainMedia(ctx, data.domainBlockId));
 on(FeedRemoval, runFeedRemoval);
 on(RegenerateHome, runRegeneration);
 on(FeedMerge, runFeedMerge);

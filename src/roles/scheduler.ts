@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppContext } from '../context.ts';
-import { DeferredJobsScheduler, OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, TrendsRefreshScheduler, type JobDefinition } from '../jobs/definitions.ts';
+import { DeferredJobsScheduler, OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, TrendsRefreshScheduler, VacuumScheduler, type JobDefinition } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -16,6 +16,7 @@ export const SCHEDULES: Schedule[] = [
   { job: PendingDistributionsScheduler, everySeconds: 60 },
   { job: DeferredJobsScheduler, everySeconds: 60 },
   { job: TrendsRefreshScheduler, everySeconds: 300 },
+  { job: VacuumScheduler, everySeconds: 24 * 3600 },
 ];
 
 /** the cache key of the leader's lease */

@@ -7,6 +7,8 @@ import { ApiError, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
 import { normalizeDomain } from './domain-blocks.ts';
 import { recountFollows } from './follow-counters.ts';
+import { DomainClearMedia } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
 import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from './instance-domain-blocks.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 
@@ -128,14 +130,17 @@ export async function userFacingDomainBlocks(ctx: AppContext): Promise<DomainBlo
 }
 
 /** The accounts of a block's domain and its subdomains (Mastodon's `Account.by_domain_and_subdomains`). */
-function accountsOfDomain(domain: string) {
-  return sql`(lower(a.domain) = ${domain} OR lower(a.domain) LIKE ${`%.${domain}`} OR lower(a.domain) LIKE ${`${domain}:%`} OR lower(a.domain) LIKE ${`%.${domain}:%`})`;
+/** Rows (accounts `a` by default) of the domain and its subdomains, on any port (Mastodon's by_domain_and_subdomains). */
+export function accountsOfDomain(domain: string, column = sql`a.domain`) {
+  return sql`(lower(${column}) = ${domain} OR lower(${column}) LIKE ${`%.${domain}`} OR lower(${column}) LIKE ${`${domain}:%`} OR lower(${column}) LIKE ${`%.${domain}:%`})`;
 }
 
 /**
  * BlockDomainService: a suspension suspends the domain's accounts and ends every follow and
  * follow request between them and this instance's members; a silence silences them. With
- * `update`, the effects of a former severity the block no longer has are lifted first.
+ * `update`, the effects of a former severity the block no longer has are lifted first. With
+ * reject_media (or a suspension), the cached copies of the domain's media are removed in the
+ * `pull` queue (DomainClearMediaWorker).
  */
 async function applyDomainBlock(ctx: AppContext, block: DomainBlockRow, update: boolean): Promise<void> {
   const at = block.createdAt;
@@ -157,6 +162,7 @@ async function applyDomainBlock(ctx: AppContext, block: DomainBlockRow, update: 
     await ctx.db.execute(sql`DELETE FROM follow_requests r USING accounts a WHERE (a.id = r.account_id OR a.id = r.target_account_id) AND ${domain}`);
     if (ended.length) await recountFollows(ctx, ended.flatMap((row) => [String(row.account_id), String(row.target_account_id)]));
   }
+  if (block.rejectMedia || block.severity === 'suspend') await enqueue(ctx, DomainClearMedia, { domainBlockId: block.id });
 }
 
 /** UnblockDomainService: the accounts the block suspended or silenced are restored. */

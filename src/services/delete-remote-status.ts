@@ -23,7 +23,8 @@ function sameHost(a: string, b: string): boolean {
  * Another server's Delete of one of its statuses (Mastodon's ActivityPub::Activity::Delete#delete_note):
  * a tombstone stays for the URI (even when the status never arrived, so a late Create is refused),
  * and the status, if known and the sender's, is deleted as its author deleting it would be (its
- * boosts, counters, feeds, notifications); a boost is taken back. Returns whether something was deleted.
+ * boosts, counters, feeds, notifications) and its attachments go with their files (kept while it is
+ * reported); a boost is taken back. Returns whether something was deleted.
  */
 export async function deleteRemoteStatus(ctx: AppContext, author: AccountRow, uri: string): Promise<boolean> {
   await buryUri(ctx, author, uri);
@@ -34,6 +35,6 @@ export async function deleteRemoteStatus(ctx: AppContext, author: AccountRow, ur
     .limit(1);
   if (!status) return false;
   if (status.reblogOfId) await unreblogStatus(ctx, author.id, status.reblogOfId);
-  else await deleteStatus(ctx, author.id, status.id);
+  else await deleteStatus(ctx, author.id, status.id, { removeMedia: true });
   return true;
 }

@@ -9,15 +9,19 @@ import { publishEvent } from './events.ts';
 import { findOwnStatus } from './edit-status.ts';
 import { refreshRepliesCount, type StatusRow } from './post-status.ts';
 import { deliverStatus } from './status-deliveries.ts';
+import { purgeStatusMedia } from './purge-media.ts';
+import { removeStoredFiles } from './stored-files.ts';
 
 /**
  * Deletes one of the author's statuses (Status#discard_with_reblogs + RemoveStatusService): marks it
  * and its reblogs deleted, fixes the counters (the author's statuses_count, each reblogger's, the
  * parent's replies_count), drops its pins and notifications, enqueues the removal from every feed
- * and publishes `status.deleted`. Returns the status as it was, for delete-and-redraft.
+ * and publishes `status.deleted`. Returns the status as it was, for delete-and-redraft. With
+ * `removeMedia` (a remote status), its attachments' rows and stored files go too.
  */
-export async function deleteStatus(ctx: AppContext, accountId: string, statusId: string): Promise<StatusRow> {
+export async function deleteStatus(ctx: AppContext, accountId: string, statusId: string, options: { removeMedia?: boolean } = {}): Promise<StatusRow> {
   const status = await findOwnStatus(ctx, accountId, statusId);
+  let mediaFiles: string[] = [];
   const reblogs = await ctx.db.transaction(async (tx) => {
     const [deleted] = await tx
       .update(statuses)
@@ -44,6 +48,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
       .where(inArray(notifications.statusId, ids))
       .returning({ accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, filtered: notifications.filtered });
     await reconsiderNotificationRequests(tx, removed);
+    if (options.removeMedia) mediaFiles = await purgeStatusMedia(tx, status.id, status.accountId);
     return removedReblogs;
   });
   if (reblogs) {
@@ -55,6 +60,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
     if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
     await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
     await deliverStatus(ctx, status, 'delete');
+    await removeStoredFiles(ctx, mediaFiles, { reason: 'status deleted' });
   }
   return status;
 }

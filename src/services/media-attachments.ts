@@ -12,6 +12,7 @@ import { processingFailed } from './media/audio-visual.ts';
 import { mediaFileKey, randomFileName } from './media/keys.ts';
 import { replaceThumbnail, thumbnailMustBeBlank } from './media/thumbnails.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
+import { keysOf, removeStoredFiles } from './stored-files.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -152,10 +153,9 @@ export async function updateMedia(ctx: AppContext, accountId: string, id: string
   return updated!;
 }
 
-/** Removes the stored files of attachments (after their rows are gone). */
+/** Removes the stored files of attachments (after their rows are gone); a failure is logged, never thrown. */
 export async function deleteMediaFiles(ctx: AppContext, rows: Partial<Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey' | 'thumbnailFileKey'>>[]) {
-  const keys = rows.flatMap((row) => [row.fileKey, row.smallFileKey, row.thumbnailFileKey]).filter((key): key is string => !!key);
-  await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
+  await removeStoredFiles(ctx, keysOf(rows.map((row) => ({ file: row.fileKey, small: row.smallFileKey, thumbnail: row.thumbnailFileKey }))), { reason: 'media deleted' });
 }
 
 /** `DELETE /api/v1/media/:id`: only an unattached upload (422 once attached, as Mastodon 4.x). */

@@ -4,6 +4,7 @@ import { accounts, followRequests, follows, notifications, type ProfileField } f
 import { RefreshRemoteAccount } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
+import { purgeRemoteAccountMedia } from './purge-media.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { unfollowAccount } from './unfollow-account.ts';
 
@@ -147,11 +148,13 @@ export async function refreshIfStale(ctx: AppContext, account: AccountRow): Prom
 /**
  * Mastodon's handling of an actor's `Delete` of itself (DeleteAccountService for a remote
  * account, keeping a suspended record): the account is suspended, so its statuses are seen by
- * nobody, and its follows and follow requests both ways and its notifications go.
+ * nobody; its media (attachments, and the stored avatar and header) go, and so do its follows and
+ * follow requests both ways and its notifications.
  */
 export async function deleteRemoteAccountData(ctx: AppContext, account: AccountRow): Promise<void> {
   if (account.domain === null) return;
   await ctx.db.update(accounts).set({ suspendedAt: new Date(), updatedAt: new Date() }).where(and(eq(accounts.id, account.id), sql`${accounts.suspendedAt} IS NULL`));
+  await purgeRemoteAccountMedia(ctx, account.id);
   const pairs = [
     ...(await ctx.db
       .select({ accountId: follows.accountId, targetAccountId: follows.targetAccountId })

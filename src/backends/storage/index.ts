@@ -21,7 +21,8 @@ export interface StoredFile {
 /**
  * Where uploaded media live: the local disk (`local.ts`) or an S3-compatible bucket (`s3.ts`),
  * picked in `openBackends`. Keys are Mastodon's paths, `media_attachments/files/<id partition>/<style>/<name>.<ext>`,
- * and a file's public URL is `url(key)`: `/system/<key>` on the web role, or the bucket's (CDN's) URL.
+ * (cached copies of other servers' files under `cache/`: `subspace media remove-orphans` and `usage`
+ * find a file's row from its key), and a file's public URL is `url(key)`: `/system/<key>` on the web role, or the bucket's (CDN's) URL.
  * A call that cannot reach the store throws a StorageUnavailableError (a request answers 503).
  */
 export interface Storage {
