@@ -8,9 +8,10 @@ import { settingsCommand } from './commands/settings.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
 import { trendsCommand } from './commands/trends.ts';
+import { emojiCommand } from './commands/emoji.ts';
 
 /**
- * The administration commands (`subspace accounts|announcements|apps|domains|settings|trends …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|domains|emoji|settings|trends …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -23,8 +24,11 @@ export interface CommandResult {
   exitCode: number;
 }
 
-/** A parsed command: either help to print, or the work to do. */
-export type Prepared = { help: string } | { run(ctx: AppContext): Promise<CommandResult> };
+/**
+ * A parsed command: either help to print, or the work to do. `argv` is what to hand a running
+ * instance instead of the arguments as typed, when they name files relative to the CLI's directory.
+ */
+export type Prepared = { help: string } | { run(ctx: AppContext): Promise<CommandResult>; argv?: string[] };
 
 export interface AdminCommand {
   name: string;
@@ -34,7 +38,15 @@ export interface AdminCommand {
 
 /** Looked up lazily: the command modules import this one. */
 function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand, trends: trendsCommand };
+  return {
+    accounts: accountsCommand,
+    announcements: announcementsCommand,
+    apps: appsCommand,
+    domains: domainsCommand,
+    emoji: emojiCommand,
+    settings: settingsCommand,
+    trends: trendsCommand,
+  };
 }
 
 /** Parses `argv` (command name first); throws UsageError. */

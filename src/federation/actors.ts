@@ -7,6 +7,8 @@ import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import { emojiRowsOfAccounts } from '../serializers/account-emojis.ts';
+import { emojiTags } from './emojis.ts';
 import { accountKeyPairs, instanceActorKeyPairs } from './keys.ts';
 import { accountIdentifier, INSTANCE_ACTOR, OUTBOX_COLLECTION, usernameOf } from './paths.ts';
 
@@ -79,6 +81,7 @@ async function movedToUri(ctx: AppContext, account: AccountRow): Promise<URL | n
 async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
   const identifier = accountIdentifier(account.username);
   const unavailable = account.suspendedAt !== null;
+  const emojis = (await emojiRowsOfAccounts(fctx.data, [account])).get(account.id) ?? [];
   const values = {
     id: new URL(account.uri),
     preferredUsername: account.username,
@@ -92,6 +95,8 @@ async function accountActor(fctx: FederationContext, account: AccountRow): Promi
     memorial: account.memorial,
     suspended: unavailable ? true : null,
     attachments: unavailable ? [] : account.fields.map((field) => new PropertyValue({ name: field.name, value: inlineToHtml(field.value) })),
+    // Mastodon's virtual_tags: the custom emoji of the name, bio and fields
+    tags: emojiTags(fctx.data, emojis),
     icon: !unavailable && account.avatarRemoteUrl ? new Image({ url: new URL(account.avatarRemoteUrl) }) : null,
     image: !unavailable && account.headerRemoteUrl ? new Image({ url: new URL(account.headerRemoteUrl) }) : null,
     aliases: unavailable ? [] : (account.alsoKnownAs ?? []).map((uri) => new URL(uri)),
