@@ -28,7 +28,8 @@ export function emojiObject(ctx: AppContext, emoji: CustomEmojiRow): Emoji | nul
     id: id ? new URL(id) : null,
     name: `:${emoji.shortcode}:`,
     icon: new Image({ mediaType: emoji.imageContentType, url: new URL(url) }),
-    updated: Temporal.Instant.fromEpochMilliseconds(emoji.updatedAt.getTime()),
+    // whole seconds, as Mastodon's iso8601
+    updated: Temporal.Instant.fromEpochMilliseconds(Math.floor(emoji.updatedAt.getTime() / 1000) * 1000),
   });
 }
 
