@@ -10,9 +10,10 @@ import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
 import { trendsCommand } from './commands/trends.ts';
 import { mediaCommand } from './commands/media.ts';
+import { emojiCommand } from './commands/emoji.ts';
 
 /**
- * The administration commands (`subspace accounts|announcements|apps|domains|media|settings|trends …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|domains|emoji|media|settings|trends …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -25,8 +26,12 @@ export interface CommandResult {
   exitCode: number;
 }
 
-/** A parsed command: either help to print, or the work to do (`io`: where to show progress, in the CLI's own process only). */
-export type Prepared = { help: string } | { run(ctx: AppContext, io?: CommandIO): Promise<CommandResult> };
+/**
+ * A parsed command: either help to print, or the work to do (`io`: where to show progress, in the
+ * CLI's own process only). `argv` is what to hand a running instance instead of the arguments as
+ * typed, when they name files relative to the CLI's directory.
+ */
+export type Prepared = { help: string } | { run(ctx: AppContext, io?: CommandIO): Promise<CommandResult>; argv?: string[] };
 
 export interface AdminCommand {
   name: string;
@@ -41,6 +46,7 @@ function commands(): Record<string, AdminCommand> {
     announcements: announcementsCommand,
     apps: appsCommand,
     domains: domainsCommand,
+    emoji: emojiCommand,
     media: mediaCommand,
     settings: settingsCommand,
     trends: trendsCommand,

@@ -80,7 +80,7 @@ export async function runAdminCli(config: Config, argv: string[], prepared: Prep
   for (;;) {
     const holder = lockHolder(config.dataDir);
     if (holder && holder !== process.pid) {
-      const result = await sendCommand(socketPath, argv);
+      const result = await sendCommand(socketPath, prepared.argv ?? argv);
       if (result) return result;
       if (Date.now() > deadline) {
         throw new CommandError(

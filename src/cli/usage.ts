@@ -34,6 +34,14 @@ export const ADMIN_USAGE = {
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
   },
+  emoji: {
+    import: line('emoji import PATH [--prefix P] [--suffix S] [--overwrite] [--unlisted] [--category C] [--shortcode S]'),
+    export: line('emoji export DIR [--category C] [--overwrite]'),
+    list: line('emoji list [--category C]'),
+    modify: line('emoji modify SHORTCODE [--category C | --no-category] [--listed | --unlisted] [--enable | --disable]'),
+    delete: line('emoji delete SHORTCODE'),
+    purge: line('emoji purge [--remote-only | --suspended-only]'),
+  },
   media: {
     remove: line('media remove [--days N] [--prune-profiles | --remove-headers] [--include-follows] [--concurrency N] [--dry-run]'),
     'remove-orphans': line('media remove-orphans [--prefix PREFIX] [--dry-run]'),

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
-import { Application, Group, Image, Link, Organization, PropertyValue, Service, type Actor, type DocumentLoader } from '@fedify/vocab';
+import { Application, Emoji, Group, Image, Link, Organization, PropertyValue, Service, type Actor, type DocumentLoader } from '@fedify/vocab';
 import type { ProfileField } from '../db/schema.ts';
+import type { RemoteEmoji } from '../services/create-remote-status.ts';
 import type { RemoteProfile } from '../services/remote-accounts.ts';
 import { sanitizeRemoteHtml } from './sanitize.ts';
 import type { Handle } from './webfinger-client.ts';
@@ -15,6 +16,9 @@ export const PROFILE_BOUNDS = {
   fieldValue: 5_000,
   aliases: 20,
   url: 2_048,
+  /** tags read (emoji among them) */
+  tags: 200,
+  emojiShortcode: 100,
 };
 
 const MAX_COUNT = 2 ** 31 - 1;
@@ -64,6 +68,25 @@ async function fieldsOf(actor: Actor): Promise<ProfileField[]> {
     if (fields.length >= PROFILE_BOUNDS.fields) break;
   }
   return fields;
+}
+
+/** The custom emoji of the profile (its `Emoji` tags, embedded), each shortcode once. */
+async function emojisOf(actor: Actor): Promise<RemoteEmoji[]> {
+  const emojis = new Map<string, RemoteEmoji>();
+  let seen = 0;
+  try {
+    for await (const tag of actor.getTags({ documentLoader: refuseToLoad, suppressError: true })) {
+      if (++seen > PROFILE_BOUNDS.tags) break;
+      if (!(tag instanceof Emoji)) continue;
+      const shortcode = tag.name?.toString().replace(/:/g, '').trim();
+      const icon = await imageUrl(() => tag.getIcon({ documentLoader: refuseToLoad, suppressError: true }));
+      if (!shortcode || shortcode.length > PROFILE_BOUNDS.emojiShortcode || !/^\w+$/.test(shortcode) || !icon) continue;
+      emojis.set(shortcode, { shortcode, imageUrl: icon });
+    }
+  } catch {
+    // a malformed tag list: the emoji read so far
+  }
+  return [...emojis.values()];
 }
 
 async function pemOf(key: CryptoKey | null | undefined): Promise<string | null> {
@@ -127,8 +150,9 @@ export async function profileOf(
   if (!uri || !inboxUrl) return undefined;
   const { documentLoader } = options;
   const type = actorTypeOf(actor);
-  const [fields, keys, avatarUrl, headerUrl, followers, following, statuses] = await Promise.all([
+  const [fields, emojis, keys, avatarUrl, headerUrl, followers, following, statuses] = await Promise.all([
     fieldsOf(actor),
+    emojisOf(actor),
     keysOf(actor, documentLoader),
     imageUrl(() => actor.getIcon({ documentLoader })),
     imageUrl(() => actor.getImage({ documentLoader })),
@@ -144,6 +168,7 @@ export async function profileOf(
     displayName: text(actor.name, PROFILE_BOUNDS.displayName),
     note: sanitizeRemoteHtml(text(actor.summary, PROFILE_BOUNDS.note)),
     fields,
+    emojis,
     locked: actor.manuallyApprovesFollowers === true,
     bot: type === 'Service' || type === 'Application',
     discoverable: actor.discoverable === true,

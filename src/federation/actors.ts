@@ -7,6 +7,8 @@ import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import { emojiRowsOfAccounts } from '../serializers/account-emojis.ts';
+import { emojiTags } from './emojis.ts';
 import { accountKeyPairs, instanceActorKeyPairs } from './keys.ts';
 import { accountIdentifier, INSTANCE_ACTOR, OUTBOX_COLLECTION, usernameOf } from './paths.ts';
 
@@ -85,6 +87,7 @@ function storedImage(ctx: AppContext, fileKey: string | null, contentType: strin
 async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
   const identifier = accountIdentifier(account.username);
   const unavailable = account.suspendedAt !== null;
+  const emojis = (await emojiRowsOfAccounts(fctx.data, [account])).get(account.id) ?? [];
   const values = {
     id: new URL(account.uri),
     preferredUsername: account.username,
@@ -98,6 +101,8 @@ async function accountActor(fctx: FederationContext, account: AccountRow): Promi
     memorial: account.memorial,
     suspended: unavailable ? true : null,
     attachments: unavailable ? [] : account.fields.map((field) => new PropertyValue({ name: field.name, value: inlineToHtml(field.value) })),
+    // Mastodon's virtual_tags: the custom emoji of the name, bio and fields
+    tags: emojiTags(fctx.data, emojis),
     icon: unavailable ? null : storedImage(fctx.data, account.avatarFileKey, account.avatarContentType, account.avatarDescription),
     image: unavailable ? null : storedImage(fctx.data, account.headerFileKey, account.headerContentType, account.headerDescription),
     aliases: unavailable ? [] : (account.alsoKnownAs ?? []).map((uri) => new URL(uri)),

@@ -7,6 +7,7 @@ import { SUBSPACE_VERSION } from '../services/instance.ts';
 import { dispatchActor, dispatchKeyPairs, mapHandle } from './actors.ts';
 import { authorizeActorFetch, authorizeObjectFetch, statusServedTo } from './authorize.ts';
 import { registerCollections } from './collections.ts';
+import { registerEmojiObjects } from './emojis.ts';
 import { registerInboxListeners } from './inbox/index.ts';
 import { CacheKvStore } from './kv-store.ts';
 import { routeFedifyLogs } from './logging.ts';
@@ -75,6 +76,7 @@ function buildFederation(ctx: AppContext): InstanceFederation {
   federation.setActorDispatcher(ACTOR_PATH, dispatchActor).setKeyPairsDispatcher(dispatchKeyPairs).mapHandle(mapHandle).authorize(authorizeActorFetch);
   registerStatusObjects(federation);
   registerCollections(federation);
+  registerEmojiObjects(federation);
   federation.setNodeInfoDispatcher(NODEINFO_PATH, nodeInfo);
   // signers' keys are fetched signed by the instance actor, so servers in authorized fetch mode answer
   registerInboxListeners(federation.setInboxListeners(INBOX_PATH, SHARED_INBOX_PATH).setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR })));

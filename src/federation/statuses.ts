@@ -8,7 +8,9 @@ import { rowId } from '../lib/ids.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { tagUrl } from '../services/tag-entities.ts';
 import type { StatusRow } from '../serializers/status.ts';
+import { customEmojisInTexts, type CustomEmojiRow } from '../services/custom-emojis.ts';
 import { audienceOf } from './audience.ts';
+import { emojiTags } from './emojis.ts';
 import { firstPageUrl } from './cursors.ts';
 import { accountIdentifier } from './paths.ts';
 import { MastodonAnnounce, MastodonCreate, MastodonNote, MastodonQuestion, type MediaExtra } from './vocab.ts';
@@ -36,6 +38,8 @@ interface StatusDetails {
   boosted: Map<string, { uri: string; authorUri: string }>;
   /** status id → its uploaded attachments, in order */
   media: Map<string, MediaAttachmentRow[]>;
+  /** status id → the local custom emoji its text, warning and poll options use */
+  emojis: Map<string, CustomEmojiRow[]>;
 }
 
 const instant = (date: Date) => Temporal.Instant.fromEpochMilliseconds(date.getTime());
@@ -89,7 +93,13 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
           .where(and(inArray(mediaAttachments.statusId, ids), sql`${mediaAttachments.fileKey} IS NOT NULL`))
           .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)),
   ]);
+  const pollOptions = new Map(pollRows.map((row) => [row.id, row.options]));
+  const emojis = await customEmojisInTexts(
+    ctx,
+    rows.map((row) => ({ key: row.id, texts: [row.spoilerText, row.text || row.content, ...((row.pollId && pollOptions.get(row.pollId)) || [])], domain: null })),
+  );
   return {
+    emojis,
     mentions: new Map(
       [...groupBy(mentionRows, (row) => row.statusId)].map(([id, list]) => [id, list.map((row) => ({ uri: row.uri, acct: row.domain ? `${row.username}@${row.domain}` : row.username }))]),
     ),
@@ -170,6 +180,7 @@ function buildObject(fctx: FederationContext, { status, author }: AuthoredStatus
     tags: [
       ...(details.mentions.get(status.id) ?? []).map((mention) => new Mention({ href: new URL(mention.uri), name: `@${mention.acct}` })),
       ...(details.tags.get(status.id) ?? []).map((name) => new Hashtag({ href: new URL(tagUrl(ctx, name)), name: `#${name}` })),
+      ...emojiTags(ctx, details.emojis.get(status.id) ?? []),
     ],
     contexts: conversation?.startsWith('http') ? [new URL(conversation)] : [],
     replies: new Collection({ id: repliesUri, first: firstPageUrl(repliesUri) }),

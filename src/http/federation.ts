@@ -150,6 +150,12 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/users/:username/statuses/:id', fedify(toStatusPage));
   app.get('/users/:username/statuses/:id/activity', fedify(toStatusPage));
   app.get('/users/:username/statuses/:id/replies', fedify());
+  // Mastodon's EmojisController lets an emoji be cached for three minutes
+  app.get('/emojis/:id', async (request, reply) => {
+    const response = await callFedify(ctx, request);
+    if (response.status === 200) reply.header('cache-control', 'public, max-age=180');
+    return send(reply, response);
+  });
 }
 
 /**

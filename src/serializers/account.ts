@@ -1,3 +1,4 @@
+import type { CustomEmojiEntity } from './custom-emoji.ts';
 import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
 import { renderRole, ROLES, isRole } from '../services/roles.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
@@ -5,9 +6,11 @@ import { accountImageUrls, type MediaUrls } from './media-urls.ts';
 
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
-/** Mastodon's Account entity (REST::AccountSerializer). */
-/** `moved`: the rendered account this one moved to (REST::AccountSerializer's `moved`, never nested further). */
-export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
+/**
+ * Mastodon's Account entity (REST::AccountSerializer). `moved`: the rendered account this one moved
+ * to (never nested further); `emojis`: the custom emoji of its profile (emojisOfAccounts).
+ */
+export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null, emojis: CustomEmojiEntity[] = []) {
   const suspended = !!account.suspendedAt;
   const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
   const images = accountImageUrls(urls, account);
@@ -39,7 +42,7 @@ export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pi
     last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
     hide_collections: account.hideCollections ?? false,
     noindex: account.domain ? undefined : !account.indexable,
-    emojis: [],
+    emojis: suspended ? [] : emojis,
     roles: role && !account.domain ? [{ id: role.id, name: role.name, color: role.color }] : [],
     fields: suspended
       ? []
@@ -52,9 +55,16 @@ export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pi
 }
 
 /** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
-export function serializeCredentialAccount(urls: MediaUrls, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
+export function serializeCredentialAccount(
+  urls: MediaUrls,
+  account: AccountRow,
+  user: UserRow,
+  followRequestsCount: number,
+  moved?: Record<string, unknown> | null,
+  emojis: CustomEmojiEntity[] = [],
+) {
   return {
-    ...serializeAccount(urls, account, user, moved),
+    ...serializeAccount(urls, account, user, moved, emojis),
     source: {
       privacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public'),
       sensitive: user.settings.default_sensitive ?? false,

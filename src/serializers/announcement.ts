@@ -1,5 +1,4 @@
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { announcementMutes, announcementReactions, customEmojis, statuses } from '../db/schema.ts';
@@ -8,7 +7,7 @@ import type { CustomEmojiRow } from '../services/custom-emojis.ts';
 import { tagUrl } from '../services/tag-entities.ts';
 import { extractHashtags, formatStatus } from '../services/text/format-status.ts';
 import { URL_PATTERN } from '../services/text/plain-to-html.ts';
-import { serializeCustomEmoji } from './custom-emoji.ts';
+import { serializeCustomEmoji, type EmojiUrlContext } from './custom-emoji.ts';
 
 /** CustomEmoji::SCAN_RE: `:shortcode:` not touching letters, digits or other colons. */
 const EMOJI_SCAN = /(?<=[^\p{L}\p{N}:]|^):([a-zA-Z0-9_]{2,}):(?=[^\p{L}\p{N}:]|$)/gmu;
@@ -24,8 +23,8 @@ export interface ReactionCount {
 }
 
 /** REST::ReactionSerializer: a custom emoji's reaction carries its image. */
-export function renderReaction(config: Config, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
-  const images = emoji ? serializeCustomEmoji(config, emoji) : undefined;
+export function renderReaction(ctx: EmojiUrlContext, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
+  const images = emoji ? serializeCustomEmoji(ctx, emoji) : undefined;
   return {
     name: reaction.name,
     count: reaction.count,
@@ -129,13 +128,13 @@ export async function renderAnnouncements(ctx: AppContext, rows: AnnouncementRow
       tags: extractHashtags(row.text).map((name) => ({ name: name.toLowerCase(), url: tagUrl(ctx, name) })),
       emojis: shortcodesIn(row.text).flatMap((code) => {
         const emoji = emojiByShortcode.get(code);
-        return emoji ? [serializeCustomEmoji(ctx.config, emoji)] : [];
+        return emoji ? [serializeCustomEmoji(ctx, emoji)] : [];
       }),
       reactions: reactions
         .filter((reaction) => reaction.announcement_id === row.id)
         .map((reaction) =>
           renderReaction(
-            ctx.config,
+            ctx,
             { name: reaction.name, count: reaction.count, ...(viewerId ? { me: reaction.me } : {}) },
             reaction.custom_emoji_id ? reactionEmojis.get(reaction.custom_emoji_id) : undefined,
           ),

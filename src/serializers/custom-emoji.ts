@@ -1,18 +1,38 @@
-import { baseUrl, type Config } from '../config/index.ts';
+import { baseUrl } from '../config/index.ts';
+import type { AppContext } from '../context.ts';
 import type { CustomEmojiRow } from '../services/custom-emojis.ts';
 
-/** Stored image paths are made absolute on this instance; full URLs are kept as they are. */
-function absolute(config: Config, url: string): string {
-  return url.startsWith('/') ? `${baseUrl(config)}${url}` : url;
+/** What an emoji's URLs are made from: the stored files' public URLs come from the storage driver. */
+export type EmojiUrlContext = Pick<AppContext, 'config' | 'storage'>;
+
+/** Paths kept without a host are made absolute on this instance; full URLs are kept as they are. */
+function absolute(ctx: EmojiUrlContext, url: string): string {
+  return url.startsWith('/') ? `${baseUrl(ctx.config)}${url}` : url;
+}
+
+/**
+ * Where an emoji's image and its still version are shown from: the stored files (a local emoji,
+ * or a remote one's cached copy), else the remote emoji's origin.
+ */
+export function emojiImageUrls(ctx: EmojiUrlContext, emoji: CustomEmojiRow): { url: string; staticUrl: string } {
+  if (emoji.imageFileKey) {
+    const url = ctx.storage.url(emoji.imageFileKey);
+    return { url, staticUrl: emoji.imageStaticFileKey ? ctx.storage.url(emoji.imageStaticFileKey) : url };
+  }
+  const url = absolute(ctx, emoji.imageUrl ?? '');
+  return { url, staticUrl: emoji.staticImageUrl ? absolute(ctx, emoji.staticImageUrl) : url };
 }
 
 /** Mastodon's CustomEmoji entity (REST::CustomEmojiSerializer); `category` only when the emoji has one. */
-export function serializeCustomEmoji(config: Config, emoji: CustomEmojiRow) {
+export function serializeCustomEmoji(ctx: EmojiUrlContext, emoji: CustomEmojiRow) {
+  const { url, staticUrl } = emojiImageUrls(ctx, emoji);
   return {
     shortcode: emoji.shortcode,
-    url: absolute(config, emoji.imageUrl ?? ''),
-    static_url: absolute(config, emoji.staticImageUrl ?? emoji.imageUrl ?? ''),
+    url,
+    static_url: staticUrl,
     visible_in_picker: emoji.visibleInPicker,
     ...(emoji.category ? { category: emoji.category } : {}),
   };
 }
+
+export type CustomEmojiEntity = ReturnType<typeof serializeCustomEmoji>;

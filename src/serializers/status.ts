@@ -20,6 +20,7 @@ import {
 import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
 import { mediaOfStatuses } from './media-attachment.ts';
 import { cardsOfStatuses } from './preview-card.ts';
+import type { CustomEmojiEntity } from './custom-emoji.ts';
 import { emojisOfStatuses } from './status-emojis.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
@@ -52,7 +53,8 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return map;
 }
 
-export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, viewerId: string | null | undefined) {
+/** Mastodon's Poll entity; `emojis`, those its options use, come from emojisOfStatuses or emojisOfPoll. */
+export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, viewerId: string | null | undefined, emojis: CustomEmojiEntity[] = []) {
   const expired = !!poll.expiresAt && poll.expiresAt.getTime() <= Date.now();
   const showTotals = !poll.hideTotals || expired || poll.accountId === viewerId;
   return {
@@ -63,7 +65,7 @@ export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, vie
     votes_count: poll.votesCount,
     voters_count: poll.multiple ? poll.votersCount : null,
     options: poll.options.map((title, i) => ({ title, votes_count: showTotals ? (poll.cachedTallies[i] ?? 0) : null })),
-    emojis: [],
+    emojis,
     ...(viewerId ? { voted: (viewerVotes?.length ?? 0) > 0 || poll.accountId === viewerId, own_votes: viewerVotes ?? [] } : {}),
   };
 }
@@ -134,7 +136,10 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
   const muted = new Set(muteRows.map((row) => row.conversationId));
   const originalsById = byId(originals);
   const domains = new Map(authorRows.map((row) => [row.account.id, row.account.domain]));
-  const emojis = await emojisOfStatuses(ctx, all.filter((s) => !s.reblogOfId).map((s) => ({ ...s, domain: domains.get(s.accountId) ?? null })));
+  const emojis = await emojisOfStatuses(
+    ctx,
+    all.filter((s) => !s.reblogOfId).map((s) => ({ ...s, domain: domains.get(s.accountId) ?? null, pollOptions: s.pollId ? pollsById.get(s.pollId)?.options : undefined })),
+  );
 
   const render = (status: StatusRow): Record<string, unknown> => {
     const app = status.applicationId ? apps.get(status.applicationId) : undefined;
@@ -179,9 +184,9 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
         acct: account.domain ? `${account.username}@${account.domain}` : account.username,
       })),
       tags: (tagsByStatus.get(status.id) ?? []).map(({ name }) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
-      emojis: emojis.get(status.id) ?? [],
+      emojis: emojis.statuses.get(status.id) ?? [],
       card: cards.get(status.id) ?? null,
-      poll: poll ? renderPoll(poll, votesByPoll.get(poll.id)?.map((vote) => vote.choice), viewerId) : null,
+      poll: poll ? renderPoll(poll, votesByPoll.get(poll.id)?.map((vote) => vote.choice), viewerId, emojis.polls.get(status.id)) : null,
     };
   };
   return rows.map(render);
@@ -240,7 +245,7 @@ export async function renderStatusForViewers(ctx: AppContext, row: StatusRow, vi
       bookmarked: bookmarked!.has(viewerId),
       ...(pinnable ? { pinned: pinned!.has(viewerId) } : {}),
       filtered,
-      poll: poll ? renderPoll(poll, votesByViewer.get(viewerId)?.map((vote) => vote.choice), viewerId) : null,
+      poll: poll ? renderPoll(poll, votesByViewer.get(viewerId)?.map((vote) => vote.choice), viewerId, (renderedProper.poll as { emojis?: CustomEmojiEntity[] } | null)?.emojis) : null,
     };
     result.set(
       viewerId,

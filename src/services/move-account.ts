@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { accountMigrations, accounts, blocks, follows, mutes, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
+import { emojisOfAccounts } from '../serializers/account-emojis.ts';
 import { refreshRemoteAccount, resolveRemoteAccount } from '../federation/resolve-account.ts';
 import { DistributeActorUpdate, DistributeMove, MoveFollowers, UnfollowFollow } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
@@ -301,5 +302,7 @@ export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve:
 export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Record<string, unknown> | null> {
   if (!account.movedToAccountId) return null;
   const [row] = await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, account.movedToAccountId));
-  return row ? serializeAccount(ctx, row.account, { role: row.role }) : null;
+  if (!row) return null;
+  const emojis = await emojisOfAccounts(ctx, [row.account]);
+  return serializeAccount(ctx, row.account, { role: row.role }, null, emojis.get(row.account.id));
 }

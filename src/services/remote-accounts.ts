@@ -3,8 +3,10 @@ import type { AppContext } from '../context.ts';
 import { accounts, followRequests, follows, notifications, type ProfileField } from '../db/schema.ts';
 import { RefreshRemoteAccount } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { storeRemoteEmojis, type RemoteEmoji } from './create-remote-status.ts';
 import { publishEvent } from './events.ts';
 import { purgeRemoteAccountMedia } from './purge-media.ts';
+import { rejectsMediaFrom } from './instance-domain-blocks.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { unfollowAccount } from './unfollow-account.ts';
 
@@ -23,6 +25,8 @@ export interface RemoteProfile {
   note: string;
   /** values are sanitized HTML, names plain text */
   fields: ProfileField[];
+  /** the custom emoji its name, bio and fields use (its `Emoji` tags) */
+  emojis: RemoteEmoji[];
   locked: boolean;
   bot: boolean;
   discoverable: boolean | null;
@@ -109,6 +113,8 @@ function columnsOf(profile: RemoteProfile, now: Date) {
  * new remote account is made. The username stays as first seen unless WebFinger confirmed the new one.
  */
 export async function upsertRemoteAccount(ctx: AppContext, profile: RemoteProfile): Promise<AccountRow> {
+  // ProcessAccountService#process_emojis, unless the domain's media are rejected (skip_download?)
+  if (profile.emojis.length && !(await rejectsMediaFrom(ctx, profile.domain))) await storeRemoteEmojis(ctx.db, profile.domain, profile.emojis);
   const now = new Date();
   const values = columnsOf(profile, now);
   for (let attempt = 0; attempt < 2; attempt++) {

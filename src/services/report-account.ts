@@ -6,7 +6,7 @@ import { DeliverFlag } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
-import { serializeAccount } from '../serializers/account.ts';
+import { renderAccount } from './entities.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { newActivityUri } from './relationship-deliveries.ts';
@@ -119,7 +119,7 @@ export async function renderReport(ctx: AppContext, report: ReportRow) {
     created_at: report.createdAt.toISOString(),
     status_ids: report.statusIds.map(String),
     rule_ids: report.ruleIds?.map(String) ?? null,
-    target_account: target ? serializeAccount(ctx, target) : null,
+    target_account: target ? await renderAccount(ctx, target) : null,
   };
 }
 

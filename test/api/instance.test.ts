@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { accounts, customEmojis, users } from '../../src/db/schema.ts';
+import { forgetListedCustomEmojis } from '../../src/services/custom-emojis.ts';
 import { updateSetting } from '../../src/services/settings.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -208,6 +209,9 @@ describe('instance and custom emoji endpoints', () => {
       { shortcode: 'gone', imageUrl: 'https://cdn.example/g.png', staticImageUrl: 'https://cdn.example/g.png', disabled: true },
       { shortcode: 'remote', domain: 'one.example', imageUrl: 'https://one.example/r.png', staticImageUrl: 'https://one.example/r.png' },
     ]);
+    // written behind the services' back: the list is cached until local emoji change
+    assert.deepEqual((await instance.request('GET', '/api/v1/custom_emojis')).body, []);
+    await forgetListedCustomEmojis(instance.ctx);
     const response = await instance.request('GET', '/api/v1/custom_emojis');
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, [

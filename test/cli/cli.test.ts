@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode } from '../helpers/instance.ts';
 import { CLI, freePort, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
@@ -236,6 +237,7 @@ describe('subspace --help, --version and unknown options', () => {
       announcements: ['create', 'list', 'publish', 'unpublish', 'delete'],
       apps: ['create'],
       domains: ['block', 'unblock', 'allow', 'disallow', 'list'],
+      emoji: ['import', 'export', 'list', 'modify', 'delete', 'purge'],
       settings: ['registrations'],
       trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
@@ -380,6 +382,21 @@ describe('subspace admin CLI: a fresh data dir, then a running instance', () => 
     assert.equal(response.status, 200, response.text);
     assert.equal(response.body.username, 'bob');
     assert.equal(response.body.role.name, '');
+  });
+
+  test('emoji import takes a path relative to where the CLI runs, also when the running instance imports it', async () => {
+    // the CLI runs in the data dir, the instance elsewhere: the path is handed over made absolute
+    mkdirSync(join(site.dataDir, 'emoji-pack'));
+    const png = await sharp({ create: { width: 8, height: 8, channels: 4, background: '#ff8800' } }).png().toBuffer();
+    writeFileSync(join(site.dataDir, 'emoji-pack', 'orange_dot.png'), png);
+    assert.equal(await ok(site.env, 'emoji', 'import', 'emoji-pack', '--category', 'Dots'), 'Imported 1, skipped 0, failed to import 0\n');
+    const listed = await request(server!.url, 'GET', '/api/v1/custom_emojis');
+    assert.deepEqual(
+      listed.body.map((emoji: { shortcode: string; category: string }) => [emoji.shortcode, emoji.category]),
+      [['orange_dot', 'Dots']],
+    );
+    const image = await fetch(new URL(new URL(listed.body[0].url).pathname, server!.url));
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), png);
   });
 
   test('accounts modify: confirm, role, disable/enable, e-mail, password reset', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Image, PropertyValue, Service } from '@fedify/vocab';
+import { Emoji, Hashtag, Image, PropertyValue, Service } from '@fedify/vocab';
 import { eq } from 'drizzle-orm';
-import { accounts } from '../../src/db/schema.ts';
+import { accounts, customEmojis } from '../../src/db/schema.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../src/federation/resolve-account.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -126,6 +126,30 @@ describe('remote accounts: resolving by handle and by URI', () => {
       assert.equal(response.status, 200, `${q}: ${response.text}`);
       assert.deepEqual(response.body.accounts, [], q);
     }
+  });
+
+  it('keeps the custom emoji of a profile (its Emoji tags) and shows those its name, bio and fields use', async () => {
+    const emoji = (name: string, url: string) => new Emoji({ id: new URL(`${remote.origin}/emojis/${name.length}`), name, icon: new Image({ mediaType: 'image/png', url: new URL(url) }) });
+    await remote.setActor({
+      name: ':bob_wave: Bob',
+      summary: '<p>I :heart_bob: things</p>',
+      attachments: [new PropertyValue({ name: 'Mood', value: ':unused_one:' })],
+      tags: [
+        emoji(':bob_wave:', 'https://cdn.example/bob_wave.png'),
+        emoji(':heart_bob:', 'https://cdn.example/heart.gif'),
+        emoji(':bad-name:', 'https://cdn.example/bad.png'),
+        emoji(':no_icon_url:', 'javascript:alert(1)'),
+        new Hashtag({ href: new URL(`${remote.origin}/tags/bob`), name: '#bob' }),
+      ],
+    });
+    const response = await search(`@${remote.handle}`);
+    const [bob] = response.body.accounts;
+    assert.deepEqual(bob.emojis, [
+      { shortcode: 'heart_bob', url: 'https://cdn.example/heart.gif', static_url: 'https://cdn.example/heart.gif', visible_in_picker: false },
+      { shortcode: 'bob_wave', url: 'https://cdn.example/bob_wave.png', static_url: 'https://cdn.example/bob_wave.png', visible_in_picker: false },
+    ]);
+    const stored = await instance.ctx.db.select({ shortcode: customEmojis.shortcode }).from(customEmojis).where(eq(customEmojis.domain, remote.host));
+    assert.deepEqual(stored.map((row) => row.shortcode).sort(), ['bob_wave', 'heart_bob']);
   });
 
   it('bounds and checks what a hostile actor document says', async () => {

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { serializeAccount, serializeCredentialAccount } from '../../../serializers/account.ts';
+import { serializeCredentialAccount } from '../../../serializers/account.ts';
+import { emojisOfAccounts } from '../../../serializers/account-emojis.ts';
+import { renderAccount } from '../../../services/entities.ts';
+import type { AccountRow, UserRow } from '../../../services/oauth/authenticate-token.ts';
 import { serializeRelationship } from '../../../serializers/relationship.ts';
 import { findAccountById, lookupAccount } from '../../../services/account-lookup.ts';
 import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '../../../services/credentials.ts';
@@ -12,6 +15,12 @@ import { parseScopes } from '../../../services/scopes.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { renderMovedTo } from '../../../services/move-account.ts';
+
+/** The signed-in member's own Account (CredentialAccount), with what it moved to and its custom emoji. */
+async function renderCredentials(ctx: AppContext, account: AccountRow, user: UserRow) {
+  const [requests, moved, emojis] = await Promise.all([followRequestsCount(ctx, account.id), renderMovedTo(ctx, account), emojisOfAccounts(ctx, [account])]);
+  return serializeCredentialAccount(ctx.config, account, user, requests, moved, emojis.get(account.id));
+}
 
 /** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
 function profileFields(value: unknown): { name: string; value: string }[] | undefined {
@@ -99,20 +108,20 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/verify_credentials', { preHandler: authorize({ scopes: ['read:accounts', 'profile'], user: true }) }, async (request) => {
     const { user, account } = currentUser(request);
-    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    return renderCredentials(ctx, account, user);
   });
 
   app.patch('/api/v1/accounts/update_credentials', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
     const current = currentUser(request);
     const { account, user } = await updateCredentials(ctx, current, await credentialsUpdate(params(request)));
-    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    return renderCredentials(ctx, account, user);
   });
 
   app.get('/api/v1/accounts/lookup', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const acct = text(params(request).acct);
     const found = acct ? await lookupAccount(ctx, acct) : undefined;
     if (!found) throw notFound();
-    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return renderAccount(ctx, found.account, found.user);
   });
 
   app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
@@ -129,6 +138,6 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/accounts/:id', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const found = await findAccountById(ctx, (request.params as { id: string }).id);
     if (!found) throw notFound();
-    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return renderAccount(ctx, found.account, found.user);
   });
 }

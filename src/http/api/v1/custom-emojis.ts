@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeCustomEmoji } from '../../../serializers/custom-emoji.ts';
-import { listedCustomEmojis } from '../../../services/custom-emojis.ts';
+import { listedCustomEmojisJson } from '../../../services/custom-emojis.ts';
 
 export function customEmojisRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/custom_emojis', async (_request, reply) => {
-    const emojis = await listedCustomEmojis(ctx);
+    const json = await listedCustomEmojisJson(ctx, (emojis) => emojis.map((emoji) => serializeCustomEmoji(ctx, emoji)));
     reply.header('cache-control', 'public, max-age=180');
-    return emojis.map((emoji) => serializeCustomEmoji(ctx.config, emoji));
+    return reply.type('application/json; charset=utf-8').send(json);
   });
 }
