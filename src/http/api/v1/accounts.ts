@@ -19,7 +19,7 @@ import { renderMovedTo } from '../../../services/move-account.ts';
 /** The signed-in member's own Account (CredentialAccount), with what it moved to and its custom emoji. */
 async function renderCredentials(ctx: AppContext, account: AccountRow, user: UserRow) {
   const [requests, moved, emojis] = await Promise.all([followRequestsCount(ctx, account.id), renderMovedTo(ctx, account), emojisOfAccounts(ctx, [account])]);
-  return serializeCredentialAccount(ctx.config, account, user, requests, moved, emojis.get(account.id));
+  return serializeCredentialAccount(ctx, account, user, requests, moved, emojis.get(account.id));
 }
 
 /** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
