@@ -39,6 +39,8 @@ import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/
 import { TrendsRefreshScheduler } from './definitions.ts';
 import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
 import { registerStatusLinks } from '../services/trends/links.ts';
+import { RedownloadAvatar, RedownloadEmoji, RedownloadHeader, RedownloadMedia } from './definitions.ts';
+import { runRedownloadAvatar, runRedownloadEmoji, runRedownloadHeader, runRedownloadMedia } from './pull/redownload.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
 
@@ -85,6 +87,10 @@ on(UnfollowFollow, runUnfollowFollow);
 on(ThreadResolve, runThreadResolve);
 on(FetchReplies, runFetchReplies);
 on(FetchReply, runFetchReply);
+on(RedownloadMedia, runRedownloadMedia);
+on(RedownloadAvatar, runRedownloadAvatar);
+on(RedownloadHeader, runRedownloadHeader);
+on(RedownloadEmoji, runRedownloadEmoji);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

@@ -1,18 +1,15 @@
-import type { Config } from '../config/index.ts';
 import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
 import { renderRole, ROLES, isRole } from '../services/roles.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
-import { avatarUrl, headerUrl } from './media-urls.ts';
+import { avatarStaticUrl, avatarUrl, headerStaticUrl, headerUrl, type MediaUrlContext } from './media-urls.ts';
 
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 /** Mastodon's Account entity (REST::AccountSerializer). */
 /** `moved`: the rendered account this one moved to (REST::AccountSerializer's `moved`, never nested further). */
-export function serializeAccount(config: Config, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
+export function serializeAccount(ctx: MediaUrlContext, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null) {
   const suspended = !!account.suspendedAt;
   const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
-  const avatar = avatarUrl(config, account);
-  const header = headerUrl(config, account);
   const role = user?.role && isRole(user.role) ? ROLES[user.role] : null;
   return {
     id: account.id,
@@ -29,11 +26,11 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
     note: suspended ? '' : account.domain ? account.note : plainToHtml(account.note),
     url: account.url ?? account.uri,
     uri: account.uri,
-    avatar,
-    avatar_static: avatar,
+    avatar: avatarUrl(ctx, account),
+    avatar_static: avatarStaticUrl(ctx, account),
     avatar_description: '',
-    header,
-    header_static: header,
+    header: headerUrl(ctx, account),
+    header_static: headerStaticUrl(ctx, account),
     header_description: '',
     followers_count: suspended ? 0 : account.followersCount,
     following_count: suspended ? 0 : account.followingCount,
@@ -54,9 +51,9 @@ export function serializeAccount(config: Config, account: AccountRow, user?: Pic
 }
 
 /** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
-export function serializeCredentialAccount(config: Config, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
+export function serializeCredentialAccount(ctx: MediaUrlContext, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Record<string, unknown> | null) {
   return {
-    ...serializeAccount(config, account, user, moved),
+    ...serializeAccount(ctx, account, user, moved),
     source: {
       privacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public'),
       sensitive: user.settings.default_sensitive ?? false,

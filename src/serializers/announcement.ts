@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { Config } from '../config/index.ts';
+import type { MediaUrlContext } from './media-urls.ts';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { announcementMutes, announcementReactions, customEmojis, statuses } from '../db/schema.ts';
@@ -24,8 +24,8 @@ export interface ReactionCount {
 }
 
 /** REST::ReactionSerializer: a custom emoji's reaction carries its image. */
-export function renderReaction(config: Config, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
-  const images = emoji ? serializeCustomEmoji(config, emoji) : undefined;
+export function renderReaction(ctx: MediaUrlContext, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
+  const images = emoji ? serializeCustomEmoji(ctx, emoji) : undefined;
   return {
     name: reaction.name,
     count: reaction.count,
@@ -129,13 +129,13 @@ export async function renderAnnouncements(ctx: AppContext, rows: AnnouncementRow
       tags: extractHashtags(row.text).map((name) => ({ name: name.toLowerCase(), url: tagUrl(ctx, name) })),
       emojis: shortcodesIn(row.text).flatMap((code) => {
         const emoji = emojiByShortcode.get(code);
-        return emoji ? [serializeCustomEmoji(ctx.config, emoji)] : [];
+        return emoji ? [serializeCustomEmoji(ctx, emoji)] : [];
       }),
       reactions: reactions
         .filter((reaction) => reaction.announcement_id === row.id)
         .map((reaction) =>
           renderReaction(
-            ctx.config,
+            ctx,
             { name: reaction.name, count: reaction.count, ...(viewerId ? { me: reaction.me } : {}) },
             reaction.custom_emoji_id ? reactionEmojis.get(reaction.custom_emoji_id) : undefined,
           ),

@@ -1,4 +1,3 @@
-import type { Config } from '../config/index.ts';
 import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
 import { PROFILE_LIMITS } from '../services/credentials.ts';
 import { serializeAccount } from './account.ts';
@@ -6,9 +5,9 @@ import { headerUrl } from './media-urls.ts';
 import { appIcons } from '../services/app-icons.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
-const thumbnailUrl = (config: Config) => headerUrl(config, { headerRemoteUrl: null });
+const thumbnailUrl = (facts: InstanceFacts) => headerUrl(facts, { headerFileKey: null });
 
-const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts.config, facts.contact.account, facts.contact.user) : null);
+const contactAccount = (facts: InstanceFacts) => (facts.contact ? serializeAccount(facts, facts.contact.account, facts.contact.user) : null);
 
 /** Mastodon's Instance entity, `GET /api/v2/instance` (REST::InstanceSerializer). */
 export function serializeInstance(facts: InstanceFacts) {
@@ -20,7 +19,7 @@ export function serializeInstance(facts: InstanceFacts) {
     source_url: SOURCE_URL,
     description: settings.site_short_description,
     usage: { users: { active_month: facts.stats.activeMonth } },
-    thumbnail: { url: thumbnailUrl(config) },
+    thumbnail: { url: thumbnailUrl(facts) },
     icon: appIcons(config),
     languages: [...INSTANCE_LANGUAGES],
     configuration: {
@@ -65,7 +64,7 @@ export function serializeInstanceV1(facts: InstanceFacts) {
     version: INSTANCE_VERSION,
     urls: { streaming_api: config.streamingApiBaseUrl },
     stats: { user_count: stats.userCount, status_count: stats.statusCount, domain_count: stats.domainCount },
-    thumbnail: thumbnailUrl(config),
+    thumbnail: thumbnailUrl(facts),
     languages: [...INSTANCE_LANGUAGES],
     registrations: facts.registrationsEnabled,
     approval_required: facts.registrations.approvalRequired,

@@ -38,7 +38,7 @@ export async function emojisOfStatuses(ctx: AppContext, rows: EmojifiableStatus[
   for (const row of rows) {
     const found = (wanted.get(row.id) ?? []).flatMap((shortcode) => {
       const emoji = byKey.get(`${row.domain ?? ''} ${shortcode}`);
-      return emoji ? [serializeCustomEmoji(ctx.config, emoji)] : [];
+      return emoji ? [serializeCustomEmoji(ctx, emoji)] : [];
     });
     if (found.length) result.set(row.id, found);
   }

@@ -50,7 +50,7 @@ export async function streamAnnouncementReaction(ctx: AppContext, announcementId
     .from(announcementReactions)
     .where(and(eq(announcementReactions.announcementId, announcementId), eq(announcementReactions.name, name)));
   const [emoji] = row?.customEmojiId ? await ctx.db.select().from(customEmojis).where(eq(customEmojis.id, row.customEmojiId)) : [];
-  const rendered = renderReaction(ctx.config, { name, count: Number(row?.count ?? 0) }, emoji);
+  const rendered = renderReaction(ctx, { name, count: Number(row?.count ?? 0) }, emoji);
   await streamToActiveMembers(ctx, 'announcement.reaction', JSON.stringify({ ...rendered, announcement_id: announcementId }));
 }
 

@@ -31,8 +31,8 @@ export async function renderAccountsById(ctx: AppContext, ids: string[]): Promis
 export async function renderAccountRows(ctx: AppContext, rows: readonly { account: AccountRow; user?: Pick<UserRow, 'role'> | null }[]): Promise<RenderedAccount[]> {
   const movedIds = [...new Set(rows.flatMap((row) => row.account.movedToAccountId ?? []))];
   const moved = movedIds.length ? await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, movedIds)) : [];
-  const movedById = new Map(moved.map((row) => [row.account.id, serializeAccount(ctx.config, row.account, { role: row.role })]));
-  return rows.map((row) => serializeAccount(ctx.config, row.account, row.user ?? null, row.account.movedToAccountId ? movedById.get(row.account.movedToAccountId) : null));
+  const movedById = new Map(moved.map((row) => [row.account.id, serializeAccount(ctx, row.account, { role: row.role })]));
+  return rows.map((row) => serializeAccount(ctx, row.account, row.user ?? null, row.account.movedToAccountId ? movedById.get(row.account.movedToAccountId) : null));
 }
 
 /** Status rows for these ids, keyed by id. */

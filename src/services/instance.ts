@@ -1,3 +1,4 @@
+import type { Storage } from '../backends/storage/index.ts';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
@@ -142,6 +143,8 @@ export function closedRegistrationsMessage(settings: InstanceSettings): string |
 /** Everything the instance entities (v1 and v2) are rendered from. */
 export interface InstanceFacts {
   config: Config;
+  /** where the contact account's avatar is stored */
+  storage: Storage;
   settings: InstanceSettings;
   stats: InstanceStats;
   /** the contact account named in the settings, if it exists */
@@ -157,6 +160,7 @@ export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts>
   const [stats, contact] = await Promise.all([instanceStats(ctx), contactAccount(ctx, settings)]);
   return {
     config: ctx.config,
+    storage: ctx.storage,
     settings,
     stats,
     contact,

@@ -301,5 +301,5 @@ export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve:
 export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Record<string, unknown> | null> {
   if (!account.movedToAccountId) return null;
   const [row] = await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, account.movedToAccountId));
-  return row ? serializeAccount(ctx.config, row.account, { role: row.role }) : null;
+  return row ? serializeAccount(ctx, row.account, { role: row.role }) : null;
 }

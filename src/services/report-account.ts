@@ -119,7 +119,7 @@ export async function renderReport(ctx: AppContext, report: ReportRow) {
     created_at: report.createdAt.toISOString(),
     status_ids: report.statusIds.map(String),
     rule_ids: report.ruleIds?.map(String) ?? null,
-    target_account: target ? serializeAccount(ctx.config, target) : null,
+    target_account: target ? serializeAccount(ctx, target) : null,
   };
 }
 

@@ -100,7 +100,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext) {
       name: account.displayName,
       preferred_username: account.username,
       profile: account.url,
-      picture: avatarUrl(ctx.config, account),
+      picture: avatarUrl(ctx, account),
     };
   };
   app.get('/oauth/userinfo', { preHandler: authorize({ scopes: ['profile'] }) }, userinfo);

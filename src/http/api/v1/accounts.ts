@@ -71,20 +71,20 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/accounts/verify_credentials', { preHandler: authorize({ scopes: ['read:accounts', 'profile'], user: true }) }, async (request) => {
     const { user, account } = currentUser(request);
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.patch('/api/v1/accounts/update_credentials', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
     const current = currentUser(request);
     const { account, user } = await updateCredentials(ctx, current, credentialsUpdate(params(request)));
-    return serializeCredentialAccount(ctx.config, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
+    return serializeCredentialAccount(ctx, account, user, await followRequestsCount(ctx, account.id), await renderMovedTo(ctx, account));
   });
 
   app.get('/api/v1/accounts/lookup', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const acct = text(params(request).acct);
     const found = acct ? await lookupAccount(ctx, acct) : undefined;
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 
   app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
@@ -101,6 +101,6 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/accounts/:id', { preHandler: authorizeIfToken(['read:accounts']) }, async (request) => {
     const found = await findAccountById(ctx, (request.params as { id: string }).id);
     if (!found) throw notFound();
-    return serializeAccount(ctx.config, found.account, found.user, await renderMovedTo(ctx, found.account));
+    return serializeAccount(ctx, found.account, found.user, await renderMovedTo(ctx, found.account));
   });
 }

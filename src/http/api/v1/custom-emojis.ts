@@ -7,6 +7,6 @@ export function customEmojisRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/custom_emojis', async (_request, reply) => {
     const emojis = await listedCustomEmojis(ctx);
     reply.header('cache-control', 'public, max-age=180');
-    return emojis.map((emoji) => serializeCustomEmoji(ctx.config, emoji));
+    return emojis.map((emoji) => serializeCustomEmoji(ctx, emoji));
   });
 }

@@ -27,7 +27,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
       const { media, rateLimit } = await uploadMedia(ctx, account.id, { bytes, description: text(input.description), focus: text(input.focus) });
       reply.headers(rateLimit);
       // images are processed within the request: always ready (v2 would answer 202 while processing)
-      return renderMediaAttachment(media, ctx.storage);
+      return renderMediaAttachment(media, ctx);
     } catch (error) {
       if (error instanceof RateLimitExceeded) reply.headers(error.headers);
       throw error;
@@ -40,14 +40,14 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const media = await findUnattachedMedia(ctx, account.id, idOf(request));
     if (media.processing !== 'complete') reply.code(206);
-    return renderMediaAttachment(media, ctx.storage);
+    return renderMediaAttachment(media, ctx);
   });
 
   app.put('/api/v1/media/:id', write, async (request) => {
     const { account } = currentUser(request);
     const input = params(request);
     const media = await updateMedia(ctx, account.id, idOf(request), { description: text(input.description), focus: text(input.focus) });
-    return renderMediaAttachment(media, ctx.storage);
+    return renderMediaAttachment(media, ctx);
   });
 
   app.delete('/api/v1/media/:id', write, async (request, reply) => {
