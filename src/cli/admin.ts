@@ -5,12 +5,14 @@ import { announcementsCommand } from './commands/announcements.ts';
 import { appsCommand } from './commands/apps.ts';
 import { domainsCommand } from './commands/domains.ts';
 import { settingsCommand } from './commands/settings.ts';
+import { mediaRefreshCommand } from './commands/media-refresh.ts';
+import { silentProgress, type Progress } from './progress.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
 import { trendsCommand } from './commands/trends.ts';
 
 /**
- * The administration commands (`subspace accounts|announcements|apps|domains|settings|trends …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|domains|media|settings|trends …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -23,8 +25,8 @@ export interface CommandResult {
   exitCode: number;
 }
 
-/** A parsed command: either help to print, or the work to do. */
-export type Prepared = { help: string } | { run(ctx: AppContext): Promise<CommandResult> };
+/** A parsed command: either help to print, or the work to do (a long one tells `progress` how far it got). */
+export type Prepared = { help: string } | { run(ctx: AppContext, progress: Progress): Promise<CommandResult> };
 
 export interface AdminCommand {
   name: string;
@@ -34,7 +36,7 @@ export interface AdminCommand {
 
 /** Looked up lazily: the command modules import this one. */
 function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand, trends: trendsCommand };
+  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, media: mediaRefreshCommand, settings: settingsCommand, trends: trendsCommand };
 }
 
 /** Parses `argv` (command name first); throws UsageError. */
@@ -57,10 +59,10 @@ export function failureResult(error: unknown): CommandResult | undefined {
 }
 
 /** Runs a prepared command; expected failures become results, bugs are thrown. */
-export async function runPrepared(ctx: AppContext, prepared: Prepared): Promise<CommandResult> {
+export async function runPrepared(ctx: AppContext, prepared: Prepared, progress: Progress = silentProgress): Promise<CommandResult> {
   if ('help' in prepared) return output(prepared.help);
   try {
-    return await prepared.run(ctx);
+    return await prepared.run(ctx, progress);
   } catch (error) {
     const failure = failureResult(error);
     if (failure) return failure;
@@ -69,7 +71,7 @@ export async function runPrepared(ctx: AppContext, prepared: Prepared): Promise<
 }
 
 /** Parses and runs `argv` (command name first) in this process. */
-export async function runAdminCommand(ctx: AppContext, argv: string[]): Promise<CommandResult> {
+export async function runAdminCommand(ctx: AppContext, argv: string[], progress: Progress = silentProgress): Promise<CommandResult> {
   let prepared: Prepared;
   try {
     prepared = prepareAdminCommand(argv);
@@ -78,7 +80,7 @@ export async function runAdminCommand(ctx: AppContext, argv: string[]): Promise<
     if (failure) return failure;
     throw error;
   }
-  return runPrepared(ctx, prepared);
+  return runPrepared(ctx, prepared, progress);
 }
 
 export { onePositional, parseCommandArgs, wantsHelp } from './args.ts';

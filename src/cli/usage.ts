@@ -34,6 +34,9 @@ export const ADMIN_USAGE = {
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
   },
+  media: {
+    refresh: line('media refresh [--status ID | --account USER@DOMAIN | --domain DOMAIN] [--days N] [--force] [--concurrency N] [--dry-run]'),
+  },
   settings: {
     registrations: line('settings registrations open|approved|close [--require-reason]'),
   },

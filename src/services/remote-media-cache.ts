@@ -51,7 +51,7 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
   if (await mediaRejected(ctx, found.domain, media.remoteUrl)) return { cached: false, reason: 'rejected' };
 
   const bytes = await downloadRemoteFile(ctx, media.remoteUrl, downloadLimitFor(media.type));
-  const processed = await processRemoteMedia(bytes);
+  const processed = await processRemoteMedia(bytes, { blurhash: !media.blurhash });
   if (!processed) throw new DownloadRefused(`${media.remoteUrl} is no media this instance can store`);
   const name = `${randomBytes(8).toString('hex')}.${processed.extension}`;
   const keys = { original: cacheKey(id, 'original', name), small: processed.small ? cacheKey(id, 'small', name) : null };

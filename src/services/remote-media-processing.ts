@@ -40,9 +40,9 @@ export function downloadLimitFor(type: MediaType): number {
 /** Mastodon's `meta` entry of one style. */
 export const styleMeta = (style: ProcessedStyle) => ({ width: style.width, height: style.height, size: `${style.width}x${style.height}`, aspect: style.width / style.height });
 
-async function processRemoteImage(bytes: Buffer): Promise<ProcessedRemoteMedia | undefined> {
+async function processRemoteImage(bytes: Buffer, blurhash: boolean): Promise<ProcessedRemoteMedia | undefined> {
   // the upload pipeline: upright, bounded, every metadata block (EXIF, GPS) dropped; animated GIFs are refused (gifv is to come)
-  const image = await processImage(bytes).catch(() => undefined);
+  const image = await processImage(bytes, { blurhash }).catch(() => undefined);
   if (!image) return undefined;
   return {
     type: 'image',
@@ -59,13 +59,14 @@ async function processRemoteImage(bytes: Buffer): Promise<ProcessedRemoteMedia |
  * The one place a downloaded remote attachment is processed, by what its bytes are (never what its
  * server called it), as Mastodon's Paperclip processors do. Undefined when this instance cannot
  * store it (a type it does not take, a broken file, one over the limits): it stays a reference.
- * Video, gifv and audio processing plugs in here (and their types in CACHEABLE_TYPES).
+ * Video, gifv and audio processing plugs in here (and their types in CACHEABLE_TYPES). A blurhash
+ * is computed only when `blurhash` is true (the author's server sent none): encoding one is slow.
  */
-export async function processRemoteMedia(bytes: Buffer): Promise<ProcessedRemoteMedia | undefined> {
+export async function processRemoteMedia(bytes: Buffer, options: { blurhash: boolean }): Promise<ProcessedRemoteMedia | undefined> {
   const sniffed = sniffMedia(bytes);
   switch (sniffed?.kind) {
     case 'image':
-      return processRemoteImage(bytes);
+      return processRemoteImage(bytes, options.blurhash);
     case 'video':
     case 'audio':
       return undefined;
