@@ -96,3 +96,5 @@ export const RedownloadAvatar = job<{ accountId: string }>('RedownloadAvatarWork
 export const RedownloadHeader = job<{ accountId: string }>('RedownloadHeaderWorker', 'pull', 8);
 /** Downloads and stores a remote custom emoji's image (what Mastodon does in Activity#process_emoji, in the job instead). */
 export const RedownloadEmoji = job<{ customEmojiId: string }>('RedownloadEmojiWorker', 'pull', 4);
+/** Deletes the stored media of a domain whose media are now rejected (DomainClearMediaWorker). */
+export const DomainClearMedia = job<{ domainBlockId: string }>('DomainClearMediaWorker', 'pull', 4);

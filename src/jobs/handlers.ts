@@ -39,7 +39,8 @@ import { runFetchReplies, runFetchReply, runThreadResolve } from '../federation/
 import { TrendsRefreshScheduler } from './definitions.ts';
 import { refreshTrends } from './scheduler/trends-refresh-scheduler.ts';
 import { registerStatusLinks } from '../services/trends/links.ts';
-import { RedownloadAvatar, RedownloadEmoji, RedownloadHeader, RedownloadMedia } from './definitions.ts';
+import { DomainClearMedia, RedownloadAvatar, RedownloadEmoji, RedownloadHeader, RedownloadMedia } from './definitions.ts';
+import { runDomainClearMedia } from '../services/clear-domain-media.ts';
 import { runRedownloadAvatar, runRedownloadEmoji, runRedownloadHeader, runRedownloadMedia } from './pull/redownload.ts';
 
 type Handler = (ctx: AppContext, data: never) => Promise<void>;
@@ -91,6 +92,7 @@ on(RedownloadMedia, runRedownloadMedia);
 on(RedownloadAvatar, runRedownloadAvatar);
 on(RedownloadHeader, runRedownloadHeader);
 on(RedownloadEmoji, runRedownloadEmoji);
+on(DomainClearMedia, runDomainClearMedia);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

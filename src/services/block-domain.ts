@@ -5,6 +5,8 @@ import { queryRows } from '../db/index.ts';
 import { domainAllows, domainBlocks } from '../db/schema.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
+import { DomainClearMedia } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
 import { normalizeDomain } from './domain-blocks.ts';
 import { recountFollows } from './follow-counters.ts';
 import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from './instance-domain-blocks.ts';
@@ -167,6 +169,11 @@ async function liftDomainBlock(ctx: AppContext, block: DomainBlockRow): Promise<
   await ctx.db.execute(sql`UPDATE accounts a SET suspended_at = NULL WHERE ${domain} AND a.suspended_at = ${at}`);
 }
 
+/** A block that rejects the domain's media (or suspends it) has what is stored of them deleted, in `pull` (BlockDomainService's DomainClearMediaWorker). */
+async function clearMediaIfRejected(ctx: AppContext, block: DomainBlockRow): Promise<void> {
+  if (block.rejectMedia || block.severity === 'suspend') await enqueue(ctx, DomainClearMedia, { domainBlockId: block.id });
+}
+
 function blockValues(input: DomainBlockInput) {
   const values: Partial<typeof domainBlocks.$inferInsert> = {};
   if (input.rejectMedia !== undefined && input.rejectMedia !== null) values.rejectMedia = input.rejectMedia;
@@ -196,6 +203,7 @@ export async function createDomainBlock(ctx: AppContext, input: DomainBlockInput
   if (!created) throw validationFailed(['Domain has already been taken']);
   await invalidateDomainPolicy(ctx);
   await applyDomainBlock(ctx, created, false);
+  await clearMediaIfRejected(ctx, created);
   return created;
 }
 
@@ -210,6 +218,7 @@ export async function updateDomainBlock(ctx: AppContext, id: string, input: Omit
     .returning();
   await invalidateDomainPolicy(ctx);
   await applyDomainBlock(ctx, updated!, severity !== block.severity);
+  if (!(block.rejectMedia || block.severity === 'suspend')) await clearMediaIfRejected(ctx, updated!);
   return updated!;
 }
 

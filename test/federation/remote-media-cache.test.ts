@@ -7,7 +7,9 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { accounts, customEmojis, domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import type { ApiError } from '../../src/lib/errors.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
+import { attachableMedia, attachedMediaIds, detachMedia, findOwnMedia } from '../../src/services/media-attachments.ts';
 import { uncacheAttachments } from '../../src/services/remote-media-cache.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -216,7 +218,7 @@ describe('remote media cached from a Mastodon-like server', () => {
       return account.avatar !== instance.ctx.storage.url(before.avatarFileKey!) && account.avatar.startsWith(`${BASE}/system/`) && account;
     }, 'the new avatar');
     assert.deepEqual([(await sharp((await served(bob.avatar)).bytes).metadata()).width], [300], 'a smaller avatar is not enlarged');
-    assert.equal(await instance.ctx.storage.head(before.avatarFileKey!), undefined, 'the old copy is deleted');
+    await until(async () => (await instance.ctx.storage.head(before.avatarFileKey!)) === undefined, 'the old copy deleted');
     assert.equal(bob.header, instance.ctx.storage.url(before.headerFileKey!), 'the unchanged header is not downloaded again');
     assert.equal(requestsFor('header.jpg'), 1);
 
@@ -224,7 +226,18 @@ describe('remote media cached from a Mastodon-like server', () => {
     const drop = { '@context': CONTEXT, id: `${remote.actorId}#updates/${++n}`, type: 'Update', actor: remote.actorId, to: [PUBLIC], object: await remote.actor() };
     assert.equal((await remote.postSigned(instance.url, `${BASE}/inbox`, drop)).status, 202);
     await until(async () => (await bobAccount()).header === `${BASE}/headers/original/missing.png`, 'the header dropped');
-    assert.equal(await instance.ctx.storage.head(before.headerFileKey!), undefined, 'the dropped header’s file is deleted');
+    await until(async () => (await instance.ctx.storage.head(before.headerFileKey!)) === undefined, 'the dropped header’s file deleted');
+  });
+
+  it('a cached remote attachment is never taken for an upload of its author (it has a file, but a remote_url)', async () => {
+    const [cached] = (await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, bobId))).filter((row) => row.fileKey);
+    assert.ok(cached?.statusId);
+    await assert.rejects(findOwnMedia(instance.ctx, bobId, cached.id), (error: ApiError) => error.statusCode === 404);
+    await assert.rejects(attachableMedia(instance.ctx, bobId, [cached.id]), (error: ApiError) => error.statusCode === 422);
+    assert.deepEqual(await attachedMediaIds(instance.ctx, cached.statusId), [], 'not among a status’s uploads');
+    await detachMedia(instance.ctx, cached.statusId);
+    const [still] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, cached.id));
+    assert.equal(still!.statusId, cached.statusId, 'a remote status keeps its attachments');
   });
 
   it('a purged attachment is fetched again on demand through /media_proxy, which redirects to the stored file', async () => {
@@ -420,5 +433,26 @@ describe('remote media cached from a Mastodon-like server', () => {
       assert.match(unknown.stderr, /No such account/);
       assert.equal((await cli('--days', 'soon')).exitCode, 2);
     });
+  });
+
+  it('a new reject_media block deletes what was stored of the domain’s media: avatars, headers, attachments (then links) and emoji', async () => {
+    const cachedRows = (await instance.ctx.db.select().from(mediaAttachments)).filter((row) => row.fileKey && row.remoteUrl);
+    const [bob] = await instance.ctx.db.select().from(accounts).where(eq(accounts.id, bobId));
+    const [emoji] = await instance.ctx.db.select().from(customEmojis).where(eq(customEmojis.shortcode, 'blobcat'));
+    assert.ok(cachedRows.length > 0 && bob!.avatarFileKey && emoji!.imageFileKey, 'there is something stored');
+    const blocked = await runAdminCommand(instance.ctx, ['domains', 'block', '127.0.0.1', '--severity', 'noop', '--reject-media']);
+    assert.equal(blocked.exitCode, 0, blocked.stderr);
+    await until(async () => (await bobAccount()).avatar === `${BASE}/avatars/original/missing.png`, 'the avatar cleared');
+    await settled();
+    for (const row of cachedRows) {
+      const [after] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, row.id));
+      assert.equal(after!.fileKey, null);
+      assert.equal(after!.type, 'unknown', 'shown as a link');
+      assert.equal(await instance.ctx.storage.head(row.fileKey!), undefined);
+    }
+    assert.equal(await instance.ctx.storage.head(bob!.avatarFileKey!), undefined);
+    assert.equal(await instance.ctx.storage.head(emoji!.imageFileKey!), undefined);
+    assert.deepEqual(await instance.ctx.db.select().from(customEmojis).where(eq(customEmojis.shortcode, 'blobcat')), [], 'its emoji are gone');
+    assert.equal((await runAdminCommand(instance.ctx, ['domains', 'unblock', '127.0.0.1'])).exitCode, 0);
   });
 });
