@@ -5,7 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import { Image } from '@fedify/vocab';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { runAdminCommand } from '../../src/cli/admin.ts';
+import { terminalProgress, type Progress } from '../../src/cli/progress.ts';
+import { sendCommand } from '../../src/cli/remote.ts';
+import { startControlSocket } from '../../src/roles/control-socket.ts';
 import { accounts, customEmojis, domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import type { ApiError } from '../../src/lib/errors.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
@@ -412,6 +419,39 @@ describe('remote media cached from a Mastodon-like server', () => {
         assert.notEqual(after.find((other) => other.id === row.id)!.fileKey, row.fileKey);
         assert.equal(await instance.ctx.storage.head(row.fileKey!), undefined, 'the replaced copy is deleted');
       }
+    });
+
+    it('run through the control socket, it reports its progress as it goes; a terminal-less CLI prints it as lines', async () => {
+      await purge();
+      const dir = mkdtempSync(join(tmpdir(), 'sock-'));
+      const socket = await startControlSocket(instance.ctx, join(dir, 's.sock'));
+      assert.ok(socket);
+      try {
+        const events: string[] = [];
+        const recording: Progress = {
+          start: (total) => events.push(`start ${total}`),
+          increment: (by = 1) => events.push(`+${by}`),
+          stop: () => events.push('stop'),
+        };
+        const result = await sendCommand(socket.path, ['media', 'refresh', '--status', statusId], recording);
+        assert.equal(result?.exitCode, 0, result?.stderr);
+        assert.match(result!.stdout, /^Downloaded 2 media attachments/);
+        assert.equal(events[0], 'start 2');
+        assert.equal(events.at(-1), 'stop');
+        assert.equal(events.slice(1, -1).reduce((sum, event) => sum + Number(event.slice(1)), 0), 2);
+        const plain = await sendCommand(socket.path, ['media', 'refresh', '--status', statusId]);
+        assert.match(plain!.stdout, /^Downloaded 0 media attachments/, 'without progress, the answer is as before');
+      } finally {
+        await socket.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const lines: string[] = [];
+      const pipe = Object.assign(new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+      const progress = terminalProgress(pipe);
+      progress.start(25);
+      for (let i = 0; i < 25; i++) progress.increment();
+      progress.stop();
+      assert.deepEqual(lines.join('').trimEnd().split('\n'), ['Processed 3/25', 'Processed 5/25', 'Processed 8/25', 'Processed 10/25', 'Processed 13/25', 'Processed 15/25', 'Processed 18/25', 'Processed 20/25', 'Processed 23/25', 'Processed 25/25']);
     });
 
     it('--account, --domain and --days choose the attachments; without a source it says what is missing', async () => {
