@@ -346,6 +346,17 @@ describe('remote media cached from a Mastodon-like server', () => {
       assert.equal((await proxy(`/media_proxy/${media.id}/original`)).status, 404);
       assert.equal(requestsFor('rejected.jpg'), 0, 'the peer saw no request for the file');
       assert.equal(requestsFor('rejected-emoji.png'), 0);
+
+      // nor a new avatar
+      serveFile('avatar-rejected.png', await png(50, 50, { r: 1, g: 2, b: 3 }), 'image/png');
+      const before = await bobAccount();
+      await remote.setActor({ name: 'Bob (rejected)', icon: new Image({ url: new URL(fileUrl('avatar-rejected.png')), mediaType: 'image/png' }) });
+      const update = { '@context': CONTEXT, id: `${remote.actorId}#updates/${++n}`, type: 'Update', actor: remote.actorId, to: [PUBLIC], object: await remote.actor() };
+      assert.equal((await remote.postSigned(instance.url, `${BASE}/inbox`, update)).status, 202);
+      await until(async () => (await bobAccount()).display_name === 'Bob (rejected)', 'the profile updated');
+      await settled();
+      assert.equal(requestsFor('avatar-rejected.png'), 0, 'the new avatar is not fetched');
+      assert.equal((await bobAccount()).avatar, before.avatar);
     } finally {
       await instance.ctx.db.delete(domainBlocks).where(eq(domainBlocks.domain, domain));
       await invalidateDomainPolicy(instance.ctx);
