@@ -45,7 +45,11 @@ function conditionsOf(scope: RefreshScope): SQL[] {
   if (scope.accountId) conditions.push(eq(mediaAttachments.accountId, scope.accountId));
   if (scope.domain) {
     const domain = normalizeDomain(scope.domain);
-    conditions.push(sql`${mediaAttachments.accountId} IN (SELECT id FROM accounts WHERE lower(domain) = ${domain} OR lower(domain) LIKE ${`%.${domain.replace(/[\\%_]/g, '\\$&')}`})`);
+    const like = domain.replace(/[\\%_]/g, '\\$&');
+    // its subdomains too, and the domain on any port (remote accounts' domains carry their server's port)
+    conditions.push(
+      sql`${mediaAttachments.accountId} IN (SELECT id FROM accounts WHERE lower(domain) = ${domain} OR lower(domain) LIKE ${`%.${like}`} OR lower(domain) LIKE ${`${like}:%`} OR lower(domain) LIKE ${`%.${like}:%`})`,
+    );
   }
   if (scope.days !== undefined) conditions.push(gt(mediaAttachments.id, idFloor(new Date(Date.now() - scope.days * 86_400_000))));
   return conditions;

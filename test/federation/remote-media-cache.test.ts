@@ -466,7 +466,7 @@ describe('remote media cached from a Mastodon-like server', () => {
     });
 
     it('--account, --domain and --days choose the attachments; without a source it says what is missing', async () => {
-      for (const args of [['--account', remote.handle], ['--domain', remote.host], ['--days', '1'], ['--domain', remote.host, '--days', '1']]) {
+      for (const args of [['--account', remote.handle], ['--domain', remote.host], ['--domain', '127.0.0.1'], ['--days', '1'], ['--domain', remote.host, '--days', '1']]) {
         await purge();
         const result = await cli(...args, '--concurrency', '2');
         assert.equal(result.exitCode, 0, `${args.join(' ')}: ${result.stderr}`);
