@@ -69,6 +69,7 @@ export async function processRemoteMedia(bytes: Buffer, options: { blurhash: boo
       return processRemoteImage(bytes, options.blurhash);
     case 'video':
     case 'audio':
+      // ffmpeg processing (video, audio) is to come; so is gifv, for the animated GIFs processImage refuses above
       return undefined;
     default:
       return undefined;
