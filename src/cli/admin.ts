@@ -5,7 +5,7 @@ import { announcementsCommand } from './commands/announcements.ts';
 import { appsCommand } from './commands/apps.ts';
 import { domainsCommand } from './commands/domains.ts';
 import { settingsCommand } from './commands/settings.ts';
-import type { CommandIO } from './progress.ts';
+import { silentProgress, type Progress } from './progress.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
 import { trendsCommand } from './commands/trends.ts';
@@ -27,11 +27,11 @@ export interface CommandResult {
 }
 
 /**
- * A parsed command: either help to print, or the work to do (`io`: where to show progress, in the
- * CLI's own process only). `argv` is what to hand a running instance instead of the arguments as
- * typed, when they name files relative to the CLI's directory.
+ * A parsed command: either help to print, or the work to do (a long one tells `progress` how far it
+ * got). `argv` is what to hand a running instance instead of the arguments as typed, when they name
+ * files relative to the CLI's directory.
  */
-export type Prepared = { help: string } | { run(ctx: AppContext, io?: CommandIO): Promise<CommandResult>; argv?: string[] };
+export type Prepared = { help: string } | { run(ctx: AppContext, progress: Progress): Promise<CommandResult>; argv?: string[] };
 
 export interface AdminCommand {
   name: string;
@@ -73,10 +73,10 @@ export function failureResult(error: unknown): CommandResult | undefined {
 }
 
 /** Runs a prepared command; expected failures become results, bugs are thrown. */
-export async function runPrepared(ctx: AppContext, prepared: Prepared, io?: CommandIO): Promise<CommandResult> {
+export async function runPrepared(ctx: AppContext, prepared: Prepared, progress: Progress = silentProgress): Promise<CommandResult> {
   if ('help' in prepared) return output(prepared.help);
   try {
-    return await prepared.run(ctx, io);
+    return await prepared.run(ctx, progress);
   } catch (error) {
     const failure = failureResult(error);
     if (failure) return failure;
@@ -85,7 +85,7 @@ export async function runPrepared(ctx: AppContext, prepared: Prepared, io?: Comm
 }
 
 /** Parses and runs `argv` (command name first) in this process. */
-export async function runAdminCommand(ctx: AppContext, argv: string[], io?: CommandIO): Promise<CommandResult> {
+export async function runAdminCommand(ctx: AppContext, argv: string[], progress: Progress = silentProgress): Promise<CommandResult> {
   let prepared: Prepared;
   try {
     prepared = prepareAdminCommand(argv);
@@ -94,7 +94,7 @@ export async function runAdminCommand(ctx: AppContext, argv: string[], io?: Comm
     if (failure) return failure;
     throw error;
   }
-  return runPrepared(ctx, prepared, io);
+  return runPrepared(ctx, prepared, progress);
 }
 
 export { onePositional, parseCommandArgs, wantsHelp } from './args.ts';

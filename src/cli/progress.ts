@@ -1,33 +1,99 @@
-/*
- * Progress of a long admin command. Bars (cli-progress) are drawn only on the CLI's own stderr when
- * it is a terminal; a command run through the control socket, or with stderr redirected, prints
- * plain lines only (its output, when it ends).
+import cliProgress from 'cli-progress';
+
+/**
+ * How a long admin command (`media refresh`…) says how far it got. The command calls it wherever
+ * it runs; the CLI shows it on its stderr, also when the command runs inside the instance and its
+ * progress comes over the control socket.
  */
-
-/** Where a command may show its progress while it runs; absent through the control socket. */
-export interface CommandIO {
-  /** a terminal (the CLI process's stderr when it is a TTY) */
-  terminal?: NodeJS.WritableStream;
-}
-
 export interface Progress {
-  setTotal(total: number): void;
-  increment(step?: number): void;
+  start(total: number): void;
+  increment(by?: number): void;
   stop(): void;
 }
 
-const silent: Progress = { setTotal() {}, increment() {}, stop() {} };
+export const silentProgress: Progress = { start() {}, increment() {}, stop() {} };
 
-/** A bar on the terminal, or nothing. With no total (a storage walk), it counts what it went through. */
-export async function startProgress(io: CommandIO | undefined, label: string, total?: number): Promise<Progress> {
-  if (!io?.terminal) return silent;
-  const { SingleBar } = await import('cli-progress');
-  const format = total === undefined ? `${label} {value} files | {duration_formatted}` : `${label} [{bar}] {percentage}% | {value}/{total} | ETA: {eta_formatted}`;
-  const bar = new SingleBar({ stream: io.terminal, format, hideCursor: true, clearOnComplete: true, fps: 5 });
-  bar.start(total ?? 0, 0);
-  return {
-    setTotal: (value) => bar.setTotal(value),
-    increment: (step = 1) => bar.increment(step),
-    stop: () => bar.stop(),
+/** A plain line each tenth of the way, for logs and pipes. */
+function lineProgress(stream: NodeJS.WritableStream): Progress {
+  let total = 0;
+  let done = 0;
+  let reported = -1;
+  const report = () => {
+    if (done === reported) return;
+    reported = done;
+    stream.write(`Processed ${done}/${total}\n`);
   };
+  return {
+    start(value) {
+      total = value;
+      done = 0;
+      reported = -1;
+    },
+    increment(by = 1) {
+      const before = Math.floor((done * 10) / Math.max(total, 1));
+      done += by;
+      // without a total (a walk through storage) there is no tenth of the way to report
+      if (total > 0 && Math.floor((done * 10) / total) > before) report();
+    },
+    stop() {
+      if (total > 0) report();
+    },
+  };
+}
+
+/** cli-progress's bar (as tootctl's: count, bar, time left) when `stream` is a terminal, plain lines otherwise. */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) return lineProgress(stream);
+  const bar = new cliProgress.SingleBar({ stream, format: '{value}/{total} |{bar}| {percentage}% | ETA: {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let running = false;
+  return {
+    start(total) {
+      running = true;
+      bar.start(total, 0);
+    },
+    increment(by = 1) {
+      if (running) bar.increment(by);
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
+
+/** A progress event as it travels over the control socket. */
+export type ProgressEvent = { progress: 'start'; total: number } | { progress: 'increment'; by: number } | { progress: 'stop' };
+
+/** A Progress that sends its events to `send`, increments gathered over `intervalMs` (a bar redraws ten times a second at most). */
+export function forwardingProgress(send: (event: ProgressEvent) => void, intervalMs = 100): Progress {
+  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (pending > 0) send({ progress: 'increment', by: pending });
+    pending = 0;
+  };
+  return {
+    start(total) {
+      send({ progress: 'start', total });
+    },
+    increment(by = 1) {
+      pending += by;
+      timer ??= setTimeout(flush, intervalMs);
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      flush();
+      send({ progress: 'stop' });
+    },
+  };
+}
+
+/** Applies an event that came over the control socket to the CLI's own Progress. */
+export function applyProgressEvent(progress: Progress, event: unknown): void {
+  if (typeof event !== 'object' || event === null) return;
+  const value = event as Record<string, unknown>;
+  if (value.progress === 'start' && typeof value.total === 'number') progress.start(value.total);
+  else if (value.progress === 'increment' && typeof value.by === 'number') progress.increment(value.by);
+  else if (value.progress === 'stop') progress.stop();
 }

@@ -6,37 +6,55 @@ import { boot } from '../roles/boot.ts';
 import { controlSocketPath } from '../roles/control-socket.ts';
 import { lockHolder } from '../roles/data-dir-lock.ts';
 import { CommandError, output, runPrepared, type CommandResult, type Prepared } from './admin.ts';
+import { applyProgressEvent, terminalProgress, type Progress } from './progress.ts';
 
 /** How long the CLI waits for an embedded instance that holds the data dir to answer (it may be starting). */
 const STARTING_INSTANCE_WAIT_MS = 30_000;
 
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Sends argv to the instance listening on `socketPath`. Resolves undefined when nothing listens
- * there; rejects with a CommandError when the connection broke after the command was sent (it may
- * have run).
+ * Sends argv to the instance listening on `socketPath` (with `progress`, which the command's
+ * progress events are applied to as they come). Resolves undefined when nothing listens there;
+ * rejects with a CommandError when the connection broke after the command was sent (it may have run).
  */
-export function sendCommand(socketPath: string, argv: string[]): Promise<CommandResult | undefined> {
+export function sendCommand(socketPath: string, argv: string[], progress?: Progress): Promise<CommandResult | undefined> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ argv });
+    const body = JSON.stringify(progress ? { argv, progress: true } : { argv });
     let sent = false;
     const req = request(
       { socketPath, path: '/commands', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // with progress, the answer is JSON lines: progress events, then `{"result": …}`
+        let buffered = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          if (!progress) return;
+          for (let newline = buffered.indexOf('\n'); newline >= 0 && !buffered.startsWith('{"result"'); newline = buffered.indexOf('\n')) {
+            applyProgressEvent(progress, parseLine(buffered.slice(0, newline)));
+            buffered = buffered.slice(newline + 1);
+          }
+        });
         response.on('error', (error) => reject(new CommandError(`lost the connection to the running instance (${error.message}); the command may have run`)));
         response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            const parsed = JSON.parse(text) as Partial<CommandResult> & { error?: string };
-            if (response.statusCode !== 200 || typeof parsed.exitCode !== 'number') {
-              reject(new CommandError(`the running instance refused the command: ${parsed.error ?? response.statusCode}`));
-              return;
-            }
-            resolve({ stdout: parsed.stdout ?? '', stderr: parsed.stderr ?? '', exitCode: parsed.exitCode });
-          } catch {
+          const answer = progress && buffered.startsWith('{"result"') ? (parseLine(buffered) as { result?: unknown } | undefined)?.result : parseLine(buffered);
+          if (typeof answer !== 'object' || answer === null) {
             reject(new CommandError('the running instance sent an answer the CLI cannot read'));
+            return;
           }
+          const parsed = answer as Partial<CommandResult> & { error?: string };
+          if (response.statusCode !== 200 || typeof parsed.exitCode !== 'number') {
+            reject(new CommandError(`the running instance refused the command: ${parsed.error ?? response.statusCode}`));
+            return;
+          }
+          resolve({ stdout: parsed.stdout ?? '', stderr: parsed.stderr ?? '', exitCode: parsed.exitCode });
         });
       },
     );
@@ -52,14 +70,13 @@ export function sendCommand(socketPath: string, argv: string[]): Promise<Command
 }
 
 /** Opens the database and backends in this process (no roles), runs the command, and closes. */
-async function runDirect(config: Config, prepared: Prepared): Promise<CommandResult> {
+async function runDirect(config: Config, prepared: Prepared, progress: Progress): Promise<CommandResult> {
   const level = ['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn';
   const log = pino({ name: 'cli', level }, pino.destination(2));
   // embedded mode takes the data dir lock and migrates a fresh data dir; server mode only connects
   const instance = await boot(config, {}, { log });
   try {
-    // progress bars only on a terminal: never in redirected output, nor through the control socket
-    return await runPrepared(instance.ctx, prepared, { terminal: process.stderr.isTTY ? process.stderr : undefined });
+    return await runPrepared(instance.ctx, prepared, progress);
   } finally {
     await instance.close();
   }
@@ -72,15 +89,15 @@ const isLockError = (error: unknown) => error instanceof Error && /another Subsp
  * directly: any number of processes may. Embedded mode sends the command to the running instance
  * over its control socket when one holds the data dir, and otherwise opens PGlite itself.
  */
-export async function runAdminCli(config: Config, argv: string[], prepared: Prepared): Promise<CommandResult> {
+export async function runAdminCli(config: Config, argv: string[], prepared: Prepared, progress: Progress = terminalProgress()): Promise<CommandResult> {
   if ('help' in prepared) return output(prepared.help);
-  if (config.database.kind !== 'pglite') return runDirect(config, prepared);
+  if (config.database.kind !== 'pglite') return runDirect(config, prepared, progress);
   const socketPath = controlSocketPath(config.dataDir);
   const deadline = Date.now() + STARTING_INSTANCE_WAIT_MS;
   for (;;) {
     const holder = lockHolder(config.dataDir);
     if (holder && holder !== process.pid) {
-      const result = await sendCommand(socketPath, prepared.argv ?? argv);
+      const result = await sendCommand(socketPath, prepared.argv ?? argv, progress);
       if (result) return result;
       if (Date.now() > deadline) {
         throw new CommandError(
@@ -91,7 +108,7 @@ export async function runAdminCli(config: Config, argv: string[], prepared: Prep
       continue;
     }
     try {
-      return await runDirect(config, prepared);
+      return await runDirect(config, prepared, progress);
     } catch (error) {
       // an instance started between the check and opening the database: hand the command to it
       if (isLockError(error) && Date.now() < deadline) continue;

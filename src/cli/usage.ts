@@ -46,6 +46,7 @@ export const ADMIN_USAGE = {
     remove: line('media remove [--days N] [--prune-profiles | --remove-headers] [--include-follows] [--concurrency N] [--dry-run]'),
     'remove-orphans': line('media remove-orphans [--prefix PREFIX] [--dry-run]'),
     usage: line('media usage'),
+    refresh: line('media refresh [--status ID | --account USER@DOMAIN | --domain DOMAIN] [--days N] [--force] [--concurrency N] [--dry-run]'),
   },
   settings: {
     registrations: line('settings registrations open|approved|close [--require-reason]'),

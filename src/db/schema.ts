@@ -921,7 +921,7 @@ export const mediaAttachments = pgTable(
     /** image | gifv | video | audio | unknown */
     type: text('type').notNull().default('unknown'),
     remoteUrl: text('remote_url').notNull().default(''),
-    /** a local file: the storage key of the original and of the `small` preview */
+    /** the stored file (a local upload, or a remote attachment's cached copy under `cache/`): the key of the original and of the `small` preview */
     fileKey: text('file_key'),
     smallFileKey: text('small_file_key'),
     /** bytes of the stored original */

@@ -235,6 +235,18 @@ function focusOf(value: unknown): { x: number; y: number } | null {
   return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) <= 1 && Math.abs(y) <= 1 ? { x, y } : null;
 }
 
+/**
+ * A `toot:` term of an attachment as received: compact (`focalPoint`), or by its full IRI when the
+ * activity was compacted without Mastodon's context (what Fedify gives for a signed activity it
+ * parsed again), where a list is `{"@list": [...]}` and a value may be `{"@value": …}`.
+ */
+function tootField(source: Record<string, unknown> | undefined, term: string): unknown {
+  const value = source?.[term] ?? source?.[`toot:${term}`] ?? source?.[`http://joinmastodon.org/ns#${term}`];
+  if (isRecord(value) && Array.isArray(value['@list'])) return value['@list'];
+  if (isRecord(value) && '@value' in value) return value['@value'];
+  return value;
+}
+
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -298,8 +310,8 @@ async function readAttachments(object: APObject, raw: unknown): Promise<InboundA
       description: text ? text.slice(0, LIMITS.attachmentDescriptionChars) : null,
       width: positive(document?.width),
       height: positive(document?.height),
-      blurhash: validBlurhash(source?.blurhash),
-      focus: focusOf(source?.focalPoint),
+      blurhash: validBlurhash(tootField(source, 'blurhash')),
+      focus: focusOf(tootField(source, 'focalPoint')),
     });
   }
   return attachments;

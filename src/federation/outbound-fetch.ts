@@ -44,10 +44,17 @@ for (const [network, prefix] of [
 
 const systemResolve = (host: string) => lookup(host, { all: true, verbatim: true });
 
+/** How long connecting may take, and how long a response may stay silent (its headers, then between chunks of its body). */
+export interface ConnectionTimeouts {
+  connectMs: number;
+  readMs: number;
+}
+
 export function outboundPolicy(
   allowedPrivateAddresses: readonly string[],
   userAgent?: string,
   resolve: (host: string) => Promise<LookupAddress[]> = systemResolve,
+  timeouts?: ConnectionTimeouts,
 ): OutboundPolicy {
   const allowedPrivate = new BlockList();
   for (const range of allowedPrivateAddresses) {
@@ -56,7 +63,10 @@ export function outboundPolicy(
     if (prefix === undefined) allowedPrivate.addAddress(address, type);
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
-  const dispatcher = new Agent({ connect: { lookup: connectLookup((address) => allowedUnder(allowedPrivate, address), resolve) } });
+  const lookup = connectLookup((address) => allowedUnder(allowedPrivate, address), resolve);
+  const dispatcher = new Agent(
+    timeouts ? { connect: { lookup, timeout: timeouts.connectMs }, headersTimeout: timeouts.readMs, bodyTimeout: timeouts.readMs } : { connect: { lookup } },
+  );
   return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent, resolve, dispatcher };
 }
 
@@ -165,6 +175,11 @@ export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPoli
 
 const policyScope = new AsyncLocalStorage<OutboundPolicy>();
 let nativeFetch: typeof fetch | undefined;
+
+/** fetch() as Node has it, never the wrapper withOutboundPolicy installs: for guardedFetch under a policy of its own. */
+export function unwrappedFetch(): typeof fetch {
+  return nativeFetch ?? globalThis.fetch;
+}
 
 /** Told of every response to a request made under observeResponses (its method, URL and status). */
 export type ResponseObserver = (method: string, url: string, status: number) => void;

@@ -16,10 +16,11 @@ function metaOf(attachment: InboundAttachment): Record<string, unknown> | null {
 }
 
 /**
- * A remote status's attachments as stored: references to the author's server, in order. From a
- * domain whose media this instance rejects (an instance domain block with reject_media) they are
- * kept as Mastodon keeps them, as `unknown` attachments that are never shown inline, only linked;
- * its custom emoji are not stored either (Create#skip_download?).
+ * A remote status's attachments as stored, in order, with their origin as `remote_url` (their files
+ * are downloaded afterwards, in `pull`: services/remote-media-cache.ts). From a domain whose media
+ * this instance rejects (an instance domain block with reject_media) they are kept as Mastodon
+ * keeps them, as `unknown` attachments that are never downloaded nor shown inline, only linked; its
+ * custom emoji are not stored either (Create#skip_download?).
  */
 export async function remoteMediaOf(ctx: AppContext, author: AccountRow, attachments: InboundAttachment[]): Promise<{ media: RemoteMedia[]; rejectMedia: boolean }> {
   const rejectMedia = await rejectsMediaFrom(ctx, author.domain);

@@ -83,7 +83,7 @@ export async function remoteStatusInput(ctx: AppContext, parsed: InboundStatus, 
     mentionedAccountIds: mentioned,
     audienceAccountIds: audience,
     hashtags: parsed.hashtags,
-    emojis: parsed.emojis.map(({ shortcode, imageUrl }) => ({ shortcode, imageUrl })),
+    emojis: parsed.emojis,
     poll: parsed.poll,
   };
 }

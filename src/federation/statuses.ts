@@ -7,6 +7,7 @@ import { accounts, conversations, mediaAttachments, mentions, polls, statuses, s
 import { rowId } from '../lib/ids.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { tagUrl } from '../services/tag-entities.ts';
+import { isLocalMedia } from '../services/media-attachments.ts';
 import type { StatusRow } from '../serializers/status.ts';
 import { customEmojisInTexts, type CustomEmojiRow } from '../services/custom-emojis.ts';
 import { audienceOf } from './audience.ts';
@@ -90,7 +91,7 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
       : ctx.db
           .select()
           .from(mediaAttachments)
-          .where(and(inArray(mediaAttachments.statusId, ids), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+          .where(and(inArray(mediaAttachments.statusId, ids), isLocalMedia, sql`${mediaAttachments.fileKey} IS NOT NULL`))
           .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)),
   ]);
   const pollOptions = new Map(pollRows.map((row) => [row.id, row.options]));

@@ -27,6 +27,7 @@ import { markersRoutes } from './api/v1/markers.ts';
 import { mediaRoutes } from './api/v1/media.ts';
 import { profileRoutes } from './api/v1/profile.ts';
 import { mediaFileRoutes } from './media-files.ts';
+import { mediaProxyRoutes } from './media-proxy.ts';
 import { notificationsV1Routes } from './api/v1/notifications.ts';
 import { tagsRoutes } from './api/v1/tags.ts';
 import { trendsRoutes } from './api/v1/trends.ts';
@@ -137,6 +138,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   staticRoutes(app);
   manifestRoutes(app, ctx);
   mediaFileRoutes(app, ctx);
+  mediaProxyRoutes(app, ctx);
   oauthMetadataRoutes(app, ctx);
   federationRoutes(app, ctx);
   signInRoutes(app, ctx);

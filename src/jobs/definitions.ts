@@ -95,3 +95,12 @@ export const FetchReplies = job<{ statusId: string; collectionUri: string; reque
 export const LinkCrawl = job<{ statusId: string }>('LinkCrawlWorker', 'pull', 1);
 /** Fetches one reply named by a `replies` collection (FetchReplyWorker). */
 export const FetchReply = job<{ uri: string; requestId: string }>('FetchReplyWorker', 'pull', 4);
+
+/** Downloads and stores a remote attachment (Mastodon's RedownloadMediaWorker, which retries 3 times). */
+export const RedownloadMedia = job<{ mediaAttachmentId: string }>('RedownloadMediaWorker', 'pull', 4);
+/** Downloads and stores a remote account's avatar (RedownloadAvatarWorker, which retries 7 times). */
+export const RedownloadAvatar = job<{ accountId: string }>('RedownloadAvatarWorker', 'pull', 8);
+/** Downloads and stores a remote account's header (RedownloadHeaderWorker). */
+export const RedownloadHeader = job<{ accountId: string }>('RedownloadHeaderWorker', 'pull', 8);
+/** Downloads and stores a remote custom emoji's image (what Mastodon does in Activity#process_emoji, in the job instead). */
+export const RedownloadEmoji = job<{ customEmojiId: string }>('RedownloadEmojiWorker', 'pull', 4);

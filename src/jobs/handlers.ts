@@ -46,6 +46,8 @@ import { postProcessMedia } from '../services/media/audio-visual-uploads.ts';
 import { DomainClearMedia, VacuumScheduler } from './definitions.ts';
 import { clearBlockedDomainMedia } from '../services/clear-domain-media.ts';
 import { runVacuum } from './scheduler/vacuum-scheduler.ts';
+import { RedownloadAvatar, RedownloadEmoji, RedownloadHeader, RedownloadMedia } from './definitions.ts';
+import { runRedownloadAvatar, runRedownloadEmoji, runRedownloadHeader, runRedownloadMedia } from './pull/redownload.ts';
 
 type Handler = (ctx: AppContext, data: never, job: Job) => Promise<void>;
 
@@ -97,6 +99,10 @@ on(FetchReplies, runFetchReplies);
 on(FetchReply, runFetchReply);
 on(LinkCrawl, runLinkCrawl);
 on(PostProcessMedia, (ctx, data, job) => postProcessMedia(ctx, data.mediaAttachmentId, { lastAttempt: job.attempt >= (PostProcessMedia.attempts ?? 1) }));
+on(RedownloadMedia, runRedownloadMedia);
+on(RedownloadAvatar, runRedownloadAvatar);
+on(RedownloadHeader, runRedownloadHeader);
+on(RedownloadEmoji, runRedownloadEmoji);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

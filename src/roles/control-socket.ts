@@ -2,13 +2,16 @@ import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { runAdminCommand, type CommandResult } from '../cli/admin.ts';
+import { forwardingProgress, type Progress } from '../cli/progress.ts';
 import type { AppContext } from '../context.ts';
 
 /**
  * The embedded instance holds PGlite, which one process at a time may open, so the `subspace`
  * admin CLI hands its commands to the running instance over this Unix socket in the data dir.
  * The protocol is one HTTP request per command: `POST /commands` with `{"argv": [...]}` answered by
- * `{"stdout", "stderr", "exitCode"}`. Only the owner of the data dir may connect (mode 0600).
+ * `{"stdout", "stderr", "exitCode"}`; with `"progress": true` the answer is JSON lines instead, the
+ * command's progress events as they happen, then `{"result": {"stdout", "stderr", "exitCode"}}`.
+ * Only the owner of the data dir may connect (mode 0600).
  */
 
 export const CONTROL_SOCKET_NAME = 'subspace.sock';
@@ -55,20 +58,30 @@ async function handle(ctx: AppContext, request: IncomingMessage, response: Serve
   if (request.method === 'GET' && request.url === '/ping') return send(response, 200, { pid: process.pid });
   if (request.method !== 'POST' || request.url !== '/commands') return send(response, 404, { error: 'not found' });
   let argv: unknown;
+  let withProgress = false;
   try {
-    argv = (JSON.parse(await readBody(request)) as { argv?: unknown }).argv;
+    const body = JSON.parse(await readBody(request)) as { argv?: unknown; progress?: unknown };
+    argv = body.argv;
+    withProgress = body.progress === true;
   } catch {
     return send(response, 400, { error: 'expected {"argv": [...]}' });
   }
   if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) return send(response, 400, { error: 'expected {"argv": [...]}' });
+  let progress: Progress | undefined;
+  if (withProgress) {
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    // the CLI may be gone (^C): what it no longer reads is dropped
+    progress = forwardingProgress((event) => void (response.writableEnded || response.destroyed || response.write(`${JSON.stringify(event)}\n`)));
+  }
   let result: CommandResult;
   try {
-    result = await runAdminCommand(ctx, argv as string[]);
+    result = await runAdminCommand(ctx, argv as string[], progress);
   } catch (error) {
     ctx.log.error({ err: error, argv: argv[0] }, 'admin command failed');
     result = { stdout: '', stderr: `subspace: ${argv[0]} failed: ${error instanceof Error ? error.message : String(error)} (details in the server log)\n`, exitCode: 1 };
   }
   ctx.log.info({ command: argv.slice(0, 2).join(' '), exitCode: result.exitCode }, 'admin command run through the control socket');
+  if (withProgress) return void response.end(`${JSON.stringify({ result })}\n`);
   return send(response, 200, result);
 }
 

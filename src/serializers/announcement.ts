@@ -7,7 +7,8 @@ import type { CustomEmojiRow } from '../services/custom-emojis.ts';
 import { tagUrl } from '../services/tag-entities.ts';
 import { extractHashtags, formatStatus } from '../services/text/format-status.ts';
 import { URL_PATTERN } from '../services/text/plain-to-html.ts';
-import { serializeCustomEmoji, type EmojiUrlContext } from './custom-emoji.ts';
+import { serializeCustomEmoji } from './custom-emoji.ts';
+import type { MediaUrls } from './media-urls.ts';
 
 /** CustomEmoji::SCAN_RE: `:shortcode:` not touching letters, digits or other colons. */
 const EMOJI_SCAN = /(?<=[^\p{L}\p{N}:]|^):([a-zA-Z0-9_]{2,}):(?=[^\p{L}\p{N}:]|$)/gmu;
@@ -23,7 +24,7 @@ export interface ReactionCount {
 }
 
 /** REST::ReactionSerializer: a custom emoji's reaction carries its image. */
-export function renderReaction(ctx: EmojiUrlContext, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
+export function renderReaction(ctx: MediaUrls, reaction: ReactionCount, emoji: CustomEmojiRow | undefined) {
   const images = emoji ? serializeCustomEmoji(ctx, emoji) : undefined;
   return {
     name: reaction.name,

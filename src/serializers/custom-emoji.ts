@@ -1,12 +1,9 @@
 import { baseUrl } from '../config/index.ts';
-import type { AppContext } from '../context.ts';
 import type { CustomEmojiRow } from '../services/custom-emojis.ts';
-
-/** What an emoji's URLs are made from: the stored files' public URLs come from the storage driver. */
-export type EmojiUrlContext = Pick<AppContext, 'config' | 'storage'>;
+import type { MediaUrls } from './media-urls.ts';
 
 /** Paths kept without a host are made absolute on this instance; full URLs are kept as they are. */
-function absolute(ctx: EmojiUrlContext, url: string): string {
+function absolute(ctx: MediaUrls, url: string): string {
   return url.startsWith('/') ? `${baseUrl(ctx.config)}${url}` : url;
 }
 
@@ -14,7 +11,7 @@ function absolute(ctx: EmojiUrlContext, url: string): string {
  * Where an emoji's image and its still version are shown from: the stored files (a local emoji,
  * or a remote one's cached copy), else the remote emoji's origin.
  */
-export function emojiImageUrls(ctx: EmojiUrlContext, emoji: CustomEmojiRow): { url: string; staticUrl: string } {
+export function emojiImageUrls(ctx: MediaUrls, emoji: CustomEmojiRow): { url: string; staticUrl: string } {
   if (emoji.imageFileKey) {
     const url = ctx.storage.url(emoji.imageFileKey);
     return { url, staticUrl: emoji.imageStaticFileKey ? ctx.storage.url(emoji.imageStaticFileKey) : url };
@@ -24,7 +21,7 @@ export function emojiImageUrls(ctx: EmojiUrlContext, emoji: CustomEmojiRow): { u
 }
 
 /** Mastodon's CustomEmoji entity (REST::CustomEmojiSerializer); `category` only when the emoji has one. */
-export function serializeCustomEmoji(ctx: EmojiUrlContext, emoji: CustomEmojiRow) {
+export function serializeCustomEmoji(ctx: MediaUrls, emoji: CustomEmojiRow) {
   const { url, staticUrl } = emojiImageUrls(ctx, emoji);
   return {
     shortcode: emoji.shortcode,

@@ -1,37 +1,37 @@
 import { asc, inArray } from 'drizzle-orm';
-import type { Storage } from '../backends/storage/index.ts';
 import type { AppContext } from '../context.ts';
 import { mediaAttachments } from '../db/schema.ts';
+import { CACHEABLE_TYPES } from '../services/remote-media-processing.ts';
+import { mediaProxyUrl, type MediaUrls } from './media-urls.ts';
 
 export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
 
 /**
- * A local upload's files: none while a video or audio is still being processed (`url` is null, as
- * Mastodon shows it), its thumbnail as the preview when it has one, else its `small` style.
+ * Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer). A stored file (a local
+ * upload, or a remote attachment's cached copy) is served from storage: `url` the original (none
+ * while a video or audio is still being processed, as Mastodon shows it), `preview_url` its
+ * thumbnail when it has one, else the small preview. A remote attachment keeps its origin in
+ * `remote_url`; while it has no stored copy (not downloaded yet, refused, purged, or from a domain
+ * whose media are rejected) it points at Mastodon's media proxy, which fetches it on demand and
+ * redirects to the stored file (`preview_url` only for types that get a preview here).
  */
-function localUrls(row: MediaAttachmentRow, storage: Storage) {
-  const processed = row.processing === 'complete';
-  const preview = row.thumbnailFileKey ?? (processed ? row.smallFileKey : null);
-  return { url: processed ? storage.url(row.fileKey!) : null, preview: preview ? storage.url(preview) : null };
-}
-
-/**
- * Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer). A local upload is served from
- * storage (`url` the original, `preview_url` the small preview). An attachment kept as a reference
- * to another server: Mastodon shows media it has not cached through its media proxy; here `url` is
- * the remote file itself, and `preview_url` too for images (what clients show inline). An
- * `unknown` attachment (a type not shown inline, or from a domain whose media are rejected) has no
- * `url`: clients link to its `remote_url`, as Mastodon's web client does.
- */
-export function renderMediaAttachment(row: MediaAttachmentRow, storage: Storage) {
-  const local = row.fileKey ? localUrls(row, storage) : null;
-  const remote = local ? null : row.remoteUrl || null;
-  const shown = local ? local.url : row.type === 'unknown' ? null : remote;
-  const preview = local ? local.preview : row.type === 'image' || row.type === 'gifv' ? shown : null;
+export function renderMediaAttachment(row: MediaAttachmentRow, ctx: MediaUrls) {
+  const remote = row.remoteUrl || null;
+  let url: string | null = null;
+  let preview: string | null = null;
+  if (row.fileKey) {
+    const processed = row.processing === 'complete';
+    url = processed ? ctx.storage.url(row.fileKey) : null;
+    const previewKey = row.thumbnailFileKey ?? (processed ? row.smallFileKey : null);
+    preview = previewKey ? ctx.storage.url(previewKey) : null;
+  } else if (remote) {
+    url = mediaProxyUrl(ctx.config, row.id, 'original');
+    preview = CACHEABLE_TYPES.has(row.type) ? mediaProxyUrl(ctx.config, row.id, 'small') : null;
+  }
   return {
     id: row.id,
     type: row.type,
-    url: shown,
+    url,
     preview_url: preview,
     remote_url: remote,
     preview_remote_url: null,
@@ -48,7 +48,7 @@ export type RenderedMediaAttachment = ReturnType<typeof renderMediaAttachment>;
 export async function renderedMediaByIds(ctx: AppContext, ids: string[]): Promise<Map<string, RenderedMediaAttachment>> {
   if (ids.length === 0) return new Map();
   const rows = await ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.id, [...new Set(ids)]));
-  return new Map(rows.map((row) => [row.id, renderMediaAttachment(row, ctx.storage)]));
+  return new Map(rows.map((row) => [row.id, renderMediaAttachment(row, ctx)]));
 }
 
 /** The attachments of many statuses in one query, each status's in order. */
@@ -62,8 +62,8 @@ export async function mediaOfStatuses(ctx: AppContext, statusIds: string[]): Pro
     .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id));
   for (const row of rows) {
     const list = result.get(row.statusId!);
-    if (list) list.push(renderMediaAttachment(row, ctx.storage));
-    else result.set(row.statusId!, [renderMediaAttachment(row, ctx.storage)]);
+    if (list) list.push(renderMediaAttachment(row, ctx));
+    else result.set(row.statusId!, [renderMediaAttachment(row, ctx)]);
   }
   return result;
 }

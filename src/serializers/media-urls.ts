@@ -1,5 +1,5 @@
-import { baseUrl, type Config } from '../config/index.ts';
 import type { Storage } from '../backends/storage/index.ts';
+import { baseUrl, type Config } from '../config/index.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 
 /** What turns stored files into URLs: the instance's address and the storage's (local `/system`, or a bucket or CDN). */
@@ -15,31 +15,29 @@ export const missingHeaderUrl = (config: Config) => `${baseUrl(config)}/headers/
 export type AccountImageColumns = Pick<
   AccountRow,
   | 'suspendedAt'
-  | 'avatarRemoteUrl'
   | 'avatarFileKey'
   | 'avatarStaticFileKey'
   | 'avatarContentType'
-  | 'headerRemoteUrl'
   | 'headerFileKey'
   | 'headerStaticFileKey'
   | 'headerContentType'
 >;
 
-function imageUrls(urls: MediaUrls, image: { fileKey: string | null; staticFileKey: string | null; contentType: string | null; remoteUrl: string | null }, missing: string) {
+function imageUrls(urls: MediaUrls, image: { fileKey: string | null; staticFileKey: string | null; contentType: string | null }, missing: string) {
   if (image.fileKey) {
     const original = urls.storage.url(image.fileKey);
     // only a GIF has a still first frame of its own (Account::Avatar#avatar_static_url)
     const still = image.contentType === 'image/gif' && image.staticFileKey ? urls.storage.url(image.staticFileKey) : original;
     return { original, still };
   }
-  // a remote account's image not stored here is shown from its server
-  const original = image.remoteUrl ?? missing;
-  return { original, still: original };
+  // a remote account's image not stored here (not downloaded yet, refused, from a domain whose
+  // media are rejected) is never linked at its origin: Mastodon shows its placeholder then too
+  return { original: missing, still: missing };
 }
 
 /**
  * An account's `avatar`, `avatar_static`, `header` and `header_static` (REST::AccountSerializer):
- * the stored files, a remote account's own URLs while they are not stored here, Mastodon's
+ * the stored files (a member's upload, or a remote account's cached copy), Mastodon's
  * placeholders otherwise and for a suspended account. Reads only the row: no query.
  */
 export function accountImageUrls(urls: MediaUrls, account: AccountImageColumns) {
@@ -50,15 +48,20 @@ export function accountImageUrls(urls: MediaUrls, account: AccountImageColumns) 
   }
   const avatar = imageUrls(
     urls,
-    { fileKey: account.avatarFileKey, staticFileKey: account.avatarStaticFileKey, contentType: account.avatarContentType, remoteUrl: account.avatarRemoteUrl },
+    { fileKey: account.avatarFileKey, staticFileKey: account.avatarStaticFileKey, contentType: account.avatarContentType },
     missingAvatarUrl(urls.config),
   );
   const header = imageUrls(
     urls,
-    { fileKey: account.headerFileKey, staticFileKey: account.headerStaticFileKey, contentType: account.headerContentType, remoteUrl: account.headerRemoteUrl },
+    { fileKey: account.headerFileKey, staticFileKey: account.headerStaticFileKey, contentType: account.headerContentType },
     missingHeaderUrl(urls.config),
   );
   return { avatar: avatar.original, avatar_static: avatar.still, header: header.original, header_static: header.still };
+}
+
+/** Mastodon's media proxy path, where a remote attachment not cached is fetched on demand (MediaProxyController). */
+export function mediaProxyUrl(config: Config, id: string, style: 'original' | 'small'): string {
+  return `${baseUrl(config)}/media_proxy/${id}/${style}`;
 }
 
 /** The avatar alone, as `/oauth/userinfo`'s `picture`. */

@@ -5,10 +5,10 @@ import { queryRows } from '../db/index.ts';
 import { domainAllows, domainBlocks } from '../db/schema.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
-import { normalizeDomain } from './domain-blocks.ts';
-import { recountFollows } from './follow-counters.ts';
 import { DomainClearMedia } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { normalizeDomain } from './domain-blocks.ts';
+import { recountFollows } from './follow-counters.ts';
 import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from './instance-domain-blocks.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 

@@ -7,6 +7,8 @@ import { htmlToPlainText } from './filters.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { crawlLinks } from './preview-cards/preview-cards.ts';
+import { queueEmojiDownloads } from './remote-emoji-cache.ts';
+import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import { attachTags, refreshRepliesCount, type StatusRow } from './post-status.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -14,6 +16,9 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 export interface RemoteEmoji {
   shortcode: string;
   imageUrl: string;
+  /** its ActivityPub id, and when its server last changed it (a newer one is downloaded again) */
+  uri?: string | null;
+  updatedAt?: Date | null;
 }
 
 export interface RemotePoll {
@@ -24,7 +29,7 @@ export interface RemotePoll {
   votersCount: number | null;
 }
 
-/** A remote attachment kept as a reference to the author's server (nothing is downloaded). */
+/** A remote attachment as the author's server describes it (its file is downloaded afterwards, in `pull`). */
 export interface RemoteMedia {
   type: 'image' | 'gifv' | 'video' | 'audio' | 'unknown';
   remoteUrl: string;
@@ -129,13 +134,28 @@ export async function findStatusByUri(ctx: AppContext, uri: string): Promise<Sta
   return row;
 }
 
-/** Remote custom emoji kept as references to their images (the media issue will cache them). */
-export async function storeRemoteEmojis(db: Tx | Database, domain: string, emojis: RemoteEmoji[]): Promise<void> {
+/**
+ * Remote custom emoji stored (Mastodon's Activity#process_emoji): a new one, one whose image URL
+ * changed, one its server says changed since, or one whose image is not stored yet is returned, for
+ * its image to be downloaded; the stored copy stays until then.
+ */
+export async function storeRemoteEmojis(db: Tx | Database, domain: string, emojis: RemoteEmoji[]): Promise<string[]> {
+  const due: string[] = [];
   for (const emoji of emojis) {
-    await db.execute(sql`INSERT INTO ${customEmojis} (shortcode, domain, image_url, static_image_url, visible_in_picker)
-      VALUES (${emoji.shortcode}, ${domain}, ${emoji.imageUrl}, ${emoji.imageUrl}, false)
-      ON CONFLICT (shortcode, coalesce(domain, '')) DO UPDATE SET image_url = excluded.image_url, static_image_url = excluded.static_image_url`);
+    const updated = emoji.updatedAt && emoji.updatedAt.getTime() <= Date.now() ? emoji.updatedAt.toISOString() : null;
+    const rows = await queryRows<{ id: string }>(
+      db as Database,
+      sql`INSERT INTO ${customEmojis} (shortcode, domain, image_url, static_image_url, uri, visible_in_picker)
+        VALUES (${emoji.shortcode}, ${domain}, ${emoji.imageUrl}, ${emoji.imageUrl}, ${emoji.uri ?? null}, false)
+        ON CONFLICT (shortcode, coalesce(domain, '')) DO UPDATE
+          SET image_url = excluded.image_url, static_image_url = excluded.static_image_url, uri = coalesce(excluded.uri, ${customEmojis}.uri), updated_at = now()
+          WHERE ${customEmojis}.image_url IS DISTINCT FROM excluded.image_url OR ${customEmojis}.image_file_key IS NULL
+            OR ${updated}::timestamptz >= ${customEmojis}.updated_at
+        RETURNING id::text AS id`,
+    );
+    due.push(...rows.map((row) => row.id));
   }
+  return due;
 }
 
 /** Writes a remote poll for a status (votes_count is the sum of the tallies the author's server gave). */
@@ -159,7 +179,7 @@ export function remotePollValues(author: AccountRow, statusId: string, poll: Rem
  * nobody here. The status, its mentions (addressed accounts as silent ones, which make a direct
  * message `limited`), tags, poll and emoji are written in one transaction; then it goes through
  * the same fan-out as a local post (feeds, streaming, mention notifications), unless it is older
- * than the real-time window. A status this instance `fetched` itself (the one a boost is of) is
+ * than the real-time window; its attachments and new emoji images are downloaded in `pull`. A status this instance `fetched` itself (the one a boost is of) is
  * stored whoever it concerns. Returns the status and whether this call made it.
  */
 export async function createRemoteStatus(
@@ -180,6 +200,7 @@ export async function createRemoteStatus(
   const realtime = Date.now() - published.getTime() <= REAL_TIME_WINDOW_MS;
 
   let status: StatusRow;
+  const emojisDue: string[] = [];
   try {
     status = await ctx.db.transaction(async (tx) => {
       const conversationId = await conversationFor(ctx, tx, input.conversationUri, input.parent);
@@ -218,7 +239,7 @@ export async function createRemoteStatus(
       if (mentionRows.length) await tx.insert(mentions).values(mentionRows).onConflictDoNothing();
       await attachTags(tx, row.id, input.hashtags);
       if (input.media?.length) await tx.insert(mediaAttachments).values(mediaRows(author, row.id, input.media));
-      if (author.domain && !input.rejectMedia) await storeRemoteEmojis(tx, author.domain, input.emojis);
+      if (author.domain && !input.rejectMedia) emojisDue.push(...(await storeRemoteEmojis(tx, author.domain, input.emojis)));
       if (visibility !== 'direct') {
         await tx.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` }).where(eq(accounts.id, author.id));
       }
@@ -236,6 +257,8 @@ export async function createRemoteStatus(
   // ActivityPub::Activity::Create#distribute: the card is fetched within a minute, not at once
   await crawlLinks(ctx, status.id, { spread: true });
   await publishEvent(ctx, { type: 'status.created', statusId: status.id });
+  if (input.media?.length && !input.rejectMedia) await queueRemoteMediaDownloads(ctx, status.id, author.domain);
+  if (emojisDue.length) await queueEmojiDownloads(ctx, emojisDue);
   return { status, created: true };
 }
 

@@ -8,12 +8,16 @@ import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
 import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
+import { deleteMediaFiles } from './media-attachments.ts';
 import { notify } from './notify.ts';
+import { queueEmojiDownloads } from './remote-emoji-cache.ts';
+import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { attachTags, type StatusRow } from './post-status.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type PollRow = typeof polls.$inferSelect;
+type MediaFiles = Pick<typeof mediaAttachments.$inferSelect, 'fileKey' | 'smallFileKey'>;
 
 /** What an Update of a status carries: its new version, and when it was edited (none for a poll's new counts). */
 export type RemoteEditInput = Omit<RemoteStatusInput, 'uri' | 'url' | 'visibility' | 'published' | 'parent' | 'conversationUri' | 'audienceAccountIds'>;
@@ -49,10 +53,17 @@ async function updatePoll(tx: Tx, author: AccountRow, status: StatusRow, input: 
 
 /**
  * The attachments as the new version has them (ProcessStatusUpdateService#update_media_attachments!):
- * one with the same URL is kept (its id stays) and updated, new ones are added, dropped ones
- * removed. Returns whether the set, its order, or an attachment's URL or description changed.
+ * one with the same URL is kept (its id stays, and its cached copy) and updated, new ones are added,
+ * dropped ones removed (their cached files, put in `droppedFiles`, are deleted once the edit is
+ * stored). Returns whether the set, its order, or an attachment's URL or description changed.
  */
-async function updateMedia(tx: Tx, author: AccountRow, status: StatusRow, next: RemoteMedia[]): Promise<boolean> {
+function withFocus(meta: Record<string, unknown> | null, focus: unknown): Record<string, unknown> | null {
+  const { focus: _previous, ...rest } = meta ?? {};
+  const next = focus ? { ...rest, focus } : rest;
+  return Object.keys(next).length ? next : null;
+}
+
+async function updateMedia(tx: Tx, author: AccountRow, status: StatusRow, next: RemoteMedia[], droppedFiles: MediaFiles[]): Promise<boolean> {
   const previous = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, status.id)).orderBy(mediaAttachments.position, mediaAttachments.id);
   let changed = false;
   const kept: string[] = [];
@@ -66,13 +77,18 @@ async function updateMedia(tx: Tx, author: AccountRow, status: StatusRow, next: 
     }
     if ((match.description ?? null) !== item.description) changed = true;
     kept.push(match.id);
+    // a cached copy keeps what its file says (type, sizes); the author's description, blurhash and focus are taken anew
+    const values = match.fileKey
+      ? { blurhash: item.blurhash ?? match.blurhash, meta: withFocus(match.meta, item.meta?.focus) }
+      : { type: item.type, contentType: item.contentType, blurhash: item.blurhash, meta: item.meta };
     await tx
       .update(mediaAttachments)
-      .set({ type: item.type, contentType: item.contentType, description: item.description, blurhash: item.blurhash, meta: item.meta, position, updatedAt: sql`now()` })
+      .set({ ...values, description: item.description, position, updatedAt: sql`now()` })
       .where(eq(mediaAttachments.id, match.id));
   }
-  const dropped = previous.filter((row) => !kept.includes(row.id)).map((row) => row.id);
-  if (dropped.length) await tx.delete(mediaAttachments).where(inArray(mediaAttachments.id, dropped));
+  const dropped = previous.filter((row) => !kept.includes(row.id));
+  if (dropped.length) await tx.delete(mediaAttachments).where(inArray(mediaAttachments.id, dropped.map((row) => row.id)));
+  droppedFiles.push(...dropped);
   if (previous.map((row) => row.id).join() !== kept.join()) changed = true;
   return changed;
 }
@@ -112,11 +128,13 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
   }
 
   const editedAt = input.editedAt!;
+  const droppedFiles: MediaFiles[] = [];
+  const emojisDue: string[] = [];
   const { updated, significant } = await ctx.db.transaction(async (tx) => {
     const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(statusEdits).where(eq(statusEdits.statusId, status.id))) as [{ count: number }];
     const previousPoll = await currentPoll(tx, status);
     const { pollId, changed: pollChanged } = await updatePoll(tx, author, status, input.poll, true);
-    const mediaChanged = await updateMedia(tx, author, status, input.media ?? []);
+    const mediaChanged = await updateMedia(tx, author, status, input.media ?? [], droppedFiles);
     const significant = pollChanged || mediaChanged || input.content !== status.content || input.spoilerText !== status.spoilerText;
     if (count === 0 && significant) await tx.insert(statusEdits).values(snapshot(status, previousPoll?.options ?? null, status.createdAt));
     const [row] = await tx
@@ -136,12 +154,15 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await updateMentions(tx, status.id, [...new Set(input.mentionedAccountIds)]);
     await tx.delete(statusesTags).where(eq(statusesTags.statusId, status.id));
     await attachTags(tx, status.id, input.hashtags);
-    if (author.domain && !input.rejectMedia) await storeRemoteEmojis(tx, author.domain, input.emojis);
+    if (author.domain && !input.rejectMedia) emojisDue.push(...(await storeRemoteEmojis(tx, author.domain, input.emojis)));
     if (significant) await tx.insert(statusEdits).values(snapshot(row!, input.poll?.options ?? null, editedAt));
     // ProcessStatusUpdateService#reset_preview_card!
     if (significant) await detachCard(tx, status.id);
     return { updated: row!, significant };
   });
+  await deleteMediaFiles(ctx, droppedFiles);
+  if (!input.rejectMedia) await queueRemoteMediaDownloads(ctx, updated.id, author.domain);
+  if (emojisDue.length) await queueEmojiDownloads(ctx, emojisDue);
 
   if (significant) {
     await enqueue(ctx, Distribution, { statusId: updated.id, update: true }, { uniqueKey: `distribution-update:${updated.id}` }).catch((error: unknown) =>

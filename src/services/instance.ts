@@ -1,3 +1,4 @@
+import type { Storage } from '../backends/storage/index.ts';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';

@@ -18,6 +18,12 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export { idPartition } from './media/keys.ts';
 
+/**
+ * A local upload (Mastodon's `MediaAttachment.local`: no `remote_url`). Not `file_key IS NOT NULL`:
+ * a remote attachment's cached copy has a file too, and an upload may be without one while processed.
+ */
+export const isLocalMedia = sql`${mediaAttachments.remoteUrl} = ''`;
+
 export interface UploadInput {
   bytes: Buffer;
   /** a video's or audio's own preview picture (Mastodon's `thumbnail` param) */
@@ -109,7 +115,7 @@ export async function findOwnMedia(ctx: AppContext, accountId: string, id: strin
   const [media] = await ctx.db
     .select()
     .from(mediaAttachments)
-    .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+    .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), isLocalMedia))
     .limit(1);
   if (!media) throw notFound();
   return media;
@@ -197,7 +203,7 @@ export async function attachableMedia(ctx: AppContext, accountId: string, mediaI
   const rows = await ctx.db
     .select()
     .from(mediaAttachments)
-    .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, accountId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
+    .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, accountId), isLocalMedia));
   const reserved = await scheduledMediaIds(ctx, accountId);
   const usable = rows.filter((row) => (row.statusId === null || row.statusId === options.statusId) && !reserved.has(row.id));
   const missing = ids.filter((id) => !usable.some((row) => row.id === id));
@@ -215,7 +221,7 @@ export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachme
   await tx
     .update(mediaAttachments)
     .set({ statusId: null })
-    .where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`, keep.length ? sql`${mediaAttachments.id} NOT IN (${sql.join(keep.map((id) => sql`${id}`), sql`, `)})` : sql`true`));
+    .where(and(eq(mediaAttachments.statusId, statusId), isLocalMedia, keep.length ? sql`${mediaAttachments.id} NOT IN (${sql.join(keep.map((id) => sql`${id}`), sql`, `)})` : sql`true`));
   for (const [position, row] of media.entries()) {
     const [claimed] = await tx
       .update(mediaAttachments)
@@ -232,7 +238,7 @@ export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachme
  * delete-and-redraft can post them anew with `media_ids`.
  */
 export async function detachMedia(ctx: AppContext, statusId: string) {
-  await ctx.db.update(mediaAttachments).set({ statusId: null }).where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`));
+  await ctx.db.update(mediaAttachments).set({ statusId: null }).where(and(eq(mediaAttachments.statusId, statusId), isLocalMedia));
 }
 
 /** The ids of a status's local attachments, in order. */
@@ -240,7 +246,7 @@ export async function attachedMediaIds(ctx: AppContext, statusId: string): Promi
   const rows = await ctx.db
     .select({ id: mediaAttachments.id })
     .from(mediaAttachments)
-    .where(and(eq(mediaAttachments.statusId, statusId), sql`${mediaAttachments.fileKey} IS NOT NULL`))
+    .where(and(eq(mediaAttachments.statusId, statusId), isLocalMedia))
     .orderBy(mediaAttachments.position, mediaAttachments.id);
   return rows.map((row) => row.id);
 }

@@ -38,7 +38,8 @@ export interface ProcessedImage {
   extension: string;
   original: ImageStyle;
   small: ImageStyle;
-  blurhash: string;
+  /** null when not asked for (a remote file whose server sent one) */
+  blurhash: string | null;
 }
 
 const invalidType = () => validationFailed(['File content type is invalid']);
@@ -79,7 +80,7 @@ export async function blurhashOf(image: Buffer): Promise<string> {
  * image keeps 230,400) and a `small` preview to 409,600. Files
  * over the pixel limit (decompression bombs), truncated or of another type are refused with 422.
  */
-export async function processImage(bytes: Buffer, options: { originalPixels?: number } = {}): Promise<ProcessedImage> {
+export async function processImage(bytes: Buffer, options: { originalPixels?: number; blurhash?: boolean } = {}): Promise<ProcessedImage> {
   if (bytes.length > MEDIA_LIMITS.image_size_limit) throw validationFailed(['File file size must be less than 16 MB']);
   let metadata: Metadata;
   try {
@@ -106,6 +107,6 @@ export async function processImage(bytes: Buffer, options: { originalPixels?: nu
     extension: OUTPUT_EXTENSION[accepted.output],
     original,
     small,
-    blurhash: await blurhashOf(small.bytes),
+    blurhash: options.blurhash === false ? null : await blurhashOf(small.bytes),
   };
 }

@@ -8,6 +8,7 @@ import { publishEvent } from './events.ts';
 import { purgeRemoteAccountMedia } from './purge-media.ts';
 import { rejectsMediaFrom } from './instance-domain-blocks.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
+import { queueAccountImageDownloads } from './remote-account-images.ts';
 import { unfollowAccount } from './unfollow-account.ts';
 
 /** Mastodon's Account#possibly_stale?: a remote account not confirmed through WebFinger for a day is refreshed. */
@@ -111,6 +112,7 @@ function columnsOf(profile: RemoteProfile, now: Date) {
  * Mastodon's ActivityPub::ProcessAccountService, the storing half: the account with this actor
  * URI, or else with this handle (an actor that changed its id), takes the profile; otherwise a
  * new remote account is made. The username stays as first seen unless WebFinger confirmed the new one.
+ * Its avatar and header are then downloaded in `pull` when they are new or changed.
  */
 export async function upsertRemoteAccount(ctx: AppContext, profile: RemoteProfile): Promise<AccountRow> {
   // ProcessAccountService#process_emojis, unless the domain's media are rejected (skip_download?)
@@ -128,10 +130,14 @@ export async function upsertRemoteAccount(ctx: AppContext, profile: RemoteProfil
         .where(eq(accounts.id, existing.id))
         .returning();
       await publishEvent(ctx, { type: 'account.updated', accountId: existing.id });
+      await queueAccountImageDownloads(ctx, existing, updated!);
       return updated!;
     }
     const [created] = await ctx.db.insert(accounts).values(values).onConflictDoNothing().returning();
-    if (created) return created;
+    if (created) {
+      await queueAccountImageDownloads(ctx, undefined, created);
+      return created;
+    }
     // someone else stored this handle meanwhile: update theirs
   }
   throw new Error(`could not store remote account ${profile.uri}`);

@@ -64,6 +64,20 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     assert.deepEqual(status.audience, ['https://mastodon.example/users/bob/followers', 'https://subspace.test/users/alice']);
   });
 
+  it('blurhash and focal point also by their full IRIs, as a signed activity parsed again by Fedify has them', async () => {
+    const json = loadFixture('mastodon-create-note.json');
+    const create = await parseActivity(json);
+    const object = (await create.getObject(INLINE)) as APObject;
+    const [attachment] = [json.object.attachment].flat() as Record<string, unknown>[];
+    const { blurhash, focalPoint, ...rest } = attachment!;
+    assert.ok(blurhash && focalPoint, 'the fixture has both, by their short names');
+    const raw = { ...json.object, attachment: [{ ...rest, 'http://joinmastodon.org/ns#blurhash': blurhash, 'http://joinmastodon.org/ns#focalPoint': { '@list': [0.3, -0.6] } }] };
+    const result = await parseStatusObject(object, { actorId: create.actorId!, followersId: new URL(`${create.actorId!.href}/followers`), raw });
+    assert.ok(result.ok);
+    assert.equal(result.status.attachments[0]!.blurhash, blurhash);
+    assert.deepEqual(result.status.attachments[0]!.focus, { x: 0.3, y: -0.6 });
+  });
+
   it('a Mastodon Question: a single-choice poll with its counts, end and voters; the summary is the warning', async () => {
     const status = await parsed('mastodon-create-question.json');
     assert.equal(status.content, '<p>Tea or coffee?</p>');

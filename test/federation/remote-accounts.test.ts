@@ -63,7 +63,8 @@ describe('remote accounts: resolving by handle and by URI', () => {
     assert.equal(bob.locked, true);
     assert.equal(bob.bot, false);
     assert.equal(bob.discoverable, true);
-    assert.equal(bob.avatar, 'https://cdn.example/bob.png');
+    // not stored (cdn.example cannot be fetched): Mastodon's placeholder, never the origin
+    assert.equal(bob.avatar, 'http://subspace.test/avatars/original/missing.png');
     assert.equal(bob.followers_count, 42);
     assert.equal(bob.following_count, 7);
     assert.equal(bob.statuses_count, 1234);

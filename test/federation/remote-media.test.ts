@@ -26,7 +26,7 @@ async function until<T>(probe: () => Promise<T | undefined | false>, what: strin
   }
 }
 
-describe('remote media, kept as references', () => {
+describe('remote media as their servers describe them', () => {
   let instance: TestInstance;
   let remote: FakeRemote;
   let alice: TestUser;
@@ -62,7 +62,7 @@ describe('remote media, kept as references', () => {
   };
   const show = async (id: string) => (await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token })).body;
 
-  it('shows attachments in order as Mastodon shows uncached remote media: type from the MIME type, description, blurhash, size and focus', async () => {
+  it('shows attachments in order as Mastodon shows uncached remote media (through its media proxy): type from the MIME type, description, blurhash, size and focus', async () => {
     const object = note([
       { type: 'Document', mediaType: 'image/jpeg', url: files('a.jpg'), name: '  a cat on a mat  ', blurhash: BLURHASH, width: 1200, height: 800, focalPoint: [0.5, -0.25] },
       { type: 'Document', mediaType: 'video/mp4', url: { type: 'Link', href: files('b.mp4') }, name: null, blurhash: 'not a blurhash!' },
@@ -87,11 +87,12 @@ describe('remote media, kept as references', () => {
     );
     const [image, video, unknown, audio] = media;
     assert.equal(typeof image.id, 'string');
+    const proxied = (item: { id: string }, style: string) => `${BASE}/media_proxy/${item.id}/${style}`;
     assert.deepEqual(image, {
       id: image.id,
       type: 'image',
-      url: files('a.jpg'),
-      preview_url: files('a.jpg'),
+      url: proxied(image, 'original'),
+      preview_url: proxied(image, 'small'),
       remote_url: files('a.jpg'),
       preview_remote_url: null,
       text_url: null,
@@ -99,13 +100,20 @@ describe('remote media, kept as references', () => {
       description: 'a cat on a mat',
       blurhash: BLURHASH,
     });
-    assert.equal(video.url, files('b.mp4'));
-    assert.equal(video.preview_url, null);
+    assert.equal(video.url, proxied(video, 'original'));
+    assert.equal(video.preview_url, null, 'no preview of a video while video is not processed here');
     assert.equal(video.blurhash, null, 'an invalid blurhash is dropped');
     assert.equal(video.description, null);
-    assert.equal(unknown.url, null, 'an unknown attachment is only linked');
+    assert.equal(unknown.url, proxied(unknown, 'original'), 'a url, as Mastodon gives (clients link an unknown one by its remote_url)');
+    assert.equal(unknown.preview_url, null);
     assert.equal(unknown.description, 'a paper', 'summary is a description too');
-    assert.equal(audio.url, files('d.mp3'));
+    assert.equal(audio.url, proxied(audio, 'original'));
+    // the proxy sends a type not stored here to its origin; an unknown one is never fetched
+    const redirect = await fetch(new URL(`/media_proxy/${video.id}/original`, instance.url), { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get('location'), files('b.mp4'));
+    assert.equal((await fetch(new URL(`/media_proxy/${unknown.id}/original`, instance.url), { redirect: 'manual' })).status, 404);
+    assert.equal((await fetch(new URL(`/media_proxy/${video.id}/small`, instance.url), { redirect: 'manual' })).status, 404);
     // the home timeline renders the same (batch-loaded with the other statuses)
     const home = await instance.request('GET', '/api/v1/timelines/home', { token: alice.token });
     const inHome = home.body.find((item: { id: string }) => item.id === row.id);
@@ -167,7 +175,7 @@ describe('remote media, kept as references', () => {
       assert.equal(body.media_attachments.length, 1);
       const [item] = body.media_attachments;
       assert.equal(item.type, 'unknown');
-      assert.equal(item.url, null);
+      assert.equal(item.url, `${BASE}/media_proxy/${item.id}/original`);
       assert.equal(item.preview_url, null);
       assert.equal(item.remote_url, files('blocked.jpg'));
       assert.equal(item.blurhash, null);

@@ -3,7 +3,8 @@ import { measureMediaUsage, removeOrphanedFiles } from '../../services/media-sto
 import { removeCachedAttachments, removeCachedProfileImages, type RemovalProgress } from '../../services/remove-remote-media.ts';
 import { parseCommandArgs, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { humanSize } from '../human-size.ts';
-import { startProgress, type CommandIO, type Progress } from '../progress.ts';
+import type { Progress } from '../progress.ts';
+import { prepareMediaRefresh } from './media-refresh.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
 
@@ -29,7 +30,7 @@ function result(lines: string[], errors: string[]): CommandResult {
 
 function removalProgress(progress: Progress, errors: string[]): RemovalProgress {
   return {
-    total: (count) => progress.setTotal(count),
+    total: (count) => progress.start(count),
     advance: (count) => progress.increment(count),
     failed: (key, error) => errors.push(`Error processing ${key}: ${error instanceof Error ? error.message : String(error)}`),
   };
@@ -62,9 +63,8 @@ function prepareRemove(args: string[]): Prepared {
   if (pruneProfiles && removeHeaders) throw new UsageError('--prune-profiles and --remove-headers should not be specified simultaneously', text);
   if (includeFollows && !pruneProfiles && !removeHeaders) throw new UsageError('--include-follows can only be used with --prune-profiles or --remove-headers', text);
   return {
-    async run(ctx, io?: CommandIO) {
+    async run(ctx, progress: Progress) {
       const errors: string[] = [];
-      const progress = await startProgress(io, 'Removing', 0);
       const options = { days, dryRun, concurrency, progress: removalProgress(progress, errors) };
       try {
         if (pruneProfiles || removeHeaders) {
@@ -89,10 +89,9 @@ function prepareRemoveOrphans(args: string[]): Prepared {
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
   const dryRun = !!values['dry-run'];
   return {
-    async run(ctx, io?: CommandIO) {
+    async run(ctx, progress: Progress) {
       const lines: string[] = [];
       const errors: string[] = [];
-      const progress = await startProgress(io, 'Scanning');
       try {
         const { removed, bytes } = await removeOrphanedFiles(ctx, {
           prefix: values.prefix,
@@ -118,8 +117,7 @@ function prepareUsage(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.media.usage);
   parseCommandArgs(text, () => parseArgs({ args, allowPositionals: false, strict: true, options: {} }));
   return {
-    async run(ctx, io?: CommandIO) {
-      const progress = await startProgress(io, 'Measuring');
+    async run(ctx, progress: Progress) {
       try {
         const sizes = await measureMediaUsage(ctx, () => progress.increment());
         const withLocal = (line: { bytes: number; local: number }) => `${humanSize(line.bytes)} (${humanSize(line.local)} local)`;
@@ -146,7 +144,7 @@ export const mediaCommand: AdminCommand = {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('media needs a subcommand', MEDIA_USAGE);
     if (sub === 'help' || sub === '--help' || sub === '-h') return { help: MEDIA_USAGE };
-    const handlers: Record<string, (args: string[]) => Prepared> = { remove: prepareRemove, 'remove-orphans': prepareRemoveOrphans, usage: prepareUsage };
+    const handlers: Record<string, (args: string[]) => Prepared> = { remove: prepareRemove, 'remove-orphans': prepareRemoveOrphans, usage: prepareUsage, refresh: prepareMediaRefresh };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown media command: ${sub}`, MEDIA_USAGE);
     if (wantsHelp(rest)) return { help: subcommandHelp('media', sub) };

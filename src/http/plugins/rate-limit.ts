@@ -44,6 +44,8 @@ const THROTTLES: Throttle[] = [
   { name: 'login_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (isSignIn(r) ? clientKey(r.ip) : null) },
   // guesses at one account from many addresses
   { name: 'login_attempts/email', limit: 25, periodSeconds: 3600, key: (r) => (isSignIn(r) ? signInTarget(r) : null) },
+  // each request may make the instance download a remote file
+  { name: 'throttle_media_proxy', limit: 30, periodSeconds: 10, key: (r) => (path(r).startsWith('/media_proxy/') ? clientKey(r.ip) : null) },
 ];
 
 /** Requests from the machine itself are never throttled (Mastodon's `allow from localhost`). */

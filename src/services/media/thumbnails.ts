@@ -17,7 +17,7 @@ export interface Thumbnail {
   contentType: string;
   extension: string;
   meta: StyleMeta;
-  blurhash: string;
+  blurhash: string | null;
 }
 
 export const thumbnailMustBeBlank = () => validationFailed(['Thumbnail must be blank']);

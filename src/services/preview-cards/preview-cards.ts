@@ -64,7 +64,7 @@ export interface CardImage {
   size: number;
   width: number;
   height: number;
-  blurhash: string;
+  blurhash: string | null;
 }
 
 export async function storeCardImage(ctx: AppContext, cardId: string, image: ProcessedImage): Promise<CardImage> {

@@ -53,7 +53,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
       const { media, rateLimit } = await uploadMedia(ctx, account.id, { bytes, thumbnail, description: text(input.description), focus: text(input.focus) }, { delayProcessing });
       reply.headers(rateLimit);
       if (!processed(media)) reply.code(202);
-      return renderMediaAttachment(media, ctx.storage);
+      return renderMediaAttachment(media, ctx);
     } catch (error) {
       if (error instanceof RateLimitExceeded) reply.headers(error.headers);
       throw error;
@@ -67,7 +67,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const media = await findUnattachedMedia(ctx, account.id, idOf(request));
     if (!processed(media)) reply.code(206);
-    return renderMediaAttachment(media, ctx.storage);
+    return renderMediaAttachment(media, ctx);
   });
 
   const update = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -76,7 +76,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext) {
     const thumbnail = await optionalFileParam(input.thumbnail);
     const media = await updateMedia(ctx, account.id, idOf(request), { description: text(input.description), focus: text(input.focus), thumbnail });
     if (!processed(media)) reply.code(206);
-    return renderMediaAttachment(media, ctx.storage);
+    return renderMediaAttachment(media, ctx);
   };
   app.put('/api/v1/media/:id', write, update);
   app.patch('/api/v1/media/:id', write, update);

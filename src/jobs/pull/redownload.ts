@@ -1,0 +1,31 @@
+import type { AppContext } from '../../context.ts';
+import { DownloadRefused } from '../../federation/remote-file.ts';
+import { cacheRemoteAccountImage } from '../../services/remote-account-images.ts';
+import { cacheRemoteEmoji } from '../../services/remote-emoji-cache.ts';
+import { cacheRemoteAttachment } from '../../services/remote-media-cache.ts';
+
+/**
+ * A download job's outcome as Mastodon's Redownload*Worker has it: a file that will never be had
+ * (refused, not media, too large, a 404) ends the job; a failure that may pass (a timeout, a 5xx)
+ * fails it, to be tried again with the queue's backoff.
+ */
+async function giveUpWhenRefused(ctx: AppContext, what: Record<string, string>, download: () => Promise<unknown>): Promise<void> {
+  try {
+    await download();
+  } catch (error) {
+    if (!(error instanceof DownloadRefused)) throw error;
+    ctx.log.info({ ...what, reason: error.message }, 'a remote file was not stored');
+  }
+}
+
+export const runRedownloadMedia = (ctx: AppContext, data: { mediaAttachmentId: string }) =>
+  giveUpWhenRefused(ctx, data, () => cacheRemoteAttachment(ctx, data.mediaAttachmentId));
+
+export const runRedownloadAvatar = (ctx: AppContext, data: { accountId: string }) =>
+  giveUpWhenRefused(ctx, { ...data, image: 'avatar' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'avatar'));
+
+export const runRedownloadHeader = (ctx: AppContext, data: { accountId: string }) =>
+  giveUpWhenRefused(ctx, { ...data, image: 'header' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'header'));
+
+export const runRedownloadEmoji = (ctx: AppContext, data: { customEmojiId: string }) =>
+  giveUpWhenRefused(ctx, data, () => cacheRemoteEmoji(ctx, data.customEmojiId));

@@ -1,0 +1,111 @@
+import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accounts, mediaAttachments } from '../db/schema.ts';
+import { idFloor } from '../lib/ids.ts';
+import { normalizeDomain } from './domain-blocks.ts';
+import { rejectsMediaFrom } from './instance-domain-blocks.ts';
+import { cacheRemoteAttachment } from './remote-media-cache.ts';
+import { CACHEABLE_TYPES } from './remote-media-processing.ts';
+
+/** Which attachments `media refresh` looks at (one source, optionally bounded by age), as tootctl's options choose them. */
+export interface RefreshScope {
+  statusId?: string;
+  accountId?: string;
+  /** the domain and its subdomains */
+  domain?: string;
+  /** only attachments made within this many days */
+  days?: number;
+}
+
+export interface RefreshOptions {
+  /** download again attachments that are cached already */
+  force: boolean;
+  /** count, download nothing */
+  dryRun: boolean;
+  /** downloads at once */
+  concurrency: number;
+}
+
+/** What a refresh needs to report its way: how far it got, and each failure. */
+export interface RefreshReporter {
+  start(total: number): void;
+  increment(): void;
+  failed(id: string, message: string): void;
+}
+
+export interface RefreshResult {
+  downloaded: number;
+  /** bytes stored (original and preview), or, in a dry run, of the copies there were */
+  bytes: number;
+}
+
+function conditionsOf(scope: RefreshScope): SQL[] {
+  const conditions: SQL[] = [sql`${mediaAttachments.remoteUrl} <> ''`];
+  if (scope.statusId) conditions.push(eq(mediaAttachments.statusId, scope.statusId));
+  if (scope.accountId) conditions.push(eq(mediaAttachments.accountId, scope.accountId));
+  if (scope.domain) {
+    const domain = normalizeDomain(scope.domain);
+    const like = domain.replace(/[\\%_]/g, '\\$&');
+    // its subdomains too, and the domain on any port (remote accounts' domains carry their server's port)
+    conditions.push(
+      sql`${mediaAttachments.accountId} IN (SELECT id FROM accounts WHERE lower(domain) = ${domain} OR lower(domain) LIKE ${`%.${like}`} OR lower(domain) LIKE ${`${like}:%`} OR lower(domain) LIKE ${`%.${like}:%`})`,
+    );
+  }
+  if (scope.days !== undefined) conditions.push(gt(mediaAttachments.id, idFloor(new Date(Date.now() - scope.days * 86_400_000))));
+  return conditions;
+}
+
+/**
+ * `tootctl media refresh`: downloads again the remote attachments of a status, an account, a
+ * domain, or the last days, that have no stored copy (every one with `force`, replacing the copy),
+ * except those of domains whose media are rejected; a few at once. An attachment that cannot be
+ * had is reported and the rest go on.
+ */
+export async function refreshRemoteMedia(ctx: AppContext, scope: RefreshScope, options: RefreshOptions, reporter: RefreshReporter): Promise<RefreshResult> {
+  const rows = await ctx.db
+    .select({ id: mediaAttachments.id, type: mediaAttachments.type, fileKey: mediaAttachments.fileKey, fileSize: mediaAttachments.fileSize, domain: accounts.domain })
+    .from(mediaAttachments)
+    .leftJoin(accounts, eq(accounts.id, mediaAttachments.accountId))
+    .where(and(...conditionsOf(scope)))
+    .orderBy(mediaAttachments.id);
+  reporter.start(rows.length);
+  const result: RefreshResult = { downloaded: 0, bytes: 0 };
+  let next = 0;
+  const work = async () => {
+    while (next < rows.length) {
+      const row = rows[next++]!;
+      try {
+        if ((row.fileKey && !options.force) || !CACHEABLE_TYPES.has(row.type) || (await rejectsMediaFrom(ctx, row.domain))) continue;
+        if (options.dryRun) {
+          result.downloaded++;
+          result.bytes += row.fileSize ?? 0;
+          continue;
+        }
+        const cached = await cacheRemoteAttachment(ctx, row.id, { force: true });
+        if (cached.cached) {
+          result.downloaded++;
+          result.bytes += cached.bytes;
+        }
+      } catch (error) {
+        reporter.failed(row.id, error instanceof Error ? error.message : String(error));
+      } finally {
+        reporter.increment();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, rows.length)) }, work));
+  return result;
+}
+
+/** Rails' number_to_human_size: `0 Bytes`, `512 Bytes`, `1.21 KB`, `12.3 MB` (three significant digits). */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'Byte' : 'Bytes'}`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}

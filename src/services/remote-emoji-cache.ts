@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import type { AppContext } from '../context.ts';
+import { customEmojis } from '../db/schema.ts';
+import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
+import { RedownloadEmoji } from '../jobs/definitions.ts';
+import { enqueue } from '../jobs/enqueue.ts';
+import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
+import { MEDIA_LIMITS } from './instance.ts';
+import { idPartition } from './media-attachments.ts';
+
+/** Mastodon's CustomEmoji::LIMIT (a remote emoji's image, at most) and its IMAGE_MIME_TYPES, by sharp's names. */
+const LIMIT_BYTES = 256 * 1024;
+const FORMATS = new Set(['png', 'gif', 'webp']);
+
+interface ProcessedEmoji {
+  contentType: string;
+  extension: string;
+  original: Buffer;
+  /** the first frame as a PNG, for an animated one (Mastodon's `static` style, for clients that do not animate) */
+  still: Buffer | null;
+}
+
+/** The image as it is (animation included, no resizing, as Mastodon keeps an emoji's original), written again without metadata. */
+async function processEmojiImage(bytes: Buffer): Promise<ProcessedEmoji | undefined> {
+  const limitInputPixels = MEDIA_LIMITS.image_matrix_limit;
+  try {
+    const metadata = await sharp(bytes, { limitInputPixels }).metadata();
+    const format = metadata.format;
+    if (!format || !FORMATS.has(format)) return undefined;
+    const animated = (metadata.pages ?? 1) > 1;
+    const original = await sharp(bytes, { limitInputPixels, animated, failOn: 'truncated' }).toFormat(format as 'png').toBuffer();
+    const still = animated ? await sharp(bytes, { limitInputPixels, pages: 1 }).png().toBuffer() : null;
+    return { contentType: `image/${format}`, extension: format, original, still };
+  } catch {
+    return undefined;
+  }
+}
+
+const cacheKey = (id: string, style: 'original' | 'static', name: string) => `cache/custom_emojis/images/${idPartition(id)}/${style}/${name}`;
+
+async function deleteFiles(ctx: AppContext, keys: (string | null)[]) {
+  await Promise.allSettled(keys.filter((key): key is string => !!key).map((key) => ctx.storage.delete(key)));
+}
+
+/**
+ * Downloads a remote custom emoji's image and stores it (Mastodon's `image_remote_url=` in
+ * Activity#process_emoji), replacing and deleting the copy it had. Not from a domain whose media
+ * are rejected. Throws DownloadRefused when the image will never be had (the emoji keeps what it
+ * had), DownloadFailed when it may be had later.
+ */
+export async function cacheRemoteEmoji(ctx: AppContext, id: string): Promise<boolean> {
+  const [emoji] = await ctx.db.select().from(customEmojis).where(eq(customEmojis.id, id)).limit(1);
+  if (!emoji?.domain || !emoji.imageUrl) return false;
+  if ((await rejectsMediaFrom(ctx, emoji.domain)) || (await rejectsMediaFrom(ctx, hostOf(emoji.imageUrl)))) return false;
+  const url = emoji.imageUrl;
+  const processed = await processEmojiImage(await downloadRemoteFile(ctx, url, LIMIT_BYTES));
+  if (!processed) throw new DownloadRefused(`${url} is no image this instance takes as an emoji`);
+  const name = randomBytes(8).toString('hex');
+  const original = cacheKey(emoji.id, 'original', `${name}.${processed.extension}`);
+  const still = processed.still ? cacheKey(emoji.id, 'static', `${name}.png`) : null;
+  try {
+    await ctx.storage.put(original, processed.original, processed.contentType);
+    if (still && processed.still) await ctx.storage.put(still, processed.still, 'image/png');
+    const [updated] = await ctx.db
+      .update(customEmojis)
+      .set({ imageFileKey: original, imageStaticFileKey: still, imageContentType: processed.contentType })
+      .where(and(eq(customEmojis.id, emoji.id), eq(customEmojis.imageUrl, url)))
+      .returning({ id: customEmojis.id });
+    if (!updated) {
+      await deleteFiles(ctx, [original, still]);
+      return false;
+    }
+  } catch (error) {
+    await deleteFiles(ctx, [original, still]);
+    throw error;
+  }
+  await deleteFiles(ctx, [emoji.imageFileKey, emoji.imageStaticFileKey].filter((key) => key !== original && key !== still));
+  return true;
+}
+
+/** Queues the download of these remote emoji in `pull`. Never throws: what uses them is stored. */
+export async function queueEmojiDownloads(ctx: AppContext, ids: string[]): Promise<void> {
+  try {
+    for (const id of ids) await enqueue(ctx, RedownloadEmoji, { customEmojiId: id }, { uniqueKey: `redownload-emoji:${id}` });
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'could not queue the download of remote custom emoji');
+  }
+}
