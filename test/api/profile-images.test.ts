@@ -282,7 +282,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     assert.equal(inline.body.header, `${BASE}/headers/original/missing.png`);
   });
 
-  it('shows a remote account’s stored copy when there is one, its server’s URL otherwise, and placeholders while suspended', async () => {
+  it('shows a remote account’s stored copy when there is one, Mastodon’s placeholders otherwise (never its server’s URL) and while suspended', async () => {
     const [remote] = await instance.ctx.db
       .insert(accounts)
       .values({
@@ -296,18 +296,18 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
       .returning();
     const show = async () => (await instance.request('GET', `/api/v1/accounts/${remote!.id}`)).body;
     let shown = await show();
-    assert.equal(shown.avatar, 'https://remote.example/zoe.gif');
-    assert.equal(shown.avatar_static, 'https://remote.example/zoe.gif');
-    assert.equal(shown.header, 'https://remote.example/zoe-header.jpg');
+    assert.equal(shown.avatar, `${BASE}/avatars/original/missing.png`);
+    assert.equal(shown.avatar_static, `${BASE}/avatars/original/missing.png`);
+    assert.equal(shown.header, `${BASE}/headers/original/missing.png`);
 
     await instance.ctx.db
       .update(accounts)
       .set({ avatarFileKey: 'accounts/avatars/1/original/cached.gif', avatarStaticFileKey: 'accounts/avatars/1/static/cached.png', avatarContentType: 'image/gif' })
       .where(eq(accounts.id, remote!.id));
     shown = await show();
-    assert.equal(shown.avatar, `${BASE}/system/accounts/avatars/1/original/cached.gif`);
-    assert.equal(shown.avatar_static, `${BASE}/system/accounts/avatars/1/static/cached.png`);
-    assert.equal(shown.header, 'https://remote.example/zoe-header.jpg');
+    assert.equal(shown.avatar, instance.ctx.storage.url('accounts/avatars/1/original/cached.gif'));
+    assert.equal(shown.avatar_static, instance.ctx.storage.url('accounts/avatars/1/static/cached.png'));
+    assert.equal(shown.header, `${BASE}/headers/original/missing.png`);
 
     await instance.ctx.db.update(accounts).set({ suspendedAt: new Date() }).where(eq(accounts.id, remote!.id));
     shown = await show();
