@@ -71,11 +71,11 @@ tootctl media remove; they are fetched again when needed. With --prune-profiles,
 (with --remove-headers only the headers) of remote accounts not webfingered nor updated for --days instead,
 of accounts nobody here follows or is followed by unless --include-follows. --concurrency: files removed at
 once (5). --dry-run counts without removing.`,
-    'remove-orphans': `Removes stored files that no media attachment, account or custom emoji names (files written in the
-last hour are left alone: an upload may be under way), and lists files it does not recognize. Every
-stored file is listed: on S3 this costs one request per 1,000 files.`,
+    'remove-orphans': `Removes stored files that no media attachment (file, preview or thumbnail), account, custom emoji or
+preview card names (files written in the last hour are left alone: an upload may be under way), and lists
+files it does not recognize. Every stored file is listed: on S3 this costs one request per 1,000 files.`,
     usage: `Prints the space stored media take: attachments, custom emoji, avatars and headers (local ones and
-cached copies of other servers'), and files nothing names. Every stored file is listed.`,
+cached copies of other servers'), preview cards, and files nothing names. Every stored file is listed.`,
   },
 };
 

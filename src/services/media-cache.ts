@@ -24,17 +24,17 @@ export interface ClearedRow {
 /** Clears the stored copies of the cached remote attachments among `ids` that still match `condition`. */
 export async function uncacheAttachments(db: Database, ids: readonly string[], condition: SQL = sql`true`): Promise<ClearedRow[]> {
   if (ids.length === 0) return [];
-  const rows = await queryRows<{ id: string; file_key: string | null; small_file_key: string | null }>(
+  const rows = await queryRows<{ id: string; file_key: string | null; small_file_key: string | null; thumbnail_file_key: string | null }>(
     db,
     sql`WITH old AS (
-          SELECT id, file_key, small_file_key FROM media_attachments t
+          SELECT id, file_key, small_file_key, thumbnail_file_key FROM media_attachments t
           WHERE id IN (${idList(ids)}) AND ${CACHED_REMOTE_ATTACHMENT} AND ${condition}
           FOR UPDATE SKIP LOCKED)
-        UPDATE media_attachments m SET file_key = NULL, small_file_key = NULL, file_size = NULL, updated_at = now()
+        UPDATE media_attachments m SET file_key = NULL, small_file_key = NULL, file_size = NULL, thumbnail_file_key = NULL, thumbnail_content_type = NULL, updated_at = now()
         FROM old WHERE m.id = old.id
-        RETURNING old.id::text AS id, old.file_key, old.small_file_key`,
+        RETURNING old.id::text AS id, old.file_key, old.small_file_key, old.thumbnail_file_key`,
   );
-  return rows.map((row) => ({ id: row.id, keys: keysOf([{ file: row.file_key, small: row.small_file_key }]) }));
+  return rows.map((row) => ({ id: row.id, keys: keysOf([{ file: row.file_key, small: row.small_file_key, thumbnail: row.thumbnail_file_key }]) }));
 }
 
 export type ProfileImages = 'avatar and header' | 'header';

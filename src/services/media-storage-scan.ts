@@ -1,7 +1,7 @@
 import type { StoredFile } from '../backends/storage/index.ts';
 import type { AppContext } from '../context.ts';
 import { eachLimited } from './stored-files.ts';
-import { ownersOf, parseStorageKey, type FileCategory, type FileOwner } from './stored-file-owners.ts';
+import { ownersOf, type FileCategory, type FileOwner } from './stored-file-owners.ts';
 
 /*
  * Walks every stored file once with the row it belongs to (`subspace media remove-orphans` and
@@ -77,12 +77,6 @@ export interface UsageLine {
 
 export type MediaUsage = Record<FileCategory, UsageLine> & { unreferenced: { bytes: number; files: number } };
 
-const categoryOfPath = (key: string): FileCategory | undefined => {
-  const path = parseStorageKey(key);
-  if (path?.table === 'preview_cards') return 'preview cards';
-  return undefined;
-};
-
 /** Bytes in storage by kind of file and whether local (tootctl media usage, from the files themselves). */
 export async function measureMediaUsage(ctx: AppContext, onFile: () => void = () => {}): Promise<MediaUsage> {
   const line = () => ({ bytes: 0, local: 0 });
@@ -90,7 +84,7 @@ export async function measureMediaUsage(ctx: AppContext, onFile: () => void = ()
   for await (const page of scanStoredFiles(ctx)) {
     for (const file of page) {
       onFile();
-      const category = file.owner?.category ?? (file.owner === undefined ? categoryOfPath(file.key) : undefined);
+      const category = file.owner?.category;
       if (!category) {
         usage.unreferenced.bytes += file.size;
         usage.unreferenced.files++;

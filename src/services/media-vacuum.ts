@@ -49,9 +49,9 @@ export async function removeOrphanedUploads(ctx: AppContext, now = new Date()): 
     const kept = await namedByRevisions(ctx, candidates.map((row) => row.id));
     const ids = candidates.map((row) => row.id).filter((id) => !kept.has(id));
     if (ids.length) {
-      const deleted = await queryRows<{ file_key: string | null; small_file_key: string | null }>(
+      const deleted = await queryRows<{ file_key: string | null; small_file_key: string | null; thumbnail_file_key: string | null }>(
         ctx.db,
-        sql`DELETE FROM media_attachments m WHERE m.id IN (${idList(ids)}) AND ${orphan} RETURNING m.file_key, m.small_file_key`,
+        sql`DELETE FROM media_attachments m WHERE m.id IN (${idList(ids)}) AND ${orphan} RETURNING m.file_key, m.small_file_key, m.thumbnail_file_key`,
       );
       removed += deleted.length;
       await removeStoredFiles(ctx, keysOf(deleted), { reason: 'unattached upload' });

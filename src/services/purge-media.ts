@@ -9,9 +9,9 @@ import { keysOf, removeStoredFiles } from './stored-files.ts';
  * transaction; the keys returned are the files to remove once it has committed (removeStoredFiles).
  */
 
-type FileKeys = { file_key: string | null; small_file_key: string | null };
+type FileKeys = { file_key: string | null; small_file_key: string | null; thumbnail_file_key: string | null };
 
-const keysOfRows = (rows: FileKeys[]) => keysOf(rows.map((row) => ({ file: row.file_key, small: row.small_file_key })));
+const keysOfRows = (rows: FileKeys[]) => keysOf(rows.map((row) => ({ file: row.file_key, small: row.small_file_key, thumbnail: row.thumbnail_file_key })));
 
 /** Whether an unresolved report names the status: Mastodon's Status#reported?, whose media a deletion keeps for the moderators. */
 const reported = (statusId: SQL, accountId: SQL) =>
@@ -26,7 +26,7 @@ export async function purgeStatusMedia(tx: Database, statusId: string, accountId
   const rows = await queryRows<FileKeys>(
     tx,
     sql`DELETE FROM media_attachments WHERE status_id = ${statusId} AND NOT ${reported(sql`${statusId}::bigint`, sql`${accountId}::bigint`)}
-        RETURNING file_key, small_file_key`,
+        RETURNING file_key, small_file_key, thumbnail_file_key`,
   );
   return keysOfRows(rows);
 }
@@ -37,7 +37,7 @@ export async function purgeStatusMedia(tx: Database, statusId: string, accountId
  */
 export async function purgeAccountMedia(tx: Database, accountId: string, options: { keepReported: boolean }): Promise<string[]> {
   const keep = options.keepReported ? sql`AND NOT (status_id IS NOT NULL AND ${reported(sql`status_id`, sql`${accountId}::bigint`)})` : sql``;
-  const rows = await queryRows<FileKeys>(tx, sql`DELETE FROM media_attachments WHERE account_id = ${accountId} ${keep} RETURNING file_key, small_file_key`);
+  const rows = await queryRows<FileKeys>(tx, sql`DELETE FROM media_attachments WHERE account_id = ${accountId} ${keep} RETURNING file_key, small_file_key, thumbnail_file_key`);
   return keysOfRows(rows);
 }
 

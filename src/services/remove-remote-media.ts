@@ -68,9 +68,10 @@ export async function removeCachedAttachments(ctx: AppContext, options: RemovalO
   options.progress.total(await count(ctx, 'media_attachments', scope));
   let processed = 0;
   let bytes = 0;
-  for await (const rows of batches<{ id: string; file_key: string | null; small_file_key: string | null }>(ctx, 'media_attachments', sql`t.file_key, t.small_file_key`, scope)) {
+  type Row = { id: string; file_key: string | null; small_file_key: string | null; thumbnail_file_key: string | null };
+  for await (const rows of batches<Row>(ctx, 'media_attachments', sql`t.file_key, t.small_file_key, t.thumbnail_file_key`, scope)) {
     const keys = options.dryRun
-      ? keysOf(rows.map((row) => ({ file: row.file_key, small: row.small_file_key })))
+      ? keysOf(rows.map((row) => ({ file: row.file_key, small: row.small_file_key, thumbnail: row.thumbnail_file_key })))
       : (await uncacheAttachments(ctx.db, rows.map((row) => row.id), scope)).flatMap((row) => row.keys);
     bytes += await measureAndRemove(ctx, keys, options);
     processed += rows.length;

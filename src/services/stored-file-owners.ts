@@ -21,12 +21,14 @@ interface OwnerTable {
 
 /** The tables whose rows name stored files. A table storing files must be listed here, or its files are left alone as unrecognized. */
 export const OWNER_TABLES: Record<string, OwnerTable> = {
-  media_attachments: { columns: { file_key: 'attachments', small_file_key: 'attachments' }, remote: sql`remote_url <> ''` },
+  media_attachments: { columns: { file_key: 'attachments', small_file_key: 'attachments', thumbnail_file_key: 'attachments' }, remote: sql`remote_url <> ''` },
   accounts: {
     columns: { avatar_file_key: 'avatars', avatar_static_file_key: 'avatars', header_file_key: 'headers', header_static_file_key: 'headers' },
     remote: sql`domain IS NOT NULL`,
   },
   custom_emojis: { columns: { image_file_key: 'emoji', image_static_file_key: 'emoji' }, remote: sql`domain IS NOT NULL` },
+  // a card's image is this instance's copy of a linked page's picture, whoever linked it (Mastodon counts them as one)
+  preview_cards: { columns: { image_file_key: 'preview cards' }, remote: sql`false` },
 };
 
 /** What a key's path says: its table and row id, or undefined for a file outside Mastodon's layout. */

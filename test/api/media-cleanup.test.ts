@@ -118,10 +118,14 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     assert.ok(SCHEDULES.some((schedule) => schedule.job === VacuumScheduler && schedule.everySeconds === 24 * 3600));
     assert.equal(VacuumScheduler.queue, 'scheduler');
     const orphan = await upload(alice);
-    const files = await filesOf(orphan);
+    // as a video's would be, a thumbnail too
+    const [thumbnail] = await put(key('media_attachments/thumbnails', orphan, 'original'));
+    await db().update(mediaAttachments).set({ thumbnailFileKey: thumbnail }).where(eq(mediaAttachments.id, orphan));
+    const files = [...(await filesOf(orphan)), thumbnail!];
     await backdate(orphan, 2);
     await enqueue(instance.ctx, VacuumScheduler, {});
-    await until(async () => !(await mediaRow(orphan)) && !(await stored(files[0]!)) && !(await stored(files[1]!)), 'the job to remove the orphan and its files');
+    const gone = async (file: string) => !(await stored(file));
+    await until(async () => !(await mediaRow(orphan)) && (await Promise.all(files.map(gone))).every(Boolean), 'the job to remove the orphan and its files');
   });
 
   it('removes uploads unattached for a day and expired cached copies, and nothing else', async () => {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
@@ -8,7 +6,8 @@ import { runAdminCommand } from '../../src/cli/admin.ts';
 import { terminalProgress } from '../../src/cli/progress.ts';
 import { humanSize } from '../../src/cli/human-size.ts';
 import { helpFor } from '../../src/cli/usage.ts';
-import { accounts, customEmojis, follows, mediaAttachments } from '../../src/db/schema.ts';
+import { accounts, customEmojis, follows, mediaAttachments, previewCards } from '../../src/db/schema.ts';
+import type { AppContext } from '../../src/context.ts';
 import { idPartition } from '../../src/services/media-attachments.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { runSubspace } from '../helpers/process.ts';
@@ -43,13 +42,25 @@ describe('subspace media', () => {
   const db = () => instance.ctx.db;
   const idAt = (at: Date) => ((BigInt(at.getTime()) << 16n) + BigInt(++seq)).toString();
   const stored = async (key: string) => !!(await instance.ctx.storage.head(key));
-  /** a file of `size` bytes at a key of Mastodon's layout, written `ageDays` ago (1 by default) */
-  async function file(path: string, id: string, style: string, size: number, ageDays = 1) {
+  /** a file of `size` bytes at a key of Mastodon's layout */
+  async function file(path: string, id: string, style: string, size: number) {
     const key = `${path}/${idPartition(id)}/${style}/${(++seq).toString(16).padStart(16, '0')}.png`;
     await instance.ctx.storage.put(key, Buffer.alloc(size, 7), 'image/png');
-    const at = daysAgo(ageDays);
-    utimesSync(join(instance.dataDir, 'media', key), at, at);
     return key;
+  }
+  /**
+   * The instance as it will be in a day, as far as stored files go: its storage lists every file but
+   * `young` as written a day ago (files cannot be backdated on S3).
+   */
+  function aDayLater(young: string[]): AppContext {
+    const storage = instance.ctx.storage;
+    async function* list(prefix?: string) {
+      for await (const stored of storage.list(prefix)) yield young.includes(stored.key) ? stored : { ...stored, lastModified: daysAgo(1) };
+    }
+    const aged = new Proxy(storage, {
+      get: (target, property) => (property === 'list' ? list : typeof Reflect.get(target, property) === 'function' ? Reflect.get(target, property).bind(target) : Reflect.get(target, property)),
+    });
+    return { ...instance.ctx, storage: aged };
   }
   async function remoteAccount(username: string, values: Partial<typeof accounts.$inferInsert> = {}) {
     const [row] = await db()
@@ -120,6 +131,8 @@ describe('subspace media', () => {
         { id: localEmoji, shortcode: 'blob', imageFileKey: await file('custom_emojis/images', localEmoji, 'original', 100) },
         { id: remoteEmoji, shortcode: 'blob', domain: 'remote.example', imageFileKey: await file('cache/custom_emojis/images', remoteEmoji, 'original', 200) },
       ]);
+    const card = idAt(daysAgo(2));
+    await db().insert(previewCards).values({ id: card, url: 'https://example.com/page', imageFileKey: await file('preview_cards/images', card, 'original', 900) });
     await file('media_attachments/files', idAt(daysAgo(2)), 'original', 700);
     await instance.ctx.storage.put('something/else.txt', Buffer.alloc(50), 'text/plain');
 
@@ -130,6 +143,7 @@ describe('subspace media', () => {
       [
         `Attachments:\t${humanSize(3800)} (${humanSize(1300)} local)`,
         `Custom emoji:\t300 Bytes (100 Bytes local)`,
+        `Preview cards:\t900 Bytes`,
         `Avatars:\t${humanSize(2000)} (400 Bytes local)`,
         `Headers:\t${humanSize(3300)} (800 Bytes local)`,
         `Not referenced:\t750 Bytes (2 files; see subspace media remove-orphans)`,
@@ -210,16 +224,28 @@ describe('subspace media', () => {
 
   it('remove-orphans: files no row names, older than an hour; unrecognized files are listed and left', async () => {
     const orphanId = idAt(daysAgo(5));
-    const orphans = [await file('media_attachments/files', orphanId, 'original', 600), await file('cache/accounts/avatars', orphanId, 'original', 400)];
-    const young = await file('media_attachments/files', idAt(daysAgo(0)), 'original', 100, 0);
+    const orphans = [
+      await file('media_attachments/files', orphanId, 'original', 600),
+      await file('cache/accounts/avatars', orphanId, 'original', 400),
+      await file('media_attachments/thumbnails', orphanId, 'original', 30),
+      await file('preview_cards/images', orphanId, 'original', 20),
+    ];
     // a row that names other files than this one: its former file is an orphan too
     const [named] = await db().select().from(mediaAttachments).where(eq(mediaAttachments.accountId, alice.accountId)).limit(1);
     const replaced = `${named!.fileKey!.slice(0, named!.fileKey!.lastIndexOf('/'))}/0000000000000000.png`;
     await instance.ctx.storage.put(replaced, Buffer.alloc(24), 'image/png');
-    utimesSync(join(instance.dataDir, 'media', replaced), daysAgo(1), daysAgo(1));
+    // a video's thumbnail is its row's too
+    const thumbnail = await file('media_attachments/thumbnails', named!.id, 'original', 10);
+    await db().update(mediaAttachments).set({ thumbnailFileKey: thumbnail }).where(eq(mediaAttachments.id, named!.id));
+    const young = await file('media_attachments/files', idAt(daysAgo(0)), 'original', 100);
     const expectedOrphans = [...orphans, replaced].sort();
+    const orphanBytes = 600 + 400 + 30 + 20 + 24 + 700;
+    const later = aDayLater([young]);
 
-    const dry = await run('remove-orphans', '--dry-run');
+    // everything written within the hour is left alone
+    assert.equal((await run('remove-orphans', '--dry-run')).stdout.trimEnd().split('\n').at(-1), 'Removed 0 orphans (approx. 0 Bytes) (DRY RUN)');
+
+    const dry = await runAdminCommand(later, ['media', 'remove-orphans', '--dry-run']);
     assert.equal(dry.exitCode, 0, dry.stderr);
     const lines = dry.stdout.trimEnd().split('\n');
     const found = lines.filter((line) => line.startsWith('Found and removed orphan: ')).map((line) => line.slice('Found and removed orphan: '.length));
@@ -227,18 +253,20 @@ describe('subspace media', () => {
     assert.deepEqual(found.filter((key) => expectedOrphans.includes(key)).sort(), expectedOrphans);
     assert.equal(found.length, expectedOrphans.length + 1);
     assert.ok(lines.includes('Unrecognized file found: something/else.txt'));
-    assert.equal(lines.at(-1), `Removed 4 orphans (approx. ${humanSize(600 + 400 + 24 + 700)}) (DRY RUN)`);
+    assert.equal(lines.at(-1), `Removed 6 orphans (approx. ${humanSize(orphanBytes)}) (DRY RUN)`);
     for (const key of expectedOrphans) assert.ok(await stored(key));
 
-    const scoped = await run('remove-orphans', '--prefix', 'cache/', '--dry-run');
+    const scoped = await runAdminCommand(later, ['media', 'remove-orphans', '--prefix', 'cache/', '--dry-run']);
     assert.equal(scoped.stdout, `Found and removed orphan: ${orphans[1]}\nRemoved 1 orphans (approx. 400 Bytes) (DRY RUN)\n`);
 
-    const removed = await run('remove-orphans');
-    assert.equal(removed.stdout.trimEnd().split('\n').at(-1), `Removed 4 orphans (approx. ${humanSize(1724)})`);
+    const removed = await runAdminCommand(later, ['media', 'remove-orphans']);
+    assert.equal(removed.stdout.trimEnd().split('\n').at(-1), `Removed 6 orphans (approx. ${humanSize(orphanBytes)})`);
     for (const key of expectedOrphans) assert.equal(await stored(key), false, key);
     assert.ok(await stored(young), 'a file written in the last hour may be an upload under way');
     assert.ok(await stored('something/else.txt'));
-    assert.ok(await stored(named!.fileKey!));
+    for (const key of [named!.fileKey!, named!.smallFileKey!, thumbnail]) assert.ok(await stored(key), key);
+    const [card] = await db().select().from(previewCards);
+    assert.ok(await stored(card!.imageFileKey!), 'a preview card keeps its image');
     const usage = await run('usage');
     assert.match(usage.stdout, /Not referenced:\t150 Bytes \(2 files;/);
   });
