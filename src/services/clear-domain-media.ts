@@ -3,8 +3,8 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { domainBlocks } from '../db/schema.ts';
 import { accountsOfDomain } from './block-domain.ts';
-import { CACHED_REMOTE_ATTACHMENT, clearProfileImages, idList, uncacheAttachments, uncacheEmoji, type ClearedRow } from './media-cache.ts';
-import { removeStoredFiles } from './stored-files.ts';
+import { clearProfileImages, idList, uncacheAttachments, type ClearedRow } from './media-cache.ts';
+import { keysOf, removeStoredFiles } from './stored-files.ts';
 
 const BATCH = 500;
 
@@ -24,8 +24,8 @@ async function inBatches(ctx: AppContext, table: string, where: SQL, clear: (ids
 
 /**
  * ClearDomainMediaService: the cached copies of a domain's media (and its subdomains'), avatars and
- * headers, attachments and custom emoji, leave storage; the rows stay, shown as links to their
- * server as reject_media wants.
+ * headers and attachments, leave storage, the attachments staying as links to their server
+ * (`unknown`) as reject_media wants; its custom emoji are removed.
  */
 export async function clearDomainMedia(ctx: AppContext, domain: string): Promise<{ accounts: number; attachments: number; emoji: number }> {
   const ofDomain = accountsOfDomain(domain);
@@ -33,10 +33,22 @@ export async function clearDomainMedia(ctx: AppContext, domain: string): Promise
   const attachments = await inBatches(
     ctx,
     'media_attachments',
-    sql`${CACHED_REMOTE_ATTACHMENT} AND a.account_id IN (SELECT a.id FROM accounts a WHERE a.domain IS NOT NULL AND ${ofDomain})`,
-    (ids) => uncacheAttachments(ctx.db, ids),
+    sql`a.remote_url <> '' AND (a.type <> 'unknown' OR a.file_key IS NOT NULL) AND a.account_id IN (SELECT a.id FROM accounts a WHERE a.domain IS NOT NULL AND ${ofDomain})`,
+    async (ids) => {
+      const cleared = await uncacheAttachments(ctx.db, ids);
+      // links only from now on: shown as `unknown`, as what arrives from the domain afterwards
+      await ctx.db.execute(sql`UPDATE media_attachments SET type = 'unknown', updated_at = now() WHERE id IN (${idList(ids)}) AND type <> 'unknown'`);
+      return cleared;
+    },
   );
-  const emoji = await inBatches(ctx, 'custom_emojis', sql`a.domain IS NOT NULL AND ${ofDomain}`, (ids) => uncacheEmoji(ctx.db, ids));
+  // its custom emoji go (ClearDomainMediaService#clear_emojos!); with reject_media they are not stored again
+  const emoji = await inBatches(ctx, 'custom_emojis', sql`a.domain IS NOT NULL AND ${ofDomain}`, async (ids) => {
+    const rows = await queryRows<{ id: string; image_file_key: string | null; image_static_file_key: string | null }>(
+      ctx.db,
+      sql`DELETE FROM custom_emojis WHERE id IN (${idList(ids)}) RETURNING id::text AS id, image_file_key, image_static_file_key`,
+    );
+    return rows.map((row) => ({ id: row.id, keys: keysOf([{ image: row.image_file_key, still: row.image_static_file_key }]) }));
+  });
   return { accounts, attachments, emoji };
 }
 

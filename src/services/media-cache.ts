@@ -64,18 +64,3 @@ export async function clearProfileImages(db: Database, ids: readonly string[], i
   }));
 }
 
-/** Clears the cached images of the remote custom emoji among `ids` (the rows stay, shown from their server). */
-export async function uncacheEmoji(db: Database, ids: readonly string[]): Promise<ClearedRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await queryRows<{ id: string; image_file_key: string | null; image_static_file_key: string | null }>(
-    db,
-    sql`WITH old AS (
-          SELECT id, image_file_key, image_static_file_key FROM custom_emojis t
-          WHERE id IN (${idList(ids)}) AND domain IS NOT NULL AND (image_file_key IS NOT NULL OR image_static_file_key IS NOT NULL)
-          FOR UPDATE SKIP LOCKED)
-        UPDATE custom_emojis e SET image_file_key = NULL, image_static_file_key = NULL, image_content_type = NULL, updated_at = now()
-        FROM old WHERE e.id = old.id
-        RETURNING old.id::text AS id, old.image_file_key, old.image_static_file_key`,
-  );
-  return rows.map((row) => ({ id: row.id, keys: keysOf([{ a: row.image_file_key, b: row.image_static_file_key }]) }));
-}

@@ -177,7 +177,8 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     for (const file of expired.files) assert.equal(await stored(file), false, file);
     const shown = await instance.request('GET', `/api/v1/statuses/${status.id}`, { token: alice.token });
     const entity = shown.body.media_attachments.find((media: { id: string }) => media.id === expired.id);
-    assert.equal(entity.url, `${remote.origin}/files/${expired.id}.png`, 'shown from its server again');
+    assert.equal(entity.url, `${BASE}/media_proxy/${expired.id}/original`, 'shown through the media proxy, which fetches it again');
+    assert.equal(entity.remote_url, `${remote.origin}/files/${expired.id}.png`);
 
     for (const id of keptUploads) {
       assert.ok(await mediaRow(id), `upload ${id} stays`);
@@ -291,9 +292,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     for (const blockedServer of [spammer, sub]) {
       const [account] = await db().select().from(accounts).where(eq(accounts.id, blockedServer.accountId));
       assert.deepEqual([account?.avatarFileKey, account?.headerFileKey], [null, null]);
-      assert.equal((await mediaRow(blockedServer.mediaId))?.fileKey, null, 'the attachment stays, uncached');
-      const [emoji] = await db().select().from(customEmojis).where(eq(customEmojis.id, blockedServer.emojiId));
-      assert.equal(emoji?.imageFileKey, null, 'the emoji stays, uncached');
+      const media = await mediaRow(blockedServer.mediaId);
+      assert.deepEqual([media?.fileKey, media?.type], [null, 'unknown'], 'the attachment stays, uncached, as a link');
+      assert.deepEqual(await db().select().from(customEmojis).where(eq(customEmojis.id, blockedServer.emojiId)), [], 'the emoji is removed');
     }
   });
 
