@@ -1,3 +1,5 @@
+// first: the compile cache and resolution shortcuts apply to every module loaded after it
+import '../lib/fast-module-loading.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
