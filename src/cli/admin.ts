@@ -1,13 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../lib/errors.ts';
-import { accountsCommand } from './commands/accounts.ts';
-import { announcementsCommand } from './commands/announcements.ts';
-import { appsCommand } from './commands/apps.ts';
-import { domainsCommand } from './commands/domains.ts';
-import { settingsCommand } from './commands/settings.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
-import { trendsCommand } from './commands/trends.ts';
 
 /**
  * The administration commands (`subspace accounts|announcements|apps|domains|settings|trends …`, like Mastodon's tootctl).
@@ -32,15 +26,20 @@ export interface AdminCommand {
   prepare(args: string[]): Prepared;
 }
 
-/** Looked up lazily: the command modules import this one. */
-function commands(): Record<string, AdminCommand> {
-  return { accounts: accountsCommand, announcements: announcementsCommand, apps: appsCommand, domains: domainsCommand, settings: settingsCommand, trends: trendsCommand };
-}
+/** Each command's module, imported when that command runs: a CLI process loads only its own. */
+const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
+  accounts: async () => (await import('./commands/accounts.ts')).accountsCommand,
+  announcements: async () => (await import('./commands/announcements.ts')).announcementsCommand,
+  apps: async () => (await import('./commands/apps.ts')).appsCommand,
+  domains: async () => (await import('./commands/domains.ts')).domainsCommand,
+  settings: async () => (await import('./commands/settings.ts')).settingsCommand,
+  trends: async () => (await import('./commands/trends.ts')).trendsCommand,
+};
 
-/** Parses `argv` (command name first); throws UsageError. */
-export function prepareAdminCommand(argv: string[]): Prepared {
+/** Parses `argv` (command name first); rejects with a UsageError. */
+export async function prepareAdminCommand(argv: string[]): Promise<Prepared> {
   const [name, ...args] = argv;
-  const command = name && Object.hasOwn(commands(), name) ? commands()[name]! : undefined;
+  const command = name && Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]!() : undefined;
   if (!command) throw new UsageError(`unknown command: ${name ?? '(none)'}`, MAIN_USAGE);
   return command.prepare(args);
 }
@@ -72,7 +71,7 @@ export async function runPrepared(ctx: AppContext, prepared: Prepared): Promise<
 export async function runAdminCommand(ctx: AppContext, argv: string[]): Promise<CommandResult> {
   let prepared: Prepared;
   try {
-    prepared = prepareAdminCommand(argv);
+    prepared = await prepareAdminCommand(argv);
   } catch (error) {
     const failure = failureResult(error);
     if (failure) return failure;
