@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { enableCompileCache, registerHooks, type ResolveFnOutput } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,9 +9,10 @@ import { fileURLToPath } from 'node:url';
  * Each subspace process and each test file pays for loading ~1,800 modules, so this is most of the
  * time a short CLI command or a small test file takes.
  *
- * 1. Node's compile cache (NODE_COMPILE_CACHE, else node-compile-cache in the OS temp dir): code
- *    caches and stripped TypeScript are reused by the next process. Node skips a cache it cannot
- *    write, and checks each entry against the source, so an edited file is compiled again.
+ * 1. Node's compile cache (NODE_COMPILE_CACHE, else subspace-compile-cache-<uid> in the OS temp
+ *    dir): code caches and stripped TypeScript are reused by the next process. Node checks each
+ *    entry against the source, so an edited file is compiled again. A cache directory someone else
+ *    could write to is not used: its entries become code this process runs.
  * 2. Resolution shortcuts around a cost in Node 24's ES module resolver: every time it resolves a
  *    module in a package, it re-parses that package's whole "exports" field from package.json.
  *    drizzle-orm's is 130 KB and ~450 of its files load, about a second of CPU per process.
@@ -19,7 +21,29 @@ import { fileURLToPath } from 'node:url';
  *    - A bare specifier ('drizzle-orm', 'fastify') resolves the same from every file of one
  *      directory, so it is resolved once per directory.
  */
-enableCompileCache();
+/** Our own directory in the temp dir, or undefined when it is not safely ours. */
+function privateCacheDir(): string | undefined {
+  const uid = process.getuid?.();
+  const dir = join(tmpdir(), `subspace-compile-cache-${uid ?? 'user'}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+  }
+  try {
+    const stats = lstatSync(dir);
+    if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid) || (stats.mode & 0o022) !== 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  return dir;
+}
+
+if (!process.env.NODE_COMPILE_CACHE) {
+  const dir = privateCacheDir();
+  // Node skips a cache it cannot write to
+  if (dir) enableCompileCache(dir);
+}
 
 const moduleScopeOfDir = new Map<string, boolean>();
 
