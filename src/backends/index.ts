@@ -3,19 +3,14 @@ import { baseUrl, type Config } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/index.ts';
 import type { Cache } from './cache/index.ts';
 import { MemoryCache } from './cache/memory.ts';
-import { RedisCache } from './cache/redis.ts';
 import { DatabaseFeeds } from './feeds/database.ts';
 import type { Feeds } from './feeds/index.ts';
-import { RedisFeeds } from './feeds/redis.ts';
 import type { Mailer } from './mail/index.ts';
 import { NodemailerMailer } from './mail/mailer.ts';
 import type { PubSub } from './pubsub/index.ts';
 import { MemoryPubSub } from './pubsub/memory.ts';
-import { RedisPubSub } from './pubsub/redis.ts';
-import { BullmqJobQueue } from './queue/bullmq.ts';
 import { DatabaseJobQueue } from './queue/database.ts';
 import type { JobQueue } from './queue/index.ts';
-import { createRedis } from './redis.ts';
 import type { Storage } from './storage/index.ts';
 import { LocalStorage } from './storage/local.ts';
 import { S3Storage } from './storage/s3.ts';
@@ -47,10 +42,13 @@ export interface BackendOptions {
  * drivers (memory cache and pub/sub, the job table in the database). Mail goes to SMTP when
  * configured, else to .eml files in the data dir; media to S3 with `S3_ENABLED`, else to the data
  * dir. The Redis drivers wait for a Redis that is away at most `redisWaitMs` per call, then throw a
- * RedisUnavailableError (a request answers 503).
+ * RedisUnavailableError (a request answers 503). The Redis drivers (ioredis, BullMQ: ~300 modules)
+ * are imported only when configured.
  */
 export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
   const waitMs = options.redisWaitMs;
+  const redisDrivers = config.cacheRedis || config.redis || config.queueRedis ? await importRedisDrivers() : undefined;
+  const { createRedis, RedisCache, RedisPubSub, RedisFeeds } = redisDrivers ?? ({} as RedisDrivers);
   const cache = config.cacheRedis
     ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache' }), { waitMs })
     : new MemoryCache();
@@ -63,6 +61,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     : new MemoryPubSub();
   let queue: JobQueue;
   if (config.queueRedis) {
+    const { BullmqJobQueue } = await import('./queue/bullmq.ts');
     queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { name: 'subspace:queue' }), {
       prefix: options.bullmqPrefix,
       backoff: options.queueBackoff,
@@ -97,3 +96,15 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     },
   };
 }
+
+async function importRedisDrivers() {
+  const [{ createRedis }, { RedisCache }, { RedisPubSub }, { RedisFeeds }] = await Promise.all([
+    import('./redis.ts'),
+    import('./cache/redis.ts'),
+    import('./pubsub/redis.ts'),
+    import('./feeds/redis.ts'),
+  ]);
+  return { createRedis, RedisCache, RedisPubSub, RedisFeeds };
+}
+
+type RedisDrivers = Awaited<ReturnType<typeof importRedisDrivers>>;

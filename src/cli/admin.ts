@@ -1,16 +1,8 @@
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../lib/errors.ts';
-import { accountsCommand } from './commands/accounts.ts';
-import { announcementsCommand } from './commands/announcements.ts';
-import { appsCommand } from './commands/apps.ts';
-import { domainsCommand } from './commands/domains.ts';
-import { settingsCommand } from './commands/settings.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
-import { trendsCommand } from './commands/trends.ts';
-import { mediaCommand } from './commands/media.ts';
-import { emojiCommand } from './commands/emoji.ts';
 
 /**
  * The administration commands (`subspace accounts|announcements|apps|domains|emoji|media|settings|trends …`, like Mastodon's tootctl).
@@ -39,24 +31,22 @@ export interface AdminCommand {
   prepare(args: string[]): Prepared;
 }
 
-/** Looked up lazily: the command modules import this one. */
-function commands(): Record<string, AdminCommand> {
-  return {
-    accounts: accountsCommand,
-    announcements: announcementsCommand,
-    apps: appsCommand,
-    domains: domainsCommand,
-    emoji: emojiCommand,
-    media: mediaCommand,
-    settings: settingsCommand,
-    trends: trendsCommand,
-  };
-}
+/** Each command's module, imported when that command runs: a CLI process loads only its own. */
+const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
+  accounts: async () => (await import('./commands/accounts.ts')).accountsCommand,
+  announcements: async () => (await import('./commands/announcements.ts')).announcementsCommand,
+  apps: async () => (await import('./commands/apps.ts')).appsCommand,
+  domains: async () => (await import('./commands/domains.ts')).domainsCommand,
+  settings: async () => (await import('./commands/settings.ts')).settingsCommand,
+  trends: async () => (await import('./commands/trends.ts')).trendsCommand,
+  emoji: async () => (await import('./commands/emoji.ts')).emojiCommand,
+  media: async () => (await import('./commands/media.ts')).mediaCommand,
+};
 
-/** Parses `argv` (command name first); throws UsageError. */
-export function prepareAdminCommand(argv: string[]): Prepared {
+/** Parses `argv` (command name first); rejects with a UsageError. */
+export async function prepareAdminCommand(argv: string[]): Promise<Prepared> {
   const [name, ...args] = argv;
-  const command = name && Object.hasOwn(commands(), name) ? commands()[name]! : undefined;
+  const command = name && Object.hasOwn(COMMANDS, name) ? await COMMANDS[name]!() : undefined;
   if (!command) throw new UsageError(`unknown command: ${name ?? '(none)'}`, MAIN_USAGE);
   return command.prepare(args);
 }
@@ -88,7 +78,7 @@ export async function runPrepared(ctx: AppContext, prepared: Prepared, progress:
 export async function runAdminCommand(ctx: AppContext, argv: string[], progress: Progress = silentProgress): Promise<CommandResult> {
   let prepared: Prepared;
   try {
-    prepared = prepareAdminCommand(argv);
+    prepared = await prepareAdminCommand(argv);
   } catch (error) {
     const failure = failureResult(error);
     if (failure) return failure;

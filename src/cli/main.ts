@@ -1,3 +1,5 @@
+// first: the compile cache and resolution shortcuts apply to every module loaded after it
+import '../lib/fast-module-loading.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
@@ -37,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   if (isAdminCommandName(command)) {
     // arguments first: a typo needs neither the configuration nor the database
     const { prepareAdminCommand } = await import('./admin.ts');
-    const prepared = prepareAdminCommand(argv);
+    const prepared = await prepareAdminCommand(argv);
     if ('help' in prepared) {
       console.log(prepared.help);
       return 0;

@@ -3,8 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config, DatabaseConfig } from '../config/index.ts';
 import * as schema from './schema.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres, type PostgresOptions } from './postgres.ts';
+import type { PostgresOptions } from './postgres.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -33,7 +32,11 @@ function migrationCount(): number {
 }
 
 export async function openDatabase(config: Config, options: PostgresOptions = {}): Promise<DatabaseHandle> {
-  const opened = config.database.kind === 'pglite' ? await openPglite(config.database) : await openPostgres(config.database, options);
+  // only the driver in use is loaded
+  const opened =
+    config.database.kind === 'pglite'
+      ? await (await import('./pglite.ts')).openPglite(config.database)
+      : await (await import('./postgres.ts')).openPostgres(config.database, options);
   const { db } = opened;
   return {
     ...opened,

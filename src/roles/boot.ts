@@ -4,14 +4,14 @@ import type { QueueName } from '../backends/queue/index.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
-import { buildApp, buildStreamingApp, type HttpTimeouts } from '../http/app.ts';
-import { StreamingHub } from '../streaming/hub.ts';
+import type { HttpTimeouts } from '../http/app.ts';
+import type { StreamingHub } from '../streaming/hub.ts';
 import type { StreamingRouteOptions } from '../streaming/routes.ts';
-import { jobRunner } from '../jobs/handlers.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import { startControlSocket } from './control-socket.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
-import { startScheduler } from './scheduler.ts';
+
+// Each role's modules (the HTTP app, the job handlers, the streaming hub, the scheduler) are imported
+// when that role starts: an admin command boots with no role and loads none of them.
 
 export interface Roles {
   web?: boolean;
@@ -76,18 +76,21 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     const ctx: AppContext = { ...services, config, db: database.db, database, log };
 
     if (roles.worker) {
+      const { jobRunner } = await import('../jobs/handlers.ts');
       const worker = ctx.queue.work(roles.worker.queues, jobRunner(ctx), { concurrency: roles.worker.concurrency });
       cleanups.push(() => worker.close());
     }
     if (roles.scheduler) {
+      const { startScheduler } = await import('./scheduler.ts');
       const scheduler = startScheduler(ctx);
       cleanups.push(() => scheduler.stop());
     }
-    const hub = roles.streaming ? new StreamingHub(ctx) : undefined;
+    const hub = roles.streaming ? new (await import('../streaming/hub.ts')).StreamingHub(ctx) : undefined;
     if (hub) cleanups.push(() => hub.close());
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.web || hub) {
+      const { buildApp, buildStreamingApp } = await import('../http/app.ts');
       app = roles.web
         ? await buildApp(ctx, { streaming: hub, streamingOptions: options.streaming, timeouts: options.httpTimeouts })
         : await buildStreamingApp(ctx, hub!, options.streaming, { timeouts: options.httpTimeouts });
@@ -99,6 +102,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     }
     // PGlite admits one process, so the admin CLI sends its commands to this one over a socket
     if (embedded && (roles.web || roles.streaming || roles.worker || roles.scheduler)) {
+      const { startControlSocket } = await import('./control-socket.ts');
       const control = await startControlSocket(ctx);
       if (control) cleanups.push(() => control.close());
     }

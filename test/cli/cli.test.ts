@@ -101,7 +101,13 @@ async function startServer(site: Site): Promise<Server> {
     throw new Error(`subspace start exited (${code}):\n${running.output()}`);
   });
   early.catch(() => {});
-  await Promise.race([waitForHealthy(url, running), early]);
+  try {
+    await Promise.race([waitForHealthy(url, running), early]);
+  } catch (error) {
+    // not left running: the test runner would wait for it forever
+    running.child.kill('SIGKILL');
+    throw error;
+  }
   return {
     url,
     process: running,

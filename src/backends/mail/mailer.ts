@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import type { Config, SmtpConfig } from '../../config/index.ts';
 import type { MailMessage, Mailer } from './index.ts';
@@ -36,24 +36,35 @@ export function mailDir(config: Config): string {
 /** Sends through SMTP when SMTP_SERVER is set, otherwise writes RFC 822 files into the data dir. */
 export class NodemailerMailer implements Mailer {
   #from: string;
-  #smtp: ReturnType<typeof nodemailer.createTransport> | undefined;
-  #files: ReturnType<typeof nodemailer.createTransport> | undefined;
+  /** SMTP options, worked out at start so that a bad setting (an unreadable CA file) fails then */
+  #smtp: SMTPTransportOptions | undefined;
   #dir: string;
+  /** made on the first message: most processes send none, and nodemailer is ~40 modules to load */
+  #transport: Promise<Transporter> | undefined;
 
   constructor(config: Config) {
     this.#from = config.mail.from;
     this.#dir = mailDir(config);
-    if (config.mail.smtp) this.#smtp = nodemailer.createTransport(smtpTransportOptions(config.mail.smtp));
-    else this.#files = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    this.#smtp = config.mail.smtp ? smtpTransportOptions(config.mail.smtp) : undefined;
+  }
+
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      this.#smtp
+        ? nodemailer.createTransport(this.#smtp)
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+    );
+    return this.#transport;
   }
 
   async send(message: MailMessage): Promise<void> {
     const mail = { from: this.#from, to: message.to, subject: message.subject, text: message.text, html: message.html };
+    const transport = await this.#transporter();
     if (this.#smtp) {
-      await this.#smtp.sendMail(mail);
+      await transport.sendMail(mail);
       return;
     }
-    const info = await this.#files!.sendMail(mail);
+    const info = await transport.sendMail(mail);
     const name = `${new Date().toISOString()}-${randomBytes(6).toString('hex')}.eml`;
     const temporary = join(this.#dir, `.${name}.tmp`);
     await mkdir(this.#dir, { recursive: true });
@@ -63,7 +74,6 @@ export class NodemailerMailer implements Mailer {
   }
 
   async close(): Promise<void> {
-    this.#smtp?.close();
-    this.#files?.close();
+    if (this.#transport) (await this.#transport).close();
   }
 }

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
 import { approveAllPending, approveUser } from '../../services/approve-account.ts';
 import { createLocalAccount } from '../../services/create-account.ts';
-import { deleteLocalAccount } from '../../services/delete-account.ts';
 import { findLocalUser, generatePassword, type LocalUser } from '../../services/local-users.ts';
 import { modifyUser, type UserChanges } from '../../services/modify-user.ts';
 import { ROLES, type RoleName } from '../../services/roles.ts';
@@ -110,6 +109,8 @@ function prepareDelete(args: string[]): Prepared {
   return {
     async run(ctx) {
       const { account } = await localUser(ctx, username);
+      // imported here: deleting federates, and the federation modules are most of the CLI's load time
+      const { deleteLocalAccount } = await import('../../services/delete-account.ts');
       await deleteLocalAccount(ctx, account.id);
       return output('OK');
     },
