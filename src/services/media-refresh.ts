@@ -96,16 +96,3 @@ export async function refreshRemoteMedia(ctx: AppContext, scope: RefreshScope, o
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, rows.length)) }, work));
   return result;
 }
-
-/** Rails' number_to_human_size: `0 Bytes`, `512 Bytes`, `1.21 KB`, `12.3 MB` (three significant digits). */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'Byte' : 'Bytes'}`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toPrecision(3))} ${units[unit]}`;
-}
