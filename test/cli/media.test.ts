@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { utimesSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
@@ -12,6 +10,7 @@ import { accounts, customEmojis, follows, mediaAttachments } from '../../src/db/
 import { idPartition } from '../../src/services/media-attachments.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { runSubspace } from '../helpers/process.ts';
+import { backdateStoredFile } from '../helpers/stored-files.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
@@ -48,7 +47,7 @@ describe('subspace media', () => {
     const key = `${path}/${idPartition(id)}/${style}/${(++seq).toString(16).padStart(16, '0')}.png`;
     await instance.ctx.storage.put(key, Buffer.alloc(size, 7), 'image/png');
     const at = daysAgo(ageDays);
-    utimesSync(join(instance.dataDir, 'media', key), at, at);
+    backdateStoredFile(instance, key, at);
     return key;
   }
   async function remoteAccount(username: string, values: Partial<typeof accounts.$inferInsert> = {}) {
@@ -216,7 +215,7 @@ describe('subspace media', () => {
     const [named] = await db().select().from(mediaAttachments).where(eq(mediaAttachments.accountId, alice.accountId)).limit(1);
     const replaced = `${named!.fileKey!.slice(0, named!.fileKey!.lastIndexOf('/'))}/0000000000000000.png`;
     await instance.ctx.storage.put(replaced, Buffer.alloc(24), 'image/png');
-    utimesSync(join(instance.dataDir, 'media', replaced), daysAgo(1), daysAgo(1));
+    backdateStoredFile(instance, replaced, daysAgo(1));
     const expectedOrphans = [...orphans, replaced].sort();
 
     const dry = await run('remove-orphans', '--dry-run');
