@@ -173,7 +173,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     for (const file of expired.files) assert.equal(await stored(file), false, file);
     const shown = await instance.request('GET', `/api/v1/statuses/${status.id}`, { token: alice.token });
     const entity = shown.body.media_attachments.find((media: { id: string }) => media.id === expired.id);
-    assert.equal(entity.url, `${remote.origin}/files/${expired.id}.png`, 'shown from its server again');
+    // as Mastodon shows an attachment it no longer holds: through its media proxy, with the origin as remote_url
+    assert.equal(entity.url, `${BASE}/media_proxy/${expired.id}/original`, 'shown through the media proxy again');
+    assert.equal(entity.remote_url, `${remote.origin}/files/${expired.id}.png`);
 
     for (const id of keptUploads) {
       assert.ok(await mediaRow(id), `upload ${id} stays`);
