@@ -34,7 +34,8 @@ export async function clearDomainMedia(ctx: AppContext, domain: string): Promise
     ctx,
     'media_attachments',
     sql`${CACHED_REMOTE_ATTACHMENT} AND a.account_id IN (SELECT a.id FROM accounts a WHERE a.domain IS NOT NULL AND ${ofDomain})`,
-    (ids) => uncacheAttachments(ctx.db, ids),
+    // as ClearDomainMediaService: the attachment becomes a link (type unknown), never fetched again
+    (ids) => uncacheAttachments(ctx.db, ids, undefined, true),
   );
   const emoji = await inBatches(ctx, 'custom_emojis', sql`a.domain IS NOT NULL AND ${ofDomain}`, (ids) => uncacheEmoji(ctx.db, ids));
   return { accounts, attachments, emoji };

@@ -21,8 +21,8 @@ export interface ClearedRow {
   keys: string[];
 }
 
-/** Clears the stored copies of the cached remote attachments among `ids` that still match `condition`. */
-export async function uncacheAttachments(db: Database, ids: readonly string[], condition: SQL = sql`true`): Promise<ClearedRow[]> {
+/** Clears the stored copies of the cached remote attachments among `ids` that still match `condition`; `asLinks` makes them links (type unknown). */
+export async function uncacheAttachments(db: Database, ids: readonly string[], condition: SQL = sql`true`, asLinks = false): Promise<ClearedRow[]> {
   if (ids.length === 0) return [];
   const rows = await queryRows<{ id: string; file_key: string | null; small_file_key: string | null }>(
     db,
@@ -30,7 +30,7 @@ export async function uncacheAttachments(db: Database, ids: readonly string[], c
           SELECT id, file_key, small_file_key FROM media_attachments t
           WHERE id IN (${idList(ids)}) AND ${CACHED_REMOTE_ATTACHMENT} AND ${condition}
           FOR UPDATE SKIP LOCKED)
-        UPDATE media_attachments m SET file_key = NULL, small_file_key = NULL, file_size = NULL, updated_at = now()
+        UPDATE media_attachments m SET file_key = NULL, small_file_key = NULL, file_size = NULL, type = ${asLinks ? sql`'unknown'` : sql`m.type`}, updated_at = now()
         FROM old WHERE m.id = old.id
         RETURNING old.id::text AS id, old.file_key, old.small_file_key`,
   );
