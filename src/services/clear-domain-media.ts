@@ -1,7 +1,7 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { domainBlocks } from '../db/schema.ts';
+import { customEmojis, domainBlocks } from '../db/schema.ts';
 import { accountsOfDomain } from './block-domain.ts';
 import { CACHED_REMOTE_ATTACHMENT, clearProfileImages, idList, uncacheAttachments, uncacheEmoji, type ClearedRow } from './media-cache.ts';
 import { removeStoredFiles } from './stored-files.ts';
@@ -37,7 +37,12 @@ export async function clearDomainMedia(ctx: AppContext, domain: string): Promise
     // as ClearDomainMediaService: the attachment becomes a link (type unknown), never fetched again
     (ids) => uncacheAttachments(ctx.db, ids, undefined, true),
   );
-  const emoji = await inBatches(ctx, 'custom_emojis', sql`a.domain IS NOT NULL AND ${ofDomain}`, (ids) => uncacheEmoji(ctx.db, ids));
+  // as ClearDomainMediaService (emojis_from_blocked_domains.destroy_all): the domain's emoji go, rows and files
+  const emoji = await inBatches(ctx, 'custom_emojis', sql`a.domain IS NOT NULL AND ${ofDomain}`, async (ids) => {
+    const cleared = await uncacheEmoji(ctx.db, ids);
+    await ctx.db.delete(customEmojis).where(inArray(customEmojis.id, ids));
+    return cleared;
+  });
   return { accounts, attachments, emoji };
 }
 
