@@ -6,6 +6,7 @@ import { accounts, customEmojis } from '../../src/db/schema.ts';
 import { forgetListedCustomEmojis } from '../../src/services/custom-emojis.ts';
 import { saveLocalEmoji } from '../../src/services/local-emojis.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 
 const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
@@ -48,7 +49,7 @@ describe('custom emoji', () => {
     assert.deepEqual(Object.keys(blobcat), ['shortcode', 'url', 'static_url', 'visible_in_picker', 'category']);
     assert.equal(blobcat.category, 'Blobs');
     assert.equal(emojis[1]!.category, undefined);
-    assert.match(emojis[1]!.url, /^http:\/\/subspace\.test\/system\/custom_emojis\/images\/.*\/original\/[0-9a-f]+\.gif$/);
+    assert.match(emojis[1]!.url, new RegExp(`^${storedUrlPattern(instance)}custom_emojis/images/.*/original/[0-9a-f]+\\.gif$`));
     assert.match(emojis[1]!.static_url, /\/static\/[0-9a-f]+\.png$/);
   });
 
@@ -134,7 +135,7 @@ describe('custom emoji', () => {
       icon: { type: 'Image', mediaType: 'image/png', url: tag.icon.url },
       updated: blobcat.updatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
-    const icon = await fetch(new URL(new URL(tag.icon.url).pathname, instance.url));
+    const icon = await fetchStoredFile(instance, tag.icon.url);
     assert.equal(icon.status, 200);
     assert.equal(icon.headers.get('content-type'), 'image/png');
     assert.equal((await sharp(Buffer.from(await icon.arrayBuffer())).metadata()).width, 16);

@@ -9,6 +9,7 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
+import { fetchStoredFile } from '../helpers/stored-files.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -134,9 +135,9 @@ describe('preview cards', () => {
       authors: [{ name: '', url: '', account: null }],
     });
     assert.match(card.blurhash, /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{20,}$/);
-    // served from this instance's storage (its LOCAL_DOMAIN, which the test reaches at its listening address)
-    assert.ok(card.image.startsWith(`${BASE}/system/preview_cards/images/`), card.image);
-    const file = await fetch(card.image.replace(BASE, instance.url));
+    // served from this instance's storage (its /system/ path, or the S3 bucket)
+    assert.ok(card.image.startsWith(instance.ctx.storage.url('preview_cards/images/')), card.image);
+    const file = await fetchStoredFile(instance, card.image);
     assert.equal(file.status, 200);
     const stored = await sharp(Buffer.from(await file.arrayBuffer())).metadata();
     assert.deepEqual([stored.width, stored.height], [640, 360], '1280×720 kept within 640×360 worth of pixels');
@@ -203,7 +204,7 @@ describe('preview cards', () => {
     assert.equal(card.provider_url, `${site.origin}/`);
     assert.deepEqual([card.width, card.height], [640, 360]);
     assert.equal(card.html, '<iframe src="https://player.example/embed/1" width="640" height="360"></iframe>');
-    assert.ok(card.image.startsWith(`${BASE}/system/`));
+    assert.ok(card.image.startsWith(instance.ctx.storage.url('preview_cards/images/')), card.image);
   });
 
   it('reads only the first megabyte of a page, refuses images over 2 MB, honours charsets', async () => {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
@@ -8,6 +6,7 @@ import { createRestAPIClient } from 'masto';
 import sharp from 'sharp';
 import { accounts } from '../../src/db/schema.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fetchStoredFile, isStored, storedKeys, storedUrlPattern } from '../helpers/stored-files.ts';
 
 const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
@@ -74,12 +73,10 @@ function assertColour(actual: Rgb, expected: Rgb, what: string) {
 describe('avatars and headers (update_credentials, /api/v1/profile, the actor)', () => {
   let instance: TestInstance;
   let alice: TestUser;
-  let mediaDir: string;
 
   before(async () => {
     instance = await startInstance();
     alice = await instance.createUser('alice');
-    mediaDir = join(instance.config.dataDir, 'media');
   });
   after(async () => instance?.close());
 
@@ -93,14 +90,12 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
   }
 
-  /** A file an account URL points at, fetched from this instance (URLs name LOCAL_DOMAIN). */
+  /** A file an account URL points at, fetched where it is served (this instance or the S3 bucket). */
   async function served(url: string) {
-    const response = await fetch(new URL(new URL(url).pathname, instance.url));
+    const response = await fetchStoredFile(instance, url);
     return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
   }
 
-  /** Where a /system URL's file lives on disk. */
-  const fileOf = (url: string) => join(mediaDir, new URL(url).pathname.replace(/^\/system\//, ''));
 
   const me = async (user: TestUser) => (await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: user.token })).body;
 
@@ -108,7 +103,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     const updated = await updateCredentials(alice, { avatar: { bytes: await sidewaysJpegWithGps(), name: 'me.jpg', type: 'image/jpeg' } }, { avatar_description: 'A red and blue square' });
     assert.equal(updated.status, 200, updated.text);
     const account = updated.body;
-    assert.match(account.avatar, /^http:\/\/subspace\.test\/system\/accounts\/avatars\/(\d{3}\/)+original\/[0-9a-f]{16}\.jpg$/);
+    assert.match(account.avatar, new RegExp(`^${storedUrlPattern(instance)}accounts/avatars/(\\d{3}/)+original/[0-9a-f]{16}\\.jpg$`));
     assert.equal(account.avatar_static, account.avatar);
     assert.equal(account.avatar_description, 'A red and blue square');
     assert.equal(account.header, `${BASE}/headers/original/missing.png`);
@@ -135,7 +130,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
   it('takes a header, scaled down within 1500×500 worth of pixels, in its own format', async () => {
     const updated = await updateCredentials(alice, { header: { bytes: await png(3000, 1000), name: 'banner.png', type: 'image/png' } });
     assert.equal(updated.status, 200, updated.text);
-    assert.match(updated.body.header, /^http:\/\/subspace\.test\/system\/accounts\/headers\/(\d{3}\/)+original\/[0-9a-f]{16}\.png$/);
+    assert.match(updated.body.header, new RegExp(`^${storedUrlPattern(instance)}accounts/headers/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
     assert.equal(updated.body.header_static, updated.body.header);
     const metadata = await sharp((await served(updated.body.header)).bytes).metadata();
     assert.equal(`${metadata.format} ${metadata.width}x${metadata.height}`, 'png 1500x500');
@@ -169,10 +164,10 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     assert.equal(`${stillMetadata.format} ${stillMetadata.width}x${stillMetadata.height} ${stillMetadata.pages ?? 1}`, 'png 300x300 1');
     assertColour(await pixel(still.bytes, 150, 150), [255, 0, 0], 'the first frame');
 
-    // the JPEG it replaced is gone, from the disk and from the web
-    assert.equal(existsSync(fileOf(before.avatar)), false);
+    // the JPEG it replaced is gone, from the storage and from the web
+    assert.equal(await isStored(instance, before.avatar), false);
     assert.equal((await served(before.avatar)).status, 404);
-    assert.equal(existsSync(fileOf(account.avatar)), true);
+    assert.equal(await isStored(instance, account.avatar), true);
   });
 
   it('serves them on the actor as Mastodon does: icon and image as Image with mediaType and url', async () => {
@@ -187,7 +182,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
 
   it('refuses bad files with 422 and Mastodon’s messages, changing nothing', async () => {
     const before = await me(alice);
-    const filesBefore = storedFiles();
+    const filesBefore = await storedKeys(instance);
     const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } }).jpeg().toBuffer();
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
     const cases: [string, Record<string, { bytes: Buffer; name?: string; type?: string }>, RegExp][] = [
@@ -210,14 +205,8 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     assert.equal(tooLong.body.error, 'Validation failed: Avatar description is too long (maximum is 1500 characters)');
 
     assert.deepEqual(await me(alice), before, 'nothing changed');
-    assert.deepEqual(storedFiles(), filesBefore, 'no file left behind');
+    assert.deepEqual(await storedKeys(instance), filesBefore, 'no file left behind');
   });
-
-  const storedFiles = () =>
-    readdirSync(mediaDir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name))
-      .sort();
 
   it('removes them with DELETE /api/v1/profile/avatar and /header, answering the CredentialAccount', async () => {
     const before = await me(alice);
@@ -227,12 +216,12 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     assert.equal(avatar.body.avatar_static, `${BASE}/avatars/original/missing.png`);
     assert.equal(avatar.body.header, before.header, 'the header stays');
     assert.ok(avatar.body.source);
-    for (const url of [before.avatar, before.avatar_static]) assert.equal(existsSync(fileOf(url)), false, `${url} is removed`);
+    for (const url of [before.avatar, before.avatar_static]) assert.equal(await isStored(instance, url), false, `${url} is removed`);
 
     const header = await instance.request('DELETE', '/api/v1/profile/header', { token: alice.token });
     assert.equal(header.status, 200, header.text);
     assert.equal(header.body.header, `${BASE}/headers/original/missing.png`);
-    assert.equal(existsSync(fileOf(before.header)), false);
+    assert.equal(await isStored(instance, before.header), false);
     const again = await instance.request('DELETE', '/api/v1/profile/header', { token: alice.token });
     assert.equal(again.status, 200, 'removing what is not there is fine');
 
@@ -251,7 +240,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     const bytes = await png(640, 480, '#00aa00');
     const account = await client.v1.accounts.updateCredentials({ avatar: new Blob([new Uint8Array(bytes)], { type: 'image/png' }), displayName: 'Bob' });
     assert.equal(account.displayName, 'Bob');
-    assert.match(account.avatar, /\/system\/accounts\/avatars\/(\d{3}\/)+original\/[0-9a-f]{16}\.png$/);
+    assert.match(account.avatar, new RegExp(`^${storedUrlPattern(instance)}accounts/avatars/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
     const metadata = await sharp((await served(account.avatar)).bytes).metadata();
     assert.equal(`${metadata.width}x${metadata.height}`, '400x400');
 
@@ -266,7 +255,7 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     assert.match(python.body.header, /\.png$/);
     assert.equal(python.body.source.note, 'Hi');
     assert.deepEqual(python.body.fields.map((field: { name: string }) => field.name), ['Site']);
-    assert.equal(existsSync(fileOf(account.avatar)), false, 'the masto.js avatar it replaced is removed');
+    assert.equal(await isStored(instance, account.avatar), false, 'the masto.js avatar it replaced is removed');
 
     // an empty file field (a form's file input left empty) and a blank value change nothing; JSON null removes
     const unchanged = await updateCredentials(bob, { avatar: { bytes: Buffer.alloc(0), name: '' } }, { header: '' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
@@ -15,16 +15,9 @@ import { ffmpegBinary, ffprobeBinary } from '../../src/services/media/ffmpeg.ts'
 import { serverMode, startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { gifBomb, makeMediaFixtures, type MediaFixtures } from '../helpers/media-fixtures.ts';
 import { runSubspace, waitFor, type RunningProcess } from '../helpers/process.ts';
+import { fetchStoredFile, storedKeys, storedUrlPattern } from '../helpers/stored-files.ts';
 
 const execute = promisify(execFile);
-
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-  } catch {
-    return [];
-  }
-}
 
 interface Probed {
   format: { format_name: string; duration: string };
@@ -42,7 +35,6 @@ describe('media uploads: video, audio and animated GIFs', () => {
   let alice: TestUser;
   let bob: TestUser;
   let media: MediaFixtures;
-  let mediaDir: string;
   let worker: Worker | undefined;
   let workerProcess: RunningProcess | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'subspace-video-test-'));
@@ -50,7 +42,6 @@ describe('media uploads: video, audio and animated GIFs', () => {
   before(async () => {
     instance = await startInstance({ roles: { web: true } });
     [alice, bob] = [await instance.createUser('alice'), await instance.createUser('bob')];
-    mediaDir = join(instance.config.dataDir, 'media');
     media = await makeMediaFixtures(ffmpegBinary(instance.config));
   });
   after(async () => {
@@ -85,7 +76,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
   }
 
   async function served(url: string) {
-    const response = await fetch(new URL(new URL(url).pathname, instance.url));
+    const response = await fetchStoredFile(instance, url);
     return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
   }
 
@@ -98,7 +89,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
   }
 
   /** The stored files of the attachment whose file has this key (its id partition), as keys. */
-  const filesOf = (key: string) => filesUnder(join(mediaDir, key.split('/original/')[0]!)).map((path) => relative(mediaDir, path)).sort();
+  const filesOf = (key: string) => storedKeys(instance, `${key.split('/original/')[0]!}/`);
 
   const codecs = (probed: Probed) => probed.streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`);
 
@@ -111,7 +102,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(uploaded.status, 200, uploaded.text);
     const video = uploaded.body;
     assert.equal(video.type, 'video');
-    assert.match(video.url, /^http:\/\/subspace\.test\/system\/media_attachments\/files\/(\d{3}\/)+original\/[0-9a-f]{16}\.mp4$/);
+    assert.match(video.url, new RegExp(`^${storedUrlPattern(instance)}media_attachments/files/(\\d{3}/)+original/[0-9a-f]{16}\\.mp4$`));
     assert.match(video.preview_url, /\/small\/[0-9a-f]{16}\.png$/);
     assert.equal(video.description, 'A test card');
     assert.match(video.blurhash, /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{20,}$/);
@@ -217,7 +208,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
 
   it('refuses truncated, oversized, too large, too fast, unsupported and disguised files with 422, leaving no row, no file, no temporary file', async () => {
     const rows = async () => (await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, bob.accountId))).length;
-    const filesBefore = filesUnder(mediaDir).length;
+    const filesBefore = (await storedKeys(instance)).length;
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4000, 0x90)]);
     const cases: [string, Buffer, string | RegExp][] = [
       ['an MP4 cut in half (its index, at the end, is missing)', media.mp4.subarray(0, media.mp4.length >> 1), 'Validation failed: File content type is invalid'],
@@ -250,7 +241,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(stranger.status, 401, stranger.text);
 
     assert.equal(await rows(), 0, 'no row');
-    assert.equal(filesUnder(mediaDir).length, filesBefore, 'no file');
+    assert.equal((await storedKeys(instance)).length, filesBefore, 'no file');
     assert.deepEqual(mediaTempDirs(), [], 'no temporary file');
   });
 
@@ -290,8 +281,8 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.deepEqual(codecs(await probe((await served(ready.url)).bytes)), ['video:h264', 'audio:aac']);
     // the upload as it came goes (once the job has recorded the styles): the attachment's files are the MP4 and its frame (and its thumbnail)
     const [row] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, queued.id));
-    await waitFor('the upload as it came to be removed', async () => filesOf(row!.fileKey!).length === 2);
-    assert.deepEqual(filesOf(row!.fileKey!), [row!.fileKey, row!.smallFileKey]);
+    await waitFor('the upload as it came to be removed', async () => (await filesOf(row!.fileKey!)).length === 2);
+    assert.deepEqual(await filesOf(row!.fileKey!), [row!.fileKey, row!.smallFileKey].sort());
 
     // now a status takes it; the status and its ActivityPub Note show it
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'A video', media_ids: [queued.id], visibility: 'public' } });
@@ -348,12 +339,12 @@ describe('media uploads: video, audio and animated GIFs', () => {
     const [row] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, uploaded.body.id));
     assert.equal(row!.processing, 'failed');
     assert.equal(row!.smallFileKey, null);
-    assert.deepEqual(filesOf(row!.fileKey!), [row!.fileKey], 'only the upload as it came');
-    assert.deepEqual(filesUnder(join(mediaDir, row!.fileKey!.replace('/files/', '/thumbnails/').split('/original/')[0]!)), []);
+    assert.deepEqual(await filesOf(row!.fileKey!), [row!.fileKey], 'only the upload as it came');
+    assert.deepEqual(await filesOf(row!.fileKey!.replace('/files/', '/thumbnails/')), []);
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'broken', media_ids: [uploaded.body.id] } });
     assert.equal(posted.status, 422);
     assert.equal((await instance.request('DELETE', `/api/v1/media/${uploaded.body.id}`, { token: alice.token })).status, 200);
-    assert.deepEqual(filesOf(row!.fileKey!), []);
+    assert.deepEqual(await filesOf(row!.fileKey!), []);
     assert.deepEqual(mediaTempDirs(), []);
   });
 

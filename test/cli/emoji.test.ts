@@ -8,6 +8,7 @@ import { create, entries, WriteEntry } from 'tar';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { customEmojis } from '../../src/db/schema.ts';
 import { createDomainBlock } from '../../src/services/block-domain.ts';
+import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 /** A square of one colour, as a PNG (or WebP). */
@@ -47,7 +48,7 @@ describe('subspace emoji', () => {
   const run = (...argv: string[]) => runAdminCommand(instance.ctx, ['emoji', ...argv]);
   const listed = async () => (await instance.request('GET', '/api/v1/custom_emojis')).body as Emoji[];
   /** A stored file by its public URL, fetched from the instance. */
-  const file = (url: string) => fetch(new URL(new URL(url).pathname, instance.url));
+  const file = (url: string) => fetchStoredFile(instance, url);
   const rows = () => instance.ctx.db.select().from(customEmojis);
 
   it('imports a directory of PNG, GIF and WebP files named by shortcode, reporting each file it cannot take', async () => {
@@ -85,7 +86,7 @@ describe('subspace emoji', () => {
     for (const emoji of emojis) {
       assert.equal(emoji.visible_in_picker, true);
       assert.equal(emoji.category, undefined);
-      assert.match(emoji.url, /^http:\/\/subspace\.test\/system\/custom_emojis\/images\/(\d{3}\/)+original\/[0-9a-f]{16}\.(png|gif|webp)$/);
+      assert.match(emoji.url, new RegExp(`^${storedUrlPattern(instance)}custom_emojis/images/(\\d{3}/)+original/[0-9a-f]{16}\\.(png|gif|webp)$`));
       assert.match(emoji.static_url, /\/static\/[0-9a-f]{16}\.png$/);
     }
     // the original is served as it was given, animation and all; the static style is its first frame as a PNG

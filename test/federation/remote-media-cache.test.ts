@@ -20,6 +20,7 @@ import { attachableMedia, attachedMediaIds, detachMedia, findOwnMedia } from '..
 import { uncacheAttachments } from '../../src/services/remote-media-cache.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 
 /*
  * Remote media cached as Mastodon caches it, from a server that is not Subspace: a Mastodon-shaped
@@ -131,11 +132,11 @@ describe('remote media cached from a Mastodon-like server', () => {
   const cachedStatus = (id: string, count = 1) =>
     until(async () => {
       const body = await show(id);
-      return body.media_attachments.filter((item: { url: string }) => item.url.startsWith(`${BASE}/system/`)).length === count && body;
+      return body.media_attachments.filter((item: { url: string }) => item.url.startsWith(instance.ctx.storage.url(''))).length === count && body;
     }, `the attachments of ${id} cached`);
-  /** a file the API points at, fetched from this instance (its URLs name LOCAL_DOMAIN) */
+  /** a file the API points at, fetched where it is served (this instance's /system/, or the S3 bucket) */
   const served = async (url: string) => {
-    const response = await fetch(new URL(new URL(url).pathname, instance.url));
+    const response = await fetchStoredFile(instance, url);
     return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
   };
   const proxy = (path: string) => fetch(new URL(path, instance.url), { redirect: 'manual' });
@@ -165,8 +166,8 @@ describe('remote media cached from a Mastodon-like server', () => {
     assert.match(tiny.blurhash, /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,}$/, 'a blurhash is made when none was sent');
     assert.notEqual(tiny.blurhash, BLURHASH);
     assert.equal(media.type, 'image');
-    assert.match(media.url, /^http:\/\/subspace\.test\/system\/cache\/media_attachments\/files\/(\d{3}\/)+original\/[0-9a-f]{16}\.jpg$/);
-    assert.match(media.preview_url, /^http:\/\/subspace\.test\/system\/cache\/media_attachments\/files\/(\d{3}\/)+small\/[0-9a-f]{16}\.jpg$/);
+    assert.match(media.url, new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/files/(\\d{3}/)+original/[0-9a-f]{16}\\.jpg$`));
+    assert.match(media.preview_url, new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/files/(\\d{3}/)+small/[0-9a-f]{16}\\.jpg$`));
     assert.equal(media.remote_url, fileUrl('photo.jpg'), 'the origin is kept');
     assert.equal(media.description, 'A blue photo');
     assert.equal(media.blurhash, BLURHASH, 'the author’s blurhash is kept');
@@ -185,10 +186,10 @@ describe('remote media cached from a Mastodon-like server', () => {
 
     const emoji = await until(async () => {
       const shown = await show(row.id);
-      return shown.emojis[0]?.url.startsWith(`${BASE}/system/`) && shown.emojis[0];
+      return shown.emojis[0]?.url.startsWith(instance.ctx.storage.url('')) && shown.emojis[0];
     }, 'the emoji cached');
     assert.equal(emoji.shortcode, 'blobcat');
-    assert.match(emoji.url, /^http:\/\/subspace\.test\/system\/cache\/custom_emojis\/images\/(\d{3}\/)+original\/[0-9a-f]{16}\.png$/);
+    assert.match(emoji.url, new RegExp(`^${storedUrlPattern(instance)}cache/custom_emojis/images/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
     assert.equal(emoji.static_url, emoji.url);
     const [emojiRow] = await instance.ctx.db.select().from(customEmojis).where(eq(customEmojis.shortcode, 'blobcat'));
     assert.equal(emojiRow!.imageUrl, fileUrl('blobcat.png'), 'the origin is kept');
@@ -197,11 +198,11 @@ describe('remote media cached from a Mastodon-like server', () => {
 
     const bob = await until(async () => {
       const account = await bobAccount();
-      return account.avatar.startsWith(`${BASE}/system/`) && account.header.startsWith(`${BASE}/system/`) && account;
+      return account.avatar.startsWith(instance.ctx.storage.url('')) && account.header.startsWith(instance.ctx.storage.url('')) && account;
     }, 'the avatar and header cached');
-    assert.match(bob.avatar, /^http:\/\/subspace\.test\/system\/cache\/accounts\/avatars\/(\d{3}\/)+original\/[0-9a-f]{16}\.png$/);
+    assert.match(bob.avatar, new RegExp(`^${storedUrlPattern(instance)}cache/accounts/avatars/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
     assert.equal(bob.avatar_static, bob.avatar);
-    assert.match(bob.header, /^http:\/\/subspace\.test\/system\/cache\/accounts\/headers\/(\d{3}\/)+original\/[0-9a-f]{16}\.jpg$/);
+    assert.match(bob.header, new RegExp(`^${storedUrlPattern(instance)}cache/accounts/headers/(\\d{3}/)+original/[0-9a-f]{16}\\.jpg$`));
     const avatar = await sharp((await served(bob.avatar)).bytes).metadata();
     assert.deepEqual([avatar.width, avatar.height], [400, 400], 'cropped to Mastodon’s 400×400');
     const header = await served(bob.header);
@@ -222,7 +223,7 @@ describe('remote media cached from a Mastodon-like server', () => {
     assert.equal((await remote.postSigned(instance.url, `${BASE}/inbox`, update)).status, 202);
     const bob = await until(async () => {
       const account = await bobAccount();
-      return account.avatar !== instance.ctx.storage.url(before.avatarFileKey!) && account.avatar.startsWith(`${BASE}/system/`) && account;
+      return account.avatar !== instance.ctx.storage.url(before.avatarFileKey!) && account.avatar.startsWith(instance.ctx.storage.url('')) && account;
     }, 'the new avatar');
     assert.deepEqual([(await sharp((await served(bob.avatar)).bytes).metadata()).width], [300], 'a smaller avatar is not enlarged');
     await until(async () => (await instance.ctx.storage.head(before.avatarFileKey!)) === undefined, 'the old copy deleted');
@@ -262,7 +263,7 @@ describe('remote media cached from a Mastodon-like server', () => {
 
     const small = await proxy(`/media_proxy/${media.id}/small`);
     assert.equal(small.status, 302);
-    assert.match(small.headers.get('location')!, /^http:\/\/subspace\.test\/system\/cache\/media_attachments\/files\/(\d{3}\/)+small\//);
+    assert.match(small.headers.get('location')!, new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/files/(\\d{3}/)+small/`));
     const original = await proxy(`/media_proxy/${media.id}/original`);
     assert.equal(original.status, 302);
     const location = original.headers.get('location')!;

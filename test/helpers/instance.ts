@@ -199,7 +199,9 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
   }
   if (s3Endpoint) {
     const bucket = await createBucket(s3Endpoint);
-    Object.assign(env, s3Env(s3Endpoint, bucket));
+    // s3rver closes idle keep-alive sockets (Node's 5 s): a request that reuses one just then fails
+    // with "socket hang up"; retried, as S3_RETRY_LIMIT lets Mastodon retry, it goes through
+    Object.assign(env, { S3_RETRY_LIMIT: '2' }, s3Env(s3Endpoint, bucket));
     cleanups.push(() => dropBucket(s3Endpoint!, bucket).catch(() => {}));
   }
   Object.assign(env, extraEnv);

@@ -89,6 +89,7 @@ const require = createRequire(import.meta.url);
 
 /** An s3rver in this process on a free port of 127.0.0.1, keeping its files in a temporary directory. */
 export async function startS3rver(): Promise<S3rverHandle> {
+  require('../setup/s3rver-patched.cjs');
   const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverServer;
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });

@@ -1,3 +1,7 @@
+import { utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalStorage } from '../../src/backends/storage/local.ts';
+import type { Storage, StoredFile } from '../../src/backends/storage/index.ts';
 import { baseUrl } from '../../src/config/index.ts';
 import type { TestInstance } from './instance.ts';
 
@@ -33,4 +37,40 @@ export async function storedKeys(instance: TestInstance, prefix = ''): Promise<s
   const keys: string[] = [];
   for await (const file of instance.ctx.storage.list(prefix)) keys.push(file.key);
   return keys.sort();
+}
+
+/** Whether the file a URL of this instance names is in its storage. */
+export async function isStored(instance: TestInstance, url: string): Promise<boolean> {
+  const key = storedKey(instance, url);
+  return key !== undefined && (await instance.ctx.storage.head(key)) !== undefined;
+}
+
+/** A RegExp source matching the start of this instance's stored file URLs (`http://domain/system/` or the S3 bucket's). */
+export function storedUrlPattern(instance: TestInstance): string {
+  return instance.ctx.storage.url('').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const backdated = new WeakMap<Storage, Map<string, Date>>();
+
+/**
+ * Makes a stored file look written at `at` to whatever lists the storage (orphan removal spares
+ * files younger than an hour): local files get that modification time on disk; S3 cannot set
+ * Last-Modified, so this instance's storage lists the file with `at` instead.
+ */
+export function backdateStoredFile(instance: TestInstance, key: string, at: Date): void {
+  const storage = instance.ctx.storage;
+  if (storage instanceof LocalStorage) {
+    utimesSync(join(storage.root, key), at, at);
+    return;
+  }
+  let times = backdated.get(storage);
+  if (!times) {
+    const ages = (times = new Map());
+    backdated.set(storage, ages);
+    const list = storage.list.bind(storage);
+    storage.list = async function* (prefix?: string): AsyncIterable<StoredFile> {
+      for await (const file of list(prefix)) yield { ...file, lastModified: ages.get(file.key) ?? file.lastModified };
+    };
+  }
+  times.set(key, at);
 }

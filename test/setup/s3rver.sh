@@ -18,6 +18,8 @@ DIR=${S3RVER_DIR:-/tmp/subspace-s3rver}
 FIRST_PORT=${S3RVER_PORT:-4568}
 NODE="$ROOT/node_modules/.bin/node"
 BIN="$ROOT/node_modules/s3rver/bin/s3rver.js"
+# s3rver's command line, with concurrent deletes in one directory fixed (see the file)
+PATCHED="$ROOT/test/setup/s3rver-patched.cjs"
 
 say() { echo "s3rver.sh: $*" >&2; }
 
@@ -60,7 +62,7 @@ start() {
   echo "$port" >"$DIR/port"
   say "starting s3rver on 127.0.0.1:$port (data in $DIR/data)"
   # its own session, so it outlives this script and stop can end it by its pid alone
-  setsid "$NODE" "$BIN" --directory "$DIR/data" --address 127.0.0.1 --port "$port" --silent \
+  setsid "$NODE" "$PATCHED" --directory "$DIR/data" --address 127.0.0.1 --port "$port" --silent \
     </dev/null >"$DIR/s3rver.log" 2>&1 &
   echo $! >"$DIR/s3rver.pid"
 
