@@ -11,6 +11,7 @@ import { refreshTrends } from '../../src/jobs/scheduler/trends-refresh-scheduler
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { storedUrlPattern } from '../helpers/stored-files.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 
 describe('trends API', () => {
@@ -178,7 +179,7 @@ describe('trends API', () => {
     assert.equal(card.provider_name, 'News Example');
     assert.equal(card.language, 'en');
     assert.equal(card.type, 'link');
-    assert.match(card.image, /\/system\/preview_cards\/images\//);
+    assert.match(card.image, new RegExp(`^${storedUrlPattern(instance)}preview_cards/images/`));
     assert.deepEqual(card.history[0], { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), accounts: '5', uses: '5' });
     assert.equal((await cli('reject', 'link', story)).exitCode, 0);
     assert.deepEqual((await call('GET', null, '/api/v1/trends/links')).body, []);
