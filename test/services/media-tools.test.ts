@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
-import { ffmpegBinary, ffprobeBinary, runTool, ToolFailed, ToolMissing, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
+import { ffmpegBinary, ffprobeBinary, runTool, ToolMissing, ToolTimedOut, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { probeMedia, reducedRate, type MediaProbe } from '../../src/services/media/probe.ts';
 import { audioVisualContainer, isAnimatedGif } from '../../src/services/media/sniff.ts';
 import { eligibleForPassthrough, targetBitrate } from '../../src/services/media/transcode.ts';
@@ -73,7 +73,7 @@ describe('media tools', () => {
 
   it('runs a program without a shell, within its time and output limits', async () => {
     assert.equal(await runTool(NODE, ['-e', 'process.stdout.write(process.argv[1])', '$(echo injected); ls'], { timeoutMs: 10_000 }), '$(echo injected); ls');
-    await assert.rejects(runTool(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 300 }), (error: Error) => error instanceof ToolFailed && /timed out/.test(error.message));
+    await assert.rejects(runTool(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 300 }), (error: Error) => error instanceof ToolTimedOut && /timed out/.test(error.message));
     await assert.rejects(runTool(NODE, ['-e', 'process.stdout.write("x".repeat(100_000)); setTimeout(() => {}, 60_000)'], { timeoutMs: 10_000, maxStdout: 1000 }), /too much output/);
     await assert.rejects(runTool(NODE, ['-e', 'console.error("broken file"); process.exit(3)'], { timeoutMs: 10_000 }), /exited with 3: broken file/);
   });

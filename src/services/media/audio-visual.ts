@@ -42,7 +42,7 @@ export interface ProcessedAudioVisual {
 
 export const invalidType = () => validationFailed(['File content type is invalid']);
 /** Mastodon's answer when ffmpeg could not make the styles of an upload it took (Api::V1::MediaController#processing_error). */
-export const processingFailed = () => new ApiError(422, 'Error processing thumbnail for uploaded media');
+export const processingFailed = (cause?: unknown) => Object.assign(new ApiError(422, 'Error processing thumbnail for uploaded media'), { cause });
 
 export const styleMeta = (width: number, height: number): StyleMeta => ({ width, height, size: `${width}x${height}`, aspect: width / height });
 
@@ -143,7 +143,7 @@ export async function processAudioVisual(config: Config, input: MediaInput, prob
   try {
     return await (audio ? audioStyles : videoStyles)(config, input, probe, dir);
   } catch (error) {
-    if (error instanceof ToolFailed) throw processingFailed();
+    if (error instanceof ToolFailed) throw processingFailed(error);
     throw error;
   }
 }

@@ -23,7 +23,7 @@ const AUDIO_BITRATE = 192_000;
 const MIN_VIDEO_BITRATE = 100_000;
 /** A transcode of the largest upload (99 MB, 4K, five minutes) on a small server stays well within these. */
 const TRANSCODE_TIMEOUT_MS = 15 * 60_000;
-const FRAME_TIMEOUT_MS = 60_000;
+const FRAME_TIMEOUT_MS = 120_000;
 /** No output may grow past this on disk (a passthrough copy is about the upload's size). */
 const OUTPUT_SIZE_LIMIT = 2 * MEDIA_LIMITS.video_size_limit;
 
