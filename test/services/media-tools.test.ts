@@ -54,11 +54,13 @@ describe('media tools', () => {
     // five minutes of 4K: bounded so that the result stays under 99 MB
     assert.equal(targetBitrate(probe({ width: 3840, height: 2160 }, 'aac', 300)), Math.floor((99 * 1024 * 1024 * 8) / 300) - 192_000);
     assert.equal(targetBitrate(probe({ width: 8, height: 16 })), 100_000, 'x264 needs at least a kilobit');
-    assert.equal(eligibleForPassthrough(probe({}, 'aac')), true);
-    assert.equal(eligibleForPassthrough(probe({})), true, 'silent H.264');
-    assert.equal(eligibleForPassthrough(probe({}, 'opus')), false);
-    assert.equal(eligibleForPassthrough(probe({ pixelFormat: 'yuv444p' })), false);
-    assert.equal(eligibleForPassthrough(probe({ codec: 'vp9' })), false);
+    const mp4 = { extension: 'mp4' };
+    assert.equal(eligibleForPassthrough(mp4, probe({}, 'aac')), true);
+    assert.equal(eligibleForPassthrough(mp4, probe({})), true, 'silent H.264');
+    assert.equal(eligibleForPassthrough({ extension: 'mov' }, probe({}, 'aac')), false, 'QuickTime is always transcoded');
+    assert.equal(eligibleForPassthrough(mp4, probe({}, 'opus')), false);
+    assert.equal(eligibleForPassthrough(mp4, probe({ pixelFormat: 'yuv444p' })), false);
+    assert.equal(eligibleForPassthrough(mp4, probe({ codec: 'vp9' })), false);
   });
 
   it('finds ffmpeg and ffprobe, or takes FFMPEG_BINARY and FFPROBE_BINARY; a missing program is the instance’s fault, not the file’s', async () => {

@@ -123,7 +123,7 @@ export async function uploadAudioVisual(
   if (upload.thumbnail && source.demuxer === 'gif') throw thumbnailMustBeBlank();
   const thumbnail = upload.thumbnail ? await prepareThumbnail(upload.thumbnail) : undefined;
   return withTempDir(async (dir) => {
-    const input: MediaInput = { path: join(dir, `upload.${source.extension}`), demuxer: source.demuxer };
+    const input: MediaInput = { path: join(dir, `upload.${source.extension}`), ...source };
     await writeFile(input.path, upload.bytes);
     const probe = await probeMedia(ctx.config, input.path, input.demuxer).catch((error: unknown) => {
       throw error instanceof ToolTimedOut ? processingFailed(error) : error;
@@ -233,7 +233,7 @@ async function processStoredUpload(ctx: AppContext, media: MediaAttachmentRow, f
     if (!(await download(ctx, uploadKey, path))) return false;
     const source = audioVisualSource(await head(path));
     if (!source || source.demuxer === 'gif') throw invalidType();
-    const input: MediaInput = { path, demuxer: source.demuxer };
+    const input: MediaInput = { path, ...source };
     const probe = await probeMedia(ctx.config, path, input.demuxer);
     checkAudioVisual(probe, false);
     const processed = await processAudioVisual(ctx.config, input, probe, dir);
