@@ -179,6 +179,10 @@ class ServerProcess {
     }
   }
 
+  output() {
+    return this.#output;
+  }
+
   async stop() {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -342,6 +346,9 @@ async function main() {
     }
     console.log('');
     printTable(rows);
+  } catch (error) {
+    for (const server of processes) console.error(`--- ${server.name}'s last output:\n${server.output().slice(-6000)}`);
+    throw error;
   } finally {
     await stopAll();
     rmSync(scratch, { recursive: true, force: true });

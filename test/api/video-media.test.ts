@@ -21,7 +21,7 @@ const execute = promisify(execFile);
 
 interface Probed {
   format: { format_name: string; duration: string };
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string }[];
+  streams: { codec_type: string; codec_name: string; profile?: string; width?: number; height?: number; pix_fmt?: string }[];
 }
 
 /**
@@ -116,7 +116,9 @@ describe('media uploads: video, audio and animated GIFs', () => {
     const file = await served(video.url);
     assert.equal(file.status, 200);
     assert.equal(file.type, 'video/mp4');
-    assert.deepEqual(codecs(await probe(file.bytes)), ['video:h264', 'audio:aac']);
+    const copied = await probe(file.bytes);
+    assert.deepEqual(codecs(copied), ['video:h264', 'audio:aac']);
+    assert.equal(copied.streams[0]!.profile, (await probe(media.mp4)).streams[0]!.profile, 'the stream copied (x264 would have made it High)');
     const preview = await served(video.preview_url);
     assert.equal(preview.type, 'image/png');
     const frame = await sharp(preview.bytes).metadata();
@@ -130,7 +132,7 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(webm.body.type, 'video');
     const transcoded = await probe((await served(webm.body.url)).bytes);
     assert.deepEqual(codecs(transcoded), ['video:h264', 'audio:aac']);
-    assert.equal(transcoded.streams[0]!.pix_fmt, 'yuv420p');
+    assert.deepEqual([transcoded.streams[0]!.pix_fmt, transcoded.streams[0]!.profile], ['yuv420p', 'High']);
     assert.equal(webm.body.meta.original.width, 160);
 
     const silent = await upload(alice, media.silentMpeg4);

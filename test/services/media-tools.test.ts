@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
-import { ffmpegBinary, ffprobeBinary, runTool, ToolFailed, ToolMissing, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
+import { ffmpegBinary, ffprobeBinary, runTool, ToolMissing, ToolTimedOut, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { probeMedia, reducedRate, type MediaProbe } from '../../src/services/media/probe.ts';
 import { audioVisualContainer, isAnimatedGif } from '../../src/services/media/sniff.ts';
 import { eligibleForPassthrough, targetBitrate } from '../../src/services/media/transcode.ts';
@@ -54,11 +54,13 @@ describe('media tools', () => {
     // five minutes of 4K: bounded so that the result stays under 99 MB
     assert.equal(targetBitrate(probe({ width: 3840, height: 2160 }, 'aac', 300)), Math.floor((99 * 1024 * 1024 * 8) / 300) - 192_000);
     assert.equal(targetBitrate(probe({ width: 8, height: 16 })), 100_000, 'x264 needs at least a kilobit');
-    assert.equal(eligibleForPassthrough(probe({}, 'aac')), true);
-    assert.equal(eligibleForPassthrough(probe({})), true, 'silent H.264');
-    assert.equal(eligibleForPassthrough(probe({}, 'opus')), false);
-    assert.equal(eligibleForPassthrough(probe({ pixelFormat: 'yuv444p' })), false);
-    assert.equal(eligibleForPassthrough(probe({ codec: 'vp9' })), false);
+    const mp4 = { extension: 'mp4' };
+    assert.equal(eligibleForPassthrough(mp4, probe({}, 'aac')), true);
+    assert.equal(eligibleForPassthrough(mp4, probe({})), true, 'silent H.264');
+    assert.equal(eligibleForPassthrough({ extension: 'mov' }, probe({}, 'aac')), false, 'QuickTime is always transcoded');
+    assert.equal(eligibleForPassthrough(mp4, probe({}, 'opus')), false);
+    assert.equal(eligibleForPassthrough(mp4, probe({ pixelFormat: 'yuv444p' })), false);
+    assert.equal(eligibleForPassthrough(mp4, probe({ codec: 'vp9' })), false);
   });
 
   it('finds ffmpeg and ffprobe, or takes FFMPEG_BINARY and FFPROBE_BINARY; a missing program is the instance’s fault, not the file’s', async () => {
@@ -73,7 +75,7 @@ describe('media tools', () => {
 
   it('runs a program without a shell, within its time and output limits', async () => {
     assert.equal(await runTool(NODE, ['-e', 'process.stdout.write(process.argv[1])', '$(echo injected); ls'], { timeoutMs: 10_000 }), '$(echo injected); ls');
-    await assert.rejects(runTool(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 300 }), (error: Error) => error instanceof ToolFailed && /timed out/.test(error.message));
+    await assert.rejects(runTool(NODE, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 300 }), (error: Error) => error instanceof ToolTimedOut && /timed out/.test(error.message));
     await assert.rejects(runTool(NODE, ['-e', 'process.stdout.write("x".repeat(100_000)); setTimeout(() => {}, 60_000)'], { timeoutMs: 10_000, maxStdout: 1000 }), /too much output/);
     await assert.rejects(runTool(NODE, ['-e', 'console.error("broken file"); process.exit(3)'], { timeoutMs: 10_000 }), /exited with 3: broken file/);
   });

@@ -11,8 +11,8 @@ import { PostProcessMedia } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
 import { MEDIA_LIMITS } from '../instance.ts';
-import { audioVisualType, checkAudioVisual, invalidType, processAudioVisual, type ProcessedAudioVisual } from './audio-visual.ts';
-import { withFreeTranscodeSlot, withTranscodeSlot } from './ffmpeg.ts';
+import { audioVisualType, checkAudioVisual, invalidType, processAudioVisual, processingFailed, type ProcessedAudioVisual } from './audio-visual.ts';
+import { ToolTimedOut, withFreeTranscodeSlot, withTranscodeSlot } from './ffmpeg.ts';
 import { mediaFileKey, randomFileBase, randomFileName, thumbnailFileKey } from './keys.ts';
 import { probeMedia } from './probe.ts';
 import { audioVisualContainer, isAnimatedGif, isGif } from './sniff.ts';
@@ -123,9 +123,11 @@ export async function uploadAudioVisual(
   if (upload.thumbnail && source.demuxer === 'gif') throw thumbnailMustBeBlank();
   const thumbnail = upload.thumbnail ? await prepareThumbnail(upload.thumbnail) : undefined;
   return withTempDir(async (dir) => {
-    const input: MediaInput = { path: join(dir, `upload.${source.extension}`), demuxer: source.demuxer };
+    const input: MediaInput = { path: join(dir, `upload.${source.extension}`), ...source };
     await writeFile(input.path, upload.bytes);
-    const probe = await probeMedia(ctx.config, input.path, input.demuxer);
+    const probe = await probeMedia(ctx.config, input.path, input.demuxer).catch((error: unknown) => {
+      throw error instanceof ToolTimedOut ? processingFailed(error) : error;
+    });
     checkAudioVisual(probe, source.demuxer === 'gif');
     const delay = options.delayProcessing && source.demuxer !== 'gif';
     const processed = delay ? undefined : await withTranscodeSlot(ctx.config, () => processAudioVisual(ctx.config, input, probe, dir));
@@ -214,7 +216,8 @@ export async function postProcessMedia(ctx: AppContext, mediaAttachmentId: strin
     await ctx.storage.delete(media.fileKey).catch((error: unknown) => ctx.log.warn({ err: error, key: media.fileKey }, 'could not remove a processed upload'));
   } catch (error) {
     await files.removeAll();
-    const refused = error instanceof ApiError;
+    // ffmpeg refused the file: there is no point in trying again (but a tool that ran out of time may have been starved)
+    const refused = error instanceof ApiError && !(error.cause instanceof ToolTimedOut);
     if (!refused && !options.lastAttempt) throw error;
     await markFailed(ctx, media.id);
     ctx.log.warn({ err: error, mediaAttachmentId: media.id }, 'processing a media attachment failed');
@@ -230,7 +233,7 @@ async function processStoredUpload(ctx: AppContext, media: MediaAttachmentRow, f
     if (!(await download(ctx, uploadKey, path))) return false;
     const source = audioVisualSource(await head(path));
     if (!source || source.demuxer === 'gif') throw invalidType();
-    const input: MediaInput = { path, demuxer: source.demuxer };
+    const input: MediaInput = { path, ...source };
     const probe = await probeMedia(ctx.config, path, input.demuxer);
     checkAudioVisual(probe, false);
     const processed = await processAudioVisual(ctx.config, input, probe, dir);

@@ -42,14 +42,11 @@ export interface ProcessedAudioVisual {
 
 export const invalidType = () => validationFailed(['File content type is invalid']);
 /** Mastodon's answer when ffmpeg could not make the styles of an upload it took (Api::V1::MediaController#processing_error). */
-export const processingFailed = () => new ApiError(422, 'Error processing thumbnail for uploaded media');
+export const processingFailed = (cause?: unknown) => Object.assign(new ApiError(422, 'Error processing thumbnail for uploaded media'), { cause });
 
 export const styleMeta = (width: number, height: number): StyleMeta => ({ width, height, size: `${width}x${height}`, aspect: width / height });
 
-/**
- * Mastodon's check_video_dimensions, on the upload as it came (and the size limit every larger
- * format shares): 422s with Mastodon's messages.
- */
+/** Mastodon's check_video_dimensions, on the upload as it came: 422s with Mastodon's messages. */
 export function checkAudioVisual(probe: MediaProbe | undefined, animatedGif: boolean): asserts probe is MediaProbe {
   if (!probe || (!probe.video && !probe.audio)) throw invalidType();
   const video = probe.video;
@@ -77,9 +74,8 @@ async function frameStyle(config: Config, input: MediaInput, dir: string) {
   return { bytes, meta: styleMeta(width, height) };
 }
 
-async function videoOriginal(config: Config, input: MediaInput, probe: MediaProbe, animatedGif: boolean, output: string): Promise<MediaProbe> {
-  // an animated GIF is always transcoded (VIDEO_CONVERTED_STYLES has no passthrough)
-  if (!animatedGif && eligibleForPassthrough(probe)) {
+async function videoOriginal(config: Config, input: MediaInput, probe: MediaProbe, output: string): Promise<MediaProbe> {
+  if (eligibleForPassthrough(input, probe)) {
     try {
       await remuxVideo(config, input, output);
       const copied = await probeMedia(config, output, 'mov');
@@ -121,7 +117,7 @@ async function videoStyles(config: Config, input: MediaInput, probe: MediaProbe,
   const animatedGif = input.demuxer === 'gif';
   const output = join(dir, 'original.mp4');
   const small = await frameStyle(config, input, dir);
-  const result = await videoOriginal(config, input, probe, animatedGif, output);
+  const result = await videoOriginal(config, input, probe, output);
   const video = result.video!;
   return {
     type: animatedGif ? 'gifv' : audioVisualType(probe),
@@ -143,7 +139,7 @@ export async function processAudioVisual(config: Config, input: MediaInput, prob
   try {
     return await (audio ? audioStyles : videoStyles)(config, input, probe, dir);
   } catch (error) {
-    if (error instanceof ToolFailed) throw processingFailed();
+    if (error instanceof ToolFailed) throw processingFailed(error);
     throw error;
   }
 }

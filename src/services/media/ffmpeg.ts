@@ -44,6 +44,9 @@ export class ToolFailed extends Error {
   }
 }
 
+/** ffmpeg or ffprobe ran out of time: the file's fault (a bomb), or a server too busy; a job tries again. */
+export class ToolTimedOut extends ToolFailed {}
+
 /** The program could not be started at all (FFMPEG_BINARY wrong, ffmpeg missing): the instance's fault, never the upload's. */
 export class ToolMissing extends Error {}
 
@@ -64,11 +67,15 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     let stdoutBytes = 0;
     let stderr = '';
     let failure: string | undefined;
+    let timedOut = false;
     const stop = (why: string) => {
       failure ??= why;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => stop(`timed out after ${options.timeoutMs} ms`), options.timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop(`timed out after ${options.timeoutMs} ms`);
+    }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > (options.maxStdout ?? 1024 * 1024)) return stop('too much output');
@@ -83,7 +90,7 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      if (failure) return reject(new ToolFailed(`${binary} ${failure}`, stderr));
+      if (failure) return reject(new (timedOut ? ToolTimedOut : ToolFailed)(`${binary} ${failure}`, stderr));
       if (code !== 0) return reject(new ToolFailed(`${binary} exited with ${code ?? signal}`, stderr));
       resolve(Buffer.concat(stdout).toString('utf8'));
     });

@@ -1,9 +1,9 @@
 import type { Config } from '../../config/index.ts';
-import { ffprobeBinary, runTool, ToolMissing } from './ffmpeg.ts';
+import { ffprobeBinary, runTool, ToolMissing, ToolTimedOut } from './ffmpeg.ts';
 import type { Demuxer } from './sniff.ts';
 
-/** ffprobe reads only the headers (and a few packets): seconds, even for a large file. */
-const PROBE_TIMEOUT_MS = 30_000;
+/** ffprobe reads only the headers (and a few packets): well under a second, even for a large file, on a server that is not starved. */
+const PROBE_TIMEOUT_MS = 60_000;
 
 /** What Mastodon's VideoMetadataExtractor reads of a file with ffprobe. */
 export interface MediaProbe {
@@ -73,7 +73,7 @@ export function inputArgs(demuxer: Demuxer | 'gif' | 'image2', path: string): st
   return ['-protocol_whitelist', 'file', '-f', demuxer, '-i', path];
 }
 
-/** Probes a file; undefined when ffprobe cannot read it (not a medium, truncated before its headers, …). */
+/** Probes a file; undefined when ffprobe cannot read it (not a medium, truncated before its headers, …), ToolTimedOut when it took too long. */
 export async function probeMedia(config: Config, path: string, demuxer: Demuxer | 'gif'): Promise<MediaProbe | undefined> {
   let parsed: ProbeOutput;
   try {
@@ -84,7 +84,8 @@ export async function probeMedia(config: Config, path: string, demuxer: Demuxer 
     );
     parsed = JSON.parse(output) as ProbeOutput;
   } catch (error) {
-    if (error instanceof ToolMissing) throw error;
+    // a missing program is the instance's fault, a timeout maybe a busy server's: only a refusal means the file is unreadable
+    if (error instanceof ToolMissing || error instanceof ToolTimedOut) throw error;
     return undefined;
   }
   if (parsed.error || !parsed.format) return undefined;

@@ -13,6 +13,8 @@ import type { Demuxer } from './sniff.ts';
 export interface MediaInput {
   path: string;
   demuxer: Demuxer | 'gif';
+  /** what the upload's content showed it is (`mp4`, `mov`, `webm`, `gif`, `mp3`…) */
+  extension: string;
 }
 
 /** Approximately five minutes at 120 fps (MAX_VIDEO_FRAMES): longer videos are cut there. */
@@ -23,16 +25,20 @@ const AUDIO_BITRATE = 192_000;
 const MIN_VIDEO_BITRATE = 100_000;
 /** A transcode of the largest upload (99 MB, 4K, five minutes) on a small server stays well within these. */
 const TRANSCODE_TIMEOUT_MS = 15 * 60_000;
-const FRAME_TIMEOUT_MS = 60_000;
+const FRAME_TIMEOUT_MS = 120_000;
 /** No output may grow past this on disk (a passthrough copy is about the upload's size). */
 const OUTPUT_SIZE_LIMIT = 2 * MEDIA_LIMITS.video_size_limit;
 
 const common = (input: MediaInput) => ['-nostdin', '-hide_banner', '-loglevel', 'error', ...inputArgs(input.demuxer, input.path)];
 
-/** H.264 with AAC (or no sound) in yuv420p plays everywhere as it is: Mastodon copies such video into MP4 unchanged. */
-export function eligibleForPassthrough(probe: MediaProbe): boolean {
+/**
+ * H.264 with AAC (or no sound) in yuv420p plays everywhere as it is: Mastodon copies such an MP4
+ * unchanged (VIDEO_STYLES). QuickTime and WebM are always transcoded (VIDEO_CONVERTED_STYLES): a
+ * phone's MOV may hold what an MP4 player does not expect.
+ */
+export function eligibleForPassthrough(input: Pick<MediaInput, 'extension'>, probe: MediaProbe): boolean {
   const video = probe.video;
-  return !!video && video.codec === 'h264' && video.pixelFormat === 'yuv420p' && (!probe.audio || probe.audio.codec === 'aac');
+  return input.extension === 'mp4' && !!video && video.codec === 'h264' && video.pixelFormat === 'yuv420p' && (!probe.audio || probe.audio.codec === 'aac');
 }
 
 /**
