@@ -9,8 +9,10 @@
  *    `subspace web` and `subspace worker --queues default`, on one throwaway data dir (local storage).
  * Every case is measured through `POST /api/v1/media` (processed within the request) and
  * `POST /api/v2/media` (videos answered 202, then polled with `GET /api/v1/media/:id` until 200).
- * "Processed" counts an upload once its styles are made. Peak RSS is the highest VmRSS sampled
- * every 50 ms from /proc of each server process (ffmpeg's own processes apart, their peak shown too).
+ * "Processed" counts an upload once its styles are made. Each case runs on freshly started server
+ * processes: their RSS idle, then the highest VmRSS sampled every 50 ms from /proc during the case
+ * (a warm-up upload and the measured ones); ffmpeg's and ffprobe's own processes apart, their peak
+ * (summed when several run at once) shown too.
  *
  * A bare node:http server that reads each upload and answers at once shows what the transfer alone
  * costs; the ratio column is Subspace's rate over it.
@@ -232,6 +234,7 @@ async function uploadOne(url: string, fixture: Fixture, version: 'v1' | 'v2'): P
   }
 }
 
+/** Runs `count` uploads, `connections` at a time; resolves with the seconds they took. */
 async function uploadMany(count: number, upload: () => Promise<void>): Promise<number> {
   const started = performance.now();
   let left = count;
@@ -286,16 +289,28 @@ async function seed(config: ReturnType<typeof loadConfig>) {
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
+/** Starts the server's processes afresh (so that one case's memory does not carry into the next) and waits until they serve. */
+async function startServers(env: Record<string, string | undefined>, url: string): Promise<ServerProcess[]> {
+  const processes = serverMode
+    ? [new ServerProcess('web', ['web'], env), new ServerProcess('worker', ['worker', '--queues', 'default', '--concurrency', '5'], env)]
+    : [new ServerProcess('start', ['start'], env)];
+  running.push(...processes);
+  await processes[0]!.waitUntilServing(url);
+  await sleep(2000);
+  return processes;
+}
+
+const running: ServerProcess[] = [];
+
 async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'subspace-bench-media-'));
   const dataDir = join(scratch, 'data');
-  const processes: ServerProcess[] = [];
-  const stopAll = () => Promise.all(processes.map((server) => server.stop()));
   process.once('SIGINT', () => {
-    for (const server of processes) server.child.kill('SIGKILL');
+    for (const server of running) server.child.kill('SIGKILL');
     rmSync(scratch, { recursive: true, force: true });
     process.exit(130);
   });
+  let processes: ServerProcess[] = [];
   try {
     const fixtures = await makeFixtures(scratch);
     const port = await freePort();
@@ -311,25 +326,21 @@ async function main() {
     };
     await seed(loadConfig(env));
     const url = `http://127.0.0.1:${port}`;
-    if (serverMode) {
-      processes.push(new ServerProcess('web', ['web'], env), new ServerProcess('worker', ['worker', '--queues', 'default', '--concurrency', '5'], env));
-    } else {
-      processes.push(new ServerProcess('start', ['start'], env));
-    }
-    await processes[0]!.waitUntilServing(url);
-    await sleep(2000);
-    const sampler = new Sampler(processes.map((server) => server.pid));
-    const idle = processes.map((server) => `${server.name} ${mb(vmRss(server.pid))}`).join(', ');
-    console.log(`${serverMode ? 'server mode' : 'embedded'}: idle RSS ${idle}; ${connections} uploads in flight, SUBSPACE_MEDIA_TRANSCODES=${process.env.SUBSPACE_MEDIA_TRANSCODES ?? 1}\n`);
-    const rows: string[][] = [['upload', 'size', 'API', 'uploads', 'processed/s', 'bare http/s', 'ratio', ...processes.map((server) => `peak RSS ${server.name}`), 'peak ffmpeg RSS']];
+    const names = serverMode ? ['web', 'worker'] : ['start'];
+    console.log(`${serverMode ? 'server mode' : 'embedded'}: ${connections} uploads in flight, SUBSPACE_MEDIA_TRANSCODES=${process.env.SUBSPACE_MEDIA_TRANSCODES ?? 1}, fresh server processes for each case\n`);
+    const rows: string[][] = [['upload', 'size', 'API', 'uploads', 'processed/s', 'bare http/s', 'ratio', ...names.flatMap((name) => [`RSS ${name} idle`, 'peak']), 'peak ffmpeg RSS']];
     for (const fixture of fixtures) {
       const bare = await bareRate(fixture);
       for (const version of ['v1', 'v2'] as const) {
-        await uploadOne(url, fixture, version); // warm-up
+        processes = await startServers(env, url);
+        const idle = processes.map((server) => vmRss(server.pid));
+        const sampler = new Sampler(processes.map((server) => server.pid));
         sampler.start();
-        const seconds = await uploadMany(fixture.count, () => uploadOne(url, fixture, version));
+        await uploadOne(url, fixture, version); // warm-up
+        const started = performance.now();
+        await uploadMany(fixture.count, () => uploadOne(url, fixture, version));
+        const rate = fixture.count / ((performance.now() - started) / 1000);
         sampler.stop();
-        const rate = fixture.count / seconds;
         rows.push([
           fixture.name,
           mb(fixture.bytes.length),
@@ -338,10 +349,11 @@ async function main() {
           rate.toFixed(2),
           bare.toFixed(1),
           `${((rate / bare) * 100).toFixed(1)}%`,
-          ...processes.map((server) => mb(sampler.peak.get(server.pid) ?? 0)),
+          ...processes.flatMap((server, index) => [mb(idle[index]!), mb(sampler.peak.get(server.pid) ?? 0)]),
           mb(sampler.toolPeak),
         ]);
         console.log(`${fixture.name} via ${version}: ${rate.toFixed(2)} processed/s`);
+        await Promise.all(processes.map((server) => server.stop()));
       }
     }
     console.log('');
@@ -350,7 +362,7 @@ async function main() {
     for (const server of processes) console.error(`--- ${server.name}'s last output:\n${server.output().slice(-6000)}`);
     throw error;
   } finally {
-    await stopAll();
+    await Promise.all(running.map((server) => server.stop()));
     rmSync(scratch, { recursive: true, force: true });
   }
 }

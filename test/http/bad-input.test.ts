@@ -163,10 +163,10 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
     });
 
     it('over what one form may hold are a 413, refused before anyone is authenticated', async () => {
-      const multipart = (parts: [string, string | Blob][]) => {
+      const multipart = (parts: [string, string | Blob][], path = '/api/v1/statuses', token?: string) => {
         const form = new FormData();
         for (const [name, value] of parts) form.append(name, value);
-        return fetch(new URL('/api/v1/media', instance.url), { method: 'POST', body: form });
+        return fetch(new URL(path, instance.url), { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
       };
       const small = () => new Blob([Buffer.alloc(10)], { type: 'image/png' });
       const threeFiles = await multipart([['file', small()], ['thumbnail', small()], ['extra', small()]]);
@@ -179,6 +179,11 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       // within the limits, the request goes on to be refused for want of a token
       const unauthenticated = await multipart([['file', small()], ['thumbnail', small()]]);
       assert.equal(unauthenticated.status, 401);
+      // media uploads (files up to 100 MB) check the token before they read the body at all; with one, the same limits hold
+      const stranger = await multipart([['file', new Blob([Buffer.alloc(33 * 1024 * 1024)], { type: 'image/png' })]], '/api/v1/media');
+      assert.equal(stranger.status, 401);
+      const tooMany = await multipart([['file', small()], ['thumbnail', small()], ['extra', small()]], '/api/v2/media', alice.token);
+      assert.equal(tooMany.status, 413);
     });
 
     it('repeat a scalar as Rails does: the last one counts', async () => {
