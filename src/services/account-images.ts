@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { accounts } from '../db/schema.ts';
 import type { AccountImageKind, ProcessedAccountImage } from './account-image-processing.ts';
 import { idPartition } from './media-attachments.ts';
+import { removeStoredFiles } from './stored-files.ts';
 
 type AccountValues = Partial<typeof accounts.$inferInsert>;
 
@@ -49,7 +50,7 @@ export function accountImageKeys(account: ImageKeyColumns, kind: AccountImageKin
   return keys.filter((key): key is string => !!key);
 }
 
-/** Removes files no row names any more; a file that cannot be removed is only wasted space. */
+/** Removes files no row names any more (a failure is logged: remove-orphans finds it). */
 export async function deleteAccountImageFiles(ctx: AppContext, keys: (string | null)[]) {
-  await Promise.allSettled(keys.filter((key): key is string => !!key).map((key) => ctx.storage.delete(key)));
+  await removeStoredFiles(ctx, keys.filter((key): key is string => !!key), { reason: 'account image replaced' });
 }

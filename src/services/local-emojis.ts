@@ -6,6 +6,7 @@ import { customEmojis, domainBlocks } from '../db/schema.ts';
 import { forgetListedCustomEmojis, type CustomEmojiRow } from './custom-emojis.ts';
 import { checkShortcode, readEmojiImage } from './emoji-images.ts';
 import { idPartition } from './media-attachments.ts';
+import { keysOf, removeStoredFiles } from './stored-files.ts';
 
 /*
  * The local custom emoji, as Mastodon's admin keeps them (tootctl emoji, the admin pages): their
@@ -42,8 +43,7 @@ export interface LocalEmojiInput {
 export type SaveOutcome = 'created' | 'replaced' | 'exists';
 
 async function deleteFiles(ctx: AppContext, rows: readonly Pick<CustomEmojiRow, 'imageFileKey' | 'imageStaticFileKey'>[]): Promise<void> {
-  const keys = rows.flatMap((row) => [row.imageFileKey, row.imageStaticFileKey]).filter((key): key is string => !!key);
-  await Promise.allSettled(keys.map((key) => ctx.storage.delete(key)));
+  await removeStoredFiles(ctx, keysOf(rows.map((row) => ({ image: row.imageFileKey, still: row.imageStaticFileKey }))), { reason: 'emoji removed' });
 }
 
 /**

@@ -6,7 +6,7 @@ import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS, MEDIA_LIMITS } from './instance.ts';
-import { processImage } from './media-processing.ts';
+import { processImage, styleMeta } from './media-processing.ts';
 import { audioVisualSource, uploadAudioVisual } from './media/audio-visual-uploads.ts';
 import { processingFailed } from './media/audio-visual.ts';
 import { mediaFileKey, randomFileName } from './media/keys.ts';
@@ -46,13 +46,6 @@ function checkDescription(description: string | undefined) {
   }
 }
 
-const styleMeta = (style: { width: number; height: number }) => ({
-  width: style.width,
-  height: style.height,
-  size: `${style.width}x${style.height}`,
-  aspect: style.width / style.height,
-});
-
 /**
  * An upload (MediaAttachment.create! in Api::V1::MediaController): validated, processed, stored,
  * then recorded, unattached. Refused input leaves nothing behind: files are written only once the
@@ -84,7 +77,7 @@ export async function uploadMedia(
   try {
     await ctx.storage.put(keys.original, image.original.bytes, image.contentType);
     await ctx.storage.put(keys.small, image.small.bytes, image.contentType);
-    const meta: Record<string, unknown> = { original: styleMeta(image.original), small: styleMeta(image.small) };
+    const meta: Record<string, unknown> = { original: styleMeta(image.original.width, image.original.height), small: styleMeta(image.small.width, image.small.height) };
     if (focus) meta.focus = focus;
     const [media] = await ctx.db
       .insert(mediaAttachments)

@@ -10,6 +10,8 @@ const ORIGINAL_PIXELS = 8_294_400;
 const SMALL_PIXELS = 409_600;
 /** Mastodon's blurhash: 4×4 components of the small image. */
 const BLURHASH_COMPONENTS = 4;
+/** The side, in pixels, of the image a blurhash is computed from. */
+const BLURHASH_SAMPLE = 64;
 
 type OutputFormat = 'jpeg' | 'png' | 'webp';
 
@@ -27,6 +29,16 @@ const ACCEPTED: Record<string, { mime: string; output: OutputFormat }> = {
 const OUTPUT_MIME: Record<OutputFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 const OUTPUT_EXTENSION: Record<OutputFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
+export interface StyleMeta {
+  width: number;
+  height: number;
+  size: string;
+  aspect: number;
+}
+
+/** Mastodon's `meta` entry of one style (`original`, `small`). */
+export const styleMeta = (width: number, height: number): StyleMeta => ({ width, height, size: `${width}x${height}`, aspect: width / height });
+
 export interface ImageStyle {
   bytes: Buffer;
   width: number;
@@ -42,7 +54,8 @@ export interface ProcessedImage {
   blurhash: string | null;
 }
 
-const invalidType = () => validationFailed(['File content type is invalid']);
+/** Paperclip's refusal of a file that is no type the instance takes. */
+export const invalidType = () => validationFailed(['File content type is invalid']);
 
 /** Width and height scaled down (never up) to hold at most `pixels`, keeping the aspect ratio. */
 function bounded(width: number, height: number, pixels: number): { width: number; height: number } {
@@ -69,7 +82,8 @@ async function render(upload: Buffer, size: { width: number; height: number }, f
 
 /** Mastodon's blurhash of a preview image (4×4 components). */
 export async function blurhashOf(image: Buffer): Promise<string> {
-  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  // 4×4 components need few pixels: encoding a whole 640×640 preview holds the event loop for seconds
+  const { data, info } = await sharp(image).resize(BLURHASH_SAMPLE, BLURHASH_SAMPLE, { fit: 'inside', withoutEnlargement: true }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return encode(new Uint8ClampedArray(data), info.width, info.height, BLURHASH_COMPONENTS, BLURHASH_COMPONENTS);
 }
 

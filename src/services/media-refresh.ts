@@ -6,6 +6,7 @@ import { normalizeDomain } from './domain-blocks.ts';
 import { rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { cacheRemoteAttachment } from './remote-media-cache.ts';
 import { CACHEABLE_TYPES } from './remote-media-processing.ts';
+import { eachLimited } from './stored-files.ts';
 
 /** Which attachments `media refresh` looks at (one source, optionally bounded by age), as tootctl's options choose them. */
 export interface RefreshScope {
@@ -70,29 +71,24 @@ export async function refreshRemoteMedia(ctx: AppContext, scope: RefreshScope, o
     .orderBy(mediaAttachments.id);
   reporter.start(rows.length);
   const result: RefreshResult = { downloaded: 0, bytes: 0 };
-  let next = 0;
-  const work = async () => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
-      try {
-        if ((row.fileKey && !options.force) || !CACHEABLE_TYPES.has(row.type) || (await rejectsMediaFrom(ctx, row.domain))) continue;
-        if (options.dryRun) {
-          result.downloaded++;
-          result.bytes += row.fileSize ?? 0;
-          continue;
-        }
-        const cached = await cacheRemoteAttachment(ctx, row.id, { force: true });
-        if (cached.cached) {
-          result.downloaded++;
-          result.bytes += cached.bytes;
-        }
-      } catch (error) {
-        reporter.failed(row.id, error instanceof Error ? error.message : String(error));
-      } finally {
-        reporter.increment();
+  await eachLimited(rows, options.concurrency, async (row) => {
+    try {
+      if ((row.fileKey && !options.force) || !CACHEABLE_TYPES.has(row.type) || (await rejectsMediaFrom(ctx, row.domain))) return;
+      if (options.dryRun) {
+        result.downloaded++;
+        result.bytes += row.fileSize ?? 0;
+        return;
       }
+      const cached = await cacheRemoteAttachment(ctx, row.id, { force: true });
+      if (cached.cached) {
+        result.downloaded++;
+        result.bytes += cached.bytes;
+      }
+    } catch (error) {
+      reporter.failed(row.id, error instanceof Error ? error.message : String(error));
+    } finally {
+      reporter.increment();
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, rows.length)) }, work));
+  });
   return result;
 }

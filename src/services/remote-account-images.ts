@@ -6,6 +6,7 @@ import { accounts } from '../db/schema.ts';
 import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
 import { RedownloadAvatar, RedownloadHeader } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { deleteAccountImageFiles } from './account-images.ts';
 import { rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from './instance.ts';
 import { idPartition } from './media-attachments.ts';
@@ -57,10 +58,6 @@ async function processProfileImage(bytes: Buffer, kind: ProfileImage): Promise<P
 
 const cacheKey = (accountId: string, kind: ProfileImage, style: 'original' | 'static', name: string) => `cache/accounts/${kind}s/${idPartition(accountId)}/${style}/${name}`;
 
-async function deleteFiles(ctx: AppContext, keys: (string | null)[]) {
-  await Promise.allSettled(keys.filter((key): key is string => !!key).map((key) => ctx.storage.delete(key)));
-}
-
 /** Whether this account's images may be downloaded (Mastodon's ProcessAccountService#skip_download?): not suspended, its domain's media not rejected. */
 async function mayDownload(ctx: AppContext, account: AccountRow): Promise<boolean> {
   return account.domain !== null && !account.suspendedAt && !(await rejectsMediaFrom(ctx, account.domain));
@@ -75,7 +72,7 @@ async function clearImage(ctx: AppContext, account: AccountRow, kind: ProfileIma
     .set({ [columns.fileKey]: null, [columns.staticFileKey]: null, [columns.contentType]: null })
     .where(and(eq(accounts.id, account.id), url === null ? sql`${accounts[columns.remoteUrl]} IS NULL` : eq(accounts[columns.remoteUrl], url), eq(accounts[columns.fileKey], account[columns.fileKey]!)))
     .returning({ id: accounts.id });
-  if (cleared) await deleteFiles(ctx, [account[columns.fileKey], account[columns.staticFileKey]]);
+  if (cleared) await deleteAccountImageFiles(ctx, [account[columns.fileKey], account[columns.staticFileKey]]);
 }
 
 /**
@@ -111,15 +108,15 @@ export async function cacheRemoteAccountImage(ctx: AppContext, accountId: string
       .returning({ id: accounts.id });
     // the actor changed its image meanwhile: the download queued for the new one stores that
     if (!updated) {
-      await deleteFiles(ctx, [original, still]);
+      await deleteAccountImageFiles(ctx, [original, still]);
       return false;
     }
   } catch (error) {
-    await deleteFiles(ctx, [original, still]);
+    await deleteAccountImageFiles(ctx, [original, still]);
     throw error;
   }
   const previous = [account[columns.fileKey], account[columns.staticFileKey]].filter((key) => key !== original && key !== still);
-  await deleteFiles(ctx, previous);
+  await deleteAccountImageFiles(ctx, previous);
   return true;
 }
 

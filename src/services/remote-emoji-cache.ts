@@ -9,6 +9,7 @@ import { enqueue } from '../jobs/enqueue.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from './instance.ts';
 import { idPartition } from './media-attachments.ts';
+import { removeStoredFiles } from './stored-files.ts';
 
 /** Mastodon's CustomEmoji::LIMIT (a remote emoji's image, at most) and its IMAGE_MIME_TYPES, by sharp's names. */
 const LIMIT_BYTES = 256 * 1024;
@@ -40,9 +41,7 @@ async function processEmojiImage(bytes: Buffer): Promise<ProcessedEmoji | undefi
 
 const cacheKey = (id: string, style: 'original' | 'static', name: string) => `cache/custom_emojis/images/${idPartition(id)}/${style}/${name}`;
 
-async function deleteFiles(ctx: AppContext, keys: (string | null)[]) {
-  await Promise.allSettled(keys.filter((key): key is string => !!key).map((key) => ctx.storage.delete(key)));
-}
+const deleteFiles = (ctx: AppContext, keys: (string | null)[]) => removeStoredFiles(ctx, keys.filter((key): key is string => !!key), { reason: 'emoji image replaced' });
 
 /**
  * Downloads a remote custom emoji's image and stores it (Mastodon's `image_remote_url=` in

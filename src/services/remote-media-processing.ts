@@ -1,7 +1,7 @@
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { MEDIA_LIMITS } from './instance.ts';
-import { processImage } from './media-processing.ts';
-import { sniffMedia } from './media-sniffing.ts';
+import { audioVisualContainer } from './media/sniff.ts';
+import { processImage, styleMeta } from './media-processing.ts';
 
 type MediaType = MediaAttachmentRow['type'];
 
@@ -37,9 +37,6 @@ export function downloadLimitFor(type: MediaType): number {
   return type === 'image' ? MEDIA_LIMITS.image_size_limit : MEDIA_LIMITS.video_size_limit;
 }
 
-/** Mastodon's `meta` entry of one style. */
-export const styleMeta = (style: ProcessedStyle) => ({ width: style.width, height: style.height, size: `${style.width}x${style.height}`, aspect: style.width / style.height });
-
 async function processRemoteImage(bytes: Buffer, blurhash: boolean): Promise<ProcessedRemoteMedia | undefined> {
   // the upload pipeline: upright, bounded, every metadata block (EXIF, GPS) dropped; animated GIFs are refused (gifv is to come)
   const image = await processImage(bytes, { blurhash }).catch(() => undefined);
@@ -51,7 +48,7 @@ async function processRemoteImage(bytes: Buffer, blurhash: boolean): Promise<Pro
     original: image.original,
     small: image.small,
     blurhash: image.blurhash,
-    meta: { original: styleMeta(image.original), small: styleMeta(image.small) },
+    meta: { original: styleMeta(image.original.width, image.original.height), small: styleMeta(image.small.width, image.small.height) },
   };
 }
 
@@ -63,15 +60,8 @@ async function processRemoteImage(bytes: Buffer, blurhash: boolean): Promise<Pro
  * is computed only when `blurhash` is true (the author's server sent none): encoding one is slow.
  */
 export async function processRemoteMedia(bytes: Buffer, options: { blurhash: boolean }): Promise<ProcessedRemoteMedia | undefined> {
-  const sniffed = sniffMedia(bytes);
-  switch (sniffed?.kind) {
-    case 'image':
-      return processRemoteImage(bytes, options.blurhash);
-    case 'video':
-    case 'audio':
-      // ffmpeg processing (video, audio) is to come; so is gifv, for the animated GIFs processImage refuses above
-      return undefined;
-    default:
-      return undefined;
-  }
+  // video, audio and animated GIFs (what uploads send to ffmpeg) are not processed here yet; anything
+  // else is read as an image by sharp, which refuses what is none
+  if (audioVisualContainer(bytes)) return undefined;
+  return processRemoteImage(bytes, options.blurhash);
 }

@@ -2,9 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../../config/index.ts';
-import { ApiError, validationFailed } from '../../lib/errors.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { MEDIA_LIMITS } from '../instance.ts';
-import { blurhashOf } from '../media-processing.ts';
+import { blurhashOf, invalidType, styleMeta, type StyleMeta } from '../media-processing.ts';
 import { ToolFailed } from './ffmpeg.ts';
 import { probeMedia, type MediaProbe } from './probe.ts';
 import { eligibleForPassthrough, extractCover, extractFrame, remuxVideo, transcodeAudio, transcodeVideo, type MediaInput } from './transcode.ts';
@@ -18,12 +18,6 @@ import { eligibleForPassthrough, extractCover, extractFrame, remuxVideo, transco
 
 export type AudioVisualType = 'video' | 'gifv' | 'audio';
 
-export interface StyleMeta {
-  width: number;
-  height: number;
-  size: string;
-  aspect: number;
-}
 
 export interface ProcessedAudioVisual {
   type: AudioVisualType;
@@ -40,11 +34,8 @@ export interface ProcessedAudioVisual {
   blurhash: string | null;
 }
 
-export const invalidType = () => validationFailed(['File content type is invalid']);
 /** Mastodon's answer when ffmpeg could not make the styles of an upload it took (Api::V1::MediaController#processing_error). */
 export const processingFailed = (cause?: unknown) => Object.assign(new ApiError(422, 'Error processing thumbnail for uploaded media'), { cause });
-
-export const styleMeta = (width: number, height: number): StyleMeta => ({ width, height, size: `${width}x${height}`, aspect: width / height });
 
 /** Mastodon's check_video_dimensions, on the upload as it came: 422s with Mastodon's messages. */
 export function checkAudioVisual(probe: MediaProbe | undefined, animatedGif: boolean): asserts probe is MediaProbe {
