@@ -9,6 +9,19 @@ import { guardedFetch, OutboundRequestRefused, outboundPolicy, ResponseTooLarge,
  */
 export const remoteFileLimits = { connectMs: 5_000, readMs: 10_000, deadlineMs: 30_000 };
 
+/**
+ * A large file gets longer than 30 s, as long as it comes at least this fast on average (4 Mbit/s:
+ * 99 MB in about 200 s); never longer than `maxDeadlineMs`, so that a slow server cannot hold a
+ * pull worker for ever.
+ */
+export const largeFileLimits = { minBytesPerSecond: 512 * 1024, maxDeadlineMs: 5 * 60_000 };
+
+/** The time a download of at most `maxBytes` may take in all. */
+export function downloadDeadlineMs(maxBytes: number): number {
+  const scaled = Math.ceil((maxBytes / largeFileLimits.minBytesPerSecond) * 1000);
+  return Math.min(largeFileLimits.maxDeadlineMs, Math.max(remoteFileLimits.deadlineMs, scaled));
+}
+
 /** A file that will not be had from this URL, however often asked: retrying cannot help (a refused address, a 404, too large). */
 export class DownloadRefused extends Error {}
 /** A download that failed this time (a timeout, a broken connection, a 5xx or 429): it may work later. */
@@ -40,7 +53,8 @@ function refusedCause(error: unknown): Error | undefined {
 /**
  * A remote file's bytes, fetched as Mastodon's Remotable#download_file! fetches one: http(s) only,
  * never from a private or reserved address (ALLOWED_PRIVATE_ADDRESSES aside, checked again at each
- * redirect and connection), at most `maxBytes`, within the time limits above, unsigned. What it
+ * redirect and connection), at most `maxBytes`, within the time limits above (the whole download's
+ * scaled to `maxBytes`), unsigned. What it
  * is gets decided from the bytes by the caller, never from the Content-Type.
  */
 export async function downloadRemoteFile(ctx: Pick<AppContext, 'config'>, url: string, maxBytes: number): Promise<Buffer> {
@@ -51,7 +65,7 @@ export async function downloadRemoteFile(ctx: Pick<AppContext, 'config'>, url: s
     throw new DownloadRefused(`not a URL: ${url}`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new DownloadRefused(`refused to fetch ${parsed.protocol} URL ${url}`);
-  const policy = { ...filePolicy(ctx.config), maxBytes };
+  const policy = { ...filePolicy(ctx.config), maxBytes, timeoutMs: downloadDeadlineMs(maxBytes) };
   try {
     const response = await guardedFetch(unwrappedFetch(), policy, parsed, { headers: { accept: '*/*' } });
     if (response.status < 200 || response.status >= 300) {

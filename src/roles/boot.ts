@@ -77,6 +77,11 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
 
     if (roles.worker) {
       const { jobRunner } = await import('../jobs/handlers.ts');
+      const { removeAbandonedTempDirs } = await import('../services/media/temp-dir.ts');
+      await removeAbandonedTempDirs().then(
+        (removed) => removed && log.info({ removed }, 'removed media working directories left by stopped processes'),
+        (error: unknown) => log.warn({ err: error }, 'could not remove media working directories left by stopped processes'),
+      );
       const worker = ctx.queue.work(roles.worker.queues, jobRunner(ctx), { concurrency: roles.worker.concurrency });
       cleanups.push(() => worker.close());
     }

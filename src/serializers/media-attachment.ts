@@ -1,7 +1,7 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { mediaAttachments } from '../db/schema.ts';
-import { CACHEABLE_TYPES } from '../services/remote-media-processing.ts';
+import { PROXY_DOWNLOADED_TYPES } from '../services/remote-media-types.ts';
 import { mediaProxyUrl, type MediaUrls } from './media-urls.ts';
 
 export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
@@ -26,7 +26,7 @@ export function renderMediaAttachment(row: MediaAttachmentRow, ctx: MediaUrls) {
     preview = previewKey ? ctx.storage.url(previewKey) : null;
   } else if (remote) {
     url = mediaProxyUrl(ctx.config, row.id, 'original');
-    preview = CACHEABLE_TYPES.has(row.type) ? mediaProxyUrl(ctx.config, row.id, 'small') : null;
+    preview = PROXY_DOWNLOADED_TYPES.has(row.type) ? mediaProxyUrl(ctx.config, row.id, 'small') : null;
   }
   return {
     id: row.id,

@@ -5,7 +5,7 @@ import { DownloadRefused } from '../federation/remote-file.ts';
 import { isRowId } from '../lib/ids.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { cacheRemoteAttachment } from './remote-media-cache.ts';
-import { CACHEABLE_TYPES } from './remote-media-processing.ts';
+import { PROXY_DOWNLOADED_TYPES } from './remote-media-types.ts';
 import { visibleTo } from './visibility.ts';
 
 export type ProxyStyle = 'original' | 'small';
@@ -38,7 +38,7 @@ async function findProxied(ctx: AppContext, id: string, viewerId: string | null)
  * attachment of a status the viewer may see, downloaded now when it has no stored copy, is at its
  * stored file. Undefined (a 404) for an unknown id, a local upload, a status the viewer may not see,
  * media from a domain whose media are rejected, or a file that cannot be had. A type this instance
- * does not store yet (video, audio) is sent to its origin. Throws DownloadFailed when its server
+ * it does not download while a client waits (video, audio: the pull queue caches them) is sent to its origin. Throws DownloadFailed when its server
  * did not answer this time.
  */
 export async function mediaProxyLocation(ctx: AppContext, id: string, style: ProxyStyle, viewerId: string | null): Promise<string | undefined> {
@@ -48,7 +48,7 @@ export async function mediaProxyLocation(ctx: AppContext, id: string, style: Pro
   if (!found.media.fileKey) {
     const { media } = found;
     if ((await rejectsMediaFrom(ctx, found.domain)) || (await rejectsMediaFrom(ctx, hostOf(media.remoteUrl)))) return undefined;
-    if (!CACHEABLE_TYPES.has(media.type)) return style === 'original' && media.type !== 'unknown' ? media.remoteUrl : undefined;
+    if (!PROXY_DOWNLOADED_TYPES.has(media.type)) return style === 'original' && media.type !== 'unknown' ? media.remoteUrl : undefined;
     try {
       await downloadOnce(ctx, id);
     } catch (error) {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { idFloor } from '../lib/ids.ts';
+import { removeAbandonedTempDirs } from './media/temp-dir.ts';
 import { CACHED_REMOTE_ATTACHMENT, idList, uncacheAttachments } from './media-cache.ts';
 import { keysOf, removeStoredFiles } from './stored-files.ts';
 
@@ -87,7 +88,8 @@ export async function removeExpiredMediaCache(ctx: AppContext, retentionDays: nu
 
 /**
  * The media part of Scheduler::VacuumScheduler (Vacuum::MediaAttachmentsVacuum): orphaned uploads,
- * then the expired media cache when a retention period is set. Each runs even if the other failed;
+ * then the expired media cache when a retention period is set, then working directories left by
+ * killed transcodes (on the machine the job runs on). Each runs even if another failed;
  * a failure is thrown afterwards, so the job shows it.
  */
 export async function vacuumMediaAttachments(ctx: AppContext, now = new Date()): Promise<{ orphans: number; uncached: number }> {
@@ -104,7 +106,8 @@ export async function vacuumMediaAttachments(ctx: AppContext, now = new Date()):
   const orphans = await attempt('removing unattached uploads', () => removeOrphanedUploads(ctx, now));
   const days = ctx.config.mediaCacheRetentionDays;
   const uncached = days ? await attempt('removing the expired media cache', () => removeExpiredMediaCache(ctx, days, now)) : 0;
-  if (orphans || uncached) ctx.log.info({ orphans, uncached }, 'media vacuum');
+  const workingDirs = await attempt('removing abandoned working directories', () => removeAbandonedTempDirs());
+  if (orphans || uncached || workingDirs) ctx.log.info({ orphans, uncached, workingDirs }, 'media vacuum');
   if (failures.length) throw new AggregateError(failures, 'media vacuum failed');
   return { orphans, uncached };
 }

@@ -8,7 +8,8 @@ import { enqueue } from '../jobs/enqueue.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { deleteMediaFiles, idPartition } from './media-attachments.ts';
-import { CACHEABLE_TYPES, downloadLimitFor, processRemoteMedia } from './remote-media-processing.ts';
+import { downloadLimitFor, processRemoteMedia } from './remote-media-processing.ts';
+import { CACHEABLE_TYPES } from './remote-media-types.ts';
 
 /*
  * Remote attachments cached here, as Mastodon caches them: a row with a `remote_url` (the origin,
@@ -28,8 +29,9 @@ export type CacheResult = { cached: true; bytes: number } | { cached: false; rea
 
 /**
  * Downloads a remote attachment and stores it (Mastodon's MediaAttachment#download_file! and the
- * processing of its file): the type is read from the bytes, an image goes through the upload
- * pipeline (metadata stripped, bounded, previewed), and the row then points at the stored copy;
+ * processing of its file): the type is read from the bytes, which go through the upload pipeline
+ * (an image stripped of metadata, bounded and previewed; video, gifv and audio probed, transcoded
+ * unless H.264/AAC MP4, previewed by their first frame), and the row then points at the stored copy;
  * the author's description and focus, and their blurhash when they sent one, are kept. Only for a
  * type this instance processes, never from a domain whose media are rejected; an attachment
  * already cached is left alone unless `force` (then its old copy is replaced and deleted).
@@ -51,14 +53,17 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
   if (await mediaRejected(ctx, found.domain, media.remoteUrl)) return { cached: false, reason: 'rejected' };
 
   const bytes = await downloadRemoteFile(ctx, media.remoteUrl, downloadLimitFor(media.type));
-  const processed = await processRemoteMedia(bytes, { blurhash: !media.blurhash });
+  const processed = await processRemoteMedia(ctx.config, bytes, { blurhash: !media.blurhash });
   if (!processed) throw new DownloadRefused(`${media.remoteUrl} is no media this instance can store`);
-  const name = `${randomBytes(8).toString('hex')}.${processed.extension}`;
-  const keys = { original: cacheKey(id, 'original', name), small: processed.small ? cacheKey(id, 'small', name) : null };
+  const base = randomBytes(8).toString('hex');
+  const keys = {
+    original: cacheKey(id, 'original', `${base}.${processed.original.extension}`),
+    small: processed.small ? cacheKey(id, 'small', `${base}.${processed.small.extension}`) : null,
+  };
   const written = [{ fileKey: keys.original, smallFileKey: keys.small }];
   try {
-    await ctx.storage.put(keys.original, processed.original.bytes, processed.contentType);
-    if (keys.small && processed.small) await ctx.storage.put(keys.small, processed.small.bytes, processed.contentType);
+    await ctx.storage.put(keys.original, processed.original.bytes, processed.original.contentType);
+    if (keys.small && processed.small) await ctx.storage.put(keys.small, processed.small.bytes, processed.small.contentType);
     const meta: Record<string, unknown> = { ...processed.meta };
     if (media.meta?.focus) meta.focus = media.meta.focus;
     // only the version that was read: an edit that changed the file, or another download that won, keeps its own
@@ -69,7 +74,7 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
         fileKey: keys.original,
         smallFileKey: keys.small,
         fileSize: processed.original.bytes.length,
-        contentType: processed.contentType,
+        contentType: processed.original.contentType,
         blurhash: media.blurhash ?? processed.blurhash,
         meta,
         processing: 'complete',

@@ -13,7 +13,7 @@ import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
 import { MEDIA_LIMITS } from '../instance.ts';
 import { invalidType } from '../media-processing.ts';
 import { audioVisualType, checkAudioVisual, processAudioVisual, processingFailed, type ProcessedAudioVisual } from './audio-visual.ts';
-import { ToolTimedOut, withFreeTranscodeSlot, withTranscodeSlot } from './ffmpeg.ts';
+import { ToolTimedOut, withTranscodeSlot, withTranscodeSlotWithin } from './ffmpeg.ts';
 import { mediaFileKey, randomFileBase, randomFileName, thumbnailFileKey } from './keys.ts';
 import { probeMedia } from './probe.ts';
 import { audioVisualContainer, isAnimatedGif, isGif } from './sniff.ts';
@@ -190,24 +190,27 @@ async function head(path: string): Promise<Buffer> {
 const markFailed = (ctx: AppContext, id: string) =>
   ctx.db.update(mediaAttachments).set({ processing: 'failed', updatedAt: new Date() }).where(and(eq(mediaAttachments.id, id), inArray(mediaAttachments.processing, ['queued', 'in_progress'])));
 
-/** How long a job waits before trying again when every transcode slot of its process is taken. */
-const BUSY_RETRY_MS = 2000;
+/**
+ * How long a job waits for a transcode slot of its process, and then how long it stays queued
+ * before it is tried again (by whichever worker process takes it), when every slot stayed taken.
+ */
+export const transcodeSlotWait = { waitMs: 10_000, retryDelayMs: 5_000 };
 
 /**
  * PostProcessMediaWorker: makes the styles of an upload stored by `POST /api/v2/media`. The upload
  * the job cannot process (ffmpeg refuses it) is marked `failed` at once; any other error (storage,
  * database) is retried, and marks it failed on the `lastAttempt`. What the job stored before failing
- * is removed; an attachment deleted meanwhile gets nothing. When the process's transcode slots are
- * all taken, the job is queued again for a moment later rather than holding a worker thread.
+ * is removed; an attachment deleted meanwhile gets nothing. When the process's transcode slots stay
+ * all taken for 10 s, the job is queued again for a moment later rather than holding a worker thread.
  */
 export async function postProcessMedia(ctx: AppContext, mediaAttachmentId: string, options: { lastAttempt: boolean }): Promise<void> {
   const [media] = await ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, mediaAttachmentId)).limit(1);
   if (!media?.fileKey || (media.processing !== 'queued' && media.processing !== 'in_progress')) return;
   const files = new StoredFiles(ctx);
   try {
-    const ran = await withFreeTranscodeSlot(ctx.config, () => processStoredUpload(ctx, media, files));
+    const ran = await withTranscodeSlotWithin(ctx.config, transcodeSlotWait.waitMs, () => processStoredUpload(ctx, media, files));
     if (!ran) {
-      await enqueue(ctx, PostProcessMedia, { mediaAttachmentId }, { delayMs: BUSY_RETRY_MS });
+      await enqueue(ctx, PostProcessMedia, { mediaAttachmentId }, { delayMs: transcodeSlotWait.retryDelayMs });
       return;
     }
     if (!ran.result) {

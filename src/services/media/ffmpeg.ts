@@ -117,15 +117,31 @@ class Semaphore {
     }
   }
 
-  /** Runs `task` if a slot is free now; undefined (and `task` not run) otherwise. */
-  async runIfFree<T>(task: () => Promise<T>): Promise<{ result: T } | undefined> {
-    if (this.#running >= this.#limit) return undefined;
-    this.#running++;
+  /** Runs `task` if a slot is free within `waitMs`; undefined (and `task` not run) otherwise. */
+  async runWithin<T>(waitMs: number, task: () => Promise<T>): Promise<{ result: T } | undefined> {
+    if (this.#running < this.#limit) this.#running++;
+    else if (!(await this.#waitFor(waitMs))) return undefined;
     try {
       return { result: await task() };
     } finally {
       this.#release();
     }
+  }
+
+  /** Waits at most `waitMs` for a slot to be handed over; false (and out of the line) when none was. */
+  #waitFor(waitMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const handOver = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.#waiting.indexOf(handOver);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        resolve(false);
+      }, waitMs);
+      this.#waiting.push(handOver);
+    });
   }
 
   #release() {
@@ -148,11 +164,11 @@ export function withTranscodeSlot<T>(config: Config, task: () => Promise<T>): Pr
 }
 
 /**
- * The same, for a job: it runs only if a slot is free now (undefined otherwise), so that a worker's
- * threads are not held waiting while the fan-out and other jobs of its queue could run.
+ * The same, for a job: it runs only if a slot is free within `waitMs` (undefined otherwise), so that
+ * a worker's threads are not held long while the fan-out and other jobs of its queue could run.
  */
-export function withFreeTranscodeSlot<T>(config: Config, task: () => Promise<T>): Promise<{ result: T } | undefined> {
-  return slotsOf(config).runIfFree(task);
+export function withTranscodeSlotWithin<T>(config: Config, waitMs: number, task: () => Promise<T>): Promise<{ result: T } | undefined> {
+  return slotsOf(config).runWithin(waitMs, task);
 }
 
 function slotsOf(config: Config): Semaphore {
