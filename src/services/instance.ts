@@ -24,7 +24,7 @@ export const INSTANCE_LIMITS = {
   statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
   media_attachments: {
     supported_mime_types: [
-      ...['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'],
+      ...['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'],
       ...['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'],
       ...['audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3', 'audio/webm'],
       ...['audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf'],

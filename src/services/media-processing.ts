@@ -1,9 +1,10 @@
 import { encode } from 'blurhash';
 import sharp from 'sharp';
-
-type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
 import { validationFailed } from '../lib/errors.ts';
 import { MEDIA_LIMITS } from './instance.ts';
+import { heifKind } from './media/sniff.ts';
+
+type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
 
 /** Mastodon's bounds: the original is kept within 3840×2160 worth of pixels, the preview within 640×640. */
 const ORIGINAL_PIXELS = 8_294_400;
@@ -22,8 +23,9 @@ const ACCEPTED: Record<string, { mime: string; output: OutputFormat }> = {
   webp: { mime: 'image/webp', output: 'webp' },
   // a static GIF is stored as a PNG (animated ones become video: media/audio-visual-uploads.ts)
   gif: { mime: 'image/gif', output: 'png' },
-  // AVIF (HEIF with AV1); HEIC needs an HEVC decoder sharp's build does not have. Stored as JPEG, as Mastodon converts them.
+  // AVIF (HEIF with AV1) and HEIC (HEIF with HEVC, which sharp's build cannot decode: libheif's WASM build does). Stored as JPEG, as Mastodon converts them.
   avif: { mime: 'image/avif', output: 'jpeg' },
+  heic: { mime: 'image/heic', output: 'jpeg' },
 };
 
 const OUTPUT_MIME: Record<OutputFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -69,11 +71,19 @@ function formatOf(metadata: Metadata): string | undefined {
   return metadata.format;
 }
 
+/** An upload read and checked: what it is, its upright size, and its pixels, upright, as a sharp pipeline to start from. */
+interface ImageSource {
+  accepted: { mime: string; output: OutputFormat };
+  width: number;
+  height: number;
+  open: () => ReturnType<typeof sharp>;
+}
+
 /** One style, from the upload itself: upright (its EXIF orientation applied), resized, without any metadata. */
-async function render(upload: Buffer, size: { width: number; height: number }, format: OutputFormat): Promise<ImageStyle> {
+async function render(source: ImageSource, size: { width: number; height: number }, format: OutputFormat): Promise<ImageStyle> {
   // sharp writes no metadata unless asked (no EXIF, no GPS, no XMP); a truncated or corrupt file fails here
-  const { data, info } = await sharp(upload, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' })
-    .rotate()
+  const { data, info } = await source
+    .open()
     .resize(size.width, size.height, { fit: 'fill' })
     .toFormat(format, format === 'jpeg' ? { quality: 90, mozjpeg: true } : {})
     .toBuffer({ resolveWithObject: true });
@@ -96,23 +106,13 @@ export async function blurhashOf(image: Buffer): Promise<string> {
  */
 export async function processImage(bytes: Buffer, options: { originalPixels?: number; blurhash?: boolean } = {}): Promise<ProcessedImage> {
   if (bytes.length > MEDIA_LIMITS.image_size_limit) throw validationFailed(['File file size must be less than 16 MB']);
-  let metadata: Metadata;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit }).metadata();
-  } catch {
-    throw invalidType();
-  }
-  const accepted = ACCEPTED[formatOf(metadata) ?? ''];
-  if (!accepted || !MEDIA_LIMITS.supported_mime_types.includes(accepted.mime) || !metadata.width || !metadata.height) throw invalidType();
-  if (metadata.width * metadata.height > MEDIA_LIMITS.image_matrix_limit) throw validationFailed(['File dimensions are too large']);
-  // an animated WebP keeps its first frame, as in Mastodon (only GIFs become video; uploadMedia sends animated ones to ffmpeg)
-  if ((metadata.pages ?? 1) > 1 && metadata.format === 'gif') throw validationFailed(['File animated images are not supported yet']);
-  const { width, height } = metadata.autoOrient ?? metadata;
+  const source = heifKind(bytes) === 'heic' ? await heicSource(bytes) : await sharpSource(bytes);
+  const { accepted, width, height } = source;
   let original: ImageStyle;
   let small: ImageStyle;
   try {
-    original = await render(bytes, bounded(width, height, options.originalPixels ?? ORIGINAL_PIXELS), accepted.output);
-    small = await render(bytes, bounded(width, height, SMALL_PIXELS), accepted.output);
+    original = await render(source, bounded(width, height, options.originalPixels ?? ORIGINAL_PIXELS), accepted.output);
+    small = await render(source, bounded(width, height, SMALL_PIXELS), accepted.output);
   } catch {
     throw invalidType();
   }
@@ -123,4 +123,51 @@ export async function processImage(bytes: Buffer, options: { originalPixels?: nu
     small,
     blurhash: options.blurhash === false ? null : await blurhashOf(small.bytes),
   };
+}
+
+const tooLarge = () => validationFailed(['File dimensions are too large']);
+
+/** An upload sharp reads itself: the type from its content, checked against what the instance takes, and its EXIF orientation applied. */
+async function sharpSource(bytes: Buffer): Promise<ImageSource> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit }).metadata();
+  } catch {
+    throw invalidType();
+  }
+  const accepted = ACCEPTED[formatOf(metadata) ?? ''];
+  if (!accepted || !MEDIA_LIMITS.supported_mime_types.includes(accepted.mime) || !metadata.width || !metadata.height) throw invalidType();
+  if (metadata.width * metadata.height > MEDIA_LIMITS.image_matrix_limit) throw tooLarge();
+  // an animated WebP keeps its first frame, as in Mastodon (only GIFs become video; uploadMedia sends animated ones to ffmpeg)
+  if ((metadata.pages ?? 1) > 1 && metadata.format === 'gif') throw validationFailed(['File animated images are not supported yet']);
+  const { width, height } = metadata.autoOrient ?? metadata;
+  return { accepted, width, height, open: () => sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' }).rotate() };
+}
+
+/**
+ * A HEIC upload (phones' photos), decoded by libheif (heic-decode, WebAssembly; loaded on first
+ * use): its first image's size is read from the container and checked before anything is decoded
+ * (a bomb is refused without its pixels ever being made), then decoded upright (libheif applies
+ * the container's rotation and mirroring), its metadata left behind, and handed to sharp as pixels.
+ */
+async function heicSource(bytes: Buffer): Promise<ImageSource> {
+  const accepted = ACCEPTED.heic!;
+  if (!MEDIA_LIMITS.supported_mime_types.includes(accepted.mime)) throw invalidType();
+  const { default: decoder } = await import('heic-decode');
+  const images = await decoder.all({ buffer: bytes }).catch(() => undefined);
+  if (!images) throw invalidType();
+  let decoded: { width: number; height: number; data: Uint8ClampedArray };
+  try {
+    const first = images[0];
+    if (!first?.width || !first.height) throw invalidType();
+    if (first.width * first.height > MEDIA_LIMITS.image_matrix_limit) throw tooLarge();
+    decoded = await first.decode().catch(() => {
+      throw invalidType();
+    });
+  } finally {
+    images.dispose();
+  }
+  const { width, height, data } = decoded;
+  const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return { accepted, width, height, open: () => sharp(pixels, { raw: { width, height, channels: 4 } }).flatten({ background: '#ffffff' }) };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import { createRestAPIClient } from 'masto';
@@ -347,7 +348,7 @@ describe('media uploads (images, on local disk or in S3)', () => {
   it('advertises the image types it takes (among others) and four attachments', async () => {
     const { configuration } = (await instance.request('GET', '/api/v2/instance')).body;
     assert.equal(configuration.statuses.max_media_attachments, 4);
-    for (const type of ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']) assert.ok(configuration.media_attachments.supported_mime_types.includes(type), type);
+    for (const type of ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif']) assert.ok(configuration.media_attachments.supported_mime_types.includes(type), type);
     assert.equal(configuration.media_attachments.image_size_limit, 16 * 1024 * 1024);
     assert.equal(configuration.media_attachments.image_matrix_limit, 33_177_600);
     for (const type of ['image/webp', 'image/avif'] as const) {
@@ -356,5 +357,46 @@ describe('media uploads (images, on local disk or in S3)', () => {
       const uploaded = await upload(alice, bytes, { name: 'x.bin', type: 'application/octet-stream' });
       assert.equal(uploaded.status, 200, `${type}: ${uploaded.text}`);
     }
+  });
+
+  it('takes a HEIC photo (by its content), served as a JPEG of the right sizes without its EXIF and GPS; HEIC bombs and truncated ones get 422', async () => {
+    const heic = readFileSync(new URL('../fixtures/photo.heic', import.meta.url));
+    assert.ok(heic.includes(Buffer.from('PeerPhone')), 'the fixture carries EXIF');
+    const before = await storedKeys(instance, 'media_attachments/');
+    const uploaded = await upload(alice, heic, { name: 'IMG_0001.bin', type: 'application/octet-stream', fields: { description: 'From a phone' } });
+    assert.equal(uploaded.status, 200, uploaded.text);
+    const media = uploaded.body;
+    assert.equal(media.type, 'image');
+    assert.match(media.url, /\/original\/[0-9a-f]{16}\.jpg$/);
+    assert.deepEqual(media.meta.original, { width: 960, height: 720, size: '960x720', aspect: 960 / 720 });
+    assert.deepEqual(media.meta.small, { width: 739, height: 554, size: '739x554', aspect: 739 / 554 });
+    assert.match(media.blurhash, /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,}$/);
+    const original = await served(media.url);
+    assert.equal(original.response.status, 200);
+    assert.equal(original.response.headers.get('content-type'), 'image/jpeg');
+    const metadata = await sharp(original.bytes).metadata();
+    assert.deepEqual([metadata.format, metadata.width, metadata.height], ['jpeg', 960, 720]);
+    assert.equal(metadata.exif, undefined, 'no EXIF (no GPS) is served');
+    assert.ok(!original.bytes.includes(Buffer.from('PeerPhone')));
+    // the picture itself: a gradient, red growing to the right and green downwards
+    const { data } = await sharp(original.bytes).resize(4, 4, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    assert.ok(data[3 * 3]! > data[0]! + 100, 'red grows to the right');
+    assert.ok(data[12 * 3 + 1]! > data[1]! + 100, 'green grows downwards');
+    const small = await served(media.preview_url);
+    assert.deepEqual([(await sharp(small.bytes).metadata()).format, (await sharp(small.bytes).metadata()).width], ['jpeg', 739]);
+
+    // a HEIC whose container claims 10000×10000 (100 MP): refused before any pixel is decoded
+    const bomb = Buffer.from(heic);
+    const ispe = bomb.indexOf('ispe');
+    assert.ok(ispe > 0);
+    bomb.writeUInt32BE(10_000, ispe + 8);
+    bomb.writeUInt32BE(10_000, ispe + 12);
+    const refused = await upload(alice, bomb, { name: 'bomb.heic', type: 'image/heic' });
+    assert.equal(refused.status, 422, refused.text);
+    assert.match(refused.body.error, /dimensions/);
+    const truncated = await upload(alice, heic.subarray(0, Math.floor(heic.length / 2)), { name: 'cut.heic', type: 'image/heic' });
+    assert.equal(truncated.status, 422, truncated.text);
+    const after = await storedKeys(instance, 'media_attachments/');
+    assert.equal(after.length, before.length + 2, 'only the accepted photo’s two files were stored');
   });
 });

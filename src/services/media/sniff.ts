@@ -29,12 +29,37 @@ function ebmlDocType(bytes: Buffer): string | undefined {
   return ascii(header, at + 3, at + 3 + size);
 }
 
+/** Brands of HEIF files whose pictures are HEVC (HEIC, what phones write) or any codec (the generic `mif1`/`msf1`). */
+const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1']);
+const AVIF_BRANDS = new Set(['avif', 'avis']);
+
+/** The brands an ISO-BMFF file says it follows: the major one and the compatible ones of its `ftyp` box. */
+function ftypBrands(bytes: Buffer): string[] {
+  if (bytes.length < 16 || ascii(bytes, 4, 8) !== 'ftyp') return [];
+  const end = Math.min(bytes.readUInt32BE(0), bytes.length, 256);
+  const brands = [ascii(bytes, 8, 12)];
+  for (let at = 16; at + 4 <= end; at += 4) brands.push(ascii(bytes, at, at + 4));
+  return brands;
+}
+
+/**
+ * Whether the content is a HEIF image, and of which kind: `avif` (AV1, which sharp reads) or `heic`
+ * (HEVC, as phones write them, decoded by libheif: media-processing.ts). Read from the `ftyp`
+ * box's brands, never the name or the header sent with the file.
+ */
+export function heifKind(bytes: Buffer): 'heic' | 'avif' | undefined {
+  const brands = ftypBrands(bytes);
+  if (brands.some((brand) => AVIF_BRANDS.has(brand))) return 'avif';
+  if (brands.some((brand) => HEIC_BRANDS.has(brand))) return 'heic';
+  return undefined;
+}
+
 export function audioVisualContainer(bytes: Buffer): AudioVisualContainer | undefined {
   if (bytes.length < 16) return undefined;
   const box = ascii(bytes, 4, 8);
   if (box === 'ftyp') {
     const brand = ascii(bytes, 8, 12);
-    if (brand.startsWith('heic') || brand.startsWith('heix') || brand.startsWith('mif1') || brand.startsWith('msf1') || brand.startsWith('avif')) return undefined;
+    if (heifKind(bytes)) return undefined;
     return { demuxer: 'mov', extension: brand === 'qt  ' ? 'mov' : brand.startsWith('M4A') ? 'm4a' : brand.startsWith('3g') ? '3gp' : 'mp4' };
   }
   if (QUICKTIME_BOXES.has(box) && bytes.readUInt32BE(0) >= 8) return { demuxer: 'mov', extension: 'mov' };
