@@ -10,7 +10,7 @@ import { linkFetcher } from './link-fetcher.ts';
  */
 export async function runLinkCrawl(ctx: AppContext, data: { statusId: string }): Promise<void> {
   try {
-    await fetchLinkCard(ctx, data.statusId, linkFetcher(outboundPolicyOf(ctx)));
+    await fetchLinkCard(ctx, data.statusId, linkFetcher(ctx, outboundPolicyOf(ctx)));
   } catch (error) {
     ctx.log.warn({ err: error, statusId: data.statusId }, 'could not fetch the link preview of a status');
   }

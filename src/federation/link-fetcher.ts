@@ -1,5 +1,7 @@
+import type { AppContext } from '../context.ts';
 import type { LinkFetcher } from '../services/preview-cards/fetch-link-card.ts';
 import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from './outbound-fetch.ts';
+import { DownloadFailed, DownloadRefused, downloadRemoteFile } from './remote-file.ts';
 
 /** Mastodon's Request follows three redirects. */
 const MAX_HOPS = 3;
@@ -68,9 +70,10 @@ function decode(bytes: Buffer, charset: string): string {
 /**
  * What the link crawl fetches, under the instance's outbound guard: private addresses refused
  * unless ALLOWED_PRIVATE_ADDRESSES lists them, a deadline (the federation timeout, 30 s), three
- * redirects, a megabyte of page, two of image.
+ * redirects, a megabyte of page; the card's image (two megabytes at most) is downloaded as every
+ * other remote file is (PreviewCard's `image_remote_url=`, Mastodon's Remotable).
  */
-export function linkFetcher(policy: OutboundPolicy): LinkFetcher {
+export function linkFetcher(ctx: Pick<AppContext, 'config'>, policy: OutboundPolicy): LinkFetcher {
   const userAgent = `${policy.userAgent ?? 'Subspace'} Bot`;
   return {
     async page(url) {
@@ -91,12 +94,12 @@ export function linkFetcher(policy: OutboundPolicy): LinkFetcher {
       return await response.text();
     },
     async image(url) {
-      const { response } = await get({ ...policy, maxBytes: IMAGE_BYTES }, url, { 'user-agent': userAgent });
-      if (response.status < 200 || response.status >= 300) {
-        void response.body?.cancel();
-        return undefined;
+      try {
+        return await downloadRemoteFile(ctx, url, IMAGE_BYTES);
+      } catch (error) {
+        if (error instanceof DownloadRefused || error instanceof DownloadFailed) return undefined;
+        throw error;
       }
-      return Buffer.from(await response.arrayBuffer());
     },
   };
 }

@@ -1,25 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import sharp from 'sharp';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
 import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
 import { RedownloadAvatar, RedownloadHeader } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import { ApiError } from '../lib/errors.ts';
+import { ACCOUNT_IMAGE_LIMITS, processAccountImage, type ProcessedAccountImage } from './account-image-processing.ts';
 import { deleteAccountImageFiles } from './account-images.ts';
 import { rejectsMediaFrom } from './instance-domain-blocks.ts';
-import { MEDIA_LIMITS } from './instance.ts';
 import { idPartition } from './media-attachments.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 
 export type ProfileImage = 'avatar' | 'header';
 
-/** Mastodon's avatar and header limits (AVATAR_LIMIT, HEADER_LIMIT with libvips) and geometries (400×400#, 1500×500#). */
-const LIMIT_BYTES = 8 * 1024 * 1024;
-const GEOMETRY: Record<ProfileImage, { width: number; height: number }> = { avatar: { width: 400, height: 400 }, header: { width: 1500, height: 500 } };
-/** Mastodon's AVATAR_IMAGE_MIME_TYPES / HEADER_IMAGE_MIME_TYPES, by sharp's name for them. */
-const FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
-const EXTENSION: Record<string, string> = { jpeg: 'jpg', png: 'png', gif: 'gif', webp: 'webp' };
+/** Mastodon's avatar and header limit (AVATAR_LIMIT, HEADER_LIMIT with libvips): what is read of a remote one at most. */
+const LIMIT_BYTES = ACCOUNT_IMAGE_LIMITS.fileSize;
 
 const COLUMNS = {
   avatar: { remoteUrl: 'avatarRemoteUrl', fileKey: 'avatarFileKey', staticFileKey: 'avatarStaticFileKey', contentType: 'avatarContentType' },
@@ -27,32 +23,17 @@ const COLUMNS = {
 } as const;
 const JOBS = { avatar: RedownloadAvatar, header: RedownloadHeader };
 
-interface ProcessedProfileImage {
-  contentType: string;
-  extension: string;
-  original: Buffer;
-  /** the first frame, as a PNG, of an animated image (Mastodon's `static` style) */
-  still: Buffer | null;
-}
-
 /**
- * A downloaded avatar or header as Mastodon's styles make it: cropped to fill its geometry (never
- * enlarged), upright, without metadata, in its own format; an animated GIF or WebP stays animated
- * and gets a still first frame. Undefined for anything else, or a broken or oversized image.
+ * A downloaded avatar or header processed as an uploaded one is (processAccountImage: the avatar
+ * cropped to 400×400, the header scaled within Mastodon's pixel budget, upright, without metadata,
+ * a GIF animated with a still first frame). Undefined for what an upload would be refused for.
  */
-async function processProfileImage(bytes: Buffer, kind: ProfileImage): Promise<ProcessedProfileImage | undefined> {
-  const limitInputPixels = MEDIA_LIMITS.image_matrix_limit;
+async function processProfileImage(bytes: Buffer, kind: ProfileImage): Promise<ProcessedAccountImage | undefined> {
   try {
-    const metadata = await sharp(bytes, { limitInputPixels }).metadata();
-    const format = metadata.format;
-    if (!format || !FORMATS.has(format)) return undefined;
-    const animated = (metadata.pages ?? 1) > 1;
-    const resize = { ...GEOMETRY[kind], fit: 'cover' as const, withoutEnlargement: true };
-    const original = await sharp(bytes, { limitInputPixels, animated, failOn: 'truncated' }).rotate().resize(resize).toFormat(format as 'jpeg').toBuffer();
-    const still = animated ? await sharp(bytes, { limitInputPixels, pages: 1 }).resize(resize).png().toBuffer() : null;
-    return { contentType: `image/${format}`, extension: EXTENSION[format]!, original, still };
-  } catch {
-    return undefined;
+    return await processAccountImage(kind, bytes);
+  } catch (error) {
+    if (error instanceof ApiError) return undefined;
+    throw error;
   }
 }
 
@@ -87,7 +68,7 @@ export async function cacheRemoteAccountImage(ctx: AppContext, accountId: string
   const columns = COLUMNS[kind];
   const url = account[columns.remoteUrl];
   if (!url) return false;
-  let processed: ProcessedProfileImage | undefined;
+  let processed: ProcessedAccountImage | undefined;
   try {
     processed = await processProfileImage(await downloadRemoteFile(ctx, url, LIMIT_BYTES), kind);
     if (!processed) throw new DownloadRefused(`${url} is no image this instance takes as an ${kind}`);
@@ -97,10 +78,10 @@ export async function cacheRemoteAccountImage(ctx: AppContext, accountId: string
   }
   const name = randomBytes(8).toString('hex');
   const original = cacheKey(account.id, kind, 'original', `${name}.${processed.extension}`);
-  const still = processed.still ? cacheKey(account.id, kind, 'static', `${name}.png`) : null;
+  const still = processed.static ? cacheKey(account.id, kind, 'static', `${name}.png`) : null;
   try {
     await ctx.storage.put(original, processed.original, processed.contentType);
-    if (still && processed.still) await ctx.storage.put(still, processed.still, 'image/png');
+    if (still && processed.static) await ctx.storage.put(still, processed.static, 'image/png');
     const [updated] = await ctx.db
       .update(accounts)
       .set({ [columns.fileKey]: original, [columns.staticFileKey]: still, [columns.contentType]: processed.contentType })

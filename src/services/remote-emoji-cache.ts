@@ -1,41 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import sharp from 'sharp';
 import type { AppContext } from '../context.ts';
 import { customEmojis } from '../db/schema.ts';
 import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
 import { RedownloadEmoji } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
-import { MEDIA_LIMITS } from './instance.ts';
+import { EMOJI_SIZE_LIMIT, InvalidEmojiError, readEmojiImage, type EmojiImage } from './emoji-images.ts';
 import { idPartition } from './media-attachments.ts';
 import { removeStoredFiles } from './stored-files.ts';
 
-/** Mastodon's CustomEmoji::LIMIT (a remote emoji's image, at most) and its IMAGE_MIME_TYPES, by sharp's names. */
-const LIMIT_BYTES = 256 * 1024;
-const FORMATS = new Set(['png', 'gif', 'webp']);
+/** Mastodon's CustomEmoji::LIMIT: a remote emoji's image, at most. */
+const LIMIT_BYTES = EMOJI_SIZE_LIMIT;
 
-interface ProcessedEmoji {
-  contentType: string;
-  extension: string;
-  original: Buffer;
-  /** the first frame as a PNG, for an animated one (Mastodon's `static` style, for clients that do not animate) */
-  still: Buffer | null;
-}
-
-/** The image as it is (animation included, no resizing, as Mastodon keeps an emoji's original), written again without metadata. */
-async function processEmojiImage(bytes: Buffer): Promise<ProcessedEmoji | undefined> {
-  const limitInputPixels = MEDIA_LIMITS.image_matrix_limit;
+/**
+ * A downloaded emoji image read as a local one is (readEmojiImage): PNG, GIF or WebP by its content,
+ * the original kept as it came (as Mastodon keeps an emoji's), a static PNG of its first frame.
+ * Undefined for what a local emoji would be refused for.
+ */
+async function processEmojiImage(bytes: Buffer): Promise<EmojiImage | undefined> {
   try {
-    const metadata = await sharp(bytes, { limitInputPixels }).metadata();
-    const format = metadata.format;
-    if (!format || !FORMATS.has(format)) return undefined;
-    const animated = (metadata.pages ?? 1) > 1;
-    const original = await sharp(bytes, { limitInputPixels, animated, failOn: 'truncated' }).toFormat(format as 'png').toBuffer();
-    const still = animated ? await sharp(bytes, { limitInputPixels, pages: 1 }).png().toBuffer() : null;
-    return { contentType: `image/${format}`, extension: format, original, still };
-  } catch {
-    return undefined;
+    return await readEmojiImage(bytes);
+  } catch (error) {
+    if (error instanceof InvalidEmojiError) return undefined;
+    throw error;
   }
 }
 
@@ -58,10 +46,10 @@ export async function cacheRemoteEmoji(ctx: AppContext, id: string): Promise<boo
   if (!processed) throw new DownloadRefused(`${url} is no image this instance takes as an emoji`);
   const name = randomBytes(8).toString('hex');
   const original = cacheKey(emoji.id, 'original', `${name}.${processed.extension}`);
-  const still = processed.still ? cacheKey(emoji.id, 'static', `${name}.png`) : null;
+  const still = cacheKey(emoji.id, 'static', `${name}.png`);
   try {
     await ctx.storage.put(original, processed.original, processed.contentType);
-    if (still && processed.still) await ctx.storage.put(still, processed.still, 'image/png');
+    await ctx.storage.put(still, processed.staticPng, 'image/png');
     const [updated] = await ctx.db
       .update(customEmojis)
       .set({ imageFileKey: original, imageStaticFileKey: still, imageContentType: processed.contentType })

@@ -217,6 +217,24 @@ describe('preview cards', () => {
     assert.equal((await cardOf(latin.id)).title, 'Café crème');
   });
 
+  it('downloads a card’s image as other remote files are (Mastodon’s Remotable): not as the crawler’s Bot', async () => {
+    const agents: Record<string, string | undefined> = {};
+    const picture = await pngImage(320, 180);
+    site.route('/agent.png', (req, res) => {
+      agents.image = req.headers['user-agent'];
+      res.writeHead(200, { 'content-type': 'image/png' }).end(picture);
+    });
+    site.route('/agent', (req, res) => {
+      agents.page = req.headers['user-agent'];
+      res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage({ title: 'Agents', description: 'who asks', image: '/agent.png' }));
+    });
+    const status = await post(alice, `${site.origin}/agent`);
+    const card = await cardOf(status.id);
+    assert.ok(card.image?.startsWith(instance.ctx.storage.url('preview_cards/images/')), card.image);
+    assert.match(agents.page ?? '', / Bot$/, 'the page is fetched by the crawler');
+    assert.match(agents.image ?? '', /^Subspace\/\S+ \(\+http:\/\/subspace\.test\/\)$/, 'the image as a remote file');
+  });
+
   it('follows three redirects, keeping the card under the URL they end at', async () => {
     const status = await post(alice, `${site.origin}/r1`);
     const card = await cardOf(status.id);

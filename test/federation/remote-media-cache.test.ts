@@ -190,7 +190,8 @@ describe('remote media cached from a Mastodon-like server', () => {
     }, 'the emoji cached');
     assert.equal(emoji.shortcode, 'blobcat');
     assert.match(emoji.url, new RegExp(`^${storedUrlPattern(instance)}cache/custom_emojis/images/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
-    assert.equal(emoji.static_url, emoji.url);
+    assert.match(emoji.static_url, new RegExp(`^${storedUrlPattern(instance)}cache/custom_emojis/images/(\\d{3}/)+static/[0-9a-f]{16}\\.png$`), 'a still PNG, as a local emoji has');
+    assert.deepEqual((await served(emoji.url)).bytes, files.get('blobcat.png')!.bytes, 'the original kept as it came, as Mastodon keeps an emoji’s');
     const [emojiRow] = await instance.ctx.db.select().from(customEmojis).where(eq(customEmojis.shortcode, 'blobcat'));
     assert.equal(emojiRow!.imageUrl, fileUrl('blobcat.png'), 'the origin is kept');
     assert.equal(emojiRow!.uri, `${remote.origin}/emojis/1`);
@@ -207,7 +208,7 @@ describe('remote media cached from a Mastodon-like server', () => {
     assert.deepEqual([avatar.width, avatar.height], [400, 400], 'cropped to Mastodon’s 400×400');
     const header = await served(bob.header);
     const headerMeta = await sharp(header.bytes).metadata();
-    assert.deepEqual([headerMeta.width, headerMeta.height], [1500, 500]);
+    assert.deepEqual([headerMeta.width, headerMeta.height], [1414, 530], 'scaled within Mastodon’s 750,000 pixels, as an uploaded header, not cropped');
     assert.equal(headerMeta.exif, undefined);
     const [account] = await instance.ctx.db.select().from(accounts).where(eq(accounts.id, bobId));
     assert.equal(account!.avatarRemoteUrl, fileUrl('avatar.png'));
@@ -225,7 +226,7 @@ describe('remote media cached from a Mastodon-like server', () => {
       const account = await bobAccount();
       return account.avatar !== instance.ctx.storage.url(before.avatarFileKey!) && account.avatar.startsWith(instance.ctx.storage.url('')) && account;
     }, 'the new avatar');
-    assert.deepEqual([(await sharp((await served(bob.avatar)).bytes).metadata()).width], [300], 'a smaller avatar is not enlarged');
+    assert.deepEqual([(await sharp((await served(bob.avatar)).bytes).metadata()).width], [400], 'sized as an uploaded avatar is (400×400)');
     await until(async () => (await instance.ctx.storage.head(before.avatarFileKey!)) === undefined, 'the old copy deleted');
     assert.equal(bob.header, instance.ctx.storage.url(before.headerFileKey!), 'the unchanged header is not downloaded again');
     assert.equal(requestsFor('header.jpg'), 1);
