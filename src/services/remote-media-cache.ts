@@ -10,6 +10,7 @@ import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { deleteMediaFiles, idPartition } from './media-attachments.ts';
 import { downloadLimitFor, processRemoteMedia } from './remote-media-processing.ts';
 import { CACHEABLE_TYPES } from './remote-media-types.ts';
+import { withTranscodeSlot, withTranscodeSlotWithin } from './media/ffmpeg.ts';
 
 /*
  * Remote attachments cached here, as Mastodon caches them: a row with a `remote_url` (the origin,
@@ -25,20 +26,36 @@ async function mediaRejected(ctx: AppContext, domain: string | null, remoteUrl: 
   return (await rejectsMediaFrom(ctx, domain)) || (await rejectsMediaFrom(ctx, hostOf(remoteUrl)));
 }
 
-export type CacheResult = { cached: true; bytes: number } | { cached: false; reason: 'absent' | 'local' | 'cached' | 'type' | 'rejected' | 'replaced' };
+export type CacheResult =
+  | { cached: true; bytes: number }
+  | { cached: false; reason: 'absent' | 'local' | 'cached' | 'type' | 'rejected' | 'replaced' | 'busy' };
+
+/** Where a cached remote attachment's thumbnail is stored (an audio file's cover; Mastodon's `cache/media_attachments/thumbnails/…`). */
+const thumbnailCacheKey = (id: string, name: string) => `cache/media_attachments/thumbnails/${idPartition(id)}/original/${name}`;
+
+export interface CacheOptions {
+  /** download and store it again even if it has a copy (which is then deleted) */
+  force?: boolean;
+  /**
+   * For a video, gifv or audio row: wait at most this long for one of the process's transcode slots,
+   * taken before the download, else answer `busy` (the job queues itself again); without it, wait
+   * for as long as it takes (the CLI).
+   */
+  slotWaitMs?: number;
+}
 
 /**
  * Downloads a remote attachment and stores it (Mastodon's MediaAttachment#download_file! and the
  * processing of its file): the type is read from the bytes, which go through the upload pipeline
  * (an image stripped of metadata, bounded and previewed; video, gifv and audio probed, transcoded
- * unless H.264/AAC MP4, previewed by their first frame), and the row then points at the stored copy;
- * the author's description and focus, and their blurhash when they sent one, are kept. Only for a
- * type this instance processes, never from a domain whose media are rejected; an attachment
- * already cached is left alone unless `force` (then its old copy is replaced and deleted).
- * Throws DownloadRefused when the file will never be had (the row stays a reference) and
- * DownloadFailed when it may be had later.
+ * unless H.264/AAC MP4, previewed by their first frame, an audio file's cover its thumbnail), and
+ * the row then points at the stored copy; the author's description and focus, and their blurhash
+ * when they sent one, are kept. Only for a type this instance processes, never from a domain whose
+ * media are rejected; an attachment already cached is left alone unless `force` (then its old
+ * copy is replaced and deleted). Throws DownloadRefused when the file will never be had (the row
+ * stays a reference) and DownloadFailed when it may be had later.
  */
-export async function cacheRemoteAttachment(ctx: AppContext, id: string, options: { force?: boolean } = {}): Promise<CacheResult> {
+export async function cacheRemoteAttachment(ctx: AppContext, id: string, options: CacheOptions = {}): Promise<CacheResult> {
   const [found] = await ctx.db
     .select({ media: mediaAttachments, domain: accounts.domain })
     .from(mediaAttachments)
@@ -51,20 +68,32 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
   if (media.fileKey && !options.force) return { cached: false, reason: 'cached' };
   if (!CACHEABLE_TYPES.has(media.type)) return { cached: false, reason: 'type' };
   if (await mediaRejected(ctx, found.domain, media.remoteUrl)) return { cached: false, reason: 'rejected' };
+  if (media.type === 'image') return downloadAndStore(ctx, media, { slotHeld: false });
+  // video and audio: the slot is taken before the download, so that a busy process neither downloads for nothing nor holds a pull thread waiting
+  if (options.slotWaitMs === undefined) return withTranscodeSlot(ctx.config, () => downloadAndStore(ctx, media, { slotHeld: true }));
+  const ran = await withTranscodeSlotWithin(ctx.config, options.slotWaitMs, () => downloadAndStore(ctx, media, { slotHeld: true }));
+  return ran ? ran.result : { cached: false, reason: 'busy' };
+}
 
-  const bytes = await downloadRemoteFile(ctx, media.remoteUrl, downloadLimitFor(media.type));
-  const processed = await processRemoteMedia(ctx.config, bytes, { blurhash: !media.blurhash });
-  if (!processed) throw new DownloadRefused(`${media.remoteUrl} is no media this instance can store`);
+async function downloadAndStore(ctx: AppContext, media: MediaAttachmentRow, options: { slotHeld: boolean }): Promise<CacheResult> {
+  const id = media.id;
+  const remoteUrl = media.remoteUrl!;
+  const bytes = await downloadRemoteFile(ctx, remoteUrl, downloadLimitFor(media.type));
+  const processed = await processRemoteMedia(ctx.config, bytes, { blurhash: !media.blurhash, slotHeld: options.slotHeld });
+  if (!processed) throw new DownloadRefused(`${remoteUrl} is no media this instance can store`);
   const base = randomBytes(8).toString('hex');
+  const { thumbnail } = processed;
   const keys = {
     original: cacheKey(id, 'original', `${base}.${processed.original.extension}`),
     small: processed.small ? cacheKey(id, 'small', `${base}.${processed.small.extension}`) : null,
+    thumbnail: thumbnail ? thumbnailCacheKey(id, `${base}.${thumbnail.extension}`) : null,
   };
-  const written = [{ fileKey: keys.original, smallFileKey: keys.small }];
+  const written = [{ fileKey: keys.original, smallFileKey: keys.small, thumbnailFileKey: keys.thumbnail }];
   try {
     await ctx.storage.put(keys.original, processed.original.bytes, processed.original.contentType);
     if (keys.small && processed.small) await ctx.storage.put(keys.small, processed.small.bytes, processed.small.contentType);
-    const meta: Record<string, unknown> = { ...processed.meta };
+    if (keys.thumbnail && thumbnail) await ctx.storage.put(keys.thumbnail, thumbnail.bytes, thumbnail.contentType);
+    const meta: Record<string, unknown> = { ...processed.meta, ...(thumbnail ? { small: thumbnail.meta } : {}) };
     if (media.meta?.focus) meta.focus = media.meta.focus;
     // only the version that was read: an edit that changed the file, or another download that won, keeps its own
     const [updated] = await ctx.db
@@ -73,14 +102,16 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
         type: processed.type,
         fileKey: keys.original,
         smallFileKey: keys.small,
+        thumbnailFileKey: keys.thumbnail,
+        thumbnailContentType: thumbnail?.contentType ?? null,
         fileSize: processed.original.bytes.length,
         contentType: processed.original.contentType,
-        blurhash: media.blurhash ?? processed.blurhash,
+        blurhash: media.blurhash ?? thumbnail?.blurhash ?? processed.blurhash,
         meta,
         processing: 'complete',
         updatedAt: new Date(),
       })
-      .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.remoteUrl, media.remoteUrl), media.fileKey ? eq(mediaAttachments.fileKey, media.fileKey) : sql`${mediaAttachments.fileKey} IS NULL`))
+      .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.remoteUrl, remoteUrl), media.fileKey ? eq(mediaAttachments.fileKey, media.fileKey) : sql`${mediaAttachments.fileKey} IS NULL`))
       .returning({ id: mediaAttachments.id });
     if (!updated) {
       await deleteMediaFiles(ctx, written);
@@ -91,7 +122,8 @@ export async function cacheRemoteAttachment(ctx: AppContext, id: string, options
     throw error;
   }
   if (media.fileKey) await deleteMediaFiles(ctx, [media]);
-  return { cached: true, bytes: processed.original.bytes.length + (processed.small?.bytes.length ?? 0) };
+  const stored = processed.original.bytes.length + (processed.small?.bytes.length ?? 0) + (thumbnail?.bytes.length ?? 0);
+  return { cached: true, bytes: stored };
 }
 
 /**
@@ -116,12 +148,12 @@ export async function queueRemoteMediaDownloads(ctx: AppContext, statusId: strin
 }
 
 /** Deletes the cached copies of these attachments, which stay as references (what `media remove` and a new reject_media block do). */
-export async function uncacheAttachments(ctx: AppContext, rows: Pick<MediaAttachmentRow, 'id' | 'fileKey' | 'smallFileKey'>[]): Promise<void> {
+export async function uncacheAttachments(ctx: AppContext, rows: Pick<MediaAttachmentRow, 'id' | 'fileKey' | 'smallFileKey' | 'thumbnailFileKey'>[]): Promise<void> {
   for (const row of rows) {
     if (!row.fileKey) continue;
     const [cleared] = await ctx.db
       .update(mediaAttachments)
-      .set({ fileKey: null, smallFileKey: null, fileSize: null, updatedAt: new Date() })
+      .set({ fileKey: null, smallFileKey: null, fileSize: null, thumbnailFileKey: null, thumbnailContentType: null, updatedAt: new Date() })
       .where(and(eq(mediaAttachments.id, row.id), eq(mediaAttachments.fileKey, row.fileKey), sql`${mediaAttachments.remoteUrl} <> ''`))
       .returning({ id: mediaAttachments.id });
     if (cleared) await deleteMediaFiles(ctx, [row]);

@@ -9,6 +9,7 @@ import { checkAudioVisual, processAudioVisual } from './media/audio-visual.ts';
 import { ToolTimedOut, withTranscodeSlot } from './media/ffmpeg.ts';
 import { probeMedia } from './media/probe.ts';
 import { withTempDir } from './media/temp-dir.ts';
+import { prepareThumbnail, type Thumbnail } from './media/thumbnails.ts';
 import { processImage, styleMeta } from './media-processing.ts';
 
 type MediaType = MediaAttachmentRow['type'];
@@ -29,6 +30,8 @@ export interface ProcessedRemoteMedia {
   blurhash: string | null;
   /** Mastodon's `meta` of the file (`original`, `small`, and for video and audio their length and rate) */
   meta: Record<string, unknown>;
+  /** an audio file's embedded cover, made a thumbnail as an upload's is (its `small` size and blurhash become the attachment's) */
+  thumbnail?: Thumbnail;
 }
 
 /**
@@ -58,9 +61,9 @@ async function processRemoteImage(bytes: Buffer, blurhash: boolean): Promise<Pro
  * A remote video, gifv (an animated GIF too) or audio file through the upload pipeline: probed and
  * checked against the instance's limits, an H.264/AAC MP4 (copied when it already is one) with the
  * PNG of its first frame, or an MP3; `meta` with duration and frame rate. Undefined when ffmpeg
- * refuses it. The job waits for one of the process's transcode slots (a pull worker is held meanwhile).
+ * refuses it. Unless the caller holds one of the process's transcode slots (`slotHeld`), one is waited for.
  */
-async function processRemoteAudioVisual(config: Config, bytes: Buffer, source: AudioVisualSource): Promise<ProcessedRemoteMedia | undefined> {
+async function processRemoteAudioVisual(config: Config, bytes: Buffer, source: AudioVisualSource, slotHeld: boolean): Promise<ProcessedRemoteMedia | undefined> {
   const animatedGif = source.demuxer === 'gif';
   if (animatedGif && bytes.length > MEDIA_LIMITS.image_size_limit) return undefined;
   try {
@@ -69,14 +72,17 @@ async function processRemoteAudioVisual(config: Config, bytes: Buffer, source: A
       await writeFile(input.path, bytes);
       const probe = await probeMedia(config, input.path, input.demuxer);
       checkAudioVisual(probe, animatedGif);
-      const processed = await withTranscodeSlot(config, () => processAudioVisual(config, input, probe, dir));
+      const processed = slotHeld ? await processAudioVisual(config, input, probe, dir) : await withTranscodeSlot(config, () => processAudioVisual(config, input, probe, dir));
       const original = await readFile(processed.original.path);
+      // a cover that is no usable image is left out, as for an upload
+      const thumbnail = processed.cover ? await prepareThumbnail(processed.cover).catch(() => undefined) : undefined;
       return {
         type: processed.type,
         original: { bytes: original, contentType: processed.contentType, extension: processed.extension },
         small: processed.small ? { bytes: processed.small.bytes, contentType: 'image/png', extension: 'png' } : null,
         blurhash: processed.blurhash,
         meta: { original: processed.originalMeta, ...(processed.small ? { small: processed.small.meta } : {}) },
+        thumbnail,
       };
     });
   } catch (error) {
@@ -94,8 +100,8 @@ async function processRemoteAudioVisual(config: Config, bytes: Buffer, source: A
  * a reference. An image's blurhash is computed only when `blurhash` is true (the author's server
  * sent none): encoding one is slow.
  */
-export async function processRemoteMedia(config: Config, bytes: Buffer, options: { blurhash: boolean }): Promise<ProcessedRemoteMedia | undefined> {
+export async function processRemoteMedia(config: Config, bytes: Buffer, options: { blurhash: boolean; slotHeld?: boolean }): Promise<ProcessedRemoteMedia | undefined> {
   const source = audioVisualSource(bytes);
-  if (source) return processRemoteAudioVisual(config, bytes, source);
+  if (source) return processRemoteAudioVisual(config, bytes, source, options.slotHeld ?? false);
   return processRemoteImage(bytes, options.blurhash);
 }

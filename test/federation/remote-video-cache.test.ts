@@ -12,7 +12,8 @@ import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/
 import { downloadDeadlineMs } from '../../src/federation/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from '../../src/services/instance.ts';
-import { ffmpegBinary, ffprobeBinary } from '../../src/services/media/ffmpeg.ts';
+import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';
+import { ffmpegBinary, ffprobeBinary, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { makeMediaFixtures, type MediaFixtures } from '../helpers/media-fixtures.ts';
@@ -55,6 +56,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
   let fixtures: MediaFixtures;
   let n = 0;
   const scratch = mkdtempSync(join(tmpdir(), 'subspace-remote-video-test-'));
+  const savedWait = { ...transcodeSlotWait };
 
   const fileUrl = (name: string) => `${remote.origin}/system/media/${name}`;
   const requestsFor = (name: string) => remote.received.filter((line) => line === `GET /system/media/${name}`).length;
@@ -63,7 +65,11 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
 
   before(async () => {
     remote = await startFakeRemote({ address: ADDRESS });
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: ADDRESS } });
+    // one worker thread: a video waiting for a transcode slot must not hold it (see the last test)
+    instance = await startInstance({
+      env: { ALLOWED_PRIVATE_ADDRESSES: ADDRESS },
+      roles: { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 1 } },
+    });
     alice = await instance.createUser('alice');
     fixtures = await makeMediaFixtures(ffmpegBinary(instance.config));
     const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
@@ -114,10 +120,12 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     serveFile('clip.webm', fixtures.webm, 'video/webm');
     serveFile('loop.mp4', fixtures.silentMpeg4, 'video/mp4');
     serveFile('tone.mp3', fixtures.mp3, 'audio/mpeg');
+    serveFile('covered.mp3', fixtures.mp3WithCover, 'audio/mpeg');
     const row = await deliver([
       { type: 'Document', mediaType: 'video/webm', url: fileUrl('clip.webm'), name: 'A test pattern', focalPoint: [0.5, 0.25], width: 160, height: 120 },
       { type: 'Document', mediaType: 'video/mp4', url: fileUrl('loop.mp4'), name: null },
       { type: 'Document', mediaType: 'audio/mpeg', url: fileUrl('tone.mp3'), name: 'A tone' },
+      { type: 'Document', mediaType: 'audio/mpeg', url: fileUrl('covered.mp3') },
     ]);
     // uncached meanwhile: video and audio are sent to their origin through the proxy (which never transcodes while a client waits)
     const body = await until(async () => {
@@ -125,7 +133,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
       return shown.media_attachments.every((item: { url: string }) => item.url.startsWith(instance.ctx.storage.url(''))) && shown;
     }, 'the attachments cached');
     await settled();
-    const [video, gifv, audio] = body.media_attachments;
+    const [video, gifv, audio, covered] = body.media_attachments;
     const stored = new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/files/(\\d{3}/)+`);
 
     assert.equal(video.type, 'video');
@@ -164,7 +172,15 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     assert.equal(audioFile.type, 'audio/mpeg');
     assert.deepEqual(codecs(await probe(audioFile.bytes, 'audio.mp3')), ['audio:mp3']);
 
-    for (const name of ['clip.webm', 'loop.mp4', 'tone.mp3']) assert.equal(requestsFor(name), 1, `${name} fetched once`);
+    // an audio file's cover becomes its thumbnail, as an upload's does
+    assert.equal(covered.type, 'audio');
+    assert.match(covered.preview_url, new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/thumbnails/(\\d{3}/)+original/[0-9a-f]{16}\\.png$`));
+    assert.deepEqual(covered.meta.small, { width: 40, height: 30, size: '40x30', aspect: 40 / 30 });
+    const cover = await served(covered.preview_url);
+    assert.deepEqual([(await sharp(cover.bytes).metadata()).width, cover.type], [40, 'image/png']);
+    assert.deepEqual(codecs(await probe((await served(covered.url)).bytes, 'covered.mp3')), ['audio:mp3'], 'the cover is not kept in the MP3');
+
+    for (const name of ['clip.webm', 'loop.mp4', 'tone.mp3', 'covered.mp3']) assert.equal(requestsFor(name), 1, `${name} fetched once`);
     const [videoRow] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, video.id));
     assert.equal(videoRow!.contentType, 'video/mp4');
     assert.equal(videoRow!.fileSize, videoFile.bytes.length);
@@ -211,6 +227,31 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     } finally {
       await instance.ctx.db.delete(domainBlocks).where(eq(domainBlocks.domain, remote.host));
       await invalidateDomainPolicy(instance.ctx);
+    }
+  });
+
+  it('a video that gets no transcode slot within the wait goes back to the queue before it is downloaded, leaving the pull thread to other jobs', async () => {
+    Object.assign(transcodeSlotWait, { waitMs: 300, retryDelayMs: 300 });
+    let release!: () => void;
+    const held = withTranscodeSlot(instance.config, () => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      serveFile('busy.mp4', fixtures.mp4, 'video/mp4');
+      const video = await deliver([{ type: 'Document', mediaType: 'video/mp4', url: fileUrl('busy.mp4') }]);
+      await sleep(1_000);
+      // the only worker thread is free: a Note and its image are stored and cached meanwhile
+      serveFile('meanwhile.png', await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).png().toBuffer(), 'image/png');
+      const image = await deliver([{ type: 'Document', mediaType: 'image/png', url: fileUrl('meanwhile.png') }]);
+      await until(async () => (await show(image.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), 'the image cached while the video waits', 10_000);
+      assert.equal(requestsFor('busy.mp4'), 0, 'not downloaded while no slot is free');
+      assert.equal((await show(video.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), false);
+      release();
+      await held;
+      await until(async () => (await show(video.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), 'the video cached once a slot is free');
+      assert.equal(requestsFor('busy.mp4'), 1);
+      assert.deepEqual(await instance.ctx.queue.deadJobs(), []);
+    } finally {
+      release();
+      Object.assign(transcodeSlotWait, savedWait);
     }
   });
 });

@@ -2,7 +2,10 @@ import type { AppContext } from '../../context.ts';
 import { DownloadRefused } from '../../federation/remote-file.ts';
 import { cacheRemoteAccountImage } from '../../services/remote-account-images.ts';
 import { cacheRemoteEmoji } from '../../services/remote-emoji-cache.ts';
+import { transcodeSlotWait } from '../../services/media/audio-visual-uploads.ts';
 import { cacheRemoteAttachment } from '../../services/remote-media-cache.ts';
+import { RedownloadMedia } from '../definitions.ts';
+import { enqueue } from '../enqueue.ts';
 
 /**
  * A download job's outcome as Mastodon's Redownload*Worker has it: a file that will never be had
@@ -18,8 +21,16 @@ async function giveUpWhenRefused(ctx: AppContext, what: Record<string, string>, 
   }
 }
 
+/**
+ * A video or audio file waits for a transcode slot of this process at most as long as a v2 upload's
+ * job does, then goes back to the queue for a moment (any worker process may take it), rather than
+ * holding a pull thread that avatars, emoji and cards are waiting for.
+ */
 export const runRedownloadMedia = (ctx: AppContext, data: { mediaAttachmentId: string }) =>
-  giveUpWhenRefused(ctx, data, () => cacheRemoteAttachment(ctx, data.mediaAttachmentId));
+  giveUpWhenRefused(ctx, data, async () => {
+    const result = await cacheRemoteAttachment(ctx, data.mediaAttachmentId, { slotWaitMs: transcodeSlotWait.waitMs });
+    if (!result.cached && result.reason === 'busy') await enqueue(ctx, RedownloadMedia, data, { delayMs: transcodeSlotWait.retryDelayMs });
+  });
 
 export const runRedownloadAvatar = (ctx: AppContext, data: { accountId: string }) =>
   giveUpWhenRefused(ctx, { ...data, image: 'avatar' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'avatar'));
