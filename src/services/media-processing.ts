@@ -145,28 +145,18 @@ async function sharpSource(bytes: Buffer): Promise<ImageSource> {
 }
 
 /**
- * A HEIC upload (phones' photos), decoded by libheif (heic-decode, WebAssembly; loaded on first
- * use): its first image's size is read from the container and checked before anything is decoded
- * (a bomb is refused without its pixels ever being made), then decoded upright (libheif applies
- * the container's rotation and mirroring), its metadata left behind, and handed to sharp as pixels.
+ * A HEIC upload (phones' photos), decoded by libheif (heic-decode, WebAssembly, in a worker thread):
+ * its first image's size is read from the container and checked before anything is decoded (a bomb
+ * is refused without its pixels ever being made), then decoded upright (libheif applies the
+ * container's rotation and mirroring), its metadata left behind, and handed to sharp as pixels.
  */
 async function heicSource(bytes: Buffer): Promise<ImageSource> {
   const accepted = ACCEPTED.heic!;
   if (!MEDIA_LIMITS.supported_mime_types.includes(accepted.mime)) throw invalidType();
-  const { default: decoder } = await import('heic-decode');
-  const images = await decoder.all({ buffer: bytes }).catch(() => undefined);
-  if (!images) throw invalidType();
-  let decoded: { width: number; height: number; data: Uint8ClampedArray };
-  try {
-    const first = images[0];
-    if (!first?.width || !first.height) throw invalidType();
-    if (first.width * first.height > MEDIA_LIMITS.image_matrix_limit) throw tooLarge();
-    decoded = await first.decode().catch(() => {
-      throw invalidType();
-    });
-  } finally {
-    images.dispose();
-  }
+  const { decodeHeic } = await import('./media/heic.ts');
+  const decoded = await decodeHeic(bytes, MEDIA_LIMITS.image_matrix_limit);
+  if (decoded.kind === 'too-large') throw tooLarge();
+  if (decoded.kind !== 'decoded') throw invalidType();
   const { width, height, data } = decoded;
   const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return { accepted, width, height, open: () => sharp(pixels, { raw: { width, height, channels: 4 } }).flatten({ background: '#ffffff' }) };
