@@ -11,7 +11,7 @@ export type PreviewCardRow = typeof previewCards.$inferSelect;
  * it when shown on a status (the card's own, after redirects, in trends), the embed HTML sanitized
  * again, the image served from storage.
  */
-export function renderPreviewCard(card: PreviewCardRow, storage: Storage, originalUrl?: string | null) {
+export function renderPreviewCard(card: PreviewCardRow, storage: Pick<Storage, 'url'>, originalUrl?: string | null) {
   return {
     url: originalUrl || card.url,
     title: card.title,

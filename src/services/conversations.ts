@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accountConversations, accounts, conversations, mentions, notifications, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
+import { renderStatuses } from '../presenters/statuses.ts';
+import type { StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
 
 export type AccountConversationRow = typeof accountConversations.$inferSelect;

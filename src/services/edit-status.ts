@@ -15,6 +15,7 @@ import { countableLength, formatStatus, type RemoteAccountResolver } from './tex
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
+import type { Account } from '../serializers/entities.ts';
 import { renderedMediaByIds } from '../serializers/media-attachment.ts';
 import { emojisOfRevisions } from '../serializers/status-emojis.ts';
 
@@ -229,7 +230,7 @@ export async function statusHistory(ctx: AppContext, status: StatusRow): Promise
 }
 
 /** Renders revisions as Mastodon's StatusEdit entities, with the status' author and each revision's uploads. */
-export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
+export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Account) {
   const media = await renderedMediaByIds(ctx, edits.flatMap((edit) => edit.mediaAttachmentIds ?? []));
   const emojis = edits.length ? await emojisOfRevisions(ctx, edits[0]!.statusId, edits) : [];
   return edits.map((edit, index) => ({

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { accountMigrations, accounts, blocks, follows, mutes, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
+import type { Account } from '../serializers/entities.ts';
 import { emojisOfAccounts } from '../serializers/account-emojis.ts';
 import { refreshRemoteAccount, resolveRemoteAccount } from '../federation/resolve-account.ts';
 import { DistributeActorUpdate, DistributeMove, MoveFollowers, UnfollowFollow } from '../jobs/definitions.ts';
@@ -299,7 +300,7 @@ export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve:
 }
 
 /** The account `account` moved to, rendered for its `moved` attribute (not nested further), or null. */
-export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Record<string, unknown> | null> {
+export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Account | null> {
   if (!account.movedToAccountId) return null;
   const [row] = await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, account.movedToAccountId));
   if (!row) return null;

@@ -3,7 +3,9 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { markers, notificationRequests, notifications, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
+import { renderStatuses } from '../presenters/statuses.ts';
+import type { StatusRow } from '../serializers/status.ts';
+import type { Status } from '../serializers/entities.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
@@ -84,7 +86,7 @@ export async function notificationsMarker(ctx: AppContext, accountId: string): P
 }
 
 /** Renders the statuses notifications refer to, with what the member's filters find in them. */
-export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Status>> {
   const rowsById = await statusRowsById(ctx, statusIds);
   const rows: StatusRow[] = [...rowsById.values()];
   const rendered = await renderStatuses(ctx, rows, { viewerId });

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { bookmarks, favourites, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
+import { renderStatuses } from '../presenters/statuses.ts';
+import type { StatusRow } from '../serializers/status.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { visibleTo } from './visibility.ts';
 
