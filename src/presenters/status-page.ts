@@ -22,7 +22,8 @@ import { filterableText, findFilterMatches, type LoadedFilter } from '../lib/fil
 import { customEmojisInTexts, type EmojifiableText } from '../services/custom-emojis.ts';
 import type { FilterResult } from '../serializers/entities.ts';
 import { serializeFilterResult } from '../serializers/filter.ts';
-import type { StatusPage, StatusRow, ViewerMarks } from '../serializers/status.ts';
+import { serializeStatusParts, type StatusPage, type StatusParts, type StatusRow, type ViewerMarks } from '../serializers/status.ts';
+import { cachedStatusParts, currentParts, keepStatusParts } from './status-parts-cache.ts';
 import { loadAccountRows, profileEmojiTexts } from './accounts.ts';
 import { loadFilters } from './filters.ts';
 
@@ -109,15 +110,23 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const viewerId = options.viewerId ?? null;
   const originalIds = ids(rows.map((row) => row.reblogOfId));
   const none = Promise.resolve([] as never[]);
-  const [originals, filters] = await Promise.all([
+  const [originals, filters, cached] = await Promise.all([
     originalIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : none,
     viewerId && !options.filtered && rows.length ? loadFilters(ctx, [viewerId]).then((byViewer) => byViewer.get(viewerId) ?? []) : Promise.resolve([]),
+    cachedStatusParts(ctx, ids([...rows.map((row) => row.id), ...originalIds])),
   ]);
-  const all = [...rows, ...originals];
+  const all = [...new Map([...rows, ...originals].map((s) => [s.id, s])).values()];
   const propers = all.filter((s) => !s.reblogOfId);
   const contentIds = ids(propers.map((s) => s.id));
+  const parts = new Map<string, StatusParts>();
+  for (const status of all) {
+    const found = currentParts(cached.get(status.id), status);
+    if (found) parts.set(status.id, found);
+  }
+  const missing = all.filter((s) => !parts.has(s.id));
+  const missingIds = ids(missing.filter((s) => !s.reblogOfId).map((s) => s.id));
   const pollIds = ids(all.map((s) => s.pollId));
-  const appIds = ids(all.map((s) => s.applicationId));
+  const appIds = ids(missing.map((s) => s.applicationId));
   const conversationIds = ids(all.map((s) => s.conversationId));
 
   const [accountRows, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
@@ -125,23 +134,23 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
       ctx,
       all.map((s) => s.accountId),
     ),
-    contentIds.length
+    missingIds.length
       ? ctx.db
           .select({ statusId: mentions.statusId, id: accounts.id, username: accounts.username, url: accounts.url, uri: accounts.uri, domain: accounts.domain })
           .from(mentions)
           .innerJoin(accounts, eq(accounts.id, mentions.accountId))
-          .where(and(inArray(mentions.statusId, contentIds), eq(mentions.silent, false)))
+          .where(and(inArray(mentions.statusId, missingIds), eq(mentions.silent, false)))
       : none,
-    contentIds.length ? ctx.db.select({ statusId: statusesTags.statusId, name: tags.name }).from(statusesTags).innerJoin(tags, eq(tags.id, statusesTags.tagId)).where(inArray(statusesTags.statusId, contentIds)) : none,
+    missingIds.length ? ctx.db.select({ statusId: statusesTags.statusId, name: tags.name }).from(statusesTags).innerJoin(tags, eq(tags.id, statusesTags.tagId)).where(inArray(statusesTags.statusId, missingIds)) : none,
     appIds.length ? ctx.db.select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website }).from(oauthApplications).where(inArray(oauthApplications.id, appIds)) : none,
     pollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, pollIds)) : none,
     contentIds.length ? ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, contentIds)).orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)) : none,
-    contentIds.length
+    missingIds.length
       ? ctx.db
           .select({ statusId: previewCardsStatuses.statusId, url: previewCardsStatuses.url, card: previewCards })
           .from(previewCardsStatuses)
           .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
-          .where(inArray(previewCardsStatuses.statusId, contentIds))
+          .where(inArray(previewCardsStatuses.statusId, missingIds))
       : none,
     viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, pollIds) : Promise.resolve(null),
   ]);
@@ -163,16 +172,27 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
 
   const cards = new Map<string, { card: typeof previewCards.$inferSelect; url: string | null }>();
   for (const row of cardRows) if (!cards.has(row.statusId)) cards.set(row.statusId, { card: row.card, url: row.url });
+  const mentionsOf = groupBy(mentionRows, (row) => row.statusId, ({ statusId: _, ...account }) => account);
+  const tagsOf = groupBy(tagRows, (row) => row.statusId, (row) => row.name);
+  const apps = new Map(appRows.map((app) => [app.id, app]));
+  const rendered = missing.map((status) => {
+    const loaded = {
+      mentions: mentionsOf.get(status.id) ?? [],
+      tags: tagsOf.get(status.id) ?? [],
+      application: (status.applicationId && apps.get(status.applicationId)) || null,
+      card: cards.get(status.id) ?? null,
+    };
+    return { status, parts: serializeStatusParts(ctx, loaded) };
+  });
+  for (const { status, parts: own } of rendered) parts.set(status.id, own);
+  await keepStatusParts(ctx, rendered);
   return {
     viewerId,
     originals: new Map(originals.map((row) => [row.id, row])),
     accounts: new Map(accountRows.map((row) => [row.account.id, { account: row.account, role: row.role, emojis: emojis.get(`a${row.account.id}`) ?? [] }])),
-    mentions: groupBy(mentionRows, (row) => row.statusId, ({ statusId: _, ...account }) => account),
-    tags: groupBy(tagRows, (row) => row.statusId, (row) => row.name),
-    applications: new Map(appRows.map((app) => [app.id, app])),
+    parts,
     polls: pollsById,
     media: groupBy(mediaRows, (row) => row.statusId!, (row) => row),
-    cards,
     statusEmojis: new Map(propers.flatMap((s) => (emojis.has(`s${s.id}`) ? [[s.id, emojis.get(`s${s.id}`)!] as const] : []))),
     pollEmojis: new Map(propers.flatMap((s) => (emojis.has(`p${s.id}`) ? [[s.id, emojis.get(`p${s.id}`)!] as const] : []))),
     marks,

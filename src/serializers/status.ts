@@ -4,7 +4,7 @@ import type { CustomEmojiRow } from '../services/custom-emojis.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { serializeLoadedAccount, type LoadedAccount } from './account.ts';
 import { serializeCustomEmoji } from './custom-emoji.ts';
-import type { Account, CustomEmoji, FilterResult, Poll, Status, StatusViewerFields } from './entities.ts';
+import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';
 import { renderMediaAttachment, type MediaAttachmentRow } from './media-attachment.ts';
 import type { MediaUrls } from './media-urls.ts';
 import { renderPreviewCard, type PreviewCardRow } from './preview-card.ts';
@@ -37,16 +37,11 @@ export interface StatusPage {
   originals: Map<string, StatusRow>;
   /** authors, mentioned accounts and the accounts they moved to, by id */
   accounts: Map<string, LoadedAccount>;
-  /** status id → the accounts it mentions (not silently) */
-  mentions: Map<string, MentionedAccount[]>;
-  /** status id → tag names */
-  tags: Map<string, string[]>;
-  applications: Map<string, { name: string; website: string | null }>;
+  /** status id → what it shows whoever looks, that its row does not hold (cached: src/presenters/status-parts-cache.ts) */
+  parts: Map<string, StatusParts>;
   polls: Map<string, PollRow>;
   /** status id → its attachments, in order */
   media: Map<string, MediaAttachmentRow[]>;
-  /** status id → its card and the link as the status wrote it */
-  cards: Map<string, { card: PreviewCardRow; url: string | null }>;
   /** status id → the custom emoji of its text, warning and poll options */
   statusEmojis: Map<string, CustomEmojiRow[]>;
   /** status id → the custom emoji of its poll's options */
@@ -58,6 +53,35 @@ export interface StatusPage {
 }
 
 export type { LoadedAccount } from './account.ts';
+
+/** The parts of a status that are the same for every viewer and are not in its row: mentions, tags, application, card. */
+export interface StatusParts {
+  mentions: StatusMention[];
+  tags: StatusTag[];
+  application: StatusApplication | null;
+  card: PreviewCard | null;
+}
+
+/** Renders the parts of a status from what was loaded for it. */
+export function serializeStatusParts(
+  urls: MediaUrls,
+  loaded: { mentions: readonly MentionedAccount[]; tags: readonly string[]; application: StatusApplication | null; card: { card: PreviewCardRow; url: string | null } | null },
+): StatusParts {
+  const base = baseUrl(urls.config);
+  return {
+    mentions: loaded.mentions.map((account) => ({
+      id: account.id,
+      username: account.username,
+      url: account.url ?? account.uri,
+      acct: account.domain ? `${account.username}@${account.domain}` : account.username,
+    })),
+    tags: loaded.tags.map((name) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
+    application: loaded.application ? { name: loaded.application.name, website: loaded.application.website } : null,
+    card: loaded.card ? renderPreviewCard(loaded.card.card, urls.storage, loaded.card.url) : null,
+  };
+}
+
+const NO_PARTS: StatusParts = { mentions: [], tags: [], application: null, card: null };
 
 const emojiEntities = (urls: MediaUrls, rows: CustomEmojiRow[] | undefined): CustomEmoji[] => rows?.map((row) => serializeCustomEmoji(urls, row)) ?? [];
 
@@ -95,7 +119,6 @@ export function viewerFields(status: StatusRow, viewerId: string, marks: ViewerM
 
 /** Renders the statuses of a loaded page as Mastodon's Status entity, in the order given. */
 export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
-  const base = baseUrl(urls.config);
   const accounts = new Map<string, Account>();
   const accountOf = (id: string): Account => {
     let rendered = accounts.get(id);
@@ -110,10 +133,9 @@ export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: reado
   const viewerId = page.viewerId;
 
   const render = (status: StatusRow): Status => {
-    const app = status.applicationId ? page.applications.get(status.applicationId) : undefined;
+    const parts = page.parts.get(status.id) ?? NO_PARTS;
     const poll = status.pollId ? page.polls.get(status.pollId) : undefined;
     const original = status.reblogOfId ? page.originals.get(status.reblogOfId) : undefined;
-    const card = page.cards.get(status.id);
     return {
       id: status.id,
       created_at: status.createdAt.toISOString(),
@@ -133,18 +155,13 @@ export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: reado
       ...(viewerId && page.marks ? viewerFields(status, viewerId, page.marks, page.filtered.get(status.reblogOfId ?? status.id) ?? []) : {}),
       content: status.content,
       reblog: original ? render(original) : null,
-      application: app ? { name: app.name, website: app.website } : null,
+      application: parts.application,
       account: accountOf(status.accountId),
       media_attachments: (page.media.get(status.id) ?? []).map((row) => renderMediaAttachment(row, urls)),
-      mentions: (page.mentions.get(status.id) ?? []).map((account) => ({
-        id: account.id,
-        username: account.username,
-        url: account.url ?? account.uri,
-        acct: account.domain ? `${account.username}@${account.domain}` : account.username,
-      })),
-      tags: (page.tags.get(status.id) ?? []).map((name) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
+      mentions: parts.mentions,
+      tags: parts.tags,
       emojis: emojiEntities(urls, page.statusEmojis.get(status.id)),
-      card: card ? renderPreviewCard(card.card, urls.storage, card.url) : null,
+      card: parts.card,
       poll: poll ? renderPoll(poll, page.marks?.votes.get(poll.id), viewerId, emojiEntities(urls, page.pollEmojis.get(status.id))) : null,
     };
   };

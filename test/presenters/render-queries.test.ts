@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { desc, inArray } from 'drizzle-orm';
 import { customEmojis, mediaAttachments, previewCards, previewCardsStatuses, statuses } from '../../src/db/schema.ts';
 import { watchQueries } from '../../src/db/query-log.ts';
+import { forgetStatusParts } from '../../src/presenters/status-parts-cache.ts';
 import { renderStatuses } from '../../src/presenters/statuses.ts';
 import { distributeStatus } from '../../src/services/fan-out.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -17,6 +18,9 @@ describe('the queries of rendering a page of statuses', () => {
   let alice: TestUser;
   let bob: TestUser;
   let carol: TestUser;
+  let allIds: string[] = [];
+  /** no rendering cached: every part of every status loaded */
+  const cold = () => forgetStatusParts(instance.ctx, allIds);
 
   const call = async (user: TestUser, method: string, path: string, json?: unknown) => {
     const response = await instance.request(method, path, { token: user.token, json });
@@ -64,8 +68,8 @@ describe('the queries of rendering a page of statuses', () => {
     const full = await fullStatus(carol, previous, 54);
     await call(alice, 'POST', `/api/v1/polls/${(await call(alice, 'GET', `/api/v1/statuses/${full.id}`)).poll.id}/votes`, { choices: [0] });
     await call(bob, 'POST', `/api/v1/statuses/${full.id}/reblog`);
-    const ids = (await instance.ctx.db.select({ id: statuses.id }).from(statuses)).map((row) => row.id);
-    for (const id of ids) await distributeStatus(instance.ctx, id);
+    allIds = (await instance.ctx.db.select({ id: statuses.id }).from(statuses)).map((row) => row.id);
+    for (const id of allIds) await distributeStatus(instance.ctx, id);
   });
   after(() => instance?.close());
 
@@ -84,9 +88,11 @@ describe('the queries of rendering a page of statuses', () => {
 
   test('renderStatuses: the same count for 1, 20 and 40 statuses', async () => {
     const counts: number[] = [];
+    const warmCounts: number[] = [];
     for (const size of [1, 20, 40]) {
       const rows = await newest(size);
       assert.equal(rows.length, size);
+      await cold();
       const { count, result } = await countQueries(() => renderStatuses(instance.ctx, rows, { viewerId: alice.accountId }));
       assert.equal(result.length, size);
       const first = result[0]!;
@@ -95,23 +101,39 @@ describe('the queries of rendering a page of statuses', () => {
       assert.ok(first.reblog.mentions.length && first.reblog.tags.length && first.reblog.emojis.length && first.reblog.poll.emojis.length);
       assert.ok(first.account.emojis.length && first.filtered?.length, 'the reblogger\'s emoji and the filter result');
       counts.push(count);
+      const warm = await countQueries(() => renderStatuses(instance.ctx, rows, { viewerId: alice.accountId }));
+      assert.deepEqual(warm.result, result, 'the cached rendering is the same');
+      warmCounts.push(warm.count);
     }
     if (counts[2]) {
       const page = await renderStatuses(instance.ctx, await newest(40), { viewerId: alice.accountId });
       assert.ok(page.some((status) => status.favourited) && page.some((status) => status.bookmarked), 'the viewer\'s marks');
     }
     assert.deepEqual(counts, [counts[0], counts[0], counts[0]], `queries for 1, 20, 40 statuses: ${counts.join(', ')}`);
-    assert.ok(counts[0]! <= 13, `at most 13 queries, not ${counts[0]}`);
+    assert.ok(counts[0]! <= 12, `at most 12 queries, not ${counts[0]}`);
+    assert.deepEqual(warmCounts, [warmCounts[0], warmCounts[0], warmCounts[0]], `queries with the renderings cached: ${warmCounts.join(', ')}`);
+    assert.ok(warmCounts[0]! <= counts[0]! - 3, `fewer queries with the renderings cached: ${warmCounts[0]}, not ${counts[0]}`);
   });
 
   test('the home timeline through the API: the same count for 1, 20 and 40 statuses', async () => {
     const counts: number[] = [];
     for (const limit of [1, 20, 40]) {
+      await cold();
       const { count, result } = await countQueries(() => instance.request('GET', `/api/v1/timelines/home?limit=${limit}`, { token: alice.token }));
       assert.equal(result.status, 200, result.text);
       assert.equal(result.body.length, limit);
       counts.push(count);
     }
     assert.deepEqual(counts, [counts[0], counts[0], counts[0]], `queries for 1, 20, 40 statuses: ${counts.join(', ')}`);
+
+    await instance.request('GET', '/api/v1/timelines/home?limit=40', { token: alice.token });
+    const warmCounts: number[] = [];
+    for (const limit of [1, 20, 40]) {
+      const { count, result } = await countQueries(() => instance.request('GET', `/api/v1/timelines/home?limit=${limit}`, { token: alice.token }));
+      assert.equal(result.body.length, limit);
+      warmCounts.push(count);
+    }
+    assert.deepEqual(warmCounts, [warmCounts[0], warmCounts[0], warmCounts[0]], `queries with the renderings cached: ${warmCounts.join(', ')}`);
+    assert.ok(warmCounts[0]! < counts[0]!, `fewer queries with the renderings cached: ${warmCounts[0]}, not ${counts[0]}`);
   });
 });
