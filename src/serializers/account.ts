@@ -1,9 +1,10 @@
 import { serializeCustomEmoji, type CustomEmojiEntity } from './custom-emoji.ts';
-import type { CustomEmojiRow } from '../services/custom-emojis.ts';
+import type { CustomEmojiRow } from '../db/rows.ts';
 import type { Account } from './entities.ts';
-import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
-import { renderRole, ROLES, isRole } from '../services/roles.ts';
-import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import type { AccountRow, UserRow } from '../db/rows.ts';
+import { ROLES, isRole } from '../lib/user-roles.ts';
+import { renderRole } from './role.ts';
+import { inlineToHtml, plainToHtml } from '../lib/text/plain-to-html.ts';
 import { accountImageUrls, type MediaUrls } from './media-urls.ts';
 
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;

@@ -1,7 +1,7 @@
 import { baseUrl } from '../config/index.ts';
 import type { polls, statuses } from '../db/schema.ts';
-import type { CustomEmojiRow } from '../services/custom-emojis.ts';
-import type { AccountRow } from '../services/oauth/authenticate-token.ts';
+import type { CustomEmojiRow } from '../db/rows.ts';
+import type { AccountRow } from '../db/rows.ts';
 import { serializeLoadedAccount, type LoadedAccount } from './account.ts';
 import { serializeCustomEmoji } from './custom-emoji.ts';
 import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';

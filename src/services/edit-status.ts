@@ -16,8 +16,8 @@ import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
 import type { Account } from '../serializers/entities.ts';
-import { renderedMediaByIds } from '../serializers/media-attachment.ts';
-import { emojisOfRevisions } from '../serializers/status-emojis.ts';
+import { renderedMediaByIds } from '../presenters/media.ts';
+import { emojisOfRevisions } from '../presenters/status-emojis.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {

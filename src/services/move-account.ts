@@ -4,7 +4,7 @@ import { queryRows } from '../db/index.ts';
 import { accountMigrations, accounts, blocks, follows, mutes, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
 import type { Account } from '../serializers/entities.ts';
-import { emojisOfAccounts } from '../serializers/account-emojis.ts';
+import { emojisOfAccounts } from '../presenters/account-emojis.ts';
 import { refreshRemoteAccount, resolveRemoteAccount } from '../federation/resolve-account.ts';
 import { DistributeActorUpdate, DistributeMove, MoveFollowers, UnfollowFollow } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';

@@ -25,12 +25,7 @@ export interface ProcessedRemoteMedia {
   meta: Record<string, unknown>;
 }
 
-/**
- * The attachment types whose remote files this instance downloads and stores. Only images for
- * now: video, gifv and audio need ffmpeg processing, which is to come; until then they stay
- * references (the media proxy sends clients to their origin).
- */
-export const CACHEABLE_TYPES: ReadonlySet<MediaType> = new Set<MediaType>(['image']);
+export { CACHEABLE_TYPES } from '../lib/media-types.ts';
 
 /** How much of a remote attachment is read at most: Mastodon's limit for its type (an image 16 MB, the rest 99 MB). */
 export function downloadLimitFor(type: MediaType): number {

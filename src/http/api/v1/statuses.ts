@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { mentionedAccountResolver } from '../../../federation/resolve-account.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { renderScheduledStatus } from '../../../serializers/scheduled-status.ts';
+import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts';
 import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
 import { deleteStatus } from '../../../services/delete-status.ts';
 import { detachMedia } from '../../../services/media-attachments.ts';
