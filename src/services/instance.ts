@@ -5,6 +5,8 @@ import { queryRows } from '../db/index.ts';
 import type { Config } from '../config/index.ts';
 import { findLocalUser, type LocalUser } from './local-users.ts';
 import { getSettings, type InstanceSettings } from './settings.ts';
+import { renderAdminMarkdown } from '../lib/text/admin-markdown.ts';
+export { renderAdminMarkdown } from '../lib/text/admin-markdown.ts';
 
 export { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, MASTODON_COMPATIBLE_VERSION, MEDIA_LIMITS, SOURCE_URL, SUBSPACE_VERSION } from '../lib/instance-limits.ts';
 
@@ -78,29 +80,6 @@ export async function contactAccount(ctx: AppContext, settings: InstanceSettings
   const username = settings.site_contact_username.trim();
   if (!username) return undefined;
   return findLocalUser(ctx, username);
-}
-
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
-/**
- * Admin-written Markdown as Mastodon renders it for the instance entities (Redcarpet without
- * images): paragraphs, links, bold, italics and code. HTML written by the admin passes through,
- * as it does in Mastodon.
- */
-export function renderAdminMarkdown(text: string): string {
-  const inline = (line: string) =>
-    line
-      .replace(/`([^`]+)`/g, '<code>$1</code>')
-      .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, (_match, label: string, href: string) => `<a href="${escapeAttribute(href)}">${label}</a>`)
-      .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_match, a?: string, b?: string) => `<strong>${a ?? b}</strong>`)
-      .replace(/\*([^*\s][^*]*)\*|\b_([^_\s][^_]*)_\b/g, (_match, a?: string, b?: string) => `<em>${a ?? b}</em>`);
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n{2,}/)
-    .map((paragraph) => paragraph.trim())
-    .filter(Boolean)
-    .map((paragraph) => `<p>${inline(paragraph)}</p>\n`)
-    .join('\n');
 }
 
 /** What an app shows when sign-ups are closed: the admin's message, or null. */
