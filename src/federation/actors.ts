@@ -7,7 +7,7 @@ import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
-import { emojiRowsOfAccounts } from '../serializers/account-emojis.ts';
+import { emojiRowsOfAccounts } from '../presenters/account-emojis.ts';
 import { emojiTags } from './emojis.ts';
 import { accountKeyPairs, instanceActorKeyPairs } from './keys.ts';
 import { accountIdentifier, INSTANCE_ACTOR, OUTBOX_COLLECTION, usernameOf } from './paths.ts';

@@ -1,7 +1,10 @@
-import type { CustomEmojiEntity } from './custom-emoji.ts';
-import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
-import { renderRole, ROLES, isRole } from '../services/roles.ts';
-import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import { serializeCustomEmoji, type CustomEmojiEntity } from './custom-emoji.ts';
+import type { CustomEmojiRow } from '../db/rows.ts';
+import type { Account } from './entities.ts';
+import type { AccountRow, UserRow } from '../db/rows.ts';
+import { ROLES, isRole } from '../lib/user-roles.ts';
+import { renderRole } from './role.ts';
+import { inlineToHtml, plainToHtml } from '../lib/text/plain-to-html.ts';
 import { accountImageUrls, type MediaUrls } from './media-urls.ts';
 
 const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
@@ -10,7 +13,7 @@ const dateOnly = (date: Date) => `${date.toISOString().slice(0, 10)}T00:00:00.00
  * Mastodon's Account entity (REST::AccountSerializer). `moved`: the rendered account this one moved
  * to (never nested further); `emojis`: the custom emoji of its profile (emojisOfAccounts).
  */
-export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Record<string, unknown> | null, emojis: CustomEmojiEntity[] = []) {
+export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pick<UserRow, 'role'> | null, moved?: Account | null, emojis: CustomEmojiEntity[] = []): Account {
   const suspended = !!account.suspendedAt;
   const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
   const images = accountImageUrls(urls, account);
@@ -60,7 +63,7 @@ export function serializeCredentialAccount(
   account: AccountRow,
   user: UserRow,
   followRequestsCount: number,
-  moved?: Record<string, unknown> | null,
+  moved?: Account | null,
   emojis: CustomEmojiEntity[] = [],
 ) {
   return {
@@ -79,5 +82,20 @@ export function serializeCredentialAccount(
     },
     role: renderRole(user.role),
   };
+}
+
+
+/** An account as a loader found it: the row, its user's role, the custom emoji of its profile. */
+export interface LoadedAccount {
+  account: AccountRow;
+  role: string | null;
+  emojis: CustomEmojiRow[];
+}
+
+/** Mastodon's Account entity for an account of the page, with the account it moved to. */
+export function serializeLoadedAccount(urls: MediaUrls, accounts: Map<string, LoadedAccount>, loaded: LoadedAccount): Account {
+  const movedTo = loaded.account.movedToAccountId ? accounts.get(loaded.account.movedToAccountId) : undefined;
+  const moved = movedTo ? serializeAccount(urls, movedTo.account, { role: movedTo.role }, null, movedTo.emojis.map((emoji) => serializeCustomEmoji(urls, emoji))) : null;
+  return serializeAccount(urls, loaded.account, { role: loaded.role }, moved, loaded.emojis.map((emoji) => serializeCustomEmoji(urls, emoji)));
 }
 

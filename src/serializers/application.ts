@@ -1,5 +1,5 @@
-import type { ApplicationRow } from '../services/oauth/authenticate-token.ts';
-import { parseScopes } from '../services/scopes.ts';
+import type { ApplicationRow } from '../db/rows.ts';
+import { parseScopes } from '../lib/scopes.ts';
 
 /** Mastodon's Application entity (REST::ApplicationSerializer). */
 export function serializeApplication(app: ApplicationRow) {

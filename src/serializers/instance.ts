@@ -1,10 +1,9 @@
 import type { Config } from '../config/index.ts';
-import { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, SOURCE_URL, type InstanceFacts } from '../services/instance.ts';
-import { PROFILE_LIMITS } from '../services/credentials.ts';
-import { ACCOUNT_IMAGE_LIMITS } from '../services/account-image-processing.ts';
+import { ACCOUNT_IMAGE_LIMITS, INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, PROFILE_LIMITS, SOURCE_URL } from '../lib/instance-limits.ts';
+import type { InstanceFacts } from '../presenters/instance.ts';
 import { serializeAccount } from './account.ts';
 import { missingHeaderUrl } from './media-urls.ts';
-import { appIcons } from '../services/app-icons.ts';
+import { appIcons } from '../lib/app-icons.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
 const thumbnailUrl = (config: Config) => missingHeaderUrl(config);

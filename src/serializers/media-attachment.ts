@@ -1,7 +1,5 @@
-import { asc, inArray } from 'drizzle-orm';
-import type { AppContext } from '../context.ts';
 import { mediaAttachments } from '../db/schema.ts';
-import { PROXY_DOWNLOADED_TYPES } from '../services/remote-media-types.ts';
+import { PROXY_DOWNLOADED_TYPES } from '../lib/media-types.ts';
 import { mediaProxyUrl, type MediaUrls } from './media-urls.ts';
 
 export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
@@ -43,27 +41,3 @@ export function renderMediaAttachment(row: MediaAttachmentRow, ctx: MediaUrls) {
 }
 
 export type RenderedMediaAttachment = ReturnType<typeof renderMediaAttachment>;
-
-/** Attachments by id (a status's revisions name theirs), whether still attached or not. */
-export async function renderedMediaByIds(ctx: AppContext, ids: string[]): Promise<Map<string, RenderedMediaAttachment>> {
-  if (ids.length === 0) return new Map();
-  const rows = await ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.id, [...new Set(ids)]));
-  return new Map(rows.map((row) => [row.id, renderMediaAttachment(row, ctx)]));
-}
-
-/** The attachments of many statuses in one query, each status's in order. */
-export async function mediaOfStatuses(ctx: AppContext, statusIds: string[]): Promise<Map<string, RenderedMediaAttachment[]>> {
-  const result = new Map<string, RenderedMediaAttachment[]>();
-  if (statusIds.length === 0) return result;
-  const rows = await ctx.db
-    .select()
-    .from(mediaAttachments)
-    .where(inArray(mediaAttachments.statusId, statusIds))
-    .orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id));
-  for (const row of rows) {
-    const list = result.get(row.statusId!);
-    if (list) list.push(renderMediaAttachment(row, ctx));
-    else result.set(row.statusId!, [renderMediaAttachment(row, ctx)]);
-  }
-  return result;
-}

@@ -1,5 +1,5 @@
-import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
-import { isLanguageCode } from '../services/languages.ts';
+import type { AccountRow, UserRow } from '../db/rows.ts';
+import { isLanguageCode } from '../lib/languages.ts';
 
 /** Settings Mastodon keeps that the schema's UserSettings does not name yet. */
 type ExtraSettings = { auto_play_gif?: boolean };

@@ -1,8 +1,6 @@
-import { eq, inArray } from 'drizzle-orm';
 import type { Storage } from '../backends/storage/index.ts';
-import type { AppContext } from '../context.ts';
-import { previewCards, previewCardsStatuses } from '../db/schema.ts';
-import { sanitizeEmbedHtml } from '../services/preview-cards/embed-html.ts';
+import type { previewCards } from '../db/schema.ts';
+import { sanitizeEmbedHtml } from '../lib/embed-html.ts';
 
 export type PreviewCardRow = typeof previewCards.$inferSelect;
 
@@ -11,7 +9,7 @@ export type PreviewCardRow = typeof previewCards.$inferSelect;
  * it when shown on a status (the card's own, after redirects, in trends), the embed HTML sanitized
  * again, the image served from storage.
  */
-export function renderPreviewCard(card: PreviewCardRow, storage: Storage, originalUrl?: string | null) {
+export function renderPreviewCard(card: PreviewCardRow, storage: Pick<Storage, 'url'>, originalUrl?: string | null) {
   return {
     url: originalUrl || card.url,
     title: card.title,
@@ -35,16 +33,3 @@ export function renderPreviewCard(card: PreviewCardRow, storage: Storage, origin
 }
 
 export type RenderedPreviewCard = ReturnType<typeof renderPreviewCard>;
-
-/** The cards of many statuses in one query (a status has one at most). */
-export async function cardsOfStatuses(ctx: AppContext, statusIds: string[]): Promise<Map<string, RenderedPreviewCard>> {
-  const result = new Map<string, RenderedPreviewCard>();
-  if (statusIds.length === 0) return result;
-  const rows = await ctx.db
-    .select({ statusId: previewCardsStatuses.statusId, originalUrl: previewCardsStatuses.url, card: previewCards })
-    .from(previewCardsStatuses)
-    .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
-    .where(inArray(previewCardsStatuses.statusId, statusIds));
-  for (const row of rows) if (!result.has(row.statusId)) result.set(row.statusId, renderPreviewCard(row.card, ctx.storage, row.originalUrl));
-  return result;
-}

@@ -1,4 +1,25 @@
-import type { Relationship } from '../services/relationships.ts';
+/** A follow (or a pending follow request) with its per-follow options. */
+export interface FollowOptions {
+  showReblogs: boolean;
+  notify: boolean;
+  languages: string[] | null;
+}
+
+/** How one account (the viewer) stands towards another (the target). */
+export interface Relationship {
+  targetAccountId: string;
+  following: FollowOptions | null;
+  requested: FollowOptions | null;
+  followedBy: boolean;
+  requestedBy: boolean;
+  blocking: boolean;
+  blockedBy: boolean;
+  /** the viewer's live mute, and whether it hides notifications too */
+  muting: { notifications: boolean } | null;
+  domainBlocking: boolean;
+  endorsed: boolean;
+  note: string | null;
+}
 
 /** Mastodon's Relationship entity (REST::RelationshipSerializer). */
 export function serializeRelationship(relationship: Relationship) {

@@ -1,61 +1,93 @@
-import { renderAccountRows } from '../services/entities.ts';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { baseUrl } from '../config/index.ts';
-import type { AppContext } from '../context.ts';
-import {
-  accounts,
-  bookmarks,
-  conversationMutes,
-  favourites,
-  mentions,
-  oauthApplications,
-  pollVotes,
-  polls,
-  statusPins,
-  statuses,
-  statusesTags,
-  tags,
-  users,
-} from '../db/schema.ts';
-import { activeFiltersOf, filterableText, filterResultsFor, matchFilters } from '../services/filters.ts';
-import { mediaOfStatuses } from './media-attachment.ts';
-import { cardsOfStatuses } from './preview-card.ts';
-import type { CustomEmojiEntity } from './custom-emoji.ts';
-import { emojisOfStatuses } from './status-emojis.ts';
+import type { polls, statuses } from '../db/schema.ts';
+import type { CustomEmojiRow } from '../db/rows.ts';
+import type { AccountRow } from '../db/rows.ts';
+import { serializeLoadedAccount, type LoadedAccount } from './account.ts';
+import { serializeCustomEmoji } from './custom-emoji.ts';
+import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';
+import { renderMediaAttachment, type MediaAttachmentRow } from './media-attachment.ts';
+import type { MediaUrls } from './media-urls.ts';
+import { renderPreviewCard, type PreviewCardRow } from './preview-card.ts';
 
 export type StatusRow = typeof statuses.$inferSelect;
-type PollRow = typeof polls.$inferSelect;
+export type PollRow = typeof polls.$inferSelect;
+export type { FilterResult } from './entities.ts';
 
-/** What a filter found in a status (FilterResult), supplied by the filters service. */
-export interface FilterResult {
-  filter: unknown;
-  keyword_matches: string[] | null;
-  status_matches: string[] | null;
+export type MentionedAccount = Pick<AccountRow, 'id' | 'username' | 'url' | 'uri' | 'domain'>;
+
+/** The viewer's marks on the statuses of a page (ids of the proper statuses, conversation ids for mutes). */
+export interface ViewerMarks {
+  favourited: Set<string>;
+  reblogged: Set<string>;
+  bookmarked: Set<string>;
+  pinned: Set<string>;
+  mutedConversations: Set<string>;
+  /** poll id → the viewer's choices */
+  votes: Map<string, number[]>;
 }
 
-export interface RenderOptions {
-  /** the member looking, for favourited/reblogged/… and poll votes */
-  viewerId?: string | null;
-  /** filter results per status id, for the `filtered` field; computed for the viewer when omitted */
-  filtered?: Map<string, FilterResult[]>;
+/**
+ * Everything a page of statuses shows, loaded beforehand (src/presenters/status-page.ts): the
+ * serializers below only read it, as Mastodon's REST::StatusSerializer reads what
+ * StatusRelationshipsPresenter preloaded.
+ */
+export interface StatusPage {
+  viewerId: string | null;
+  /** reblogged originals by id */
+  originals: Map<string, StatusRow>;
+  /** authors, mentioned accounts and the accounts they moved to, by id */
+  accounts: Map<string, LoadedAccount>;
+  /** status id → what it shows whoever looks, that its row does not hold (cached: src/presenters/status-parts-cache.ts) */
+  parts: Map<string, StatusParts>;
+  polls: Map<string, PollRow>;
+  /** status id → its attachments, in order */
+  media: Map<string, MediaAttachmentRow[]>;
+  /** status id → the custom emoji of its text, warning and poll options */
+  statusEmojis: Map<string, CustomEmojiRow[]>;
+  /** status id → the custom emoji of its poll's options */
+  pollEmojis: Map<string, CustomEmojiRow[]>;
+  /** null without a viewer */
+  marks: ViewerMarks | null;
+  /** proper status id → what the viewer's filters found */
+  filtered: Map<string, FilterResult[]>;
 }
 
-const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((row) => [row.id, row]));
+export type { LoadedAccount } from './account.ts';
 
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
+/** The parts of a status that are the same for every viewer and are not in its row: mentions, tags, application, card. */
+export interface StatusParts {
+  mentions: StatusMention[];
+  tags: StatusTag[];
+  application: StatusApplication | null;
+  card: PreviewCard | null;
 }
 
-/** Mastodon's Poll entity; `emojis`, those its options use, come from emojisOfStatuses or emojisOfPoll. */
-export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, viewerId: string | null | undefined, emojis: CustomEmojiEntity[] = []) {
-  const expired = !!poll.expiresAt && poll.expiresAt.getTime() <= Date.now();
+/** Renders the parts of a status from what was loaded for it. */
+export function serializeStatusParts(
+  urls: MediaUrls,
+  loaded: { mentions: readonly MentionedAccount[]; tags: readonly string[]; application: StatusApplication | null; card: { card: PreviewCardRow; url: string | null } | null },
+): StatusParts {
+  const base = baseUrl(urls.config);
+  return {
+    mentions: loaded.mentions.map((account) => ({
+      id: account.id,
+      username: account.username,
+      url: account.url ?? account.uri,
+      acct: account.domain ? `${account.username}@${account.domain}` : account.username,
+    })),
+    tags: loaded.tags.map((name) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
+    application: loaded.application ? { name: loaded.application.name, website: loaded.application.website } : null,
+    card: loaded.card ? renderPreviewCard(loaded.card.card, urls.storage, loaded.card.url) : null,
+  };
+}
+
+const NO_PARTS: StatusParts = { mentions: [], tags: [], application: null, card: null };
+
+const emojiEntities = (urls: MediaUrls, rows: CustomEmojiRow[] | undefined): CustomEmoji[] => rows?.map((row) => serializeCustomEmoji(urls, row)) ?? [];
+
+/** Mastodon's Poll entity; `emojis`, those its options use. */
+export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, viewerId: string | null | undefined, emojis: CustomEmoji[] = [], now = Date.now()): Poll {
+  const expired = !!poll.expiresAt && poll.expiresAt.getTime() <= now;
   const showTotals = !poll.hideTotals || expired || poll.accountId === viewerId;
   return {
     id: poll.id,
@@ -70,82 +102,40 @@ export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, vie
   };
 }
 
-/**
- * Renders statuses as Mastodon's Status entity, in the order given, loading everything they refer
- * to (authors, reblogged originals, mentions, tags, polls, the viewer's marks) in one query per kind.
- */
-export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options: RenderOptions = {}) {
-  const viewerId = options.viewerId ?? null;
-  // every path that shows statuses to a member shows what their keyword filters caught
-  const filtered = options.filtered ?? (viewerId && rows.length ? await filterResultsFor(ctx, viewerId, rows) : undefined);
-  const originalIds = [...new Set(rows.map((row) => row.reblogOfId).filter((id): id is string => !!id))];
-  const originals = originalIds.length ? await ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : [];
-  const all = [...rows, ...originals];
-  const contentIds = [...new Set(all.filter((s) => !s.reblogOfId).map((s) => s.id))];
-  const accountIds = [...new Set(all.map((s) => s.accountId))];
-  const appIds = [...new Set(all.map((s) => s.applicationId).filter((id): id is string => !!id))];
-  const pollIds = [...new Set(all.map((s) => s.pollId).filter((id): id is string => !!id))];
-  const conversationIds = [...new Set(all.map((s) => s.conversationId).filter((id): id is string => !!id))];
-  const none = Promise.resolve([] as never[]);
+const PINNABLE = ['public', 'unlisted', 'private'];
 
-  const [authorRows, mentionRows, tagRows, appRows, pollRows, favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, media, cards] = await Promise.all([
-    ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, accountIds)),
-    contentIds.length
-      ? ctx.db
-          .select({ statusId: mentions.statusId, account: accounts })
-          .from(mentions)
-          .innerJoin(accounts, eq(accounts.id, mentions.accountId))
-          .where(and(inArray(mentions.statusId, contentIds), eq(mentions.silent, false)))
-      : none,
-    contentIds.length ? ctx.db.select({ statusId: statusesTags.statusId, name: tags.name }).from(statusesTags).innerJoin(tags, eq(tags.id, statusesTags.tagId)).where(inArray(statusesTags.statusId, contentIds)) : none,
-    appIds.length ? ctx.db.select().from(oauthApplications).where(inArray(oauthApplications.id, appIds)) : none,
-    pollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, pollIds)) : none,
-    viewerId && contentIds.length ? ctx.db.select({ statusId: favourites.statusId }).from(favourites).where(and(eq(favourites.accountId, viewerId), inArray(favourites.statusId, contentIds))) : none,
-    viewerId && contentIds.length
-      ? ctx.db.select({ statusId: statuses.reblogOfId }).from(statuses).where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, contentIds), isNull(statuses.deletedAt)))
-      : none,
-    viewerId && contentIds.length ? ctx.db.select({ statusId: bookmarks.statusId }).from(bookmarks).where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.statusId, contentIds))) : none,
-    viewerId && contentIds.length ? ctx.db.select({ statusId: statusPins.statusId }).from(statusPins).where(and(eq(statusPins.accountId, viewerId), inArray(statusPins.statusId, contentIds))) : none,
-    viewerId && conversationIds.length
-      ? ctx.db
-          .select({ conversationId: conversationMutes.conversationId })
-          .from(conversationMutes)
-          .where(and(eq(conversationMutes.accountId, viewerId), inArray(conversationMutes.conversationId, conversationIds)))
-      : none,
-    viewerId && pollIds.length ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollIds))) : none,
-    mediaOfStatuses(ctx, contentIds),
-    cardsOfStatuses(ctx, contentIds),
-  ]);
+/** The viewer's fields of one status (Mastodon's, from StatusRelationshipsPresenter). */
+export function viewerFields(status: StatusRow, viewerId: string, marks: ViewerMarks, filtered: FilterResult[]): StatusViewerFields {
+  const own = status.accountId === viewerId;
+  return {
+    favourited: marks.favourited.has(status.id),
+    reblogged: marks.reblogged.has(status.id),
+    muted: !!status.conversationId && marks.mutedConversations.has(status.conversationId),
+    bookmarked: marks.bookmarked.has(status.id),
+    ...(own && PINNABLE.includes(status.visibility) && !status.reblogOfId ? { pinned: marks.pinned.has(status.id) } : {}),
+    filtered,
+  };
+}
 
-  const base = baseUrl(ctx.config);
-  const authors = new Map(
-    (await renderAccountRows(
-      ctx,
-      authorRows.map((row) => ({ account: row.account, user: { role: row.role } })),
-    )).map((account) => [account.id, account]),
-  );
-  const mentionsByStatus = groupBy(mentionRows, (row) => row.statusId);
-  const tagsByStatus = groupBy(tagRows, (row) => row.statusId);
-  const apps = byId(appRows);
-  const pollsById = byId(pollRows);
-  const votesByPoll = groupBy(voteRows, (row) => row.pollId);
-  const favourited = new Set(favRows.map((row) => row.statusId));
-  const reblogged = new Set(reblogRows.map((row) => row.statusId));
-  const bookmarked = new Set(bookmarkRows.map((row) => row.statusId));
-  const pinned = new Set(pinRows.map((row) => row.statusId));
-  const muted = new Set(muteRows.map((row) => row.conversationId));
-  const originalsById = byId(originals);
-  const domains = new Map(authorRows.map((row) => [row.account.id, row.account.domain]));
-  const emojis = await emojisOfStatuses(
-    ctx,
-    all.filter((s) => !s.reblogOfId).map((s) => ({ ...s, domain: domains.get(s.accountId) ?? null, pollOptions: s.pollId ? pollsById.get(s.pollId)?.options : undefined })),
-  );
+/** Renders the statuses of a loaded page as Mastodon's Status entity, in the order given. */
+export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
+  const accounts = new Map<string, Account>();
+  const accountOf = (id: string): Account => {
+    let rendered = accounts.get(id);
+    if (!rendered) {
+      const loaded = page.accounts.get(id);
+      if (!loaded) throw new Error(`account ${id} was not loaded`);
+      rendered = serializeLoadedAccount(urls, page.accounts, loaded);
+      accounts.set(id, rendered);
+    }
+    return rendered;
+  };
+  const viewerId = page.viewerId;
 
-  const render = (status: StatusRow): Record<string, unknown> => {
-    const app = status.applicationId ? apps.get(status.applicationId) : undefined;
-    const poll = status.pollId ? pollsById.get(status.pollId) : undefined;
-    const original = status.reblogOfId ? originalsById.get(status.reblogOfId) : undefined;
-    const own = status.accountId === viewerId;
+  const render = (status: StatusRow): Status => {
+    const parts = page.parts.get(status.id) ?? NO_PARTS;
+    const poll = status.pollId ? page.polls.get(status.pollId) : undefined;
+    const original = status.reblogOfId ? page.originals.get(status.reblogOfId) : undefined;
     return {
       id: status.id,
       created_at: status.createdAt.toISOString(),
@@ -162,95 +152,18 @@ export async function renderStatuses(ctx: AppContext, rows: StatusRow[], options
       favourites_count: status.favouritesCount,
       quotes_count: 0,
       edited_at: status.editedAt?.toISOString() ?? null,
-      ...(viewerId
-        ? {
-            favourited: favourited.has(status.id),
-            reblogged: reblogged.has(status.id),
-            muted: !!status.conversationId && muted.has(status.conversationId),
-            bookmarked: bookmarked.has(status.id),
-            ...(own && ['public', 'unlisted', 'private'].includes(status.visibility) && !status.reblogOfId ? { pinned: pinned.has(status.id) } : {}),
-            filtered: filtered?.get(status.reblogOfId ?? status.id) ?? [],
-          }
-        : {}),
+      ...(viewerId && page.marks ? viewerFields(status, viewerId, page.marks, page.filtered.get(status.reblogOfId ?? status.id) ?? []) : {}),
       content: status.content,
       reblog: original ? render(original) : null,
-      application: app ? { name: app.name, website: app.website } : null,
-      account: authors.get(status.accountId),
-      media_attachments: media.get(status.id) ?? [],
-      mentions: (mentionsByStatus.get(status.id) ?? []).map(({ account }) => ({
-        id: account.id,
-        username: account.username,
-        url: account.url ?? account.uri,
-        acct: account.domain ? `${account.username}@${account.domain}` : account.username,
-      })),
-      tags: (tagsByStatus.get(status.id) ?? []).map(({ name }) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
-      emojis: emojis.statuses.get(status.id) ?? [],
-      card: cards.get(status.id) ?? null,
-      poll: poll ? renderPoll(poll, votesByPoll.get(poll.id)?.map((vote) => vote.choice), viewerId, emojis.polls.get(status.id)) : null,
+      application: parts.application,
+      account: accountOf(status.accountId),
+      media_attachments: (page.media.get(status.id) ?? []).map((row) => renderMediaAttachment(row, urls)),
+      mentions: parts.mentions,
+      tags: parts.tags,
+      emojis: emojiEntities(urls, page.statusEmojis.get(status.id)),
+      card: parts.card,
+      poll: poll ? renderPoll(poll, page.marks?.votes.get(poll.id), viewerId, emojiEntities(urls, page.pollEmojis.get(status.id))) : null,
     };
   };
   return rows.map(render);
-}
-
-export async function renderStatus(ctx: AppContext, row: StatusRow, options: RenderOptions = {}) {
-  const [rendered] = await renderStatuses(ctx, [row], options);
-  return rendered!;
-}
-
-/**
- * One status as each of many viewers sees it (fan-out's pushes to home streams): rendered once,
- * then each viewer's marks, poll votes and filter results laid over it, with one query per kind for
- * all the viewers together.
- */
-export async function renderStatusForViewers(ctx: AppContext, row: StatusRow, viewerIds: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const result = new Map<string, Record<string, unknown>>();
-  if (viewerIds.length === 0) return result;
-  const [base] = await renderStatuses(ctx, [row], { viewerId: null });
-  const [proper] = row.reblogOfId ? await ctx.db.select().from(statuses).where(eq(statuses.id, row.reblogOfId)) : [row];
-  if (!base || !proper) return result;
-  const none = Promise.resolve([] as never[]);
-  const [favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, pollRows, filtersByViewer] = await Promise.all([
-    ctx.db.select({ accountId: favourites.accountId }).from(favourites).where(and(eq(favourites.statusId, proper.id), inArray(favourites.accountId, viewerIds))),
-    ctx.db
-      .select({ accountId: statuses.accountId })
-      .from(statuses)
-      .where(and(eq(statuses.reblogOfId, proper.id), inArray(statuses.accountId, viewerIds), isNull(statuses.deletedAt))),
-    ctx.db.select({ accountId: bookmarks.accountId }).from(bookmarks).where(and(eq(bookmarks.statusId, proper.id), inArray(bookmarks.accountId, viewerIds))),
-    ctx.db.select({ accountId: statusPins.accountId }).from(statusPins).where(and(eq(statusPins.statusId, proper.id), inArray(statusPins.accountId, viewerIds))),
-    proper.conversationId
-      ? ctx.db
-          .select({ accountId: conversationMutes.accountId })
-          .from(conversationMutes)
-          .where(and(eq(conversationMutes.conversationId, proper.conversationId), inArray(conversationMutes.accountId, viewerIds)))
-      : none,
-    proper.pollId ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.pollId, proper.pollId), inArray(pollVotes.accountId, viewerIds))) : none,
-    proper.pollId ? ctx.db.select().from(polls).where(eq(polls.id, proper.pollId)) : none,
-    activeFiltersOf(ctx, viewerIds),
-  ]);
-  const has = (rows: { accountId: string }[]) => new Set(rows.map((r) => r.accountId));
-  const [favourited, reblogged, bookmarked, pinned, muted] = [favRows, reblogRows, bookmarkRows, pinRows, muteRows].map(has) as Set<string>[];
-  const votesByViewer = groupBy(voteRows, (vote) => vote.accountId);
-  const poll = pollRows[0];
-  const text = filterableText(proper, poll?.options);
-  const renderedProper = (row.reblogOfId ? base.reblog : base) as Record<string, unknown>;
-
-  for (const viewerId of viewerIds) {
-    const filtered = proper.accountId === viewerId ? [] : matchFilters(filtersByViewer.get(viewerId) ?? [], proper.id, text);
-    const pinnable = proper.accountId === viewerId && ['public', 'unlisted', 'private'].includes(proper.visibility);
-    const own = {
-      ...renderedProper,
-      favourited: favourited!.has(viewerId),
-      reblogged: reblogged!.has(viewerId),
-      muted: muted!.has(viewerId),
-      bookmarked: bookmarked!.has(viewerId),
-      ...(pinnable ? { pinned: pinned!.has(viewerId) } : {}),
-      filtered,
-      poll: poll ? renderPoll(poll, votesByViewer.get(viewerId)?.map((vote) => vote.choice), viewerId, (renderedProper.poll as { emojis?: CustomEmojiEntity[] } | null)?.emojis) : null,
-    };
-    result.set(
-      viewerId,
-      row.reblogOfId ? { ...base, favourited: false, reblogged: false, muted: false, bookmarked: false, filtered, reblog: own } : own,
-    );
-  }
-  return result;
 }

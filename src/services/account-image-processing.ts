@@ -3,21 +3,8 @@ import { validationFailed } from '../lib/errors.ts';
 
 export type AccountImageKind = 'avatar' | 'header';
 
-/**
- * Mastodon's Account::Avatar and Account::Header: JPEG, PNG, GIF or WebP files under 8 MB; the
- * avatar cropped to 400×400, the header scaled down to 1500×500 worth of pixels; Attachmentable's
- * pixel limits (a GIF's frame at most 1280×720). A GIF keeps its animation, with its first frame
- * as a PNG beside it (the `static` style).
- */
-export const ACCOUNT_IMAGE_LIMITS = {
-  fileSize: 8 * 1024 * 1024,
-  avatarSide: 400,
-  headerPixels: 1500 * 500,
-  matrixLimit: 33_177_600,
-  gifMatrixLimit: 921_600,
-  /** MediaAttachment::MAX_DESCRIPTION_LENGTH, which avatar and header descriptions share */
-  descriptionLimit: 1500,
-} as const;
+import { ACCOUNT_IMAGE_LIMITS } from '../lib/instance-limits.ts';
+export { ACCOUNT_IMAGE_LIMITS };
 
 type Format = 'jpeg' | 'png' | 'gif' | 'webp';
 

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { announcementReactions, customEmojis } from '../db/schema.ts';
-import { renderAnnouncement, renderReaction } from '../serializers/announcement.ts';
+import { renderAnnouncement, renderReaction } from '../presenters/announcements.ts';
 import { channels, listenedChannels, publishToStream, type StreamEventName } from '../streaming/channels.ts';
 import { findAnnouncement, publishIfDue } from './announcements.ts';
 import { activeUser } from './fan-out.ts';

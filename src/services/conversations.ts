@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accountConversations, accounts, conversations, mentions, notifications, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
-import { renderAccountsById, statusRowsById } from './entities.ts';
+import type { StatusRow } from '../serializers/status.ts';
+export { renderConversations } from '../presenters/conversations.ts';
 
 export type AccountConversationRow = typeof accountConversations.$inferSelect;
 
@@ -80,34 +80,3 @@ export async function removeFromConversations(ctx: AppContext, statusId: string)
   }
 }
 
-/**
- * Mastodon's Conversation entity (REST::ConversationSerializer), in the order given. A last status
- * deleted since (and not yet taken out by removeFromConversations) gives way to the newest one left.
- */
-export async function renderConversations(ctx: AppContext, viewerId: string, rows: AccountConversationRow[]) {
-  const accountIds = rows.flatMap((row) => (row.participantAccountIds.length ? row.participantAccountIds : [row.accountId]));
-  const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, [...accountIds, viewerId]),
-    statusRowsById(ctx, rows.flatMap((row) => row.statusIds)),
-  ]);
-  const lastStatuses = new Map<string, StatusRow>();
-  for (const row of rows) {
-    const live = row.statusIds.map((id) => statusesById.get(id)).filter((s): s is StatusRow => !!s && !s.deletedAt);
-    const last = live.reduce<StatusRow | undefined>((a, b) => (!a || BigInt(b.id) > BigInt(a.id) ? b : a), undefined);
-    if (last) lastStatuses.set(row.id, last);
-  }
-  const statusRows = [...new Map([...lastStatuses.values()].map((s) => [s.id, s])).values()];
-  const rendered = await renderStatuses(ctx, statusRows, { viewerId });
-  const renderedById = new Map(statusRows.map((row, i) => [row.id, rendered[i]!]));
-  return rows.map((row) => {
-    let participants = row.participantAccountIds.map((id) => accountsById.get(id)).filter((a) => !!a);
-    if (participants.length === 0) participants = [accountsById.get(row.accountId)!].filter((a) => !!a);
-    const last = lastStatuses.get(row.id);
-    return {
-      id: row.id,
-      unread: row.unread,
-      accounts: participants,
-      last_status: last ? (renderedById.get(last.id) ?? null) : null,
-    };
-  });
-}

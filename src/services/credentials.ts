@@ -10,14 +10,8 @@ import { accountImageKeys, accountImageValues, deleteAccountImageFiles, storeAcc
 import { isLanguageCode } from './languages.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 
-/** Mastodon's limits for local profiles (Account::DISPLAY_NAME_LENGTH_LIMIT and friends). */
-export const PROFILE_LIMITS = {
-  displayName: 30,
-  note: 500,
-  fields: 4,
-  fieldName: 255,
-  fieldValue: 255,
-} as const;
+import { PROFILE_LIMITS } from '../lib/instance-limits.ts';
+export { PROFILE_LIMITS };
 
 /** the default privacies a member may choose (Mastodon does not allow direct as a default) */
 export const POST_PRIVACIES = ['public', 'unlisted', 'private'] as const;

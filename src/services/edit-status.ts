@@ -15,8 +15,7 @@ import { countableLength, formatStatus, type RemoteAccountResolver } from './tex
 import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
-import { renderedMediaByIds } from '../serializers/media-attachment.ts';
-import { emojisOfRevisions } from '../serializers/status-emojis.ts';
+export { renderStatusEdits } from '../presenters/status-edits.ts';
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -226,21 +225,5 @@ export async function statusHistory(ctx: AppContext, status: StatusRow): Promise
       createdAt: status.editedAt ?? status.createdAt,
     },
   ];
-}
-
-/** Renders revisions as Mastodon's StatusEdit entities, with the status' author and each revision's uploads. */
-export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Record<string, unknown>) {
-  const media = await renderedMediaByIds(ctx, edits.flatMap((edit) => edit.mediaAttachmentIds ?? []));
-  const emojis = edits.length ? await emojisOfRevisions(ctx, edits[0]!.statusId, edits) : [];
-  return edits.map((edit, index) => ({
-    content: edit.content,
-    spoiler_text: edit.spoilerText,
-    sensitive: edit.sensitive,
-    created_at: edit.createdAt.toISOString(),
-    account,
-    poll: edit.pollOptions ? { options: edit.pollOptions.map((title) => ({ title })) } : null,
-    media_attachments: (edit.mediaAttachmentIds ?? []).flatMap((id) => media.get(id) ?? []),
-    emojis: emojis[index] ?? [],
-  }));
 }
 

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { forgetStatusParts } from '../presenters/status-parts-cache.ts';
 
 /**
  * Domain events, published on the `events` channel of the pub/sub backend, for the tiers that
@@ -24,6 +25,8 @@ export type DomainEvent =
 export const EVENTS_CHANNEL = 'events';
 
 export async function publishEvent(ctx: AppContext, event: DomainEvent) {
+  // the shared cache, not the event, carries the invalidation: every process reads the same entries
+  if (event.type === 'status.updated' || event.type === 'status.deleted') await forgetStatusParts(ctx, [event.statusId]);
   try {
     await ctx.pubsub.publish(EVENTS_CHANNEL, JSON.stringify(event));
   } catch (error) {

@@ -4,8 +4,9 @@ import { customFilterKeywords, customFilterStatuses, customFilters } from '../db
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { publishEvent } from './events.ts';
 import { channels, publishToStream } from '../streaming/channels.ts';
-import { FILTER_ACTIONS, FILTER_CONTEXTS, renderFilter, type CustomFilterRow } from './filters.ts';
+import { FILTER_ACTIONS, FILTER_CONTEXTS, type CustomFilterRow } from './filters.ts';
 import { rowId } from '../lib/ids.ts';
+export { renderFiltersWithRules } from '../presenters/filter-rules.ts';
 
 export interface KeywordAttributes {
   id?: string;
@@ -47,17 +48,6 @@ export async function loadFilterRules(ctx: AppContext, filterIds: string[]) {
     ctx.db.select().from(customFilterStatuses).where(inArray(customFilterStatuses.customFilterId, filterIds)).orderBy(asc(customFilterStatuses.id)),
   ]);
   return { keywords, statuses };
-}
-
-/** Filters with their keywords and statuses, as the v2 endpoints render them. */
-export async function renderFiltersWithRules(ctx: AppContext, filters: CustomFilterRow[]) {
-  const rules = await loadFilterRules(ctx, filters.map((f) => f.id));
-  return filters.map((filter) =>
-    renderFilter(filter, {
-      keywords: rules.keywords.filter((k) => k.customFilterId === filter.id),
-      statuses: rules.statuses.filter((s) => s.customFilterId === filter.id),
-    }),
-  );
 }
 
 export async function findOwnFilter(ctx: AppContext, accountId: string, id: unknown) {

@@ -5,45 +5,10 @@ import { queryRows } from '../db/index.ts';
 import type { Config } from '../config/index.ts';
 import { findLocalUser, type LocalUser } from './local-users.ts';
 import { getSettings, type InstanceSettings } from './settings.ts';
+import { renderAdminMarkdown } from '../lib/text/admin-markdown.ts';
+export { renderAdminMarkdown } from '../lib/text/admin-markdown.ts';
 
-/** The Mastodon API level Subspace answers to, and its own version. */
-export const MASTODON_COMPATIBLE_VERSION = '4.3.0';
-export const SUBSPACE_VERSION = '0.1.0';
-/** What `version` says in the instance entities; clients detect features from the first part. */
-export const INSTANCE_VERSION = `${MASTODON_COMPATIBLE_VERSION} (compatible; Subspace ${SUBSPACE_VERSION})`;
-/** Where the source code of this server can be had (AGPL). */
-export const SOURCE_URL = 'https://github.com/subspace-social/subspace';
-
-/**
- * The limits apps are told about, and that the code enforces (post-status and edit-status for
- * statuses, polls and attachments, media-processing and media/ for uploads, pin-status for pins,
- * featured tags). The types are Mastodon's, but HEIC/HEIF: neither sharp's build nor the bundled
- * ffmpeg can decode them.
- */
-export const INSTANCE_LIMITS = {
-  statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
-  media_attachments: {
-    supported_mime_types: [
-      ...['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'],
-      ...['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'],
-      ...['audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3', 'audio/webm'],
-      ...['audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf'],
-    ] as readonly string[],
-    image_size_limit: 16 * 1024 * 1024,
-    image_matrix_limit: 33_177_600,
-    video_size_limit: 99 * 1024 * 1024,
-    video_frame_rate_limit: 120,
-    video_matrix_limit: 8_294_400,
-    description_limit: 1500,
-  },
-  polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2_629_746 },
-  accounts: { max_featured_tags: 10, max_pinned_statuses: 5 },
-} as const;
-
-export const MEDIA_LIMITS = INSTANCE_LIMITS.media_attachments;
-
-/** The languages the instance offers: its pages and mails are in English only (Mastodon: `[I18n.default_locale]`). */
-export const INSTANCE_LANGUAGES = ['en'] as const;
+export { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, MASTODON_COMPATIBLE_VERSION, MEDIA_LIMITS, SOURCE_URL, SUBSPACE_VERSION } from '../lib/instance-limits.ts';
 
 export interface InstanceStats {
   /** confirmed local users whose accounts are not suspended */
@@ -117,60 +82,9 @@ export async function contactAccount(ctx: AppContext, settings: InstanceSettings
   return findLocalUser(ctx, username);
 }
 
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
-/**
- * Admin-written Markdown as Mastodon renders it for the instance entities (Redcarpet without
- * images): paragraphs, links, bold, italics and code. HTML written by the admin passes through,
- * as it does in Mastodon.
- */
-export function renderAdminMarkdown(text: string): string {
-  const inline = (line: string) =>
-    line
-      .replace(/`([^`]+)`/g, '<code>$1</code>')
-      .replace(/\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, (_match, label: string, href: string) => `<a href="${escapeAttribute(href)}">${label}</a>`)
-      .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_match, a?: string, b?: string) => `<strong>${a ?? b}</strong>`)
-      .replace(/\*([^*\s][^*]*)\*|\b_([^_\s][^_]*)_\b/g, (_match, a?: string, b?: string) => `<em>${a ?? b}</em>`);
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n{2,}/)
-    .map((paragraph) => paragraph.trim())
-    .filter(Boolean)
-    .map((paragraph) => `<p>${inline(paragraph)}</p>\n`)
-    .join('\n');
-}
-
 /** What an app shows when sign-ups are closed: the admin's message, or null. */
 export function closedRegistrationsMessage(settings: InstanceSettings): string | null {
   return settings.closed_registrations_message.trim() ? renderAdminMarkdown(settings.closed_registrations_message) : null;
 }
 
-/** Everything the instance entities (v1 and v2) are rendered from. */
-export interface InstanceFacts {
-  config: Config;
-  /** to render the contact account's avatar and header */
-  storage: AppContext['storage'];
-  settings: InstanceSettings;
-  stats: InstanceStats;
-  /** the contact account named in the settings, if it exists */
-  contact: LocalUser | undefined;
-  registrationsEnabled: boolean;
-  registrations: ReturnType<typeof registrationRules>;
-  /** the closed-registrations message rendered to HTML, or null */
-  registrationsMessage: string | null;
-}
-
-export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts> {
-  const settings = await getSettings(ctx);
-  const [stats, contact] = await Promise.all([instanceStats(ctx), contactAccount(ctx, settings)]);
-  return {
-    config: ctx.config,
-    storage: ctx.storage,
-    settings,
-    stats,
-    contact,
-    registrationsEnabled: registrationsEnabled(ctx, settings),
-    registrations: registrationRules(ctx, settings),
-    registrationsMessage: closedRegistrationsMessage(settings),
-  };
-}
+export { loadInstanceFacts, type InstanceFacts } from '../presenters/instance.ts';

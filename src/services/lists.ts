@@ -6,16 +6,13 @@ import { accounts, listAccounts, lists } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { mergeIntoList, unmergeFromFeed } from './fan-out.ts';
 import { isRowId } from '../lib/ids.ts';
+export { renderList } from '../serializers/list.ts';
 
 export type ListRow = typeof lists.$inferSelect;
 
 export const REPLIES_POLICIES = ['followed', 'list', 'none'] as const;
 /** lists per account (ListValidator) */
 export const MAX_LISTS = 50;
-
-export function renderList(list: ListRow) {
-  return { id: list.id, title: list.title, replies_policy: list.repliesPolicy, exclusive: list.exclusive };
-}
 
 export interface ListInput {
   title?: string;

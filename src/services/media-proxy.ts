@@ -5,7 +5,7 @@ import { DownloadRefused } from '../federation/remote-file.ts';
 import { isRowId } from '../lib/ids.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { cacheRemoteAttachment } from './remote-media-cache.ts';
-import { PROXY_DOWNLOADED_TYPES } from './remote-media-types.ts';
+import { PROXY_DOWNLOADED_TYPES } from '../lib/media-types.ts';
 import { visibleTo } from './visibility.ts';
 
 export type ProxyStyle = 'original' | 'small';

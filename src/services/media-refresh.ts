@@ -5,7 +5,7 @@ import { idFloor } from '../lib/ids.ts';
 import { normalizeDomain } from './domain-blocks.ts';
 import { rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { cacheRemoteAttachment } from './remote-media-cache.ts';
-import { CACHEABLE_TYPES } from './remote-media-types.ts';
+import { CACHEABLE_TYPES } from '../lib/media-types.ts';
 import { eachLimited } from './stored-files.ts';
 
 /** Which attachments `media refresh` looks at (one source, optionally bounded by age), as tootctl's options choose them. */

@@ -1,9 +1,7 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { accountMigrations, accounts, blocks, follows, mutes, users } from '../db/schema.ts';
-import { serializeAccount } from '../serializers/account.ts';
-import { emojisOfAccounts } from '../serializers/account-emojis.ts';
+import { accountMigrations, accounts, blocks, follows, mutes, } from '../db/schema.ts';
 import { refreshRemoteAccount, resolveRemoteAccount } from '../federation/resolve-account.ts';
 import { DistributeActorUpdate, DistributeMove, MoveFollowers, UnfollowFollow } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
@@ -17,6 +15,7 @@ import { verifyPassword } from './passwords.ts';
 import { findAccountByUri } from './remote-accounts.ts';
 import { unfollowAccount } from './unfollow-account.ts';
 import { recountFollows } from './follow-counters.ts';
+export { renderMovedTo } from '../presenters/moved-accounts.ts';
 
 /** AccountMigration::COOLDOWN_PERIOD: one move per 30 days. */
 export const MIGRATION_COOLDOWN_MS = 30 * 24 * 3600 * 1000;
@@ -298,11 +297,3 @@ export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve:
   return found ? fetchedSince(ctx, found, started) : undefined;
 }
 
-/** The account `account` moved to, rendered for its `moved` attribute (not nested further), or null. */
-export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Record<string, unknown> | null> {
-  if (!account.movedToAccountId) return null;
-  const [row] = await ctx.db.select({ account: accounts, role: users.role }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, account.movedToAccountId));
-  if (!row) return null;
-  const emojis = await emojisOfAccounts(ctx, [row.account]);
-  return serializeAccount(ctx, row.account, { role: row.role }, null, emojis.get(row.account.id));
-}

@@ -2,11 +2,8 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { users, type UserSettings } from '../db/schema.ts';
 import { validationFailed } from '../lib/errors.ts';
-
-export const POLICY_KEYS = ['for_not_following', 'for_not_followers', 'for_new_accounts', 'for_private_mentions', 'for_limited_accounts'] as const;
-export type PolicyKey = (typeof POLICY_KEYS)[number];
-export type PolicyValue = 'accept' | 'filter' | 'drop';
-export type Policy = Record<PolicyKey, PolicyValue>;
+import { POLICY_KEYS, type PolicyKey, type Policy } from '../serializers/notification-policy.ts';
+export { POLICY_KEYS, renderPolicyV2, renderPolicyV1, type PolicyKey, type PolicyValue, type Policy, type PolicySummary } from '../serializers/notification-policy.ts';
 
 const POLICY_VALUES: readonly string[] = ['accept', 'filter', 'drop'];
 const LABELS: Record<PolicyKey, string> = {
@@ -21,28 +18,6 @@ const LABELS: Record<PolicyKey, string> = {
 export function currentPolicy(settings: UserSettings): Policy {
   const stored = settings.notifications_policy ?? {};
   return Object.fromEntries(POLICY_KEYS.map((key) => [key, stored[key] ?? 'accept'])) as Policy;
-}
-
-/** The policy's `summary`: the member's pending notification requests and the notifications they hold. */
-export interface PolicySummary {
-  pending_requests_count: number;
-  pending_notifications_count: number;
-}
-
-/** REST::NotificationPolicySerializer (v2). */
-export function renderPolicyV2(policy: Policy, summary: PolicySummary) {
-  return { ...policy, summary };
-}
-
-/** REST::V1::NotificationPolicySerializer: booleans, true for anything but accept. */
-export function renderPolicyV1(policy: Policy, summary: PolicySummary) {
-  return {
-    filter_not_following: policy.for_not_following !== 'accept',
-    filter_not_followers: policy.for_not_followers !== 'accept',
-    filter_new_accounts: policy.for_new_accounts !== 'accept',
-    filter_private_mentions: policy.for_private_mentions !== 'accept',
-    summary,
-  };
 }
 
 /** Validates and stores changes (values already mapped to accept|filter|drop or anything a client sent). */

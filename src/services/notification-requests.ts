@@ -4,9 +4,8 @@ import { queryRows, type Database } from '../db/index.ts';
 import { notificationPermissions, notificationRequests, notifications, statuses } from '../db/schema.ts';
 import { channels, publishToStream } from '../streaming/channels.ts';
 import { updateConversations } from './conversations.ts';
-import { renderAccountsById } from './entities.ts';
-import { renderNoticedStatuses } from './notifications.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
+export { renderNotificationRequests } from '../presenters/notification-requests.ts';
 
 export type NotificationRequestRow = typeof notificationRequests.$inferSelect;
 
@@ -76,24 +75,6 @@ export async function findNotificationRequests(ctx: AppContext, accountId: strin
     .select()
     .from(notificationRequests)
     .where(sql`${ownRequests(accountId)} AND ${inArray(notificationRequests.id, ids)}`);
-}
-
-/** REST::NotificationRequestSerializer, in the order given. */
-export async function renderNotificationRequests(ctx: AppContext, viewerId: string, rows: NotificationRequestRow[]) {
-  const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, rows.map((row) => row.fromAccountId)),
-    renderNoticedStatuses(ctx, viewerId, rows.map((row) => row.lastStatusId).filter((id): id is string => !!id)),
-  ]);
-  return rows
-    .filter((row) => accountsById.has(row.fromAccountId))
-    .map((row) => ({
-      id: row.id,
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
-      notifications_count: String(row.notificationsCount),
-      account: accountsById.get(row.fromAccountId),
-      last_status: (row.lastStatusId && statusesById.get(row.lastStatusId)) || null,
-    }));
 }
 
 /**

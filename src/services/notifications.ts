@@ -3,15 +3,14 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { markers, notificationRequests, notifications, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
-import { renderAccountsById, statusRowsById } from './entities.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
+export { renderNoticedStatuses, renderNotifications, renderGroups, renderGroup } from '../presenters/notifications.ts';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
 /** Types that carry a status (Mastodon's Notification#target_status). */
-const STATUS_TYPES: ReadonlySet<string> = new Set(['mention', 'status', 'reblog', 'favourite', 'poll', 'update', 'quote', 'quoted_update']);
+export const STATUS_TYPES: ReadonlySet<string> = new Set(['mention', 'status', 'reblog', 'favourite', 'poll', 'update', 'quote', 'quoted_update']);
 
 /** Mastodon's NotificationGroup::GROUPABLE_NOTIFICATION_TYPES. */
 export const GROUPABLE_TYPES = ['favourite', 'reblog', 'follow'] as const;
@@ -81,32 +80,6 @@ export async function notificationsMarker(ctx: AppContext, accountId: string): P
     .from(markers)
     .where(and(eq(markers.accountId, accountId), eq(markers.timeline, 'notifications')));
   return row?.lastReadId;
-}
-
-/** Renders the statuses notifications refer to, with what the member's filters find in them. */
-export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const rowsById = await statusRowsById(ctx, statusIds);
-  const rows: StatusRow[] = [...rowsById.values()];
-  const rendered = await renderStatuses(ctx, rows, { viewerId });
-  return new Map(rows.map((row, i) => [row.id, rendered[i]!]));
-}
-
-/** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
-export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
-  const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, rows.map((row) => row.fromAccountId)),
-    renderNoticedStatuses(ctx, viewerId, rows.map((row) => row.statusId).filter((id): id is string => !!id)),
-  ]);
-  return rows
-    .filter((row) => accountsById.has(row.fromAccountId) && (!row.statusId || statusesById.has(row.statusId)))
-    .map((row) => ({
-      id: row.id,
-      type: row.type,
-      created_at: row.createdAt.toISOString(),
-      group_key: row.groupKey ?? `ungrouped-${row.id}`,
-      account: accountsById.get(row.fromAccountId),
-      ...(row.statusId && STATUS_TYPES.has(row.type) ? { status: statusesById.get(row.statusId) } : {}),
-    }));
 }
 
 // ---- v2 groups -------------------------------------------------------------------------------
@@ -241,47 +214,3 @@ export async function loadGroups(ctx: AppContext, viewerId: string, query: Notif
   return groups;
 }
 
-/**
- * The v2 response (REST::DedupNotificationGroupSerializer): groups, and the accounts and statuses
- * they refer to, once each. With `expand_accounts=partial_avatars`, only each group's most recent
- * account is rendered in full; the other sample accounts come in `partial_accounts`.
- */
-export async function renderGroups(ctx: AppContext, viewerId: string, groups: NotificationGroupData[], options: { partialAvatars?: boolean } = {}) {
-  const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, groups.flatMap((g) => g.sampleAccountIds)),
-    renderNoticedStatuses(ctx, viewerId, groups.map((g) => g.statusId).filter((id): id is string => !!id)),
-  ]);
-  const accountIds = [...new Set(groups.flatMap((g) => g.sampleAccountIds))].filter((id) => accountsById.has(id));
-  const statusIds = [...new Set(groups.map((g) => g.statusId).filter((id): id is string => !!id))].filter((id) => statusesById.has(id));
-  const body = {
-    accounts: accountIds.map((id) => accountsById.get(id)!),
-    statuses: statusIds.map((id) => statusesById.get(id)!),
-    notification_groups: groups.map(renderGroup),
-  };
-  if (!options.partialAvatars) return body;
-  const full = new Set(groups.map((g) => g.sampleAccountIds[0]).filter((id): id is string => !!id));
-  return {
-    ...body,
-    accounts: accountIds.filter((id) => full.has(id)).map((id) => accountsById.get(id)!),
-    partial_accounts: accountIds
-      .filter((id) => !full.has(id))
-      .map((id) => {
-        const account = accountsById.get(id)!;
-        return { id: account.id, acct: account.acct, locked: account.locked, bot: account.bot, url: account.url, avatar: account.avatar, avatar_static: account.avatar_static };
-      }),
-  };
-}
-
-export function renderGroup(group: NotificationGroupData) {
-  return {
-    group_key: group.groupKey,
-    notifications_count: group.count,
-    type: group.type,
-    most_recent_notification_id: group.mostRecentId,
-    page_min_id: group.pageMinId,
-    page_max_id: group.pageMaxId,
-    latest_page_notification_at: group.latestAt.toISOString(),
-    sample_account_ids: group.sampleAccountIds,
-    ...(group.statusId && STATUS_TYPES.has(group.type) ? { status_id: group.statusId } : {}),
-  };
-}

@@ -3,28 +3,9 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { isRowId } from '../lib/ids.ts';
 
-/** A follow (or a pending follow request) with its per-follow options. */
-export interface FollowOptions {
-  showReblogs: boolean;
-  notify: boolean;
-  languages: string[] | null;
-}
+import type { FollowOptions, Relationship } from '../serializers/relationship.ts';
 
-/** How one account (the viewer) stands towards another (the target). */
-export interface Relationship {
-  targetAccountId: string;
-  following: FollowOptions | null;
-  requested: FollowOptions | null;
-  followedBy: boolean;
-  requestedBy: boolean;
-  blocking: boolean;
-  blockedBy: boolean;
-  /** the viewer's live mute, and whether it hides notifications too */
-  muting: { notifications: boolean } | null;
-  domainBlocking: boolean;
-  endorsed: boolean;
-  note: string | null;
-}
+export type { FollowOptions, Relationship } from '../serializers/relationship.ts';
 
 function emptyRelationship(targetAccountId: string): Relationship {
   return {

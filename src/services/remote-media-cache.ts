@@ -9,7 +9,7 @@ import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { deleteMediaFiles, idPartition } from './media-attachments.ts';
 import { downloadLimitFor, processRemoteMedia } from './remote-media-processing.ts';
-import { CACHEABLE_TYPES } from './remote-media-types.ts';
+import { CACHEABLE_TYPES } from '../lib/media-types.ts';
 import { withTranscodeSlot, withTranscodeSlotWithin } from './media/ffmpeg.ts';
 
 /*

@@ -6,11 +6,11 @@ import { DeliverFlag } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { isRowId } from '../lib/ids.ts';
-import { renderAccount } from './entities.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { newActivityUri } from './relationship-deliveries.ts';
 import { visibleTo } from './visibility.ts';
+export { renderReport } from '../presenters/reports.ts';
 
 export type ReportRow = typeof reports.$inferSelect;
 
@@ -104,23 +104,6 @@ export async function reportAccount(ctx: AppContext, reporter: AccountRow, input
     }
   }
   return { report: report!, rateLimit };
-}
-
-/** Mastodon's Report entity (REST::ReportSerializer). */
-export async function renderReport(ctx: AppContext, report: ReportRow) {
-  const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, report.targetAccountId));
-  return {
-    id: report.id,
-    action_taken: report.actionTakenAt !== null,
-    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
-    category: report.category,
-    comment: report.comment,
-    forwarded: report.forwarded,
-    created_at: report.createdAt.toISOString(),
-    status_ids: report.statusIds.map(String),
-    rule_ids: report.ruleIds?.map(String) ?? null,
-    target_account: target ? await renderAccount(ctx, target) : null,
-  };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { bookmarks, favourites, statuses } from '../db/schema.ts';
-import { renderStatuses, type StatusRow } from '../serializers/status.ts';
+import type { StatusRow } from '../serializers/status.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { visibleTo } from './visibility.ts';
+export { renderMarkedStatuses } from '../presenters/marked-statuses.ts';
 
 type MarkTable = typeof bookmarks | typeof favourites;
 
@@ -23,6 +24,3 @@ export async function markedStatuses(ctx: AppContext, table: MarkTable, viewerId
   return { markIds: rows.map((row) => row.markId), rows: rows.map((row) => row.status) };
 }
 
-export async function renderMarkedStatuses(ctx: AppContext, viewerId: string, rows: StatusRow[]) {
-  return renderStatuses(ctx, rows, { viewerId });
-}

@@ -2,7 +2,8 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { FeedKey } from '../backends/feeds/index.ts';
 import type { AppContext } from '../context.ts';
 import { accountConversations, accounts, lists, mentions, statuses, statusesTags, tags } from '../db/schema.ts';
-import { renderStatus, renderStatusForViewers, type StatusRow } from '../serializers/status.ts';
+import { renderStatus, renderStatusForViewers } from '../presenters/statuses.ts';
+import type { StatusRow } from '../serializers/status.ts';
 import { channels, listenedChannels, publishToStream, type StreamEventName } from '../streaming/channels.ts';
 import { renderConversations } from './conversations.ts';
 

@@ -1,17 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import type { Database } from '../../db/index.ts';
 import { oauthAccessTokens } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
-
-export interface IssuedToken {
-  accessToken: string;
-  id: string;
-  scopes: string[];
-  createdAt: Date;
-}
+import { type IssuedToken } from '../../serializers/token.ts';
+export { renderToken, type IssuedToken } from '../../serializers/token.ts';
 
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
 export async function issueToken(
@@ -24,16 +18,6 @@ export async function issueToken(
     .values({ tokenDigest: digest(accessToken), applicationId: input.applicationId, userId: input.userId, scopes: input.scopes.join(' '), grantId: input.grantId ?? null })
     .returning();
   return { accessToken, id: row!.id, scopes: input.scopes, createdAt: row!.createdAt };
-}
-
-/** Mastodon's Token entity. */
-export function renderToken(token: IssuedToken) {
-  return {
-    access_token: token.accessToken,
-    token_type: 'Bearer',
-    scope: token.scopes.join(' '),
-    created_at: Math.floor(token.createdAt.getTime() / 1000),
-  };
 }
 
 /** Revokes a token issued to `app` (RFC 7009: unknown tokens are not an error). Returns false when the token belongs to another app. */

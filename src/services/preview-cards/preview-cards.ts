@@ -5,6 +5,7 @@ import { queryRows, type Database } from '../../db/index.ts';
 import { previewCards, previewCardsStatuses } from '../../db/schema.ts';
 import { LinkCrawl } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 import { idPartition } from '../media-attachments.ts';
 import type { ProcessedImage } from '../media-processing.ts';
 import type { CardAttributes } from './link-details.ts';
@@ -40,6 +41,7 @@ export async function statusHasCard(ctx: AppContext, statusId: string): Promise<
 
 /** Status#reset_preview_card!: an edit of the text drops the card; the crawl after it finds the new one. */
 export async function detachCard(db: Tx | Database, statusId: string): Promise<void> {
+  // the edit that drops the card publishes status.updated once committed, which forgets the rendering
   await db.delete(previewCardsStatuses).where(eq(previewCardsStatuses.statusId, statusId));
 }
 
@@ -54,6 +56,7 @@ export async function attachCard(ctx: AppContext, statusId: string, cardId: stri
         ON CONFLICT DO NOTHING
         RETURNING status_id::text AS status_id`,
   );
+  if (rows.length > 0) await forgetStatusParts(ctx, [statusId]);
   return rows.length > 0;
 }
 

@@ -2,11 +2,12 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, previewCards, previewCardShares, previewCardsStatuses, previewCardTrends, statuses } from '../../db/schema.ts';
-import { renderPreviewCard, type PreviewCardRow } from '../../serializers/preview-card.ts';
+import { type PreviewCardRow } from '../../serializers/preview-card.ts';
 import { isLanguageCode } from '../languages.ts';
 import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
+export { renderTrendLinks } from '../../presenters/trend-links.ts';
 
 /** PreviewCard#appropriate_for_trends?: an article with a title, a description, an image and its site's name. */
 function appropriateForTrends(card: PreviewCardRow): boolean {
@@ -130,7 +131,7 @@ export async function trendingLinkByUrl(ctx: AppContext, byDefault: boolean, url
 }
 
 /** Shares of each card per day over the last week, newest day first (as a hashtag's history). */
-async function linkHistories(ctx: AppContext, cardIds: string[]) {
+export async function linkHistories(ctx: AppContext, cardIds: string[]) {
   const today = dayStart(new Date()).getTime() / 1000;
   const days = Array.from({ length: 7 }, (_, i) => today - i * 86_400);
   const histories = new Map(cardIds.map((id) => [id, days.map((day) => ({ day: String(day), accounts: '0', uses: '0' }))]));
@@ -150,11 +151,3 @@ async function linkHistories(ctx: AppContext, cardIds: string[]) {
   return histories;
 }
 
-/** Mastodon's Trends::Link entity: the PreviewCard with its `history`. */
-export async function renderTrendLinks(ctx: AppContext, rows: PreviewCardRow[]) {
-  const histories = await linkHistories(
-    ctx,
-    rows.map((row) => row.id),
-  );
-  return rows.map((row) => ({ ...renderPreviewCard(row, ctx.storage), history: histories.get(row.id) ?? [] }));
-}

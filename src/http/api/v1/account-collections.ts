@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { queryRows } from '../../../db/index.ts';
 import { featuredTags, statuses } from '../../../db/schema.ts';
-import { renderStatuses } from '../../../serializers/status.ts';
+import { renderStatuses } from '../../../presenters/statuses.ts';
 import { accountsInOrder, accountsThroughRelation } from '../../../services/account-pages.ts';
 import { finishPage, pageOrder, pageCondition } from '../../../services/pagination.ts';
 import { rowId } from '../../../lib/ids.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
-import { emojisOfAccounts } from '../../../serializers/account-emojis.ts';
+import { emojisOfAccounts } from '../../../presenters/account-emojis.ts';
 import { renderAccount } from '../../../services/entities.ts';
 import type { AccountRow, UserRow } from '../../../services/oauth/authenticate-token.ts';
 import { serializeRelationship } from '../../../serializers/relationship.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { renderAnnouncements } from '../../../serializers/announcement.ts';
+import { renderAnnouncements } from '../../../presenters/announcements.ts';
 import { addReaction, dismissAnnouncement, publishedAnnouncements, removeReaction } from '../../../services/announcements.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean } from '../../plugins/params.ts';

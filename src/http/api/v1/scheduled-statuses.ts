@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { renderScheduledStatus, renderScheduledStatuses } from '../../../serializers/scheduled-status.ts';
+import { renderScheduledStatus, renderScheduledStatuses } from '../../../presenters/scheduled-statuses.ts';
 import { cancelScheduledStatus, findScheduledStatus, listScheduledStatuses, rescheduleStatus } from '../../../services/scheduled-statuses.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';

@@ -1,7 +1,8 @@
 import { renderAccountRows } from '../../../services/entities.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { renderStatus, type StatusRow } from '../../../serializers/status.ts';
+import { renderStatus } from '../../../presenters/statuses.ts';
+import type { StatusRow } from '../../../serializers/status.ts';
 import { bookmarkStatus, unbookmarkStatus } from '../../../services/bookmark-status.ts';
 import { favouriteStatus, unfavouriteStatus } from '../../../services/favourite-status.ts';
 import { muteConversation, unmuteConversation } from '../../../services/mute-conversation.ts';

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { mentionedAccountResolver } from '../../../federation/resolve-account.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { renderScheduledStatus } from '../../../serializers/scheduled-status.ts';
-import { renderStatus, renderStatuses } from '../../../serializers/status.ts';
+import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts';
+import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
 import { deleteStatus } from '../../../services/delete-status.ts';
 import { detachMedia } from '../../../services/media-attachments.ts';
 import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/edit-status.ts';
@@ -160,7 +160,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const status = await findVisibleStatus(ctx, idOf(request), viewerId);
     if (!status || status.reblogOfId) throw notFound();
     const rendered = await renderStatus(ctx, status, { viewerId });
-    return renderStatusEdits(ctx, await statusHistory(ctx, status), rendered.account as Record<string, unknown>);
+    return renderStatusEdits(ctx, await statusHistory(ctx, status), rendered.account);
   });
 
   app.get('/api/v1/statuses/:id/source', { preHandler: authorize({ scopes: ['read:statuses'] }) }, async (request) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { renderStatuses } from '../../../serializers/status.ts';
+import { renderStatuses } from '../../../presenters/statuses.ts';
 import { findOwnList } from '../../../services/lists.ts';
 import { homeTimeline, linkTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
 import { ApiError } from '../../../lib/errors.ts';

@@ -2,7 +2,7 @@ import { renderAccountRows } from '../../../services/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { renderStatuses } from '../../../serializers/status.ts';
+import { renderStatuses } from '../../../presenters/statuses.ts';
 import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
 import { search } from '../../../services/search.ts';

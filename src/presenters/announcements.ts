@@ -2,13 +2,13 @@ import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { announcementMutes, announcementReactions, customEmojis, statuses } from '../db/schema.ts';
-import type { AnnouncementRow } from '../services/announcements.ts';
-import type { CustomEmojiRow } from '../services/custom-emojis.ts';
+import type { AnnouncementRow } from '../db/rows.ts';
+import type { CustomEmojiRow } from '../db/rows.ts';
 import { tagUrl } from '../services/tag-entities.ts';
 import { extractHashtags, formatStatus } from '../services/text/format-status.ts';
-import { URL_PATTERN } from '../services/text/plain-to-html.ts';
-import { serializeCustomEmoji } from './custom-emoji.ts';
-import type { MediaUrls } from './media-urls.ts';
+import { URL_PATTERN } from '../lib/text/plain-to-html.ts';
+import { serializeCustomEmoji } from '../serializers/custom-emoji.ts';
+import type { MediaUrls } from '../serializers/media-urls.ts';
 
 /** CustomEmoji::SCAN_RE: `:shortcode:` not touching letters, digits or other colons. */
 const EMOJI_SCAN = /(?<=[^\p{L}\p{N}:]|^):([a-zA-Z0-9_]{2,}):(?=[^\p{L}\p{N}:]|$)/gmu;

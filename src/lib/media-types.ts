@@ -1,6 +1,6 @@
-import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
+import type { mediaAttachments } from '../db/schema.ts';
 
-type MediaType = MediaAttachmentRow['type'];
+type MediaType = (typeof mediaAttachments.$inferSelect)['type'];
 
 /** The attachment types whose remote files this instance downloads, processes and stores (everything but `unknown`). */
 export const CACHEABLE_TYPES: ReadonlySet<MediaType> = new Set<MediaType>(['image', 'gifv', 'video', 'audio']);

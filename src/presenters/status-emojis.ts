@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, statuses } from '../db/schema.ts';
 import { customEmojisInTexts, type CustomEmojiRow, type EmojifiableText } from '../services/custom-emojis.ts';
-import { serializeCustomEmoji, type CustomEmojiEntity } from './custom-emoji.ts';
+import { serializeCustomEmoji, type CustomEmojiEntity } from '../serializers/custom-emoji.ts';
 
 interface EmojifiableStatus {
   id: string;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { customEmojisInTexts, type CustomEmojiRow } from '../services/custom-emojis.ts';
-import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import { serializeCustomEmoji, type CustomEmojiEntity } from './custom-emoji.ts';
+import type { AccountRow } from '../db/rows.ts';
+import { serializeCustomEmoji, type CustomEmojiEntity } from '../serializers/custom-emoji.ts';
 
 type ProfileTexts = Pick<AccountRow, 'id' | 'domain' | 'displayName' | 'note' | 'fields' | 'suspendedAt'>;
 

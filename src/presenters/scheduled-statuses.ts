@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { scheduledStatuses } from '../db/schema.ts';
-import { renderedMediaByIds } from './media-attachment.ts';
+import { renderedMediaByIds } from './media.ts';
 
 type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
 

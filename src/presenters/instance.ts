@@ -1,0 +1,35 @@
+import type { AppContext } from '../context.ts';
+import type { Config } from '../config/index.ts';
+import { closedRegistrationsMessage, contactAccount, instanceStats, registrationRules, registrationsEnabled, type InstanceStats } from '../services/instance.ts';
+import type { LocalUser } from '../services/local-users.ts';
+import { getSettings, type InstanceSettings } from '../services/settings.ts';
+
+/** Everything the instance entities (v1 and v2) are rendered from. */
+export interface InstanceFacts {
+  config: Config;
+  /** to render the contact account's avatar and header */
+  storage: AppContext['storage'];
+  settings: InstanceSettings;
+  stats: InstanceStats;
+  /** the contact account named in the settings, if it exists */
+  contact: LocalUser | undefined;
+  registrationsEnabled: boolean;
+  registrations: ReturnType<typeof registrationRules>;
+  /** the closed-registrations message rendered to HTML, or null */
+  registrationsMessage: string | null;
+}
+
+export async function loadInstanceFacts(ctx: AppContext): Promise<InstanceFacts> {
+  const settings = await getSettings(ctx);
+  const [stats, contact] = await Promise.all([instanceStats(ctx), contactAccount(ctx, settings)]);
+  return {
+    config: ctx.config,
+    storage: ctx.storage,
+    settings,
+    stats,
+    contact,
+    registrationsEnabled: registrationsEnabled(ctx, settings),
+    registrations: registrationRules(ctx, settings),
+    registrationsMessage: closedRegistrationsMessage(settings),
+  };
+}

@@ -1,0 +1,22 @@
+import { type NotificationRequestRow } from '../services/notification-requests.ts';
+import type { AppContext } from '../context.ts';
+import { renderAccountsById } from '../services/entities.ts';
+import { renderNoticedStatuses } from '../services/notifications.ts';
+
+/** REST::NotificationRequestSerializer, in the order given. */
+export async function renderNotificationRequests(ctx: AppContext, viewerId: string, rows: NotificationRequestRow[]) {
+  const [accountsById, statusesById] = await Promise.all([
+    renderAccountsById(ctx, rows.map((row) => row.fromAccountId)),
+    renderNoticedStatuses(ctx, viewerId, rows.map((row) => row.lastStatusId).filter((id): id is string => !!id)),
+  ]);
+  return rows
+    .filter((row) => accountsById.has(row.fromAccountId))
+    .map((row) => ({
+      id: row.id,
+      created_at: row.createdAt.toISOString(),
+      updated_at: row.updatedAt.toISOString(),
+      notifications_count: String(row.notificationsCount),
+      account: accountsById.get(row.fromAccountId),
+      last_status: (row.lastStatusId && statusesById.get(row.lastStatusId)) || null,
+    }));
+}

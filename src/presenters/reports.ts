@@ -1,0 +1,22 @@
+import { type ReportRow } from '../services/report-account.ts';
+import { eq, } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { accounts, } from '../db/schema.ts';
+import { renderAccount } from '../services/entities.ts';
+
+/** Mastodon's Report entity (REST::ReportSerializer). */
+export async function renderReport(ctx: AppContext, report: ReportRow) {
+  const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, report.targetAccountId));
+  return {
+    id: report.id,
+    action_taken: report.actionTakenAt !== null,
+    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
+    category: report.category,
+    comment: report.comment,
+    forwarded: report.forwarded,
+    created_at: report.createdAt.toISOString(),
+    status_ids: report.statusIds.map(String),
+    rule_ids: report.ruleIds?.map(String) ?? null,
+    target_account: target ? await renderAccount(ctx, target) : null,
+  };
+}
