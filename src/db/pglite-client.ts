@@ -63,7 +63,8 @@ export class ThreadedPglite implements Queryable {
   }
 
   static async open(options: PgliteThreadOptions): Promise<ThreadedPglite> {
-    const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: options });
+    // the thread's own JavaScript is small: a small young generation keeps its heap from growing idle
+    const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     const listeners: { message?: (ready: Ready) => void; error?: (error: Error) => void; exit?: (code: number) => void } = {};
     const ready = await new Promise<Ready>((resolve, reject) => {
       listeners.message = resolve;
