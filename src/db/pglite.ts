@@ -1,21 +1,43 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { DatabaseConfig } from '../config/index.ts';
 import type { Database } from './index.ts';
+import { ThreadedPglite } from './pglite-client.ts';
 import * as schema from './schema.ts';
 
+/**
+ * PostgreSQL settings for the embedded database. PGlite's default shared_buffers (128 MB) is most
+ * of an idle instance's memory once touched; the data files stay in the OS page cache, so a
+ * smaller pool costs a copy from it, not a disk read.
+ */
+export const PGLITE_SETTINGS: Record<string, string> = {
+  shared_buffers: '16MB',
+};
+
+export interface PgliteOptions {
+  /** 'worker' (the default) runs PGlite in a worker thread; 'main' in this thread, as drizzle's pglite driver does */
+  thread?: 'worker' | 'main';
+}
+
+async function openInThisThread(dataDir: string): Promise<PGlite> {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
+  const startParams = [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+  return PGlite.create(dataDir, { extensions: { pg_trgm }, startParams });
+}
+
 /** Embedded PostgreSQL (WASM) kept in the data directory; only one process may open it. */
-export async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>) {
+export async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>, options: PgliteOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true });
-  const client = await PGlite.create(config.dataDir, { extensions: { pg_trgm } });
-  const db = drizzle({ client, schema }) as unknown as Database;
+  const client =
+    options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });
+  // drizzle's pglite driver uses only query() and transaction(), which the threaded client has too
+  const db = drizzle({ client: client as PGlite, schema }) as unknown as Database;
   return {
     db,
     async migrate() {
-      await migrate(drizzle({ client, schema }), { migrationsFolder: new URL('./migrations', import.meta.url).pathname });
+      await migrate(drizzle({ client: client as PGlite, schema }), { migrationsFolder: new URL('./migrations', import.meta.url).pathname });
     },
     async close() {
       await client.close();

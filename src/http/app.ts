@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { accountsRoutes } from './api/v1/accounts.ts';
 import { announcementsRoutes } from './api/v1/announcements.ts';
@@ -48,74 +48,19 @@ import { tokenRoutes } from './oauth/token.ts';
 import { registerAuthentication } from './plugins/auth.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandlers } from './plugins/errors.ts';
-import { queryParser, registerParamParsers } from './plugins/params.ts';
+import { registerParamParsers } from './plugins/params.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
-import { registerRequestId, requestId } from './plugins/request-id.ts';
+import { registerRequestId } from './plugins/request-id.ts';
 import { staticRoutes } from './static.ts';
 import { manifestRoutes } from './manifest.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import { streamingRedirectRoutes, streamingRoutes, type StreamingRouteOptions } from '../streaming/routes.ts';
 import { oauthMetadataRoutes } from './well-known/oauth-authorization-server.ts';
+import { type AppOptions, createServer } from './server.ts';
 
-/** Rails trusts loopback and private networks as proxies; TRUSTED_PROXY_IP adds more. */
-const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
-
-/**
- * How long a client may take to send a request: its headers, and the whole request with its body
- * (Node answers 408 and closes the connection), checked every `checkIntervalMs`. A request once
- * received is not timed, so streaming responses (SSE, WebSocket) last as long as they need.
- */
-export interface HttpTimeouts {
-  headersMs: number;
-  requestMs: number;
-  keepAliveMs: number;
-  checkIntervalMs: number;
-}
-
-/**
- * A whole request, body included: long enough for a 16 MB upload over a weak mobile link
- * (about 0.5 Mbit/s), short enough that a body never finished cannot hold a connection for long.
- */
-const REQUEST_TIMEOUT_MS = 300_000;
-
-export function httpTimeouts(ctx: AppContext, overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
-  return { headersMs: 20_000, requestMs: REQUEST_TIMEOUT_MS, keepAliveMs: ctx.config.persistentTimeoutSeconds * 1000, checkIntervalMs: 2_000, ...overrides };
-}
-
-function createServer(ctx: AppContext, timeouts: Partial<HttpTimeouts> = {}): FastifyInstance {
-  const { headersMs, requestMs, keepAliveMs, checkIntervalMs } = httpTimeouts(ctx, timeouts);
-  return Fastify({
-    loggerInstance: ctx.log as FastifyBaseLogger,
-    trustProxy: [...DEFAULT_TRUSTED_PROXIES, ...ctx.config.trustedProxies],
-    routerOptions: { querystringParser: queryParser, ignoreTrailingSlash: true },
-    bodyLimit: 1024 * 1024,
-    genReqId: requestId,
-    requestIdHeader: false,
-    http: { headersTimeout: headersMs, connectionsCheckingInterval: checkIntervalMs },
-    requestTimeout: requestMs,
-    keepAliveTimeout: keepAliveMs,
-  });
-}
-
-export interface AppOptions {
-  /** tests shorten them */
-  timeouts?: Partial<HttpTimeouts>;
-}
-
-/** The streaming role on a server of its own (`subspace streaming`): the streaming API and `/health`. */
-export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}, appOptions: AppOptions = {}): Promise<FastifyInstance> {
-  const app = createServer(ctx, appOptions.timeouts);
-  registerRequestId(app);
-  registerCors(app);
-  registerSecurityHeaders(app);
-  registerErrorHandlers(app);
-  await registerParamParsers(app);
-  healthRoutes(app, ctx);
-  await streamingRoutes(app, ctx, hub, options);
-  return app;
-}
+export { type AppOptions, type HttpTimeouts, httpTimeouts } from './server.ts';
 
 /**
  * The web tier: every HTTP route, on one Fastify instance. With `streaming`, the streaming API is

@@ -4,7 +4,7 @@ import type { QueueName } from '../backends/queue/index.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
-import type { HttpTimeouts } from '../http/app.ts';
+import type { HttpTimeouts } from '../http/server.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import type { StreamingRouteOptions } from '../streaming/routes.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
@@ -95,10 +95,9 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.web || hub) {
-      const { buildApp, buildStreamingApp } = await import('../http/app.ts');
       app = roles.web
-        ? await buildApp(ctx, { streaming: hub, streamingOptions: options.streaming, timeouts: options.httpTimeouts })
-        : await buildStreamingApp(ctx, hub!, options.streaming, { timeouts: options.httpTimeouts });
+        ? await (await import('../http/app.ts')).buildApp(ctx, { streaming: hub, streamingOptions: options.streaming, timeouts: options.httpTimeouts })
+        : await (await import('../http/streaming-app.ts')).buildStreamingApp(ctx, hub!, options.streaming, { timeouts: options.httpTimeouts });
       cleanups.push(() => app!.close());
       await app.listen({ port: config.port, host: config.bind });
       const address = app.server.address();

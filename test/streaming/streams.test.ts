@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket as WsClient } from 'ws';
-import { users } from '../../src/db/schema.ts';
+import { oauthAccessTokens, users } from '../../src/db/schema.ts';
 import { createAnnouncement, unpublishAnnouncement } from '../../src/services/announcements.ts';
 import { modifyUser } from '../../src/services/modify-user.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
@@ -288,6 +288,29 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await blocking.next((e) => isStatus(e, 'update', 'from afar 102'));
       await other.next((e) => isStatus(e, 'update', 'from afar 102'));
       assert.equal(blocking.events.filter((e) => isStatus(e, 'update', 'from afar 101')).length, 0);
+    });
+
+    it('answers handshakes that arrive together each for its own token', async () => {
+      const revoked = await issueToken(instance.ctx, { applicationId: null, userId: carol.userId, scopes: ['read'] });
+      await instance.ctx.db.update(oauthAccessTokens).set({ revokedAt: new Date() }).where(eq(oauthAccessTokens.id, revoked.id));
+      const tokens = [alice.token, bob.token, 'not-a-token', alice.token, revoked.accessToken, carol.token];
+      const opened = await Promise.allSettled(
+        tokens.map((token) =>
+          transport === 'websocket' ? openWebSocket(instance.url, { token, stream: 'user' }) : openEventStream(instance.url, 'user', token),
+        ),
+      );
+      for (const result of opened) if (result.status === 'fulfilled') clients.push(result.value);
+      assert.deepEqual(
+        opened.map((result) => result.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      // each stream is its own account's: a post by alice reaches bob's home (he follows her), not carol's
+      const [aliceStream, bobStream, , , , carolStream] = opened.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+      await untilListening(bobStream!, (probe) => publishToStream(instance.ctx, channels.home(bob.accountId), 'delete', probe));
+      await post(alice.token, 'together at once');
+      await bobStream!.next((e) => isStatus(e, 'update', 'together at once'));
+      await assertNothing(carolStream!, channels.home(carol.accountId), (e) => isStatus(e, 'update', 'together at once'));
+      assert.ok(aliceStream);
     });
 
     it('refuses missing, invalid and under-scoped tokens', async () => {

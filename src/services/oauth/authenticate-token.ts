@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts, oauthAccessTokens, oauthApplications, users } from '../../db/schema.ts';
 import { digest } from '../../lib/crypto.ts';
@@ -17,16 +17,19 @@ export interface Authentication {
   account: AccountRow | null;
 }
 
-/** Finds the live token behind a bearer string, with Doorkeeper's error messages when it is not. */
-export async function authenticateToken(ctx: AppContext, token: string): Promise<Authentication | { error: string }> {
-  const [row] = await ctx.db
+function selectTokens(ctx: AppContext, where: SQL) {
+  return ctx.db
     .select({ token: oauthAccessTokens, application: oauthApplications, user: users, account: accounts })
     .from(oauthAccessTokens)
     .leftJoin(oauthApplications, eq(oauthApplications.id, oauthAccessTokens.applicationId))
     .leftJoin(users, eq(users.id, oauthAccessTokens.userId))
     .leftJoin(accounts, eq(accounts.id, users.accountId))
-    .where(eq(oauthAccessTokens.tokenDigest, digest(token)))
-    .limit(1);
+    .where(where);
+}
+
+type TokenRow = Awaited<ReturnType<typeof selectTokens>>[number];
+
+function authentication(row: TokenRow | undefined): Authentication | { error: string } {
   if (!row) return { error: 'The access token is invalid' };
   if (row.token.revokedAt) return { error: 'The access token was revoked' };
   return {
@@ -39,3 +42,16 @@ export async function authenticateToken(ctx: AppContext, token: string): Promise
   };
 }
 
+/** Finds the live token behind a bearer string, with Doorkeeper's error messages when it is not. */
+export async function authenticateToken(ctx: AppContext, token: string): Promise<Authentication | { error: string }> {
+  const [row] = await selectTokens(ctx, eq(oauthAccessTokens.tokenDigest, digest(token))).limit(1);
+  return authentication(row);
+}
+
+/** authenticateToken for many bearer strings in one query, by bearer string. */
+export async function authenticateTokens(ctx: AppContext, tokens: string[]): Promise<Map<string, Authentication | { error: string }>> {
+  const byDigest = new Map(tokens.map((token) => [digest(token), token]));
+  const rows = await selectTokens(ctx, inArray(oauthAccessTokens.tokenDigest, [...byDigest.keys()]));
+  const found = new Map(rows.map((row) => [byDigest.get(row.token.tokenDigest)!, row]));
+  return new Map(tokens.map((token) => [token, authentication(found.get(token))]));
+}
