@@ -164,7 +164,10 @@ async function measureBare(): Promise<Bare> {
 async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
   const label = serverMode ? 'server' : 'embedded';
   const figures: Figure[] = [];
-  const add = (what: string, value: string, target: string, met: boolean | undefined, ratio: string) => figures.push({ what, value, target, met, ratio });
+  const add = (what: string, value: string, target: string, met: boolean | undefined, ratio: string) => {
+    figures.push({ what, value, target, met, ratio });
+    console.log(`  ${what}: ${value}${ratio ? ` (${ratio})` : ''}`);
+  };
   const tokenPrefix = `tb-${randomBytes(9).toString('base64url')}-`;
   const tokenOf = (username: string) => `${tokenPrefix}${username}`;
   const dataDir = mkdtempSync(join(tmpdir(), `subspace-bench-targets-${label}-`));
