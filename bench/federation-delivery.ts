@@ -5,25 +5,24 @@
  * then times P posts: from the start of `POST /api/v1/statuses` to the last server's request.
  * Each post should cost M requests (one per shared inbox), whatever N.
  *
- * It starts its own instance in this process (embedded on a throwaway data dir, or on PostgreSQL
- * and Redis when DATABASE_URL / REDIS_URL name an empty database), with a worker serving every queue.
+ * Everything runs in processes of its own: the sinks (bench/lib/delivery-sinks.ts), and the
+ * instance: `subspace start` on a throwaway data dir (embedded, seeded before it starts), or
+ * `subspace web` and `subspace worker` on PostgreSQL and Redis when DATABASE_URL / REDIS_URL name an
+ * empty database. This process is only the client.
  *
  *   node bench/federation-delivery.ts [--followers 1000] [--servers 50] [--posts 5] [--concurrency 5] [--latency-ms 0]
  */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../src/config/index.ts';
+import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
-import { createLogger } from '../src/lib/logger.ts';
-import { boot } from '../src/roles/boot.ts';
-import { createLocalAccount } from '../src/services/create-account.ts';
-import { issueToken } from '../src/services/oauth/tokens.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
+import { freePort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/federation-delivery.ts [--followers N] [--servers M] [--posts P] [--concurrency C] [--latency-ms L]
   --followers    remote followers of the posting member (default 1000)
@@ -59,127 +58,97 @@ const concurrency = whole(values.concurrency, 'concurrency', 5);
 const latencyMs = whole(values['latency-ms'], 'latency-ms', 0, 0);
 if (servers > followers) throw new Error('--servers cannot exceed --followers');
 
-/** A remote server: its shared inbox answers 202 (after `latencyMs`) and records when each activity arrived. */
-interface Sink {
-  origin: string;
-  host: string;
-  /** activity object id → arrival times (performance.now()) of its signed POSTs */
-  arrivals: Map<string, number[]>;
-  unsigned: number;
-  server: Server;
-}
-
-async function startSink(index: number): Promise<Sink> {
-  const address = `127.0.0.${2 + (index % 250)}`;
-  const sink = { arrivals: new Map(), unsigned: 0 } as Sink;
-  sink.server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const at = performance.now();
-      if (!req.headers.signature && !req.headers['signature-input']) sink.unsigned += 1;
-      else {
-        try {
-          const activity = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { object?: { id?: string } | string };
-          const key = typeof activity.object === 'string' ? activity.object : (activity.object?.id ?? '');
-          sink.arrivals.set(key, [...(sink.arrivals.get(key) ?? []), at]);
-        } catch {
-          sink.unsigned += 1;
-        }
-      }
-      const answer = () => res.writeHead(req.method === 'POST' ? 202 : 404).end();
-      if (latencyMs > 0) setTimeout(answer, latencyMs);
-      else answer();
-    });
-  });
-  sink.server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => sink.server.listen(0, address, resolve));
-  sink.host = `${address}:${(sink.server.address() as AddressInfo).port}`;
-  sink.origin = `http://${sink.host}`;
-  return sink;
-}
-
-const embedded = !process.env.DATABASE_URL && !process.env.DB_HOST;
-const dataDir = process.env.SUBSPACE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'subspace-bench-'));
-const config = loadConfig({
-  LOCAL_DOMAIN: 'bench.test',
-  LOCAL_HTTPS: 'false',
+const serverMode = !!process.env.DATABASE_URL;
+if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
+const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-delivery-'));
+killChildrenOnSignal(() => rmSync(dataDir, { recursive: true, force: true }));
+const env: Record<string, string | undefined> = {
   LOG_LEVEL: 'warn',
   ...process.env,
+  LOCAL_DOMAIN: 'bench.test',
+  LOCAL_HTTPS: 'false',
+  BIND: '127.0.0.1',
   ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
   SUBSPACE_DATA_DIR: dataDir,
-  PORT: '0',
-  BIND: '127.0.0.1',
-});
-if (!embedded) {
-  const database = await openDatabase(config);
-  await database.migrate();
-  await database.close();
-}
-const sinks = await Promise.all(Array.from({ length: servers }, (_, i) => startSink(i)));
-const instance = await boot(config, { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency } }, { log: createLogger('warn') });
-const { ctx } = instance;
-const url = instance.url!;
-
-// every job enqueued, by name, to show what a post costs
-const jobCounts = new Map<string, number>();
-const enqueueJob = ctx.queue.enqueue.bind(ctx.queue);
-ctx.queue.enqueue = (queue, name, data, options) => {
-  jobCounts.set(name, (jobCounts.get(name) ?? 0) + 1);
-  return enqueueJob(queue, name, data, options);
+  SIDEKIQ_CONCURRENCY: String(concurrency),
+  SECRET_KEY_BASE: process.env.SECRET_KEY_BASE ?? randomBytes(64).toString('hex'),
 };
+const token = `fd-${randomBytes(12).toString('base64url')}`;
+const sinks = new ServerProcess('sinks', [String(servers), String(latencyMs)], env, undefined, { script: new URL('./lib/delivery-sinks.ts', import.meta.url).pathname });
+const children: ServerProcess[] = [sinks];
+const epoch = () => performance.timeOrigin + performance.now();
 
 try {
-  console.log(`Seeding ${followers} remote followers over ${servers} servers (${embedded ? 'embedded' : 'server'} mode, worker concurrency ${concurrency}, servers answer in ${latencyMs} ms)`);
-  const { user, account } = await createLocalAccount(ctx, { username: 'poster', email: 'poster@bench.test', password: 'bench password', confirmed: true, role: null, allowReserved: true });
-  const token = (await issueToken(ctx, { applicationId: null, userId: user.id, scopes: ['read', 'write'] })).accessToken;
-  const origins = JSON.stringify(sinks.map((sink) => [sink.host, sink.origin]));
-  await ctx.db.execute(sql`
-    WITH servers AS (SELECT (s.value->>0) AS host, (s.value->>1) AS origin, s.n - 1 AS i
-                     FROM json_array_elements(${origins}::json) WITH ORDINALITY AS s(value, n))
-    INSERT INTO accounts (username, domain, uri, url, inbox_url, shared_inbox_url)
-    SELECT 'follower' || g, servers.host, servers.origin || '/users/follower' || g, servers.origin || '/@follower' || g,
-           servers.origin || '/users/follower' || g || '/inbox', servers.origin || '/inbox'
-    FROM generate_series(0, ${followers - 1}) g JOIN servers ON servers.i = g % ${servers}`);
-  await ctx.db.execute(sql`
-    INSERT INTO follows (account_id, target_account_id)
-    SELECT id, ${account.id} FROM accounts WHERE username LIKE 'follower%' AND domain IS NOT NULL`);
-  await ctx.db.execute(sql`UPDATE accounts SET followers_count = ${followers} WHERE id = ${account.id}`);
+  await once(sinks.child, 'message');
+  const { hosts } = (await sinks.ask({ type: 'hosts' })) as unknown as { hosts: [string, string][] };
+  console.log(`Seeding ${followers} remote followers over ${servers} servers (${serverMode ? 'server' : 'embedded'} mode, worker concurrency ${concurrency}, servers answer in ${latencyMs} ms)`);
+  const config = loadConfig({ ...env, PORT: '3000' });
+  const database = await openDatabase(config);
+  try {
+    await database.migrate();
+    const db = database.db;
+    const base = baseUrl(config);
+    await db.execute(sql`INSERT INTO accounts (username, uri, url, followers_count) VALUES ('poster', ${base} || '/users/poster', ${base} || '/@poster', ${followers})`);
+    await db.execute(sql`INSERT INTO users (account_id, email, confirmed_at, current_sign_in_at) SELECT id, 'poster@bench.test', now(), now() FROM accounts WHERE username = 'poster'`);
+    await db.execute(sql`
+      INSERT INTO oauth_access_tokens (token_digest, user_id, scopes)
+      SELECT encode(sha256(convert_to(${token}, 'UTF8')), 'hex'), u.id, 'read write' FROM users u`);
+    await db.execute(sql`
+      WITH servers AS (SELECT (s.value->>0) AS host, (s.value->>1) AS origin, s.n - 1 AS i
+                       FROM json_array_elements(${JSON.stringify(hosts)}::json) WITH ORDINALITY AS s(value, n))
+      INSERT INTO accounts (username, domain, uri, url, inbox_url, shared_inbox_url)
+      SELECT 'follower' || g, servers.host, servers.origin || '/users/follower' || g, servers.origin || '/@follower' || g,
+             servers.origin || '/users/follower' || g || '/inbox', servers.origin || '/inbox'
+      FROM generate_series(0, ${followers - 1}) g JOIN servers ON servers.i = g % ${servers}`);
+    await db.execute(sql`
+      INSERT INTO follows (account_id, target_account_id)
+      SELECT f.id, p.id FROM accounts f, accounts p WHERE f.username LIKE 'follower%' AND f.domain IS NOT NULL AND p.username = 'poster' AND p.domain IS NULL`);
+  } finally {
+    await database.close();
+  }
+  if (serverMode) children.push(new ServerProcess('web', ['web'], env, await freePort()), new ServerProcess('worker', ['worker'], env));
+  else children.push(new ServerProcess('subspace start', ['start'], env, await freePort()));
+  const web = children[1]!;
+  await web.waitUntilServing('/health');
+  const url = web.url!;
 
   const postOne = async (text: string) => {
-    for (const key of jobCounts.keys()) jobCounts.set(key, 0);
-    const started = performance.now();
+    const started = epoch();
     const response = await fetch(new URL('/api/v1/statuses', url), {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status: text, visibility: 'public' }),
     });
     if (response.status !== 200) throw new Error(`POST /api/v1/statuses answered ${response.status}: ${await response.text()}`);
-    const answered = performance.now() - started;
+    const answered = epoch() - started;
     const { uri } = (await response.json()) as { uri: string };
     const deadline = started + 600_000;
-    while (sinks.some((sink) => !sink.arrivals.has(uri))) {
-      if (performance.now() > deadline) throw new Error(`after 10 minutes, ${sinks.filter((sink) => !sink.arrivals.has(uri)).length} servers still have nothing`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    let seen: { first: (number | null)[]; requests: number; unsigned: number };
+    for (;;) {
+      seen = (await sinks.ask({ type: 'arrivals', uri })) as unknown as typeof seen;
+      const missing = seen.first.filter((at) => at === null).length;
+      if (missing === 0) break;
+      if (epoch() > deadline) throw new Error(`after 10 minutes, ${missing} servers still have nothing`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const arrivals = sinks.map((sink) => Math.min(...sink.arrivals.get(uri)!) - started).sort((a, b) => a - b);
     // let stray duplicates arrive before counting
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const requests = sinks.reduce((sum, sink) => sum + (sink.arrivals.get(uri)?.length ?? 0), 0);
-    return { answered, arrivals, requests, jobs: new Map(jobCounts) };
+    seen = (await sinks.ask({ type: 'arrivals', uri })) as unknown as typeof seen;
+    const arrivals = seen.first.map((at) => at! - started).sort((a, b) => a - b);
+    return { answered, arrivals, requests: seen.requests, unsigned: seen.unsigned };
   };
 
   await postOne('warm-up');
   console.log(`\n${posts} posts, each to ${followers} followers on ${servers} servers; times from the start of the POST\n`);
   const rows: string[][] = [['post', 'POST answered', 'first server', 'p50 server', 'p95 server', 'last server (total)', 'requests', 'deliveries/s']];
   const totals: number[] = [];
-  let jobs = new Map<string, number>();
+  let unsigned = 0;
   for (let n = 1; n <= posts; n++) {
     const result = await postOne(`Benchmark post ${n}`);
     const { arrivals } = result;
     const total = arrivals[arrivals.length - 1]!;
     totals.push(total);
-    jobs = result.jobs;
+    unsigned = result.unsigned;
     const spread = (total - arrivals[0]!) / 1000;
     rows.push([
       String(n),
@@ -195,11 +164,11 @@ try {
   printTable(rows);
   const sorted = [...totals].sort((a, b) => a - b);
   console.log(`\nmedian time to reach all ${servers} servers: ${ms(percentile(sorted, 50))}; ${(percentile(sorted, 50) / servers).toFixed(2)} ms per server`);
-  console.log(`jobs per post: ${[...jobs].filter(([, count]) => count > 0).map(([name, count]) => `${count} ${name}`).join(', ')}`);
-  const unsigned = sinks.reduce((sum, sink) => sum + sink.unsigned, 0);
   if (unsigned > 0) console.log(`unsigned or unreadable requests: ${unsigned}`);
+} catch (error) {
+  for (const child of children) console.error(`--- ${child.name} output ---\n${child.output().slice(-3000)}`);
+  throw error;
 } finally {
-  await instance.close();
-  await Promise.all(sinks.map((sink) => new Promise((resolve) => sink.server.close(resolve))));
-  if (!process.env.SUBSPACE_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+  await stopAll(children);
+  rmSync(dataDir, { recursive: true, force: true });
 }

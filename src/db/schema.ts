@@ -847,8 +847,17 @@ export const feedEntries = pgTable(
     /** for reblog de-duplication: the reblogged status, when this entry is a reblog */
     reblogOfId: snowflake('reblog_of_id'),
   },
-  (t) => [primaryKey({ columns: [t.feed, t.statusId] }), index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId)],
+  (t) => [
+    primaryKey({ columns: [t.feed, t.statusId] }),
+    index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
+  ],
 );
+
+/** An upper bound of each embedded feed's entries: a fan-out trims only the feeds past MAX_ITEMS and some slack. */
+export const feedSizes = pgTable('feed_sizes', {
+  feed: text('feed').primaryKey(),
+  entries: integer('entries').notNull(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Announcements: messages from the admins shown above the home timeline.

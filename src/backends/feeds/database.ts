@@ -3,11 +3,19 @@ import { queryRows, type Database } from '../../db/index.ts';
 import { MAX_ITEMS, REBLOG_FALLOFF, type FeedEntry, type FeedKey, type FeedPage, type Feeds } from './index.ts';
 
 const BATCH = 1000;
+/** feeds per statement of a fan-out: one array parameter each, so the size costs no SQL text */
+const FAN_OUT_BATCH = 20_000;
+/**
+ * Finding a feed's MAX_ITEMS-th entry reads hundreds of rows, too much for each of 10,000 feeds on
+ * every post: feed_sizes counts the entries, and a fan-out to more than EXACT_TRIM_FEEDS feeds trims
+ * a feed once it holds SLACK more than MAX_ITEMS (until then, paging far back may show up to SLACK
+ * older entries). Fewer feeds are trimmed at MAX_ITEMS exactly.
+ */
+const EXACT_TRIM_FEEDS = 16;
+const SLACK = MAX_ITEMS / 4;
 
-const textArray = (values: string[]): SQL => sql`ARRAY[${sql.join(
-  values.map((value) => sql`${value}`),
-  sql`, `,
-)}]::text[]`;
+/** A text[] as one parameter (a Postgres array literal), not one parameter per element. */
+const textArray = (values: string[]): SQL => sql`${`{${values.map((value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`}::text[]`;
 
 /** The embedded feeds: rows of the feed_entries table (feed, status id, reblogged status id). */
 export class DatabaseFeeds implements Feeds {
@@ -24,37 +32,55 @@ export class DatabaseFeeds implements Feeds {
   async pushToMany(feeds: FeedKey[], statusId: string, reblogOfId: string | null): Promise<FeedKey[]> {
     const inserted: FeedKey[] = [];
     const unique = [...new Set(feeds)];
-    for (let i = 0; i < unique.length; i += BATCH) {
-      const batch = unique.slice(i, i + BATCH);
+    // a few feeds are trimmed to MAX_ITEMS exactly; a fan-out lets each feed grow by SLACK first
+    const limit = unique.length <= EXACT_TRIM_FEEDS ? MAX_ITEMS : MAX_ITEMS + SLACK;
+    for (let i = 0; i < unique.length; i += FAN_OUT_BATCH) {
+      const batch = unique.slice(i, i + FAN_OUT_BATCH);
       // A reblog stays out while its original or another reblog of it is among the newest
       // REBLOG_FALLOFF entries; an original stays out while a reblog of it is there.
       const near = reblogOfId
         ? sql`(e.status_id = ${reblogOfId}::bigint OR e.reblog_of_id = ${reblogOfId}::bigint)`
         : sql`e.reblog_of_id = ${statusId}::bigint`;
-      const rows = await queryRows<{ feed: string }>(
+      // the feeds it went into, with their new sizes
+      const rows = await queryRows<{ feed: string; entries: number }>(
         this.#db,
-        sql`INSERT INTO feed_entries (feed, status_id, reblog_of_id)
-            SELECT t.feed, ${statusId}::bigint, ${reblogOfId}::bigint
-            FROM unnest(${textArray(batch)}) AS t(feed)
-            WHERE NOT EXISTS (
-              SELECT 1 FROM feed_entries e
-              WHERE e.feed = t.feed AND ${near}
-                AND e.status_id >= COALESCE((SELECT n.status_id FROM feed_entries n WHERE n.feed = t.feed
-                                             ORDER BY n.status_id DESC OFFSET ${REBLOG_FALLOFF - 1} LIMIT 1), 0))
-            ON CONFLICT DO NOTHING
-            RETURNING feed`,
+        sql`WITH inserted AS (
+              INSERT INTO feed_entries (feed, status_id, reblog_of_id)
+              SELECT t.feed, ${statusId}::bigint, ${reblogOfId}::bigint
+              FROM unnest(${textArray(batch)}) AS t(feed)
+              WHERE NOT EXISTS (
+                SELECT 1 FROM feed_entries e
+                WHERE e.feed = t.feed AND ${near}
+                  AND e.status_id >= COALESCE((SELECT n.status_id FROM feed_entries n WHERE n.feed = t.feed
+                                               ORDER BY n.feed DESC, n.status_id DESC OFFSET ${REBLOG_FALLOFF - 1} LIMIT 1), 0))
+              ON CONFLICT DO NOTHING
+              RETURNING feed)
+            INSERT INTO feed_sizes (feed, entries) SELECT feed, 1 FROM inserted
+            ON CONFLICT (feed) DO UPDATE SET entries = feed_sizes.entries + 1
+            RETURNING feed, entries`,
       );
       const done = rows.map((row) => row.feed);
-      if (done.length > 0) {
-        await this.#db.execute(sql`DELETE FROM feed_entries d
-          USING (SELECT t.feed, (SELECT n.status_id FROM feed_entries n WHERE n.feed = t.feed
-                                 ORDER BY n.status_id DESC OFFSET ${MAX_ITEMS - 1} LIMIT 1) AS cutoff
-                 FROM unnest(${textArray(done)}) AS t(feed)) c
-          WHERE d.feed = c.feed AND c.cutoff IS NOT NULL AND d.status_id < c.cutoff`);
-      }
+      await this.#trim(rows.filter((row) => Number(row.entries) > limit).map((row) => row.feed));
       inserted.push(...done);
     }
     return inserted;
+  }
+
+  /** Trims feeds to their MAX_ITEMS newest entries and records their true sizes. */
+  async #trim(feeds: FeedKey[]): Promise<void> {
+    if (feeds.length === 0) return;
+    await this.#db.execute(sql`DELETE FROM feed_entries d
+      USING (SELECT t.feed, (SELECT n.status_id FROM feed_entries n WHERE n.feed = t.feed
+                             ORDER BY n.feed DESC, n.status_id DESC OFFSET ${MAX_ITEMS - 1} LIMIT 1) AS cutoff
+             FROM unnest(${textArray(feeds)}) AS t(feed)) c
+      WHERE d.feed = c.feed AND c.cutoff IS NOT NULL AND d.status_id < c.cutoff`);
+    await this.#recount(feeds);
+  }
+
+  async #recount(feeds: FeedKey[]): Promise<void> {
+    await this.#db.execute(sql`INSERT INTO feed_sizes (feed, entries)
+      SELECT t.feed, (SELECT count(*) FROM feed_entries e WHERE e.feed = t.feed) FROM unnest(${textArray(feeds)}) AS t(feed)
+      ON CONFLICT (feed) DO UPDATE SET entries = excluded.entries`);
   }
 
   async pushMany(feed: FeedKey, entries: FeedEntry[]): Promise<void> {
@@ -86,8 +112,7 @@ export class DatabaseFeeds implements Feeds {
                                          ORDER BY n.status_id DESC OFFSET ${REBLOG_FALLOFF - 1} LIMIT 1), 0))
         ON CONFLICT DO NOTHING`);
     }
-    await this.#db.execute(sql`DELETE FROM feed_entries WHERE feed = ${feed} AND status_id < (
-      SELECT n.status_id FROM feed_entries n WHERE n.feed = ${feed} ORDER BY n.status_id DESC OFFSET ${MAX_ITEMS - 1} LIMIT 1)`);
+    await this.#trim([feed]);
   }
 
   async remove(feed: FeedKey, entries: FeedEntry[]): Promise<void> {
@@ -97,10 +122,14 @@ export class DatabaseFeeds implements Feeds {
       sql`, `,
     );
     await this.#db.execute(sql`DELETE FROM feed_entries WHERE feed = ${feed} AND status_id IN (${ids})`);
+    await this.#recount([feed]);
   }
 
   async removeEverywhere(entry: FeedEntry, _candidates: FeedKey[]): Promise<void> {
-    await this.#db.execute(sql`DELETE FROM feed_entries WHERE status_id = ${entry.statusId}::bigint OR reblog_of_id = ${entry.statusId}::bigint`);
+    await this.#db.execute(sql`WITH removed AS (
+        DELETE FROM feed_entries WHERE status_id = ${entry.statusId}::bigint OR reblog_of_id = ${entry.statusId}::bigint RETURNING feed)
+      UPDATE feed_sizes SET entries = feed_sizes.entries - r.count
+      FROM (SELECT feed, count(*)::int AS count FROM removed GROUP BY feed) r WHERE feed_sizes.feed = r.feed`);
   }
 
   async page(feed: FeedKey, page: FeedPage): Promise<string[]> {
@@ -129,6 +158,7 @@ export class DatabaseFeeds implements Feeds {
 
   async clear(feed: FeedKey): Promise<void> {
     await this.#db.execute(sql`DELETE FROM feed_entries WHERE feed = ${feed}`);
+    await this.#db.execute(sql`DELETE FROM feed_sizes WHERE feed = ${feed}`);
   }
 
   async close(): Promise<void> {}

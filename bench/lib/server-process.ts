@@ -1,0 +1,197 @@
+/**
+ * The server under test as child processes of a bench (never in the bench's own event loop):
+ * `subspace start|web|worker|streaming` started with bench/lib/process-probe.ts preloaded, which
+ * answers over IPC with the garbage-collected heap and the event-loop delay; RSS and CPU time are
+ * read from /proc. BENCH_NODE_FLAGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
+export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const PROBE = new URL('./process-probe.ts', import.meta.url).pathname;
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface MemoryUsage {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+let stopping = false;
+const children = new Set<ServerProcess>();
+process.once('exit', () => {
+  for (const child of children) if (!child.exited) child.child.kill('SIGKILL');
+});
+
+/** Kills every child on Ctrl-C, after `cleanup` (e.g. removing a data dir). */
+export function killChildrenOnSignal(cleanup: () => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const child of children) if (!child.exited) child.child.kill('SIGKILL');
+      cleanup();
+      process.exit(130);
+    });
+  }
+}
+
+/** Stops the children without reporting their exit as unexpected. */
+export async function stopAll(servers: Iterable<ServerProcess> = children): Promise<void> {
+  stopping = true;
+  await Promise.all([...servers].map((server) => server.stop()));
+  stopping = false;
+}
+
+/** VmRSS of a process in bytes (NaN once it is gone). */
+export function vmRss(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export class ServerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly url?: string;
+  #output = '';
+  #pending = new Map<number, (answer: Record<string, unknown>) => void>();
+  #nextId = 1;
+  exited = false;
+
+  /** `port` set: the process listens there (PORT) and `url` points at it. `script` replaces the CLI. */
+  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number, options: { script?: string; host?: string } = {}) {
+    this.name = name;
+    const host = options.host ?? '127.0.0.1';
+    this.url = port === undefined ? undefined : `http://${host}:${port}`;
+    const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+    this.child = spawn(NODE, [...extra, '--expose-gc', '--import', PROBE, options.script ?? CLI, ...args], {
+      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    this.child.on('message', (answer: { id?: number }) => {
+      const resolve = typeof answer?.id === 'number' ? this.#pending.get(answer.id) : undefined;
+      this.#pending.delete(answer.id!);
+      resolve?.(answer as Record<string, unknown>);
+    });
+    this.child.once('exit', (code, signal) => {
+      this.exited = true;
+      children.delete(this);
+      if (!stopping) {
+        console.error(`\n${name} exited unexpectedly (${code ?? signal}); its last output:\n${this.#output.slice(-6000)}`);
+        process.exitCode = 1;
+      }
+    });
+    children.add(this);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  output(): string {
+    return this.#output;
+  }
+
+  /** Sends a message of the bench's own (to a `script` child) and waits for the answer with the same id. */
+  ask(message: Record<string, unknown>, timeoutMs = 600_000): Promise<Record<string, unknown>> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`${this.name} did not answer ${JSON.stringify(message.type)}`));
+      }, timeoutMs);
+      this.#pending.set(id, (answer) => {
+        clearTimeout(timer);
+        if (typeof answer.error === 'string') reject(new Error(`${this.name}: ${answer.error}`));
+        else resolve(answer);
+      });
+      this.child.send({ ...message, id });
+    });
+  }
+
+  /** Heap figures after a forced collection, and VmRSS from /proc read right after it. */
+  async memory(): Promise<MemoryUsage> {
+    const answer = await this.ask({ type: 'memory' }, 120_000);
+    return { ...(answer.memory as MemoryUsage), rss: this.vmRss() };
+  }
+
+  /** Event-loop delay since the previous call. */
+  async loopDelay(): Promise<LoopDelay> {
+    return (await this.ask({ type: 'loop' }, 120_000)).loop as LoopDelay;
+  }
+
+  vmRss(): number {
+    return vmRss(this.pid);
+  }
+
+  /** CPU time (user + system) in clock ticks. */
+  cpuTicks(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  }
+
+  /** Waits until the process is idle: under 5% of a core for two half-second samples in a row (60 s at most). */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    let quiet = 0;
+    let last = this.cpuTicks();
+    while (quiet < 2 && Date.now() < deadline) {
+      await sleep(500);
+      const now = this.cpuTicks();
+      quiet = now - last <= 2 ? quiet + 1 : 0;
+      last = now;
+    }
+  }
+
+  /** Waits until the process answers `path` with 200 (`url` given), or says `ready` over IPC (a `script`). */
+  async waitUntilServing(path = '/health'): Promise<void> {
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (this.exited) throw new Error(`${this.name} exited before serving:\n${this.#output.slice(-6000)}`);
+      try {
+        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(5000) });
+        await response.arrayBuffer();
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${this.name} did not answer ${path}:\n${this.#output.slice(-6000)}`);
+      await sleep(200);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
