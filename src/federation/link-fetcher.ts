@@ -1,5 +1,5 @@
 import type { LinkFetcher } from '../services/preview-cards/fetch-link-card.ts';
-import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from './outbound-fetch.ts';
+import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from '../lib/outbound-fetch.ts';
 
 /** Mastodon's Request follows three redirects. */
 const MAX_HOPS = 3;

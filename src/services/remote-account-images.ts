@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
-import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
+import { DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 import { RedownloadAvatar, RedownloadHeader } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { deleteAccountImageFiles } from './account-images.ts';

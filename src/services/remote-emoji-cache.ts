@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { AppContext } from '../context.ts';
 import { customEmojis } from '../db/schema.ts';
-import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
+import { DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 import { RedownloadEmoji } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
-import { outboundLimits } from '../../src/federation/outbound-fetch.ts';
+import { outboundLimits } from '../../src/lib/outbound-fetch.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { guardedFetch, isAddressAllowed, OutboundRequestRefused, outboundPolicy, ResponseTooLarge, withOutboundPolicy } from '../../src/federation/outbound-fetch.ts';
+import { guardedFetch, isAddressAllowed, OutboundRequestRefused, outboundPolicy, ResponseTooLarge, withOutboundPolicy } from '../../src/lib/outbound-fetch.ts';
 
 describe('which addresses federation may fetch from', () => {
   const none = outboundPolicy([]);

@@ -5,7 +5,7 @@ import { verifyRequest, type Message } from '@fedify/fedify';
 import { Like } from '@fedify/vocab';
 import { runFederationTask, withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
-import { deleteLocalAccount } from '../../src/services/delete-account.ts';
+import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -129,7 +129,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
       hold = () => false;
     }
     assert.equal(held.length, 1, 'the delivery is queued');
-    await deleteLocalAccount(instance.ctx, dora.accountId);
+    await deleteLocalAccountAndAnnounce(instance.ctx, dora.accountId);
     // the Delete of the account, queued just before its keys went, is sent: it keeps its key in the job, the one exception
     const deletion = await until(async () => remote.delivered.find((entry) => entry.body.type === 'Delete' && entry.body.actor === `${BASE}/users/dora`), 'the Delete');
     assert.ok(deletion.headers.signature || deletion.headers['signature-input'], 'signed');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { eq } from 'drizzle-orm';
 import { accounts } from '../../db/schema.ts';
+import { resolveFresh } from '../../federation/resolve-fresh.ts';
 import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/move-account.ts';
 import { getSettings } from '../../services/settings.ts';
 import { params, text } from '../plugins/params.ts';
@@ -102,7 +103,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!session) return reply;
     const acct = text(nested(input.account_alias).acct) ?? '';
     try {
-      await addAlias(ctx, session.account, acct);
+      await addAlias(ctx, session.account, acct, (handle) => resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return aliasesPage(ctx, request, reply, session.account, 422, error, acct);
@@ -134,7 +135,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     const form = nested(input.account_migration);
     const acct = text(form.acct) ?? '';
     try {
-      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' });
+      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' }, (handle) => resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return migrationPage(ctx, request, reply, session.account, 422, error, acct);
