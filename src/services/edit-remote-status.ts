@@ -6,7 +6,6 @@ import { Distribution } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
-import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import { deleteMediaFiles } from './media-attachments.ts';
 import { notify } from './notify.ts';
@@ -122,8 +121,7 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
   if (status.editedAt && input.editedAt && status.editedAt.getTime() > input.editedAt.getTime()) return status;
   const explicit = input.editedAt !== null && input.editedAt.getTime() <= Date.now() + 60_000 && (!status.editedAt || input.editedAt.getTime() > status.editedAt.getTime());
   if (!explicit) {
-    const { pollId } = await ctx.db.transaction((tx) => updatePoll(tx, author, status, input.poll, false));
-    if (pollId) await publishEvent(ctx, { type: 'status.updated', statusId: status.id });
+    await ctx.db.transaction((tx) => updatePoll(tx, author, status, input.poll, false));
     return status;
   }
 
@@ -171,7 +169,6 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await notifyLocalRebloggers(ctx, updated);
     await crawlLinks(ctx, updated.id, { spread: true });
   }
-  await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
   return updated;
 }
 

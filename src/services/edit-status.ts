@@ -5,7 +5,6 @@ import { notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
-import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
@@ -194,7 +193,6 @@ export async function editStatus(
   await enqueue(ctx, Distribution, { statusId: updated.id, update: true }).catch((error: unknown) =>
     ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
   );
-  await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
   await deliverStatus(ctx, updated, 'update');
   return { status: updated, rateLimit };
 }

@@ -137,3 +137,12 @@ export async function removeListAccounts(ctx: AppContext, accountId: string, id:
   await ctx.db.delete(listAccounts).where(and(eq(listAccounts.listId, list.id), inArray(listAccounts.accountId, ids)));
   for (const target of ids) await unmergeFromFeed(ctx, listFeed(list.id), target, false);
 }
+
+/** `GET /api/v1/accounts/:id/lists`: the owner's lists that hold the account. */
+export async function listsHolding(ctx: AppContext, ownerId: string, accountId: string): Promise<ListRow[]> {
+  return ctx.db
+    .select()
+    .from(lists)
+    .where(and(eq(lists.accountId, ownerId), sql`EXISTS (SELECT 1 FROM list_accounts la WHERE la.list_id = ${lists.id} AND la.account_id = ${accountId})`))
+    .orderBy(asc(lists.id));
+}

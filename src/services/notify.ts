@@ -2,7 +2,6 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { notifications, users } from '../db/schema.ts';
-import { publishEvent } from './events.ts';
 import { renderNotifications } from './notifications.ts';
 import { channels, listenedChannels, publishToStream } from '../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
@@ -134,7 +133,6 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
     // held back: only a mention makes or updates a notification request
     if (created.type === 'mention' && statusId) await recordNotificationRequest(ctx, created.accountId, created.fromAccountId, statusId);
   } else if (created) {
-    await publishEvent(ctx, { type: 'notification.created', accountId: input.recipientId, notificationId: created.id });
     await streamNotification(ctx, created);
   }
   return created;

@@ -7,7 +7,6 @@ import { enqueue } from '../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { parseDateParam } from '../lib/dates.ts';
-import { publishEvent } from './events.ts';
 import { attachableMedia, attachMedia } from './media-attachments.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
@@ -346,5 +345,4 @@ async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountR
     const [poll] = await ctx.db.select({ id: polls.id, expiresAt: polls.expiresAt }).from(polls).where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date()))).limit(1);
     if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });
   }
-  await publishEvent(ctx, { type: 'status.created', statusId: status.id });
 }

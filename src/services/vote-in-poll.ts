@@ -3,7 +3,6 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { pollVotes, polls } from '../db/schema.ts';
 import { notFound, validationFailed } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 import { notAllowed } from './reblog-status.ts';
 import { isBlocking } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
@@ -76,7 +75,6 @@ export async function voteInPoll(ctx: AppContext, accountId: string, pollId: str
       .returning();
     return updated!;
   });
-  await publishEvent(ctx, { type: 'poll.voted', accountId, pollId: poll.id, statusId: poll.statusId! });
   await deliverVote(ctx, accountId, updated);
   return updated;
 }

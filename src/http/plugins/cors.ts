@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CORS_RESPONSE_HEADERS, EXPOSED_HEADERS } from '../../lib/cors-headers.ts';
+import { CORS_RESPONSE_HEADERS } from '../../lib/cors-headers.ts';
 
 /**
  * Cross-origin access for browser clients (Elk, Phanpy, Semaphore…), as Mastodon's rack-cors

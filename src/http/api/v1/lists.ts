@@ -1,8 +1,7 @@
 import { renderAccountRows } from '../../../services/entities.ts';
-import { inArray } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { users } from '../../../db/schema.ts';
+import { userRolesOf } from '../../../services/account-pages.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/lists.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
@@ -64,9 +63,10 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     const page = pageRequest(request, 40, 80);
     const rows = await listMembers(ctx, list, { ...page, limit: unlimited ? null : page.limit });
     if (!unlimited) setLinkHeader(ctx.config, request, reply, rows.map((row) => row.entryId));
-    const ids = rows.map((row) => row.account.id);
-    const roles = ids.length ? await ctx.db.select({ accountId: users.accountId, role: users.role }).from(users).where(inArray(users.accountId, ids)) : [];
-    const roleOf = new Map(roles.map((row) => [row.accountId, row]));
+    const roleOf = await userRolesOf(
+      ctx,
+      rows.map((row) => row.account.id),
+    );
     return renderAccountRows(
       ctx,
       rows.map((row) => ({ account: row.account, user: roleOf.get(row.account.id) ?? null })),
