@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../../src/backends/queue/index.ts';
@@ -21,20 +20,12 @@ import { enqueue } from '../../src/jobs/enqueue.ts';
 import { redistributeStale } from '../../src/services/pending-distributions.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const DAY_MS = 24 * 3600 * 1000;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Received {
   path: string;
@@ -208,7 +199,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     });
     await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
     await settled(posted.id);
-    await sleep(300);
+    await queuesDrained(instance);
     // each try knocks twice (draft-cavage, then RFC 9421 signatures)
     const tries = server.received.length;
     assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
@@ -242,7 +233,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const edited = await instance.request('PUT', `/api/v1/statuses/${local.id}`, { token: carol.token, json: { status: 'still only local' } });
     assert.equal(edited.status, 200, edited.text);
     assert.equal((await instance.request('DELETE', `/api/v1/statuses/${local.id}`, { token: carol.token })).status, 200);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.deepEqual(pushJobsFor(local.id), []);
 
     const server = await sink();
@@ -270,7 +261,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       queueDown = false;
     }
     assert.equal((await instance.ctx.db.select().from(pendingDistributions).where(eq(pendingDistributions.statusId, posted.id))).length, 1, 'still pending');
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(server.received.length, 0);
     // the scheduler's sweep (Scheduler::PendingDistributionsScheduler) finds it
     assert.equal(await redistributeStale(instance.ctx, 0), 1);
@@ -279,7 +270,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     // a Distribution job run again once the fan-out is done sends nothing twice
     await enqueue(instance.ctx, Distribution, { statusId: posted.id });
     await until(async () => (await instance.ctx.queue.counts()).default === 0, 'the second fan-out');
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(pushJobsFor(posted.id).length, 1);
     assert.equal(server.received.filter((entry) => entry.body?.object?.id === posted.uri).length, 1, 'delivered once');
   });
@@ -311,7 +302,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await until(async () => pushJobsFor(second.id).length === 1, 'the push job');
     await settled(second.id);
     assert.equal(enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker').length, deliveriesBefore, 'no delivery enqueued');
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(server.received.length, tries, 'nothing sent');
   });
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, or } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
@@ -9,20 +8,12 @@ import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('instance domain blocks in federation', () => {
   let instance: TestInstance;
@@ -99,7 +90,7 @@ describe('instance domain blocks in federation', () => {
       assert.equal(refused.status, 403, refused.text);
       assert.deepEqual(JSON.parse(refused.text), { error: 'Domain not allowed' });
     }
-    await sleep(300);
+    await queuesDrained(instance, ['ingress', 'pull', 'default']);
     assert.equal(await statusByUri(noteId), undefined);
     assert.equal(remote.received.length, received, 'not even its key was fetched');
 
@@ -113,7 +104,7 @@ describe('instance domain blocks in federation', () => {
     );
     const mention = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hello @${remote.handle}` } });
     assert.equal(mention.status, 200, mention.text);
-    await sleep(1000);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, delivered, 'nothing delivered to a suspended domain');
 
     // no fetches: resolving the handle or the actor asks nothing of the remote
@@ -216,7 +207,7 @@ describe('LIMITED_FEDERATION_MODE', () => {
     assert.deepEqual(await instance.ctx.db.select().from(follows).where(eq(follows.accountId, bobId)), []);
     const delivered = remote.delivered.length;
     await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hello @${remote.handle}` } });
-    await sleep(1000);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, delivered);
   });
 });

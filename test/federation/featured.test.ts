@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('featured collections over ActivityPub: Add and Remove, in and out', () => {
   let instance: TestInstance;
@@ -128,7 +119,7 @@ describe('featured collections over ActivityPub: Add and Remove, in and out', ()
     // unpinning what is not pinned sends nothing
     const before = remote.delivered.length;
     await instance.request('POST', `/api/v1/statuses/${posted.body.id}/unpin`, { token: alice.token });
-    await sleep(400);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, before);
   });
 });

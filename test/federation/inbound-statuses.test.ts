@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { accounts, follows, statuses } from '../../src/db/schema.ts';
 import { LITEPUB_CONTEXT, loadFixture, rewrite } from '../helpers/fixtures.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -20,16 +20,6 @@ const AUTHORS: Record<string, { origin: string; actor: string }> = {
   writefreely: { origin: 'https://blog.example', actor: 'https://blog.example/api/collections/bob' },
   hostile: { origin: 'https://mastodon.example', actor: 'https://mastodon.example/users/bob' },
 };
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('statuses from other servers, through the inbox', () => {
   let instance: TestInstance;

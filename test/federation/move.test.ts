@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { accountMigrations, accounts, followRequests, follows } from '../../src/db/schema.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('Move: accounts moving in and out over ActivityPub', () => {
   let instance: TestInstance;
@@ -83,7 +74,7 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/2`, object: `${oldHome.origin}/users/someone`, target: newHome.actorId });
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/4`, object: oldHome.actorId, target: `${newHome.origin}/users/nobody` });
     await settled();
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal((await account(oldBobId)).movedToAccountId, null);
     assert.ok(await following(alice.accountId, oldBobId), 'alice still follows the old account');
   });

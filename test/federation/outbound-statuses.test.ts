@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, mentions, statuses } from '../../src/db/schema.ts';
 import { deliverStatusActivity } from '../../src/federation/deliver-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -85,7 +76,7 @@ describe('what members do goes to other servers', () => {
     assert.deepEqual(list(note.tag).map((tag: any) => [tag.type, tag.name]), [['Hashtag', '#fediverse']]);
     const signature = `${headers['signature-input'] ?? ''} ${headers.signature ?? ''}`;
     assert.ok(signature.includes(`keyId="${BASE}/users/alice#main-key"`), `draft-cavage, by alice: ${signature}`);
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.filter((entry) => entry.body.object?.id === posted.uri).length, 1, 'delivered once');
   });
 
@@ -106,7 +97,7 @@ describe('what members do goes to other servers', () => {
     const secret = await instance.createUser('secretive');
     const unseen = await instance.request('POST', '/api/v1/statuses', { token: secret.token, json: { status: 'nobody remote follows me', visibility: 'direct' } });
     assert.equal(unseen.status, 200);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.some((entry) => entry.body.object?.id === unseen.body.uri), false);
   });
 
@@ -152,7 +143,7 @@ describe('what members do goes to other servers', () => {
 
     const own = await api('POST', '/api/v1/statuses', { status: 'local' });
     await api('POST', `/api/v1/statuses/${own.id}/favourite`);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.some((entry) => entry.body.type === 'Like' && entry.body.object === own.uri), false);
   });
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { verifyRequest, type Message } from '@fedify/fedify';
 import { Like } from '@fedify/vocab';
@@ -8,19 +7,11 @@ import { accountIdentifier } from '../../src/federation/paths.ts';
 import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Every path in `value` to a member named like a private key: Fedify's `privateKey`, or a JWK's private exponent `d`. */
 function privateMembers(value: unknown, path = '$'): string[] {
@@ -137,7 +128,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
     assert.ok(deletionJobs.length > 0 && deletionJobs.every((job) => privateMembers(job.data).length > 0));
     // the held delivery runs now: dora's keys are gone, so it is dropped, unsent and without failing
     await runFederationTask(instance.ctx, held[0]!.data as Message);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.filter((entry) => entry.body.id === likeId).length, 0, 'not sent');
   });
 });

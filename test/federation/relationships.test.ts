@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
@@ -8,19 +7,11 @@ import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('relationships with a remote account over ActivityPub', () => {
   let instance: TestInstance;
@@ -137,7 +128,7 @@ describe('relationships with a remote account over ActivityPub', () => {
     // an Accept of a follow nobody asked for, or of a follow of someone else, changes nothing
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: `${BASE}/not-a-follow`, type: 'Follow', actor: `${BASE}/users/seeker`, object: remote.actorId } });
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/erin`, object: `${remote.origin}/users/someone-else` } });
-    await sleep(300);
+    await queuesDrained(instance, ['ingress', 'default', 'push']);
     assert.equal((await relationship(erin)).requested, true);
 
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/erin`, object: remote.actorId } });
@@ -263,7 +254,7 @@ describe('relationships with a remote account over ActivityPub', () => {
       });
       assert.equal(response.status, 202, response.text);
       await post('gina', { id: id('follows'), type: 'Follow', object: `${other.origin}/users/bob` });
-      await sleep(500);
+      await queuesDrained(instance, ['ingress', 'default', 'push']);
       assert.ok(await followRow(bobId, gina.accountId), 'the follow stands');
       assert.deepEqual(await instance.ctx.queue.deadJobs('ingress'), []);
     } finally {
@@ -313,7 +304,7 @@ describe('a remote actor’s Update and Delete of itself', () => {
       const forged = { ...(await other.actor()), id: remote.actorId };
       const response = await other.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${other.origin}/updates/1`, type: 'Update', actor: other.actorId, object: forged });
       assert.equal(response.status, 202);
-      await sleep(500);
+      await queuesDrained(instance, ['ingress', 'pull']);
       assert.notEqual((await account()).body.display_name, 'Mallory');
     } finally {
       await other.close();

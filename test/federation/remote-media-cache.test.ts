@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Image } from '@fedify/vocab';
 import { eq } from 'drizzle-orm';
@@ -21,6 +20,8 @@ import { uncacheAttachments } from '../../src/services/remote-media-cache.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 /*
  * Remote media cached as Mastodon caches it, from a server that is not Subspace: a Mastodon-shaped
@@ -38,16 +39,6 @@ const CONTEXT = [
   { toot: 'http://joinmastodon.org/ns#', Emoji: 'toot:Emoji', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' }, sensitive: 'as:sensitive' },
 ];
 const BLURHASH = 'UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A JPEG with EXIF (camera make and GPS position), as a phone writes it. */
 function photoWithGps(width = 640, height = 480): Promise<Buffer> {
@@ -146,7 +137,7 @@ describe('remote media cached from a Mastodon-like server', () => {
       const counts = await instance.ctx.queue.counts();
       return counts.ingress === 0 && counts.pull === 0;
     }, 'the queues to drain');
-    await sleep(200);
+    await queuesDrained(instance, ['ingress', 'pull']);
     await until(async () => (await instance.ctx.queue.counts()).pull === 0, 'the pull queue to drain');
     assert.deepEqual(await instance.ctx.queue.deadJobs(), [], 'no job failed for good');
   };

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
@@ -8,6 +7,7 @@ import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { openEventStream, untilListening } from '../helpers/stream-clients.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -15,16 +15,6 @@ const PUBLIC = `${AS}#Public`;
 // Mastodon's own context for blurhash and focalPoint
 const CONTEXT = [AS, { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
 const BLURHASH = 'LEHV6nWB2yk8pyo0adR*.7kCMdnj';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('remote media as their servers describe them', () => {
   let instance: TestInstance;

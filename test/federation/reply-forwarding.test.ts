@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { generateCryptoKeyPair, signJsonLd, signRequest, verifyJsonLd } from '@fedify/fedify';
@@ -9,21 +8,12 @@ import { CryptographicKey, Endpoints, Person } from '@fedify/vocab';
 import { follows, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const SECURITY = 'https://w3id.org/security/v1';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A remote server whose actor, carol, signs what she sends both over HTTP and as JSON-LD (Mastodon's LD signatures). */
 async function startSigningRemote() {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { generateCryptoKeyPair } from '@fedify/fedify';
@@ -8,21 +7,12 @@ import { follows, statuses } from '../../src/db/schema.ts';
 import { weakSignatureReason } from '../../src/federation/signature-strength.ts';
 import { startFakeRemote, type FakeRemote, type SignOptions } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
 const HOUR = 3_600_000;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 let serial = 0;
 /** A public Create of a Note by the remote's bob, with an id never used before. */

@@ -17,20 +17,11 @@ import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, request, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
   let instance: TestInstance;
