@@ -11,13 +11,13 @@ import { searchAccounts } from '../../../services/search.ts';
 import { renderFeaturedTags } from '../../../services/tag-entities.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
+import { listEntries } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { targetAccount } from './account-actions.ts';
 import { isBlocking } from '../../../services/status-interaction-helpers.ts';
 
 function idList(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined ? [] : [value];
-  return [...new Set(list.map((v) => text(v)).map(rowId).filter((id): id is string => !!id))];
+  return [...new Set(listEntries(value).map((v) => text(v)).map(rowId).filter((id): id is string => !!id))];
 }
 
 /** Followers, following and the other per-account collections and lookups. */

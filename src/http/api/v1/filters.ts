@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/filter-admin.ts';
 import { deleteKeyword, keywordCount, keywordsOf, keywordsWithFilters, ownKeyword as findOwnKeyword, updateKeyword } from '../../../services/filter-rules.ts';

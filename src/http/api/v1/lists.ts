@@ -6,6 +6,7 @@ import { ApiError } from '../../../lib/errors.ts';
 import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/lists.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
+import { textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 function listInput(request: FastifyRequest): ListInput {
@@ -19,10 +20,7 @@ function listInput(request: FastifyRequest): ListInput {
 }
 
 function accountIds(request: FastifyRequest): string[] {
-  const value = params(request).account_ids;
-  if (value === undefined || value === null) return [];
-  const values = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return values.map(text).filter((id): id is string => id !== undefined);
+  return textList(params(request).account_ids);
 }
 
 export function listsRoutes(app: FastifyInstance, ctx: AppContext) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { type MarkerRow, markersOf, saveMarker } from '../../../services/markers.ts';
 import { validationFailed } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 import { isRowId } from '../../../lib/ids.ts';

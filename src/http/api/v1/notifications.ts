@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { dismissNotification, unreadNotificationsCount } from '../../../services/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
 import {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listEntries, listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import {
   createFilter,
@@ -46,7 +46,7 @@ export function expiresInParam(value: unknown): number | null | undefined {
 
 function keywordsAttributes(value: unknown): KeywordAttributes[] | undefined {
   if (value === undefined || value === null || typeof value !== 'object') return undefined;
-  const entries = Array.isArray(value) ? value : Object.values(value);
+  const entries = listEntries(value);
   return entries
     .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && !Array.isArray(entry))
     .map((entry) => ({
