@@ -11,6 +11,9 @@ import { normalizeDomain } from './domain-blocks.ts';
 import { recountFollows } from './follow-counters.ts';
 import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from './instance-domain-blocks.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
+import type { DomainAllowRow } from '../db/schema.ts';
+
+export type { DomainAllowRow };
 
 /**
  * Instance-level domain blocks and allows, as Mastodon's admin API, BlockDomainService and
@@ -21,7 +24,6 @@ import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts
  * decided per request from the block itself (instance-domain-blocks.ts).
  */
 
-export type DomainAllowRow = typeof domainAllows.$inferSelect;
 export const SEVERITIES = ['noop', 'silence', 'suspend'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

@@ -13,10 +13,10 @@ import { queueEmojiDownloads } from './remote-emoji-cache.ts';
 import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { attachTags, type StatusRow } from './post-status.ts';
+import type { MediaAttachmentRow, PollRow } from '../db/schema.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-type PollRow = typeof polls.$inferSelect;
-type MediaFiles = Pick<typeof mediaAttachments.$inferSelect, 'fileKey' | 'smallFileKey'>;
+type MediaFiles = Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>;
 
 /** What an Update of a status carries: its new version, and when it was edited (none for a poll's new counts). */
 export type RemoteEditInput = Omit<RemoteStatusInput, 'uri' | 'url' | 'visibility' | 'published' | 'parent' | 'conversationUri' | 'audienceAccountIds'>;

@@ -16,6 +16,9 @@ import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
 import { renderedMediaByIds } from '../serializers/media-attachment.ts';
 import { emojisOfRevisions } from '../serializers/status-emojis.ts';
+import type { StatusEditRow } from '../db/schema.ts';
+
+export type { StatusEditRow };
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -29,8 +32,6 @@ export interface EditStatusInput {
   /** description and focus of attachments the status keeps */
   mediaAttributes?: ({ id: string } & MediaChanges)[];
 }
-
-export type StatusEditRow = typeof statusEdits.$inferSelect;
 
 /** The author's own live, non-reblog status, or a 404 (Mastodon finds it among the author's statuses). */
 export async function findOwnStatus(ctx: AppContext, accountId: string, id: string): Promise<StatusRow> {

@@ -2,11 +2,12 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters } from '../db/schema.ts';
 import type { CustomFilterRow, FilterKeywordRow } from './filters.ts';
+import type { FilterStatusRow } from '../db/schema.ts';
+
+export type { FilterStatusRow };
 
 // The keywords and statuses of a member's filters, as the v1 and v2 filter APIs read and change them
 // one by one (src/services/filter-admin.ts handles whole filters).
-
-export type FilterStatusRow = typeof customFilterStatuses.$inferSelect;
 
 /** The member's filters, oldest first. */
 export async function filtersOf(ctx: AppContext, accountId: string): Promise<CustomFilterRow[]> {

@@ -2,14 +2,13 @@ import { and, asc, eq, inArray, isNull, or, gt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters, polls, statuses } from '../db/schema.ts';
 import type { FilterResult, StatusRow } from '../serializers/status.ts';
+import type { CustomFilterRow, FilterKeywordRow, FilterStatusRow } from '../db/schema.ts';
+
+export type { CustomFilterRow, FilterKeywordRow, FilterStatusRow };
 
 export const FILTER_CONTEXTS = ['home', 'notifications', 'public', 'thread', 'account'] as const;
 export type FilterContext = (typeof FILTER_CONTEXTS)[number];
 export const FILTER_ACTIONS = ['warn', 'hide', 'blur'] as const;
-
-export type CustomFilterRow = typeof customFilters.$inferSelect;
-export type FilterKeywordRow = typeof customFilterKeywords.$inferSelect;
-export type FilterStatusRow = typeof customFilterStatuses.$inferSelect;
 
 export function renderFilterKeyword(keyword: FilterKeywordRow) {
   return { id: keyword.id, keyword: keyword.keyword, whole_word: keyword.wholeWord };

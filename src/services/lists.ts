@@ -6,8 +6,9 @@ import { accounts, listAccounts, lists } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { mergeIntoList, unmergeFromFeed } from './fan-out.ts';
 import { isRowId } from '../lib/ids.ts';
+import type { ListRow } from '../db/schema.ts';
 
-export type ListRow = typeof lists.$inferSelect;
+export type { ListRow };
 
 export const REPLIES_POLICIES = ['followed', 'list', 'none'] as const;
 /** lists per account (ListValidator) */

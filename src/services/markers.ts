@@ -2,8 +2,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { markers } from '../db/schema.ts';
 import { ApiError } from '../lib/errors.ts';
+import type { MarkerRow } from '../db/schema.ts';
 
-export type MarkerRow = typeof markers.$inferSelect;
+export type { MarkerRow };
 
 /** The member's markers of the given timelines (`home`, `notifications`). */
 export async function markersOf(ctx: AppContext, accountId: string, timelines: string[]): Promise<MarkerRow[]> {

@@ -7,8 +7,9 @@ import { updateConversations } from './conversations.ts';
 import { renderAccountsById } from './entities.ts';
 import { renderNoticedStatuses } from './notifications.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
+import type { NotificationRequestRow } from '../db/schema.ts';
 
-export type NotificationRequestRow = typeof notificationRequests.$inferSelect;
+export type { NotificationRequestRow };
 
 /** Counts stop here (Mastodon's NotificationRequest::MAX_MEANINGFUL_COUNT). */
 const MAX_MEANINGFUL_COUNT = 100;

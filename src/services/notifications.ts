@@ -7,8 +7,9 @@ import { renderStatuses, type StatusRow } from '../serializers/status.ts';
 import { renderAccountsById, statusRowsById } from './entities.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
+import type { NotificationRow } from '../db/schema.ts';
 
-export type NotificationRow = typeof notifications.$inferSelect;
+export type { NotificationRow };
 
 /** Types that carry a status (Mastodon's Notification#target_status). */
 const STATUS_TYPES: ReadonlySet<string> = new Set(['mention', 'status', 'reblog', 'favourite', 'poll', 'update', 'quote', 'quoted_update']);

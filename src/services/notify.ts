@@ -7,6 +7,7 @@ import { channels, listenedChannels, publishToStream } from '../streaming/channe
 import { currentPolicy } from './notification-policy.ts';
 import { outranks } from './roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
+import type { NotificationRow } from '../db/schema.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -139,7 +140,7 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
 }
 
 /** The `notification` event for the recipient's `user` and `user:notification` streams (NotifyService#push_notification!). */
-async function streamNotification(ctx: AppContext, notification: typeof notifications.$inferSelect) {
+async function streamNotification(ctx: AppContext, notification: NotificationRow) {
   const channel = channels.notifications(notification.accountId);
   if ((await listenedChannels(ctx, [channel])).length === 0) return;
   const [rendered] = await renderNotifications(ctx, notification.accountId, [notification]);

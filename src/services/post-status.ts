@@ -18,9 +18,10 @@ import { countableLength, formatStatus, type FormattedStatus, type RemoteAccount
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { findVisibleStatus } from './visibility.ts';
+import type { StatusRow, ScheduledStatusRow } from '../db/schema.ts';
 
-export type StatusRow = typeof statuses.$inferSelect;
-export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+export type { StatusRow, ScheduledStatusRow };
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Visibilities a client may choose (`limited` is federation-only). */

@@ -7,8 +7,9 @@ import { parseDateParam } from '../lib/dates.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { MIN_SCHEDULE_OFFSET_MS } from './post-status.ts';
 import { isRowId } from '../lib/ids.ts';
+import type { ScheduledStatusRow } from '../db/schema.ts';
 
-export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+export type { ScheduledStatusRow };
 
 const DAILY_LIMIT = 25;
 

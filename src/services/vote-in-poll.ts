@@ -8,8 +8,9 @@ import { isBlocking } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 import { isRowId } from '../lib/ids.ts';
 import { deliverVote } from './status-deliveries.ts';
+import type { PollRow } from '../db/schema.ts';
 
-export type PollRow = typeof polls.$inferSelect;
+export type { PollRow };
 
 export const isExpired = (poll: PollRow) => !!poll.expiresAt && poll.expiresAt.getTime() <= Date.now();
 

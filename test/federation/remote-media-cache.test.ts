@@ -12,7 +12,7 @@ import { runAdminCommand } from '../../src/cli/admin.ts';
 import { terminalProgress, type Progress } from '../../src/cli/progress.ts';
 import { sendCommand } from '../../src/cli/remote.ts';
 import { startControlSocket } from '../../src/roles/control-socket.ts';
-import { accounts, customEmojis, domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { accounts, customEmojis, domainBlocks, follows, type MediaAttachmentRow, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import type { ApiError } from '../../src/lib/errors.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { attachableMedia, attachedMediaIds, detachMedia, findOwnMedia } from '../../src/services/media-attachments.ts';
@@ -382,7 +382,7 @@ describe('remote media cached from a Mastodon-like server', () => {
 
   describe('subspace media refresh', () => {
     let statusId: string;
-    let purgeable: (typeof mediaAttachments.$inferSelect)[];
+    let purgeable: MediaAttachmentRow[];
     const cli = (...args: string[]) => runAdminCommand(instance.ctx, ['media', 'refresh', ...args]);
     const purge = async () => {
       purgeable = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, statusId));

@@ -8,8 +8,10 @@ import { enqueue } from '../../jobs/enqueue.ts';
 import { idPartition } from '../media-attachments.ts';
 import type { ProcessedImage } from '../media-processing.ts';
 import type { CardAttributes } from './link-details.ts';
+import type { PreviewCardRow } from '../../db/schema.ts';
 
-export type PreviewCardRow = typeof previewCards.$inferSelect;
+export type { PreviewCardRow };
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
