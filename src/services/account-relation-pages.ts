@@ -10,20 +10,12 @@ import type { Page } from './pagination.ts';
 
 /** `GET /api/v1/follow_requests`: the accounts asking to follow `accountId`. */
 export function followRequesters(ctx: AppContext, accountId: string, page: Page): Promise<AccountEntry[]> {
-  return accountsThroughRelation(
-    ctx,
-    { from: sql`follow_requests r`, cursor: sql`r.id`, account: sql`r.account_id`, where: sql`r.target_account_id = ${accountId}` },
-    page,
-  );
+  return accountsThroughRelation(ctx, { from: sql`follow_requests r`, cursor: sql`r.id`, account: sql`r.account_id`, where: sql`r.target_account_id = ${accountId}` }, page);
 }
 
 /** `GET /api/v1/blocks`. */
 export function blockedAccounts(ctx: AppContext, accountId: string, page: Page): Promise<AccountEntry[]> {
-  return accountsThroughRelation(
-    ctx,
-    { from: sql`blocks b`, cursor: sql`b.id`, account: sql`b.target_account_id`, where: sql`b.account_id = ${accountId}` },
-    page,
-  );
+  return accountsThroughRelation(ctx, { from: sql`blocks b`, cursor: sql`b.id`, account: sql`b.target_account_id`, where: sql`b.account_id = ${accountId}` }, page);
 }
 
 /** `GET /api/v1/mutes`: the muted accounts (mutes that have not expired), each with when its mute ends. */

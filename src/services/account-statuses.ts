@@ -37,11 +37,6 @@ export async function accountStatuses(ctx: AppContext, accountId: string, viewer
   if (filter.tagged) {
     conditions.push(sql`EXISTS (SELECT 1 FROM statuses_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = ${statuses.id} AND lower(t.name) = lower(${filter.tagged}))`);
   }
-  const rows = await ctx.db
-    .select()
-    .from(statuses)
-    .where(sql.join(conditions, sql` AND `))
-    .orderBy(pageOrder(statuses.id, page))
-    .limit(page.limit);
+  const rows = await ctx.db.select().from(statuses).where(sql.join(conditions, sql` AND `)).orderBy(pageOrder(statuses.id, page)).limit(page.limit);
   return finishPage(rows, page);
 }

@@ -11,12 +11,18 @@ export async function featuredTagsOf(ctx: AppContext, accountId: string): Promis
 
 /** Adds a featured tag to a profile, up to Mastodon's limit of ten; featuring one again is a no-op. */
 export async function featureTag(ctx: AppContext, accountId: string, tagId: string): Promise<FeaturedTagRow> {
-  const [existing] = await ctx.db.select().from(featuredTags).where(and(eq(featuredTags.accountId, accountId), eq(featuredTags.tagId, tagId)));
+  const [existing] = await ctx.db
+    .select()
+    .from(featuredTags)
+    .where(and(eq(featuredTags.accountId, accountId), eq(featuredTags.tagId, tagId)));
   if (existing) return existing;
   const [{ value }] = (await ctx.db.select({ value: count() }).from(featuredTags).where(eq(featuredTags.accountId, accountId))) as [{ value: number }];
   if (Number(value) >= FEATURED_TAGS_LIMIT) throw validationFailed(['You have already featured the maximum number of hashtags']);
   await ctx.db.insert(featuredTags).values({ accountId, tagId }).onConflictDoNothing();
-  const [row] = await ctx.db.select().from(featuredTags).where(and(eq(featuredTags.accountId, accountId), eq(featuredTags.tagId, tagId)));
+  const [row] = await ctx.db
+    .select()
+    .from(featuredTags)
+    .where(and(eq(featuredTags.accountId, accountId), eq(featuredTags.tagId, tagId)));
   return row!;
 }
 

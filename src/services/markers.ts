@@ -8,12 +8,18 @@ export type { MarkerRow };
 
 /** The member's markers of the given timelines (`home`, `notifications`). */
 export async function markersOf(ctx: AppContext, accountId: string, timelines: string[]): Promise<MarkerRow[]> {
-  return ctx.db.select().from(markers).where(and(eq(markers.accountId, accountId), inArray(markers.timeline, timelines)));
+  return ctx.db
+    .select()
+    .from(markers)
+    .where(and(eq(markers.accountId, accountId), inArray(markers.timeline, timelines)));
 }
 
 /** Saves one marker with Rails' optimistic locking: each change bumps `version`; a lost race is a 409. */
 export async function saveMarker(ctx: AppContext, accountId: string, timeline: string, lastReadId: string): Promise<MarkerRow> {
-  const [existing] = await ctx.db.select().from(markers).where(and(eq(markers.accountId, accountId), eq(markers.timeline, timeline)));
+  const [existing] = await ctx.db
+    .select()
+    .from(markers)
+    .where(and(eq(markers.accountId, accountId), eq(markers.timeline, timeline)));
   if (!existing) {
     const [created] = await ctx.db.insert(markers).values({ accountId, timeline, lastReadId }).onConflictDoNothing().returning();
     if (!created) throw new ApiError(409, 'Conflict during update, please try again');

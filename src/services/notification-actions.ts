@@ -29,7 +29,5 @@ export async function dismissNotification(ctx: AppContext, accountId: string, id
 /** `POST /api/v2/notifications/:group_key/dismiss`: the group's notifications go (`ungrouped-<id>` names one). */
 export async function dismissNotificationGroup(ctx: AppContext, accountId: string, groupKey: string): Promise<void> {
   const ungrouped = /^ungrouped-(\d{1,18})$/.exec(groupKey);
-  await ctx.db
-    .delete(notifications)
-    .where(and(eq(notifications.accountId, accountId), ungrouped ? eq(notifications.id, ungrouped[1]!) : eq(notifications.groupKey, groupKey)));
+  await ctx.db.delete(notifications).where(and(eq(notifications.accountId, accountId), ungrouped ? eq(notifications.id, ungrouped[1]!) : eq(notifications.groupKey, groupKey)));
 }

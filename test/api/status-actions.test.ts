@@ -22,8 +22,7 @@ describe('status actions API', () => {
     return result.kind === 'status' ? result.status.id : '';
   }
 
-  const act = (user: TestUser, id: string, action: string, form?: Record<string, string>) =>
-    instance.request('POST', `/api/v1/statuses/${id}/${action}`, { token: user.token, form });
+  const act = (user: TestUser, id: string, action: string, form?: Record<string, string>) => instance.request('POST', `/api/v1/statuses/${id}/${action}`, { token: user.token, form });
 
   async function notificationRows(recipient: TestUser, type: string, statusId: string) {
     return instance.ctx.db
@@ -262,18 +261,30 @@ describe('status actions API', () => {
 
       const all = await instance.request('GET', `/api/v1/statuses/${id}/favourited_by`);
       assert.equal(all.status, 200, all.text);
-      assert.deepEqual(all.body.map((a: { id: string }) => a.id), [dan.accountId, carol.accountId, bob.accountId]);
+      assert.deepEqual(
+        all.body.map((a: { id: string }) => a.id),
+        [dan.accountId, carol.accountId, bob.accountId],
+      );
 
       const first = await instance.request('GET', `/api/v1/statuses/${id}/favourited_by?limit=2`, { token: alice.token });
-      assert.deepEqual(first.body.map((a: { username: string }) => a.username), ['dan', 'carol']);
+      assert.deepEqual(
+        first.body.map((a: { username: string }) => a.username),
+        ['dan', 'carol'],
+      );
       const link = first.headers.get('link')!;
       const next = /<([^>]+)>; rel="next"/.exec(link)![1]!;
       const second = await instance.request('GET', new URL(next).pathname + new URL(next).search, { token: alice.token });
-      assert.deepEqual(second.body.map((a: { username: string }) => a.username), ['bob']);
+      assert.deepEqual(
+        second.body.map((a: { username: string }) => a.username),
+        ['bob'],
+      );
 
       const boosters = await instance.request('GET', `/api/v1/statuses/${id}/reblogged_by`, { token: alice.token });
       assert.equal(boosters.status, 200);
-      assert.deepEqual(boosters.body.map((a: { username: string }) => a.username), ['dan', 'carol', 'bob']);
+      assert.deepEqual(
+        boosters.body.map((a: { username: string }) => a.username),
+        ['dan', 'carol', 'bob'],
+      );
       const page = await instance.request('GET', `/api/v1/statuses/${id}/reblogged_by?limit=1`);
       assert.equal(page.body.length, 1);
       assert.match(page.headers.get('link')!, /max_id=\d+>; rel="next"/);
@@ -282,7 +293,10 @@ describe('status actions API', () => {
       await instance.ctx.db.insert(mutes).values({ accountId: alice.accountId, targetAccountId: dan.accountId });
       try {
         const filtered = await instance.request('GET', `/api/v1/statuses/${id}/favourited_by`, { token: alice.token });
-        assert.deepEqual(filtered.body.map((a: { username: string }) => a.username), ['bob']);
+        assert.deepEqual(
+          filtered.body.map((a: { username: string }) => a.username),
+          ['bob'],
+        );
         const anonymous = await instance.request('GET', `/api/v1/statuses/${id}/reblogged_by`);
         assert.equal(anonymous.body.length, 3);
       } finally {
@@ -301,7 +315,10 @@ describe('status actions API', () => {
         assert.equal((await instance.request('GET', `/api/v1/statuses/${priv}/favourited_by`)).status, 404);
         const follower = await instance.request('GET', `/api/v1/statuses/${priv}/favourited_by`, { token: carol.token });
         assert.equal(follower.status, 200);
-        assert.deepEqual(follower.body.map((a: { username: string }) => a.username), ['carol']);
+        assert.deepEqual(
+          follower.body.map((a: { username: string }) => a.username),
+          ['carol'],
+        );
       } finally {
         await instance.ctx.db.delete(follows).where(eq(follows.accountId, carol.accountId));
       }

@@ -5,13 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../../src/backends/queue/index.ts';
 import { accounts, follows, pendingDistributions, unavailableDomains } from '../../src/db/schema.ts';
-import {
-  DELIVERY_RETRIES,
-  FAILURE_DAYS_THRESHOLD,
-  PERMANENT_FAILURE_STATUS_CODES,
-  failureDays,
-  trackDeliveryFailure,
-} from '../../src/federation/delivery-failures.ts';
+import { DELIVERY_RETRIES, FAILURE_DAYS_THRESHOLD, PERMANENT_FAILURE_STATUS_CODES, failureDays, trackDeliveryFailure } from '../../src/federation/delivery-failures.ts';
 import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
@@ -56,7 +50,7 @@ async function startSink(): Promise<Sink> {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://sink').pathname;
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = JSON.parse(body);
       } catch {
@@ -186,7 +180,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     // one try each (Fedify knocks twice: draft-cavage, then RFC 9421 signatures)
     for (const code of permanent) assert.ok(tries(code) >= 1 && tries(code) <= 2, `${code}: ${tries(code)} requests`);
     for (const code of retried) assert.ok(tries(code) >= DELIVERY_RETRIES + 1, `${code}: ${tries(code)} requests`);
-    assert.ok(server.received.every((entry) => entry.signed), 'every try is signed');
+    assert.ok(
+      server.received.every((entry) => entry.signed),
+      'every try is signed',
+    );
   });
 
   it('a server that answers 429 with Retry-After is tried again when it asks, 17 times at most', async () => {
@@ -197,13 +194,20 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
       await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
     });
-    await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
+    await until(
+      async () =>
+        server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1,
+      'the retries Fedify makes',
+    );
     await settled(posted.id);
     await queuesDrained(instance);
     // each try knocks twice (draft-cavage, then RFC 9421 signatures)
     const tries = server.received.length;
     assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
-    assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
+    assert.deepEqual(
+      (await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)),
+      [],
+    );
   });
 
   it('the retries wait as Sidekiq does: (count ** 4) + 15 + rand(10) * (count + 1) seconds, over two days in all', () => {
@@ -254,7 +258,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const frank = await instance.createUser('frank');
     await remoteFollower(server, frank);
     queueDown = true;
-    let posted;
+    let posted: Awaited<ReturnType<typeof post>> | undefined;
     try {
       posted = await post(frank, { status: 'posted while the queue is away' });
     } finally {
@@ -295,7 +299,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await settled(first.id);
 
     assert.ok(firstTries() <= 2, `one try (knocking twice), then none: the tries stop once the domain is unavailable (${firstTries()} requests)`);
-    assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
+    assert.deepEqual(
+      (await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)),
+      [],
+    );
     const tries = server.received.length;
     const deliveriesBefore = enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker').length;
     const second = await post(gina, { status: 'nobody there' });
@@ -311,7 +318,13 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     for (let daysAgo = FAILURE_DAYS_THRESHOLD; daysAgo >= 1; daysAgo--) await trackDeliveryFailure(instance.ctx, remote.host, new Date(Date.now() - daysAgo * DAY_MS));
     assert.equal((await instance.ctx.db.select().from(unavailableDomains).where(eq(unavailableDomains.domain, remote.host))).length, 1);
     // bob follows holly: the Follow comes in, and the Accept goes out
-    const response = await remote.postSigned(instance.url, `${BASE}/users/holly/inbox`, { '@context': AS, id: `${remote.origin}/follows/holly`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/holly` });
+    const response = await remote.postSigned(instance.url, `${BASE}/users/holly/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/holly`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/holly`,
+    });
     assert.equal(response.status, 202, response.text);
     await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     assert.equal((await instance.ctx.db.select().from(unavailableDomains).where(eq(unavailableDomains.domain, remote.host))).length, 0);
@@ -347,9 +360,16 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       }, `the delivery of ${text}`);
     };
     const first = await send('while the server restarts');
-    assert.deepEqual(first.map((entry) => entry.spec), ['draft-cavage', 'rfc9421'], 'a 503, then RFC 9421 taken');
+    assert.deepEqual(
+      first.map((entry) => entry.spec),
+      ['draft-cavage', 'rfc9421'],
+      'a 503, then RFC 9421 taken',
+    );
     const second = await send('once it is back');
-    assert.deepEqual(second.map((entry) => entry.spec), ['draft-cavage']);
+    assert.deepEqual(
+      second.map((entry) => entry.spec),
+      ['draft-cavage'],
+    );
   });
 
   it('logs every delivery at debug and a failed one at warn, naming the inbox’s host and the status it answered', async () => {
@@ -374,7 +394,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       });
       const failed = await until(async () => lines.find((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/410/inbox`), 'the warning');
       assert.match(failed.message, new RegExp(`${server.host}.*410`));
-      assert.deepEqual({ ...failed.fields, ms: typeof failed.fields.ms }, { host: server.host, inbox: `${server.origin}/410/inbox`, status: 410, ms: 'number', activityType: 'Create', activity: `${posted.uri}/activity`, err: undefined });
+      assert.deepEqual(
+        { ...failed.fields, ms: typeof failed.fields.ms },
+        { host: server.host, inbox: `${server.origin}/410/inbox`, status: 410, ms: 'number', activityType: 'Create', activity: `${posted.uri}/activity`, err: undefined },
+      );
       const delivered = await until(async () => lines.find((line) => line.level === 'debug' && line.fields?.inbox === `${server.origin}/inbox`), 'the debug line');
       assert.equal(delivered.fields.status, 202);
       assert.equal(delivered.fields.activityType, 'Create');

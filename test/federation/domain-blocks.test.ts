@@ -37,11 +37,13 @@ describe('instance domain blocks in federation', () => {
     await remote.close();
   });
 
-  const post = (activity: Record<string, unknown>, inbox = `${BASE}/users/alice/inbox`) =>
-    remote.postSigned(instance.url, inbox, { '@context': AS, actor: remote.actorId, ...activity });
+  const post = (activity: Record<string, unknown>, inbox = `${BASE}/users/alice/inbox`) => remote.postSigned(instance.url, inbox, { '@context': AS, actor: remote.actorId, ...activity });
   const bob = async () => (await instance.ctx.db.select().from(accounts).where(eq(accounts.id, bobId)))[0]!;
   const followsWithBob = async () =>
-    instance.ctx.db.select().from(follows).where(or(eq(follows.accountId, bobId), eq(follows.targetAccountId, bobId)));
+    instance.ctx.db
+      .select()
+      .from(follows)
+      .where(or(eq(follows.accountId, bobId), eq(follows.targetAccountId, bobId)));
   const block = async (json: Record<string, unknown>) => {
     const response = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json });
     assert.equal(response.status, 200, response.text);
@@ -57,7 +59,16 @@ describe('instance domain blocks in federation', () => {
         type: 'Create',
         to: [PUBLIC],
         cc: [`${BASE}/users/alice`],
-        object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], cc: [`${BASE}/users/alice`], content: `<p>${text}</p>`, published: new Date().toISOString(), tag: [{ type: 'Mention', href: `${BASE}/users/alice` }] },
+        object: {
+          id: noteId,
+          type: 'Note',
+          attributedTo: remote.actorId,
+          to: [PUBLIC],
+          cc: [`${BASE}/users/alice`],
+          content: `<p>${text}</p>`,
+          published: new Date().toISOString(),
+          tag: [{ type: 'Mention', href: `${BASE}/users/alice` }],
+        },
       },
     };
   };
@@ -100,7 +111,11 @@ describe('instance domain blocks in federation', () => {
     const delivered = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/9`), attribution: new URL(`${BASE}/users/alice`), content: 'hi', to: new URL(PUBLIC) });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, new Create({ id: new URL(`${BASE}/users/alice/statuses/9/activity`), actor: new URL(`${BASE}/users/alice`), object: note })),
+      fctx.sendActivity(
+        { identifier: accountIdentifier('alice') },
+        { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) },
+        new Create({ id: new URL(`${BASE}/users/alice/statuses/9/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
+      ),
     );
     const mention = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hello @${remote.handle}` } });
     assert.equal(mention.status, 200, mention.text);
@@ -198,7 +213,16 @@ describe('LIMITED_FEDERATION_MODE', () => {
     const bobId = found.body.accounts[0].id;
     const accepted = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, follow);
     assert.equal(accepted.status, 202, accepted.text);
-    await until(async () => (await instance.ctx.db.select().from(follows).where(and(eq(follows.accountId, bobId), eq(follows.targetAccountId, alice.accountId)))).length === 1, 'the follow');
+    await until(
+      async () =>
+        (
+          await instance.ctx.db
+            .select()
+            .from(follows)
+            .where(and(eq(follows.accountId, bobId), eq(follows.targetAccountId, alice.accountId)))
+        ).length === 1,
+      'the follow',
+    );
     await until(async () => remote.delivered.some((entry) => entry.body.type === 'Accept'), 'the Accept delivered');
 
     // the allow removed: the follow ends and nothing more is sent

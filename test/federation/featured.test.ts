@@ -50,7 +50,15 @@ describe('featured collections over ActivityPub: Add and Remove, in and out', ()
   const bobPosts = async (text: string) => {
     const object = note(text);
     await post({ id: `${object.id}/activity`, type: 'Create', to: [PUBLIC], object });
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, object.id)).then((rows) => rows[0]), 'bob’s status');
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, object.id))
+          .then((rows) => rows[0]),
+      'bob’s status',
+    );
   };
   const pinnedOfBob = async () => {
     const response = await instance.request('GET', `/api/v1/accounts/${bobId}/statuses?pinned=true`, { token: alice.token });

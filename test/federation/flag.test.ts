@@ -83,10 +83,26 @@ describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
     // bob posts something alice can see (she follows him)
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
     const noteId = `${remote.origin}/users/bob/statuses/${++n}`;
-    await post({ id: `${noteId}/activity`, type: 'Create', to: [PUBLIC], object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], content: '<p>buy now</p>', published: new Date().toISOString() } });
-    const status = await until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, noteId)).then((rows) => rows[0]), 'bob’s status');
+    await post({
+      id: `${noteId}/activity`,
+      type: 'Create',
+      to: [PUBLIC],
+      object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], content: '<p>buy now</p>', published: new Date().toISOString() },
+    });
+    const status = await until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, noteId))
+          .then((rows) => rows[0]),
+      'bob’s status',
+    );
 
-    const made = await instance.request('POST', '/api/v1/reports', { token: alice.token, json: { account_id: bobId, status_ids: [status.id], comment: 'this is spam', category: 'spam', forward: true } });
+    const made = await instance.request('POST', '/api/v1/reports', {
+      token: alice.token,
+      json: { account_id: bobId, status_ids: [status.id], comment: 'this is spam', category: 'spam', forward: true },
+    });
     assert.equal(made.status, 200, made.text);
     assert.equal(made.body.forwarded, true);
     assert.equal(made.body.category, 'spam');

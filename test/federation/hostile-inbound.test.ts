@@ -92,7 +92,11 @@ describe('hostile inbound activities', () => {
     remote.postSigned(instance.url, `${BASE}${options.inbox ?? '/inbox'}`, activity, options);
   const statusRows = (uri: string) => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri));
   const arrived = (uri: string) => until(async () => (await statusRows(uri))[0], `status ${uri} to be stored`);
-  const bobsBoosts = () => instance.ctx.db.select().from(statuses).where(and(eq(statuses.accountId, bobId), isNotNull(statuses.reblogOfId)));
+  const bobsBoosts = () =>
+    instance.ctx.db
+      .select()
+      .from(statuses)
+      .where(and(eq(statuses.accountId, bobId), isNotNull(statuses.reblogOfId)));
   /** every queue that may fetch something (ingress, pull) drained, nothing failed */
   const settled = async () => {
     await until(async () => {

@@ -40,7 +40,9 @@ describe('a member’s images go to other servers', () => {
   }
 
   it('a post with an image and alt text carries a Document as Mastodon sends it, and its file can be fetched', async () => {
-    const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const media = await upload(png, { description: 'A blue field', focus: '0.25,-0.5' });
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'Look', media_ids: [media.id] } });
     assert.equal(posted.status, 200, posted.text);

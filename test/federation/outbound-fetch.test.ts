@@ -113,7 +113,10 @@ describe('guarded fetches', () => {
   });
 
   it('guards the global fetch inside withOutboundPolicy only', async () => {
-    await assert.rejects(withOutboundPolicy(outboundPolicy([]), () => fetch(`${origin}/ok`)), OutboundRequestRefused);
+    await assert.rejects(
+      withOutboundPolicy(outboundPolicy([]), () => fetch(`${origin}/ok`)),
+      OutboundRequestRefused,
+    );
     assert.equal(await (await withOutboundPolicy(loopback, () => fetch(`${origin}/ok`))).text(), 'ok');
     assert.equal(await (await fetch(`${origin}/ok`)).text(), 'ok', 'outside the scope fetch is untouched');
   });

@@ -6,7 +6,7 @@ import { runFederationTask, withFederation } from '../../src/federation/federati
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
-import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { startInstance, type TestInstance, } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 
@@ -23,7 +23,6 @@ function privateMembers(value: unknown, path = '$'): string[] {
 describe('queued deliveries carry key ids, not private keys', () => {
   let instance: TestInstance;
   let remote: FakeRemote;
-  let alice: TestUser;
   /** every job handed to the queue, as it is stored (through JSON) */
   const enqueued: { name: string; data: any }[] = [];
   /** jobs kept out of the queue, to be run by the test */
@@ -33,7 +32,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
   before(async () => {
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
-    alice = await instance.createUser('alice');
+    await instance.createUser('alice');
     const queue = instance.ctx.queue;
     const original = queue.enqueue.bind(queue);
     queue.enqueue = async (queueName, name, data, options) => {
@@ -74,7 +73,13 @@ describe('queued deliveries carry key ids, not private keys', () => {
   const deliveries = (name: string) => enqueued.filter((job) => job.name === name);
 
   it('an Accept: its delivery job names the sender’s keys only, and is sent signed with them', async () => {
-    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/1`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/alice`,
+    });
     assert.equal(response.status, 202, response.text);
     const accept = await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     const [job] = deliveries('ActivityPub::DeliveryWorker').filter((entry) => entry.data.activityId === accept.body.id);
@@ -96,7 +101,10 @@ describe('queued deliveries carry key ids, not private keys', () => {
     assert.ok(fanout && delivery);
     assert.deepEqual(privateMembers(fanout.data), []);
     assert.deepEqual(privateMembers(delivery.data), []);
-    assert.deepEqual(fanout.data.keys.map((key: { keyId: string }) => key.keyId), [`${BASE}/users/alice#main-key`, `${BASE}/users/alice#key-2`]);
+    assert.deepEqual(
+      fanout.data.keys.map((key: { keyId: string }) => key.keyId),
+      [`${BASE}/users/alice#main-key`, `${BASE}/users/alice#key-2`],
+    );
     assert.equal(await signer(sent), `${BASE}/users/alice#main-key`);
   });
 

@@ -45,9 +45,17 @@ describe('relationships with a remote account over ActivityPub', () => {
   const deliveredOf = (type: string, predicate: (body: any) => boolean = () => true) =>
     until(async () => remote.delivered.find((entry) => entry.body.type === type && predicate(entry.body)), `a ${type} delivered to the remote`);
   const followRow = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(follows).where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(follows)
+      .where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
   const requestRow = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(followRequests).where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(followRequests)
+      .where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
 
   it('accepts a remote Follow at once: the follow is made, a signed Accept goes to the follower’s inbox, and the followers include it', async () => {
     const alice = await instance.createUser('alice');
@@ -62,10 +70,16 @@ describe('relationships with a remote account over ActivityPub', () => {
 
     assert.equal((await followRow(bobId, alice.accountId))?.uri, followId);
     const followers = await instance.request('GET', `/api/v1/accounts/${alice.accountId}/followers`, { token: alice.token });
-    assert.deepEqual(followers.body.map((account: { acct: string }) => account.acct), [remote.handle]);
+    assert.deepEqual(
+      followers.body.map((account: { acct: string }) => account.acct),
+      [remote.handle],
+    );
     assert.equal((await relationship(alice)).followed_by, true);
     const notifications = await instance.request('GET', '/api/v1/notifications', { token: alice.token });
-    assert.deepEqual(notifications.body.map((item: { type: string }) => item.type), ['follow']);
+    assert.deepEqual(
+      notifications.body.map((item: { type: string }) => item.type),
+      ['follow'],
+    );
     const collection = await instance.request('GET', '/users/alice/followers', { headers: { accept: 'application/activity+json' } });
     assert.equal(collection.body.totalItems, 1);
 
@@ -73,7 +87,12 @@ describe('relationships with a remote account over ActivityPub', () => {
     const before = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/1`), attribution: new URL(`${BASE}/users/alice`), content: 'hi' });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity({ identifier: accountIdentifier('alice') }, 'followers', new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }), { preferSharedInbox: true }),
+      fctx.sendActivity(
+        { identifier: accountIdentifier('alice') },
+        'followers',
+        new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
+        { preferSharedInbox: true },
+      ),
     );
     const create = await until(async () => remote.delivered.slice(before).find((entry) => entry.body.type === 'Create'), 'the Create');
     assert.equal(create.path, '/inbox');
@@ -92,8 +111,15 @@ describe('relationships with a remote account over ActivityPub', () => {
     await post('carol', { id: followId, type: 'Follow', object: `${BASE}/users/carol` });
     await until(() => requestRow(bobId, carol.accountId), 'the follow request');
     const requests = await instance.request('GET', '/api/v1/follow_requests', { token: carol.token });
-    assert.deepEqual(requests.body.map((account: { acct: string }) => account.acct), [remote.handle]);
-    assert.equal(remote.delivered.some((entry) => entry.body.object?.id === followId), false, 'nothing answered yet');
+    assert.deepEqual(
+      requests.body.map((account: { acct: string }) => account.acct),
+      [remote.handle],
+    );
+    assert.equal(
+      remote.delivered.some((entry) => entry.body.object?.id === followId),
+      false,
+      'nothing answered yet',
+    );
 
     const authorized = await instance.request('POST', `/api/v1/follow_requests/${bobId}/authorize`, { token: carol.token });
     assert.equal(authorized.status, 200, authorized.text);
@@ -232,7 +258,10 @@ describe('relationships with a remote account over ActivityPub', () => {
       await until(async () => (await instance.ctx.db.select().from(accounts).where(eq(accounts.uri, stranger.actorId)))[0]?.lastWebfingeredAt, 'the refresh');
       assert.ok(stranger.received.some((line) => line.startsWith('GET /.well-known/webfinger')));
       const followers = await instance.request('GET', `/api/v1/accounts/${ivan.accountId}/followers`, { token: ivan.token });
-      assert.deepEqual(followers.body.map((account: { acct: string }) => account.acct), [stranger.handle]);
+      assert.deepEqual(
+        followers.body.map((account: { acct: string }) => account.acct),
+        [stranger.handle],
+      );
     } finally {
       await stranger.close();
     }

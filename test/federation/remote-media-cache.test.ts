@@ -48,7 +48,10 @@ function photoWithGps(width = 640, height = 480): Promise<Buffer> {
     .toBuffer();
 }
 
-const png = (width: number, height: number, colour: { r: number; g: number; b: number }) => sharp({ create: { width, height, channels: 4, background: { ...colour, alpha: 1 } } }).png().toBuffer();
+const png = (width: number, height: number, colour: { r: number; g: number; b: number }) =>
+  sharp({ create: { width, height, channels: 4, background: { ...colour, alpha: 1 } } })
+    .png()
+    .toBuffer();
 
 describe('remote media cached from a Mastodon-like server', () => {
   let instance: TestInstance;
@@ -110,10 +113,27 @@ describe('remote media cached from a Mastodon-like server', () => {
   // as Mastodon sends one: with its blurhash, which is kept (encoding one here is slow)
   const document = (name: string, extra: Record<string, unknown> = {}) => ({ type: 'Document', mediaType: 'image/jpeg', url: fileUrl(name), name: null, blurhash: BLURHASH, ...extra });
   const deliver = async (object: { id: string }) => {
-    const activity = { '@context': CONTEXT, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], object };
+    const activity = {
+      '@context': CONTEXT,
+      id: `${object.id}/activity`,
+      type: 'Create',
+      actor: remote.actorId,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+      object,
+    };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
     assert.equal(response.status, 202, response.text);
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, object.id)).then((rows) => rows[0]), `status ${object.id}`);
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, object.id))
+          .then((rows) => rows[0]),
+      `status ${object.id}`,
+    );
   };
   const show = async (id: string) => {
     const response = await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token });
@@ -291,12 +311,7 @@ describe('remote media cached from a Mastodon-like server', () => {
     remote.route('/system/media/to-private.jpg', (_req, res) => res.writeHead(302, { location: 'http://10.1.2.3/secret.jpg' }).end());
     serveFile('page.jpg', Buffer.from('<!doctype html><title>not an image</title>'), 'image/jpeg');
     remote.route('/system/media/gone.jpg', (_req, res) => res.writeHead(404).end());
-    const object = note([
-      { type: 'Document', mediaType: 'image/jpeg', url: 'http://169.254.169.254/latest/meta-data/x.jpg' },
-      document('huge.jpg'),
-      document('to-private.jpg'),
-      document('page.jpg'),
-    ]);
+    const object = note([{ type: 'Document', mediaType: 'image/jpeg', url: 'http://169.254.169.254/latest/meta-data/x.jpg' }, document('huge.jpg'), document('to-private.jpg'), document('page.jpg')]);
     const row = await deliver(object);
     const gone = await deliver(note([document('gone.jpg')]));
     await until(async () => requestsFor('huge.jpg') > 0 && requestsFor('to-private.jpg') > 0 && requestsFor('page.jpg') > 0 && requestsFor('gone.jpg') > 0, 'the downloads tried');
@@ -306,11 +321,17 @@ describe('remote media cached from a Mastodon-like server', () => {
       ...(await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, gone.id))),
     ];
     assert.equal(rows.length, 5);
-    assert.ok(rows.every((media) => media.fileKey === null), 'nothing stored');
+    assert.ok(
+      rows.every((media) => media.fileKey === null),
+      'nothing stored',
+    );
     for (const media of rows) assert.equal((await proxy(`/media_proxy/${media.id}/original`)).status, 404, media.remoteUrl);
     assert.equal(requestsFor('gone.jpg'), 2, 'a 404 is not retried by the job; the proxy asked once more');
     const shown = await show(row.id);
-    assert.deepEqual(shown.media_attachments.map((item: { remote_url: string }) => item.remote_url), rows.slice(0, 4).map((media) => media.remoteUrl));
+    assert.deepEqual(
+      shown.media_attachments.map((item: { remote_url: string }) => item.remote_url),
+      rows.slice(0, 4).map((media) => media.remoteUrl),
+    );
     assert.equal((await instance.request('GET', '/health')).status, 200);
   });
 
@@ -363,7 +384,14 @@ describe('remote media cached from a Mastodon-like server', () => {
     await cachedStatus(row.id, 2);
     const [kept, dropped] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, row.id)).orderBy(mediaAttachments.position);
     const updated = { ...object, updated: new Date(Date.now() + 1000).toISOString(), attachment: [document('keep.jpg', { name: 'after', focalPoint: [-1, 1] })] };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': CONTEXT, id: `${object.id}#updates/1`, type: 'Update', actor: remote.actorId, to: [PUBLIC], object: updated });
+    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, {
+      '@context': CONTEXT,
+      id: `${object.id}#updates/1`,
+      type: 'Update',
+      actor: remote.actorId,
+      to: [PUBLIC],
+      object: updated,
+    });
     assert.equal(response.status, 202);
     const body = await until(async () => {
       const shown = await show(row.id);
@@ -441,7 +469,10 @@ describe('remote media cached from a Mastodon-like server', () => {
         assert.match(result!.stdout, /^Downloaded 2 media attachments/);
         assert.equal(events[0], 'start 2');
         assert.equal(events.at(-1), 'stop');
-        assert.equal(events.slice(1, -1).reduce((sum, event) => sum + Number(event.slice(1)), 0), 2);
+        assert.equal(
+          events.slice(1, -1).reduce((sum, event) => sum + Number(event.slice(1)), 0),
+          2,
+        );
         const plain = await sendCommand(socket.path, ['media', 'refresh', '--status', statusId]);
         assert.match(plain!.stdout, /^Downloaded 0 media attachments/, 'without progress, the answer is as before');
       } finally {
@@ -449,16 +480,41 @@ describe('remote media cached from a Mastodon-like server', () => {
         rmSync(dir, { recursive: true, force: true });
       }
       const lines: string[] = [];
-      const pipe = Object.assign(new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+      const pipe = Object.assign(
+        new Writable({
+          write: (chunk, _encoding, done) => {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+        { isTTY: false },
+      ) as unknown as NodeJS.WriteStream;
       const progress = terminalProgress(pipe);
       progress.start(25);
       for (let i = 0; i < 25; i++) progress.increment();
       progress.stop();
-      assert.deepEqual(lines.join('').trimEnd().split('\n'), ['Processed 3/25', 'Processed 5/25', 'Processed 8/25', 'Processed 10/25', 'Processed 13/25', 'Processed 15/25', 'Processed 18/25', 'Processed 20/25', 'Processed 23/25', 'Processed 25/25']);
+      assert.deepEqual(lines.join('').trimEnd().split('\n'), [
+        'Processed 3/25',
+        'Processed 5/25',
+        'Processed 8/25',
+        'Processed 10/25',
+        'Processed 13/25',
+        'Processed 15/25',
+        'Processed 18/25',
+        'Processed 20/25',
+        'Processed 23/25',
+        'Processed 25/25',
+      ]);
     });
 
     it('--account, --domain and --days choose the attachments; without a source it says what is missing', async () => {
-      for (const args of [['--account', remote.handle], ['--domain', remote.host], ['--domain', '127.0.0.1'], ['--days', '1'], ['--domain', remote.host, '--days', '1']]) {
+      for (const args of [
+        ['--account', remote.handle],
+        ['--domain', remote.host],
+        ['--domain', '127.0.0.1'],
+        ['--days', '1'],
+        ['--domain', remote.host, '--days', '1'],
+      ]) {
         await purge();
         const result = await cli(...args, '--concurrency', '2');
         assert.equal(result.exitCode, 0, `${args.join(' ')}: ${result.stderr}`);

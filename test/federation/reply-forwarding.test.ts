@@ -34,7 +34,9 @@ async function startSigningRemote() {
     } else if (url.pathname === '/users/carol') {
       res.writeHead(200, { 'content-type': 'application/activity+json' }).end(actorJson);
     } else if (url.pathname === '/.well-known/webfinger' && url.searchParams.get('resource') === `acct:carol@${host}`) {
-      res.writeHead(200, { 'content-type': 'application/jrd+json' }).end(JSON.stringify({ subject: `acct:carol@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: `http://${host}/users/carol` }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/jrd+json' })
+        .end(JSON.stringify({ subject: `acct:carol@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: `http://${host}/users/carol` }] }));
     } else {
       res.writeHead(404).end();
     }
@@ -132,7 +134,16 @@ describe('replies to members’ posts are forwarded to their followers', () => {
     };
   };
   const deliver = async (activity: unknown) => assert.equal(await carol.post(instance.url, activity), 202);
-  const arrived = (uri: string) => until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).then((rows) => rows[0]), `status ${uri}`);
+  const arrived = (uri: string) =>
+    until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, uri))
+          .then((rows) => rows[0]),
+      `status ${uri}`,
+    );
   const drained = async () => {
     await until(async () => {
       const counts = await instance.ctx.queue.counts();
@@ -164,7 +175,10 @@ describe('replies to members’ posts are forwarded to their followers', () => {
     assert.deepEqual(forwardedTo(carol, (activity as { id: string }).id), [], 'not sent back to where it came from');
     // seen through the API: the reply is in alice's thread
     const context = await instance.request('GET', `/api/v1/statuses/${original.id}/context`, { token: alice.token });
-    assert.deepEqual(context.body.descendants.map((status: { id: string }) => status.id), [stored.id]);
+    assert.deepEqual(
+      context.body.descendants.map((status: { id: string }) => status.id),
+      [stored.id],
+    );
   });
 
   it('not forwarded: an unsigned reply, a followers-only reply, a reply to a status not from here', async () => {

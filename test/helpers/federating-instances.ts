@@ -1,4 +1,3 @@
-
 import { createServer } from 'node:net';
 import { startInstance, type TestInstance } from './instance.ts';
 import { freePort } from './process.ts';

@@ -32,7 +32,10 @@ export const serverMode = !!process.env.DATABASE_URL;
 export const redisMode = !!process.env.REDIS_URL;
 
 function migrationsFingerprint(): string {
-  return createHash('sha256').update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json')))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
@@ -145,7 +148,7 @@ export async function request(baseUrl: string, method: string, path: string, opt
   }
   const response = await fetch(new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -211,12 +214,16 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
 export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
   const config = loadConfig(env);
-  const instance = await boot(config, options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
-    log: createLogger(env.LOG_LEVEL!),
-    queueBackoff: () => 50,
-    streaming: options.streaming,
-    httpTimeouts: options.httpTimeouts,
-  });
+  const instance = await boot(
+    config,
+    options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true },
+    {
+      log: createLogger(env.LOG_LEVEL!),
+      queueBackoff: () => 50,
+      streaming: options.streaming,
+      httpTimeouts: options.httpTimeouts,
+    },
+  );
   if (options.registrations) await updateSetting(instance.ctx, 'registrations_mode', options.registrations);
   const url = instance.url!;
 

@@ -21,8 +21,14 @@ describe('list params, as Rails reads them', () => {
   it('textList reads each entry as one value: blanks stay, a nested list or hash is a 422', () => {
     assert.deepEqual(textList(['1', 2, false, '']), ['1', '2', 'false', '']);
     assert.deepEqual(textList([null, 'a']), ['a']);
-    assert.throws(() => textList([['nested']]), (error: { statusCode?: number }) => error.statusCode === 422);
-    assert.throws(() => textList([{ a: 1 }]), (error: { statusCode?: number }) => error.statusCode === 422);
+    assert.throws(
+      () => textList([['nested']]),
+      (error: { statusCode?: number }) => error.statusCode === 422,
+    );
+    assert.throws(
+      () => textList([{ a: 1 }]),
+      (error: { statusCode?: number }) => error.statusCode === 422,
+    );
   });
 });
 
