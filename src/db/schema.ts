@@ -1194,3 +1194,29 @@ export const previewCardTrends = pgTable(
   },
   (t) => [uniqueIndex('index_preview_card_trends_on_preview_card_id').on(t.previewCardId)],
 );
+
+// Row types, declared once beside their tables (what a `select()` of the whole table returns)
+export type AccountRow = typeof accounts.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type ApplicationRow = typeof oauthApplications.$inferSelect;
+export type StatusRow = typeof statuses.$inferSelect;
+export type StatusEditRow = typeof statusEdits.$inferSelect;
+export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+export type PollRow = typeof polls.$inferSelect;
+export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
+export type PreviewCardRow = typeof previewCards.$inferSelect;
+export type TagRow = typeof tags.$inferSelect;
+export type FeaturedTagRow = typeof featuredTags.$inferSelect;
+export type CustomEmojiRow = typeof customEmojis.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;
+export type NotificationRequestRow = typeof notificationRequests.$inferSelect;
+export type ListRow = typeof lists.$inferSelect;
+export type CustomFilterRow = typeof customFilters.$inferSelect;
+export type FilterKeywordRow = typeof customFilterKeywords.$inferSelect;
+export type FilterStatusRow = typeof customFilterStatuses.$inferSelect;
+export type AccountConversationRow = typeof accountConversations.$inferSelect;
+export type MarkerRow = typeof markers.$inferSelect;
+export type AnnouncementRow = typeof announcements.$inferSelect;
+export type ReportRow = typeof reports.$inferSelect;
+export type DomainBlockRow = typeof domainBlocks.$inferSelect;
+export type DomainAllowRow = typeof domainAllows.$inferSelect;

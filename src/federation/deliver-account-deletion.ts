@@ -1,8 +1,9 @@
 import { PUBLIC_COLLECTION, type Recipient } from '@fedify/vocab';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { followRequests, follows } from '../db/schema.ts';
+import { accounts, followRequests, follows } from '../db/schema.ts';
+import { deleteLocalAccount } from '../services/delete-account.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { recipientOf } from './deliver-move.ts';
 import { withFederation } from './federation.ts';
@@ -52,4 +53,16 @@ export async function deliverAccountDeletion(ctx: AppContext, account: AccountRo
     });
     await fctx.sendActivity({ identifier: accountIdentifier(account.username) }, recipients, deletion, { preferSharedInbox: true });
   });
+}
+
+/**
+ * Deletes a local account (src/services/delete-account.ts) once its `Delete` is queued, while its
+ * key still exists to sign it; a failure to queue that does not stop the deletion.
+ */
+export async function deleteLocalAccountAndAnnounce(ctx: AppContext, accountId: string): Promise<void> {
+  const [account] = await ctx.db.select().from(accounts).where(eq(accounts.id, accountId));
+  if (account && account.domain === null) {
+    await deliverAccountDeletion(ctx, account).catch((error: unknown) => ctx.log.warn({ err: error, accountId }, 'could not queue the Delete of a deleted account'));
+  }
+  await deleteLocalAccount(ctx, accountId);
 }

@@ -6,7 +6,7 @@ import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
 import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
-import { observeResponses, type ResponseObserver } from './outbound-fetch.ts';
+import { observeResponses, type ResponseObserver } from '../lib/outbound-fetch.ts';
 import { forgetUnprovenSpec } from './signature-spec.ts';
 
 /**

@@ -15,7 +15,7 @@ import { JobMessageQueue, restoreQueuedTask } from './message-queue.ts';
 import { deliverableMessage, deliveryRetryPolicy, PERMANENT_FAILURE_STATUS_CODES, recordOutboxError, runTrackedTask } from './delivery-failures.ts';
 import { nodeInfo } from './nodeinfo.ts';
 import { SIGNATURE_FIRST_KNOCK, SIGNATURE_SPEC_PREFIX } from './signature-spec.ts';
-import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from './outbound-fetch.ts';
+import { outboundPolicy, withOutboundPolicy, type OutboundPolicy } from '../lib/outbound-fetch.ts';
 import { ACTOR_PATH, INBOX_PATH, INSTANCE_ACTOR, NODEINFO_PATH, SHARED_INBOX_PATH, STATUS_ACTIVITY_PATH, STATUS_PATH } from './paths.ts';
 import { findLocalStatus, statusActivities, statusObjects } from './statuses.ts';
 

@@ -209,7 +209,7 @@ const AUDIO_TYPES = new Set([
  * itself is what is shown here. A type Mastodon does not download is `unknown`, shown as a link.
  */
 export function mediaTypeOf(mime: string | null): InboundAttachment['type'] {
-  const type = mime?.split(';')[0]!.trim().toLowerCase() ?? '';
+  const type = (mime?.split(';')[0] ?? '').trim().toLowerCase();
   if (VIDEO_TYPES.has(type)) return 'video';
   if (AUDIO_TYPES.has(type)) return 'audio';
   if (IMAGE_TYPES.has(type)) return 'image';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import type { LinkFetcher } from '../services/preview-cards/fetch-link-card.ts';
-import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from './outbound-fetch.ts';
-import { DownloadFailed, DownloadRefused, downloadRemoteFile } from './remote-file.ts';
+import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from '../lib/outbound-fetch.ts';
+import { DownloadFailed, DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 
 /** Mastodon's Request follows three redirects. */
 const MAX_HOPS = 3;

@@ -16,9 +16,9 @@ import { firstPageUrl } from './cursors.ts';
 import { accountIdentifier } from './paths.ts';
 import { MastodonAnnounce, MastodonCreate, MastodonNote, MastodonQuestion, type MediaExtra } from './vocab.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
+import type { PollRow } from '../db/schema.ts';
 
 type FederationContext = Context<AppContext>;
-type PollRow = typeof polls.$inferSelect;
 
 /** A local status with its author. */
 export interface AuthoredStatus {

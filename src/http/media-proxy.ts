@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { DownloadFailed } from '../federation/remote-file.ts';
+import { DownloadFailed } from '../lib/remote-file.ts';
 import { ApiError, notFound } from '../lib/errors.ts';
 import { mediaProxyLocation } from '../services/media-proxy.ts';
 import { viewerOf } from './plugins/auth.ts';

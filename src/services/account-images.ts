@@ -4,6 +4,7 @@ import type { accounts } from '../db/schema.ts';
 import type { AccountImageKind, ProcessedAccountImage } from './account-image-processing.ts';
 import { idPartition } from './media-attachments.ts';
 import { removeStoredFiles } from './stored-files.ts';
+import type { AccountRow } from '../db/schema.ts';
 
 type AccountValues = Partial<typeof accounts.$inferInsert>;
 
@@ -42,7 +43,7 @@ export function accountImageValues(kind: AccountImageKind, image: StoredAccountI
     : { headerFileKey: values.fileKey, headerStaticFileKey: values.staticFileKey, headerContentType: values.contentType };
 }
 
-type ImageKeyColumns = Pick<typeof accounts.$inferSelect, 'avatarFileKey' | 'avatarStaticFileKey' | 'headerFileKey' | 'headerStaticFileKey'>;
+type ImageKeyColumns = Pick<AccountRow, 'avatarFileKey' | 'avatarStaticFileKey' | 'headerFileKey' | 'headerStaticFileKey'>;
 
 /** The stored files of one of an account's images. */
 export function accountImageKeys(account: ImageKeyColumns, kind: AccountImageKind): string[] {

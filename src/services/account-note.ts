@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accountNotes } from '../db/schema.ts';
 import { validationFailed } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 
 export const NOTE_MAX_LENGTH = 2000;
 
@@ -17,5 +16,4 @@ export async function setAccountNote(ctx: AppContext, accountId: string, targetI
       .values({ accountId, targetAccountId: targetId, comment })
       .onConflictDoUpdate({ target: [accountNotes.accountId, accountNotes.targetAccountId], set: { comment } });
   }
-  await publishEvent(ctx, { type: 'account_note.updated', accountId, targetAccountId: targetId });
 }

@@ -50,3 +50,10 @@ export async function accountsThroughRelation(ctx: AppContext, query: { from: SQ
     return found ? [{ cursor: row.cursor, ...found }] : [];
   });
 }
+
+/** The roles of the local users behind accounts (what account rendering needs of a user), keyed by account id. */
+export async function userRolesOf(ctx: AppContext, accountIds: string[]): Promise<Map<string, { accountId: string; role: UserRow['role'] }>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await ctx.db.select({ accountId: users.accountId, role: users.role }).from(users).where(inArray(users.accountId, accountIds));
+  return new Map(rows.map((row) => [row.accountId, row]));
+}

@@ -4,14 +4,15 @@ import { announcementMutes, announcementReactions, announcements, customEmojis }
 import { notFound, validationFailed } from '../lib/errors.ts';
 import { PublishAnnouncementReaction, PublishScheduledAnnouncement, UnpublishAnnouncement } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
+import type { AnnouncementRow } from '../db/schema.ts';
+
+export type { AnnouncementRow };
 
 /*
  * Announcements (Mastodon's Announcement, AnnouncementMute and AnnouncementReaction): the admins
  * write them with the CLI, members read, dismiss and react to them. Whatever the streaming tier
  * must hear about is handed to a `default` job, so no request fans out to every member.
  */
-
-export type AnnouncementRow = typeof announcements.$inferSelect;
 
 export interface NewAnnouncement {
   text: string;

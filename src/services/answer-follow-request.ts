@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { followRequests } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 import { createFollow } from './follow-account.ts';
 import { clearFollowRequestNotification } from './follow-counters.ts';
 import { notify } from './notify.ts';
@@ -36,6 +35,5 @@ export async function rejectFollowRequest(ctx: AppContext, targetId: string, req
   const request = await findRequest(ctx, requesterId, targetId);
   await ctx.db.delete(followRequests).where(eq(followRequests.id, request.id));
   await clearFollowRequestNotification(ctx, targetId, requesterId);
-  await publishEvent(ctx, { type: 'follow_request.rejected', accountId: requesterId, targetAccountId: targetId });
   await deliverFollowAnswer(ctx, 'Reject', targetId, requesterId, request);
 }

@@ -12,6 +12,9 @@ import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from './i
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { renderAdminDomainBlock } from '../serializers/domain-block.ts';
 export { publicDomain, domainDigest, renderAdminDomainBlock, renderDomainAllow, renderPublicDomainBlock } from '../serializers/domain-block.ts';
+import type { DomainAllowRow } from '../db/schema.ts';
+
+export type { DomainAllowRow };
 
 /**
  * Instance-level domain blocks and allows, as Mastodon's admin API, BlockDomainService and
@@ -22,7 +25,6 @@ export { publicDomain, domainDigest, renderAdminDomainBlock, renderDomainAllow, 
  * decided per request from the block itself (instance-domain-blocks.ts).
  */
 
-export type DomainAllowRow = typeof domainAllows.$inferSelect;
 export const SEVERITIES = ['noop', 'silence', 'suspend'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

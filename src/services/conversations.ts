@@ -3,8 +3,9 @@ import type { AppContext } from '../context.ts';
 import { accountConversations, accounts, conversations, mentions, notifications, statuses } from '../db/schema.ts';
 import type { StatusRow } from '../serializers/status.ts';
 export { renderConversations } from '../presenters/conversations.ts';
+import type { AccountConversationRow } from '../db/schema.ts';
 
-export type AccountConversationRow = typeof accountConversations.$inferSelect;
+export type { AccountConversationRow };
 
 /**
  * Files a direct status in the conversations of its local participants (Mastodon's

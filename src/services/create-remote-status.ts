@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { accounts, conversations, customEmojis, mediaAttachments, mentions, polls, statuses, tombstones } from '../db/schema.ts';
-import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
@@ -256,7 +255,6 @@ export async function createRemoteStatus(
   if (realtime) await enqueueDistribution(ctx, status.id);
   // ActivityPub::Activity::Create#distribute: the card is fetched within a minute, not at once
   await crawlLinks(ctx, status.id, { spread: true });
-  await publishEvent(ctx, { type: 'status.created', statusId: status.id });
   if (input.media?.length && !input.rejectMedia) await queueRemoteMediaDownloads(ctx, status.id, author.domain);
   if (emojisDue.length) await queueEmojiDownloads(ctx, emojisDue);
   return { status, created: true };

@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customEmojis } from '../db/schema.ts';
+import type { CustomEmojiRow } from '../db/schema.ts';
 
-export type CustomEmojiRow = typeof customEmojis.$inferSelect;
+export type { CustomEmojiRow };
 
 /** The emojis offered in the picker (Mastodon's `CustomEmoji.listed`): local, enabled and shown in the picker. */
 export async function listedCustomEmojis(ctx: AppContext): Promise<CustomEmojiRow[]> {

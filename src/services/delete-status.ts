@@ -5,12 +5,12 @@ import { enqueue } from '../jobs/enqueue.ts';
 import { FeedRemoval } from '../jobs/definitions.ts';
 import { removeFromConversations } from './conversations.ts';
 import { reconsiderNotificationRequests } from './notification-requests.ts';
-import { publishEvent } from './events.ts';
 import { findOwnStatus } from './edit-status.ts';
 import { refreshRepliesCount, type StatusRow } from './post-status.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { purgeStatusMedia } from './purge-media.ts';
 import { removeStoredFiles } from './stored-files.ts';
+import { forgetStatusParts } from '../presenters/status-parts-cache.ts';
 
 /**
  * Deletes one of the author's statuses (Status#discard_with_reblogs + RemoveStatusService): marks it
@@ -53,12 +53,9 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
   });
   if (reblogs) {
     // the original's FeedRemoval takes its reblogs out of every feed too
-    for (const reblog of reblogs) {
-      await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId: reblog.accountId });
-    }
+    await forgetStatusParts(ctx, [status.id, ...reblogs.map((reblog) => reblog.id)]);
     await enqueue(ctx, FeedRemoval, { statusId: status.id });
     if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
-    await publishEvent(ctx, { type: 'status.deleted', statusId: status.id, accountId: status.accountId });
     await deliverStatus(ctx, status, 'delete');
     await removeStoredFiles(ctx, mediaFiles, { reason: 'status deleted' });
   }

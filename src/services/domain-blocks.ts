@@ -8,6 +8,7 @@ import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { publishEvent } from './events.ts';
 import { recountFollows } from './follow-counters.ts';
+import { finishPage, type Page, pageCondition, pageOrder } from './pagination.ts';
 import { deliverFollowEnded } from './relationship-deliveries.ts';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -49,7 +50,6 @@ export async function blockDomain(ctx: AppContext, accountId: string, input: str
     await recountFollows(ctx, [accountId, ...ids]);
     for (const id of ids) {
       await enqueue(ctx, FeedUnmerge, { accountId: id, targetAccountId: accountId });
-      await publishEvent(ctx, { type: 'follow.removed', accountId: id, targetAccountId: accountId });
     }
   }
   for (const ended of [...followers, ...requesters]) {
@@ -65,4 +65,25 @@ export async function unblockDomain(ctx: AppContext, accountId: string, input: s
     .where(and(eq(accountDomainBlocks.accountId, accountId), eq(accountDomainBlocks.domain, domain)))
     .returning({ id: accountDomainBlocks.id });
   if (removed.length) await publishEvent(ctx, { type: 'domain_block.removed', accountId, domain });
+}
+
+/** `GET /api/v1/domain_blocks`: a page of the domains the member blocks, with the blocks' ids (the page's cursor). */
+export async function blockedDomains(ctx: AppContext, accountId: string, page: Page): Promise<{ id: string; domain: string }[]> {
+  const rows = await queryRows<{ id: string; domain: string }>(
+    ctx.db,
+    sql`SELECT d.id::text AS id, d.domain FROM account_domain_blocks d WHERE d.account_id = ${accountId} AND ${pageCondition(sql`d.id`, page)}
+        ORDER BY ${pageOrder(sql`d.id`, page)} LIMIT ${page.limit}`,
+  );
+  return finishPage(rows, page);
+}
+
+/** What blocking a domain would sever: the member's follows of accounts there and followers from there. */
+export async function domainBlockPreview(ctx: AppContext, accountId: string, domain: string): Promise<{ followingCount: number; followersCount: number }> {
+  const [row] = await queryRows<{ following_count: string | number; followers_count: string | number }>(
+    ctx.db,
+    sql`SELECT
+          (SELECT count(*) FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = ${accountId} AND lower(a.domain) = ${domain}) AS following_count,
+          (SELECT count(*) FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${accountId} AND lower(a.domain) = ${domain}) AS followers_count`,
+  );
+  return { followingCount: Number(row?.following_count ?? 0), followersCount: Number(row?.followers_count ?? 0) };
 }

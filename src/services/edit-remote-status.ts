@@ -6,7 +6,6 @@ import { Distribution } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
-import { publishEvent } from './events.ts';
 import { htmlToPlainText } from './filters.ts';
 import { deleteMediaFiles } from './media-attachments.ts';
 import { notify } from './notify.ts';
@@ -14,10 +13,11 @@ import { queueEmojiDownloads } from './remote-emoji-cache.ts';
 import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { attachTags, type StatusRow } from './post-status.ts';
+import type { MediaAttachmentRow, PollRow } from '../db/schema.ts';
+import { forgetStatusParts } from '../presenters/status-parts-cache.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-type PollRow = typeof polls.$inferSelect;
-type MediaFiles = Pick<typeof mediaAttachments.$inferSelect, 'fileKey' | 'smallFileKey'>;
+type MediaFiles = Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>;
 
 /** What an Update of a status carries: its new version, and when it was edited (none for a poll's new counts). */
 export type RemoteEditInput = Omit<RemoteStatusInput, 'uri' | 'url' | 'visibility' | 'published' | 'parent' | 'conversationUri' | 'audienceAccountIds'>;
@@ -122,8 +122,7 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
   if (status.editedAt && input.editedAt && status.editedAt.getTime() > input.editedAt.getTime()) return status;
   const explicit = input.editedAt !== null && input.editedAt.getTime() <= Date.now() + 60_000 && (!status.editedAt || input.editedAt.getTime() > status.editedAt.getTime());
   if (!explicit) {
-    const { pollId } = await ctx.db.transaction((tx) => updatePoll(tx, author, status, input.poll, false));
-    if (pollId) await publishEvent(ctx, { type: 'status.updated', statusId: status.id });
+    await ctx.db.transaction((tx) => updatePoll(tx, author, status, input.poll, false));
     return status;
   }
 
@@ -171,7 +170,7 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await notifyLocalRebloggers(ctx, updated);
     await crawlLinks(ctx, updated.id, { spread: true });
   }
-  await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
+  await forgetStatusParts(ctx, [updated.id]);
   return updated;
 }
 

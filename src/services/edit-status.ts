@@ -5,7 +5,6 @@ import { notFound, validationFailed } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../jobs/definitions.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
-import { publishEvent } from './events.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from './notify.ts';
@@ -16,6 +15,10 @@ import { isRowId } from '../lib/ids.ts';
 import { deliverStatus } from './status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from './media-attachments.ts';
 export { renderStatusEdits } from '../presenters/status-edits.ts';
+import type { StatusEditRow } from '../db/schema.ts';
+import { forgetStatusParts } from '../presenters/status-parts-cache.ts';
+
+export type { StatusEditRow };
 
 /** What PUT /api/v1/statuses/:id carries. As in Mastodon, an edit replaces the text, warning, sensitivity and poll entirely. */
 export interface EditStatusInput {
@@ -29,8 +32,6 @@ export interface EditStatusInput {
   /** description and focus of attachments the status keeps */
   mediaAttributes?: ({ id: string } & MediaChanges)[];
 }
-
-export type StatusEditRow = typeof statusEdits.$inferSelect;
 
 /** The author's own live, non-reblog status, or a 404 (Mastodon finds it among the author's statuses). */
 export async function findOwnStatus(ctx: AppContext, accountId: string, id: string): Promise<StatusRow> {
@@ -193,7 +194,7 @@ export async function editStatus(
   await enqueue(ctx, Distribution, { statusId: updated.id, update: true }).catch((error: unknown) =>
     ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
   );
-  await publishEvent(ctx, { type: 'status.updated', statusId: updated.id });
+  await forgetStatusParts(ctx, [updated.id]);
   await deliverStatus(ctx, updated, 'update');
   return { status: updated, rateLimit };
 }

@@ -13,9 +13,3 @@ export async function statusRowsById(ctx: AppContext, ids: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** A list param as Rails reads `types[]=a&types[]=b` (or a single `types=a`, or an indexed hash). */
-export function listParam(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const entries = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return entries.filter((entry): entry is string | number => typeof entry === 'string' || typeof entry === 'number').map(String).filter((entry) => entry !== '');
-}

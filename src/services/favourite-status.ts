@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { favourites, notifications } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 import { notify } from './notify.ts';
 import { notAllowed } from './reblog-status.ts';
 import { interactionTargets, isBlocking, lockStatus, recomputeFavouritesCount, type StatusRow } from './status-interaction-helpers.ts';
@@ -26,7 +25,6 @@ export async function favouriteStatus(ctx: AppContext, accountId: string, status
   });
   if (created) {
     await notify(ctx, { recipientId: status.accountId, fromAccountId: accountId, type: 'favourite', statusId: status.id });
-    await publishEvent(ctx, { type: 'favourite.created', accountId, statusId: status.id });
     await deliverFavourite(ctx, 'like', accountId, status.id, created);
   }
   // Mastodon answers the status asked for (a boost, when a boost was favourited)
@@ -49,7 +47,6 @@ export async function unfavouriteStatus(ctx: AppContext, accountId: string, stat
     await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.fromAccountId, accountId), eq(notifications.type, 'favourite'), eq(notifications.statusId, statusId)));
-    await publishEvent(ctx, { type: 'favourite.removed', accountId, statusId });
     await deliverFavourite(ctx, 'unlike', accountId, statusId, removed);
   }
   const status = await findVisibleStatus(ctx, statusId, accountId);

@@ -5,7 +5,6 @@ import { followRequests, follows } from '../db/schema.ts';
 import { ApiError, notFound } from '../lib/errors.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { FeedMerge } from '../jobs/definitions.ts';
-import { publishEvent } from './events.ts';
 import { adjustRemoteFollowCounts, recountFollows } from './follow-counters.ts';
 import { notify } from './notify.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
@@ -62,7 +61,6 @@ export async function createFollow(ctx: AppContext, sourceId: string, targetId: 
   await recountFollows(ctx, [sourceId, targetId]);
   await adjustRemoteFollowCounts(ctx, sourceId, targetId, 1);
   await enqueue(ctx, FeedMerge, { accountId: sourceId, targetAccountId: targetId });
-  await publishEvent(ctx, { type: 'follow.created', accountId: sourceId, targetAccountId: targetId });
   return created;
 }
 
@@ -109,7 +107,6 @@ export async function followAccount(ctx: AppContext, source: AccountRow, target:
       // a remote account answers with Accept or Reject (inbox/accept.ts, inbox/reject.ts)
       if (target.domain) await deliverRelationship(ctx, { activity: 'Follow', actorId: source.id, targetId: target.id, id: created.uri! });
       else await notify(ctx, { recipientId: target.id, fromAccountId: source.id, type: 'follow_request' });
-      await publishEvent(ctx, { type: 'follow_request.created', accountId: source.id, targetAccountId: target.id });
     }
     return { kind: 'requested', rateLimit };
   }

@@ -2,8 +2,9 @@ import { inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { domainAllows, domainBlocks } from '../db/schema.ts';
 import { normalizeDomain } from './domain-blocks.ts';
+import type { DomainBlockRow } from '../db/schema.ts';
 
-export type DomainBlockRow = typeof domainBlocks.$inferSelect;
+export type { DomainBlockRow };
 
 /**
  * `a.b.example.com` → [`a.b.example.com`, `b.example.com`, `example.com`, `com`]: a rule on a domain covers its subdomains.

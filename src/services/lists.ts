@@ -7,8 +7,9 @@ import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { mergeIntoList, unmergeFromFeed } from './fan-out.ts';
 import { isRowId } from '../lib/ids.ts';
 export { renderList } from '../serializers/list.ts';
+import type { ListRow } from '../db/schema.ts';
 
-export type ListRow = typeof lists.$inferSelect;
+export type { ListRow };
 
 export const REPLIES_POLICIES = ['followed', 'list', 'none'] as const;
 /** lists per account (ListValidator) */
@@ -133,4 +134,13 @@ export async function removeListAccounts(ctx: AppContext, accountId: string, id:
   if (ids.length === 0) return;
   await ctx.db.delete(listAccounts).where(and(eq(listAccounts.listId, list.id), inArray(listAccounts.accountId, ids)));
   for (const target of ids) await unmergeFromFeed(ctx, listFeed(list.id), target, false);
+}
+
+/** `GET /api/v1/accounts/:id/lists`: the owner's lists that hold the account. */
+export async function listsHolding(ctx: AppContext, ownerId: string, accountId: string): Promise<ListRow[]> {
+  return ctx.db
+    .select()
+    .from(lists)
+    .where(and(eq(lists.accountId, ownerId), sql`EXISTS (SELECT 1 FROM list_accounts la WHERE la.list_id = ${lists.id} AND la.account_id = ${accountId})`))
+    .orderBy(asc(lists.id));
 }

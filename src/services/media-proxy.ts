@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, mediaAttachments, statuses } from '../db/schema.ts';
-import { DownloadRefused } from '../federation/remote-file.ts';
+import { DownloadRefused } from '../lib/remote-file.ts';
 import { isRowId } from '../lib/ids.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';
 import { cacheRemoteAttachment } from './remote-media-cache.ts';

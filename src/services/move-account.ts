@@ -1,18 +1,15 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { accountMigrations, accounts, blocks, follows, mutes, } from '../db/schema.ts';
-import { refreshRemoteAccount, resolveRemoteAccount } from '../federation/resolve-account.ts';
+import { accountMigrations, accounts, blocks, follows, mutes } from '../db/schema.ts';
 import { DistributeActorUpdate, DistributeMove, MoveFollowers, UnfollowFollow } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { lookupAccount } from './account-lookup.ts';
 import { blockAccount } from './block-account.ts';
 import { createFollow, followAccount } from './follow-account.ts';
 import { muteAccount } from './mute-account.ts';
 import { notify } from './notify.ts';
 import type { AccountRow, UserRow } from './oauth/authenticate-token.ts';
 import { verifyPassword } from './passwords.ts';
-import { findAccountByUri } from './remote-accounts.ts';
 import { unfollowAccount } from './unfollow-account.ts';
 import { recountFollows } from './follow-counters.ts';
 export { renderMovedTo } from '../presenters/moved-accounts.ts';
@@ -43,8 +40,6 @@ export class MoveValidationError extends Error {
   }
 }
 
-const HANDLE = /^@?[A-Za-z0-9_.-]+(@[^@\s]+)?$/;
-
 /** Updates the member's actor on its followers' servers (ActivityPub::UpdateDistributionWorker), its `updated_at` naming the Update. */
 async function distributeProfile(ctx: AppContext, accountId: string): Promise<void> {
   await ctx.db.update(accounts).set({ updatedAt: new Date() }).where(eq(accounts.id, accountId));
@@ -55,26 +50,8 @@ async function distributeProfile(ctx: AppContext, accountId: string): Promise<vo
   }
 }
 
-/**
- * The account a handle names, as AccountAlias and AccountMigration resolve it: a local one, or a
- * remote one fetched again now (`skip_cache`), so its current aliases are the ones checked.
- */
-export async function resolveFresh(ctx: AppContext, acct: string): Promise<AccountRow | undefined> {
-  const handle = acct.trim().replace(/^@/, '');
-  if (!HANDLE.test(handle)) return undefined;
-  const started = new Date();
-  const found = handle.includes('@') ? await resolveRemoteAccount(ctx, handle) : (await lookupAccount(ctx, handle))?.account;
-  if (!found || found.domain === null) return found;
-  return fetchedSince(ctx, found, started);
-}
-
-/** The remote account as fetched from its server since `started` (now, unless it just was); undefined when that fetch fails. */
-async function fetchedSince(ctx: AppContext, account: AccountRow, started: Date): Promise<AccountRow | undefined> {
-  if (account.fetchedAt && account.fetchedAt >= started) return account;
-  await refreshRemoteAccount(ctx, { accountId: account.id });
-  const [fresh] = await ctx.db.select().from(accounts).where(eq(accounts.id, account.id));
-  return fresh?.fetchedAt && fresh.fetchedAt >= started ? fresh : undefined;
-}
+/** Finds the account a handle names as it is now (remote ones fetched again): src/federation/resolve-fresh.ts. */
+export type FreshAccountResolver = (acct: string) => Promise<AccountRow | undefined>;
 
 export interface AliasEntry {
   uri: string;
@@ -95,9 +72,9 @@ export async function listAliases(ctx: AppContext, account: AccountRow): Promise
  * member is also known as, so it may move here; the actor shows it in `alsoKnownAs` at once and
  * followers' servers get the Update.
  */
-export async function addAlias(ctx: AppContext, account: AccountRow, acct: string): Promise<AliasEntry> {
+export async function addAlias(ctx: AppContext, account: AccountRow, acct: string, resolveFresh: FreshAccountResolver): Promise<AliasEntry> {
   if (!acct.trim()) throw new MoveValidationError([{ field: 'acct', message: MOVE_ERRORS.blank }]);
-  const target = await resolveFresh(ctx, acct);
+  const target = await resolveFresh(acct);
   if (!target) throw new MoveValidationError([{ field: 'acct', message: MOVE_ERRORS.notFound }]);
   if (target.id === account.id) throw new MoveValidationError([{ field: 'acct', message: MOVE_ERRORS.moveToSelf }]);
   const current = account.alsoKnownAs ?? [];
@@ -130,7 +107,13 @@ export async function removeAlias(ctx: AppContext, account: AccountRow, uri: str
  * (`moved`, the actor's `movedTo`), its local followers follow the new account, and its remote
  * followers' servers (and those that block it) get a Move.
  */
-export async function moveAccount(ctx: AppContext, account: AccountRow, user: UserRow, input: { acct: string; currentPassword: string }) {
+export async function moveAccount(
+  ctx: AppContext,
+  account: AccountRow,
+  user: UserRow,
+  input: { acct: string; currentPassword: string },
+  resolveFresh: FreshAccountResolver,
+) {
   const errors: MoveValidationError['errors'] = [];
   if (!user.encryptedPassword || !(await verifyPassword(input.currentPassword, user.encryptedPassword))) {
     throw new MoveValidationError([{ field: 'current_password', message: MOVE_ERRORS.invalidPassword }]);
@@ -144,7 +127,7 @@ export async function moveAccount(ctx: AppContext, account: AccountRow, user: Us
   if (recent) errors.push({ field: 'base', message: MOVE_ERRORS.onCooldown });
   const acct = input.acct.trim().replace(/^@/, '');
   if (!acct) errors.push({ field: 'acct', message: MOVE_ERRORS.blank });
-  const target = acct ? await resolveFresh(ctx, acct) : undefined;
+  const target = acct ? await resolveFresh(acct) : undefined;
   if (acct && !target) errors.push({ field: 'acct', message: MOVE_ERRORS.notFound });
   if (target) {
     if (!(target.alsoKnownAs ?? []).includes(account.uri)) errors.push({ field: 'acct', message: MOVE_ERRORS.missingAlsoKnownAs });
@@ -286,14 +269,5 @@ export async function runUnfollowFollow(ctx: AppContext, data: { followerId: str
     }
   }
   await unfollowAccount(ctx, follower.id, data.oldTargetId);
-}
-
-/** A remote account by its actor URI, fetched again now when known (Mastodon's FetchRemoteAccountService for a Move's target). */
-export async function refetchAccountByUri(ctx: AppContext, uri: string, resolve: (uri: string) => Promise<AccountRow | undefined>): Promise<AccountRow | undefined> {
-  const started = new Date();
-  const known = await findAccountByUri(ctx, uri);
-  if (known?.domain === null) return known;
-  const found = known ?? (await resolve(uri));
-  return found ? fetchedSince(ctx, found, started) : undefined;
 }
 

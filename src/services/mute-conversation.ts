@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { conversationMutes } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 import type { StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 
@@ -16,7 +15,6 @@ export async function muteConversation(ctx: AppContext, accountId: string, statu
       .values({ accountId, conversationId: status.conversationId })
       .onConflictDoNothing()
       .returning({ id: conversationMutes.id });
-    if (created) await publishEvent(ctx, { type: 'conversation_mute.created', accountId, statusId: status.id });
   }
   return status;
 }
@@ -29,7 +27,6 @@ export async function unmuteConversation(ctx: AppContext, accountId: string, sta
       .delete(conversationMutes)
       .where(and(eq(conversationMutes.accountId, accountId), eq(conversationMutes.conversationId, status.conversationId)))
       .returning({ id: conversationMutes.id });
-    if (removed) await publishEvent(ctx, { type: 'conversation_mute.removed', accountId, statusId: status.id });
   }
   return status;
 }

@@ -6,8 +6,9 @@ import { channels, publishToStream } from '../streaming/channels.ts';
 import { updateConversations } from './conversations.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 export { renderNotificationRequests } from '../presenters/notification-requests.ts';
+import type { NotificationRequestRow } from '../db/schema.ts';
 
-export type NotificationRequestRow = typeof notificationRequests.$inferSelect;
+export type { NotificationRequestRow };
 
 /** Counts stop here (Mastodon's NotificationRequest::MAX_MEANINGFUL_COUNT). */
 const MAX_MEANINGFUL_COUNT = 100;

@@ -6,8 +6,9 @@ import { markers, notificationRequests, notifications, statuses } from '../db/sc
 import { pageCondition, pageOrder, finishPage, type Page } from './pagination.ts';
 import { notHiddenFrom, visibleTo } from './visibility.ts';
 export { renderNoticedStatuses, renderNotifications, renderGroups, renderGroup } from '../presenters/notifications.ts';
+import type { NotificationRow } from '../db/schema.ts';
 
-export type NotificationRow = typeof notifications.$inferSelect;
+export type { NotificationRow };
 
 /** Types that carry a status (Mastodon's Notification#target_status). */
 export const STATUS_TYPES: ReadonlySet<string> = new Set(['mention', 'status', 'reblog', 'favourite', 'poll', 'update', 'quote', 'quoted_update']);

@@ -2,12 +2,12 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { notifications, users } from '../db/schema.ts';
-import { publishEvent } from './events.ts';
 import { renderNotifications } from './notifications.ts';
 import { channels, listenedChannels, publishToStream } from '../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
 import { outranks } from './roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
+import type { NotificationRow } from '../db/schema.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -134,14 +134,13 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
     // held back: only a mention makes or updates a notification request
     if (created.type === 'mention' && statusId) await recordNotificationRequest(ctx, created.accountId, created.fromAccountId, statusId);
   } else if (created) {
-    await publishEvent(ctx, { type: 'notification.created', accountId: input.recipientId, notificationId: created.id });
     await streamNotification(ctx, created);
   }
   return created;
 }
 
 /** The `notification` event for the recipient's `user` and `user:notification` streams (NotifyService#push_notification!). */
-async function streamNotification(ctx: AppContext, notification: typeof notifications.$inferSelect) {
+async function streamNotification(ctx: AppContext, notification: NotificationRow) {
   const channel = channels.notifications(notification.accountId);
   if ((await listenedChannels(ctx, [channel])).length === 0) return;
   const [rendered] = await renderNotifications(ctx, notification.accountId, [notification]);

@@ -7,7 +7,6 @@ import { enqueue } from '../jobs/enqueue.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { findOrCreateTag, findTagByName } from './tag-entities.ts';
-import { publishEvent } from './events.ts';
 import type { StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
@@ -35,7 +34,6 @@ export async function pinStatus(ctx: AppContext, accountId: string, statusId: st
     const [row] = await tx.insert(statusPins).values({ accountId, statusId: status.id }).onConflictDoNothing().returning({ id: statusPins.id });
     if (!row) throw new ApiError(422, 'Duplicate record');
   });
-  await publishEvent(ctx, { type: 'pin.created', accountId, statusId: status.id });
   await deliverFeatured(ctx, 'add', accountId, status);
   return status;
 }
@@ -49,7 +47,6 @@ export async function unpinStatus(ctx: AppContext, accountId: string, statusId: 
     .where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id)))
     .returning({ id: statusPins.id });
   if (removed) {
-    await publishEvent(ctx, { type: 'pin.removed', accountId, statusId: status.id });
     await deliverFeatured(ctx, 'remove', accountId, status);
   }
   return status;
@@ -72,7 +69,6 @@ async function deliverFeatured(ctx: AppContext, action: 'add' | 'remove', accoun
 export async function pinByRemote(ctx: AppContext, account: AccountRow, status: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId'>): Promise<boolean> {
   if (account.domain === null || status.accountId !== account.id || status.reblogOfId) return false;
   const [row] = await ctx.db.insert(statusPins).values({ accountId: account.id, statusId: status.id }).onConflictDoNothing().returning({ id: statusPins.id });
-  if (row) await publishEvent(ctx, { type: 'pin.created', accountId: account.id, statusId: status.id });
   return !!row;
 }
 
@@ -83,7 +79,6 @@ export async function unpinByRemote(ctx: AppContext, account: AccountRow, status
     .delete(statusPins)
     .where(and(eq(statusPins.accountId, account.id), eq(statusPins.statusId, status.id)))
     .returning({ id: statusPins.id });
-  if (removed.length) await publishEvent(ctx, { type: 'pin.removed', accountId: account.id, statusId: status.id });
   return removed.length > 0;
 }
 

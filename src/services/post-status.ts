@@ -7,7 +7,6 @@ import { enqueue } from '../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../lib/errors.ts';
 import { parseDateParam } from '../lib/dates.ts';
-import { publishEvent } from './events.ts';
 import { attachableMedia, attachMedia } from './media-attachments.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
@@ -19,9 +18,10 @@ import { countableLength, formatStatus, type FormattedStatus, type RemoteAccount
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
 import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { findVisibleStatus } from './visibility.ts';
+import type { StatusRow, ScheduledStatusRow } from '../db/schema.ts';
 
-export type StatusRow = typeof statuses.$inferSelect;
-export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+export type { StatusRow, ScheduledStatusRow };
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Visibilities a client may choose (`limited` is federation-only). */
@@ -346,5 +346,4 @@ async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountR
     const [poll] = await ctx.db.select({ id: polls.id, expiresAt: polls.expiresAt }).from(polls).where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date()))).limit(1);
     if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });
   }
-  await publishEvent(ctx, { type: 'status.created', statusId: status.id });
 }

@@ -6,7 +6,6 @@ import { notifications, statuses } from '../db/schema.ts';
 import { ApiError } from '../lib/errors.ts';
 import { FeedRemoval } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { publishEvent } from './events.ts';
 import { notify } from './notify.ts';
 import { interactionTarget, isBlocking, lockStatus, recomputeReblogsCount, type StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
@@ -75,7 +74,6 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
 
   await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: reblogger.accountId, type: 'reblog', statusId: original.id });
-  await publishEvent(ctx, { type: 'status.created', statusId: created.id });
   return created;
 }
 
@@ -117,7 +115,6 @@ export async function unreblogStatus(ctx: AppContext, accountId: string, statusI
     await ctx.db
       .delete(notifications)
       .where(and(eq(notifications.fromAccountId, accountId), eq(notifications.type, 'reblog'), eq(notifications.statusId, statusId)));
-    await publishEvent(ctx, { type: 'status.deleted', statusId: reblog.id, accountId });
     await deliverStatus(ctx, reblog, 'delete');
   }
   const [original] = await ctx.db.select().from(statuses).where(eq(statuses.id, statusId)).limit(1);

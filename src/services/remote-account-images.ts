@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
-import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
+import { DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 import { RedownloadAvatar, RedownloadHeader } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { ApiError } from '../lib/errors.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customEmojis } from '../db/schema.ts';
-import { DownloadRefused, downloadRemoteFile } from '../federation/remote-file.ts';
+import { DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 import { RedownloadEmoji } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 import { hostOf, rejectsMediaFrom } from './instance-domain-blocks.ts';

@@ -3,7 +3,6 @@ import type { AppContext } from '../context.ts';
 import { queryRows, type Database } from '../db/index.ts';
 import { accounts, favourites, notifications, pollVotes, polls, statuses } from '../db/schema.ts';
 import { isTombstoned } from './create-remote-status.ts';
-import { publishEvent } from './events.ts';
 import { notify } from './notify.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
 import { enqueueDistribution, recordPendingDistribution } from './pending-distributions.ts';
@@ -68,7 +67,6 @@ export async function reblogByRemote(
   if (!created) return undefined;
   await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: account.id, type: 'reblog', statusId: original.id });
-  await publishEvent(ctx, { type: 'status.created', statusId: created.id });
   return created;
 }
 
@@ -86,7 +84,6 @@ export async function favouriteByRemote(ctx: AppContext, account: AccountRow, st
   });
   if (!created) return false;
   await notify(ctx, { recipientId: status.accountId, fromAccountId: account.id, type: 'favourite', statusId: status.id });
-  await publishEvent(ctx, { type: 'favourite.created', accountId: account.id, statusId: status.id });
   return true;
 }
 
@@ -103,7 +100,6 @@ export async function unfavouriteByRemote(ctx: AppContext, account: AccountRow, 
   });
   if (!removed) return false;
   await ctx.db.delete(notifications).where(and(eq(notifications.fromAccountId, account.id), eq(notifications.type, 'favourite'), eq(notifications.statusId, status.id)));
-  await publishEvent(ctx, { type: 'favourite.removed', accountId: account.id, statusId: status.id });
   return true;
 }
 
@@ -137,7 +133,6 @@ export async function voteByRemote(ctx: AppContext, account: AccountRow, status:
     return true;
   });
   if (!counted) return 'refused';
-  await publishEvent(ctx, { type: 'poll.voted', accountId: account.id, pollId: status.pollId, statusId: status.id });
   await deliverPollResults(ctx, status);
   return 'counted';
 }

@@ -5,7 +5,6 @@ import { queryRows } from '../db/index.ts';
 import { blocks, followRequests, follows } from '../db/schema.ts';
 import { authorizeFollowRequest } from './answer-follow-request.ts';
 import { blockAccount, unblockAccount } from './block-account.ts';
-import { publishEvent } from './events.ts';
 import { createFollow } from './follow-account.ts';
 import { notify } from './notify.ts';
 import type { AccountRow } from './oauth/authenticate-token.ts';
@@ -66,7 +65,6 @@ export async function receiveFollow(ctx: AppContext, remote: AccountRow, local: 
   if (!created) return;
   if (local.locked || remote.silencedAt) {
     await notify(ctx, { recipientId: local.id, fromAccountId: remote.id, type: 'follow_request' });
-    await publishEvent(ctx, { type: 'follow_request.created', accountId: remote.id, targetAccountId: local.id });
     return;
   }
   await authorizeFollowRequest(ctx, local.id, remote.id);
@@ -100,7 +98,6 @@ export async function followRejectedByRemote(ctx: AppContext, remote: AccountRow
   const request = await answeredRequest(ctx, remote, answered);
   if (request) {
     await unfollowAccount(ctx, request.accountId, remote.id, { federate: false });
-    await publishEvent(ctx, { type: 'follow_request.rejected', accountId: request.accountId, targetAccountId: remote.id });
     return;
   }
   const match = [answered.followUri ? eq(follows.uri, answered.followUri) : undefined, answered.localId ? eq(follows.accountId, answered.localId) : undefined].filter(

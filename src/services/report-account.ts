@@ -11,8 +11,9 @@ import { recordRateLimit, type RateLimitHeaders } from './rate-limiter.ts';
 import { newActivityUri } from './relationship-deliveries.ts';
 import { visibleTo } from './visibility.ts';
 export { renderReport } from '../presenters/reports.ts';
+import type { ReportRow } from '../db/schema.ts';
 
-export type ReportRow = typeof reports.$inferSelect;
+export type { ReportRow };
 
 /** Mastodon's Report categories (the enum's keys). */
 export const REPORT_CATEGORIES = ['other', 'spam', 'legal', 'violation'] as const;

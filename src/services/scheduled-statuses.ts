@@ -4,12 +4,12 @@ import { queryRows } from '../db/index.ts';
 import { scheduledStatuses } from '../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../lib/errors.ts';
 import { parseDateParam } from '../lib/dates.ts';
-import { publishEvent } from './events.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { MIN_SCHEDULE_OFFSET_MS } from './post-status.ts';
 import { isRowId } from '../lib/ids.ts';
+import type { ScheduledStatusRow } from '../db/schema.ts';
 
-export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+export type { ScheduledStatusRow };
 
 const DAILY_LIMIT = 25;
 
@@ -53,12 +53,10 @@ export async function rescheduleStatus(ctx: AppContext, accountId: string, id: s
   if (errors.length) throw validationFailed(errors);
   const [updated] = await ctx.db.update(scheduledStatuses).set({ scheduledAt: at }).where(eq(scheduledStatuses.id, row.id)).returning();
   if (!updated) throw notFound();
-  await publishEvent(ctx, { type: 'scheduled_status.updated', accountId, scheduledStatusId: updated.id });
   return updated;
 }
 
 export async function cancelScheduledStatus(ctx: AppContext, accountId: string, id: string) {
   const row = await findScheduledStatus(ctx, accountId, id);
-  const [removed] = await ctx.db.delete(scheduledStatuses).where(eq(scheduledStatuses.id, row.id)).returning({ id: scheduledStatuses.id });
-  if (removed) await publishEvent(ctx, { type: 'scheduled_status.removed', accountId, scheduledStatusId: row.id });
+  await ctx.db.delete(scheduledStatuses).where(eq(scheduledStatuses.id, row.id));
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { settings } from '../db/schema.ts';
 
@@ -54,3 +54,8 @@ export async function updateSetting<K extends keyof InstanceSettings>(ctx: AppCo
   await ctx.cache.del(CACHE_KEY);
 }
 
+/** When a setting was last changed; null while it has its default. */
+export async function settingUpdatedAt(ctx: AppContext, name: keyof InstanceSettings): Promise<Date | null> {
+  const [row] = await ctx.db.select({ updatedAt: settings.updatedAt }).from(settings).where(eq(settings.var, name));
+  return row?.updatedAt ?? null;
+}

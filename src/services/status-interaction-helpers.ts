@@ -4,8 +4,9 @@ import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
 import { findVisibleStatus } from './visibility.ts';
+import type { StatusRow } from '../db/schema.ts';
 
-export type StatusRow = typeof statuses.$inferSelect;
+export type { StatusRow };
 
 /**
  * The status an interaction acts on: visible to the member (404 otherwise, as Mastodon's

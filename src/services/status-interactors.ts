@@ -4,8 +4,8 @@ import { accounts, favourites, statuses, users } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from './pagination.ts';
 import { findVisibleStatus } from './visibility.ts';
+import type { AccountRow } from '../db/schema.ts';
 
-type AccountRow = typeof accounts.$inferSelect;
 
 export interface Interactor {
   /** the cursor: the boost's status id or the favourite's id */

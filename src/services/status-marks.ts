@@ -24,3 +24,8 @@ export async function markedStatuses(ctx: AppContext, table: MarkTable, viewerId
   return { markIds: rows.map((row) => row.markId), rows: rows.map((row) => row.status) };
 }
 
+/** `GET /api/v1/bookmarks`: a page of the member's bookmarked statuses. */
+export const bookmarkedStatuses = (ctx: AppContext, viewerId: string, page: Page) => markedStatuses(ctx, bookmarks, viewerId, page);
+
+/** `GET /api/v1/favourites`: a page of the member's favourited statuses. */
+export const favouritedStatuses = (ctx: AppContext, viewerId: string, page: Page) => markedStatuses(ctx, favourites, viewerId, page);

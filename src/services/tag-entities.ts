@@ -6,9 +6,9 @@ import { featuredTags, tags } from '../db/schema.ts';
 import { INSTANCE_LIMITS } from './instance.ts';
 import { idFloor } from '../lib/ids.ts';
 export { renderTags, renderTag, renderFeaturedTags } from '../presenters/tags.ts';
+import type { TagRow, FeaturedTagRow } from '../db/schema.ts';
 
-export type TagRow = typeof tags.$inferSelect;
-export type FeaturedTagRow = typeof featuredTags.$inferSelect;
+export type { TagRow, FeaturedTagRow };
 
 /**
  * Mastodon's Tag::HASHTAG_NAME_RE: word characters, with `·` and ZWNJ allowed inside, and at least

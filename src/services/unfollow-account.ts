@@ -3,7 +3,6 @@ import type { AppContext } from '../context.ts';
 import { followRequests, follows, notifications } from '../db/schema.ts';
 import { FeedUnmerge } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { publishEvent } from './events.ts';
 import { adjustRemoteFollowCounts, clearFollowRequestNotification, recountFollows } from './follow-counters.ts';
 import { deliverFollowEnded } from './relationship-deliveries.ts';
 
@@ -33,7 +32,6 @@ export async function unfollowAccount(ctx: AppContext, sourceId: string, targetI
     await recountFollows(ctx, [sourceId, targetId]);
     await adjustRemoteFollowCounts(ctx, sourceId, targetId, -1);
     await enqueue(ctx, FeedUnmerge, { accountId: sourceId, targetAccountId: targetId });
-    await publishEvent(ctx, { type: 'follow.removed', accountId: sourceId, targetAccountId: targetId });
   }
   const ended = removed[0] ?? withdrawn[0];
   if (ended && options.federate !== false) await deliverFollowEnded(ctx, sourceId, targetId, ended);

@@ -3,14 +3,14 @@ import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { pollVotes, polls } from '../db/schema.ts';
 import { notFound, validationFailed } from '../lib/errors.ts';
-import { publishEvent } from './events.ts';
 import { notAllowed } from './reblog-status.ts';
 import { isBlocking } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
 import { isRowId } from '../lib/ids.ts';
 import { deliverVote } from './status-deliveries.ts';
+import type { PollRow } from '../db/schema.ts';
 
-export type PollRow = typeof polls.$inferSelect;
+export type { PollRow };
 
 export const isExpired = (poll: PollRow) => !!poll.expiresAt && poll.expiresAt.getTime() <= Date.now();
 
@@ -76,7 +76,6 @@ export async function voteInPoll(ctx: AppContext, accountId: string, pollId: str
       .returning();
     return updated!;
   });
-  await publishEvent(ctx, { type: 'poll.voted', accountId, pollId: poll.id, statusId: poll.statusId! });
   await deliverVote(ctx, accountId, updated);
   return updated;
 }

@@ -123,7 +123,10 @@ describe('account lists API', () => {
   });
 
   it('lists the directory', async () => {
-    await instance.ctx.db.update(accounts).set({ discoverable: true, lastStatusAt: new Date(Date.now() - 60_000) }).where(eq(accounts.id, bob.accountId));
+    await instance.ctx.db
+      .update(accounts)
+      .set({ discoverable: true, lastStatusAt: new Date(Date.now() - 60_000) })
+      .where(eq(accounts.id, bob.accountId));
     await instance.ctx.db.update(accounts).set({ discoverable: true, lastStatusAt: new Date() }).where(eq(accounts.id, carol.accountId));
     await instance.ctx.db.update(accounts).set({ discoverable: true }).where(eq(accounts.id, remote));
     const active = await get(null, '/api/v1/directory?local=true');

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import {
-  accountDomainBlocks,
-  accountNotes,
-  accountPins,
-  accounts,
-  blocks,
-  followRequests,
-  follows,
-  mutes,
-  oauthAccessTokens,
-  users,
-} from '../../src/db/schema.ts';
+import { accountDomainBlocks, accountNotes, accountPins, accounts, blocks, followRequests, follows, mutes, oauthAccessTokens, users } from '../../src/db/schema.ts';
 import { digest } from '../../src/lib/crypto.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -187,7 +176,10 @@ describe('accounts API', () => {
         json: { fields_attributes: { '0': { name: 'Only', value: 'one' } }, locked: 'false' },
       });
       assert.equal(hash.status, 200, hash.text);
-      assert.deepEqual(hash.body.source.fields.map((f: { name: string }) => f.name), ['Only']);
+      assert.deepEqual(
+        hash.body.source.fields.map((f: { name: string }) => f.name),
+        ['Only'],
+      );
       assert.equal(hash.body.locked, false);
       assert.equal(hash.body.display_name, 'Carol', 'fields not sent stay as they are');
       assert.equal(hash.body.source.privacy, 'private');
@@ -209,7 +201,12 @@ describe('accounts API', () => {
         .where(eq(accounts.id, erin.accountId));
       const same = await instance.request('PATCH', '/api/v1/accounts/update_credentials', {
         token: erin.token,
-        json: { fields_attributes: [{ name: 'Website', value: 'https://erin.example' }, { name: 'Other', value: 'x' }] },
+        json: {
+          fields_attributes: [
+            { name: 'Website', value: 'https://erin.example' },
+            { name: 'Other', value: 'x' },
+          ],
+        },
       });
       assert.equal(same.status, 200, same.text);
       assert.equal(same.body.fields[0].verified_at, verifiedAt);
@@ -312,7 +309,10 @@ describe('accounts API', () => {
       const unknown = await instance.request('GET', `/api/v1/accounts/${alice.accountId}`, { token: 'no-such-token' });
       assert.equal(unknown.status, 200);
       const revoked = await tokenWith(alice, 'read');
-      await instance.ctx.db.update(oauthAccessTokens).set({ revokedAt: new Date() }).where(eq(oauthAccessTokens.tokenDigest, digest(revoked)));
+      await instance.ctx.db
+        .update(oauthAccessTokens)
+        .set({ revokedAt: new Date() })
+        .where(eq(oauthAccessTokens.tokenDigest, digest(revoked)));
       const refused = await instance.request('GET', `/api/v1/accounts/${alice.accountId}`, { token: revoked });
       assert.equal(refused.status, 401);
       assert.deepEqual(refused.body, { error: 'The access token was revoked' });
@@ -464,7 +464,10 @@ describe('an account that moved', () => {
     movedTo((await instance.request('GET', `/api/v1/accounts/${old.accountId}`)).body, 'the profile');
     movedTo((await instance.request('GET', `/api/v1/statuses/${posted.body.id}`)).body.account, 'a status’s author');
     const found = await instance.request('GET', '/api/v2/search?q=oldname&type=accounts', { token: fan.token });
-    movedTo(found.body.accounts.find((account: { id: string }) => account.id === old.accountId), 'search');
+    movedTo(
+      found.body.accounts.find((account: { id: string }) => account.id === old.accountId),
+      'search',
+    );
     const following = await instance.request('GET', `/api/v1/accounts/${fan.accountId}/following`, { token: fan.token });
     movedTo(following.body[0], 'a following list');
     movedTo((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: old.token })).body, 'its credentials');

@@ -114,7 +114,10 @@ describe('admin API: instance domain blocks and allows', () => {
     for (const domain of ['page-a.example', 'page-b.example', 'page-c.example']) assert.equal((await create({ domain, severity: 'noop' })).status, 200);
     const first = await instance.request('GET', '/api/v1/admin/domain_blocks?limit=2', { token: admin.token });
     assert.equal(first.status, 200, first.text);
-    assert.deepEqual(first.body.map((block: { domain: string }) => block.domain), ['page-c.example', 'page-b.example']);
+    assert.deepEqual(
+      first.body.map((block: { domain: string }) => block.domain),
+      ['page-c.example', 'page-b.example'],
+    );
     const link = first.headers.get('link') ?? '';
     assert.match(link, /rel="next"/);
     assert.match(link, /rel="prev"/);
@@ -162,6 +165,9 @@ describe('admin API: instance domain blocks and allows', () => {
     // noop blocks are not shown; suspensions come first
     assert.ok(!shown.body.some((block: { severity: string }) => block.severity === 'noop'));
     const severities = shown.body.map((block: { severity: string }) => block.severity);
-    assert.deepEqual(severities, [...severities].sort((a: string, b: string) => (a === b ? 0 : a === 'suspend' ? -1 : 1)));
+    assert.deepEqual(
+      severities,
+      [...severities].sort((a: string, b: string) => (a === b ? 0 : a === 'suspend' ? -1 : 1)),
+    );
   });
 });

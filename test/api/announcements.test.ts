@@ -31,8 +31,7 @@ describe('announcements', () => {
   const get = (who: TestUser | string, path: string) => instance.request('GET', path, { token: typeof who === 'string' ? who : who.token });
   const send = (who: TestUser | string, method: string, path: string) => instance.request(method, path, { token: typeof who === 'string' ? who : who.token });
   const cli = (...args: string[]) => runAdminCommand(instance.ctx, ['announcements', ...args]);
-  const react = (who: TestUser | string, id: string, name: string, method = 'PUT') =>
-    send(who, method, `/api/v1/announcements/${id}/reactions/${encodeURIComponent(name)}`);
+  const react = (who: TestUser | string, id: string, name: string, method = 'PUT') => send(who, method, `/api/v1/announcements/${id}/reactions/${encodeURIComponent(name)}`);
 
   /** Creates (and by default publishes) an announcement through the CLI; returns its id. */
   async function announce(text: string, ...options: string[]): Promise<string> {
@@ -79,14 +78,18 @@ describe('announcements', () => {
     const ids = list.map((a) => a.id);
     assert.ok(ids.indexOf(first) < ids.indexOf(later), 'chronological: by start, else publication');
     const entity = list.find((a) => a.id === first)!;
-    assert.deepEqual(Object.keys(entity).sort(), [
-      'all_day', 'content', 'emojis', 'ends_at', 'id', 'mentions', 'published_at', 'reactions', 'read', 'starts_at', 'statuses', 'tags', 'updated_at',
-    ]);
+    assert.deepEqual(Object.keys(entity).sort(), ['all_day', 'content', 'emojis', 'ends_at', 'id', 'mentions', 'published_at', 'reactions', 'read', 'starts_at', 'statuses', 'tags', 'updated_at']);
     assert.equal(typeof entity.id, 'string');
-    assert.match(entity.content, /^<p>Hello <span class="h-card" translate="no"><a href="[^"]+" class="u-url mention">@<span>bob<\/span><\/a><\/span>, <a href="http:\/\/subspace\.test\/tags\/Maintenance" class="mention hashtag" rel="tag">#<span>Maintenance<\/span><\/a>/);
+    assert.match(
+      entity.content,
+      /^<p>Hello <span class="h-card" translate="no"><a href="[^"]+" class="u-url mention">@<span>bob<\/span><\/a><\/span>, <a href="http:\/\/subspace\.test\/tags\/Maintenance" class="mention hashtag" rel="tag">#<span>Maintenance<\/span><\/a>/,
+    );
     assert.deepEqual(entity.mentions, [{ id: bob.accountId, username: 'bob', url: 'http://subspace.test/@bob', acct: 'bob' }]);
     assert.deepEqual(entity.tags, [{ name: 'maintenance', url: 'http://subspace.test/tags/maintenance' }]);
-    assert.deepEqual(entity.emojis.map((e: { shortcode: string }) => e.shortcode), ['blobcat']);
+    assert.deepEqual(
+      entity.emojis.map((e: { shortcode: string }) => e.shortcode),
+      ['blobcat'],
+    );
     assert.equal(entity.emojis[0].url, 'http://subspace.test/emoji/blobcat.png');
     assert.deepEqual(entity.statuses, [{ id: posted.body.id, url: posted.body.url }], 'public statuses only');
     assert.equal(entity.read, false);

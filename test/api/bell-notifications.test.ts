@@ -37,8 +37,7 @@ describe('who hears what: the bell and the notification policy', () => {
 
   it('applies the notification policy: mentions from accounts carol does not follow are dropped once she asks', async () => {
     const dave = await instance.createUser('dave');
-    const mentions = async () =>
-      ((await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: carol.token })).body as { status: { id: string } }[]).map((n) => n.status.id);
+    const mentions = async () => ((await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: carol.token })).body as { status: { id: string } }[]).map((n) => n.status.id);
     const before = await instance.request('POST', '/api/v1/statuses', { token: dave.token, json: { status: '@carol hello from a stranger' } });
     assert.ok((await mentions()).includes(before.body.id), 'accepted by default');
 

@@ -21,7 +21,10 @@ describe('blocks, mutes and domain blocks API', () => {
     return { followers: row!.followersCount, following: row!.followingCount };
   };
   async function remoteAccount(username: string, domain: string): Promise<string> {
-    const [row] = await instance.ctx.db.insert(accounts).values({ username, domain, uri: `https://${domain}/users/${username}` }).returning();
+    const [row] = await instance.ctx.db
+      .insert(accounts)
+      .values({ username, domain, uri: `https://${domain}/users/${username}` })
+      .returning();
     return row!.id;
   }
 
@@ -57,7 +60,10 @@ describe('blocks, mutes and domain blocks API', () => {
     assert.equal((await instance.ctx.db.select().from(followRequests)).length, 1);
     await post(dan, `/api/v1/accounts/${carol.accountId}/block`);
     assert.equal((await instance.ctx.db.select().from(followRequests)).length, 0);
-    const types = await instance.ctx.db.select().from(notifications).where(and(eq(notifications.accountId, dan.accountId), eq(notifications.type, 'follow_request')));
+    const types = await instance.ctx.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.accountId, dan.accountId), eq(notifications.type, 'follow_request')));
     assert.equal(types.length, 0);
     await post(dan, `/api/v1/accounts/${carol.accountId}/unblock`);
     await instance.ctx.db.update(accounts).set({ locked: false }).where(eq(accounts.id, dan.accountId));

@@ -42,20 +42,33 @@ describe('bookmarks and favourites lists', () => {
 
         const res = await get(alice, `/api/v1/${name}`);
         assert.equal(res.status, 200, res.text);
-        assert.deepEqual(res.body.map((s: any) => s.id), [older, newer], 'statuses alice cannot see are left out');
+        assert.deepEqual(
+          res.body.map((s: any) => s.id),
+          [older, newer],
+          'statuses alice cannot see are left out',
+        );
         assert.equal(res.body[0][flag], true);
         const link = res.headers.get('link')!;
         assert.match(link, new RegExp(`max_id=${m1!.id}>; rel="next"`));
         assert.match(link, new RegExp(`min_id=${m2!.id}>; rel="prev"`));
 
         const page = await get(alice, `/api/v1/${name}?limit=1`);
-        assert.deepEqual(page.body.map((s: any) => s.id), [older]);
+        assert.deepEqual(
+          page.body.map((s: any) => s.id),
+          [older],
+        );
         const next = await get(alice, `/api/v1/${name}?limit=1&max_id=${m2!.id}`);
-        assert.deepEqual(next.body.map((s: any) => s.id), [newer]);
+        assert.deepEqual(
+          next.body.map((s: any) => s.id),
+          [newer],
+        );
         assert.deepEqual((await get(bob, `/api/v1/${name}`)).body, []);
 
         await instance.ctx.db.update(statuses).set({ deletedAt: new Date() }).where(eq(statuses.id, older));
-        assert.deepEqual((await get(alice, `/api/v1/${name}`)).body.map((s: any) => s.id), [newer]);
+        assert.deepEqual(
+          (await get(alice, `/api/v1/${name}`)).body.map((s: any) => s.id),
+          [newer],
+        );
         await instance.ctx.db.delete(table);
       });
     });

@@ -93,8 +93,11 @@ describe('conversations API', () => {
     const deleted = await call('DELETE', alice, `/api/v1/conversations/${convo.id}`);
     assert.equal(deleted.status, 200);
     assert.deepEqual(deleted.body, {});
-    assert.deepEqual((await call('GET', alice, '/api/v1/conversations')).body.map((c: any) => c.last_status.id), [other.id]);
-    assert.equal((await call('GET', bob, '/api/v1/conversations')).body.length, 1, "others keep theirs");
+    assert.deepEqual(
+      (await call('GET', alice, '/api/v1/conversations')).body.map((c: any) => c.last_status.id),
+      [other.id],
+    );
+    assert.equal((await call('GET', bob, '/api/v1/conversations')).body.length, 1, 'others keep theirs');
   });
 
   it('shows the newest status left when the last one was deleted', async () => {

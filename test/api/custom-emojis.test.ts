@@ -11,7 +11,10 @@ import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
 
-const square = (colour: string) => sharp({ create: { width: 16, height: 16, channels: 4, background: colour } }).png().toBuffer();
+const square = (colour: string) =>
+  sharp({ create: { width: 16, height: 16, channels: 4, background: colour } })
+    .png()
+    .toBuffer();
 
 type Emoji = { shortcode: string; url: string; static_url: string; visible_in_picker: boolean; category?: string };
 const codes = (emojis: Emoji[]) => emojis.map((emoji) => emoji.shortcode);

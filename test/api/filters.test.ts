@@ -33,7 +33,11 @@ describe('filters API', () => {
         title: 'Specials',
         context: ['home', 'public'],
         filter_action: 'warn',
-        keywords_attributes: [{ keyword: 'self-care', whole_word: true }, { keyword: 'c++', whole_word: false }, { keyword: 'a/b (x)', whole_word: false }],
+        keywords_attributes: [
+          { keyword: 'self-care', whole_word: true },
+          { keyword: 'c++', whole_word: false },
+          { keyword: 'a/b (x)', whole_word: false },
+        ],
       });
       assert.equal(filter.status, 200, filter.text);
       const hyphen = await createStatus(alice, 'Sunday is for self-care');
@@ -76,7 +80,10 @@ describe('filters API', () => {
       const id = created.body.id;
 
       const list = await call('GET', alice, '/api/v2/filters');
-      assert.deepEqual(list.body.map((f: any) => f.id), [id]);
+      assert.deepEqual(
+        list.body.map((f: any) => f.id),
+        [id],
+      );
       assert.deepEqual((await call('GET', bob, '/api/v2/filters')).body, []);
       assert.equal((await call('GET', bob, `/api/v2/filters/${id}`)).status, 404);
 
@@ -93,7 +100,10 @@ describe('filters API', () => {
       assert.deepEqual(updated.body.context, ['home']);
       assert.equal(updated.body.filter_action, 'warn');
       assert.equal(updated.body.expires_at, null);
-      assert.deepEqual(updated.body.keywords.map((k: any) => k.keyword), ['endgame', 'snap']);
+      assert.deepEqual(
+        updated.body.keywords.map((k: any) => k.keyword),
+        ['endgame', 'snap'],
+      );
 
       const deleted = await call('DELETE', alice, `/api/v2/filters/${id}`);
       assert.equal(deleted.status, 200);
@@ -120,7 +130,10 @@ describe('filters API', () => {
       const keyword = await call('POST', alice, `/api/v2/filters/${filter.id}/keywords`, { keyword: 'cats', whole_word: false });
       assert.equal(keyword.status, 200, keyword.text);
       assert.deepEqual({ keyword: keyword.body.keyword, whole_word: keyword.body.whole_word }, { keyword: 'cats', whole_word: false });
-      assert.deepEqual((await call('GET', alice, `/api/v2/filters/${filter.id}/keywords`)).body.map((k: any) => k.id), [keyword.body.id]);
+      assert.deepEqual(
+        (await call('GET', alice, `/api/v2/filters/${filter.id}/keywords`)).body.map((k: any) => k.id),
+        [keyword.body.id],
+      );
       const changed = await call('PUT', alice, `/api/v2/filters/keywords/${keyword.body.id}`, { keyword: 'dogs', whole_word: true });
       assert.equal(changed.body.keyword, 'dogs');
       assert.equal(changed.body.whole_word, true);
@@ -154,10 +167,7 @@ describe('filters API', () => {
     it('shows one filter per keyword', async () => {
       const created = await call('POST', alice, '/api/v1/filters', { phrase: 'brexit', context: ['home', 'notifications'], irreversible: true, whole_word: false });
       assert.equal(created.status, 200, created.text);
-      assert.deepEqual(
-        { ...created.body, id: undefined },
-        { id: undefined, phrase: 'brexit', context: ['home', 'notifications'], whole_word: false, expires_at: null, irreversible: true },
-      );
+      assert.deepEqual({ ...created.body, id: undefined }, { id: undefined, phrase: 'brexit', context: ['home', 'notifications'], whole_word: false, expires_at: null, irreversible: true });
       const v2 = (await call('GET', alice, '/api/v2/filters')).body;
       assert.equal(v2.length, 1);
       assert.equal(v2[0].title, 'brexit');
@@ -193,10 +203,14 @@ describe('filters API', () => {
     it('matches keywords on word boundaries as Mastodon builds them', async () => {
       await instance.ctx.db.delete(customFilters);
       const whole = (await call('POST', alice, '/api/v2/filters', { title: 'whole', context: ['home'], keywords_attributes: [{ keyword: 'cat', whole_word: true }] })).body;
-      const partial = (await call('POST', alice, '/api/v2/filters', { title: 'partial', context: ['public'], filter_action: 'hide', keywords_attributes: [{ keyword: 'dog', whole_word: false }] })).body;
+      const partial = (await call('POST', alice, '/api/v2/filters', { title: 'partial', context: ['public'], filter_action: 'hide', keywords_attributes: [{ keyword: 'dog', whole_word: false }] }))
+        .body;
       const hashtag = (await call('POST', alice, '/api/v2/filters', { title: 'tag', context: ['home'], keywords_attributes: [{ keyword: '#café', whole_word: true }] })).body;
       const expired = await call('POST', alice, '/api/v2/filters', { title: 'old', context: ['home'], keywords_attributes: [{ keyword: 'bird' }] });
-      await instance.ctx.db.update(customFilters).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(customFilters.id, expired.body.id));
+      await instance.ctx.db
+        .update(customFilters)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(customFilters.id, expired.body.id));
 
       const cat = await createStatus(bob, 'I love my Cat!');
       const concat = await createStatus(bob, 'concatenate strings');
@@ -238,7 +252,10 @@ describe('filters API', () => {
       const statusFilter = (await call('POST', alice, '/api/v2/filters', { title: 'this one', context: ['thread'] })).body;
       await call('POST', alice, `/api/v2/filters/${statusFilter.id}/statuses`, { status_id: bird.id });
       const byStatus = await filterResultsFor(instance.ctx, alice.accountId, [bird]);
-      assert.deepEqual(byStatus.get(bird.id)!.map((r) => [(r.filter as any).title, r.status_matches, r.keyword_matches]), [['this one', [bird.id], null]]);
+      assert.deepEqual(
+        byStatus.get(bird.id)!.map((r) => [(r.filter as any).title, r.status_matches, r.keyword_matches]),
+        [['this one', [bird.id], null]],
+      );
     });
 
     it('reads HTML as plain text', () => {

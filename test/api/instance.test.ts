@@ -8,7 +8,6 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 
 const VERSION = '4.3.0 (compatible; Subspace 0.1.0)';
 
-
 const SUPPORTED_MIME_TYPES = [
   ...['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif', 'video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'],
   ...['audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3', 'audio/webm'],
@@ -108,8 +107,8 @@ describe('instance and custom emoji endpoints', () => {
     const max = configuration.statuses.max_characters as number;
     assert.equal((await post({ status: 'a'.repeat(max) })).status, 200);
     assert.equal((await post({ status: 'a'.repeat(max + 1) })).status, 422);
-    const url = 'https://example.com/' + 'x'.repeat(100);
-    const withUrl = 'a'.repeat(max - configuration.statuses.characters_reserved_per_url - 1) + ' ' + url;
+    const url = `https://example.com/${'x'.repeat(100)}`;
+    const withUrl = `${'a'.repeat(max - configuration.statuses.characters_reserved_per_url - 1)} ${url}`;
     assert.equal((await post({ status: withUrl })).status, 200, 'a URL counts as characters_reserved_per_url');
     assert.equal(configuration.statuses.max_media_attachments, 4);
     assert.equal((await post({ status: 'with media', media_ids: ['1'] })).status, 422, 'an unknown upload cannot be attached');

@@ -66,16 +66,13 @@ describe('lists API', () => {
     assert.equal(bad.status, 422);
     assert.ok(bad.body.error);
     assert.equal((await send(bob, 'DELETE', `/api/v1/lists/${list.id}`)).status, 404);
-    assert.equal((await send(alice, 'PUT', `/api/v1/lists/${list.id}`, { title: 'nope' }).then((r) => r.status)), 200);
+    assert.equal(await send(alice, 'PUT', `/api/v1/lists/${list.id}`, { title: 'nope' }).then((r) => r.status), 200);
     const deleted = await send(alice, 'DELETE', `/api/v1/lists/${list.id}`);
     assert.equal(deleted.status, 200);
     assert.deepEqual(deleted.body, {});
     assert.equal((await get(alice, `/api/v1/lists/${list.id}`)).status, 404);
     assert.equal((await get(alice, '/api/v1/lists/abc')).status, 404);
-    assert.equal(
-      (await instance.request('GET', '/api/v1/lists')).status,
-      401,
-    );
+    assert.equal((await instance.request('GET', '/api/v1/lists')).status, 401);
   });
 
   test('members: only followed accounts, paginated, limit=0 for all', async () => {

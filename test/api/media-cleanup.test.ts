@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -13,22 +12,13 @@ import { idPartition } from '../../src/services/media-attachments.ts';
 import { vacuumMediaAttachments } from '../../src/services/media-vacuum.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('media files follow their rows: the vacuum and deletions', () => {
   let instance: TestInstance;
@@ -41,7 +31,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
 
   before(async () => {
     remote = await startFakeRemote();
-    png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer();
+    png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .png()
+      .toBuffer();
     // no scheduler: the vacuum runs when a test says so
     instance = await startInstance({
       env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', MEDIA_CACHE_RETENTION_PERIOD: '30' },
@@ -81,7 +73,11 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     const row = await mediaRow(id);
     return [row?.fileKey, row?.smallFileKey].filter((value): value is string => !!value);
   };
-  const backdate = (id: string, days: number) => db().update(mediaAttachments).set({ createdAt: daysAgo(days) }).where(eq(mediaAttachments.id, id));
+  const backdate = (id: string, days: number) =>
+    db()
+      .update(mediaAttachments)
+      .set({ createdAt: daysAgo(days) })
+      .where(eq(mediaAttachments.id, id));
 
   /** a cached copy of a remote attachment, as the remote-media cache stores one */
   async function cache(id: string) {
@@ -92,7 +88,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
   /** another server's attachment of `statusId`, made (id and created_at) and last updated when given */
   async function remoteMedia(statusId: string | null, made: Date, updated = made, cached = true, accountId = bobId) {
     const id = idAt(made);
-    await db().insert(mediaAttachments).values({ id, statusId, accountId, type: 'image', remoteUrl: `${remote.origin}/files/${id}.png`, createdAt: made, updatedAt: updated });
+    await db()
+      .insert(mediaAttachments)
+      .values({ id, statusId, accountId, type: 'image', remoteUrl: `${remote.origin}/files/${id}.png`, createdAt: made, updatedAt: updated });
     return { id, files: cached ? await cache(id) : [] };
   }
 
@@ -153,14 +151,19 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     const aliceAvatar = await put(key('accounts/avatars', alice.accountId, 'original'), key('accounts/headers', alice.accountId, 'original'));
     await db().update(accounts).set({ avatarFileKey: aliceAvatar[0], headerFileKey: aliceAvatar[1] }).where(eq(accounts.id, alice.accountId));
     const bobAvatar = await put(key('cache/accounts/avatars', bobId, 'original'), key('cache/accounts/avatars', bobId, 'static'));
-    await db().update(accounts).set({ avatarFileKey: bobAvatar[0], avatarStaticFileKey: bobAvatar[1], updatedAt: daysAgo(60) }).where(eq(accounts.id, bobId));
+    await db()
+      .update(accounts)
+      .set({ avatarFileKey: bobAvatar[0], avatarStaticFileKey: bobAvatar[1], updatedAt: daysAgo(60) })
+      .where(eq(accounts.id, bobId));
     const localEmoji = idAt(daysAgo(60));
     const remoteEmoji = idAt(daysAgo(60));
     const emojiFiles = await put(key('custom_emojis/images', localEmoji, 'original'), key('cache/custom_emojis/images', remoteEmoji, 'original'));
-    await db().insert(customEmojis).values([
-      { id: localEmoji, shortcode: 'local_one', imageFileKey: emojiFiles[0], createdAt: daysAgo(60), updatedAt: daysAgo(60) },
-      { id: remoteEmoji, shortcode: 'remote_one', domain: remote.host, imageUrl: `${remote.origin}/emoji.png`, imageFileKey: emojiFiles[1], createdAt: daysAgo(60), updatedAt: daysAgo(60) },
-    ]);
+    await db()
+      .insert(customEmojis)
+      .values([
+        { id: localEmoji, shortcode: 'local_one', imageFileKey: emojiFiles[0], createdAt: daysAgo(60), updatedAt: daysAgo(60) },
+        { id: remoteEmoji, shortcode: 'remote_one', domain: remote.host, imageUrl: `${remote.origin}/emoji.png`, imageFileKey: emojiFiles[1], createdAt: daysAgo(60), updatedAt: daysAgo(60) },
+      ]);
 
     // without a retention period, the cache is kept
     const keep = { ...instance.ctx, config: { ...instance.ctx.config, mediaCacheRetentionDays: undefined } };
@@ -215,7 +218,9 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     const plainFiles = await cache(plain.media[0]!.id);
     const reported = await bobPosts(1);
     const reportedFiles = await cache(reported.media[0]!.id);
-    await db().insert(reports).values({ accountId: alice.accountId, targetAccountId: bobId, statusIds: [reported.status.id] });
+    await db()
+      .insert(reports)
+      .values({ accountId: alice.accountId, targetAccountId: bobId, statusIds: [reported.status.id] });
 
     await deleteNote(plain.uri);
     await deleteNote(reported.uri);
@@ -248,7 +253,13 @@ describe('media files follow their rows: the vacuum and deletions', () => {
     const deleted = await runAdminCommand(instance.ctx, ['accounts', 'delete', 'carol']);
     assert.equal(deleted.exitCode, 0, deleted.stderr);
     for (const file of files) assert.equal(await stored(file), false, file);
-    assert.deepEqual(await db().select().from(mediaAttachments).where(inArray(mediaAttachments.id, [attached, unattached])), []);
+    assert.deepEqual(
+      await db()
+        .select()
+        .from(mediaAttachments)
+        .where(inArray(mediaAttachments.id, [attached, unattached])),
+      [],
+    );
   });
 
   it('a storage failure does not fail the deletion: the row goes, the file waits for remove-orphans', async () => {
@@ -271,13 +282,18 @@ describe('media files follow their rows: the vacuum and deletions', () => {
 
   it('a domain whose media is rejected loses its cached media (its subdomains too); other servers keep theirs', async () => {
     const server = async (username: string, domain: string) => {
-      const [account] = await db().insert(accounts).values({ username, domain, uri: `https://${domain}/users/${username}` }).returning();
+      const [account] = await db()
+        .insert(accounts)
+        .values({ username, domain, uri: `https://${domain}/users/${username}` })
+        .returning();
       const profile = await put(key('cache/accounts/avatars', account!.id, 'original'), key('cache/accounts/headers', account!.id, 'original'));
       await db().update(accounts).set({ avatarFileKey: profile[0], headerFileKey: profile[1] }).where(eq(accounts.id, account!.id));
       const media = await remoteMedia(null, daysAgo(1), daysAgo(1), true, account!.id);
       const emojiId = idAt(daysAgo(1));
       const [emoji] = await put(key('cache/custom_emojis/images', emojiId, 'original'));
-      await db().insert(customEmojis).values({ id: emojiId, shortcode: `blob_${username}`, domain, imageUrl: `https://${domain}/emoji.png`, imageFileKey: emoji });
+      await db()
+        .insert(customEmojis)
+        .values({ id: emojiId, shortcode: `blob_${username}`, domain, imageUrl: `https://${domain}/emoji.png`, imageFileKey: emoji });
       return { accountId: account!.id, mediaId: media.id, emojiId, files: [...profile, ...media.files, emoji!] };
     };
     const spammer = await server('spammer', 'spam.example');

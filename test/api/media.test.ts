@@ -28,7 +28,9 @@ async function jpegWithGpsAndOrientation(): Promise<Buffer> {
 async function bigNoisyJpeg(width: number, height: number): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 /** A PNG whose header declares 100000×100000 pixels (a decompression bomb); its data is a few bytes. */
@@ -129,26 +131,41 @@ describe('media uploads (images, on local disk or in S3)', () => {
   });
 
   it('takes PNG and static GIF, by their content whatever their name or type says', async () => {
-    const png = await sharp({ create: { width: 30, height: 20, channels: 4, background: '#00ff0080' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 30, height: 20, channels: 4, background: '#00ff0080' } })
+      .png()
+      .toBuffer();
     const uploadedPng = await upload(alice, png, { name: 'image.jpg', type: 'image/jpeg' });
     assert.equal(uploadedPng.status, 200, uploadedPng.text);
     assert.match(uploadedPng.body.url, /\.png$/);
     assert.equal((await sharp((await served(uploadedPng.body.url)).bytes).metadata()).format, 'png');
 
-    const gif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0000ff' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0000ff' } })
+      .gif()
+      .toBuffer();
     const uploadedGif = await upload(alice, gif, { name: 'a.gif', type: 'image/gif' });
     assert.equal(uploadedGif.status, 200, uploadedGif.text);
     assert.equal(uploadedGif.body.type, 'image');
     assert.deepEqual(uploadedGif.body.meta.original, { width: 16, height: 16, size: '16x16', aspect: 1 });
 
     // an animated GIF is no image: it becomes a video, a gifv (test/api/video-media.test.ts); an animated WebP keeps its first frame, as in Mastodon
-    const frame = (background: string) => sharp({ create: { width: 8, height: 16, channels: 3, background } }).png().toBuffer();
+    const frame = (background: string) =>
+      sharp({ create: { width: 8, height: 16, channels: 3, background } })
+        .png()
+        .toBuffer();
     const frames = [await frame('#ff0000'), await frame('#00ff00')];
-    const twoFrames = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const twoFrames = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const gifv = await upload(alice, twoFrames, { name: 'anim.gif', type: 'image/gif' });
     assert.equal(gifv.status, 200, gifv.text);
     assert.equal(gifv.body.type, 'gifv');
-    const animatedWebp = await upload(alice, await sharp(frames, { join: { animated: true } }).webp().toBuffer(), { name: 'anim.webp', type: 'image/webp' });
+    const animatedWebp = await upload(
+      alice,
+      await sharp(frames, { join: { animated: true } })
+        .webp()
+        .toBuffer(),
+      { name: 'anim.webp', type: 'image/webp' },
+    );
     assert.equal(animatedWebp.status, 200, animatedWebp.text);
     assert.equal(animatedWebp.body.type, 'image');
     assert.deepEqual(animatedWebp.body.meta.original, { width: 8, height: 16, size: '8x16', aspect: 0.5 });
@@ -184,7 +201,9 @@ describe('media uploads (images, on local disk or in S3)', () => {
 
   it('needs write:media', async () => {
     const reader = await instance.createUser('reader', { scopes: 'read' });
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     assert.equal((await upload(reader, png)).status, 403);
     const writer = await instance.createUser('writer', { scopes: 'write:media' });
     assert.equal((await upload(writer, png)).status, 200);
@@ -192,7 +211,9 @@ describe('media uploads (images, on local disk or in S3)', () => {
 
   it('counts uploads against Mastodon’s media limit, 30 per 30 minutes', async () => {
     const carol = await instance.createUser('carol');
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     const first = await upload(carol, png);
     assert.equal(first.status, 200, first.text);
     assert.equal(first.headers.get('x-ratelimit-limit'), '30');
@@ -228,7 +249,10 @@ describe('media uploads (images, on local disk or in S3)', () => {
   });
 
   it('updates description and focus while unattached, attaches to statuses, and keeps attached media', async () => {
-    const png = () => sharp({ create: { width: 40, height: 30, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = () =>
+      sharp({ create: { width: 40, height: 30, channels: 3, background: '#123456' } })
+        .png()
+        .toBuffer();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await upload(alice, await png())).body.id);
 
@@ -248,7 +272,11 @@ describe('media uploads (images, on local disk or in S3)', () => {
     const posted = await post(alice, { status: '', media_ids: [ids[1], ids[0]] });
     assert.equal(posted.status, 200, posted.text);
     const attachments = posted.body.media_attachments;
-    assert.deepEqual(attachments.map((m: { id: string }) => m.id), [ids[1], ids[0]], 'in the order given');
+    assert.deepEqual(
+      attachments.map((m: { id: string }) => m.id),
+      [ids[1], ids[0]],
+      'in the order given',
+    );
     assert.equal(attachments[1].description, 'Alt text');
     assert.equal(attachments[1].type, 'image');
     assert.match(attachments[1].preview_url, /\/small\//);
@@ -261,7 +289,10 @@ describe('media uploads (images, on local disk or in S3)', () => {
     assert.equal((await instance.request('PUT', `/api/v1/media/${ids[0]}`, { token: alice.token, json: { description: 'late' } })).status, 404);
 
     const timeline = await instance.request('GET', '/api/v1/timelines/public?local=true&only_media=true', { token: alice.token });
-    assert.deepEqual(timeline.body.map((s: { id: string }) => s.id), [posted.body.id]);
+    assert.deepEqual(
+      timeline.body.map((s: { id: string }) => s.id),
+      [posted.body.id],
+    );
     const shown = await instance.request('GET', `/api/v1/statuses/${posted.body.id}`);
     assert.deepEqual(shown.body.media_attachments, attachments);
 
@@ -271,13 +302,19 @@ describe('media uploads (images, on local disk or in S3)', () => {
       json: { status: 'edited', media_ids: [ids[0], ids[2]], media_attributes: [{ id: ids[0], description: 'New alt' }] },
     });
     assert.equal(edited.status, 200, edited.text);
-    assert.deepEqual(edited.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
+    assert.deepEqual(
+      edited.body.media_attachments.map((m: { id: string }) => m.id),
+      [ids[0], ids[2]],
+    );
     assert.equal(edited.body.media_attachments[0].description, 'New alt');
     const history = await instance.request('GET', `/api/v1/statuses/${posted.body.id}/history`, { token: alice.token });
     assert.equal(history.status, 200, history.text);
     assert.deepEqual(
       history.body.map((revision: { media_attachments: { id: string }[] }) => revision.media_attachments.map((m) => m.id)),
-      [[ids[1], ids[0]], [ids[0], ids[2]]],
+      [
+        [ids[1], ids[0]],
+        [ids[0], ids[2]],
+      ],
       'each revision with its attachments',
     );
     // the dropped one is an unattached upload again, which can be deleted with its files
@@ -290,15 +327,24 @@ describe('media uploads (images, on local disk or in S3)', () => {
     // delete and redraft: the deleted post shows its media, which the redraft attaches again
     const removed = await instance.request('DELETE', `/api/v1/statuses/${posted.body.id}`, { token: alice.token });
     assert.equal(removed.status, 200, removed.text);
-    assert.deepEqual(removed.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
+    assert.deepEqual(
+      removed.body.media_attachments.map((m: { id: string }) => m.id),
+      [ids[0], ids[2]],
+    );
     const redraft = await post(alice, { status: 'redrafted', media_ids: removed.body.media_attachments.map((m: { id: string }) => m.id) });
     assert.equal(redraft.status, 200, redraft.text);
-    assert.deepEqual(redraft.body.media_attachments.map((m: { id: string }) => m.id), [ids[0], ids[2]]);
+    assert.deepEqual(
+      redraft.body.media_attachments.map((m: { id: string }) => m.id),
+      [ids[0], ids[2]],
+    );
     assert.equal(redraft.body.media_attachments[0].description, 'New alt');
   });
 
   it('reserves the uploads of a scheduled status: shown in it, not attachable or deletable meanwhile, published with it', async () => {
-    const png = () => sharp({ create: { width: 20, height: 20, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = () =>
+      sharp({ create: { width: 20, height: 20, channels: 3, background: '#336699' } })
+        .png()
+        .toBuffer();
     const [a, b, c] = [(await upload(alice, await png())).body.id, (await upload(alice, await png())).body.id, (await upload(alice, await png())).body.id];
     const post = (json: Record<string, unknown>) => instance.request('POST', '/api/v1/statuses', { token: alice.token, json });
     const later = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -325,7 +371,10 @@ describe('media uploads (images, on local disk or in S3)', () => {
     assert.equal((await instance.request('DELETE', `/api/v1/scheduled_statuses/${cancelled.body.id}`, { token: alice.token })).status, 200);
     assert.equal((await instance.request('DELETE', `/api/v1/media/${c}`, { token: alice.token })).status, 200);
 
-    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, scheduled.body.id));
+    await instance.ctx.db
+      .update(scheduledStatuses)
+      .set({ scheduledAt: new Date(Date.now() - 1000) })
+      .where(eq(scheduledStatuses.id, scheduled.body.id));
     await publishScheduledStatus(instance.ctx, { scheduledStatusId: scheduled.body.id });
     const timeline = await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses`, { token: alice.token });
     const published = timeline.body.find((s: { content: string }) => s.content.includes('later, with pictures'));
@@ -335,7 +384,9 @@ describe('media uploads (images, on local disk or in S3)', () => {
 
   it('works for masto.js: v2.media.create, then a status with mediaIds', async () => {
     const client = createRestAPIClient({ url: instance.url, accessToken: alice.token });
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#aa5500' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#aa5500' } })
+      .png()
+      .toBuffer();
     const media = await client.v2.media.create({ file: new Blob([new Uint8Array(png)], { type: 'image/png' }), description: 'From masto' });
     assert.equal(media.type, 'image');
     assert.equal(media.description, 'From masto');
@@ -353,7 +404,9 @@ describe('media uploads (images, on local disk or in S3)', () => {
     assert.equal(configuration.media_attachments.image_matrix_limit, 33_177_600);
     for (const type of ['image/webp', 'image/avif'] as const) {
       const format = type === 'image/webp' ? 'webp' : 'avif';
-      const bytes = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#804020' } }).toFormat(format).toBuffer();
+      const bytes = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#804020' } })
+        .toFormat(format)
+        .toBuffer();
       const uploaded = await upload(alice, bytes, { name: 'x.bin', type: 'application/octet-stream' });
       assert.equal(uploaded.status, 200, `${type}: ${uploaded.text}`);
     }

@@ -72,15 +72,24 @@ describe('notification requests: what a filtering policy holds back', () => {
       const found = await heldFrom(dave);
       return found.length === 2 ? found : undefined;
     });
-    assert.deepEqual(held.map((n) => n.status?.id), [second, first]);
+    assert.deepEqual(
+      held.map((n) => n.status?.id),
+      [second, first],
+    );
     const visible = await visibleIds();
     assert.ok(!visible.some((id) => held.some((n) => n.id === id)), 'not in /api/v1/notifications');
     const withFiltered = ((await get(carol, '/api/v1/notifications?include_filtered=true')).body as Notification[]).map((n) => n.id);
-    assert.ok(held.every((n) => withFiltered.includes(n.id)), 'include_filtered=true shows them');
+    assert.ok(
+      held.every((n) => withFiltered.includes(n.id)),
+      'include_filtered=true shows them',
+    );
     const grouped = (await get(carol, '/api/v2/notifications')).body as { notification_groups: { sample_account_ids: string[] }[] };
     assert.ok(!grouped.notification_groups.some((g) => g.sample_account_ids.includes(dave.accountId)), 'not in v2 groups');
     const groupedFiltered = (await get(carol, '/api/v2/notifications?include_filtered=true')).body as { notification_groups: { sample_account_ids: string[] }[] };
-    assert.ok(groupedFiltered.notification_groups.some((g) => g.sample_account_ids.includes(dave.accountId)), 'v2 with include_filtered=true shows them');
+    assert.ok(
+      groupedFiltered.notification_groups.some((g) => g.sample_account_ids.includes(dave.accountId)),
+      'v2 with include_filtered=true shows them',
+    );
     assert.equal((await get(carol, '/api/v1/notifications/unread_count')).body.count, visible.length);
 
     const request = await requestFrom(dave);
@@ -134,7 +143,10 @@ describe('notification requests: what a filtering policy holds back', () => {
     assert.deepEqual((await get(carol, '/api/v1/notifications/requests/merged')).body, { merged: true });
 
     const list = (await get(carol, '/api/v1/notifications')).body as Notification[];
-    assert.ok(list.some((n) => n.status?.id === status && n.account.id === erin.accountId), 'the held mention joins the list');
+    assert.ok(
+      list.some((n) => n.status?.id === status && n.account.id === erin.accountId),
+      'the held mention joins the list',
+    );
     assert.equal((await get(carol, `/api/v1/notifications/requests/${request.id}`)).status, 404, 'the request is gone');
 
     const later = await mention(erin, 'thanks!');
@@ -147,8 +159,7 @@ describe('notification requests: what a filtering policy holds back', () => {
   it('keeps a held direct message out of carol’s conversations until she accepts its request', async () => {
     const mia = await instance.createUser('mia');
     const status = await mention(mia, 'a private word', { visibility: 'direct' });
-    const conversationStatuses = async (user: TestUser) =>
-      ((await get(user, '/api/v1/conversations')).body as { last_status: { id: string } | null }[]).map((c) => c.last_status?.id);
+    const conversationStatuses = async (user: TestUser) => ((await get(user, '/api/v1/conversations')).body as { last_status: { id: string } | null }[]).map((c) => c.last_status?.id);
     // the sender's own conversation shows that the status was filed
     await waitFor('mia’s conversation', async () => ((await conversationStatuses(mia)).includes(status) ? true : undefined));
     assert.ok(!(await conversationStatuses(carol)).includes(status), 'not in carol’s conversations while held');
@@ -279,13 +290,18 @@ describe('notification requests: what a filtering policy holds back', () => {
     assert.equal((await post(alice, `/api/v1/statuses/${carolsPost}/favourite`)).status, 200);
     assert.equal((await post(zed, `/api/v1/statuses/${carolsPost}/favourite`)).status, 200);
     await waitFor('the favourite held', async () => ((await heldFrom(zed)).some((n) => n.type === 'favourite') ? true : undefined));
-    await waitFor('the favourite shown', async () => (((await get(carol, '/api/v1/notifications')).body as Notification[]).some((n) => n.type === 'favourite' && n.status?.id === carolsPost) ? true : undefined));
+    await waitFor('the favourite shown', async () =>
+      ((await get(carol, '/api/v1/notifications')).body as Notification[]).some((n) => n.type === 'favourite' && n.status?.id === carolsPost) ? true : undefined,
+    );
 
     const grouped = await get(carol, '/api/v2/notifications?include_filtered=true&types[]=favourite');
     assert.equal(grouped.status, 200, grouped.text);
     const groups = (grouped.body.notification_groups as { group_key: string; status_id: string; sample_account_ids: string[] }[]).filter((g) => g.status_id === carolsPost);
     assert.deepEqual(groups.map((g) => g.sample_account_ids).sort(), [[alice.accountId], [zed.accountId]].sort());
-    assert.ok(groups.some((g) => g.group_key.startsWith('ungrouped-')), 'the filtered one stands alone');
+    assert.ok(
+      groups.some((g) => g.group_key.startsWith('ungrouped-')),
+      'the filtered one stands alone',
+    );
     const plain = await get(carol, '/api/v2/notifications?types[]=favourite');
     assert.deepEqual(
       (plain.body.notification_groups as { status_id: string; sample_account_ids: string[] }[]).filter((g) => g.status_id === carolsPost).map((g) => g.sample_account_ids),

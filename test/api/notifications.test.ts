@@ -89,16 +89,25 @@ describe('notifications API', () => {
         ids.push(n!.id);
       }
       const page1 = await get(alice, '/api/v1/notifications?limit=2');
-      assert.deepEqual(page1.body.map((n: any) => n.id), [ids[2], ids[1]]);
+      assert.deepEqual(
+        page1.body.map((n: any) => n.id),
+        [ids[2], ids[1]],
+      );
       const link = page1.headers.get('link')!;
       assert.match(link, new RegExp(`max_id=${ids[1]}>; rel="next"`));
       assert.match(link, new RegExp(`min_id=${ids[2]}>; rel="prev"`));
       assert.match(link, /limit=2/);
       const next = /<([^>]+)>; rel="next"/.exec(link)![1]!;
       const page2 = await get(alice, new URL(next).pathname + new URL(next).search);
-      assert.deepEqual(page2.body.map((n: any) => n.id), [ids[0]]);
+      assert.deepEqual(
+        page2.body.map((n: any) => n.id),
+        [ids[0]],
+      );
       const up = await get(alice, `/api/v1/notifications?min_id=${ids[0]}&limit=1`);
-      assert.deepEqual(up.body.map((n: any) => n.id), [ids[1]]);
+      assert.deepEqual(
+        up.body.map((n: any) => n.id),
+        [ids[1]],
+      );
     });
 
     it('drops notifications about statuses gone or from blocked accounts', async () => {
@@ -111,7 +120,10 @@ describe('notifications API', () => {
       await instance.ctx.db.insert(blocks).values({ accountId: alice.accountId, targetAccountId: dan.accountId });
       try {
         const res = await get(alice, '/api/v1/notifications');
-        assert.deepEqual(res.body.map((n: any) => [n.type, n.account.id]), [['follow', bob.accountId]]);
+        assert.deepEqual(
+          res.body.map((n: any) => [n.type, n.account.id]),
+          [['follow', bob.accountId]],
+        );
       } finally {
         await instance.ctx.db.delete(blocks);
       }
@@ -215,16 +227,25 @@ describe('notifications API', () => {
       assert.equal(one.status, 200, one.text);
       assert.equal(one.body.notification_groups[0].notifications_count, 2);
       const accounts = await get(alice, `/api/v2/notifications/${encodeURIComponent(favs.group_key)}/accounts`);
-      assert.deepEqual(accounts.body.map((a: any) => a.id), [carol.accountId, bob.accountId]);
+      assert.deepEqual(
+        accounts.body.map((a: any) => a.id),
+        [carol.accountId, bob.accountId],
+      );
       assert.equal((await get(bob, `/api/v2/notifications/${encodeURIComponent(favs.group_key)}`)).status, 404);
 
       const dismissed = await post(alice, `/api/v2/notifications/${encodeURIComponent(favs.group_key)}/dismiss`);
       assert.equal(dismissed.status, 200);
       const after = await get(alice, '/api/v2/notifications');
-      assert.deepEqual(after.body.notification_groups.map((g: any) => g.type), ['mention', 'follow']);
+      assert.deepEqual(
+        after.body.notification_groups.map((g: any) => g.type),
+        ['mention', 'follow'],
+      );
       const dismissUngrouped = await post(alice, `/api/v2/notifications/ungrouped-${mention!.id}/dismiss`);
       assert.equal(dismissUngrouped.status, 200);
-      assert.deepEqual((await get(alice, '/api/v2/notifications')).body.notification_groups.map((g: any) => g.type), ['follow']);
+      assert.deepEqual(
+        (await get(alice, '/api/v2/notifications')).body.notification_groups.map((g: any) => g.type),
+        ['follow'],
+      );
     });
 
     it('paginates groups', async () => {

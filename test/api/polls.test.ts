@@ -50,7 +50,10 @@ describe('polls API', () => {
     assert.equal(res.body.multiple, false);
     assert.equal(res.body.votes_count, 0);
     assert.equal(res.body.voters_count, null);
-    assert.deepEqual(res.body.options, [{ title: 'a', votes_count: 0 }, { title: 'b', votes_count: 0 }]);
+    assert.deepEqual(res.body.options, [
+      { title: 'a', votes_count: 0 },
+      { title: 'b', votes_count: 0 },
+    ]);
     assert.equal(res.body.voted, undefined, 'no viewer, no voted');
     const mine = await instance.request('GET', `/api/v1/polls/${pollId}`, { token: bob.token });
     assert.equal(mine.body.voted, false);
@@ -69,7 +72,10 @@ describe('polls API', () => {
     assert.equal(res.body.voted, true);
     assert.deepEqual(res.body.own_votes, [1]);
     assert.equal(res.body.votes_count, 1);
-    assert.deepEqual(res.body.options.map((o: { votes_count: number }) => o.votes_count), [0, 1, 0]);
+    assert.deepEqual(
+      res.body.options.map((o: { votes_count: number }) => o.votes_count),
+      [0, 1, 0],
+    );
 
     const again = await vote(bob, pollId, [2]);
     assert.equal(again.status, 422);
@@ -103,7 +109,10 @@ describe('polls API', () => {
     const res = await instance.request('GET', `/api/v1/polls/${pollId}`, { token: bob.token });
     assert.equal(res.body.votes_count, 5);
     assert.equal(res.body.voters_count, 3);
-    assert.deepEqual(res.body.options.map((o: { votes_count: number }) => o.votes_count), [2, 1, 2]);
+    assert.deepEqual(
+      res.body.options.map((o: { votes_count: number }) => o.votes_count),
+      [2, 1, 2],
+    );
     assert.deepEqual(res.body.own_votes, [0, 2]);
     const dup = await vote(bob, pollId, [1, 1]);
     assert.equal(dup.status, 422, 'the same option twice');
@@ -119,9 +128,15 @@ describe('polls API', () => {
   it('hides totals until the end, except from the author', async () => {
     const { pollId } = await postPoll(alice, { options: ['a', 'b'], hideTotals: true });
     const res = await vote(bob, pollId, [0]);
-    assert.deepEqual(res.body.options.map((o: { votes_count: number | null }) => o.votes_count), [null, null]);
+    assert.deepEqual(
+      res.body.options.map((o: { votes_count: number | null }) => o.votes_count),
+      [null, null],
+    );
     const author = await instance.request('GET', `/api/v1/polls/${pollId}`, { token: alice.token });
-    assert.deepEqual(author.body.options.map((o: { votes_count: number | null }) => o.votes_count), [1, 0]);
+    assert.deepEqual(
+      author.body.options.map((o: { votes_count: number | null }) => o.votes_count),
+      [1, 0],
+    );
   });
 
   it('refuses votes on ended polls and from members who block the author', async () => {
@@ -133,7 +148,10 @@ describe('polls API', () => {
     } finally {
       await instance.ctx.db.delete(blocks).where(eq(blocks.accountId, dan.accountId));
     }
-    await instance.ctx.db.update(polls).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(polls.id, pollId));
+    await instance.ctx.db
+      .update(polls)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(polls.id, pollId));
     const late = await vote(bob, pollId, [0]);
     assert.equal(late.status, 422);
     assert.equal(late.body.error, 'Validation failed: The poll has already ended');
@@ -151,13 +169,19 @@ describe('polls API', () => {
     assert.equal((await vote(carol, pollId, [1])).status, 200);
 
     const pollNotifications = () =>
-      instance.ctx.db.select().from(notifications).where(and(eq(notifications.type, 'poll'), eq(notifications.statusId, statusId)));
+      instance.ctx.db
+        .select()
+        .from(notifications)
+        .where(and(eq(notifications.type, 'poll'), eq(notifications.statusId, statusId)));
 
     // not ended yet: nothing happens
     await notifyPollExpiration(instance.ctx, { pollId });
     assert.equal((await pollNotifications()).length, 0);
 
-    await instance.ctx.db.update(polls).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(polls.id, pollId));
+    await instance.ctx.db
+      .update(polls)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(polls.id, pollId));
     await notifyPollExpiration(instance.ctx, { pollId });
     const rows = await pollNotifications();
     assert.deepEqual(rows.map((row) => row.accountId).sort(), [alice.accountId, bob.accountId, carol.accountId].sort());
@@ -173,13 +197,19 @@ describe('polls API', () => {
   it('the scheduler tick finds ended polls and the worker announces them', async () => {
     const { pollId, statusId } = await postPoll(alice, { options: ['a', 'b'] });
     assert.equal((await vote(dan, pollId, [1])).status, 200);
-    await instance.ctx.db.update(polls).set({ expiresAt: new Date(Date.now() + 200) }).where(eq(polls.id, pollId));
+    await instance.ctx.db
+      .update(polls)
+      .set({ expiresAt: new Date(Date.now() + 200) })
+      .where(eq(polls.id, pollId));
     await scheduleDueStatuses(instance.ctx);
     await waitFor(async () => {
       const [row] = await instance.ctx.db.select().from(polls).where(eq(polls.id, pollId));
       return !!row!.expiryNotifiedAt;
     }, 'the poll expiry job');
-    const rows = await instance.ctx.db.select().from(notifications).where(and(eq(notifications.type, 'poll'), eq(notifications.statusId, statusId)));
+    const rows = await instance.ctx.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.type, 'poll'), eq(notifications.statusId, statusId)));
     assert.deepEqual(rows.map((row) => row.accountId).sort(), [alice.accountId, dan.accountId].sort());
     const votes = await instance.ctx.db.select().from(pollVotes).where(eq(pollVotes.pollId, pollId));
     assert.equal(votes.length, 1);

@@ -33,10 +33,14 @@ describe('preview cards', () => {
   const show = async (id: string, user: TestUser = alice) => (await instance.request('GET', `/api/v1/statuses/${id}`, { token: user.token })).body;
   /** polls the status until the pull job gave it a card */
   const cardOf = (id: string, url?: string) =>
-    until(async () => {
-      const card = (await show(id)).card;
-      return card && (!url || card.url === url) ? card : undefined;
-    }, `the card of status ${id}`, 60_000);
+    until(
+      async () => {
+        const card = (await show(id)).card;
+        return card && (!url || card.url === url) ? card : undefined;
+      },
+      `the card of status ${id}`,
+      60_000,
+    );
   /** runs the crawl of a status as its job does, and answers once it is over */
   const crawled = async (id: string) => {
     await runLinkCrawl(instance.ctx, { statusId: id });
@@ -61,7 +65,10 @@ describe('preview cards', () => {
     site.html('/big', `<html><head><title>Big page</title><meta property="og:image" content="/huge.png">${padding}<meta name="description" content="past the first megabyte">${padding}</head></html>`);
     site.route('/huge.png', (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([image, Buffer.alloc(3 * 1024 * 1024)])));
     // oEmbed discovery
-    site.html('/video', `<html><head><title>Page title</title><link rel="alternate" type="application/json+oembed" href="/oembed?url=${encodeURIComponent(`${site.origin}/video`)}&amp;format=json"></head></html>`);
+    site.html(
+      '/video',
+      `<html><head><title>Page title</title><link rel="alternate" type="application/json+oembed" href="/oembed?url=${encodeURIComponent(`${site.origin}/video`)}&amp;format=json"></head></html>`,
+    );
     // a provider's endpoint (remembered for the whole domain) knows its videos only: other pages are read for their tags
     site.route('/oembed', (req, res) => {
       if (new URL(req.url!, site.origin).searchParams.get('url') !== `${site.origin}/video`) return res.writeHead(404).end();
@@ -114,26 +121,29 @@ describe('preview cards', () => {
     const status = await post(alice, `Look @bob #cats ${site.origin}/article what a story`);
     assert.equal(status.card, null, 'the card comes later, from the pull queue');
     const card = await cardOf(status.id);
-    assert.deepEqual({ ...card, image: undefined, blurhash: undefined }, {
-      url: `${site.origin}/article`,
-      title: 'Cats & mats',
-      description: 'Why cats sit on mats',
-      language: 'en',
-      type: 'link',
-      author_name: '',
-      author_url: '',
-      provider_name: 'Cat News',
-      provider_url: '',
-      html: '',
-      width: 640,
-      height: 360,
-      image: undefined,
-      image_description: 'the picture of Cats & mats',
-      embed_url: '',
-      blurhash: undefined,
-      published_at: '2024-05-01T10:00:00.000Z',
-      authors: [{ name: '', url: '', account: null }],
-    });
+    assert.deepEqual(
+      { ...card, image: undefined, blurhash: undefined },
+      {
+        url: `${site.origin}/article`,
+        title: 'Cats & mats',
+        description: 'Why cats sit on mats',
+        language: 'en',
+        type: 'link',
+        author_name: '',
+        author_url: '',
+        provider_name: 'Cat News',
+        provider_url: '',
+        html: '',
+        width: 640,
+        height: 360,
+        image: undefined,
+        image_description: 'the picture of Cats & mats',
+        embed_url: '',
+        blurhash: undefined,
+        published_at: '2024-05-01T10:00:00.000Z',
+        authors: [{ name: '', url: '', account: null }],
+      },
+    );
     assert.match(card.blurhash, /^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{20,}$/);
     // served from this instance's storage (its /system/ path, or the S3 bucket)
     assert.ok(card.image.startsWith(instance.ctx.storage.url('preview_cards/images/')), card.image);
@@ -286,7 +296,15 @@ describe('preview cards', () => {
     const note = { id, type: 'Note', attributedTo: remote.actorId, content, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: note.to, cc: note.cc, object: note });
     assert.equal(response.status, 202, response.text);
-    const row = await until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, id)).then((rows) => rows[0]), 'the remote status');
+    const row = await until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, id))
+          .then((rows) => rows[0]),
+      'the remote status',
+    );
     const card = await cardOf(row.id);
     assert.equal(card.title, 'Another story');
     assert.equal(card.url, `${site.origin}/other`);

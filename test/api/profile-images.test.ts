@@ -17,7 +17,10 @@ type Rgb = [number, number, number];
  * is shown turned a quarter clockwise, 200×400, red on top and blue below.
  */
 async function sidewaysJpegWithGps(): Promise<Buffer> {
-  const half = (background: string) => sharp({ create: { width: 200, height: 200, channels: 3, background } }).png().toBuffer();
+  const half = (background: string) =>
+    sharp({ create: { width: 200, height: 200, channels: 3, background } })
+      .png()
+      .toBuffer();
   const bytes = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#000' } })
     .composite([
       { input: await half('#ff0000'), left: 0, top: 0 },
@@ -35,7 +38,10 @@ async function sidewaysJpegWithGps(): Promise<Buffer> {
 
 /** An animated GIF of 600×300 frames: red, green, blue. */
 async function animatedGif(width = 600, height = 300): Promise<Buffer> {
-  const frame = (background: string) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+  const frame = (background: string) =>
+    sharp({ create: { width, height, channels: 3, background } })
+      .png()
+      .toBuffer();
   return sharp([await frame('#ff0000'), await frame('#00ff00'), await frame('#0000ff')], { join: { animated: true } })
     .gif({ delay: [200, 200, 200], loop: 0 })
     .toBuffer();
@@ -58,7 +64,10 @@ function declaredPng(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-const png = (width: number, height: number, background = '#336699') => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+const png = (width: number, height: number, background = '#336699') =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 
 async function pixel(bytes: Buffer, x: number, y: number, page = 0): Promise<Rgb> {
   const { data, info } = await sharp(bytes, { page }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -67,7 +76,10 @@ async function pixel(bytes: Buffer, x: number, y: number, page = 0): Promise<Rgb
 }
 
 function assertColour(actual: Rgb, expected: Rgb, what: string) {
-  assert.ok(actual.every((value, i) => Math.abs(value - expected[i]!) < 40), `${what}: ${actual.join(',')} is not ${expected.join(',')}`);
+  assert.ok(
+    actual.every((value, i) => Math.abs(value - expected[i]!) < 40),
+    `${what}: ${actual.join(',')} is not ${expected.join(',')}`,
+  );
 }
 
 describe('avatars and headers (update_credentials, /api/v1/profile, the actor)', () => {
@@ -95,7 +107,6 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     const response = await fetchStoredFile(instance, url);
     return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
   }
-
 
   const me = async (user: TestUser) => (await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: user.token })).body;
 
@@ -183,13 +194,19 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
   it('refuses bad files with 422 and Mastodon’s messages, changing nothing', async () => {
     const before = await me(alice);
     const filesBefore = await storedKeys(instance);
-    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
     const cases: [string, Record<string, { bytes: Buffer; name?: string; type?: string }>, RegExp][] = [
       ['text', { avatar: { bytes: Buffer.from('not an image'), name: 'a.png', type: 'image/png' } }, /^Validation failed: Avatar content type is invalid, Avatar is invalid$/],
       ['SVG', { header: { bytes: svg, name: 'h.svg', type: 'image/svg+xml' } }, /^Validation failed: Header content type is invalid/],
       ['truncated JPEG', { avatar: { bytes: jpeg.subarray(0, Math.floor(jpeg.length / 2)), name: 'a.jpg', type: 'image/jpeg' } }, /^Validation failed: Avatar content type is invalid/],
-      ['8 MB', { avatar: { bytes: Buffer.concat([jpeg, Buffer.alloc(8 * 1024 * 1024)]), name: 'a.jpg' } }, /^Validation failed: Avatar file size must be less than 8 MB, Avatar must be less than 8 MB$/],
+      [
+        '8 MB',
+        { avatar: { bytes: Buffer.concat([jpeg, Buffer.alloc(8 * 1024 * 1024)]), name: 'a.jpg' } },
+        /^Validation failed: Avatar file size must be less than 8 MB, Avatar must be less than 8 MB$/,
+      ],
       ['a GIF frame over 1280×720', { header: { bytes: await animatedGif(1300, 720), name: 'h.gif' } }, /^Validation failed: Header 1300x720 GIF files are not supported$/],
       ['pixels over 7680×4320 (a pixel bomb)', { avatar: { bytes: declaredPng(100_000, 100_000) } }, /^Validation failed: Avatar 100000x100000 images are not supported$/],
       ['a good avatar with a bad header', { avatar: { bytes: await png(50, 50) }, header: { bytes: Buffer.from('GIF89a garbage') } }, /^Validation failed: Header content type is invalid/],
@@ -247,14 +264,20 @@ describe('avatars and headers (update_credentials, /api/v1/profile, the actor)',
     // Mastodon.py's account_update_credentials(avatar=…, header=…, fields=…): a generated file name, fields_attributes[i][…]
     const python = await updateCredentials(
       bob,
-      { avatar: { bytes: await sidewaysJpegWithGps(), name: 'mastodonpyupload_1700000000.123_abcdef.jpg', type: 'image/jpeg' }, header: { bytes: await png(1500, 500), name: 'mastodonpyupload_1700000000.456_ghijkl.png', type: 'image/png' } },
+      {
+        avatar: { bytes: await sidewaysJpegWithGps(), name: 'mastodonpyupload_1700000000.123_abcdef.jpg', type: 'image/jpeg' },
+        header: { bytes: await png(1500, 500), name: 'mastodonpyupload_1700000000.456_ghijkl.png', type: 'image/png' },
+      },
       { note: 'Hi', 'fields_attributes[0][name]': 'Site', 'fields_attributes[0][value]': 'https://bob.example' },
     );
     assert.equal(python.status, 200, python.text);
     assert.match(python.body.avatar, /\.jpg$/);
     assert.match(python.body.header, /\.png$/);
     assert.equal(python.body.source.note, 'Hi');
-    assert.deepEqual(python.body.fields.map((field: { name: string }) => field.name), ['Site']);
+    assert.deepEqual(
+      python.body.fields.map((field: { name: string }) => field.name),
+      ['Site'],
+    );
     assert.equal(await isStored(instance, account.avatar), false, 'the masto.js avatar it replaced is removed');
 
     // an empty file field (a form's file input left empty) and a blank value change nothing; JSON null removes

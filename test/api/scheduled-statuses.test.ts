@@ -48,7 +48,10 @@ describe('scheduled statuses API', () => {
     for (let i = 0; i < 3; i++) ids.push(await schedule(alice, { text: `later ${i}`, visibility: 'unlisted' }));
     const list = await instance.request('GET', '/api/v1/scheduled_statuses', { token: alice.token });
     assert.equal(list.status, 200, list.text);
-    assert.deepEqual(list.body.map((s: { id: string }) => s.id), [...ids].reverse());
+    assert.deepEqual(
+      list.body.map((s: { id: string }) => s.id),
+      [...ids].reverse(),
+    );
     const entity = list.body[0];
     assert.equal(typeof entity.scheduled_at, 'string');
     assert.equal(entity.params.text, 'later 2');
@@ -60,7 +63,10 @@ describe('scheduled statuses API', () => {
     assert.equal(page.body.length, 2);
     const next = /<([^>]+)>; rel="next"/.exec(page.headers.get('link')!)![1]!;
     const rest = await instance.request('GET', new URL(next).pathname + new URL(next).search, { token: alice.token });
-    assert.deepEqual(rest.body.map((s: { id: string }) => s.id), [ids[0]]);
+    assert.deepEqual(
+      rest.body.map((s: { id: string }) => s.id),
+      [ids[0]],
+    );
 
     assert.deepEqual((await instance.request('GET', '/api/v1/scheduled_statuses', { token: bob.token })).body, []);
     assert.equal((await instance.request('GET', `/api/v1/scheduled_statuses/${ids[0]}`, { token: bob.token })).status, 404);
@@ -92,7 +98,10 @@ describe('scheduled statuses API', () => {
     await publishScheduledStatus(instance.ctx, { scheduledStatusId: id });
     assert.equal((await publishedBy(alice, 'from the past')).length, 0);
 
-    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, id));
+    await instance.ctx.db
+      .update(scheduledStatuses)
+      .set({ scheduledAt: new Date(Date.now() - 1000) })
+      .where(eq(scheduledStatuses.id, id));
     await Promise.all([publishScheduledStatus(instance.ctx, { scheduledStatusId: id }), publishScheduledStatus(instance.ctx, { scheduledStatusId: id })]);
     const rows = await publishedBy(alice, 'from the past');
     assert.equal(rows.length, 1, 'published exactly once');
@@ -106,7 +115,10 @@ describe('scheduled statuses API', () => {
   it('the scheduler tick enqueues statuses coming due and the worker publishes them', async () => {
     const id = await schedule(bob, { text: 'right on time', poll: { options: ['yes', 'no'], expiresIn: 600 } });
     const later = await schedule(bob, { text: 'much later' });
-    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() + 300) }).where(eq(scheduledStatuses.id, id));
+    await instance.ctx.db
+      .update(scheduledStatuses)
+      .set({ scheduledAt: new Date(Date.now() + 300) })
+      .where(eq(scheduledStatuses.id, id));
     await scheduleDueStatuses(instance.ctx);
     await scheduleDueStatuses(instance.ctx);
     await waitFor(async () => (await publishedBy(bob, 'right on time')).length > 0, 'the scheduled status');

@@ -12,8 +12,7 @@ describe('statuses API', () => {
   let carol: TestUser;
   let dave: TestUser;
 
-  const post = (user: TestUser, json: Record<string, unknown>, headers?: Record<string, string>) =>
-    instance.request('POST', '/api/v1/statuses', { token: user.token, json, headers });
+  const post = (user: TestUser, json: Record<string, unknown>, headers?: Record<string, string>) => instance.request('POST', '/api/v1/statuses', { token: user.token, json, headers });
   const get = (path: string, user?: TestUser) => instance.request('GET', path, { token: user?.token });
 
   async function statusCount(): Promise<number> {
@@ -69,7 +68,10 @@ describe('statuses API', () => {
         assert.equal(res.status, 200, res.text);
         assert.equal(res.body.visibility, visibility);
       }
-      await instance.ctx.db.update(users).set({ settings: { default_privacy: 'unlisted', default_language: 'fr' } }).where(eq(users.id, carol.userId));
+      await instance.ctx.db
+        .update(users)
+        .set({ settings: { default_privacy: 'unlisted', default_language: 'fr' } })
+        .where(eq(users.id, carol.userId));
       const res = await post(carol, { status: 'default' });
       assert.equal(res.body.visibility, 'unlisted');
       assert.equal(res.body.language, 'fr');
@@ -159,7 +161,10 @@ describe('statuses API', () => {
     it('creates a poll', async () => {
       const res = await post(alice, { status: 'pick one', poll: { options: ['a', 'b', 'c'], expires_in: 3600, multiple: true } });
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body.poll.options.map((o: { title: string }) => o.title), ['a', 'b', 'c']);
+      assert.deepEqual(
+        res.body.poll.options.map((o: { title: string }) => o.title),
+        ['a', 'b', 'c'],
+      );
       assert.equal(res.body.poll.multiple, true);
       const [row] = await instance.ctx.db.select().from(polls).where(eq(polls.statusId, res.body.id));
       assert.ok(row);
@@ -167,9 +172,13 @@ describe('statuses API', () => {
     });
 
     it('uses the token application', async () => {
-      const app = await instance.request('POST', '/api/v1/apps', { form: { client_name: 'Tooter', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write', website: 'https://tooter.example' } });
+      const app = await instance.request('POST', '/api/v1/apps', {
+        form: { client_name: 'Tooter', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write', website: 'https://tooter.example' },
+      });
       const { issueToken } = await import('../../src/services/oauth/tokens.ts');
-      const [application] = await instance.ctx.db.execute(sql`SELECT id::text AS id FROM oauth_applications WHERE uid = ${app.body.client_id}`).then((r) => (r as unknown as { rows: { id: string }[] }).rows);
+      const [application] = await instance.ctx.db
+        .execute(sql`SELECT id::text AS id FROM oauth_applications WHERE uid = ${app.body.client_id}`)
+        .then((r) => (r as unknown as { rows: { id: string }[] }).rows);
       const token = await issueToken(instance.ctx, { applicationId: application!.id, userId: alice.userId, scopes: ['write'] });
       const res = await instance.request('POST', '/api/v1/statuses', { token: token.accessToken, json: { status: 'from an app' } });
       assert.equal(res.status, 200, res.text);
@@ -283,7 +292,10 @@ describe('statuses API', () => {
       const c = await post(bob, { status: 'c' });
       const res = await get(`/api/v1/statuses?id[]=${c.body.id}&id[]=${b.body.id}&id[]=${a.body.id}&id[]=1`, carol);
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body.map((s: { id: string }) => s.id), [c.body.id, a.body.id]);
+      assert.deepEqual(
+        res.body.map((s: { id: string }) => s.id),
+        [c.body.id, a.body.id],
+      );
       const many = Array.from({ length: 21 }, (_, i) => `id[]=${i + 1}`).join('&');
       assert.equal((await get(`/api/v1/statuses?${many}`, carol)).status, 422);
     });
@@ -298,13 +310,24 @@ describe('statuses API', () => {
       const forCarol = await get(`/api/v1/statuses/${root.body.id}/context`, carol);
       assert.equal(forCarol.status, 200, forCarol.text);
       assert.deepEqual(forCarol.body.ancestors, []);
-      assert.deepEqual(forCarol.body.descendants.map((s: { id: string }) => s.id), [r1.body.id, r1a.body.id, r1b.body.id], 'depth first, no private reply');
+      assert.deepEqual(
+        forCarol.body.descendants.map((s: { id: string }) => s.id),
+        [r1.body.id, r1a.body.id, r1b.body.id],
+        'depth first, no private reply',
+      );
 
       const forDave = await get(`/api/v1/statuses/${root.body.id}/context`, dave);
-      assert.deepEqual(forDave.body.descendants.map((s: { id: string }) => s.id), [r1.body.id, r1a.body.id, r1b.body.id, privateReply.body.id]);
+      assert.deepEqual(
+        forDave.body.descendants.map((s: { id: string }) => s.id),
+        [r1.body.id, r1a.body.id, r1b.body.id, privateReply.body.id],
+      );
 
       const leaf = await get(`/api/v1/statuses/${r1a.body.id}/context`);
-      assert.deepEqual(leaf.body.ancestors.map((s: { id: string }) => s.id), [root.body.id, r1.body.id], 'oldest first');
+      assert.deepEqual(
+        leaf.body.ancestors.map((s: { id: string }) => s.id),
+        [root.body.id, r1.body.id],
+        'oldest first',
+      );
       assert.deepEqual(leaf.body.descendants, []);
 
       const hidden = await get(`/api/v1/statuses/${privateReply.body.id}/context`, carol);
@@ -323,15 +346,24 @@ describe('statuses API', () => {
       assert.equal(edited.body.sensitive, true);
       assert.equal(edited.body.language, 'en');
       assert.ok(edited.body.edited_at);
-      assert.deepEqual(edited.body.tags.map((t: { name: string }) => t.name), ['two']);
+      assert.deepEqual(
+        edited.body.tags.map((t: { name: string }) => t.name),
+        ['two'],
+      );
       assert.deepEqual(edited.body.mentions, [], 'a removed mention is no longer shown');
-      const [mention] = await instance.ctx.db.select().from(mentions).where(and(eq(mentions.statusId, id), eq(mentions.accountId, bob.accountId)));
+      const [mention] = await instance.ctx.db
+        .select()
+        .from(mentions)
+        .where(and(eq(mentions.statusId, id), eq(mentions.accountId, bob.accountId)));
       assert.equal(mention!.silent, true);
       assert.equal((await get(`/api/v1/statuses/${id}`, bob)).status, 200);
 
       const third = await instance.request('PUT', `/api/v1/statuses/${id}`, { token: alice.token, json: { status: 'third', poll: { options: ['x', 'y'], expires_in: 600 } } });
       assert.equal(third.status, 200, third.text);
-      assert.deepEqual(third.body.poll.options.map((o: { title: string }) => o.title), ['x', 'y']);
+      assert.deepEqual(
+        third.body.poll.options.map((o: { title: string }) => o.title),
+        ['x', 'y'],
+      );
 
       const history = await get(`/api/v1/statuses/${id}/history`, bob);
       assert.equal(history.status, 200, history.text);

@@ -16,7 +16,10 @@ describe('tags API', () => {
   }
 
   async function tagged(author: TestUser, tagIds: string[], values: Partial<typeof statuses.$inferInsert> = {}) {
-    const [row] = await instance.ctx.db.insert(statuses).values({ accountId: author.accountId, text: 'x', content: '<p>x</p>', ...values }).returning();
+    const [row] = await instance.ctx.db
+      .insert(statuses)
+      .values({ accountId: author.accountId, text: 'x', content: '<p>x</p>', ...values })
+      .returning();
     for (const tagId of tagIds) await instance.ctx.db.insert(statusesTags).values({ statusId: row!.id, tagId });
     return row!;
   }
@@ -60,17 +63,29 @@ describe('tags API', () => {
 
     const list = await call('GET', alice, '/api/v1/followed_tags');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.map((t: any) => t.name), ['SubSpace', 'NewTag']);
+    assert.deepEqual(
+      list.body.map((t: any) => t.name),
+      ['SubSpace', 'NewTag'],
+    );
     assert.ok(list.body.every((t: any) => t.following === true));
     const page = await call('GET', alice, '/api/v1/followed_tags?limit=1');
-    assert.deepEqual(page.body.map((t: any) => t.name), ['SubSpace']);
+    assert.deepEqual(
+      page.body.map((t: any) => t.name),
+      ['SubSpace'],
+    );
     const next = /<([^>]+)>; rel="next"/.exec(page.headers.get('link')!)![1]!;
     const page2 = await call('GET', alice, new URL(next).pathname + new URL(next).search);
-    assert.deepEqual(page2.body.map((t: any) => t.name), ['NewTag']);
+    assert.deepEqual(
+      page2.body.map((t: any) => t.name),
+      ['NewTag'],
+    );
 
     const unfollowed = await call('POST', alice, '/api/v1/tags/NEWTAG/unfollow');
     assert.equal(unfollowed.body.following, false);
-    assert.deepEqual((await call('GET', alice, '/api/v1/followed_tags')).body.map((t: any) => t.name), ['SubSpace']);
+    assert.deepEqual(
+      (await call('GET', alice, '/api/v1/followed_tags')).body.map((t: any) => t.name),
+      ['SubSpace'],
+    );
     assert.equal((await call('POST', alice, '/api/v1/tags/bad-name/follow')).status, 404);
     assert.equal((await call('POST', null, '/api/v1/tags/x/follow')).status, 401);
   });
@@ -100,7 +115,10 @@ describe('tags API', () => {
     assert.ok(!suggested.body.some((t: any) => t.name === 'Cats'), 'featured tags are not suggested');
     const dogs = await tag('Dogs');
     await tagged(alice, [dogs]);
-    assert.deepEqual((await call('GET', alice, '/api/v1/featured_tags/suggestions')).body.map((t: any) => t.name), ['Dogs']);
+    assert.deepEqual(
+      (await call('GET', alice, '/api/v1/featured_tags/suggestions')).body.map((t: any) => t.name),
+      ['Dogs'],
+    );
 
     assert.equal((await call('DELETE', bob, `/api/v1/featured_tags/${created.body.id}`)).status, 404);
     assert.deepEqual((await call('DELETE', alice, `/api/v1/featured_tags/${created.body.id}`)).body, {});
@@ -109,7 +127,10 @@ describe('tags API', () => {
     const featured = await call('POST', alice, '/api/v1/tags/dogs/feature');
     assert.equal(featured.status, 200, featured.text);
     assert.equal(featured.body.featuring, true);
-    assert.deepEqual((await call('GET', alice, '/api/v1/featured_tags')).body.map((t: any) => t.name), ['Dogs']);
+    assert.deepEqual(
+      (await call('GET', alice, '/api/v1/featured_tags')).body.map((t: any) => t.name),
+      ['Dogs'],
+    );
     const unfeatured = await call('POST', alice, '/api/v1/tags/dogs/unfeature');
     assert.equal(unfeatured.body.featuring, false);
 

@@ -300,7 +300,7 @@ describe('timelines API', () => {
     await eventually(() => inFeed(bob, next), 'fan-out to bob again');
   });
 
-  test('a missing home feed answers 206 with the followees\' posts from the database, then 200 once the worker rebuilt it', async () => {
+  test("a missing home feed answers 206 with the followees' posts from the database, then 200 once the worker rebuilt it", async () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');

@@ -82,7 +82,10 @@ describe('trends API', () => {
     assert.deepEqual(tag.history[0], { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), uses: '7', accounts: '6' });
     assert.deepEqual(tag.history[1], { day: String(Math.floor(Date.now() / 86_400_000) * 86_400 - 86_400), uses: '0', accounts: '0' });
     // the deprecated alias
-    assert.deepEqual((await call('GET', null, '/api/v1/trends')).body.map((t: any) => t.name), ['Cats']);
+    assert.deepEqual(
+      (await call('GET', null, '/api/v1/trends')).body.map((t: any) => t.name),
+      ['Cats'],
+    );
 
     assert.equal((await cli('reject', 'tag', 'cats')).exitCode, 0);
     assert.deepEqual((await call('GET', null, '/api/v1/trends/tags')).body, []);
@@ -105,7 +108,10 @@ describe('trends API', () => {
     assert.match(next, /\/api\/v1\/trends\/tags\?limit=1&offset=1$/);
     assert.equal(linkRel(first.headers.get('link'), 'prev'), undefined);
     const second = await call('GET', null, pathOf(next));
-    assert.deepEqual(second.body.map((t: any) => t.name), [all.body[1].name]);
+    assert.deepEqual(
+      second.body.map((t: any) => t.name),
+      [all.body[1].name],
+    );
     assert.match(linkRel(second.headers.get('link'), 'prev')!, /offset=0$/);
     const third = await call('GET', null, pathOf(linkRel(second.headers.get('link'), 'next')!));
     assert.deepEqual(third.body, []);
@@ -147,7 +153,10 @@ describe('trends API', () => {
 
     // a status rejected on its own stays out, the next best of its author takes its place
     assert.equal((await cli('reject', 'status', popular.id)).exitCode, 0);
-    assert.deepEqual((await call('GET', null, '/api/v1/trends/statuses')).body.map((s: any) => s.id), [alsoPopular.id]);
+    assert.deepEqual(
+      (await call('GET', null, '/api/v1/trends/statuses')).body.map((s: any) => s.id),
+      [alsoPopular.id],
+    );
     // hidden from a member who blocks the author
     await call('POST', others[1]!, `/api/v1/accounts/${ann.accountId}/block`);
     assert.deepEqual((await call('GET', others[1]!, '/api/v1/trends/statuses')).body, []);
@@ -158,10 +167,7 @@ describe('trends API', () => {
     for (const user of users.slice(0, 5)) shares.push(await post(user, `@${users[6]!.username} #news: read this ${story}`));
     await post(users[5]!, 'Only a mention of #story');
     // each share counts once its status has the card (LinkCrawlWorker, in the pull queue)
-    await until(
-      async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${previewCardShares}`))[0]?.n === '5',
-      'the five shares to be registered',
-    );
+    await until(async () => (await queryRows<{ n: string }>(instance.ctx.db, sql`SELECT count(*)::text AS n FROM ${previewCardShares}`))[0]?.n === '5', 'the five shares to be registered');
     const [link] = await instance.ctx.db.select().from(previewCards);
     assert.equal(link!.url, story);
     await refreshTrends(instance.ctx);

@@ -202,7 +202,9 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(thumbnail.status, 200);
     assert.equal((await sharp(thumbnail.bytes).metadata()).width, 300);
 
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const image = await upload(alice, png, { name: 'a.png', type: 'image/png', thumbnail: media.thumbnailPng });
     assert.equal(image.status, 422, image.text);
     assert.equal(image.body.error, 'Validation failed: Thumbnail must be blank');
@@ -268,10 +270,14 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(put.body.description, 'Processed later');
 
     startWorker();
-    const ready = await waitFor('the video to be processed', async () => {
-      const response = await shown(alice, queued.id);
-      return response.status === 200 && response.body;
-    }, 60_000);
+    const ready = await waitFor(
+      'the video to be processed',
+      async () => {
+        const response = await shown(alice, queued.id);
+        return response.status === 200 && response.body;
+      },
+      60_000,
+    );
     assert.equal(ready.type, 'video');
     assert.match(ready.url, /\/original\/[0-9a-f]{16}\.mp4$/);
     assert.equal(ready.description, 'Processed later');
@@ -296,7 +302,16 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.equal(note.status, 200, note.text);
     const [document] = [note.body.attachment].flat();
     assert.deepEqual(
-      { type: document.type, mediaType: document.mediaType, url: document.url, name: document.name, blurhash: document.blurhash, focalPoint: document.focalPoint, width: document.width, height: document.height },
+      {
+        type: document.type,
+        mediaType: document.mediaType,
+        url: document.url,
+        name: document.name,
+        blurhash: document.blurhash,
+        focalPoint: document.focalPoint,
+        width: document.width,
+        height: document.height,
+      },
       { type: 'Document', mediaType: 'video/mp4', url: ready.url, name: 'Processed later', blurhash: ready.blurhash, focalPoint: [-0.5, 0.25], width: 160, height: 120 },
     );
     assert.deepEqual({ type: document.icon.type, mediaType: document.icon.mediaType, url: document.icon.url }, { type: 'Image', mediaType: 'image/png', url: ready.preview_url });
@@ -308,10 +323,14 @@ describe('media uploads: video, audio and animated GIFs', () => {
     assert.deepEqual([audio.status, silent.status], [202, 202], `${audio.text} ${silent.text}`);
     const [audioReady, silentReady] = await Promise.all(
       [audio.body.id, silent.body.id].map((id: string) =>
-        waitFor('processing', async () => {
-          const response = await shown(alice, id);
-          return response.status === 200 && response.body;
-        }, 60_000),
+        waitFor(
+          'processing',
+          async () => {
+            const response = await shown(alice, id);
+            return response.status === 200 && response.body;
+          },
+          60_000,
+        ),
       ),
     );
     assert.equal(audioReady.type, 'audio');
@@ -332,10 +351,14 @@ describe('media uploads: video, audio and animated GIFs', () => {
   it('v2: a file the job cannot process is marked failed: 422 with Mastodon’s error, and no processed file is left', async () => {
     const uploaded = await upload(alice, media.undecodable, { version: 'v2' });
     assert.equal(uploaded.status, 202, uploaded.text);
-    const failed = await waitFor('the processing to fail', async () => {
-      const response = await shown(alice, uploaded.body.id);
-      return response.status === 422 && response.body;
-    }, 60_000);
+    const failed = await waitFor(
+      'the processing to fail',
+      async () => {
+        const response = await shown(alice, uploaded.body.id);
+        return response.status === 422 && response.body;
+      },
+      60_000,
+    );
     assert.deepEqual(failed, { error: 'Error processing thumbnail for uploaded media' });
     assert.equal((await instance.request('PUT', `/api/v1/media/${uploaded.body.id}`, { token: alice.token, json: { description: 'x' } })).status, 422);
     const [row] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, uploaded.body.id));

@@ -50,7 +50,7 @@ describe('password sign-in on the OAuth pages', () => {
     assert.match(disabled.html, /Your account is disabled/);
   });
 
-  it('throttles guesses at one account from many addresses, as Mastodon\'s throttle_login_attempts/email', async () => {
+  it("throttles guesses at one account from many addresses, as Mastodon's throttle_login_attempts/email", async () => {
     const target = await instance.createUser('guessed');
     const bystander = await instance.createUser('bystander');
     // 25 an hour per account, whatever the address (each address stays far below its own 25 in 5 minutes)

@@ -156,7 +156,10 @@ describe('mail through SMTP', () => {
       assert.match(commands, /^RCPT TO:<dave@example\.com>/m);
       assert.match(session.data, new RegExp(`^Subject: Via ${method}\\r$`, 'm'));
       assert.ok(session.data.includes('Over the wire'));
-      assert.deepEqual(readdirSync(config.dataDir).filter((name) => name === 'mail'), []);
+      assert.deepEqual(
+        readdirSync(config.dataDir).filter((name) => name === 'mail'),
+        [],
+      );
     });
   }
 

@@ -44,7 +44,10 @@ function pubsubContract(open: () => Promise<PubSub>) {
     const stop = await pubsub.subscribe('news', box.listener);
     const stopOther = await pubsub.subscribe('sports', other.listener);
     for (let i = 1; i <= 20; i++) await pubsub.publish('news', `m${i}`);
-    assert.deepEqual(await box.waitFor(20), Array.from({ length: 20 }, (_, i) => `m${i + 1}`));
+    assert.deepEqual(
+      await box.waitFor(20),
+      Array.from({ length: 20 }, (_, i) => `m${i + 1}`),
+    );
     await settle();
     assert.deepEqual(other.messages, []);
     await stop();

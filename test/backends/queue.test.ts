@@ -489,9 +489,11 @@ describe('openBackends', () => {
       assert.ok(backends.pubsub instanceof MemoryPubSub);
       assert.ok(backends.queue instanceof DatabaseJobQueue);
       // Only PGlite proves that no other process is using the jobs table.
-      const [row] = ((await database.handle.db.execute(sql`SELECT state FROM jobs WHERE name = 'left-running'`)) as unknown as {
-        rows: { state: string }[];
-      }).rows;
+      const [row] = (
+        (await database.handle.db.execute(sql`SELECT state FROM jobs WHERE name = 'left-running'`)) as unknown as {
+          rows: { state: string }[];
+        }
+      ).rows;
       assert.equal(row.state, database.handle.kind === 'pglite' ? 'queued' : 'running');
       await backends.queue.ping();
     } finally {

@@ -103,24 +103,44 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
       await cache.set('before', 'yes');
       await pubsub.publish('events', 'before');
       await queue.enqueue('default', 'before', null);
-      await eventually('the first message arrives', async () => received, (r) => r.includes('before'));
-      await eventually('the first job runs', async () => ran, (r) => r.includes('before'));
+      await eventually(
+        'the first message arrives',
+        async () => received,
+        (r) => r.includes('before'),
+      );
+      await eventually(
+        'the first job runs',
+        async () => ran,
+        (r) => r.includes('before'),
+      );
 
       await kill(redis);
       // While Redis is away, cache commands fail once they waited for it long enough instead of hanging.
       await assert.rejects(cache.get('before'), RedisUnavailableError);
       redis = await startRedis(['--port', String(port)]);
 
-      await eventually('the cache works again', async () => {
-        await cache.set('after', 'yes', 60);
-        return cache.get('after');
-      }, (value) => value === 'yes');
-      await eventually('the old subscription receives again', async () => {
-        await pubsub.publish('events', 'after');
-        return received;
-      }, (r) => r.includes('after'));
+      await eventually(
+        'the cache works again',
+        async () => {
+          await cache.set('after', 'yes', 60);
+          return cache.get('after');
+        },
+        (value) => value === 'yes',
+      );
+      await eventually(
+        'the old subscription receives again',
+        async () => {
+          await pubsub.publish('events', 'after');
+          return received;
+        },
+        (r) => r.includes('after'),
+      );
       await eventually('a job can be enqueued', () => queue.enqueue('default', 'after', null));
-      await eventually('the job enqueued after the restart runs', async () => ran, (r) => r.includes('after'));
+      await eventually(
+        'the job enqueued after the restart runs',
+        async () => ran,
+        (r) => r.includes('after'),
+      );
     } finally {
       await worker.close();
       await Promise.all([queue.close(), pubsub.close(), cache.close()]);
@@ -139,14 +159,22 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
     const worker = queue.work(['default', 'mailers'], async (job) => void ran.push(job.name), { concurrency: 2 });
     try {
       await queue.enqueue('default', 'before', null);
-      await eventually('the first job runs', async () => ran, (r) => r.includes('before'));
+      await eventually(
+        'the first job runs',
+        async () => ran,
+        (r) => r.includes('before'),
+      );
 
       await kill(redis);
       const during = queue.enqueue('mailers', 'during-restart', null);
       await sleep(1000);
       redis = await startRedis(['--port', String(port)]);
       await during;
-      await eventually('the job enqueued during the restart runs', async () => ran, (r) => r.includes('during-restart'));
+      await eventually(
+        'the job enqueued during the restart runs',
+        async () => ran,
+        (r) => r.includes('during-restart'),
+      );
 
       await kill(redis);
       // a command sent before the client noticed the connection was gone is resent on reconnection
@@ -158,7 +186,11 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
 
       redis = await startRedis(['--port', String(port)]);
       await eventually('a job can be enqueued again', () => queue.enqueue('default', 'after', null));
-      await eventually('the job enqueued after the outage runs', async () => ran, (r) => r.includes('after'));
+      await eventually(
+        'the job enqueued after the outage runs',
+        async () => ran,
+        (r) => r.includes('after'),
+      );
       await sleep(300);
       assert.ok(!ran.includes('never'), 'a failed enqueue is not sent once Redis is back');
     } finally {
@@ -177,10 +209,14 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       REDIS_URL: `redis://127.0.0.1:${mainPort}/0`,
       SIDEKIQ_REDIS_URL: `redis://127.0.0.1:${queuePort}/0`,
     });
-    const instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default'], concurrency: 2 } }, {
-      log: createLogger('silent'),
-      redisWaitMs: 4000,
-    });
+    const instance = await boot(
+      loadConfig(environment.env),
+      { web: true, worker: { queues: ['default'], concurrency: 2 } },
+      {
+        log: createLogger('silent'),
+        redisWaitMs: 4000,
+      },
+    );
     try {
       const member = async (username: string) => {
         const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
@@ -188,8 +224,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
         return { accountId: account.id, token: accessToken };
       };
       const [reader, first, second] = [await member('reader'), await member('first'), await member('second')];
-      const postBy = async (author: { token: string }) =>
-        (await request(instance.url!, 'POST', '/api/v1/statuses', { token: author.token, json: { status: 'hello' } })).body.id as string;
+      const postBy = async (author: { token: string }) => (await request(instance.url!, 'POST', '/api/v1/statuses', { token: author.token, json: { status: 'hello' } })).body.id as string;
       const secondPost = await postBy(second);
       // following enqueues the merge of the followed account's posts into the follower's home
       const follow = (target: { accountId: string }) => request(instance.url!, 'POST', `/api/v1/accounts/${target.accountId}/follow`, { token: reader.token });
@@ -211,7 +246,11 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       const accepted = await during;
       assert.equal(accepted.status, 200, accepted.text);
       // the merge enqueued across the restart was not lost
-      await eventually('the merge ran', () => instance.ctx.feeds.ids(homeFeed(reader.accountId)), (ids) => ids.includes(secondPost));
+      await eventually(
+        'the merge ran',
+        () => instance.ctx.feeds.ids(homeFeed(reader.accountId)),
+        (ids) => ids.includes(secondPost),
+      );
     } finally {
       await instance.close();
       await environment.cleanup();
@@ -226,10 +265,14 @@ describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : '
     // cache (rate limits, idempotency), feeds, pub/sub and queues all on one Redis, as most instances run
     const redis = await TestRedis.start();
     const environment = await prepareTestEnvironment({ REDIS_URL: redis.url });
-    const instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default'], concurrency: 2 } }, {
-      log: createLogger('silent'),
-      redisWaitMs: 4000,
-    });
+    const instance = await boot(
+      loadConfig(environment.env),
+      { web: true, worker: { queues: ['default'], concurrency: 2 } },
+      {
+        log: createLogger('silent'),
+        redisWaitMs: 4000,
+      },
+    );
     try {
       const member = async (username: string) => {
         const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
@@ -259,7 +302,11 @@ describe('requests while the only Redis restarts', { skip: HAS_REDIS ? false : '
       const again = await requests('during').post();
       assert.equal(again.body.id, postedDuring, 'the idempotency key stored across the restart is honoured');
       // the follow's merge, enqueued across the restart, ran
-      await eventually('the merge ran', () => instance.ctx.feeds.ids(homeFeed(reader.accountId)), (ids) => ids.includes(firstPost));
+      await eventually(
+        'the merge ran',
+        () => instance.ctx.feeds.ids(homeFeed(reader.accountId)),
+        (ids) => ids.includes(firstPost),
+      );
 
       await redis.stop();
       const { favourite, ...needingRedis } = requests('after');
@@ -300,12 +347,18 @@ describe('rediss:// with a private CA', { skip: HAS_REDIS && HAS_OPENSSL ? false
 
     const port = await freePort();
     const redis = await startRedis([
-      '--port', '0',
-      '--tls-port', String(port),
-      '--tls-cert-file', join(dir, 'server.pem'),
-      '--tls-key-file', join(dir, 'server.key'),
-      '--tls-ca-cert-file', join(dir, 'ca.pem'),
-      '--tls-auth-clients', 'no',
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--tls-cert-file',
+      join(dir, 'server.pem'),
+      '--tls-key-file',
+      join(dir, 'server.key'),
+      '--tls-ca-cert-file',
+      join(dir, 'ca.pem'),
+      '--tls-auth-clients',
+      'no',
     ]);
 
     const script = join(dir, 'client.mjs');

@@ -92,12 +92,24 @@ for (const [name, open] of [
         return files.sort((a, b) => a.key.localeCompare(b.key));
       };
       const all = await list();
-      assert.deepEqual(all.map((file) => file.key), [emoji, key, png, mp4]);
+      assert.deepEqual(
+        all.map((file) => file.key),
+        [emoji, key, png, mp4],
+      );
       assert.equal(all.find((file) => file.key === key)?.size, 'replaced'.length);
       assert.ok(all.every((file) => file.lastModified instanceof Date && Math.abs(file.lastModified.getTime() - Date.now()) < 60_000));
-      assert.deepEqual((await list('media_attachments/')).map((file) => file.key), [key, png, mp4]);
-      assert.deepEqual((await list('media_attachments/files/000/000/00')).map((file) => file.key), [key, png, mp4]);
-      assert.deepEqual((await list('media_attachments/files/000/000/002/')).map((file) => file.key), [png]);
+      assert.deepEqual(
+        (await list('media_attachments/')).map((file) => file.key),
+        [key, png, mp4],
+      );
+      assert.deepEqual(
+        (await list('media_attachments/files/000/000/00')).map((file) => file.key),
+        [key, png, mp4],
+      );
+      assert.deepEqual(
+        (await list('media_attachments/files/000/000/002/')).map((file) => file.key),
+        [png],
+      );
       assert.deepEqual(await list('accounts/'), []);
 
       await storage.delete(key);
@@ -106,7 +118,10 @@ for (const [name, open] of [
       assert.equal(await storage.get(key), undefined);
       assert.equal(await storage.get('media_attachments/never/stored.jpg', { start: 0, end: 10 }), undefined);
       await storage.deleteMany([png, mp4, 'media_attachments/never/stored.jpg']);
-      assert.deepEqual((await list()).map((file) => file.key), [emoji]);
+      assert.deepEqual(
+        (await list()).map((file) => file.key),
+        [emoji],
+      );
       await storage.deleteMany([]);
     });
   });
@@ -158,7 +173,10 @@ describe('S3 driver, as Mastodon configures it', () => {
     const before = s3.requests.length;
     await storage.put(key, bytes, 'video/mp4');
     const requests = s3.requests.slice(before);
-    assert.ok(requests.some((request) => request.method === 'POST' && /[?&]uploads(=|&|$)/.test(request.url)), 'a multipart upload was started');
+    assert.ok(
+      requests.some((request) => request.method === 'POST' && /[?&]uploads(=|&|$)/.test(request.url)),
+      'a multipart upload was started',
+    );
     const parts = requests.filter((request) => request.method === 'PUT' && /partNumber=/.test(request.url));
     assert.equal(parts.length, 2, '5 MiB parts');
     assert.ok(parts.every((request) => request.headers['content-encoding'] === undefined));
@@ -267,7 +285,10 @@ describe('media uploads on an instance storing them in S3', () => {
   }
 
   it('hands out URLs on the alias host that serve the processed image and its preview; /system/ is not served', async () => {
-    const photo = await sharp({ create: { width: 900, height: 1200, channels: 3, background: '#2a6' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 900, height: 1200, channels: 3, background: '#2a6' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     const uploaded = await upload(photo);
     assert.equal(uploaded.status, 200, uploaded.text);
     const media = uploaded.body;
@@ -275,7 +296,10 @@ describe('media uploads on an instance storing them in S3', () => {
     assert.match(media.url, new RegExp(`^${aliasBase}media_attachments/files/(\\d{3}/)+original/[0-9a-f]{16}\\.jpg$`));
     assert.match(media.preview_url, new RegExp(`^${aliasBase}media_attachments/files/(\\d{3}/)+small/[0-9a-f]{16}\\.jpg$`));
 
-    for (const [url, style] of [[media.url, 'original'], [media.preview_url, 'small']] as const) {
+    for (const [url, style] of [
+      [media.url, 'original'],
+      [media.preview_url, 'small'],
+    ] as const) {
       const response = await fetch(url);
       assert.equal(response.status, 200, url);
       assert.equal(response.headers.get('content-type'), 'image/jpeg');
@@ -297,12 +321,14 @@ describe('media uploads on an instance storing them in S3', () => {
   });
 
   it('answers 503 when the bucket fails mid-upload, leaving neither a row nor an object', async () => {
-    const photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a26' } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a26' } })
+      .jpeg()
+      .toBuffer();
     const rowsBefore = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, accountId));
     const objectsBefore = await storedKeys(instance);
     // the original is stored, then the preview fails: the original must be removed again
     s3.failWhen((request) => request.method === 'PUT' && request.url.includes('/small/'));
-    let failed;
+    let failed: Awaited<ReturnType<typeof upload>> | undefined;
     try {
       failed = await upload(photo);
     } finally {
@@ -310,7 +336,10 @@ describe('media uploads on an instance storing them in S3', () => {
     }
     assert.equal(failed.status, 503, failed.text);
     assert.deepEqual(failed.body, { error: 'There was a temporary problem serving your request, please try again' });
-    assert.ok(s3.requests.some((request) => request.method === 'PUT' && request.url.includes('/original/')), 'the original had been stored');
+    assert.ok(
+      s3.requests.some((request) => request.method === 'PUT' && request.url.includes('/original/')),
+      'the original had been stored',
+    );
     assert.deepEqual(await storedKeys(instance), objectsBefore, 'no object is left');
     const rowsAfter = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, accountId));
     assert.equal(rowsAfter.length, rowsBefore.length, 'no row is left');

@@ -247,11 +247,7 @@ describe('subspace --help, --version and unknown options', () => {
       settings: ['registrations'],
       trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
-    const commands = [
-      ...processes.map((command) => [command]),
-      ['db', 'migrate'],
-      ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])]),
-    ];
+    const commands = [...processes.map((command) => [command]), ['db', 'migrate'], ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])])];
     // every command with --help; -h too, also after the arguments a command would otherwise act on
     const cases = [
       ...commands.map((words) => [...words, '--help']),
@@ -393,7 +389,9 @@ describe('subspace admin CLI: a fresh data dir, then a running instance', () => 
   test('emoji import takes a path relative to where the CLI runs, also when the running instance imports it', async () => {
     // the CLI runs in the data dir, the instance elsewhere: the path is handed over made absolute
     mkdirSync(join(site.dataDir, 'emoji-pack'));
-    const png = await sharp({ create: { width: 8, height: 8, channels: 4, background: '#ff8800' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 4, background: '#ff8800' } })
+      .png()
+      .toBuffer();
     writeFileSync(join(site.dataDir, 'emoji-pack', 'orange_dot.png'), png);
     assert.equal(await ok(site.env, 'emoji', 'import', 'emoji-pack', '--category', 'Dots'), 'Imported 1, skipped 0, failed to import 0\n');
     const listed = await request(server!.url, 'GET', '/api/v1/custom_emojis');

@@ -28,7 +28,9 @@ async function animatedGif(): Promise<Buffer> {
 async function noisePng(side: number): Promise<Buffer> {
   const noise = Buffer.alloc(side * side * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + (i >> 3) * 104729) % 251;
-  return sharp(noise, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(noise, { raw: { width: side, height: side, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 type Emoji = { shortcode: string; url: string; static_url: string; visible_in_picker: boolean; category?: string };
@@ -61,7 +63,12 @@ describe('subspace emoji', () => {
     writeFileSync(join(dir, 'bad-name.png'), await square('#000000'));
     writeFileSync(join(dir, 'huge.png'), await noisePng(320));
     writeFileSync(join(dir, 'fake.png'), 'not an image at all');
-    writeFileSync(join(dir, 'jpeg_in_disguise.png'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).jpeg().toBuffer());
+    writeFileSync(
+      join(dir, 'jpeg_in_disguise.png'),
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+        .jpeg()
+        .toBuffer(),
+    );
     // ignored, as tootctl ignores them: other files and macOS resource forks
     writeFileSync(join(dir, 'README.txt'), 'emoji pack');
     writeFileSync(join(dir, '._blobcat.png'), 'resource fork');
@@ -97,7 +104,9 @@ describe('subspace emoji', () => {
     assert.equal((await sharp(Buffer.from(await original.arrayBuffer())).metadata()).pages, 2);
     const still = await file(parrot.static_url);
     assert.equal(still.headers.get('content-type'), 'image/png');
-    const pixels = await sharp(Buffer.from(await still.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const pixels = await sharp(Buffer.from(await still.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.equal(pixels.info.height, 16);
     assert.deepEqual([...pixels.data.subarray(0, 3)], [255, 0, 0]);
     const wave = emojis.find((emoji) => emoji.shortcode === 'Wave2')!;
@@ -125,7 +134,9 @@ describe('subspace emoji', () => {
     assert.ok(after.updatedAt > before.updatedAt);
     const blobcat = (await listed()).find((emoji) => emoji.shortcode === 'blobcat')!;
     assert.equal(blobcat.category, 'Blobs');
-    const { data } = await sharp(Buffer.from(await (await file(blobcat.url)).arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(Buffer.from(await (await file(blobcat.url)).arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.deepEqual([...data.subarray(0, 3)], [255, 0, 255]);
 
     const prefixed = await run('import', join(work, 'pack'), '--prefix', 'pk_', '--suffix', '_2', '--unlisted', '--category', 'Pack');
@@ -133,12 +144,15 @@ describe('subspace emoji', () => {
     // "x" becomes "pk_x_2", a valid shortcode
     assert.doesNotMatch(prefixed.stdout, /Failed: x\.png/);
     const pack = (await rows()).filter((row) => row.category === 'Pack').map((row) => [row.shortcode, row.visibleInPicker]);
-    assert.deepEqual(pack.sort(), [
-      ['pk_Wave2_2', false],
-      ['pk_blobcat_2', false],
-      ['pk_party_parrot_2', false],
-      ['pk_x_2', false],
-    ].sort());
+    assert.deepEqual(
+      pack.sort(),
+      [
+        ['pk_Wave2_2', false],
+        ['pk_blobcat_2', false],
+        ['pk_party_parrot_2', false],
+        ['pk_x_2', false],
+      ].sort(),
+    );
     // unlisted: not in the picker's list, but there to be used (and listed by the CLI)
     assert.ok(!(await listed()).some((emoji) => emoji.shortcode.startsWith('pk_')));
     const list = await run('list', '--category', 'Pack');
@@ -249,7 +263,10 @@ describe('subspace emoji', () => {
     const local = (await rows()).filter((row) => row.domain === null).length;
 
     assert.equal((await run('purge', '--suspended-only')).stdout, 'OK\nRemoved 1 custom emoji\n');
-    assert.deepEqual((await rows()).filter((row) => row.domain).map((row) => row.shortcode), ['far']);
+    assert.deepEqual(
+      (await rows()).filter((row) => row.domain).map((row) => row.shortcode),
+      ['far'],
+    );
     assert.equal((await run('purge', '--remote-only')).stdout, 'OK\nRemoved 1 custom emoji\n');
     assert.equal((await rows()).length, local);
     assert.equal((await run('purge', '--remote-only', '--suspended-only')).exitCode, 2);
@@ -263,7 +280,17 @@ describe('subspace emoji', () => {
   });
 
   it('answers bad arguments with a usage line, touching nothing', async () => {
-    for (const argv of [[], ['frobnicate'], ['import'], ['import', 'a', 'b'], ['import', 'a', '--bogus'], ['import', 'a', '--shortcode', 'ok_one', '--prefix', 'p'], ['export'], ['delete'], ['purge', 'all']]) {
+    for (const argv of [
+      [],
+      ['frobnicate'],
+      ['import'],
+      ['import', 'a', 'b'],
+      ['import', 'a', '--bogus'],
+      ['import', 'a', '--shortcode', 'ok_one', '--prefix', 'p'],
+      ['export'],
+      ['delete'],
+      ['purge', 'all'],
+    ]) {
       const result = await run(...argv);
       assert.equal(result.exitCode, 2, `emoji ${argv.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, /Usage:\n {2}subspace emoji/);

@@ -132,7 +132,9 @@ describe('subspace media', () => {
         { id: remoteEmoji, shortcode: 'blob', domain: 'remote.example', imageFileKey: await file('cache/custom_emojis/images', remoteEmoji, 'original', 200) },
       ]);
     const card = idAt(daysAgo(2));
-    await db().insert(previewCards).values({ id: card, url: 'https://example.com/page', imageFileKey: await file('preview_cards/images', card, 'original', 900) });
+    await db()
+      .insert(previewCards)
+      .values({ id: card, url: 'https://example.com/page', imageFileKey: await file('preview_cards/images', card, 'original', 900) });
     await file('media_attachments/files', idAt(daysAgo(2)), 'original', 700);
     await instance.ctx.storage.put('something/else.txt', Buffer.alloc(50), 'text/plain');
 

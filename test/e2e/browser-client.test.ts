@@ -76,7 +76,9 @@ async function finish() {
   return `<!doctype html><title>Browser client</title><script type="module">${script}</script>`;
 }
 
-describe('a browser-based client on another origin, in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests (CI does)` }, () => {
+describe('a browser-based client on another origin, in Chromium', {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests (CI does)`,
+}, () => {
   let instance: TestInstance;
   let alice: TestUser;
   let client: Server;
@@ -125,7 +127,7 @@ describe('a browser-based client on another origin, in Chromium', { skip: exists
     await page.click('button[type=submit]');
 
     await page.waitForURL((url) => url.origin === instance.url && url.pathname === '/oauth/authorize');
-    assert.match(await page.textContent('body') ?? '', /Browser Client/);
+    assert.match((await page.textContent('body')) ?? '', /Browser Client/);
     await page.click('button[value=approve]');
 
     await page.waitForURL((url) => url.origin === clientUrl && url.pathname === '/callback');
@@ -147,7 +149,7 @@ describe('a browser-based client on another origin, in Chromium', { skip: exists
     await page.close();
   });
 
-  it('refuses to show the sign-in page inside another site\'s frame', async () => {
+  it("refuses to show the sign-in page inside another site's frame", async () => {
     const page = await browser.newPage();
     await page.goto(`${clientUrl}/frame`);
     await page.waitForFunction(() => document.title === 'loaded');

@@ -29,8 +29,7 @@ describe('federation with a server that is not Subspace (draft-cavage only, veri
     assert.equal(response.status, 200, `${method} ${path}: ${response.text}`);
     return response.body;
   };
-  const verifiedAtPeer = (type: string, match: (activity: any) => boolean, what: string) =>
-    until(async () => peer.acceptedOf(type).find(match), `${what} verified at the peer (dropped: ${drops()})`);
+  const verifiedAtPeer = (type: string, match: (activity: any) => boolean, what: string) => until(async () => peer.acceptedOf(type).find(match), `${what} verified at the peer (dropped: ${drops()})`);
   const objectId = (object: any): string | undefined => (typeof object === 'string' ? object : object?.id);
 
   before(async () => {
@@ -55,7 +54,10 @@ describe('federation with a server that is not Subspace (draft-cavage only, veri
       const shown = await subspace.request('GET', `/api/v1/accounts/${alice.accountId}/followers`, { token: alice.token });
       return (shown.body as { acct: string }[]).length > 0 && shown.body;
     }, 'bob among alice’s followers');
-    assert.deepEqual(followers.map((account: { acct: string }) => account.acct), [bob.handle]);
+    assert.deepEqual(
+      followers.map((account: { acct: string }) => account.acct),
+      [bob.handle],
+    );
   });
 
   test('alice follows the peer’s bob: the peer verifies the Follow and answers Accept, and she is following', async () => {
@@ -124,7 +126,10 @@ describe('federation with a server that is not Subspace (draft-cavage only, veri
     assert.deepEqual(reply.mentions.map((mention: { acct: string }) => mention.acct).sort(), [bob.handle, carol.handle].sort());
     // to carol's inbox, or to the shared inbox she has with bob (one delivery per server)
     const create = await verifiedAtPeer('Create', (activity) => objectId(activity.object) === reply.uri, 'the Create of alice’s reply');
-    const mentioned = [create.object.tag].flat().filter((tag: { type: string }) => tag?.type === 'Mention').map((tag: { href: string }) => tag.href);
+    const mentioned = [create.object.tag]
+      .flat()
+      .filter((tag: { type: string }) => tag?.type === 'Mention')
+      .map((tag: { href: string }) => tag.href);
     assert.ok(mentioned.includes(carol.actorId), JSON.stringify(create.object.tag));
     assert.ok([create.to, create.cc].flat().includes(carol.actorId), 'carol is addressed');
   });
@@ -132,8 +137,10 @@ describe('federation with a server that is not Subspace (draft-cavage only, veri
   test('Subspace’s signed fetches of the peer’s documents are draft-cavage too', async () => {
     await peer.settled();
     assert.ok(peer.fetchSignatures.length > 0, 'Subspace fetched the peer’s actors signed');
-    assert.deepEqual(peer.fetchSignatures.filter((entry) => entry.spec !== 'draft-cavage'), []);
+    assert.deepEqual(
+      peer.fetchSignatures.filter((entry) => entry.spec !== 'draft-cavage'),
+      [],
+    );
     assert.deepEqual(peer.dropped, [], 'nothing Subspace sent was dropped');
   });
-
 });

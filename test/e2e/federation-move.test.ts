@@ -84,6 +84,9 @@ describe('two instances: an account moves across servers and its followers follo
       return followers.body.length === 0;
     }, 'alice gone from old’s followers on two');
     const newFollowers = await one.request('GET', `/api/v1/accounts/${fresh.accountId}/followers`, { token: fresh.token });
-    assert.deepEqual(newFollowers.body.map((account: { acct: string }) => account.acct), ['alice']);
+    assert.deepEqual(
+      newFollowers.body.map((account: { acct: string }) => account.acct),
+      ['alice'],
+    );
   });
 });

@@ -61,7 +61,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     for (const field of ['spoiler_text', 'sensitive', 'visibility', 'language', 'url', 'created_at']) assert.deepEqual(seen[field], posted[field], field);
     // remote HTML as Mastodon shows it: links get its own rel and open in a new tab
     assert.equal(seen.content, posted.content.replace('rel="tag"', 'rel="nofollow noopener" target="_blank"'));
-    assert.deepEqual(seen.tags.map((tag: { name: string }) => tag.name), ['subspace']);
+    assert.deepEqual(
+      seen.tags.map((tag: { name: string }) => tag.name),
+      ['subspace'],
+    );
 
     const followersOnly = await call(two, bob, 'POST', '/api/v1/statuses', { status: 'only for followers', visibility: 'private' });
     const hidden: any = await onOne(followersOnly.uri);
@@ -81,12 +84,21 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     }, 'the reply, favourite and boost counted on two');
     assert.ok(counted);
     const context = await call(two, bob, 'GET', `/api/v1/statuses/${posted.id}/context`);
-    assert.deepEqual(context.descendants.map((status: { uri: string; content: string }) => [status.uri, status.content]), [[reply.uri, reply.content]]);
+    assert.deepEqual(
+      context.descendants.map((status: { uri: string; content: string }) => [status.uri, status.content]),
+      [[reply.uri, reply.content]],
+    );
     const notifications = (await call(two, bob, 'GET', '/api/v1/notifications')) as { type: string; account: { acct: string } }[];
     const aliceAcct = `alice@${one.config.localDomain}`;
     assert.deepEqual(
-      notifications.filter((item) => item.type === 'favourite' || item.type === 'reblog').map((item) => [item.type, item.account.acct]).sort(),
-      [['favourite', aliceAcct], ['reblog', aliceAcct]],
+      notifications
+        .filter((item) => item.type === 'favourite' || item.type === 'reblog')
+        .map((item) => [item.type, item.account.acct])
+        .sort(),
+      [
+        ['favourite', aliceAcct],
+        ['reblog', aliceAcct],
+      ],
     );
 
     await call(one, alice, 'POST', `/api/v1/statuses/${seen.id}/unreblog`);
@@ -107,7 +119,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     }, 'the edit on one');
     assert.equal(edited.content, '<p>second draft</p>');
     const history = await call(one, alice, 'GET', `/api/v1/statuses/${seen.id}/history`);
-    assert.deepEqual(history.map((entry: { content: string }) => entry.content), ['<p>first draft</p>', '<p>second draft</p>']);
+    assert.deepEqual(
+      history.map((entry: { content: string }) => entry.content),
+      ['<p>first draft</p>', '<p>second draft</p>'],
+    );
 
     await call(two, bob, 'DELETE', `/api/v1/statuses/${posted.id}`);
     await until(async () => (await one.request('GET', `/api/v1/statuses/${seen.id}`, { token: alice.token })).status === 404, 'the post gone on one');
@@ -116,7 +131,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
   it('bob’s poll reaches one, and alice’s vote there is counted on two', async () => {
     const posted = await call(two, bob, 'POST', '/api/v1/statuses', { status: 'which?', poll: { options: ['this', 'that'], expires_in: 3600, multiple: true } });
     const seen: any = await onOne(posted.uri);
-    assert.deepEqual(seen.poll.options.map((option: { title: string }) => option.title), ['this', 'that']);
+    assert.deepEqual(
+      seen.poll.options.map((option: { title: string }) => option.title),
+      ['this', 'that'],
+    );
     assert.equal(seen.poll.multiple, true);
     await call(one, alice, 'POST', `/api/v1/polls/${seen.poll.id}/votes`, { choices: ['0', '1'] });
     const counted = await until(async () => {
@@ -124,7 +142,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
       return status.poll.votes_count === 2 ? status.poll : undefined;
     }, 'the votes counted on two');
     assert.equal(counted.voters_count, 1);
-    assert.deepEqual(counted.options.map((option: { votes_count: number }) => option.votes_count), [1, 1]);
+    assert.deepEqual(
+      counted.options.map((option: { votes_count: number }) => option.votes_count),
+      [1, 1],
+    );
   });
   /** Alice's account on two, as two resolves her handle. */
   const aliceOnTwo = async () => {
@@ -147,7 +168,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     const loud = await call(two, bob, 'POST', '/api/v1/statuses', { status: 'loudly public' });
     await onOne(loud.uri);
     const federated = (await call(one, alice, 'GET', '/api/v1/timelines/public?remote=true')) as { uri: string }[];
-    assert.ok(federated.some((status) => status.uri === loud.uri), 'the public post is in one’s federated timeline');
+    assert.ok(
+      federated.some((status) => status.uri === loud.uri),
+      'the public post is in one’s federated timeline',
+    );
     assert.ok(!federated.some((status) => status.uri === unlisted.uri), 'the unlisted post is not');
     const local = (await call(one, alice, 'GET', '/api/v1/timelines/public?local=true')) as { uri: string }[];
     assert.ok(!local.some((status) => status.uri === loud.uri), 'a remote post is not in one’s local timeline');
@@ -156,10 +180,16 @@ describe('two instances: statuses across servers through the Mastodon API', () =
   it('alice mentions bob from one: he is notified on two, which links the mention to his local account', async (t) => {
     if (hasPortInDomain(one)) return t.skip('the instances could not listen on port 80');
     const posted = await call(one, alice, 'POST', '/api/v1/statuses', { status: `hello @bob@${two.config.localDomain}, from one` });
-    assert.deepEqual(posted.mentions.map((mention: { acct: string; id: string }) => [mention.acct, mention.id]), [[`bob@${two.config.localDomain}`, bobOnOne]]);
+    assert.deepEqual(
+      posted.mentions.map((mention: { acct: string; id: string }) => [mention.acct, mention.id]),
+      [[`bob@${two.config.localDomain}`, bobOnOne]],
+    );
     const notified: any = await notificationOf(two, bob, 'mention', posted.uri);
     assert.equal(notified.account.acct, `alice@${one.config.localDomain}`);
-    assert.deepEqual(notified.status.mentions.map((mention: { acct: string }) => mention.acct), ['bob']);
+    assert.deepEqual(
+      notified.status.mentions.map((mention: { acct: string }) => mention.acct),
+      ['bob'],
+    );
     assert.equal(notified.status.visibility, 'public');
     assert.match(notified.status.content, /<span class="h-card" translate="no"><a href="[^"]+" class="u-url mention"[^>]*>@<span>bob<\/span><\/a><\/span>/);
 
@@ -177,7 +207,10 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     const conversations = (await call(two, bob, 'GET', '/api/v1/conversations')) as { last_status: { uri: string }; accounts: { acct: string }[] }[];
     const conversation = conversations.find((item) => item.last_status.uri === posted.uri);
     assert.ok(conversation, 'the message is in bob’s conversations');
-    assert.deepEqual(conversation.accounts.map((account) => account.acct), [`alice@${one.config.localDomain}`]);
+    assert.deepEqual(
+      conversation.accounts.map((account) => account.acct),
+      [`alice@${one.config.localDomain}`],
+    );
     assert.equal((await two.request('GET', `/api/v1/statuses/${notified.status.id}`, { token: carol.token })).status, 404, 'carol cannot see it');
     assert.equal((await two.request('GET', `/api/v1/statuses/${notified.status.id}`)).status, 404, 'nor can the public');
   });
@@ -195,12 +228,25 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     }, 'bob’s new name on one');
     assert.equal(seen.note, updated.body.note);
     assert.equal(seen.locked, true);
-    assert.deepEqual(seen.fields.map((field: { name: string; value: string }) => [field.name, field.value]), [['Home', 'two']]);
+    assert.deepEqual(
+      seen.fields.map((field: { name: string; value: string }) => [field.name, field.value]),
+      [['Home', 'two']],
+    );
   });
 
   it('bob’s new avatar and header on two reach one in the Update: the icon and image URLs two serves', async () => {
     const form = new FormData();
-    const image = async (width: number, height: number) => new Blob([new Uint8Array(await sharp({ create: { width, height, channels: 3, background: '#884422' } }).png().toBuffer())], { type: 'image/png' });
+    const image = async (width: number, height: number) =>
+      new Blob(
+        [
+          new Uint8Array(
+            await sharp({ create: { width, height, channels: 3, background: '#884422' } })
+              .png()
+              .toBuffer(),
+          ),
+        ],
+        { type: 'image/png' },
+      );
     form.append('avatar', await image(64, 64), 'avatar.png');
     form.append('header', await image(300, 100), 'header.png');
     const response = await fetch(`${two.url}/api/v1/accounts/update_credentials`, { method: 'PATCH', headers: { authorization: `Bearer ${bob.token}` }, body: form });

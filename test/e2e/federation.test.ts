@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startOn, until } from '../helpers/federating-instances.ts';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 /**
  * Two Subspace instances on loopback under two host names, 127.0.0.2 and 127.0.0.3 (addresses,
@@ -53,7 +53,10 @@ describe('two instances: follows across servers through the Mastodon API', () =>
     const aliceAcct = `alice@${one.config.localDomain}`;
     assert.deepEqual(await followersOnTwo(bob), [aliceAcct]);
     const notifications = await two.request('GET', '/api/v1/notifications', { token: bob.token });
-    assert.deepEqual(notifications.body.map((item: { type: string; account: { acct: string } }) => [item.type, item.account.acct]), [['follow', aliceAcct]]);
+    assert.deepEqual(
+      notifications.body.map((item: { type: string; account: { acct: string } }) => [item.type, item.account.acct]),
+      [['follow', aliceAcct]],
+    );
     const bobSeen = await one.request('GET', `/api/v1/accounts/${bobOnOne.id}`, { token: alice.token });
     assert.equal(bobSeen.body.followers_count, 1);
 
@@ -73,7 +76,7 @@ describe('two instances: follows across servers through the Mastodon API', () =>
       return response.body.length ? response.body : undefined;
     }, 'the follow request on two');
     assert.equal(requests[0].acct, `alice@${one.config.localDomain}`);
-    await sleep(300);
+    await Promise.all([queuesDrained(one), queuesDrained(two)]);
     assert.equal((await relationshipOnOne(carolOnOne.id)).requested, true, 'still requested on one');
 
     const authorized = await two.request('POST', `/api/v1/follow_requests/${requests[0].id}/authorize`, { token: carol.token });

@@ -79,7 +79,11 @@ describe('a real Mastodon client library (masto.js) against Subspace', () => {
     }
     assert.equal(new Set(seen).size, seen.length, 'pages do not overlap');
     const ids = seen.map(BigInt);
-    assert.deepEqual([...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)), ids, 'newest first across pages');
+    assert.deepEqual(
+      [...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)),
+      ids,
+      'newest first across pages',
+    );
     for (const post of posts) assert.ok(seen.includes(post.id));
 
     // Alice hears about the follow, the mention, the boost and the favourite.
@@ -94,7 +98,10 @@ describe('a real Mastodon client library (masto.js) against Subspace', () => {
     const list = await bobClient.v1.lists.create({ title: 'Friends' });
     await bobClient.v1.lists.$select(list.id).accounts.create({ accountIds: [alice.accountId] });
     const members = await bobClient.v1.lists.$select(list.id).accounts.list();
-    assert.deepEqual(members.map((account) => account.username), ['alice']);
+    assert.deepEqual(
+      members.map((account) => account.username),
+      ['alice'],
+    );
     const latest = await aliceClient.v1.statuses.create({ status: 'For the list' });
     await waitFor('the post in bob’s list', async () => {
       const timeline = await bobClient.v1.timelines.list.$select(list.id).list();
@@ -102,6 +109,9 @@ describe('a real Mastodon client library (masto.js) against Subspace', () => {
     });
 
     const context = await aliceClient.v1.statuses.$select(posts[0]!.id).context.fetch();
-    assert.deepEqual(context.descendants.map((status) => status.id), [reply.id]);
+    assert.deepEqual(
+      context.descendants.map((status) => status.id),
+      [reply.id],
+    );
   });
 });

@@ -113,8 +113,22 @@ class StreamClient {
     const socket = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no WebSocket connection to ${streamingUrl} within 10 s`)), 10_000);
-      socket.addEventListener('open', () => (clearTimeout(timer), resolve()), { once: true });
-      socket.addEventListener('error', () => (clearTimeout(timer), reject(new Error(`the WebSocket connection to ${streamingUrl} failed`))), { once: true });
+      socket.addEventListener(
+        'open',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+      socket.addEventListener(
+        'error',
+        () => {
+          clearTimeout(timer);
+          reject(new Error(`the WebSocket connection to ${streamingUrl} failed`));
+        },
+        { once: true },
+      );
     });
     return new StreamClient(socket);
   }
@@ -201,10 +215,14 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
   async function waitForFanOut(what: string, statusIds: string[], timeoutMs = 120_000) {
     let last = new Map<string, number>();
     try {
-      await waitFor(what, async () => {
-        last = await missingFromFeeds(statusIds);
-        return [...last.values()].every((count) => count === 0);
-      }, timeoutMs);
+      await waitFor(
+        what,
+        async () => {
+          last = await missingFromFeeds(statusIds);
+          return [...last.values()].every((count) => count === 0);
+        },
+        timeoutMs,
+      );
     } catch (error) {
       const queues = await queueCounts().catch((queueError: unknown) => String(queueError));
       throw new Error(`${(error as Error).message}\nfeeds missing each status: ${JSON.stringify(Object.fromEntries(last))}\nqueues: ${JSON.stringify(queues)}\n${cluster.report()}`);
@@ -296,43 +314,46 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     });
   }
 
-  before(async () => {
-    redis = await TestRedis.start();
-    inspector = new Redis(redis.url, { maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(100 * times, 1000) });
-    inspector.on('error', () => {});
-    database = await createServerDatabase();
-    const direct = new URL(adminUrl!);
-    direct.pathname = new URL(database.url).pathname;
-    admin = new pg.Pool({ connectionString: direct.toString(), max: 3 });
-    // connections die when PostgreSQL restarts; the pool replaces them
-    admin.on('error', () => {});
-    await seed();
+  before(
+    async () => {
+      redis = await TestRedis.start();
+      inspector = new Redis(redis.url, { maxRetriesPerRequest: 3, retryStrategy: (times) => Math.min(100 * times, 1000) });
+      inspector.on('error', () => {});
+      database = await createServerDatabase();
+      const direct = new URL(adminUrl!);
+      direct.pathname = new URL(database.url).pathname;
+      admin = new pg.Pool({ connectionString: direct.toString(), max: 3 });
+      // connections die when PostgreSQL restarts; the pool replaces them
+      admin.on('error', () => {});
+      await seed();
 
-    dataDir = mkdtempSync(join(tmpdir(), 'subspace-scaled-out-'));
-    cluster = new Cluster({
-      NODE_ENV: 'production',
-      LOCAL_DOMAIN,
-      LOCAL_HTTPS: 'false',
-      BIND: '127.0.0.1',
-      SUBSPACE_DATA_DIR: dataDir,
-      SECRET_KEY_BASE: randomBytes(32).toString('hex'),
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      DB_POOL: '5',
-      SUBSPACE_JOB_LOCK_SECONDS: String(JOB_LOCK_SECONDS),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    });
-    await cluster.start('web-1', ['web'], { listens: true });
-    await cluster.start('web-2', ['web'], { listens: true });
-    await cluster.start('streaming', ['streaming'], { listens: true });
-    // two workers with different queue sets; only the first takes the fan-out (`default`) queue
-    await cluster.start('worker-1', ['worker', '--queues', 'default,push,ingress', '--concurrency', '2']);
-    await cluster.start('worker-2', ['worker', '--queues', 'mailers,pull,scheduler', '--concurrency', '2']);
-    await cluster.start('scheduler-1', ['scheduler']);
-    await cluster.start('scheduler-2', ['scheduler']);
-    await waitForHealth('start-up');
-    for (const name of ['worker-1', 'worker-2', 'scheduler-1', 'scheduler-2']) await cluster.waitUntilRunning(name, 0);
-  }, { timeout: 5 * 60_000 });
+      dataDir = mkdtempSync(join(tmpdir(), 'subspace-scaled-out-'));
+      cluster = new Cluster({
+        NODE_ENV: 'production',
+        LOCAL_DOMAIN,
+        LOCAL_HTTPS: 'false',
+        BIND: '127.0.0.1',
+        SUBSPACE_DATA_DIR: dataDir,
+        SECRET_KEY_BASE: randomBytes(32).toString('hex'),
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        DB_POOL: '5',
+        SUBSPACE_JOB_LOCK_SECONDS: String(JOB_LOCK_SECONDS),
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      });
+      await cluster.start('web-1', ['web'], { listens: true });
+      await cluster.start('web-2', ['web'], { listens: true });
+      await cluster.start('streaming', ['streaming'], { listens: true });
+      // two workers with different queue sets; only the first takes the fan-out (`default`) queue
+      await cluster.start('worker-1', ['worker', '--queues', 'default,push,ingress', '--concurrency', '2']);
+      await cluster.start('worker-2', ['worker', '--queues', 'mailers,pull,scheduler', '--concurrency', '2']);
+      await cluster.start('scheduler-1', ['scheduler']);
+      await cluster.start('scheduler-2', ['scheduler']);
+      await waitForHealth('start-up');
+      for (const name of ['worker-1', 'worker-2', 'scheduler-1', 'scheduler-2']) await cluster.waitUntilRunning(name, 0);
+    },
+    { timeout: 5 * 60_000 },
+  );
 
   /** alice, bob (who follows her) and FOLLOWERS more followers, all active members, straight in SQL. */
   async function seed() {
@@ -356,29 +377,33 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     bellFollowers = others.filter((_, i) => i % BELL_EVERY === 0);
     sample = [bob, ...others.filter((_, i) => i % Math.ceil(others.length / (API_SAMPLE - 1)) === 1)];
     const bell = new Set(bellFollowers.map((member) => member.accountId));
-    await admin.query(
-      `INSERT INTO follows (account_id, target_account_id, notify) SELECT unnest($1::bigint[]), $2, unnest($3::boolean[])`,
-      [followers.map((member) => member.accountId), alice.accountId, followers.map((member) => bell.has(member.accountId))],
-    );
+    await admin.query(`INSERT INTO follows (account_id, target_account_id, notify) SELECT unnest($1::bigint[]), $2, unnest($3::boolean[])`, [
+      followers.map((member) => member.accountId),
+      alice.accountId,
+      followers.map((member) => bell.has(member.accountId)),
+    ]);
     await admin.query(`UPDATE accounts SET followers_count = $2 WHERE id = $1`, [alice.accountId, followers.length]);
     await admin.query(`UPDATE accounts SET following_count = 1 WHERE id <> $1`, [alice.accountId]);
     // tokens are stored as SHA-256 digests (src/services/oauth/tokens.ts)
     for (const member of [alice, ...sample]) member.token = randomBytes(32).toString('base64url');
-    await admin.query(
-      `INSERT INTO oauth_access_tokens (token_digest, user_id, scopes) SELECT unnest($1::text[]), unnest($2::bigint[]), 'read write follow push'`,
-      [[alice, ...sample].map((member) => digest(member.token!)), [alice, ...sample].map((member) => member.userId)],
-    );
+    await admin.query(`INSERT INTO oauth_access_tokens (token_digest, user_id, scopes) SELECT unnest($1::text[]), unnest($2::bigint[]), 'read write follow push'`, [
+      [alice, ...sample].map((member) => digest(member.token!)),
+      [alice, ...sample].map((member) => member.userId),
+    ]);
   }
 
-  after(async () => {
-    for (const stream of streams) stream.close();
-    await cluster?.stop();
-    inspector?.disconnect();
-    await admin?.end().catch(() => {});
-    await database?.drop().catch(() => {});
-    await redis?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, { timeout: 2 * 60_000 });
+  after(
+    async () => {
+      for (const stream of streams) stream.close();
+      await cluster?.stop();
+      inspector?.disconnect();
+      await admin?.end().catch(() => {});
+      await database?.drop().catch(() => {});
+      await redis?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    { timeout: 2 * 60_000 },
+  );
 
   it('a post through one web process streams to the streaming process and reaches the home timelines served by the other', { timeout: 3 * 60_000 }, async (t: TestContext) => {
     const bobStream = await StreamClient.open(streaming(), bob.token!);
@@ -403,8 +428,7 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     // alice posts bursts of statuses; worker-1 is killed in the middle of a fan-out: while it holds
     // the job and the job has done part of its visible work (some but not all of the bell
     // followers' `status` notifications exist; the job makes them after filling the feeds)
-    const bellsMade = async (statusId: string) =>
-      Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM notifications WHERE type = 'status' AND status_id = $1`, [statusId])).rows[0]!.n);
+    const bellsMade = async (statusId: string) => Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM notifications WHERE type = 'status' AND status_id = $1`, [statusId])).rows[0]!.n);
     let kill: { statusId: string; bells: number; at: number } | undefined;
     for (let burst = 0; burst < 3 && !kill; burst++) {
       let posting = true;
@@ -445,10 +469,14 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
 
     // BullMQ found the killed worker's jobs stalled (their lock expired) and ran them again, once
     const eventsOf = async (jobId: string) => (await queueEvents('default')).filter((event) => event.fields.jobId === jobId).map((event) => event.fields.event);
-    await waitFor('the killed worker\'s jobs to complete', async () => {
-      for (const jobId of orphans) if (!(await eventsOf(jobId)).includes('completed')) return false;
-      return true;
-    }, 60_000).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await Promise.all(orphans.map(eventsOf)))}\n${cluster.report()}`));
+    await waitFor(
+      "the killed worker's jobs to complete",
+      async () => {
+        for (const jobId of orphans) if (!(await eventsOf(jobId)).includes('completed')) return false;
+        return true;
+      },
+      60_000,
+    ).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await Promise.all(orphans.map(eventsOf)))}\n${cluster.report()}`));
     for (const jobId of orphans) {
       const events = await eventsOf(jobId);
       assert.equal(events.filter((event) => event === 'stalled').length, 1, `job ${jobId} of the killed worker was found stalled once: ${events}`);
@@ -519,7 +547,9 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     for (const [id, text] of stored) assert.ok(byText.has(text), `stored status ${id} (${text}) was posted by the test`);
     const failedButStored = attempts.filter((a) => !a.id && [...stored.values()].includes(a.text)).map((a) => `${a.phase}: ${a.status ?? ''} ${a.error}`);
     const statusIds = [...stored.keys()];
-    t.diagnostic(`${attempts.length} posts tried, ${acceptedIds().length} answered 200, ${failedButStored.length} failed but stored (${JSON.stringify(failedButStored)}); failed: ${JSON.stringify(attempts.filter((a) => !a.id).map((a) => a.phase))}`);
+    t.diagnostic(
+      `${attempts.length} posts tried, ${acceptedIds().length} answered 200, ${failedButStored.length} failed but stored (${JSON.stringify(failedButStored)}); failed: ${JSON.stringify(attempts.filter((a) => !a.id).map((a) => a.phase))}`,
+    );
 
     await waitForFanOut('every stored status in every home feed', statusIds, 60_000);
     for (const member of sample) {
@@ -529,10 +559,14 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     }
 
     // no job lost: nothing dead, nothing left waiting
-    await waitFor('the queues to drain', async () => {
-      const counts = await queueCounts();
-      return Object.values(counts).every((c) => c.wait + c.active + c.delayed + c.prioritized === 0);
-    }, 60_000).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await queueCounts())}; delayed: ${JSON.stringify(await delayedJobs())}`));
+    await waitFor(
+      'the queues to drain',
+      async () => {
+        const counts = await queueCounts();
+        return Object.values(counts).every((c) => c.wait + c.active + c.delayed + c.prioritized === 0);
+      },
+      60_000,
+    ).catch(async (error: Error) => assert.fail(`${error.message}: ${JSON.stringify(await queueCounts())}; delayed: ${JSON.stringify(await delayedJobs())}`));
     // Dead jobs: only the scheduler's periodic ones may fail for good, and only during (or just after)
     // an outage: they have one attempt by design, as Mastodon's, and the next period runs them again.
     const dead = await deadJobs();
@@ -543,10 +577,9 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
     }
 
     // no job ran twice with a visible effect: one mention per post for bob, one bell notification per post for each bell follower
-    const mentions = await admin.query<{ status_id: string; n: string }>(
-      `SELECT status_id::text, count(*) AS n FROM notifications WHERE account_id = $1 AND type = 'mention' GROUP BY status_id`,
-      [bob.accountId],
-    );
+    const mentions = await admin.query<{ status_id: string; n: string }>(`SELECT status_id::text, count(*) AS n FROM notifications WHERE account_id = $1 AND type = 'mention' GROUP BY status_id`, [
+      bob.accountId,
+    ]);
     assert.deepEqual(
       Object.fromEntries(mentions.rows.map((row) => [row.status_id, Number(row.n)])),
       Object.fromEntries(statusIds.map((id) => [id, 1])),

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { follows } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { runSubspace } from '../helpers/process.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('deleting a local account tells the servers that know it', () => {
   let instance: TestInstance;
@@ -67,7 +58,7 @@ describe('deleting a local account tells the servers that know it', () => {
     const actor = await instance.request('GET', '/users/alice', { headers: { accept: 'application/activity+json' } });
     assert.ok(actor.status === 404 || actor.status === 410, `the actor is gone (${actor.status})`);
     // one Delete per server
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(follower.delivered.filter((entry) => entry.body.type === 'Delete').length, 1);
   });
 });

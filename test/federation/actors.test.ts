@@ -59,7 +59,10 @@ describe('actors', () => {
     assert.equal(json.publicKey.owner, `${BASE}/users/alice`);
     assert.match(json.publicKey.publicKeyPem, /^-----BEGIN PUBLIC KEY-----/);
     const multikeys = json.assertionMethod as { type: string; controller: string; publicKeyMultibase: string }[];
-    assert.ok(multikeys.some((key) => key.type === 'Multikey' && key.controller === `${BASE}/users/alice` && key.publicKeyMultibase.startsWith('z6Mk')), 'an Ed25519 multikey');
+    assert.ok(
+      multikeys.some((key) => key.type === 'Multikey' && key.controller === `${BASE}/users/alice` && key.publicKeyMultibase.startsWith('z6Mk')),
+      'an Ed25519 multikey',
+    );
 
     const person = await Person.fromJsonLd(json);
     assert.equal(person.id?.href, `${BASE}/users/alice`);

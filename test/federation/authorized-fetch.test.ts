@@ -48,7 +48,10 @@ async function signerOn(remote: FakeRemote, name: string): Promise<Signer> {
   };
 }
 
-const varies = (value: string | string[] | null | undefined) => String(value ?? '').split(',').map((name) => name.trim().toLowerCase());
+const varies = (value: string | string[] | null | undefined) =>
+  String(value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
 
 describe('AUTHORIZED_FETCH', () => {
   let instance: TestInstance;
@@ -93,7 +96,9 @@ describe('AUTHORIZED_FETCH', () => {
       assert.ok(varies(response.headers.get('vary')).includes('signature'), `${path}: ${response.headers.get('vary')}`);
     }
     // a signature that does not verify (the signer's key is not where it says) is refused too
-    const forged = await instance.request('GET', '/users/alice', { headers: { accept: AP, signature: `keyId="${remote.origin}/users/nobody#main-key",headers="(request-target) host date",signature="AAAA"`, date: new Date().toUTCString() } });
+    const forged = await instance.request('GET', '/users/alice', {
+      headers: { accept: AP, signature: `keyId="${remote.origin}/users/nobody#main-key",headers="(request-target) host date",signature="AAAA"`, date: new Date().toUTCString() },
+    });
     assert.equal(forged.status, 401, forged.text);
   });
 
@@ -129,7 +134,10 @@ describe('AUTHORIZED_FETCH', () => {
     const path = `/users/alice/statuses/${privateId}`;
     assert.equal((await carol.get(instance.url, `${BASE}${path}`)).status, 404);
     // carol, known here, follows alice
-    const [row] = await instance.ctx.db.insert(accounts).values({ username: 'carol', domain: remote.host, uri: carol.actorId, inboxUrl: `${carol.actorId}/inbox` }).returning();
+    const [row] = await instance.ctx.db
+      .insert(accounts)
+      .values({ username: 'carol', domain: remote.host, uri: carol.actorId, inboxUrl: `${carol.actorId}/inbox` })
+      .returning();
     await instance.ctx.db.insert(follows).values({ accountId: row!.id, targetAccountId: alice.accountId });
     const shown = await carol.get(instance.url, `${BASE}${path}`);
     assert.equal(shown.status, 200, shown.text);
@@ -172,21 +180,36 @@ describe('two instances in AUTHORIZED_FETCH mode', () => {
     const followed = await one.request('POST', `/api/v1/accounts/${bobOnOne.id}/follow`, { token: alice.token });
     assert.equal(followed.status, 200, followed.text);
     // two verified alice's Follow (fetching her key from one, signed) and accepted it; one verified the Accept
-    await until(async () => {
-      const rows = await two.ctx.db.select().from(follows).where(eq(follows.targetAccountId, bob.accountId));
-      return rows.length === 1;
-    }, 'the follow on two', 60_000);
-    await until(async () => {
-      const rows = await one.ctx.db.select().from(follows).where(and(eq(follows.accountId, alice.accountId), eq(follows.targetAccountId, bobOnOne.id)));
-      return rows.length === 1;
-    }, 'the Accept on one', 60_000);
+    await until(
+      async () => {
+        const rows = await two.ctx.db.select().from(follows).where(eq(follows.targetAccountId, bob.accountId));
+        return rows.length === 1;
+      },
+      'the follow on two',
+      60_000,
+    );
+    await until(
+      async () => {
+        const rows = await one.ctx.db
+          .select()
+          .from(follows)
+          .where(and(eq(follows.accountId, alice.accountId), eq(follows.targetAccountId, bobOnOne.id)));
+        return rows.length === 1;
+      },
+      'the Accept on one',
+      60_000,
+    );
 
     // a post of bob reaches alice's home timeline on one
     const posted = await two.request('POST', '/api/v1/statuses', { token: bob.token, json: { status: 'hello from two' } });
     assert.equal(posted.status, 200, posted.text);
-    await until(async () => {
-      const home = await one.request('GET', '/api/v1/timelines/home', { token: alice.token });
-      return Array.isArray(home.body) && home.body.some((status: { content: string }) => status.content.includes('hello from two'));
-    }, 'the post on one', 60_000);
+    await until(
+      async () => {
+        const home = await one.request('GET', '/api/v1/timelines/home', { token: alice.token });
+        return Array.isArray(home.body) && home.body.some((status: { content: string }) => status.content.includes('hello from two'));
+      },
+      'the post on one',
+      60_000,
+    );
   });
 });

@@ -109,14 +109,20 @@ describe('actor collections', () => {
     assert.equal(featured.body.type, 'OrderedCollection');
     assert.equal(featured.body.totalItems, 1);
     const items = asArray(featured.body.orderedItems) as { type: string; id: string }[];
-    assert.deepEqual(items.map((item) => [item.type, item.id]), [['Note', pinned.body.uri]]);
+    assert.deepEqual(
+      items.map((item) => [item.type, item.id]),
+      [['Note', pinned.body.uri]],
+    );
 
     const tag = await instance.request('POST', '/api/v1/featured_tags', { token: alice.token, json: { name: 'Subspace' } });
     assert.equal(tag.status, 200, tag.text);
     const tags = await get('/users/alice/collections/tags');
     assert.equal(tags.status, 200);
     const hashtags = asArray(tags.body.orderedItems) as Record<string, string>[];
-    assert.deepEqual(hashtags.map(({ type, href, name }) => ({ type, href, name })), [{ type: 'Hashtag', href: `${BASE}/tags/subspace`, name: '#Subspace' }]);
+    assert.deepEqual(
+      hashtags.map(({ type, href, name }) => ({ type, href, name })),
+      [{ type: 'Hashtag', href: `${BASE}/tags/subspace`, name: '#Subspace' }],
+    );
   });
 
   it('answers 404 for the collections of unknown accounts, and for HTML requests', async () => {

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../../src/backends/queue/index.ts';
 import { accounts, follows, pendingDistributions, unavailableDomains } from '../../src/db/schema.ts';
-import {
-  DELIVERY_RETRIES,
-  FAILURE_DAYS_THRESHOLD,
-  PERMANENT_FAILURE_STATUS_CODES,
-  failureDays,
-  trackDeliveryFailure,
-} from '../../src/federation/delivery-failures.ts';
+import { DELIVERY_RETRIES, FAILURE_DAYS_THRESHOLD, PERMANENT_FAILURE_STATUS_CODES, failureDays, trackDeliveryFailure } from '../../src/federation/delivery-failures.ts';
 import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
@@ -21,20 +14,12 @@ import { enqueue } from '../../src/jobs/enqueue.ts';
 import { redistributeStale } from '../../src/services/pending-distributions.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const DAY_MS = 24 * 3600 * 1000;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Received {
   path: string;
@@ -65,7 +50,7 @@ async function startSink(): Promise<Sink> {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://sink').pathname;
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = JSON.parse(body);
       } catch {
@@ -195,7 +180,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     // one try each (Fedify knocks twice: draft-cavage, then RFC 9421 signatures)
     for (const code of permanent) assert.ok(tries(code) >= 1 && tries(code) <= 2, `${code}: ${tries(code)} requests`);
     for (const code of retried) assert.ok(tries(code) >= DELIVERY_RETRIES + 1, `${code}: ${tries(code)} requests`);
-    assert.ok(server.received.every((entry) => entry.signed), 'every try is signed');
+    assert.ok(
+      server.received.every((entry) => entry.signed),
+      'every try is signed',
+    );
   });
 
   it('a server that answers 429 with Retry-After is tried again when it asks, 17 times at most', async () => {
@@ -206,13 +194,20 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
       await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
     });
-    await until(async () => server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1, 'the retries Fedify makes');
+    await until(
+      async () =>
+        server.received.length > 0 && enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker' && job.data?.inbox === `${server.origin}/retry-after/inbox`).length === DELIVERY_RETRIES + 1,
+      'the retries Fedify makes',
+    );
     await settled(posted.id);
-    await sleep(300);
+    await queuesDrained(instance);
     // each try knocks twice (draft-cavage, then RFC 9421 signatures)
     const tries = server.received.length;
     assert.ok(tries >= DELIVERY_RETRIES + 1 && tries <= 2 * (DELIVERY_RETRIES + 1), `${tries} requests`);
-    assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
+    assert.deepEqual(
+      (await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)),
+      [],
+    );
   });
 
   it('the retries wait as Sidekiq does: (count ** 4) + 15 + rand(10) * (count + 1) seconds, over two days in all', () => {
@@ -242,7 +237,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const edited = await instance.request('PUT', `/api/v1/statuses/${local.id}`, { token: carol.token, json: { status: 'still only local' } });
     assert.equal(edited.status, 200, edited.text);
     assert.equal((await instance.request('DELETE', `/api/v1/statuses/${local.id}`, { token: carol.token })).status, 200);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.deepEqual(pushJobsFor(local.id), []);
 
     const server = await sink();
@@ -263,14 +258,14 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const frank = await instance.createUser('frank');
     await remoteFollower(server, frank);
     queueDown = true;
-    let posted;
+    let posted: Awaited<ReturnType<typeof post>> | undefined;
     try {
       posted = await post(frank, { status: 'posted while the queue is away' });
     } finally {
       queueDown = false;
     }
     assert.equal((await instance.ctx.db.select().from(pendingDistributions).where(eq(pendingDistributions.statusId, posted.id))).length, 1, 'still pending');
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(server.received.length, 0);
     // the scheduler's sweep (Scheduler::PendingDistributionsScheduler) finds it
     assert.equal(await redistributeStale(instance.ctx, 0), 1);
@@ -279,7 +274,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     // a Distribution job run again once the fan-out is done sends nothing twice
     await enqueue(instance.ctx, Distribution, { statusId: posted.id });
     await until(async () => (await instance.ctx.queue.counts()).default === 0, 'the second fan-out');
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(pushJobsFor(posted.id).length, 1);
     assert.equal(server.received.filter((entry) => entry.body?.object?.id === posted.uri).length, 1, 'delivered once');
   });
@@ -304,14 +299,17 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await settled(first.id);
 
     assert.ok(firstTries() <= 2, `one try (knocking twice), then none: the tries stop once the domain is unavailable (${firstTries()} requests)`);
-    assert.deepEqual((await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)), []);
+    assert.deepEqual(
+      (await instance.ctx.queue.deadJobs('push')).filter((job) => (job.data as { inbox?: string }).inbox?.startsWith(server.origin)),
+      [],
+    );
     const tries = server.received.length;
     const deliveriesBefore = enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker').length;
     const second = await post(gina, { status: 'nobody there' });
     await until(async () => pushJobsFor(second.id).length === 1, 'the push job');
     await settled(second.id);
     assert.equal(enqueued.filter((job) => job.name === 'ActivityPub::DeliveryWorker').length, deliveriesBefore, 'no delivery enqueued');
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(server.received.length, tries, 'nothing sent');
   });
 
@@ -320,7 +318,13 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     for (let daysAgo = FAILURE_DAYS_THRESHOLD; daysAgo >= 1; daysAgo--) await trackDeliveryFailure(instance.ctx, remote.host, new Date(Date.now() - daysAgo * DAY_MS));
     assert.equal((await instance.ctx.db.select().from(unavailableDomains).where(eq(unavailableDomains.domain, remote.host))).length, 1);
     // bob follows holly: the Follow comes in, and the Accept goes out
-    const response = await remote.postSigned(instance.url, `${BASE}/users/holly/inbox`, { '@context': AS, id: `${remote.origin}/follows/holly`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/holly` });
+    const response = await remote.postSigned(instance.url, `${BASE}/users/holly/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/holly`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/holly`,
+    });
     assert.equal(response.status, 202, response.text);
     await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     assert.equal((await instance.ctx.db.select().from(unavailableDomains).where(eq(unavailableDomains.domain, remote.host))).length, 0);
@@ -356,9 +360,16 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       }, `the delivery of ${text}`);
     };
     const first = await send('while the server restarts');
-    assert.deepEqual(first.map((entry) => entry.spec), ['draft-cavage', 'rfc9421'], 'a 503, then RFC 9421 taken');
+    assert.deepEqual(
+      first.map((entry) => entry.spec),
+      ['draft-cavage', 'rfc9421'],
+      'a 503, then RFC 9421 taken',
+    );
     const second = await send('once it is back');
-    assert.deepEqual(second.map((entry) => entry.spec), ['draft-cavage']);
+    assert.deepEqual(
+      second.map((entry) => entry.spec),
+      ['draft-cavage'],
+    );
   });
 
   it('logs every delivery at debug and a failed one at warn, naming the inbox’s host and the status it answered', async () => {
@@ -383,7 +394,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       });
       const failed = await until(async () => lines.find((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/410/inbox`), 'the warning');
       assert.match(failed.message, new RegExp(`${server.host}.*410`));
-      assert.deepEqual({ ...failed.fields, ms: typeof failed.fields.ms }, { host: server.host, inbox: `${server.origin}/410/inbox`, status: 410, ms: 'number', activityType: 'Create', activity: `${posted.uri}/activity`, err: undefined });
+      assert.deepEqual(
+        { ...failed.fields, ms: typeof failed.fields.ms },
+        { host: server.host, inbox: `${server.origin}/410/inbox`, status: 410, ms: 'number', activityType: 'Create', activity: `${posted.uri}/activity`, err: undefined },
+      );
       const delivered = await until(async () => lines.find((line) => line.level === 'debug' && line.fields?.inbox === `${server.origin}/inbox`), 'the debug line');
       assert.equal(delivered.fields.status, 202);
       assert.equal(delivered.fields.activityType, 'Create');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, or } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
@@ -9,20 +8,12 @@ import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('instance domain blocks in federation', () => {
   let instance: TestInstance;
@@ -46,11 +37,13 @@ describe('instance domain blocks in federation', () => {
     await remote.close();
   });
 
-  const post = (activity: Record<string, unknown>, inbox = `${BASE}/users/alice/inbox`) =>
-    remote.postSigned(instance.url, inbox, { '@context': AS, actor: remote.actorId, ...activity });
+  const post = (activity: Record<string, unknown>, inbox = `${BASE}/users/alice/inbox`) => remote.postSigned(instance.url, inbox, { '@context': AS, actor: remote.actorId, ...activity });
   const bob = async () => (await instance.ctx.db.select().from(accounts).where(eq(accounts.id, bobId)))[0]!;
   const followsWithBob = async () =>
-    instance.ctx.db.select().from(follows).where(or(eq(follows.accountId, bobId), eq(follows.targetAccountId, bobId)));
+    instance.ctx.db
+      .select()
+      .from(follows)
+      .where(or(eq(follows.accountId, bobId), eq(follows.targetAccountId, bobId)));
   const block = async (json: Record<string, unknown>) => {
     const response = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json });
     assert.equal(response.status, 200, response.text);
@@ -66,7 +59,16 @@ describe('instance domain blocks in federation', () => {
         type: 'Create',
         to: [PUBLIC],
         cc: [`${BASE}/users/alice`],
-        object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], cc: [`${BASE}/users/alice`], content: `<p>${text}</p>`, published: new Date().toISOString(), tag: [{ type: 'Mention', href: `${BASE}/users/alice` }] },
+        object: {
+          id: noteId,
+          type: 'Note',
+          attributedTo: remote.actorId,
+          to: [PUBLIC],
+          cc: [`${BASE}/users/alice`],
+          content: `<p>${text}</p>`,
+          published: new Date().toISOString(),
+          tag: [{ type: 'Mention', href: `${BASE}/users/alice` }],
+        },
       },
     };
   };
@@ -99,7 +101,7 @@ describe('instance domain blocks in federation', () => {
       assert.equal(refused.status, 403, refused.text);
       assert.deepEqual(JSON.parse(refused.text), { error: 'Domain not allowed' });
     }
-    await sleep(300);
+    await queuesDrained(instance, ['ingress', 'pull', 'default']);
     assert.equal(await statusByUri(noteId), undefined);
     assert.equal(remote.received.length, received, 'not even its key was fetched');
 
@@ -109,11 +111,15 @@ describe('instance domain blocks in federation', () => {
     const delivered = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/9`), attribution: new URL(`${BASE}/users/alice`), content: 'hi', to: new URL(PUBLIC) });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, new Create({ id: new URL(`${BASE}/users/alice/statuses/9/activity`), actor: new URL(`${BASE}/users/alice`), object: note })),
+      fctx.sendActivity(
+        { identifier: accountIdentifier('alice') },
+        { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) },
+        new Create({ id: new URL(`${BASE}/users/alice/statuses/9/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
+      ),
     );
     const mention = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hello @${remote.handle}` } });
     assert.equal(mention.status, 200, mention.text);
-    await sleep(1000);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, delivered, 'nothing delivered to a suspended domain');
 
     // no fetches: resolving the handle or the actor asks nothing of the remote
@@ -207,7 +213,16 @@ describe('LIMITED_FEDERATION_MODE', () => {
     const bobId = found.body.accounts[0].id;
     const accepted = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, follow);
     assert.equal(accepted.status, 202, accepted.text);
-    await until(async () => (await instance.ctx.db.select().from(follows).where(and(eq(follows.accountId, bobId), eq(follows.targetAccountId, alice.accountId)))).length === 1, 'the follow');
+    await until(
+      async () =>
+        (
+          await instance.ctx.db
+            .select()
+            .from(follows)
+            .where(and(eq(follows.accountId, bobId), eq(follows.targetAccountId, alice.accountId)))
+        ).length === 1,
+      'the follow',
+    );
     await until(async () => remote.delivered.some((entry) => entry.body.type === 'Accept'), 'the Accept delivered');
 
     // the allow removed: the follow ends and nothing more is sent
@@ -216,7 +231,7 @@ describe('LIMITED_FEDERATION_MODE', () => {
     assert.deepEqual(await instance.ctx.db.select().from(follows).where(eq(follows.accountId, bobId)), []);
     const delivered = remote.delivered.length;
     await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hello @${remote.handle}` } });
-    await sleep(1000);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, delivered);
   });
 });

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('featured collections over ActivityPub: Add and Remove, in and out', () => {
   let instance: TestInstance;
@@ -59,7 +50,15 @@ describe('featured collections over ActivityPub: Add and Remove, in and out', ()
   const bobPosts = async (text: string) => {
     const object = note(text);
     await post({ id: `${object.id}/activity`, type: 'Create', to: [PUBLIC], object });
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, object.id)).then((rows) => rows[0]), 'bob’s status');
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, object.id))
+          .then((rows) => rows[0]),
+      'bob’s status',
+    );
   };
   const pinnedOfBob = async () => {
     const response = await instance.request('GET', `/api/v1/accounts/${bobId}/statuses?pinned=true`, { token: alice.token });
@@ -128,7 +127,7 @@ describe('featured collections over ActivityPub: Add and Remove, in and out', ()
     // unpinning what is not pinned sends nothing
     const before = remote.delivered.length;
     await instance.request('POST', `/api/v1/statuses/${posted.body.id}/unpin`, { token: alice.token });
-    await sleep(400);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, before);
   });
 });

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { domainBlocks, follows, reports, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
   let instance: TestInstance;
@@ -92,10 +83,26 @@ describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
     // bob posts something alice can see (she follows him)
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
     const noteId = `${remote.origin}/users/bob/statuses/${++n}`;
-    await post({ id: `${noteId}/activity`, type: 'Create', to: [PUBLIC], object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], content: '<p>buy now</p>', published: new Date().toISOString() } });
-    const status = await until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, noteId)).then((rows) => rows[0]), 'bob’s status');
+    await post({
+      id: `${noteId}/activity`,
+      type: 'Create',
+      to: [PUBLIC],
+      object: { id: noteId, type: 'Note', attributedTo: remote.actorId, to: [PUBLIC], content: '<p>buy now</p>', published: new Date().toISOString() },
+    });
+    const status = await until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, noteId))
+          .then((rows) => rows[0]),
+      'bob’s status',
+    );
 
-    const made = await instance.request('POST', '/api/v1/reports', { token: alice.token, json: { account_id: bobId, status_ids: [status.id], comment: 'this is spam', category: 'spam', forward: true } });
+    const made = await instance.request('POST', '/api/v1/reports', {
+      token: alice.token,
+      json: { account_id: bobId, status_ids: [status.id], comment: 'this is spam', category: 'spam', forward: true },
+    });
     assert.equal(made.status, 200, made.text);
     assert.equal(made.body.forwarded, true);
     assert.equal(made.body.category, 'spam');
@@ -118,7 +125,7 @@ describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
     const kept = await instance.request('POST', '/api/v1/reports', { token: alice.token, json: { account_id: bobId, comment: 'just us' } });
     assert.equal(kept.status, 200, kept.text);
     assert.equal(kept.body.forwarded, false);
-    await sleep(500);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.slice(before).filter((entry) => entry.body.type === 'Flag').length, 0);
   });
 

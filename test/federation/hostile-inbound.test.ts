@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
-import { outboundLimits } from '../../src/federation/outbound-fetch.ts';
+import { outboundLimits } from '../../src/lib/outbound-fetch.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
 const MB = 1024 * 1024;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A listener on a loopback address the instance may not reach: it records every request it gets (there must be none). */
 interface Trap {
@@ -102,7 +92,11 @@ describe('hostile inbound activities', () => {
     remote.postSigned(instance.url, `${BASE}${options.inbox ?? '/inbox'}`, activity, options);
   const statusRows = (uri: string) => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri));
   const arrived = (uri: string) => until(async () => (await statusRows(uri))[0], `status ${uri} to be stored`);
-  const bobsBoosts = () => instance.ctx.db.select().from(statuses).where(and(eq(statuses.accountId, bobId), isNotNull(statuses.reblogOfId)));
+  const bobsBoosts = () =>
+    instance.ctx.db
+      .select()
+      .from(statuses)
+      .where(and(eq(statuses.accountId, bobId), isNotNull(statuses.reblogOfId)));
   /** every queue that may fetch something (ingress, pull) drained, nothing failed */
   const settled = async () => {
     await until(async () => {

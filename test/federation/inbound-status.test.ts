@@ -35,7 +35,10 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     assert.equal(status.conversationUri, 'tag:mastodon.example,2024-10-29:objectId=5843921:objectType=Conversation');
     assert.deepEqual(status.published, new Date('2024-10-29T11:02:03Z'));
     assert.equal(status.updated, null);
-    assert.match(status.content, /^<p>Hello <span class="h-card" translate="no"><a href="https:\/\/subspace.test\/@alice" class="u-url mention" rel="nofollow noopener" target="_blank">@<span>alice<\/span><\/a><\/span>/);
+    assert.match(
+      status.content,
+      /^<p>Hello <span class="h-card" translate="no"><a href="https:\/\/subspace.test\/@alice" class="u-url mention" rel="nofollow noopener" target="_blank">@<span>alice<\/span><\/a><\/span>/,
+    );
     assert.match(status.content, /<span class="invisible">https:\/\/<\/span><span>joinmastodon.org\/about<\/span>/);
     assert.deepEqual(status.mentions, [{ href: 'https://subspace.test/users/alice', name: '@alice@subspace.test' }]);
     assert.deepEqual(status.hashtags, ['Fediverse']);
@@ -89,7 +92,8 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
 
   it('NUL, which PostgreSQL cannot store, is left out of every text: content, warning, descriptions, poll options', async () => {
     const TEXTS = new Set(['content', 'summary', 'name', 'contentMap', 'summaryMap', 'nameMap']);
-    const nul = (value: unknown): unknown => (typeof value === 'string' ? `a\u0000${value}` : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nul(v)])) : value);
+    const nul = (value: unknown): unknown =>
+      typeof value === 'string' ? `a\u0000${value}` : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nul(v)])) : value;
     const withNul = (value: unknown): unknown =>
       Array.isArray(value) ? value.map(withNul) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, TEXTS.has(k) ? nul(v) : withNul(v)])) : value;
     for (const name of ['mastodon-create-note.json', 'mastodon-create-question.json']) {
@@ -121,8 +125,14 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     assert.equal(status.url, null);
     assert.equal(status.language, null);
     assert.deepEqual(status.hashtags, ['misskey']);
-    assert.deepEqual(status.emojis.map((emoji) => emoji.shortcode), ['blobcat_thumbsup']);
-    assert.deepEqual(status.attachments.map((media) => [media.type, media.description]), [['video', null]]);
+    assert.deepEqual(
+      status.emojis.map((emoji) => emoji.shortcode),
+      ['blobcat_thumbsup'],
+    );
+    assert.deepEqual(
+      status.attachments.map((media) => [media.type, media.description]),
+      [['video', null]],
+    );
     assert.match(status.content, /<br \/>second line/);
     // the followers collection is the actor's, not one guessed from its URI
     const unknownFollowers = await parsed('misskey-create-note.json', 'https://misskey.example/elsewhere');
@@ -159,7 +169,7 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
   it('hostile content is defused: scripts, handlers, bad links and URLs, tags with bad names', async () => {
     const status = await parsed('hostile-script-note.json');
     assert.equal(status.url, null, 'a javascript: url is not kept');
-        // a <form> closes the paragraph, as an HTML parser does
+    // a <form> closes the paragraph, as an HTML parser does
     assert.equal(status.content, '<p>Hi<span>click</span> <span>tab</span> <span>data</span></p><a href="https://ok.example/" class="u-url" rel="nofollow noopener" target="_blank">ok</a><p></p>');
     assert.deepEqual(status.hashtags, []);
     assert.deepEqual(status.emojis, []);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { accounts, follows, statuses } from '../../src/db/schema.ts';
 import { LITEPUB_CONTEXT, loadFixture, rewrite } from '../helpers/fixtures.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -20,16 +20,6 @@ const AUTHORS: Record<string, { origin: string; actor: string }> = {
   writefreely: { origin: 'https://blog.example', actor: 'https://blog.example/api/collections/bob' },
   hostile: { origin: 'https://mastodon.example', actor: 'https://mastodon.example/users/bob' },
 };
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('statuses from other servers, through the inbox', () => {
   let instance: TestInstance;
@@ -67,7 +57,12 @@ describe('statuses from other servers, through the inbox', () => {
     const response = await remote.postSigned(instance.url, `${BASE}${inbox}`, activity);
     assert.equal(response.status, 202, response.text);
   };
-  const statusRow = (uri: string) => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).then((rows) => rows[0]);
+  const statusRow = (uri: string) =>
+    instance.ctx.db
+      .select()
+      .from(statuses)
+      .where(eq(statuses.uri, uri))
+      .then((rows) => rows[0]);
   const arrived = (uri: string) => until(() => statusRow(uri), `status ${uri} to be stored`);
   /** waits until every inbound activity was processed, and checks that none failed */
   const settled = async () => {
@@ -75,7 +70,8 @@ describe('statuses from other servers, through the inbox', () => {
     assert.deepEqual(await instance.ctx.queue.deadJobs('ingress'), [], 'no inbound activity failed');
   };
   const show = async (id: string, token = alice.token) => instance.request('GET', `/api/v1/statuses/${id}`, { token });
-  const notificationsOf = async (user: TestUser) => (await instance.request('GET', '/api/v1/notifications', { token: user.token })).body as { type: string; status?: { id: string }; account: { acct: string } }[];
+  const notificationsOf = async (user: TestUser) =>
+    (await instance.request('GET', '/api/v1/notifications', { token: user.token })).body as { type: string; status?: { id: string }; account: { acct: string } }[];
   const localPost = async (user: TestUser, json: Record<string, unknown>) => {
     const response = await instance.request('POST', '/api/v1/statuses', { token: user.token, json });
     assert.equal(response.status, 200, response.text);
@@ -94,8 +90,14 @@ describe('statuses from other servers, through the inbox', () => {
     assert.equal(body.uri, activity.object.id);
     assert.equal(body.url, `${remote.origin}/@bob/113388475346925634`);
     assert.match(body.content, /^<p>Hello <span class="h-card" translate="no"><a href="http:\/\/subspace.test\/@alice" class="u-url mention" rel="nofollow noopener" target="_blank">/);
-    assert.deepEqual(body.mentions.map((mention: { acct: string }) => mention.acct), ['alice']);
-    assert.deepEqual(body.tags.map((tag: { name: string }) => tag.name), ['fediverse']);
+    assert.deepEqual(
+      body.mentions.map((mention: { acct: string }) => mention.acct),
+      ['alice'],
+    );
+    assert.deepEqual(
+      body.tags.map((tag: { name: string }) => tag.name),
+      ['fediverse'],
+    );
     const blobcat = 'https://files.mastodon.example/custom_emojis/images/000/004/207/original/blobcat.png';
     assert.deepEqual(body.emojis, [{ shortcode: 'blobcat', url: blobcat, static_url: blobcat, visible_in_picker: false }]);
     const picker = await instance.request('GET', '/api/v1/custom_emojis');
@@ -105,7 +107,10 @@ describe('statuses from other servers, through the inbox', () => {
     assert.equal(mention.account.acct, remote.handle);
     // bob's post is in alice's home feed, as a post of someone she follows
     const home = await instance.request('GET', '/api/v1/timelines/home', { token: alice.token });
-    assert.ok(home.body.some((item: { id: string }) => item.id === row.id), 'in the home timeline');
+    assert.ok(
+      home.body.some((item: { id: string }) => item.id === row.id),
+      'in the home timeline',
+    );
   });
 
   it('stores a delivery once, however often it arrives', async () => {
@@ -140,7 +145,10 @@ describe('statuses from other servers, through the inbox', () => {
     const row = await arrived(activity.object.id);
     const { body } = await show(row.id);
     assert.equal(body.visibility, 'unlisted');
-    assert.deepEqual(body.tags.map((tag: { name: string }) => tag.name), ['sloths']);
+    assert.deepEqual(
+      body.tags.map((tag: { name: string }) => tag.name),
+      ['sloths'],
+    );
   });
 
   it('stores a Misskey Note to bob’s followers as private, seen by alice who follows bob and not by others', async () => {
@@ -168,7 +176,10 @@ describe('statuses from other servers, through the inbox', () => {
     assert.match(body.content, /with a <span>sneaky link<\/span>$/);
     assert.ok(remote.received.includes('GET /schemas/litepub-0.1.jsonld'), 'the remote context was fetched');
     const context = await instance.request('GET', `/api/v1/statuses/${parent.id}/context`, { token: alice.token });
-    assert.deepEqual(context.body.descendants.map((item: { id: string }) => item.id), [row.id]);
+    assert.deepEqual(
+      context.body.descendants.map((item: { id: string }) => item.id),
+      [row.id],
+    );
     assert.equal((await show(parent.id)).body.replies_count, 1);
   });
 
@@ -246,7 +257,7 @@ describe('statuses from other servers, through the inbox', () => {
     await until(async () => (await statusRow(activity.object.id))?.editedAt, 'the edit');
     const { body } = await show(row.id);
     assert.equal(body.content, '<p>Edited text</p>');
-    assert.equal(body.edited_at, edited.replace(/Z$/, '').slice(0, 23) + 'Z');
+    assert.equal(body.edited_at, `${edited.replace(/Z$/, '').slice(0, 23)}Z`);
     assert.deepEqual(body.tags, []);
     const history = await instance.request('GET', `/api/v1/statuses/${row.id}/history`, { token: alice.token });
     assert.equal(history.body.length, 2);
@@ -263,7 +274,14 @@ describe('statuses from other servers, through the inbox', () => {
     const activity = fixture('mastodon-create-question.json', { '113388500000000001': '113388500000000002' });
     await post(activity);
     const row = await arrived(activity.object.id);
-    const object = { ...activity.object, votersCount: 5, oneOf: [{ type: 'Note', name: 'Tea', replies: { type: 'Collection', totalItems: 4 } }, { type: 'Note', name: 'Coffee', replies: { type: 'Collection', totalItems: 1 } }] };
+    const object = {
+      ...activity.object,
+      votersCount: 5,
+      oneOf: [
+        { type: 'Note', name: 'Tea', replies: { type: 'Collection', totalItems: 4 } },
+        { type: 'Note', name: 'Coffee', replies: { type: 'Collection', totalItems: 1 } },
+      ],
+    };
     await post({ '@context': activity['@context'], id: `${activity.object.id}#updates/2`, type: 'Update', actor: remote.actorId, object });
     await until(async () => (await show(row.id)).body.poll.votes_count === 5, 'the new counts');
     assert.equal((await show(row.id)).body.edited_at, null);
@@ -273,7 +291,12 @@ describe('statuses from other servers, through the inbox', () => {
     const activity = fixture('mastodon-create-note.json', { '113388475346925634': '113388475346940001' });
     await post(activity);
     const row = await arrived(activity.object.id);
-    const bob = () => instance.ctx.db.select().from(accounts).where(eq(accounts.id, bobId)).then((rows) => rows[0]!);
+    const bob = () =>
+      instance.ctx.db
+        .select()
+        .from(accounts)
+        .where(eq(accounts.id, bobId))
+        .then((rows) => rows[0]!);
     const before = (await bob()).statusesCount;
     await post({ '@context': AS, id: `${activity.object.id}#delete`, type: 'Delete', actor: remote.actorId, to: [PUBLIC], object: { id: activity.object.id, type: 'Tombstone' } });
     await until(async () => (await show(row.id)).status === 404, 'the deletion');
@@ -293,7 +316,16 @@ describe('statuses from other servers, through the inbox', () => {
   it('Announce of a local post is a boost by bob, counted and notified; Undo takes it back', async () => {
     const original = await localPost(alice, { status: 'boost me' });
     const announceId = `${remote.actorId}/statuses/${++n}/activity`;
-    const announce = { '@context': AS, id: announceId, type: 'Announce', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], cc: [`${BASE}/users/alice`, `${remote.actorId}/followers`], object: original.uri };
+    const announce = {
+      '@context': AS,
+      id: announceId,
+      type: 'Announce',
+      actor: remote.actorId,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${BASE}/users/alice`, `${remote.actorId}/followers`],
+      object: original.uri,
+    };
     await post(announce);
     await post(announce);
     await until(async () => (await show(original.id)).body.reblogs_count === 1, 'the boost');
@@ -302,16 +334,31 @@ describe('statuses from other servers, through the inbox', () => {
     assert.equal(boost.visibility, 'public');
     await until(async () => (await notificationsOf(alice)).find((item) => item.type === 'reblog' && item.status?.id === original.id), 'the reblog notification');
     const rebloggedBy = await instance.request('GET', `/api/v1/statuses/${original.id}/reblogged_by`, { token: alice.token });
-    assert.deepEqual(rebloggedBy.body.map((account: { acct: string }) => account.acct), [remote.handle]);
+    assert.deepEqual(
+      rebloggedBy.body.map((account: { acct: string }) => account.acct),
+      [remote.handle],
+    );
 
     await post({ '@context': AS, id: `${announceId}/undo`, type: 'Undo', actor: remote.actorId, object: announce });
     await until(async () => (await show(original.id)).body.reblogs_count === 0, 'the boost taken back');
-    assert.equal((await notificationsOf(alice)).some((item) => item.type === 'reblog' && item.status?.id === original.id), false);
+    assert.equal(
+      (await notificationsOf(alice)).some((item) => item.type === 'reblog' && item.status?.id === original.id),
+      false,
+    );
   });
 
   it('Announce of a status not known here fetches it from its server first; a document under another id is refused', async () => {
     const id = `${remote.actorId}/statuses/fetched-${++n}`;
-    remote.serve(new URL(id).pathname, { '@context': AS, id, type: 'Note', attributedTo: remote.actorId, content: '<p>fetched <script>x</script>on demand</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] });
+    remote.serve(new URL(id).pathname, {
+      '@context': AS,
+      id,
+      type: 'Note',
+      attributedTo: remote.actorId,
+      content: '<p>fetched <script>x</script>on demand</p>',
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+    });
     const announceId = `${remote.actorId}/statuses/${++n}/activity`;
     await post({ '@context': AS, id: announceId, type: 'Announce', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], object: id });
     const boost = await arrived(announceId);
@@ -352,13 +399,23 @@ describe('statuses from other servers, through the inbox', () => {
   it('a Note named after an option, in reply to a local poll, is a vote', async () => {
     const poll = await localPost(alice, { status: 'tea or coffee', poll: { options: ['tea', 'coffee'], expires_in: 3600 } });
     const voteId = `${remote.actorId}#votes/${++n}`;
-    const vote = { '@context': AS, id: `${voteId}/activity`, type: 'Create', actor: remote.actorId, to: [`${BASE}/users/alice`], object: { id: voteId, type: 'Note', name: 'coffee', attributedTo: remote.actorId, to: [`${BASE}/users/alice`], inReplyTo: poll.uri } };
+    const vote = {
+      '@context': AS,
+      id: `${voteId}/activity`,
+      type: 'Create',
+      actor: remote.actorId,
+      to: [`${BASE}/users/alice`],
+      object: { id: voteId, type: 'Note', name: 'coffee', attributedTo: remote.actorId, to: [`${BASE}/users/alice`], inReplyTo: poll.uri },
+    };
     await post(vote);
     await post(vote);
     await until(async () => (await show(poll.id)).body.poll.votes_count === 1, 'the vote');
     await settled();
     const { body } = await show(poll.id);
-    assert.deepEqual(body.poll.options.map((option: { votes_count: number }) => option.votes_count), [0, 1]);
+    assert.deepEqual(
+      body.poll.options.map((option: { votes_count: number }) => option.votes_count),
+      [0, 1],
+    );
     assert.equal(await statusRow(voteId), undefined, 'a vote is not a status');
   });
 

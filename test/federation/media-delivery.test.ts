@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile } from '../helpers/stored-files.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -50,7 +40,9 @@ describe('a member’s images go to other servers', () => {
   }
 
   it('a post with an image and alt text carries a Document as Mastodon sends it, and its file can be fetched', async () => {
-    const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const media = await upload(png, { description: 'A blue field', focus: '0.25,-0.5' });
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'Look', media_ids: [media.id] } });
     assert.equal(posted.status, 200, posted.text);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { scheduledStatuses } from '../../src/db/schema.ts';
@@ -8,23 +7,13 @@ import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { MAX_RESOLVED_MENTIONS } from '../../src/services/text/format-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const MENTION_LINK = (href: string, username: string) =>
-  `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${username}</span></a></span>`;
+const MENTION_LINK = (href: string, username: string) => `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${username}</span></a></span>`;
 
 /**
  * Mentions of accounts this instance has never seen (Mastodon's ProcessMentionsService): posting
@@ -88,7 +77,10 @@ describe('mentions of remote accounts not known here', () => {
 
     const create = await deliveredTo(remote, 'Create', posted.uri);
     assert.ok(list(create.body.cc).includes(carolId), 'carol is addressed');
-    assert.deepEqual(list(create.body.object.tag).map((tag: any) => [tag.type, tag.href]), [['Mention', carolId]]);
+    assert.deepEqual(
+      list(create.body.object.tag).map((tag: any) => [tag.type, tag.href]),
+      [['Mention', carolId]],
+    );
   });
 
   it('a post looks up at most ten never-seen accounts; the mentions beyond stay text', async () => {
@@ -104,13 +96,23 @@ describe('mentions of remote accounts not known here', () => {
     const ginaId = await remote.addActor('gina');
     const scheduled = await api('POST', '/api/v1/statuses', { status: 'later, @gina@127.0.0.15', scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
     assert.ok(scheduled.scheduled_at, 'scheduled');
-    assert.equal(remote.received.some((line) => line.includes('gina')), false, 'nothing fetched before it is published');
+    assert.equal(
+      remote.received.some((line) => line.includes('gina')),
+      false,
+      'nothing fetched before it is published',
+    );
     // due now: the job the scheduler enqueues publishes it
-    await instance.ctx.db.update(scheduledStatuses).set({ scheduledAt: new Date(Date.now() - 1000) }).where(eq(scheduledStatuses.id, scheduled.id));
+    await instance.ctx.db
+      .update(scheduledStatuses)
+      .set({ scheduledAt: new Date(Date.now() - 1000) })
+      .where(eq(scheduledStatuses.id, scheduled.id));
     await publishScheduledStatus(instance.ctx, { scheduledStatusId: scheduled.id });
     const [published] = await api('GET', `/api/v1/accounts/${alice.accountId}/statuses?limit=1`, undefined);
     assert.equal(published.content, `<p>later, ${MENTION_LINK(ginaId, 'gina')}</p>`);
-    assert.deepEqual(published.mentions.map((mention: any) => mention.acct), ['gina@127.0.0.15']);
+    assert.deepEqual(
+      published.mentions.map((mention: any) => mention.acct),
+      ['gina@127.0.0.15'],
+    );
     await deliveredTo(remote, 'Create', published.uri);
   });
 
@@ -118,7 +120,10 @@ describe('mentions of remote accounts not known here', () => {
     const frankId = await remote.addActor('frank');
     const before = remote.delivered.length;
     const dm = await api('POST', '/api/v1/statuses', { status: '@frank@127.0.0.15 just between us', visibility: 'direct' });
-    assert.deepEqual(dm.mentions.map((mention: any) => mention.acct), ['frank@127.0.0.15']);
+    assert.deepEqual(
+      dm.mentions.map((mention: any) => mention.acct),
+      ['frank@127.0.0.15'],
+    );
     const create = await deliveredTo(remote, 'Create', dm.uri);
     assert.deepEqual(list(create.body.to), [frankId]);
     assert.deepEqual(list(create.body.cc), []);
@@ -130,7 +135,11 @@ describe('mentions of remote accounts not known here', () => {
       const counts = await instance.ctx.queue.counts();
       return counts.default === 0 && counts.push === 0;
     }, 'the queues to drain');
-    assert.equal(follower.delivered.some((entry) => entry.body.object?.id === dm.uri), false, 'not to alice’s follower');
+    assert.equal(
+      follower.delivered.some((entry) => entry.body.object?.id === dm.uri),
+      false,
+      'not to alice’s follower',
+    );
     assert.equal(remote.delivered.slice(before).filter((entry) => entry.body.object?.id === dm.uri).length, 1, 'once, to frank');
   });
 
@@ -138,12 +147,18 @@ describe('mentions of remote accounts not known here', () => {
     const unknown = await api('POST', '/api/v1/statuses', { status: 'hi @nobody@127.0.0.15' });
     assert.deepEqual(unknown.mentions, []);
     assert.equal(unknown.content, '<p>hi @nobody@127.0.0.15</p>');
-    assert.ok(remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Anobody%40127.0.0.15')), 'WebFinger was asked');
+    assert.ok(
+      remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Anobody%40127.0.0.15')),
+      'WebFinger was asked',
+    );
 
     // the server never answers: the post is made within the bound (five seconds), its request given up
     const slow = await api('POST', '/api/v1/statuses', { status: 'hi @quiet@127.0.0.16 and @carol@127.0.0.15' });
     assert.equal(hanging.length, 1, 'WebFinger was asked');
-    assert.deepEqual(slow.mentions.map((mention: any) => mention.acct), ['carol@127.0.0.15']);
+    assert.deepEqual(
+      slow.mentions.map((mention: any) => mention.acct),
+      ['carol@127.0.0.15'],
+    );
     assert.match(slow.content, /^<p>hi @quiet@127\.0\.0\.16 and <span class="h-card"/);
     await until(async () => hanging[0]!.destroyed, 'the unanswered request to be given up');
   });
@@ -163,7 +178,10 @@ describe('mentions of remote accounts not known here', () => {
     const posted = await api('POST', '/api/v1/statuses', { status: 'first draft' });
     assert.deepEqual(posted.mentions, []);
     const edited = await api('PUT', `/api/v1/statuses/${posted.id}`, { status: 'first draft, cc @erin@127.0.0.15' });
-    assert.deepEqual(edited.mentions.map((mention: any) => mention.acct), ['erin@127.0.0.15']);
+    assert.deepEqual(
+      edited.mentions.map((mention: any) => mention.acct),
+      ['erin@127.0.0.15'],
+    );
     assert.equal(edited.content, `<p>first draft, cc ${MENTION_LINK(erinId, 'erin')}</p>`);
     const update = await deliveredTo(remote, 'Update', posted.uri);
     assert.ok(list(update.body.cc).includes(erinId), 'erin is addressed');
@@ -192,7 +210,10 @@ describe('mentions of remote accounts on private addresses', () => {
   it('a handle on a private address not in ALLOWED_PRIVATE_ADDRESSES is never fetched and stays text', async () => {
     const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hi @ida@127.0.0.16 and @ida@127.0.0.15' } });
     assert.equal(response.status, 200, response.text);
-    assert.deepEqual(response.body.mentions.map((mention: any) => mention.acct), ['ida@127.0.0.15']);
+    assert.deepEqual(
+      response.body.mentions.map((mention: any) => mention.acct),
+      ['ida@127.0.0.15'],
+    );
     assert.match(response.body.content, /^<p>hi @ida@127\.0\.0\.16 and <span class="h-card"/);
     assert.deepEqual(refused.received, [], 'nothing asked of 127.0.0.16');
   });

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { accountMigrations, accounts, followRequests, follows } from '../../src/db/schema.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('Move: accounts moving in and out over ActivityPub', () => {
   let instance: TestInstance;
@@ -57,11 +48,24 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     await until(async () => (await instance.ctx.queue.counts()).ingress === 0, 'the ingress queue to drain');
     assert.deepEqual(await instance.ctx.queue.deadJobs('ingress'), [], 'no inbound activity failed');
   };
-  const account = (id: string) => instance.ctx.db.select().from(accounts).where(eq(accounts.id, id)).then((rows) => rows[0]!);
+  const account = (id: string) =>
+    instance.ctx.db
+      .select()
+      .from(accounts)
+      .where(eq(accounts.id, id))
+      .then((rows) => rows[0]!);
   const following = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(follows).where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(follows)
+      .where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
   const requested = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(followRequests).where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(followRequests)
+      .where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
   async function signIn(user: TestUser): Promise<Browser> {
     const browser = new Browser(instance.url);
     const page = await browser.get('/auth/sign_in');
@@ -83,7 +87,7 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/2`, object: `${oldHome.origin}/users/someone`, target: newHome.actorId });
     await postMove(oldHome, { id: `${oldHome.actorId}#moves/4`, object: oldHome.actorId, target: `${newHome.origin}/users/nobody` });
     await settled();
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal((await account(oldBobId)).movedToAccountId, null);
     assert.ok(await following(alice.accountId, oldBobId), 'alice still follows the old account');
   });
@@ -111,7 +115,10 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     assert.equal((await requested(carol.accountId, newBob.id))!.notify, true);
     const follow = await until(async () => newHome.delivered.find((entry) => entry.body.type === 'Follow' && entry.body.actor === `${BASE}/users/alice`), 'the Follow to the new server');
     assert.equal(follow.body.object, newHome.actorId);
-    await until(async () => oldHome.delivered.find((entry) => entry.body.type === 'Undo' && entry.body.object?.type === 'Follow' && entry.body.actor === `${BASE}/users/alice`), 'the Undo to the old server');
+    await until(
+      async () => oldHome.delivered.find((entry) => entry.body.type === 'Undo' && entry.body.object?.type === 'Follow' && entry.body.actor === `${BASE}/users/alice`),
+      'the Undo to the old server',
+    );
 
     const notifications = await until(async () => {
       const response = await instance.request('GET', '/api/v1/notifications', { token: alice.token });
@@ -121,7 +128,13 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     assert.equal(notifications.account.moved.acct, newHome.handle);
 
     // the new account accepts: alice follows it
-    const accept = { '@context': AS, id: `${newHome.actorId}#accepts/1`, type: 'Accept', actor: newHome.actorId, object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/alice`, object: newHome.actorId } };
+    const accept = {
+      '@context': AS,
+      id: `${newHome.actorId}#accepts/1`,
+      type: 'Accept',
+      actor: newHome.actorId,
+      object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/alice`, object: newHome.actorId },
+    };
     assert.equal((await newHome.postSigned(instance.url, `${BASE}/users/alice/inbox`, accept)).status, 202);
     await until(() => following(alice.accountId, newBob.id), 'alice following the new account');
   });
@@ -201,12 +214,15 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
 
     const move = await until(async () => oldHome.delivered.slice(before).find((entry) => entry.body.type === 'Move'), 'the Move at the follower’s server');
     assert.equal(move.path, '/inbox');
-    assert.deepEqual({ id: move.body.id, actor: move.body.actor, object: move.body.object, target: move.body.target }, {
-      id: `${BASE}/users/erin#moves/${migration!.id}`,
-      actor: `${BASE}/users/erin`,
-      object: `${BASE}/users/erin`,
-      target: newHome.actorId,
-    });
+    assert.deepEqual(
+      { id: move.body.id, actor: move.body.actor, object: move.body.object, target: move.body.target },
+      {
+        id: `${BASE}/users/erin#moves/${migration!.id}`,
+        actor: `${BASE}/users/erin`,
+        object: `${BASE}/users/erin`,
+        target: newHome.actorId,
+      },
+    );
     await until(async () => oldHome.delivered.slice(before).find((entry) => entry.body.type === 'Update' && entry.body.object?.movedTo === newHome.actorId), 'the actor Update with movedTo');
 
     // frank, a local follower, now asks to follow the new account and no longer follows erin
@@ -241,6 +257,9 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
     const counts = await instance.request('GET', `/api/v1/accounts/${hank.accountId}`, { token: ivan.token });
     assert.equal(counts.body.followers_count, 1);
     const notifications = await instance.request('GET', '/api/v1/notifications', { token: ivan.token });
-    assert.ok(notifications.body.some((item: { type: string; account: { acct: string } }) => item.type === 'move' && item.account.acct === 'gina'), notifications.text);
+    assert.ok(
+      notifications.body.some((item: { type: string; account: { acct: string } }) => item.type === 'move' && item.account.acct === 'gina'),
+      notifications.text,
+    );
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { guardedFetch, isAddressAllowed, OutboundRequestRefused, outboundPolicy, ResponseTooLarge, withOutboundPolicy } from '../../src/federation/outbound-fetch.ts';
+import { guardedFetch, isAddressAllowed, OutboundRequestRefused, outboundPolicy, ResponseTooLarge, withOutboundPolicy } from '../../src/lib/outbound-fetch.ts';
 
 describe('which addresses federation may fetch from', () => {
   const none = outboundPolicy([]);
@@ -113,7 +113,10 @@ describe('guarded fetches', () => {
   });
 
   it('guards the global fetch inside withOutboundPolicy only', async () => {
-    await assert.rejects(withOutboundPolicy(outboundPolicy([]), () => fetch(`${origin}/ok`)), OutboundRequestRefused);
+    await assert.rejects(
+      withOutboundPolicy(outboundPolicy([]), () => fetch(`${origin}/ok`)),
+      OutboundRequestRefused,
+    );
     assert.equal(await (await withOutboundPolicy(loopback, () => fetch(`${origin}/ok`))).text(), 'ok');
     assert.equal(await (await fetch(`${origin}/ok`)).text(), 'ok', 'outside the scope fetch is untouched');
   });

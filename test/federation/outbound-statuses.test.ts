@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, mentions, statuses } from '../../src/db/schema.ts';
 import { deliverStatusActivity } from '../../src/federation/deliver-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -58,10 +49,27 @@ describe('what members do goes to other servers', () => {
   const bobsStatus = async (extra: Record<string, unknown> = {}) => {
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
     const id = `${remote.actorId}/statuses/${++n}`;
-    const object = { id, type: 'Note', attributedTo: remote.actorId, content: `<p>bob's post ${n}</p>`, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], ...extra };
+    const object = {
+      id,
+      type: 'Note',
+      attributedTo: remote.actorId,
+      content: `<p>bob's post ${n}</p>`,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+      ...extra,
+    };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object });
     assert.equal(response.status, 202, response.text);
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, id)).then((rows) => rows[0]), 'bob’s status to be stored');
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, id))
+          .then((rows) => rows[0]),
+      'bob’s status to be stored',
+    );
   };
 
   it('a public post: a signed Create with Mastodon’s shape, once to bob’s shared inbox', async () => {
@@ -82,10 +90,13 @@ describe('what members do goes to other servers', () => {
     assert.deepEqual(note.contentMap, { en: posted.content });
     assert.equal(note.sensitive, false);
     assert.match(note.conversation, /^tag:subspace\.test,/);
-    assert.deepEqual(list(note.tag).map((tag: any) => [tag.type, tag.name]), [['Hashtag', '#fediverse']]);
+    assert.deepEqual(
+      list(note.tag).map((tag: any) => [tag.type, tag.name]),
+      [['Hashtag', '#fediverse']],
+    );
     const signature = `${headers['signature-input'] ?? ''} ${headers.signature ?? ''}`;
     assert.ok(signature.includes(`keyId="${BASE}/users/alice#main-key"`), `draft-cavage, by alice: ${signature}`);
-    await sleep(200);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.filter((entry) => entry.body.object?.id === posted.uri).length, 1, 'delivered once');
   });
 
@@ -101,13 +112,19 @@ describe('what members do goes to other servers', () => {
     await deliverStatusActivity(instance.ctx, { action: 'create', statusId: direct.id });
     const dm = await deliveredOf('Create', (body) => body.object?.id === direct.uri);
     assert.deepEqual(list(dm.body.to), [remote.actorId]);
-    assert.deepEqual(list(dm.body.object.tag).map((tag: any) => [tag.type, tag.href]), [['Mention', remote.actorId]]);
+    assert.deepEqual(
+      list(dm.body.object.tag).map((tag: any) => [tag.type, tag.href]),
+      [['Mention', remote.actorId]],
+    );
 
     const secret = await instance.createUser('secretive');
     const unseen = await instance.request('POST', '/api/v1/statuses', { token: secret.token, json: { status: 'nobody remote follows me', visibility: 'direct' } });
     assert.equal(unseen.status, 200);
-    await sleep(300);
-    assert.equal(remote.delivered.some((entry) => entry.body.object?.id === unseen.body.uri), false);
+    await queuesDrained(instance);
+    assert.equal(
+      remote.delivered.some((entry) => entry.body.object?.id === unseen.body.uri),
+      false,
+    );
   });
 
   it('an edit is an Update of the Note; a deletion a Delete with a Tombstone', async () => {
@@ -152,8 +169,11 @@ describe('what members do goes to other servers', () => {
 
     const own = await api('POST', '/api/v1/statuses', { status: 'local' });
     await api('POST', `/api/v1/statuses/${own.id}/favourite`);
-    await sleep(300);
-    assert.equal(remote.delivered.some((entry) => entry.body.type === 'Like' && entry.body.object === own.uri), false);
+    await queuesDrained(instance);
+    assert.equal(
+      remote.delivered.some((entry) => entry.body.type === 'Like' && entry.body.object === own.uri),
+      false,
+    );
   });
 
   it('a reply to a remote post reaches its author with inReplyTo', async () => {

@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { verifyRequest, type Message } from '@fedify/fedify';
 import { Like } from '@fedify/vocab';
 import { runFederationTask, withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
-import { deleteLocalAccount } from '../../src/services/delete-account.ts';
+import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
-import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { startInstance, type TestInstance, } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Every path in `value` to a member named like a private key: Fedify's `privateKey`, or a JWK's private exponent `d`. */
 function privateMembers(value: unknown, path = '$'): string[] {
@@ -32,7 +23,6 @@ function privateMembers(value: unknown, path = '$'): string[] {
 describe('queued deliveries carry key ids, not private keys', () => {
   let instance: TestInstance;
   let remote: FakeRemote;
-  let alice: TestUser;
   /** every job handed to the queue, as it is stored (through JSON) */
   const enqueued: { name: string; data: any }[] = [];
   /** jobs kept out of the queue, to be run by the test */
@@ -42,7 +32,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
   before(async () => {
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
-    alice = await instance.createUser('alice');
+    await instance.createUser('alice');
     const queue = instance.ctx.queue;
     const original = queue.enqueue.bind(queue);
     queue.enqueue = async (queueName, name, data, options) => {
@@ -83,7 +73,13 @@ describe('queued deliveries carry key ids, not private keys', () => {
   const deliveries = (name: string) => enqueued.filter((job) => job.name === name);
 
   it('an Accept: its delivery job names the sender’s keys only, and is sent signed with them', async () => {
-    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/1`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/alice`,
+    });
     assert.equal(response.status, 202, response.text);
     const accept = await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     const [job] = deliveries('ActivityPub::DeliveryWorker').filter((entry) => entry.data.activityId === accept.body.id);
@@ -105,7 +101,10 @@ describe('queued deliveries carry key ids, not private keys', () => {
     assert.ok(fanout && delivery);
     assert.deepEqual(privateMembers(fanout.data), []);
     assert.deepEqual(privateMembers(delivery.data), []);
-    assert.deepEqual(fanout.data.keys.map((key: { keyId: string }) => key.keyId), [`${BASE}/users/alice#main-key`, `${BASE}/users/alice#key-2`]);
+    assert.deepEqual(
+      fanout.data.keys.map((key: { keyId: string }) => key.keyId),
+      [`${BASE}/users/alice#main-key`, `${BASE}/users/alice#key-2`],
+    );
     assert.equal(await signer(sent), `${BASE}/users/alice#main-key`);
   });
 
@@ -129,7 +128,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
       hold = () => false;
     }
     assert.equal(held.length, 1, 'the delivery is queued');
-    await deleteLocalAccount(instance.ctx, dora.accountId);
+    await deleteLocalAccountAndAnnounce(instance.ctx, dora.accountId);
     // the Delete of the account, queued just before its keys went, is sent: it keeps its key in the job, the one exception
     const deletion = await until(async () => remote.delivered.find((entry) => entry.body.type === 'Delete' && entry.body.actor === `${BASE}/users/dora`), 'the Delete');
     assert.ok(deletion.headers.signature || deletion.headers['signature-input'], 'signed');
@@ -137,7 +136,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
     assert.ok(deletionJobs.length > 0 && deletionJobs.every((job) => privateMembers(job.data).length > 0));
     // the held delivery runs now: dora's keys are gone, so it is dropped, unsent and without failing
     await runFederationTask(instance.ctx, held[0]!.data as Message);
-    await sleep(300);
+    await queuesDrained(instance);
     assert.equal(remote.delivered.filter((entry) => entry.body.id === likeId).length, 0, 'not sent');
   });
 });

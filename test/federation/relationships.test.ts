@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
@@ -8,19 +7,11 @@ import { withFederation } from '../../src/federation/federation.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('relationships with a remote account over ActivityPub', () => {
   let instance: TestInstance;
@@ -54,9 +45,17 @@ describe('relationships with a remote account over ActivityPub', () => {
   const deliveredOf = (type: string, predicate: (body: any) => boolean = () => true) =>
     until(async () => remote.delivered.find((entry) => entry.body.type === type && predicate(entry.body)), `a ${type} delivered to the remote`);
   const followRow = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(follows).where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(follows)
+      .where(and(eq(follows.accountId, sourceId), eq(follows.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
   const requestRow = (sourceId: string, targetId: string) =>
-    instance.ctx.db.select().from(followRequests).where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId))).then((rows) => rows[0]);
+    instance.ctx.db
+      .select()
+      .from(followRequests)
+      .where(and(eq(followRequests.accountId, sourceId), eq(followRequests.targetAccountId, targetId)))
+      .then((rows) => rows[0]);
 
   it('accepts a remote Follow at once: the follow is made, a signed Accept goes to the follower’s inbox, and the followers include it', async () => {
     const alice = await instance.createUser('alice');
@@ -71,10 +70,16 @@ describe('relationships with a remote account over ActivityPub', () => {
 
     assert.equal((await followRow(bobId, alice.accountId))?.uri, followId);
     const followers = await instance.request('GET', `/api/v1/accounts/${alice.accountId}/followers`, { token: alice.token });
-    assert.deepEqual(followers.body.map((account: { acct: string }) => account.acct), [remote.handle]);
+    assert.deepEqual(
+      followers.body.map((account: { acct: string }) => account.acct),
+      [remote.handle],
+    );
     assert.equal((await relationship(alice)).followed_by, true);
     const notifications = await instance.request('GET', '/api/v1/notifications', { token: alice.token });
-    assert.deepEqual(notifications.body.map((item: { type: string }) => item.type), ['follow']);
+    assert.deepEqual(
+      notifications.body.map((item: { type: string }) => item.type),
+      ['follow'],
+    );
     const collection = await instance.request('GET', '/users/alice/followers', { headers: { accept: 'application/activity+json' } });
     assert.equal(collection.body.totalItems, 1);
 
@@ -82,7 +87,12 @@ describe('relationships with a remote account over ActivityPub', () => {
     const before = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/1`), attribution: new URL(`${BASE}/users/alice`), content: 'hi' });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity({ identifier: accountIdentifier('alice') }, 'followers', new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }), { preferSharedInbox: true }),
+      fctx.sendActivity(
+        { identifier: accountIdentifier('alice') },
+        'followers',
+        new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
+        { preferSharedInbox: true },
+      ),
     );
     const create = await until(async () => remote.delivered.slice(before).find((entry) => entry.body.type === 'Create'), 'the Create');
     assert.equal(create.path, '/inbox');
@@ -101,8 +111,15 @@ describe('relationships with a remote account over ActivityPub', () => {
     await post('carol', { id: followId, type: 'Follow', object: `${BASE}/users/carol` });
     await until(() => requestRow(bobId, carol.accountId), 'the follow request');
     const requests = await instance.request('GET', '/api/v1/follow_requests', { token: carol.token });
-    assert.deepEqual(requests.body.map((account: { acct: string }) => account.acct), [remote.handle]);
-    assert.equal(remote.delivered.some((entry) => entry.body.object?.id === followId), false, 'nothing answered yet');
+    assert.deepEqual(
+      requests.body.map((account: { acct: string }) => account.acct),
+      [remote.handle],
+    );
+    assert.equal(
+      remote.delivered.some((entry) => entry.body.object?.id === followId),
+      false,
+      'nothing answered yet',
+    );
 
     const authorized = await instance.request('POST', `/api/v1/follow_requests/${bobId}/authorize`, { token: carol.token });
     assert.equal(authorized.status, 200, authorized.text);
@@ -137,7 +154,7 @@ describe('relationships with a remote account over ActivityPub', () => {
     // an Accept of a follow nobody asked for, or of a follow of someone else, changes nothing
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: `${BASE}/not-a-follow`, type: 'Follow', actor: `${BASE}/users/seeker`, object: remote.actorId } });
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/erin`, object: `${remote.origin}/users/someone-else` } });
-    await sleep(300);
+    await queuesDrained(instance, ['ingress', 'default', 'push']);
     assert.equal((await relationship(erin)).requested, true);
 
     await post('erin', { id: id('accepts'), type: 'Accept', object: { id: follow.body.id, type: 'Follow', actor: `${BASE}/users/erin`, object: remote.actorId } });
@@ -241,7 +258,10 @@ describe('relationships with a remote account over ActivityPub', () => {
       await until(async () => (await instance.ctx.db.select().from(accounts).where(eq(accounts.uri, stranger.actorId)))[0]?.lastWebfingeredAt, 'the refresh');
       assert.ok(stranger.received.some((line) => line.startsWith('GET /.well-known/webfinger')));
       const followers = await instance.request('GET', `/api/v1/accounts/${ivan.accountId}/followers`, { token: ivan.token });
-      assert.deepEqual(followers.body.map((account: { acct: string }) => account.acct), [stranger.handle]);
+      assert.deepEqual(
+        followers.body.map((account: { acct: string }) => account.acct),
+        [stranger.handle],
+      );
     } finally {
       await stranger.close();
     }
@@ -263,7 +283,7 @@ describe('relationships with a remote account over ActivityPub', () => {
       });
       assert.equal(response.status, 202, response.text);
       await post('gina', { id: id('follows'), type: 'Follow', object: `${other.origin}/users/bob` });
-      await sleep(500);
+      await queuesDrained(instance, ['ingress', 'default', 'push']);
       assert.ok(await followRow(bobId, gina.accountId), 'the follow stands');
       assert.deepEqual(await instance.ctx.queue.deadJobs('ingress'), []);
     } finally {
@@ -313,7 +333,7 @@ describe('a remote actor’s Update and Delete of itself', () => {
       const forged = { ...(await other.actor()), id: remote.actorId };
       const response = await other.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${other.origin}/updates/1`, type: 'Update', actor: other.actorId, object: forged });
       assert.equal(response.status, 202);
-      await sleep(500);
+      await queuesDrained(instance, ['ingress', 'pull']);
       assert.notEqual((await account()).body.display_name, 'Mallory');
     } finally {
       await other.close();

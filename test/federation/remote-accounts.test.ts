@@ -68,7 +68,10 @@ describe('remote accounts: resolving by handle and by URI', () => {
     assert.equal(bob.followers_count, 42);
     assert.equal(bob.following_count, 7);
     assert.equal(bob.statuses_count, 1234);
-    assert.ok(remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Abob%40')), remote.received.join('\n'));
+    assert.ok(
+      remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Abob%40')),
+      remote.received.join('\n'),
+    );
 
     const [row] = await instance.ctx.db.select().from(accounts).where(eq(accounts.uri, remote.actorId));
     assert.equal(row!.domain, remote.host);
@@ -108,7 +111,10 @@ describe('remote accounts: resolving by handle and by URI', () => {
     assert.equal(first?.displayName, 'First');
     await remote.setActor({ name: 'Second' });
     assert.equal((await resolveRemoteAccount(instance.ctx, remote.handle))?.displayName, 'First');
-    await instance.ctx.db.update(accounts).set({ lastWebfingeredAt: new Date(Date.now() - 25 * 3600_000) }).where(eq(accounts.id, first!.id));
+    await instance.ctx.db
+      .update(accounts)
+      .set({ lastWebfingeredAt: new Date(Date.now() - 25 * 3600_000) })
+      .where(eq(accounts.id, first!.id));
     const refreshed = await resolveRemoteAccount(instance.ctx, remote.handle);
     assert.equal(refreshed?.id, first!.id);
     assert.equal(refreshed?.displayName, 'Second');

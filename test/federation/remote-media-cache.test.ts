@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Image } from '@fedify/vocab';
 import { eq } from 'drizzle-orm';
@@ -13,7 +12,7 @@ import { runAdminCommand } from '../../src/cli/admin.ts';
 import { terminalProgress, type Progress } from '../../src/cli/progress.ts';
 import { sendCommand } from '../../src/cli/remote.ts';
 import { startControlSocket } from '../../src/roles/control-socket.ts';
-import { accounts, customEmojis, domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { accounts, customEmojis, domainBlocks, follows, type MediaAttachmentRow, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import type { ApiError } from '../../src/lib/errors.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { attachableMedia, attachedMediaIds, detachMedia, findOwnMedia } from '../../src/services/media-attachments.ts';
@@ -21,6 +20,8 @@ import { uncacheAttachments } from '../../src/services/remote-media-cache.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 /*
  * Remote media cached as Mastodon caches it, from a server that is not Subspace: a Mastodon-shaped
@@ -39,16 +40,6 @@ const CONTEXT = [
 ];
 const BLURHASH = 'UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH';
 
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 /** A JPEG with EXIF (camera make and GPS position), as a phone writes it. */
 function photoWithGps(width = 640, height = 480): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: 20, g: 120, b: 200 } } })
@@ -57,7 +48,10 @@ function photoWithGps(width = 640, height = 480): Promise<Buffer> {
     .toBuffer();
 }
 
-const png = (width: number, height: number, colour: { r: number; g: number; b: number }) => sharp({ create: { width, height, channels: 4, background: { ...colour, alpha: 1 } } }).png().toBuffer();
+const png = (width: number, height: number, colour: { r: number; g: number; b: number }) =>
+  sharp({ create: { width, height, channels: 4, background: { ...colour, alpha: 1 } } })
+    .png()
+    .toBuffer();
 
 describe('remote media cached from a Mastodon-like server', () => {
   let instance: TestInstance;
@@ -119,10 +113,27 @@ describe('remote media cached from a Mastodon-like server', () => {
   // as Mastodon sends one: with its blurhash, which is kept (encoding one here is slow)
   const document = (name: string, extra: Record<string, unknown> = {}) => ({ type: 'Document', mediaType: 'image/jpeg', url: fileUrl(name), name: null, blurhash: BLURHASH, ...extra });
   const deliver = async (object: { id: string }) => {
-    const activity = { '@context': CONTEXT, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], object };
+    const activity = {
+      '@context': CONTEXT,
+      id: `${object.id}/activity`,
+      type: 'Create',
+      actor: remote.actorId,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+      object,
+    };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
     assert.equal(response.status, 202, response.text);
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, object.id)).then((rows) => rows[0]), `status ${object.id}`);
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, object.id))
+          .then((rows) => rows[0]),
+      `status ${object.id}`,
+    );
   };
   const show = async (id: string) => {
     const response = await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token });
@@ -146,7 +157,7 @@ describe('remote media cached from a Mastodon-like server', () => {
       const counts = await instance.ctx.queue.counts();
       return counts.ingress === 0 && counts.pull === 0;
     }, 'the queues to drain');
-    await sleep(200);
+    await queuesDrained(instance, ['ingress', 'pull']);
     await until(async () => (await instance.ctx.queue.counts()).pull === 0, 'the pull queue to drain');
     assert.deepEqual(await instance.ctx.queue.deadJobs(), [], 'no job failed for good');
   };
@@ -301,12 +312,7 @@ describe('remote media cached from a Mastodon-like server', () => {
     remote.route('/system/media/to-private.jpg', (_req, res) => res.writeHead(302, { location: 'http://10.1.2.3/secret.jpg' }).end());
     serveFile('page.jpg', Buffer.from('<!doctype html><title>not an image</title>'), 'image/jpeg');
     remote.route('/system/media/gone.jpg', (_req, res) => res.writeHead(404).end());
-    const object = note([
-      { type: 'Document', mediaType: 'image/jpeg', url: 'http://169.254.169.254/latest/meta-data/x.jpg' },
-      document('huge.jpg'),
-      document('to-private.jpg'),
-      document('page.jpg'),
-    ]);
+    const object = note([{ type: 'Document', mediaType: 'image/jpeg', url: 'http://169.254.169.254/latest/meta-data/x.jpg' }, document('huge.jpg'), document('to-private.jpg'), document('page.jpg')]);
     const row = await deliver(object);
     const gone = await deliver(note([document('gone.jpg')]));
     await until(async () => requestsFor('huge.jpg') > 0 && requestsFor('to-private.jpg') > 0 && requestsFor('page.jpg') > 0 && requestsFor('gone.jpg') > 0, 'the downloads tried');
@@ -316,11 +322,17 @@ describe('remote media cached from a Mastodon-like server', () => {
       ...(await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, gone.id))),
     ];
     assert.equal(rows.length, 5);
-    assert.ok(rows.every((media) => media.fileKey === null), 'nothing stored');
+    assert.ok(
+      rows.every((media) => media.fileKey === null),
+      'nothing stored',
+    );
     for (const media of rows) assert.equal((await proxy(`/media_proxy/${media.id}/original`)).status, 404, media.remoteUrl);
     assert.equal(requestsFor('gone.jpg'), 2, 'a 404 is not retried by the job; the proxy asked once more');
     const shown = await show(row.id);
-    assert.deepEqual(shown.media_attachments.map((item: { remote_url: string }) => item.remote_url), rows.slice(0, 4).map((media) => media.remoteUrl));
+    assert.deepEqual(
+      shown.media_attachments.map((item: { remote_url: string }) => item.remote_url),
+      rows.slice(0, 4).map((media) => media.remoteUrl),
+    );
     assert.equal((await instance.request('GET', '/health')).status, 200);
   });
 
@@ -373,7 +385,14 @@ describe('remote media cached from a Mastodon-like server', () => {
     await cachedStatus(row.id, 2);
     const [kept, dropped] = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, row.id)).orderBy(mediaAttachments.position);
     const updated = { ...object, updated: new Date(Date.now() + 1000).toISOString(), attachment: [document('keep.jpg', { name: 'after', focalPoint: [-1, 1] })] };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': CONTEXT, id: `${object.id}#updates/1`, type: 'Update', actor: remote.actorId, to: [PUBLIC], object: updated });
+    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, {
+      '@context': CONTEXT,
+      id: `${object.id}#updates/1`,
+      type: 'Update',
+      actor: remote.actorId,
+      to: [PUBLIC],
+      object: updated,
+    });
     assert.equal(response.status, 202);
     const body = await until(async () => {
       const shown = await show(row.id);
@@ -392,7 +411,7 @@ describe('remote media cached from a Mastodon-like server', () => {
 
   describe('subspace media refresh', () => {
     let statusId: string;
-    let purgeable: (typeof mediaAttachments.$inferSelect)[];
+    let purgeable: MediaAttachmentRow[];
     const cli = (...args: string[]) => runAdminCommand(instance.ctx, ['media', 'refresh', ...args]);
     const purge = async () => {
       purgeable = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, statusId));
@@ -451,7 +470,10 @@ describe('remote media cached from a Mastodon-like server', () => {
         assert.match(result!.stdout, /^Downloaded 2 media attachments/);
         assert.equal(events[0], 'start 2');
         assert.equal(events.at(-1), 'stop');
-        assert.equal(events.slice(1, -1).reduce((sum, event) => sum + Number(event.slice(1)), 0), 2);
+        assert.equal(
+          events.slice(1, -1).reduce((sum, event) => sum + Number(event.slice(1)), 0),
+          2,
+        );
         const plain = await sendCommand(socket.path, ['media', 'refresh', '--status', statusId]);
         assert.match(plain!.stdout, /^Downloaded 0 media attachments/, 'without progress, the answer is as before');
       } finally {
@@ -459,16 +481,41 @@ describe('remote media cached from a Mastodon-like server', () => {
         rmSync(dir, { recursive: true, force: true });
       }
       const lines: string[] = [];
-      const pipe = Object.assign(new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+      const pipe = Object.assign(
+        new Writable({
+          write: (chunk, _encoding, done) => {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+        { isTTY: false },
+      ) as unknown as NodeJS.WriteStream;
       const progress = terminalProgress(pipe);
       progress.start(25);
       for (let i = 0; i < 25; i++) progress.increment();
       progress.stop();
-      assert.deepEqual(lines.join('').trimEnd().split('\n'), ['Processed 3/25', 'Processed 5/25', 'Processed 8/25', 'Processed 10/25', 'Processed 13/25', 'Processed 15/25', 'Processed 18/25', 'Processed 20/25', 'Processed 23/25', 'Processed 25/25']);
+      assert.deepEqual(lines.join('').trimEnd().split('\n'), [
+        'Processed 3/25',
+        'Processed 5/25',
+        'Processed 8/25',
+        'Processed 10/25',
+        'Processed 13/25',
+        'Processed 15/25',
+        'Processed 18/25',
+        'Processed 20/25',
+        'Processed 23/25',
+        'Processed 25/25',
+      ]);
     });
 
     it('--account, --domain and --days choose the attachments; without a source it says what is missing', async () => {
-      for (const args of [['--account', remote.handle], ['--domain', remote.host], ['--domain', '127.0.0.1'], ['--days', '1'], ['--domain', remote.host, '--days', '1']]) {
+      for (const args of [
+        ['--account', remote.handle],
+        ['--domain', remote.host],
+        ['--domain', '127.0.0.1'],
+        ['--days', '1'],
+        ['--domain', remote.host, '--days', '1'],
+      ]) {
         await purge();
         const result = await cli(...args, '--concurrency', '2');
         assert.equal(result.exitCode, 0, `${args.join(' ')}: ${result.stderr}`);

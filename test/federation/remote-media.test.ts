@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
@@ -8,6 +7,7 @@ import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { openEventStream, untilListening } from '../helpers/stream-clients.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -15,16 +15,6 @@ const PUBLIC = `${AS}#Public`;
 // Mastodon's own context for blurhash and focalPoint
 const CONTEXT = [AS, { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
 const BLURHASH = 'LEHV6nWB2yk8pyo0adR*.7kCMdnj';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('remote media as their servers describe them', () => {
   let instance: TestInstance;
@@ -48,14 +38,33 @@ describe('remote media as their servers describe them', () => {
   const files = (name: string) => `${remote.origin}/system/media/${name}`;
   const note = (attachment: unknown[], extra: Record<string, unknown> = {}) => {
     const id = `${remote.actorId}/statuses/media-${++n}`;
-    return { id, type: 'Note', attributedTo: remote.actorId, content: `<p>with media ${n}</p>`, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], attachment, ...extra };
+    return {
+      id,
+      type: 'Note',
+      attributedTo: remote.actorId,
+      content: `<p>with media ${n}</p>`,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+      attachment,
+      ...extra,
+    };
   };
   const create = (object: { id: string }) => ({ '@context': CONTEXT, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, to: [PUBLIC], cc: [`${remote.actorId}/followers`], object });
   const post = async (activity: unknown) => {
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
     assert.equal(response.status, 202, response.text);
   };
-  const arrived = (uri: string) => until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).then((rows) => rows[0]), `status ${uri}`);
+  const arrived = (uri: string) =>
+    until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, uri))
+          .then((rows) => rows[0]),
+      `status ${uri}`,
+    );
   const settled = async () => {
     await until(async () => (await instance.ctx.queue.counts()).ingress === 0, 'the ingress queue to drain');
     assert.deepEqual(await instance.ctx.queue.deadJobs('ingress'), [], 'no inbound activity failed');
@@ -134,7 +143,14 @@ describe('remote media as their servers describe them', () => {
     const row = await arrived(object.id);
     const before = (await show(row.id)).media_attachments;
     assert.equal(before.length, 2);
-    const updated = { ...object, updated: new Date(Date.now() + 1000).toISOString(), attachment: [{ type: 'Document', mediaType: 'image/webp', url: files('new.webp') }, { type: 'Document', mediaType: 'image/png', url: files('keep.png'), name: 'after' }] };
+    const updated = {
+      ...object,
+      updated: new Date(Date.now() + 1000).toISOString(),
+      attachment: [
+        { type: 'Document', mediaType: 'image/webp', url: files('new.webp') },
+        { type: 'Document', mediaType: 'image/png', url: files('keep.png'), name: 'after' },
+      ],
+    };
     await post({ '@context': CONTEXT, id: `${object.id}#updates/1`, type: 'Update', actor: remote.actorId, to: [PUBLIC], object: updated });
     const body = await until(async () => {
       const shown = await show(row.id);
@@ -195,7 +211,10 @@ describe('remote media as their servers describe them', () => {
     await arrived(announceId);
     const original = await arrived(object.id);
     const body = await show(original.id);
-    assert.deepEqual(body.media_attachments.map((item: { description: string }) => item.description), ['fetched']);
+    assert.deepEqual(
+      body.media_attachments.map((item: { description: string }) => item.description),
+      ['fetched'],
+    );
   });
 
   it('bad attachments are skipped, never an error', async () => {
@@ -226,7 +245,10 @@ describe('remote media as their servers describe them', () => {
       const event = await stream.next((item) => item.event === 'update', 20_000);
       const payload = event.payload as { uri: string; media_attachments: { remote_url: string }[] };
       assert.equal(payload.uri, withMedia.id, 'the status without media is not streamed here');
-      assert.deepEqual(payload.media_attachments.map((item) => item.remote_url), [files('streamed.jpg')]);
+      assert.deepEqual(
+        payload.media_attachments.map((item) => item.remote_url),
+        [files('streamed.jpg')],
+      );
     } finally {
       stream.close();
     }
@@ -240,7 +262,10 @@ describe('remote media as their servers describe them', () => {
     const shown = await show((await arrived(withMedia.id)).id);
     await arrived(plain.id);
     const timeline = (await instance.request('GET', '/api/v1/timelines/public?remote=true&only_media=true', { token: alice.token })).body as { uri: string }[];
-    assert.ok(timeline.some((status) => status.uri === withMedia.id), 'the post with media is listed');
+    assert.ok(
+      timeline.some((status) => status.uri === withMedia.id),
+      'the post with media is listed',
+    );
     assert.ok(!timeline.some((status) => status.uri === plain.id), 'the plain one is not');
     const listed = await instance.request('GET', `/api/v1/accounts/${shown.account.id}/statuses?only_media=true`, { token: alice.token });
     assert.equal(listed.status, 200, listed.text);

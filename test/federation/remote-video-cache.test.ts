@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
-import { downloadDeadlineMs } from '../../src/federation/remote-file.ts';
+import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from '../../src/services/instance.ts';
 import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { generateCryptoKeyPair, signJsonLd, signRequest, verifyJsonLd } from '@fedify/fedify';
@@ -9,21 +8,12 @@ import { CryptographicKey, Endpoints, Person } from '@fedify/vocab';
 import { follows, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const SECURITY = 'https://w3id.org/security/v1';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A remote server whose actor, carol, signs what she sends both over HTTP and as JSON-LD (Mastodon's LD signatures). */
 async function startSigningRemote() {
@@ -44,7 +34,9 @@ async function startSigningRemote() {
     } else if (url.pathname === '/users/carol') {
       res.writeHead(200, { 'content-type': 'application/activity+json' }).end(actorJson);
     } else if (url.pathname === '/.well-known/webfinger' && url.searchParams.get('resource') === `acct:carol@${host}`) {
-      res.writeHead(200, { 'content-type': 'application/jrd+json' }).end(JSON.stringify({ subject: `acct:carol@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: `http://${host}/users/carol` }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/jrd+json' })
+        .end(JSON.stringify({ subject: `acct:carol@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: `http://${host}/users/carol` }] }));
     } else {
       res.writeHead(404).end();
     }
@@ -142,7 +134,16 @@ describe('replies to members’ posts are forwarded to their followers', () => {
     };
   };
   const deliver = async (activity: unknown) => assert.equal(await carol.post(instance.url, activity), 202);
-  const arrived = (uri: string) => until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).then((rows) => rows[0]), `status ${uri}`);
+  const arrived = (uri: string) =>
+    until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, uri))
+          .then((rows) => rows[0]),
+      `status ${uri}`,
+    );
   const drained = async () => {
     await until(async () => {
       const counts = await instance.ctx.queue.counts();
@@ -174,7 +175,10 @@ describe('replies to members’ posts are forwarded to their followers', () => {
     assert.deepEqual(forwardedTo(carol, (activity as { id: string }).id), [], 'not sent back to where it came from');
     // seen through the API: the reply is in alice's thread
     const context = await instance.request('GET', `/api/v1/statuses/${original.id}/context`, { token: alice.token });
-    assert.deepEqual(context.body.descendants.map((status: { id: string }) => status.id), [stored.id]);
+    assert.deepEqual(
+      context.body.descendants.map((status: { id: string }) => status.id),
+      [stored.id],
+    );
   });
 
   it('not forwarded: an unsigned reply, a followers-only reply, a reply to a status not from here', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { generateCryptoKeyPair } from '@fedify/fedify';
@@ -8,21 +7,12 @@ import { follows, statuses } from '../../src/db/schema.ts';
 import { weakSignatureReason } from '../../src/federation/signature-strength.ts';
 import { startFakeRemote, type FakeRemote, type SignOptions } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
 const HOUR = 3_600_000;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 let serial = 0;
 /** A public Create of a Note by the remote's bob, with an id never used before. */
@@ -147,19 +137,33 @@ describe('HTTP Signatures on inbound activities', () => {
     await expect401('no Date header', create(remote), (r) => void delete r.headers.date);
     await expect401('no Digest header', create(remote), (r) => void delete r.headers.digest);
     await expect401('no headers parameter', create(remote), (r) => void (r.headers.signature = r.headers.signature!.replace(/headers="[^"]*",/, '')));
-    await expect401('a signature covering neither digest nor date', create(remote), (r) => void (r.headers.signature = r.headers.signature!.replace(/headers="[^"]*"/, 'headers="(request-target) host"')));
+    await expect401(
+      'a signature covering neither digest nor date',
+      create(remote),
+      (r) => void (r.headers.signature = r.headers.signature!.replace(/headers="[^"]*"/, 'headers="(request-target) host"')),
+    );
     await expect401('no keyId', create(remote), (r) => void (r.headers.signature = r.headers.signature!.replace(/keyId="[^"]*",/, '')));
     await expect401('a keyId bob’s actor does not have', create(remote), () => {}, { keyId: `${remote.actorId}#other-key` });
     await expect401('a keyId on bob’s server that does not exist', create(remote), () => {}, { keyId: `${remote.origin}/keys/missing` });
     const stranger = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5');
     await expect401('another key under bob’s keyId', create(remote), () => {}, { privateKey: stranger.privateKey });
     // RFC 9421
-    await expect401('RFC 9421: a wrong signature', create(remote), (r) => void (r.headers.signature = r.headers.signature!.replace(/=:([A-Za-z0-9+/])/, (_, first: string) => `=:${first === 'A' ? 'B' : 'A'}`)), { spec: 'rfc9421' });
+    await expect401(
+      'RFC 9421: a wrong signature',
+      create(remote),
+      (r) => void (r.headers.signature = r.headers.signature!.replace(/=:([A-Za-z0-9+/])/, (_, first: string) => `=:${first === 'A' ? 'B' : 'A'}`)),
+      { spec: 'rfc9421' },
+    );
     await expect401('RFC 9421: a body changed after signing', create(remote), (r) => void (r.body = otherBody(JSON.parse(r.body))), { spec: 'rfc9421' });
-    await expect401('RFC 9421: a body changed and its Content-Digest with it', create(remote), (r) => {
-      r.body = otherBody(JSON.parse(r.body));
-      r.headers['content-digest'] = `sha-256=:${createHashBase64(r.body)}:`;
-    }, { spec: 'rfc9421' });
+    await expect401(
+      'RFC 9421: a body changed and its Content-Digest with it',
+      create(remote),
+      (r) => {
+        r.body = otherBody(JSON.parse(r.body));
+        r.headers['content-digest'] = `sha-256=:${createHashBase64(r.body)}:`;
+      },
+      { spec: 'rfc9421' },
+    );
     await expect401('RFC 9421: no Signature-Input', create(remote), (r) => void delete r.headers['signature-input'], { spec: 'rfc9421' });
     await expect401('RFC 9421: no created parameter', create(remote), (r) => void (r.headers['signature-input'] = r.headers['signature-input']!.replace(/;created=\d+/, '')), { spec: 'rfc9421' });
     await expect401('RFC 9421: another key under bob’s keyId', create(remote), () => {}, { spec: 'rfc9421', privateKey: stranger.privateKey });
@@ -312,7 +316,10 @@ describe('activities forwarded by another server', () => {
       assert.equal(shown.account.acct, state.remote.handle, 'stored as bob’s');
       assert.match(shown.content, new RegExp(`forwarded with ${spec}`));
     }
-    assert.ok(relay.received.some((entry) => entry.startsWith('GET /users/bob')), `the forwarding server’s signature was checked with its key: ${relay.received}`);
+    assert.ok(
+      relay.received.some((entry) => entry.startsWith('GET /users/bob')),
+      `the forwarding server’s signature was checked with its key: ${relay.received}`,
+    );
   });
 
   it('refuses (401) a forwarded Create whose Linked Data signature is broken, missing, or by the forwarding server, storing nothing', async () => {
@@ -399,7 +406,10 @@ describe('activities forwarded by another server', () => {
 describe('what an inbound signature must cover (Mastodon’s verify_signature_strength!)', () => {
   const rfc9421 = (input: string) => ({ 'signature-input': input, signature: 'sig1=:AAAA:' });
   it('takes what Mastodon, Fedify and GoToSocial send', () => {
-    assert.equal(weakSignatureReason('POST', { signature: 'keyId="https://a.example/users/a#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest content-type",signature="AAAA"' }), undefined);
+    assert.equal(
+      weakSignatureReason('POST', { signature: 'keyId="https://a.example/users/a#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest content-type",signature="AAAA"' }),
+      undefined,
+    );
     assert.equal(weakSignatureReason('POST', { signature: 'keyId="k",algorithm="hs2019",headers="(request-target) (created) host digest",created=1,signature="AAAA"' }), undefined);
     assert.equal(weakSignatureReason('POST', rfc9421('sig1=("@method" "@target-uri" "@authority" "content-digest");alg="rsa-v1_5-sha256";keyid="https://a.example/k";created=1795337589')), undefined);
     assert.equal(weakSignatureReason('GET', rfc9421('sig1=("@method" "@target-uri");keyid="k";created=1')), undefined);

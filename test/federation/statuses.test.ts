@@ -60,8 +60,14 @@ describe('statuses as ActivityPub objects', () => {
     assert.match(json.conversation, /^tag:subspace\.test,\d{4}-\d\d-\d\d:objectId=\d+:objectType=Conversation$/);
     assert.ok(json['@context'].some((entry: unknown) => typeof entry === 'object' && (entry as Record<string, string>).conversation === 'ostatus:conversation'));
     const tags = asArray(json.tag);
-    assert.deepEqual(tags.find((tag: { type: string }) => tag.type === 'Mention'), { type: 'Mention', href: bobUri, name: '@bob' });
-    assert.deepEqual(tags.find((tag: { type: string }) => tag.type === 'Hashtag'), { type: 'Hashtag', href: `${BASE}/tags/fediverse`, name: '#Fediverse' });
+    assert.deepEqual(
+      tags.find((tag: { type: string }) => tag.type === 'Mention'),
+      { type: 'Mention', href: bobUri, name: '@bob' },
+    );
+    assert.deepEqual(
+      tags.find((tag: { type: string }) => tag.type === 'Hashtag'),
+      { type: 'Hashtag', href: `${BASE}/tags/fediverse`, name: '#Fediverse' },
+    );
     assert.equal(json.replies.id, `${status.uri}/replies`);
 
     const note = await Note.fromJsonLd(json);
@@ -110,7 +116,10 @@ describe('statuses as ActivityPub objects', () => {
     assert.equal(replies.status, 200);
     assert.equal(replies.body.totalItems, 1);
     const page = await instance.request('GET', new URL(replies.body.first).pathname + new URL(replies.body.first).search, { headers: AP });
-    assert.deepEqual(asArray(page.body.items).map((item: { id: string }) => item.id), [reply.uri]);
+    assert.deepEqual(
+      asArray(page.body.items).map((item: { id: string }) => item.id),
+      [reply.uri],
+    );
   });
 
   it('serves a poll as a Question', async () => {
@@ -119,7 +128,10 @@ describe('statuses as ActivityPub objects', () => {
     assert.equal(json.type, 'Question');
     assert.deepEqual(
       json.oneOf.map((option: { type: string; name: string; replies: { totalItems: number } }) => [option.type, option.name, option.replies.totalItems]),
-      [['Note', 'red', 0], ['Note', 'blue', 0]],
+      [
+        ['Note', 'red', 0],
+        ['Note', 'blue', 0],
+      ],
     );
     assert.match(json.endTime, /^\d{4}-/);
     assert.equal(json.votersCount, 0);
@@ -128,7 +140,10 @@ describe('statuses as ActivityPub objects', () => {
 
     const multiple = await post({ status: 'pick any', poll: { options: ['a', 'b', 'c'], expires_in: 3600, multiple: true } });
     const any = (await get(multiple.uri)).body;
-    assert.deepEqual(any.anyOf.map((option: { name: string }) => option.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      any.anyOf.map((option: { name: string }) => option.name),
+      ['a', 'b', 'c'],
+    );
     assert.equal(any.oneOf, undefined);
   });
 

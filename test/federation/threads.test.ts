@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { follows, statuses } from '../../src/db/schema.ts';
 import { resolveRemoteStatusUrl } from '../../src/federation/fetch-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('threads: missing parents and listed replies, fetched in the pull queue', () => {
   let instance: TestInstance;
@@ -59,10 +49,23 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     return object;
   };
   const deliver = async (object: { id: string }) => {
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, to: [PUBLIC], cc: [`${remote.actorId}/followers`], object });
+    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, {
+      '@context': AS,
+      id: `${object.id}/activity`,
+      type: 'Create',
+      actor: remote.actorId,
+      to: [PUBLIC],
+      cc: [`${remote.actorId}/followers`],
+      object,
+    });
     assert.equal(response.status, 202, response.text);
   };
-  const row = (uri: string) => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)).then((rows) => rows[0]);
+  const row = (uri: string) =>
+    instance.ctx.db
+      .select()
+      .from(statuses)
+      .where(eq(statuses.uri, uri))
+      .then((rows) => rows[0]);
   const arrived = (uri: string) => until(() => row(uri), `status ${uri}`);
   const show = async (id: string) => (await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token })).body;
   const context = async (id: string) => (await instance.request('GET', `/api/v1/statuses/${id}/context`, { token: alice.token })).body;
@@ -123,7 +126,10 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     assert.equal((await row(second))!.inReplyToId, a.id, 'the fetched status answers the delivered one');
     assert.equal((await row(first))!.inReplyToId, null, 'which is not made to answer it back');
     const thread = await context(b.id);
-    assert.deepEqual(thread.ancestors.map((status: { id: string }) => status.id), [a.id]);
+    assert.deepEqual(
+      thread.ancestors.map((status: { id: string }) => status.id),
+      [a.id],
+    );
   });
 
   it('a chain of fetches stops once it discovered enough statuses (Mastodon’s DISCOVERIES_PER_REQUEST)', async () => {
@@ -168,7 +174,15 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     serveNote(replyUri, { inReplyTo: id });
     serveNote(id, { replies: { id: `${id}/replies`, type: 'Collection', first: { type: 'CollectionPage', next: `${id}/replies?page=2`, partOf: `${id}/replies`, items: [replyUri] } } });
     const announceId = `${remote.actorId}/statuses/${++n}/activity`;
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: announceId, type: 'Announce', actor: remote.actorId, published: new Date().toISOString(), to: [PUBLIC], object: id });
+    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, {
+      '@context': AS,
+      id: announceId,
+      type: 'Announce',
+      actor: remote.actorId,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      object: id,
+    });
     assert.equal(response.status, 202);
     const original = await arrived(id);
     const reply = await arrived(replyUri);
@@ -204,7 +218,10 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     assert.deepEqual(unresolved.body.statuses, [], 'without resolve nothing is fetched');
     const found = await instance.request('GET', `/api/v2/search?q=${encodeURIComponent(page)}&resolve=true`, { token: user.token });
     assert.equal(found.status, 200, found.text);
-    assert.deepEqual(found.body.statuses.map((status: { uri: string; url: string }) => [status.uri, status.url]), [[id, page]]);
+    assert.deepEqual(
+      found.body.statuses.map((status: { uri: string; url: string }) => [status.uri, status.url]),
+      [[id, page]],
+    );
     assert.deepEqual(found.body.accounts, []);
     await drained();
   });

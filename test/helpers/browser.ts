@@ -43,7 +43,13 @@ export class Browser {
   }
 }
 
-const decode = (value: string) => value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The fields of the `index`-th form on the page (hidden inputs, plus the clicked button's name/value if given). */
 export function formFields(html: string, index = 0): { action: string; fields: Record<string, string> } {

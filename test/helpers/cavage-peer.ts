@@ -286,7 +286,18 @@ export async function startCavagePeer(options: { address: string; usernames: str
       const match = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get('resource') ?? '');
       if (!match || match[2] !== host || !keys.has(match[1]!)) return res.writeHead(404).end();
       const { actorId } = account(match[1]!);
-      return answerJson(res, { subject: `acct:${match[1]}@${host}`, aliases: [actorId], links: [{ rel: 'self', type: ACTIVITY_JSON, href: actorId }, { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: `${origin}/@${match[1]}` }] }, 'application/jrd+json');
+      return answerJson(
+        res,
+        {
+          subject: `acct:${match[1]}@${host}`,
+          aliases: [actorId],
+          links: [
+            { rel: 'self', type: ACTIVITY_JSON, href: actorId },
+            { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: `${origin}/@${match[1]}` },
+          ],
+        },
+        'application/jrd+json',
+      );
     }
     const actorPath = /^\/users\/([^/]+)(\/(outbox|followers|following))?$/.exec(url.pathname);
     if (actorPath && keys.has(actorPath[1]!)) {

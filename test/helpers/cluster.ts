@@ -173,12 +173,16 @@ export class Cluster {
   /** Waits until `path` answers 200 on a listening process; fails early, with its output, if it exits. */
   async waitUntilServing(name: string, path: string, timeoutMs = 60_000): Promise<void> {
     const process = this.get(name);
-    await waitFor(`${name} to answer 200 on ${path}`, async () => {
-      if (!isRunning(process.child)) throw new Error(`${name} exited (${process.child.exitCode ?? process.child.signalCode}):\n${process.output()}`);
-      const response = await fetch(`${process.url}${path}`, { signal: AbortSignal.timeout(5000) });
-      await response.arrayBuffer();
-      return response.status === 200;
-    }, timeoutMs).catch((error: Error) => {
+    await waitFor(
+      `${name} to answer 200 on ${path}`,
+      async () => {
+        if (!isRunning(process.child)) throw new Error(`${name} exited (${process.child.exitCode ?? process.child.signalCode}):\n${process.output()}`);
+        const response = await fetch(`${process.url}${path}`, { signal: AbortSignal.timeout(5000) });
+        await response.arrayBuffer();
+        return response.status === 200;
+      },
+      timeoutMs,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${name} output ---\n${process.output().slice(-4000)}`);
     });
   }

@@ -144,7 +144,12 @@ export async function startFakeRemote(options: { address?: string; port?: number
       json(res, 'application/jrd+json', { subject: `acct:bob@${host}`, links: [{ rel: 'self', type: 'application/activity+json', href: fake.webfingerHref }] });
     } else if (['/users/bob/followers', '/users/bob/following', '/users/bob/outbox'].includes(url.pathname)) {
       const total = counts[url.pathname.slice('/users/bob/'.length) as keyof typeof counts];
-      json(res, 'application/activity+json', { '@context': 'https://www.w3.org/ns/activitystreams', id: `http://${host}${url.pathname}`, type: 'OrderedCollection', ...(total === undefined ? {} : { totalItems: total }) });
+      json(res, 'application/activity+json', {
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: `http://${host}${url.pathname}`,
+        type: 'OrderedCollection',
+        ...(total === undefined ? {} : { totalItems: total }),
+      });
     } else {
       res.writeHead(404).end();
     }

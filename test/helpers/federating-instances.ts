@@ -1,6 +1,4 @@
-import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startInstance, type TestInstance } from './instance.ts';
 import { freePort } from './process.ts';
 
@@ -31,13 +29,4 @@ export async function startOn(host: string, env: Record<string, string> = {}): P
 /** Whether an instance's handles carry a port (then they cannot be mentioned in a post). */
 export const hasPortInDomain = (instance: TestInstance) => instance.config.localDomain.includes(':');
 
-/** Polls `probe` until it returns a value (deliveries between the instances are asynchronous). */
-export async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+export { until } from './until.ts';

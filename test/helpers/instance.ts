@@ -3,7 +3,6 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -13,6 +12,7 @@ import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/roles.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
+import { claimRedisDatabase } from './redis-db.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
 import { linkCrawlSpread } from '../../src/services/preview-cards/preview-cards.ts';
 
@@ -24,17 +24,18 @@ linkCrawlSpread.maxSeconds = 0;
  * The suite runs on embedded PGlite unless DATABASE_URL is set (CI's second pass points it at
  * PgBouncer); then each instance gets a fresh database, created through SUBSPACE_TEST_ADMIN_URL
  * (a direct PostgreSQL connection) and migrated directly, and used through DATABASE_URL's host.
- * With REDIS_URL set, each instance gets its own Redis database, flushed first. With
+ * With REDIS_URL set, each instance claims a Redis database of its own (./redis-db.ts), flushed first. With
  * SUBSPACE_TEST_S3_ENDPOINT set (an s3rver), each instance keeps its media in a bucket of its own
  * there (see ./s3.ts; read stored files with ./stored-files.ts).
  */
 export const serverMode = !!process.env.DATABASE_URL;
 export const redisMode = !!process.env.REDIS_URL;
 
-let redisDbCounter = Number(process.env.SUBSPACE_TEST_REDIS_DB_START ?? 1);
-
 function migrationsFingerprint(): string {
-  return createHash('sha256').update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json')))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
@@ -55,14 +56,12 @@ async function pgliteTemplate(): Promise<string> {
   return template;
 }
 
-/** A Redis database of its own for one test (REDIS_URL with another db number), flushed first. */
+/**
+ * A Redis database of its own for one test (REDIS_URL with another db number), flushed first; it is
+ * claimed until this process ends (see ./redis-db.ts).
+ */
 export async function freshRedisUrl(): Promise<string> {
-  const url = new URL(process.env.REDIS_URL!);
-  url.pathname = `/${redisDbCounter++ % 16}`;
-  const redis = new Redis(url.toString());
-  await redis.flushdb();
-  redis.disconnect();
-  return url.toString();
+  return (await claimRedisDatabase()).url;
 }
 
 function withDatabase(url: string, name: string): string {
@@ -149,7 +148,7 @@ export async function request(baseUrl: string, method: string, path: string, opt
   }
   const response = await fetch(new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -190,12 +189,9 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
     cpSync(await pgliteTemplate(), join(dataDir, 'db'), { recursive: true });
   }
   if (redisMode) {
-    const url = new URL(process.env.REDIS_URL!);
-    url.pathname = `/${redisDbCounter++ % 16}`;
-    const redis = new Redis(url.toString());
-    await redis.flushdb();
-    redis.disconnect();
-    env.REDIS_URL = url.toString();
+    const database = await claimRedisDatabase();
+    env.REDIS_URL = database.url;
+    cleanups.push(database.release);
   }
   if (s3Endpoint) {
     const bucket = await createBucket(s3Endpoint);
@@ -218,12 +214,16 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
 export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
   const config = loadConfig(env);
-  const instance = await boot(config, options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true }, {
-    log: createLogger(env.LOG_LEVEL!),
-    queueBackoff: () => 50,
-    streaming: options.streaming,
-    httpTimeouts: options.httpTimeouts,
-  });
+  const instance = await boot(
+    config,
+    options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true },
+    {
+      log: createLogger(env.LOG_LEVEL!),
+      queueBackoff: () => 50,
+      streaming: options.streaming,
+      httpTimeouts: options.httpTimeouts,
+    },
+  );
   if (options.registrations) await updateSetting(instance.ctx, 'registrations_mode', options.registrations);
   const url = instance.url!;
 

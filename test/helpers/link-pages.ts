@@ -29,7 +29,9 @@ export async function pngImage(width: number, height: number): Promise<Buffer> {
       pixels[i + 2] = 128;
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -74,7 +74,24 @@ export async function makeMediaFixtures(ffmpegBinary: string): Promise<MediaFixt
       ffmpeg(ffmpegBinary, [...lavfi('color=c=red:s=40x30:d=1'), '-frames:v', '1', file('cover.png')]),
       ffmpeg(ffmpegBinary, [...lavfi('testsrc=size=300x200:rate=1:duration=1'), '-frames:v', '1', file('thumbnail.png')]),
     ]);
-    await ffmpeg(ffmpegBinary, [...lavfi('sine=frequency=330:duration=1'), '-i', file('cover.png'), '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'png', '-disposition:v', 'attached_pic', '-id3v2_version', '3', file('covered.mp3')]);
+    await ffmpeg(ffmpegBinary, [
+      ...lavfi('sine=frequency=330:duration=1'),
+      '-i',
+      file('cover.png'),
+      '-map',
+      '0:a',
+      '-map',
+      '1:v',
+      '-c:a',
+      'libmp3lame',
+      '-c:v',
+      'png',
+      '-disposition:v',
+      'attached_pic',
+      '-id3v2_version',
+      '3',
+      file('covered.mp3'),
+    ]);
     const read = (name: string) => readFileSync(file(name));
     return {
       mp4: read('clip.mp4'),
@@ -101,10 +118,6 @@ export function gifBomb(): Buffer {
   screen.writeUInt16LE(8000, 0);
   screen.writeUInt16LE(8000, 2);
   screen.set([0x80, 0, 0], 4);
-  const frame = Buffer.concat([
-    Buffer.from([0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00]),
-    Buffer.from([0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00]),
-    Buffer.from([0x02, 0x02, 0x44, 0x01, 0x00]),
-  ]);
+  const frame = Buffer.concat([Buffer.from([0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00]), Buffer.from([0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00]), Buffer.from([0x02, 0x02, 0x44, 0x01, 0x00])]);
   return Buffer.concat([Buffer.from('GIF89a'), screen, Buffer.from([0, 0, 0, 255, 255, 255]), frame, frame, Buffer.from([0x3b])]);
 }

@@ -133,7 +133,10 @@ export async function openEventStream(baseUrl: string, pathAndQuery: string, tok
           const lines = buffer.slice(0, block).split('\n');
           buffer = buffer.slice(block + 2);
           const event = lines.find((line) => line.startsWith('event: '))?.slice(7) ?? 'message';
-          const data = lines.filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+          const data = lines
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n');
           log.push({ event, payload: parsePayload(data), raw: data });
         }
       }

@@ -89,7 +89,13 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
 
   describe('a list or hash where one value is expected', () => {
     it('visibility[]=direct is a 422, never a public post', async () => {
-      const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, form: new URLSearchParams([['status', 'secret'], ['visibility[]', 'direct']]) });
+      const response = await instance.request('POST', '/api/v1/statuses', {
+        token: alice.token,
+        form: new URLSearchParams([
+          ['status', 'secret'],
+          ['visibility[]', 'direct'],
+        ]),
+      });
       assert.equal(response.status, 422);
       assert.match(response.body.error, /^Validation failed/);
       const hash = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'secret', visibility: { a: 'direct' } } });
@@ -102,7 +108,13 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
     it('lists where lists are expected still work', async () => {
       const response = await instance.request('POST', '/api/v1/statuses', {
         token: alice.token,
-        form: new URLSearchParams([['status', 'poll'], ['visibility', 'direct'], ['poll[options][]', 'a'], ['poll[options][]', 'b'], ['poll[expires_in]', '600']]),
+        form: new URLSearchParams([
+          ['status', 'poll'],
+          ['visibility', 'direct'],
+          ['poll[options][]', 'a'],
+          ['poll[options][]', 'b'],
+          ['poll[expires_in]', '600'],
+        ]),
       });
       assert.equal(response.status, 200, response.text);
       assert.equal(response.body.visibility, 'direct');
@@ -156,7 +168,10 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       const truncated = await post('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="status"\r\n\r\nhi');
       assert.equal(truncated.status, 400);
       assert.ok((await truncated.json()).error);
-      const fine = await post('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="status"\r\n\r\nhi\r\n--x\r\nContent-Disposition: form-data; name="visibility"\r\n\r\nprivate\r\n--x--\r\n');
+      const fine = await post(
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="status"\r\n\r\nhi\r\n--x\r\nContent-Disposition: form-data; name="visibility"\r\n\r\nprivate\r\n--x--\r\n',
+      );
       assert.equal(fine.status, 200);
       assert.equal((await fine.json()).visibility, 'private');
       await instance.ctx.db.delete(statuses);
@@ -169,7 +184,11 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
         return fetch(new URL(path, instance.url), { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
       };
       const small = () => new Blob([Buffer.alloc(10)], { type: 'image/png' });
-      const threeFiles = await multipart([['file', small()], ['thumbnail', small()], ['extra', small()]]);
+      const threeFiles = await multipart([
+        ['file', small()],
+        ['thumbnail', small()],
+        ['extra', small()],
+      ]);
       assert.equal(threeFiles.status, 413);
       assert.ok((await threeFiles.json()).error);
       const hugeFile = await multipart([['file', new Blob([Buffer.alloc(33 * 1024 * 1024)], { type: 'image/png' })]]);
@@ -177,12 +196,23 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       const longField = await multipart([['description', 'x'.repeat(300 * 1024)]]);
       assert.equal(longField.status, 413);
       // within the limits, the request goes on to be refused for want of a token
-      const unauthenticated = await multipart([['file', small()], ['thumbnail', small()]]);
+      const unauthenticated = await multipart([
+        ['file', small()],
+        ['thumbnail', small()],
+      ]);
       assert.equal(unauthenticated.status, 401);
       // media uploads (files up to 100 MB) check the token before they read the body at all; with one, the same limits hold
       const stranger = await multipart([['file', new Blob([Buffer.alloc(33 * 1024 * 1024)], { type: 'image/png' })]], '/api/v1/media');
       assert.equal(stranger.status, 401);
-      const tooMany = await multipart([['file', small()], ['thumbnail', small()], ['extra', small()]], '/api/v2/media', alice.token);
+      const tooMany = await multipart(
+        [
+          ['file', small()],
+          ['thumbnail', small()],
+          ['extra', small()],
+        ],
+        '/api/v2/media',
+        alice.token,
+      );
       assert.equal(tooMany.status, 413);
     });
 

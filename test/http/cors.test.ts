@@ -120,7 +120,7 @@ describe('CORS for browser clients, as Mastodon grants it', () => {
     assertShared(badClient, 'a refused client at /oauth/token');
 
     const headers = fromOrigin({ 'x-forwarded-for': '203.0.113.50' });
-    let limited;
+    let limited: Awaited<ReturnType<typeof instance.request>> | undefined;
     for (let i = 0; i < 6; i++) {
       limited = await instance.request('POST', '/api/v1/apps', { headers, json: { client_name: `cors${i}`, redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' } });
     }

@@ -199,7 +199,26 @@ describe('fuzzing every route', () => {
     // keys are made when first asked for, by whatever federation request comes first
     const ROW = `(to_jsonb(t) - ARRAY['private_key_pem', 'public_key_pem', 'ed25519_private_key_pem', 'ed25519_public_key_pem'])::text`;
     const fingerprint = async () => {
-      const tables = ['statuses', 'accounts', 'lists', 'custom_filters', 'custom_filter_keywords', 'follows', 'blocks', 'mutes', 'scheduled_statuses', 'oauth_access_tokens', 'markers', 'tag_follows', 'featured_tags', 'users', 'reports', 'domain_blocks', 'account_domain_blocks', 'poll_votes'];
+      const tables = [
+        'statuses',
+        'accounts',
+        'lists',
+        'custom_filters',
+        'custom_filter_keywords',
+        'follows',
+        'blocks',
+        'mutes',
+        'scheduled_statuses',
+        'oauth_access_tokens',
+        'markers',
+        'tag_follows',
+        'featured_tags',
+        'users',
+        'reports',
+        'domain_blocks',
+        'account_domain_blocks',
+        'poll_votes',
+      ];
       const counts: Record<string, unknown> = {};
       for (const table of tables) {
         const result = await instance.ctx.db.execute(sql.raw(`SELECT count(*)::int AS n, md5(coalesce(string_agg(${ROW}, ',' ORDER BY ${ROW}), '')) AS h FROM ${table} t`));

@@ -13,7 +13,11 @@ describe('X-Request-Id, as Rails sends it', () => {
 
   it('gives every response an id of its own, errors and preflights included', async () => {
     const ids = new Set<string>();
-    for (const [method, path] of [['GET', '/api/v1/instance'], ['GET', '/api/v1/statuses/0'], ['OPTIONS', '/api/v1/timelines/public']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/instance'],
+      ['GET', '/api/v1/statuses/0'],
+      ['OPTIONS', '/api/v1/timelines/public'],
+    ] as const) {
       const response = await fetch(new URL(path, instance.url), { method, headers: { origin: 'https://elk.example', 'access-control-request-method': 'GET' } });
       const id = response.headers.get('x-request-id');
       assert.match(id ?? '', /^[0-9a-f-]{36}$/, `${method} ${path}`);

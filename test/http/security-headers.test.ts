@@ -77,7 +77,7 @@ describe('security headers on the HTML pages', () => {
     assertProtected(confirmation, 'a failed confirmation page');
   });
 
-  it('serves the pages\' stylesheet from this site, so the policy can forbid inline styles', async () => {
+  it("serves the pages' stylesheet from this site, so the policy can forbid inline styles", async () => {
     const signIn = await page(undefined, '/auth/sign_in');
     const href = /<link rel="stylesheet" href="([^"]+)">/.exec(signIn.html)?.[1];
     assert.ok(href?.startsWith('/'), 'a stylesheet on this site');

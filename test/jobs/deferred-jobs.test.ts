@@ -17,20 +17,11 @@ import { createLocalAccount } from '../../src/services/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, request, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
   let instance: TestInstance;
@@ -60,7 +51,13 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
       return original(queueName, name, data, options);
     };
     // bob follows alice from his server: his account is known here
-    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/1`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/alice`,
+    });
     assert.equal(response.status, 202, response.text);
     await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&type=accounts`, { token: alice.token });
@@ -78,7 +75,15 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
     const object = { id, type: 'Note', attributedTo: remote.actorId, content: '<p>hello</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object });
     assert.equal(response.status, 202, response.text);
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, id)).then((rows) => rows[0]), 'bob’s status to be stored');
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, id))
+          .then((rows) => rows[0]),
+      'bob’s status to be stored',
+    );
   };
 
   const fromCarol = (type: string) => remote.delivered.filter((entry) => entry.body.type === type && entry.body.actor === `${BASE}/users/carol`);
@@ -105,7 +110,10 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
       // a sweep while the queue is still away enqueues nothing and keeps every row for the next one
       assert.equal(await enqueueDeferredJobs(instance.ctx), 0);
       assert.equal(await countDeferredJobs(instance.ctx), 3);
-      assert.ok((await instance.ctx.db.select().from(deferredJobs)).every((row) => row.lockedUntil === null), 'released');
+      assert.ok(
+        (await instance.ctx.db.select().from(deferredJobs)).every((row) => row.lockedUntil === null),
+        'released',
+      );
     } finally {
       queueDown = false;
     }
@@ -133,7 +141,13 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
   it('an unfollow, a block and a deletion, with the feed upkeep queued before their deliveries, are answered and delivered once', async () => {
     // bob accepts carol's follow
     const [follow] = fromCarol('Follow');
-    const accepted = await remote.postSigned(instance.url, `${BASE}/users/carol/inbox`, { '@context': AS, id: `${remote.origin}/accepts/1`, type: 'Accept', actor: remote.actorId, object: follow!.body });
+    const accepted = await remote.postSigned(instance.url, `${BASE}/users/carol/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/accepts/1`,
+      type: 'Accept',
+      actor: remote.actorId,
+      object: follow!.body,
+    });
     assert.equal(accepted.status, 202, accepted.text);
     await until(async () => {
       const relationship = await instance.request('GET', `/api/v1/accounts/relationships?id[]=${bobId}`, { token: carol.token });
@@ -165,7 +179,7 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
     } finally {
       queueDown = false;
     }
-    assert.ok(await enqueueDeferredJobs(instance.ctx) >= 5);
+    assert.ok((await enqueueDeferredJobs(instance.ctx)) >= 5);
     const undo = () => fromCarol('Undo').filter((entry) => entry.body.object?.type === 'Follow');
     const deletes = () => remote.delivered.filter((entry) => entry.body.type === 'Delete' && entry.body.object?.id === posted.body.uri);
     await until(async () => undo().length > 0 && fromCarol('Block').length > 0 && deletes().length > 0, 'the Undo, the Block and the Delete');
@@ -263,11 +277,15 @@ describe('a follow made while the queues’ Redis is down', { skip: HAS_REDIS ? 
     queueRedis = await startRedis(port);
     remote = await startFakeRemote();
     environment = await prepareTestEnvironment({ ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', SIDEKIQ_REDIS_URL: `redis://127.0.0.1:${port}/0` });
-    instance = await boot(loadConfig(environment.env), { web: true, worker: { queues: ['default', 'push', 'ingress', 'pull'], concurrency: 4 } }, {
-      log: createLogger('silent'),
-      queueBackoff: () => 50,
-      redisWaitMs: 1500,
-    });
+    instance = await boot(
+      loadConfig(environment.env),
+      { web: true, worker: { queues: ['default', 'push', 'ingress', 'pull'], concurrency: 4 } },
+      {
+        log: createLogger('silent'),
+        queueBackoff: () => 50,
+        redisWaitMs: 1500,
+      },
+    );
     const member = async (username: string) => {
       const { user, account } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password', confirmed: true });
       const { accessToken } = await issueToken(instance.ctx, { applicationId: null, userId: user.id, scopes: ['read', 'write', 'follow'] });
@@ -276,7 +294,13 @@ describe('a follow made while the queues’ Redis is down', { skip: HAS_REDIS ? 
     const alice = await member('alice');
     const carol = await member('carol');
     // bob follows alice: his account is known here
-    const response = await remote.postSigned(instance.url!, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    const response = await remote.postSigned(instance.url!, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/1`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/alice`,
+    });
     assert.equal(response.status, 202, response.text);
     await until(async () => remote.delivered.find((entry) => entry.body.type === 'Accept'), 'the Accept');
     const found = await request(instance.url!, 'GET', `/api/v2/search?q=@${remote.handle}&type=accounts`, { token: alice.token });

@@ -12,7 +12,11 @@ import { freePort, runSubspace, waitFor, waitForHealthy } from '../helpers/proce
 /** The .eml files the embedded (file) mailer wrote. */
 function mails(dataDir: string): string[] {
   const dir = join(dataDir, 'mail');
-  return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.eml')).map((name) => readFileSync(join(dir, name), 'utf8')) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => name.endsWith('.eml'))
+        .map((name) => readFileSync(join(dir, name), 'utf8'))
+    : [];
 }
 
 describe(`a job enqueued before its process is killed runs after restart (${redisMode ? 'BullMQ on Redis' : 'job table in the database'})`, () => {
@@ -50,10 +54,14 @@ describe(`a job enqueued before its process is killed runs after restart (${redi
     // A worker for the mailers queue, started afterwards, finds the job and sends the mail.
     const worker = runSubspace(['worker', '--queues', 'mailers', '--concurrency', '2'], env);
     try {
-      const [mail] = await waitFor('the confirmation mail', async () => {
-        const found = mails(environment.dataDir);
-        return found.length > 0 ? found : undefined;
-      }, 30_000);
+      const [mail] = await waitFor(
+        'the confirmation mail',
+        async () => {
+          const found = mails(environment.dataDir);
+          return found.length > 0 ? found : undefined;
+        },
+        30_000,
+      );
       assert.match(mail!, /To: durable@example\.com/);
       assert.match(mail!, /confirmation_token=/);
       // give a duplicate run the chance to show itself

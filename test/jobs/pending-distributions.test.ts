@@ -5,6 +5,7 @@ import { pendingDistributions } from '../../src/db/schema.ts';
 import { redistributeStale } from '../../src/services/pending-distributions.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 describe('a post whose fan-out could not be enqueued', () => {
   let instance: TestInstance;
@@ -26,8 +27,7 @@ describe('a post whose fan-out could not be enqueued', () => {
   });
   after(() => instance.close());
 
-  const pending = async (statusId: string) =>
-    (await instance.ctx.db.select().from(pendingDistributions).where(eq(pendingDistributions.statusId, statusId))).length;
+  const pending = async (statusId: string) => (await instance.ctx.db.select().from(pendingDistributions).where(eq(pendingDistributions.statusId, statusId))).length;
   const homeIds = async () => ((await instance.request('GET', '/api/v1/timelines/home', { token: follower.token })).body as { id: string }[]).map((s) => s.id);
 
   it('is accepted, kept pending, and distributed by the scheduler sweep', async () => {
@@ -47,11 +47,11 @@ describe('a post whose fan-out could not be enqueued', () => {
       queue.enqueue = enqueue;
     }
     assert.equal(await pending(posted.id), 1, 'the outbox remembers it');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await queuesDrained(instance);
     assert.ok(!(await homeIds()).includes(posted.id), 'not distributed yet');
 
     assert.equal(await redistributeStale(instance.ctx, 0), 1);
-    await waitFor('the status in the follower\'s home', async () => (await homeIds()).includes(posted.id));
+    await waitFor("the status in the follower's home", async () => (await homeIds()).includes(posted.id));
     await waitFor('the outbox row gone', async () => (await pending(posted.id)) === 0);
     const notifications = await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: follower.token });
     assert.equal(notifications.body.filter((n: { status: { id: string } }) => n.status.id === posted.id).length, 1, 'mentioned exactly once');

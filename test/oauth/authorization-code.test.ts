@@ -49,10 +49,7 @@ describe('OAuth authorization code flow through the HTML pages', () => {
   it('signs in, authorizes with PKCE, and exchanges the code for a working token', async () => {
     const browser = new Browser(instance.url);
     const { verifier, challenge } = pkce();
-    const { consent } = await signInAndConsentPage(
-      browser,
-      authorizePath({ redirect_uri: REDIRECT, scope: 'read write', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256' }),
-    );
+    const { consent } = await signInAndConsentPage(browser, authorizePath({ redirect_uri: REDIRECT, scope: 'read write', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256' }));
     assert.ok(consent);
     assert.equal(consent.status, 200);
     assert.match(consent.html, /Test Client/);

@@ -52,7 +52,7 @@ describe('status text formatting', () => {
 
   it('counts characters as Mastodon does', () => {
     assert.equal(countableLength('hello'), 5);
-    assert.equal(countableLength('https://example.com/' + 'a'.repeat(100)), 23);
+    assert.equal(countableLength(`https://example.com/${'a'.repeat(100)}`), 23);
     assert.equal(countableLength('@someone@a.very.long.domain.example hi'), '@someone hi'.length);
     assert.equal(countableLength('👩‍👩‍👧‍👦'), 1);
     assert.equal(countableLength('a\nb'), 3);

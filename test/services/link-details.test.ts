@@ -29,7 +29,10 @@ describe('link details (LinkDetailsExtractor)', () => {
     assert.equal(canonicalUrl, 'https://news.example/canonical');
     assert.equal(oembed, undefined);
 
-    const plain = pageDetails('https://blog.example/post', `<html lang="en_GB"><title> Just a title </title><meta name="description" content="Plain"><link rel="canonical" href="https://elsewhere.example/">`);
+    const plain = pageDetails(
+      'https://blog.example/post',
+      `<html lang="en_GB"><title> Just a title </title><meta name="description" content="Plain"><link rel="canonical" href="https://elsewhere.example/">`,
+    );
     assert.equal(plain.attributes.title, 'Just a title');
     assert.equal(plain.attributes.description, 'Plain');
     assert.equal(plain.attributes.language, 'en', 'a region is dropped');

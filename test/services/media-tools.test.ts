@@ -94,11 +94,15 @@ describe('media tools', () => {
     assert.equal(most, 1);
     const two = config({ SUBSPACE_MEDIA_TRANSCODES: '2' });
     most = 0;
-    await Promise.all([1, 2, 3, 4].map(() => withTranscodeSlot(two, async () => {
-      most = Math.max(most, ++running);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running--;
-    })));
+    await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        withTranscodeSlot(two, async () => {
+          most = Math.max(most, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          running--;
+        }),
+      ),
+    );
     assert.equal(most, 2);
   });
 });

@@ -9,6 +9,7 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { openEventStream, openWebSocket, untilListening, type StreamClient, type StreamEvent } from '../helpers/stream-clients.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 type Transport = 'websocket' | 'sse';
 
@@ -56,10 +57,7 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
 
     /** Opens a stream and waits until the server listens on `probeChannel`. */
     async function open(token: string, stream: string, params: { tag?: string; list?: string } = {}, probeChannel?: string): Promise<Opened> {
-      const client: Opened =
-        transport === 'websocket'
-          ? await openWebSocket(instance.url, { token, stream, ...params })
-          : await openEventStream(instance.url, ssePath(stream, params), token);
+      const client: Opened = transport === 'websocket' ? await openWebSocket(instance.url, { token, stream, ...params }) : await openEventStream(instance.url, ssePath(stream, params), token);
       clients.push(client);
       if (probeChannel) await untilListening(client, (probe) => publishToStream(instance.ctx, probeChannel, 'delete', probe));
       return client;
@@ -68,8 +66,8 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
     /** Proof that nothing matching came: a probe published after the action arrives, and no match before it. */
     async function assertNothing(client: StreamClient, probeChannel: string, match: (event: StreamEvent) => boolean) {
       await untilListening(client, (probe) => publishToStream(instance.ctx, probeChannel, 'delete', probe));
-      // the jobs that publish run asynchronously: give them a moment, then probe again
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // the jobs that publish run asynchronously: let them finish, then probe again
+      await queuesDrained(instance);
       await untilListening(client, (probe) => publishToStream(instance.ctx, probeChannel, 'delete', probe));
       assert.equal(client.events.filter(match).length, 0, `unexpected event: ${JSON.stringify(client.events.filter(match))}`);
     }
@@ -141,7 +139,7 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await localTag.next((e) => isStatus(e, 'update', 'look'));
     });
 
-    it('list: only its owner, with the list members\' posts', async () => {
+    it("list: only its owner, with the list members' posts", async () => {
       const list = await instance.request('POST', '/api/v1/lists', { token: bob.token, json: { title: `friends ${transport}` } });
       assert.equal(list.status, 200, list.text);
       const added = await instance.request('POST', `/api/v1/lists/${list.body.id}/accounts`, { token: bob.token, json: { account_ids: [alice.accountId] } });
@@ -167,7 +165,10 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await post(alice.token, `@bob psst ${transport}`, { visibility: 'direct' });
       const event = await stream.next((e) => e.event === 'conversation');
       const conversation = event.payload as { accounts: { id: string }[]; last_status: { content: string }; unread: boolean };
-      assert.deepEqual(conversation.accounts.map((a) => a.id), [alice.accountId]);
+      assert.deepEqual(
+        conversation.accounts.map((a) => a.id),
+        [alice.accountId],
+      );
       assert.match(conversation.last_status.content, /psst/);
       assert.equal(conversation.unread, true);
     });
@@ -201,7 +202,7 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await instance.request('DELETE', `/api/v2/filters/${created.body.id}`, { token: bob.token });
     });
 
-    it('announcement, announcement.reaction and announcement.delete reach every member\'s user stream', async () => {
+    it("announcement, announcement.reaction and announcement.delete reach every member's user stream", async () => {
       const stream = await open(carol.token, 'user', {}, channels.home(carol.accountId));
       const announcement = await createAnnouncement(instance.ctx, { text: `Maintenance tonight (${transport})` });
       const published = await stream.next((e) => e.event === 'announcement');
@@ -234,7 +235,10 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
         json: { title: 'politics', context: ['public'], filter_action: 'warn', keywords_attributes: [{ keyword: 'election' }] },
       });
       assert.equal(warn.status, 200, warn.text);
-      await instance.ctx.db.update(users).set({ chosenLanguages: ['en'] }).where(eq(users.accountId, viewer.accountId));
+      await instance.ctx.db
+        .update(users)
+        .set({ chosenLanguages: ['en'] })
+        .where(eq(users.accountId, viewer.accountId));
 
       const stream = await open(viewer.token, 'public:local', {}, channels.public('local'));
       const tag = transport;
@@ -247,17 +251,16 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await post(alice.token, `a plain english post ${tag}`, { language: 'en' });
 
       await stream.next((e) => isStatus(e, 'update', 'a plain english post'));
-      await assertNothing(stream, channels.public('local'), (e) =>
-        ['muted voice', 'blocker voice', 'ending', 'bonjour', 'mentions the muted'].some((text) => isStatus(e, 'update', text)),
-      );
+      await assertNothing(stream, channels.public('local'), (e) => ['muted voice', 'blocker voice', 'ending', 'bonjour', 'mentions the muted'].some((text) => isStatus(e, 'update', text)));
       const warned = await stream.next((e) => isStatus(e, 'update', 'election'));
       const filtered = (warned.payload as { filtered: { filter: { title: string }; keyword_matches: string[] }[] }).filtered;
       assert.equal(filtered[0]!.filter.title, 'politics');
       assert.deepEqual(filtered[0]!.keyword_matches, ['election']);
-      const leaked = stream.events.filter(
-        (e) => e.event === 'update' && ['muted voice', 'blocker voice', 'ending', 'bonjour', 'mentions the muted'].some((text) => isStatus(e, 'update', text)),
+      const leaked = stream.events.filter((e) => e.event === 'update' && ['muted voice', 'blocker voice', 'ending', 'bonjour', 'mentions the muted'].some((text) => isStatus(e, 'update', text)));
+      assert.deepEqual(
+        leaked.map((e) => (e.payload as { content: string }).content),
+        [],
       );
-      assert.deepEqual(leaked.map((e) => (e.payload as { content: string }).content), []);
 
       // another viewer sees them all, unfiltered
       const other = await open(carol.token, 'public:local', {}, channels.public('local'));
@@ -280,8 +283,7 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       const blocking = await open(viewer.token, 'public:remote', {}, channels.public('remote'));
       const other = await open(carol.token, 'public:remote', {}, channels.public('remote'));
       // what fan-out publishes for a status that arrived from another server
-      const remoteStatus = (id: string, acct: string) =>
-        JSON.stringify({ id, content: `<p>from afar ${id}</p>`, language: 'en', spoiler_text: '', account: { id: `9${id}`, acct }, mentions: [] });
+      const remoteStatus = (id: string, acct: string) => JSON.stringify({ id, content: `<p>from afar ${id}</p>`, language: 'en', spoiler_text: '', account: { id: `9${id}`, acct }, mentions: [] });
       await publishToStream(instance.ctx, channels.public('remote'), 'update', remoteStatus('101', 'someone@blocked.example'));
       await publishToStream(instance.ctx, channels.public('remote'), 'update', remoteStatus('102', 'someone@fine.example'));
       await other.next((e) => isStatus(e, 'update', 'from afar 101'));
@@ -325,7 +327,10 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
         const statusesOnly = await issueToken(instance.ctx, { applicationId: null, userId: bob.userId, scopes: ['read:statuses'] });
         await assert.rejects(openEventStream(instance.url, 'user/notification', statusesOnly.accessToken), (e: { status: number }) => e.status === 401);
         await assert.rejects(openEventStream(instance.url, 'nonsense', bob.token), (e: { status: number; body: string }) => e.status === 404 && JSON.parse(e.body).error === 'Unknown stream type');
-        await assert.rejects(openEventStream(instance.url, 'hashtag', bob.token), (e: { status: number; body: string }) => e.status === 400 && JSON.parse(e.body).error === 'Missing tag name parameter');
+        await assert.rejects(
+          openEventStream(instance.url, 'hashtag', bob.token),
+          (e: { status: number; body: string }) => e.status === 400 && JSON.parse(e.body).error === 'Missing tag name parameter',
+        );
       } else {
         await assert.rejects(openWebSocket(instance.url, { stream: 'public' }));
         await assert.rejects(openWebSocket(instance.url, { token: 'not-a-token', stream: 'public' }));

@@ -110,8 +110,8 @@ function prepareDelete(args: string[]): Prepared {
     async run(ctx) {
       const { account } = await localUser(ctx, username);
       // imported here: deleting federates, and the federation modules are most of the CLI's load time
-      const { deleteLocalAccount } = await import('../../services/delete-account.ts');
-      await deleteLocalAccount(ctx, account.id);
+      const { deleteLocalAccountAndAnnounce } = await import('../../federation/deliver-account-deletion.ts');
+      await deleteLocalAccountAndAnnounce(ctx, account.id);
       return output('OK');
     },
   };

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { users } from '../../db/schema.ts';
-import { digest } from '../../lib/crypto.ts';
+import { confirmEmail } from '../../services/email-confirmation.ts';
 import { checkCredentials, endSession, startSession } from '../../services/sessions.ts';
 import { getSettings } from '../../services/settings.ts';
 import { params } from '../plugins/params.ts';
@@ -61,15 +59,8 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/auth/confirmation', async (request, reply) => {
     const token = (request.query as Record<string, unknown>).confirmation_token;
     const { site_title } = await getSettings(ctx);
-    const confirmed =
-      typeof token === 'string' && token
-        ? await ctx.db
-            .update(users)
-            .set({ confirmedAt: new Date(), confirmationTokenDigest: null })
-            .where(and(eq(users.confirmationTokenDigest, digest(token)), isNull(users.confirmedAt)))
-            .returning({ id: users.id })
-        : [];
-    if (confirmed.length === 0) {
+    const confirmed = typeof token === 'string' && token !== '' && (await confirmEmail(ctx, token));
+    if (!confirmed) {
       return reply.status(404).type('text/html').send(messagePage(site_title, 'Confirmation failed', 'This confirmation link is invalid or was already used.'));
     }
     return reply.type('text/html').send(messagePage(site_title, 'E-mail confirmed', 'Your email address has been successfully confirmed.'));

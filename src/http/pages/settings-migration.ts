@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { eq } from 'drizzle-orm';
-import { accounts } from '../../db/schema.ts';
+import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
+import { accountsInOrder } from '../../services/account-pages.ts';
+import { resolveFresh } from '../../federation/resolve-fresh.ts';
 import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/move-account.ts';
 import { getSettings } from '../../services/settings.ts';
 import { params, text } from '../plugins/params.ts';
@@ -40,7 +41,7 @@ async function render(ctx: AppContext, reply: FastifyReply, status: number, titl
   return reply.status(status).type('text/html; charset=utf-8').send(layout(title, site_title, body));
 }
 
-async function aliasesPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: typeof accounts.$inferSelect, status = 200, error?: MoveValidationError, acct = '') {
+async function aliasesPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: AccountRow, status = 200, error?: MoveValidationError, acct = '') {
   const csrf = csrfToken(ctx, request, reply);
   const aliases = await listAliases(ctx, account);
   return render(
@@ -63,9 +64,9 @@ ${error ? errorList(error) : ''}
   );
 }
 
-async function migrationPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: typeof accounts.$inferSelect, status = 200, error?: MoveValidationError, acct = '') {
+async function migrationPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: AccountRow, status = 200, error?: MoveValidationError, acct = '') {
   const csrf = csrfToken(ctx, request, reply);
-  const [moved] = account.movedToAccountId ? await ctx.db.select().from(accounts).where(eq(accounts.id, account.movedToAccountId)) : [];
+  const [moved] = account.movedToAccountId ? (await accountsInOrder(ctx, [account.movedToAccountId])).map((found) => found.account) : [];
   const movedAcct = moved ? (moved.domain ? `${moved.username}@${moved.domain}` : `${moved.username}@${ctx.config.localDomain}`) : null;
   return render(
     ctx,
@@ -102,7 +103,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!session) return reply;
     const acct = text(nested(input.account_alias).acct) ?? '';
     try {
-      await addAlias(ctx, session.account, acct);
+      await addAlias(ctx, session.account, acct, (handle) => resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return aliasesPage(ctx, request, reply, session.account, 422, error, acct);
@@ -134,7 +135,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     const form = nested(input.account_migration);
     const acct = text(form.acct) ?? '';
     try {
-      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' });
+      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' }, (handle) => resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return migrationPage(ctx, request, reply, session.account, 422, error, acct);

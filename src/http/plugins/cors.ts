@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CORS_RESPONSE_HEADERS } from '../../lib/cors-headers.ts';
 
 /**
  * Cross-origin access for browser clients (Elk, Phanpy, Semaphore…), as Mastodon's rack-cors
@@ -21,18 +22,10 @@ const RESOURCES: CorsResource[] = [
   { pattern: /^\/nodeinfo\//, methods: ['GET'] },
 ];
 
-/** Response headers a cross-origin script may read, as Mastodon exposes them. */
-const EXPOSED_HEADERS = 'Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id';
 /** Allowed when a preflight names no headers (normally the requested ones are echoed, as rack-cors's `headers: :any`). */
 const DEFAULT_ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, Idempotency-Key, Cache-Control';
 /** rack-cors's default; browsers cap it lower (Chromium: 2 hours). */
 const PREFLIGHT_MAX_AGE_SECONDS = '7200';
-
-/** The headers of a cross-origin response that is not a preflight (also written by the streaming API's hijacked responses). */
-export const CORS_RESPONSE_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': EXPOSED_HEADERS,
-} as const;
 
 function corsResource(url: string): CorsResource | undefined {
   const path = url.split('?')[0]!;

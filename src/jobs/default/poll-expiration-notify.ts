@@ -2,7 +2,6 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { polls } from '../../db/schema.ts';
-import { publishEvent } from '../../services/events.ts';
 import { notify } from '../../services/notify.ts';
 import { PollExpirationNotify } from '../definitions.ts';
 import { enqueue } from '../enqueue.ts';
@@ -34,12 +33,10 @@ export async function notifyPollExpiration(ctx: AppContext, data: { pollId: stri
       await notify(ctx, { recipientId, fromAccountId: poll.accountId, type: 'poll', statusId: poll.statusId });
     }
   }
-  const [marked] = await ctx.db
+  await ctx.db
     .update(polls)
     .set({ expiryNotifiedAt: new Date() })
-    .where(and(eq(polls.id, poll.id), isNull(polls.expiryNotifiedAt)))
-    .returning({ id: polls.id });
-  if (marked && poll.statusId) await publishEvent(ctx, { type: 'poll.ended', pollId: poll.id, statusId: poll.statusId });
+    .where(and(eq(polls.id, poll.id), isNull(polls.expiryNotifiedAt)));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { DownloadRefused } from '../../federation/remote-file.ts';
+import { DownloadRefused } from '../../lib/remote-file.ts';
 import { cacheRemoteAccountImage } from '../../services/remote-account-images.ts';
 import { cacheRemoteEmoji } from '../../services/remote-emoji-cache.ts';
 import { transcodeSlotWait } from '../../services/media/audio-visual-uploads.ts';

@@ -3,10 +3,9 @@ import type { AppContext } from '../../context.ts';
 import { accounts, oauthAccessTokens, oauthApplications, users } from '../../db/schema.ts';
 import { digest } from '../../lib/crypto.ts';
 import { parseScopes } from '../scopes.ts';
+import type { UserRow, AccountRow, ApplicationRow } from '../../db/schema.ts';
 
-export type UserRow = typeof users.$inferSelect;
-export type AccountRow = typeof accounts.$inferSelect;
-export type ApplicationRow = typeof oauthApplications.$inferSelect;
+export type { UserRow, AccountRow, ApplicationRow };
 
 export interface Authentication {
   tokenId: string;

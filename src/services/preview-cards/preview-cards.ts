@@ -9,8 +9,10 @@ import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 import { idPartition } from '../media-attachments.ts';
 import type { ProcessedImage } from '../media-processing.ts';
 import type { CardAttributes } from './link-details.ts';
+import type { PreviewCardRow } from '../../db/schema.ts';
 
-export type PreviewCardRow = typeof previewCards.$inferSelect;
+export type { PreviewCardRow };
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
@@ -41,7 +43,7 @@ export async function statusHasCard(ctx: AppContext, statusId: string): Promise<
 
 /** Status#reset_preview_card!: an edit of the text drops the card; the crawl after it finds the new one. */
 export async function detachCard(db: Tx | Database, statusId: string): Promise<void> {
-  // the edit that drops the card publishes status.updated once committed, which forgets the rendering
+  // the edit that drops the card forgets the rendering once committed
   await db.delete(previewCardsStatuses).where(eq(previewCardsStatuses.statusId, statusId));
 }
 

@@ -12,6 +12,7 @@ import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
 import { loadRelationships } from '../../../services/relationships.ts';
 import { removeFromFollowers, unfollowAccount } from '../../../services/unfollow-account.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
+import { textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 const TEN_YEARS_SECONDS = 10 * 365 * 86_400;
@@ -35,9 +36,7 @@ function followInput(input: Record<string, unknown>): FollowInput {
   const notify = railsBoolean(input.notify);
   if (input.notify !== undefined) result.notify = notify ?? false;
   if (input.languages !== undefined) {
-    const raw = input.languages;
-    const list = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.values(raw) : raw === null || raw === '' ? [] : [raw];
-    result.languages = list.map((value) => text(value)).filter((value): value is string => value !== undefined);
+    result.languages = input.languages === '' ? [] : textList(input.languages);
   }
   return result;
 }

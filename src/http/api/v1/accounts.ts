@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { ApiError, notFound } from '../../../lib/errors.ts';
+import { notFound } from '../../../lib/errors.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
 import { emojisOfAccounts } from '../../../presenters/account-emojis.ts';
 import { renderAccount } from '../../../services/entities.ts';
@@ -13,6 +13,7 @@ import { registerAccount } from '../../../services/register-account.ts';
 import { relationshipsWith } from '../../../services/relationships.ts';
 import { parseScopes } from '../../../services/scopes.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
+import { listEntries } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { renderMovedTo } from '../../../services/move-account.ts';
 
@@ -25,7 +26,7 @@ async function renderCredentials(ctx: AppContext, account: AccountRow, user: Use
 /** `fields_attributes` comes as an array, or as a hash keyed by position (`fields_attributes[0][name]`). */
 function profileFields(value: unknown): { name: string; value: string }[] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  const entries = Array.isArray(value) ? value : Object.values(value);
+  const entries = listEntries(value);
   return entries
     .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && !Array.isArray(entry))
     .map((entry) => ({ name: text(entry.name) ?? '', value: text(entry.value) ?? '' }));
@@ -127,9 +128,8 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/accounts/relationships', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request) => {
     const { account } = currentUser(request);
     const input = params(request);
-    const raw = input.id;
-    const ids = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.values(raw) : [raw];
-    const relationships = await relationshipsWith(ctx, account.id, ids.map((id) => text(id) ?? ''), {
+    const ids = listEntries(input.id === undefined || input.id === null ? [input.id] : input.id).map((id) => text(id) ?? '');
+    const relationships = await relationshipsWith(ctx, account.id, ids, {
       withSuspended: railsBoolean(input.with_suspended) === true,
     });
     return relationships.map(serializeRelationship);

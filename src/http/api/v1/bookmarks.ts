@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { bookmarks } from '../../../db/schema.ts';
-import { markedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
+import { bookmarkedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 
@@ -9,7 +8,7 @@ import { authorize, currentUser } from '../../plugins/auth.ts';
 export function bookmarksRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/bookmarks', { preHandler: authorize({ scopes: ['read', 'read:bookmarks'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
-    const { markIds, rows } = await markedStatuses(ctx, bookmarks, account.id, pageRequest(request, 20, 40));
+    const { markIds, rows } = await bookmarkedStatuses(ctx, account.id, pageRequest(request, 20, 40));
     setLinkHeader(ctx.config, request, reply, markIds);
     return renderMarkedStatuses(ctx, account.id, rows);
   });

@@ -1,11 +1,9 @@
 import { renderAccountRows } from '../../../services/entities.ts';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { queryRows } from '../../../db/index.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { accountsInOrder } from '../../../services/account-pages.ts';
-import { accountSuggestions, dismissSuggestion, legacySource, notExcludedBy, usable } from '../../../services/account-suggestions.ts';
+import { directoryAccounts } from '../../../services/account-relation-pages.ts';
+import { accountSuggestions, dismissSuggestion, legacySource } from '../../../services/account-suggestions.ts';
 import { isRowId } from '../../../lib/ids.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -23,19 +21,7 @@ export function directoryRoutes(app: FastifyInstance, ctx: AppContext) {
     const input = params(request);
     const offset = intParam(request, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(request, 'limit', 40, 1, 80);
-    const order = text(input.order) === 'new' ? sql`a.id DESC` : sql`a.last_status_at DESC NULLS LAST, a.id DESC`;
-    const local = railsBoolean(input.local) === true ? sql`AND a.domain IS NULL` : sql``;
-    const rows = await queryRows<{ id: string }>(
-      ctx.db,
-      sql`SELECT a.id::text AS id FROM accounts a
-          WHERE a.discoverable = TRUE AND a.suspended_at IS NULL AND a.silenced_at IS NULL AND a.moved_to_account_id IS NULL
-            AND ${usable} AND ${notExcludedBy(viewerId)} ${local}
-          ORDER BY ${order} OFFSET ${offset} LIMIT ${limit}`,
-    );
-    const found = await accountsInOrder(
-      ctx,
-      rows.map((row) => row.id),
-    );
+    const found = await directoryAccounts(ctx, viewerId, { order: text(input.order) === 'new' ? 'new' : 'active', localOnly: railsBoolean(input.local) === true, offset, limit });
     return await renderAccountRows(ctx, found);
   });
 

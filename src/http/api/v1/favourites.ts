@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { favourites } from '../../../db/schema.ts';
-import { markedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
+import { favouritedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 
@@ -9,7 +8,7 @@ import { authorize, currentUser } from '../../plugins/auth.ts';
 export function favouritesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/favourites', { preHandler: authorize({ scopes: ['read', 'read:favourites'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
-    const { markIds, rows } = await markedStatuses(ctx, favourites, account.id, pageRequest(request, 20, 40));
+    const { markIds, rows } = await favouritedStatuses(ctx, account.id, pageRequest(request, 20, 40));
     setLinkHeader(ctx.config, request, reply, markIds);
     return renderMarkedStatuses(ctx, account.id, rows);
   });

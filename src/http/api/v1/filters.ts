@@ -1,11 +1,10 @@
-import { and, asc, count, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { customFilterKeywords, customFilters } from '../../../db/schema.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/filter-admin.ts';
+import { deleteKeyword, keywordCount, keywordsOf, keywordsWithFilters, ownKeyword as findOwnKeyword, updateKeyword } from '../../../services/filter-rules.ts';
 import type { CustomFilterRow, FilterKeywordRow } from '../../../services/filters.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -30,11 +29,7 @@ async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
   const { account } = currentUser(request);
   const id = rowId((request.params as { id: string }).id);
   if (!id) throw notFound();
-  const [row] = await ctx.db
-    .select({ keyword: customFilterKeywords, filter: customFilters })
-    .from(customFilterKeywords)
-    .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
-    .where(and(eq(customFilterKeywords.id, id), eq(customFilters.accountId, account.id)));
+  const row = await findOwnKeyword(ctx, account.id, id);
   if (!row) throw notFound();
   return row;
 }
@@ -43,12 +38,7 @@ async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
 export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/filters', read, async (request) => {
     const { account } = currentUser(request);
-    const rows = await ctx.db
-      .select({ keyword: customFilterKeywords, filter: customFilters })
-      .from(customFilterKeywords)
-      .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
-      .where(eq(customFilters.accountId, account.id))
-      .orderBy(asc(customFilterKeywords.id));
+    const rows = await keywordsWithFilters(ctx, account.id);
     return rows.map((row) => renderV1Filter(row.keyword, row.filter));
   });
 
@@ -64,7 +54,7 @@ export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {
       expiresIn: expiresInParam(input.expires_in),
       keywords: [{ keyword: phrase, wholeWord: railsBoolean(input.whole_word) ?? true }],
     });
-    const [keyword] = await ctx.db.select().from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id));
+    const [keyword] = await keywordsOf(ctx, filter.id);
     return renderV1Filter(keyword!, filter);
   });
 
@@ -93,27 +83,24 @@ export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {
       (action !== undefined && action !== filter.action) ||
       (expiresIn !== undefined && !(expiresIn === null && filter.expiresAt === null));
     if (filterChanges) {
-      const [{ value }] = (await ctx.db.select({ value: count() }).from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id))) as [{ value: number }];
-      if (Number(value) > 1) {
+      if ((await keywordCount(ctx, filter.id)) > 1) {
         throw new ApiError(
           422,
           'These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.',
         );
       }
     }
-    const [updatedKeyword] = Object.keys(changes).length
-      ? await ctx.db.update(customFilterKeywords).set(changes).where(eq(customFilterKeywords.id, keyword.id)).returning()
-      : [keyword];
+    const updatedKeyword = await updateKeyword(ctx, keyword, changes);
     const updatedFilter = filterChanges ? await updateFilter(ctx, filter, { context, action, expiresIn }) : filter;
     if (!filterChanges) await filtersChanged(ctx, filter.accountId);
-    return renderV1Filter(updatedKeyword!, updatedFilter);
+    return renderV1Filter(updatedKeyword, updatedFilter);
   };
   app.put('/api/v1/filters/:id', write, update);
   app.patch('/api/v1/filters/:id', write, update);
 
   app.delete('/api/v1/filters/:id', write, async (request) => {
     const { keyword, filter } = await ownKeyword(ctx, request);
-    await ctx.db.delete(customFilterKeywords).where(eq(customFilterKeywords.id, keyword.id));
+    await deleteKeyword(ctx, keyword.id);
     await filtersChanged(ctx, filter.accountId);
     return {};
   });

@@ -1,9 +1,8 @@
 import { renderAccountRows } from '../../../services/entities.ts';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { accountsThroughRelation } from '../../../services/account-pages.ts';
+import { followRequesters } from '../../../services/account-relation-pages.ts';
 import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
@@ -19,12 +18,7 @@ function requesterId(params: unknown): string {
 export function followRequestsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/follow_requests', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
-    const page = pageRequest(request, 40, 80);
-    const entries = await accountsThroughRelation(
-      ctx,
-      { from: sql`follow_requests r`, cursor: sql`r.id`, account: sql`r.account_id`, where: sql`r.target_account_id = ${account.id}` },
-      page,
-    );
+    const entries = await followRequesters(ctx, account.id, pageRequest(request, 40, 80));
     setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
     return await renderAccountRows(ctx, entries);
   });

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../../context.ts';
-import { settings } from '../../../db/schema.ts';
 import { instanceActivity } from '../../../services/instance-activity.ts';
-import { getSettings } from '../../../services/settings.ts';
+import { getSettings, settingUpdatedAt } from '../../../services/settings.ts';
 import { plainToHtml } from '../../../services/text/plain-to-html.ts';
 import { ApiError } from '../../../lib/errors.ts';
 
@@ -15,8 +13,8 @@ export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/extended_description', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     const { site_extended_description: text } = await getSettings(ctx);
-    const [row] = await ctx.db.select({ updatedAt: settings.updatedAt }).from(settings).where(eq(settings.var, 'site_extended_description'));
-    return { updated_at: row ? row.updatedAt.toISOString() : null, content: plainToHtml(text) };
+    const updatedAt = await settingUpdatedAt(ctx, 'site_extended_description');
+    return { updated_at: updatedAt?.toISOString() ?? null, content: plainToHtml(text) };
   });
 
   // no translation service is configured: no language pairs (what Mastodon answers then)

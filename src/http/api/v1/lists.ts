@@ -1,12 +1,12 @@
 import { renderAccountRows } from '../../../services/entities.ts';
-import { inArray } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { users } from '../../../db/schema.ts';
+import { userRolesOf } from '../../../services/account-pages.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/lists.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
+import { textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 function listInput(request: FastifyRequest): ListInput {
@@ -20,10 +20,7 @@ function listInput(request: FastifyRequest): ListInput {
 }
 
 function accountIds(request: FastifyRequest): string[] {
-  const value = params(request).account_ids;
-  if (value === undefined || value === null) return [];
-  const values = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return values.map(text).filter((id): id is string => id !== undefined);
+  return textList(params(request).account_ids);
 }
 
 export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -64,9 +61,10 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     const page = pageRequest(request, 40, 80);
     const rows = await listMembers(ctx, list, { ...page, limit: unlimited ? null : page.limit });
     if (!unlimited) setLinkHeader(ctx.config, request, reply, rows.map((row) => row.entryId));
-    const ids = rows.map((row) => row.account.id);
-    const roles = ids.length ? await ctx.db.select({ accountId: users.accountId, role: users.role }).from(users).where(inArray(users.accountId, ids)) : [];
-    const roleOf = new Map(roles.map((row) => [row.accountId, row]));
+    const roleOf = await userRolesOf(
+      ctx,
+      rows.map((row) => row.account.id),
+    );
     return renderAccountRows(
       ctx,
       rows.map((row) => ({ account: row.account, user: roleOf.get(row.account.id) ?? null })),

@@ -1,38 +1,18 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { markers } from '../../../db/schema.ts';
-import { ApiError, validationFailed } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { type MarkerRow, markersOf, saveMarker } from '../../../services/markers.ts';
+import { validationFailed } from '../../../lib/errors.ts';
+import { listParam } from '../../params.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 import { isRowId } from '../../../lib/ids.ts';
 
 const TIMELINES = ['home', 'notifications'] as const;
-type MarkerRow = typeof markers.$inferSelect;
 
 function renderMarkers(rows: MarkerRow[]) {
   return Object.fromEntries(
     rows.map((row) => [row.timeline, { last_read_id: row.lastReadId, version: row.lockVersion, updated_at: row.updatedAt.toISOString() }]),
   );
-}
-
-/** Saves one marker with Rails' optimistic locking: each change bumps `version`; a lost race is a 409. */
-async function saveMarker(ctx: AppContext, accountId: string, timeline: string, lastReadId: string): Promise<MarkerRow> {
-  const [existing] = await ctx.db.select().from(markers).where(and(eq(markers.accountId, accountId), eq(markers.timeline, timeline)));
-  if (!existing) {
-    const [created] = await ctx.db.insert(markers).values({ accountId, timeline, lastReadId }).onConflictDoNothing().returning();
-    if (!created) throw new ApiError(409, 'Conflict during update, please try again');
-    return created;
-  }
-  if (existing.lastReadId === lastReadId) return existing;
-  const [updated] = await ctx.db
-    .update(markers)
-    .set({ lastReadId, lockVersion: sql`${markers.lockVersion} + 1`, updatedAt: new Date() })
-    .where(and(eq(markers.id, existing.id), eq(markers.lockVersion, existing.lockVersion)))
-    .returning();
-  if (!updated) throw new ApiError(409, 'Conflict during update, please try again');
-  return updated;
 }
 
 /** `/api/v1/markers`: where the member stopped reading their home timeline and notifications. */
@@ -41,7 +21,7 @@ export function markersRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const timelines = listParam(params(request).timeline).filter((t) => (TIMELINES as readonly string[]).includes(t));
     if (timelines.length === 0) return {};
-    const rows = await ctx.db.select().from(markers).where(and(eq(markers.accountId, account.id), inArray(markers.timeline, timelines)));
+    const rows = await markersOf(ctx, account.id, timelines);
     return renderMarkers(rows);
   });
 

@@ -1,9 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { notifications } from '../../../db/schema.ts';
+import { dismissNotification, unreadNotificationsCount } from '../../../services/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
 import {
@@ -12,10 +11,9 @@ import {
   findNotificationRequests,
   listNotificationRequests,
   pendingRequestsSummary,
-  reconsiderNotificationRequests,
   renderNotificationRequests,
 } from '../../../services/notification-requests.ts';
-import { browsable, clearNotifications, findNotification, listNotifications, notificationsMarker, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
+import { clearNotifications, findNotification, listNotifications, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -59,14 +57,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/notifications/unread_count', read, async (request) => {
     const { account } = currentUser(request);
-    const marker = await notificationsMarker(ctx, account.id);
-    const limit = countLimit(request);
-    const rows = await ctx.db
-      .select({ id: notifications.id })
-      .from(notifications)
-      .where(sql`${browsable(account.id, notificationQuery(request))} ${marker ? sql`AND ${notifications.id} > ${marker}` : sql``}`)
-      .limit(limit);
-    return { count: rows.length };
+    return { count: await unreadNotificationsCount(ctx, account.id, notificationQuery(request), countLimit(request)) };
   });
 
   app.post('/api/v1/notifications/clear', write, async (request) => {
@@ -152,12 +143,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const id = rowId((request.params as { id: string }).id);
     if (!id) throw notFound();
-    const deleted = await ctx.db
-      .delete(notifications)
-      .where(and(eq(notifications.id, id), eq(notifications.accountId, account.id)))
-      .returning({ id: notifications.id, accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, filtered: notifications.filtered });
-    if (deleted.length === 0) throw notFound();
-    await reconsiderNotificationRequests(ctx.db, deleted);
+    if (!(await dismissNotification(ctx, account.id, id))) throw notFound();
     return {};
   });
 }

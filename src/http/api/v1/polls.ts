@@ -4,15 +4,14 @@ import { renderPoll } from '../../../serializers/status.ts';
 import { emojisOfPoll } from '../../../presenters/status-emojis.ts';
 import { findVisiblePoll, ownVotes, voteInPoll } from '../../../services/vote-in-poll.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
+import { listEntries } from '../../params.ts';
 import { params, text } from '../../plugins/params.ts';
 
 const pollId = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 /** `choices[]=0&choices[]=2`, a JSON array, or a hash keyed by position. */
 function choiceList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return list.map((entry) => text(entry) ?? '');
+  return listEntries(value).map((entry) => text(entry) ?? '');
 }
 
 export function pollsRoutes(app: FastifyInstance, ctx: AppContext) {

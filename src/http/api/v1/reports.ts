@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
 import { renderReport, reportAccount } from '../../../services/report-account.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';

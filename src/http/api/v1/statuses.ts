@@ -13,20 +13,14 @@ import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/rate
 import { statusContext, visibleStatusesById } from '../../../services/status-context.ts';
 import { findVisibleStatus } from '../../../services/visibility.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
+import { listEntries, textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
-
-/** `x[]=a&x[]=b`, `x[0]=a`, a JSON array, or a single value, as a list of strings. */
-function list(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const items = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return items.map((item) => text(item)).filter((item): item is string => item !== undefined);
-}
 
 function pollParam(value: unknown): PollInput | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const poll = value as Record<string, unknown>;
   return {
-    options: list(poll.options),
+    options: textList(poll.options),
     expiresIn: typeof poll.expires_in === 'number' ? poll.expires_in : text(poll.expires_in),
     multiple: railsBoolean(poll.multiple) === true,
     hideTotals: railsBoolean(poll.hide_totals) === true,
@@ -45,7 +39,7 @@ function statusInput(input: Record<string, unknown>): Omit<PostStatusInput, 'app
     language: blankToUndefined(text(input.language)) ?? null,
     inReplyToId: blankToUndefined(text(input.in_reply_to_id)) ?? null,
     poll: pollParam(input.poll),
-    mediaIds: list(input.media_ids),
+    mediaIds: textList(input.media_ids),
     scheduledAt: blankToUndefined(text(input.scheduled_at)) ?? null,
   };
 }
@@ -66,7 +60,7 @@ async function rateLimited<T>(reply: FastifyReply, action: () => Promise<T>): Pr
 
 /** `media_attributes[][id|description|focus]` of an edit, as a list whatever way it was sent. */
 function mediaAttributesParam(value: unknown): EditStatusInput['mediaAttributes'] {
-  const items = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : [];
+  const items = value && typeof value === 'object' ? listEntries(value) : [];
   return items.flatMap((item) => {
     if (!item || typeof item !== 'object') return [];
     const attributes = item as Record<string, unknown>;
@@ -97,7 +91,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get('/api/v1/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
-    const ids = [...new Set(list(params(request).id))];
+    const ids = [...new Set(textList(params(request).id))];
     // Mastodon raises a bare Mastodon::ValidationError past DEFAULT_STATUSES_LIMIT
     if (ids.length > 20) throw new ApiError(422, 'Mastodon::ValidationError');
     const viewerId = viewerOf(request);

@@ -6,14 +6,11 @@ import { homeTimeline, linkTimeline, listTimeline, publicTimeline, tagTimeline }
 import { ApiError } from '../../../lib/errors.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
+import { textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 
 /** `any[]=a&any[]=b`, `any=a` or `any[0]=a`: the names given, as strings. */
-function names(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const values = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value];
-  return values.map(text).filter((name): name is string => !!name);
-}
+const names = (value: unknown): string[] => textList(value).filter((name) => !!name);
 
 function publicOptions(request: FastifyRequest) {
   const input = params(request);

@@ -1,9 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { customFilterKeywords, customFilterStatuses, customFilters } from '../../../db/schema.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { listParam } from '../../../services/entities.ts';
+import { listEntries, listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import {
   createFilter,
@@ -16,6 +14,18 @@ import {
   type FilterInput,
   type KeywordAttributes,
 } from '../../../services/filter-admin.ts';
+import {
+  addFilterStatus,
+  addKeyword,
+  deleteFilterStatus,
+  deleteKeyword,
+  filterStatusesOf,
+  filtersOf,
+  keywordsOf,
+  ownFilterStatus as findOwnFilterStatus,
+  ownKeyword as findOwnKeyword,
+  updateKeyword,
+} from '../../../services/filter-rules.ts';
 import { renderFilterKeyword, renderFilterStatus } from '../../../services/filters.ts';
 import { findVisibleStatus } from '../../../services/visibility.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -36,7 +46,7 @@ export function expiresInParam(value: unknown): number | null | undefined {
 
 function keywordsAttributes(value: unknown): KeywordAttributes[] | undefined {
   if (value === undefined || value === null || typeof value !== 'object') return undefined;
-  const entries = Array.isArray(value) ? value : Object.values(value);
+  const entries = listEntries(value);
   return entries
     .filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object' && !Array.isArray(entry))
     .map((entry) => ({
@@ -61,11 +71,7 @@ async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
   const { account } = currentUser(request);
   const id = rowId((request.params as { id: string }).id);
   if (!id) throw notFound();
-  const [row] = await ctx.db
-    .select({ keyword: customFilterKeywords })
-    .from(customFilterKeywords)
-    .innerJoin(customFilters, eq(customFilters.id, customFilterKeywords.customFilterId))
-    .where(and(eq(customFilterKeywords.id, id), eq(customFilters.accountId, account.id)));
+  const row = await findOwnKeyword(ctx, account.id, id);
   if (!row) throw notFound();
   return row.keyword;
 }
@@ -74,20 +80,16 @@ async function ownFilterStatus(ctx: AppContext, request: FastifyRequest) {
   const { account } = currentUser(request);
   const id = rowId((request.params as { id: string }).id);
   if (!id) throw notFound();
-  const [row] = await ctx.db
-    .select({ status: customFilterStatuses })
-    .from(customFilterStatuses)
-    .innerJoin(customFilters, eq(customFilters.id, customFilterStatuses.customFilterId))
-    .where(and(eq(customFilterStatuses.id, id), eq(customFilters.accountId, account.id)));
+  const row = await findOwnFilterStatus(ctx, account.id, id);
   if (!row) throw notFound();
-  return row.status;
+  return row;
 }
 
 /** `/api/v2/filters`: filters with keywords and statuses (Mastodon 4.0+). */
 export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v2/filters', read, async (request) => {
     const { account } = currentUser(request);
-    const filters = await ctx.db.select().from(customFilters).where(eq(customFilters.accountId, account.id)).orderBy(asc(customFilters.id));
+    const filters = await filtersOf(ctx, account.id);
     return renderFiltersWithRules(ctx, filters);
   });
 
@@ -100,7 +102,7 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
   // keywords and statuses first, so that `/keywords/:id` is not read as a filter id
   app.get('/api/v2/filters/keywords/:id', read, async (request) => renderFilterKeyword(await ownKeyword(ctx, request)));
 
-  const updateKeyword = async (request: FastifyRequest) => {
+  const changeKeyword = async (request: FastifyRequest) => {
     const keyword = await ownKeyword(ctx, request);
     const input = params(request);
     const changes: { keyword?: string; wholeWord?: boolean } = {};
@@ -110,18 +112,16 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
     }
     const wholeWord = railsBoolean(input.whole_word);
     if (typeof wholeWord === 'boolean') changes.wholeWord = wholeWord;
-    const [updated] = Object.keys(changes).length
-      ? await ctx.db.update(customFilterKeywords).set(changes).where(eq(customFilterKeywords.id, keyword.id)).returning()
-      : [keyword];
+    const updated = await updateKeyword(ctx, keyword, changes);
     await filtersChanged(ctx, currentUser(request).account.id);
-    return renderFilterKeyword(updated!);
+    return renderFilterKeyword(updated);
   };
-  app.put('/api/v2/filters/keywords/:id', write, updateKeyword);
-  app.patch('/api/v2/filters/keywords/:id', write, updateKeyword);
+  app.put('/api/v2/filters/keywords/:id', write, changeKeyword);
+  app.patch('/api/v2/filters/keywords/:id', write, changeKeyword);
 
   app.delete('/api/v2/filters/keywords/:id', write, async (request) => {
     const keyword = await ownKeyword(ctx, request);
-    await ctx.db.delete(customFilterKeywords).where(eq(customFilterKeywords.id, keyword.id));
+    await deleteKeyword(ctx, keyword.id);
     await filtersChanged(ctx, currentUser(request).account.id);
     return {};
   });
@@ -130,7 +130,7 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.delete('/api/v2/filters/statuses/:id', write, async (request) => {
     const row = await ownFilterStatus(ctx, request);
-    await ctx.db.delete(customFilterStatuses).where(eq(customFilterStatuses.id, row.id));
+    await deleteFilterStatus(ctx, row.id);
     await filtersChanged(ctx, currentUser(request).account.id);
     return {};
   });
@@ -160,7 +160,7 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v2/filters/:filter_id/keywords', read, async (request) => {
     const { account } = currentUser(request);
     const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
-    const rows = await ctx.db.select().from(customFilterKeywords).where(eq(customFilterKeywords.customFilterId, filter.id)).orderBy(asc(customFilterKeywords.id));
+    const rows = await keywordsOf(ctx, filter.id);
     return rows.map(renderFilterKeyword);
   });
 
@@ -170,18 +170,15 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
     const input = params(request);
     const keyword = text(input.keyword) ?? '';
     validateKeyword(keyword);
-    const [row] = await ctx.db
-      .insert(customFilterKeywords)
-      .values({ customFilterId: filter.id, keyword, wholeWord: railsBoolean(input.whole_word) ?? true })
-      .returning();
+    const row = await addKeyword(ctx, filter.id, keyword, railsBoolean(input.whole_word) ?? true);
     await filtersChanged(ctx, account.id);
-    return renderFilterKeyword(row!);
+    return renderFilterKeyword(row);
   });
 
   app.get('/api/v2/filters/:filter_id/statuses', read, async (request) => {
     const { account } = currentUser(request);
     const filter = await findOwnFilter(ctx, account.id, (request.params as { filter_id: string }).filter_id);
-    const rows = await ctx.db.select().from(customFilterStatuses).where(eq(customFilterStatuses.customFilterId, filter.id)).orderBy(asc(customFilterStatuses.id));
+    const rows = await filterStatusesOf(ctx, filter.id);
     return rows.map(renderFilterStatus);
   });
 
@@ -191,7 +188,7 @@ export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {
     const statusId = text(params(request).status_id);
     const status = statusId ? await findVisibleStatus(ctx, statusId, account.id) : undefined;
     if (!status) throw validationFailed(['Status must exist']);
-    const [row] = await ctx.db.insert(customFilterStatuses).values({ customFilterId: filter.id, statusId: status.id }).onConflictDoNothing().returning();
+    const row = await addFilterStatus(ctx, filter.id, status.id);
     if (!row) throw validationFailed(['Status has already been taken']);
     await filtersChanged(ctx, account.id);
     return renderFilterStatus(row);

@@ -1,9 +1,9 @@
-import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { notifications } from '../../../db/schema.ts';
+import { dismissNotificationGroup } from '../../../services/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { listParam, renderAccountsById } from '../../../services/entities.ts';
+import { renderAccountsById } from '../../../services/entities.ts';
+import { listParam } from '../../params.ts';
 import { currentPolicy, POLICY_KEYS, renderPolicyV2, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
 import { pendingRequestsSummary } from '../../../services/notification-requests.ts';
 import { clearNotifications, GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications.ts';
@@ -100,11 +100,7 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.post('/api/v2/notifications/:group_key/dismiss', write, async (request) => {
     const { account } = currentUser(request);
-    const groupKey = groupKeyParam(request);
-    const ungrouped = /^ungrouped-(\d{1,18})$/.exec(groupKey);
-    await ctx.db
-      .delete(notifications)
-      .where(and(eq(notifications.accountId, account.id), ungrouped ? eq(notifications.id, ungrouped[1]!) : eq(notifications.groupKey, groupKey)));
+    await dismissNotificationGroup(ctx, account.id, groupKeyParam(request));
     return {};
   });
 }

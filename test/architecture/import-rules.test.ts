@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type ImportEdge, importsOf, ROOT, sourceFiles } from './import-graph.ts';
+
+/**
+ * The direction of the arrows in src/ (docs: ../shared/design/architecture.md, "Arrows point down"):
+ * http and streaming are the edges, services hold the domain, federation speaks ActivityPub, jobs
+ * run work later. A rule names the files it governs and the imports they must not make.
+ */
+interface Rule {
+  name: string;
+  from: (file: string) => boolean;
+  forbidden: (target: string) => boolean;
+}
+
+const under = (dir: string) => (path: string) => path.startsWith(`${dir}/`);
+const anyOf =
+  (...tests: ((path: string) => boolean)[]) =>
+  (path: string) =>
+    tests.some((check) => check(path));
+
+const SERIALIZERS = 'serializers render, they never reach the domain, the edges or the network';
+
+const RULES: Rule[] = [
+  {
+    name: SERIALIZERS,
+    from: under('src/serializers'),
+    forbidden: anyOf(under('src/services'), under('src/http'), under('src/jobs'), under('src/federation')),
+  },
+  {
+    // services may enqueue a job (src/jobs/definitions.ts, enqueue.ts) that then does the federation work
+    name: 'services reach federation only through jobs',
+    from: under('src/services'),
+    forbidden: under('src/federation'),
+  },
+  {
+    name: 'streaming never imports http (the streaming role must not load the API)',
+    from: under('src/streaming'),
+    forbidden: under('src/http'),
+  },
+  {
+    name: 'no SQL in http: routes parse, call a service, render',
+    from: under('src/http'),
+    forbidden: (target) => target === 'drizzle-orm' || target.startsWith('drizzle-orm/') || target === 'src/db/schema.ts',
+  },
+];
+
+/**
+ * Violations still present, each `rule name: importer -> imported`. The render pipeline (issue 12,
+ * "Load, then render") removes them: serializers become pure functions of preloaded data. Delete a
+ * line when its import goes; the test fails on a listed violation that no longer exists, so the
+ * list only shrinks.
+ */
+const KNOWN_VIOLATIONS = new Set<string>([
+  // serializers still query and compute through services (emoji, roles, relationships, filters, text
+  // formatting) and take their row types from them
+  `${SERIALIZERS}: src/serializers/account-emojis.ts -> src/services/custom-emojis.ts`,
+  `${SERIALIZERS}: src/serializers/account-emojis.ts -> src/services/oauth/authenticate-token.ts`,
+  `${SERIALIZERS}: src/serializers/account.ts -> src/services/oauth/authenticate-token.ts`,
+  `${SERIALIZERS}: src/serializers/account.ts -> src/services/roles.ts`,
+  `${SERIALIZERS}: src/serializers/account.ts -> src/services/text/plain-to-html.ts`,
+  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/announcements.ts`,
+  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/custom-emojis.ts`,
+  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/tag-entities.ts`,
+  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/text/format-status.ts`,
+  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/text/plain-to-html.ts`,
+  `${SERIALIZERS}: src/serializers/application.ts -> src/services/oauth/authenticate-token.ts`,
+  `${SERIALIZERS}: src/serializers/application.ts -> src/services/scopes.ts`,
+  `${SERIALIZERS}: src/serializers/custom-emoji.ts -> src/services/custom-emojis.ts`,
+  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/account-image-processing.ts`,
+  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/app-icons.ts`,
+  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/credentials.ts`,
+  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/instance.ts`,
+  `${SERIALIZERS}: src/serializers/media-attachment.ts -> src/services/remote-media-processing.ts`,
+  `${SERIALIZERS}: src/serializers/media-urls.ts -> src/services/oauth/authenticate-token.ts`,
+  `${SERIALIZERS}: src/serializers/preferences.ts -> src/services/languages.ts`,
+  `${SERIALIZERS}: src/serializers/preferences.ts -> src/services/oauth/authenticate-token.ts`,
+  `${SERIALIZERS}: src/serializers/preview-card.ts -> src/services/preview-cards/embed-html.ts`,
+  `${SERIALIZERS}: src/serializers/relationship.ts -> src/services/relationships.ts`,
+  `${SERIALIZERS}: src/serializers/status-emojis.ts -> src/services/custom-emojis.ts`,
+  `${SERIALIZERS}: src/serializers/status.ts -> src/services/entities.ts`,
+  `${SERIALIZERS}: src/serializers/status.ts -> src/services/filters.ts`,
+]);
+
+function ruleViolations(edges: ImportEdge[]): string[] {
+  const found: string[] = [];
+  for (const rule of RULES) {
+    for (const edge of edges) {
+      if (rule.from(edge.from) && rule.forbidden(edge.to)) found.push(`${rule.name}: ${edge.from} -> ${edge.to}`);
+    }
+  }
+  return found;
+}
+
+function violations(): string[] {
+  const found = ruleViolations(sourceFiles('src').flatMap(importsOf));
+  // a tagged sql`` template is SQL whatever it imports
+  for (const file of sourceFiles('src/http')) {
+    if (/\bsql`/.test(readFileSync(join(ROOT, file), 'utf8'))) found.push(`no SQL in http: routes parse, call a service, render: ${file} -> sql\`\``);
+  }
+  return [...new Set(found)].sort();
+}
+
+test('src/ imports follow the rules, apart from the listed violations', () => {
+  const present = violations();
+  const unlisted = present.filter((violation) => !KNOWN_VIOLATIONS.has(violation));
+  assert.deepEqual(unlisted, [], 'new import-rule violations: fix them (or, if the rule is wrong, change the rule, not the list)');
+  const gone = [...KNOWN_VIOLATIONS].filter((violation) => !present.includes(violation));
+  assert.deepEqual(gone, [], 'these listed violations are fixed: remove them from KNOWN_VIOLATIONS');
+});
+
+test('the import graph sees static, dynamic and type imports, resolved', () => {
+  const edges = importsOf('src/roles/boot.ts').map((edge) => edge.to);
+  assert.ok(edges.includes('src/context.ts') || edges.some((to) => to.startsWith('src/')), 'relative imports are resolved from the repository root');
+  assert.ok(edges.includes('src/streaming/hub.ts'), 'a dynamic import() is an edge');
+});
+
+test('each rule flags what it forbids and lets the rest through', () => {
+  const flagged = (from: string, to: string) => ruleViolations([{ from, to }]).length > 0;
+  assert.ok(flagged('src/streaming/routes.ts', 'src/http/plugins/cors.ts'));
+  assert.ok(flagged('src/services/post-status.ts', 'src/federation/deliver-status.ts'));
+  assert.ok(flagged('src/serializers/status.ts', 'src/services/filters.ts'));
+  assert.ok(flagged('src/http/api/v1/lists.ts', 'drizzle-orm'));
+  assert.ok(flagged('src/http/api/v1/lists.ts', 'src/db/schema.ts'));
+  assert.ok(!flagged('src/services/post-status.ts', 'src/jobs/enqueue.ts'), 'services may enqueue jobs');
+  assert.ok(!flagged('src/federation/inbox/create.ts', 'src/services/create-remote-status.ts'), 'federation calls services');
+  assert.ok(!flagged('src/http/api/v1/lists.ts', 'src/services/lists.ts'));
+});
