@@ -47,43 +47,6 @@ const RULES: Rule[] = [
   },
 ];
 
-/**
- * Violations still present, each `rule name: importer -> imported`. The render pipeline (issue 12,
- * "Load, then render") removes them: serializers become pure functions of preloaded data. Delete a
- * line when its import goes; the test fails on a listed violation that no longer exists, so the
- * list only shrinks.
- */
-const KNOWN_VIOLATIONS = new Set<string>([
-  // serializers still query and compute through services (emoji, roles, relationships, filters, text
-  // formatting) and take their row types from them
-  `${SERIALIZERS}: src/serializers/account-emojis.ts -> src/services/custom-emojis.ts`,
-  `${SERIALIZERS}: src/serializers/account-emojis.ts -> src/services/oauth/authenticate-token.ts`,
-  `${SERIALIZERS}: src/serializers/account.ts -> src/services/oauth/authenticate-token.ts`,
-  `${SERIALIZERS}: src/serializers/account.ts -> src/services/roles.ts`,
-  `${SERIALIZERS}: src/serializers/account.ts -> src/services/text/plain-to-html.ts`,
-  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/announcements.ts`,
-  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/custom-emojis.ts`,
-  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/tag-entities.ts`,
-  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/text/format-status.ts`,
-  `${SERIALIZERS}: src/serializers/announcement.ts -> src/services/text/plain-to-html.ts`,
-  `${SERIALIZERS}: src/serializers/application.ts -> src/services/oauth/authenticate-token.ts`,
-  `${SERIALIZERS}: src/serializers/application.ts -> src/services/scopes.ts`,
-  `${SERIALIZERS}: src/serializers/custom-emoji.ts -> src/services/custom-emojis.ts`,
-  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/account-image-processing.ts`,
-  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/app-icons.ts`,
-  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/credentials.ts`,
-  `${SERIALIZERS}: src/serializers/instance.ts -> src/services/instance.ts`,
-  `${SERIALIZERS}: src/serializers/media-attachment.ts -> src/services/remote-media-processing.ts`,
-  `${SERIALIZERS}: src/serializers/media-urls.ts -> src/services/oauth/authenticate-token.ts`,
-  `${SERIALIZERS}: src/serializers/preferences.ts -> src/services/languages.ts`,
-  `${SERIALIZERS}: src/serializers/preferences.ts -> src/services/oauth/authenticate-token.ts`,
-  `${SERIALIZERS}: src/serializers/preview-card.ts -> src/services/preview-cards/embed-html.ts`,
-  `${SERIALIZERS}: src/serializers/relationship.ts -> src/services/relationships.ts`,
-  `${SERIALIZERS}: src/serializers/status-emojis.ts -> src/services/custom-emojis.ts`,
-  `${SERIALIZERS}: src/serializers/status.ts -> src/services/entities.ts`,
-  `${SERIALIZERS}: src/serializers/status.ts -> src/services/filters.ts`,
-]);
-
 function ruleViolations(edges: ImportEdge[]): string[] {
   const found: string[] = [];
   for (const rule of RULES) {
@@ -103,12 +66,8 @@ function violations(): string[] {
   return [...new Set(found)].sort();
 }
 
-test('src/ imports follow the rules, apart from the listed violations', () => {
-  const present = violations();
-  const unlisted = present.filter((violation) => !KNOWN_VIOLATIONS.has(violation));
-  assert.deepEqual(unlisted, [], 'new import-rule violations: fix them (or, if the rule is wrong, change the rule, not the list)');
-  const gone = [...KNOWN_VIOLATIONS].filter((violation) => !present.includes(violation));
-  assert.deepEqual(gone, [], 'these listed violations are fixed: remove them from KNOWN_VIOLATIONS');
+test('src/ imports follow the rules', () => {
+  assert.deepEqual(violations(), [], 'import-rule violations: fix them (or, if the rule is wrong, change the rule)');
 });
 
 test('the import graph sees static, dynamic and type imports, resolved', () => {
