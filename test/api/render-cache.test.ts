@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { boot } from '../../src/roles/boot.ts';
 import { pngImage } from '../helpers/link-pages.ts';
-import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { request, startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 /**
  * A status rendered once is kept rendered (its viewer-independent parts, in the shared cache);
@@ -102,4 +105,22 @@ describe('cached status renderings', () => {
       assert.deepEqual(again.filtered[0].keyword_matches, ['sprouts']);
     }
   });
+
+  test(
+    'server mode: a change made through another web process shows in what this one rendered before',
+    { skip: process.env.DATABASE_URL ? false : 'two processes share a database in server mode only' },
+    async () => {
+      const other = await boot(loadConfig(instance.env), { web: true }, { log: createLogger('error') });
+      try {
+        const first = await renderedOnce({ status: 'said here #here', poll: { options: ['a', 'b'], expires_in: 3600 } });
+        const elsewhere = (method: string, path: string, json?: unknown) => request(other.url!, method, path, { token: bob.token, json });
+        assert.equal((await elsewhere('PUT', `/api/v1/statuses/${first.id}`, { status: 'said there #there', poll: { options: ['a', 'b'], expires_in: 3600 } })).status, 200);
+        assert.deepEqual((await shown(first.id)).tags.map((tag: { name: string }) => tag.name), ['there']);
+        assert.equal((await elsewhere('DELETE', `/api/v1/statuses/${first.id}`)).status, 200);
+        assert.equal(await onHome(first.id), undefined);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });
