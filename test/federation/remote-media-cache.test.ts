@@ -405,7 +405,8 @@ describe('remote media cached from a Mastodon-like server', () => {
     assert.equal(media.description, 'after');
     assert.deepEqual(media.meta.focus, { x: -1, y: 1 });
     assert.equal(media.meta.original.width, 320);
-    assert.equal(await instance.ctx.storage.head(dropped!.fileKey!), undefined, 'the dropped attachment’s file is deleted');
+    // files are removed once the edit has committed, so a moment after it shows
+    await until(async () => (await instance.ctx.storage.head(dropped!.fileKey!)) === undefined, 'the dropped attachment’s file deleted');
     assert.equal(requestsFor('keep.jpg'), 1);
   });
 
