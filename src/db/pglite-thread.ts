@@ -76,7 +76,12 @@ async function handle(request: Request): Promise<unknown> {
 const serializeError = (error: unknown) => serialize(error, (candidate) => candidate instanceof messages.DatabaseError);
 
 function reply(message: Reply) {
-  port.postMessage(message);
+  try {
+    port.postMessage(message);
+  } catch (error) {
+    // a value structured clone cannot carry: the request fails rather than the thread
+    port.postMessage({ id: message.id, ok: false, error: serializeError(error) } satisfies Reply);
+  }
 }
 
 let db: PGlite;
