@@ -89,7 +89,12 @@ export class ThreadedPglite implements Queryable {
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...body, id } as Request);
+      try {
+        this.#worker.postMessage({ ...body, id } as Request);
+      } catch (error) {
+        // a parameter structured clone cannot carry
+        this.#settle({ id, ok: false, error: { kind: 'other', message: (error as Error).message, name: (error as Error).name, fields: {} } });
+      }
     });
   }
 

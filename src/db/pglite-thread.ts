@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -76,12 +78,27 @@ async function handle(request: Request): Promise<unknown> {
 const serializeError = (error: unknown) => serialize(error, (candidate) => candidate instanceof messages.DatabaseError);
 
 function reply(message: Reply) {
-  port.postMessage(message);
+  try {
+    port.postMessage(message);
+  } catch (error) {
+    // a value structured clone cannot carry: the request fails rather than the thread
+    port.postMessage({ id: message.id, ok: false, error: serializeError(error) } satisfies Reply);
+  }
+}
+
+/**
+ * A new data dir is made by initdb, a WASM module of its own whose memory (hundreds of MB) is
+ * garbage once it ran; this thread allocates too little JavaScript for V8 to collect it soon.
+ */
+function collectGarbage() {
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 let db: PGlite;
 try {
   db = await PGlite.create(options.dataDir, { extensions: { pg_trgm }, startParams });
+  collectGarbage();
   port.postMessage({ ready: true } satisfies Ready);
 } catch (error) {
   port.postMessage({ ready: false, error: serializeError(error) } satisfies Ready);

@@ -14,6 +14,8 @@ import * as schema from './schema.ts';
  */
 export const PGLITE_SETTINGS: Record<string, string> = {
   shared_buffers: '16MB',
+  // index builds in migrations sort in this much memory, which the WASM heap keeps once grown
+  maintenance_work_mem: '16MB',
 };
 
 export interface PgliteOptions {
