@@ -12,7 +12,7 @@ export type { S3Config, StorageConfig } from './storage.ts';
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
 export type DatabaseConfig =
-  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'pglite'; dataDir: string; thread: 'worker' | 'main' }
   | {
       kind: 'postgres';
       host: string;
@@ -129,7 +129,11 @@ function addressRanges(env: Env, name: string): string[] {
 function databaseFromEnv(env: Env, dataDir: string): DatabaseConfig {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const host = str(env, 'DB_HOST');
-  if (!databaseUrl && !host) return { kind: 'pglite', dataDir: resolve(dataDir, 'db') };
+  if (!databaseUrl && !host) {
+    const thread = str(env, 'SUBSPACE_PGLITE_THREAD') ?? 'worker';
+    if (thread !== 'worker' && thread !== 'main') throw new ConfigError('SUBSPACE_PGLITE_THREAD', 'must be worker or main');
+    return { kind: 'pglite', dataDir: resolve(dataDir, 'db'), thread };
+  }
   // DATABASE_URL wins over the DB_* parts, as in Mastodon.
   const parsed = databaseUrl ? new URL(databaseUrl) : undefined;
   const sslmode = (str(env, 'DB_SSLMODE') ?? parsed?.searchParams.get('sslmode') ?? 'prefer') as SslMode;

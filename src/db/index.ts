@@ -35,7 +35,7 @@ export async function openDatabase(config: Config, options: PostgresOptions = {}
   // only the driver in use is loaded
   const opened =
     config.database.kind === 'pglite'
-      ? await (await import('./pglite.ts')).openPglite(config.database)
+      ? await (await import('./pglite.ts')).openPglite(config.database, { thread: config.database.thread })
       : await (await import('./postgres.ts')).openPostgres(config.database, options);
   const { db } = opened;
   return {

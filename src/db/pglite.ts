@@ -30,7 +30,7 @@ async function openInThisThread(dataDir: string): Promise<PGlite> {
 }
 
 /** Embedded PostgreSQL (WASM) kept in the data directory; only one process may open it. */
-export async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>, options: PgliteOptions = {}) {
+export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'pglite' }>, 'dataDir'>, options: PgliteOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true });
   const client =
     options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });

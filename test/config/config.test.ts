@@ -33,6 +33,16 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ SUBSPACE_DATA_DIR: data }).secretKeyBase, config.secretKeyBase, 'the secret survives restarts');
   });
 
+  it('runs embedded PGlite in a worker thread unless SUBSPACE_PGLITE_THREAD=main', () => {
+    const thread = (env: Record<string, string>) => {
+      const { database } = loadConfig({ SUBSPACE_DATA_DIR: dir, SECRET_KEY_BASE: SECRET, ...env });
+      return database.kind === 'pglite' ? database.thread : undefined;
+    };
+    assert.equal(thread({}), 'worker');
+    assert.equal(thread({ SUBSPACE_PGLITE_THREAD: 'main' }), 'main');
+    fails({ SUBSPACE_PGLITE_THREAD: 'both' }, 'SUBSPACE_PGLITE_THREAD');
+  });
+
   it('reads Mastodon variable names for a scaled-out instance', () => {
     const config = loadConfig({
       SUBSPACE_DATA_DIR: dir,

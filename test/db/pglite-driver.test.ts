@@ -30,7 +30,7 @@ async function open(thread: 'main' | 'worker') {
   const dir = mkdtempSync(join(tmpdir(), 'subspace-driver-'));
   dirs.push(dir);
   cpSync(join(environment.dataDir, 'db'), dir, { recursive: true });
-  return openPglite({ kind: 'pglite', dataDir: dir }, { thread });
+  return openPglite({ dataDir: dir }, { thread });
 }
 
 function threadCount(): number {
@@ -235,7 +235,7 @@ describe('the embedded database in a worker thread', () => {
     const notADir = join(mkdtempSync(join(tmpdir(), 'subspace-driver-')), 'file');
     dirs.push(notADir);
     writeFileSync(notADir, 'not a database');
-    await assert.rejects(openPglite({ kind: 'pglite', dataDir: join(notADir, 'db') }, { thread: 'worker' }));
+    await assert.rejects(openPglite({ dataDir: join(notADir, 'db') }, { thread: 'worker' }));
     assert.equal(threadCount(), before);
   });
 });

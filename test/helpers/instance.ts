@@ -213,7 +213,11 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
 /** Boots a whole instance (web, worker, scheduler by default) on a free port, isolated from every other one. */
 export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
-  const config = loadConfig(env);
+  // Instances booted in the test process run PGlite on its main thread: a process that opens and
+  // closes dozens of PGlite worker threads hits V8's WASM code-registry crash (nodejs/node#64500,
+  // "jit_page_->allocations_.erase(addr) == 1") about once per 100 test files. A server process
+  // opens one for its lifetime; test/db/pglite-driver.test.ts holds both drivers to the same results.
+  const config = loadConfig({ SUBSPACE_PGLITE_THREAD: 'main', ...env });
   const instance = await boot(
     config,
     options.roles ?? { web: true, streaming: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 }, scheduler: true },
