@@ -22,10 +22,8 @@
  *
  *   node bench/streaming.ts [--clients 10000] [--latency-clients 1000] [--posts 20] [--stream public:local|user]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +33,7 @@ import { WebSocket } from 'ws';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase, queryRows } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
+import { freePort, killChildrenOnSignal, ServerProcess, stopAll, type LoopDelay, type MemoryUsage } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/streaming.ts [--clients N] [--latency-clients N] [--posts N] [--stream public:local|user]
   --clients             WebSocket connections held at once (default 10000)
@@ -101,160 +100,6 @@ if (serverMode && !process.env.REDIS_URL && !process.env.REDIS_HOST) {
 // ---------------------------------------------------------------------------------------------
 // the server's processes
 
-const NODE = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const PROBE = new URL('./lib/process-probe.ts', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface MemoryUsage {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-}
-interface LoopDelay {
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-class ServerProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly url?: string;
-  #output = '';
-  #pending = new Map<number, (answer: Record<string, unknown>) => void>();
-  #nextId = 1;
-  exited = false;
-
-  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number) {
-    this.name = name;
-    this.url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
-    const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-    this.child = spawn(NODE, [...extra, '--expose-gc', '--import', PROBE, CLI, ...args], {
-      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
-    this.child.on('message', (answer: { id?: number }) => {
-      const resolve = typeof answer?.id === 'number' ? this.#pending.get(answer.id) : undefined;
-      this.#pending.delete(answer.id!);
-      resolve?.(answer as Record<string, unknown>);
-    });
-    this.child.once('exit', (code, signal) => {
-      this.exited = true;
-      if (!stopping) {
-        console.error(`\n${name} exited unexpectedly (${code ?? signal}); its last output:\n${this.#output.slice(-6000)}`);
-        process.exitCode = 1;
-      }
-    });
-    children.add(this);
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  output(): string {
-    return this.#output;
-  }
-
-  async #ask(type: 'memory' | 'loop'): Promise<Record<string, unknown>> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`${this.name} did not answer the probe (${type})`));
-      }, 120_000);
-      this.#pending.set(id, (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      });
-      this.child.send({ id, type });
-    });
-  }
-
-  /** Heap figures after a forced collection, and VmRSS from /proc read right after it. */
-  async memory(): Promise<MemoryUsage> {
-    const answer = await this.#ask('memory');
-    return { ...(answer.memory as MemoryUsage), rss: this.vmRss() };
-  }
-
-  /** Event-loop delay since the previous call. */
-  async loopDelay(): Promise<LoopDelay> {
-    return (await this.#ask('loop')).loop as LoopDelay;
-  }
-
-  vmRss(): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return kb ? Number(kb[1]) * 1024 : NaN;
-  }
-
-  /** CPU time (user + system) in clock ticks. */
-  cpuTicks(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  }
-
-  /** Waits until the process is idle: under 5% of a core for two half-second samples in a row (60 s at most). */
-  async settle(): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    let quiet = 0;
-    let last = this.cpuTicks();
-    while (quiet < 2 && Date.now() < deadline) {
-      await sleep(500);
-      const now = this.cpuTicks();
-      quiet = now - last <= 2 ? quiet + 1 : 0;
-      last = now;
-    }
-  }
-
-  async waitUntilServing(path: string): Promise<void> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (this.exited) throw new Error(`${this.name} exited before serving:\n${this.#output.slice(-6000)}`);
-      try {
-        const response = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(5000) });
-        await response.arrayBuffer();
-        if (response.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${this.name} did not answer ${path}:\n${this.#output.slice(-6000)}`);
-      await sleep(200);
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-let stopping = false;
-const children = new Set<ServerProcess>();
-process.once('exit', () => {
-  for (const child of children) if (!child.exited) child.child.kill('SIGKILL');
-});
-
 // ---------------------------------------------------------------------------------------------
 // seeding, before any server process starts
 
@@ -269,14 +114,9 @@ const env: Record<string, string | undefined> = {
   ...(serverMode && !process.env.SECRET_KEY_BASE ? { SECRET_KEY_BASE: randomBytes(64).toString('hex') } : {}),
 };
 const config = loadConfig({ ...env, PORT: '3000' });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    stopping = true;
-    for (const child of children) if (!child.exited) child.child.kill('SIGKILL');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
+killChildrenOnSignal(() => {
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
 const tokenPrefix = `sb-${randomBytes(12).toString('base64url')}-`;
 /** account i (0 is the poster) has the token `${tokenPrefix}${i}` */
 const tokenOf = (account: number) => `${tokenPrefix}${account}`;
@@ -715,8 +555,7 @@ try {
   console.error(error);
   for (const server of servers) console.error(`--- ${server.name} output ---\n${server.output().slice(-4000)}`);
 } finally {
-  stopping = true;
-  await Promise.all(servers.map((server) => server.stop()));
+  await stopAll(servers);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(exitCode || process.exitCode || 0);
