@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, or, gt, sql } from 'drizzle-orm';
+import { and, asc, inArray, isNull, or, gt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters, polls, statuses } from '../db/schema.ts';
 import type { FilterResult, StatusRow } from '../serializers/status.ts';
