@@ -10,11 +10,7 @@ export async function muteConversation(ctx: AppContext, accountId: string, statu
   const status = await findVisibleStatus(ctx, statusId, accountId);
   if (!status) throw notFound();
   if (status.conversationId) {
-    const [created] = await ctx.db
-      .insert(conversationMutes)
-      .values({ accountId, conversationId: status.conversationId })
-      .onConflictDoNothing()
-      .returning({ id: conversationMutes.id });
+    await ctx.db.insert(conversationMutes).values({ accountId, conversationId: status.conversationId }).onConflictDoNothing();
   }
   return status;
 }
@@ -23,10 +19,7 @@ export async function unmuteConversation(ctx: AppContext, accountId: string, sta
   const status = await findVisibleStatus(ctx, statusId, accountId);
   if (!status) throw notFound();
   if (status.conversationId) {
-    const [removed] = await ctx.db
-      .delete(conversationMutes)
-      .where(and(eq(conversationMutes.accountId, accountId), eq(conversationMutes.conversationId, status.conversationId)))
-      .returning({ id: conversationMutes.id });
+    await ctx.db.delete(conversationMutes).where(and(eq(conversationMutes.accountId, accountId), eq(conversationMutes.conversationId, status.conversationId)));
   }
   return status;
 }

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { statuses } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow } from '../db/schema.ts';

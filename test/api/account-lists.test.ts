@@ -5,6 +5,7 @@ import { accounts, featuredTags, follows, listAccounts, lists, statusPins, statu
 import { forgetSuggestionPicks } from '../../src/services/account-suggestions.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fabricateRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('account lists API', () => {
   let instance: TestInstance;
@@ -37,7 +38,7 @@ describe('account lists API', () => {
     carol = await instance.createUser('carol');
     dan = await instance.createUser('dan');
     erin = await instance.createUser('erin');
-    const [row] = await instance.ctx.db.insert(accounts).values({ username: 'zed', domain: 'remote.example', displayName: 'Zed', uri: 'https://remote.example/users/zed' }).returning();
+    const row = await fabricateRemoteAccount(instance.ctx, { username: 'zed', displayName: 'Zed' });
     remote = row!.id;
     for (const follower of [bob, carol, dan]) await post(follower, `/api/v1/accounts/${alice.accountId}/follow`);
     await post(alice, `/api/v1/accounts/${bob.accountId}/follow`);

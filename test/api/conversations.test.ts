@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { accountConversations, accounts, mentions, statuses } from '../../src/db/schema.ts';
+import { accountConversations, mentions, statuses } from '../../src/db/schema.ts';
 import { removeFromConversations, updateConversations } from '../../src/services/conversations.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
 
 describe('conversations API', () => {
   let instance: TestInstance;
@@ -30,7 +31,7 @@ describe('conversations API', () => {
     alice = await instance.createUser('alice');
     bob = await instance.createUser('bob');
     carol = await instance.createUser('carol');
-    const [row] = await instance.ctx.db.insert(accounts).values({ username: 'zed', domain: 'remote.example', uri: 'https://remote.example/users/zed' }).returning();
+    const row = await fabricateRemoteAccount(instance.ctx, { username: 'zed' });
     remote = row!.id;
   });
   after(() => instance.close());
@@ -66,7 +67,7 @@ describe('conversations API', () => {
     assert.equal((await instance.ctx.db.select().from(accountConversations).where(eq(accountConversations.accountId, alice.accountId)))[0]!.statusIds.length, 2, 'filing twice changes nothing');
 
     // public statuses are not conversations
-    const [pub] = await instance.ctx.db.insert(statuses).values({ accountId: alice.accountId, visibility: 'public' }).returning();
+    const pub = await fabricateStatus(instance.ctx, alice.accountId);
     await updateConversations(instance.ctx, pub!);
     assert.equal((await call('GET', alice, '/api/v1/conversations')).body.length, 1);
   });

@@ -7,8 +7,8 @@ import { forgetListedCustomEmojis } from '../../src/services/custom-emojis.ts';
 import { saveLocalEmoji } from '../../src/services/local-emojis.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
+import { BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
 
 const square = (colour: string) =>

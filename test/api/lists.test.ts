@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { listFeed } from '../../src/backends/feeds/index.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 describe('lists API', () => {
   let instance: TestInstance;
@@ -28,15 +29,8 @@ describe('lists API', () => {
   async function follow(who: TestUser, target: TestUser) {
     assert.equal((await send(who, 'POST', `/api/v1/accounts/${target.accountId}/follow`)).status, 200);
   }
-  async function eventually(check: () => Promise<boolean>, what: string) {
-    for (let i = 0; i < 100; i++) {
-      if (await check()) return;
-      await sleep(50);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  }
   async function settle() {
-    await eventually(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
+    await until(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
     await sleep(100);
   }
   async function createList(who: TestUser, json: Record<string, unknown>) {
@@ -121,7 +115,7 @@ describe('lists API', () => {
     const bobReply = await postStatus(bob, { status: 'reply to alice', in_reply_to_id: top });
     const carolPost = await postStatus(carol, { status: 'carol' });
     const aliceToCarol = await postStatus(alice, { status: 'reply to carol', in_reply_to_id: carolPost });
-    await eventually(async () => (await instance.ctx.feeds.ids(listFeed(everyList.id))).includes(bobReply), 'list fan-out');
+    await until(async () => (await instance.ctx.feeds.ids(listFeed(everyList.id))).includes(bobReply), 'list fan-out');
     await settle();
 
     const timeline = async (id: string) => {

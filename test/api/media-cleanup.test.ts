@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import sharp from 'sharp';
 import { runAdminCommand } from '../../src/cli/admin.ts';
-import { accounts, customEmojis, follows, mediaAttachments, reports, statuses } from '../../src/db/schema.ts';
+import { accounts, customEmojis, mediaAttachments, reports, statuses } from '../../src/db/schema.ts';
 import { VacuumScheduler } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
@@ -13,10 +13,9 @@ import { vacuumMediaAttachments } from '../../src/services/media-vacuum.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 
@@ -40,10 +39,8 @@ describe('media files follow their rows: the vacuum and deletions', () => {
       roles: { web: true, worker: { queues: ['default', 'push', 'ingress', 'pull', 'mailers', 'scheduler'], concurrency: 5 } },
     });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
   });
   after(async () => {
     await instance.close();

@@ -6,6 +6,7 @@ import { notifyPollExpiration } from '../../src/jobs/default/poll-expiration-not
 import { scheduleDueStatuses } from '../../src/jobs/scheduler/scheduled-statuses-scheduler.ts';
 import { loadAuthor, postStatus, type PostStatusInput } from '../../src/services/post-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 describe('polls API', () => {
   let instance: TestInstance;
@@ -23,14 +24,6 @@ describe('polls API', () => {
   }
 
   const vote = (user: TestUser, pollId: string, choices: unknown) => instance.request('POST', `/api/v1/polls/${pollId}/votes`, { token: user.token, json: { choices } });
-
-  async function waitFor(check: () => Promise<boolean>, what: string) {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   before(async () => {
     instance = await startInstance();
@@ -202,7 +195,7 @@ describe('polls API', () => {
       .set({ expiresAt: new Date(Date.now() + 200) })
       .where(eq(polls.id, pollId));
     await scheduleDueStatuses(instance.ctx);
-    await waitFor(async () => {
+    await until(async () => {
       const [row] = await instance.ctx.db.select().from(polls).where(eq(polls.id, pollId));
       return !!row!.expiryNotifiedAt;
     }, 'the poll expiry job');

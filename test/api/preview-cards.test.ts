@@ -10,10 +10,7 @@ import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 import { fetchStoredFile } from '../helpers/stored-files.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 
 describe('preview cards', () => {
   let instance: TestInstance;

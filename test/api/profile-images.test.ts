@@ -7,8 +7,8 @@ import sharp from 'sharp';
 import { accounts } from '../../src/db/schema.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, isStored, storedKeys, storedUrlPattern } from '../helpers/stored-files.ts';
+import { BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
 type Rgb = [number, number, number];
 

@@ -6,6 +6,7 @@ import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled
 import { scheduleDueStatuses } from '../../src/jobs/scheduler/scheduled-statuses-scheduler.ts';
 import { loadAuthor, postStatus, type PostStatusInput } from '../../src/services/post-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 describe('scheduled statuses API', () => {
   let instance: TestInstance;
@@ -26,14 +27,6 @@ describe('scheduled statuses API', () => {
       .select()
       .from(statuses)
       .where(and(eq(statuses.accountId, user.accountId), eq(statuses.text, text), isNull(statuses.deletedAt)));
-  }
-
-  async function waitFor(check: () => Promise<boolean>, what: string) {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   before(async () => {
@@ -121,7 +114,7 @@ describe('scheduled statuses API', () => {
       .where(eq(scheduledStatuses.id, id));
     await scheduleDueStatuses(instance.ctx);
     await scheduleDueStatuses(instance.ctx);
-    await waitFor(async () => (await publishedBy(bob, 'right on time')).length > 0, 'the scheduled status');
+    await until(async () => (await publishedBy(bob, 'right on time')).length > 0, 'the scheduled status');
     const [row] = await publishedBy(bob, 'right on time');
     assert.ok(row!.pollId, 'with its poll');
     assert.ok(row!.createdAt.getTime() >= Date.now() - 10_000);

@@ -6,6 +6,7 @@ import { homeFeed } from '../../src/backends/feeds/index.ts';
 import { accounts, follows, oauthAccessTokens, statuses, users } from '../../src/db/schema.ts';
 import { distributeStatus, mergeIntoHome } from '../../src/services/fan-out.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 describe('timelines API', () => {
   let instance: TestInstance;
@@ -33,13 +34,6 @@ describe('timelines API', () => {
     assert.equal(response.status, 200, response.text);
   }
   /** polls until `check` holds (jobs run in the instance's worker) */
-  async function eventually(check: () => Promise<boolean>, what: string) {
-    for (let i = 0; i < 100; i++) {
-      if (await check()) return;
-      await sleep(50);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  }
   const inFeed = async (who: TestUser, statusId: string) => (await instance.ctx.feeds.ids(homeFeed(who.accountId))).includes(statusId);
   async function home(who: TestUser, query = ''): Promise<string[]> {
     const response = await get(who, `/api/v1/timelines/home${query}`);
@@ -48,7 +42,7 @@ describe('timelines API', () => {
   }
   /** waits until the queue has nothing pending */
   async function settle() {
-    await eventually(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
+    await until(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
     await sleep(100);
   }
 
@@ -60,7 +54,7 @@ describe('timelines API', () => {
     await follow(bob, alice);
     const publicId = await postStatus(alice, { status: 'hello world' });
     const privateId = await postStatus(alice, { status: 'followers only', visibility: 'private' });
-    await eventually(() => inFeed(bob, privateId), 'fan-out to bob');
+    await until(() => inFeed(bob, privateId), 'fan-out to bob');
     const bobHome = await home(bob);
     assert.deepEqual(bobHome.slice(0, 2), [privateId, publicId]);
     const aliceHome = await home(alice);
@@ -90,7 +84,7 @@ describe('timelines API', () => {
     await follow(bob, alice);
     await follow(eve, alice);
     const id = await postStatus(alice, { status: `@${bob.username} @${carol.username} psst`, visibility: 'direct' });
-    await eventually(() => inFeed(bob, id), 'direct fan-out');
+    await until(() => inFeed(bob, id), 'direct fan-out');
     await settle();
     assert.equal(await inFeed(carol, id), false, 'mentioned but not a follower (Mastodon: mentioned followers)');
     assert.equal(await inFeed(eve, id), false, 'a follower not mentioned');
@@ -116,11 +110,11 @@ describe('timelines API', () => {
     await follow(bob, carol);
     await follow(bob, dan, { reblogs: 'false' });
     const original = await postStatus(alice, { status: 'original' });
-    await eventually(() => inFeed(bob, original), 'original in bob home');
+    await until(() => inFeed(bob, original), 'original in bob home');
     const carolReblog = (await post(carol, `/api/v1/statuses/${original}/reblog`)).body.id as string;
     const danReblog = (await post(dan, `/api/v1/statuses/${original}/reblog`)).body.id as string;
     const carolOwn = await postStatus(carol, { status: 'from carol' });
-    await eventually(() => inFeed(bob, carolOwn), 'carol post in bob home');
+    await until(() => inFeed(bob, carolOwn), 'carol post in bob home');
     await settle();
     let ids = await home(bob);
     assert.ok(ids.includes(original));
@@ -146,7 +140,7 @@ describe('timelines API', () => {
     const alice = await user('alice');
     const posted: string[] = [];
     for (let i = 0; i < 5; i++) posted.push(await postStatus(alice, { status: `post ${i}` }));
-    await eventually(() => inFeed(alice, posted[4]!), 'own posts in home');
+    await until(() => inFeed(alice, posted[4]!), 'own posts in home');
     const newest = [...posted].reverse();
     const response = await get(alice, '/api/v1/timelines/home?limit=2');
     assert.deepEqual(idsOf(response.body), newest.slice(0, 2));
@@ -213,7 +207,7 @@ describe('timelines API', () => {
     const [row] = await instance.ctx.db.execute(sql`SELECT id FROM tags WHERE lower(name) = 'birds'`).then((r) => (r as unknown as { rows: { id: string }[] }).rows);
     await instance.ctx.db.execute(sql`INSERT INTO tag_follows (account_id, tag_id) VALUES (${bob.accountId}, ${row!.id})`);
     const tagged = await postStatus(alice, { status: 'more #birds' });
-    await eventually(() => inFeed(bob, tagged), 'tag follower fan-out');
+    await until(() => inFeed(bob, tagged), 'tag follower fan-out');
     assert.equal(await inFeed(bob, seed), false);
   });
 
@@ -223,9 +217,9 @@ describe('timelines API', () => {
     await home(bob);
     await follow(bob, alice);
     const id = await postStatus(alice, { status: 'to be deleted' });
-    await eventually(() => inFeed(bob, id), 'fan-out');
+    await until(() => inFeed(bob, id), 'fan-out');
     assert.equal((await instance.request('DELETE', `/api/v1/statuses/${id}`, { token: alice.token })).status, 200);
-    await eventually(async () => !(await inFeed(bob, id)) && !(await inFeed(alice, id)), 'removal');
+    await until(async () => !(await inFeed(bob, id)) && !(await inFeed(alice, id)), 'removal');
     assert.ok(!(await home(bob)).includes(id));
   });
 
@@ -237,9 +231,9 @@ describe('timelines API', () => {
     await home(bob);
     assert.equal(await inFeed(bob, old), false);
     await follow(bob, alice);
-    await eventually(async () => (await inFeed(bob, old)) && (await inFeed(bob, secret)), 'merge');
+    await until(async () => (await inFeed(bob, old)) && (await inFeed(bob, secret)), 'merge');
     await post(bob, `/api/v1/accounts/${alice.accountId}/unfollow`);
-    await eventually(async () => !(await inFeed(bob, old)), 'unmerge');
+    await until(async () => !(await inFeed(bob, old)), 'unmerge');
 
     // the service directly, on a follows row inserted by hand
     const carol = await user('carol');
@@ -259,7 +253,7 @@ describe('timelines API', () => {
     const replyToStranger = await postStatus(alice, { status: 'reply', in_reply_to_id: strangerPost });
     const replyToBobPost = await postStatus(bob, { status: 'bob says' });
     const replyToBob = await postStatus(alice, { status: 'reply to bob', in_reply_to_id: replyToBobPost });
-    await eventually(() => inFeed(bob, replyToBob), 'reply to bob');
+    await until(() => inFeed(bob, replyToBob), 'reply to bob');
     await settle();
     assert.equal(await inFeed(bob, replyToStranger), false);
   });
@@ -271,7 +265,7 @@ describe('timelines API', () => {
     await follow(bob, alice, { 'languages[]': 'de' });
     const english = await postStatus(alice, { status: 'hello', language: 'en' });
     const german = await postStatus(alice, { status: 'hallo', language: 'de' });
-    await eventually(() => inFeed(bob, german), 'german post');
+    await until(() => inFeed(bob, german), 'german post');
     await settle();
     assert.equal(await inFeed(bob, english), false);
   });
@@ -291,13 +285,13 @@ describe('timelines API', () => {
     const back = await get(bob, '/api/v1/timelines/home');
     assert.equal(back.status, 206, 'coming back starts the regeneration');
     assert.ok(idsOf(back.body).includes(id), 'the 206 page is read from the database');
-    await eventually(async () => (await get(bob, '/api/v1/timelines/home')).status === 200, 'the regeneration');
+    await until(async () => (await get(bob, '/api/v1/timelines/home')).status === 200, 'the regeneration');
     assert.ok(await inFeed(bob, id), 'regenerated by the job');
     assert.ok((await home(bob)).includes(id));
     const [token] = await instance.ctx.db.select().from(oauthAccessTokens).where(eq(oauthAccessTokens.userId, bob.userId));
     assert.ok(token!.lastUsedAt && token!.lastUsedAt.getTime() > Date.now() - 60_000, 'marked active again by using the API');
     const next = await postStatus(alice, { status: 'bob is back' });
-    await eventually(() => inFeed(bob, next), 'fan-out to bob again');
+    await until(() => inFeed(bob, next), 'fan-out to bob again');
   });
 
   test("a missing home feed answers 206 with the followees' posts from the database, then 200 once the worker rebuilt it", async () => {
@@ -327,7 +321,7 @@ describe('timelines API', () => {
       assert.ok(!idsOf(response.body).includes(stranger) && !idsOf(response.body).includes(hidden), 'the home filter applies');
     }
 
-    await eventually(async () => (await get(bob, '/api/v1/timelines/home')).status === 200, 'the worker rebuilt the feed');
+    await until(async () => (await get(bob, '/api/v1/timelines/home')).status === 200, 'the worker rebuilt the feed');
     assert.deepEqual(await instance.ctx.feeds.ids(homeFeed(bob.accountId)), [open, secret, own]);
     assert.deepEqual(await home(bob), [open, secret, own]);
   });

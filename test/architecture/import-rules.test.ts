@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { type ImportEdge, importsOf, ROOT, sourceFiles } from './import-graph.ts';
 
 /**
- * The direction of the arrows in src/ (docs: ../shared/design/architecture.md, "Arrows point down"):
+ * The direction of the arrows in src/ (issue 12, "Arrows point down, enforced"):
  * http and streaming are the edges, services hold the domain, federation speaks ActivityPub, jobs
  * run work later. A rule names the files it governs and the imports they must not make.
  */

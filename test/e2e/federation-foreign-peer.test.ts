@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { startCavagePeer, type CavagePeer } from '../helpers/cavage-peer.ts';
 import { startOn, until } from '../helpers/federating-instances.ts';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
+import { AS, PUBLIC } from '../helpers/constants.ts';
 
 /**
  * Subspace against a server that is not Subspace (test/helpers/cavage-peer.ts: node:http and
@@ -10,9 +11,6 @@ import type { TestInstance, TestUser } from '../helpers/instance.ts';
  * as snac does, so an activity counts here only once the peer has verified it. Every step goes
  * through Subspace's Mastodon API on one side and the peer's inboxes on the other.
  */
-
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 
 describe('federation with a server that is not Subspace (draft-cavage only, verifying after 202)', () => {
   let subspace: TestInstance;

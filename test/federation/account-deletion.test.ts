@@ -6,9 +6,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { runSubspace } from '../helpers/process.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
 
 describe('deleting a local account tells the servers that know it', () => {
   let instance: TestInstance;

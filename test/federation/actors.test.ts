@@ -4,8 +4,8 @@ import { Application, Person, PropertyValue, Service } from '@fedify/vocab';
 import { eq } from 'drizzle-orm';
 import { accounts, users } from '../../src/db/schema.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
 
 describe('actors', () => {

@@ -9,8 +9,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { freePort } from '../helpers/process.ts';
+import { BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
 const AP = 'application/activity+json';
 
 interface Signer {

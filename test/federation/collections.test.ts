@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { OrderedCollection, OrderedCollectionPage } from '@fedify/vocab';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
 const AP = { accept: 'application/activity+json' };
 const asArray = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 

@@ -16,9 +16,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
+import { AS, BASE } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
 const DAY_MS = 24 * 3600 * 1000;
 
 interface Received {

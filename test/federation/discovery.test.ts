@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { updateSetting } from '../../src/services/settings.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
-
-const BASE = 'http://subspace.test';
+import { BASE } from '../helpers/constants.ts';
 
 describe('discovery: WebFinger, host-meta, NodeInfo', () => {
   let instance: TestInstance;

@@ -10,10 +10,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('instance domain blocks in federation', () => {
   let instance: TestInstance;
@@ -28,9 +26,7 @@ describe('instance domain blocks in federation', () => {
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     admin = await instance.createUser('admin', { role: 'Owner', scopes: 'read write admin:read admin:write' });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
   });
   after(async () => {
     await instance.close();
@@ -79,7 +75,7 @@ describe('instance domain blocks in federation', () => {
     const followed = await post({ id: `${remote.origin}/follows/${++n}`, type: 'Follow', object: `${BASE}/users/alice` });
     assert.equal(followed.status, 202, followed.text);
     await until(async () => (await followsWithBob()).length === 1, 'bob to follow alice');
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
     const carol = await instance.createUser('carol');
     await instance.ctx.db.insert(followRequests).values({ accountId: carol.accountId, targetAccountId: bobId });
 

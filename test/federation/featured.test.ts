@@ -6,10 +6,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('featured collections over ActivityPub: Add and Remove, in and out', () => {
   let instance: TestInstance;
@@ -24,11 +22,9 @@ describe('featured collections over ActivityPub: Add and Remove, in and out', ()
     await remote.setActor({ featured: new URL(featured), featuredTags: new URL(`${remote.actorId}/collections/tags`) });
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
     // alice follows bob, so what he posts is stored here
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
   });
   after(async () => {
     await instance.close();

@@ -7,10 +7,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
   let instance: TestInstance;
@@ -24,9 +22,7 @@ describe('reports over ActivityPub: Flag in, and forwarded reports out', () => {
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
     carol = await instance.createUser('carol');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
   });
   after(async () => {
     await instance.close();

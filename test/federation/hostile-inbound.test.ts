@@ -3,15 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { follows, statuses } from '../../src/db/schema.ts';
+import { statuses } from '../../src/db/schema.ts';
 import { outboundLimits } from '../../src/lib/outbound-fetch.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 const MB = 1024 * 1024;
 
 /** A listener on a loopback address the instance may not reach: it records every request it gets (there must be none). */
@@ -76,10 +75,8 @@ describe('hostile inbound activities', () => {
     traps = [(loopback = await startTrap('127.0.0.5')), (localhost = await startTrap('127.0.0.1', 'localhost')), (ipv6 = await startTrap('::1'))];
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.2' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
   });
   after(async () => {
     outboundLimits.timeoutMs = savedTimeout;

@@ -6,10 +6,8 @@ import { LITEPUB_CONTEXT, loadFixture, rewrite } from '../helpers/fixtures.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 /** Where each fixture's author lives in the fixture, to be moved onto the fake remote. */
 const AUTHORS: Record<string, { origin: string; actor: string }> = {
@@ -33,11 +31,9 @@ describe('statuses from other servers, through the inbox', () => {
     remote.serve('/schemas/litepub-0.1.jsonld', LITEPUB_CONTEXT);
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
     // alice follows bob, so what bob posts concerns this instance
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
   });
   after(async () => {
     await instance.close();
@@ -427,7 +423,7 @@ describe('statuses from other servers, through the inbox', () => {
       await settled();
       assert.equal(await statusRow(activity.object.id), undefined);
     } finally {
-      await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+      await fabricateFollow(instance.ctx, alice.accountId, bobId);
     }
   });
 });

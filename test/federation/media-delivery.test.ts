@@ -5,9 +5,7 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile } from '../helpers/stored-files.ts';
 import { until } from '../helpers/until.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 

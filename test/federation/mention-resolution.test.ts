@@ -8,9 +8,7 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { MAX_RESOLVED_MENTIONS } from '../../src/services/text/format-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const MENTION_LINK = (href: string, username: string) => `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${username}</span></a></span>`;

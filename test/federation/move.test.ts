@@ -7,9 +7,8 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
+import { resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('Move: accounts moving in and out over ActivityPub', () => {
   let instance: TestInstance;
@@ -36,9 +35,7 @@ describe('Move: accounts moving in and out over ActivityPub', () => {
   });
 
   async function resolve(remote: FakeRemote): Promise<string> {
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    return found.body.accounts[0].id;
+    return await resolveRemoteAccount(instance, alice, remote.handle);
   }
   const postMove = async (from: FakeRemote, activity: Record<string, unknown>) => {
     const response = await from.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, type: 'Move', actor: from.actorId, ...activity });

@@ -6,12 +6,10 @@ import { runFederationTask, withFederation } from '../../src/federation/federati
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
-import { startInstance, type TestInstance, } from '../helpers/instance.ts';
+import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
 
 /** Every path in `value` to a member named like a private key: Fedify's `privateKey`, or a JWK's private exponent `d`. */
 function privateMembers(value: unknown, path = '$'): string[] {

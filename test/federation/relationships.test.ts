@@ -9,9 +9,7 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
+import { AS, BASE } from '../helpers/constants.ts';
 
 describe('relationships with a remote account over ActivityPub', () => {
   let instance: TestInstance;

@@ -12,7 +12,7 @@ import { runAdminCommand } from '../../src/cli/admin.ts';
 import { terminalProgress, type Progress } from '../../src/cli/progress.ts';
 import { sendCommand } from '../../src/cli/remote.ts';
 import { startControlSocket } from '../../src/roles/control-socket.ts';
-import { accounts, customEmojis, domainBlocks, follows, type MediaAttachmentRow, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { accounts, customEmojis, domainBlocks, type MediaAttachmentRow, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import type { ApiError } from '../../src/lib/errors.ts';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
 import { attachableMedia, attachedMediaIds, detachMedia, findOwnMedia } from '../../src/services/media-attachments.ts';
@@ -22,6 +22,8 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 /*
  * Remote media cached as Mastodon caches it, from a server that is not Subspace: a Mastodon-shaped
@@ -29,9 +31,6 @@ import { queuesDrained } from '../helpers/queues-drained.ts';
  * and a header, files served by the peer, which records every request it gets.
  */
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 // Mastodon's own context for what Note, Document and Emoji carry
 const CONTEXT = [
   AS,
@@ -83,10 +82,8 @@ describe('remote media cached from a Mastodon-like server', () => {
     });
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId });
+    bobId = await resolveRemoteAccount(instance, alice, remote.handle);
+    await fabricateFollow(instance.ctx, alice.accountId, bobId);
   });
   after(async () => {
     await instance?.close();

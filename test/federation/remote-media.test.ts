@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
-import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { domainBlocks, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { openEventStream, untilListening } from '../helpers/stream-clients.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 // Mastodon's own context for blurhash and focalPoint
 const CONTEXT = [AS, { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
 const BLURHASH = 'LEHV6nWB2yk8pyo0adR*.7kCMdnj';
@@ -26,9 +25,7 @@ describe('remote media as their servers describe them', () => {
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id });
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
   });
   after(async () => {
     await instance.close();

@@ -9,11 +9,9 @@ import { follows, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
 const SECURITY = 'https://w3id.org/security/v1';
-const PUBLIC = `${AS}#Public`;
 
 /** A remote server whose actor, carol, signs what she sends both over HTTP and as JSON-LD (Mastodon's LD signatures). */
 async function startSigningRemote() {

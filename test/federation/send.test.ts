@@ -7,8 +7,7 @@ import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
-
-const BASE = 'http://subspace.test';
+import { BASE } from '../helpers/constants.ts';
 
 describe('sending an activity (the seam outbound delivery builds on)', () => {
   let instance: TestInstance;

@@ -8,10 +8,8 @@ import { weakSignatureReason } from '../../src/federation/signature-strength.ts'
 import { startFakeRemote, type FakeRemote, type SignOptions } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 const HOUR = 3_600_000;
 
 let serial = 0;

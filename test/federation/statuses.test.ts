@@ -4,9 +4,8 @@ import { Announce, Create, Note, Question } from '@fedify/vocab';
 import { withFederation } from '../../src/federation/federation.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { BASE, PUBLIC } from '../helpers/constants.ts';
 
-const BASE = 'http://subspace.test';
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 const AP = { accept: 'application/activity+json' };
 const asArray = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 

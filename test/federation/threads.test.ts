@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { follows, statuses } from '../../src/db/schema.ts';
+import { statuses } from '../../src/db/schema.ts';
 import { resolveRemoteStatusUrl } from '../../src/federation/fetch-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('threads: missing parents and listed replies, fetched in the pull queue', () => {
   let instance: TestInstance;
@@ -21,9 +19,7 @@ describe('threads: missing parents and listed replies, fetched in the pull queue
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id });
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
   });
   after(async () => {
     await instance.close();

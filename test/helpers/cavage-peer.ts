@@ -1,6 +1,7 @@
 import { createHash, createSign, createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AS } from './constants.ts';
 
 /**
  * A small ActivityPub server that is not Subspace, written on node:http and node:crypto only (no
@@ -57,7 +58,6 @@ export interface CavagePeer {
   close(): Promise<void>;
 }
 
-const AS = 'https://www.w3.org/ns/activitystreams';
 const ACTIVITY_JSON = 'application/activity+json';
 const DATE_WINDOW_MS = 12 * 3600 * 1000;
 

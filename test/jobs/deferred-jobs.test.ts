@@ -18,10 +18,7 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, request, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
-
-const BASE = 'http://subspace.test';
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 
 describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
   let instance: TestInstance;
