@@ -27,7 +27,6 @@ interface Endpoint {
   auth: boolean;
 }
 
-
 class UsageProblem extends Error {}
 
 /** A number option: seconds (warm-up may be 0, the measurement not) or a count of at least 1. */
@@ -40,25 +39,26 @@ function numberOption(value: string | undefined, name: string, fallback: number,
 }
 
 function options(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        seconds: { type: 'string' },
-        connections: { type: 'string' },
-        warmup: { type: 'string' },
-        endpoint: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageProblem(error instanceof Error ? error.message.split('\n')[0]! : String(error));
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          url: { type: 'string' },
+          token: { type: 'string' },
+          seconds: { type: 'string' },
+          connections: { type: 'string' },
+          warmup: { type: 'string' },
+          endpoint: { type: 'string', multiple: true },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (error) {
+      throw new UsageProblem(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    }
+  })();
   const { values } = parsed;
   if (values.help) return undefined;
   if (!values.url) throw new UsageProblem('--url is required');
@@ -85,7 +85,7 @@ function options(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let config;
+  let config: ReturnType<typeof options>;
   try {
     config = options(argv);
   } catch (error) {

@@ -119,7 +119,9 @@ try {
     await database.close();
   }
   await start(separate ? ['web'] : serverMode ? ['web', 'worker'] : ['start']);
-  console.log(`${activities} signed Creates (${spec}) from ${senders} servers to the shared inbox, ${connections} in flight; ${serverMode ? 'server' : 'embedded'} mode, ${separate ? 'a web process, then a worker' : 'web and worker together'}, worker concurrency ${concurrency}`);
+  console.log(
+    `${activities} signed Creates (${spec}) from ${senders} servers to the shared inbox, ${connections} in flight; ${serverMode ? 'server' : 'embedded'} mode, ${separate ? 'a web process, then a worker' : 'web and worker together'}, worker concurrency ${concurrency}`,
+  );
 
   const ids: string[] = [];
   for (const actor of actors) ids.push(((await (await fetch(`${url()}/api/v1/accounts/lookup?acct=bob@${actor.host}`, { headers })).json()) as { id: string }).id);
@@ -135,7 +137,11 @@ try {
   const expected = separate ? activities + senders : activities;
 
   let started = performance.now();
-  const sent = (await remotes.ask({ type: 'send', url: url(), count: activities, first: 0, connections, spec })) as unknown as { seconds: number; latencies: number[]; statuses: Record<string, number> };
+  const sent = (await remotes.ask({ type: 'send', url: url(), count: activities, first: 0, connections, spec })) as unknown as {
+    seconds: number;
+    latencies: number[];
+    statuses: Record<string, number>;
+  };
   const acceptedAt = performance.now() - started;
   const storedWhenAccepted = separate ? 0 : (await stored()) - baseline;
   if (separate) {

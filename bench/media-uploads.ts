@@ -140,7 +140,10 @@ class Sampler {
     this.#timer = setInterval(() => {
       for (const pid of this.#pids) {
         this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, vmRss(pid)));
-        this.toolPeak = Math.max(this.toolPeak, toolsOf(pid).reduce((sum, child) => sum + vmRss(child), 0));
+        this.toolPeak = Math.max(
+          this.toolPeak,
+          toolsOf(pid).reduce((sum, child) => sum + vmRss(child), 0),
+        );
       }
     }, 50);
   }
@@ -327,7 +330,9 @@ async function main() {
     await seed(loadConfig(env));
     const url = `http://127.0.0.1:${port}`;
     const names = serverMode ? ['web', 'worker'] : ['start'];
-    console.log(`${serverMode ? 'server mode' : 'embedded'}: ${connections} uploads in flight, SUBSPACE_MEDIA_TRANSCODES=${process.env.SUBSPACE_MEDIA_TRANSCODES ?? 1}, fresh server processes for each case\n`);
+    console.log(
+      `${serverMode ? 'server mode' : 'embedded'}: ${connections} uploads in flight, SUBSPACE_MEDIA_TRANSCODES=${process.env.SUBSPACE_MEDIA_TRANSCODES ?? 1}, fresh server processes for each case\n`,
+    );
     const rows: string[][] = [['upload', 'size', 'API', 'uploads', 'processed/s', 'bare http/s', 'ratio', ...names.flatMap((name) => [`RSS ${name} idle`, 'peak']), 'peak ffmpeg RSS']];
     for (const fixture of fixtures) {
       const bare = await bareRate(fixture);

@@ -95,7 +95,11 @@ try {
   if (only.has('home')) await profile('GET /api/v1/timelines/home', () => fetch(`${url}/api/v1/timelines/home`, { headers: auth('tv1') }));
   if (only.has('public')) await profile('GET /api/v1/timelines/public', () => fetch(`${url}/api/v1/timelines/public`, { headers: auth('tv1') }));
   const post = (account: string) => (i: number) =>
-    fetch(`${url}/api/v1/statuses`, { method: 'POST', headers: { ...auth(account), 'content-type': 'application/json' }, body: JSON.stringify({ status: `Profiled post ${i} #bench`, visibility: 'public' }) });
+    fetch(`${url}/api/v1/statuses`, {
+      method: 'POST',
+      headers: { ...auth(account), 'content-type': 'application/json' },
+      body: JSON.stringify({ status: `Profiled post ${i} #bench`, visibility: 'public' }),
+    });
   if (only.has('post')) await profile('POST /api/v1/statuses (the request alone)', post('tv2'));
   if (only.has('post')) await profile('POST /api/v1/statuses by an author with 10 followers, its jobs included', post('ta1'), true);
   if (only.has('fanout')) await profile(`POST /api/v1/statuses by an author with ${followers} followers, its jobs included`, post('tb0'), true);

@@ -84,7 +84,10 @@ const latencyCount = Math.min(whole(values['latency-clients'], 'latency-clients'
 const postCount = whole(values.posts, 'posts', 20);
 const stream = values.stream ?? 'public:local';
 const idleStream = values['idle-stream'] ?? 'user';
-for (const [flag, value] of [['stream', stream], ['idle-stream', idleStream]] as const) {
+for (const [flag, value] of [
+  ['stream', stream],
+  ['idle-stream', idleStream],
+] as const) {
   if (!STREAMS.includes(value)) throw new Error(`--${flag} is one of ${STREAMS.join(', ')}`);
 }
 const accountCount = Math.min(whole(values.accounts, 'accounts', clientCount), clientCount);
@@ -449,7 +452,9 @@ try {
 
   const rounds: RoundResult[] = [];
   if (clientCount > latencyCount) {
-    rounds.push(await timed(`round with ${subscribed.clients.length} connected`, () => latencyRound('only the timed clients connected', measured, webUrl, subscribed.clients, subscribed.clients.length)));
+    rounds.push(
+      await timed(`round with ${subscribed.clients.length} connected`, () => latencyRound('only the timed clients connected', measured, webUrl, subscribed.clients, subscribed.clients.length)),
+    );
     await snapshot('after that round', subscribed.clients.length);
   }
   let idle: ConnectResult | undefined;
@@ -486,7 +491,7 @@ try {
   await snapshot('all clients closed', 0);
 
   // ---- report
-  console.log('\nConnections (WebSocket handshakes at most ' + connectConcurrency + ' at a time; server loop = event-loop delay of the measured process meanwhile)');
+  console.log(`\nConnections (WebSocket handshakes at most ${connectConcurrency} at a time; server loop = event-loop delay of the measured process meanwhile)`);
   printTable(connectRows);
 
   console.log(`\nMemory of ${measured.name} (pid ${measured.pid}) after it went idle and collected garbage; Δ/conn against the row the clients were added to`);

@@ -85,7 +85,9 @@ const SENDERS = new URL('./lib/remote-senders.ts', import.meta.url).pathname;
 const LOCAL_DOMAIN = 'bench.test';
 const SENDER_ADDRESSES = Array.from({ length: senderCount }, (_, i) => `127.0.0.${60 + i}`);
 const dataDirs: string[] = [];
-killChildrenOnSignal(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+killChildrenOnSignal(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 // ---------------------------------------------------------------------------------------------
 // figures and their ratios
@@ -191,7 +193,7 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
   const { actors } = (await senders.ask({ type: 'actors' })) as unknown as { actors: RemoteActor[] };
 
   console.log(`\n== ${label} mode: seeding ${followers + VIEWERS + 201} accounts, 1,400 statuses, ${actors.length} remote senders`);
-  let started = performance.now();
+  const started = performance.now();
   await seedTargets(loadConfig({ ...env, PORT: '3000' }), { followers, tokenPrefix, remotes: actors });
   console.log(`seeded in ${fmt((performance.now() - started) / 1000)} s`);
 
@@ -236,7 +238,13 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
     const rateFigures = (what: string, rate: Rate, bareRate: Rate, target: number, p99Target?: number) => {
       const failed = rate.failed ? ` (${rate.failed} failed: ${rate.firstError})` : '';
       add(`${what} req/s`, `${fmt(rate.rps)}${failed}`, `≥ ${target}`, rate.rps >= target && !rate.failed, `${fmt(rate.rps / bareRate.rps, 3)} of bare`);
-      add(`${what} p50 / p99`, `${msText(rate.p50)} / ${msText(rate.p99)}`, p99Target ? `p99 < ${p99Target} ms` : '', p99Target ? rate.p99 < p99Target : undefined, `${fmt(rate.p99 / bareRate.p99)}× bare p99`);
+      add(
+        `${what} p50 / p99`,
+        `${msText(rate.p50)} / ${msText(rate.p99)}`,
+        p99Target ? `p99 < ${p99Target} ms` : '',
+        p99Target ? rate.p99 < p99Target : undefined,
+        `${fmt(rate.p99 / bareRate.p99)}× bare p99`,
+      );
     };
     if (!skip.has('timelines')) {
       rateFigures('GET /api/v1/timelines/home', await timedLoad(get('/api/v1/timelines/home')), bare.get, 1000, 50);
@@ -252,7 +260,13 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
       const times: number[] = [];
       for (let round = 0; round < (quick ? 2 : 3); round++) times.push(await fanOut(url(), tokenOf, round));
       const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-      add(`one post into ${followers.toLocaleString('en')} home feeds`, `${fmt(median / 1000, 2)} s (${times.map((t) => fmt(t / 1000, 2)).join(', ')})`, '< 1 s', median < 1000, `${fmt(median / bare.get.p50, 0)}× a bare request`);
+      add(
+        `one post into ${followers.toLocaleString('en')} home feeds`,
+        `${fmt(median / 1000, 2)} s (${times.map((t) => fmt(t / 1000, 2)).join(', ')})`,
+        '< 1 s',
+        median < 1000,
+        `${fmt(median / bare.get.p50, 0)}× a bare request`,
+      );
       for (const server of servers) await server.settle();
     }
 
@@ -421,7 +435,10 @@ async function concurrentClients(web: ServerProcess, token: () => string, nextPo
 // ---------------------------------------------------------------------------------------------
 
 const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('..', import.meta.url).pathname }).catch(() => ({ stdout: '?' }))).stdout.trim();
-const load = (await import('node:os')).loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = (await import('node:os'))
+  .loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' ');
 console.log(`targets bench, ${new Date().toISOString()}, commit ${commit}, load average ${load}; ${connections} connections, ${warmup} s warm-up, ${seconds} s per endpoint`);
 const bare = await measureBare();
 console.log(

@@ -17,8 +17,8 @@ import { queryRows } from '../src/db/index.ts';
 import { accounts, statuses } from '../src/db/schema.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { boot } from '../src/roles/boot.ts';
-import { distributeStatus } from '../src/services/fan-out.ts';
-import { homeTimeline } from '../src/services/timelines.ts';
+import { distributeStatus } from '../src/services/feeds/fan-out.ts';
+import { homeTimeline } from '../src/services/feeds/timelines.ts';
 import { ms, percentile } from './lib/load.ts';
 
 const sorted = (samples: number[]) => [...samples].sort((a, b) => a - b);
@@ -30,7 +30,6 @@ const followers = Number(values.followers);
 const statusCount = Number(values.statuses);
 const reads = Number(values.reads);
 
-
 const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-'));
 const env: Record<string, string> = { NODE_ENV: 'production', SUBSPACE_DATA_DIR: dataDir, LOCAL_DOMAIN: 'bench.test', LOG_LEVEL: 'error', PORT: '0' };
 for (const name of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY_BASE']) if (process.env[name]) env[name] = process.env[name]!;
@@ -39,7 +38,10 @@ const instance = await boot(loadConfig(env), {}, { log: createLogger('error') })
 const { ctx } = instance;
 try {
   const tag = Date.now().toString(36);
-  const [author] = await ctx.db.insert(accounts).values({ username: `author_${tag}` }).returning();
+  const [author] = await ctx.db
+    .insert(accounts)
+    .values({ username: `author_${tag}` })
+    .returning();
   // followers: accounts with users (active: just created) following the author, made in bulk
   await ctx.db.execute(sql`
     WITH made AS (
@@ -47,13 +49,14 @@ try {
     , users_made AS (
       INSERT INTO users (account_id, email) SELECT id, username || '@bench.test' FROM made RETURNING account_id)
     INSERT INTO follows (account_id, target_account_id) SELECT account_id, ${author!.id}::bigint FROM users_made`);
-  const followerIds = (await queryRows<{ id: string | number }>(ctx.db, sql`SELECT account_id AS id FROM follows WHERE target_account_id = ${author!.id}`)).map((row) =>
-    String(row.id),
-  );
+  const followerIds = (await queryRows<{ id: string | number }>(ctx.db, sql`SELECT account_id AS id FROM follows WHERE target_account_id = ${author!.id}`)).map((row) => String(row.id));
 
   const fanOut: number[] = [];
   for (let i = 0; i < statusCount; i++) {
-    const [status] = await ctx.db.insert(statuses).values({ accountId: author!.id, text: `post ${i}`, content: `<p>post ${i}</p>` }).returning();
+    const [status] = await ctx.db
+      .insert(statuses)
+      .values({ accountId: author!.id, text: `post ${i}`, content: `<p>post ${i}</p>` })
+      .returning();
     const started = performance.now();
     await distributeStatus(ctx, status!.id);
     fanOut.push(performance.now() - started);

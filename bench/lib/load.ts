@@ -51,15 +51,7 @@ export const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFix
 /** One table row: name, requests, req/s, p50, p99, non-2xx, errors. */
 export function summarize(name: string, result: Measurement): string[] {
   const latencies = Array.from(Float64Array.from(result.latencies).sort());
-  return [
-    name,
-    String(result.requests),
-    (result.requests / result.seconds).toFixed(1),
-    ms(percentile(latencies, 50)),
-    ms(percentile(latencies, 99)),
-    String(result.non2xx),
-    String(result.errors),
-  ];
+  return [name, String(result.requests), (result.requests / result.seconds).toFixed(1), ms(percentile(latencies, 50)), ms(percentile(latencies, 99)), String(result.non2xx), String(result.errors)];
 }
 
 export function printTable(rows: string[][]) {

@@ -57,10 +57,13 @@ function whenReady(client: Redis, deadline: number, unavailable: () => Error): P
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
-      client.off('ready', ready);
-      reject(unavailable());
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        client.off('ready', ready);
+        reject(unavailable());
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     client.once('ready', ready);
   });
 }

@@ -11,7 +11,10 @@ export interface ProcessArgs {
 }
 
 function parseQueues(value: string, text: string): QueueName[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !isQueueName(name));
   if (unknown.length > 0 || names.length === 0) throw new UsageError(`unknown queue: ${unknown.join(', ') || '(none)'}; queues are ${QUEUE_NAMES.join(', ')}`, text);
   return names as QueueName[];
@@ -29,9 +32,7 @@ function parseConcurrency(value: string, text: string): number {
 export function parseProcessArgs(command: ProcessCommandName, args: string[]): ProcessArgs {
   const text = processUsage(command);
   if (command === 'worker') {
-    const { values } = parseCommandArgs(text, () =>
-      parseArgs({ args, strict: true, options: { queues: { type: 'string', short: 'q' }, concurrency: { type: 'string', short: 'c' } } }),
-    );
+    const { values } = parseCommandArgs(text, () => parseArgs({ args, strict: true, options: { queues: { type: 'string', short: 'q' }, concurrency: { type: 'string', short: 'c' } } }));
     return {
       queues: values.queues === undefined ? undefined : parseQueues(values.queues, text),
       concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency, text),

@@ -28,36 +28,33 @@ export function sendCommand(socketPath: string, argv: string[], progress?: Progr
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(progress ? { argv, progress: true } : { argv });
     let sent = false;
-    const req = request(
-      { socketPath, path: '/commands', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (response) => {
-        // with progress, the answer is JSON lines: progress events, then `{"result": …}`
-        let buffered = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          buffered += chunk;
-          if (!progress) return;
-          for (let newline = buffered.indexOf('\n'); newline >= 0 && !buffered.startsWith('{"result"'); newline = buffered.indexOf('\n')) {
-            applyProgressEvent(progress, parseLine(buffered.slice(0, newline)));
-            buffered = buffered.slice(newline + 1);
-          }
-        });
-        response.on('error', (error) => reject(new CommandError(`lost the connection to the running instance (${error.message}); the command may have run`)));
-        response.on('end', () => {
-          const answer = progress && buffered.startsWith('{"result"') ? (parseLine(buffered) as { result?: unknown } | undefined)?.result : parseLine(buffered);
-          if (typeof answer !== 'object' || answer === null) {
-            reject(new CommandError('the running instance sent an answer the CLI cannot read'));
-            return;
-          }
-          const parsed = answer as Partial<CommandResult> & { error?: string };
-          if (response.statusCode !== 200 || typeof parsed.exitCode !== 'number') {
-            reject(new CommandError(`the running instance refused the command: ${parsed.error ?? response.statusCode}`));
-            return;
-          }
-          resolve({ stdout: parsed.stdout ?? '', stderr: parsed.stderr ?? '', exitCode: parsed.exitCode });
-        });
-      },
-    );
+    const req = request({ socketPath, path: '/commands', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      // with progress, the answer is JSON lines: progress events, then `{"result": …}`
+      let buffered = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        if (!progress) return;
+        for (let newline = buffered.indexOf('\n'); newline >= 0 && !buffered.startsWith('{"result"'); newline = buffered.indexOf('\n')) {
+          applyProgressEvent(progress, parseLine(buffered.slice(0, newline)));
+          buffered = buffered.slice(newline + 1);
+        }
+      });
+      response.on('error', (error) => reject(new CommandError(`lost the connection to the running instance (${error.message}); the command may have run`)));
+      response.on('end', () => {
+        const answer = progress && buffered.startsWith('{"result"') ? (parseLine(buffered) as { result?: unknown } | undefined)?.result : parseLine(buffered);
+        if (typeof answer !== 'object' || answer === null) {
+          reject(new CommandError('the running instance sent an answer the CLI cannot read'));
+          return;
+        }
+        const parsed = answer as Partial<CommandResult> & { error?: string };
+        if (response.statusCode !== 200 || typeof parsed.exitCode !== 'number') {
+          reject(new CommandError(`the running instance refused the command: ${parsed.error ?? response.statusCode}`));
+          return;
+        }
+        resolve({ stdout: parsed.stdout ?? '', stderr: parsed.stderr ?? '', exitCode: parsed.exitCode });
+      });
+    });
     req.on('socket', (socket) => socket.on('connect', () => (sent = true)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EACCES') reject(new CommandError(`cannot connect to ${socketPath}: permission denied (run the CLI as the user that runs Subspace)`));
@@ -116,4 +113,3 @@ export async function runAdminCli(config: Config, argv: string[], prepared: Prep
     }
   }
 }
-

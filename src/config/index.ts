@@ -116,14 +116,17 @@ function redisFromEnv(env: Env, prefix: string): RedisConfig | undefined {
 function addressRanges(env: Env, name: string): string[] {
   const raw = str(env, name);
   if (raw === undefined) return [];
-  return raw.split(/[,\s]+/).filter(Boolean).map((range) => {
-    const [address, prefix, extra] = range.split('/');
-    const family = isIP(address ?? '');
-    const bits = family === 6 ? 128 : 32;
-    const prefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (family === 0 || !prefixValid || extra !== undefined) throw new ConfigError(name, `must list IP addresses or CIDR ranges, got "${range}"`);
-    return range.toLowerCase();
-  });
+  return raw
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((range) => {
+      const [address, prefix, extra] = range.split('/');
+      const family = isIP(address ?? '');
+      const bits = family === 6 ? 128 : 32;
+      const prefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+      if (family === 0 || !prefixValid || extra !== undefined) throw new ConfigError(name, `must list IP addresses or CIDR ranges, got "${range}"`);
+      return range.toLowerCase();
+    });
 }
 
 function databaseFromEnv(env: Env, dataDir: string): DatabaseConfig {
@@ -143,9 +146,9 @@ function databaseFromEnv(env: Env, dataDir: string): DatabaseConfig {
     kind: 'postgres',
     host: parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : host!,
     port: urlPort ?? int(env, 'DB_PORT', 5432, 1, 65535),
-    name: parsed ? decodeURIComponent(parsed.pathname.slice(1)) || 'mastodon_production' : str(env, 'DB_NAME') ?? 'mastodon_production',
-    user: parsed ? decodeURIComponent(parsed.username) || 'mastodon' : str(env, 'DB_USER') ?? 'mastodon',
-    password: parsed ? decodeURIComponent(parsed.password) : str(env, 'DB_PASS') ?? '',
+    name: parsed ? decodeURIComponent(parsed.pathname.slice(1)) || 'mastodon_production' : (str(env, 'DB_NAME') ?? 'mastodon_production'),
+    user: parsed ? decodeURIComponent(parsed.username) || 'mastodon' : (str(env, 'DB_USER') ?? 'mastodon'),
+    password: parsed ? decodeURIComponent(parsed.password) : (str(env, 'DB_PASS') ?? ''),
     sslmode,
     pool: int(env, 'DB_POOL', int(env, 'MAX_THREADS', 5, 1, 1000), 1, 1000),
     preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config, DatabaseConfig } from '../config/index.ts';
-import * as schema from './schema.ts';
+import type * as schema from './schema.ts';
 import type { PostgresOptions } from './postgres.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;

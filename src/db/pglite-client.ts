@@ -23,10 +23,7 @@ export interface Queryable {
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 function rebuildError(serialized: SerializedError): Error {
-  const error =
-    serialized.kind === 'database'
-      ? new messages.DatabaseError(serialized.message, 0, 'error')
-      : Object.assign(new Error(serialized.message), { name: serialized.name });
+  const error = serialized.kind === 'database' ? new messages.DatabaseError(serialized.message, 0, 'error') : Object.assign(new Error(serialized.message), { name: serialized.name });
   Object.assign(error, serialized.fields);
   return error;
 }

@@ -32,8 +32,7 @@ async function openInThisThread(dataDir: string): Promise<PGlite> {
 /** Embedded PostgreSQL (WASM) kept in the data directory; only one process may open it. */
 export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'pglite' }>, 'dataDir'>, options: PgliteOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true });
-  const client =
-    options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });
+  const client = options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });
   // drizzle's pglite driver uses only query() and transaction(), which the threaded client has too
   const db = drizzle({ client: client as PGlite, schema }) as unknown as Database;
   return {

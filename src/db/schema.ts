@@ -1,18 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigserial,
-  boolean,
-  customType,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Mastodon-style 64-bit time-ordered ids: milliseconds since the epoch in the high 48 bits and a
@@ -106,10 +93,7 @@ export const accounts = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`),
-    index('index_accounts_on_uri').on(t.uri),
-  ],
+  (t) => [uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`), index('index_accounts_on_uri').on(t.uri)],
 );
 
 export const users = pgTable(
@@ -141,20 +125,17 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex('index_users_on_email_lower').on(sql`lower(${t.email})`),
-    uniqueIndex('index_users_on_account_id').on(t.accountId),
-  ],
+  (t) => [uniqueIndex('index_users_on_email_lower').on(sql`lower(${t.email})`), uniqueIndex('index_users_on_account_id').on(t.accountId)],
 );
 
 export interface UserSettings {
-  'default_privacy'?: 'public' | 'unlisted' | 'private' | 'direct';
-  'default_sensitive'?: boolean;
-  'default_language'?: string | null;
-  'expand_spoilers'?: boolean;
-  'expand_media'?: 'default' | 'show_all' | 'hide_all';
+  default_privacy?: 'public' | 'unlisted' | 'private' | 'direct';
+  default_sensitive?: boolean;
+  default_language?: string | null;
+  expand_spoilers?: boolean;
+  expand_media?: 'default' | 'show_all' | 'hide_all';
   /** the v2 notification policy (`/api/v2/notifications/policy`): accept | filter | drop per category */
-  'notifications_policy'?: Partial<Record<'for_not_following' | 'for_not_followers' | 'for_new_accounts' | 'for_private_mentions' | 'for_limited_accounts', 'accept' | 'filter' | 'drop'>>;
+  notifications_policy?: Partial<Record<'for_not_following' | 'for_not_followers' | 'for_new_accounts' | 'for_private_mentions' | 'for_limited_accounts', 'accept' | 'filter' | 'drop'>>;
 }
 
 export const oauthApplications = pgTable(
@@ -298,10 +279,7 @@ export const follows = pgTable(
     languages: text('languages').array(),
     uri: text('uri'),
   },
-  (t) => [
-    uniqueIndex('index_follows_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId),
-    index('index_follows_on_target_account_id').on(t.targetAccountId),
-  ],
+  (t) => [uniqueIndex('index_follows_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId), index('index_follows_on_target_account_id').on(t.targetAccountId)],
 );
 
 export const followRequests = pgTable(
@@ -316,11 +294,9 @@ export const followRequests = pgTable(
   (t) => [uniqueIndex('index_follow_requests_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)],
 );
 
-export const blocks = pgTable(
-  'blocks',
-  { ...accountPair('target_account_id'), uri: text('uri') },
-  (t) => [uniqueIndex('index_blocks_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)],
-);
+export const blocks = pgTable('blocks', { ...accountPair('target_account_id'), uri: text('uri') }, (t) => [
+  uniqueIndex('index_blocks_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId),
+]);
 
 export const mutes = pgTable(
   'mutes',
@@ -332,18 +308,12 @@ export const mutes = pgTable(
   (t) => [uniqueIndex('index_mutes_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)],
 );
 
-export const accountNotes = pgTable(
-  'account_notes',
-  { ...accountPair('target_account_id'), comment: text('comment').notNull().default('') },
-  (t) => [uniqueIndex('index_account_notes_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)],
-);
+export const accountNotes = pgTable('account_notes', { ...accountPair('target_account_id'), comment: text('comment').notNull().default('') }, (t) => [
+  uniqueIndex('index_account_notes_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId),
+]);
 
 /** Endorsed ("featured") accounts on a profile. */
-export const accountPins = pgTable(
-  'account_pins',
-  accountPair('target_account_id'),
-  (t) => [uniqueIndex('index_account_pins_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)],
-);
+export const accountPins = pgTable('account_pins', accountPair('target_account_id'), (t) => [uniqueIndex('index_account_pins_on_account_id_and_target_account_id').on(t.accountId, t.targetAccountId)]);
 
 export const accountDomainBlocks = pgTable(
   'account_domain_blocks',
@@ -378,10 +348,7 @@ export const jobs = pgTable(
     uniqueKey: text('unique_key'),
     createdAt: createdAt(),
   },
-  (t) => [
-    index('index_jobs_on_queue_and_run_at').on(t.queue, t.runAt).where(sql`${t.state} = 'queued'`),
-    uniqueIndex('index_jobs_on_unique_key').on(t.uniqueKey).where(sql`${t.state} <> 'dead'`),
-  ],
+  (t) => [index('index_jobs_on_queue_and_run_at').on(t.queue, t.runAt).where(sql`${t.state} = 'queued'`), uniqueIndex('index_jobs_on_unique_key').on(t.uniqueKey).where(sql`${t.state} <> 'dead'`)],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -430,7 +397,7 @@ export const statuses = pgTable(
     uniqueIndex('index_statuses_on_uri').on(t.uri),
     index('index_statuses_public_timeline').on(t.id).where(sql`${t.visibility} = 'public' AND ${t.deletedAt} IS NULL AND ${t.reblogOfId} IS NULL`),
     index('index_statuses_on_conversation_id').on(t.conversationId),
-    /** full-text search (GET /api/v2/search); the expression must match src/services/search.ts */
+    /** full-text search (GET /api/v2/search); the expression must match src/services/instance/search.ts */
     index('index_statuses_on_search_vector').using('gin', sql`to_tsvector('simple'::regconfig, ${t.spoilerText} || ' ' || ${t.text})`),
   ],
 );
@@ -847,10 +814,7 @@ export const feedEntries = pgTable(
     /** for reblog de-duplication: the reblogged status, when this entry is a reblog */
     reblogOfId: snowflake('reblog_of_id'),
   },
-  (t) => [
-    primaryKey({ columns: [t.feed, t.statusId] }),
-    index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
-  ],
+  (t) => [primaryKey({ columns: [t.feed, t.statusId] }), index('index_feed_entries_on_feed_and_reblog_of_id').on(t.feed, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`)],
 );
 
 /** An upper bound of each embedded feed's entries: a fan-out trims only the feeds past MAX_ITEMS and some slack. */
@@ -890,10 +854,7 @@ export const announcementMutes = pgTable(
       .references(() => announcements.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex('index_announcement_mutes_on_account_id_and_announcement_id').on(t.accountId, t.announcementId),
-    index('index_announcement_mutes_on_announcement_id').on(t.announcementId),
-  ],
+  (t) => [uniqueIndex('index_announcement_mutes_on_account_id_and_announcement_id').on(t.accountId, t.announcementId), index('index_announcement_mutes_on_announcement_id').on(t.announcementId)],
 );
 
 export const announcementReactions = pgTable(
@@ -911,10 +872,7 @@ export const announcementReactions = pgTable(
     customEmojiId: snowflake('custom_emoji_id').references(() => customEmojis.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex('index_announcement_reactions_once').on(t.accountId, t.announcementId, t.name),
-    index('index_announcement_reactions_on_announcement_id').on(t.announcementId),
-  ],
+  (t) => [uniqueIndex('index_announcement_reactions_once').on(t.accountId, t.announcementId, t.name), index('index_announcement_reactions_on_announcement_id').on(t.announcementId)],
 );
 
 /**
@@ -1046,22 +1004,19 @@ export const accountMigrations = pgTable(
  * Jobs that could not be enqueued because the job queue was unreachable (src/jobs/deferred-jobs.ts):
  * kept here, where the action that made them is stored, until the scheduler enqueues them again.
  */
-export const deferredJobs = pgTable(
-  'deferred_jobs',
-  {
-    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
-    queue: text('queue').notNull(),
-    name: text('name').notNull(),
-    data: jsonb('data').notNull(),
-    /** the enqueue options but the delay: attempts, uniqueKey */
-    options: jsonb('options').notNull().default({}),
-    /** when the job was due to run (now, or after its delay) */
-    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
-    /** a sweep holding the row until then, while it enqueues it */
-    lockedUntil: timestamp('locked_until', { withTimezone: true }),
-    createdAt: createdAt(),
-  },
-);
+export const deferredJobs = pgTable('deferred_jobs', {
+  id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+  queue: text('queue').notNull(),
+  name: text('name').notNull(),
+  data: jsonb('data').notNull(),
+  /** the enqueue options but the delay: attempts, uniqueKey */
+  options: jsonb('options').notNull().default({}),
+  /** when the job was due to run (now, or after its delay) */
+  runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+  /** a sweep holding the row until then, while it enqueues it */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  createdAt: createdAt(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Trends (Mastodon's Trends::Tags, Trends::Statuses, Trends::Links), refreshed by Scheduler::Trends::RefreshScheduler.

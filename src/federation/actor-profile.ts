@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import { Application, Emoji, Group, Image, Link, Organization, PropertyValue, Service, type Actor, type DocumentLoader } from '@fedify/vocab';
 import type { ProfileField } from '../db/schema.ts';
-import type { RemoteEmoji } from '../services/create-remote-status.ts';
-import type { RemoteProfile } from '../services/remote-accounts.ts';
+import type { RemoteEmoji } from '../services/activitypub/create-remote-status.ts';
+import type { RemoteProfile } from '../services/activitypub/remote-accounts.ts';
 import { sanitizeRemoteHtml } from './sanitize.ts';
 import type { Handle } from './webfinger-client.ts';
 
@@ -40,7 +40,11 @@ export function httpUrl(value: URL | string | null | undefined): string | null {
 
 function text(value: unknown, max: number): string {
   // strip control characters (but tabs and newlines) that no profile needs
-  return value === null || value === undefined ? '' : String(value).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').slice(0, max);
+  return value === null || value === undefined
+    ? ''
+    : String(value)
+        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+        .slice(0, max);
 }
 
 function linkHref(value: URL | Link | null): string | null {
@@ -140,11 +144,7 @@ function profileUrl(actor: Actor, uri: URL): string | null {
  * validated and bounded and the HTML sanitized. `documentLoader` fetches what is not embedded:
  * the key, avatar and header, and the collections whose totals are the counts.
  */
-export async function profileOf(
-  actor: Actor,
-  handle: Handle,
-  options: { documentLoader: DocumentLoader; webfingered: boolean; movedToAccountId: string | null },
-): Promise<RemoteProfile | undefined> {
+export async function profileOf(actor: Actor, handle: Handle, options: { documentLoader: DocumentLoader; webfingered: boolean; movedToAccountId: string | null }): Promise<RemoteProfile | undefined> {
   const uri = actor.id;
   const inboxUrl = httpUrl(actor.inboxId);
   if (!uri || !inboxUrl) return undefined;

@@ -12,7 +12,10 @@ import { accountIdentifier } from './paths.ts';
  * per shared inbox. Nothing is sent while no remote account follows the member.
  */
 export async function deliverActorUpdate(ctx: AppContext, data: { accountId: string }): Promise<void> {
-  const [account] = await ctx.db.select().from(accounts).where(and(eq(accounts.id, data.accountId), isNull(accounts.domain)));
+  const [account] = await ctx.db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, data.accountId), isNull(accounts.domain)));
   if (!account) return;
   const [remoteFollower] = await ctx.db
     .select({ id: follows.id })

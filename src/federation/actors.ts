@@ -6,7 +6,7 @@ import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import { inlineToHtml, plainToHtml } from '../services/text/plain-to-html.ts';
+import { inlineToHtml, plainToHtml } from '../services/statuses/text/plain-to-html.ts';
 import { emojiRowsOfAccounts } from '../presenters/account-emojis.ts';
 import { emojiTags } from './emojis.ts';
 import { accountKeyPairs, instanceActorKeyPairs } from './keys.ts';

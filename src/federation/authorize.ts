@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { accounts, follows, mentions } from '../db/schema.ts';
 import type { AppContext } from '../context.ts';
-import { federatesWithUrl, hostOf } from '../services/instance-domain-blocks.ts';
+import { federatesWithUrl, hostOf } from '../services/moderation/instance-domain-blocks.ts';
 import { INSTANCE_ACTOR } from './paths.ts';
 
 /**
@@ -51,9 +51,7 @@ function actorIdsOf(body: unknown): string[] {
     return [];
   }
   const actor = (json as { actor?: unknown } | null)?.actor;
-  return (Array.isArray(actor) ? actor : [actor])
-    .map((item) => (typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id))
-    .filter((id): id is string => typeof id === 'string');
+  return (Array.isArray(actor) ? actor : [actor]).map((item) => (typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id)).filter((id): id is string => typeof id === 'string');
 }
 
 /** Whether an inbox POST may be taken: its signers' and actors' domains are all ones this instance federates with. */
@@ -182,7 +180,10 @@ export function unauthorizedResponse(request: Request): Response {
 export function withAuthorizedFetchHeaders(ctx: AppContext, response: Response): Response {
   if (!ctx.config.authorizedFetch) return response;
   const vary = response.headers.get('vary');
-  const names = (vary ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const names = (vary ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (!names.some((name) => name.toLowerCase() === 'signature')) {
     try {
       response.headers.set('vary', [...names, 'Signature'].join(', '));
@@ -206,9 +207,17 @@ export async function statusServedTo(fctx: RequestContext<AppContext>, status: {
   const db = fctx.data.db;
   const [viewer] = await db.select({ id: accounts.id, suspendedAt: accounts.suspendedAt }).from(accounts).where(eq(accounts.uri, signer)).limit(1);
   if (!viewer || viewer.suspendedAt) return false;
-  const [mention] = await db.select({ id: mentions.id }).from(mentions).where(and(eq(mentions.statusId, status.id), eq(mentions.accountId, viewer.id))).limit(1);
+  const [mention] = await db
+    .select({ id: mentions.id })
+    .from(mentions)
+    .where(and(eq(mentions.statusId, status.id), eq(mentions.accountId, viewer.id)))
+    .limit(1);
   if (mention) return true;
   if (status.visibility !== 'private') return false;
-  const [follow] = await db.select({ id: follows.id }).from(follows).where(and(eq(follows.accountId, viewer.id), eq(follows.targetAccountId, status.accountId))).limit(1);
+  const [follow] = await db
+    .select({ id: follows.id })
+    .from(follows)
+    .where(and(eq(follows.accountId, viewer.id), eq(follows.targetAccountId, status.accountId)))
+    .limit(1);
   return !!follow;
 }

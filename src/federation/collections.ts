@@ -4,7 +4,7 @@ import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, type SQL
 import type { AppContext } from '../context.ts';
 import { accounts, featuredTags, follows, statuses, statusPins, tags } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import { tagUrl } from '../services/tag-entities.ts';
+import { tagUrl } from '../services/statuses/tag-entities.ts';
 import { accountOfIdentifier } from './actors.ts';
 import { authorizeActorFetch, authorizeObjectFetch } from './authorize.ts';
 import { cursorBound, FIRST_CURSOR, PAGE_SIZE, pageOf } from './cursors.ts';
@@ -143,18 +143,20 @@ function registerFeatured(federation: Federation<AppContext>) {
     })
     .authorize(authorizeActorFetch);
 
-  federation.setFeaturedTagsDispatcher(FEATURED_TAGS_PATH, async (fctx, identifier) => {
-    if (identifier === INSTANCE_ACTOR) return NOTHING;
-    const account = await accountOfIdentifier(fctx.data, identifier);
-    if (!account) return null;
-    const rows = await fctx.data.db
-      .select({ name: tags.name })
-      .from(featuredTags)
-      .innerJoin(tags, eq(tags.id, featuredTags.tagId))
-      .where(eq(featuredTags.accountId, account.id))
-      .orderBy(asc(featuredTags.id));
-    return { items: rows.map((row) => new Hashtag({ href: new URL(tagUrl(fctx.data, row.name)), name: `#${row.name}` })) };
-  }).authorize(authorizeActorFetch);
+  federation
+    .setFeaturedTagsDispatcher(FEATURED_TAGS_PATH, async (fctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return NOTHING;
+      const account = await accountOfIdentifier(fctx.data, identifier);
+      if (!account) return null;
+      const rows = await fctx.data.db
+        .select({ name: tags.name })
+        .from(featuredTags)
+        .innerJoin(tags, eq(tags.id, featuredTags.tagId))
+        .where(eq(featuredTags.accountId, account.id))
+        .orderBy(asc(featuredTags.id));
+      return { items: rows.map((row) => new Hashtag({ href: new URL(tagUrl(fctx.data, row.name)), name: `#${row.name}` })) };
+    })
+    .authorize(authorizeActorFetch);
 }
 
 /** The post whose replies are asked for, if it may be shown to anyone. */
@@ -170,7 +172,15 @@ async function publicReplies(fctx: RequestContext<AppContext>, values: { usernam
     .select({ status: statuses, author: accounts })
     .from(statuses)
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.inReplyToId, parent.status.id), eq(statuses.local, true), isNull(statuses.deletedAt), inArray(statuses.visibility, PUBLICLY_SERVED), bound === null ? undefined : gt(statuses.id, bound)))
+    .where(
+      and(
+        eq(statuses.inReplyToId, parent.status.id),
+        eq(statuses.local, true),
+        isNull(statuses.deletedAt),
+        inArray(statuses.visibility, PUBLICLY_SERVED),
+        bound === null ? undefined : gt(statuses.id, bound),
+      ),
+    )
     .orderBy(asc(statuses.id))
     .limit(PAGE_SIZE + 1);
   return { parent, rows };

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import { accounts, followRequests, follows } from '../db/schema.ts';
-import { deleteLocalAccount } from '../services/delete-account.ts';
+import { deleteLocalAccount } from '../services/accounts/delete-account.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { recipientOf } from './deliver-move.ts';
 import { withFederation } from './federation.ts';
@@ -56,7 +56,7 @@ export async function deliverAccountDeletion(ctx: AppContext, account: AccountRo
 }
 
 /**
- * Deletes a local account (src/services/delete-account.ts) once its `Delete` is queued, while its
+ * Deletes a local account (src/services/accounts/delete-account.ts) once its `Delete` is queued, while its
  * key still exists to sign it; a failure to queue that does not stop the deletion.
  */
 export async function deleteLocalAccountAndAnnounce(ctx: AppContext, accountId: string): Promise<void> {

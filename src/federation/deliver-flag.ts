@@ -18,7 +18,9 @@ export async function deliverFlag(ctx: AppContext, data: { reportId: string; dom
   const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, report.targetAccountId));
   if (!target?.domain || !target.inboxUrl) return;
   const domains = new Set(data.domains.map((domain) => domain.toLowerCase()));
-  const reported = report.statusIds.length ? await ctx.db.select({ uri: statuses.uri, inReplyToAccountId: statuses.inReplyToAccountId }).from(statuses).where(inArray(statuses.id, report.statusIds)) : [];
+  const reported = report.statusIds.length
+    ? await ctx.db.select({ uri: statuses.uri, inReplyToAccountId: statuses.inReplyToAccountId }).from(statuses).where(inArray(statuses.id, report.statusIds))
+    : [];
 
   const recipients: Recipient[] = [];
   const inboxes = new Set<string>();
@@ -32,7 +34,17 @@ export async function deliverFlag(ctx: AppContext, data: { reportId: string; dom
     const others = await ctx.db
       .select()
       .from(accounts)
-      .where(and(inArray(accounts.id, repliedTo), isNotNull(accounts.domain), isNotNull(accounts.inboxUrl), sql`lower(${accounts.domain}) IN (${sql.join([...domains].map((domain) => sql`${domain}`), sql`, `)})`));
+      .where(
+        and(
+          inArray(accounts.id, repliedTo),
+          isNotNull(accounts.domain),
+          isNotNull(accounts.inboxUrl),
+          sql`lower(${accounts.domain}) IN (${sql.join(
+            [...domains].map((domain) => sql`${domain}`),
+            sql`, `,
+          )})`,
+        ),
+      );
     for (const other of others) {
       const inbox = other.sharedInboxUrl ?? other.inboxUrl!;
       if (inboxes.has(inbox) || inboxes.has(other.inboxUrl!)) continue;

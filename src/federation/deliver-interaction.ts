@@ -4,13 +4,16 @@ import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, pollVotes, polls, statuses } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import type { InteractionDelivery } from '../services/status-deliveries.ts';
+import type { InteractionDelivery } from '../services/activitypub/status-deliveries.ts';
 import { withFederation } from './federation.ts';
 import { accountIdentifier } from './paths.ts';
 import { MastodonCreate, MastodonUndo } from './vocab.ts';
 
 async function localAccount(ctx: AppContext, id: string): Promise<AccountRow | undefined> {
-  const [row] = await ctx.db.select().from(accounts).where(and(eq(accounts.id, id), isNull(accounts.domain)));
+  const [row] = await ctx.db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, id), isNull(accounts.domain)));
   return row;
 }
 
@@ -41,7 +44,11 @@ export async function deliverInteractionActivity(ctx: AppContext, data: Interact
     const [poll] = await ctx.db.select().from(polls).where(eq(polls.id, data.pollId));
     const target = poll?.statusId ? await remoteStatus(ctx, poll.statusId) : undefined;
     if (!poll || !target) return;
-    const votes = await ctx.db.select().from(pollVotes).where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.accountId, member.id))).orderBy(asc(pollVotes.id));
+    const votes = await ctx.db
+      .select()
+      .from(pollVotes)
+      .where(and(eq(pollVotes.pollId, poll.id), eq(pollVotes.accountId, member.id)))
+      .orderBy(asc(pollVotes.id));
     await withFederation(ctx, async (fctx) => {
       for (const vote of votes) {
         const title = poll.options[vote.choice];

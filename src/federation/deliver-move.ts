@@ -28,7 +28,10 @@ async function remoteBlockers(ctx: AppContext, accountId: string): Promise<Recip
 export async function deliverMove(ctx: AppContext, data: { migrationId: string }): Promise<void> {
   const [migration] = await ctx.db.select().from(accountMigrations).where(eq(accountMigrations.id, data.migrationId));
   if (!migration?.targetAccountId) return;
-  const rows = await ctx.db.select().from(accounts).where(inArray(accounts.id, [migration.accountId, migration.targetAccountId]));
+  const rows = await ctx.db
+    .select()
+    .from(accounts)
+    .where(inArray(accounts.id, [migration.accountId, migration.targetAccountId]));
   const account = rows.find((row) => row.id === migration.accountId && row.domain === null);
   const target = rows.find((row) => row.id === migration.targetAccountId);
   if (!account || !target) return;

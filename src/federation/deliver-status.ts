@@ -5,7 +5,7 @@ import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, favourites, follows, mentions, polls, statuses } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import type { StatusDelivery } from '../services/status-deliveries.ts';
+import type { StatusDelivery } from '../services/activitypub/status-deliveries.ts';
 import { withFederation } from './federation.ts';
 import { accountIdentifier } from './paths.ts';
 import { statusActivities, statusObjects, type AuthoredStatus } from './statuses.ts';

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { sidekiqBackoff } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
 import { unavailableDomains } from '../db/schema.ts';
-import { federatesWithUrl, hostsNotFederatedWith } from '../services/instance-domain-blocks.ts';
+import { federatesWithUrl, hostsNotFederatedWith } from '../services/moderation/instance-domain-blocks.ts';
 import { observeResponses, type ResponseObserver } from '../lib/outbound-fetch.ts';
 import { forgetUnprovenSpec } from './signature-spec.ts';
 
@@ -33,17 +33,13 @@ export const FAILURE_DAYS_THRESHOLD = 7;
 export const DELIVERY_RETRIES = 16;
 
 /** Mastodon's `response_error_unsalvageable?`: any 4xx but 401, 408 and 429, and 501. Fedify gives up on these at once. */
-export const PERMANENT_FAILURE_STATUS_CODES: readonly number[] = [
-  ...Array.from({ length: 100 }, (_, i) => 400 + i).filter((code) => code !== 401 && code !== 408 && code !== 429),
-  501,
-];
+export const PERMANENT_FAILURE_STATUS_CODES: readonly number[] = [...Array.from({ length: 100 }, (_, i) => 400 + i).filter((code) => code !== 401 && code !== 408 && code !== 429), 501];
 
 /**
  * Fedify's own retries, used only when an inbox answers 429 or 503 with Retry-After (other failures
  * are retried by the job queue): wait what the server asked, at most DELIVERY_RETRIES times.
  */
-export const deliveryRetryPolicy: RetryPolicy = ({ attempts }) =>
-  attempts >= DELIVERY_RETRIES ? null : (Temporal.Duration.from({ milliseconds: sidekiqBackoff(attempts + 1) }) as never);
+export const deliveryRetryPolicy: RetryPolicy = ({ attempts }) => (attempts >= DELIVERY_RETRIES ? null : (Temporal.Duration.from({ milliseconds: sidekiqBackoff(attempts + 1) }) as never));
 
 const FAILURES_PREFIX = 'exhausted_deliveries:';
 const UNAVAILABLE_KEY = 'unavailable_domains';
@@ -98,12 +94,18 @@ export async function isDeliveryAvailable(ctx: AppContext, inboxOrHost: string):
 export async function deliverableInboxes(ctx: AppContext, inboxes: readonly string[]): Promise<string[]> {
   if (inboxes.length === 0) return [];
   const unavailable = await unavailableHosts(ctx);
-  const available = unavailable.size === 0 ? [...inboxes] : inboxes.filter((inbox) => {
-    const host = deliveryHost(inbox);
-    return !host || !unavailable.has(host);
-  });
+  const available =
+    unavailable.size === 0
+      ? [...inboxes]
+      : inboxes.filter((inbox) => {
+          const host = deliveryHost(inbox);
+          return !host || !unavailable.has(host);
+        });
   // nothing goes to a suspended domain, nor, in limited federation mode, to one not allowed
-  const refused = await hostsNotFederatedWith(ctx, available.map((inbox) => deliveryHost(inbox) ?? ''));
+  const refused = await hostsNotFederatedWith(
+    ctx,
+    available.map((inbox) => deliveryHost(inbox) ?? ''),
+  );
   return refused.size === 0 ? available : available.filter((inbox) => !refused.has(deliveryHost(inbox) ?? ''));
 }
 

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.ts';
 import { customEmojis } from '../db/schema.ts';
 import { rowId } from '../lib/ids.ts';
 import { emojiImageUrls } from '../serializers/custom-emoji.ts';
-import type { CustomEmojiRow } from '../services/custom-emojis.ts';
+import type { CustomEmojiRow } from '../services/emojis/custom-emojis.ts';
 
 /** Mastodon's emoji_url: where a local emoji's ActivityPub object is served. */
 export const EMOJI_PATH = '/emojis/{id}';

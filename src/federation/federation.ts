@@ -3,7 +3,7 @@ import { Activity, Object as APObject } from '@fedify/vocab';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from '../jobs/definitions.ts';
-import { SUBSPACE_VERSION } from '../services/instance.ts';
+import { SUBSPACE_VERSION } from '../services/instance/instance.ts';
 import { dispatchActor, dispatchKeyPairs, mapHandle } from './actors.ts';
 import { authorizeActorFetch, authorizeObjectFetch, statusServedTo } from './authorize.ts';
 import { registerCollections } from './collections.ts';
@@ -29,18 +29,22 @@ const federations = new WeakMap<AppContext, InstanceFederation>();
 
 function registerStatusObjects(federation: Federation<AppContext>) {
   // Only public and unlisted posts are served to anyone who asks; the rest will need authorized fetch.
-  federation.setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { username, id }) => {
-    const found = await findLocalStatus(fctx.data, username, id);
-    if (!found || found.status.reblogOfId || !(await statusServedTo(fctx, found.status))) return null;
-    const [object] = await statusObjects(fctx, [found]);
-    return object ?? null;
-  }).authorize(authorizeObjectFetch);
-  federation.setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { username, id }) => {
-    const found = await findLocalStatus(fctx.data, username, id);
-    if (!found || !(await statusServedTo(fctx, found.status))) return null;
-    const [activity] = await statusActivities(fctx, [found]);
-    return activity ?? null;
-  }).authorize(authorizeObjectFetch);
+  federation
+    .setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { username, id }) => {
+      const found = await findLocalStatus(fctx.data, username, id);
+      if (!found || found.status.reblogOfId || !(await statusServedTo(fctx, found.status))) return null;
+      const [object] = await statusObjects(fctx, [found]);
+      return object ?? null;
+    })
+    .authorize(authorizeObjectFetch);
+  federation
+    .setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { username, id }) => {
+      const found = await findLocalStatus(fctx.data, username, id);
+      if (!found || !(await statusServedTo(fctx, found.status))) return null;
+      const [activity] = await statusActivities(fctx, [found]);
+      return activity ?? null;
+    })
+    .authorize(authorizeObjectFetch);
 }
 
 function buildFederation(ctx: AppContext): InstanceFederation {

@@ -4,7 +4,7 @@ import { queryRows } from '../db/index.ts';
 import { statuses } from '../db/schema.ts';
 import { FetchReply } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import { refreshRepliesCount } from '../services/post-status.ts';
+import { refreshRepliesCount } from '../services/statuses/post-status.ts';
 import { withFederation } from './federation.ts';
 import { fetchRemoteStatus } from './fetch-status.ts';
 import { INSTANCE_ACTOR } from './paths.ts';
@@ -38,10 +38,13 @@ async function isAncestorOf(ctx: AppContext, statusId: string, parentId: string)
  * (a loop a server could make up).
  */
 export async function runThreadResolve(ctx: AppContext, data: { statusId: string; parentUri: string; requestId: string }): Promise<void> {
-  const [child] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, data.statusId), isNull(statuses.deletedAt))).limit(1);
+  const [child] = await ctx.db
+    .select()
+    .from(statuses)
+    .where(and(eq(statuses.id, data.statusId), isNull(statuses.deletedAt)))
+    .limit(1);
   if (!child || child.inReplyToId || !isHttp(data.parentUri)) return;
-  const parent =
-    (await statusByUri(ctx, data.parentUri)) ?? (await withFederation(ctx, (fctx) => fetchRemoteStatus(fctx, new URL(data.parentUri), { requestId: data.requestId })));
+  const parent = (await statusByUri(ctx, data.parentUri)) ?? (await withFederation(ctx, (fctx) => fetchRemoteStatus(fctx, new URL(data.parentUri), { requestId: data.requestId })));
   if (!parent || (await isAncestorOf(ctx, child.id, parent.id))) return;
   const linked = await ctx.db
     .update(statuses)
@@ -58,7 +61,11 @@ export async function runThreadResolve(ctx: AppContext, data: { statusId: string
  * FetchReply job.
  */
 export async function runFetchReplies(ctx: AppContext, data: { statusId: string; collectionUri: string; requestId: string }): Promise<void> {
-  const [status] = await ctx.db.select({ uri: statuses.uri }).from(statuses).where(and(eq(statuses.id, data.statusId), isNull(statuses.deletedAt))).limit(1);
+  const [status] = await ctx.db
+    .select({ uri: statuses.uri })
+    .from(statuses)
+    .where(and(eq(statuses.id, data.statusId), isNull(statuses.deletedAt)))
+    .limit(1);
   if (!status?.uri || !isHttp(data.collectionUri) || hostOf(data.collectionUri) !== hostOf(status.uri)) return;
   const host = hostOf(status.uri);
   const items = await withFederation(ctx, async (fctx) => {

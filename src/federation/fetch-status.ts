@@ -2,8 +2,8 @@ import type { Context } from '@fedify/fedify';
 import { Object as APObject } from '@fedify/vocab';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
-import { createRemoteStatus } from '../services/create-remote-status.ts';
-import type { StatusRow } from '../services/post-status.ts';
+import { createRemoteStatus } from '../services/activitypub/create-remote-status.ts';
+import type { StatusRow } from '../services/statuses/post-status.ts';
 import { withFederation } from './federation.ts';
 import { parseStatusObject } from './inbound-status.ts';
 import { INSTANCE_ACTOR } from './paths.ts';
@@ -11,7 +11,7 @@ import { remoteMediaOf } from './remote-media.ts';
 import { resolveRemoteAccountByUri } from './resolve-account.ts';
 import { followUpRemoteStatus, newRequestId } from './status-follow-ups.ts';
 import { remoteStatusInput, statusByUri } from './status-references.ts';
-import { federatesWithUrl } from '../services/instance-domain-blocks.ts';
+import { federatesWithUrl } from '../services/moderation/instance-domain-blocks.ts';
 
 /** Statuses one chain of fetches may discover (ActivityPub::FetchRemoteStatusService::DISCOVERIES_PER_REQUEST). */
 export const DISCOVERIES_PER_REQUEST = 1000;

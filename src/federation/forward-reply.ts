@@ -2,7 +2,7 @@ import type { Recipient } from '@fedify/vocab';
 import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { accounts, follows, statuses } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import type { StatusRow } from '../services/post-status.ts';
+import type { StatusRow } from '../services/statuses/post-status.ts';
 import type { InboundContext } from './inbox/parties.ts';
 import { accountIdentifier } from './paths.ts';
 
@@ -52,7 +52,11 @@ export async function forwardStatusUpdate(fctx: InboundContext, sender: AccountR
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
     .where(and(eq(statuses.reblogOfId, after.id), isNull(statuses.deletedAt), isNull(accounts.domain)));
   const [parentAuthor] = after.inReplyToAccountId
-    ? await db.select({ id: accounts.id, username: accounts.username }).from(accounts).where(and(eq(accounts.id, after.inReplyToAccountId), isNull(accounts.domain))).limit(1)
+    ? await db
+        .select({ id: accounts.id, username: accounts.username })
+        .from(accounts)
+        .where(and(eq(accounts.id, after.inReplyToAccountId), isNull(accounts.domain)))
+        .limit(1)
     : [];
   const signer = parentAuthor ?? rebloggers[0];
   if (!signer) return;

@@ -1,26 +1,9 @@
-import {
-  Article,
-  Audio,
-  Document,
-  type DocumentLoader,
-  Emoji,
-  Event,
-  Hashtag,
-  Image,
-  Link,
-  Mention,
-  Note,
-  Object as APObject,
-  Page,
-  PUBLIC_COLLECTION,
-  Question,
-  Video,
-} from '@fedify/vocab';
+import { Article, Audio, Document, type DocumentLoader, Emoji, Event, Hashtag, Image, Link, Mention, Note, Object as APObject, Page, PUBLIC_COLLECTION, Question, Video } from '@fedify/vocab';
 import type { Temporal } from '@js-temporal/polyfill';
 import { escapeHtml } from '../lib/html.ts';
-import { isLanguageCode } from '../services/languages.ts';
-import { validTagName } from '../services/tag-entities.ts';
-import { linkHtml } from '../services/text/plain-to-html.ts';
+import { isLanguageCode } from '../services/statuses/languages.ts';
+import { validTagName } from '../services/statuses/tag-entities.ts';
+import { linkHtml } from '../services/statuses/text/plain-to-html.ts';
 import { sanitizeRemoteHtml } from './sanitize.ts';
 
 /*
@@ -199,8 +182,23 @@ function objectUrl(object: APObject, host: string): string | null {
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif']);
 const VIDEO_TYPES = new Set(['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg']);
 const AUDIO_TYPES = new Set([
-  'audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg', 'audio/mp3',
-  'audio/webm', 'audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf',
+  'audio/wave',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/x-pn-wave',
+  'audio/vnd.wave',
+  'audio/ogg',
+  'audio/vorbis',
+  'audio/mpeg',
+  'audio/mp3',
+  'audio/webm',
+  'audio/flac',
+  'audio/aac',
+  'audio/m4a',
+  'audio/x-m4a',
+  'audio/mp4',
+  'audio/3gpp',
+  'video/x-ms-asf',
 ]);
 
 /**
@@ -327,7 +325,13 @@ function readReplies(raw: unknown, object: APObject): InboundReplies | null {
   if (!isRecord(value)) return object.repliesId ? { uri: uri(object.repliesId.href), items: null } : null;
   const page = isRecord(value.first) ? value.first : value;
   const listed = page.orderedItems ?? page.items;
-  const items = listed === undefined ? null : asArray(listed).slice(0, LIMITS.embeddedReplies).map((item) => uri(isRecord(item) ? item.id : item)).filter((item): item is string => item !== null);
+  const items =
+    listed === undefined
+      ? null
+      : asArray(listed)
+          .slice(0, LIMITS.embeddedReplies)
+          .map((item) => uri(isRecord(item) ? item.id : item))
+          .filter((item): item is string => item !== null);
   return { uri: uri(value.id) ?? uri(value.first), items };
 }
 

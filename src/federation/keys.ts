@@ -84,7 +84,10 @@ async function instanceActorPair(ctx: AppContext, algorithm: 'rsa' | 'ed25519'):
   const [existing] = await ctx.db.select().from(instanceActorKeys).where(eq(instanceActorKeys.algorithm, algorithm));
   if (existing) return existing;
   const fresh = algorithm === 'rsa' ? await generateRsa() : await generateEd25519();
-  await ctx.db.insert(instanceActorKeys).values({ algorithm, ...fresh }).onConflictDoNothing();
+  await ctx.db
+    .insert(instanceActorKeys)
+    .values({ algorithm, ...fresh })
+    .onConflictDoNothing();
   const [stored] = await ctx.db.select().from(instanceActorKeys).where(eq(instanceActorKeys.algorithm, algorithm));
   return stored!;
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { fetchLinkCard } from '../services/preview-cards/fetch-link-card.ts';
+import { fetchLinkCard } from '../services/statuses/preview-cards/fetch-link-card.ts';
 import { outboundPolicyOf } from './federation.ts';
 import { linkFetcher } from './link-fetcher.ts';
 

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import type { LinkFetcher } from '../services/preview-cards/fetch-link-card.ts';
+import type { LinkFetcher } from '../services/statuses/preview-cards/fetch-link-card.ts';
 import { guardedFetch, OutboundRequestRefused, type OutboundPolicy } from '../lib/outbound-fetch.ts';
 import { DownloadFailed, DownloadRefused, downloadRemoteFile } from '../lib/remote-file.ts';
 

@@ -1,7 +1,7 @@
 import type { Context, NodeInfo } from '@fedify/fedify';
 import type { AppContext } from '../context.ts';
-import { instanceStats, SOURCE_URL, SUBSPACE_VERSION } from '../services/instance.ts';
-import { getSettings } from '../services/settings.ts';
+import { instanceStats, SOURCE_URL, SUBSPACE_VERSION } from '../services/instance/instance.ts';
+import { getSettings } from '../services/accounts/settings.ts';
 
 /**
  * NodeInfo as Mastodon fills it, under Subspace's own name: `software.name` is "subspace" (with its

@@ -3,7 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import type { RelationshipDelivery } from '../services/relationship-deliveries.ts';
+import type { RelationshipDelivery } from '../services/activitypub/relationship-deliveries.ts';
 import { withFederation } from './federation.ts';
 import { accountIdentifier } from './paths.ts';
 import { resolveRemoteAccountByUri } from './resolve-account.ts';
@@ -40,7 +40,10 @@ function activityOf(delivery: RelationshipDelivery, local: AccountRow, remote: A
  * the personal inbox, not the shared one). A remote account known without an inbox is fetched first.
  */
 export async function deliverRelationshipActivity(ctx: AppContext, delivery: RelationshipDelivery): Promise<void> {
-  const rows = await ctx.db.select().from(accounts).where(inArray(accounts.id, [delivery.actorId, delivery.targetId]));
+  const rows = await ctx.db
+    .select()
+    .from(accounts)
+    .where(inArray(accounts.id, [delivery.actorId, delivery.targetId]));
   const local = rows.find((row) => row.id === delivery.actorId && row.domain === null);
   let remote = rows.find((row) => row.id === delivery.targetId && row.domain !== null);
   if (!local || !remote) return;

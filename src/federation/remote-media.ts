@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
-import type { RemoteMedia } from '../services/create-remote-status.ts';
-import { rejectsMediaFrom } from '../services/instance-domain-blocks.ts';
+import type { RemoteMedia } from '../services/activitypub/create-remote-status.ts';
+import { rejectsMediaFrom } from '../services/moderation/instance-domain-blocks.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import type { InboundAttachment } from './inbound-status.ts';
 

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
-import { lookupAccount } from '../services/account-lookup.ts';
-import { findAccountByUri } from '../services/remote-accounts.ts';
+import { lookupAccount } from '../services/accounts/account-lookup.ts';
+import { findAccountByUri } from '../services/activitypub/remote-accounts.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { refreshRemoteAccount, resolveRemoteAccount } from './resolve-account.ts';
 

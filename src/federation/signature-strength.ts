@@ -52,7 +52,13 @@ function parseSignatureInput(value: string): Rfc9421Input[] | undefined {
     const params = new Map<string, string>();
     for (const param of splitTopLevel(match[3]!, ';')) {
       const [key, ...rest] = param.split('=');
-      params.set(key!.trim().toLowerCase(), rest.join('=').trim().replace(/^"(.*)"$/s, '$1'));
+      params.set(
+        key!.trim().toLowerCase(),
+        rest
+          .join('=')
+          .trim()
+          .replace(/^"(.*)"$/s, '$1'),
+      );
     }
     inputs.push({ label: match[1]!, components, params });
   }

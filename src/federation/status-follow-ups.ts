@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { FetchReplies, FetchReply, ThreadResolve } from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
-import type { StatusRow } from '../services/post-status.ts';
+import type { StatusRow } from '../services/statuses/post-status.ts';
 import type { InboundStatus } from './inbound-status.ts';
 
 /** Replies fetched from one `replies` collection at most (ActivityPub::FetchRepliesService::MAX_REPLIES). */

@@ -3,10 +3,10 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { statuses } from '../db/schema.ts';
-import type { RemoteStatusInput } from '../services/create-remote-status.ts';
+import type { RemoteStatusInput } from '../services/activitypub/create-remote-status.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import { findAccountByUri } from '../services/remote-accounts.ts';
-import type { StatusRow } from '../services/post-status.ts';
+import { findAccountByUri } from '../services/activitypub/remote-accounts.ts';
+import type { StatusRow } from '../services/statuses/post-status.ts';
 import { findLocalActorAccount } from './actors.ts';
 import type { InboundStatus } from './inbound-status.ts';
 import { usernameOf } from './paths.ts';
@@ -41,7 +41,11 @@ async function accountOfUri(ctx: AppContext, href: string, fetch: boolean): Prom
 /** A live status here by its URI (a local one, or a remote one already received). */
 export async function statusByUri(ctx: AppContext, uri: string | null): Promise<StatusRow | undefined> {
   if (!uri) return undefined;
-  const [row] = await ctx.db.select().from(statuses).where(and(eq(statuses.uri, uri), isNull(statuses.deletedAt))).limit(1);
+  const [row] = await ctx.db
+    .select()
+    .from(statuses)
+    .where(and(eq(statuses.uri, uri), isNull(statuses.deletedAt)))
+    .limit(1);
   return row;
 }
 

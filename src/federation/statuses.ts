@@ -6,10 +6,10 @@ import type { AppContext } from '../context.ts';
 import { accounts, conversations, mediaAttachments, mentions, polls, statuses, statusesTags, tags } from '../db/schema.ts';
 import { rowId } from '../lib/ids.ts';
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
-import { tagUrl } from '../services/tag-entities.ts';
-import { isLocalMedia } from '../services/media-attachments.ts';
+import { tagUrl } from '../services/statuses/tag-entities.ts';
+import { isLocalMedia } from '../services/media/media-attachments.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { customEmojisInTexts, type CustomEmojiRow } from '../services/custom-emojis.ts';
+import { customEmojisInTexts, type CustomEmojiRow } from '../services/emojis/custom-emojis.ts';
 import { audienceOf } from './audience.ts';
 import { emojiTags } from './emojis.ts';
 import { firstPageUrl } from './cursors.ts';
@@ -77,15 +77,14 @@ async function loadDetails(ctx: AppContext, rows: StatusRow[]): Promise<StatusDe
     pollIds.length === 0 ? none : ctx.db.select().from(polls).where(inArray(polls.id, pollIds)),
     parentIds.length === 0
       ? none
-      : ctx.db.select({ id: statuses.id, uri: statuses.uri }).from(statuses).where(and(inArray(statuses.id, parentIds), isNull(statuses.deletedAt))),
+      : ctx.db
+          .select({ id: statuses.id, uri: statuses.uri })
+          .from(statuses)
+          .where(and(inArray(statuses.id, parentIds), isNull(statuses.deletedAt))),
     conversationIds.length === 0 ? none : ctx.db.select({ id: conversations.id, uri: conversations.uri }).from(conversations).where(inArray(conversations.id, conversationIds)),
     boostedIds.length === 0
       ? none
-      : ctx.db
-          .select({ id: statuses.id, uri: statuses.uri, authorUri: accounts.uri })
-          .from(statuses)
-          .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-          .where(inArray(statuses.id, boostedIds)),
+      : ctx.db.select({ id: statuses.id, uri: statuses.uri, authorUri: accounts.uri }).from(statuses).innerJoin(accounts, eq(accounts.id, statuses.accountId)).where(inArray(statuses.id, boostedIds)),
     ids.length === 0
       ? none
       : ctx.db
@@ -225,14 +224,20 @@ function buildActivity(fctx: FederationContext, authored: AuthoredStatus, detail
 /** The Note (or Question, for a poll) of each local status that is not a boost, in order. */
 export async function statusObjects(fctx: FederationContext, rows: AuthoredStatus[]): Promise<(MastodonNote | MastodonQuestion)[]> {
   const originals = rows.filter((row) => !row.status.reblogOfId && row.status.uri);
-  const details = await loadDetails(fctx.data, originals.map((row) => row.status));
+  const details = await loadDetails(
+    fctx.data,
+    originals.map((row) => row.status),
+  );
   return originals.map((row) => buildObject(fctx, row, details));
 }
 
 /** The activity each local status stands for: its Create, or for a boost its Announce. */
 export async function statusActivities(fctx: FederationContext, rows: AuthoredStatus[]): Promise<(MastodonCreate | MastodonAnnounce)[]> {
   const withUri = rows.filter((row) => row.status.uri);
-  const details = await loadDetails(fctx.data, withUri.map((row) => row.status));
+  const details = await loadDetails(
+    fctx.data,
+    withUri.map((row) => row.status),
+  );
   return withUri.flatMap((row) => buildActivity(fctx, row, details) ?? []);
 }
 

@@ -19,7 +19,10 @@ const MAX_HANDLE_LENGTH = 512;
 
 /** `user@domain`, `@user@domain` or `acct:user@domain` as a handle, or undefined when it is none. */
 export function parseHandle(input: string): Handle | undefined {
-  const trimmed = input.trim().replace(/^acct:/i, '').replace(/^@/, '');
+  const trimmed = input
+    .trim()
+    .replace(/^acct:/i, '')
+    .replace(/^@/, '');
   if (trimmed.length > MAX_HANDLE_LENGTH) return undefined;
   const parts = trimmed.split('@');
   if (parts.length !== 2) return undefined;
@@ -68,8 +71,7 @@ async function query(ctx: AppContext, handle: Handle): Promise<WebFingerResult> 
   const confirmed = typeof subject === 'string' ? parseHandle(subject) : undefined;
   if (!confirmed) throw new WebFingerError(`WebFinger for ${handle.username}@${handle.domain} has no usable subject`);
   const self = (Array.isArray(links) ? links.slice(0, 100) : []).find(
-    (link): link is { href: string } =>
-      typeof link === 'object' && link !== null && link.rel === 'self' && ACTIVITY_TYPES.has(link.type) && typeof link.href === 'string',
+    (link): link is { href: string } => typeof link === 'object' && link !== null && link.rel === 'self' && ACTIVITY_TYPES.has(link.type) && typeof link.href === 'string',
   );
   let actorUri: URL | undefined;
   try {

@@ -8,7 +8,7 @@ import { handleFederationRequest, withFederation } from '../federation/federatio
 import { asNodeInfo20 } from '../federation/nodeinfo.ts';
 import { findLocalStatus } from '../federation/statuses.ts';
 import { weakSignatureReason } from '../federation/signature-strength.ts';
-import { statusRowsById } from '../services/entities.ts';
+import { statusRowsById } from '../services/statuses/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
 import { failedHttpSignature, inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
 import { profilePageRoutes } from './pages/profiles.ts';

@@ -19,12 +19,7 @@ async function check(probe: () => Promise<void>, timeoutMs = 2000): Promise<'ok'
 /** `GET /health` for load balancers: 200 "OK" when the database, cache and queue answer, 503 otherwise. */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/health', async (request, reply) => {
-    const [database, cache, queue, pubsub] = await Promise.all([
-      check(() => ctx.database.ping()),
-      check(() => ctx.cache.ping()),
-      check(() => ctx.queue.ping()),
-      check(() => ctx.pubsub.ping()),
-    ]);
+    const [database, cache, queue, pubsub] = await Promise.all([check(() => ctx.database.ping()), check(() => ctx.cache.ping()), check(() => ctx.queue.ping()), check(() => ctx.pubsub.ping())]);
     const healthy = [database, cache, queue, pubsub].every((state) => state === 'ok');
     reply.status(healthy ? 200 : 503).header('cache-control', 'no-store');
     if ((request.query as Record<string, unknown>).format === 'json' || request.headers.accept?.includes('application/json')) {

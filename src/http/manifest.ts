@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { appIcons } from '../services/app-icons.ts';
-import { getSettings } from '../services/settings.ts';
+import { appIcons } from '../services/instance/app-icons.ts';
+import { getSettings } from '../services/accounts/settings.ts';
 
 /**
  * The web app manifest (Mastodon's ManifestsController at `/manifest`, also `/manifest.json`), which

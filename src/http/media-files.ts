@@ -31,10 +31,7 @@ export function mediaFileRoutes(app: FastifyInstance, ctx: AppContext) {
     const file = await ctx.storage.head(key);
     if (!file) return reply.code(404).type('text/plain').send('Not found');
     const range = parseRange(request.headers.range, file.size);
-    reply
-      .header('cache-control', MEDIA_CACHE_CONTROL)
-      .header('accept-ranges', 'bytes')
-      .type(file.contentType);
+    reply.header('cache-control', MEDIA_CACHE_CONTROL).header('accept-ranges', 'bytes').type(file.contentType);
     if (range === null) return reply.code(416).header('content-range', `bytes */${file.size}`).send();
     const stream = await ctx.storage.get(key, range);
     if (!stream) return reply.code(404).type('text/plain').send('Not found');

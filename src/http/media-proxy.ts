@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { DownloadFailed } from '../lib/remote-file.ts';
 import { ApiError, notFound } from '../lib/errors.ts';
-import { mediaProxyLocation } from '../services/media-proxy.ts';
+import { mediaProxyLocation } from '../services/media/media-proxy.ts';
 import { viewerOf } from './plugins/auth.ts';
 import { currentSession } from './plugins/session.ts';
 

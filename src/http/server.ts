@@ -47,4 +47,3 @@ export interface AppOptions {
   /** tests shorten them */
   timeouts?: Partial<HttpTimeouts>;
 }
-

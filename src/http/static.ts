@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { APP_ICON_SIZES, appIconPath } from '../services/app-icons.ts';
+import { APP_ICON_SIZES, appIconPath } from '../services/instance/app-icons.ts';
 import { STYLESHEET, STYLESHEET_ROUTE } from './views/stylesheet.ts';
 
 const PUBLIC_DIR = new URL('../../public/', import.meta.url);

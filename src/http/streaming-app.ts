@@ -24,4 +24,3 @@ export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, opti
   await streamingRoutes(app, ctx, hub, options);
   return app;
 }
-

@@ -77,7 +77,12 @@ async function claim(ctx: AppContext, limit: number): Promise<ClaimedRow[]> {
 
 async function release(ctx: AppContext, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await ctx.db.execute(sql`UPDATE deferred_jobs SET locked_until = NULL WHERE id IN (${sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `)})`);
+  await ctx.db.execute(
+    sql`UPDATE deferred_jobs SET locked_until = NULL WHERE id IN (${sql.join(
+      ids.map((id) => sql`${id}::bigint`),
+      sql`, `,
+    )})`,
+  );
 }
 
 /**
@@ -99,7 +104,10 @@ export async function enqueueDeferredJobs(ctx: AppContext, batch = BATCH): Promi
         await ctx.queue.enqueue(row.queue, row.name, row.data, { ...row.options, delayMs: Math.max(0, Math.round(row.run_at_ms - Date.now())) });
       } catch (error) {
         ctx.log.warn({ err: error, left: rows.length - index }, 'the job queue is still unreachable: deferred jobs wait for the next sweep');
-        await release(ctx, rows.slice(index).map((left) => left.id));
+        await release(
+          ctx,
+          rows.slice(index).map((left) => left.id),
+        );
         return enqueued;
       }
       await ctx.db.delete(deferredJobs).where(eq(deferredJobs.id, BigInt(row.id)));

@@ -1,7 +1,7 @@
 import type { Message as FedifyMessage } from '@fedify/fedify';
 import type { QueueName } from '../backends/queue/index.ts';
-import type { InteractionDelivery, StatusDelivery } from '../services/status-deliveries.ts';
-import type { RelationshipDelivery } from '../services/relationship-deliveries.ts';
+import type { InteractionDelivery, StatusDelivery } from '../services/activitypub/status-deliveries.ts';
+import type { RelationshipDelivery } from '../services/activitypub/relationship-deliveries.ts';
 
 /** A kind of background job: its name, its queue, and how often it may be tried. */
 export interface JobDefinition<TData> {

@@ -33,14 +33,38 @@ export class ResponseTooLarge extends Error {}
 // Mastodon's PrivateAddressCheck: loopback, private, link-local, shared, documentation, multicast and reserved ranges.
 const NON_PUBLIC = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32], ['2001:10::', 28], ['2001:20::', 28],
-  ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:10::', 28],
+  ['2001:20::', 28],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
 const systemResolve = (host: string) => lookup(host, { all: true, verbatim: true });
 
@@ -64,9 +88,7 @@ export function outboundPolicy(
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
   const lookup = connectLookup((address) => allowedUnder(allowedPrivate, address), resolve);
-  const dispatcher = new Agent(
-    timeouts ? { connect: { lookup, timeout: timeouts.connectMs }, headersTimeout: timeouts.readMs, bodyTimeout: timeouts.readMs } : { connect: { lookup } },
-  );
+  const dispatcher = new Agent(timeouts ? { connect: { lookup, timeout: timeouts.connectMs }, headersTimeout: timeouts.readMs, bodyTimeout: timeouts.readMs } : { connect: { lookup } });
   return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent, resolve, dispatcher };
 }
 

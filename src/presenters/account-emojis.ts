@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { customEmojisInTexts, type CustomEmojiRow } from '../services/custom-emojis.ts';
+import { customEmojisInTexts, type CustomEmojiRow } from '../services/emojis/custom-emojis.ts';
 import type { AccountRow } from '../db/rows.ts';
 import { serializeCustomEmoji, type CustomEmojiEntity } from '../serializers/custom-emoji.ts';
 
@@ -11,7 +11,10 @@ const profileTexts = (account: ProfileTexts) => [account.note, account.displayNa
 /** The custom emoji each profile uses (its own server's), keyed by account id; a suspended account shows none. */
 export async function emojiRowsOfAccounts(ctx: AppContext, accounts: readonly ProfileTexts[]): Promise<Map<string, CustomEmojiRow[]>> {
   const shown = accounts.filter((account) => !account.suspendedAt);
-  return customEmojisInTexts(ctx, shown.map((account) => ({ key: account.id, texts: profileTexts(account), domain: account.domain })));
+  return customEmojisInTexts(
+    ctx,
+    shown.map((account) => ({ key: account.id, texts: profileTexts(account), domain: account.domain })),
+  );
 }
 
 /** The `emojis` of each Account entity, keyed by account id. */

@@ -1,7 +1,7 @@
 import { eq, inArray, or } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
-import { customEmojisInTexts, type EmojifiableText } from '../services/custom-emojis.ts';
+import { customEmojisInTexts, type EmojifiableText } from '../services/emojis/custom-emojis.ts';
 import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
 import type { Account } from '../serializers/entities.ts';
 import { serializeLoadedAccount, type LoadedAccount } from '../serializers/account.ts';
@@ -28,7 +28,10 @@ export async function loadAccountRows(ctx: AppContext, ids: readonly string[]): 
 
 /** Rows already loaded (with the accounts they moved to), given the custom emoji of their profiles: one query. */
 export async function withProfileEmojis(ctx: AppContext, rows: readonly { account: AccountRow; role: string | null }[]): Promise<Map<string, LoadedAccount>> {
-  const found = await customEmojisInTexts(ctx, rows.flatMap((row) => profileEmojiTexts(row.account, row.account.id)));
+  const found = await customEmojisInTexts(
+    ctx,
+    rows.flatMap((row) => profileEmojiTexts(row.account, row.account.id)),
+  );
   return new Map(rows.map((row) => [row.account.id, { account: row.account, role: row.role, emojis: found.get(row.account.id) ?? [] }]));
 }
 

@@ -4,8 +4,8 @@ import { queryRows } from '../db/index.ts';
 import { announcementMutes, announcementReactions, customEmojis, statuses } from '../db/schema.ts';
 import type { AnnouncementRow } from '../db/rows.ts';
 import type { CustomEmojiRow } from '../db/rows.ts';
-import { tagUrl } from '../services/tag-entities.ts';
-import { extractHashtags, formatStatus } from '../services/text/format-status.ts';
+import { tagUrl } from '../services/statuses/tag-entities.ts';
+import { extractHashtags, formatStatus } from '../services/statuses/text/format-status.ts';
 import { URL_PATTERN } from '../lib/text/plain-to-html.ts';
 import { serializeCustomEmoji } from '../serializers/custom-emoji.ts';
 import type { MediaUrls } from '../serializers/media-urls.ts';
@@ -36,7 +36,10 @@ export function renderReaction(ctx: MediaUrls, reaction: ReactionCount, emoji: C
 
 async function emojisById(ctx: AppContext, ids: string[]): Promise<Map<string, CustomEmojiRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await ctx.db.select().from(customEmojis).where(inArray(customEmojis.id, [...new Set(ids)]));
+  const rows = await ctx.db
+    .select()
+    .from(customEmojis)
+    .where(inArray(customEmojis.id, [...new Set(ids)]));
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -55,7 +58,10 @@ async function reactionsOf(ctx: AppContext, ids: string[], viewerId: string | nu
     sql`SELECT r.announcement_id::text AS announcement_id, r.name, max(r.custom_emoji_id)::text AS custom_emoji_id,
                count(*)::int AS count, coalesce(bool_or(r.account_id = ${viewerId ?? '0'}::bigint), false) AS me
           FROM ${announcementReactions} r
-         WHERE r.announcement_id IN (${sql.join(ids.map((id) => sql`${id}::bigint`), sql`, `)})
+         WHERE r.announcement_id IN (${sql.join(
+           ids.map((id) => sql`${id}::bigint`),
+           sql`, `,
+         )})
          GROUP BY r.announcement_id, r.name
          ORDER BY min(r.created_at), r.name`,
   );
@@ -95,7 +101,10 @@ export async function renderAnnouncements(ctx: AppContext, rows: AnnouncementRow
   const emojiByShortcode = new Map(textEmojis.map((emoji) => [emoji.shortcode, emoji]));
   const linked = await linkedStatuses(ctx, [...new Set(rows.flatMap((row) => urlsIn(row.text)))]);
   const reactions = await reactionsOf(ctx, ids, viewerId);
-  const reactionEmojis = await emojisById(ctx, reactions.flatMap((r) => (r.custom_emoji_id ? [r.custom_emoji_id] : [])));
+  const reactionEmojis = await emojisById(
+    ctx,
+    reactions.flatMap((r) => (r.custom_emoji_id ? [r.custom_emoji_id] : [])),
+  );
   const read = viewerId
     ? new Set(
         (

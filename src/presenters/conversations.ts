@@ -1,8 +1,8 @@
-import { type AccountConversationRow } from '../services/conversations.ts';
+import type { AccountConversationRow } from '../services/statuses/conversations.ts';
 import type { AppContext } from '../context.ts';
 import { renderStatuses } from './statuses.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { renderAccountsById, statusRowsById } from '../services/entities.ts';
+import { renderAccountsById, statusRowsById } from '../services/statuses/entities.ts';
 
 /**
  * Mastodon's Conversation entity (REST::ConversationSerializer), in the order given. A last status
@@ -12,7 +12,10 @@ export async function renderConversations(ctx: AppContext, viewerId: string, row
   const accountIds = rows.flatMap((row) => (row.participantAccountIds.length ? row.participantAccountIds : [row.accountId]));
   const [accountsById, statusesById] = await Promise.all([
     renderAccountsById(ctx, [...accountIds, viewerId]),
-    statusRowsById(ctx, rows.flatMap((row) => row.statusIds)),
+    statusRowsById(
+      ctx,
+      rows.flatMap((row) => row.statusIds),
+    ),
   ]);
   const lastStatuses = new Map<string, StatusRow>();
   for (const row of rows) {

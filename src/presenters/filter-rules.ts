@@ -1,10 +1,13 @@
-import { loadFilterRules } from '../services/filter-admin.ts';
+import { loadFilterRules } from '../services/moderation/filter-admin.ts';
 import type { AppContext } from '../context.ts';
-import { renderFilter, type CustomFilterRow } from '../services/filters.ts';
+import { renderFilter, type CustomFilterRow } from '../services/moderation/filters.ts';
 
 /** Filters with their keywords and statuses, as the v2 endpoints render them. */
 export async function renderFiltersWithRules(ctx: AppContext, filters: CustomFilterRow[]) {
-  const rules = await loadFilterRules(ctx, filters.map((f) => f.id));
+  const rules = await loadFilterRules(
+    ctx,
+    filters.map((f) => f.id),
+  );
   return filters.map((filter) =>
     renderFilter(filter, {
       keywords: rules.keywords.filter((k) => k.customFilterId === filter.id),

@@ -1,8 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { Config } from '../config/index.ts';
-import { closedRegistrationsMessage, contactAccount, instanceStats, registrationRules, registrationsEnabled, type InstanceStats } from '../services/instance.ts';
-import type { LocalUser } from '../services/local-users.ts';
-import { getSettings, type InstanceSettings } from '../services/settings.ts';
+import { closedRegistrationsMessage, contactAccount, instanceStats, registrationRules, registrationsEnabled, type InstanceStats } from '../services/instance/instance.ts';
+import type { LocalUser } from '../services/accounts/local-users.ts';
+import { getSettings, type InstanceSettings } from '../services/accounts/settings.ts';
 
 /** Everything the instance entities (v1 and v2) are rendered from. */
 export interface InstanceFacts {

@@ -1,10 +1,10 @@
-import { eq, } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, users } from '../db/schema.ts';
 import { serializeAccount } from '../serializers/account.ts';
 import type { Account } from '../serializers/entities.ts';
 import { emojisOfAccounts } from './account-emojis.ts';
-import type { AccountRow, } from '../services/oauth/authenticate-token.ts';
+import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 
 /** The account `account` moved to, rendered for its `moved` attribute (not nested further), or null. */
 export async function renderMovedTo(ctx: AppContext, account: AccountRow): Promise<Account | null> {

@@ -1,13 +1,20 @@
-import { type NotificationRequestRow } from '../services/notification-requests.ts';
+import type { NotificationRequestRow } from '../services/notifications/notification-requests.ts';
 import type { AppContext } from '../context.ts';
-import { renderAccountsById } from '../services/entities.ts';
-import { renderNoticedStatuses } from '../services/notifications.ts';
+import { renderAccountsById } from '../services/statuses/entities.ts';
+import { renderNoticedStatuses } from '../services/notifications/notifications.ts';
 
 /** REST::NotificationRequestSerializer, in the order given. */
 export async function renderNotificationRequests(ctx: AppContext, viewerId: string, rows: NotificationRequestRow[]) {
   const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, rows.map((row) => row.fromAccountId)),
-    renderNoticedStatuses(ctx, viewerId, rows.map((row) => row.lastStatusId).filter((id): id is string => !!id)),
+    renderAccountsById(
+      ctx,
+      rows.map((row) => row.fromAccountId),
+    ),
+    renderNoticedStatuses(
+      ctx,
+      viewerId,
+      rows.map((row) => row.lastStatusId).filter((id): id is string => !!id),
+    ),
   ]);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId))

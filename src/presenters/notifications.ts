@@ -1,9 +1,9 @@
-import { STATUS_TYPES, type NotificationRow, type NotificationGroupData } from '../services/notifications.ts';
+import { STATUS_TYPES, type NotificationRow, type NotificationGroupData } from '../services/notifications/notifications.ts';
 import type { AppContext } from '../context.ts';
 import { renderStatuses } from './statuses.ts';
 import type { StatusRow } from '../serializers/status.ts';
 import type { Status } from '../serializers/entities.ts';
-import { renderAccountsById, statusRowsById } from '../services/entities.ts';
+import { renderAccountsById, statusRowsById } from '../services/statuses/entities.ts';
 
 /** Renders the statuses notifications refer to, with what the member's filters find in them. */
 export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Status>> {
@@ -16,8 +16,15 @@ export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, s
 /** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
 export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
   const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, rows.map((row) => row.fromAccountId)),
-    renderNoticedStatuses(ctx, viewerId, rows.map((row) => row.statusId).filter((id): id is string => !!id)),
+    renderAccountsById(
+      ctx,
+      rows.map((row) => row.fromAccountId),
+    ),
+    renderNoticedStatuses(
+      ctx,
+      viewerId,
+      rows.map((row) => row.statusId).filter((id): id is string => !!id),
+    ),
   ]);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId) && (!row.statusId || statusesById.has(row.statusId)))
@@ -38,8 +45,15 @@ export async function renderNotifications(ctx: AppContext, viewerId: string, row
  */
 export async function renderGroups(ctx: AppContext, viewerId: string, groups: NotificationGroupData[], options: { partialAvatars?: boolean } = {}) {
   const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(ctx, groups.flatMap((g) => g.sampleAccountIds)),
-    renderNoticedStatuses(ctx, viewerId, groups.map((g) => g.statusId).filter((id): id is string => !!id)),
+    renderAccountsById(
+      ctx,
+      groups.flatMap((g) => g.sampleAccountIds),
+    ),
+    renderNoticedStatuses(
+      ctx,
+      viewerId,
+      groups.map((g) => g.statusId).filter((id): id is string => !!id),
+    ),
   ]);
   const accountIds = [...new Set(groups.flatMap((g) => g.sampleAccountIds))].filter((id) => accountsById.has(id));
   const statusIds = [...new Set(groups.map((g) => g.statusId).filter((id): id is string => !!id))].filter((id) => statusesById.has(id));

@@ -1,8 +1,8 @@
-import { type ReportRow } from '../services/report-account.ts';
-import { eq, } from 'drizzle-orm';
+import type { ReportRow } from '../services/moderation/report-account.ts';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { accounts, } from '../db/schema.ts';
-import { renderAccount } from '../services/entities.ts';
+import { accounts } from '../db/schema.ts';
+import { renderAccount } from '../services/statuses/entities.ts';
 
 /** Mastodon's Report entity (REST::ReportSerializer). */
 export async function renderReport(ctx: AppContext, report: ReportRow) {

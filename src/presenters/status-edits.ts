@@ -1,4 +1,4 @@
-import { type StatusEditRow } from '../services/edit-status.ts';
+import type { StatusEditRow } from '../services/statuses/edit-status.ts';
 import type { AppContext } from '../context.ts';
 import type { Account } from '../serializers/entities.ts';
 import { renderedMediaByIds } from './media.ts';
@@ -6,7 +6,10 @@ import { emojisOfRevisions } from './status-emojis.ts';
 
 /** Renders revisions as Mastodon's StatusEdit entities, with the status' author and each revision's uploads. */
 export async function renderStatusEdits(ctx: AppContext, edits: Omit<StatusEditRow, 'id'>[], account: Account) {
-  const media = await renderedMediaByIds(ctx, edits.flatMap((edit) => edit.mediaAttachmentIds ?? []));
+  const media = await renderedMediaByIds(
+    ctx,
+    edits.flatMap((edit) => edit.mediaAttachmentIds ?? []),
+  );
   const emojis = edits.length ? await emojisOfRevisions(ctx, edits[0]!.statusId, edits) : [];
   return edits.map((edit, index) => ({
     content: edit.content,

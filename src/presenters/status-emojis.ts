@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts, statuses } from '../db/schema.ts';
-import { customEmojisInTexts, type CustomEmojiRow, type EmojifiableText } from '../services/custom-emojis.ts';
+import { customEmojisInTexts, type CustomEmojiRow, type EmojifiableText } from '../services/emojis/custom-emojis.ts';
 import { serializeCustomEmoji, type CustomEmojiEntity } from '../serializers/custom-emoji.ts';
 
 interface EmojifiableStatus {

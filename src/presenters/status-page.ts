@@ -19,7 +19,7 @@ import {
   tags,
 } from '../db/schema.ts';
 import { filterableText, findFilterMatches, type LoadedFilter } from '../lib/filter-matching.ts';
-import { customEmojisInTexts, type EmojifiableText } from '../services/custom-emojis.ts';
+import { customEmojisInTexts, type EmojifiableText } from '../services/emojis/custom-emojis.ts';
 import type { FilterResult } from '../serializers/entities.ts';
 import { serializeFilterResult } from '../serializers/filter.ts';
 import { serializeStatusParts, type StatusPage, type StatusParts, type StatusRow, type ViewerMarks } from '../serializers/status.ts';
@@ -141,8 +141,12 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
           .innerJoin(accounts, eq(accounts.id, mentions.accountId))
           .where(and(inArray(mentions.statusId, missingIds), eq(mentions.silent, false)))
       : none,
-    missingIds.length ? ctx.db.select({ statusId: statusesTags.statusId, name: tags.name }).from(statusesTags).innerJoin(tags, eq(tags.id, statusesTags.tagId)).where(inArray(statusesTags.statusId, missingIds)) : none,
-    appIds.length ? ctx.db.select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website }).from(oauthApplications).where(inArray(oauthApplications.id, appIds)) : none,
+    missingIds.length
+      ? ctx.db.select({ statusId: statusesTags.statusId, name: tags.name }).from(statusesTags).innerJoin(tags, eq(tags.id, statusesTags.tagId)).where(inArray(statusesTags.statusId, missingIds))
+      : none,
+    appIds.length
+      ? ctx.db.select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website }).from(oauthApplications).where(inArray(oauthApplications.id, appIds))
+      : none,
     pollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, pollIds)) : none,
     contentIds.length ? ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, contentIds)).orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)) : none,
     missingIds.length
@@ -172,8 +176,16 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
 
   const cards = new Map<string, { card: typeof previewCards.$inferSelect; url: string | null }>();
   for (const row of cardRows) if (!cards.has(row.statusId)) cards.set(row.statusId, { card: row.card, url: row.url });
-  const mentionsOf = groupBy(mentionRows, (row) => row.statusId, ({ statusId: _, ...account }) => account);
-  const tagsOf = groupBy(tagRows, (row) => row.statusId, (row) => row.name);
+  const mentionsOf = groupBy(
+    mentionRows,
+    (row) => row.statusId,
+    ({ statusId: _, ...account }) => account,
+  );
+  const tagsOf = groupBy(
+    tagRows,
+    (row) => row.statusId,
+    (row) => row.name,
+  );
   const apps = new Map(appRows.map((app) => [app.id, app]));
   const rendered = missing.map((status) => {
     const loaded = {
@@ -192,7 +204,11 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
     accounts: new Map(accountRows.map((row) => [row.account.id, { account: row.account, role: row.role, emojis: emojis.get(`a${row.account.id}`) ?? [] }])),
     parts,
     polls: pollsById,
-    media: groupBy(mediaRows, (row) => row.statusId!, (row) => row),
+    media: groupBy(
+      mediaRows,
+      (row) => row.statusId!,
+      (row) => row,
+    ),
     statusEmojis: new Map(propers.flatMap((s) => (emojis.has(`s${s.id}`) ? [[s.id, emojis.get(`s${s.id}`)!] as const] : []))),
     pollEmojis: new Map(propers.flatMap((s) => (emojis.has(`p${s.id}`) ? [[s.id, emojis.get(`p${s.id}`)!] as const] : []))),
     marks,

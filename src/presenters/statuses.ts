@@ -37,20 +37,34 @@ export async function renderStatusForViewers(ctx: AppContext, row: StatusRow, vi
   if (!base || !proper) return result;
   const none = Promise.resolve([] as never[]);
   const [favRows, reblogRows, bookmarkRows, pinRows, muteRows, voteRows, filtersByViewer] = await Promise.all([
-    ctx.db.select({ accountId: favourites.accountId }).from(favourites).where(and(eq(favourites.statusId, proper.id), inArray(favourites.accountId, viewerIds))),
+    ctx.db
+      .select({ accountId: favourites.accountId })
+      .from(favourites)
+      .where(and(eq(favourites.statusId, proper.id), inArray(favourites.accountId, viewerIds))),
     ctx.db
       .select({ accountId: statuses.accountId })
       .from(statuses)
       .where(and(eq(statuses.reblogOfId, proper.id), inArray(statuses.accountId, viewerIds), isNull(statuses.deletedAt))),
-    ctx.db.select({ accountId: bookmarks.accountId }).from(bookmarks).where(and(eq(bookmarks.statusId, proper.id), inArray(bookmarks.accountId, viewerIds))),
-    ctx.db.select({ accountId: statusPins.accountId }).from(statusPins).where(and(eq(statusPins.statusId, proper.id), inArray(statusPins.accountId, viewerIds))),
+    ctx.db
+      .select({ accountId: bookmarks.accountId })
+      .from(bookmarks)
+      .where(and(eq(bookmarks.statusId, proper.id), inArray(bookmarks.accountId, viewerIds))),
+    ctx.db
+      .select({ accountId: statusPins.accountId })
+      .from(statusPins)
+      .where(and(eq(statusPins.statusId, proper.id), inArray(statusPins.accountId, viewerIds))),
     proper.conversationId
       ? ctx.db
           .select({ accountId: conversationMutes.accountId })
           .from(conversationMutes)
           .where(and(eq(conversationMutes.conversationId, proper.conversationId), inArray(conversationMutes.accountId, viewerIds)))
       : none,
-    proper.pollId ? ctx.db.select().from(pollVotes).where(and(eq(pollVotes.pollId, proper.pollId), inArray(pollVotes.accountId, viewerIds))) : none,
+    proper.pollId
+      ? ctx.db
+          .select()
+          .from(pollVotes)
+          .where(and(eq(pollVotes.pollId, proper.pollId), inArray(pollVotes.accountId, viewerIds)))
+      : none,
     loadFilters(ctx, viewerIds),
   ]);
   const has = (rows: { accountId: string }[]) => new Set(rows.map((r) => r.accountId));

@@ -1,4 +1,4 @@
-import { tagHistories, tagUrl, type TagRow, type FeaturedTagRow } from '../services/tag-entities.ts';
+import { tagHistories, tagUrl, type TagRow, type FeaturedTagRow } from '../services/statuses/tag-entities.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
@@ -10,8 +10,18 @@ export async function renderTags(ctx: AppContext, rows: TagRow[], viewerId: stri
   const ids = rows.map((row) => row.id);
   const [histories, followed, featured] = await Promise.all([
     tagHistories(ctx, ids),
-    viewerId && ids.length ? ctx.db.select({ tagId: tagFollows.tagId }).from(tagFollows).where(and(eq(tagFollows.accountId, viewerId), inArray(tagFollows.tagId, ids))) : [],
-    viewerId && ids.length ? ctx.db.select({ tagId: featuredTags.tagId }).from(featuredTags).where(and(eq(featuredTags.accountId, viewerId), inArray(featuredTags.tagId, ids))) : [],
+    viewerId && ids.length
+      ? ctx.db
+          .select({ tagId: tagFollows.tagId })
+          .from(tagFollows)
+          .where(and(eq(tagFollows.accountId, viewerId), inArray(tagFollows.tagId, ids)))
+      : [],
+    viewerId && ids.length
+      ? ctx.db
+          .select({ tagId: featuredTags.tagId })
+          .from(featuredTags)
+          .where(and(eq(featuredTags.accountId, viewerId), inArray(featuredTags.tagId, ids)))
+      : [],
   ]);
   const following = new Set(followed.map((row) => row.tagId));
   const featuring = new Set(featured.map((row) => row.tagId));
@@ -31,7 +41,15 @@ export async function renderTag(ctx: AppContext, row: TagRow, viewerId: string |
 /** Mastodon's FeaturedTag entity: counted from the member's public and unlisted statuses with the tag. */
 export async function renderFeaturedTags(ctx: AppContext, account: { id: string; username: string }, rows: FeaturedTagRow[]) {
   if (rows.length === 0) return [];
-  const tagRows = await ctx.db.select().from(tags).where(inArray(tags.id, rows.map((row) => row.tagId)));
+  const tagRows = await ctx.db
+    .select()
+    .from(tags)
+    .where(
+      inArray(
+        tags.id,
+        rows.map((row) => row.tagId),
+      ),
+    );
   const tagsById = new Map(tagRows.map((tag) => [tag.id, tag]));
   const stats = await queryRows<{ tag_id: string; statuses_count: string; last_status_at: Date | string | null }>(
     ctx.db,
@@ -39,7 +57,10 @@ export async function renderFeaturedTags(ctx: AppContext, account: { id: string;
           FROM statuses_tags st JOIN statuses s ON s.id = st.status_id
          WHERE s.account_id = ${account.id} AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL
            AND s.visibility IN ('public', 'unlisted')
-           AND st.tag_id IN (${sql.join(rows.map((row) => sql`${row.tagId}`), sql`, `)})
+           AND st.tag_id IN (${sql.join(
+             rows.map((row) => sql`${row.tagId}`),
+             sql`, `,
+           )})
          GROUP BY st.tag_id`,
   );
   const statsByTag = new Map(stats.map((row) => [String(row.tag_id), row]));

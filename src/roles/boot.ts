@@ -52,7 +52,7 @@ export class BootError extends Error {}
  */
 export async function boot(config: Config, roles: Roles, options: BootOptions = {}): Promise<Instance> {
   const roleNames = [roles.web && 'web', roles.streaming && 'streaming', roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean);
-  const log = options.log ?? createLogger(config.logLevel, roleNames.length > 1 ? 'subspace' : (roleNames[0] || 'subspace'));
+  const log = options.log ?? createLogger(config.logLevel, roleNames.length > 1 ? 'subspace' : roleNames[0] || 'subspace');
   const embedded = config.database.kind === 'pglite';
   const releaseLock = embedded ? acquireDataDirLock(config.dataDir) : () => {};
   const cleanups: (() => Promise<void> | void)[] = [releaseLock];

@@ -49,10 +49,7 @@ export function startScheduler(ctx: AppContext, options: SchedulerOptions = {}):
   let state: 'starting' | 'leading' | 'waiting' = 'starting';
 
   const lead = async (): Promise<boolean> => {
-    const held =
-      state === 'leading'
-        ? await ctx.cache.renewIfHeld(LEADER_KEY, token, leaseSeconds)
-        : await ctx.cache.setIfAbsent(LEADER_KEY, token, leaseSeconds);
+    const held = state === 'leading' ? await ctx.cache.renewIfHeld(LEADER_KEY, token, leaseSeconds) : await ctx.cache.setIfAbsent(LEADER_KEY, token, leaseSeconds);
     if (held && state !== 'leading') ctx.log.info({ token }, 'scheduler: leading, enqueueing periodic jobs');
     else if (!held && state === 'leading') ctx.log.warn({ token }, 'scheduler: lost the lease, waiting to lead again');
     else if (!held && state === 'starting') ctx.log.info({ token }, 'scheduler: another scheduler leads, waiting to take over');

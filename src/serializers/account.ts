@@ -47,9 +47,7 @@ export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pi
     noindex: account.domain ? undefined : !account.indexable,
     emojis: suspended ? [] : emojis,
     roles: role && !account.domain ? [{ id: role.id, name: role.name, color: role.color }] : [],
-    fields: suspended
-      ? []
-      : account.fields.map((field) => ({ name: field.name, value: account.domain ? field.value : inlineToHtml(field.value), verified_at: field.verified_at })),
+    fields: suspended ? [] : account.fields.map((field) => ({ name: field.name, value: account.domain ? field.value : inlineToHtml(field.value), verified_at: field.verified_at })),
     ...(suspended ? { suspended: true } : {}),
     ...(account.silencedAt ? { limited: true } : {}),
     ...(account.memorial ? { memorial: true } : {}),
@@ -58,14 +56,7 @@ export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pi
 }
 
 /** The signed-in member's own Account, with `source` and `role` (REST::CredentialAccountSerializer). */
-export function serializeCredentialAccount(
-  urls: MediaUrls,
-  account: AccountRow,
-  user: UserRow,
-  followRequestsCount: number,
-  moved?: Account | null,
-  emojis: CustomEmojiEntity[] = [],
-) {
+export function serializeCredentialAccount(urls: MediaUrls, account: AccountRow, user: UserRow, followRequestsCount: number, moved?: Account | null, emojis: CustomEmojiEntity[] = []) {
   return {
     ...serializeAccount(urls, account, user, moved, emojis),
     source: {
@@ -84,7 +75,6 @@ export function serializeCredentialAccount(
   };
 }
 
-
 /** An account as a loader found it: the row, its user's role, the custom emoji of its profile. */
 export interface LoadedAccount {
   account: AccountRow;
@@ -95,7 +85,20 @@ export interface LoadedAccount {
 /** Mastodon's Account entity for an account of the page, with the account it moved to. */
 export function serializeLoadedAccount(urls: MediaUrls, accounts: Map<string, LoadedAccount>, loaded: LoadedAccount): Account {
   const movedTo = loaded.account.movedToAccountId ? accounts.get(loaded.account.movedToAccountId) : undefined;
-  const moved = movedTo ? serializeAccount(urls, movedTo.account, { role: movedTo.role }, null, movedTo.emojis.map((emoji) => serializeCustomEmoji(urls, emoji))) : null;
-  return serializeAccount(urls, loaded.account, { role: loaded.role }, moved, loaded.emojis.map((emoji) => serializeCustomEmoji(urls, emoji)));
+  const moved = movedTo
+    ? serializeAccount(
+        urls,
+        movedTo.account,
+        { role: movedTo.role },
+        null,
+        movedTo.emojis.map((emoji) => serializeCustomEmoji(urls, emoji)),
+      )
+    : null;
+  return serializeAccount(
+    urls,
+    loaded.account,
+    { role: loaded.role },
+    moved,
+    loaded.emojis.map((emoji) => serializeCustomEmoji(urls, emoji)),
+  );
 }
-

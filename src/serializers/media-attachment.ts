@@ -1,4 +1,4 @@
-import { mediaAttachments } from '../db/schema.ts';
+import type { mediaAttachments } from '../db/schema.ts';
 import { PROXY_DOWNLOADED_TYPES } from '../lib/media-types.ts';
 import { mediaProxyUrl, type MediaUrls } from './media-urls.ts';
 

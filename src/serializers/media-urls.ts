@@ -12,16 +12,7 @@ export interface MediaUrls {
 export const missingAvatarUrl = (config: Config) => `${baseUrl(config)}/avatars/original/missing.png`;
 export const missingHeaderUrl = (config: Config) => `${baseUrl(config)}/headers/original/missing.png`;
 
-export type AccountImageColumns = Pick<
-  AccountRow,
-  | 'suspendedAt'
-  | 'avatarFileKey'
-  | 'avatarStaticFileKey'
-  | 'avatarContentType'
-  | 'headerFileKey'
-  | 'headerStaticFileKey'
-  | 'headerContentType'
->;
+export type AccountImageColumns = Pick<AccountRow, 'suspendedAt' | 'avatarFileKey' | 'avatarStaticFileKey' | 'avatarContentType' | 'headerFileKey' | 'headerStaticFileKey' | 'headerContentType'>;
 
 function imageUrls(urls: MediaUrls, image: { fileKey: string | null; staticFileKey: string | null; contentType: string | null }, missing: string) {
   if (image.fileKey) {
@@ -46,16 +37,8 @@ export function accountImageUrls(urls: MediaUrls, account: AccountImageColumns) 
     const header = missingHeaderUrl(urls.config);
     return { avatar, avatar_static: avatar, header, header_static: header };
   }
-  const avatar = imageUrls(
-    urls,
-    { fileKey: account.avatarFileKey, staticFileKey: account.avatarStaticFileKey, contentType: account.avatarContentType },
-    missingAvatarUrl(urls.config),
-  );
-  const header = imageUrls(
-    urls,
-    { fileKey: account.headerFileKey, staticFileKey: account.headerStaticFileKey, contentType: account.headerContentType },
-    missingHeaderUrl(urls.config),
-  );
+  const avatar = imageUrls(urls, { fileKey: account.avatarFileKey, staticFileKey: account.avatarStaticFileKey, contentType: account.avatarContentType }, missingAvatarUrl(urls.config));
+  const header = imageUrls(urls, { fileKey: account.headerFileKey, staticFileKey: account.headerStaticFileKey, contentType: account.headerContentType }, missingHeaderUrl(urls.config));
   return { avatar: avatar.original, avatar_static: avatar.still, header: header.original, header_static: header.still };
 }
 

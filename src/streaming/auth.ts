@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { coalescePerTick } from '../lib/coalesce.ts';
 import { type Authentication, authenticateTokens } from '../services/oauth/authenticate-token.ts';
-import { userAccessProblem } from '../services/users.ts';
+import { userAccessProblem } from '../services/accounts/users.ts';
 import type { StreamAuth } from './session.ts';
 import { StreamError } from './streams.ts';
 

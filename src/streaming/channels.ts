@@ -33,8 +33,7 @@ export type PublicScope = 'all' | 'local' | 'remote';
 export const channels = {
   home: (accountId: string) => `timeline:${accountId}`,
   notifications: (accountId: string) => `timeline:${accountId}:notifications`,
-  public: (scope: PublicScope, onlyMedia = false) =>
-    `timeline:public${scope === 'all' ? '' : `:${scope}`}${onlyMedia ? ':media' : ''}`,
+  public: (scope: PublicScope, onlyMedia = false) => `timeline:public${scope === 'all' ? '' : `:${scope}`}${onlyMedia ? ':media' : ''}`,
   hashtag: (name: string, localOnly = false) => `timeline:hashtag:${name.toLowerCase()}${localOnly ? ':local' : ''}`,
   list: (listId: string) => `timeline:list:${listId}`,
   direct: (accountId: string) => `timeline:direct:${accountId}`,

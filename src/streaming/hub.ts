@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { EVENTS_CHANNEL, type DomainEvent } from '../services/events.ts';
+import { EVENTS_CHANNEL, type DomainEvent } from '../services/instance/events.ts';
 import { SUBSCRIBED_REFRESH_SECONDS, SUBSCRIBED_TTL_SECONDS, subscribedKey, type StreamMessage } from './channels.ts';
 import { loadViewerState, type ViewerState } from './viewer-state.ts';
 
@@ -220,7 +220,7 @@ export class StreamingHub {
       (state) => {
         if (entry.version === version) entry.current = state;
       },
-      (error: unknown) => this.#ctx.log.warn({ err: error, accountId }, 'could not reload a viewer\'s stream filters'),
+      (error: unknown) => this.#ctx.log.warn({ err: error, accountId }, "could not reload a viewer's stream filters"),
     );
   }
 

@@ -86,9 +86,7 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
     }
   }
 
-  app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) =>
-    reply.type('text/plain').header('cache-control', 'no-store').send('OK'),
-  );
+  app.get('/api/v1/streaming/health', { config: { streaming: true } }, async (_request, reply) => reply.type('text/plain').header('cache-control', 'no-store').send('OK'));
 
   function webSocketHandler(socket: WebSocket & { alive?: boolean }, request: FastifyRequest) {
     const auth = request.streamAuth!;
@@ -176,7 +174,13 @@ export async function streamingRoutes(app: FastifyInstance, ctx: AppContext, hub
       if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
       else raw.write(chunk);
     };
-    const session = new StreamSession(ctx, hub, auth, (_label, event, payload) => write(`event: ${event}\ndata: ${payload ?? 'undefined'}\n\n`), () => raw.end());
+    const session = new StreamSession(
+      ctx,
+      hub,
+      auth,
+      (_label, event, payload) => write(`event: ${event}\ndata: ${payload ?? 'undefined'}\n\n`),
+      () => raw.end(),
+    );
     const heartbeat = setInterval(() => write(':thump\n'), options.heartbeatMs ?? SSE_HEARTBEAT_MS);
     eventStreams.add(raw);
     raw.on('close', () => {

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { lists } from '../db/schema.ts';
 import { rowId } from '../lib/ids.ts';
-import { grants } from '../services/scopes.ts';
+import { grants } from '../services/oauth/scopes.ts';
 import { channels } from './channels.ts';
 
 /** A stream error, sent as `{"error": …}` with this HTTP status (SSE) or in a WebSocket message. */

@@ -2,7 +2,7 @@ import { eq, or } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accountDomainBlocks, blocks, mutes, users } from '../db/schema.ts';
 import type { FilterResult } from '../serializers/status.ts';
-import { activeFiltersFor, filterableText, matchFilters, type LoadedFilter } from '../services/filters.ts';
+import { activeFiltersFor, filterableText, matchFilters, type LoadedFilter } from '../services/moderation/filters.ts';
 
 /**
  * What a viewer's public and hashtag streams are filtered by: their blocks (both ways), mutes,
@@ -72,7 +72,10 @@ export function admitStatus(state: ViewerState, viewerId: string, status: Stream
   const domain = status.account?.acct.split('@')[1]?.toLowerCase();
   if (domain && state.domainBlocks.has(domain)) return null;
   if (state.filters.length === 0) return [];
-  const text = filterableText({ spoilerText: status.spoiler_text ?? '', content: status.content ?? '' }, status.poll?.options.map((option) => option.title));
+  const text = filterableText(
+    { spoilerText: status.spoiler_text ?? '', content: status.content ?? '' },
+    status.poll?.options.map((option) => option.title),
+  );
   const results = matchFilters(state.filters, status.id, text);
   const hides = results.some((result) => (result.filter as { filter_action?: string }).filter_action === 'hide');
   return hides ? null : results;

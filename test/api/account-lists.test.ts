@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { accounts, featuredTags, follows, listAccounts, lists, statusPins, statuses, statusesTags, tags } from '../../src/db/schema.ts';
-import { forgetSuggestionPicks } from '../../src/services/account-suggestions.ts';
+import { forgetSuggestionPicks } from '../../src/services/accounts/account-suggestions.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fabricateRemoteAccount } from '../helpers/fabricators.ts';

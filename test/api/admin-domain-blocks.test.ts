@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { domainAllows, domainBlocks } from '../../src/db/schema.ts';
-import { updateSetting } from '../../src/services/settings.ts';
+import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { accountConversations, mentions, statuses } from '../../src/db/schema.ts';
-import { removeFromConversations, updateConversations } from '../../src/services/conversations.ts';
+import { removeFromConversations, updateConversations } from '../../src/services/statuses/conversations.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
 

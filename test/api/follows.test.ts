@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { accounts, followRequests, follows, notifications } from '../../src/db/schema.ts';
-import { rateLimitKey } from '../../src/services/rate-limiter.ts';
+import { rateLimitKey } from '../../src/services/instance/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 describe('follows API', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { updateSetting } from '../../src/services/settings.ts';
-import { weekStart } from '../../src/services/instance-activity.ts';
+import { updateSetting } from '../../src/services/accounts/settings.ts';
+import { weekStart } from '../../src/services/instance/instance-activity.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 describe('instance extended description, translation languages and activity', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { accounts, customEmojis, users } from '../../src/db/schema.ts';
-import { forgetListedCustomEmojis } from '../../src/services/custom-emojis.ts';
-import { updateSetting } from '../../src/services/settings.ts';
+import { forgetListedCustomEmojis } from '../../src/services/emojis/custom-emojis.ts';
+import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const VERSION = '4.3.0 (compatible; Subspace 0.1.0)';

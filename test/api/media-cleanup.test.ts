@@ -8,8 +8,8 @@ import { accounts, customEmojis, mediaAttachments, reports, statuses } from '../
 import { VacuumScheduler } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
-import { idPartition } from '../../src/services/media-attachments.ts';
-import { vacuumMediaAttachments } from '../../src/services/media-vacuum.ts';
+import { idPartition } from '../../src/services/media/media-attachments.ts';
+import { vacuumMediaAttachments } from '../../src/services/media/media-vacuum.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';

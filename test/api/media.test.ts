@@ -7,7 +7,7 @@ import { createRestAPIClient } from 'masto';
 import sharp from 'sharp';
 import { mediaAttachments, scheduledStatuses } from '../../src/db/schema.ts';
 import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
-import { rateLimitKey } from '../../src/services/rate-limiter.ts';
+import { rateLimitKey } from '../../src/services/instance/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, storedKey, storedKeys } from '../helpers/stored-files.ts';
 
@@ -399,7 +399,8 @@ describe('media uploads (images, on local disk or in S3)', () => {
   it('advertises the image types it takes (among others) and four attachments', async () => {
     const { configuration } = (await instance.request('GET', '/api/v2/instance')).body;
     assert.equal(configuration.statuses.max_media_attachments, 4);
-    for (const type of ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif']) assert.ok(configuration.media_attachments.supported_mime_types.includes(type), type);
+    for (const type of ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'])
+      assert.ok(configuration.media_attachments.supported_mime_types.includes(type), type);
     assert.equal(configuration.media_attachments.image_size_limit, 16 * 1024 * 1024);
     assert.equal(configuration.media_attachments.image_matrix_limit, 33_177_600);
     for (const type of ['image/webp', 'image/avif'] as const) {

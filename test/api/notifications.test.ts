@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { blocks, markers, mentions, notifications, statuses } from '../../src/db/schema.ts';
-import { notify } from '../../src/services/notify.ts';
+import { notify } from '../../src/services/notifications/notify.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 describe('notifications API', () => {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { count, eq, sql } from 'drizzle-orm';
 import { accounts, users } from '../../src/db/schema.ts';
-import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
+import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 /** Quoted-printable bodies fold long lines (`=\r\n`) and escape `=` as `=3D`. */

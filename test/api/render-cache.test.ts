@@ -43,12 +43,21 @@ describe('cached status renderings', () => {
 
   test('an edit shows at once, with its new mentions and tags', async () => {
     const first = await renderedOnce({ status: 'first words #before' });
-    assert.deepEqual(first.tags.map((tag: { name: string }) => tag.name), ['before']);
+    assert.deepEqual(
+      first.tags.map((tag: { name: string }) => tag.name),
+      ['before'],
+    );
     await call(bob, 'PUT', `/api/v1/statuses/${first.id}`, { status: `@${alice.username} second words #after` });
     for (const edited of [await onHome(first.id), await shown(first.id)]) {
       assert.match(edited.content, /second words/);
-      assert.deepEqual(edited.tags.map((tag: { name: string }) => tag.name), ['after']);
-      assert.deepEqual(edited.mentions.map((mention: { id: string }) => mention.id), [alice.accountId]);
+      assert.deepEqual(
+        edited.tags.map((tag: { name: string }) => tag.name),
+        ['after'],
+      );
+      assert.deepEqual(
+        edited.mentions.map((mention: { id: string }) => mention.id),
+        [alice.accountId],
+      );
       assert.ok(edited.edited_at);
     }
   });
@@ -68,7 +77,10 @@ describe('cached status renderings', () => {
       assert.equal(voted.poll.voted, true);
       assert.deepEqual(voted.poll.own_votes, [1]);
       assert.equal(voted.poll.votes_count, 1);
-      assert.deepEqual(voted.poll.options.map((option: { votes_count: number }) => option.votes_count), [0, 1]);
+      assert.deepEqual(
+        voted.poll.options.map((option: { votes_count: number }) => option.votes_count),
+        [0, 1],
+      );
     }
   });
 
@@ -106,21 +118,22 @@ describe('cached status renderings', () => {
     }
   });
 
-  test(
-    'server mode: a change made through another web process shows in what this one rendered before',
-    { skip: process.env.DATABASE_URL ? false : 'two processes share a database in server mode only' },
-    async () => {
-      const other = await boot(loadConfig(instance.env), { web: true }, { log: createLogger('error') });
-      try {
-        const first = await renderedOnce({ status: 'said here #here', poll: { options: ['a', 'b'], expires_in: 3600 } });
-        const elsewhere = (method: string, path: string, json?: unknown) => request(other.url!, method, path, { token: bob.token, json });
-        assert.equal((await elsewhere('PUT', `/api/v1/statuses/${first.id}`, { status: 'said there #there', poll: { options: ['a', 'b'], expires_in: 3600 } })).status, 200);
-        assert.deepEqual((await shown(first.id)).tags.map((tag: { name: string }) => tag.name), ['there']);
-        assert.equal((await elsewhere('DELETE', `/api/v1/statuses/${first.id}`)).status, 200);
-        assert.equal(await onHome(first.id), undefined);
-      } finally {
-        await other.close();
-      }
-    },
-  );
+  test('server mode: a change made through another web process shows in what this one rendered before', {
+    skip: process.env.DATABASE_URL ? false : 'two processes share a database in server mode only',
+  }, async () => {
+    const other = await boot(loadConfig(instance.env), { web: true }, { log: createLogger('error') });
+    try {
+      const first = await renderedOnce({ status: 'said here #here', poll: { options: ['a', 'b'], expires_in: 3600 } });
+      const elsewhere = (method: string, path: string, json?: unknown) => request(other.url!, method, path, { token: bob.token, json });
+      assert.equal((await elsewhere('PUT', `/api/v1/statuses/${first.id}`, { status: 'said there #there', poll: { options: ['a', 'b'], expires_in: 3600 } })).status, 200);
+      assert.deepEqual(
+        (await shown(first.id)).tags.map((tag: { name: string }) => tag.name),
+        ['there'],
+      );
+      assert.equal((await elsewhere('DELETE', `/api/v1/statuses/${first.id}`)).status, 200);
+      assert.equal(await onHome(first.id), undefined);
+    } finally {
+      await other.close();
+    }
+  });
 });

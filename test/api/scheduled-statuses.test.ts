@@ -4,7 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { scheduledStatuses, statuses } from '../../src/db/schema.ts';
 import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
 import { scheduleDueStatuses } from '../../src/jobs/scheduler/scheduled-statuses-scheduler.ts';
-import { loadAuthor, postStatus, type PostStatusInput } from '../../src/services/post-status.ts';
+import { loadAuthor, postStatus, type PostStatusInput } from '../../src/services/statuses/post-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { accounts, follows, mentions, notifications, polls, scheduledStatuses, statusEdits, statuses, tags, users } from '../../src/db/schema.ts';
-import { RATE_LIMIT_FAMILIES, rateLimitKey } from '../../src/services/rate-limiter.ts';
+import { RATE_LIMIT_FAMILIES, rateLimitKey } from '../../src/services/instance/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 describe('statuses API', () => {

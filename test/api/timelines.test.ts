@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { homeFeed } from '../../src/backends/feeds/index.ts';
 import { accounts, follows, oauthAccessTokens, statuses, users } from '../../src/db/schema.ts';
-import { distributeStatus, mergeIntoHome } from '../../src/services/fan-out.ts';
+import { distributeStatus, mergeIntoHome } from '../../src/services/feeds/fan-out.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { importsOf, ROOT, sourceFiles } from './import-graph.ts';
 
-const EVENTS_MODULE = 'src/services/events.ts';
+const EVENTS_MODULE = 'src/services/instance/events.ts';
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 const literals = (text: string) => new Set([...text.matchAll(/'([a-z_]+\.[a-z_]+)'/g)].map((match) => match[1]!));
 

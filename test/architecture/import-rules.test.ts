@@ -79,11 +79,11 @@ test('the import graph sees static, dynamic and type imports, resolved', () => {
 test('each rule flags what it forbids and lets the rest through', () => {
   const flagged = (from: string, to: string) => ruleViolations([{ from, to }]).length > 0;
   assert.ok(flagged('src/streaming/routes.ts', 'src/http/plugins/cors.ts'));
-  assert.ok(flagged('src/services/post-status.ts', 'src/federation/deliver-status.ts'));
-  assert.ok(flagged('src/serializers/status.ts', 'src/services/filters.ts'));
+  assert.ok(flagged('src/services/statuses/post-status.ts', 'src/federation/deliver-status.ts'));
+  assert.ok(flagged('src/serializers/status.ts', 'src/services/moderation/filters.ts'));
   assert.ok(flagged('src/http/api/v1/lists.ts', 'drizzle-orm'));
   assert.ok(flagged('src/http/api/v1/lists.ts', 'src/db/schema.ts'));
-  assert.ok(!flagged('src/services/post-status.ts', 'src/jobs/enqueue.ts'), 'services may enqueue jobs');
-  assert.ok(!flagged('src/federation/inbox/create.ts', 'src/services/create-remote-status.ts'), 'federation calls services');
-  assert.ok(!flagged('src/http/api/v1/lists.ts', 'src/services/lists.ts'));
+  assert.ok(!flagged('src/services/statuses/post-status.ts', 'src/jobs/enqueue.ts'), 'services may enqueue jobs');
+  assert.ok(!flagged('src/federation/inbox/create.ts', 'src/services/activitypub/create-remote-status.ts'), 'federation calls services');
+  assert.ok(!flagged('src/http/api/v1/lists.ts', 'src/services/relationships/lists.ts'));
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { eq } from 'drizzle-orm';
 import { users } from '../../src/db/schema.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 

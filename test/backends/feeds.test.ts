@@ -105,7 +105,10 @@ function feedsContract(open: () => Promise<Feeds>) {
   test('a fan-out to many feeds keeps each feed near MAX_ITEMS, trimming the oldest', async () => {
     const feed = key();
     const others = Array.from({ length: 20 }, key);
-    await feeds.pushMany(feed, Array.from({ length: MAX_ITEMS }, (_, i) => ({ statusId: sid(30_000 + i), reblogOfId: null })));
+    await feeds.pushMany(
+      feed,
+      Array.from({ length: MAX_ITEMS }, (_, i) => ({ statusId: sid(30_000 + i), reblogOfId: null })),
+    );
     const pushes = MAX_ITEMS / 4 + 10;
     for (let i = 0; i < pushes; i++) {
       const inserted = await feeds.pushToMany([feed, ...others], sid(40_000 + i), null);
@@ -115,7 +118,10 @@ function feedsContract(open: () => Promise<Feeds>) {
     assert.equal(ids[0], sid(40_000 + pushes - 1));
     // at most MAX_ITEMS / 4 over (the embedded driver trims a fan-out's feeds in steps), never the MAX_ITEMS + pushes kept
     assert.ok(ids.length >= MAX_ITEMS && ids.length <= MAX_ITEMS + MAX_ITEMS / 4, `${ids.length} entries`);
-    assert.deepEqual(ids, [...ids].sort((x, y) => (BigInt(y) > BigInt(x) ? 1 : -1)));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((x, y) => (BigInt(y) > BigInt(x) ? 1 : -1)),
+    );
     assert.equal(ids.at(-1), sid(30_000 + MAX_ITEMS + pushes - ids.length));
     assert.equal((await feeds.ids(others[0]!)).length, pushes);
   });

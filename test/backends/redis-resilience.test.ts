@@ -14,7 +14,7 @@ import { createRedis, RedisUnavailableError } from '../../src/backends/redis.ts'
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot } from '../../src/roles/boot.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { TestRedis } from '../helpers/cluster.ts';
 import { prepareTestEnvironment, request } from '../helpers/instance.ts';

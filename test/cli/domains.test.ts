@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runAdminCommand } from '../../src/cli/admin.ts';
-import { domainBlockFor, federatesWith } from '../../src/services/instance-domain-blocks.ts';
+import { domainBlockFor, federatesWith } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 describe('subspace domains', () => {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { create, entries, WriteEntry } from 'tar';
 import { runAdminCommand } from '../../src/cli/admin.ts';
 import { customEmojis } from '../../src/db/schema.ts';
-import { createDomainBlock } from '../../src/services/block-domain.ts';
+import { createDomainBlock } from '../../src/services/relationships/block-domain.ts';
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 

@@ -8,7 +8,7 @@ import { humanSize } from '../../src/cli/human-size.ts';
 import { helpFor } from '../../src/cli/usage.ts';
 import { accounts, customEmojis, follows, mediaAttachments, previewCards } from '../../src/db/schema.ts';
 import type { AppContext } from '../../src/context.ts';
-import { idPartition } from '../../src/services/media-attachments.ts';
+import { idPartition } from '../../src/services/media/media-attachments.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { runSubspace } from '../helpers/process.ts';
 

@@ -48,7 +48,10 @@ const TYPES_QUERY = sql`SELECT
 /** What each driver answers to the same work. */
 async function answers(db: Database) {
   const raw = (await db.execute(TYPES_QUERY)) as unknown as { rows: unknown[]; fields: unknown[] };
-  const [inserted] = await db.insert(tags).values({ id: '1', name: 'Contract', maxScore: 2.5, reviewedAt: new Date('2023-04-05T06:07:08.009Z') }).returning();
+  const [inserted] = await db
+    .insert(tags)
+    .values({ id: '1', name: 'Contract', maxScore: 2.5, reviewedAt: new Date('2023-04-05T06:07:08.009Z') })
+    .returning();
   await db.insert(settings).values({ var: 'contract', value: { list: [1, 'two', { three: 3 }], nested: { ok: true } } });
   const selected = await db.select().from(tags).where(eq(tags.id, '1'));
   const relational = await db.query.tags.findFirst({ where: eq(tags.name, 'Contract') });

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot, type Instance } from '../../src/roles/boot.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { prepareTestEnvironment, request, serverMode, type TestEnvironment } from '../helpers/instance.ts';
 import { freePort } from '../helpers/process.ts';

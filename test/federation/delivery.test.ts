@@ -11,7 +11,7 @@ import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { Distribution } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
-import { redistributeStale } from '../../src/services/pending-distributions.ts';
+import { redistributeStale } from '../../src/services/feeds/pending-distributions.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { updateSetting } from '../../src/services/settings.ts';
+import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { BASE } from '../helpers/constants.ts';
 

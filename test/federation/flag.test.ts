@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
+import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { domainBlocks, follows, reports, statuses } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, startInstance, type TestInstance } from '../helpers/instance.ts';

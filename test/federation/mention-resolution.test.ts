@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { scheduledStatuses } from '../../src/db/schema.ts';
 import { publishScheduledStatus } from '../../src/jobs/default/publish-scheduled-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
-import { MAX_RESOLVED_MENTIONS } from '../../src/services/text/format-status.ts';
+import { MAX_RESOLVED_MENTIONS } from '../../src/services/statuses/text/format-status.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE } from '../helpers/constants.ts';

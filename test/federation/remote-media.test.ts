@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
+import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { domainBlocks, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';

@@ -10,8 +10,8 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
-import { invalidateDomainPolicy } from '../../src/services/instance-domain-blocks.ts';
-import { MEDIA_LIMITS } from '../../src/services/instance.ts';
+import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
+import { MEDIA_LIMITS } from '../../src/services/instance/instance.ts';
 import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';
 import { ffmpegBinary, ffprobeBinary, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -88,7 +88,15 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     const activity = { '@context': CONTEXT, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: [PUBLIC], object };
     const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
     assert.equal(response.status, 202, response.text);
-    return until(() => instance.ctx.db.select().from(statuses).where(eq(statuses.uri, id)).then((rows) => rows[0]), `status ${id}`);
+    return until(
+      () =>
+        instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(eq(statuses.uri, id))
+          .then((rows) => rows[0]),
+      `status ${id}`,
+    );
   };
   const show = async (id: string) => {
     const response = await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token });
@@ -198,7 +206,10 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     await settled();
     const rows = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, row.id));
     assert.equal(rows.length, 2);
-    assert.ok(rows.every((media) => media.fileKey === null && media.smallFileKey === null), 'nothing stored');
+    assert.ok(
+      rows.every((media) => media.fileKey === null && media.smallFileKey === null),
+      'nothing stored',
+    );
     assert.deepEqual(await storedKeys(instance, 'cache/'), before, 'no file was left in storage');
     const body = await show(row.id);
     for (const media of body.media_attachments) {
@@ -239,7 +250,13 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
       const video = await deliver([{ type: 'Document', mediaType: 'video/mp4', url: fileUrl('busy.mp4') }]);
       await sleep(1_000);
       // the only worker thread is free: a Note and its image are stored and cached meanwhile
-      serveFile('meanwhile.png', await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).png().toBuffer(), 'image/png');
+      serveFile(
+        'meanwhile.png',
+        await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
+          .png()
+          .toBuffer(),
+        'image/png',
+      );
       const image = await deliver([{ type: 'Document', mediaType: 'image/png', url: fileUrl('meanwhile.png') }]);
       await until(async () => (await show(image.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), 'the image cached while the video waits', 10_000);
       assert.equal(requestsFor('busy.mp4'), 0, 'not downloaded while no slot is free');

@@ -8,13 +8,13 @@ import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot, type BootOptions, type Instance, type Roles } from '../../src/roles/boot.ts';
 import type { StreamingRouteOptions } from '../../src/streaming/routes.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
-import type { RoleName } from '../../src/services/roles.ts';
-import { updateSetting, type RegistrationsMode } from '../../src/services/settings.ts';
+import type { RoleName } from '../../src/services/accounts/roles.ts';
+import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { claimRedisDatabase } from './redis-db.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
-import { linkCrawlSpread } from '../../src/services/preview-cards/preview-cards.ts';
+import { linkCrawlSpread } from '../../src/services/statuses/preview-cards/preview-cards.ts';
 
 // Remote statuses' link previews are fetched at once, not within a minute as in production: tests
 // wait for the pull queue to drain, and delayed crawls would keep it busy.

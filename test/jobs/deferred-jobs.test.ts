@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot, type Instance } from '../../src/roles/boot.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
-import { createLocalAccount } from '../../src/services/create-account.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, request, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';

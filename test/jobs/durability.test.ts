@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { updateSetting } from '../../src/services/settings.ts';
+import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { prepareTestEnvironment, redisMode, request, type TestEnvironment } from '../helpers/instance.ts';
 import { freePort, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
 import { pendingDistributions } from '../../src/db/schema.ts';
-import { redistributeStale } from '../../src/services/pending-distributions.ts';
+import { redistributeStale } from '../../src/services/feeds/pending-distributions.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';

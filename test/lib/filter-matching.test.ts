@@ -17,15 +17,24 @@ const filterRow = (overrides: Partial<CustomFilterRow> = {}): CustomFilterRow =>
 describe('filter matching (pure)', () => {
   test('a whole-word keyword matches the word, not inside another word, whatever the case', () => {
     const filter = compileFilter(filterRow(), [{ keyword: 'Sprout', wholeWord: true }], []);
-    assert.deepEqual(findFilterMatches([filter], '5', 'I like sprout soup').map((m) => m.keywordMatches), [['sprout']]);
+    assert.deepEqual(
+      findFilterMatches([filter], '5', 'I like sprout soup').map((m) => m.keywordMatches),
+      [['sprout']],
+    );
     assert.deepEqual(findFilterMatches([filter], '5', 'sprouts everywhere'), []);
     const partial = compileFilter(filterRow(), [{ keyword: 'sprout', wholeWord: false }], []);
-    assert.deepEqual(findFilterMatches([partial], '5', 'SPROUTS everywhere').map((m) => m.keywordMatches), [['SPROUT']]);
+    assert.deepEqual(
+      findFilterMatches([partial], '5', 'SPROUTS everywhere').map((m) => m.keywordMatches),
+      [['SPROUT']],
+    );
   });
 
   test('a status rule matches that status only; an expired filter matches nothing', () => {
     const filter = compileFilter(filterRow(), [], ['5']);
-    assert.deepEqual(findFilterMatches([filter], '5', 'anything').map((m) => m.statusMatches), [['5']]);
+    assert.deepEqual(
+      findFilterMatches([filter], '5', 'anything').map((m) => m.statusMatches),
+      [['5']],
+    );
     assert.deepEqual(findFilterMatches([filter], '6', 'anything'), []);
     const expired = compileFilter(filterRow({ expiresAt: new Date(1000) }), [], ['5']);
     assert.deepEqual(findFilterMatches([expired], '5', 'anything', 2000), []);

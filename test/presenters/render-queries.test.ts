@@ -5,7 +5,7 @@ import { customEmojis, mediaAttachments, previewCards, previewCardsStatuses, sta
 import { watchQueries } from '../../src/db/query-log.ts';
 import { forgetStatusParts } from '../../src/presenters/status-parts-cache.ts';
 import { renderStatuses } from '../../src/presenters/statuses.ts';
-import { distributeStatus } from '../../src/services/fan-out.ts';
+import { distributeStatus } from '../../src/services/feeds/fan-out.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 /**
@@ -37,7 +37,10 @@ describe('the queries of rendering a page of statuses', () => {
       poll: { options: ['yes', 'no :blobcat:'], expires_in: 3600 },
     });
     await instance.ctx.db.insert(mediaAttachments).values({ statusId: status.id, accountId: author.accountId, type: 'image', remoteUrl: `https://example.com/${n}.png` });
-    const [card] = await instance.ctx.db.insert(previewCards).values({ url: `https://example.com/${n}`, title: `page ${n}` }).returning();
+    const [card] = await instance.ctx.db
+      .insert(previewCards)
+      .values({ url: `https://example.com/${n}`, title: `page ${n}` })
+      .returning();
     await instance.ctx.db.insert(previewCardsStatuses).values({ statusId: status.id, previewCardId: card!.id, url: `https://example.com/${n}` });
     return status;
   }
@@ -76,7 +79,12 @@ describe('the queries of rendering a page of statuses', () => {
   after(() => instance?.close());
 
   const newest = (limit: number) =>
-    instance.ctx.db.select().from(statuses).where(inArray(statuses.accountId, [alice.accountId, bob.accountId, carol.accountId])).orderBy(desc(statuses.id)).limit(limit);
+    instance.ctx.db
+      .select()
+      .from(statuses)
+      .where(inArray(statuses.accountId, [alice.accountId, bob.accountId, carol.accountId]))
+      .orderBy(desc(statuses.id))
+      .limit(limit);
 
   async function countQueries<T>(work: () => Promise<T>): Promise<{ count: number; result: T }> {
     const watch = watchQueries(instance.ctx.db);
@@ -101,7 +109,7 @@ describe('the queries of rendering a page of statuses', () => {
       // the first status of every page has every kind of thing to load
       assert.ok(first.reblog?.in_reply_to_id && first.reblog.poll?.voted && first.reblog.media_attachments.length && first.reblog.card, JSON.stringify(first));
       assert.ok(first.reblog.mentions.length && first.reblog.tags.length && first.reblog.emojis.length && first.reblog.poll.emojis.length);
-      assert.ok(first.account.emojis.length && first.filtered?.length, 'the reblogger\'s emoji and the filter result');
+      assert.ok(first.account.emojis.length && first.filtered?.length, "the reblogger's emoji and the filter result");
       counts.push(count);
       const warm = await countQueries(() => renderStatuses(instance.ctx, rows, { viewerId: alice.accountId }));
       assert.deepEqual(warm.result, result, 'the cached rendering is the same');
@@ -109,7 +117,7 @@ describe('the queries of rendering a page of statuses', () => {
     }
     if (counts[2]) {
       const page = await renderStatuses(instance.ctx, await newest(40), { viewerId: alice.accountId });
-      assert.ok(page.some((status) => status.favourited) && page.some((status) => status.bookmarked), 'the viewer\'s marks');
+      assert.ok(page.some((status) => status.favourited) && page.some((status) => status.bookmarked), "the viewer's marks");
     }
     assert.deepEqual(counts, [counts[0], counts[0], counts[0]], `queries for 1, 20, 40 statuses: ${counts.join(', ')}`);
     assert.ok(counts[0]! <= 12, `at most 12 queries, not ${counts[0]}`);

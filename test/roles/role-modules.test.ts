@@ -85,7 +85,7 @@ describe('modules loaded by each role', () => {
     const create = environment();
     assert.equal(await run(['accounts', 'create', 'alice', '--email', 'alice@roles.test'], create.env), 0);
     const createModules = loadedModules(create.record);
-    assert.ok(createModules.some((url) => url.endsWith('/src/services/create-account.ts')));
+    assert.ok(createModules.some((url) => url.endsWith('/src/services/accounts/create-account.ts')));
     assertNone(createModules, [...WEB_TIER, /\/node_modules\/fastify\//], '`subspace accounts create`');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countableLength, extractHashtags, extractMentions, renderStatusHtml } from '../../src/services/text/format-status.ts';
+import { countableLength, extractHashtags, extractMentions, renderStatusHtml } from '../../src/services/statuses/text/format-status.ts';
 
 const BASE = 'https://example.social';
 const known: Record<string, { username: string; url: string }> = {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
-import { pageDetails } from '../../src/services/preview-cards/link-details.ts';
-import { cardFromOEmbed, endpointTemplate, expandTemplate, parseOEmbed } from '../../src/services/preview-cards/oembed.ts';
-import { statusLink } from '../../src/services/preview-cards/status-link.ts';
+import { pageDetails } from '../../src/services/statuses/preview-cards/link-details.ts';
+import { cardFromOEmbed, endpointTemplate, expandTemplate, parseOEmbed } from '../../src/services/statuses/preview-cards/oembed.ts';
+import { statusLink } from '../../src/services/statuses/preview-cards/status-link.ts';
 
 describe('link details (LinkDetailsExtractor)', () => {
   it('prefers JSON-LD, then OpenGraph, then the page’s own tags', () => {

@@ -3,8 +3,8 @@ import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket as WsClient } from 'ws';
 import { oauthAccessTokens, users } from '../../src/db/schema.ts';
-import { createAnnouncement, unpublishAnnouncement } from '../../src/services/announcements.ts';
-import { modifyUser } from '../../src/services/modify-user.ts';
+import { createAnnouncement, unpublishAnnouncement } from '../../src/services/instance/announcements.ts';
+import { modifyUser } from '../../src/services/accounts/modify-user.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
@@ -297,9 +297,7 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
       await instance.ctx.db.update(oauthAccessTokens).set({ revokedAt: new Date() }).where(eq(oauthAccessTokens.id, revoked.id));
       const tokens = [alice.token, bob.token, 'not-a-token', alice.token, revoked.accessToken, carol.token];
       const opened = await Promise.allSettled(
-        tokens.map((token) =>
-          transport === 'websocket' ? openWebSocket(instance.url, { token, stream: 'user' }) : openEventStream(instance.url, 'user', token),
-        ),
+        tokens.map((token) => (transport === 'websocket' ? openWebSocket(instance.url, { token, stream: 'user' }) : openEventStream(instance.url, 'user', token))),
       );
       for (const result of opened) if (result.status === 'fulfilled') clients.push(result.value);
       assert.deepEqual(

@@ -38,9 +38,7 @@ export class DatabaseFeeds implements Feeds {
       const batch = unique.slice(i, i + FAN_OUT_BATCH);
       // A reblog stays out while its original or another reblog of it is among the newest
       // REBLOG_FALLOFF entries; an original stays out while a reblog of it is there.
-      const near = reblogOfId
-        ? sql`(e.status_id = ${reblogOfId}::bigint OR e.reblog_of_id = ${reblogOfId}::bigint)`
-        : sql`e.reblog_of_id = ${statusId}::bigint`;
+      const near = reblogOfId ? sql`(e.status_id = ${reblogOfId}::bigint OR e.reblog_of_id = ${reblogOfId}::bigint)` : sql`e.reblog_of_id = ${statusId}::bigint`;
       // the feeds it went into, with their new sizes
       const rows = await queryRows<{ feed: string; entries: number }>(
         this.#db,

@@ -21,10 +21,7 @@ export function smtpTransportOptions(smtp: SmtpConfig): SMTPTransportOptions {
     secure: smtp.tls,
     ignoreTLS: !smtp.tls && !smtp.enableStarttlsAuto,
     tls,
-    auth:
-      smtp.login && method !== 'none'
-        ? { user: smtp.login, pass: smtp.password ?? '', method: method.replace(/_/g, '-').toUpperCase() }
-        : undefined,
+    auth: smtp.login && method !== 'none' ? { user: smtp.login, pass: smtp.password ?? '', method: method.replace(/_/g, '-').toUpperCase() } : undefined,
   };
 }
 
@@ -50,9 +47,7 @@ export class NodemailerMailer implements Mailer {
 
   #transporter(): Promise<Transporter> {
     this.#transport ??= import('nodemailer').then(({ default: nodemailer }) =>
-      this.#smtp
-        ? nodemailer.createTransport(this.#smtp)
-        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+      this.#smtp ? nodemailer.createTransport(this.#smtp) : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
     );
     return this.#transport;
   }

@@ -52,8 +52,16 @@ interface Claimed {
 }
 
 const ms = (value: number): SQL => sql`(${value}::double precision * interval '1 millisecond')`;
-const list = (values: readonly string[]): SQL => sql.join(values.map((value) => sql`${value}`), sql`, `);
-const ids = (values: readonly string[]): SQL => sql.join(values.map((value) => sql`${value}::bigint`), sql`, `);
+const list = (values: readonly string[]): SQL =>
+  sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  );
+const ids = (values: readonly string[]): SQL =>
+  sql.join(
+    values.map((value) => sql`${value}::bigint`),
+    sql`, `,
+  );
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -104,21 +112,21 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async counts(): Promise<Record<QueueName, number>> {
-    const rows = await queryRows<{ queue: string; count: number }>(
-      this.#db,
-      sql`SELECT queue, count(*)::int AS count FROM jobs WHERE state <> 'dead' GROUP BY queue`,
-    );
+    const rows = await queryRows<{ queue: string; count: number }>(this.#db, sql`SELECT queue, count(*)::int AS count FROM jobs WHERE state <> 'dead' GROUP BY queue`);
     const counts = Object.fromEntries(QUEUE_NAMES.map((name) => [name, 0])) as Record<QueueName, number>;
     for (const row of rows) if (row.queue in counts) counts[row.queue as QueueName] = Number(row.count);
     return counts;
   }
 
   async deadJobs(queue?: QueueName): Promise<DeadJob[]> {
-    const rows = await queryRows<JobRow & { last_error: string | null; failed_at: number }>(this.#db, sql`
+    const rows = await queryRows<JobRow & { last_error: string | null; failed_at: number }>(
+      this.#db,
+      sql`
       SELECT id::text AS id, queue, name, data, attempts, last_error,
              (extract(epoch FROM run_at) * 1000)::double precision AS failed_at
       FROM jobs WHERE state = 'dead' ${queue ? sql`AND queue = ${queue}` : sql``}
-      ORDER BY run_at DESC, id DESC`);
+      ORDER BY run_at DESC, id DESC`,
+    );
     return rows.map((row) => ({
       id: row.id,
       queue: row.queue,
@@ -132,20 +140,26 @@ export class DatabaseJobQueue implements JobQueue {
 
   async retryDead(id: string): Promise<boolean> {
     if (!/^\d+$/.test(id)) return false;
-    const retried = await queryRows<{ queue: QueueName }>(this.#db, sql`
+    const retried = await queryRows<{ queue: QueueName }>(
+      this.#db,
+      sql`
       UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), last_error = NULL
       WHERE id = ${id}::bigint AND state = 'dead'
         AND (unique_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM jobs pending WHERE pending.unique_key = jobs.unique_key AND pending.state <> 'dead'))
-      RETURNING queue`);
+      RETURNING queue`,
+    );
     const queue = retried[0]?.queue;
     if (queue) {
       for (const worker of this.#workers) worker.wake(queue);
       return true;
     }
     // The same unique job is already pending again: that one stands in for the retry.
-    const superseded = await queryRows(this.#db, sql`
-      DELETE FROM jobs WHERE id = ${id}::bigint AND state = 'dead' AND unique_key IS NOT NULL RETURNING id`);
+    const superseded = await queryRows(
+      this.#db,
+      sql`
+      DELETE FROM jobs WHERE id = ${id}::bigint AND state = 'dead' AND unique_key IS NOT NULL RETURNING id`,
+    );
     return superseded.length > 0;
   }
 
@@ -170,13 +184,16 @@ export class DatabaseJobQueue implements JobQueue {
 
 /** Running jobs matching `where` go back to the queue, or to the dead set when they were on their last attempt. */
 async function requeueLost(db: Database, where: SQL): Promise<number> {
-  const requeued = await queryRows(db, sql`
+  const requeued = await queryRows(
+    db,
+    sql`
     UPDATE jobs SET
       state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
       last_error = CASE WHEN attempts >= max_attempts THEN 'worker lost while running the job' ELSE last_error END,
       run_at = now(), locked_at = NULL, locked_by = NULL
     WHERE state = 'running' AND ${where}
-    RETURNING id`);
+    RETURNING id`,
+  );
   return requeued.length;
 }
 
@@ -267,7 +284,9 @@ class DatabaseWorker {
    */
   async #claim(): Promise<Claimed | undefined> {
     const order = sql`ARRAY[${list(weightedQueueOrder(this.#queues))}]::text[]`;
-    const [row] = await queryRows<JobRow & { max_attempts: number }>(this.#db, sql`
+    const [row] = await queryRows<JobRow & { max_attempts: number }>(
+      this.#db,
+      sql`
       UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_at = now(), locked_by = ${this.#id}
       WHERE id = (
         SELECT next.id FROM unnest(${order}) WITH ORDINALITY AS q(name, rank)
@@ -277,7 +296,8 @@ class DatabaseWorker {
           ORDER BY run_at, id LIMIT 1
           FOR UPDATE SKIP LOCKED) next
         ORDER BY q.rank LIMIT 1)
-      RETURNING id::text AS id, queue, name, data, attempts, max_attempts`);
+      RETURNING id::text AS id, queue, name, data, attempts, max_attempts`,
+    );
     if (!row) return undefined;
     const job = { id: row.id, queue: row.queue, name: row.name, data: row.data, attempt: Number(row.attempts) };
     return { job, lastAttempt: job.attempt >= Number(row.max_attempts) };

@@ -146,9 +146,7 @@ export class S3Storage implements Storage {
       for (let attempt = 0; pending.length > 0; attempt++) {
         try {
           const { sdk, client } = await this.connect();
-          const result = await client.send(
-            new sdk.DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: pending.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } }),
-          );
+          const result = await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.config.bucket, Delete: { Objects: pending.map((key) => ({ Key: this.objectKey(key) })), Quiet: true } }));
           const failed = new Set((result.Errors ?? []).map((error) => error.Key));
           pending = pending.filter((key) => failed.has(this.objectKey(key)));
           if (pending.length > 0 && attempt >= batchDeleteRetry) {

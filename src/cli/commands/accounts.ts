@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
-import { approveAllPending, approveUser } from '../../services/approve-account.ts';
-import { createLocalAccount } from '../../services/create-account.ts';
-import { findLocalUser, generatePassword, type LocalUser } from '../../services/local-users.ts';
-import { modifyUser, type UserChanges } from '../../services/modify-user.ts';
-import { ROLES, type RoleName } from '../../services/roles.ts';
-import { getSettings } from '../../services/settings.ts';
+import { approveAllPending, approveUser } from '../../services/accounts/approve-account.ts';
+import { createLocalAccount } from '../../services/accounts/create-account.ts';
+import { findLocalUser, generatePassword, type LocalUser } from '../../services/accounts/local-users.ts';
+import { modifyUser, type UserChanges } from '../../services/accounts/modify-user.ts';
+import { ROLES, type RoleName } from '../../services/accounts/roles.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
 import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
@@ -119,9 +119,7 @@ function prepareDelete(args: string[]): Prepared {
 
 function prepareApprove(args: string[]): Prepared {
   const text = usage(APPROVE_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({ args, allowPositionals: true, strict: true, options: { all: { type: 'boolean' } } }),
-  );
+  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: { all: { type: 'boolean' } } }));
   if (values.all) {
     if (positionals.length > 0) throw new UsageError('give a USERNAME or --all, not both', text);
     return {

@@ -10,7 +10,7 @@ import {
   unpublishAnnouncement,
   type AnnouncementRow,
   type NewAnnouncement,
-} from '../../services/announcements.ts';
+} from '../../services/instance/announcements.ts';
 import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
-import { findLocalUser } from '../../services/local-users.ts';
+import { findLocalUser } from '../../services/accounts/local-users.ts';
 import { createApplication, OOB_REDIRECT_URI } from '../../services/oauth/applications.ts';
 import { issueToken } from '../../services/oauth/tokens.ts';
-import { parseScopes, unknownScopes } from '../../services/scopes.ts';
-import { userAccessProblem } from '../../services/users.ts';
+import { parseScopes, unknownScopes } from '../../services/oauth/scopes.ts';
+import { userAccessProblem } from '../../services/accounts/users.ts';
 import { CommandError, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { commandUsage } from '../usage.ts';
@@ -77,4 +77,3 @@ export const appsCommand: AdminCommand = {
 export async function apps(ctx: AppContext, args: string[]): Promise<CommandResult> {
   return runAdminCommand(ctx, ['apps', ...args]);
 }
-

@@ -8,7 +8,7 @@ import {
   removeDomainAllow,
   removeDomainBlock,
   SEVERITIES,
-} from '../../services/block-domain.ts';
+} from '../../services/relationships/block-domain.ts';
 import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';

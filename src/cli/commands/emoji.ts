@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkShortcode, InvalidEmojiError } from '../../services/emoji-images.ts';
-import { exportEmojis } from '../../services/export-emojis.ts';
-import { EmojiSourceError, importEmojis, type ImportOptions } from '../../services/import-emojis.ts';
-import { deleteLocalEmoji, localEmojis, modifyLocalEmoji, purgeEmojis, type LocalEmojiChanges, type PurgeScope } from '../../services/local-emojis.ts';
+import { checkShortcode, InvalidEmojiError } from '../../services/emojis/emoji-images.ts';
+import { exportEmojis } from '../../services/emojis/export-emojis.ts';
+import { EmojiSourceError, importEmojis, type ImportOptions } from '../../services/emojis/import-emojis.ts';
+import { deleteLocalEmoji, localEmojis, modifyLocalEmoji, purgeEmojis, type LocalEmojiChanges, type PurgeScope } from '../../services/emojis/local-emojis.ts';
 import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
@@ -98,9 +98,7 @@ function prepareList(args: string[]): Prepared {
       const emojis = await localEmojis(ctx, values.category);
       if (emojis.length === 0) return output('No custom emoji.');
       return output(
-        emojis
-          .map((emoji) => [`:${emoji.shortcode}:`, emoji.category ?? '', emoji.visibleInPicker ? '' : 'unlisted', emoji.disabled ? 'disabled' : ''].filter(Boolean).join('  '))
-          .join('\n'),
+        emojis.map((emoji) => [`:${emoji.shortcode}:`, emoji.category ?? '', emoji.visibleInPicker ? '' : 'unlisted', emoji.disabled ? 'disabled' : ''].filter(Boolean).join('  ')).join('\n'),
       );
     },
   };
@@ -159,9 +157,7 @@ function prepareDelete(args: string[]): Prepared {
 
 function preparePurge(args: string[]): Prepared {
   const text = usage(LINES.purge);
-  const { values } = parseCommandArgs(text, () =>
-    parseArgs({ args, allowPositionals: false, strict: true, options: { 'remote-only': { type: 'boolean' }, 'suspended-only': { type: 'boolean' } } }),
-  );
+  const { values } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: false, strict: true, options: { 'remote-only': { type: 'boolean' }, 'suspended-only': { type: 'boolean' } } }));
   if (values['remote-only'] && values['suspended-only']) throw new UsageError('--remote-only and --suspended-only contradict each other', text);
   const scope: PurgeScope = values['suspended-only'] ? 'suspended' : values['remote-only'] ? 'remote' : 'all';
   return {
@@ -193,4 +189,3 @@ export const emojiCommand: AdminCommand = {
     return handler[0](rest);
   },
 };
-

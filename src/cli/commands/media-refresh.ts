@@ -3,12 +3,12 @@ import { and, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts } from '../../db/schema.ts';
 import { isRowId } from '../../lib/ids.ts';
-import { refreshRemoteMedia, type RefreshScope } from '../../services/media-refresh.ts';
+import { refreshRemoteMedia, type RefreshScope } from '../../services/media/media-refresh.ts';
 import { humanSize } from '../human-size.ts';
-import { CommandError, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
+import { CommandError, output, parseCommandArgs, type Prepared } from '../admin.ts';
 import type { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
-import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
+import { ADMIN_USAGE, usage } from '../usage.ts';
 
 const REFRESH_USAGE = usage(ADMIN_USAGE.media.refresh);
 
@@ -64,11 +64,16 @@ export function prepareMediaRefresh(args: string[]): Prepared {
         if (!scope.accountId) throw new CommandError('No such account');
       }
       const failures: string[] = [];
-      const result = await refreshRemoteMedia(ctx, scope, { force: !!values.force, dryRun, concurrency }, {
-        start: (total) => progress.start(total),
-        increment: () => progress.increment(),
-        failed: (id, message) => failures.push(`Error processing ${id}: ${message}`),
-      }).finally(() => progress.stop());
+      const result = await refreshRemoteMedia(
+        ctx,
+        scope,
+        { force: !!values.force, dryRun, concurrency },
+        {
+          start: (total) => progress.start(total),
+          increment: () => progress.increment(),
+          failed: (id, message) => failures.push(`Error processing ${id}: ${message}`),
+        },
+      ).finally(() => progress.stop());
       const summary = output(`Downloaded ${result.downloaded} media attachments (approx. ${humanSize(result.bytes)})${dryRun ? ' (DRY RUN)' : ''}`);
       return { ...summary, stderr: failures.map((line) => `${line}\n`).join('') };
     },

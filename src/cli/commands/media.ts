@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { measureMediaUsage, removeOrphanedFiles } from '../../services/media-storage-scan.ts';
-import { removeCachedAttachments, removeCachedProfileImages, type RemovalProgress } from '../../services/remove-remote-media.ts';
+import { measureMediaUsage, removeOrphanedFiles } from '../../services/media/media-storage-scan.ts';
+import { removeCachedAttachments, removeCachedProfileImages, type RemovalProgress } from '../../services/media/remove-remote-media.ts';
 import { parseCommandArgs, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { humanSize } from '../human-size.ts';
 import type { Progress } from '../progress.ts';
@@ -83,9 +83,7 @@ function prepareRemove(args: string[]): Prepared {
 
 function prepareRemoveOrphans(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.media['remove-orphans']);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({ args, allowPositionals: true, strict: true, options: { prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } } }),
-  );
+  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: { prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } } }));
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
   const dryRun = !!values['dry-run'];
   return {

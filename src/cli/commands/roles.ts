@@ -1,7 +1,7 @@
 import { QUEUE_NAMES } from '../../backends/queue/index.ts';
 import { baseUrl, type Config } from '../../config/index.ts';
 import { boot, type Roles } from '../../roles/boot.ts';
-import { hasLocalUsers } from '../../services/local-users.ts';
+import { hasLocalUsers } from '../../services/accounts/local-users.ts';
 import type { ProcessArgs } from '../process-args.ts';
 
 /** Which roles a process command runs. */

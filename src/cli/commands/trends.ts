@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { REVIEW_KINDS, listTrends, reviewTrend, type ReviewKind } from '../../services/trends/review.ts';
-import { updateSetting } from '../../services/settings.ts';
+import { updateSetting } from '../../services/accounts/settings.ts';
 import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';

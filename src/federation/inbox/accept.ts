@@ -1,5 +1,5 @@
 import { Follow, type Accept, type Reject } from '@fedify/vocab';
-import { followAcceptedByRemote, followRejectedByRemote } from '../../services/remote-relationships.ts';
+import { followAcceptedByRemote, followRejectedByRemote } from '../../services/activitypub/remote-relationships.ts';
 import { embeddedObject, localAccountOfUri, senderOf, type InboundContext } from './parties.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Announce } from '@fedify/vocab';
-import { isFollowedLocally, reblogByRemote } from '../../services/remote-interactions.ts';
+import { isFollowedLocally, reblogByRemote } from '../../services/activitypub/remote-interactions.ts';
 import { fetchRemoteStatus } from '../fetch-status.ts';
 import { visibilityOf } from '../inbound-status.ts';
 import { statusByUri } from '../status-references.ts';

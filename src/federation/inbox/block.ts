@@ -1,5 +1,5 @@
 import type { Block } from '@fedify/vocab';
-import { blockedByRemote } from '../../services/remote-relationships.ts';
+import { blockedByRemote } from '../../services/activitypub/remote-relationships.ts';
 import { localAccountOfUri, senderOf, type InboundContext } from './parties.ts';
 
 /** Block of a local account (Mastodon's ActivityPub::Activity::Block): follows both ways end and the block is recorded. */

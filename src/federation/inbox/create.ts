@@ -1,7 +1,7 @@
 import { Note, type Create, type Object as APObject } from '@fedify/vocab';
-import { createRemoteStatus } from '../../services/create-remote-status.ts';
+import { createRemoteStatus } from '../../services/activitypub/create-remote-status.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
-import { voteByRemote } from '../../services/remote-interactions.ts';
+import { voteByRemote } from '../../services/activitypub/remote-interactions.ts';
 import { forwardReply } from '../forward-reply.ts';
 import { parseStatusObject } from '../inbound-status.ts';
 import { remoteMediaOf } from '../remote-media.ts';

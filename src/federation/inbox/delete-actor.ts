@@ -1,5 +1,5 @@
 import type { Delete } from '@fedify/vocab';
-import { deleteRemoteAccountData, findAccountByUri } from '../../services/remote-accounts.ts';
+import { deleteRemoteAccountData, findAccountByUri } from '../../services/activitypub/remote-accounts.ts';
 import type { InboundContext } from './parties.ts';
 
 /**

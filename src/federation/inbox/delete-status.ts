@@ -1,6 +1,6 @@
 import type { Delete } from '@fedify/vocab';
-import { deleteRemoteStatus } from '../../services/delete-remote-status.ts';
-import { findAccountByUri } from '../../services/remote-accounts.ts';
+import { deleteRemoteStatus } from '../../services/activitypub/delete-remote-status.ts';
+import { findAccountByUri } from '../../services/activitypub/remote-accounts.ts';
 import type { InboundContext } from './parties.ts';
 
 /**

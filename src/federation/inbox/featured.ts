@@ -1,5 +1,5 @@
 import type { Add, Remove } from '@fedify/vocab';
-import { featureTagByRemote, pinByRemote, unpinByRemote } from '../../services/pin-status.ts';
+import { featureTagByRemote, pinByRemote, unpinByRemote } from '../../services/statuses/pin-status.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
 import { fetchRemoteStatus } from '../fetch-status.ts';
 import { rawObjectOf, statusByUri } from '../status-references.ts';

@@ -1,7 +1,7 @@
 import type { Flag } from '@fedify/vocab';
-import { rejectsReportsFrom } from '../../services/instance-domain-blocks.ts';
+import { rejectsReportsFrom } from '../../services/moderation/instance-domain-blocks.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
-import { receiveFlag } from '../../services/report-account.ts';
+import { receiveFlag } from '../../services/moderation/report-account.ts';
 import { statusByUri } from '../status-references.ts';
 import { localAccountOfUri, senderOf, type InboundContext } from './parties.ts';
 

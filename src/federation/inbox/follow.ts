@@ -1,5 +1,5 @@
 import type { Follow } from '@fedify/vocab';
-import { receiveFollow } from '../../services/remote-relationships.ts';
+import { receiveFollow } from '../../services/activitypub/remote-relationships.ts';
 import { localAccountOfUri, senderOf, type InboundContext } from './parties.ts';
 
 /** Follow of a local account (Mastodon's ActivityPub::Activity::Follow); a Follow with no id cannot be answered, so it is dropped. */

@@ -1,6 +1,6 @@
 import type { Like } from '@fedify/vocab';
-import { isTombstoned } from '../../services/create-remote-status.ts';
-import { favouriteByRemote } from '../../services/remote-interactions.ts';
+import { isTombstoned } from '../../services/activitypub/create-remote-status.ts';
+import { favouriteByRemote } from '../../services/activitypub/remote-interactions.ts';
 import { statusByUri } from '../status-references.ts';
 import { senderOf, type InboundContext } from './parties.ts';
 

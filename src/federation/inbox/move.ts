@@ -1,5 +1,5 @@
 import type { Move } from '@fedify/vocab';
-import { applyRemoteMove } from '../../services/move-account.ts';
+import { applyRemoteMove } from '../../services/accounts/move-account.ts';
 import { refetchAccountByUri } from '../resolve-fresh.ts';
 import { resolveRemoteAccountByUri } from '../resolve-account.ts';
 import { localAccountOfUri, senderOf, type InboundContext } from './parties.ts';

@@ -1,7 +1,7 @@
 import { Announce, Like, type Undo } from '@fedify/vocab';
-import { findRemoteStatus } from '../../services/create-remote-status.ts';
-import { buryUri, deleteRemoteStatus } from '../../services/delete-remote-status.ts';
-import { unfavouriteByRemote } from '../../services/remote-interactions.ts';
+import { findRemoteStatus } from '../../services/activitypub/create-remote-status.ts';
+import { buryUri, deleteRemoteStatus } from '../../services/activitypub/delete-remote-status.ts';
+import { unfavouriteByRemote } from '../../services/activitypub/remote-interactions.ts';
 import { statusByUri } from '../status-references.ts';
 import { embeddedObject, senderOf, type InboundContext } from './parties.ts';
 

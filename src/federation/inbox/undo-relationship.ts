@@ -1,5 +1,5 @@
 import { Accept, Block, Follow, type Undo } from '@fedify/vocab';
-import { acceptUndoneByRemote, blockUndoneByRemote, followUndoneByRemote, undoneByUriByRemote } from '../../services/remote-relationships.ts';
+import { acceptUndoneByRemote, blockUndoneByRemote, followUndoneByRemote, undoneByUriByRemote } from '../../services/activitypub/remote-relationships.ts';
 import { embeddedObject, localAccountOfUri, senderOf, type InboundContext } from './parties.ts';
 
 /**

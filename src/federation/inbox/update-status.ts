@@ -1,6 +1,6 @@
 import type { Update } from '@fedify/vocab';
-import { findRemoteStatus } from '../../services/create-remote-status.ts';
-import { editRemoteStatus } from '../../services/edit-remote-status.ts';
+import { findRemoteStatus } from '../../services/activitypub/create-remote-status.ts';
+import { editRemoteStatus } from '../../services/activitypub/edit-remote-status.ts';
 import { forwardStatusUpdate } from '../forward-reply.ts';
 import { parseStatusObject } from '../inbound-status.ts';
 import { remoteMediaOf } from '../remote-media.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { confirmEmail } from '../../services/email-confirmation.ts';
-import { checkCredentials, endSession, startSession } from '../../services/sessions.ts';
-import { getSettings } from '../../services/settings.ts';
+import { confirmEmail } from '../../services/accounts/email-confirmation.ts';
+import { checkCredentials, endSession, startSession } from '../../services/accounts/sessions.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
 import { params } from '../plugins/params.ts';
 import { clearSessionCookie, csrfToken, setSessionCookie, verifyCsrf } from '../plugins/session.ts';
 import { messagePage, signInPage } from '../views/oauth.ts';
@@ -61,7 +61,10 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext) {
     const { site_title } = await getSettings(ctx);
     const confirmed = typeof token === 'string' && token !== '' && (await confirmEmail(ctx, token));
     if (!confirmed) {
-      return reply.status(404).type('text/html').send(messagePage(site_title, 'Confirmation failed', 'This confirmation link is invalid or was already used.'));
+      return reply
+        .status(404)
+        .type('text/html')
+        .send(messagePage(site_title, 'Confirmation failed', 'This confirmation link is invalid or was already used.'));
     }
     return reply.type('text/html').send(messagePage(site_title, 'E-mail confirmed', 'Your email address has been successfully confirmed.'));
   });

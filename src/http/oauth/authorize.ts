@@ -3,9 +3,9 @@ import type { AppContext } from '../../context.ts';
 import { findApplication, OOB_REDIRECT_URI } from '../../services/oauth/applications.ts';
 import type { ApplicationRow } from '../../services/oauth/authenticate-token.ts';
 import { createGrant } from '../../services/oauth/grants.ts';
-import { parseScopes, unknownScopes, withinScopes } from '../../services/scopes.ts';
-import { getSettings } from '../../services/settings.ts';
-import { userAccessProblem } from '../../services/users.ts';
+import { parseScopes, unknownScopes, withinScopes } from '../../services/oauth/scopes.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
+import { userAccessProblem } from '../../services/accounts/users.ts';
 import { params, text } from '../plugins/params.ts';
 import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
 import { authorizationCodePage, consentPage, messagePage, signInPage, type AuthorizationParams } from '../views/oauth.ts';
@@ -53,7 +53,10 @@ async function checkRequest(ctx: AppContext, input: Record<string, unknown>): Pr
 async function respondToBadRequest(ctx: AppContext, reply: FastifyReply, checked: Exclude<Checked, { ok: true }>) {
   if ('redirect' in checked) return reply.redirect(checked.redirect, 302);
   const { site_title } = await getSettings(ctx);
-  return reply.status(400).type('text/html').send(messagePage(site_title, 'An error has occurred', checked.page));
+  return reply
+    .status(400)
+    .type('text/html')
+    .send(messagePage(site_title, 'An error has occurred', checked.page));
 }
 
 export function authorizeRoutes(app: FastifyInstance, ctx: AppContext) {

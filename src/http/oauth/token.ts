@@ -5,7 +5,7 @@ import { authenticateClient } from '../../services/oauth/applications.ts';
 import { invalidClient, invalidRequest, invalidScope, OAuthError } from '../../services/oauth/errors.ts';
 import { exchangeGrant } from '../../services/oauth/grants.ts';
 import { issueToken, renderToken, revokeToken } from '../../services/oauth/tokens.ts';
-import { parseScopes, unknownScopes, withinScopes } from '../../services/scopes.ts';
+import { parseScopes, unknownScopes, withinScopes } from '../../services/oauth/scopes.ts';
 import { authorize } from '../plugins/auth.ts';
 import { params, text } from '../plugins/params.ts';
 import { avatarUrl } from '../../serializers/media-urls.ts';

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { findLocalActorAccount } from '../../federation/actors.ts';
 import { isPubliclyServed } from '../../federation/audience.ts';
 import { findLocalStatus } from '../../federation/statuses.ts';
-import { plainToHtml } from '../../services/text/plain-to-html.ts';
+import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
 import { html, SafeHtml } from '../views/html.ts';
 
 function wantsActivityPub(request: FastifyRequest): boolean {

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
-import { accountsInOrder } from '../../services/account-pages.ts';
+import { accountsInOrder } from '../../services/accounts/account-pages.ts';
 import { resolveFresh } from '../../federation/resolve-fresh.ts';
-import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/move-account.ts';
-import { getSettings } from '../../services/settings.ts';
+import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/accounts/move-account.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
 import { params, text } from '../plugins/params.ts';
 import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
 import { html, layout, type SafeHtml } from '../views/html.ts';
@@ -30,7 +30,10 @@ async function signedIn(ctx: AppContext, request: FastifyRequest, reply: Fastify
     return undefined;
   }
   if (session.user.disabled || session.account.suspendedAt || !session.user.confirmedAt || !session.user.approved) {
-    reply.status(403).type('text/html').send(layout('Forbidden', (await getSettings(ctx)).site_title, html`<p>Your account is disabled.</p>`));
+    reply
+      .status(403)
+      .type('text/html')
+      .send(layout('Forbidden', (await getSettings(ctx)).site_title, html`<p>Your account is disabled.</p>`));
     return undefined;
   }
   return session;
@@ -38,7 +41,10 @@ async function signedIn(ctx: AppContext, request: FastifyRequest, reply: Fastify
 
 async function render(ctx: AppContext, reply: FastifyReply, status: number, title: string, body: SafeHtml) {
   const { site_title } = await getSettings(ctx);
-  return reply.status(status).type('text/html; charset=utf-8').send(layout(title, site_title, body));
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .send(layout(title, site_title, body));
 }
 
 async function aliasesPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: AccountRow, status = 200, error?: MoveValidationError, acct = '') {

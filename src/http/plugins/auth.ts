@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { recordTokenUse } from '../../services/activity.ts';
+import { recordTokenUse } from '../../services/instance/activity.ts';
 import { authenticateToken, type Authentication } from '../../services/oauth/authenticate-token.ts';
-import { grants } from '../../services/scopes.ts';
-import { userAccessProblem } from '../../services/users.ts';
+import { grants } from '../../services/oauth/scopes.ts';
+import { userAccessProblem } from '../../services/accounts/users.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

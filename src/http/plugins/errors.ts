@@ -37,6 +37,6 @@ export function registerErrorHandlers(app: FastifyInstance) {
     if (request.url.startsWith('/api/') || request.headers.accept?.includes('json')) {
       return reply.status(404).send({ error: 'Record not found' });
     }
-    return reply.status(404).type('text/html').send('<!doctype html><title>Not found</title><h1>The page you are looking for isn\'t here.</h1>');
+    return reply.status(404).type('text/html').send("<!doctype html><title>Not found</title><h1>The page you are looking for isn't here.</h1>");
   });
 }

@@ -7,14 +7,7 @@ import type { FastifyInstance } from 'fastify';
  * No `form-action`: browsers apply it to the redirect after a form is sent, and consenting
  * redirects to the client's own origin.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "style-src 'self'",
-  "img-src 'self' https: data: blob:",
-  "font-src 'self'",
-].join('; ');
+const CONTENT_SECURITY_POLICY = ["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "style-src 'self'", "img-src 'self' https: data: blob:", "font-src 'self'"].join('; ');
 
 /** What Mastodon sends with its HTML (Rails' defaults as it configures them; `same-origin` unless `allow_referrer_origin`). */
 const HTML_HEADERS = {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { hmac, randomToken, safeEqual } from '../../lib/crypto.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { sessionUser } from '../../services/sessions.ts';
+import { sessionUser } from '../../services/accounts/sessions.ts';
 
 const SESSION_COOKIE = '_subspace_session';
 const CSRF_COOKIE = '_subspace_csrf';

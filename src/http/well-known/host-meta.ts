@@ -11,8 +11,8 @@ export function hostMetaRoutes(app: FastifyInstance, ctx: AppContext) {
     if ((request.query as Record<string, unknown>).format === 'json') {
       return reply.type('application/json; charset=utf-8').send({ links: [{ rel: 'lrdd', template }] });
     }
-    return reply.type('application/xrd+xml; charset=utf-8').send(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${escapeHtml(template)}"/>\n</XRD>\n`,
-    );
+    return reply
+      .type('application/xrd+xml; charset=utf-8')
+      .send(`<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${escapeHtml(template)}"/>\n</XRD>\n`);
   });
 }

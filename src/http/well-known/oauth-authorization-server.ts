@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
-import { SCOPES } from '../../services/scopes.ts';
+import { SCOPES } from '../../services/oauth/scopes.ts';
 
 /** RFC 8414 metadata, as Mastodon 4.3+ publishes it. */
 export function oauthMetadataRoutes(app: FastifyInstance, ctx: AppContext) {

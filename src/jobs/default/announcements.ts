@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { streamAnnouncementReaction, streamPublishedAnnouncement, streamWithdrawnAnnouncement } from '../../services/announcement-stream.ts';
+import { streamAnnouncementReaction, streamPublishedAnnouncement, streamWithdrawnAnnouncement } from '../../services/instance/announcement-stream.ts';
 
 /** PublishScheduledAnnouncementWorker: publishes a due scheduled announcement; streams a published one. */
 export async function runPublishScheduledAnnouncement(ctx: AppContext, data: { announcementId: string }) {

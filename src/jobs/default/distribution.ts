@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { distributeStatus, mergeIntoHome, removeStatusFromFeeds, unmergeFromHome } from '../../services/fan-out.ts';
+import { distributeStatus, mergeIntoHome, removeStatusFromFeeds, unmergeFromHome } from '../../services/feeds/fan-out.ts';
 
 /** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds. */
 export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }) {

@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { polls } from '../../db/schema.ts';
-import { notify } from '../../services/notify.ts';
+import { notify } from '../../services/notifications/notify.ts';
 import { PollExpirationNotify } from '../definitions.ts';
 import { enqueue } from '../enqueue.ts';
 
@@ -18,9 +18,7 @@ export async function notifyPollExpiration(ctx: AppContext, data: { pollId: stri
   const [poll] = await ctx.db.select().from(polls).where(eq(polls.id, data.pollId)).limit(1);
   if (!poll?.expiresAt || poll.expiryNotifiedAt) return;
   if (poll.expiresAt.getTime() > Date.now()) return;
-  const [status] = poll.statusId
-    ? await queryRows<{ deleted: boolean }>(ctx.db, sql`SELECT deleted_at IS NOT NULL AS deleted FROM statuses WHERE id = ${poll.statusId}`)
-    : [];
+  const [status] = poll.statusId ? await queryRows<{ deleted: boolean }>(ctx.db, sql`SELECT deleted_at IS NOT NULL AS deleted FROM statuses WHERE id = ${poll.statusId}`) : [];
   if (poll.statusId && status && !status.deleted) {
     const voters = await queryRows<{ account_id: string }>(
       ctx.db,
@@ -47,13 +45,7 @@ export async function enqueueDuePollExpirations(ctx: AppContext) {
   const due = await ctx.db
     .select({ id: polls.id, expiresAt: polls.expiresAt })
     .from(polls)
-    .where(
-      and(
-        isNull(polls.expiryNotifiedAt),
-        sql`${polls.statusId} IS NOT NULL`,
-        sql`${polls.expiresAt} <= ${new Date(Date.now() + LOOKAHEAD_MS).toISOString()}::timestamptz`,
-      ),
-    )
+    .where(and(isNull(polls.expiryNotifiedAt), sql`${polls.statusId} IS NOT NULL`, sql`${polls.expiresAt} <= ${new Date(Date.now() + LOOKAHEAD_MS).toISOString()}::timestamptz`))
     .limit(1000);
   for (const poll of due) {
     const delayMs = Math.max(0, poll.expiresAt!.getTime() - Date.now());

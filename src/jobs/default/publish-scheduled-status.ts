@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { scheduledStatuses } from '../../db/schema.ts';
 import { mentionedAccountResolver } from '../../federation/resolve-account.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { inputFromScheduledParams, loadAuthor, postStatus } from '../../services/post-status.ts';
+import { inputFromScheduledParams, loadAuthor, postStatus } from '../../services/statuses/post-status.ts';
 
 /** A job may run this early (clock drift between the scheduler and the queue). */
 const EARLY_SLACK_MS = 5_000;
@@ -23,9 +23,14 @@ export async function publishScheduledStatus(ctx: AppContext, data: { scheduledS
   if (!author || author.account.suspendedAt) return;
   try {
     // a retry after the status was written but before the job finished finds it by this key instead of posting twice
-    await postStatus(ctx, author, { ...inputFromScheduledParams(taken.params), scheduledAt: null, idempotencyKey: `scheduled-${taken.id}`, withRateLimit: false }, {
-      resolveAccount: mentionedAccountResolver(ctx),
-    });
+    await postStatus(
+      ctx,
+      author,
+      { ...inputFromScheduledParams(taken.params), scheduledAt: null, idempotencyKey: `scheduled-${taken.id}`, withRateLimit: false },
+      {
+        resolveAccount: mentionedAccountResolver(ctx),
+      },
+    );
   } catch (error) {
     if (error instanceof ApiError && error.statusCode < 500) {
       ctx.log.info({ scheduledStatusId: taken.id, error: error.message }, 'scheduled status could not be published');

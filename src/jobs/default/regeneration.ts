@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { runHomeRegeneration } from '../../services/home-regeneration.ts';
+import { runHomeRegeneration } from '../../services/feeds/home-regeneration.ts';
 
 /** RegenerationWorker: rebuilds a missing home feed from the database. */
 export async function runRegeneration(ctx: AppContext, data: { accountId: string }) {

@@ -2,16 +2,11 @@ import { eq } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { accounts, users } from '../../db/schema.ts';
-import { getSettings } from '../../services/settings.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
 
 /** Sends the sign-up confirmation link (Devise's confirmation_instructions). */
 export async function sendConfirmationMail(ctx: AppContext, data: { userId: string; token: string }) {
-  const [row] = await ctx.db
-    .select({ user: users, account: accounts })
-    .from(users)
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(eq(users.id, data.userId))
-    .limit(1);
+  const [row] = await ctx.db.select({ user: users, account: accounts }).from(users).innerJoin(accounts, eq(accounts.id, users.accountId)).where(eq(users.id, data.userId)).limit(1);
   if (!row || row.user.confirmedAt) return;
   const { site_title } = await getSettings(ctx);
   const link = `${baseUrl(ctx.config)}/auth/confirmation?confirmation_token=${encodeURIComponent(data.token)}`;

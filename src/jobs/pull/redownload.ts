@@ -1,9 +1,9 @@
 import type { AppContext } from '../../context.ts';
 import { DownloadRefused } from '../../lib/remote-file.ts';
-import { cacheRemoteAccountImage } from '../../services/remote-account-images.ts';
-import { cacheRemoteEmoji } from '../../services/remote-emoji-cache.ts';
+import { cacheRemoteAccountImage } from '../../services/activitypub/remote-account-images.ts';
+import { cacheRemoteEmoji } from '../../services/activitypub/remote-emoji-cache.ts';
 import { transcodeSlotWait } from '../../services/media/audio-visual-uploads.ts';
-import { cacheRemoteAttachment } from '../../services/remote-media-cache.ts';
+import { cacheRemoteAttachment } from '../../services/activitypub/remote-media-cache.ts';
 import { RedownloadMedia } from '../definitions.ts';
 import { enqueue } from '../enqueue.ts';
 
@@ -32,11 +32,8 @@ export const runRedownloadMedia = (ctx: AppContext, data: { mediaAttachmentId: s
     if (!result.cached && result.reason === 'busy') await enqueue(ctx, RedownloadMedia, data, { delayMs: transcodeSlotWait.retryDelayMs });
   });
 
-export const runRedownloadAvatar = (ctx: AppContext, data: { accountId: string }) =>
-  giveUpWhenRefused(ctx, { ...data, image: 'avatar' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'avatar'));
+export const runRedownloadAvatar = (ctx: AppContext, data: { accountId: string }) => giveUpWhenRefused(ctx, { ...data, image: 'avatar' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'avatar'));
 
-export const runRedownloadHeader = (ctx: AppContext, data: { accountId: string }) =>
-  giveUpWhenRefused(ctx, { ...data, image: 'header' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'header'));
+export const runRedownloadHeader = (ctx: AppContext, data: { accountId: string }) => giveUpWhenRefused(ctx, { ...data, image: 'header' }, () => cacheRemoteAccountImage(ctx, data.accountId, 'header'));
 
-export const runRedownloadEmoji = (ctx: AppContext, data: { customEmojiId: string }) =>
-  giveUpWhenRefused(ctx, data, () => cacheRemoteEmoji(ctx, data.customEmojiId));
+export const runRedownloadEmoji = (ctx: AppContext, data: { customEmojiId: string }) => giveUpWhenRefused(ctx, data, () => cacheRemoteEmoji(ctx, data.customEmojiId));

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { redistributeStale } from '../../services/pending-distributions.ts';
+import { redistributeStale } from '../../services/feeds/pending-distributions.ts';
 
 /** Scheduler::PendingDistributionsScheduler: fan-outs whose job was lost are enqueued again. */
 export async function redistributePending(ctx: AppContext) {

@@ -1,7 +1,7 @@
 import { lte } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { scheduledStatuses } from '../../db/schema.ts';
-import { MIN_SCHEDULE_OFFSET_MS } from '../../services/post-status.ts';
+import { MIN_SCHEDULE_OFFSET_MS } from '../../services/statuses/post-status.ts';
 import { enqueueDuePollExpirations } from '../default/poll-expiration-notify.ts';
 import { PublishScheduledStatus } from '../definitions.ts';
 import { enqueue } from '../enqueue.ts';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { vacuumMediaAttachments } from '../../services/media-vacuum.ts';
+import { vacuumMediaAttachments } from '../../services/media/media-vacuum.ts';
 
 /**
  * Scheduler::VacuumScheduler, once a day: for now its media part (Vacuum::MediaAttachmentsVacuum),

@@ -28,7 +28,11 @@ function linkify(line: string): string {
 
 /** Plain text (a bio, a profile field value) as Mastodon's HTML: paragraphs, line breaks, links. */
 export function plainToHtml(text: string): string {
-  const paragraphs = text.replace(/\r\n?/g, '\n').trim().split(/\n{2,}/).filter(Boolean);
+  const paragraphs = text
+    .replace(/\r\n?/g, '\n')
+    .trim()
+    .split(/\n{2,}/)
+    .filter(Boolean);
   return paragraphs.map((p) => `<p>${p.split('\n').map(linkify).join('<br />')}</p>`).join('');
 }
 

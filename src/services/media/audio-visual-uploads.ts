@@ -10,8 +10,8 @@ import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { PostProcessMedia } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { MEDIA_LIMITS } from '../instance.ts';
-import { invalidType } from '../media-processing.ts';
+import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { invalidType } from './media-processing.ts';
 import { audioVisualType, checkAudioVisual, processAudioVisual, processingFailed, type ProcessedAudioVisual } from './audio-visual.ts';
 import { ToolTimedOut, withTranscodeSlot, withTranscodeSlotWithin } from './ffmpeg.ts';
 import { mediaFileKey, randomFileBase, randomFileName, thumbnailFileKey } from './keys.ts';
@@ -188,7 +188,10 @@ async function head(path: string): Promise<Buffer> {
 }
 
 const markFailed = (ctx: AppContext, id: string) =>
-  ctx.db.update(mediaAttachments).set({ processing: 'failed', updatedAt: new Date() }).where(and(eq(mediaAttachments.id, id), inArray(mediaAttachments.processing, ['queued', 'in_progress'])));
+  ctx.db
+    .update(mediaAttachments)
+    .set({ processing: 'failed', updatedAt: new Date() })
+    .where(and(eq(mediaAttachments.id, id), inArray(mediaAttachments.processing, ['queued', 'in_progress'])));
 
 /**
  * How long a job waits for a transcode slot of its process, and then how long it stays queued

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../../config/index.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { MEDIA_LIMITS } from '../instance.ts';
-import { blurhashOf, invalidType, styleMeta, type StyleMeta } from '../media-processing.ts';
+import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { blurhashOf, invalidType, styleMeta, type StyleMeta } from './media-processing.ts';
 import { ToolFailed } from './ffmpeg.ts';
 import { probeMedia, type MediaProbe } from './probe.ts';
 import { eligibleForPassthrough, extractCover, extractFrame, remuxVideo, transcodeAudio, transcodeVideo, type MediaInput } from './transcode.ts';
@@ -17,7 +17,6 @@ import { eligibleForPassthrough, extractCover, extractFrame, remuxVideo, transco
  */
 
 export type AudioVisualType = 'video' | 'gifv' | 'audio';
-
 
 export interface ProcessedAudioVisual {
   type: AudioVisualType;
@@ -91,7 +90,9 @@ async function audioStyles(config: Config, input: MediaInput, probe: MediaProbe,
   let cover: Buffer | undefined;
   if (probe.hasCover) {
     const coverPath = join(dir, 'cover.png');
-    cover = await extractCover(config, input, coverPath).then(() => readFile(coverPath)).catch(() => undefined);
+    cover = await extractCover(config, input, coverPath)
+      .then(() => readFile(coverPath))
+      .catch(() => undefined);
   }
   return {
     type: 'audio',

@@ -77,11 +77,9 @@ export function inputArgs(demuxer: Demuxer | 'gif' | 'image2', path: string): st
 export async function probeMedia(config: Config, path: string, demuxer: Demuxer | 'gif'): Promise<MediaProbe | undefined> {
   let parsed: ProbeOutput;
   try {
-    const output = await runTool(
-      ffprobeBinary(config),
-      ['-hide_banner', '-loglevel', 'fatal', '-print_format', 'json', '-show_format', '-show_streams', '-show_error', ...inputArgs(demuxer, path)],
-      { timeoutMs: PROBE_TIMEOUT_MS },
-    );
+    const output = await runTool(ffprobeBinary(config), ['-hide_banner', '-loglevel', 'fatal', '-print_format', 'json', '-show_format', '-show_streams', '-show_error', ...inputArgs(demuxer, path)], {
+      timeoutMs: PROBE_TIMEOUT_MS,
+    });
     parsed = JSON.parse(output) as ProbeOutput;
   } catch (error) {
     // a missing program is the instance's fault, a timeout maybe a busy server's: only a refusal means the file is unreadable

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { mediaAttachments } from '../../db/schema.ts';
 import { validationFailed } from '../../lib/errors.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { processImage, styleMeta, type StyleMeta } from '../media-processing.ts';
+import { processImage, styleMeta, type StyleMeta } from './media-processing.ts';
 import { randomFileName, thumbnailFileKey } from './keys.ts';
 
 /**

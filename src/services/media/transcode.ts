@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.ts';
-import { MEDIA_LIMITS } from '../instance.ts';
+import { MEDIA_LIMITS } from '../instance/instance.ts';
 import { ffmpegBinary, runTool } from './ffmpeg.ts';
 import { inputArgs, type MediaProbe } from './probe.ts';
 import type { Demuxer } from './sniff.ts';
@@ -73,15 +73,40 @@ export async function transcodeVideo(config: Config, input: MediaInput, probe: M
     ffmpegBinary(config),
     [
       ...common(input),
-      '-map_metadata', '-1', '-sn', '-dn',
-      '-c:v', 'h264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+      '-map_metadata',
+      '-1',
+      '-sn',
+      '-dn',
+      '-c:v',
+      'h264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
       // H.264 needs even dimensions: cropped rather than scaled, which would blur
-      '-vf', 'crop=floor(iw/2)*2:floor(ih/2)*2',
-      '-b:v', String(bitrate), '-maxrate', String(bitrate + AUDIO_BITRATE), '-bufsize', String(bitrate * 5),
-      '-frames:v', String(MAX_VIDEO_FRAMES),
+      '-vf',
+      'crop=floor(iw/2)*2:floor(ih/2)*2',
+      '-b:v',
+      String(bitrate),
+      '-maxrate',
+      String(bitrate + AUDIO_BITRATE),
+      '-bufsize',
+      String(bitrate * 5),
+      '-frames:v',
+      String(MAX_VIDEO_FRAMES),
       ...(highVariableFrameRate ? ['-vsync', 'vfr'] : []),
-      '-c:a', 'aac', '-b:a', '192k',
-      '-movflags', '+faststart', '-fs', String(OUTPUT_SIZE_LIMIT), '-f', 'mp4', '-y', output,
+      '-c:a',
+      'aac',
+      '-b:a',
+      '192k',
+      '-movflags',
+      '+faststart',
+      '-fs',
+      String(OUTPUT_SIZE_LIMIT),
+      '-f',
+      'mp4',
+      '-y',
+      output,
     ],
     { timeoutMs: TRANSCODE_TIMEOUT_MS },
   );
@@ -92,10 +117,28 @@ export async function extractFrame(config: Config, input: MediaInput, output: st
   await runTool(
     ffmpegBinary(config),
     [
-      '-nostdin', '-hide_banner', '-loglevel', 'error', '-ss', '0', ...inputArgs(input.demuxer, input.path),
-      '-map_metadata', '-1', '-an', '-sn', '-dn',
-      '-vf', 'scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease',
-      '-frames:v', '1', '-c:v', 'png', '-f', 'image2', '-y', output,
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      '0',
+      ...inputArgs(input.demuxer, input.path),
+      '-map_metadata',
+      '-1',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      'scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease',
+      '-frames:v',
+      '1',
+      '-c:v',
+      'png',
+      '-f',
+      'image2',
+      '-y',
+      output,
     ],
     { timeoutMs: FRAME_TIMEOUT_MS },
   );
@@ -103,18 +146,12 @@ export async function extractFrame(config: Config, input: MediaInput, output: st
 
 /** MP3 at LAME's quality 2 (AUDIO_STYLES), sound only, without metadata. */
 export async function transcodeAudio(config: Config, input: MediaInput, output: string): Promise<void> {
-  await runTool(
-    ffmpegBinary(config),
-    [...common(input), '-map_metadata', '-1', '-vn', '-sn', '-dn', '-q:a', '2', '-fs', String(OUTPUT_SIZE_LIMIT), '-f', 'mp3', '-y', output],
-    { timeoutMs: TRANSCODE_TIMEOUT_MS },
-  );
+  await runTool(ffmpegBinary(config), [...common(input), '-map_metadata', '-1', '-vn', '-sn', '-dn', '-q:a', '2', '-fs', String(OUTPUT_SIZE_LIMIT), '-f', 'mp3', '-y', output], {
+    timeoutMs: TRANSCODE_TIMEOUT_MS,
+  });
 }
 
 /** An audio file's embedded cover picture, as a PNG (Paperclip::ImageExtractor): it becomes the thumbnail. */
 export async function extractCover(config: Config, input: MediaInput, output: string): Promise<void> {
-  await runTool(
-    ffmpegBinary(config),
-    [...common(input), '-map_metadata', '-1', '-an', '-sn', '-dn', '-frames:v', '1', '-c:v', 'png', '-f', 'image2', '-y', output],
-    { timeoutMs: FRAME_TIMEOUT_MS },
-  );
+  await runTool(ffmpegBinary(config), [...common(input), '-map_metadata', '-1', '-an', '-sn', '-dn', '-frames:v', '1', '-c:v', 'png', '-f', 'image2', '-y', output], { timeoutMs: FRAME_TIMEOUT_MS });
 }

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { oauthApplications } from '../../db/schema.ts';
 import { digest, randomToken, safeEqual } from '../../lib/crypto.ts';
 import { validationFailed } from '../../lib/errors.ts';
-import { parseScopes, unknownScopes } from '../scopes.ts';
+import { parseScopes, unknownScopes } from './scopes.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';

@@ -2,7 +2,7 @@ import { eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts, oauthAccessTokens, oauthApplications, users } from '../../db/schema.ts';
 import { digest } from '../../lib/crypto.ts';
-import { parseScopes } from '../scopes.ts';
+import { parseScopes } from './scopes.ts';
 import type { UserRow, AccountRow, ApplicationRow } from '../../db/schema.ts';
 
 export type { UserRow, AccountRow, ApplicationRow };

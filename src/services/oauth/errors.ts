@@ -12,6 +12,10 @@ export class OAuthError extends Error {
 export const invalidClient = () =>
   new OAuthError(401, 'invalid_client', 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.');
 export const invalidGrant = () =>
-  new OAuthError(400, 'invalid_grant', 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.');
+  new OAuthError(
+    400,
+    'invalid_grant',
+    'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+  );
 export const invalidScope = () => new OAuthError(400, 'invalid_scope', 'The requested scope is invalid, unknown, or malformed.');
 export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);

@@ -32,10 +32,7 @@ export async function createGrant(
  * Trades an authorization code for a token: once only, same client and redirect URI, PKCE verified.
  * A code presented again has leaked: the tokens already issued for it are revoked (RFC 6749 §4.1.2).
  */
-export async function exchangeGrant(
-  ctx: AppContext,
-  input: { app: ApplicationRow; code: string; redirectUri: string; codeVerifier?: string },
-): Promise<IssuedToken> {
+export async function exchangeGrant(ctx: AppContext, input: { app: ApplicationRow; code: string; redirectUri: string; codeVerifier?: string }): Promise<IssuedToken> {
   // The grant is marked used and its token issued in one transaction: a replay racing the first
   // exchange waits on the grant's row, then finds it used and revokes the token it can now see.
   const issued = await ctx.db.transaction(async (tx): Promise<{ token: IssuedToken } | { replayed: boolean }> => {
@@ -56,7 +53,10 @@ export async function exchangeGrant(
   });
   if ('token' in issued) return issued.token;
   if (issued.replayed) {
-    const [used] = await ctx.db.select({ id: oauthAccessGrants.id }).from(oauthAccessGrants).where(eq(oauthAccessGrants.codeDigest, digest(input.code)));
+    const [used] = await ctx.db
+      .select({ id: oauthAccessGrants.id })
+      .from(oauthAccessGrants)
+      .where(eq(oauthAccessGrants.codeDigest, digest(input.code)));
     if (used) await revokeTokensOfGrant(ctx, used.id);
   }
   throw invalidGrant();

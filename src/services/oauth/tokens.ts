@@ -4,14 +4,11 @@ import { oauthAccessTokens } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
-import { type IssuedToken } from '../../serializers/token.ts';
+import type { IssuedToken } from '../../serializers/token.ts';
 export { renderToken, type IssuedToken } from '../../serializers/token.ts';
 
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
-export async function issueToken(
-  ctx: Pick<AppContext, 'db'>,
-  input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string },
-): Promise<IssuedToken> {
+export async function issueToken(ctx: Pick<AppContext, 'db'>, input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string }): Promise<IssuedToken> {
   const accessToken = randomToken();
   const [row] = await ctx.db
     .insert(oauthAccessTokens)
@@ -22,7 +19,11 @@ export async function issueToken(
 
 /** Revokes a token issued to `app` (RFC 7009: unknown tokens are not an error). Returns false when the token belongs to another app. */
 export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: string): Promise<boolean> {
-  const [row] = await ctx.db.select().from(oauthAccessTokens).where(eq(oauthAccessTokens.tokenDigest, digest(token))).limit(1);
+  const [row] = await ctx.db
+    .select()
+    .from(oauthAccessTokens)
+    .where(eq(oauthAccessTokens.tokenDigest, digest(token)))
+    .limit(1);
   if (!row) return true;
   if (row.applicationId !== app.id) return false;
   await ctx.db

@@ -2,8 +2,8 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, previewCards, previewCardShares, previewCardsStatuses, previewCardTrends, statuses } from '../../db/schema.ts';
-import { type PreviewCardRow } from '../../serializers/preview-card.ts';
-import { isLanguageCode } from '../languages.ts';
+import type { PreviewCardRow } from '../../serializers/preview-card.ts';
+import { isLanguageCode } from '../statuses/languages.ts';
 import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
@@ -40,10 +40,7 @@ export async function registerStatusLink(ctx: AppContext, statusId: string): Pro
     .where(eq(previewCardsStatuses.statusId, original.id))
     .limit(1);
   if (!attached || !appropriateForTrends(attached.card)) return;
-  await ctx.db
-    .insert(previewCardShares)
-    .values({ previewCardId: attached.card.id, statusId: share.id, accountId: share.accountId, createdAt: share.createdAt })
-    .onConflictDoNothing();
+  await ctx.db.insert(previewCardShares).values({ previewCardId: attached.card.id, statusId: share.id, accountId: share.accountId, createdAt: share.createdAt }).onConflictDoNothing();
 }
 
 /** Mastodon keeps link trend data only for its window: a week, the length of a link's history */
@@ -87,7 +84,12 @@ export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Prom
   const kept: { previewCardId: string; score: number; language: string | null }[] = [];
   for (const row of candidates) {
     const { newPeak, decayingScore } = usageScore(
-      { observed: Number(row.observed), expected: Number(row.expected), maxScore: row.max_score === null ? null : Number(row.max_score), maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null },
+      {
+        observed: Number(row.observed),
+        expected: Number(row.expected),
+        maxScore: row.max_score === null ? null : Number(row.max_score),
+        maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null,
+      },
       now,
       LINK_TREND_OPTIONS,
     );
@@ -98,12 +100,22 @@ export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Prom
   await ctx.db.transaction(async (tx) => {
     if (kept.length === 0) await tx.delete(previewCardTrends);
     else {
-      await tx.delete(previewCardTrends).where(sql`${previewCardTrends.previewCardId} NOT IN (${sql.join(kept.map((k) => sql`${k.previewCardId}`), sql`, `)})`);
+      await tx.delete(previewCardTrends).where(
+        sql`${previewCardTrends.previewCardId} NOT IN (${sql.join(
+          kept.map((k) => sql`${k.previewCardId}`),
+          sql`, `,
+        )})`,
+      );
       for (const item of kept) {
-        await tx.insert(previewCardTrends).values(item).onConflictDoUpdate({ target: previewCardTrends.previewCardId, set: { score: item.score, language: item.language } });
+        await tx
+          .insert(previewCardTrends)
+          .values(item)
+          .onConflictDoUpdate({ target: previewCardTrends.previewCardId, set: { score: item.score, language: item.language } });
       }
     }
-    await tx.execute(sql`UPDATE preview_card_trends SET rank = r.calculated_rank FROM (SELECT id, row_number() OVER (PARTITION BY language ORDER BY score DESC) AS calculated_rank FROM preview_card_trends) r WHERE preview_card_trends.id = r.id`);
+    await tx.execute(
+      sql`UPDATE preview_card_trends SET rank = r.calculated_rank FROM (SELECT id, row_number() OVER (PARTITION BY language ORDER BY score DESC) AS calculated_rank FROM preview_card_trends) r WHERE preview_card_trends.id = r.id`,
+    );
   });
 }
 
@@ -141,7 +153,10 @@ export async function linkHistories(ctx: AppContext, cardIds: string[]) {
     sql`SELECT sh.preview_card_id::text AS preview_card_id, (floor(extract(epoch FROM sh.created_at) / 86400) * 86400)::bigint::text AS day,
                count(*)::text AS uses, count(DISTINCT sh.account_id)::text AS accounts
           FROM preview_card_shares sh JOIN statuses s ON s.id = sh.status_id AND s.deleted_at IS NULL
-         WHERE sh.preview_card_id IN (${sql.join(cardIds.map((id) => sql`${id}`), sql`, `)}) AND sh.created_at >= to_timestamp(${days[6]!})
+         WHERE sh.preview_card_id IN (${sql.join(
+           cardIds.map((id) => sql`${id}`),
+           sql`, `,
+         )}) AND sh.created_at >= to_timestamp(${days[6]!})
          GROUP BY 1, 2`,
   );
   for (const row of rows) {
@@ -150,4 +165,3 @@ export async function linkHistories(ctx: AppContext, cardIds: string[]) {
   }
   return histories;
 }
-

@@ -3,8 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, previewCards, statuses, tags } from '../../db/schema.ts';
 import { rowId } from '../../lib/ids.ts';
-import { lookupAccount } from '../account-lookup.ts';
-import { findTagByName } from '../tag-entities.ts';
+import { lookupAccount } from '../accounts/account-lookup.ts';
+import { findTagByName } from '../statuses/tag-entities.ts';
 import { trendSettings } from './trendable.ts';
 
 export const REVIEW_KINDS = ['tag', 'link', 'status', 'account'] as const;

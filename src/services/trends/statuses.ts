@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { statuses, statusTrends } from '../../db/schema.ts';
 import type { StatusRow } from '../../serializers/status.ts';
-import { notHiddenFrom, visibleTo } from '../visibility.ts';
+import { notHiddenFrom, visibleTo } from '../statuses/visibility.ts';
 import { DAY_MS, STATUS_TREND_OPTIONS, statusScore } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
@@ -40,7 +40,12 @@ export async function refreshStatusTrends(ctx: AppContext, now = new Date()): Pr
   await ctx.db.transaction(async (tx) => {
     if (kept.length === 0) await tx.delete(statusTrends);
     else {
-      await tx.delete(statusTrends).where(sql`${statusTrends.statusId} NOT IN (${sql.join(kept.map((k) => sql`${k.row.id}`), sql`, `)})`);
+      await tx.delete(statusTrends).where(
+        sql`${statusTrends.statusId} NOT IN (${sql.join(
+          kept.map((k) => sql`${k.row.id}`),
+          sql`, `,
+        )})`,
+      );
       for (const { row, score } of kept) {
         await tx
           .insert(statusTrends)
@@ -48,7 +53,9 @@ export async function refreshStatusTrends(ctx: AppContext, now = new Date()): Pr
           .onConflictDoUpdate({ target: statusTrends.statusId, set: { score, language: row.language } });
       }
     }
-    await tx.execute(sql`UPDATE status_trends SET rank = r.calculated_rank FROM (SELECT id, row_number() OVER (PARTITION BY language ORDER BY score DESC) AS calculated_rank FROM status_trends) r WHERE status_trends.id = r.id`);
+    await tx.execute(
+      sql`UPDATE status_trends SET rank = r.calculated_rank FROM (SELECT id, row_number() OVER (PARTITION BY language ORDER BY score DESC) AS calculated_rank FROM status_trends) r WHERE status_trends.id = r.id`,
+    );
   });
 }
 
@@ -73,7 +80,12 @@ export async function trendingStatuses(ctx: AppContext, byDefault: boolean, view
   const found = await ctx.db
     .select()
     .from(statuses)
-    .where(sql`${statuses.id} IN (${sql.join(rows.map((row) => sql`${row.id}`), sql`, `)})`);
+    .where(
+      sql`${statuses.id} IN (${sql.join(
+        rows.map((row) => sql`${row.id}`),
+        sql`, `,
+      )})`,
+    );
   const byId = new Map(found.map((row) => [row.id, row]));
   return rows.map((row) => byId.get(String(row.id))).filter((row): row is StatusRow => !!row);
 }

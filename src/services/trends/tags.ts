@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { tags, tagTrends } from '../../db/schema.ts';
-import type { TagRow } from '../tag-entities.ts';
+import type { TagRow } from '../statuses/tag-entities.ts';
 import { DAY_MS, dayStart, TAG_TREND_OPTIONS, usageScore } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
@@ -47,7 +47,12 @@ export async function refreshTagTrends(ctx: AppContext, now = new Date()): Promi
   const kept: { tagId: string; score: number }[] = [];
   for (const row of candidates) {
     const { newPeak, decayingScore } = usageScore(
-      { observed: Number(row.observed), expected: Number(row.expected), maxScore: row.max_score === null ? null : Number(row.max_score), maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null },
+      {
+        observed: Number(row.observed),
+        expected: Number(row.expected),
+        maxScore: row.max_score === null ? null : Number(row.max_score),
+        maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null,
+      },
       now,
       TAG_TREND_OPTIONS,
     );
@@ -57,9 +62,17 @@ export async function refreshTagTrends(ctx: AppContext, now = new Date()): Promi
   await ctx.db.transaction(async (tx) => {
     if (kept.length === 0) await tx.delete(tagTrends);
     else {
-      await tx.delete(tagTrends).where(sql`${tagTrends.tagId} NOT IN (${sql.join(kept.map((k) => sql`${k.tagId}`), sql`, `)})`);
+      await tx.delete(tagTrends).where(
+        sql`${tagTrends.tagId} NOT IN (${sql.join(
+          kept.map((k) => sql`${k.tagId}`),
+          sql`, `,
+        )})`,
+      );
       for (const item of kept) {
-        await tx.insert(tagTrends).values(item).onConflictDoUpdate({ target: tagTrends.tagId, set: { score: item.score } });
+        await tx
+          .insert(tagTrends)
+          .values(item)
+          .onConflictDoUpdate({ target: tagTrends.tagId, set: { score: item.score } });
       }
     }
     await tx.execute(sql`UPDATE tag_trends SET rank = r.calculated_rank FROM (SELECT id, row_number() OVER (ORDER BY score DESC) AS calculated_rank FROM tag_trends) r WHERE tag_trends.id = r.id`);

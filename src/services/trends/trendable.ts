@@ -1,6 +1,6 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { getSettings } from '../settings.ts';
+import { getSettings } from '../accounts/settings.ts';
 
 /**
  * Whether an item may show in trends: staff's decision when there is one, otherwise the

@@ -1,23 +1,30 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
-import { endorsedAccounts, familiarFollowers, followersOrFollowing } from '../../../services/account-relation-pages.ts';
-import { accountStatuses } from '../../../services/account-statuses.ts';
-import { featuredTagsOf } from '../../../services/featured-tags.ts';
-import { listsHolding, renderList } from '../../../services/lists.ts';
+import { endorsedAccounts, familiarFollowers, followersOrFollowing } from '../../../services/relationships/account-relation-pages.ts';
+import { accountStatuses } from '../../../services/statuses/account-statuses.ts';
+import { featuredTagsOf } from '../../../services/statuses/featured-tags.ts';
+import { listsHolding, renderList } from '../../../services/relationships/lists.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { searchAccounts } from '../../../services/search.ts';
-import { renderFeaturedTags } from '../../../services/tag-entities.ts';
+import { searchAccounts } from '../../../services/instance/search.ts';
+import { renderFeaturedTags } from '../../../services/statuses/tag-entities.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { listEntries } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { targetAccount } from './account-actions.ts';
-import { isBlocking } from '../../../services/status-interaction-helpers.ts';
+import { isBlocking } from '../../../services/statuses/status-interaction-helpers.ts';
 
 function idList(value: unknown): string[] {
-  return [...new Set(listEntries(value).map((v) => text(v)).map(rowId).filter((id): id is string => !!id))];
+  return [
+    ...new Set(
+      listEntries(value)
+        .map((v) => text(v))
+        .map(rowId)
+        .filter((id): id is string => !!id),
+    ),
+  ];
 }
 
 /** Followers, following and the other per-account collections and lookups. */
@@ -27,11 +34,15 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       const account = await targetAccount(ctx, request);
       const viewerId = viewerOf(request);
       const page = pageRequest(request, 40, 80);
-      const hidden =
-        !!account.suspendedAt || (account.hideCollections === true && viewerId !== account.id) || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)));
+      const hidden = !!account.suspendedAt || (account.hideCollections === true && viewerId !== account.id) || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)));
       if (hidden) return [];
       const entries = await followersOrFollowing(ctx, kind, account.id, viewerId, page);
-      setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+      setLinkHeader(
+        ctx.config,
+        request,
+        reply,
+        entries.map((entry) => entry.cursor),
+      );
       return await renderAccountRows(ctx, entries);
     });
   }
@@ -41,7 +52,12 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const viewerId = viewerOf(request);
     if (account.suspendedAt || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)))) return [];
     const entries = await endorsedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      entries.map((entry) => entry.cursor),
+    );
     return await renderAccountRows(ctx, entries);
   });
 
@@ -107,8 +123,12 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       tagged: tagged || undefined,
     };
     const ordered = await accountStatuses(ctx, account.id, viewerId, filter, page);
-    setLinkHeader(ctx.config, request, reply, ordered.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      ordered.map((row) => row.id),
+    );
     return renderStatuses(ctx, ordered, { viewerId });
   });
 }
-

@@ -1,21 +1,21 @@
-import type { FastifyInstance, } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
 import { emojisOfAccounts } from '../../../presenters/account-emojis.ts';
-import { renderAccount } from '../../../services/entities.ts';
+import { renderAccount } from '../../../services/statuses/entities.ts';
 import type { AccountRow, UserRow } from '../../../services/oauth/authenticate-token.ts';
 import { serializeRelationship } from '../../../serializers/relationship.ts';
-import { findAccountById, lookupAccount } from '../../../services/account-lookup.ts';
-import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '../../../services/credentials.ts';
+import { findAccountById, lookupAccount } from '../../../services/accounts/account-lookup.ts';
+import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '../../../services/accounts/credentials.ts';
 import { renderToken } from '../../../services/oauth/tokens.ts';
-import { registerAccount } from '../../../services/register-account.ts';
-import { relationshipsWith } from '../../../services/relationships.ts';
-import { parseScopes } from '../../../services/scopes.ts';
+import { registerAccount } from '../../../services/accounts/register-account.ts';
+import { relationshipsWith } from '../../../services/relationships/relationships.ts';
+import { parseScopes } from '../../../services/oauth/scopes.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
 import { listEntries } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
-import { renderMovedTo } from '../../../services/move-account.ts';
+import { renderMovedTo } from '../../../services/accounts/move-account.ts';
 
 /** The signed-in member's own Account (CredentialAccount), with what it moved to and its custom emoji. */
 async function renderCredentials(ctx: AppContext, account: AccountRow, user: UserRow) {
@@ -82,7 +82,7 @@ async function credentialsUpdate(input: Record<string, unknown>): Promise<Creden
     if (given.privacy !== undefined) update.source.privacy = text(given.privacy) ?? '';
     const sensitive = railsBoolean(given.sensitive);
     if (typeof sensitive === 'boolean') update.source.sensitive = sensitive;
-    if (given.language !== undefined) update.source.language = given.language === null ? null : text(given.language) ?? '';
+    if (given.language !== undefined) update.source.language = given.language === null ? null : (text(given.language) ?? '');
   }
   return update;
 }

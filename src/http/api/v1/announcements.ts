@@ -3,7 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { renderAnnouncements } from '../../../presenters/announcements.ts';
-import { addReaction, dismissAnnouncement, publishedAnnouncements, removeReaction } from '../../../services/announcements.ts';
+import { addReaction, dismissAnnouncement, publishedAnnouncements, removeReaction } from '../../../services/instance/announcements.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean } from '../../plugins/params.ts';
 
@@ -23,15 +23,11 @@ export function announcementsRoutes(app: FastifyInstance, ctx: AppContext) {
     return renderAnnouncements(ctx, await publishedAnnouncements(ctx, account.id, { withDismissed }), account.id);
   });
 
-  app.post<{ Params: { id: string } }>(
-    '/api/v1/announcements/:id/dismiss',
-    { preHandler: authorize({ scopes: ['write:accounts'], user: true }) },
-    async (request) => {
-      const { account } = currentUser(request);
-      await dismissAnnouncement(ctx, account.id, announcementId(request.params.id));
-      return {};
-    },
-  );
+  app.post<{ Params: { id: string } }>('/api/v1/announcements/:id/dismiss', { preHandler: authorize({ scopes: ['write:accounts'], user: true }) }, async (request) => {
+    const { account } = currentUser(request);
+    await dismissAnnouncement(ctx, account.id, announcementId(request.params.id));
+    return {};
+  });
 
   app.put<{ Params: { id: string; name: string } }>('/api/v1/announcements/:id/reactions/:name', react, async (request) => {
     const { account } = currentUser(request);

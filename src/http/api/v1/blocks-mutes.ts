@@ -1,8 +1,8 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { blockedAccounts, endorsedAccounts, mutedAccounts } from '../../../services/account-relation-pages.ts';
-import { blockDomain, blockedDomains, domainBlockPreview, normalizeDomain, unblockDomain } from '../../../services/domain-blocks.ts';
+import { blockedAccounts, endorsedAccounts, mutedAccounts } from '../../../services/relationships/account-relation-pages.ts';
+import { blockDomain, blockedDomains, domainBlockPreview, normalizeDomain, unblockDomain } from '../../../services/relationships/domain-blocks.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -12,14 +12,24 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await blockedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      entries.map((entry) => entry.cursor),
+    );
     return await renderAccountRows(ctx, entries);
   });
 
   app.get('/api/v1/mutes', { preHandler: authorize({ scopes: ['read:mutes'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await mutedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      entries.map((entry) => entry.cursor),
+    );
     const rendered = await renderAccountRows(ctx, entries);
     return rendered.map((account, i) => ({ ...account, mute_expires_at: entries[i]!.muteExpiresAt?.toISOString() ?? null }));
   });
@@ -27,14 +37,24 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/endorsements', { preHandler: authorize({ scopes: ['read:accounts'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await endorsedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      entries.map((entry) => entry.cursor),
+    );
     return await renderAccountRows(ctx, entries);
   });
 
   app.get('/api/v1/domain_blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const blocks = await blockedDomains(ctx, account.id, pageRequest(request, 100, 200));
-    setLinkHeader(ctx.config, request, reply, blocks.map((block) => block.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      blocks.map((block) => block.id),
+    );
     return blocks.map((block) => block.domain);
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { bookmarkedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
+import { bookmarkedStatuses, renderMarkedStatuses } from '../../../services/statuses/status-marks.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 

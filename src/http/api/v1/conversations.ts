@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { renderConversations } from '../../../services/conversations.ts';
+import { renderConversations } from '../../../services/statuses/conversations.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { conversationsPage, markConversation, ownConversation as findOwnConversation, removeConversation } from '../../../services/own-conversations.ts';
+import { conversationsPage, markConversation, ownConversation as findOwnConversation, removeConversation } from '../../../services/statuses/own-conversations.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 
@@ -24,7 +24,12 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/conversations', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await conversationsPage(ctx, account.id, pageRequest(request, 20, 40));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.lastStatusId!));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.lastStatusId!),
+    );
     return renderConversations(ctx, account.id, rows);
   });
 

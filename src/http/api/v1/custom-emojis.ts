@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeCustomEmoji } from '../../../serializers/custom-emoji.ts';
-import { listedCustomEmojisJson } from '../../../services/custom-emojis.ts';
+import { listedCustomEmojisJson } from '../../../services/emojis/custom-emojis.ts';
 
 export function customEmojisRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/custom_emojis', async (_request, reply) => {

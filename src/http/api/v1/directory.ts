@@ -1,9 +1,9 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { directoryAccounts } from '../../../services/account-relation-pages.ts';
-import { accountSuggestions, dismissSuggestion, legacySource } from '../../../services/account-suggestions.ts';
+import { directoryAccounts } from '../../../services/relationships/account-relation-pages.ts';
+import { accountSuggestions, dismissSuggestion, legacySource } from '../../../services/accounts/account-suggestions.ts';
 import { isRowId } from '../../../lib/ids.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';

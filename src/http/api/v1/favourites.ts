@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { favouritedStatuses, renderMarkedStatuses } from '../../../services/status-marks.ts';
+import { favouritedStatuses, renderMarkedStatuses } from '../../../services/statuses/status-marks.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { findOrCreateTag, renderFeaturedTags, renderTags, validTagName } from '../../../services/tag-entities.ts';
+import { findOrCreateTag, renderFeaturedTags, renderTags, validTagName } from '../../../services/statuses/tag-entities.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
-import { featuredTagsOf, featuredTagSuggestions, featureTag, removeFeaturedTag } from '../../../services/featured-tags.ts';
+import { featuredTagsOf, featuredTagSuggestions, featureTag, removeFeaturedTag } from '../../../services/statuses/featured-tags.ts';
 
 const read = { preHandler: authorize({ scopes: ['read', 'read:accounts'], user: true }) };
 const write = { preHandler: authorize({ scopes: ['write', 'write:accounts'], user: true }) };

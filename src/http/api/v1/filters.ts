@@ -3,9 +3,9 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/filter-admin.ts';
-import { deleteKeyword, keywordCount, keywordsOf, keywordsWithFilters, ownKeyword as findOwnKeyword, updateKeyword } from '../../../services/filter-rules.ts';
-import type { CustomFilterRow, FilterKeywordRow } from '../../../services/filters.ts';
+import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/moderation/filter-admin.ts';
+import { deleteKeyword, keywordCount, keywordsOf, keywordsWithFilters, ownKeyword as findOwnKeyword, updateKeyword } from '../../../services/moderation/filter-rules.ts';
+import type { CustomFilterRow, FilterKeywordRow } from '../../../services/moderation/filters.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { expiresInParam } from '../v2/filters.ts';
@@ -84,10 +84,7 @@ export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {
       (expiresIn !== undefined && !(expiresIn === null && filter.expiresAt === null));
     if (filterChanges) {
       if ((await keywordCount(ctx, filter.id)) > 1) {
-        throw new ApiError(
-          422,
-          'These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.',
-        );
+        throw new ApiError(422, 'These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.');
       }
     }
     const updatedKeyword = await updateKeyword(ctx, keyword, changes);

@@ -1,9 +1,9 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { followRequesters } from '../../../services/account-relation-pages.ts';
-import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/answer-follow-request.ts';
+import { followRequesters } from '../../../services/relationships/account-relation-pages.ts';
+import { authorizeFollowRequest, rejectFollowRequest } from '../../../services/relationships/answer-follow-request.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -19,7 +19,12 @@ export function followRequestsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/follow_requests', { preHandler: authorize({ scopes: ['read:follows'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await followRequesters(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, entries.map((entry) => entry.cursor));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      entries.map((entry) => entry.cursor),
+    );
     return await renderAccountRows(ctx, entries);
   });
 

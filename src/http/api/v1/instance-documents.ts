@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { instanceActivity } from '../../../services/instance-activity.ts';
-import { getSettings, settingUpdatedAt } from '../../../services/settings.ts';
-import { plainToHtml } from '../../../services/text/plain-to-html.ts';
+import { instanceActivity } from '../../../services/instance/instance-activity.ts';
+import { getSettings, settingUpdatedAt } from '../../../services/accounts/settings.ts';
+import { plainToHtml } from '../../../services/statuses/text/plain-to-html.ts';
 import { ApiError } from '../../../lib/errors.ts';
 
 /** The same for everyone: shared caches may keep it for 3 minutes, as Mastodon allows. */

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeInstanceV1 } from '../../../serializers/instance.ts';
-import { instancePeers, loadInstanceFacts } from '../../../services/instance.ts';
-import { blockedDomains, renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/block-domain.ts';
-import { domainVariants } from '../../../services/instance-domain-blocks.ts';
-import { getSettings } from '../../../services/settings.ts';
+import { instancePeers, loadInstanceFacts } from '../../../services/instance/instance.ts';
+import { blockedDomains, renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/relationships/block-domain.ts';
+import { domainVariants } from '../../../services/moderation/instance-domain-blocks.ts';
+import { getSettings } from '../../../services/accounts/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
-import { supportedLanguages } from '../../../services/languages.ts';
+import { supportedLanguages } from '../../../services/statuses/languages.ts';
 
 type Disclosure = 'disabled' | 'users' | 'all';
 

@@ -1,9 +1,9 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { userRolesOf } from '../../../services/account-pages.ts';
+import { userRolesOf } from '../../../services/accounts/account-pages.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/lists.ts';
+import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/relationships/lists.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { textList } from '../../params.ts';
@@ -60,7 +60,13 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     const unlimited = text(params(request).limit) === '0';
     const page = pageRequest(request, 40, 80);
     const rows = await listMembers(ctx, list, { ...page, limit: unlimited ? null : page.limit });
-    if (!unlimited) setLinkHeader(ctx.config, request, reply, rows.map((row) => row.entryId));
+    if (!unlimited)
+      setLinkHeader(
+        ctx.config,
+        request,
+        reply,
+        rows.map((row) => row.entryId),
+      );
     const roleOf = await userRolesOf(
       ctx,
       rows.map((row) => row.account.id),
@@ -85,4 +91,3 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     return {};
   });
 }
-

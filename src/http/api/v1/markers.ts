@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { type MarkerRow, markersOf, saveMarker } from '../../../services/markers.ts';
+import { type MarkerRow, markersOf, saveMarker } from '../../../services/accounts/markers.ts';
 import { validationFailed } from '../../../lib/errors.ts';
 import { listParam } from '../../params.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
@@ -10,9 +10,7 @@ import { isRowId } from '../../../lib/ids.ts';
 const TIMELINES = ['home', 'notifications'] as const;
 
 function renderMarkers(rows: MarkerRow[]) {
-  return Object.fromEntries(
-    rows.map((row) => [row.timeline, { last_read_id: row.lastReadId, version: row.lockVersion, updated_at: row.updatedAt.toISOString() }]),
-  );
+  return Object.fromEntries(rows.map((row) => [row.timeline, { last_read_id: row.lastReadId, version: row.lockVersion, updated_at: row.updatedAt.toISOString() }]));
 }
 
 /** `/api/v1/markers`: where the member stopped reading their home timeline and notifications. */

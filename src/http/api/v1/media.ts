@@ -3,8 +3,8 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError, validationFailed } from '../../../lib/errors.ts';
 import { authenticateToken } from '../../../services/oauth/authenticate-token.ts';
 import { renderMediaAttachment } from '../../../serializers/media-attachment.ts';
-import { deleteMedia, findUnattachedMedia, updateMedia, uploadMedia } from '../../../services/media-attachments.ts';
-import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
+import { deleteMedia, findUnattachedMedia, updateMedia, uploadMedia } from '../../../services/media/media-attachments.ts';
+import { RateLimitExceeded } from '../../../services/instance/rate-limiter.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { MEDIA_UPLOAD_SIZE, params, text } from '../../plugins/params.ts';
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { dismissNotification, unreadNotificationsCount } from '../../../services/notification-actions.ts';
+import { dismissNotification, unreadNotificationsCount } from '../../../services/notifications/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
+import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notifications/notification-policy.ts';
 import {
   acceptNotificationRequests,
   dismissNotificationRequests,
@@ -12,8 +12,8 @@ import {
   listNotificationRequests,
   pendingRequestsSummary,
   renderNotificationRequests,
-} from '../../../services/notification-requests.ts';
-import { clearNotifications, findNotification, listNotifications, renderNotifications, type NotificationQuery } from '../../../services/notifications.ts';
+} from '../../../services/notifications/notification-requests.ts';
+import { clearNotifications, findNotification, listNotifications, renderNotifications, type NotificationQuery } from '../../../services/notifications/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -35,7 +35,13 @@ export function notificationQuery(request: FastifyRequest): NotificationQuery {
 }
 
 /** `id[]` of the bulk request actions; ids that cannot exist are left out. */
-const requestIds = (request: FastifyRequest) => [...new Set(listParam(params(request).id).map(rowId).filter((id): id is string => !!id))];
+const requestIds = (request: FastifyRequest) => [
+  ...new Set(
+    listParam(params(request).id)
+      .map(rowId)
+      .filter((id): id is string => !!id),
+  ),
+];
 
 /** The `limit` of the unread counts: 100 by default, at most 1000. */
 export function countLimit(request: FastifyRequest): number {
@@ -51,7 +57,12 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const page = pageRequest(request, 40, 80);
     const rows = await listNotifications(ctx, account.id, notificationQuery(request), page);
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderNotifications(ctx, account.id, rows);
   });
 
@@ -70,7 +81,12 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/notifications/requests', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await listNotificationRequests(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderNotificationRequests(ctx, account.id, rows);
   });
   // requests are merged before accept answers (see acceptNotificationRequests)

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderPoll } from '../../../serializers/status.ts';
 import { emojisOfPoll } from '../../../presenters/status-emojis.ts';
-import { findVisiblePoll, ownVotes, voteInPoll } from '../../../services/vote-in-poll.ts';
+import { findVisiblePoll, ownVotes, voteInPoll } from '../../../services/statuses/vote-in-poll.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { listEntries } from '../../params.ts';
 import { params, text } from '../../plugins/params.ts';

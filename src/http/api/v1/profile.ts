@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
-import type { AccountImageKind } from '../../../services/account-image-processing.ts';
-import { followRequestsCount, updateCredentials } from '../../../services/credentials.ts';
-import { renderMovedTo } from '../../../services/move-account.ts';
+import type { AccountImageKind } from '../../../services/accounts/account-image-processing.ts';
+import { followRequestsCount, updateCredentials } from '../../../services/accounts/credentials.ts';
+import { renderMovedTo } from '../../../services/accounts/move-account.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 
 /**

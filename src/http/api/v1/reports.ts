@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { listParam } from '../../params.ts';
-import { RateLimitExceeded } from '../../../services/rate-limiter.ts';
-import { renderReport, reportAccount } from '../../../services/report-account.ts';
+import { RateLimitExceeded } from '../../../services/instance/rate-limiter.ts';
+import { renderReport, reportAccount } from '../../../services/moderation/report-account.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 

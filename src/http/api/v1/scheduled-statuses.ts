@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderScheduledStatus, renderScheduledStatuses } from '../../../presenters/scheduled-statuses.ts';
-import { cancelScheduledStatus, findScheduledStatus, listScheduledStatuses, rescheduleStatus } from '../../../services/scheduled-statuses.ts';
+import { cancelScheduledStatus, findScheduledStatus, listScheduledStatuses, rescheduleStatus } from '../../../services/statuses/scheduled-statuses.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -15,7 +15,12 @@ export function scheduledStatusesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/scheduled_statuses', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await listScheduledStatuses(ctx, account.id, pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderScheduledStatuses(ctx, rows);
   });
 

@@ -1,14 +1,14 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatus } from '../../../presenters/statuses.ts';
 import type { StatusRow } from '../../../serializers/status.ts';
-import { bookmarkStatus, unbookmarkStatus } from '../../../services/bookmark-status.ts';
-import { favouriteStatus, unfavouriteStatus } from '../../../services/favourite-status.ts';
-import { muteConversation, unmuteConversation } from '../../../services/mute-conversation.ts';
-import { pinStatus, unpinStatus } from '../../../services/pin-status.ts';
-import { reblogStatus, unreblogStatus } from '../../../services/reblog-status.ts';
-import { favouritedBy, rebloggedBy } from '../../../services/status-interactors.ts';
+import { bookmarkStatus, unbookmarkStatus } from '../../../services/statuses/bookmark-status.ts';
+import { favouriteStatus, unfavouriteStatus } from '../../../services/statuses/favourite-status.ts';
+import { muteConversation, unmuteConversation } from '../../../services/statuses/mute-conversation.ts';
+import { pinStatus, unpinStatus } from '../../../services/statuses/pin-status.ts';
+import { reblogStatus, unreblogStatus } from '../../../services/statuses/reblog-status.ts';
+import { favouritedBy, rebloggedBy } from '../../../services/statuses/status-interactors.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -57,7 +57,12 @@ export function statusActionsRoutes(app: FastifyInstance, ctx: AppContext) {
       const viewerId = viewerOf(request);
       const page = pageRequest(request, 40, 80);
       const rows = await list(ctx, statusId(request), viewerId, page);
-      setLinkHeader(ctx.config, request, reply, rows.map((row) => row.cursorId));
+      setLinkHeader(
+        ctx.config,
+        request,
+        reply,
+        rows.map((row) => row.cursorId),
+      );
       return renderAccountRows(
         ctx,
         rows.map((row) => ({ account: row.account, user: { role: row.role } })),

@@ -4,14 +4,14 @@ import { mentionedAccountResolver } from '../../../federation/resolve-account.ts
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts';
 import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
-import { deleteStatus } from '../../../services/delete-status.ts';
-import { detachMedia } from '../../../services/media-attachments.ts';
-import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/edit-status.ts';
-import { filterResultsFor } from '../../../services/filters.ts';
-import { postStatus, type PollInput, type PostStatusInput } from '../../../services/post-status.ts';
-import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/rate-limiter.ts';
-import { statusContext, visibleStatusesById } from '../../../services/status-context.ts';
-import { findVisibleStatus } from '../../../services/visibility.ts';
+import { deleteStatus } from '../../../services/statuses/delete-status.ts';
+import { detachMedia } from '../../../services/media/media-attachments.ts';
+import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/statuses/edit-status.ts';
+import { filterResultsFor } from '../../../services/moderation/filters.ts';
+import { postStatus, type PollInput, type PostStatusInput } from '../../../services/statuses/post-status.ts';
+import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/instance/rate-limiter.ts';
+import { statusContext, visibleStatusesById } from '../../../services/statuses/status-context.ts';
+import { findVisibleStatus } from '../../../services/statuses/visibility.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { listEntries, textList } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -79,11 +79,16 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     const { user, account, auth } = currentUser(request);
     const idempotency = request.headers['idempotency-key'];
     const result = await rateLimited(reply, () =>
-      postStatus(ctx, { account, user }, {
-        ...statusInput(params(request)),
-        applicationId: auth.application?.id ?? null,
-        idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
-      }, { resolveAccount }),
+      postStatus(
+        ctx,
+        { account, user },
+        {
+          ...statusInput(params(request)),
+          applicationId: auth.application?.id ?? null,
+          idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
+        },
+        { resolveAccount },
+      ),
     );
     sendRateLimitHeaders(reply, result.rateLimit);
     if (result.kind === 'scheduled') return renderScheduledStatus(ctx, result.scheduled);
@@ -142,10 +147,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!status) throw notFound();
     const { ancestors, descendants } = await statusContext(ctx, status, viewerId);
     const filtered = await filterResultsFor(ctx, viewerId, [...ancestors, ...descendants], 'thread');
-    const [renderedAncestors, renderedDescendants] = await Promise.all([
-      renderStatuses(ctx, ancestors, { viewerId, filtered }),
-      renderStatuses(ctx, descendants, { viewerId, filtered }),
-    ]);
+    const [renderedAncestors, renderedDescendants] = await Promise.all([renderStatuses(ctx, ancestors, { viewerId, filtered }), renderStatuses(ctx, descendants, { viewerId, filtered })]);
     return { ancestors: renderedAncestors, descendants: renderedDescendants };
   });
 

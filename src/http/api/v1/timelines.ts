@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
-import { findOwnList } from '../../../services/lists.ts';
-import { homeTimeline, linkTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/timelines.ts';
+import { findOwnList } from '../../../services/relationships/lists.ts';
+import { homeTimeline, linkTimeline, listTimeline, publicTimeline, tagTimeline } from '../../../services/feeds/timelines.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
@@ -21,7 +21,12 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/home', { preHandler: authorize({ scopes: ['read:statuses'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const { rows, regenerating } = await homeTimeline(ctx, account.id, pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     // Mastodon's 206 Partial Content: the feed is being rebuilt, this page came from the database
     if (regenerating) reply.status(206);
     return renderStatuses(ctx, rows, { viewerId: account.id });
@@ -30,21 +35,25 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/public', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
     const viewerId = viewerOf(request);
     const rows = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderStatuses(ctx, rows, { viewerId });
   });
 
   app.get<{ Params: { hashtag: string } }>('/api/v1/timelines/tag/:hashtag', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
     const viewerId = viewerOf(request);
     const input = params(request);
-    const rows = await tagTimeline(
-      ctx,
-      request.params.hashtag,
-      viewerId,
-      { ...publicOptions(request), any: names(input.any), all: names(input.all), none: names(input.none) },
-      pageRequest(request),
+    const rows = await tagTimeline(ctx, request.params.hashtag, viewerId, { ...publicOptions(request), any: names(input.any), all: names(input.all), none: names(input.none) }, pageRequest(request));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
     );
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
     return renderStatuses(ctx, rows, { viewerId });
   });
 
@@ -53,7 +62,12 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
     const url = text(params(request).url);
     const rows = url ? await linkTimeline(ctx, url, viewerId, pageRequest(request)) : undefined;
     if (!rows) throw new ApiError(404, 'Record not found');
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderStatuses(ctx, rows, { viewerId });
   });
 
@@ -61,7 +75,12 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const list = await findOwnList(ctx, account.id, request.params.id);
     const rows = await listTimeline(ctx, list.id, account.id, pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows.map((row) => row.id));
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      rows.map((row) => row.id),
+    );
     return renderStatuses(ctx, rows, { viewerId: account.id });
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../../../config/index.ts';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
-import { renderTags } from '../../../services/tag-entities.ts';
+import { renderTags } from '../../../services/statuses/tag-entities.ts';
 import { renderTrendLinks, trendingLinks } from '../../../services/trends/links.ts';
 import { trendingStatuses } from '../../../services/trends/statuses.ts';
 import { trendingTags } from '../../../services/trends/tags.ts';

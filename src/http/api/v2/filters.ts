@@ -13,7 +13,7 @@ import {
   validateKeyword,
   type FilterInput,
   type KeywordAttributes,
-} from '../../../services/filter-admin.ts';
+} from '../../../services/moderation/filter-admin.ts';
 import {
   addFilterStatus,
   addKeyword,
@@ -25,9 +25,9 @@ import {
   ownFilterStatus as findOwnFilterStatus,
   ownKeyword as findOwnKeyword,
   updateKeyword,
-} from '../../../services/filter-rules.ts';
-import { renderFilterKeyword, renderFilterStatus } from '../../../services/filters.ts';
-import { findVisibleStatus } from '../../../services/visibility.ts';
+} from '../../../services/moderation/filter-rules.ts';
+import { renderFilterKeyword, renderFilterStatus } from '../../../services/moderation/filters.ts';
+import { findVisibleStatus } from '../../../services/statuses/visibility.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 

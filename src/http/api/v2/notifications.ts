@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { dismissNotificationGroup } from '../../../services/notification-actions.ts';
+import { dismissNotificationGroup } from '../../../services/notifications/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { renderAccountsById } from '../../../services/entities.ts';
+import { renderAccountsById } from '../../../services/statuses/entities.ts';
 import { listParam } from '../../params.ts';
-import { currentPolicy, POLICY_KEYS, renderPolicyV2, updatePolicy, type PolicyKey } from '../../../services/notification-policy.ts';
-import { pendingRequestsSummary } from '../../../services/notification-requests.ts';
-import { clearNotifications, GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications.ts';
+import { currentPolicy, POLICY_KEYS, renderPolicyV2, updatePolicy, type PolicyKey } from '../../../services/notifications/notification-policy.ts';
+import { pendingRequestsSummary } from '../../../services/notifications/notification-requests.ts';
+import { clearNotifications, GROUPABLE_TYPES, groupMembers, loadGroups, notificationsMarker, pageOfGroups, renderGroups } from '../../../services/notifications/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
@@ -93,8 +93,16 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
     const inPage = members
       .filter((m) => (!page.maxId || BigInt(m.id) < BigInt(page.maxId)) && (!page.sinceId || BigInt(m.id) > BigInt(page.sinceId)) && (!page.minId || BigInt(m.id) > BigInt(page.minId)))
       .slice(...(page.minId ? [-page.limit] : [0, page.limit]));
-    const accountsById = await renderAccountsById(ctx, inPage.map((m) => m.fromAccountId));
-    setLinkHeader(ctx.config, request, reply, inPage.map((m) => m.id));
+    const accountsById = await renderAccountsById(
+      ctx,
+      inPage.map((m) => m.fromAccountId),
+    );
+    setLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      inPage.map((m) => m.id),
+    );
     return inPage.map((m) => accountsById.get(m.fromAccountId)).filter((a) => !!a);
   });
 

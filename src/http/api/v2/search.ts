@@ -1,12 +1,12 @@
-import { renderAccountRows } from '../../../services/entities.ts';
+import { renderAccountRows } from '../../../services/statuses/entities.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
 import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
-import { search } from '../../../services/search.ts';
-import { renderTags } from '../../../services/tag-entities.ts';
+import { search } from '../../../services/instance/search.ts';
+import { renderTags } from '../../../services/statuses/tag-entities.ts';
 import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { rowId } from '../../../lib/ids.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import { createDomainAllow, findDomainAllow, listDomainAllows, removeDomainAllow, renderDomainAllow } from '../../../../services/block-domain.ts';
-import { PERMISSIONS } from '../../../../services/roles.ts';
+import { createDomainAllow, findDomainAllow, listDomainAllows, removeDomainAllow, renderDomainAllow } from '../../../../services/relationships/block-domain.ts';
+import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { pageRequest } from '../../../pagination.ts';
 import { params, text } from '../../../plugins/params.ts';
 import { adminGuard, adminLinkHeader } from './guard.ts';
@@ -16,7 +16,14 @@ export function adminDomainAllowsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get(PATH, read, async (request, reply) => {
     const page = pageRequest(request, LIMIT, LIMIT * 2);
     const rows = await listDomainAllows(ctx, page);
-    adminLinkHeader(ctx.config, request, reply, PATH, rows.map((row) => String(row.id)), page.limit);
+    adminLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      PATH,
+      rows.map((row) => String(row.id)),
+      page.limit,
+    );
     return rows.map(renderDomainAllow);
   });
   app.get(`${PATH}/:id`, read, async (request) => renderDomainAllow(await findDomainAllow(ctx, (request.params as { id: string }).id)));

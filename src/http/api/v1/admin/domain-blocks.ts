@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import { createDomainBlock, findDomainBlock, listDomainBlocks, removeDomainBlock, renderAdminDomainBlock, updateDomainBlock, type DomainBlockInput } from '../../../../services/block-domain.ts';
-import { PERMISSIONS } from '../../../../services/roles.ts';
+import {
+  createDomainBlock,
+  findDomainBlock,
+  listDomainBlocks,
+  removeDomainBlock,
+  renderAdminDomainBlock,
+  updateDomainBlock,
+  type DomainBlockInput,
+} from '../../../../services/relationships/block-domain.ts';
+import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { pageRequest } from '../../../pagination.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
 import { adminGuard, adminLinkHeader } from './guard.ts';
@@ -28,7 +36,14 @@ export function adminDomainBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get(PATH, read, async (request, reply) => {
     const page = pageRequest(request, LIMIT, LIMIT * 2);
     const rows = await listDomainBlocks(ctx, page);
-    adminLinkHeader(ctx.config, request, reply, PATH, rows.map((row) => String(row.id)), page.limit);
+    adminLinkHeader(
+      ctx.config,
+      request,
+      reply,
+      PATH,
+      rows.map((row) => String(row.id)),
+      page.limit,
+    );
     return rows.map(renderAdminDomainBlock);
   });
 
@@ -39,8 +54,7 @@ export function adminDomainBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
     return renderAdminDomainBlock(await createDomainBlock(ctx, { ...blockInput(input), domain: text(input.domain) }));
   });
 
-  const update = async (request: import('fastify').FastifyRequest) =>
-    renderAdminDomainBlock(await updateDomainBlock(ctx, (request.params as { id: string }).id, blockInput(params(request))));
+  const update = async (request: import('fastify').FastifyRequest) => renderAdminDomainBlock(await updateDomainBlock(ctx, (request.params as { id: string }).id, blockInput(params(request))));
   app.put(`${PATH}/:id`, write, update);
   app.patch(`${PATH}/:id`, write, update);
 

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, type Config } from '../../../../config/index.ts';
 import { ApiError } from '../../../../lib/errors.ts';
-import { hasPermission } from '../../../../services/roles.ts';
-import { grants } from '../../../../services/scopes.ts';
-import { userAccessProblem } from '../../../../services/users.ts';
+import { hasPermission } from '../../../../services/accounts/roles.ts';
+import { grants } from '../../../../services/oauth/scopes.ts';
+import { userAccessProblem } from '../../../../services/accounts/users.ts';
 
 /**
  * An admin API guard as Mastodon's: `authorize_if_got_token!` on the scopes (a token must carry
