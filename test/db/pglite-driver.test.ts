@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/index.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { settings, tags } from '../../src/db/schema.ts';
-import { prepareTestEnvironment, type TestEnvironment } from '../helpers/instance.ts';
+import { pgliteTemplate } from '../helpers/instance.ts';
 
 /**
  * The embedded database's driver contract: PGlite in a worker thread answers exactly as PGlite in
@@ -15,21 +15,21 @@ import { prepareTestEnvironment, type TestEnvironment } from '../helpers/instanc
  * transactions — and keeps the main event loop free while it works.
  */
 
-let environment: TestEnvironment;
+// the migrated PGlite template, in server mode too: this file tests the embedded driver itself
+let template: string;
 const dirs: string[] = [];
 before(async () => {
-  environment = await prepareTestEnvironment();
+  template = await pgliteTemplate();
 });
-after(async () => {
+after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  await environment?.cleanup();
 });
 
 /** A copy of the migrated database, opened in the given thread. */
 async function open(thread: 'main' | 'worker') {
   const dir = mkdtempSync(join(tmpdir(), 'subspace-driver-'));
   dirs.push(dir);
-  cpSync(join(environment.dataDir, 'db'), dir, { recursive: true });
+  cpSync(template, dir, { recursive: true });
   return openPglite({ dataDir: dir }, { thread });
 }
 

@@ -39,7 +39,7 @@ function migrationsFingerprint(): string {
 }
 
 /** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
   const template = join(tmpdir(), `subspace-pglite-template-${migrationsFingerprint()}`);
   if (existsSync(template)) return template;
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
