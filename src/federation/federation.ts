@@ -3,7 +3,7 @@ import { Activity, Object as APObject } from '@fedify/vocab';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { ActivityPubDelivery, ActivityPubFanout, ActivityPubProcessing } from '../jobs/definitions.ts';
-import { SUBSPACE_VERSION } from '../services/instance/instance.ts';
+import { SUBSPACE_VERSION } from '../lib/instance-limits.ts';
 import { dispatchActor, dispatchKeyPairs, mapHandle } from './actors.ts';
 import { authorizeActorFetch, authorizeObjectFetch, statusServedTo } from './authorize.ts';
 import { registerCollections } from './collections.ts';

@@ -1,6 +1,7 @@
 import type { Context, NodeInfo } from '@fedify/fedify';
 import type { AppContext } from '../context.ts';
-import { instanceStats, SOURCE_URL, SUBSPACE_VERSION } from '../services/instance/instance.ts';
+import { instanceStats } from '../services/instance/instance.ts';
+import { SOURCE_URL, SUBSPACE_VERSION } from '../lib/instance-limits.ts';
 import { getSettings } from '../services/accounts/settings.ts';
 
 /**

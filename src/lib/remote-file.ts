@@ -1,6 +1,6 @@
 import { baseUrl, type Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
-import { SUBSPACE_VERSION } from '../services/instance/instance.ts';
+import { SUBSPACE_VERSION } from './instance-limits.ts';
 import { guardedFetch, OutboundRequestRefused, outboundPolicy, ResponseTooLarge, unwrappedFetch, type OutboundPolicy } from './outbound-fetch.ts';
 
 /**

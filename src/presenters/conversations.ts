@@ -2,7 +2,8 @@ import type { AccountConversationRow } from '../services/statuses/conversations.
 import type { AppContext } from '../context.ts';
 import { renderStatuses } from './statuses.ts';
 import type { StatusRow } from '../serializers/status.ts';
-import { renderAccountsById, statusRowsById } from '../services/statuses/entities.ts';
+import { statusRowsById } from '../services/statuses/entities.ts';
+import { renderAccountsById } from './accounts.ts';
 
 /**
  * Mastodon's Conversation entity (REST::ConversationSerializer), in the order given. A last status

@@ -1,6 +1,7 @@
 import { loadFilterRules } from '../services/moderation/filter-admin.ts';
 import type { AppContext } from '../context.ts';
-import { renderFilter, type CustomFilterRow } from '../services/moderation/filters.ts';
+import { renderFilter } from '../serializers/filter.ts';
+import type { CustomFilterRow } from '../lib/filter-matching.ts';
 
 /** Filters with their keywords and statuses, as the v2 endpoints render them. */
 export async function renderFiltersWithRules(ctx: AppContext, filters: CustomFilterRow[]) {

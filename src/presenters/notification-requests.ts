@@ -1,7 +1,7 @@
 import type { NotificationRequestRow } from '../services/notifications/notification-requests.ts';
 import type { AppContext } from '../context.ts';
-import { renderAccountsById } from '../services/statuses/entities.ts';
-import { renderNoticedStatuses } from '../services/notifications/notifications.ts';
+import { renderAccountsById } from './accounts.ts';
+import { renderNoticedStatuses } from './notifications.ts';
 
 /** REST::NotificationRequestSerializer, in the order given. */
 export async function renderNotificationRequests(ctx: AppContext, viewerId: string, rows: NotificationRequestRow[]) {

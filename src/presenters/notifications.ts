@@ -3,7 +3,8 @@ import type { AppContext } from '../context.ts';
 import { renderStatuses } from './statuses.ts';
 import type { StatusRow } from '../serializers/status.ts';
 import type { Status } from '../serializers/entities.ts';
-import { renderAccountsById, statusRowsById } from '../services/statuses/entities.ts';
+import { statusRowsById } from '../services/statuses/entities.ts';
+import { renderAccountsById } from './accounts.ts';
 
 /** Renders the statuses notifications refer to, with what the member's filters find in them. */
 export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Status>> {

@@ -2,7 +2,7 @@ import type { ReportRow } from '../services/moderation/report-account.ts';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accounts } from '../db/schema.ts';
-import { renderAccount } from '../services/statuses/entities.ts';
+import { renderAccount } from './accounts.ts';
 
 /** Mastodon's Report entity (REST::ReportSerializer). */
 export async function renderReport(ctx: AppContext, report: ReportRow) {

@@ -2,7 +2,8 @@ import { eq, or } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { accountDomainBlocks, blocks, mutes, users } from '../db/schema.ts';
 import type { FilterResult } from '../serializers/status.ts';
-import { activeFiltersFor, filterableText, matchFilters, type LoadedFilter } from '../services/moderation/filters.ts';
+import { activeFiltersFor, matchFilters } from '../services/moderation/filters.ts';
+import { filterableText, type LoadedFilter } from '../lib/filter-matching.ts';
 
 /**
  * What a viewer's public and hashtag streams are filtered by: their blocks (both ways), mutes,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { customFilters, statuses } from '../../src/db/schema.ts';
-import { applyFilters, filterResultsFor, htmlToPlainText } from '../../src/services/moderation/filters.ts';
+import { applyFilters, filterResultsFor } from '../../src/services/moderation/filters.ts';
+import { htmlToPlainText } from '../../src/lib/filter-matching.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 describe('filters API', () => {

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
-import { MEDIA_LIMITS } from '../../src/services/instance/instance.ts';
+import { MEDIA_LIMITS } from '../../src/lib/instance-limits.ts';
 import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';
 import { ffmpegBinary, ffprobeBinary, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';

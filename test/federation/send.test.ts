@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { withFederation } from '../../src/federation/federation.ts';
-import { SUBSPACE_VERSION } from '../../src/services/instance/instance.ts';
+import { SUBSPACE_VERSION } from '../../src/lib/instance-limits.ts';
 import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';

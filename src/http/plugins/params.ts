@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import qs from 'qs';
 import { ApiError } from '../../lib/errors.ts';
-import { MEDIA_LIMITS } from '../../services/instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 
 /**
  * Rails reads `a[b]=1&c[]=2` into nested params from the query string, form bodies and multipart

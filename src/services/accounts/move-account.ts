@@ -12,7 +12,6 @@ import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { verifyPassword } from './passwords.ts';
 import { unfollowAccount } from '../relationships/unfollow-account.ts';
 import { recountFollows } from '../relationships/follow-counters.ts';
-export { renderMovedTo } from '../../presenters/moved-accounts.ts';
 
 /** AccountMigration::COOLDOWN_PERIOD: one move per 30 days. */
 export const MIGRATION_COOLDOWN_MS = 30 * 24 * 3600 * 1000;

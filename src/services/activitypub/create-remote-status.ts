@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, conversations, customEmojis, mediaAttachments, mentions, polls, statuses, tombstones } from '../../db/schema.ts';
-import { htmlToPlainText } from '../moderation/filters.ts';
+import { htmlToPlainText } from '../../lib/filter-matching.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending-distributions.ts';
 import { crawlLinks } from '../statuses/preview-cards/preview-cards.ts';

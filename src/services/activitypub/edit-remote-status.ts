@@ -6,7 +6,7 @@ import { Distribution } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { crawlLinks, detachCard } from '../statuses/preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
-import { htmlToPlainText } from '../moderation/filters.ts';
+import { htmlToPlainText } from '../../lib/filter-matching.ts';
 import { deleteMediaFiles } from '../media/media-attachments.ts';
 import { notify } from '../notifications/notify.ts';
 import { queueEmojiDownloads } from './remote-emoji-cache.ts';

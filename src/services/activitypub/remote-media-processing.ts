@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/index.ts';
 import { ApiError } from '../../lib/errors.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { audioVisualSource, type AudioVisualSource } from '../media/audio-visual-uploads.ts';
 import { checkAudioVisual, processAudioVisual } from '../media/audio-visual.ts';
 import { ToolTimedOut, withTranscodeSlot } from '../media/ffmpeg.ts';

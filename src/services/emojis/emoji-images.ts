@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 
 /** Mastodon's CustomEmoji::LOCAL_LIMIT (MAX_EMOJI_SIZE's default): an emoji's image must be smaller than 256 KB. */
 export const EMOJI_SIZE_LIMIT = 256 * 1024;

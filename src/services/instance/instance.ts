@@ -4,9 +4,6 @@ import { queryRows } from '../../db/index.ts';
 import { findLocalUser, type LocalUser } from '../accounts/local-users.ts';
 import type { InstanceSettings } from '../accounts/settings.ts';
 import { renderAdminMarkdown } from '../../lib/text/admin-markdown.ts';
-export { renderAdminMarkdown } from '../../lib/text/admin-markdown.ts';
-
-export { INSTANCE_LANGUAGES, INSTANCE_LIMITS, INSTANCE_VERSION, MASTODON_COMPATIBLE_VERSION, MEDIA_LIMITS, SOURCE_URL, SUBSPACE_VERSION } from '../../lib/instance-limits.ts';
 
 export interface InstanceStats {
   /** confirmed local users whose accounts are not suspended */
@@ -81,5 +78,3 @@ export async function contactAccount(ctx: AppContext, settings: InstanceSettings
 export function closedRegistrationsMessage(settings: InstanceSettings): string | null {
   return settings.closed_registrations_message.trim() ? renderAdminMarkdown(settings.closed_registrations_message) : null;
 }
-
-export { loadInstanceFacts, type InstanceFacts } from '../../presenters/instance.ts';

@@ -10,7 +10,7 @@ import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { PostProcessMedia } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { invalidType } from './media-processing.ts';
 import { audioVisualType, checkAudioVisual, processAudioVisual, processingFailed, type ProcessedAudioVisual } from './audio-visual.ts';
 import { ToolTimedOut, withTranscodeSlot, withTranscodeSlotWithin } from './ffmpeg.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../../config/index.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { blurhashOf, invalidType, styleMeta, type StyleMeta } from './media-processing.ts';
 import { ToolFailed } from './ffmpeg.ts';
 import { probeMedia, type MediaProbe } from './probe.ts';

@@ -5,7 +5,7 @@ import { mediaAttachments } from '../../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { INSTANCE_LIMITS, MEDIA_LIMITS } from '../instance/instance.ts';
+import { INSTANCE_LIMITS, MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { processImage, styleMeta } from './media-processing.ts';
 import { audioVisualSource, uploadAudioVisual } from './audio-visual-uploads.ts';
 import { processingFailed } from './audio-visual.ts';

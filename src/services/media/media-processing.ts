@@ -1,7 +1,7 @@
 import { encode } from 'blurhash';
 import sharp from 'sharp';
 import { validationFailed } from '../../lib/errors.ts';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { heifKind } from './sniff.ts';
 
 type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;

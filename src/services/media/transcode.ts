@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.ts';
-import { MEDIA_LIMITS } from '../instance/instance.ts';
+import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
 import { ffmpegBinary, runTool } from './ffmpeg.ts';
 import { inputArgs, type MediaProbe } from './probe.ts';
 import type { Demuxer } from './sniff.ts';

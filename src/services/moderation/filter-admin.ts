@@ -4,9 +4,9 @@ import { customFilterKeywords, customFilterStatuses, customFilters } from '../..
 import { notFound, validationFailed } from '../../lib/errors.ts';
 import { publishEvent } from '../instance/events.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
-import { FILTER_ACTIONS, FILTER_CONTEXTS, type CustomFilterRow } from './filters.ts';
+import { FILTER_ACTIONS, FILTER_CONTEXTS } from './filters.ts';
+import type { CustomFilterRow } from '../../lib/filter-matching.ts';
 import { rowId } from '../../lib/ids.ts';
-export { renderFiltersWithRules } from '../../presenters/filter-rules.ts';
 
 export interface KeywordAttributes {
   id?: string;

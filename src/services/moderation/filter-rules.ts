@@ -1,7 +1,8 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters } from '../../db/schema.ts';
-import type { CustomFilterRow, FilterKeywordRow } from './filters.ts';
+import type { CustomFilterRow } from '../../lib/filter-matching.ts';
+import type { FilterKeywordRow } from '../../serializers/filter.ts';
 import type { FilterStatusRow } from '../../db/schema.ts';
 
 export type { FilterStatusRow };

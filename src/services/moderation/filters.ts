@@ -7,10 +7,6 @@ import type { FilterResult } from '../../serializers/entities.ts';
 import { serializeFilterResult } from '../../serializers/filter.ts';
 import type { StatusRow } from '../../serializers/status.ts';
 
-export { activeFilter } from '../../presenters/filters.ts';
-export { filterableText, htmlToPlainText, keywordPattern, type CustomFilterRow, type LoadedFilter } from '../../lib/filter-matching.ts';
-export { renderFilter, renderFilterKeyword, renderFilterStatus, type FilterKeywordRow, type FilterStatusRow } from '../../serializers/filter.ts';
-
 export const FILTER_CONTEXTS = ['home', 'notifications', 'public', 'thread', 'account'] as const;
 export type FilterContext = (typeof FILTER_CONTEXTS)[number];
 export const FILTER_ACTIONS = ['warn', 'hide', 'blur'] as const;

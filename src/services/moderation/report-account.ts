@@ -10,7 +10,6 @@ import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { newActivityUri } from '../activitypub/relationship-deliveries.ts';
 import { visibleTo } from '../statuses/visibility.ts';
-export { renderReport } from '../../presenters/reports.ts';
 import type { ReportRow } from '../../db/schema.ts';
 
 export type { ReportRow };

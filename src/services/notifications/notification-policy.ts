@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.ts';
 import { users, type UserSettings } from '../../db/schema.ts';
 import { validationFailed } from '../../lib/errors.ts';
 import { POLICY_KEYS, type PolicyKey, type Policy } from '../../serializers/notification-policy.ts';
-export { POLICY_KEYS, renderPolicyV2, renderPolicyV1, type PolicyKey, type PolicyValue, type Policy, type PolicySummary } from '../../serializers/notification-policy.ts';
 
 const POLICY_VALUES: readonly string[] = ['accept', 'filter', 'drop'];
 const LABELS: Record<PolicyKey, string> = {

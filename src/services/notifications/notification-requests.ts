@@ -5,7 +5,6 @@ import { notificationPermissions, notificationRequests, notifications, statuses 
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import { updateConversations } from '../statuses/conversations.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
-export { renderNotificationRequests } from '../../presenters/notification-requests.ts';
 import type { NotificationRequestRow } from '../../db/schema.ts';
 
 export type { NotificationRequestRow };

@@ -5,7 +5,6 @@ import { queryRows } from '../../db/index.ts';
 import { markers, notificationRequests, notifications, statuses } from '../../db/schema.ts';
 import { pageCondition, pageOrder, finishPage, type Page } from '../feeds/pagination.ts';
 import { notHiddenFrom, visibleTo } from '../statuses/visibility.ts';
-export { renderNoticedStatuses, renderNotifications, renderGroups, renderGroup } from '../../presenters/notifications.ts';
 import type { NotificationRow } from '../../db/schema.ts';
 
 export type { NotificationRow };

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { notifications, users } from '../../db/schema.ts';
-import { renderNotifications } from './notifications.ts';
+import { renderNotifications } from '../../presenters/notifications.ts';
 import { channels, listenedChannels, publishToStream } from '../../streaming/channels.ts';
 import { currentPolicy } from './notification-policy.ts';
 import { outranks } from '../accounts/roles.ts';

@@ -5,7 +5,8 @@ import { oauthAccessGrants } from '../../db/schema.ts';
 import { digest, pkceMatches, randomToken } from '../../lib/crypto.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 import { invalidGrant } from './errors.ts';
-import { issueToken, revokeTokensOfGrant, type IssuedToken } from './tokens.ts';
+import { issueToken, revokeTokensOfGrant } from './tokens.ts';
+import type { IssuedToken } from '../../serializers/token.ts';
 
 /** Doorkeeper's default lifetime of an authorization code. */
 const CODE_LIFETIME_MS = 10 * 60 * 1000;

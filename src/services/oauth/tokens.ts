@@ -5,7 +5,6 @@ import { digest, randomToken } from '../../lib/crypto.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 import type { IssuedToken } from '../../serializers/token.ts';
-export { renderToken, type IssuedToken } from '../../serializers/token.ts';
 
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
 export async function issueToken(ctx: Pick<AppContext, 'db'>, input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string }): Promise<IssuedToken> {

@@ -11,7 +11,6 @@ import { recountFollows } from './follow-counters.ts';
 import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from '../moderation/instance-domain-blocks.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { renderAdminDomainBlock } from '../../serializers/domain-block.ts';
-export { publicDomain, domainDigest, renderAdminDomainBlock, renderDomainAllow, renderPublicDomainBlock } from '../../serializers/domain-block.ts';
 import type { DomainAllowRow } from '../../db/schema.ts';
 
 export type { DomainAllowRow };

@@ -6,7 +6,6 @@ import { accounts, listAccounts, lists } from '../../db/schema.ts';
 import { ApiError, notFound, validationFailed } from '../../lib/errors.ts';
 import { mergeIntoList, unmergeFromFeed } from '../feeds/fan-out.ts';
 import { isRowId } from '../../lib/ids.ts';
-export { renderList } from '../../serializers/list.ts';
 import type { ListRow } from '../../db/schema.ts';
 
 export type { ListRow };

@@ -2,7 +2,6 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accountConversations, accounts, conversations, mentions, notifications, statuses } from '../../db/schema.ts';
 import type { StatusRow } from '../../serializers/status.ts';
-export { renderConversations } from '../../presenters/conversations.ts';
 import type { AccountConversationRow } from '../../db/schema.ts';
 
 export type { AccountConversationRow };

@@ -5,7 +5,7 @@ import { notFound, validationFailed } from '../../lib/errors.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../../jobs/definitions.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
-import { INSTANCE_LIMITS } from '../instance/instance.ts';
+import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from '../notifications/notify.ts';
 import { attachTags, notifyMentioned, validatePoll, type Author, type PollInput, type StatusRow, type ValidPoll } from './post-status.ts';
@@ -14,7 +14,6 @@ import { countableLength, formatStatus, type RemoteAccountResolver } from './tex
 import { isRowId } from '../../lib/ids.ts';
 import { deliverStatus } from '../activitypub/status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from '../media/media-attachments.ts';
-export { renderStatusEdits } from '../../presenters/status-edits.ts';
 import type { StatusEditRow } from '../../db/schema.ts';
 import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 

@@ -3,8 +3,6 @@ import type { AppContext } from '../../context.ts';
 import { statuses } from '../../db/schema.ts';
 import type { StatusRow } from '../../serializers/status.ts';
 
-export { renderAccount, renderAccountRows, renderAccountsById, type RenderedAccount } from '../../presenters/accounts.ts';
-
 /** Status rows for these ids, keyed by id. */
 export async function statusRowsById(ctx: AppContext, ids: string[]): Promise<Map<string, StatusRow>> {
   const unique = [...new Set(ids)];

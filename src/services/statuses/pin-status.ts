@@ -9,7 +9,7 @@ import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { findOrCreateTag, findTagByName } from './tag-entities.ts';
 import type { StatusRow } from './status-interaction-helpers.ts';
 import { findVisibleStatus } from './visibility.ts';
-import { INSTANCE_LIMITS } from '../instance/instance.ts';
+import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 
 /** How many statuses a local member may pin (Mastodon's StatusPinValidator). */
 export const MAX_PINS = INSTANCE_LIMITS.accounts.max_pinned_statuses;

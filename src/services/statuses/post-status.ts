@@ -9,7 +9,7 @@ import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { parseDateParam } from '../../lib/dates.ts';
 import { attachableMedia, attachMedia } from '../media/media-attachments.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
-import { INSTANCE_LIMITS } from '../instance/instance.ts';
+import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 import { isLanguageCode } from './languages.ts';
 import { notify } from '../notifications/notify.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';

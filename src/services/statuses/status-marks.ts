@@ -4,7 +4,6 @@ import { bookmarks, favourites, statuses } from '../../db/schema.ts';
 import type { StatusRow } from '../../serializers/status.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { visibleTo } from './visibility.ts';
-export { renderMarkedStatuses } from '../../presenters/marked-statuses.ts';
 
 type MarkTable = typeof bookmarks | typeof favourites;
 

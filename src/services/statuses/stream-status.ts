@@ -5,7 +5,7 @@ import { accountConversations, accounts, lists, mentions, statuses, statusesTags
 import { renderStatus, renderStatusForViewers } from '../../presenters/statuses.ts';
 import type { StatusRow } from '../../serializers/status.ts';
 import { channels, listenedChannels, publishToStream, type StreamEventName } from '../../streaming/channels.ts';
-import { renderConversations } from './conversations.ts';
+import { renderConversations } from '../../presenters/conversations.ts';
 
 /*
  * What fan-out tells the streaming tier about statuses (Mastodon's FanOutOnWriteService pushes,

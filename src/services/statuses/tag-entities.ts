@@ -3,9 +3,8 @@ import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { tags } from '../../db/schema.ts';
-import { INSTANCE_LIMITS } from '../instance/instance.ts';
+import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 import { idFloor } from '../../lib/ids.ts';
-export { renderTags, renderTag, renderFeaturedTags } from '../../presenters/tags.ts';
 import type { TagRow, FeaturedTagRow } from '../../db/schema.ts';
 
 export type { TagRow, FeaturedTagRow };

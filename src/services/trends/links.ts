@@ -7,7 +7,6 @@ import { isLanguageCode } from '../statuses/languages.ts';
 import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
-export { renderTrendLinks } from '../../presenters/trend-links.ts';
 
 /** PreviewCard#appropriate_for_trends?: an article with a title, a description, an image and its site's name. */
 function appropriateForTrends(card: PreviewCardRow): boolean {

@@ -1,14 +1,15 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
 import { endorsedAccounts, familiarFollowers, followersOrFollowing } from '../../../services/relationships/account-relation-pages.ts';
 import { accountStatuses } from '../../../services/statuses/account-statuses.ts';
 import { featuredTagsOf } from '../../../services/statuses/featured-tags.ts';
-import { listsHolding, renderList } from '../../../services/relationships/lists.ts';
+import { listsHolding } from '../../../services/relationships/lists.ts';
+import { renderList } from '../../../serializers/list.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { searchAccounts } from '../../../services/instance/search.ts';
-import { renderFeaturedTags } from '../../../services/statuses/tag-entities.ts';
+import { renderFeaturedTags } from '../../../presenters/tags.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { listEntries } from '../../params.ts';

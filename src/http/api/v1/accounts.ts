@@ -3,19 +3,19 @@ import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
 import { emojisOfAccounts } from '../../../presenters/account-emojis.ts';
-import { renderAccount } from '../../../services/statuses/entities.ts';
+import { renderAccount } from '../../../presenters/accounts.ts';
 import type { AccountRow, UserRow } from '../../../services/oauth/authenticate-token.ts';
 import { serializeRelationship } from '../../../serializers/relationship.ts';
 import { findAccountById, lookupAccount } from '../../../services/accounts/account-lookup.ts';
 import { followRequestsCount, updateCredentials, type CredentialsUpdate } from '../../../services/accounts/credentials.ts';
-import { renderToken } from '../../../services/oauth/tokens.ts';
+import { renderToken } from '../../../serializers/token.ts';
 import { registerAccount } from '../../../services/accounts/register-account.ts';
 import { relationshipsWith } from '../../../services/relationships/relationships.ts';
 import { parseScopes } from '../../../services/oauth/scopes.ts';
 import { authorize, authorizeIfToken, currentUser } from '../../plugins/auth.ts';
 import { listEntries } from '../../params.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
-import { renderMovedTo } from '../../../services/accounts/move-account.ts';
+import { renderMovedTo } from '../../../presenters/moved-accounts.ts';
 
 /** The signed-in member's own Account (CredentialAccount), with what it moved to and its custom emoji. */
 async function renderCredentials(ctx: AppContext, account: AccountRow, user: UserRow) {

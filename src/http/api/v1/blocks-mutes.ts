@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { blockedAccounts, endorsedAccounts, mutedAccounts } from '../../../services/relationships/account-relation-pages.ts';

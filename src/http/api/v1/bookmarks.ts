@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { bookmarkedStatuses, renderMarkedStatuses } from '../../../services/statuses/status-marks.ts';
+import { bookmarkedStatuses } from '../../../services/statuses/status-marks.ts';
+import { renderMarkedStatuses } from '../../../presenters/marked-statuses.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 

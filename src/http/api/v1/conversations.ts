@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { renderConversations } from '../../../services/statuses/conversations.ts';
+import { renderConversations } from '../../../presenters/conversations.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { conversationsPage, markConversation, ownConversation as findOwnConversation, removeConversation } from '../../../services/statuses/own-conversations.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';

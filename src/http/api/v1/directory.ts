@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';

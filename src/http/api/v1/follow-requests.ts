@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { followedTagsPage } from '../../../services/statuses/followed-tags.ts';
-import { renderTags } from '../../../services/statuses/tag-entities.ts';
+import { renderTags } from '../../../presenters/tags.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { serializeInstanceV1 } from '../../../serializers/instance.ts';
-import { instancePeers, loadInstanceFacts } from '../../../services/instance/instance.ts';
-import { blockedDomains, renderPublicDomainBlock, userFacingDomainBlocks } from '../../../services/relationships/block-domain.ts';
+import { instancePeers } from '../../../services/instance/instance.ts';
+import { loadInstanceFacts } from '../../../presenters/instance.ts';
+import { blockedDomains, userFacingDomainBlocks } from '../../../services/relationships/block-domain.ts';
+import { renderPublicDomainBlock } from '../../../serializers/domain-block.ts';
 import { domainVariants } from '../../../services/moderation/instance-domain-blocks.ts';
 import { getSettings } from '../../../services/accounts/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';

@@ -1,9 +1,10 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { userRolesOf } from '../../../services/accounts/account-pages.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, renderList, updateList, type ListInput } from '../../../services/relationships/lists.ts';
+import { addListAccounts, createList, deleteList, findOwnList, listMembers, listsOf, removeListAccounts, updateList, type ListInput } from '../../../services/relationships/lists.ts';
+import { renderList } from '../../../serializers/list.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { textList } from '../../params.ts';

@@ -4,16 +4,18 @@ import { dismissNotification, unreadNotificationsCount } from '../../../services
 import { notFound } from '../../../lib/errors.ts';
 import { listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { currentPolicy, renderPolicyV1, updatePolicy, type PolicyKey } from '../../../services/notifications/notification-policy.ts';
+import { currentPolicy, updatePolicy } from '../../../services/notifications/notification-policy.ts';
+import { renderPolicyV1, type PolicyKey } from '../../../serializers/notification-policy.ts';
 import {
   acceptNotificationRequests,
   dismissNotificationRequests,
   findNotificationRequests,
   listNotificationRequests,
   pendingRequestsSummary,
-  renderNotificationRequests,
 } from '../../../services/notifications/notification-requests.ts';
-import { clearNotifications, findNotification, listNotifications, renderNotifications, type NotificationQuery } from '../../../services/notifications/notifications.ts';
+import { renderNotificationRequests } from '../../../presenters/notification-requests.ts';
+import { clearNotifications, findNotification, listNotifications, type NotificationQuery } from '../../../services/notifications/notifications.ts';
+import { renderNotifications } from '../../../presenters/notifications.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';

@@ -3,7 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { serializeCredentialAccount } from '../../../serializers/account.ts';
 import type { AccountImageKind } from '../../../services/accounts/account-image-processing.ts';
 import { followRequestsCount, updateCredentials } from '../../../services/accounts/credentials.ts';
-import { renderMovedTo } from '../../../services/accounts/move-account.ts';
+import { renderMovedTo } from '../../../presenters/moved-accounts.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 
 /**

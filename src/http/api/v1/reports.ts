@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { listParam } from '../../params.ts';
 import { RateLimitExceeded } from '../../../services/instance/rate-limiter.ts';
-import { renderReport, reportAccount } from '../../../services/moderation/report-account.ts';
+import { reportAccount } from '../../../services/moderation/report-account.ts';
+import { renderReport } from '../../../presenters/reports.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 

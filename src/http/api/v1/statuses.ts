@@ -6,7 +6,8 @@ import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts
 import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
 import { deleteStatus } from '../../../services/statuses/delete-status.ts';
 import { detachMedia } from '../../../services/media/media-attachments.ts';
-import { editStatus, renderStatusEdits, statusHistory, type EditStatusInput } from '../../../services/statuses/edit-status.ts';
+import { editStatus, statusHistory, type EditStatusInput } from '../../../services/statuses/edit-status.ts';
+import { renderStatusEdits } from '../../../presenters/status-edits.ts';
 import { filterResultsFor } from '../../../services/moderation/filters.ts';
 import { postStatus, type PollInput, type PostStatusInput } from '../../../services/statuses/post-status.ts';
 import { RateLimitExceeded, type RateLimitHeaders } from '../../../services/instance/rate-limiter.ts';

@@ -3,7 +3,8 @@ import type { AppContext } from '../../../context.ts';
 import { notFound } from '../../../lib/errors.ts';
 import { featureTag, unfeatureTag } from '../../../services/statuses/featured-tags.ts';
 import { followTag, unfollowTag } from '../../../services/statuses/followed-tags.ts';
-import { findOrCreateTag, findTagByName, renderTag } from '../../../services/statuses/tag-entities.ts';
+import { findOrCreateTag, findTagByName } from '../../../services/statuses/tag-entities.ts';
+import { renderTag } from '../../../presenters/tags.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 
 const follow = { preHandler: authorize({ scopes: ['follow', 'write:follows'], user: true }) };

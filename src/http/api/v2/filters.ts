@@ -3,17 +3,8 @@ import type { AppContext } from '../../../context.ts';
 import { notFound, validationFailed } from '../../../lib/errors.ts';
 import { listEntries, listParam } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
-import {
-  createFilter,
-  deleteFilter,
-  filtersChanged,
-  findOwnFilter,
-  renderFiltersWithRules,
-  updateFilter,
-  validateKeyword,
-  type FilterInput,
-  type KeywordAttributes,
-} from '../../../services/moderation/filter-admin.ts';
+import { createFilter, deleteFilter, filtersChanged, findOwnFilter, updateFilter, validateKeyword, type FilterInput, type KeywordAttributes } from '../../../services/moderation/filter-admin.ts';
+import { renderFiltersWithRules } from '../../../presenters/filter-rules.ts';
 import {
   addFilterStatus,
   addKeyword,
@@ -26,7 +17,7 @@ import {
   ownKeyword as findOwnKeyword,
   updateKeyword,
 } from '../../../services/moderation/filter-rules.ts';
-import { renderFilterKeyword, renderFilterStatus } from '../../../services/moderation/filters.ts';
+import { renderFilterKeyword, renderFilterStatus } from '../../../serializers/filter.ts';
 import { findVisibleStatus } from '../../../services/statuses/visibility.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';

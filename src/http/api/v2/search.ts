@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../services/statuses/entities.ts';
+import { renderAccountRows } from '../../../presenters/accounts.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
@@ -6,7 +6,7 @@ import { renderStatuses } from '../../../presenters/statuses.ts';
 import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
 import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
 import { search } from '../../../services/instance/search.ts';
-import { renderTags } from '../../../services/statuses/tag-entities.ts';
+import { renderTags } from '../../../presenters/tags.ts';
 import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { rowId } from '../../../lib/ids.ts';

@@ -3,7 +3,7 @@ import { baseUrl } from '../../../config/index.ts';
 import type { AppContext } from '../../../context.ts';
 import { accounts } from '../../../db/schema.ts';
 import { escapeHtml } from '../../../lib/html.ts';
-import { INSTANCE_LIMITS } from '../../instance/instance.ts';
+import { INSTANCE_LIMITS } from '../../../lib/instance-limits.ts';
 import type { AccountRow } from '../../oauth/authenticate-token.ts';
 import { linkHtml, URL_PATTERN } from './plain-to-html.ts';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import { createDomainAllow, findDomainAllow, listDomainAllows, removeDomainAllow, renderDomainAllow } from '../../../../services/relationships/block-domain.ts';
+import { createDomainAllow, findDomainAllow, listDomainAllows, removeDomainAllow } from '../../../../services/relationships/block-domain.ts';
+import { renderDomainAllow } from '../../../../serializers/domain-block.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { pageRequest } from '../../../pagination.ts';
 import { params, text } from '../../../plugins/params.ts';

@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import {
-  createDomainBlock,
-  findDomainBlock,
-  listDomainBlocks,
-  removeDomainBlock,
-  renderAdminDomainBlock,
-  updateDomainBlock,
-  type DomainBlockInput,
-} from '../../../../services/relationships/block-domain.ts';
+import { createDomainBlock, findDomainBlock, listDomainBlocks, removeDomainBlock, updateDomainBlock, type DomainBlockInput } from '../../../../services/relationships/block-domain.ts';
+import { renderAdminDomainBlock } from '../../../../serializers/domain-block.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { pageRequest } from '../../../pagination.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
