@@ -87,5 +87,5 @@ export async function runAdminCommand(ctx: AppContext, argv: string[], progress:
   return runPrepared(ctx, prepared, progress);
 }
 
-export { onePositional, parseCommandArgs, wantsHelp } from './args.ts';
+export { onePositional, parseCommandArgs, parseOptions, wantsHelp } from './args.ts';
 export { CommandError } from './usage-error.ts';

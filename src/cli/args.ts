@@ -1,3 +1,4 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
 
 /* Argument helpers of every command; light, so that `--help` and bad arguments are answered fast. */
@@ -16,6 +17,11 @@ export function parseCommandArgs<T>(usage: string, parse: () => T): T {
     }
     throw error;
   }
+}
+
+/** A command's options and positional arguments (strict: an unknown option is a usage error). */
+export function parseOptions<const O extends ParseArgsOptionsConfig>(usage: string, args: string[], options: O) {
+  return parseCommandArgs(usage, () => parseArgs({ args, allowPositionals: true, strict: true, options }));
 }
 
 /** Exactly one positional argument, such as the USERNAME. */

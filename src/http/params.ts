@@ -1,4 +1,8 @@
+import type { FastifyRequest } from 'fastify';
+import { notFound } from '../lib/errors.ts';
+import { rowId } from '../lib/ids.ts';
 import { text } from '../lib/rails-params.ts';
+import { currentUser } from './plugins/auth.ts';
 
 // List parameters as Rails reads them; the request-wide parsing is in ./plugins/params.ts.
 
@@ -21,4 +25,18 @@ export function textList(value: unknown): string[] {
   return listEntries(value)
     .map((entry) => text(entry))
     .filter((entry): entry is string => entry !== undefined);
+}
+
+/** The route's `:id` as a row id; one that cannot be a row id is a 404, as Rails' `find` raises. */
+export function routeId(request: FastifyRequest): string {
+  const id = rowId((request.params as { id?: string }).id ?? '');
+  if (!id) throw notFound();
+  return id;
+}
+
+/** The signed-in member's own record with the route's `:id` (`current_account.things.find(params[:id])`), or a 404. */
+export async function ownRecord<T>(request: FastifyRequest, find: (accountId: string, id: string) => Promise<T | undefined | null | false>): Promise<T> {
+  const found = await find(currentUser(request).account.id, routeId(request));
+  if (!found) throw notFound();
+  return found;
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
 import { approveAllPending, approveUser } from '../../services/accounts/approve-account.ts';
 import { createLocalAccount } from '../../services/accounts/create-account.ts';
@@ -6,7 +5,7 @@ import { findLocalUser, generatePassword, type LocalUser } from '../../services/
 import { modifyUser, type UserChanges } from '../../services/accounts/modify-user.ts';
 import { ROLES, type RoleName } from '../../services/accounts/roles.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
-import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
@@ -32,14 +31,7 @@ async function localUser(ctx: AppContext, username: string): Promise<LocalUser> 
 
 function prepareCreate(args: string[]): Prepared {
   const text = usage(CREATE_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { email: { type: 'string' }, role: { type: 'string' }, confirmed: { type: 'boolean' }, approve: { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, { email: { type: 'string' }, role: { type: 'string' }, confirmed: { type: 'boolean' }, approve: { type: 'boolean' } });
   const username = onePositional(positionals, 'USERNAME', text);
   if (!values.email) throw new UsageError('--email is required', text);
   const role = values.role === undefined ? null : parseRole(values.role, text);
@@ -62,23 +54,16 @@ function prepareCreate(args: string[]): Prepared {
 
 function prepareModify(args: string[]): Prepared {
   const text = usage(MODIFY_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        role: { type: 'string' },
-        'remove-role': { type: 'boolean' },
-        email: { type: 'string' },
-        confirm: { type: 'boolean' },
-        approve: { type: 'boolean' },
-        disable: { type: 'boolean' },
-        enable: { type: 'boolean' },
-        'reset-password': { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, {
+    role: { type: 'string' },
+    'remove-role': { type: 'boolean' },
+    email: { type: 'string' },
+    confirm: { type: 'boolean' },
+    approve: { type: 'boolean' },
+    disable: { type: 'boolean' },
+    enable: { type: 'boolean' },
+    'reset-password': { type: 'boolean' },
+  });
   const username = onePositional(positionals, 'USERNAME', text);
   if (values.role !== undefined && values['remove-role']) throw new UsageError('--role and --remove-role cannot be combined', text);
   if (values.disable && values.enable) throw new UsageError('--disable and --enable cannot be combined', text);
@@ -104,7 +89,7 @@ function prepareModify(args: string[]): Prepared {
 
 function prepareDelete(args: string[]): Prepared {
   const text = usage(DELETE_USAGE);
-  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+  const { positionals } = parseOptions(text, args, {});
   const username = onePositional(positionals, 'USERNAME', text);
   return {
     async run(ctx) {
@@ -119,7 +104,7 @@ function prepareDelete(args: string[]): Prepared {
 
 function prepareApprove(args: string[]): Prepared {
   const text = usage(APPROVE_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: { all: { type: 'boolean' } } }));
+  const { values, positionals } = parseOptions(text, args, { all: { type: 'boolean' } });
   if (values.all) {
     if (positionals.length > 0) throw new UsageError('give a USERNAME or --all, not both', text);
     return {

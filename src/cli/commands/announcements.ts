@@ -11,7 +11,7 @@ import {
   type AnnouncementRow,
   type NewAnnouncement,
 } from '../../services/instance/announcements.ts';
-import { CommandError, onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseCommandArgs, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
@@ -29,14 +29,7 @@ function isoDate(value: string | undefined, option: string, usageText: string): 
 
 function prepareCreate(args: string[]): Prepared {
   const text = usage(CREATE_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { 'starts-at': { type: 'string' }, 'ends-at': { type: 'string' }, 'all-day': { type: 'boolean' }, 'scheduled-at': { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, { 'starts-at': { type: 'string' }, 'ends-at': { type: 'string' }, 'all-day': { type: 'boolean' }, 'scheduled-at': { type: 'string' } });
   const input: NewAnnouncement = {
     text: onePositional(positionals, 'TEXT', text),
     startsAt: isoDate(values['starts-at'], 'starts-at', text) ?? null,
@@ -84,7 +77,7 @@ type Change = (ctx: AppContext, id: string) => Promise<{ changed: boolean } | bo
 function prepareChange(verb: 'publish' | 'unpublish' | 'delete', change: Change, unchanged?: string) {
   return (args: string[]): Prepared => {
     const text = usage(ADMIN_USAGE.announcements[verb]);
-    const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+    const { positionals } = parseOptions(text, args, {});
     const given = onePositional(positionals, 'ID', text);
     const id = rowId(given);
     if (!id) throw new UsageError(`not an announcement id: ${given}`, text);

@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
 import { findLocalUser } from '../../services/accounts/local-users.ts';
 import { createApplication, OOB_REDIRECT_URI } from '../../services/oauth/applications.ts';
 import { issueToken } from '../../services/oauth/tokens.ts';
 import { parseScopes, unknownScopes } from '../../services/oauth/scopes.ts';
 import { userAccessProblem } from '../../services/accounts/users.ts';
-import { CommandError, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
+import { CommandError, output, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { commandUsage } from '../usage.ts';
 
@@ -16,14 +15,7 @@ export const APPS_USAGE = commandUsage('apps');
  * the account, and an access token for that account with the application's scopes.
  */
 function prepareCreate(args: string[]): Prepared {
-  const { values, positionals } = parseCommandArgs(APPS_USAGE, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { account: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, website: { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseOptions(APPS_USAGE, args, { account: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, website: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`, APPS_USAGE);
   if (!values.account) throw new UsageError('--account is required', APPS_USAGE);
   if (!values.name?.trim()) throw new UsageError('--name is required', APPS_USAGE);

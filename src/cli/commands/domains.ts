@@ -9,7 +9,7 @@ import {
   removeDomainBlock,
   SEVERITIES,
 } from '../../services/relationships/block-domain.ts';
-import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseCommandArgs, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
@@ -19,21 +19,14 @@ export const DOMAINS_USAGE = commandUsage('domains');
 
 function prepareBlock(args: string[]): Prepared {
   const text = usage(BLOCK_USAGE);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        severity: { type: 'string' },
-        'reject-media': { type: 'boolean' },
-        'reject-reports': { type: 'boolean' },
-        obfuscate: { type: 'boolean' },
-        'public-comment': { type: 'string' },
-        'private-comment': { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, {
+    severity: { type: 'string' },
+    'reject-media': { type: 'boolean' },
+    'reject-reports': { type: 'boolean' },
+    obfuscate: { type: 'boolean' },
+    'public-comment': { type: 'string' },
+    'private-comment': { type: 'string' },
+  });
   const domain = onePositional(positionals, 'DOMAIN', text);
   if (values.severity !== undefined && !(SEVERITIES as readonly string[]).includes(values.severity)) throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}`, text);
   return {
@@ -52,10 +45,10 @@ function prepareBlock(args: string[]): Prepared {
   };
 }
 
-function prepareOne(verb: string, line: string, act: (ctx: Parameters<Extract<Prepared, { run: unknown }>['run']>[0], domain: string) => Promise<void>): (args: string[]) => Prepared {
+function prepareOne(_verb: string, line: string, act: (ctx: Parameters<Extract<Prepared, { run: unknown }>['run']>[0], domain: string) => Promise<void>): (args: string[]) => Prepared {
   return (args) => {
     const text = usage(line);
-    const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+    const { positionals } = parseOptions(text, args, {});
     const domain = onePositional(positionals, 'DOMAIN', text);
     return {
       async run(ctx) {

@@ -4,7 +4,7 @@ import { checkShortcode, InvalidEmojiError } from '../../services/emojis/emoji-i
 import { exportEmojis } from '../../services/emojis/export-emojis.ts';
 import { EmojiSourceError, importEmojis, type ImportOptions } from '../../services/emojis/import-emojis.ts';
 import { deleteLocalEmoji, localEmojis, modifyLocalEmoji, purgeEmojis, type LocalEmojiChanges, type PurgeScope } from '../../services/emojis/local-emojis.ts';
-import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseCommandArgs, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
@@ -44,7 +44,7 @@ const IMPORT_OPTIONS = {
 
 function prepareImport(args: string[]): Prepared {
   const text = usage(LINES.import);
-  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: IMPORT_OPTIONS }));
+  const { values, positionals } = parseOptions(text, args, IMPORT_OPTIONS);
   const path = resolve(onePositional(positionals, 'PATH', text));
   if (values.shortcode !== undefined) {
     try {
@@ -79,7 +79,7 @@ const EXPORT_OPTIONS = { category: { type: 'string' }, overwrite: { type: 'boole
 
 function prepareExport(args: string[]): Prepared {
   const text = usage(LINES.export);
-  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: EXPORT_OPTIONS }));
+  const { values, positionals } = parseOptions(text, args, EXPORT_OPTIONS);
   const directory = resolve(onePositional(positionals, 'DIR', text));
   return {
     argv: withAbsolutePath('export', args, EXPORT_OPTIONS),
@@ -112,21 +112,14 @@ function either(values: Record<string, unknown>, yes: string, no: string, text: 
 
 function prepareModify(args: string[]): Prepared {
   const text = usage(LINES.modify);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        category: { type: 'string' },
-        'no-category': { type: 'boolean' },
-        listed: { type: 'boolean' },
-        unlisted: { type: 'boolean' },
-        enable: { type: 'boolean' },
-        disable: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, {
+    category: { type: 'string' },
+    'no-category': { type: 'boolean' },
+    listed: { type: 'boolean' },
+    unlisted: { type: 'boolean' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+  });
   const shortcode = onePositional(positionals, 'SHORTCODE', text).replace(/^:(.*):$/, '$1');
   if (values.category !== undefined && values['no-category']) throw new UsageError('--category and --no-category contradict each other', text);
   const changes: LocalEmojiChanges = {
@@ -145,7 +138,7 @@ function prepareModify(args: string[]): Prepared {
 
 function prepareDelete(args: string[]): Prepared {
   const text = usage(LINES.delete);
-  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+  const { positionals } = parseOptions(text, args, {});
   const shortcode = onePositional(positionals, 'SHORTCODE', text).replace(/^:(.*):$/, '$1');
   return {
     async run(ctx) {

@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { and, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts } from '../../db/schema.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { refreshRemoteMedia, type RefreshScope } from '../../services/media/media-refresh.ts';
 import { humanSize } from '../human-size.ts';
-import { CommandError, output, parseCommandArgs, type Prepared } from '../admin.ts';
+import { CommandError, output, parseOptions, type Prepared } from '../admin.ts';
 import type { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, usage } from '../usage.ts';
@@ -32,22 +31,15 @@ async function findRemoteAccount(ctx: AppContext, handle: string): Promise<strin
 
 /** `subspace media refresh` (tootctl media refresh): downloads remote attachments again, from one source. */
 export function prepareMediaRefresh(args: string[]): Prepared {
-  const { values, positionals } = parseCommandArgs(REFRESH_USAGE, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        status: { type: 'string' },
-        account: { type: 'string' },
-        domain: { type: 'string' },
-        days: { type: 'string' },
-        concurrency: { type: 'string', short: 'c' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(REFRESH_USAGE, args, {
+    status: { type: 'string' },
+    account: { type: 'string' },
+    domain: { type: 'string' },
+    days: { type: 'string' },
+    concurrency: { type: 'string', short: 'c' },
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, REFRESH_USAGE);
   const sources = (['status', 'account', 'domain'] as const).filter((name) => values[name] !== undefined);
   if (sources.length > 1) throw new UsageError(`give one of --${sources.join(', --')}`, REFRESH_USAGE);

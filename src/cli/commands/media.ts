@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { measureMediaUsage, removeOrphanedFiles } from '../../services/media/media-storage-scan.ts';
 import { removeCachedAttachments, removeCachedProfileImages, type RemovalProgress } from '../../services/media/remove-remote-media.ts';
-import { parseCommandArgs, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
+import { parseCommandArgs, parseOptions, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { humanSize } from '../human-size.ts';
 import type { Progress } from '../progress.ts';
 import { prepareMediaRefresh } from './media-refresh.ts';
@@ -38,21 +38,14 @@ function removalProgress(progress: Progress, errors: string[]): RemovalProgress 
 
 function prepareRemove(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.media.remove);
-  const { values, positionals } = parseCommandArgs(text, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        days: { type: 'string', short: 'd' },
-        'prune-profiles': { type: 'boolean' },
-        'remove-headers': { type: 'boolean' },
-        'include-follows': { type: 'boolean' },
-        concurrency: { type: 'string', short: 'c' },
-        'dry-run': { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(text, args, {
+    days: { type: 'string', short: 'd' },
+    'prune-profiles': { type: 'boolean' },
+    'remove-headers': { type: 'boolean' },
+    'include-follows': { type: 'boolean' },
+    concurrency: { type: 'string', short: 'c' },
+    'dry-run': { type: 'boolean' },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
   const days = wholeNumber(values.days, '--days', 7, 0, 36_500, text);
   const concurrency = wholeNumber(values.concurrency, '--concurrency', 5, 1, 100, text);
@@ -83,7 +76,7 @@ function prepareRemove(args: string[]): Prepared {
 
 function prepareRemoveOrphans(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.media['remove-orphans']);
-  const { values, positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: { prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } } }));
+  const { values, positionals } = parseOptions(text, args, { prefix: { type: 'string' }, 'dry-run': { type: 'boolean' } });
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
   const dryRun = !!values['dry-run'];
   return {

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { AppContext } from '../../context.ts';
 import { updateSetting, type RegistrationsMode } from '../../services/accounts/settings.ts';
-import { onePositional, output, parseCommandArgs, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult } from '../admin.ts';
+import { onePositional, output, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { commandUsage } from '../usage.ts';
 
@@ -17,7 +16,7 @@ export const settingsCommand: AdminCommand = {
     if (sub === undefined) throw new UsageError('settings needs a subcommand', SETTINGS_USAGE);
     if (sub === 'help' || sub === '--help' || sub === '-h' || wantsHelp(rest)) return { help: SETTINGS_USAGE };
     if (sub !== 'registrations') throw new UsageError(`unknown settings command: ${sub}`, SETTINGS_USAGE);
-    const { values, positionals } = parseCommandArgs(SETTINGS_USAGE, () => parseArgs({ args: rest, allowPositionals: true, strict: true, options: { 'require-reason': { type: 'boolean' } } }));
+    const { values, positionals } = parseOptions(SETTINGS_USAGE, rest, { 'require-reason': { type: 'boolean' } });
     const given = onePositional(positionals, 'open, approved or close', SETTINGS_USAGE);
     const mode = Object.hasOwn(MODES, given) ? MODES[given]! : undefined;
     if (!mode) throw new UsageError(`unknown registrations mode "${given}"; use open, approved or close`, SETTINGS_USAGE);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { REVIEW_KINDS, listTrends, reviewTrend, type ReviewKind } from '../../services/trends/review.ts';
 import { updateSetting } from '../../services/accounts/settings.ts';
-import { CommandError, onePositional, output, parseCommandArgs, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
 
@@ -12,7 +11,7 @@ const LIST_KINDS: Record<string, ReviewKind> = { tags: 'tag', links: 'link', sta
 
 function prepareList(args: string[]): Prepared {
   const text = usage(LINES.list);
-  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+  const { positionals } = parseOptions(text, args, {});
   if (positionals.length > 1) throw new UsageError('list takes at most one kind', text);
   const [given] = positionals;
   const kind = given === undefined ? undefined : Object.hasOwn(LIST_KINDS, given) ? LIST_KINDS[given] : undefined;
@@ -29,7 +28,7 @@ function prepareList(args: string[]): Prepared {
 function prepareReview(trendable: boolean): (args: string[]) => Prepared {
   return (args) => {
     const text = usage(trendable ? LINES.approve : LINES.reject);
-    const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+    const { positionals } = parseOptions(text, args, {});
     if (positionals.length !== 2) throw new UsageError('give a kind (tag, link, status or account) and what to review', text);
     const [kind, key] = positionals as [string, string];
     if (!(REVIEW_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind "${kind}"; use tag, link, status or account`, text);
@@ -46,7 +45,7 @@ function prepareReview(trendable: boolean): (args: string[]) => Prepared {
 function prepareSetting(name: 'trends' | 'trendable_by_default', value: boolean | undefined, line: string): (args: string[]) => Prepared {
   return (args) => {
     const text = usage(line);
-    const { positionals } = parseCommandArgs(text, () => parseArgs({ args, allowPositionals: true, strict: true, options: {} }));
+    const { positionals } = parseOptions(text, args, {});
     let setting = value;
     if (setting === undefined) {
       const given = onePositional(positionals, 'yes or no', text);

@@ -1,4 +1,5 @@
 import { renderAccountRows } from '../../../presenters/accounts.ts';
+import { accountPage } from '../../account-pages.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
@@ -38,13 +39,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       const hidden = !!account.suspendedAt || (account.hideCollections === true && viewerId !== account.id) || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)));
       if (hidden) return [];
       const entries = await followersOrFollowing(ctx, kind, account.id, viewerId, page);
-      setLinkHeader(
-        ctx.config,
-        request,
-        reply,
-        entries.map((entry) => entry.cursor),
-      );
-      return await renderAccountRows(ctx, entries);
+      return await accountPage(ctx, request, reply, entries);
     });
   }
 
@@ -53,13 +48,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
     const viewerId = viewerOf(request);
     if (account.suspendedAt || (viewerId !== null && (await isBlocking(ctx, account.id, viewerId)))) return [];
     const entries = await endorsedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      entries.map((entry) => entry.cursor),
-    );
-    return await renderAccountRows(ctx, entries);
+    return await accountPage(ctx, request, reply, entries);
   });
 
   // identity proofs were removed from Mastodon (3.5); the route stays and always answers an empty list

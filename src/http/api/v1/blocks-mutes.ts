@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../presenters/accounts.ts';
+import { accountPage } from '../../account-pages.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { blockedAccounts, endorsedAccounts, mutedAccounts } from '../../../services/relationships/account-relation-pages.ts';
@@ -12,38 +12,20 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await blockedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      entries.map((entry) => entry.cursor),
-    );
-    return await renderAccountRows(ctx, entries);
+    return await accountPage(ctx, request, reply, entries);
   });
 
   app.get('/api/v1/mutes', { preHandler: authorize({ scopes: ['read:mutes'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await mutedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      entries.map((entry) => entry.cursor),
-    );
-    const rendered = await renderAccountRows(ctx, entries);
+    const rendered = await accountPage(ctx, request, reply, entries);
     return rendered.map((account, i) => ({ ...account, mute_expires_at: entries[i]!.muteExpiresAt?.toISOString() ?? null }));
   });
 
   app.get('/api/v1/endorsements', { preHandler: authorize({ scopes: ['read:accounts'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const entries = await endorsedAccounts(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      entries.map((entry) => entry.cursor),
-    );
-    return await renderAccountRows(ctx, entries);
+    return await accountPage(ctx, request, reply, entries);
   });
 
   app.get('/api/v1/domain_blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {

@@ -1,23 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { notFound } from '../../../lib/errors.ts';
 import { renderConversations } from '../../../presenters/conversations.ts';
-import { rowId } from '../../../lib/ids.ts';
 import { conversationsPage, markConversation, ownConversation as findOwnConversation, removeConversation } from '../../../services/statuses/own-conversations.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
+import { ownRecord } from '../../params.ts';
 
 const read = { preHandler: authorize({ scopes: ['read', 'read:statuses'], user: true }) };
 const write = { preHandler: authorize({ scopes: ['write', 'write:conversations'], user: true }) };
 
-async function ownConversation(ctx: AppContext, request: FastifyRequest) {
-  const { account } = currentUser(request);
-  const id = rowId((request.params as { id: string }).id);
-  if (!id) throw notFound();
-  const row = await findOwnConversation(ctx, account.id, id);
-  if (!row) throw notFound();
-  return row;
-}
+const ownConversation = (ctx: AppContext, request: FastifyRequest) => ownRecord(request, (accountId, id) => findOwnConversation(ctx, accountId, id));
 
 /** `/api/v1/conversations`: direct-message threads, newest last status first. */
 export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {

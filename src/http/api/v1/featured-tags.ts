@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { rowId } from '../../../lib/ids.ts';
+import { validationFailed } from '../../../lib/errors.ts';
 import { findOrCreateTag, validTagName } from '../../../services/statuses/tag-entities.ts';
 import { renderFeaturedTags, renderTags } from '../../../presenters/tags.ts';
 import { authorize, currentUser } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 import { featuredTagsOf, featuredTagSuggestions, featureTag, removeFeaturedTag } from '../../../services/statuses/featured-tags.ts';
+import { ownRecord } from '../../params.ts';
 
 const read = { preHandler: authorize({ scopes: ['read', 'read:accounts'], user: true }) };
 const write = { preHandler: authorize({ scopes: ['write', 'write:accounts'], user: true }) };
@@ -38,10 +38,7 @@ export function featuredTagsRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.delete('/api/v1/featured_tags/:id', write, async (request) => {
-    const { account } = currentUser(request);
-    const id = rowId((request.params as { id: string }).id);
-    if (!id) throw notFound();
-    if (!(await removeFeaturedTag(ctx, account.id, id))) throw notFound();
+    await ownRecord(request, (accountId, id) => removeFeaturedTag(ctx, accountId, id));
     return {};
   });
 }

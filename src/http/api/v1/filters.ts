@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { ApiError, notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../params.ts';
-import { rowId } from '../../../lib/ids.ts';
+import { ApiError } from '../../../lib/errors.ts';
+import { listParam, ownRecord } from '../../params.ts';
 import { createFilter, filtersChanged, updateFilter, validateKeyword } from '../../../services/moderation/filter-admin.ts';
 import { deleteKeyword, keywordCount, keywordsOf, keywordsWithFilters, ownKeyword as findOwnKeyword, updateKeyword } from '../../../services/moderation/filter-rules.ts';
 import type { CustomFilterRow } from '../../../lib/filter-matching.ts';
@@ -26,14 +25,7 @@ function renderV1Filter(keyword: FilterKeywordRow, filter: CustomFilterRow) {
   };
 }
 
-async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
-  const { account } = currentUser(request);
-  const id = rowId((request.params as { id: string }).id);
-  if (!id) throw notFound();
-  const row = await findOwnKeyword(ctx, account.id, id);
-  if (!row) throw notFound();
-  return row;
-}
+const ownKeyword = (ctx: AppContext, request: FastifyRequest) => ownRecord(request, (accountId, id) => findOwnKeyword(ctx, accountId, id));
 
 /** `/api/v1/filters` (deprecated since 4.0): each keyword shown as a filter of its own. */
 export function filtersV1Routes(app: FastifyInstance, ctx: AppContext) {

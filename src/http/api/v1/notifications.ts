@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { dismissNotification, unreadNotificationsCount } from '../../../services/notifications/notification-actions.ts';
 import { notFound } from '../../../lib/errors.ts';
-import { listParam } from '../../params.ts';
+import { listParam, ownRecord } from '../../params.ts';
 import { rowId } from '../../../lib/ids.ts';
 import { currentPolicy, updatePolicy } from '../../../services/notifications/notification-policy.ts';
 import { renderPolicyV1, type PolicyKey } from '../../../serializers/notification-policy.ts';
@@ -158,10 +158,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.post('/api/v1/notifications/:id/dismiss', write, async (request) => {
-    const { account } = currentUser(request);
-    const id = rowId((request.params as { id: string }).id);
-    if (!id) throw notFound();
-    if (!(await dismissNotification(ctx, account.id, id))) throw notFound();
+    await ownRecord(request, (accountId, id) => dismissNotification(ctx, accountId, id));
     return {};
   });
 }

@@ -1,4 +1,4 @@
-import { renderAccountRows } from '../../../presenters/accounts.ts';
+import { accountPage } from '../../account-pages.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { renderStatus } from '../../../presenters/statuses.ts';
@@ -9,7 +9,7 @@ import { muteConversation, unmuteConversation } from '../../../services/statuses
 import { pinStatus, unpinStatus } from '../../../services/statuses/pin-status.ts';
 import { reblogStatus, unreblogStatus } from '../../../services/statuses/reblog-status.ts';
 import { favouritedBy, rebloggedBy } from '../../../services/statuses/status-interactors.ts';
-import { pageRequest, setLinkHeader } from '../../pagination.ts';
+import { pageRequest } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';
 import { params, text } from '../../plugins/params.ts';
 
@@ -57,15 +57,11 @@ export function statusActionsRoutes(app: FastifyInstance, ctx: AppContext) {
       const viewerId = viewerOf(request);
       const page = pageRequest(request, 40, 80);
       const rows = await list(ctx, statusId(request), viewerId, page);
-      setLinkHeader(
-        ctx.config,
+      return accountPage(
+        ctx,
         request,
         reply,
-        rows.map((row) => row.cursorId),
-      );
-      return renderAccountRows(
-        ctx,
-        rows.map((row) => ({ account: row.account, user: { role: row.role } })),
+        rows.map((row) => ({ account: row.account, user: { role: row.role }, cursor: row.cursorId })),
       );
     });
   };

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { notFound, validationFailed } from '../../../lib/errors.ts';
-import { listEntries, listParam } from '../../params.ts';
-import { rowId } from '../../../lib/ids.ts';
+import { validationFailed } from '../../../lib/errors.ts';
+import { listEntries, listParam, ownRecord } from '../../params.ts';
 import { createFilter, deleteFilter, filtersChanged, findOwnFilter, updateFilter, validateKeyword, type FilterInput, type KeywordAttributes } from '../../../services/moderation/filter-admin.ts';
 import { renderFiltersWithRules } from '../../../presenters/filter-rules.ts';
 import {
@@ -58,23 +57,8 @@ function filterInput(input: Record<string, unknown>): FilterInput {
   };
 }
 
-async function ownKeyword(ctx: AppContext, request: FastifyRequest) {
-  const { account } = currentUser(request);
-  const id = rowId((request.params as { id: string }).id);
-  if (!id) throw notFound();
-  const row = await findOwnKeyword(ctx, account.id, id);
-  if (!row) throw notFound();
-  return row.keyword;
-}
-
-async function ownFilterStatus(ctx: AppContext, request: FastifyRequest) {
-  const { account } = currentUser(request);
-  const id = rowId((request.params as { id: string }).id);
-  if (!id) throw notFound();
-  const row = await findOwnFilterStatus(ctx, account.id, id);
-  if (!row) throw notFound();
-  return row;
-}
+const ownKeyword = async (ctx: AppContext, request: FastifyRequest) => (await ownRecord(request, (accountId, id) => findOwnKeyword(ctx, accountId, id))).keyword;
+const ownFilterStatus = (ctx: AppContext, request: FastifyRequest) => ownRecord(request, (accountId, id) => findOwnFilterStatus(ctx, accountId, id));
 
 /** `/api/v2/filters`: filters with keywords and statuses (Mastodon 4.0+). */
 export function filtersV2Routes(app: FastifyInstance, ctx: AppContext) {

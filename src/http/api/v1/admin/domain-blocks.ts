@@ -3,9 +3,8 @@ import type { AppContext } from '../../../../context.ts';
 import { createDomainBlock, findDomainBlock, listDomainBlocks, removeDomainBlock, updateDomainBlock, type DomainBlockInput } from '../../../../services/relationships/block-domain.ts';
 import { renderAdminDomainBlock } from '../../../../serializers/domain-block.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
-import { pageRequest } from '../../../pagination.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
-import { adminGuard, adminLinkHeader } from './guard.ts';
+import { adminGuard, adminPage } from './guard.ts';
 
 const read = { preHandler: adminGuard(['admin:read', 'admin:read:domain_blocks'], PERMISSIONS.manageFederation) };
 const write = { preHandler: adminGuard(['admin:write', 'admin:write:domain_blocks'], PERMISSIONS.manageFederation) };
@@ -26,19 +25,7 @@ function blockInput(input: Record<string, unknown>): Omit<DomainBlockInput, 'dom
 
 /** Api::V1::Admin::DomainBlocksController: instance-level domain blocks, for staff who may manage federation. */
 export function adminDomainBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.get(PATH, read, async (request, reply) => {
-    const page = pageRequest(request, LIMIT, LIMIT * 2);
-    const rows = await listDomainBlocks(ctx, page);
-    adminLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      PATH,
-      rows.map((row) => String(row.id)),
-      page.limit,
-    );
-    return rows.map(renderAdminDomainBlock);
-  });
+  app.get(PATH, read, (request, reply) => adminPage(ctx.config, request, reply, { path: PATH, limit: LIMIT, load: (page) => listDomainBlocks(ctx, page), render: renderAdminDomainBlock }));
 
   app.get(`${PATH}/:id`, read, async (request) => renderAdminDomainBlock(await findDomainBlock(ctx, (request.params as { id: string }).id)));
 

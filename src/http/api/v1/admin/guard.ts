@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl, type Config } from '../../../../config/index.ts';
+import { type PageRequest, pageRequest } from '../../../pagination.ts';
 import { ApiError } from '../../../../lib/errors.ts';
 import { hasPermission } from '../../../../services/accounts/roles.ts';
 import { grants } from '../../../../services/oauth/scopes.ts';
@@ -21,7 +22,7 @@ export function adminGuard(scopes: string[], permission: number) {
 }
 
 /** Mastodon's admin Link header: `next` only when the page is full, `prev` unless it is empty; `limit` kept. */
-export function adminLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, path: string, ids: string[], limit: number) {
+function adminLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, path: string, ids: string[], limit: number) {
   if (ids.length === 0) return;
   const url = (name: string, id: string) => {
     const next = new URL(path, baseUrl(config));
@@ -34,4 +35,24 @@ export function adminLinkHeader(config: Config, request: FastifyRequest, reply: 
   if (ids.length === limit) links.push(`<${url('max_id', ids[ids.length - 1]!)}>; rel="next"`);
   links.push(`<${url('min_id', ids[0]!)}>; rel="prev"`);
   reply.header('link', links.join(', '));
+}
+
+/** A page of an admin list (limit up to twice `limit`, Mastodon's admin Link header), rendered. */
+export async function adminPage<R extends { id: string | number }, T>(
+  config: Config,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  list: { path: string; limit: number; load: (page: PageRequest) => Promise<R[]>; render: (row: R) => T },
+): Promise<T[]> {
+  const page = pageRequest(request, list.limit, list.limit * 2);
+  const rows = await list.load(page);
+  adminLinkHeader(
+    config,
+    request,
+    reply,
+    list.path,
+    rows.map((row) => String(row.id)),
+    page.limit,
+  );
+  return rows.map(list.render);
 }
