@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { domainAllows, domainBlocks } from '../../db/schema.ts';
@@ -118,17 +118,7 @@ async function applyDomainBlock(ctx: AppContext, block: DomainBlockRow, update: 
   } else if (block.severity === 'suspend') {
     await ctx.db.execute(sql`UPDATE accounts a SET suspended_at = ${at} WHERE ${domain} AND a.suspended_at IS NULL`);
     // follows both ways end (SuspendAccountService#unfollow! / #reject_remote_follows!, without telling the suspended server)
-    type Ended = { account_id: string | number; target_account_id: string | number };
-    const ended = await queryRows<Ended>(
-      ctx.db,
-      sql`DELETE FROM follows f USING accounts a WHERE (a.id = f.account_id OR a.id = f.target_account_id) AND ${domain} RETURNING f.account_id, f.target_account_id`,
-    );
-    await ctx.db.execute(sql`DELETE FROM follow_requests r USING accounts a WHERE (a.id = r.account_id OR a.id = r.target_account_id) AND ${domain}`);
-    if (ended.length)
-      await recountFollows(
-        ctx,
-        ended.flatMap((row) => [String(row.account_id), String(row.target_account_id)]),
-      );
+    await endFollowsWith(ctx, domain);
   }
   if (block.rejectMedia || block.severity === 'suspend') await enqueue(ctx, DomainClearMedia, { domainBlockId: block.id });
 }
@@ -215,7 +205,11 @@ export async function removeDomainAllow(ctx: AppContext, id: string): Promise<vo
   await ctx.db.delete(domainAllows).where(and(eq(domainAllows.id, allow.id)));
   await invalidateDomainPolicy(ctx);
   if (!ctx.config.limitedFederationMode) return;
-  const domain = accountsOfDomain(allow.domain);
+  await endFollowsWith(ctx, accountsOfDomain(allow.domain));
+}
+
+/** Ends the follows and follow requests, both ways, of the accounts `domain` matches, and recounts. */
+async function endFollowsWith(ctx: AppContext, domain: SQL): Promise<void> {
   type Ended = { account_id: string | number; target_account_id: string | number };
   const ended = await queryRows<Ended>(
     ctx.db,

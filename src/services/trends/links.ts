@@ -4,7 +4,7 @@ import { queryRows } from '../../db/index.ts';
 import { accounts, previewCards, previewCardShares, previewCardsStatuses, previewCardTrends, statuses } from '../../db/schema.ts';
 import type { PreviewCardRow } from '../../serializers/preview-card.ts';
 import { isLanguageCode } from '../statuses/languages.ts';
-import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore, usageCandidate, type UsageCandidateRow } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
@@ -45,13 +45,8 @@ export async function registerStatusLink(ctx: AppContext, statusId: string): Pro
 /** Mastodon keeps link trend data only for its window: a week, the length of a link's history */
 const SHARES_KEPT_MS = 7 * DAY_MS;
 
-interface LinkCandidate {
-  id: string;
+interface LinkCandidate extends UsageCandidateRow {
   language: string | null;
-  max_score: number | null;
-  max_score_at: Date | string | null;
-  observed: string;
-  expected: string;
 }
 
 /**
@@ -82,16 +77,7 @@ export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Prom
   );
   const kept: { previewCardId: string; score: number; language: string | null }[] = [];
   for (const row of candidates) {
-    const { newPeak, decayingScore } = usageScore(
-      {
-        observed: Number(row.observed),
-        expected: Number(row.expected),
-        maxScore: row.max_score === null ? null : Number(row.max_score),
-        maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null,
-      },
-      now,
-      LINK_TREND_OPTIONS,
-    );
+    const { newPeak, decayingScore } = usageScore(usageCandidate(row), now, LINK_TREND_OPTIONS);
     if (newPeak) await ctx.db.update(previewCards).set({ maxScore: newPeak.maxScore, maxScoreAt: newPeak.maxScoreAt }).where(eq(previewCards.id, row.id));
     const score = row.language && isLanguageCode(row.language) ? decayingScore : 0;
     if (score >= LINK_TREND_OPTIONS.decayThreshold) kept.push({ previewCardId: row.id, score, language: row.language });

@@ -27,6 +27,24 @@ export interface UsageCandidate {
   maxScoreAt: Date | null;
 }
 
+/** A candidate as the refresh queries read it: counts as text, the peak as stored. */
+export interface UsageCandidateRow {
+  id: string;
+  max_score: number | null;
+  max_score_at: Date | string | null;
+  observed: string;
+  expected: string;
+}
+
+export function usageCandidate(row: UsageCandidateRow): UsageCandidate {
+  return {
+    observed: Number(row.observed),
+    expected: Number(row.expected),
+    maxScore: row.max_score === null ? null : Number(row.max_score),
+    maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null,
+  };
+}
+
 export interface UsageScore {
   /** the new peak, when this refresh reached one */
   newPeak?: { maxScore: number; maxScoreAt: Date };

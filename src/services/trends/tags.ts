@@ -3,17 +3,11 @@ import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { tags, tagTrends } from '../../db/schema.ts';
 import type { TagRow } from '../statuses/tag-entities.ts';
-import { DAY_MS, dayStart, TAG_TREND_OPTIONS, usageScore } from './scoring.ts';
+import { DAY_MS, dayStart, TAG_TREND_OPTIONS, usageScore, usageCandidate, type UsageCandidateRow } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
 
-interface TagCandidate {
-  id: string;
-  max_score: number | null;
-  max_score_at: Date | string | null;
-  observed: string;
-  expected: string;
-}
+type TagCandidate = UsageCandidateRow;
 
 /**
  * Trends::Tags#refresh: scores the hashtags used today (and those trending) by the distinct accounts
@@ -46,16 +40,7 @@ export async function refreshTagTrends(ctx: AppContext, now = new Date()): Promi
   );
   const kept: { tagId: string; score: number }[] = [];
   for (const row of candidates) {
-    const { newPeak, decayingScore } = usageScore(
-      {
-        observed: Number(row.observed),
-        expected: Number(row.expected),
-        maxScore: row.max_score === null ? null : Number(row.max_score),
-        maxScoreAt: row.max_score_at ? new Date(row.max_score_at) : null,
-      },
-      now,
-      TAG_TREND_OPTIONS,
-    );
+    const { newPeak, decayingScore } = usageScore(usageCandidate(row), now, TAG_TREND_OPTIONS);
     if (newPeak) await ctx.db.update(tags).set({ maxScore: newPeak.maxScore, maxScoreAt: newPeak.maxScoreAt }).where(sql`${tags.id} = ${row.id}`);
     if (decayingScore >= TAG_TREND_OPTIONS.decayThreshold) kept.push({ tagId: row.id, score: decayingScore });
   }
