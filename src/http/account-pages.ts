@@ -13,11 +13,6 @@ export interface AccountPageEntry {
 
 /** A page of accounts (followers, blocks, mutes, follow requests…): its `Link` header set, the accounts rendered in order. */
 export async function accountPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, entries: readonly AccountPageEntry[]): Promise<RenderedAccount[]> {
-  setLinkHeader(
-    ctx.config,
-    request,
-    reply,
-    entries.map((entry) => entry.cursor),
-  );
+  setLinkHeader(ctx.config, request, reply, entries, (entry) => entry.cursor);
   return renderAccountRows(ctx, entries);
 }

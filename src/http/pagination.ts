@@ -33,10 +33,13 @@ export function pageRequest(request: FastifyRequest, defaultLimit = 20, maxLimit
 /**
  * Sends Mastodon's `Link` header for a page whose items are ordered newest first: `next` pages to
  * older items (`max_id` = the last id), `prev` to newer ones (`min_id` = the first id).
- * `pageIds` are the ids the cursor runs on (for most lists the item ids; for some, like follows, the ids of the relation rows).
+ * `items` are the page's items, or their ids; `cursor` gives the id the cursor runs on (for most lists the item ids; for some, like follows, the ids of the relation rows).
  */
-export function setLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, pageIds: string[]) {
-  if (pageIds.length === 0) return;
+export function setLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, items: readonly string[] | readonly { id: string }[]): void;
+export function setLinkHeader<T>(config: Config, request: FastifyRequest, reply: FastifyReply, items: readonly T[], cursor: (item: T) => string): void;
+export function setLinkHeader(config: Config, request: FastifyRequest, reply: FastifyReply, items: readonly unknown[], cursor?: (item: unknown) => string): void {
+  if (items.length === 0) return;
+  const pageIds = items.map(cursor ?? ((item) => (typeof item === 'string' ? item : (item as { id: string }).id)));
   const url = new URL(request.url, baseUrl(config));
   const link = (rel: string, name: string, id: string) => {
     const next = new URL(url);

@@ -113,12 +113,7 @@ export function accountCollectionRoutes(app: FastifyInstance, ctx: AppContext) {
       tagged: tagged || undefined,
     };
     const ordered = await accountStatuses(ctx, account.id, viewerId, filter, page);
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      ordered.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, ordered);
     return renderStatuses(ctx, ordered, { viewerId });
   });
 }

@@ -31,12 +31,7 @@ export function blocksMutesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/domain_blocks', { preHandler: authorize({ scopes: ['read:blocks'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const blocks = await blockedDomains(ctx, account.id, pageRequest(request, 100, 200));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      blocks.map((block) => block.id),
-    );
+    setLinkHeader(ctx.config, request, reply, blocks);
     return blocks.map((block) => block.domain);
   });
 

@@ -16,12 +16,7 @@ export function conversationsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/conversations', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await conversationsPage(ctx, account.id, pageRequest(request, 20, 40));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.lastStatusId!),
-    );
+    setLinkHeader(ctx.config, request, reply, rows, (row) => row.lastStatusId!);
     return renderConversations(ctx, account.id, rows);
   });
 

@@ -61,13 +61,7 @@ export function listsRoutes(app: FastifyInstance, ctx: AppContext) {
     const unlimited = text(params(request).limit) === '0';
     const page = pageRequest(request, 40, 80);
     const rows = await listMembers(ctx, list, { ...page, limit: unlimited ? null : page.limit });
-    if (!unlimited)
-      setLinkHeader(
-        ctx.config,
-        request,
-        reply,
-        rows.map((row) => row.entryId),
-      );
+    if (!unlimited) setLinkHeader(ctx.config, request, reply, rows, (row) => row.entryId);
     const roleOf = await userRolesOf(
       ctx,
       rows.map((row) => row.account.id),

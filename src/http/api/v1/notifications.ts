@@ -59,12 +59,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const page = pageRequest(request, 40, 80);
     const rows = await listNotifications(ctx, account.id, notificationQuery(request), page);
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderNotifications(ctx, account.id, rows);
   });
 
@@ -83,12 +78,7 @@ export function notificationsV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/notifications/requests', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await listNotificationRequests(ctx, account.id, pageRequest(request, 40, 80));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderNotificationRequests(ctx, account.id, rows);
   });
   // requests are merged before accept answers (see acceptNotificationRequests)

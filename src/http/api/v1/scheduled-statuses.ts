@@ -15,12 +15,7 @@ export function scheduledStatusesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/scheduled_statuses', read, async (request, reply) => {
     const { account } = currentUser(request);
     const rows = await listScheduledStatuses(ctx, account.id, pageRequest(request));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderScheduledStatuses(ctx, rows);
   });
 

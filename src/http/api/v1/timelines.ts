@@ -21,12 +21,7 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/home', { preHandler: authorize({ scopes: ['read:statuses'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const { rows, regenerating } = await homeTimeline(ctx, account.id, pageRequest(request));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     // Mastodon's 206 Partial Content: the feed is being rebuilt, this page came from the database
     if (regenerating) reply.status(206);
     return renderStatuses(ctx, rows, { viewerId: account.id });
@@ -35,12 +30,7 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/public', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
     const viewerId = viewerOf(request);
     const rows = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderStatuses(ctx, rows, { viewerId });
   });
 
@@ -48,12 +38,7 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
     const viewerId = viewerOf(request);
     const input = params(request);
     const rows = await tagTimeline(ctx, request.params.hashtag, viewerId, { ...publicOptions(request), any: names(input.any), all: names(input.all), none: names(input.none) }, pageRequest(request));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderStatuses(ctx, rows, { viewerId });
   });
 
@@ -62,12 +47,7 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
     const url = text(params(request).url);
     const rows = url ? await linkTimeline(ctx, url, viewerId, pageRequest(request)) : undefined;
     if (!rows) throw new ApiError(404, 'Record not found');
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderStatuses(ctx, rows, { viewerId });
   });
 
@@ -75,12 +55,7 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
     const { account } = currentUser(request);
     const list = await findOwnList(ctx, account.id, request.params.id);
     const rows = await listTimeline(ctx, list.id, account.id, pageRequest(request));
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      rows.map((row) => row.id),
-    );
+    setLinkHeader(ctx.config, request, reply, rows);
     return renderStatuses(ctx, rows, { viewerId: account.id });
   });
 }

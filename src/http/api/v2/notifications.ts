@@ -99,12 +99,7 @@ export function notificationsV2Routes(app: FastifyInstance, ctx: AppContext) {
       ctx,
       inPage.map((m) => m.fromAccountId),
     );
-    setLinkHeader(
-      ctx.config,
-      request,
-      reply,
-      inPage.map((m) => m.id),
-    );
+    setLinkHeader(ctx.config, request, reply, inPage);
     return inPage.map((m) => accountsById.get(m.fromAccountId)).filter((a) => !!a);
   });
 
