@@ -1,21 +1,10 @@
 import type { NotificationRequestRow } from '../services/notifications/notification-requests.ts';
 import type { AppContext } from '../context.ts';
-import { renderAccountsById } from './accounts.ts';
-import { renderNoticedStatuses } from './notifications.ts';
+import { renderSendersAndStatuses } from './notifications.ts';
 
 /** REST::NotificationRequestSerializer, in the order given. */
 export async function renderNotificationRequests(ctx: AppContext, viewerId: string, rows: NotificationRequestRow[]) {
-  const [accountsById, statusesById] = await Promise.all([
-    renderAccountsById(
-      ctx,
-      rows.map((row) => row.fromAccountId),
-    ),
-    renderNoticedStatuses(
-      ctx,
-      viewerId,
-      rows.map((row) => row.lastStatusId).filter((id): id is string => !!id),
-    ),
-  ]);
+  const { accountsById, statusesById } = await renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.lastStatusId);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId))
     .map((row) => ({

@@ -14,19 +14,22 @@ export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, s
   return new Map(rows.map((row, i) => [row.id, rendered[i]!]));
 }
 
-/** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
-export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
+/** The accounts behind notifications (or requests) and the statuses they refer to, rendered for the viewer. */
+export async function renderSendersAndStatuses<R extends { fromAccountId: string }>(ctx: AppContext, viewerId: string, rows: readonly R[], statusOf: (row: R) => string | null) {
+  const statusIds = rows.map(statusOf).filter((id): id is string => !!id);
   const [accountsById, statusesById] = await Promise.all([
     renderAccountsById(
       ctx,
       rows.map((row) => row.fromAccountId),
     ),
-    renderNoticedStatuses(
-      ctx,
-      viewerId,
-      rows.map((row) => row.statusId).filter((id): id is string => !!id),
-    ),
+    renderNoticedStatuses(ctx, viewerId, statusIds),
   ]);
+  return { accountsById, statusesById };
+}
+
+/** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
+export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
+  const { accountsById, statusesById } = await renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.statusId);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId) && (!row.statusId || statusesById.has(row.statusId)))
     .map((row) => ({
