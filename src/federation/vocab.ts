@@ -63,122 +63,66 @@ function mastodonJson(json: unknown, options: ToJsonLdOptions, conversation: str
   return json;
 }
 
-type WithConversation<T extends abstract new (...args: never[]) => unknown> = ConstructorParameters<T>[0] & { conversation?: string | null; media?: MediaExtra[] };
+type VocabClass = typeof Note | typeof Question | typeof Create | typeof Update;
+type WithConversation<C extends VocabClass> = ConstructorParameters<C>[0] & { conversation?: string | null; media?: MediaExtra[] };
 
-export class MastodonNote extends Note {
-  #conversation: string | null;
-  #media: MediaExtra[];
+/** A vocabulary class that also takes `conversation` and the attachments' `media` extras. */
+type MastodonClass<C extends VocabClass> = new (
+  values: WithConversation<C>,
+  options?: ConstructorParameters<C>[1],
+) => InstanceType<C> & { readonly conversation: string | null; readonly media: MediaExtra[] };
 
-  constructor(values: WithConversation<typeof Note>, options?: ConstructorParameters<typeof Note>[1]) {
-    const { conversation, media, ...rest } = values;
-    super(rest, options);
-    this.#conversation = conversation ?? null;
-    this.#media = media ?? [];
+function withMastodonExtras<C extends VocabClass>(Base: C): MastodonClass<C> {
+  const Parent = Base as unknown as new (values: object, options?: object) => Note;
+  class WithExtras extends Parent {
+    #conversation: string | null;
+    #media: MediaExtra[];
+
+    constructor(values: { conversation?: string | null; media?: MediaExtra[] }, options?: object) {
+      const { conversation, media, ...rest } = values;
+      super(rest, options);
+      this.#conversation = conversation ?? null;
+      this.#media = media ?? [];
+    }
+
+    get conversation(): string | null {
+      return this.#conversation;
+    }
+
+    get media(): MediaExtra[] {
+      return this.#media;
+    }
+
+    override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
+      return mastodonJson(await super.toJsonLd(options), options, this.#conversation, this.#media);
+    }
+
+    override clone(...args: Parameters<Note['clone']>): WithExtras {
+      // Fedify's clone constructs through this.constructor, so the copy is a WithExtras too
+      const copy = super.clone(...args) as WithExtras;
+      copy.#conversation = this.#conversation;
+      copy.#media = this.#media;
+      return copy;
+    }
   }
-
-  get conversation(): string | null {
-    return this.#conversation;
-  }
-
-  get media(): MediaExtra[] {
-    return this.#media;
-  }
-
-  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
-    return mastodonJson(await super.toJsonLd(options), options, this.#conversation, this.#media);
-  }
-
-  override clone(...args: Parameters<Note['clone']>): MastodonNote {
-    const copy = super.clone(...args) as MastodonNote;
-    copy.#conversation = this.#conversation;
-    copy.#media = this.#media;
-    return copy;
-  }
+  return WithExtras as unknown as MastodonClass<C>;
 }
 
+export const MastodonNote = withMastodonExtras(Note);
+export type MastodonNote = InstanceType<typeof MastodonNote>;
 /** A poll. */
-export class MastodonQuestion extends Question {
-  #conversation: string | null;
-  #media: MediaExtra[];
-
-  constructor(values: WithConversation<typeof Question>, options?: ConstructorParameters<typeof Question>[1]) {
-    const { conversation, media, ...rest } = values;
-    super(rest, options);
-    this.#conversation = conversation ?? null;
-    this.#media = media ?? [];
-  }
-
-  get conversation(): string | null {
-    return this.#conversation;
-  }
-
-  get media(): MediaExtra[] {
-    return this.#media;
-  }
-
-  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
-    return mastodonJson(await super.toJsonLd(options), options, this.#conversation, this.#media);
-  }
-
-  override clone(...args: Parameters<Question['clone']>): MastodonQuestion {
-    const copy = super.clone(...args) as MastodonQuestion;
-    copy.#conversation = this.#conversation;
-    copy.#media = this.#media;
-    return copy;
-  }
-}
-
+export const MastodonQuestion = withMastodonExtras(Question);
+export type MastodonQuestion = InstanceType<typeof MastodonQuestion>;
 /** A Create whose embedded Note or Question keeps its `conversation` (pass the object's). */
-export class MastodonCreate extends Create {
-  #conversation: string | null;
-  #media: MediaExtra[];
-
-  constructor(values: WithConversation<typeof Create>, options?: ConstructorParameters<typeof Create>[1]) {
-    const { conversation, media, ...rest } = values;
-    super(rest, options);
-    this.#conversation = conversation ?? null;
-    this.#media = media ?? [];
-  }
-
-  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
-    return mastodonJson(await super.toJsonLd(options), options, this.#conversation, this.#media);
-  }
-
-  override clone(...args: Parameters<Create['clone']>): MastodonCreate {
-    const copy = super.clone(...args) as MastodonCreate;
-    copy.#conversation = this.#conversation;
-    copy.#media = this.#media;
-    return copy;
-  }
-}
+export const MastodonCreate = withMastodonExtras(Create);
+export type MastodonCreate = InstanceType<typeof MastodonCreate>;
+/** An Update whose embedded Note or Question keeps its `conversation` (pass the object's). */
+export const MastodonUpdate = withMastodonExtras(Update);
+export type MastodonUpdate = InstanceType<typeof MastodonUpdate>;
 
 export class MastodonAnnounce extends Announce {
   override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
     return mastodonJson(await super.toJsonLd(options), options, null);
-  }
-}
-
-/** An Update whose embedded Note or Question keeps its `conversation` (pass the object's). */
-export class MastodonUpdate extends Update {
-  #conversation: string | null;
-  #media: MediaExtra[];
-
-  constructor(values: WithConversation<typeof Update>, options?: ConstructorParameters<typeof Update>[1]) {
-    const { conversation, media, ...rest } = values;
-    super(rest, options);
-    this.#conversation = conversation ?? null;
-    this.#media = media ?? [];
-  }
-
-  override async toJsonLd(options?: ToJsonLdOptions): Promise<unknown> {
-    return mastodonJson(await super.toJsonLd(options), options, this.#conversation, this.#media);
-  }
-
-  override clone(...args: Parameters<Update['clone']>): MastodonUpdate {
-    const copy = super.clone(...args) as MastodonUpdate;
-    copy.#conversation = this.#conversation;
-    copy.#media = this.#media;
-    return copy;
   }
 }
 
