@@ -8,8 +8,9 @@ import { CLI, NODE, runSubspace, waitFor, waitForHealthy } from '../helpers/proc
 
 /**
  * Each process loads only what its role uses, recorded by test/helpers/module-recorder.ts: the
- * streaming role serves no federation and processes no media, and the CLI answers help and runs
- * admin commands without the web tier.
+ * streaming role serves no federation and processes no media; a worker loads a job's handler when
+ * such a job runs, and the web role image processing with the first image; the CLI answers help
+ * and runs admin commands without the web tier.
  */
 
 const RECORDER = new URL('../helpers/module-recorder.ts', import.meta.url).pathname;
@@ -41,7 +42,9 @@ function environment(): { env: Record<string, string>; record: string } {
 const loadedModules = (record: string) => readFileSync(record, 'utf8').split('\n');
 
 /** The modules a role must not load, where they come from. */
-const FEDERATION_AND_MEDIA = [/\/src\/federation\//, /\/src\/services\/media/, /\/node_modules\/@fedify\//, /\/node_modules\/sharp\//, /ffmpeg|ffprobe/];
+const MEDIA_LIBRARIES = [/\/node_modules\/(sharp|@img|@ffmpeg-installer)\//];
+const FEDERATION = [/\/src\/federation\//, /\/node_modules\/@fedify\//];
+const FEDERATION_AND_MEDIA = [...FEDERATION, /\/src\/services\/media/, /ffmpeg|ffprobe/, ...MEDIA_LIBRARIES];
 const WEB_TIER = [/\/src\/http\/app\.ts$/, /\/src\/http\/api\//, ...FEDERATION_AND_MEDIA];
 
 function assertNone(modules: string[], forbidden: RegExp[], what: string) {
@@ -74,6 +77,37 @@ describe('modules loaded by each role', () => {
     // the recorder saw the role start
     assert.ok(modules.some((url) => url.endsWith('/src/streaming/hub.ts')));
     assertNone(modules, WEB_TIER, 'the streaming role');
+  });
+
+  test('an idle worker loads no job handler, federation, media or web code', async () => {
+    const { env, record } = environment();
+    const worker = runSubspace(['worker'], env);
+    try {
+      await waitFor(`the worker to start\n${worker.output()}`, async () => /working queues/.test(worker.output()));
+    } finally {
+      worker.child.kill('SIGINT');
+      await worker.exited;
+    }
+    const modules = loadedModules(record);
+    assert.ok(modules.some((url) => url.endsWith('/src/jobs/handlers.ts')));
+    // its media working directories are cleared at start (temp-dir.ts, a few file-system calls)
+    const handlerCode = [/\/src\/jobs\/(default|scheduler|mailers|pull)\//, /\/src\/services\/media\/(?!temp-dir\.ts$)/, /ffmpeg|ffprobe/];
+    assertNone(modules, [/\/src\/http\//, /\/node_modules\/fastify\//, ...FEDERATION, ...MEDIA_LIBRARIES, ...handlerCode], 'an idle worker');
+  });
+
+  test('the web role loads no image or video processing until an image comes', async () => {
+    const { env, record } = environment();
+    const web = runSubspace(['web'], env);
+    try {
+      const url = await waitFor(`the web role to listen\n${web.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(web.output())?.[1]);
+      await waitForHealthy(url, web);
+    } finally {
+      web.child.kill('SIGINT');
+      await web.exited;
+    }
+    const modules = loadedModules(record);
+    assert.ok(modules.some((url) => url.endsWith('/src/http/app.ts')));
+    assertNone(modules, MEDIA_LIBRARIES, 'the web role');
   });
 
   test('`subspace --help` loads neither the database nor the server; an admin command loads no web tier', async () => {
