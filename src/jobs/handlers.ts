@@ -1,5 +1,6 @@
 import type { Job } from '../backends/queue/index.ts';
 import type { AppContext } from '../context.ts';
+import { lazy } from '../lib/lazy.ts';
 import * as jobs from './definitions.ts';
 import type { JobDefinition } from './definitions.ts';
 
@@ -12,13 +13,7 @@ type Handler = (ctx: AppContext, data: never, job: Job) => Promise<void>;
 const loaders = new Map<string, () => Promise<Handler>>();
 /** A handler gets the job's data, and the job itself (which try this is) when it cares. */
 function on<T>(job: JobDefinition<T>, load: () => Promise<(ctx: AppContext, data: T, job: Job) => Promise<void>>) {
-  let loaded: Promise<Handler> | undefined;
-  loaders.set(job.name, () => {
-    loaded ??= load().then((handler) => handler as Handler);
-    // a failed import is tried again by the next job rather than remembered
-    loaded.catch(() => (loaded = undefined));
-    return loaded;
-  });
+  loaders.set(job.name, lazy(load) as () => Promise<Handler>);
 }
 
 on(jobs.ConfirmationMail, async () => (await import('./mailers/confirmation-mail.ts')).sendConfirmationMail);

@@ -95,19 +95,23 @@ describe('modules loaded by each role', () => {
     assertNone(modules, [/\/src\/http\//, /\/node_modules\/fastify\//, ...FEDERATION, ...MEDIA_LIBRARIES, ...handlerCode], 'an idle worker');
   });
 
-  test('the web role loads no image or video processing until an image comes', async () => {
+  test('the web role loads no image processing until an image comes, no federation code until a federation request', async () => {
     const { env, record } = environment();
     const web = runSubspace(['web'], env);
     try {
       const url = await waitFor(`the web role to listen\n${web.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(web.output())?.[1]);
       await waitForHealthy(url, web);
+      const instance = await fetch(`${url}/api/v1/instance`);
+      assert.equal(instance.status, 200);
     } finally {
       web.child.kill('SIGINT');
       await web.exited;
     }
     const modules = loadedModules(record);
     assert.ok(modules.some((url) => url.endsWith('/src/http/app.ts')));
-    assertNone(modules, MEDIA_LIBRARIES, 'the web role');
+    // the discovery documents' pure helpers excepted
+    const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
+    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode], 'the web role');
   });
 
   test('`subspace --help` loads neither the database nor the server; an admin command loads no web tier', async () => {

@@ -1,6 +1,5 @@
 import type Sharp from 'sharp';
-
-let loading: Promise<typeof Sharp> | undefined;
+import { lazy } from '../../lib/lazy.ts';
 
 /**
  * sharp, imported by the first image processed rather than by every process that could process one:
@@ -8,10 +7,8 @@ let loading: Promise<typeof Sharp> | undefined;
  * worker never needs. Its operation cache stays off: each upload is a new image, so the cache
  * only held the last ones' pixels (up to 50 MB) in an idle process.
  */
-export function loadSharp(): Promise<typeof Sharp> {
-  loading ??= import('sharp').then(({ default: sharp }) => {
-    sharp.cache(false);
-    return sharp;
-  });
-  return loading;
-}
+export const loadSharp: () => Promise<typeof Sharp> = lazy(async () => {
+  const { default: sharp } = await import('sharp');
+  sharp.cache(false);
+  return sharp;
+});
