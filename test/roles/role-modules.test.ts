@@ -111,7 +111,9 @@ describe('modules loaded by each role', () => {
     assert.ok(modules.some((url) => url.endsWith('/src/http/app.ts')));
     // the discovery documents' pure helpers excepted
     const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
-    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode], 'the web role');
+    // without REDIS_URL no Redis client; outbound fetches' HTTP client with the first one
+    const clients = [/\/node_modules\/(ioredis|bullmq|undici)\//];
+    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode, ...clients], 'the web role');
   });
 
   test('`subspace --help` loads neither the database nor the server; an admin command loads no web tier', async () => {
