@@ -11,6 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
 export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+/** what a deployment runs: its node flags and allocator settings apply to the roles measured */
+const SUBSPACE = new URL('../../bin/subspace', import.meta.url).pathname;
 const PROBE = new URL('./process-probe.ts', import.meta.url).pathname;
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -86,8 +88,11 @@ export class ServerProcess {
     const host = options.host ?? '127.0.0.1';
     this.url = port === undefined ? undefined : `http://${host}:${port}`;
     const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-    this.child = spawn(NODE, [...extra, '--expose-gc', '--import', PROBE, options.script ?? CLI, ...args], {
-      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
+    const nodeOptions = [...extra, '--expose-gc', `--import=${PROBE}`];
+    // a role through bin/subspace (the node options reach it in NODE_OPTIONS), a script with node
+    const [command, commandArgs] = options.script ? [NODE, [...nodeOptions, options.script, ...args]] : [SUBSPACE, args];
+    this.child = spawn(command, commandArgs, {
+      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }), ...(options.script ? {} : { NODE_OPTIONS: [env.NODE_OPTIONS, ...nodeOptions].filter(Boolean).join(' ') }) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));

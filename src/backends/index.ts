@@ -11,6 +11,7 @@ import type { PubSub } from './pubsub/index.ts';
 import { MemoryPubSub } from './pubsub/memory.ts';
 import { DatabaseJobQueue } from './queue/database.ts';
 import type { JobQueue } from './queue/index.ts';
+import { LazyJobQueue } from './queue/lazy.ts';
 import type { Storage } from './storage/index.ts';
 import { LocalStorage } from './storage/local.ts';
 import { S3Storage } from './storage/s3.ts';
@@ -43,7 +44,7 @@ export interface BackendOptions {
  * configured, else to .eml files in the data dir; media to S3 with `S3_ENABLED`, else to the data
  * dir. The Redis drivers wait for a Redis that is away at most `redisWaitMs` per call, then throw a
  * RedisUnavailableError (a request answers 503). The Redis drivers (ioredis, BullMQ: ~300 modules)
- * are imported only when configured.
+ * are imported only when configured, BullMQ by the first job enqueued or worked.
  */
 export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
   const waitMs = options.redisWaitMs;
@@ -55,13 +56,16 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     : new MemoryPubSub();
   let queue: JobQueue;
   if (config.queueRedis) {
-    const { BullmqJobQueue } = await import('./queue/bullmq.ts');
-    queue = new BullmqJobQueue(createRedis(config.queueRedis.url, { name: 'subspace:queue' }), {
-      prefix: options.bullmqPrefix,
-      backoff: options.queueBackoff,
-      lockDurationMs: config.jobLockSeconds * 1000,
-      stalledIntervalMs: config.jobLockSeconds * 1000,
-      enqueueTimeoutMs: waitMs,
+    const queueRedis = config.queueRedis;
+    queue = new LazyJobQueue(async () => {
+      const { BullmqJobQueue } = await import('./queue/bullmq.ts');
+      return new BullmqJobQueue(createRedis(queueRedis.url, { name: 'subspace:queue' }), {
+        prefix: options.bullmqPrefix,
+        backoff: options.queueBackoff,
+        lockDurationMs: config.jobLockSeconds * 1000,
+        stalledIntervalMs: config.jobLockSeconds * 1000,
+        enqueueTimeoutMs: waitMs,
+      });
     });
   } else {
     const databaseQueue = new DatabaseJobQueue(database.db, { backoff: options.queueBackoff });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from './redis-unavailable.ts';
 
 export type { Redis } from 'ioredis';
 
@@ -14,8 +15,7 @@ export interface CreateRedisOptions {
  */
 export const REDIS_WAIT_MS = 10_000;
 
-/** Redis did not answer within the wait: requests answer 503, jobs are retried. */
-export class RedisUnavailableError extends Error {}
+export { RedisUnavailableError };
 
 /** Reconnection delay in ms: exponential from 50 ms, capped at 3 s, with a little jitter so clients do not stampede. */
 export function redisRetryDelay(times: number): number {

@@ -2,15 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { jsonNestsDeeperThan, looksLikeJsonObject } from '../lib/json-depth.ts';
-import { findLocalActorAccount } from '../federation/actors.ts';
-import { isPubliclyServed } from '../federation/audience.ts';
-import { handleFederationRequest, withFederation } from '../federation/federation.ts';
 import { asNodeInfo20 } from '../federation/nodeinfo.ts';
-import { findLocalStatus } from '../federation/statuses.ts';
 import { weakSignatureReason } from '../federation/signature-strength.ts';
 import { statusRowsById } from '../services/statuses/entities.ts';
 import { hostMetaRoutes } from './well-known/host-meta.ts';
-import { failedHttpSignature, inboundAllowed, signatureKeyIds, unauthorizedResponse, withAuthorizedFetchHeaders } from '../federation/authorize.ts';
+import { federationCode } from './federation-code.ts';
 import { profilePageRoutes } from './pages/profiles.ts';
 
 /** Mastodon refuses inbox bodies over 1 MB with 413. */
@@ -37,12 +33,14 @@ function redirect(location: string): Response {
 
 /** An HTML request for an actor goes to the profile page, as in Mastodon. */
 const toProfile: NotAcceptable = async (ctx, params) => {
+  const { findLocalActorAccount } = await federationCode();
   const account = await findLocalActorAccount(ctx, params.username!);
   return account ? redirect(account.url ?? `${baseUrl(ctx.config)}/@${account.username}`) : undefined;
 };
 
 /** An HTML request for a post goes to its page (a boost's, to the boosted post's). */
 const toStatusPage: NotAcceptable = async (ctx, params) => {
+  const { findLocalStatus, isPubliclyServed } = await federationCode();
   const found = await findLocalStatus(ctx, params.username!, params.id!);
   if (!found || !isPubliclyServed(found.status.visibility)) return undefined;
   const shown = found.status.reblogOfId ? (await statusRowsById(ctx, [found.status.reblogOfId])).get(found.status.reblogOfId) : found.status;
@@ -66,6 +64,7 @@ function toWebRequest(ctx: AppContext, request: FastifyRequest, path = request.u
 
 async function callFedify(ctx: AppContext, request: FastifyRequest, notAcceptable?: NotAcceptable, path?: string): Promise<Response> {
   const params = request.params as Record<string, string>;
+  const { handleFederationRequest, unauthorizedResponse, withAuthorizedFetchHeaders } = await federationCode();
   const response = await handleFederationRequest(ctx, toWebRequest(ctx, request, path), {
     onNotFound: passOn,
     onNotAcceptable: async () => (notAcceptable ? await notAcceptable(ctx, params) : undefined) ?? passOn(),
@@ -125,6 +124,7 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!Buffer.isBuffer(request.body) || !looksLikeJsonObject(request.body) || jsonNestsDeeperThan(request.body, INBOX_MAX_DEPTH)) {
       return reply.status(400).send({ error: 'Bad Request' });
     }
+    const { signatureKeyIds, inboundAllowed, withFederation, failedHttpSignature } = await federationCode();
     // Mastodon's require_actor_signature!: an inbox takes only HTTP-signed requests, whatever Linked Data
     // signature or proof the activity carries (Fedify would take one of those alone); a forwarded activity
     // is HTTP-signed by the server forwarding it

@@ -1,7 +1,27 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { queryParser } from './plugins/params.ts';
 import { requestId } from './plugins/request-id.ts';
+
+const require = createRequire(import.meta.url);
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/**
+ * Fastify's own schema compilers (Ajv and fast-json-stringify, ~100 modules), required when a route
+ * first declares a schema (none does) instead of by every server at construction.
+ */
+function schemaCompilersOnUse(): CompilersFactory {
+  type Factory = (...args: unknown[]) => unknown;
+  const requiredOnUse = (name: string): Factory => {
+    let factory: Factory | undefined;
+    return (...args) => (factory ??= (require(name) as () => Factory)())(...args);
+  };
+  return {
+    buildValidator: requiredOnUse('@fastify/ajv-compiler') as CompilersFactory['buildValidator'],
+    buildSerializer: requiredOnUse('@fastify/fast-json-stringify-compiler') as CompilersFactory['buildSerializer'],
+  };
+}
 
 /** Rails trusts loopback and private networks as proxies; TRUSTED_PROXY_IP adds more. */
 const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
@@ -40,6 +60,7 @@ export function createServer(ctx: AppContext, timeouts: Partial<HttpTimeouts> = 
     http: { headersTimeout: headersMs, connectionsCheckingInterval: checkIntervalMs },
     requestTimeout: requestMs,
     keepAliveTimeout: keepAliveMs,
+    schemaController: { compilersFactory: schemaCompilersOnUse() },
   });
 }
 

@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { lazy } from './lazy.ts';
 
 /** What federation may fetch: the private ranges it may still reach, and how long and how big a response may be. */
 export interface OutboundPolicy {
@@ -13,8 +14,8 @@ export interface OutboundPolicy {
   userAgent?: string;
   /** resolves a host name to its addresses (the system resolver; tests give their own) */
   resolve: (host: string) => Promise<LookupAddress[]>;
-  /** connects only to allowed addresses, checked again when connecting (see connectLookup) */
-  dispatcher: Dispatcher;
+  /** connects only to allowed addresses, checked again when connecting (see connectLookup); made by the first request (undici is ~110 modules) */
+  dispatcher: () => Promise<Dispatcher>;
   /** ends every request made under the policy early (a caller's deadline shorter than `timeoutMs`) */
   signal?: AbortSignal;
 }
@@ -88,7 +89,10 @@ export function outboundPolicy(
     else allowedPrivate.addSubnet(address, Number(prefix), type);
   }
   const lookup = connectLookup((address) => allowedUnder(allowedPrivate, address), resolve);
-  const dispatcher = new Agent(timeouts ? { connect: { lookup, timeout: timeouts.connectMs }, headersTimeout: timeouts.readMs, bodyTimeout: timeouts.readMs } : { connect: { lookup } });
+  const dispatcher = lazy(async () => {
+    const { Agent } = await import('undici');
+    return new Agent(timeouts ? { connect: { lookup, timeout: timeouts.connectMs }, headersTimeout: timeouts.readMs, bodyTimeout: timeouts.readMs } : { connect: { lookup } });
+  });
   return { allowedPrivate, timeoutMs: outboundLimits.timeoutMs, maxBytes: outboundLimits.maxBytes, userAgent, resolve, dispatcher };
 }
 
@@ -182,7 +186,7 @@ export async function guardedFetch(fetchImpl: typeof fetch, policy: OutboundPoli
     await assertAllowedUrl(url, policy);
     visited.add(url.href);
     // `dispatcher` is undici's option, which Node's fetch takes: it makes the connection check its addresses again
-    const response = await fetchImpl(request, { redirect: 'manual', signal: AbortSignal.any([request.signal, deadline]), dispatcher: policy.dispatcher } as RequestInit);
+    const response = await fetchImpl(request, { redirect: 'manual', signal: AbortSignal.any([request.signal, deadline]), dispatcher: await policy.dispatcher() } as RequestInit);
     const location = response.headers.get('location');
     if (follow && REDIRECT_STATUSES.has(response.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
       void response.body?.cancel();

@@ -8,8 +8,9 @@ import { CLI, NODE, runSubspace, waitFor, waitForHealthy } from '../helpers/proc
 
 /**
  * Each process loads only what its role uses, recorded by test/helpers/module-recorder.ts: the
- * streaming role serves no federation and processes no media, and the CLI answers help and runs
- * admin commands without the web tier.
+ * streaming role serves no federation and processes no media; a worker loads a job's handler when
+ * such a job runs, and the web role image processing with the first image; the CLI answers help
+ * and runs admin commands without the web tier.
  */
 
 const RECORDER = new URL('../helpers/module-recorder.ts', import.meta.url).pathname;
@@ -41,7 +42,11 @@ function environment(): { env: Record<string, string>; record: string } {
 const loadedModules = (record: string) => readFileSync(record, 'utf8').split('\n');
 
 /** The modules a role must not load, where they come from. */
-const FEDERATION_AND_MEDIA = [/\/src\/federation\//, /\/src\/services\/media/, /\/node_modules\/@fedify\//, /\/node_modules\/sharp\//, /ffmpeg|ffprobe/];
+const MEDIA_LIBRARIES = [/\/node_modules\/(sharp|@img|@ffmpeg-installer)\//];
+const FEDERATION = [/\/src\/federation\//, /\/node_modules\/@fedify\//];
+const FEDERATION_AND_MEDIA = [...FEDERATION, /\/src\/services\/media/, /ffmpeg|ffprobe/, ...MEDIA_LIBRARIES];
+/** Fastify's schema compilers: no route declares a schema */
+const SCHEMA_COMPILERS = [/\/node_modules\/(ajv|@fastify\/ajv-compiler)\//];
 const WEB_TIER = [/\/src\/http\/app\.ts$/, /\/src\/http\/api\//, ...FEDERATION_AND_MEDIA];
 
 function assertNone(modules: string[], forbidden: RegExp[], what: string) {
@@ -73,7 +78,44 @@ describe('modules loaded by each role', () => {
     const modules = loadedModules(record);
     // the recorder saw the role start
     assert.ok(modules.some((url) => url.endsWith('/src/streaming/hub.ts')));
-    assertNone(modules, WEB_TIER, 'the streaming role');
+    assertNone(modules, [...WEB_TIER, ...SCHEMA_COMPILERS], 'the streaming role');
+  });
+
+  test('an idle worker loads no job handler, federation, media or web code', async () => {
+    const { env, record } = environment();
+    const worker = runSubspace(['worker'], env);
+    try {
+      await waitFor(`the worker to start\n${worker.output()}`, async () => /working queues/.test(worker.output()));
+    } finally {
+      worker.child.kill('SIGINT');
+      await worker.exited;
+    }
+    const modules = loadedModules(record);
+    assert.ok(modules.some((url) => url.endsWith('/src/jobs/handlers.ts')));
+    // its media working directories are cleared at start (temp-dir.ts, a few file-system calls)
+    const handlerCode = [/\/src\/jobs\/(default|scheduler|mailers|pull)\//, /\/src\/services\/media\/(?!temp-dir\.ts$)/, /ffmpeg|ffprobe/];
+    assertNone(modules, [/\/src\/http\//, /\/node_modules\/fastify\//, ...FEDERATION, ...MEDIA_LIBRARIES, ...handlerCode], 'an idle worker');
+  });
+
+  test('the web role loads no image processing until an image comes, no federation code until a federation request', async () => {
+    const { env, record } = environment();
+    const web = runSubspace(['web'], env);
+    try {
+      const url = await waitFor(`the web role to listen\n${web.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(web.output())?.[1]);
+      await waitForHealthy(url, web);
+      const instance = await fetch(`${url}/api/v1/instance`);
+      assert.equal(instance.status, 200);
+    } finally {
+      web.child.kill('SIGINT');
+      await web.exited;
+    }
+    const modules = loadedModules(record);
+    assert.ok(modules.some((url) => url.endsWith('/src/http/app.ts')));
+    // the discovery documents' pure helpers excepted
+    const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
+    // without REDIS_URL no Redis client; outbound fetches' HTTP client with the first one
+    const clients = [/\/node_modules\/(ioredis|bullmq|undici)\//];
+    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode, ...clients, ...SCHEMA_COMPILERS], 'the web role');
   });
 
   test('`subspace --help` loads neither the database nor the server; an admin command loads no web tier', async () => {

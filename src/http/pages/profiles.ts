@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { findLocalActorAccount } from '../../federation/actors.ts';
-import { isPubliclyServed } from '../../federation/audience.ts';
-import { findLocalStatus } from '../../federation/statuses.ts';
+import { federationCode } from '../federation-code.ts';
 import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
 import { html, SafeHtml } from '../views/html.ts';
 
@@ -33,6 +31,7 @@ function page(reply: FastifyReply, title: string, alternate: string, body: SafeH
 export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/@:username', async (request, reply) => {
     const { username } = request.params as { username: string };
+    const { findLocalActorAccount } = await federationCode();
     const account = await findLocalActorAccount(ctx, username);
     if (!account) return reply.callNotFound();
     if (wantsActivityPub(request)) return reply.redirect(account.uri, 301);
@@ -42,6 +41,7 @@ export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/@:username/:id', async (request, reply) => {
     const { username, id } = request.params as { username: string; id: string };
+    const { findLocalStatus, isPubliclyServed } = await federationCode();
     const found = await findLocalStatus(ctx, username, id);
     const uri = found?.status.uri;
     if (!found || !uri || found.status.reblogOfId || !isPubliclyServed(found.status.visibility)) return reply.callNotFound();

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
 import { accountsInOrder } from '../../services/accounts/account-pages.ts';
-import { resolveFresh } from '../../federation/resolve-fresh.ts';
+import { federationCode } from '../federation-code.ts';
 import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/accounts/move-account.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
 import { params, text } from '../plugins/params.ts';
@@ -109,7 +109,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!session) return reply;
     const acct = text(nested(input.account_alias).acct) ?? '';
     try {
-      await addAlias(ctx, session.account, acct, (handle) => resolveFresh(ctx, handle));
+      await addAlias(ctx, session.account, acct, async (handle) => (await federationCode()).resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return aliasesPage(ctx, request, reply, session.account, 422, error, acct);
@@ -141,7 +141,7 @@ export function settingsMigrationRoutes(app: FastifyInstance, ctx: AppContext) {
     const form = nested(input.account_migration);
     const acct = text(form.acct) ?? '';
     try {
-      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' }, (handle) => resolveFresh(ctx, handle));
+      await moveAccount(ctx, session.account, session.user, { acct, currentPassword: text(form.current_password) ?? '' }, async (handle) => (await federationCode()).resolveFresh(ctx, handle));
     } catch (error) {
       if (!(error instanceof MoveValidationError)) throw error;
       return migrationPage(ctx, request, reply, session.account, 422, error, acct);

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
-import { RedisUnavailableError } from '../../backends/redis.ts';
+import { RedisUnavailableError } from '../../backends/redis-unavailable.ts';
 import { StorageUnavailableError } from '../../backends/storage/index.ts';
 import { ApiError } from '../../lib/errors.ts';
 

@@ -1,9 +1,10 @@
-import sharp, { type JpegOptions, type Metadata, type OutputOptions } from 'sharp';
+import type { JpegOptions, Metadata, OutputOptions } from 'sharp';
 import { validationFailed } from '../../lib/errors.ts';
 
 export type AccountImageKind = 'avatar' | 'header';
 
 import { ACCOUNT_IMAGE_LIMITS } from '../../lib/instance-limits.ts';
+import { loadSharp } from '../media/load-sharp.ts';
 export { ACCOUNT_IMAGE_LIMITS };
 
 type Format = 'jpeg' | 'png' | 'gif' | 'webp';
@@ -70,7 +71,7 @@ async function inspect(kind: AccountImageKind, bytes: Buffer): Promise<Inspected
   let metadata: Metadata;
   try {
     // reading the header decodes no pixels: a pixel bomb is measured here, then refused below
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await (await loadSharp())(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw invalidType(kind);
   }
@@ -102,6 +103,7 @@ const OUTPUT_OPTIONS: Record<Format, OutputOptions | JpegOptions> = {
 
 async function render(bytes: Buffer, size: { width: number; height: number }, format: Format, options: { animated: boolean; pixels: number }): Promise<Buffer> {
   // sharp writes no metadata unless asked: EXIF (and its GPS), XMP and ICC profiles are dropped once the orientation is applied
+  const sharp = await loadSharp();
   return sharp(bytes, { animated: options.animated, limitInputPixels: options.pixels, failOn: 'truncated' })
     .rotate()
     .resize(size.width, size.height, { fit: 'cover', position: 'centre' })

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
+import { loadSharp } from '../media/load-sharp.ts';
 
 /** Mastodon's CustomEmoji::LOCAL_LIMIT (MAX_EMOJI_SIZE's default): an emoji's image must be smaller than 256 KB. */
 export const EMOJI_SIZE_LIMIT = 256 * 1024;
@@ -40,6 +40,7 @@ export function checkEmojiSize(size: number): void {
 export async function readEmojiImage(bytes: Buffer): Promise<EmojiImage> {
   checkEmojiSize(bytes.length);
   const options = { limitInputPixels: MEDIA_LIMITS.image_matrix_limit, failOn: 'truncated' as const };
+  const sharp = await loadSharp();
   let format: string | undefined;
   try {
     format = (await sharp(bytes, options).metadata()).format;

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { Config } from '../../config/index.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
+import { loadSharp } from './load-sharp.ts';
 import { blurhashOf, invalidType, styleMeta, type StyleMeta } from './media-processing.ts';
 import { ToolFailed } from './ffmpeg.ts';
 import { probeMedia, type MediaProbe } from './probe.ts';
@@ -59,7 +59,7 @@ async function frameStyle(config: Config, input: MediaInput, dir: string) {
   const path = join(dir, 'small.png');
   await extractFrame(config, input, path);
   const bytes = await readFile(path);
-  const { width, height } = await sharp(bytes).metadata();
+  const { width, height } = await (await loadSharp())(bytes).metadata();
   if (!width || !height) throw processingFailed();
   return { bytes, meta: styleMeta(width, height) };
 }

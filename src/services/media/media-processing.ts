@@ -1,7 +1,8 @@
 import { encode } from 'blurhash';
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import { validationFailed } from '../../lib/errors.ts';
 import { MEDIA_LIMITS } from '../../lib/instance-limits.ts';
+import { loadSharp } from './load-sharp.ts';
 import { heifKind } from './sniff.ts';
 
 type Metadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
@@ -93,6 +94,7 @@ async function render(source: ImageSource, size: { width: number; height: number
 /** Mastodon's blurhash of a preview image (4×4 components). */
 export async function blurhashOf(image: Buffer): Promise<string> {
   // 4×4 components need few pixels: encoding a whole 640×640 preview holds the event loop for seconds
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image).resize(BLURHASH_SAMPLE, BLURHASH_SAMPLE, { fit: 'inside', withoutEnlargement: true }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return encode(new Uint8ClampedArray(data), info.width, info.height, BLURHASH_COMPONENTS, BLURHASH_COMPONENTS);
 }
@@ -129,6 +131,7 @@ const tooLarge = () => validationFailed(['File dimensions are too large']);
 
 /** An upload sharp reads itself: the type from its content, checked against what the instance takes, and its EXIF orientation applied. */
 async function sharpSource(bytes: Buffer): Promise<ImageSource> {
+  const sharp = await loadSharp();
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: MEDIA_LIMITS.image_matrix_limit }).metadata();
@@ -159,5 +162,6 @@ async function heicSource(bytes: Buffer): Promise<ImageSource> {
   if (decoded.kind !== 'decoded') throw invalidType();
   const { width, height, data } = decoded;
   const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const sharp = await loadSharp();
   return { accepted, width, height, open: () => sharp(pixels, { raw: { width, height, channels: 4 } }).flatten({ background: '#ffffff' }) };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { mentionedAccountResolver } from '../../../federation/resolve-account.ts';
+import { federationCode } from '../../federation-code.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts';
 import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
@@ -74,7 +74,7 @@ const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
   // mentions of remote accounts not known here are fetched while posting or editing, as Mastodon does
-  const resolveAccount = mentionedAccountResolver(ctx);
+  const resolveAccount = async (acct: string, signal: AbortSignal) => (await federationCode()).mentionedAccountResolver(ctx)(acct, signal);
 
   app.post('/api/v1/statuses', { preHandler: authorize({ scopes: ['write:statuses'], user: true }) }, async (request, reply) => {
     const { user, account, auth } = currentUser(request);

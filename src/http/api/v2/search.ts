@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
-import { resolveRemoteStatusUrl } from '../../../federation/fetch-status.ts';
-import { resolveRemoteAccount, resolveRemoteAccountByUri } from '../../../federation/resolve-account.ts';
+import { federationCode } from '../../federation-code.ts';
 import { search } from '../../../services/instance/search.ts';
 import { renderTags } from '../../../presenters/tags.ts';
 import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
@@ -50,7 +49,13 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       minId: rowId(text(input.min_id)),
       resolve:
         viewerId && railsBoolean(input.resolve) === true
-          ? { account: (acct) => resolveRemoteAccount(ctx, acct), url: async (url) => (await resolveRemoteStatusUrl(ctx, url)) ?? resolveRemoteAccountByUri(ctx, url) }
+          ? {
+              account: async (acct) => (await federationCode()).resolveRemoteAccount(ctx, acct),
+              url: async (url) => {
+                const { resolveRemoteStatusUrl, resolveRemoteAccountByUri } = await federationCode();
+                return (await resolveRemoteStatusUrl(ctx, url)) ?? resolveRemoteAccountByUri(ctx, url);
+              },
+            }
           : undefined,
     });
     const [accounts, statuses, hashtags] = await Promise.all([
