@@ -70,11 +70,7 @@ function parse(value: string): CachedTokenRow & { epoch: string } {
  * The token rows of these digests: from the cache when their entry is of the current epoch, else
  * from `load` (which is then cached). A cache that fails only costs the statement.
  */
-export async function cachedTokenRows(
-  ctx: AppContext,
-  digests: string[],
-  load: (digests: string[]) => Promise<CachedTokenRow[]>,
-): Promise<Map<string, CachedTokenRow>> {
+export async function cachedTokenRows(ctx: AppContext, digests: string[], load: (digests: string[]) => Promise<CachedTokenRow[]>): Promise<Map<string, CachedTokenRow>> {
   if (!watching.has(ctx.database.writes)) return byDigest(await load(digests));
   const values = await ctx.cache.getMany([EPOCH_KEY, ...digests.map(entryKey)]).catch(() => null);
   const epoch = values?.[0] ?? null;
