@@ -4,7 +4,6 @@ import { eq, sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config/index.ts';
 import { type DatabaseHandle, openDatabase } from '../../src/db/index.ts';
 import { settings } from '../../src/db/schema.ts';
-import { TableWrites } from '../../src/db/table-writes.ts';
 import { prepareTestEnvironment, type TestEnvironment } from '../helpers/instance.ts';
 
 /**
