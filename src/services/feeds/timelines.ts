@@ -28,8 +28,8 @@ export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId:
         sql`(${statuses.reblogOfId} IS NULL OR EXISTS (
           SELECT 1 FROM statuses original WHERE original.id = ${statuses.reblogOfId} AND original.deleted_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM accounts oa WHERE oa.id = original.account_id AND oa.suspended_at IS NOT NULL)
-            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE (ob.account_id = ${viewerId} AND ob.target_account_id = original.account_id)
-                                                   OR (ob.account_id = original.account_id AND ob.target_account_id = ${viewerId}))))`,
+            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = ${viewerId} AND ob.target_account_id = original.account_id)
+            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = original.account_id AND ob.target_account_id = ${viewerId})))`,
       ),
     );
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -94,7 +94,8 @@ async function publicScope(ctx: AppContext, viewerId: string | null, options: Pu
     sql`${statuses.deletedAt} IS NULL`,
     sql`${statuses.reblogOfId} IS NULL`,
     sql`NOT EXISTS (SELECT 1 FROM accounts pa WHERE pa.id = ${statuses.accountId} AND (pa.suspended_at IS NOT NULL OR pa.silenced_at IS NOT NULL))`,
-    visibleTo(viewerId),
+    // visibleTo(viewerId) holds already: a public, undeleted status of an unsuspended author is
+    // visible to all but those its author blocks, whom notHiddenFrom leaves out
     notHiddenFrom(viewerId),
   ];
   if (options.local) conditions.push(sql`${statuses.local}`);
