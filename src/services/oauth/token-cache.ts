@@ -23,9 +23,15 @@ const entryKey = (digest: string) => `auth:token:${digest}`;
 
 const watching = new WeakSet<TableWrites>();
 
-/** Replaces the epoch after every committed write to the credential tables; the cache is used only once this runs. */
-export function watchCredentialWrites(ctx: Pick<AppContext, 'database' | 'cache'>): void {
+/**
+ * Replaces the epoch after every committed write to the credential tables; the cache is used only
+ * once this runs, and only where every process shares it: embedded (one process), or a Redis cache.
+ * PostgreSQL without Redis leaves each process a memory cache of its own, which another process's
+ * writes (a CLI command, a second web process) could not reach: lookups stay uncached there.
+ */
+export function watchCredentialWrites(ctx: Pick<AppContext, 'database' | 'cache' | 'config'>): void {
   if (watching.has(ctx.database.writes)) return;
+  if (ctx.database.kind !== 'pglite' && !ctx.config.cacheRedis) return;
   ctx.database.writes.watch(
     CREDENTIAL_TABLES.map((table) => getTableName(table)),
     () => ctx.cache.set(EPOCH_KEY, randomUUID(), EPOCH_TTL_SECONDS),
