@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config, DatabaseConfig } from '../config/index.ts';
 import type * as schema from './schema.ts';
 import type { PostgresOptions } from './postgres.ts';
+import { TableWrites } from './table-writes.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -15,6 +16,8 @@ export interface DatabaseHandle {
   /** true when every migration in this codebase has been applied */
   isUpToDate(): Promise<boolean>;
   ping(): Promise<void>;
+  /** reports committed writes to watched tables, whoever made them (see table-writes.ts) */
+  writes: TableWrites;
   close(): Promise<void>;
 }
 
@@ -32,15 +35,17 @@ function migrationCount(): number {
 }
 
 export async function openDatabase(config: Config, options: PostgresOptions = {}): Promise<DatabaseHandle> {
+  const writes = new TableWrites();
   // only the driver in use is loaded
   const opened =
     config.database.kind === 'pglite'
-      ? await (await import('./pglite.ts')).openPglite(config.database, { thread: config.database.thread })
-      : await (await import('./postgres.ts')).openPostgres(config.database, options);
+      ? await (await import('./pglite.ts')).openPglite(config.database, { thread: config.database.thread }, writes)
+      : await (await import('./postgres.ts')).openPostgres(config.database, options, writes);
   const { db } = opened;
   return {
     ...opened,
     kind: config.database.kind,
+    writes,
     async isUpToDate() {
       try {
         const [row] = await queryRows<{ count: string | number }>(db, sql`SELECT count(*) AS count FROM drizzle.__drizzle_migrations`);

@@ -6,6 +6,7 @@ import type { DatabaseConfig } from '../config/index.ts';
 import type { Database } from './index.ts';
 import { ThreadedPglite } from './pglite-client.ts';
 import * as schema from './schema.ts';
+import { TableWrites, watchPgliteWrites } from './table-writes.ts';
 
 /**
  * PostgreSQL settings for the embedded database. PGlite's default shared_buffers (128 MB) is most
@@ -30,11 +31,11 @@ async function openInThisThread(dataDir: string): Promise<PGlite> {
 }
 
 /** Embedded PostgreSQL (WASM) kept in the data directory; only one process may open it. */
-export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'pglite' }>, 'dataDir'>, options: PgliteOptions = {}) {
+export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'pglite' }>, 'dataDir'>, options: PgliteOptions = {}, writes = new TableWrites()) {
   mkdirSync(config.dataDir, { recursive: true });
   const client = options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });
   // drizzle's pglite driver uses only query() and transaction(), which the threaded client has too
-  const db = drizzle({ client: client as PGlite, schema }) as unknown as Database;
+  const db = drizzle({ client: watchPgliteWrites(client, writes) as PGlite, schema }) as unknown as Database;
   return {
     db,
     async migrate() {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { DatabaseConfig, SslMode } from '../config/index.ts';
 import type { Database } from './index.ts';
 import * as schema from './schema.ts';
+import { TableWrites, watchPoolWrites } from './table-writes.ts';
 
 /**
  * libpq's sslmode mapped onto node's TLS options. The CA comes from the system store plus
@@ -37,7 +38,7 @@ export interface PostgresOptions {
  * queries under way fail, the pool discards the broken connections and opens new ones for the
  * next queries, and a connection that cannot be opened fails within 10 s.
  */
-export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, options: PostgresOptions = {}) {
+export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, options: PostgresOptions = {}, writes = new TableWrites()) {
   const onError = options.onError ?? (() => {});
   const pool = new pg.Pool({
     host: config.host,
@@ -59,6 +60,7 @@ export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'post
   // the pool discards the client when it is released.
   pool.on('connect', (client) => client.on('error', onError));
   pool.on('error', onError);
+  watchPoolWrites(pool as unknown as Parameters<typeof watchPoolWrites>[0], writes);
   const db = drizzle({ client: pool, schema }) as unknown as Database;
   return {
     db,

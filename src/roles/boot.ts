@@ -9,6 +9,7 @@ import type { StreamingHub } from '../streaming/hub.ts';
 import type { StreamingRouteOptions } from '../streaming/routes.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { watchCredentialWrites } from '../services/oauth/token-cache.ts';
 
 // Each role's modules (the HTTP app, the job handlers, the streaming hub, the scheduler) are imported
 // when that role starts: an admin command boots with no role and loads none of them.
@@ -74,6 +75,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     cleanups.push(() => backends.close());
     const { close: _closeBackends, ...services } = backends;
     const ctx: AppContext = { ...services, config, db: database.db, database, log };
+    watchCredentialWrites(ctx);
 
     if (roles.worker) {
       const { jobRunner } = await import('../jobs/handlers.ts');

@@ -28,8 +28,8 @@ export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId:
         sql`(${statuses.reblogOfId} IS NULL OR EXISTS (
           SELECT 1 FROM statuses original WHERE original.id = ${statuses.reblogOfId} AND original.deleted_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM accounts oa WHERE oa.id = original.account_id AND oa.suspended_at IS NOT NULL)
-            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE (ob.account_id = ${viewerId} AND ob.target_account_id = original.account_id)
-                                                   OR (ob.account_id = original.account_id AND ob.target_account_id = ${viewerId}))))`,
+            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = ${viewerId} AND ob.target_account_id = original.account_id)
+            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = original.account_id AND ob.target_account_id = ${viewerId})))`,
       ),
     );
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -50,7 +50,9 @@ export interface HomePage {
 export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<HomePage> {
   const feed = homeFeed(accountId);
   if (!(await isRegenerating(ctx, accountId))) {
-    if (await ctx.feeds.exists(feed)) return { rows: await loadFeedStatuses(ctx, await ctx.feeds.page(feed, page), accountId), regenerating: false };
+    // the page first: only an empty one needs to know whether the feed exists
+    const ids = await ctx.feeds.page(feed, page);
+    if (ids.length > 0 || (await ctx.feeds.exists(feed))) return { rows: await loadFeedStatuses(ctx, ids, accountId), regenerating: false };
     // an empty feed does not exist: one that would stay empty needs no rebuild
     if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { rows: [], regenerating: false };
     await requestHomeRegeneration(ctx, accountId);
@@ -64,14 +66,25 @@ export async function homeTimeline(ctx: AppContext, accountId: string, page: Fee
  */
 export async function listTimeline(ctx: AppContext, listId: string, ownerId: string, page: FeedPage): Promise<StatusRow[]> {
   const feed = listFeed(listId);
-  if (!(await ctx.feeds.exists(feed))) await regenerateList(ctx, listId, ownerId);
-  return loadFeedStatuses(ctx, await ctx.feeds.page(feed, page), ownerId);
+  let ids = await ctx.feeds.page(feed, page);
+  if (ids.length === 0 && !(await ctx.feeds.exists(feed))) {
+    await regenerateList(ctx, listId, ownerId);
+    ids = await ctx.feeds.page(feed, page);
+  }
+  return loadFeedStatuses(ctx, ids, ownerId);
 }
 
 export interface PublicTimelineOptions {
   local?: boolean;
   remote?: boolean;
   onlyMedia?: boolean;
+  /** the viewer's chosen languages when the caller has them (undefined: read them) */
+  chosenLanguages?: string[] | null;
+}
+
+async function chosenLanguages(ctx: AppContext, accountId: string): Promise<string[] | null> {
+  const [viewer] = await queryRows<{ chosen_languages: string[] | null }>(ctx.db, sql`SELECT chosen_languages FROM users WHERE account_id = ${accountId}`);
+  return viewer?.chosen_languages ?? null;
 }
 
 /** Conditions shared by the public and hashtag timelines (PublicFeed): public originals of visible accounts. */
@@ -81,15 +94,15 @@ async function publicScope(ctx: AppContext, viewerId: string | null, options: Pu
     sql`${statuses.deletedAt} IS NULL`,
     sql`${statuses.reblogOfId} IS NULL`,
     sql`NOT EXISTS (SELECT 1 FROM accounts pa WHERE pa.id = ${statuses.accountId} AND (pa.suspended_at IS NOT NULL OR pa.silenced_at IS NOT NULL))`,
-    visibleTo(viewerId),
+    // visibleTo(viewerId) holds already: a public, undeleted status of an unsuspended author is
+    // visible to all but those its author blocks, whom notHiddenFrom leaves out
     notHiddenFrom(viewerId),
   ];
   if (options.local) conditions.push(sql`${statuses.local}`);
   else if (options.remote) conditions.push(sql`NOT ${statuses.local}`);
   if (options.onlyMedia) conditions.push(sql`EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = ${statuses.id})`);
   if (viewerId) {
-    const [viewer] = await queryRows<{ chosen_languages: string[] | null }>(ctx.db, sql`SELECT chosen_languages FROM users WHERE account_id = ${viewerId}`);
-    const languages = viewer?.chosen_languages;
+    const languages = options.chosenLanguages !== undefined ? options.chosenLanguages : await chosenLanguages(ctx, viewerId);
     if (languages && languages.length > 0) {
       conditions.push(
         sql`(${statuses.language} IS NULL OR ${statuses.language} IN (${sql.join(

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { accounts, oauthAccessTokens, oauthApplications, users } from '../../db/schema.ts';
 import { digest } from '../../lib/crypto.ts';
 import { parseScopes } from './scopes.ts';
+import { cachedTokenRows } from './token-cache.ts';
 import type { UserRow, AccountRow, ApplicationRow } from '../../db/schema.ts';
 
 export type { UserRow, AccountRow, ApplicationRow };
@@ -43,14 +44,12 @@ function authentication(row: TokenRow | undefined): Authentication | { error: st
 
 /** Finds the live token behind a bearer string, with Doorkeeper's error messages when it is not. */
 export async function authenticateToken(ctx: AppContext, token: string): Promise<Authentication | { error: string }> {
-  const [row] = await selectTokens(ctx, eq(oauthAccessTokens.tokenDigest, digest(token))).limit(1);
-  return authentication(row);
+  return (await authenticateTokens(ctx, [token])).get(token)!;
 }
 
-/** authenticateToken for many bearer strings in one query, by bearer string. */
+/** authenticateToken for many bearer strings in one query (none when their lookups are cached), by bearer string. */
 export async function authenticateTokens(ctx: AppContext, tokens: string[]): Promise<Map<string, Authentication | { error: string }>> {
   const byDigest = new Map(tokens.map((token) => [digest(token), token]));
-  const rows = await selectTokens(ctx, inArray(oauthAccessTokens.tokenDigest, [...byDigest.keys()]));
-  const found = new Map(rows.map((row) => [byDigest.get(row.token.tokenDigest)!, row]));
-  return new Map(tokens.map((token) => [token, authentication(found.get(token))]));
+  const rows = await cachedTokenRows(ctx, [...byDigest.keys()], (digests) => selectTokens(ctx, inArray(oauthAccessTokens.tokenDigest, digests)));
+  return new Map(tokens.map((token) => [token, authentication(rows.get(digest(token)))]));
 }

@@ -37,9 +37,10 @@ export function visibleTo(viewerId: string | null, t: StatusColumns = statuses):
  */
 export function notHiddenFrom(viewerId: string | null, t: Record<'accountId', SQLWrapper> = statuses): SQL {
   if (!viewerId) return sql`TRUE`;
-  return sql`NOT EXISTS (
-      SELECT 1 FROM blocks b WHERE (b.account_id = ${viewerId} AND b.target_account_id = ${t.accountId})
-                               OR (b.account_id = ${t.accountId} AND b.target_account_id = ${viewerId}))
+  // one NOT EXISTS per direction: each is a probe of the (account_id, target_account_id) index,
+  // where an OR of both may be planned as a scan of blocks for every status
+  return sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ${viewerId} AND b.target_account_id = ${t.accountId})
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ${t.accountId} AND b.target_account_id = ${viewerId})
     AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ${viewerId} AND mu.target_account_id = ${t.accountId}
                       AND (mu.expires_at IS NULL OR mu.expires_at > now()))
     AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d JOIN accounts a ON a.id = ${t.accountId}

@@ -14,7 +14,14 @@ const names = (value: unknown): string[] => textList(value).filter((name) => !!n
 
 function publicOptions(request: FastifyRequest) {
   const input = params(request);
-  return { local: railsBoolean(input.local) === true, remote: railsBoolean(input.remote) === true, onlyMedia: railsBoolean(input.only_media) === true };
+  const user = request.auth?.user;
+  return {
+    local: railsBoolean(input.local) === true,
+    remote: railsBoolean(input.remote) === true,
+    onlyMedia: railsBoolean(input.only_media) === true,
+    // the signed-in user is already loaded with the token
+    ...(user ? { chosenLanguages: user.chosenLanguages } : {}),
+  };
 }
 
 export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
