@@ -178,6 +178,8 @@ describe('public pages', () => {
     const actor = await instance.request('GET', '/@alice', { headers: AP });
     assert.equal(actor.status, 301);
     assert.equal(actor.headers.get('location'), `${BASE}/users/alice`);
+    assert.match(actor.headers.get('vary') ?? '', /Accept/i, 'caches keep the page and the redirect apart');
+    assert.match((await page('/@alice')).headers.get('vary') ?? '', /Accept/i);
     const note = await instance.request('GET', `/@alice/${ids.root}`, { headers: AP });
     assert.equal(note.status, 301);
     assert.equal(note.headers.get('location'), `${BASE}/users/alice/statuses/${ids.root}`);
@@ -317,5 +319,24 @@ describe('public pages', () => {
     assert.equal((await page('/@bob')).status, 403);
     assert.equal((await page('/@bob.rss')).status, 403);
     assert.equal((await page(`/@bob/${ids.publicReply}`)).status, 404);
+  });
+});
+
+describe('public pages in limited federation mode', () => {
+  let instance: TestInstance;
+  before(async () => {
+    instance = await startInstance({ env: { LIMITED_FEDERATION_MODE: 'true' } });
+    await instance.createUser('alice');
+  });
+  after(() => instance.close());
+
+  it('sends visitors to sign in, as Mastodon, but keeps about, the privacy policy and ActivityPub open', async () => {
+    for (const path of ['/', '/explore', '/@alice', '/@alice.rss', '/tags/cats']) {
+      const response = await instance.request('GET', path, { headers: HTML });
+      assert.equal(response.status, 302, path);
+      assert.equal(response.headers.get('location'), `/auth/sign_in?return_to=${encodeURIComponent(path)}`);
+    }
+    for (const path of ['/about', '/privacy-policy']) assert.equal((await instance.request('GET', path, { headers: HTML })).status, 200, path);
+    assert.equal((await instance.request('GET', '/@alice', { headers: AP })).status, 301);
   });
 });

@@ -7,7 +7,7 @@ import { userFacingDomainBlocks } from '../../services/relationships/block-domai
 import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
 import { html, SafeHtml } from '../views/html.ts';
 import { aboutPage, explorePage, landingPage, privacyPolicyPage } from '../views/public/instance-pages.ts';
-import { loadSite, maxIdOf, sendHtml } from './site.ts';
+import { loadSite, maxIdOf, sendHtml, sentToSignIn } from './site.ts';
 
 /** The policy shown until an admin writes one (Mastodon ships a template the same way). */
 const DEFAULT_PRIVACY_POLICY = html`<p>This server keeps what you give it to run your account: your e-mail address, your profile, your posts and the media you attach, who you follow and who follows you, and the IP addresses and browsers of your sessions, kept for security.</p>
@@ -17,6 +17,7 @@ const DEFAULT_PRIVACY_POLICY = html`<p>This server keeps what you give it to run
 /** `/`, `/about`, `/privacy-policy` and `/explore`: the instance, as Mastodon shows it to visitors. */
 export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/', async (request, reply) => {
+    if (await sentToSignIn(ctx, request, reply)) return reply;
     const site = await loadSite(ctx);
     const timeline = site.settings.timeline_preview ? await loadLocalTimeline(ctx, { maxId: maxIdOf(request), limit: 20 }) : null;
     return sendHtml(reply, landingPage(site, { timeline }));
@@ -44,7 +45,8 @@ export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/privacy-policy', async (_request, reply) => sendHtml(reply, privacyPolicyPage(await loadSite(ctx), DEFAULT_PRIVACY_POLICY)));
 
-  app.get('/explore', async (_request, reply) => {
+  app.get('/explore', async (request, reply) => {
+    if (await sentToSignIn(ctx, request, reply)) return reply;
     const [site, trends] = await Promise.all([loadSite(ctx), loadTrends(ctx)]);
     return sendHtml(reply, explorePage(site, trends));
   });

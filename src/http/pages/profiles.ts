@@ -10,7 +10,7 @@ import { allowFraming } from '../plugins/security-headers.ts';
 import { profilePage } from '../views/public/profile-page.ts';
 import { rssFeed } from '../views/public/rss.ts';
 import { embedPage, threadPage } from '../views/public/status-page.ts';
-import { loadSite, maxIdOf, type Site, sendErrorPage, sendHtml, wantsActivityPub } from './site.ts';
+import { loadSite, maxIdOf, type Site, sendErrorPage, sendHtml, sentToSignIn, wantsActivityPub } from './site.ts';
 
 /** Mastodon's AccountOwnedConcern: a suspended account's pages answer 403 while its data is kept (deleted accounts are gone: 404). */
 function suspended(reply: FastifyReply, site: Site) {
@@ -72,7 +72,9 @@ async function statusOf(ctx: AppContext, handle: string, id: string) {
 export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/@:username', async (request, reply) => {
     const { username } = request.params as { username: string };
+    if (!wantsActivityPub(request) && (await sentToSignIn(ctx, request, reply))) return reply;
     if (username.endsWith('.rss')) return profileFeed(ctx, reply, username.slice(0, -'.rss'.length));
+    reply.header('vary', 'Accept');
     if (wantsActivityPub(request)) {
       const account = await findLocalActorAccount(ctx, username);
       return account ? reply.redirect(account.uri, 301) : reply.callNotFound();
@@ -82,12 +84,14 @@ export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/@:username/:id', async (request, reply) => {
     const { username, id } = request.params as { username: string; id: string };
+    reply.header('vary', 'Accept');
     if (wantsActivityPub(request)) {
       const found = await findLocalStatus(ctx, username, id);
       const uri = found?.status.uri;
       if (!found || !uri || found.status.reblogOfId || !isPubliclyServed(found.status.visibility)) return reply.callNotFound();
       return reply.redirect(uri, 301);
     }
+    if (await sentToSignIn(ctx, request, reply)) return reply;
     const found = await statusOf(ctx, username, id);
     if (!found?.status) return reply.callNotFound();
     const { account, status } = found;
@@ -106,6 +110,7 @@ export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
   // StatusesController#embed: public and unlisted originals only, framable by any site
   app.get('/@:username/:id/embed', async (request, reply) => {
     const { username, id } = request.params as { username: string; id: string };
+    if (await sentToSignIn(ctx, request, reply)) return reply;
     const found = await statusOf(ctx, username, id);
     if (!found?.status || found.account.domain || found.account.suspendedAt || found.status.reblogOfId) return reply.callNotFound();
     const site = await loadSite(ctx);

@@ -3,6 +3,7 @@ import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { getSettings, type InstanceSettings } from '../../services/accounts/settings.ts';
 import { registrationsEnabled } from '../../services/instance/instance.ts';
+import { currentSession } from '../plugins/session.ts';
 import { html } from '../views/html.ts';
 import { type PageMeta, publicDocument, type SiteNav } from '../views/public/document.ts';
 
@@ -41,4 +42,14 @@ export function sendErrorPage(reply: FastifyReply, site: Site, status: number, t
 export function maxIdOf(request: FastifyRequest): string | undefined {
   const value = (request.query as Record<string, unknown> | undefined)?.max_id;
   return typeof value === 'string' && /^\d{1,19}$/.test(value) ? value : undefined;
+}
+
+/**
+ * In limited federation mode Mastodon shows its pages (all but about and the privacy policy) to
+ * signed-in members only: others are sent to sign in. Sends that redirect and answers true, or false.
+ */
+export async function sentToSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  if (!ctx.config.limitedFederationMode || (await currentSession(ctx, request))) return false;
+  reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(request.url)}`, 302);
+  return true;
 }

@@ -4,7 +4,7 @@ import { FEED_SIZE, loadTagStatuses } from '../../presenters/public-pages.ts';
 import { findTagByName } from '../../services/statuses/tag-entities.ts';
 import { tagPage } from '../views/public/instance-pages.ts';
 import { rssFeed } from '../views/public/rss.ts';
-import { loadSite, maxIdOf, sendHtml } from './site.ts';
+import { loadSite, maxIdOf, sendHtml, sentToSignIn } from './site.ts';
 
 /** `/tags/:tag.rss` (TagsController's RSS): the hashtag's latest public posts from this server. */
 async function tagFeed(ctx: AppContext, reply: FastifyReply, name: string) {
@@ -21,6 +21,7 @@ async function tagFeed(ctx: AppContext, reply: FastifyReply, name: string) {
 export function tagPageRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/tags/:tag', async (request, reply) => {
     const { tag: param } = request.params as { tag: string };
+    if (await sentToSignIn(ctx, request, reply)) return reply;
     if (param.endsWith('.rss')) return tagFeed(ctx, reply, param.slice(0, -'.rss'.length));
     const tag = await findTagByName(ctx, param);
     if (!tag) return reply.callNotFound();
