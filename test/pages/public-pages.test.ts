@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import parser from 'fast-xml-parser';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import sharp from 'sharp';
-import { accounts } from '../../src/db/schema.ts';
+import { accounts, tags } from '../../src/db/schema.ts';
 import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { saveLocalEmoji } from '../../src/services/emojis/local-emojis.ts';
 import { fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
@@ -122,6 +122,7 @@ describe('public pages', () => {
     const verified = all(text, (e) => e.name === 'div' && e.attribs.class === 'field verified');
     assert.equal(verified.length, 1);
     assert.match(DomUtils.textContent(verified[0] as never), /Site.*alice\.example/s);
+    assert.ok(all(text, (e) => e.name === 'a' && e.attribs.href === 'https://alice.example' && e.attribs.rel?.split(' ').includes('me')).length === 1, 'rel=me on her own link');
     assert.ok(all(text, (e) => e.name === 'section' && e.attribs.class === 'pinned').length === 1);
     for (const words of ['Hello world', 'A quiet unlisted note', 'This one is pinned', 'Spoilers ahead']) assert.ok(text.includes(words), words);
     assert.ok(!text.includes('answering you'), 'replies to others are left out');
@@ -266,6 +267,13 @@ describe('public pages', () => {
     assert.ok(tag.text.includes('Hello world'));
     assert.equal(link(tag.text, 'canonical'), `${BASE}/tags/cats`);
     assert.equal((await page('/tags/nosuchtag')).status, 404);
+    await instance.ctx.db.update(tags).set({ usable: false }).where(eq(tags.name, 'cats'));
+    try {
+      assert.equal((await page('/tags/cats')).status, 404, 'a hashtag staff disabled');
+      assert.equal((await page('/tags/cats.rss')).status, 404);
+    } finally {
+      await instance.ctx.db.update(tags).set({ usable: true }).where(eq(tags.name, 'cats'));
+    }
 
     await post(alice, { status: 'Fresh on the landing page' });
     const landing = await page('/');

@@ -6,9 +6,15 @@ import { tagPage } from '../views/public/instance-pages.ts';
 import { rssFeed } from '../views/public/rss.ts';
 import { loadSite, maxIdOf, sendHtml, sentToSignIn } from './site.ts';
 
+/** Mastodon's `Tag.usable.find_normalized!`: a hashtag staff disabled has no page. */
+async function usableTag(ctx: AppContext, name: string) {
+  const tag = await findTagByName(ctx, name);
+  return tag?.usable ? tag : undefined;
+}
+
 /** `/tags/:tag.rss` (TagsController's RSS): the hashtag's latest public posts from this server. */
 async function tagFeed(ctx: AppContext, reply: FastifyReply, name: string) {
-  const tag = await findTagByName(ctx, name);
+  const tag = await usableTag(ctx, name);
   if (!tag) return reply.callNotFound();
   const site = await loadSite(ctx);
   const { statuses } = await loadTagStatuses(ctx, tag.name, { local: true }, { limit: FEED_SIZE });
@@ -23,7 +29,7 @@ export function tagPageRoutes(app: FastifyInstance, ctx: AppContext) {
     const { tag: param } = request.params as { tag: string };
     if (await sentToSignIn(ctx, request, reply)) return reply;
     if (param.endsWith('.rss')) return tagFeed(ctx, reply, param.slice(0, -'.rss'.length));
-    const tag = await findTagByName(ctx, param);
+    const tag = await usableTag(ctx, param);
     if (!tag) return reply.callNotFound();
     const site = await loadSite(ctx);
     const local = (request.query as Record<string, unknown>).local === 'true';

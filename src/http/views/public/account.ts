@@ -1,5 +1,5 @@
 import type { Account } from '../../../serializers/entities.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, SafeHtml } from '../html.ts';
 import { emojifyText, safeContent } from './content.ts';
 
 export const displayName = (account: Account) => account.display_name || account.username;
@@ -10,9 +10,19 @@ export const displayName = (account: Account) => account.display_name || account
  */
 function field(item: Account['fields'][number], account: Account): SafeHtml {
   const verified = item.verified_at !== null;
-  return html`<div class="field${verified ? ' verified' : ''}"><dt>${emojifyText(item.name, account.emojis)}</dt><dd>${safeContent(item.value, account.emojis)}${
+  return html`<div class="field${verified ? ' verified' : ''}"><dt>${emojifyText(item.name, account.emojis)}</dt><dd>${fieldValue(item.value, account)}${
     verified ? html` <span class="verified-mark" title="Ownership of this link was checked on ${item.verified_at!.slice(0, 10)}">✓ <span class="visually-hidden">verified</span></span>` : ''
   }</dd></div>`;
+}
+
+/**
+ * A field's value; a member's own links carry `rel="me"`, as Mastodon's do, so the sites they point
+ * to can verify the profile in return.
+ */
+function fieldValue(value: string, account: Account): SafeHtml {
+  const content = safeContent(value, account.emojis);
+  if (account.acct.includes('@')) return content;
+  return new SafeHtml(content.value.replaceAll('rel="nofollow noopener"', 'rel="me nofollow noopener"'));
 }
 
 /** The top of a profile: header, avatar, name, bio, fields and counts. */
