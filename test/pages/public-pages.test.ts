@@ -142,6 +142,8 @@ describe('public pages', () => {
     assert.equal(sensitive[0]!.attribs.open, undefined, 'closed by default');
     assert.ok(all(text, (e) => e.name === 'img' && e.attribs.alt === 'A red square').length === 1);
     assert.equal(meta(text, 'og:description'), 'Content warning: Spoilers ahead');
+    assert.equal(meta(text, 'twitter:card'), 'summary', 'sensitive media is not previewed');
+    assert.equal(meta(text, 'og:image'), meta((await page('/@alice')).text, 'og:image'), 'the avatar instead');
   });
 
   it('paginates a profile with max_id links', async () => {

@@ -12,6 +12,8 @@ export interface PageMeta {
   type?: 'website' | 'profile' | 'article';
   /** og:image, absolute */
   image?: string;
+  /** whether the image is the page's own picture (a post's photo) rather than an avatar or logo: a large Twitter card */
+  largeImage?: boolean;
   /** the ActivityPub document the page stands for */
   activityPub?: string;
   /** the page's oEmbed endpoint */
@@ -40,7 +42,7 @@ ${meta.activityPub ? html`<link rel="alternate" type="application/activity+json"
 <meta property="og:title" content="${meta.title}">
 <meta property="og:description" content="${meta.description}">
 <meta property="og:url" content="${meta.canonical}">
-${meta.image ? html`<meta property="og:image" content="${meta.image}">\n` : ''}${meta.username ? html`<meta property="profile:username" content="${meta.username}">\n` : ''}<meta name="twitter:card" content="${meta.image && meta.type !== 'profile' ? 'summary_large_image' : 'summary'}">
+${meta.image ? html`<meta property="og:image" content="${meta.image}">\n` : ''}${meta.username ? html`<meta property="profile:username" content="${meta.username}">\n` : ''}<meta name="twitter:card" content="${meta.image && meta.largeImage ? 'summary_large_image' : 'summary'}">
 <meta name="twitter:title" content="${meta.title}">
 <meta name="twitter:description" content="${meta.description}">
 ${meta.image ? html`<meta name="twitter:image" content="${meta.image}">` : ''}`;

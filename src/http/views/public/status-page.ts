@@ -24,6 +24,7 @@ function statusMeta(site: Site, status: Status): PageMeta {
     siteTitle: site.settings.site_title,
     type: 'article',
     image: image ?? status.account.avatar,
+    largeImage: !!image,
     activityPub: status.uri ?? undefined,
     oembed: `${site.base}/api/oembed?${new URLSearchParams({ format: 'json', url })}`,
     noindex: status.account.noindex === true,
