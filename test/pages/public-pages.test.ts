@@ -325,6 +325,12 @@ describe('public pages', () => {
     assert.equal((await page('/@nobody')).status, 404);
     assert.equal((await page('/@nobody.rss')).status, 404);
 
+    const carol = await instance.ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.username, 'carol'));
+    await instance.ctx.db.update(accounts).set({ movedToAccountId: carol[0]!.id }).where(eq(accounts.id, bob.accountId));
+    const moved = all((await page('/@bob')).text, (e) => e.name === 'p' && e.attribs.class === 'moved');
+    assert.equal(moved.length, 1);
+    assert.match(DomUtils.textContent(moved[0] as never), /has moved to @carol@remote\.example/);
+
     await instance.ctx.db.update(accounts).set({ suspendedAt: new Date() }).where(eq(accounts.id, bob.accountId));
     assert.equal((await page('/@bob')).status, 403);
     assert.equal((await page('/@bob.rss')).status, 403);

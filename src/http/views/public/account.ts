@@ -28,7 +28,9 @@ function fieldValue(value: string, account: Account): SafeHtml {
 /** The top of a profile: header, avatar, name, bio, fields and counts. */
 export function profileHeader(account: Account, localDomain: string): SafeHtml {
   const acct = account.acct.includes('@') ? account.acct : `${account.acct}@${localDomain}`;
+  const moved = account.moved;
   return html`<section class="profile" aria-labelledby="profile-name">
+${moved ? html`<p class="moved" role="note">${emojifyText(displayName(account), account.emojis)} has moved to <a href="${moved.url}">@${moved.acct}</a>.</p>` : ''}
 <img class="header" src="${account.header_static}" alt="${account.header_description}">
 <img class="avatar large" src="${account.avatar_static}" alt="${account.avatar_description}" width="94" height="94">
 <h1 id="profile-name">${emojifyText(displayName(account), account.emojis)}</h1>
