@@ -324,6 +324,9 @@ describe('public pages', () => {
     assert.equal(remoteStatus.headers.get('location'), 'https://remote.example/@carol/1');
     assert.equal((await page('/@nobody')).status, 404);
     assert.equal((await page('/@nobody.rss')).status, 404);
+    const other = await page('/@ALICE?max_id=5');
+    assert.equal(other.status, 301);
+    assert.equal(other.headers.get('location'), '/@alice?max_id=5');
 
     const carol = await instance.ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.username, 'carol'));
     await instance.ctx.db.update(accounts).set({ movedToAccountId: carol[0]!.id }).where(eq(accounts.id, bob.accountId));

@@ -18,7 +18,7 @@ function suspended(reply: FastifyReply, site: Site) {
   return sendErrorPage(reply, site, 403, 'Account suspended', 'This account has been suspended.');
 }
 
-/** The account a `/@…` path names (`user`, `user@domain`), and whether it is another server's. */
+/** The account a `/@…` path names: `user` or `user@domain`. */
 async function accountOf(ctx: AppContext, handle: string): Promise<VisibleAccount | undefined> {
   return handle ? lookupAccount(ctx, handle) : undefined;
 }
@@ -37,7 +37,11 @@ async function profile(ctx: AppContext, request: FastifyRequest, reply: FastifyR
   const site = await loadSite(ctx);
   if (account.suspendedAt) return suspended(reply, site);
   const path = `/@${account.username}`;
-  if (handle !== account.username) return reply.redirect(path, 301);
+  // `/@Alice`, `/@alice@this.domain`: to the one URL of the profile, its query kept
+  if (handle !== account.username) {
+    const query = request.url.indexOf('?');
+    return reply.redirect(query === -1 ? path : `${path}${request.url.slice(query)}`, 301);
+  }
   const maxId = maxIdOf(request);
   const data = await loadProfilePage(ctx, account, { maxId, limit: 20 });
   return sendHtml(reply, profilePage(site, ctx.config.localDomain, data, { path, paginated: !!maxId }));
