@@ -4,7 +4,7 @@
  * data) and wraps PGlite's query and transaction, which a CPU profile cannot attribute (the queries
  * run from PGlite's queue, without the caller on the stack). One request at a time:
  *
- *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout]
+ *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout,pages]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -111,6 +111,11 @@ try {
     });
   if (only.has('post')) await profile('POST /api/v1/statuses (the request alone)', post('tv2'));
   if (only.has('post')) await profile('POST /api/v1/statuses by an author with 10 followers, its jobs included', post('ta1'), true);
+  if (only.has('pages')) {
+    for (const path of ['/', '/@ta1', '/@ta1.rss', '/tags/bench']) await profile(`GET ${path} (public page)`, () => fetch(`${url}${path}`, { headers: { accept: 'text/html' } }));
+    const [latest] = (await (await fetch(`${url}/api/v1/timelines/public?limit=1`)).json()) as { url: string }[];
+    if (latest) await profile('GET /@user/:id (public page)', () => fetch(`${url}${new URL(latest.url).pathname}`, { headers: { accept: 'text/html' } }));
+  }
   if (only.has('fanout')) await profile(`POST /api/v1/statuses by an author with ${followers} followers, its jobs included`, post('tb0'), true);
 } finally {
   await instance.close();

@@ -38,6 +38,7 @@ import { reportsRoutes } from './api/v1/reports.ts';
 import { adminDomainAllowsRoutes } from './api/v1/admin/domain-allows.ts';
 import { adminDomainBlocksRoutes } from './api/v1/admin/domain-blocks.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
+import { publicPageRoutes } from './pages/public.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { federationRoutes } from './federation.ts';
 import { healthRoutes } from './health.ts';
@@ -128,5 +129,6 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   adminDomainBlocksRoutes(app, ctx);
   adminDomainAllowsRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
+  publicPageRoutes(app, ctx);
   return app;
 }

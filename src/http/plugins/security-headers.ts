@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * The pages' Content-Security-Policy, after Mastodon's (config/initializers/content_security_policy.rb):
@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
  * No `form-action`: browsers apply it to the redirect after a form is sent, and consenting
  * redirects to the client's own origin.
  */
-const CONTENT_SECURITY_POLICY = ["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "style-src 'self'", "img-src 'self' https: data: blob:", "font-src 'self'"].join('; ');
+const POLICY = ["default-src 'none'", "base-uri 'none'", "style-src 'self'", "img-src 'self' https: data: blob:", "media-src 'self' https: data: blob:", "font-src 'self'"];
+const CONTENT_SECURITY_POLICY = [...POLICY, "frame-ancestors 'none'"].join('; ');
 
 /** What Mastodon sends with its HTML (Rails' defaults as it configures them; `same-origin` unless `allow_referrer_origin`). */
 const HTML_HEADERS = {
@@ -15,6 +16,16 @@ const HTML_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
 } as const;
+
+/** The same policy for a page other sites may frame (Mastodon's embedded statuses): no frame-ancestors, no X-Frame-Options. */
+const EMBEDDABLE_HEADERS = { 'content-security-policy': POLICY.join('; '), 'referrer-policy': 'same-origin' } as const;
+
+const embeddable = new WeakSet<FastifyReply>();
+
+/** Lets this reply's HTML be framed by any site. */
+export function allowFraming(reply: FastifyReply) {
+  embeddable.add(reply);
+}
 
 /**
  * One hook for every response: none may be sniffed into another type, and every HTML one (pages,
@@ -24,7 +35,7 @@ export function registerSecurityHeaders(app: FastifyInstance) {
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(HTML_HEADERS);
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(embeddable.has(reply) ? EMBEDDABLE_HEADERS : HTML_HEADERS);
     return payload;
   });
 }

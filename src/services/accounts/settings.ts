@@ -15,6 +15,8 @@ export interface InstanceSettings {
   closed_registrations_message: string;
   require_invite_text: boolean;
   show_domain_blocks: 'disabled' | 'users' | 'all';
+  /** whether visitors who are not signed in see the local timeline and hashtag timelines on the public pages */
+  timeline_preview: boolean;
   /** whether trends are shown at all */
   trends: boolean;
   /** whether hashtags, links and accounts' statuses may trend before staff review them */
@@ -31,6 +33,7 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   closed_registrations_message: '',
   require_invite_text: false,
   show_domain_blocks: 'disabled',
+  timeline_preview: true,
   trends: true,
   trendable_by_default: false,
 };

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { loadInstanceFacts } from '../../presenters/instance.ts';
+import { loadLocalTimeline, loadTrends } from '../../presenters/public-pages.ts';
+import { renderPublicDomainBlock } from '../../serializers/domain-block.ts';
+import { userFacingDomainBlocks } from '../../services/relationships/block-domain.ts';
+import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
+import { html, SafeHtml } from '../views/html.ts';
+import { aboutPage, explorePage, landingPage, privacyPolicyPage } from '../views/public/instance-pages.ts';
+import { loadSite, maxIdOf, sendHtml, sentToSignIn } from './site.ts';
+
+/** The policy shown until an admin writes one (Mastodon ships a template the same way). */
+const DEFAULT_PRIVACY_POLICY = html`<p>This server keeps what you give it to run your account: your e-mail address, your profile, your posts and the media you attach, who you follow and who follows you, and the IP addresses and browsers of your sessions, kept for security.</p>
+<p>Public and unlisted posts can be seen by anyone, and are delivered to other servers in the fediverse, as are your profile and who you follow. Followers-only posts go to your followers' servers; direct messages to the servers of the people mentioned. Other servers keep copies under their own policies; deleting a post here asks them to delete theirs.</p>
+<p>You can download an archive of your data, and delete your account, from your settings.</p>`;
+
+/** `/`, `/about`, `/privacy-policy` and `/explore`: the instance, as Mastodon shows it to visitors. */
+export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.get('/', async (request, reply) => {
+    if (await sentToSignIn(ctx, request, reply)) return reply;
+    const site = await loadSite(ctx);
+    const timeline = site.settings.timeline_preview ? await loadLocalTimeline(ctx, { maxId: maxIdOf(request), limit: 20 }) : null;
+    return sendHtml(reply, landingPage(site, { timeline }));
+  });
+
+  app.get('/about', async (_request, reply) => {
+    const [site, facts] = await Promise.all([loadSite(ctx), loadInstanceFacts(ctx)]);
+    // what /api/v1/instance/domain_blocks shows a visitor: only with show_domain_blocks = all
+    const shown = site.settings.show_domain_blocks === 'all';
+    const withComment = (site.settings as unknown as Record<string, unknown>).show_domain_blocks_rationale === 'all';
+    const domainBlocks = shown ? (await userFacingDomainBlocks(ctx)).map((block) => renderPublicDomainBlock(block, withComment)) : null;
+    const contact = facts.contact ? { acct: facts.contact.account.username, url: `${site.base}/@${facts.contact.account.username}` } : null;
+    return sendHtml(
+      reply,
+      aboutPage(site, {
+        extendedDescription: new SafeHtml(site.settings.site_extended_description.trim() ? plainToHtml(site.settings.site_extended_description) : ''),
+        contactEmail: site.settings.site_contact_email,
+        contactAccount: contact,
+        rules: [],
+        domainBlocks,
+        registrationsMessage: facts.registrationsMessage,
+      }),
+    );
+  });
+
+  app.get('/privacy-policy', async (_request, reply) => sendHtml(reply, privacyPolicyPage(await loadSite(ctx), DEFAULT_PRIVACY_POLICY)));
+
+  app.get('/explore', async (request, reply) => {
+    if (await sentToSignIn(ctx, request, reply)) return reply;
+    const [site, trends] = await Promise.all([loadSite(ctx), loadTrends(ctx)]);
+    return sendHtml(reply, explorePage(site, trends));
+  });
+}
