@@ -8,7 +8,7 @@ export function inboundCreate(actorId: string, n: number, mention?: { href: stri
   const audience = { to: [PUBLIC], cc: [`${actorId}/followers`, ...(mention ? [mention.href] : [])] };
   const mentioned = mention ? `<span class="h-card"><a href="${mention.href}" class="u-url mention">@${mention.name.split('@')[1]}</a></span> ` : '';
   return {
-    '@context': AS,
+    '@context': [AS, { Hashtag: 'as:Hashtag' }],
     id: `${id}/activity`,
     type: 'Create',
     actor: actorId,
