@@ -10,7 +10,7 @@ import { until } from '../helpers/until.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 
 /** Most statements the ingress job of a Create (a Note with a mention and a tag) may run, the jobs it queues not included. */
-const PROCESSING_BOUND = 15;
+const PROCESSING_BOUND = 14;
 /** The queue's own polling and the test's waiting, which are not the activity's work. */
 const QUEUE_POLLING = /^\s*(UPDATE jobs SET( state = 'running'|\s+state = CASE)|SELECT queue, count\(\*\))/;
 

@@ -136,11 +136,18 @@ export async function isRelatedToLocalActivity(ctx: AppContext, author: AccountR
   return !!row?.related;
 }
 
-/** Whether a new remote status is to be stored, in one statement: no deleted status left its URI behind, and it concerns this instance (or was fetched). */
-async function isStorable(ctx: AppContext, author: AccountRow, input: RemoteStatusInput, fetched: boolean): Promise<boolean> {
+/**
+ * Whether a remote status is known already (a repeated delivery), else whether it is to be stored: no
+ * deleted status left its URI behind, and it concerns this instance (or was fetched). One statement.
+ */
+async function storability(ctx: AppContext, author: AccountRow, input: RemoteStatusInput, fetched: boolean): Promise<'known' | 'storable' | 'refused'> {
+  const known = sql`EXISTS (SELECT 1 FROM ${statuses} WHERE ${statuses.uri} = ${input.uri})`;
   const tombstoned = sql`EXISTS (SELECT 1 FROM ${tombstones} WHERE ${tombstones.uri} = ${input.uri})`;
-  const [row] = await queryRows<{ storable: boolean }>(ctx.db, sql`SELECT NOT ${tombstoned} AND ${fetched ? sql`true` : relatedToLocalActivity(author, input)} AS storable`);
-  return !!row?.storable;
+  const [row] = await queryRows<{ known: boolean; storable: boolean }>(
+    ctx.db,
+    sql`SELECT ${known} AS known, NOT ${tombstoned} AND ${fetched ? sql`true` : relatedToLocalActivity(author, input)} AS storable`,
+  );
+  return row?.known ? 'known' : row?.storable ? 'storable' : 'refused';
 }
 
 /** Whether a deleted status left this URI behind. */
@@ -208,9 +215,12 @@ export async function createRemoteStatus(
   input: RemoteStatusInput,
   options: { fetched?: boolean } = {},
 ): Promise<{ status: StatusRow; created: boolean } | undefined> {
-  const existing = await findStatusByUri(ctx, input.uri);
-  if (existing) return existing.accountId === author.id ? { status: existing, created: false } : undefined;
-  if (!(await isStorable(ctx, author, input, !!options.fetched))) return undefined;
+  const storable = await storability(ctx, author, input, !!options.fetched);
+  if (storable === 'refused') return undefined;
+  if (storable === 'known') {
+    const existing = await findStatusByUri(ctx, input.uri);
+    return existing?.accountId === author.id ? { status: existing, created: false } : undefined;
+  }
 
   const silent = [...new Set(input.audienceAccountIds)].filter((id) => !input.mentionedAccountIds.includes(id) && id !== author.id);
   const mentioned = [...new Set(input.mentionedAccountIds)];
