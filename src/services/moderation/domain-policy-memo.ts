@@ -4,6 +4,8 @@ import type { AppContext } from '../../context.ts';
 const POLICY_CHANNEL = 'instance_domain_policy';
 /** A net under the announcements: one lost while Redis reconnects is made good within this time. */
 const MEMO_TTL_MS = 30_000;
+/** More domains than this and the answers start over (the shared cache still has them). */
+const MAX_ENTRIES = 10_000;
 
 interface Entry<T> {
   value: T;
@@ -54,7 +56,10 @@ export async function memoized<T>(ctx: AppContext, key: string, load: () => Prom
   if (entry && Date.now() - entry.at < MEMO_TTL_MS) return entry.value;
   const version = memo.version;
   const value = await load();
-  if (memo.listening && memo.version === version) memo.entries.set(key, { value, at: Date.now() });
+  if (memo.listening && memo.version === version) {
+    if (memo.entries.size >= MAX_ENTRIES) memo.entries.clear();
+    memo.entries.set(key, { value, at: Date.now() });
+  }
   return value;
 }
 
