@@ -4,7 +4,12 @@
  * data) and wraps PGlite's query and transaction, which a CPU profile cannot attribute (the queries
  * run from PGlite's queue, without the caller on the stack). One request at a time:
  *
- *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout,pages]
+ *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout,pages,inbound]
+ *
+ * `inbound`: signed public Creates (a tag, a mention of a member) from three fake remote servers to
+ * the shared inbox, counted twice: what the web tier runs to accept one (202), then what one worker
+ * runs to process it (the ingress job, the Distribution and follow-ups it queues), the worker of the
+ * ingress queue being started only after the POSTs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,34 +17,45 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { boot } from '../src/roles/boot.ts';
+import { jobRunner } from '../src/jobs/handlers.ts';
+import { startFakeRemote } from '../test/helpers/fake-remote.ts';
+import { inboundCreate } from './lib/inbound-create.ts';
 import { seedTargets } from './lib/targets-seed.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string' }, followers: { type: 'string' }, only: { type: 'string' } } });
 const requests = Number(values.requests ?? 20);
 const followers = Number(values.followers ?? 1000);
-const only = new Set((values.only ?? 'post,home,public,fanout').split(','));
+const only = new Set((values.only ?? 'post,home,public,fanout,inbound').split(','));
 
 interface Stat {
   count: number;
   ms: number;
 }
 let stats = new Map<string, Stat>();
+/** false while the bench itself polls the queue */
+let recording = true;
 const record = (text: string, ms: number) => {
+  if (!recording) return;
   const key = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').slice(0, 160);
   const stat = stats.get(key) ?? { count: 0, ms: 0 };
   stat.count += 1;
   stat.ms += ms;
   stats.set(key, stat);
 };
+/** A worker's poll that found no job: the queue waiting, not work of the requests counted. */
+const idleClaim = (text: string, result: unknown) => /^\s*UPDATE jobs SET state = 'running'/.test(text) && (result as { rows?: unknown[] } | undefined)?.rows?.length === 0;
 const timed = async <T>(text: string, work: () => Promise<T>): Promise<T> => {
   const started = performance.now();
+  let result: T | undefined;
   try {
-    return await work();
+    result = await work();
+    return result;
   } finally {
-    record(text, performance.now() - started);
+    if (!idleClaim(text.replace(/^\(tx\) /, ''), result)) record(text, performance.now() - started);
   }
 };
 const proto = PGlite.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -69,14 +85,18 @@ const config = loadConfig({
   BIND: '127.0.0.1',
   SECRET_KEY_BASE: 'x'.repeat(64),
   SUBSPACE_PGLITE_THREAD: 'main',
+  ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
 });
 await seedTargets(config, { followers, tokenPrefix, remotes: [] });
-const instance = await boot(config, { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 } }, { log: createLogger('warn') });
+const instance = await boot(config, { web: true, worker: { queues: ['default', 'push', 'mailers', 'pull', 'scheduler'], concurrency: 5 } }, { log: createLogger('warn') });
 const url = instance.url!;
 const auth = (username: string) => ({ authorization: `Bearer ${tokenPrefix}${username}` });
 const drain = async () => {
   for (;;) {
-    const counts = await instance.ctx.queue.counts();
+    recording = false;
+    const counts = await instance.ctx.queue.counts().finally(() => {
+      recording = true;
+    });
     if (Object.values(counts).every((n) => n === 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -94,10 +114,47 @@ async function profile(name: string, send: (i: number) => Promise<Response>, wai
     if (waitForJobs) await drain();
   }
   const elapsed = performance.now() - started;
-  const total = [...stats.values()].reduce((sum, s) => sum + (s.count ? 1 : 0) * 0 + s.count, 0);
+  report(`${name}: ${(elapsed / requests).toFixed(1)} ms per request${waitForJobs ? ' (its jobs included)' : ''}`, 'request');
+}
+
+function report(title: string, unit: string, shown = 18) {
+  const total = [...stats.values()].reduce((sum, s) => sum + s.count, 0);
   const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
-  console.log(`\n${name}: ${(elapsed / requests).toFixed(1)} ms per request${waitForJobs ? ' (its jobs included)' : ''}, ${(total / requests).toFixed(1)} statements per request`);
-  for (const [text, stat] of rows.slice(0, 18)) console.log(`${(stat.ms / requests).toFixed(2).padStart(8)} ms ${(stat.count / requests).toFixed(1).padStart(5)}×  ${text}`);
+  console.log(`\n${title}, ${(total / requests).toFixed(1)} statements per ${unit}`);
+  for (const [text, stat] of rows.slice(0, shown)) console.log(`${(stat.ms / requests).toFixed(2).padStart(8)} ms ${(stat.count / requests).toFixed(1).padStart(5)}×  ${text}`);
+}
+
+/** Signed Creates accepted by the web tier, then processed by a worker of the ingress queue started afterwards. */
+async function profileInbound() {
+  const remotes = await Promise.all([0, 1, 2].map(() => startFakeRemote()));
+  const mention = { href: 'http://bench.test/users/tv1', name: '@tv1@bench.test' };
+  const post = async (i: number) => {
+    const remote = remotes[(i + remotes.length) % remotes.length]!;
+    const { status } = await remote.postSigned(url, 'http://bench.test/inbox', inboundCreate(remote.actorId, i, mention));
+    if (status !== 202) throw new Error(`inbound: HTTP ${status}`);
+  };
+  const work = () => instance.ctx.queue.work(['ingress'], jobRunner(instance.ctx), { concurrency: 1 });
+  try {
+    // warm-up: each sender's key fetched and account stored
+    for (let i = -remotes.length; i < 0; i++) await post(i);
+    let worker = work();
+    await drain();
+    await worker.close();
+    // tv1 follows the senders, so each status reaches a home feed
+    await instance.ctx.db.execute(sql`INSERT INTO follows (account_id, target_account_id) SELECT v.id, r.id FROM accounts v, accounts r WHERE v.username = 'tv1' AND r.domain IS NOT NULL`);
+    stats = new Map();
+    const started = performance.now();
+    for (let i = 0; i < requests; i++) await post(i);
+    report(`inbound Create accepted (202) by the web tier: ${((performance.now() - started) / requests).toFixed(1)} ms per activity`, 'accepted activity', 40);
+    stats = new Map();
+    const processing = performance.now();
+    worker = work();
+    await drain();
+    report(`inbound Create processed by a worker: ${((performance.now() - processing) / requests).toFixed(1)} ms per activity (its jobs included)`, 'processed activity', 100);
+    await worker.close();
+  } finally {
+    await Promise.all(remotes.map((remote) => remote.close()));
+  }
 }
 
 try {
@@ -117,6 +174,7 @@ try {
     if (latest) await profile('GET /@user/:id (public page)', () => fetch(`${url}${new URL(latest.url).pathname}`, { headers: { accept: 'text/html' } }));
   }
   if (only.has('fanout')) await profile(`POST /api/v1/statuses by an author with ${followers} followers, its jobs included`, post('tb0'), true);
+  if (only.has('inbound')) await profileInbound();
 } finally {
   await instance.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -12,38 +12,13 @@
  *   node bench/lib/remote-senders.ts ADDRESS…   (LOCAL_DOMAIN: the instance's domain, for the signed URL)
  */
 import { Agent, request as httpRequest } from 'node:http';
+import { inboundCreate } from './inbound-create.ts';
 import { startFakeRemote, type FakeRemote, type SignedRequest } from '../../test/helpers/fake-remote.ts';
 
-const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
 const SHARED_INBOX = `http://${process.env.LOCAL_DOMAIN ?? 'bench.test'}/inbox`;
 
 const addresses = process.argv.slice(2);
 const remotes: FakeRemote[] = await Promise.all(addresses.map((address) => startFakeRemote({ address })));
-
-function createOf(remote: FakeRemote, n: number) {
-  const id = `${remote.actorId}/statuses/bench-${n}`;
-  const published = new Date().toISOString();
-  const audience = { to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
-  return {
-    '@context': AS,
-    id: `${id}/activity`,
-    type: 'Create',
-    actor: remote.actorId,
-    published,
-    ...audience,
-    object: {
-      id,
-      type: 'Note',
-      attributedTo: remote.actorId,
-      content: `<p>Inbound benchmark note ${n}, with a <a href="https://example.com/">link</a> and #bench</p>`,
-      published,
-      url: id,
-      ...audience,
-      tag: [{ type: 'Hashtag', name: '#bench', href: 'https://example.com/tags/bench' }],
-    },
-  };
-}
 
 /** POSTs a signed request as it is (node:http: fetch would replace the signed Host header). */
 function send(agent: Agent, url: string, request: SignedRequest): Promise<number> {
@@ -71,7 +46,7 @@ async function sendCreates(message: SendRequest) {
   const requests: SignedRequest[] = [];
   for (let i = 0; i < message.count; i++) {
     const remote = remotes[i % remotes.length]!;
-    requests.push(await remote.sign(SHARED_INBOX, createOf(remote, message.first + i), { spec: message.spec }));
+    requests.push(await remote.sign(SHARED_INBOX, inboundCreate(remote.actorId, message.first + i), { spec: message.spec }));
   }
   const agent = new Agent({ keepAlive: true, maxSockets: message.connections });
   const latencies: number[] = [];

@@ -9,15 +9,18 @@ export interface QueryWatch {
 
 interface SessionWithLogger {
   logger: Logger;
+  /** what a transaction's session is made with (drizzle gives it `options.logger`, not `logger`) */
+  options?: { logger?: Logger };
 }
 
 /**
  * Records every query the database runs (through drizzle's logger, which each driver's session
- * calls), until stopped: a hook for tests that count the queries of a code path.
+ * calls, a transaction's too), until stopped: a hook for tests that count the queries of a code path.
  */
 export function watchQueries(db: Database): QueryWatch {
   const session = (db as unknown as { session: SessionWithLogger }).session;
   const previous = session.logger;
+  const previousOptions = session.options;
   const queries: string[] = [];
   session.logger = {
     logQuery(query, params) {
@@ -25,10 +28,12 @@ export function watchQueries(db: Database): QueryWatch {
       previous.logQuery(query, params);
     },
   };
+  if (previousOptions) session.options = { ...previousOptions, logger: session.logger };
   return {
     queries,
     stop() {
       session.logger = previous;
+      if (previousOptions) session.options = previousOptions;
     },
   };
 }

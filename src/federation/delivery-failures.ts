@@ -139,8 +139,10 @@ export async function trackDeliverySuccess(ctx: AppContext, host: string): Promi
   const key = FAILURES_PREFIX + host;
   const [days, list] = await ctx.cache.getMany([key, UNAVAILABLE_KEY]);
   if (days !== null) await ctx.cache.del(key);
-  // the cached list is authoritative while it exists; without it, ask the table
-  if (list !== null && !parseDays(list).includes(host)) return;
+  // the cached list is authoritative while it exists; without it, the table is read into it (once,
+  // not a DELETE per inbound activity)
+  const unavailable = list !== null ? parseDays(list) : [...(await unavailableHosts(ctx))];
+  if (!unavailable.includes(host)) return;
   const removed = await ctx.db.delete(unavailableDomains).where(eq(unavailableDomains.domain, host)).returning({ id: unavailableDomains.id });
   if (removed.length === 0) return;
   await ctx.cache.del(UNAVAILABLE_KEY);

@@ -428,7 +428,8 @@ export async function parseStatusObject(object: APObject, context: ParseContext)
       attachments: await readAttachments(object, context.raw),
       poll,
       replies: readReplies(context.raw, object),
-      audience: [...new Set([...to, ...cc].filter((id) => !isPublic(id)).map((id) => id.href))],
+      // the author's followers collection is addressed to nearly always, and is no account
+      audience: [...new Set([...to, ...cc].filter((id) => !isPublic(id) && id.href !== context.followersId?.href).map((id) => id.href))],
     },
   };
 }

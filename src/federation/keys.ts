@@ -92,8 +92,22 @@ async function instanceActorPair(ctx: AppContext, algorithm: 'rsa' | 'ed25519'):
   return stored!;
 }
 
-/** The instance actor's key pairs, made on first use: RSA, then Ed25519. */
-export async function instanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
+async function loadInstanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
   const [rsa, ed25519] = await Promise.all([instanceActorPair(ctx, 'rsa'), instanceActorPair(ctx, 'ed25519')]);
   return Promise.all([toCryptoKeyPair(rsa, RSA), toCryptoKeyPair(ed25519, 'Ed25519')]);
+}
+
+// Kept for the process's life: a stored pair is never changed (every process reads the one row the
+// first insert made), and Fedify asks for it on each inbox POST (it signs the key fetches).
+const instanceActorKeyCache = new WeakMap<AppContext, Promise<CryptoKeyPair[]>>();
+
+/** The instance actor's key pairs, made on first use: RSA, then Ed25519. */
+export function instanceActorKeyPairs(ctx: AppContext): Promise<CryptoKeyPair[]> {
+  let pairs = instanceActorKeyCache.get(ctx);
+  if (!pairs) {
+    pairs = loadInstanceActorKeyPairs(ctx);
+    instanceActorKeyCache.set(ctx, pairs);
+    pairs.catch(() => instanceActorKeyCache.delete(ctx));
+  }
+  return pairs;
 }

@@ -56,16 +56,19 @@ export async function statusByUri(ctx: AppContext, uri: string | null): Promise<
  * the local account whose inbox it came to; the parent when known.
  */
 export async function remoteStatusInput(ctx: AppContext, parsed: InboundStatus, deliveredTo: string | null): Promise<RemoteStatusInput> {
+  // a mentioned actor is usually addressed too (Mastodon puts it in cc): each URI is looked up once
+  const found = new Map<string, { id: string } | undefined>();
   const mentioned: string[] = [];
   let fetches = 0;
   for (const mention of parsed.mentions) {
     const known = await accountOfUri(ctx, mention.href, false);
     const account = known ?? (fetches++ < MAX_FETCHED_MENTIONS ? await accountOfUri(ctx, mention.href, true) : undefined);
+    found.set(mention.href, account);
     if (account) mentioned.push(account.id);
   }
   const audience: string[] = [];
   for (const href of parsed.audience) {
-    const account = await accountOfUri(ctx, href, false);
+    const account = found.has(href) ? found.get(href) : await accountOfUri(ctx, href, false);
     if (account) audience.push(account.id);
   }
   const recipient = deliveredTo ? usernameOf(deliveredTo) : null;

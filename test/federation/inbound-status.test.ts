@@ -64,7 +64,8 @@ describe('reading remote status objects (Mastodon’s StatusParser and Create)',
     ]);
     assert.equal(status.poll, null);
     assert.deepEqual(status.replies, { uri: 'https://mastodon.example/users/bob/statuses/113388475346925634/replies', items: [] });
-    assert.deepEqual(status.audience, ['https://mastodon.example/users/bob/followers', 'https://subspace.test/users/alice']);
+    // the author's followers collection is addressed too, but is no account: not in the audience looked up
+    assert.deepEqual(status.audience, ['https://subspace.test/users/alice']);
   });
 
   it('blurhash and focal point also by their full IRIs, as a signed activity parsed again by Fedify has them', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, conversations, customEmojis, mediaAttachments, mentions, polls, statuses, tombstones } from '../../db/schema.ts';
@@ -108,12 +108,12 @@ async function conversationFor(ctx: AppContext, tx: Tx, uri: string | null, pare
   return (await tx.insert(conversations).values({}).returning({ id: conversations.id }))[0]!.id;
 }
 
-/** Whether a status concerns this instance (Activity#related_to_local_activity?): otherwise nobody here would see it. */
-export async function isRelatedToLocalActivity(ctx: AppContext, author: AccountRow, input: Pick<RemoteStatusInput, 'parent' | 'mentionedAccountIds' | 'audienceAccountIds'>): Promise<boolean> {
+type RelatednessInput = Pick<RemoteStatusInput, 'parent' | 'mentionedAccountIds' | 'audienceAccountIds'>;
+
+/** Whether a status concerns this instance (Activity#related_to_local_activity?), as SQL: otherwise nobody here would see it. */
+function relatedToLocalActivity(author: AccountRow, input: RelatednessInput): SQL {
   const addressed = [...input.mentionedAccountIds, ...input.audienceAccountIds];
-  const [row] = await queryRows<{ related: boolean }>(
-    ctx.db,
-    sql`SELECT EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${author.id} AND a.domain IS NULL)
+  return sql`(EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${author.id} AND a.domain IS NULL)
         ${
           addressed.length
             ? sql`OR EXISTS (SELECT 1 FROM accounts a WHERE a.domain IS NULL AND a.id IN (${sql.join(
@@ -127,10 +127,27 @@ export async function isRelatedToLocalActivity(ctx: AppContext, author: AccountR
             ? sql`OR EXISTS (SELECT 1 FROM accounts a WHERE a.id = ${input.parent.accountId} AND a.domain IS NULL)
           OR EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ${input.parent.accountId} AND a.domain IS NULL)`
             : sql``
-        }
-        AS related`,
-  );
+        })`;
+}
+
+/** Whether a status concerns this instance (Activity#related_to_local_activity?): otherwise nobody here would see it. */
+export async function isRelatedToLocalActivity(ctx: AppContext, author: AccountRow, input: RelatednessInput): Promise<boolean> {
+  const [row] = await queryRows<{ related: boolean }>(ctx.db, sql`SELECT ${relatedToLocalActivity(author, input)} AS related`);
   return !!row?.related;
+}
+
+/**
+ * Whether a remote status is known already (a repeated delivery), else whether it is to be stored: no
+ * deleted status left its URI behind, and it concerns this instance (or was fetched). One statement.
+ */
+async function storability(ctx: AppContext, author: AccountRow, input: RemoteStatusInput, fetched: boolean): Promise<'known' | 'storable' | 'refused'> {
+  const known = sql`EXISTS (SELECT 1 FROM ${statuses} WHERE ${statuses.uri} = ${input.uri})`;
+  const tombstoned = sql`EXISTS (SELECT 1 FROM ${tombstones} WHERE ${tombstones.uri} = ${input.uri})`;
+  const [row] = await queryRows<{ known: boolean; storable: boolean }>(
+    ctx.db,
+    sql`SELECT ${known} AS known, NOT ${tombstoned} AND ${fetched ? sql`true` : relatedToLocalActivity(author, input)} AS storable`,
+  );
+  return row?.known ? 'known' : row?.storable ? 'storable' : 'refused';
 }
 
 /** Whether a deleted status left this URI behind. */
@@ -198,10 +215,12 @@ export async function createRemoteStatus(
   input: RemoteStatusInput,
   options: { fetched?: boolean } = {},
 ): Promise<{ status: StatusRow; created: boolean } | undefined> {
-  const existing = await findStatusByUri(ctx, input.uri);
-  if (existing) return existing.accountId === author.id ? { status: existing, created: false } : undefined;
-  if (await isTombstoned(ctx, input.uri)) return undefined;
-  if (!options.fetched && !(await isRelatedToLocalActivity(ctx, author, input))) return undefined;
+  const storable = await storability(ctx, author, input, !!options.fetched);
+  if (storable === 'refused') return undefined;
+  if (storable === 'known') {
+    const existing = await findStatusByUri(ctx, input.uri);
+    return existing?.accountId === author.id ? { status: existing, created: false } : undefined;
+  }
 
   const silent = [...new Set(input.audienceAccountIds)].filter((id) => !input.mentionedAccountIds.includes(id) && id !== author.id);
   const mentioned = [...new Set(input.mentionedAccountIds)];
@@ -214,11 +233,10 @@ export async function createRemoteStatus(
   try {
     status = await ctx.db.transaction(async (tx) => {
       const conversationId = await conversationFor(ctx, tx, input.conversationUri, input.parent);
-      const [ids] = await queryRows<{ id: string }>(tx as unknown as Database, sql`SELECT timestamp_id(${published.toISOString()}::timestamptz)::text AS id`);
       const [row] = await tx
         .insert(statuses)
         .values({
-          id: ids!.id,
+          id: sql`timestamp_id(${published.toISOString()}::timestamptz)`,
           uri: input.uri,
           url: input.url,
           accountId: author.id,

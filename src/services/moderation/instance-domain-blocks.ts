@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { domainAllows, domainBlocks } from '../../db/schema.ts';
 import { normalizeDomain } from '../relationships/domain-blocks.ts';
 import type { DomainBlockRow } from '../../db/schema.ts';
+import { announcePolicyChange, memoized } from './domain-policy-memo.ts';
 
 export type { DomainBlockRow };
 
@@ -19,8 +20,9 @@ export function domainVariants(domain: string): string[] {
   return host === normalized ? variants : [normalized, ...variants];
 }
 
-// Every inbound activity and every delivery asks these, so answers are cached; a change to either
-// list moves the generation, which orphans every cached answer at once.
+// Every inbound activity and every delivery asks these, so answers are cached, in the shared cache and
+// in each process (domain-policy-memo.ts); a change to either list moves the generation, which
+// orphans every shared answer at once, and is announced to every process, which forget theirs.
 const GENERATION_KEY = 'instance_domain_policy:generation';
 const CACHE_TTL_SECONDS = 600;
 const NONE = '-';
@@ -36,6 +38,7 @@ async function generation(ctx: AppContext): Promise<string> {
 /** Forgets every cached block and allow answer: call after any change to `domain_blocks` or `domain_allows`. */
 export async function invalidateDomainPolicy(ctx: AppContext): Promise<void> {
   await ctx.cache.del(GENERATION_KEY);
+  await announcePolicyChange(ctx);
 }
 
 function reviveBlock(json: string): DomainBlockRow {
@@ -46,6 +49,10 @@ function reviveBlock(json: string): DomainBlockRow {
 /** The instance-level block that applies to `domain` (Mastodon's DomainBlock.rule_for): the most specific one. */
 export async function domainBlockFor(ctx: AppContext, domain: string | null | undefined): Promise<DomainBlockRow | undefined> {
   if (!domain) return undefined;
+  return memoized(ctx, `block:${domain.toLowerCase()}`, () => sharedDomainBlockFor(ctx, domain));
+}
+
+async function sharedDomainBlockFor(ctx: AppContext, domain: string): Promise<DomainBlockRow | undefined> {
   const variants = domainVariants(domain);
   const key = `instance_domain_block:${await generation(ctx)}:${variants[0]}`;
   const cached = await ctx.cache.get(key);
@@ -57,7 +64,11 @@ export async function domainBlockFor(ctx: AppContext, domain: string | null | un
 }
 
 /** Whether the domain (or one it is under) is on the allow list (Mastodon's DomainAllow.allowed?). */
-export async function isDomainAllowed(ctx: AppContext, domain: string): Promise<boolean> {
+export function isDomainAllowed(ctx: AppContext, domain: string): Promise<boolean> {
+  return memoized(ctx, `allow:${domain.toLowerCase()}`, () => sharedIsDomainAllowed(ctx, domain));
+}
+
+async function sharedIsDomainAllowed(ctx: AppContext, domain: string): Promise<boolean> {
   const variants = domainVariants(domain);
   const key = `instance_domain_allow:${await generation(ctx)}:${variants[0]}`;
   const cached = await ctx.cache.get(key);
