@@ -1,8 +1,8 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
-import { accounts, conversations, mentions, polls, scheduledStatuses, statuses, statusesTags, tags, users } from '../../db/schema.ts';
+import { accounts, mentions, polls, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
@@ -15,8 +15,9 @@ import { notify } from '../notifications/notify.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
-import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending-distributions.ts';
+import { enqueueDistribution } from '../feeds/pending-distributions.ts';
 import { crawlLinks } from './preview-cards/preview-cards.ts';
+import { statusLink } from './preview-cards/status-link.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
 
@@ -198,28 +199,26 @@ async function schedule(ctx: AppContext, author: Author, input: PostStatusInput,
   return row!;
 }
 
-/** Creates (by lower-case name) the tags named and links them to the status. */
+/**
+ * Creates (by lower-case name) the tags named and links them to the status: two statements, the
+ * second with a snapshot of its own so that it finds a tag another post created meanwhile.
+ */
 export async function attachTags(tx: Tx, statusId: string, names: string[]) {
   if (names.length === 0) return;
   await tx
     .insert(tags)
     .values(names.map((name) => ({ name })))
     .onConflictDoNothing();
-  const rows = await tx
-    .select({ id: tags.id })
-    .from(tags)
-    .where(
-      inArray(
-        sql`lower(${tags.name})`,
-        names.map((n) => n.toLowerCase()),
-      ),
-    );
-  if (rows.length)
-    await tx
-      .insert(statusesTags)
-      .values(rows.map((row) => ({ statusId, tagId: row.id })))
-      .onConflictDoNothing();
+  const lowered = names.map((name) => name.toLowerCase());
+  await tx.execute(sql`INSERT INTO statuses_tags (status_id, tag_id)
+      SELECT ${statusId}::bigint, id FROM tags WHERE lower(name) = ANY(${textArray(lowered)})
+      ON CONFLICT DO NOTHING`);
 }
+
+const textArray = (values: readonly string[]) => sql`ARRAY[${sql.join(
+  values.map((value) => sql`${value}`),
+  sql`, `,
+)}]::text[]`;
 
 /** Recomputes a status' replies_count from its live public and unlisted replies (Mastodon counts only distributable replies). */
 export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
@@ -287,7 +286,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
-  await afterPost(ctx, status, formatted.mentionedAccounts);
+  await afterPost(ctx, status, formatted.mentionedAccounts, prepared.poll);
   return { kind: 'status', status, rateLimit };
 }
 
@@ -295,13 +294,16 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
   const base = baseUrl(ctx.config);
   const { account } = author;
   return ctx.db.transaction(async (tx) => {
-    const [ids] = await queryRows<{ status_id: string; poll_id: string }>(tx as unknown as Database, sql`SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id`);
+    // the ids, and the conversation a status that replies to none starts, in one statement
+    const [ids] = await queryRows<{ status_id: string; poll_id: string; conversation_id: string | null }>(
+      tx as unknown as Database,
+      parent?.conversationId
+        ? sql`SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id, NULL AS conversation_id`
+        : sql`WITH conversation AS (INSERT INTO conversations DEFAULT VALUES RETURNING id)
+            SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id, (SELECT id::text FROM conversation) AS conversation_id`,
+    );
     const id = ids!.status_id;
-    let conversationId = parent?.conversationId ?? null;
-    if (!conversationId) {
-      const [conversation] = await tx.insert(conversations).values({}).returning({ id: conversations.id });
-      conversationId = conversation!.id;
-    }
+    const conversationId = parent?.conversationId ?? ids!.conversation_id;
     const [status] = await tx
       .insert(statuses)
       .values({
@@ -342,30 +344,20 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
         .onConflictDoNothing();
     }
     await attachTags(tx, id, formatted.tagNames);
-    await attachMedia(tx, id, media);
-    // Mastodon does not count direct messages in statuses_count
-    if (prepared.visibility !== 'direct') {
-      await tx
-        .update(accounts)
-        .set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` })
-        .where(eq(accounts.id, account.id));
-    }
+    await attachMedia(tx, id, media, { fresh: true });
+    // the fan-out still to do and the author's counters (Mastodon does not count direct messages), in one statement
+    await tx.execute(sql`WITH pending AS (INSERT INTO pending_distributions (status_id) VALUES (${id}::bigint) ON CONFLICT DO NOTHING)
+      UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = now()
+      WHERE id = ${account.id}::bigint AND ${prepared.visibility !== 'direct'}`);
     if (parent) await refreshRepliesCount(tx, parent.id);
-    await recordPendingDistribution(tx, id);
     return status!;
   });
 }
 
-async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
+async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
-  await crawlLinks(ctx, status.id);
-  if (status.pollId) {
-    const [poll] = await ctx.db
-      .select({ id: polls.id, expiresAt: polls.expiresAt })
-      .from(polls)
-      .where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date())))
-      .limit(1);
-    if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });
-  }
+  // the crawl of a local status looks only at its text: one without a link has nothing to fetch
+  if (statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config)) await crawlLinks(ctx, status.id);
+  if (poll) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
 }
