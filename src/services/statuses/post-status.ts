@@ -215,10 +215,11 @@ export async function attachTags(tx: Tx, statusId: string, names: string[]) {
       ON CONFLICT DO NOTHING`);
 }
 
-const textArray = (values: readonly string[]) => sql`ARRAY[${sql.join(
-  values.map((value) => sql`${value}`),
-  sql`, `,
-)}]::text[]`;
+const textArray = (values: readonly string[]) =>
+  sql`ARRAY[${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )}]::text[]`;
 
 /** Recomputes a status' replies_count from its live public and unlisted replies (Mastodon counts only distributable replies). */
 export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
