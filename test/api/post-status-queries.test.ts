@@ -12,7 +12,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
  */
 describe('the statements of posting a status', () => {
   /** the request alone; BEGIN and COMMIT are not counted */
-  const MAX_STATEMENTS = 21;
+  const MAX_STATEMENTS = 18;
   let instance: TestInstance;
   let alice: TestUser;
   let bob: TestUser;

@@ -20,6 +20,9 @@ import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { statusLink } from './preview-cards/status-link.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
+import type { StatusApplication } from '../../serializers/entities.ts';
+import { serializeStatusParts } from '../../serializers/status.ts';
+import { keepStatusParts } from '../../presenters/status-parts-cache.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 
@@ -56,6 +59,8 @@ export interface PostStatusInput {
   scheduledAt?: string | null;
   idempotencyKey?: string | null;
   applicationId?: string | null;
+  /** the application's name and website, when the caller has them: the answer is then rendered without loading it */
+  application?: StatusApplication | null;
   /** false for statuses published by the scheduler (Mastodon's `with_rate_limit`) */
   withRateLimit?: boolean;
 }
@@ -287,6 +292,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
+  if (!input.applicationId || input.application) await keepWrittenParts(ctx, status, formatted, input.application ?? null);
   await afterPost(ctx, status, formatted.mentionedAccounts, prepared.poll);
   return { kind: 'status', status, rateLimit };
 }
@@ -353,6 +359,15 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
     if (parent) await refreshRepliesCount(tx, parent.id);
     return status!;
   });
+}
+
+/**
+ * The viewer-independent parts of the new status rendered from what was just written (its mentions,
+ * tags and application; no card until the crawl attaches one), so that rendering it loads none of them.
+ */
+async function keepWrittenParts(ctx: AppContext, status: StatusRow, formatted: FormattedStatus, application: StatusApplication | null) {
+  const parts = serializeStatusParts(ctx, { mentions: formatted.mentionedAccounts, tags: formatted.tagNames, application, card: null });
+  await keepStatusParts(ctx, [{ status, parts }]);
 }
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {

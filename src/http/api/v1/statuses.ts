@@ -86,6 +86,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
         {
           ...statusInput(params(request)),
           applicationId: auth.application?.id ?? null,
+          application: auth.application,
           idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
         },
         { resolveAccount },
