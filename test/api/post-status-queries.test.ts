@@ -11,7 +11,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
  * here, so the jobs' own statements are not counted.
  */
 describe('the statements of posting a status', () => {
-  /** the request alone; BEGIN and COMMIT are not counted */
+  /** the request alone (28 and 27 before the statements were cut); BEGIN and COMMIT are not counted */
   const MAX_STATEMENTS = 18;
   let instance: TestInstance;
   let alice: TestUser;
@@ -32,7 +32,9 @@ describe('the statements of posting a status', () => {
       try {
         const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: media ? { ...json, media_ids: [media] } : json });
         assert.equal(response.status, 200, response.text);
-        tries.push({ count: watch.queries.length, queries: [...watch.queries], body: response.body });
+        // node-postgres reports BEGIN and COMMIT as queries, PGlite does not: neither is counted
+        const queries = watch.queries.filter((query) => !/^\s*(begin|commit)\s*$/i.test(query));
+        tries.push({ count: queries.length, queries, body: response.body });
       } finally {
         watch.stop();
       }
