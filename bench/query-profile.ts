@@ -60,7 +60,16 @@ proto.transaction = function (this: unknown, callback: unknown) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'subspace-query-profile-'));
 const tokenPrefix = `qp-${randomBytes(6).toString('base64url')}-`;
-const config = loadConfig({ LOCAL_DOMAIN: 'bench.test', LOCAL_HTTPS: 'false', LOG_LEVEL: 'warn', SUBSPACE_DATA_DIR: dataDir, PORT: '0', BIND: '127.0.0.1', SECRET_KEY_BASE: 'x'.repeat(64), SUBSPACE_PGLITE_THREAD: 'main' });
+const config = loadConfig({
+  LOCAL_DOMAIN: 'bench.test',
+  LOCAL_HTTPS: 'false',
+  LOG_LEVEL: 'warn',
+  SUBSPACE_DATA_DIR: dataDir,
+  PORT: '0',
+  BIND: '127.0.0.1',
+  SECRET_KEY_BASE: 'x'.repeat(64),
+  SUBSPACE_PGLITE_THREAD: 'main',
+});
 await seedTargets(config, { followers, tokenPrefix, remotes: [] });
 const instance = await boot(config, { web: true, worker: { queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], concurrency: 5 } }, { log: createLogger('warn') });
 const url = instance.url!;
