@@ -12,7 +12,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
  */
 describe('the statements of posting a status', () => {
   /** the request alone (28 and 27 before the statements were cut); BEGIN and COMMIT are not counted */
-  const MAX_STATEMENTS = 18;
+  const MAX_STATEMENTS = 16;
   let instance: TestInstance;
   let alice: TestUser;
   let bob: TestUser;

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
-import { accounts, mentions, polls, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
+import { accounts, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
@@ -214,17 +214,24 @@ export async function attachTags(tx: Tx, statusId: string, names: string[]) {
     .insert(tags)
     .values(names.map((name) => ({ name })))
     .onConflictDoNothing();
+  await linkTags(tx, statusId, names);
+}
+
+/** Links the status to the tags named, which exist. */
+async function linkTags(tx: Tx, statusId: string, names: string[]) {
+  if (names.length === 0) return;
   const lowered = names.map((name) => name.toLowerCase());
   await tx.execute(sql`INSERT INTO statuses_tags (status_id, tag_id)
       SELECT ${statusId}::bigint, id FROM tags WHERE lower(name) = ANY(${textArray(lowered)})
       ON CONFLICT DO NOTHING`);
 }
 
-const textArray = (values: readonly string[]) =>
+const sqlArray = (values: readonly (string | number)[], type: 'text' | 'bigint' | 'int') =>
   sql`ARRAY[${sql.join(
     values.map((value) => sql`${value}`),
     sql`, `,
-  )}]::text[]`;
+  )}]::${sql.raw(type)}[]`;
+const textArray = (values: readonly string[]) => sqlArray(values, 'text');
 
 /** Recomputes a status' replies_count from its live public and unlisted replies (Mastodon counts only distributable replies). */
 export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
@@ -332,30 +339,9 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
         pollId: prepared.poll ? ids!.poll_id : null,
       })
       .returning();
-    if (prepared.poll) {
-      await tx.insert(polls).values({
-        id: ids!.poll_id,
-        accountId: account.id,
-        statusId: id,
-        expiresAt: prepared.poll.expiresAt,
-        options: prepared.poll.options,
-        cachedTallies: prepared.poll.options.map(() => 0),
-        multiple: prepared.poll.multiple,
-        hideTotals: prepared.poll.hideTotals,
-      });
-    }
-    if (formatted.mentionedAccountIds.length) {
-      await tx
-        .insert(mentions)
-        .values(formatted.mentionedAccountIds.map((accountId) => ({ statusId: id, accountId })))
-        .onConflictDoNothing();
-    }
-    await attachTags(tx, id, formatted.tagNames);
+    await writeParts(tx, id, account.id, prepared, formatted, ids!.poll_id);
+    await linkTags(tx, id, formatted.tagNames);
     await attachMedia(tx, id, media, { fresh: true });
-    // the fan-out still to do and the author's counters (Mastodon does not count direct messages), in one statement
-    await tx.execute(sql`WITH pending AS (INSERT INTO pending_distributions (status_id) VALUES (${id}::bigint) ON CONFLICT DO NOTHING)
-      UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = now()
-      WHERE id = ${account.id}::bigint AND ${prepared.visibility !== 'direct'}`);
     if (parent) await refreshRepliesCount(tx, parent.id);
     return status!;
   });
@@ -368,6 +354,29 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
 async function keepWrittenParts(ctx: AppContext, status: StatusRow, formatted: FormattedStatus, application: StatusApplication | null) {
   const parts = serializeStatusParts(ctx, { mentions: formatted.mentionedAccounts, tags: formatted.tagNames, application, card: null });
   await keepStatusParts(ctx, [{ status, parts }]);
+}
+
+/**
+ * In one statement: the poll, the mentions, the tags not known yet, the fan-out still to do and the
+ * author's counters (Mastodon does not count direct messages).
+ */
+async function writeParts(tx: Tx, statusId: string, accountId: string, prepared: Prepared, formatted: FormattedStatus, pollId: string) {
+  const parts = [sql`pending AS (INSERT INTO pending_distributions (status_id) VALUES (${statusId}::bigint) ON CONFLICT DO NOTHING)`];
+  const { poll } = prepared;
+  if (poll) {
+    const tallies = poll.options.map(() => 0);
+    parts.push(sql`poll AS (INSERT INTO polls (id, account_id, status_id, expires_at, options, cached_tallies, multiple, hide_totals)
+      VALUES (${pollId}::bigint, ${accountId}::bigint, ${statusId}::bigint, ${poll.expiresAt.toISOString()}::timestamptz,
+              ${sqlArray(poll.options, 'text')}, ${sqlArray(tallies, 'int')}, ${poll.multiple}, ${poll.hideTotals}))`);
+  }
+  if (formatted.mentionedAccountIds.length) {
+    parts.push(sql`mentioned AS (INSERT INTO mentions (status_id, account_id)
+      SELECT ${statusId}::bigint, mentioned FROM unnest(${sqlArray(formatted.mentionedAccountIds, 'bigint')}) AS mentioned ON CONFLICT DO NOTHING)`);
+  }
+  if (formatted.tagNames.length) parts.push(sql`new_tags AS (INSERT INTO tags (name) SELECT unnest(${textArray(formatted.tagNames)}) ON CONFLICT DO NOTHING)`);
+  await tx.execute(sql`WITH ${sql.join(parts, sql`, `)}
+    UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = now()
+    WHERE id = ${accountId}::bigint AND ${prepared.visibility !== 'direct'}`);
 }
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
