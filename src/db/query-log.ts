@@ -9,26 +9,28 @@ export interface QueryWatch {
 
 interface SessionWithLogger {
   logger: Logger;
-  /** what a transaction's session is made with (drizzle gives it `options.logger`, not `logger`) */
+  /** what the session hands the sessions of its transactions (their logger among them) */
   options?: { logger?: Logger };
 }
 
 /**
  * Records every query the database runs (through drizzle's logger, which each driver's session
- * calls, a transaction's too), until stopped: a hook for tests that count the queries of a code path.
+ * calls, and the sessions of transactions begun meanwhile, which take it from the session's options),
+ * until stopped: a hook for tests that count the queries of a code path. BEGIN and COMMIT are not recorded.
  */
 export function watchQueries(db: Database): QueryWatch {
   const session = (db as unknown as { session: SessionWithLogger }).session;
   const previous = session.logger;
   const previousOptions = session.options;
   const queries: string[] = [];
-  session.logger = {
+  const recorder: Logger = {
     logQuery(query, params) {
       queries.push(query);
       previous.logQuery(query, params);
     },
   };
-  if (previousOptions) session.options = { ...previousOptions, logger: session.logger };
+  session.logger = recorder;
+  if (previousOptions) session.options = { ...previousOptions, logger: recorder };
   return {
     queries,
     stop() {

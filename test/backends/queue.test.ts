@@ -20,6 +20,7 @@ import type { Job, JobQueue, QueueName } from '../../src/backends/queue/index.ts
 import { closeRedis, createRedis } from '../../src/backends/redis.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/db/index.ts';
+import { watchQueries } from '../../src/db/query-log.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -405,6 +406,27 @@ describe('database queue', () => {
     await second.close();
     assert.equal(runs, 1);
     assert.equal((await first.counts()).push, 0);
+  });
+
+  test('each job enqueued here costs one claim: not one per worker, none after it ends', async () => {
+    // no poll during the test: only the jobs enqueued wake the workers
+    const queue = new DatabaseJobQueue(database.handle.db, { ...options, pollIntervalMs: 600_000 });
+    const watch = watchQueries(database.handle.db);
+    const claims = () => watch.queries.filter((query) => query.includes("SET state = 'running'")).length;
+    try {
+      const runs: string[] = [];
+      queue.work(['default', 'push'], async (job) => void runs.push(job.name), { concurrency: 2 });
+      queue.work(['default'], async (job) => void runs.push(job.name), { concurrency: 2 });
+      // each worker looks once when it starts, and finds nothing
+      await waitUntil(() => claims() === 2, 'the first look of each worker');
+      for (const name of ['one', 'two', 'three']) await queue.enqueue('default', name, null);
+      await waitUntil(() => runs.length === 3, 'the jobs ran');
+      await waitUntil(async () => (await queue.counts()).default === 0, 'the jobs were removed');
+      assert.equal(claims(), 2 + 3);
+    } finally {
+      watch.stop();
+      await queue.close();
+    }
   });
 
   test('two queues on one database run each job exactly once', async () => {

@@ -97,7 +97,13 @@ export class DatabaseJobQueue implements JobQueue {
       VALUES (${queue}, ${name}, ${JSON.stringify(data ?? null)}::jsonb, ${options.attempts ?? 25},
               now() + ${ms(delayMs)}, ${options.uniqueKey ?? null})
       ON CONFLICT (unique_key) WHERE state <> 'dead' DO NOTHING`);
-    if (delayMs === 0) for (const worker of this.#workers) worker.wake(queue);
+    if (delayMs === 0) this.#announce(queue);
+  }
+
+  /** A job is due on `queue`: one worker of this process that takes it is told, one with a free slot if any. */
+  #announce(queue: QueueName): void {
+    const serving = [...this.#workers].filter((worker) => worker.serves(queue));
+    (serving.find((worker) => worker.hasFreeSlot()) ?? serving[0])?.wake(queue);
   }
 
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker {
@@ -151,7 +157,7 @@ export class DatabaseJobQueue implements JobQueue {
     );
     const queue = retried[0]?.queue;
     if (queue) {
-      for (const worker of this.#workers) worker.wake(queue);
+      this.#announce(queue);
       return true;
     }
     // The same unique job is already pending again: that one stands in for the retry.
@@ -206,6 +212,10 @@ class DatabaseWorker {
   #id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   #running = new Map<string, Promise<void>>();
   #closed = false;
+  /** jobs this process enqueued for these queues and not yet claimed: a claim each, none wasted */
+  #announced = 0;
+  /** set by a poll (jobs due later, or enqueued by another process): claim until none is left */
+  #mayHaveMore = true;
   #wakeRequested = false;
   #wakeUp: (() => void) | undefined;
   #lastReclaim = 0;
@@ -223,15 +233,29 @@ class DatabaseWorker {
     this.#loop = this.#run();
   }
 
-  wake(queue?: QueueName): void {
-    if (queue && !this.#queues.includes(queue)) return;
+  serves(queue: QueueName): boolean {
+    return this.#queues.includes(queue);
+  }
+
+  hasFreeSlot(): boolean {
+    return this.#running.size < this.#concurrency;
+  }
+
+  /** A job was enqueued on `queue`: one claim for it. */
+  wake(queue: QueueName): void {
+    if (!this.serves(queue)) return;
+    this.#announced++;
+    this.#signal();
+  }
+
+  #signal(): void {
     if (this.#wakeUp) this.#wakeUp();
     else this.#wakeRequested = true;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.wake();
+    this.#signal();
     await this.#loop;
     await Promise.allSettled(this.#running.values());
     clearInterval(this.#heartbeat);
@@ -242,17 +266,31 @@ class DatabaseWorker {
     while (!this.#closed) {
       try {
         if (Date.now() - this.#lastReclaim >= this.#settings.heartbeatIntervalMs) await this.#reclaim();
-        if (this.#running.size < this.#concurrency) {
-          const claimed = await this.#claim();
-          if (claimed) {
-            this.#start(claimed);
-            continue;
-          }
-        }
+        await this.#claimWhileWorthIt();
       } catch (error) {
         this.#settings.onError(error);
       }
       await this.#sleep(this.#settings.pollIntervalMs * (0.7 + Math.random() * 0.6));
+    }
+  }
+
+  /**
+   * Claims jobs while a slot is free and there is reason to think one is waiting: as many as were
+   * announced, or, after a poll, until none is found. A claim that finds nothing costs a statement,
+   * so none is made just in case (after a job ends, or for each worker of the process).
+   */
+  async #claimWhileWorthIt(): Promise<void> {
+    while (!this.#closed && this.#running.size < this.#concurrency && (this.#announced > 0 || this.#mayHaveMore)) {
+      const announced = this.#announced;
+      const claimed = await this.#claim();
+      if (!claimed) {
+        // the jobs announced while the claim ran may not have been visible to it
+        this.#announced -= announced;
+        this.#mayHaveMore = false;
+        return;
+      }
+      if (this.#announced > 0) this.#announced--;
+      this.#start(claimed);
     }
   }
 
@@ -267,7 +305,10 @@ class DatabaseWorker {
         this.#wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, delay);
+      const timer = setTimeout(() => {
+        this.#mayHaveMore = true;
+        done();
+      }, delay);
       this.#wakeUp = done;
     });
   }
@@ -306,7 +347,8 @@ class DatabaseWorker {
   #start({ job, lastAttempt }: Claimed): void {
     const run = this.#execute(job, lastAttempt).finally(() => {
       this.#running.delete(job.id);
-      this.wake();
+      // a slot is free: worth a claim only if jobs were left waiting for one
+      if (this.#announced > 0 || this.#mayHaveMore) this.#signal();
     });
     this.#running.set(job.id, run);
   }

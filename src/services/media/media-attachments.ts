@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { mediaAttachments } from '../../db/schema.ts';
@@ -210,34 +210,31 @@ export async function attachableMedia(ctx: AppContext, accountId: string, mediaI
 
 /**
  * Makes `media` (in order) the status's attachments within its transaction; uploads it had before
- * and no longer names are detached, back to unattached uploads, as Mastodon leaves them.
+ * and no longer names are detached, back to unattached uploads, as Mastodon leaves them (a new
+ * status, `fresh`, has none). The uploads are claimed in one statement.
  */
-export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachmentRow[]) {
+export async function attachMedia(tx: Tx, statusId: string, media: MediaAttachmentRow[], options: { fresh?: boolean } = {}) {
   const keep = media.map((row) => row.id);
-  await tx
-    .update(mediaAttachments)
-    .set({ statusId: null })
-    .where(
-      and(
-        eq(mediaAttachments.statusId, statusId),
-        isLocalMedia,
-        keep.length
-          ? sql`${mediaAttachments.id} NOT IN (${sql.join(
-              keep.map((id) => sql`${id}`),
-              sql`, `,
-            )})`
-          : sql`true`,
-      ),
-    );
-  for (const [position, row] of media.entries()) {
-    const [claimed] = await tx
+  if (!options.fresh) {
+    await tx
       .update(mediaAttachments)
-      .set({ statusId, position, updatedAt: new Date() })
-      .where(and(eq(mediaAttachments.id, row.id), or(isNull(mediaAttachments.statusId), eq(mediaAttachments.statusId, statusId))))
-      .returning({ id: mediaAttachments.id });
-    // another post took it since it was checked: the whole post is refused
-    if (!claimed) throw notAttachable([row.id]);
+      .set({ statusId: null })
+      .where(and(eq(mediaAttachments.statusId, statusId), isLocalMedia, keep.length ? notInArray(mediaAttachments.id, keep) : sql`true`));
   }
+  if (keep.length === 0) return;
+  const claimed = await queryRows<{ id: string }>(
+    tx as unknown as Database,
+    sql`UPDATE media_attachments m SET status_id = ${statusId}::bigint, position = (w.ord - 1)::int, updated_at = now()
+      FROM unnest(ARRAY[${sql.join(
+        keep.map((id) => sql`${id}::bigint`),
+        sql`, `,
+      )}]) WITH ORDINALITY AS w(id, ord)
+      WHERE m.id = w.id AND (m.status_id IS NULL OR m.status_id = ${statusId}::bigint)
+      RETURNING m.id::text AS id`,
+  );
+  // another post took one since they were checked: the whole post is refused
+  const taken = keep.filter((id) => !claimed.some((row) => String(row.id) === id));
+  if (taken.length) throw notAttachable(taken);
 }
 
 /**

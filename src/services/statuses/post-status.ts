@@ -1,8 +1,8 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { queryRows, type Database } from '../../db/index.ts';
-import { accounts, conversations, mentions, polls, scheduledStatuses, statuses, statusesTags, tags, users } from '../../db/schema.ts';
+import { accounts, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { PollExpirationNotify } from '../../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
@@ -15,10 +15,14 @@ import { notify } from '../notifications/notify.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
-import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending-distributions.ts';
+import { enqueueDistribution } from '../feeds/pending-distributions.ts';
 import { crawlLinks } from './preview-cards/preview-cards.ts';
+import { statusLink } from './preview-cards/status-link.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
+import type { StatusApplication } from '../../serializers/entities.ts';
+import { serializeStatusParts } from '../../serializers/status.ts';
+import { keepStatusParts } from '../../presenters/status-parts-cache.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 
@@ -55,6 +59,8 @@ export interface PostStatusInput {
   scheduledAt?: string | null;
   idempotencyKey?: string | null;
   applicationId?: string | null;
+  /** the application's name and website, when the caller has them: the answer is then rendered without loading it */
+  application?: StatusApplication | null;
   /** false for statuses published by the scheduler (Mastodon's `with_rate_limit`) */
   withRateLimit?: boolean;
 }
@@ -198,28 +204,34 @@ async function schedule(ctx: AppContext, author: Author, input: PostStatusInput,
   return row!;
 }
 
-/** Creates (by lower-case name) the tags named and links them to the status. */
+/**
+ * Creates (by lower-case name) the tags named and links them to the status: two statements, the
+ * second with a snapshot of its own so that it finds a tag another post created meanwhile.
+ */
 export async function attachTags(tx: Tx, statusId: string, names: string[]) {
   if (names.length === 0) return;
   await tx
     .insert(tags)
     .values(names.map((name) => ({ name })))
     .onConflictDoNothing();
-  const rows = await tx
-    .select({ id: tags.id })
-    .from(tags)
-    .where(
-      inArray(
-        sql`lower(${tags.name})`,
-        names.map((n) => n.toLowerCase()),
-      ),
-    );
-  if (rows.length)
-    await tx
-      .insert(statusesTags)
-      .values(rows.map((row) => ({ statusId, tagId: row.id })))
-      .onConflictDoNothing();
+  await linkTags(tx, statusId, names);
 }
+
+/** Links the status to the tags named, which exist. */
+async function linkTags(tx: Tx, statusId: string, names: string[]) {
+  if (names.length === 0) return;
+  const lowered = names.map((name) => name.toLowerCase());
+  await tx.execute(sql`INSERT INTO statuses_tags (status_id, tag_id)
+      SELECT ${statusId}::bigint, id FROM tags WHERE lower(name) = ANY(${textArray(lowered)})
+      ON CONFLICT DO NOTHING`);
+}
+
+const sqlArray = (values: readonly (string | number)[], type: 'text' | 'bigint' | 'int') =>
+  sql`ARRAY[${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )}]::${sql.raw(type)}[]`;
+const textArray = (values: readonly string[]) => sqlArray(values, 'text');
 
 /** Recomputes a status' replies_count from its live public and unlisted replies (Mastodon counts only distributable replies). */
 export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
@@ -287,7 +299,8 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
-  await afterPost(ctx, status, formatted.mentionedAccounts);
+  if (!input.applicationId || input.application) await keepWrittenParts(ctx, status, formatted, input.application ?? null);
+  await afterPost(ctx, status, formatted.mentionedAccounts, prepared.poll);
   return { kind: 'status', status, rateLimit };
 }
 
@@ -295,13 +308,16 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
   const base = baseUrl(ctx.config);
   const { account } = author;
   return ctx.db.transaction(async (tx) => {
-    const [ids] = await queryRows<{ status_id: string; poll_id: string }>(tx as unknown as Database, sql`SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id`);
+    // the ids, and the conversation a status that replies to none starts, in one statement
+    const [ids] = await queryRows<{ status_id: string; poll_id: string; conversation_id: string | null }>(
+      tx as unknown as Database,
+      parent?.conversationId
+        ? sql`SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id, NULL AS conversation_id`
+        : sql`WITH conversation AS (INSERT INTO conversations DEFAULT VALUES RETURNING id)
+            SELECT timestamp_id()::text AS status_id, timestamp_id()::text AS poll_id, (SELECT id::text FROM conversation) AS conversation_id`,
+    );
     const id = ids!.status_id;
-    let conversationId = parent?.conversationId ?? null;
-    if (!conversationId) {
-      const [conversation] = await tx.insert(conversations).values({}).returning({ id: conversations.id });
-      conversationId = conversation!.id;
-    }
+    const conversationId = parent?.conversationId ?? ids!.conversation_id;
     const [status] = await tx
       .insert(statuses)
       .values({
@@ -323,49 +339,50 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
         pollId: prepared.poll ? ids!.poll_id : null,
       })
       .returning();
-    if (prepared.poll) {
-      await tx.insert(polls).values({
-        id: ids!.poll_id,
-        accountId: account.id,
-        statusId: id,
-        expiresAt: prepared.poll.expiresAt,
-        options: prepared.poll.options,
-        cachedTallies: prepared.poll.options.map(() => 0),
-        multiple: prepared.poll.multiple,
-        hideTotals: prepared.poll.hideTotals,
-      });
-    }
-    if (formatted.mentionedAccountIds.length) {
-      await tx
-        .insert(mentions)
-        .values(formatted.mentionedAccountIds.map((accountId) => ({ statusId: id, accountId })))
-        .onConflictDoNothing();
-    }
-    await attachTags(tx, id, formatted.tagNames);
-    await attachMedia(tx, id, media);
-    // Mastodon does not count direct messages in statuses_count
-    if (prepared.visibility !== 'direct') {
-      await tx
-        .update(accounts)
-        .set({ statusesCount: sql`${accounts.statusesCount} + 1`, lastStatusAt: sql`now()` })
-        .where(eq(accounts.id, account.id));
-    }
+    await writeParts(tx, id, account.id, prepared, formatted, ids!.poll_id);
+    await linkTags(tx, id, formatted.tagNames);
+    await attachMedia(tx, id, media, { fresh: true });
     if (parent) await refreshRepliesCount(tx, parent.id);
-    await recordPendingDistribution(tx, id);
     return status!;
   });
 }
 
-async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
+/**
+ * The viewer-independent parts of the new status rendered from what was just written (its mentions,
+ * tags and application; no card until the crawl attaches one), so that rendering it loads none of them.
+ */
+async function keepWrittenParts(ctx: AppContext, status: StatusRow, formatted: FormattedStatus, application: StatusApplication | null) {
+  const parts = serializeStatusParts(ctx, { mentions: formatted.mentionedAccounts, tags: formatted.tagNames, application, card: null });
+  await keepStatusParts(ctx, [{ status, parts }]);
+}
+
+/**
+ * In one statement: the poll, the mentions, the tags not known yet, the fan-out still to do and the
+ * author's counters (Mastodon does not count direct messages).
+ */
+async function writeParts(tx: Tx, statusId: string, accountId: string, prepared: Prepared, formatted: FormattedStatus, pollId: string) {
+  const parts = [sql`pending AS (INSERT INTO pending_distributions (status_id) VALUES (${statusId}::bigint) ON CONFLICT DO NOTHING)`];
+  const { poll } = prepared;
+  if (poll) {
+    const tallies = poll.options.map(() => 0);
+    parts.push(sql`poll AS (INSERT INTO polls (id, account_id, status_id, expires_at, options, cached_tallies, multiple, hide_totals)
+      VALUES (${pollId}::bigint, ${accountId}::bigint, ${statusId}::bigint, ${poll.expiresAt.toISOString()}::timestamptz,
+              ${sqlArray(poll.options, 'text')}, ${sqlArray(tallies, 'int')}, ${poll.multiple}, ${poll.hideTotals}))`);
+  }
+  if (formatted.mentionedAccountIds.length) {
+    parts.push(sql`mentioned AS (INSERT INTO mentions (status_id, account_id)
+      SELECT ${statusId}::bigint, mentioned FROM unnest(${sqlArray(formatted.mentionedAccountIds, 'bigint')}) AS mentioned ON CONFLICT DO NOTHING)`);
+  }
+  if (formatted.tagNames.length) parts.push(sql`new_tags AS (INSERT INTO tags (name) SELECT unnest(${textArray(formatted.tagNames)}) ON CONFLICT DO NOTHING)`);
+  await tx.execute(sql`WITH ${sql.join(parts, sql`, `)}
+    UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = now()
+    WHERE id = ${accountId}::bigint AND ${prepared.visibility !== 'direct'}`);
+}
+
+async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
-  await crawlLinks(ctx, status.id);
-  if (status.pollId) {
-    const [poll] = await ctx.db
-      .select({ id: polls.id, expiresAt: polls.expiresAt })
-      .from(polls)
-      .where(and(eq(polls.id, status.pollId), gt(polls.expiresAt, new Date())))
-      .limit(1);
-    if (poll?.expiresAt) await enqueue(ctx, PollExpirationNotify, { pollId: poll.id }, { delayMs: poll.expiresAt.getTime() - Date.now() });
-  }
+  // the crawl of a local status looks only at its text: one without a link has nothing to fetch
+  if (statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config)) await crawlLinks(ctx, status.id);
+  if (poll) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
 }

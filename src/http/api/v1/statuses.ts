@@ -86,6 +86,7 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
         {
           ...statusInput(params(request)),
           applicationId: auth.application?.id ?? null,
+          application: auth.application,
           idempotencyKey: typeof idempotency === 'string' && idempotency ? idempotency : null,
         },
         { resolveAccount },
@@ -93,7 +94,8 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     );
     sendRateLimitHeaders(reply, result.rateLimit);
     if (result.kind === 'scheduled') return renderScheduledStatus(ctx, result.scheduled);
-    return renderStatus(ctx, result.status, { viewerId: account.id });
+    // the author's filters never apply to their own statuses: none to load
+    return renderStatus(ctx, result.status, { viewerId: account.id, filtered: new Map() });
   });
 
   app.get('/api/v1/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
