@@ -6,23 +6,38 @@ interface Entry {
   expiresAt?: number;
 }
 
-/** The embedded cache: a Map whose expired entries are dropped when read and swept every minute. */
+/**
+ * The embedded cache: a Map whose expired entries are dropped when read and swept every minute,
+ * bounded to `maxEntries` by dropping the least recently used (the Map's order: an entry read or
+ * written moves to its end).
+ */
 export class MemoryCache implements Cache {
   #entries = new Map<string, Entry>();
   #sweeper: NodeJS.Timeout;
+  #maxEntries: number;
 
-  constructor(options: { sweepIntervalMs?: number } = {}) {
+  constructor(options: { sweepIntervalMs?: number; maxEntries?: number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 50_000;
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 60_000);
     this.#sweeper.unref();
   }
 
   #live(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) return undefined;
+    this.#entries.set(key, entry);
     return entry;
+  }
+
+  #store(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      this.#entries.delete(oldest);
+    }
   }
 
   #sweep(): void {
@@ -46,7 +61,7 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
+    this.#store(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
@@ -76,7 +91,7 @@ export class MemoryCache implements Cache {
     const current = entry ? Number(entry.value) : 0;
     if (!Number.isSafeInteger(current)) throw new Error('ERR value is not an integer or out of range');
     const next = current + 1;
-    this.#entries.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
+    this.#store(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
     return next;
   }
 
