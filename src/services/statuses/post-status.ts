@@ -19,6 +19,7 @@ import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending
 import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 
@@ -357,6 +358,7 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
 }
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[]) {
+  await forgetAccounts(ctx, [status.accountId]);
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
   await crawlLinks(ctx, status.id);
