@@ -5,6 +5,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { pngImage } from '../helpers/link-pages.ts';
 import { request, startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { modifyLocalEmoji, saveLocalEmoji } from '../../src/services/emojis/local-emojis.ts';
 
 /**
  * A status rendered once is kept rendered (its viewer-independent parts, in the shared cache);
@@ -116,6 +117,35 @@ describe('cached status renderings', () => {
       assert.equal(again.filtered[0].filter.id, filter.id);
       assert.deepEqual(again.filtered[0].keyword_matches, ['sprouts']);
     }
+  });
+
+  test('a custom emoji added shows in statuses and profiles rendered before, and goes when disabled', async () => {
+    await call(bob, 'PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Bob :rendercat:' });
+    const first = await renderedOnce({ status: 'hello :rendercat:' });
+    assert.deepEqual(first.emojis, []);
+    assert.deepEqual(first.account.emojis, []);
+    assert.equal(await saveLocalEmoji(instance.ctx, { shortcode: 'rendercat', bytes: await pngImage(16, 16) }), 'created');
+    for (const again of [await onHome(first.id), await shown(first.id)]) {
+      assert.deepEqual(
+        again.emojis.map((emoji: { shortcode: string }) => emoji.shortcode),
+        ['rendercat'],
+      );
+      assert.deepEqual(
+        again.account.emojis.map((emoji: { shortcode: string }) => emoji.shortcode),
+        ['rendercat'],
+      );
+    }
+    await modifyLocalEmoji(instance.ctx, 'rendercat', { disabled: true });
+    for (const again of [await onHome(first.id), await shown(first.id)]) {
+      assert.deepEqual(again.emojis, []);
+      assert.deepEqual(again.account.emojis, []);
+    }
+  });
+
+  test("a new post shows in its author's statuses_count on statuses rendered before", async () => {
+    const first = await renderedOnce({ status: 'counting mine' });
+    await call(bob, 'POST', '/api/v1/statuses', { status: 'one more' });
+    assert.equal((await shown(first.id)).account.statuses_count, first.account.statuses_count + 1);
   });
 
   test('server mode: a change made through another web process shows in what this one rendered before', {
