@@ -1,7 +1,5 @@
 import type { AppContext } from '../context.ts';
 import type { Account } from '../serializers/entities.ts';
-import { serializeLoadedAccount } from '../serializers/account.ts';
-import { loadAccountRows, withProfileEmojis } from './accounts.ts';
 import { currentGeneration, GENERATION_KEY } from './render-generation.ts';
 
 /**
@@ -20,7 +18,8 @@ interface Entry {
   account: Account;
 }
 
-async function cachedAccounts(ctx: AppContext, ids: readonly string[]): Promise<{ generation: string; found: Map<string, Account> }> {
+/** The cached renderings of these accounts still current, and the generation to keep new ones in. */
+export async function cachedAccounts(ctx: AppContext, ids: readonly string[]): Promise<{ generation: string; found: Map<string, Account> }> {
   const found = new Map<string, Account>();
   try {
     const [read, ...values] = await ctx.cache.getMany([GENERATION_KEY, ...ids.map(key)]);
@@ -36,28 +35,16 @@ async function cachedAccounts(ctx: AppContext, ids: readonly string[]): Promise<
   }
 }
 
-/** Account entities for these ids (those found), from the cache or rendered (two queries at most) and kept. */
-export async function renderCachedAccounts(ctx: AppContext, ids: readonly string[]): Promise<Map<string, Account>> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  const { generation, found } = await cachedAccounts(ctx, unique);
-  const missing = unique.filter((id) => !found.has(id));
-  if (missing.length === 0) return found;
-  const loaded = await withProfileEmojis(ctx, await loadAccountRows(ctx, missing));
-  const kept: Promise<void>[] = [];
-  for (const id of missing) {
-    const account = loaded.get(id);
-    if (!account) continue;
-    const rendered = serializeLoadedAccount(ctx, loaded, account);
-    found.set(id, rendered);
-    if (generation && !account.account.movedToAccountId) kept.push(ctx.cache.set(key(id), JSON.stringify({ generation, account: rendered } satisfies Entry), TTL_SECONDS));
-  }
+/** Keeps freshly rendered accounts (not those that moved); a cache that cannot take them only costs a reload. */
+export async function keepAccounts(ctx: AppContext, generation: string, rendered: readonly { account: Account; moved: boolean }[]): Promise<void> {
+  if (!generation) return;
   try {
-    await Promise.all(kept);
+    await Promise.all(
+      rendered.flatMap(({ account, moved }) => (moved ? [] : [ctx.cache.set(key(account.id), JSON.stringify({ generation, account } satisfies Entry), TTL_SECONDS)])),
+    );
   } catch (error) {
     ctx.log.warn({ err: error }, 'could not cache account renderings');
   }
-  return found;
 }
 
 /** Forgets the cached renderings of these accounts (their profile, images, counts, role, moderation or move changed). */

@@ -34,7 +34,7 @@ import {
   type ViewerMarks,
 } from '../serializers/status.ts';
 import { cachedStatusParts, currentParts, keepStatusParts } from './status-parts-cache.ts';
-import { renderCachedAccounts } from './account-cache.ts';
+import { renderAccountsById } from './accounts.ts';
 import { loadFilters } from './filters.ts';
 
 export interface StatusPageOptions {
@@ -147,7 +147,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const conversationIds = ids(all.map((s) => s.conversationId));
 
   const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
-    renderCachedAccounts(
+    renderAccountsById(
       ctx,
       all.map((s) => s.accountId),
     ),
