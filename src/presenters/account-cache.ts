@@ -39,9 +39,7 @@ export async function cachedAccounts(ctx: AppContext, ids: readonly string[]): P
 export async function keepAccounts(ctx: AppContext, generation: string, rendered: readonly { account: Account; moved: boolean }[]): Promise<void> {
   if (!generation) return;
   try {
-    await Promise.all(
-      rendered.flatMap(({ account, moved }) => (moved ? [] : [ctx.cache.set(key(account.id), JSON.stringify({ generation, account } satisfies Entry), TTL_SECONDS)])),
-    );
+    await Promise.all(rendered.flatMap(({ account, moved }) => (moved ? [] : [ctx.cache.set(key(account.id), JSON.stringify({ generation, account } satisfies Entry), TTL_SECONDS)])));
   } catch (error) {
     ctx.log.warn({ err: error }, 'could not cache account renderings');
   }

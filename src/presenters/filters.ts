@@ -1,4 +1,4 @@
-import { and, asc, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { asc, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { customFilterKeywords, customFilterStatuses, customFilters } from '../db/schema.ts';
 import { compileFilter, type LoadedFilter } from '../lib/filter-matching.ts';
@@ -31,7 +31,11 @@ async function cachedFilters(ctx: AppContext, viewerIds: readonly string[]): Pro
   try {
     const values = await ctx.cache.getMany(viewerIds.map(key));
     values.forEach((value, i) => {
-      if (value !== null) found.set(viewerIds[i]!, (JSON.parse(value) as CachedFilter[]).map((entry) => ({ ...entry, filter: revive(entry.filter) })));
+      if (value !== null)
+        found.set(
+          viewerIds[i]!,
+          (JSON.parse(value) as CachedFilter[]).map((entry) => ({ ...entry, filter: revive(entry.filter) })),
+        );
     });
   } catch (error) {
     ctx.log.warn({ err: error }, 'could not read cached filters');

@@ -23,16 +23,7 @@ import { customEmojisInTexts } from '../services/emojis/custom-emojis.ts';
 import type { FilterResult } from '../serializers/entities.ts';
 import { serializeFilterResult } from '../serializers/filter.ts';
 import type { Account } from '../serializers/entities.ts';
-import {
-  pollOfParts,
-  serializeStatusParts,
-  type LoadedStatusParts,
-  type PollFields,
-  type StatusPage,
-  type StatusParts,
-  type StatusRow,
-  type ViewerMarks,
-} from '../serializers/status.ts';
+import { pollOfParts, serializeStatusParts, type LoadedStatusParts, type PollFields, type StatusPage, type StatusParts, type StatusRow, type ViewerMarks } from '../serializers/status.ts';
 import { cachedStatusParts, currentParts, keepStatusParts } from './status-parts-cache.ts';
 import { renderAccountsById } from './accounts.ts';
 import { loadFilters } from './filters.ts';

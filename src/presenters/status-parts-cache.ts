@@ -55,9 +55,7 @@ export function currentParts(cached: CachedStatusParts, status: StatusRow): Stat
 export async function keepStatusParts(ctx: AppContext, generation: string, rendered: readonly { status: StatusRow; parts: StatusParts }[]): Promise<void> {
   if (rendered.length === 0 || !generation) return;
   try {
-    await Promise.all(
-      rendered.map(({ status, parts }) => ctx.cache.set(key(status.id), JSON.stringify({ edit: editOf(status), generation, parts } satisfies Entry), TTL_SECONDS)),
-    );
+    await Promise.all(rendered.map(({ status, parts }) => ctx.cache.set(key(status.id), JSON.stringify({ edit: editOf(status), generation, parts } satisfies Entry), TTL_SECONDS)));
   } catch (error) {
     ctx.log.warn({ err: error }, 'could not cache status renderings');
   }

@@ -2,7 +2,6 @@ import { baseUrl } from '../config/index.ts';
 import type { polls, statuses } from '../db/schema.ts';
 import type { CustomEmojiRow } from '../db/rows.ts';
 import type { AccountRow } from '../db/rows.ts';
-import type { LoadedAccount } from './account.ts';
 import { serializeCustomEmoji } from './custom-emoji.ts';
 import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';
 import { renderMediaAttachment, type MediaAttachmentRow, type RenderedMediaAttachment } from './media-attachment.ts';
@@ -147,7 +146,7 @@ export function viewerFields(status: StatusRow, viewerId: string, marks: ViewerM
 }
 
 /** Renders the statuses of a loaded page as Mastodon's Status entity, in the order given. */
-export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
+export function serializeStatuses(_urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
   const accountOf = (id: string): Account => {
     const rendered = page.accounts.get(id);
     if (!rendered) throw new Error(`account ${id} was not loaded`);

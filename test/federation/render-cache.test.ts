@@ -102,7 +102,10 @@ describe('cached renderings, changed by other servers', () => {
     await post({ '@context': 'https://www.w3.org/ns/activitystreams', id: `${activity.object.id}#delete`, type: 'Delete', actor: remote.actorId, object: activity.object.id });
     await settled();
     assert.equal((await show(first.id)).status, 404);
-    assert.equal((await home()).find((status) => status.id === first.id), undefined);
+    assert.equal(
+      (await home()).find((status) => status.id === first.id),
+      undefined,
+    );
   });
 
   it("an Update of bob's actor shows his new name on his statuses rendered before", async () => {
