@@ -160,6 +160,8 @@ describe('cached status renderings', () => {
         (await shown(first.id)).tags.map((tag: { name: string }) => tag.name),
         ['there'],
       );
+      assert.equal((await elsewhere('PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Bob elsewhere' })).status, 200);
+      assert.equal((await onHome(first.id)).account.display_name, 'Bob elsewhere');
       assert.equal((await elsewhere('DELETE', `/api/v1/statuses/${first.id}`)).status, 200);
       assert.equal(await onHome(first.id), undefined);
     } finally {
