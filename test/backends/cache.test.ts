@@ -118,6 +118,18 @@ describe('memory cache', () => {
     await cache.close();
   });
 
+  test('bounded: a lease or a counter is never dropped for room', async () => {
+    const cache = new MemoryCache({ maxEntries: 2 });
+    assert.equal(await cache.setIfAbsent('lock', 'me', 60), true);
+    await cache.incr('hits', 60);
+    await cache.set('a', '1');
+    await cache.set('b', '2');
+    assert.equal(await cache.get('lock'), 'me');
+    assert.equal(await cache.get('hits'), '1');
+    assert.equal(await cache.get('a'), null);
+    await cache.close();
+  });
+
   test('the periodic sweep drops expired entries', async () => {
     const cache = new MemoryCache({ sweepIntervalMs: 20 });
     await cache.set('gone', 'x', 0.05);

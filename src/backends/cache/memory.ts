@@ -4,12 +4,14 @@ interface Entry {
   value: string;
   /** epoch ms, or undefined when kept until deleted */
   expiresAt?: number;
+  /** a lease or a counter (setIfAbsent, incr): never dropped for room, only when it expires */
+  held?: boolean;
 }
 
 /**
  * The embedded cache: a Map whose expired entries are dropped when read and swept every minute,
- * bounded to `maxEntries` by dropping the least recently used (the Map's order: an entry read or
- * written moves to its end).
+ * bounded to `maxEntries` by dropping the least recently used values (the Map's order: an entry
+ * read or written moves to its end); leases and counters stay until they expire.
  */
 export class MemoryCache implements Cache {
   #entries = new Map<string, Entry>();
@@ -17,7 +19,7 @@ export class MemoryCache implements Cache {
   #maxEntries: number;
 
   constructor(options: { sweepIntervalMs?: number; maxEntries?: number } = {}) {
-    this.#maxEntries = options.maxEntries ?? 50_000;
+    this.#maxEntries = options.maxEntries ?? 20_000;
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 60_000);
     this.#sweeper.unref();
   }
@@ -34,9 +36,9 @@ export class MemoryCache implements Cache {
   #store(key: string, entry: Entry): void {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
-    for (const oldest of this.#entries.keys()) {
+    for (const [oldest, { held }] of this.#entries) {
       if (this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(oldest);
+      if (!held) this.#entries.delete(oldest);
     }
   }
 
@@ -66,13 +68,13 @@ export class MemoryCache implements Cache {
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)) return false;
-    await this.set(key, value, ttlSeconds);
+    this.#store(key, { value, expiresAt: Date.now() + ttlSeconds * 1000, held: true });
     return true;
   }
 
   async renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)?.value !== value) return false;
-    await this.set(key, value, ttlSeconds);
+    this.#store(key, { value, expiresAt: Date.now() + ttlSeconds * 1000, held: true });
     return true;
   }
 
@@ -91,7 +93,7 @@ export class MemoryCache implements Cache {
     const current = entry ? Number(entry.value) : 0;
     if (!Number.isSafeInteger(current)) throw new Error('ERR value is not an integer or out of range');
     const next = current + 1;
-    this.#store(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
+    this.#store(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000, held: true });
     return next;
   }
 
