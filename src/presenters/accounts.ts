@@ -5,6 +5,7 @@ import { customEmojisInTexts, type EmojifiableText } from '../services/emojis/cu
 import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.ts';
 import type { Account } from '../serializers/entities.ts';
 import { serializeLoadedAccount, type LoadedAccount } from '../serializers/account.ts';
+import { cachedAccounts, keepAccounts } from './account-cache.ts';
 
 export type RenderedAccount = Account;
 
@@ -35,15 +36,24 @@ export async function withProfileEmojis(ctx: AppContext, rows: readonly { accoun
   return new Map(rows.map((row) => [row.account.id, { account: row.account, role: row.role, emojis: found.get(row.account.id) ?? [] }]));
 }
 
-/** Account entities for these ids (in no particular order): two queries at most. */
-export async function renderAccountsById(ctx: AppContext, ids: string[]): Promise<Map<string, RenderedAccount>> {
-  const loaded = await withProfileEmojis(ctx, await loadAccountRows(ctx, ids));
-  const result = new Map<string, RenderedAccount>();
-  for (const id of new Set(ids)) {
+/**
+ * Account entities for these ids (in no particular order): from the shared cache
+ * (account-cache.ts), and two queries at most for those not there, then kept.
+ */
+export async function renderAccountsById(ctx: AppContext, ids: readonly string[]): Promise<Map<string, RenderedAccount>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const { generation, found } = await cachedAccounts(ctx, unique);
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length === 0) return found;
+  const loaded = await withProfileEmojis(ctx, await loadAccountRows(ctx, missing));
+  const rendered = missing.flatMap((id) => {
     const account = loaded.get(id);
-    if (account) result.set(id, serializeLoadedAccount(ctx, loaded, account));
-  }
-  return result;
+    return account ? [{ account: serializeLoadedAccount(ctx, loaded, account), moved: !!account.account.movedToAccountId }] : [];
+  });
+  for (const { account } of rendered) found.set(account.id, account);
+  await keepAccounts(ctx, generation, rendered);
+  return found;
 }
 
 /**

@@ -19,12 +19,13 @@ import {
   tags,
 } from '../db/schema.ts';
 import { filterableText, findFilterMatches, type LoadedFilter } from '../lib/filter-matching.ts';
-import { customEmojisInTexts, type EmojifiableText } from '../services/emojis/custom-emojis.ts';
+import { customEmojisInTexts } from '../services/emojis/custom-emojis.ts';
 import type { FilterResult } from '../serializers/entities.ts';
 import { serializeFilterResult } from '../serializers/filter.ts';
-import { serializeStatusParts, type StatusPage, type StatusParts, type StatusRow, type ViewerMarks } from '../serializers/status.ts';
+import type { Account } from '../serializers/entities.ts';
+import { pollOfParts, serializeStatusParts, type LoadedStatusParts, type PollFields, type StatusPage, type StatusParts, type StatusRow, type ViewerMarks } from '../serializers/status.ts';
 import { cachedStatusParts, currentParts, keepStatusParts } from './status-parts-cache.ts';
-import { loadAccountRows, profileEmojiTexts } from './accounts.ts';
+import { renderAccountsById } from './accounts.ts';
 import { loadFilters } from './filters.ts';
 
 export interface StatusPageOptions {
@@ -99,12 +100,19 @@ function matchPage(filters: LoadedFilter[], viewerId: string, propers: readonly 
   return results;
 }
 
+/** An account's domain as its rendering shows it (`acct`), null when local. */
+const domainOf = (account: Account | undefined) => {
+  const at = account?.acct.indexOf('@') ?? -1;
+  return at < 0 ? null : account!.acct.slice(at + 1);
+};
+
 /**
  * Loads everything a page of statuses shows (Mastodon's StatusRelationshipsPresenter and the
- * preloading of cache_collection): the reblogged originals, the accounts, mentions, tags,
- * applications, polls, media, cards and custom emoji, the viewer's marks and what their filters
- * find. A fixed number of queries whatever the number of statuses: the originals and the viewer's
- * filters, then one query per kind, then the custom emoji.
+ * preloading of cache_collection): the reblogged originals, the viewer's marks and what their
+ * filters find, and what every viewer sees alike: the rendered authors (account-cache.ts) and each
+ * status's parts (status-parts-cache.ts), loaded only for those not cached: mentions, tags,
+ * applications, polls, media, cards and custom emoji, one query per kind whatever the number of
+ * statuses.
  */
 export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[], options: StatusPageOptions = {}): Promise<StatusPage> {
   const viewerId = options.viewerId ?? null;
@@ -120,17 +128,17 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const contentIds = ids(propers.map((s) => s.id));
   const parts = new Map<string, StatusParts>();
   for (const status of all) {
-    const found = currentParts(cached.get(status.id), status);
+    const found = currentParts(cached, status);
     if (found) parts.set(status.id, found);
   }
   const missing = all.filter((s) => !parts.has(s.id));
   const missingIds = ids(missing.filter((s) => !s.reblogOfId).map((s) => s.id));
-  const pollIds = ids(all.map((s) => s.pollId));
+  const missingPollIds = ids(missing.map((s) => s.pollId));
   const appIds = ids(missing.map((s) => s.applicationId));
   const conversationIds = ids(all.map((s) => s.conversationId));
 
-  const [accountRows, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
-    loadAccountRows(
+  const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
+    renderAccountsById(
       ctx,
       all.map((s) => s.accountId),
     ),
@@ -147,8 +155,8 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
     appIds.length
       ? ctx.db.select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website }).from(oauthApplications).where(inArray(oauthApplications.id, appIds))
       : none,
-    pollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, pollIds)) : none,
-    contentIds.length ? ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, contentIds)).orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)) : none,
+    missingPollIds.length ? ctx.db.select().from(polls).where(inArray(polls.id, missingPollIds)) : none,
+    missingIds.length ? ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, missingIds)).orderBy(asc(mediaAttachments.position), asc(mediaAttachments.id)) : none,
     missingIds.length
       ? ctx.db
           .select({ statusId: previewCardsStatuses.statusId, url: previewCardsStatuses.url, card: previewCards })
@@ -156,23 +164,23 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
           .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
           .where(inArray(previewCardsStatuses.statusId, missingIds))
       : none,
-    viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, pollIds) : Promise.resolve(null),
+    viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
   ]);
 
   const pollsById = new Map(pollRows.map((poll) => [poll.id, poll]));
-  const domains = new Map(accountRows.map((row) => [row.account.id, row.account.domain]));
-  const emojiItems: EmojifiableText[] = [
-    ...accountRows.flatMap((row) => profileEmojiTexts(row.account, `a${row.account.id}`)),
-    ...propers.flatMap((status) => {
-      const domain = domains.get(status.accountId) ?? null;
-      const options = status.pollId ? pollsById.get(status.pollId)?.options : undefined;
-      return [
-        { key: `s${status.id}`, texts: [status.spoilerText, status.text || status.content, ...(options ?? [])], domain },
-        ...(options?.length ? [{ key: `p${status.id}`, texts: options, domain }] : []),
-      ];
-    }),
-  ];
-  const emojis = await customEmojisInTexts(ctx, emojiItems);
+  const emojis = await customEmojisInTexts(
+    ctx,
+    missing
+      .filter((status) => !status.reblogOfId)
+      .flatMap((status) => {
+        const domain = domainOf(accountsById.get(status.accountId));
+        const options = status.pollId ? pollsById.get(status.pollId)?.options : undefined;
+        return [
+          { key: `s${status.id}`, texts: [status.spoilerText, status.text || status.content, ...(options ?? [])], domain },
+          ...(options?.length ? [{ key: `p${status.id}`, texts: options, domain }] : []),
+        ];
+      }),
+  );
 
   const cards = new Map<string, { card: typeof previewCards.$inferSelect; url: string | null }>();
   for (const row of cardRows) if (!cards.has(row.statusId)) cards.set(row.statusId, { card: row.card, url: row.url });
@@ -186,32 +194,36 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
     (row) => row.statusId,
     (row) => row.name,
   );
+  const mediaOf = groupBy(
+    mediaRows,
+    (row) => row.statusId!,
+    (row) => row,
+  );
   const apps = new Map(appRows.map((app) => [app.id, app]));
   const rendered = missing.map((status) => {
-    const loaded = {
+    const poll = status.pollId ? pollsById.get(status.pollId) : undefined;
+    const loaded: LoadedStatusParts = {
       mentions: mentionsOf.get(status.id) ?? [],
       tags: tagsOf.get(status.id) ?? [],
       application: (status.applicationId && apps.get(status.applicationId)) || null,
       card: cards.get(status.id) ?? null,
+      media: mediaOf.get(status.id) ?? [],
+      emojis: emojis.get(`s${status.id}`) ?? [],
+      poll: poll ? { row: poll, emojis: emojis.get(`p${status.id}`) ?? [] } : null,
     };
     return { status, parts: serializeStatusParts(ctx, loaded) };
   });
   for (const { status, parts: own } of rendered) parts.set(status.id, own);
-  await keepStatusParts(ctx, rendered);
+  await keepStatusParts(ctx, cached.generation, rendered);
+  const pagePolls = new Map<string, PollFields>();
+  for (const own of parts.values()) if (own.poll) pagePolls.set(own.poll.id, pollOfParts(own.poll));
   return {
     viewerId,
     originals: new Map(originals.map((row) => [row.id, row])),
-    accounts: new Map(accountRows.map((row) => [row.account.id, { account: row.account, role: row.role, emojis: emojis.get(`a${row.account.id}`) ?? [] }])),
+    accounts: accountsById,
     parts,
-    polls: pollsById,
-    media: groupBy(
-      mediaRows,
-      (row) => row.statusId!,
-      (row) => row,
-    ),
-    statusEmojis: new Map(propers.flatMap((s) => (emojis.has(`s${s.id}`) ? [[s.id, emojis.get(`s${s.id}`)!] as const] : []))),
-    pollEmojis: new Map(propers.flatMap((s) => (emojis.has(`p${s.id}`) ? [[s.id, emojis.get(`p${s.id}`)!] as const] : []))),
+    polls: pagePolls,
     marks,
-    filtered: options.filtered ?? (viewerId ? matchPage(filters, viewerId, propers, (id) => pollsById.get(id)?.options) : new Map()),
+    filtered: options.filtered ?? (viewerId ? matchPage(filters, viewerId, propers, (id) => pagePolls.get(id)?.options) : new Map()),
   };
 }

@@ -2,10 +2,9 @@ import { baseUrl } from '../config/index.ts';
 import type { polls, statuses } from '../db/schema.ts';
 import type { CustomEmojiRow } from '../db/rows.ts';
 import type { AccountRow } from '../db/rows.ts';
-import { serializeLoadedAccount, type LoadedAccount } from './account.ts';
 import { serializeCustomEmoji } from './custom-emoji.ts';
 import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';
-import { renderMediaAttachment, type MediaAttachmentRow } from './media-attachment.ts';
+import { renderMediaAttachment, type MediaAttachmentRow, type RenderedMediaAttachment } from './media-attachment.ts';
 import type { MediaUrls } from './media-urls.ts';
 import { renderPreviewCard, type PreviewCardRow } from './preview-card.ts';
 
@@ -35,17 +34,12 @@ export interface StatusPage {
   viewerId: string | null;
   /** reblogged originals by id */
   originals: Map<string, StatusRow>;
-  /** authors, mentioned accounts and the accounts they moved to, by id */
-  accounts: Map<string, LoadedAccount>;
+  /** the authors, rendered, by id (cached: src/presenters/account-cache.ts) */
+  accounts: Map<string, Account>;
   /** status id → what it shows whoever looks, that its row does not hold (cached: src/presenters/status-parts-cache.ts) */
   parts: Map<string, StatusParts>;
-  polls: Map<string, PollRow>;
-  /** status id → its attachments, in order */
-  media: Map<string, MediaAttachmentRow[]>;
-  /** status id → the custom emoji of its text, warning and poll options */
-  statusEmojis: Map<string, CustomEmojiRow[]>;
-  /** status id → the custom emoji of its poll's options */
-  pollEmojis: Map<string, CustomEmojiRow[]>;
+  /** the polls of the page's statuses, by poll id */
+  polls: Map<string, PollFields>;
   /** null without a viewer */
   marks: ViewerMarks | null;
   /** proper status id → what the viewer's filters found */
@@ -54,19 +48,48 @@ export interface StatusPage {
 
 export type { LoadedAccount } from './account.ts';
 
-/** The parts of a status that are the same for every viewer and are not in its row: mentions, tags, application, card. */
+/** What renderPoll reads of a poll. */
+export type PollFields = Pick<PollRow, 'id' | 'accountId' | 'options' | 'cachedTallies' | 'multiple' | 'hideTotals' | 'votesCount' | 'votersCount' | 'expiresAt'>;
+
+/** A poll as a status's parts keep it: its counts and options, its expiry as a string, the custom emoji of its options. */
+export type PollPart = Omit<PollFields, 'expiresAt'> & { expiresAt: string | null; emojis: CustomEmoji[] };
+
+/**
+ * The parts of a status that are the same for every viewer and are not in its row: mentions, tags,
+ * application, card, media attachments, custom emoji, and the poll (the viewer's votes aside).
+ */
 export interface StatusParts {
   mentions: StatusMention[];
   tags: StatusTag[];
   application: StatusApplication | null;
   card: PreviewCard | null;
+  media: RenderedMediaAttachment[];
+  /** the custom emoji of its text, warning and poll options */
+  emojis: CustomEmoji[];
+  poll: PollPart | null;
+}
+
+/** What a status's parts are rendered from. */
+export interface LoadedStatusParts {
+  mentions: readonly MentionedAccount[];
+  tags: readonly string[];
+  application: StatusApplication | null;
+  card: { card: PreviewCardRow; url: string | null } | null;
+  media: readonly MediaAttachmentRow[];
+  emojis: readonly CustomEmojiRow[];
+  poll: { row: PollFields; emojis: readonly CustomEmojiRow[] } | null;
+}
+
+/** The poll fields renderPoll reads, from a status's parts. */
+export const pollOfParts = ({ emojis: _, ...poll }: PollPart): PollFields => ({ ...poll, expiresAt: poll.expiresAt ? new Date(poll.expiresAt) : null });
+
+function pollPart(urls: MediaUrls, { row, emojis }: { row: PollFields; emojis: readonly CustomEmojiRow[] }): PollPart {
+  const { id, accountId, options, cachedTallies, multiple, hideTotals, votesCount, votersCount, expiresAt } = row;
+  return { id, accountId, options, cachedTallies, multiple, hideTotals, votesCount, votersCount, expiresAt: expiresAt?.toISOString() ?? null, emojis: emojiEntities(urls, emojis) };
 }
 
 /** Renders the parts of a status from what was loaded for it. */
-export function serializeStatusParts(
-  urls: MediaUrls,
-  loaded: { mentions: readonly MentionedAccount[]; tags: readonly string[]; application: StatusApplication | null; card: { card: PreviewCardRow; url: string | null } | null },
-): StatusParts {
+export function serializeStatusParts(urls: MediaUrls, loaded: LoadedStatusParts): StatusParts {
   const base = baseUrl(urls.config);
   return {
     mentions: loaded.mentions.map((account) => ({
@@ -78,15 +101,20 @@ export function serializeStatusParts(
     tags: loaded.tags.map((name) => ({ name: name.toLowerCase(), url: `${base}/tags/${encodeURIComponent(name.toLowerCase())}` })),
     application: loaded.application ? { name: loaded.application.name, website: loaded.application.website } : null,
     card: loaded.card ? renderPreviewCard(loaded.card.card, urls.storage, loaded.card.url) : null,
+    media: loaded.media.map((row) => renderMediaAttachment(row, urls)),
+    emojis: emojiEntities(urls, loaded.emojis),
+    poll: loaded.poll ? pollPart(urls, loaded.poll) : null,
   };
 }
 
-const NO_PARTS: StatusParts = { mentions: [], tags: [], application: null, card: null };
+const NO_PARTS: StatusParts = { mentions: [], tags: [], application: null, card: null, media: [], emojis: [], poll: null };
 
-const emojiEntities = (urls: MediaUrls, rows: CustomEmojiRow[] | undefined): CustomEmoji[] => rows?.map((row) => serializeCustomEmoji(urls, row)) ?? [];
+function emojiEntities(urls: MediaUrls, rows: readonly CustomEmojiRow[]): CustomEmoji[] {
+  return rows.map((row) => serializeCustomEmoji(urls, row));
+}
 
 /** Mastodon's Poll entity; `emojis`, those its options use. */
-export function renderPoll(poll: PollRow, viewerVotes: number[] | undefined, viewerId: string | null | undefined, emojis: CustomEmoji[] = [], now = Date.now()): Poll {
+export function renderPoll(poll: PollFields, viewerVotes: number[] | undefined, viewerId: string | null | undefined, emojis: CustomEmoji[] = [], now = Date.now()): Poll {
   const expired = !!poll.expiresAt && poll.expiresAt.getTime() <= now;
   const showTotals = !poll.hideTotals || expired || poll.accountId === viewerId;
   return {
@@ -118,16 +146,10 @@ export function viewerFields(status: StatusRow, viewerId: string, marks: ViewerM
 }
 
 /** Renders the statuses of a loaded page as Mastodon's Status entity, in the order given. */
-export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
-  const accounts = new Map<string, Account>();
+export function serializeStatuses(_urls: MediaUrls, page: StatusPage, rows: readonly StatusRow[]): Status[] {
   const accountOf = (id: string): Account => {
-    let rendered = accounts.get(id);
-    if (!rendered) {
-      const loaded = page.accounts.get(id);
-      if (!loaded) throw new Error(`account ${id} was not loaded`);
-      rendered = serializeLoadedAccount(urls, page.accounts, loaded);
-      accounts.set(id, rendered);
-    }
+    const rendered = page.accounts.get(id);
+    if (!rendered) throw new Error(`account ${id} was not loaded`);
     return rendered;
   };
   const viewerId = page.viewerId;
@@ -157,12 +179,12 @@ export function serializeStatuses(urls: MediaUrls, page: StatusPage, rows: reado
       reblog: original ? render(original) : null,
       application: parts.application,
       account: accountOf(status.accountId),
-      media_attachments: (page.media.get(status.id) ?? []).map((row) => renderMediaAttachment(row, urls)),
+      media_attachments: parts.media,
       mentions: parts.mentions,
       tags: parts.tags,
-      emojis: emojiEntities(urls, page.statusEmojis.get(status.id)),
+      emojis: parts.emojis,
       card: parts.card,
-      poll: poll ? renderPoll(poll, page.marks?.votes.get(poll.id), viewerId, emojiEntities(urls, page.pollEmojis.get(status.id))) : null,
+      poll: poll ? renderPoll(poll, page.marks?.votes.get(poll.id), viewerId, parts.poll?.emojis) : null,
     };
   };
   return rows.map(render);

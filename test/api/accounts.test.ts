@@ -5,6 +5,7 @@ import { accountDomainBlocks, accountNotes, accountPins, accounts, blocks, follo
 import { digest } from '../../src/lib/crypto.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { forgetAccounts } from '../../src/presenters/account-cache.ts';
 
 describe('accounts API', () => {
   let instance: TestInstance;
@@ -456,6 +457,8 @@ describe('an account that moved', () => {
     assert.equal((await instance.request('POST', `/api/v1/accounts/${old.accountId}/follow`, { token: fan.token })).status, 200);
     const posted = await instance.request('POST', '/api/v1/statuses', { token: old.token, json: { status: 'before I moved' } });
     await instance.ctx.db.update(accounts).set({ movedToAccountId: fresh.accountId }).where(eq(accounts.id, old.accountId));
+    // written here directly: the rendering the post cached is forgotten as the services forget it on a move
+    await forgetAccounts(instance.ctx, [old.accountId]);
 
     const movedTo = (entity: { moved?: { id: string; moved?: unknown } }, where: string) => {
       assert.equal(entity.moved?.id, fresh.accountId, where);

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { pngImage } from '../helpers/link-pages.ts';
 import { request, startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { modifyLocalEmoji, saveLocalEmoji } from '../../src/services/emojis/local-emojis.ts';
 
 /**
  * A status rendered once is kept rendered (its viewer-independent parts, in the shared cache);
@@ -118,6 +119,35 @@ describe('cached status renderings', () => {
     }
   });
 
+  test('a custom emoji added shows in statuses and profiles rendered before, and goes when disabled', async () => {
+    await call(bob, 'PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Bob :rendercat:' });
+    const first = await renderedOnce({ status: 'hello :rendercat:' });
+    assert.deepEqual(first.emojis, []);
+    assert.deepEqual(first.account.emojis, []);
+    assert.equal(await saveLocalEmoji(instance.ctx, { shortcode: 'rendercat', bytes: await pngImage(16, 16) }), 'created');
+    for (const again of [await onHome(first.id), await shown(first.id)]) {
+      assert.deepEqual(
+        again.emojis.map((emoji: { shortcode: string }) => emoji.shortcode),
+        ['rendercat'],
+      );
+      assert.deepEqual(
+        again.account.emojis.map((emoji: { shortcode: string }) => emoji.shortcode),
+        ['rendercat'],
+      );
+    }
+    await modifyLocalEmoji(instance.ctx, 'rendercat', { disabled: true });
+    for (const again of [await onHome(first.id), await shown(first.id)]) {
+      assert.deepEqual(again.emojis, []);
+      assert.deepEqual(again.account.emojis, []);
+    }
+  });
+
+  test("a new post shows in its author's statuses_count on statuses rendered before", async () => {
+    const first = await renderedOnce({ status: 'counting mine' });
+    await call(bob, 'POST', '/api/v1/statuses', { status: 'one more' });
+    assert.equal((await shown(first.id)).account.statuses_count, first.account.statuses_count + 1);
+  });
+
   test('server mode: a change made through another web process shows in what this one rendered before', {
     skip: process.env.DATABASE_URL ? false : 'two processes share a database in server mode only',
   }, async () => {
@@ -130,6 +160,8 @@ describe('cached status renderings', () => {
         (await shown(first.id)).tags.map((tag: { name: string }) => tag.name),
         ['there'],
       );
+      assert.equal((await elsewhere('PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Bob elsewhere' })).status, 200);
+      assert.equal((await onHome(first.id)).account.display_name, 'Bob elsewhere');
       assert.equal((await elsewhere('DELETE', `/api/v1/statuses/${first.id}`)).status, 200);
       assert.equal(await onHome(first.id), undefined);
     } finally {

@@ -106,6 +106,30 @@ function cacheContract(open: () => Promise<Cache>) {
 describe('memory cache', () => {
   cacheContract(async () => new MemoryCache());
 
+  test('bounded: past its size the least recently used entry goes', async () => {
+    const cache = new MemoryCache({ maxEntries: 2 });
+    await cache.set('a', '1');
+    await cache.set('b', '2');
+    assert.equal(await cache.get('a'), '1');
+    await cache.set('c', '3');
+    assert.equal(cache.size, 2);
+    assert.equal(await cache.get('b'), null);
+    assert.deepEqual(await cache.getMany(['a', 'c']), ['1', '3']);
+    await cache.close();
+  });
+
+  test('bounded: a lease or a counter is never dropped for room', async () => {
+    const cache = new MemoryCache({ maxEntries: 2 });
+    assert.equal(await cache.setIfAbsent('lock', 'me', 60), true);
+    await cache.incr('hits', 60);
+    await cache.set('a', '1');
+    await cache.set('b', '2');
+    assert.equal(await cache.get('lock'), 'me');
+    assert.equal(await cache.get('hits'), '1');
+    assert.equal(await cache.get('a'), null);
+    await cache.close();
+  });
+
   test('the periodic sweep drops expired entries', async () => {
     const cache = new MemoryCache({ sweepIntervalMs: 20 });
     await cache.set('gone', 'x', 0.05);

@@ -4,25 +4,42 @@ interface Entry {
   value: string;
   /** epoch ms, or undefined when kept until deleted */
   expiresAt?: number;
+  /** a lease or a counter (setIfAbsent, incr): never dropped for room, only when it expires */
+  held?: boolean;
 }
 
-/** The embedded cache: a Map whose expired entries are dropped when read and swept every minute. */
+/**
+ * The embedded cache: a Map whose expired entries are dropped when read and swept every minute,
+ * bounded to `maxEntries` by dropping the least recently used values (the Map's order: an entry
+ * read or written moves to its end); leases and counters stay until they expire.
+ */
 export class MemoryCache implements Cache {
   #entries = new Map<string, Entry>();
   #sweeper: NodeJS.Timeout;
+  #maxEntries: number;
 
-  constructor(options: { sweepIntervalMs?: number } = {}) {
+  constructor(options: { sweepIntervalMs?: number; maxEntries?: number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 20_000;
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 60_000);
     this.#sweeper.unref();
   }
 
   #live(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) return undefined;
+    this.#entries.set(key, entry);
     return entry;
+  }
+
+  #store(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    for (const [oldest, { held }] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      if (!held) this.#entries.delete(oldest);
+    }
   }
 
   #sweep(): void {
@@ -46,18 +63,18 @@ export class MemoryCache implements Cache {
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    this.#entries.set(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
+    this.#store(key, { value, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000 });
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)) return false;
-    await this.set(key, value, ttlSeconds);
+    this.#store(key, { value, expiresAt: Date.now() + ttlSeconds * 1000, held: true });
     return true;
   }
 
   async renewIfHeld(key: string, value: string, ttlSeconds: number): Promise<boolean> {
     if (this.#live(key)?.value !== value) return false;
-    await this.set(key, value, ttlSeconds);
+    this.#store(key, { value, expiresAt: Date.now() + ttlSeconds * 1000, held: true });
     return true;
   }
 
@@ -76,7 +93,7 @@ export class MemoryCache implements Cache {
     const current = entry ? Number(entry.value) : 0;
     if (!Number.isSafeInteger(current)) throw new Error('ERR value is not an integer or out of range');
     const next = current + 1;
-    this.#entries.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
+    this.#store(key, { value: String(next), expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000, held: true });
     return next;
   }
 

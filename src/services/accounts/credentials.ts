@@ -11,6 +11,7 @@ import { isLanguageCode } from '../statuses/languages.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 
 import { PROFILE_LIMITS } from '../../lib/instance-limits.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 export { PROFILE_LIMITS };
 
 /** the default privacies a member may choose (Mastodon does not allow direct as a default) */
@@ -168,6 +169,7 @@ export async function updateCredentials(ctx: AppContext, current: { account: Acc
     );
     throw error;
   }
+  await forgetAccounts(ctx, [updated.account.id]);
   await deleteAccountImageFiles(ctx, updated.replacedKeys);
   // other servers learn of the new profile from an Update (Mastodon's UpdateDistributionWorker)
   if (Object.keys(accountChanges).length > 0) await enqueue(ctx, DistributeActorUpdate, { accountId: updated.account.id });

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { accounts, users } from '../../db/schema.ts';
 import { purgeAccountMedia } from '../moderation/purge-media.ts';
 import { keysOf, removeStoredFiles } from '../media/stored-files.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 /**
  * Deletes a local account and its user (Mastodon's DeleteAccountService, the local part: other
@@ -22,5 +23,6 @@ export async function deleteLocalAccount(ctx: AppContext, accountId: string): Pr
       .returning({ a: accounts.avatarFileKey, b: accounts.avatarStaticFileKey, c: accounts.headerFileKey, d: accounts.headerStaticFileKey });
     return [...media, ...keysOf(profile)];
   });
+  await forgetAccounts(ctx, [accountId]);
   await removeStoredFiles(ctx, files, { reason: 'account deleted' });
 }

@@ -6,6 +6,7 @@ import type { UserRow } from '../oauth/authenticate-token.ts';
 import { hashPassword } from './passwords.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { RoleName } from './roles.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -61,6 +62,7 @@ export async function modifyUser(ctx: AppContext, user: UserRow, changes: UserCh
     // a new password signs the user out of every browser
     if (changes.password !== undefined) await tx.delete(sessionActivations).where(eq(sessionActivations.userId, user.id));
   });
+  if (changes.role !== undefined) await forgetAccounts(ctx, [user.accountId]);
   // a disabled login's streams close at once (Mastodon's `kill` on the system channel)
   if (changes.disabled === true) await publishToStream(ctx, channels.system(user.accountId), 'kill');
 }

@@ -12,6 +12,7 @@ import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { verifyPassword } from './passwords.ts';
 import { unfollowAccount } from '../relationships/unfollow-account.ts';
 import { recountFollows } from '../relationships/follow-counters.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 /** AccountMigration::COOLDOWN_PERIOD: one move per 30 days. */
 export const MIGRATION_COOLDOWN_MS = 30 * 24 * 3600 * 1000;
@@ -146,6 +147,7 @@ export async function moveAccount(ctx: AppContext, account: AccountRow, user: Us
     await tx.update(accounts).set({ movedToAccountId: target.id, updatedAt: new Date() }).where(eq(accounts.id, account.id));
     return row!;
   });
+  await forgetAccounts(ctx, [account.id]);
   await enqueue(ctx, MoveFollowers, { sourceAccountId: account.id, targetAccountId: target.id });
   await enqueue(ctx, DistributeActorUpdate, { accountId: account.id });
   await enqueue(ctx, DistributeMove, { migrationId: migration.id });
@@ -156,6 +158,7 @@ export async function moveAccount(ctx: AppContext, account: AccountRow, user: Us
 export async function cancelMove(ctx: AppContext, account: AccountRow): Promise<boolean> {
   if (!account.movedToAccountId) return false;
   await ctx.db.update(accounts).set({ movedToAccountId: null }).where(eq(accounts.id, account.id));
+  await forgetAccounts(ctx, [account.id]);
   await distributeProfile(ctx, account.id);
   return true;
 }
@@ -172,6 +175,7 @@ export async function latestMigration(ctx: AppContext, accountId: string) {
  */
 export async function applyRemoteMove(ctx: AppContext, source: AccountRow, target: AccountRow): Promise<void> {
   await ctx.db.update(accounts).set({ movedToAccountId: target.id }).where(eq(accounts.id, source.id));
+  await forgetAccounts(ctx, [source.id]);
   await enqueue(ctx, MoveFollowers, { sourceAccountId: source.id, targetAccountId: target.id });
 }
 

@@ -9,6 +9,7 @@ import { crawlLinks } from '../statuses/preview-cards/preview-cards.ts';
 import { queueEmojiDownloads } from './remote-emoji-cache.ts';
 import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import { attachTags, refreshRepliesCount, type StatusRow } from '../statuses/post-status.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -287,6 +288,7 @@ export async function createRemoteStatus(
     return winner && winner.accountId === author.id ? { status: winner, created: false } : undefined;
   }
 
+  await forgetAccounts(ctx, [author.id]);
   if (realtime) await enqueueDistribution(ctx, status.id);
   // ActivityPub::Activity::Create#distribute: the card is fetched within a minute, not at once
   await crawlLinks(ctx, status.id, { spread: true });

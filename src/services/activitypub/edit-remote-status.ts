@@ -137,7 +137,9 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
   if (status.editedAt && input.editedAt && status.editedAt.getTime() > input.editedAt.getTime()) return status;
   const explicit = input.editedAt !== null && input.editedAt.getTime() <= Date.now() + 60_000 && (!status.editedAt || input.editedAt.getTime() > status.editedAt.getTime());
   if (!explicit) {
+    // an Update without a new edit time still brings the poll's tallies
     await ctx.db.transaction((tx) => updatePoll(tx, author, status, input.poll, false));
+    await forgetStatusParts(ctx, [status.id]);
     return status;
   }
 

@@ -11,6 +11,7 @@ import { deleteAccountImageFiles } from '../accounts/account-images.ts';
 import { rejectsMediaFrom } from '../moderation/instance-domain-blocks.ts';
 import { idPartition } from '../media/media-attachments.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 export type ProfileImage = 'avatar' | 'header';
 
@@ -55,7 +56,10 @@ async function clearImage(ctx: AppContext, account: AccountRow, kind: ProfileIma
       and(eq(accounts.id, account.id), url === null ? sql`${accounts[columns.remoteUrl]} IS NULL` : eq(accounts[columns.remoteUrl], url), eq(accounts[columns.fileKey], account[columns.fileKey]!)),
     )
     .returning({ id: accounts.id });
-  if (cleared) await deleteAccountImageFiles(ctx, [account[columns.fileKey], account[columns.staticFileKey]]);
+  if (cleared) {
+    await forgetAccounts(ctx, [account.id]);
+    await deleteAccountImageFiles(ctx, [account[columns.fileKey], account[columns.staticFileKey]]);
+  }
 }
 
 /**
@@ -94,6 +98,7 @@ export async function cacheRemoteAccountImage(ctx: AppContext, accountId: string
       await deleteAccountImageFiles(ctx, [original, still]);
       return false;
     }
+    await forgetAccounts(ctx, [account.id]);
   } catch (error) {
     await deleteAccountImageFiles(ctx, [original, still]);
     throw error;

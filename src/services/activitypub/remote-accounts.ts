@@ -10,6 +10,7 @@ import { rejectsMediaFrom } from '../moderation/instance-domain-blocks.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { queueAccountImageDownloads } from './remote-account-images.ts';
 import { unfollowAccount } from '../relationships/unfollow-account.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 /** Mastodon's Account#possibly_stale?: a remote account not confirmed through WebFinger for a day is refreshed. */
 export const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -129,6 +130,7 @@ export async function upsertRemoteAccount(ctx: AppContext, profile: RemoteProfil
         .set({ ...values, ...keepName })
         .where(eq(accounts.id, existing.id))
         .returning();
+      await forgetAccounts(ctx, [existing.id]);
       await publishEvent(ctx, { type: 'account.updated', accountId: existing.id });
       await queueAccountImageDownloads(ctx, existing, updated!);
       return updated!;
@@ -169,6 +171,7 @@ export async function deleteRemoteAccountData(ctx: AppContext, account: AccountR
     .update(accounts)
     .set({ suspendedAt: new Date(), updatedAt: new Date() })
     .where(and(eq(accounts.id, account.id), sql`${accounts.suspendedAt} IS NULL`));
+  await forgetAccounts(ctx, [account.id]);
   await purgeRemoteAccountMedia(ctx, account.id);
   const pairs = [
     ...(await ctx.db

@@ -9,6 +9,7 @@ import { hostOf, rejectsMediaFrom } from '../moderation/instance-domain-blocks.t
 import { EMOJI_SIZE_LIMIT, InvalidEmojiError, readEmojiImage, type EmojiImage } from '../emojis/emoji-images.ts';
 import { idPartition } from '../media/media-attachments.ts';
 import { removeStoredFiles } from '../media/stored-files.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 /** Mastodon's CustomEmoji::LIMIT: a remote emoji's image, at most. */
 const LIMIT_BYTES = EMOJI_SIZE_LIMIT;
@@ -64,6 +65,8 @@ export async function cacheRemoteEmoji(ctx: AppContext, id: string): Promise<boo
       await deleteFiles(ctx, [original, still]);
       return false;
     }
+    // the statuses and profiles that show it show the cached copy now
+    await forgetAllRenderings(ctx);
   } catch (error) {
     await deleteFiles(ctx, [original, still]);
     throw error;

@@ -9,6 +9,8 @@ import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending
 import { deliverPollResults } from './status-deliveries.ts';
 import { lockStatus, recomputeFavouritesCount, recomputeReblogsCount, type StatusRow } from '../statuses/status-interaction-helpers.ts';
 import { visibleTo } from '../statuses/visibility.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 /*
  * What remote accounts do to statuses here: boost, favourite, vote. Each is stored once however
@@ -64,6 +66,7 @@ export async function reblogByRemote(ctx: AppContext, account: AccountRow, origi
     return row;
   });
   if (!created) return undefined;
+  await forgetAccounts(ctx, [account.id]);
   await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: account.id, type: 'reblog', statusId: original.id });
   return created;
@@ -135,6 +138,7 @@ export async function voteByRemote(ctx: AppContext, account: AccountRow, status:
     return true;
   });
   if (!counted) return 'refused';
+  await forgetStatusParts(ctx, [status.id]);
   await deliverPollResults(ctx, status);
   return 'counted';
 }

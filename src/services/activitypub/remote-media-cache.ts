@@ -11,6 +11,7 @@ import { deleteMediaFiles, idPartition } from '../media/media-attachments.ts';
 import { downloadLimitFor, processRemoteMedia } from './remote-media-processing.ts';
 import { CACHEABLE_TYPES } from '../../lib/media-types.ts';
 import { withTranscodeSlot, withTranscodeSlotWithin } from '../media/ffmpeg.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 
 /*
  * Remote attachments cached here, as Mastodon caches them: a row with a `remote_url` (the origin,
@@ -110,11 +111,12 @@ async function downloadAndStore(ctx: AppContext, media: MediaAttachmentRow, opti
         updatedAt: new Date(),
       })
       .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.remoteUrl, remoteUrl), media.fileKey ? eq(mediaAttachments.fileKey, media.fileKey) : sql`${mediaAttachments.fileKey} IS NULL`))
-      .returning({ id: mediaAttachments.id });
+      .returning({ id: mediaAttachments.id, statusId: mediaAttachments.statusId });
     if (!updated) {
       await deleteMediaFiles(ctx, written);
       return { cached: false, reason: 'replaced' };
     }
+    await forgetStatusParts(ctx, [updated.statusId]);
   } catch (error) {
     await deleteMediaFiles(ctx, written);
     throw error;
@@ -153,7 +155,10 @@ export async function uncacheAttachments(ctx: AppContext, rows: Pick<MediaAttach
       .update(mediaAttachments)
       .set({ fileKey: null, smallFileKey: null, fileSize: null, thumbnailFileKey: null, thumbnailContentType: null, updatedAt: new Date() })
       .where(and(eq(mediaAttachments.id, row.id), eq(mediaAttachments.fileKey, row.fileKey), sql`${mediaAttachments.remoteUrl} <> ''`))
-      .returning({ id: mediaAttachments.id });
-    if (cleared) await deleteMediaFiles(ctx, [row]);
+      .returning({ id: mediaAttachments.id, statusId: mediaAttachments.statusId });
+    if (cleared) {
+      await forgetStatusParts(ctx, [cleared.statusId]);
+      await deleteMediaFiles(ctx, [row]);
+    }
   }
 }

@@ -7,6 +7,7 @@ import { forgetListedCustomEmojis, type CustomEmojiRow } from './custom-emojis.t
 import { checkShortcode, readEmojiImage } from './emoji-images.ts';
 import { idPartition } from '../media/media-attachments.ts';
 import { keysOf, removeStoredFiles } from '../media/stored-files.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 /*
  * The local custom emoji, as Mastodon's admin keeps them (tootctl emoji, the admin pages): their
@@ -89,6 +90,7 @@ export async function saveLocalEmoji(ctx: AppContext, input: LocalEmojiInput): P
   if (outcome === 'exists') await deleteFiles(ctx, [{ imageFileKey: keys.original, imageStaticFileKey: keys.static }]);
   if (existing && outcome === 'replaced') await deleteFiles(ctx, [existing]);
   await forgetListedCustomEmojis(ctx);
+  await forgetAllRenderings(ctx);
   return outcome;
 }
 
@@ -114,6 +116,7 @@ export async function modifyLocalEmoji(ctx: AppContext, shortcode: string, chang
     .where(eq(customEmojis.id, emoji.id))
     .returning();
   await forgetListedCustomEmojis(ctx);
+  await forgetAllRenderings(ctx);
   return updated;
 }
 
@@ -169,6 +172,7 @@ export async function purgeEmojis(ctx: AppContext, scope: PurgeScope): Promise<n
     removed += batch.length;
   }
   if (scope === 'all') await forgetListedCustomEmojis(ctx);
+  if (removed) await forgetAllRenderings(ctx);
   return removed;
 }
 
@@ -179,6 +183,7 @@ export async function deleteLocalEmoji(ctx: AppContext, shortcode: string): Prom
   await ctx.db.delete(customEmojis).where(eq(customEmojis.id, emoji.id));
   await deleteFiles(ctx, [emoji]);
   await forgetListedCustomEmojis(ctx);
+  await forgetAllRenderings(ctx);
   return true;
 }
 

@@ -20,6 +20,7 @@ import { audioVisualContainer, isAnimatedGif, isGif } from './sniff.ts';
 import { prepareThumbnail, thumbnailMustBeBlank, thumbnailValues, type Thumbnail } from './thumbnails.ts';
 import { withTempDir } from './temp-dir.ts';
 import type { MediaInput } from './transcode.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 
 /**
  * Uploads of video, audio and animated GIFs (MediaAttachment.create! and PostProcessMediaWorker).
@@ -247,16 +248,19 @@ async function processStoredUpload(ctx: AppContext, media: MediaAttachmentRow, f
     const styles = await storeStyles(files, media.id, processed);
     const cover = media.thumbnailFileKey ? undefined : await coverThumbnail(processed);
     const coverValues = cover ? await storeThumbnailOf(files, media.id, cover, null) : undefined;
-    return ctx.db.transaction(async (tx) => {
+    const stored = await ctx.db.transaction(async (tx) => {
       const [current] = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.id, media.id)).for('update');
-      if (!current || current.processing !== 'in_progress' || current.fileKey !== uploadKey) return false;
+      if (!current || current.processing !== 'in_progress' || current.fileKey !== uploadKey) return null;
       // what the member set meanwhile stays: the description, the focus, a thumbnail (its preview size and blurhash)
       const meta: Record<string, unknown> = { ...(current.meta ?? {}), ...styles.meta };
       const values = { ...styles, meta, processing: 'complete', updatedAt: new Date() };
       if (current.thumbnailFileKey) Object.assign(values, { blurhash: current.blurhash, meta: { ...meta, small: current.meta?.small } });
       else if (coverValues) Object.assign(values, coverValues, { meta: { ...meta, small: coverValues.meta.small } });
       await tx.update(mediaAttachments).set(values).where(eq(mediaAttachments.id, media.id));
-      return true;
+      return current;
     });
+    // an attachment posted while it was processed: its status shows the processed files now
+    await forgetStatusParts(ctx, [stored?.statusId]);
+    return stored !== null;
   });
 }

@@ -13,6 +13,7 @@ import { mediaFileKey, randomFileName } from './keys.ts';
 import { replaceThumbnail, thumbnailMustBeBlank } from './thumbnails.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { keysOf, removeStoredFiles } from './stored-files.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -149,6 +150,7 @@ export async function updateMedia(ctx: AppContext, accountId: string, id: string
   const values = changedValues(changes);
   if (changes.thumbnail) media = await replaceThumbnail(ctx, media, changes.thumbnail);
   const [updated] = await ctx.db.update(mediaAttachments).set(values).where(eq(mediaAttachments.id, media.id)).returning();
+  await forgetStatusParts(ctx, [updated?.statusId]);
   return updated!;
 }
 

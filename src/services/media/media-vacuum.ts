@@ -5,6 +5,7 @@ import { idFloor } from '../../lib/ids.ts';
 import { removeAbandonedTempDirs } from './temp-dir.ts';
 import { CACHED_REMOTE_ATTACHMENT, idList, uncacheAttachments } from './media-cache.ts';
 import { keysOf, removeStoredFiles } from './stored-files.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 /** How long an upload may stay unattached (Vacuum::MediaAttachmentsVacuum::TTL). */
 export const ORPHAN_TTL_MS = 24 * 60 * 60 * 1000;
@@ -85,6 +86,8 @@ export async function removeExpiredMediaCache(ctx: AppContext, retentionDays: nu
     after = slice.last;
     const cleared = await uncacheAttachments(ctx.db, slice.ids ?? [], sql`created_at < ${cutoff} AND updated_at < ${cutoff}`);
     removed += cleared.length;
+    // the statuses of these attachments show their remote URLs again
+    if (cleared.length) await forgetAllRenderings(ctx);
     await removeStoredFiles(
       ctx,
       cleared.flatMap((row) => row.keys),

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { CACHED_REMOTE_ATTACHMENT, clearProfileImages, uncacheAttachments, type ProfileImages } from './media-cache.ts';
 import { eachLimited, keysOf } from './stored-files.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 /*
  * `subspace media remove` (tootctl media remove): the cached copies of other servers' attachments,
@@ -83,6 +84,8 @@ export async function removeCachedAttachments(ctx: AppContext, options: RemovalO
     processed += rows.length;
     options.progress.advance(rows.length);
   }
+  // what was uncached shows its remote URL again
+  if (processed) await forgetAllRenderings(ctx);
   return { processed, bytes };
 }
 
@@ -123,5 +126,7 @@ export async function removeCachedProfileImages(ctx: AppContext, options: Profil
     processed += rows.length;
     options.progress.advance(rows.length);
   }
+  // what was uncached shows its remote URL again
+  if (processed) await forgetAllRenderings(ctx);
   return { processed, bytes };
 }

@@ -5,6 +5,7 @@ import { validationFailed } from '../../lib/errors.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
 import { processImage, styleMeta, type StyleMeta } from './media-processing.ts';
 import { randomFileName, thumbnailFileKey } from './keys.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 
 /**
  * A video's or audio's own preview picture (Mastodon's `thumbnail` attachment, from the `thumbnail`
@@ -61,6 +62,7 @@ export async function replaceThumbnail(ctx: AppContext, media: MediaAttachmentRo
       .where(eq(mediaAttachments.id, media.id))
       .returning();
     if (!updated) throw new Error('the attachment is gone');
+    await forgetStatusParts(ctx, [updated.statusId]);
     if (media.thumbnailFileKey) await ctx.storage.delete(media.thumbnailFileKey).catch(() => {});
     return updated;
   } catch (error) {

@@ -5,6 +5,7 @@ import { domainBlocks } from '../../db/schema.ts';
 import { accountsOfDomain } from '../relationships/block-domain.ts';
 import { clearProfileImages, idList, uncacheAttachments, type ClearedRow } from '../media/media-cache.ts';
 import { keysOf, removeStoredFiles } from '../media/stored-files.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 const BATCH = 500;
 
@@ -53,6 +54,8 @@ export async function clearDomainMedia(ctx: AppContext, domain: string): Promise
     );
     return rows.map((row) => ({ id: row.id, keys: keysOf([{ image: row.image_file_key, still: row.image_static_file_key }]) }));
   });
+  // the domain's statuses and accounts show their remote URLs again
+  await forgetAllRenderings(ctx);
   return { accounts, attachments, emoji };
 }
 

@@ -7,6 +7,7 @@ import { channels, publishToStream } from '../../streaming/channels.ts';
 import { FILTER_ACTIONS, FILTER_CONTEXTS } from './filters.ts';
 import type { CustomFilterRow } from '../../lib/filter-matching.ts';
 import { rowId } from '../../lib/ids.ts';
+import { forgetFilters } from '../../presenters/filters.ts';
 
 export interface KeywordAttributes {
   id?: string;
@@ -62,6 +63,7 @@ export async function findOwnFilter(ctx: AppContext, accountId: string, id: unkn
 }
 
 export async function filtersChanged(ctx: AppContext, accountId: string) {
+  await forgetFilters(ctx, accountId);
   await publishEvent(ctx, { type: 'filters.changed', accountId });
   await publishToStream(ctx, channels.home(accountId), 'filters_changed');
 }

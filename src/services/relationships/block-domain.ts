@@ -12,6 +12,7 @@ import { domainBlockFor, invalidateDomainPolicy, type DomainBlockRow } from '../
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { renderAdminDomainBlock } from '../../serializers/domain-block.ts';
 import type { DomainAllowRow } from '../../db/schema.ts';
+import { forgetAllRenderings } from '../../presenters/render-generation.ts';
 
 export type { DomainAllowRow };
 
@@ -120,6 +121,7 @@ async function applyDomainBlock(ctx: AppContext, block: DomainBlockRow, update: 
     // follows both ways end (SuspendAccountService#unfollow! / #reject_remote_follows!, without telling the suspended server)
     await endFollowsWith(ctx, domain);
   }
+  await forgetAllRenderings(ctx);
   if (block.rejectMedia || block.severity === 'suspend') await enqueue(ctx, DomainClearMedia, { domainBlockId: block.id });
 }
 
@@ -129,6 +131,7 @@ async function liftDomainBlock(ctx: AppContext, block: DomainBlockRow): Promise<
   const domain = accountsOfDomain(block.domain);
   await ctx.db.execute(sql`UPDATE accounts a SET silenced_at = NULL WHERE ${domain} AND a.silenced_at = ${at}`);
   await ctx.db.execute(sql`UPDATE accounts a SET suspended_at = NULL WHERE ${domain} AND a.suspended_at = ${at}`);
+  await forgetAllRenderings(ctx);
 }
 
 function blockValues(input: DomainBlockInput) {

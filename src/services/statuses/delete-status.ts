@@ -11,6 +11,7 @@ import { deliverStatus } from '../activitypub/status-deliveries.ts';
 import { purgeStatusMedia } from '../moderation/purge-media.ts';
 import { removeStoredFiles } from '../media/stored-files.ts';
 import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 /**
  * Deletes one of the author's statuses (Status#discard_with_reblogs + RemoveStatusService): marks it
@@ -60,6 +61,7 @@ export async function deleteStatus(ctx: AppContext, accountId: string, statusId:
   if (reblogs) {
     // the original's FeedRemoval takes its reblogs out of every feed too
     await forgetStatusParts(ctx, [status.id, ...reblogs.map((reblog) => reblog.id)]);
+    await forgetAccounts(ctx, [status.accountId, ...reblogs.map((reblog) => reblog.accountId)]);
     await enqueue(ctx, FeedRemoval, { statusId: status.id });
     if (status.visibility === 'direct') await removeFromConversations(ctx, status.id);
     await deliverStatus(ctx, status, 'delete');

@@ -22,7 +22,9 @@ import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
 import type { StatusApplication } from '../../serializers/entities.ts';
 import { serializeStatusParts } from '../../serializers/status.ts';
-import { keepStatusParts } from '../../presenters/status-parts-cache.ts';
+import { cachedStatusParts, keepStatusParts } from '../../presenters/status-parts-cache.ts';
+import { customEmojisInTexts } from '../emojis/custom-emojis.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 
@@ -299,7 +301,7 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
   const status = await writeStatus(ctx, author, prepared, formatted, parent, input.applicationId ?? null, media);
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
-  if (!input.applicationId || input.application) await keepWrittenParts(ctx, status, formatted, input.application ?? null);
+  if (!input.applicationId || input.application) await keepWrittenParts(ctx, status, { formatted, application: input.application ?? null, media, poll: prepared.poll });
   await afterPost(ctx, status, formatted.mentionedAccounts, prepared.poll);
   return { kind: 'status', status, rateLimit };
 }
@@ -348,12 +350,46 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
 }
 
 /**
- * The viewer-independent parts of the new status rendered from what was just written (its mentions,
- * tags and application; no card until the crawl attaches one), so that rendering it loads none of them.
+ * The viewer-independent parts of the new status rendered from what was just written (mentions, tags,
+ * application, media, poll; no card until the crawl attaches one), so that rendering it loads only
+ * its custom emoji.
  */
-async function keepWrittenParts(ctx: AppContext, status: StatusRow, formatted: FormattedStatus, application: StatusApplication | null) {
-  const parts = serializeStatusParts(ctx, { mentions: formatted.mentionedAccounts, tags: formatted.tagNames, application, card: null });
-  await keepStatusParts(ctx, [{ status, parts }]);
+async function keepWrittenParts(
+  ctx: AppContext,
+  status: StatusRow,
+  written: { formatted: FormattedStatus; application: StatusApplication | null; media: MediaAttachmentRow[]; poll: ValidPoll | null },
+) {
+  const { formatted, application, media, poll } = written;
+  const { generation } = await cachedStatusParts(ctx, []);
+  const options = poll?.options ?? [];
+  const emojis = await customEmojisInTexts(ctx, [
+    { key: 'status', texts: [status.spoilerText, status.text || status.content, ...options], domain: null },
+    { key: 'poll', texts: options, domain: null },
+  ]);
+  const pollRow =
+    poll && status.pollId
+      ? {
+          id: status.pollId,
+          accountId: status.accountId,
+          options,
+          cachedTallies: options.map(() => 0),
+          multiple: poll.multiple,
+          hideTotals: poll.hideTotals,
+          votesCount: 0,
+          votersCount: 0,
+          expiresAt: poll.expiresAt,
+        }
+      : null;
+  const parts = serializeStatusParts(ctx, {
+    mentions: formatted.mentionedAccounts,
+    tags: formatted.tagNames,
+    application,
+    card: null,
+    media,
+    emojis: emojis.get('status') ?? [],
+    poll: pollRow ? { row: pollRow, emojis: emojis.get('poll') ?? [] } : null,
+  });
+  await keepStatusParts(ctx, generation, [{ status, parts }]);
 }
 
 /**
@@ -380,6 +416,7 @@ async function writeParts(tx: Tx, statusId: string, accountId: string, prepared:
 }
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
+  await forgetAccounts(ctx, [status.accountId]);
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
   // the crawl of a local status looks only at its text: one without a link has nothing to fetch

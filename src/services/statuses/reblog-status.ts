@@ -12,6 +12,7 @@ import { findVisibleStatus } from './visibility.ts';
 import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending-distributions.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { deliverStatus } from '../activitypub/status-deliveries.ts';
+import { forgetAccounts } from '../../presenters/account-cache.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];
@@ -68,6 +69,7 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
   // a concurrent request made the boost first
   if (!created) return (await findReblog(ctx, reblogger.accountId, original.id))!;
 
+  await forgetAccounts(ctx, [reblogger.accountId]);
   await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: reblogger.accountId, type: 'reblog', statusId: original.id });
   return created;
@@ -107,6 +109,7 @@ export async function unreblogStatus(ctx: AppContext, accountId: string, statusI
     return true;
   });
   if (removed) {
+    await forgetAccounts(ctx, [accountId]);
     await enqueue(ctx, FeedRemoval, { statusId: reblog.id });
     await ctx.db.delete(notifications).where(and(eq(notifications.fromAccountId, accountId), eq(notifications.type, 'reblog'), eq(notifications.statusId, statusId)));
     await deliverStatus(ctx, reblog, 'delete');

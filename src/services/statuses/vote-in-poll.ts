@@ -9,6 +9,7 @@ import { findVisibleStatus } from './visibility.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { deliverVote } from '../activitypub/status-deliveries.ts';
 import type { PollRow } from '../../db/schema.ts';
+import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
 
 export type { PollRow };
 
@@ -78,6 +79,7 @@ export async function voteInPoll(ctx: AppContext, accountId: string, pollId: str
       .returning();
     return updated!;
   });
+  await forgetStatusParts(ctx, [updated.statusId]);
   await deliverVote(ctx, accountId, updated);
   return updated;
 }
