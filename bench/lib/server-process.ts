@@ -6,22 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownAddress } from '../../test/helpers/loopback.ts';
+import { CLI, NODE } from '../../test/helpers/process.ts';
 
-export const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const PROBE = new URL('./process-probe.ts', import.meta.url).pathname;
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { CLI, NODE };
+/** a port of the bench's own loopback address, nobody else's (see test/helpers/loopback.ts) */
+export { ownPort } from '../../test/helpers/loopback.ts';
 
 export interface MemoryUsage {
   rss: number;
@@ -80,14 +73,13 @@ export class ServerProcess {
   #nextId = 1;
   exited = false;
 
-  /** `port` set: the process listens there (PORT) and `url` points at it. `script` replaces the CLI. */
-  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number, options: { script?: string; host?: string } = {}) {
+  /** `port` set: the process listens there (PORT, on the bench's own address: BIND) and `url` points at it. `script` replaces the CLI. */
+  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number, options: { script?: string } = {}) {
     this.name = name;
-    const host = options.host ?? '127.0.0.1';
-    this.url = port === undefined ? undefined : `http://${host}:${port}`;
+    this.url = port === undefined ? undefined : `http://${ownAddress()}:${port}`;
     const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
     this.child = spawn(NODE, [...extra, '--expose-gc', '--import', PROBE, options.script ?? CLI, ...args], {
-      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
+      env: { ...env, ...(port === undefined ? {} : { BIND: ownAddress(), PORT: String(port) }) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));

@@ -11,6 +11,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 import { fetchStoredFile } from '../helpers/stored-files.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 describe('preview cards', () => {
   let instance: TestInstance;
@@ -46,10 +47,11 @@ describe('preview cards', () => {
   const requests = (path: string) => site.received.filter((line) => line === `GET ${path}`).length;
 
   before(async () => {
-    site = await startLinkSite('127.0.0.34');
-    privateSite = await startLinkSite('127.0.0.35');
-    remote = await startFakeRemote({ address: '127.0.0.34' });
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.34' } });
+    const address = claimLoopbackAddress();
+    site = await startLinkSite(address);
+    privateSite = await startLinkSite(claimLoopbackAddress());
+    remote = await startFakeRemote({ address });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: address } });
     alice = await instance.createUser('alice');
     bob = await instance.createUser('bob');
 

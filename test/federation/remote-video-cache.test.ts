@@ -18,6 +18,7 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { makeMediaFixtures, type MediaFixtures } from '../helpers/media-fixtures.ts';
 import { fetchStoredFile, storedKeys, storedUrlPattern } from '../helpers/stored-files.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 const execute = promisify(execFile);
 
@@ -32,7 +33,7 @@ const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
 const PUBLIC = `${AS}#Public`;
 const CONTEXT = [AS, 'https://w3id.org/security/v1', { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
-const ADDRESS = '127.0.0.50';
+const ADDRESS = claimLoopbackAddress();
 
 async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

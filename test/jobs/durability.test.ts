@@ -7,7 +7,8 @@ import { boot } from '../../src/roles/boot.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { prepareTestEnvironment, redisMode, request, type TestEnvironment } from '../helpers/instance.ts';
-import { freePort, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
+import { runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 
 /** The .eml files the embedded (file) mailer wrote. */
 function mails(dataDir: string): string[] {
@@ -31,9 +32,9 @@ describe(`a job enqueued before its process is killed runs after restart (${redi
   after(() => environment.cleanup());
 
   it('delivers the sign-up confirmation mail exactly once', async () => {
-    const port = await freePort();
-    const env = { ...environment.env, PORT: String(port) };
-    const url = `http://127.0.0.1:${port}`;
+    const port = ownPort();
+    const env = { ...environment.env, BIND: ownAddress(), PORT: String(port) };
+    const url = `http://${ownAddress()}:${port}`;
 
     // A web-only process takes the sign-up and enqueues the mail, but runs no jobs itself.
     const web = runSubspace(['web'], env);
