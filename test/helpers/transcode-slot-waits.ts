@@ -23,8 +23,20 @@ export function restoreSlotWaits(): void {
 export function observeSlotWaits(values: { waitMs: number; retryDelayMs: number }): SlotWaits {
   const seen: SlotWaits = { asked: 0, requeued: 0 };
   Object.defineProperties(transcodeSlotWait, {
-    waitMs: { get: () => (seen.asked++, values.waitMs), configurable: true },
-    retryDelayMs: { get: () => (seen.requeued++, values.retryDelayMs), configurable: true },
+    waitMs: {
+      get() {
+        seen.asked++;
+        return values.waitMs;
+      },
+      configurable: true,
+    },
+    retryDelayMs: {
+      get() {
+        seen.requeued++;
+        return values.retryDelayMs;
+      },
+      configurable: true,
+    },
   });
   return seen;
 }
