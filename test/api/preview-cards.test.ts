@@ -12,6 +12,7 @@ import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/
 import { fetchStoredFile } from '../helpers/stored-files.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 import { claimLoopbackAddress } from '../helpers/loopback.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('preview cards', () => {
   let instance: TestInstance;
@@ -284,9 +285,7 @@ describe('preview cards', () => {
   });
 
   it('gives a remote status its card, skipping its hashtag and mention links', async () => {
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id }).onConflictDoNothing();
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
     const id = `${remote.actorId}/statuses/with-link`;
     const content =
       `<p><a href="${remote.origin}/tags/cats" class="mention hashtag" rel="tag">#<span>cats</span></a> ` +

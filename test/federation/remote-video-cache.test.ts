@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { domainBlocks, mediaAttachments, statuses } from '../../src/db/schema.ts';
 import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from '../../src/lib/instance-limits.ts';
@@ -20,6 +20,7 @@ import { claimLoopbackAddress } from '../helpers/loopback.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { until } from '../helpers/until.ts';
 import { observeSlotWaits, restoreSlotWaits } from '../helpers/transcode-slot-waits.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 const execute = promisify(execFile);
 
@@ -66,9 +67,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     });
     alice = await instance.createUser('alice');
     fixtures = await makeMediaFixtures(ffmpegBinary(instance.config));
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id });
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
   });
   after(async () => {
     await instance?.close();
