@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { domainBlocks, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { domainBlocks, mediaAttachments } from '../../src/db/schema.ts';
 import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from '../../src/lib/instance-limits.ts';
@@ -21,6 +21,7 @@ import { queuesDrained } from '../helpers/queues-drained.ts';
 import { until } from '../helpers/until.ts';
 import { observeSlotWaits, restoreSlotWaits } from '../helpers/transcode-slot-waits.ts';
 import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
+import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
 
 const execute = promisify(execFile);
 
@@ -33,7 +34,7 @@ const execute = promisify(execFile);
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+const _PUBLIC = `${AS}#Public`;
 const CONTEXT = [AS, 'https://w3id.org/security/v1', { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
 const ADDRESS = claimLoopbackAddress();
 
@@ -77,20 +78,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
 
   const deliver = async (attachment: unknown[]) => {
     const id = `${remote.actorId}/statuses/${200 + ++n}`;
-    const object = { id, type: 'Note', attributedTo: remote.actorId, content: `<p>media ${n}</p>`, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], attachment };
-    const activity = { '@context': CONTEXT, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: [PUBLIC], object };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
-    assert.equal(response.status, 202, response.text);
-    return until(
-      () =>
-        instance.ctx.db
-          .select()
-          .from(statuses)
-          .where(eq(statuses.uri, id))
-          .then((rows) => rows[0]),
-      `status ${id}`,
-      TRANSCODED_WITHIN_MS,
-    );
+    return receiveStatus(instance, remote, remoteNote(remote, id, { content: `<p>media ${n}</p>`, attachment }), { context: CONTEXT, timeoutMs: TRANSCODED_WITHIN_MS });
   };
   const show = async (id: string) => {
     const response = await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token });

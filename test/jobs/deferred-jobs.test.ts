@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { eq } from 'drizzle-orm';
 import type { EnqueueOptions } from '../../src/backends/queue/index.ts';
-import { deferredJobs, follows, statuses } from '../../src/db/schema.ts';
+import { deferredJobs, follows } from '../../src/db/schema.ts';
 import { countDeferredJobs, enqueueDeferredJobs } from '../../src/jobs/deferred-jobs.ts';
 import { DeferredJobsScheduler, DeliverStatus, RegenerateHome } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
@@ -18,7 +17,8 @@ import { prepareTestEnvironment, request, startInstance, type TestEnvironment, t
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { TestRedis } from '../helpers/cluster.ts';
-import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { AS, BASE } from '../helpers/constants.ts';
+import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
 
 describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
   let instance: TestInstance;
@@ -68,19 +68,7 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
   /** A public status of bob's, received from his server (alice follows him, so it concerns this instance). */
   const bobsStatus = async () => {
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
-    const id = `${remote.actorId}/statuses/1`;
-    const object = { id, type: 'Note', attributedTo: remote.actorId, content: '<p>hello</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object });
-    assert.equal(response.status, 202, response.text);
-    return until(
-      () =>
-        instance.ctx.db
-          .select()
-          .from(statuses)
-          .where(eq(statuses.uri, id))
-          .then((rows) => rows[0]),
-      'bob’s status to be stored',
-    );
+    return receiveStatus(instance, remote, remoteNote(remote, `${remote.actorId}/statuses/1`));
   };
 
   const fromCarol = (type: string) => remote.delivered.filter((entry) => entry.body.type === type && entry.body.actor === `${BASE}/users/carol`);
