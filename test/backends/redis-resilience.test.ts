@@ -158,7 +158,11 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
         async () => ran,
         (r) => r.includes('after'),
       );
-      await sleep(300);
+      await eventually(
+        'the queues to drain',
+        () => queue.counts(),
+        (counts) => counts.default === 0 && counts.mailers === 0,
+      );
       assert.ok(!ran.includes('never'), 'a failed enqueue is not sent once Redis is back');
     } finally {
       await worker.close();
