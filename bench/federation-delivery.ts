@@ -22,7 +22,7 @@ import { sql } from 'drizzle-orm';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
-import { freePort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
+import { ownPort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/federation-delivery.ts [--followers N] [--servers M] [--posts P] [--concurrency C] [--latency-ms L]
   --followers    remote followers of the posting member (default 1000)
@@ -106,8 +106,8 @@ try {
   } finally {
     await database.close();
   }
-  if (serverMode) children.push(new ServerProcess('web', ['web'], env, await freePort()), new ServerProcess('worker', ['worker'], env));
-  else children.push(new ServerProcess('subspace start', ['start'], env, await freePort()));
+  if (serverMode) children.push(new ServerProcess('web', ['web'], env, ownPort()), new ServerProcess('worker', ['worker'], env));
+  else children.push(new ServerProcess('subspace start', ['start'], env, ownPort()));
   const web = children[1]!;
   await web.waitUntilServing('/health');
   const url = web.url!;

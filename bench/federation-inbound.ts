@@ -28,7 +28,7 @@ import { sql } from 'drizzle-orm';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
-import { freePort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
+import { ownPort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
 import type { RemoteActor } from './lib/targets-seed.ts';
 
 const USAGE = `Usage: node bench/federation-inbound.ts [--activities N] [--senders S] [--connections C] [--concurrency W] [--spec draft-cavage|rfc9421] [--separate]
@@ -89,7 +89,7 @@ const addresses = Array.from({ length: senders }, (_, i) => `127.0.0.${2 + i}`);
 const remotes = new ServerProcess('remote senders', addresses, env, undefined, { script: new URL('./lib/remote-senders.ts', import.meta.url).pathname });
 const servers: ServerProcess[] = [];
 const start = async (names: ('start' | 'web' | 'worker')[]) => {
-  for (const name of names) servers.push(new ServerProcess(name === 'start' ? 'subspace start' : name, [name], env, name === 'worker' ? undefined : await freePort()));
+  for (const name of names) servers.push(new ServerProcess(name === 'start' ? 'subspace start' : name, [name], env, name === 'worker' ? undefined : ownPort()));
   for (const server of servers) if (server.url) await server.waitUntilServing('/health');
 };
 const url = () => servers.find((server) => server.url && !server.exited)!.url!;

@@ -19,11 +19,10 @@
  *
  *   node bench/media-uploads.ts [--jpegs 20] [--videos 3] [--connections 2]
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +32,9 @@ import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { ffmpegBinary } from '../src/services/media/ffmpeg.ts';
 import { printTable } from './lib/load.ts';
+import { killChildrenOnSignal, ownPort, ServerProcess, stopAll, vmRss as rssOf } from './lib/server-process.ts';
+
+const vmRss = (pid: number) => rssOf(pid) || 0;
 
 const USAGE = `Usage: node bench/media-uploads.ts [--jpegs N] [--videos N] [--connections N]
   --jpegs         12 MP JPEG uploads per API version (default 20)
@@ -59,8 +61,6 @@ const serverMode = !!process.env.DATABASE_URL;
 if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
 
 const run = promisify(execFile);
-const NODE = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
 
 // ---------------------------------------------------------------------------------------------
 // fixtures
@@ -95,15 +95,6 @@ async function makeFixtures(dir: string): Promise<Fixture[]> {
 
 // ---------------------------------------------------------------------------------------------
 // the server's processes and their memory
-
-function vmRss(pid: number): number {
-  try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return kb ? Number(kb[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * A process's ffmpeg and ffprobe children, from /proc. A child caught between fork and exec is still
@@ -151,58 +142,6 @@ class Sampler {
   stop() {
     clearInterval(this.#timer);
   }
-}
-
-class ServerProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  #output = '';
-
-  constructor(name: string, args: string[], env: Record<string, string | undefined>) {
-    this.name = name;
-    this.child = spawn(NODE, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));
-    this.child.stdout!.on('data', keep);
-    this.child.stderr!.on('data', keep);
-  }
-
-  get pid() {
-    return this.child.pid!;
-  }
-
-  async waitUntilServing(url: string) {
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`${this.name} exited:\n${this.#output.slice(-4000)}`);
-      try {
-        if ((await fetch(`${url}/health`)).ok) return;
-      } catch {
-        // not yet
-      }
-      if (Date.now() > deadline) throw new Error(`${this.name} did not start:\n${this.#output.slice(-4000)}`);
-      await sleep(200);
-    }
-  }
-
-  output() {
-    return this.#output;
-  }
-
-  async stop() {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,42 +232,32 @@ async function seed(config: ReturnType<typeof loadConfig>) {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 /** Starts the server's processes afresh (so that one case's memory does not carry into the next) and waits until they serve. */
-async function startServers(env: Record<string, string | undefined>, url: string): Promise<ServerProcess[]> {
+async function startServers(env: Record<string, string | undefined>, port: number): Promise<ServerProcess[]> {
   const processes = serverMode
-    ? [new ServerProcess('web', ['web'], env), new ServerProcess('worker', ['worker', '--queues', 'default', '--concurrency', '5'], env)]
-    : [new ServerProcess('start', ['start'], env)];
-  running.push(...processes);
-  await processes[0]!.waitUntilServing(url);
+    ? [new ServerProcess('web', ['web'], env, port), new ServerProcess('worker', ['worker', '--queues', 'default', '--concurrency', '5'], env)]
+    : [new ServerProcess('start', ['start'], env, port)];
+  await processes[0]!.waitUntilServing();
   await sleep(2000);
   return processes;
 }
 
-const running: ServerProcess[] = [];
-
 async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'subspace-bench-media-'));
   const dataDir = join(scratch, 'data');
-  process.once('SIGINT', () => {
-    for (const server of running) server.child.kill('SIGKILL');
-    rmSync(scratch, { recursive: true, force: true });
-    process.exit(130);
-  });
+  killChildrenOnSignal(() => rmSync(scratch, { recursive: true, force: true }));
   let processes: ServerProcess[] = [];
   try {
     const fixtures = await makeFixtures(scratch);
-    const port = await freePort();
+    const port = ownPort();
     const env: Record<string, string | undefined> = {
       ...process.env,
       LOCAL_DOMAIN: 'bench.test',
       LOCAL_HTTPS: 'false',
       LOG_LEVEL: 'warn',
-      BIND: '127.0.0.1',
-      PORT: String(port),
       SUBSPACE_DATA_DIR: dataDir,
       ...(serverMode && !process.env.SECRET_KEY_BASE ? { SECRET_KEY_BASE: randomBytes(64).toString('hex') } : {}),
     };
     await seed(loadConfig(env));
-    const url = `http://127.0.0.1:${port}`;
     const names = serverMode ? ['web', 'worker'] : ['start'];
     console.log(
       `${serverMode ? 'server mode' : 'embedded'}: ${connections} uploads in flight, SUBSPACE_MEDIA_TRANSCODES=${process.env.SUBSPACE_MEDIA_TRANSCODES ?? 1}, fresh server processes for each case\n`,
@@ -337,7 +266,8 @@ async function main() {
     for (const fixture of fixtures) {
       const bare = await bareRate(fixture);
       for (const version of ['v1', 'v2'] as const) {
-        processes = await startServers(env, url);
+        processes = await startServers(env, port);
+        const url = processes[0]!.url!;
         const idle = processes.map((server) => vmRss(server.pid));
         const sampler = new Sampler(processes.map((server) => server.pid));
         sampler.start();
@@ -358,7 +288,7 @@ async function main() {
           mb(sampler.toolPeak),
         ]);
         console.log(`${fixture.name} via ${version}: ${rate.toFixed(2)} processed/s`);
-        await Promise.all(processes.map((server) => server.stop()));
+        await stopAll(processes);
       }
     }
     console.log('');
@@ -367,7 +297,7 @@ async function main() {
     for (const server of processes) console.error(`--- ${server.name}'s last output:\n${server.output().slice(-6000)}`);
     throw error;
   } finally {
-    await Promise.all(running.map((server) => server.stop()));
+    await stopAll();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -33,7 +33,7 @@ import { WebSocket } from 'ws';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase, queryRows } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
-import { freePort, killChildrenOnSignal, ServerProcess, stopAll, type LoopDelay, type MemoryUsage } from './lib/server-process.ts';
+import { ownPort, killChildrenOnSignal, ServerProcess, stopAll, type LoopDelay, type MemoryUsage } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/streaming.ts [--clients N] [--latency-clients N] [--posts N] [--stream public:local|user]
   --clients             WebSocket connections held at once (default 10000)
@@ -398,14 +398,14 @@ try {
   let measured: ServerProcess;
   let webUrl: string;
   if (serverMode) {
-    const web = new ServerProcess('web', ['web'], env, await freePort());
+    const web = new ServerProcess('web', ['web'], env, ownPort());
     const worker = new ServerProcess('worker', ['worker'], env);
-    measured = new ServerProcess('streaming', ['streaming'], env, await freePort());
+    measured = new ServerProcess('streaming', ['streaming'], env, ownPort());
     servers.push(web, worker, measured);
     await Promise.all([web.waitUntilServing('/health'), measured.waitUntilServing('/api/v1/streaming/health')]);
     webUrl = web.url!;
   } else {
-    measured = new ServerProcess('subspace start', ['start'], env, await freePort());
+    measured = new ServerProcess('subspace start', ['start'], env, ownPort());
     servers.push(measured);
     await measured.waitUntilServing('/health');
     webUrl = measured.url!;

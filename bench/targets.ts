@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { loadConfig } from '../src/config/index.ts';
 import { measure, percentile, printTable, type Measurement } from './lib/load.ts';
-import { CLI, freePort, killChildrenOnSignal, NODE, ServerProcess, stopAll } from './lib/server-process.ts';
+import { CLI, ownPort, killChildrenOnSignal, NODE, ServerProcess, stopAll } from './lib/server-process.ts';
 import { seedTargets, VIEWERS, type RemoteActor } from './lib/targets-seed.ts';
 
 const USAGE = `Usage: node bench/targets.ts [options]
@@ -148,7 +148,7 @@ interface Bare {
 }
 
 async function measureBare(): Promise<Bare> {
-  const port = await freePort();
+  const port = ownPort();
   const bare = new ServerProcess('bare node:http', [], { ...process.env }, port, { script: BARE });
   await bare.waitUntilServing('/');
   const url = bare.url!;
@@ -201,9 +201,9 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
   const startServers = async () => {
     servers.length = 0;
     if (serverMode) {
-      servers.push(new ServerProcess('web', ['web'], env, await freePort()), new ServerProcess('worker', ['worker'], env), new ServerProcess('streaming', ['streaming'], env, await freePort()));
+      servers.push(new ServerProcess('web', ['web'], env, ownPort()), new ServerProcess('worker', ['worker'], env), new ServerProcess('streaming', ['streaming'], env, ownPort()));
     } else {
-      servers.push(new ServerProcess('subspace start', ['start'], env, await freePort()));
+      servers.push(new ServerProcess('subspace start', ['start'], env, ownPort()));
     }
     await servers[0]!.waitUntilServing('/health');
     if (serverMode) await servers[2]!.waitUntilServing('/api/v1/streaming/health');
@@ -361,7 +361,7 @@ async function inboundCreates(
     web = servers[0]!;
   } else {
     await stopAll(servers);
-    web = new ServerProcess('subspace web', ['web'], env, await freePort());
+    web = new ServerProcess('subspace web', ['web'], env, ownPort());
     await web.waitUntilServing('/health');
   }
   const sent = (await senders.ask({ type: 'send', url: web.url!, count: activities, first: 0, connections, spec: 'draft-cavage' })) as unknown as { seconds: number; statuses: Record<string, number> };

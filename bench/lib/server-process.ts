@@ -6,24 +6,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownAddress } from '../../test/helpers/loopback.ts';
+import { CLI, NODE } from '../../test/helpers/process.ts';
 
-export const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
-export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 /** what a deployment runs: its node flags and allocator settings apply to the roles measured */
 const SUBSPACE = new URL('../../bin/subspace', import.meta.url).pathname;
 const PROBE = new URL('./process-probe.ts', import.meta.url).pathname;
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { CLI, NODE };
+/** a port of the bench's own loopback address, nobody else's (see test/helpers/loopback.ts) */
+export { ownPort } from '../../test/helpers/loopback.ts';
 
 export interface MemoryUsage {
   rss: number;
@@ -82,17 +75,20 @@ export class ServerProcess {
   #nextId = 1;
   exited = false;
 
-  /** `port` set: the process listens there (PORT) and `url` points at it. `script` replaces the CLI. */
-  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number, options: { script?: string; host?: string } = {}) {
+  /** `port` set: the process listens there (PORT, on the bench's own address: BIND) and `url` points at it. `script` replaces the CLI. */
+  constructor(name: string, args: string[], env: Record<string, string | undefined>, port?: number, options: { script?: string } = {}) {
     this.name = name;
-    const host = options.host ?? '127.0.0.1';
-    this.url = port === undefined ? undefined : `http://${host}:${port}`;
+    this.url = port === undefined ? undefined : `http://${ownAddress()}:${port}`;
     const extra = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
     const nodeOptions = [...extra, '--expose-gc', `--import=${PROBE}`];
     // a role through bin/subspace (the node options reach it in NODE_OPTIONS), a script with node
     const [command, commandArgs] = options.script ? [NODE, [...nodeOptions, options.script, ...args]] : [SUBSPACE, args];
     this.child = spawn(command, commandArgs, {
-      env: { ...env, ...(port === undefined ? {} : { PORT: String(port) }), ...(options.script ? {} : { NODE_OPTIONS: [env.NODE_OPTIONS, ...nodeOptions].filter(Boolean).join(' ') }) },
+      env: {
+        ...env,
+        ...(port === undefined ? {} : { BIND: ownAddress(), PORT: String(port) }),
+        ...(options.script ? {} : { NODE_OPTIONS: [env.NODE_OPTIONS, ...nodeOptions].filter(Boolean).join(' ') }),
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString()).slice(-20_000));

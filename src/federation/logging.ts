@@ -8,10 +8,14 @@ let target: Logger | undefined;
 // by Fedify as an error; here it is a warning, so that errors stay this instance's own failures.
 const REMOTE_FAULT_CATEGORIES = ['fedify.federation.outbox', 'fedify.runtime.docloader', 'fedify.utils.docloader', 'fedify.vocab', 'fedify.webfinger'];
 const REMOTE_FAULT_MESSAGES = /^(Failed to verify|The signer )/;
+// Every delivery try is logged once by delivery-failures.ts (host, status, time); Fedify's own lines
+// about the same try would make two or three of each failure.
+const DELIVERY_TRY_MESSAGES = /^(Failed to send activity |Permanent delivery failure )/;
 
 function write(record: LogRecord) {
   const message = record.message.map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 2, breakLength: Infinity }))).join('');
   const category = record.category.join('.');
+  if (category === 'fedify.federation.outbox' && DELIVERY_TRY_MESSAGES.test(message)) return;
   const remoteFault = REMOTE_FAULT_CATEGORIES.some((prefix) => category.startsWith(prefix)) || REMOTE_FAULT_MESSAGES.test(message);
   const level = record.level === 'fatal' ? 'fatal' : record.level === 'error' && !remoteFault ? 'error' : 'warn';
   target?.[level]({ category }, message);

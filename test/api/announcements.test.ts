@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { runAdminCommand } from '../../src/cli/admin.ts';
@@ -62,6 +61,16 @@ describe('announcements', () => {
       messages,
       stop,
       next: (what: string, match: (message: StreamMessage) => boolean) => waitFor(what, async () => messages.find(match)),
+      /** waits until whatever was published on the channel before now has arrived: a probe published after it arrives after it */
+      async caughtUp() {
+        const probe = { event: 'test.probe', payload: String(Math.random()) };
+        await instance.ctx.pubsub.publish(channel, JSON.stringify(probe));
+        await waitFor(`the probe on ${channel}`, async () => messages.find((m) => m.event === probe.event && m.payload === probe.payload));
+        messages.splice(
+          messages.findIndex((m) => m.event === probe.event),
+          1,
+        );
+      },
     };
   }
 
@@ -300,7 +309,7 @@ describe('announcements', () => {
       await aliceStream.next('deletion', (m) => m.event === 'announcement.delete' && m.payload === second);
 
       await waitFor('the jobs to run', async () => (await pendingDefaultJobs()) === 0);
-      await sleep(200);
+      await Promise.all([aliceStream.caughtUp(), bobStream.caughtUp(), carolStream.caughtUp()]);
       assert.deepEqual(bobStream.messages, [], 'nobody listens to bob');
       assert.deepEqual(carolStream.messages, [], 'carol is not active');
       assert.equal(aliceStream.messages.filter((m) => m.payload === id || m.payload?.includes(`"${id}"`)).length, 5);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { listFeed } from '../../src/backends/feeds/index.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { everyQueueDrained } from '../helpers/queues-drained.ts';
 
 describe('lists API', () => {
   let instance: TestInstance;
@@ -29,10 +29,8 @@ describe('lists API', () => {
   async function follow(who: TestUser, target: TestUser) {
     assert.equal((await send(who, 'POST', `/api/v1/accounts/${target.accountId}/follow`)).status, 200);
   }
-  async function settle() {
-    await until(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
-    await sleep(100);
-  }
+  /** waits until the queues have nothing pending */
+  const settle = () => everyQueueDrained(instance);
   async function createList(who: TestUser, json: Record<string, unknown>) {
     const response = await send(who, 'POST', '/api/v1/lists', json);
     assert.equal(response.status, 200, response.text);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { follows, previewCards, previewCardShares, statuses } from '../../src/db/schema.ts';
+import { follows, previewCards, previewCardShares } from '../../src/db/schema.ts';
 import { outboundPolicyOf } from '../../src/federation/federation.ts';
 import { runLinkCrawl } from '../../src/federation/link-crawl.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -10,7 +10,10 @@ import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 import { fetchStoredFile } from '../helpers/stored-files.ts';
-import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { BASE } from '../helpers/constants.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
+import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
 
 describe('preview cards', () => {
   let instance: TestInstance;
@@ -46,10 +49,11 @@ describe('preview cards', () => {
   const requests = (path: string) => site.received.filter((line) => line === `GET ${path}`).length;
 
   before(async () => {
-    site = await startLinkSite('127.0.0.34');
-    privateSite = await startLinkSite('127.0.0.35');
-    remote = await startFakeRemote({ address: '127.0.0.34' });
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.34' } });
+    const address = claimLoopbackAddress();
+    site = await startLinkSite(address);
+    privateSite = await startLinkSite(claimLoopbackAddress());
+    remote = await startFakeRemote({ address });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: address } });
     alice = await instance.createUser('alice');
     bob = await instance.createUser('bob');
 
@@ -282,26 +286,13 @@ describe('preview cards', () => {
   });
 
   it('gives a remote status its card, skipping its hashtag and mention links', async () => {
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id }).onConflictDoNothing();
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
     const id = `${remote.actorId}/statuses/with-link`;
     const content =
       `<p><a href="${remote.origin}/tags/cats" class="mention hashtag" rel="tag">#<span>cats</span></a> ` +
       `<span class="h-card"><a href="${remote.origin}/@carol" class="u-url mention">@<span>carol</span></a></span> ` +
       `<a href="${site.origin}/other" rel="nofollow noopener" target="_blank">${site.origin}/other</a></p>`;
-    const note = { id, type: 'Note', attributedTo: remote.actorId, content, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: note.to, cc: note.cc, object: note });
-    assert.equal(response.status, 202, response.text);
-    const row = await until(
-      () =>
-        instance.ctx.db
-          .select()
-          .from(statuses)
-          .where(eq(statuses.uri, id))
-          .then((rows) => rows[0]),
-      'the remote status',
-    );
+    const row = await receiveStatus(instance, remote, remoteNote(remote, id, { content }));
     const card = await cardOf(row.id);
     assert.equal(card.title, 'Another story');
     assert.equal(card.url, `${site.origin}/other`);

@@ -118,7 +118,8 @@ describe('scheduled statuses API', () => {
     const [row] = await publishedBy(bob, 'right on time');
     assert.ok(row!.pollId, 'with its poll');
     assert.ok(row!.createdAt.getTime() >= Date.now() - 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // every job has run but the poll's expiry, delayed by ten minutes: a second publishing would have run too
+    await until(async () => (await instance.ctx.queue.counts()).default === 1, 'only the poll’s expiry to be left in the queue');
     assert.equal((await publishedBy(bob, 'right on time')).length, 1);
     assert.equal((await instance.ctx.db.select().from(scheduledStatuses).where(eq(scheduledStatuses.id, later))).length, 1, 'not yet due');
   });

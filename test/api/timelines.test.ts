@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { homeFeed } from '../../src/backends/feeds/index.ts';
@@ -7,6 +6,7 @@ import { accounts, follows, oauthAccessTokens, statuses, users } from '../../src
 import { distributeStatus, mergeIntoHome } from '../../src/services/feeds/fan-out.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
+import { everyQueueDrained } from '../helpers/queues-drained.ts';
 
 describe('timelines API', () => {
   let instance: TestInstance;
@@ -41,10 +41,8 @@ describe('timelines API', () => {
     return idsOf(response.body);
   }
   /** waits until the queue has nothing pending */
-  async function settle() {
-    await until(async () => Object.values(await instance.ctx.queue.counts()).every((n) => n === 0), 'the queue to drain');
-    await sleep(100);
-  }
+  /** waits until the queues have nothing pending */
+  const settle = () => everyQueueDrained(instance);
 
   test('a follower sees a followee post in home after fan-out; a non-follower never sees a private post', async () => {
     const alice = await user('alice');

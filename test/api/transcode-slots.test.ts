@@ -3,31 +3,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '../../src/backends/queue/index.ts';
 import { runVacuum } from '../../src/jobs/scheduler/vacuum-scheduler.ts';
 import { jobRunner } from '../../src/jobs/handlers.ts';
-import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';
 import { ffmpegBinary, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { makeMediaFixtures, type MediaFixtures } from '../helpers/media-fixtures.ts';
+import { until } from '../helpers/until.ts';
+import { observeSlotWaits, restoreSlotWaits } from '../helpers/transcode-slot-waits.ts';
 
 /*
  * The process's transcode slots (SUBSPACE_MEDIA_TRANSCODES) seen from a v2 upload: its
  * PostProcessMediaWorker job waits a while for one, then goes back to the queue rather than holding
  * a worker thread; and working directories a killed transcode left behind are removed.
  */
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The pid of a process that has ended (a transcode killed with its worker). */
 async function deadPid(): Promise<number> {
@@ -49,7 +39,6 @@ describe('transcode slots and working directories', () => {
   let alice: TestUser;
   let media: MediaFixtures;
   let worker: Worker | undefined;
-  const saved = { ...transcodeSlotWait };
   const abandonedBeforeStart: string[] = [];
 
   before(async () => {
@@ -60,7 +49,7 @@ describe('transcode slots and working directories', () => {
     media = await makeMediaFixtures(ffmpegBinary(instance.config));
   });
   after(async () => {
-    Object.assign(transcodeSlotWait, saved);
+    restoreSlotWaits();
     await worker?.close();
     await instance?.close();
     for (const dir of abandonedBeforeStart) rmSync(dir, { recursive: true, force: true });
@@ -89,11 +78,11 @@ describe('transcode slots and working directories', () => {
   };
 
   it('a job waits for a slot, and is processed as soon as one is freed within the wait', async () => {
-    Object.assign(transcodeSlotWait, { waitMs: 8_000, retryDelayMs: 120_000 });
+    const waits = observeSlotWaits({ waitMs: 8_000, retryDelayMs: 120_000 });
     const release = holdSlot();
     const uploaded = await uploadV2(media.mp4);
     startWorker();
-    await sleep(600);
+    await until(async () => waits.asked > 0, 'the job to wait for a slot');
     assert.equal(await statusOf(uploaded.id), 206, 'not processed while the slot is taken');
     await release();
     // well before the retry delay: the job waited for the slot instead of going back to the queue
@@ -101,16 +90,17 @@ describe('transcode slots and working directories', () => {
   });
 
   it('a job that gets no slot within the wait goes back to the queue, freeing its worker for other jobs, and is processed later', async () => {
-    Object.assign(transcodeSlotWait, { waitMs: 300, retryDelayMs: 300 });
+    const waits = observeSlotWaits({ waitMs: 300, retryDelayMs: 300 });
     const release = holdSlot();
     const waiting = await uploadV2(media.mp4);
     startWorker();
-    await sleep(100);
+    await until(async () => waits.asked > 0, 'the job to wait for a slot');
     // another job for the single worker thread: a v2 upload deleted before processing, whose job has nothing to do
     const other = await uploadV2(media.mp4);
     assert.equal((await instance.request('DELETE', `/api/v1/media/${other.id}`, { token: alice.token })).status, 200);
     await until(async () => (await instance.ctx.queue.counts()).default === 1, 'the other job run by the only worker thread', 10_000);
-    await sleep(1_000);
+    // back in the queue, and tried again from there
+    await until(async () => waits.requeued >= 2, 'the job to go back to the queue twice');
     assert.equal(await statusOf(waiting.id), 206, 'still waiting for a slot');
     assert.equal((await instance.ctx.queue.counts()).default, 1, 'queued again, not dropped');
     await release();

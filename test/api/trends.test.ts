@@ -13,6 +13,7 @@ import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { storedUrlPattern } from '../helpers/stored-files.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 describe('trends API', () => {
   let instance: TestInstance;
@@ -32,12 +33,13 @@ describe('trends API', () => {
   const linkRel = (header: string | null, rel: string) => new RegExp(`<([^>]+)>; rel="${rel}"`).exec(header ?? '')?.[1];
 
   before(async () => {
-    site = await startLinkSite('127.0.0.34');
+    const address = claimLoopbackAddress();
+    site = await startLinkSite(address);
     story = `${site.origin}/story?id=1`;
     const image = await pngImage(64, 36);
     site.route('/lead.png', (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(image));
     site.html('/story?id=1', articlePage({ title: 'Big news', description: 'What happened today', image: '/lead.png', site: 'News Example' }));
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.34' } });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: address } });
     users = [];
     for (const name of ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus']) users.push(await instance.createUser(name));
   });

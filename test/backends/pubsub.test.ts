@@ -6,6 +6,7 @@ import type { PubSub } from '../../src/backends/pubsub/index.ts';
 import { MemoryPubSub } from '../../src/backends/pubsub/memory.ts';
 import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
 import { closeRedis, createRedis, type Redis } from '../../src/backends/redis.ts';
+import { until } from '../helpers/until.ts';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -26,8 +27,22 @@ function inbox() {
   };
 }
 
-/** Enough time for a message that is not coming to have arrived. */
-const settle = () => sleep(100);
+/**
+ * Waits until whatever was published on `pubsub` before has been delivered: a message on a channel
+ * of its own, published after it, arrives after it (one publisher and one subscriber connection
+ * keep the order, as the in-memory broker's queue does).
+ */
+async function settle(pubsub: PubSub): Promise<void> {
+  const fence = inbox();
+  const channel = `fence-${randomUUID()}`;
+  const stop = await pubsub.subscribe(channel, fence.listener);
+  try {
+    await pubsub.publish(channel, 'fence');
+    await fence.waitFor(1);
+  } finally {
+    await stop();
+  }
+}
 
 function pubsubContract(open: () => Promise<PubSub>) {
   let pubsub: PubSub;
@@ -48,7 +63,7 @@ function pubsubContract(open: () => Promise<PubSub>) {
       await box.waitFor(20),
       Array.from({ length: 20 }, (_, i) => `m${i + 1}`),
     );
-    await settle();
+    await settle(pubsub);
     assert.deepEqual(other.messages, []);
     await stop();
     await stopOther();
@@ -65,12 +80,12 @@ function pubsubContract(open: () => Promise<PubSub>) {
     await stopA();
     await pubsub.publish('shared', 'only b');
     await b.waitFor(2);
-    await settle();
+    await settle(pubsub);
     assert.deepEqual(a.messages, ['both']);
     assert.deepEqual(b.messages, ['both', 'only b']);
     await stopB();
     await pubsub.publish('shared', 'nobody');
-    await settle();
+    await settle(pubsub);
     assert.equal(b.messages.length, 2);
   });
 
@@ -84,7 +99,7 @@ function pubsubContract(open: () => Promise<PubSub>) {
     await first();
     await pubsub.publish('twice', 'y');
     await box.waitFor(3);
-    await settle();
+    await settle(pubsub);
     assert.deepEqual(box.messages, ['x', 'x', 'y']);
     await second();
   });
@@ -127,7 +142,7 @@ describe('memory pub/sub', () => {
     const stop = await pubsub.subscribe('late', box.listener);
     await pubsub.publish('late', 'x');
     await stop();
-    await settle();
+    await settle(pubsub);
     assert.deepEqual(box.messages, []);
     await pubsub.close();
   });
@@ -160,9 +175,7 @@ describe('redis pub/sub', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, 
     await stopA();
     assert.equal(await subscribers('count'), 1);
     await stopB();
-    await pubsub.ping();
-    await sleep(50);
-    assert.equal(await subscribers('count'), 0);
+    await until(async () => (await subscribers('count')) === 0, 'the SUBSCRIBE to be dropped');
     await pubsub.close();
   });
 

@@ -76,6 +76,9 @@ after(async () => {
   if (shared) await (await shared).cleanup();
 });
 
+/** Waits until `name` holds no waiting, delayed or running job: a job run twice would have run by then. */
+const drained = (queue: JobQueue, name: QueueName) => waitUntil(async () => (await queue.counts())[name] === 0, `the ${name} queue to drain`);
+
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -108,7 +111,7 @@ function queueContract(open: () => Promise<Driver>) {
     const worker = queue.work(['default'], async (job) => void runs.push(job), { concurrency: 2 });
     await queue.enqueue('default', 'once', { greeting: 'hello', n: [1, 2] });
     await waitUntil(() => runs.length === 1, 'the job ran');
-    await sleep(300);
+    await drained(queue, 'default');
     await worker.close();
     assert.equal(runs.length, 1);
     assert.equal(runs[0].name, 'once');
@@ -124,7 +127,7 @@ function queueContract(open: () => Promise<Driver>) {
     await queue.enqueue('pull', 'elsewhere', null);
     await queue.enqueue('push', 'here', null);
     await waitUntil(() => ran.length === 1, 'the push job ran');
-    await sleep(300);
+    await drained(queue, 'push');
     await worker.close();
     assert.deepEqual(ran, ['push']);
     assert.equal((await queue.counts()).pull, 1);
@@ -147,7 +150,7 @@ function queueContract(open: () => Promise<Driver>) {
     );
     await queue.enqueue('ingress', 'always-fails', { x: 1 }, { attempts: 3 });
     await waitUntil(async () => (await queue.deadJobs('ingress')).some((job) => job.name === 'always-fails'), 'the job is dead');
-    await sleep(RETRY_DELAY_MS * 2);
+    await drained(queue, 'ingress');
     await worker.close();
     assert.deepEqual(
       tries.map((t) => t.attempt),
@@ -205,7 +208,7 @@ function queueContract(open: () => Promise<Driver>) {
     await waitUntil(async () => (await queue.counts()).scheduler === 0, 'the jobs are done');
     await queue.enqueue('scheduler', 'tick', { n: 5 }, { uniqueKey: 'tick:every-minute' });
     await waitUntil(() => runs.length === 3, 'the key is free again once the job finished');
-    await sleep(200);
+    await drained(queue, 'scheduler');
     await worker.close();
     assert.deepEqual(runs, [{ n: 1 }, { n: 4 }, { n: 5 }]);
   });

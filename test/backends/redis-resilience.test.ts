@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,59 +15,29 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { boot } from '../../src/roles/boot.ts';
 import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
-import { TestRedis } from '../helpers/cluster.ts';
+import { TestRedis, type TestRedisOptions } from '../helpers/cluster.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 import { prepareTestEnvironment, request } from '../helpers/instance.ts';
 
 const hasCommand = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
 const HAS_REDIS = hasCommand('redis-server', ['--version']);
 const HAS_OPENSSL = hasCommand('openssl', ['version']);
 
-const children = new Set<ChildProcess>();
+const servers: TestRedis[] = [];
 const dirs: string[] = [];
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
+after(async () => {
+  await Promise.all(servers.map((redis) => redis.close()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** A throwaway redis-server on the file's own address that loses everything when killed, as `kill` does; `start()` brings it back on the same port. */
+async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
+  const redis = await TestRedis.start({ persistent: false, ...options });
+  servers.push(redis);
+  return redis;
 }
 
-/** Starts a throwaway redis-server and resolves once it accepts connections. */
-async function startRedis(args: string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 5000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited:\n${output}`));
-    });
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const kill = (redis: TestRedis) => redis.stop();
 
 /** Retries `attempt` until it stops throwing and satisfies `done`. */
 async function eventually<T>(what: string, attempt: () => Promise<T>, done: (value: T) => boolean = () => true, timeoutMs = 15_000): Promise<T> {
@@ -88,9 +57,8 @@ async function eventually<T>(what: string, attempt: () => Promise<T>, done: (val
 
 describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
   test('cache, subscriptions and the job queue work again after Redis is killed and restarted', async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}/0`;
-    let redis = await startRedis(['--port', String(port)]);
+    const redis = await startRedis();
+    const url = redis.url;
 
     const cache = new RedisCache(createRedis(url), { waitMs: 1000 });
     const pubsub = new RedisPubSub(createRedis(url), createRedis(url));
@@ -117,7 +85,7 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
       await kill(redis);
       // While Redis is away, cache commands fail once they waited for it long enough instead of hanging.
       await assert.rejects(cache.get('before'), RedisUnavailableError);
-      redis = await startRedis(['--port', String(port)]);
+      await redis.start();
 
       await eventually(
         'the cache works again',
@@ -151,9 +119,8 @@ describe('surviving a Redis restart', { skip: HAS_REDIS ? false : 'redis-server 
 
 describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-server is not on PATH' }, () => {
   test('waits through a short restart and loses nothing; fails in bounded time when Redis stays away', async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}/0`;
-    let redis = await startRedis(['--port', String(port)]);
+    const redis = await startRedis();
+    const url = redis.url;
     const queue = new BullmqJobQueue(createRedis(url), { prefix: 'bounded', enqueueTimeoutMs: 3000 });
     const ran: string[] = [];
     const worker = queue.work(['default', 'mailers'], async (job) => void ran.push(job.name), { concurrency: 2 });
@@ -168,7 +135,7 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       await kill(redis);
       const during = queue.enqueue('mailers', 'during-restart', null);
       await sleep(1000);
-      redis = await startRedis(['--port', String(port)]);
+      await redis.start();
       await during;
       await eventually(
         'the job enqueued during the restart runs',
@@ -184,14 +151,18 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       const waited = Date.now() - started;
       assert.ok(waited >= 2800 && waited < 5000, `failed after ${waited} ms`);
 
-      redis = await startRedis(['--port', String(port)]);
+      await redis.start();
       await eventually('a job can be enqueued again', () => queue.enqueue('default', 'after', null));
       await eventually(
         'the job enqueued after the outage runs',
         async () => ran,
         (r) => r.includes('after'),
       );
-      await sleep(300);
+      await eventually(
+        'the queues to drain',
+        () => queue.counts(),
+        (counts) => counts.default === 0 && counts.mailers === 0,
+      );
       assert.ok(!ran.includes('never'), 'a failed enqueue is not sent once Redis is back');
     } finally {
       await worker.close();
@@ -202,13 +173,9 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
 
   test('a web request that enqueues answers with an error instead of hanging, and succeeds across a short restart', async () => {
     // the cache, pub/sub and feeds on one Redis, the queues on another, which goes away
-    const [mainPort, queuePort] = [await freePort(), await freePort()];
-    const main = await startRedis(['--port', String(mainPort)]);
-    let queueRedis = await startRedis(['--port', String(queuePort)]);
-    const environment = await prepareTestEnvironment({
-      REDIS_URL: `redis://127.0.0.1:${mainPort}/0`,
-      SIDEKIQ_REDIS_URL: `redis://127.0.0.1:${queuePort}/0`,
-    });
+    const main = await startRedis();
+    const queueRedis = await startRedis();
+    const environment = await prepareTestEnvironment({ REDIS_URL: main.url, SIDEKIQ_REDIS_URL: queueRedis.url });
     const instance = await boot(
       loadConfig(environment.env),
       { web: true, worker: { queues: ['default'], concurrency: 2 } },
@@ -237,12 +204,12 @@ describe('enqueueing while Redis is away', { skip: HAS_REDIS ? false : 'redis-se
       assert.equal(refused.status, 503, refused.text);
       assert.ok(waited >= 3500 && waited < 7000, `answered after ${waited} ms`);
 
-      queueRedis = await startRedis(['--port', String(queuePort)]);
+      await queueRedis.start();
       await eventually('the queue is reachable again', () => instance.ctx.queue.ping());
       await kill(queueRedis);
       const during = follow(second);
       await sleep(1000);
-      queueRedis = await startRedis(['--port', String(queuePort)]);
+      await queueRedis.start();
       const accepted = await during;
       assert.equal(accepted.status, 200, accepted.text);
       // the merge enqueued across the restart was not lost
@@ -342,24 +309,27 @@ describe('rediss:// with a private CA', { skip: HAS_REDIS && HAS_OPENSSL ? false
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
     openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Subspace Test CA');
     openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    const host = ownAddress();
+    writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${host}\n`);
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
 
-    const port = await freePort();
-    const redis = await startRedis([
-      '--port',
-      '0',
-      '--tls-port',
-      String(port),
-      '--tls-cert-file',
-      join(dir, 'server.pem'),
-      '--tls-key-file',
-      join(dir, 'server.key'),
-      '--tls-ca-cert-file',
-      join(dir, 'ca.pem'),
-      '--tls-auth-clients',
-      'no',
-    ]);
+    const port = ownPort();
+    const redis = await startRedis({
+      args: [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        join(dir, 'server.pem'),
+        '--tls-key-file',
+        join(dir, 'server.key'),
+        '--tls-ca-cert-file',
+        join(dir, 'ca.pem'),
+        '--tls-auth-clients',
+        'no',
+      ],
+    });
 
     const script = join(dir, 'client.mjs');
     writeFileSync(
@@ -388,9 +358,8 @@ try {
     const withCa = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
     const withoutCa = { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
     try {
-      assert.equal(await run(`rediss://localhost:${port}`, withCa), 'hello over tls');
-      assert.equal(await run(`rediss://127.0.0.1:${port}`, withCa), 'hello over tls');
-      assert.match(await run(`rediss://localhost:${port}`, withoutCa), /^failed: .*certificate/);
+      assert.equal(await run(`rediss://${host}:${port}`, withCa), 'hello over tls');
+      assert.match(await run(`rediss://${host}:${port}`, withoutCa), /^failed: .*certificate/);
     } finally {
       await kill(redis);
     }

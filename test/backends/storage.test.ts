@@ -14,7 +14,7 @@ import { S3Storage } from '../../src/backends/storage/s3.ts';
 import { storageFromEnv } from '../../src/config/storage.ts';
 import { mediaAttachments } from '../../src/db/schema.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
-import { freePort } from '../helpers/process.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 import { createBucket, s3Env, startS3rver, type S3rverHandle } from '../helpers/s3.ts';
 import { fetchStoredFile, storedKey, storedKeys } from '../helpers/stored-files.ts';
 
@@ -227,8 +227,8 @@ describe('S3 driver, as Mastodon configures it', () => {
   });
 
   it('fails clearly: a store out of reach or silent is unavailable within the timeouts, a missing bucket is an error', async () => {
-    const closedPort = await freePort();
-    const unreachable = await s3Storage({ S3_OPEN_TIMEOUT: '1' }, `http://127.0.0.1:${closedPort}`);
+    // nothing listens on the file's own address but what it starts
+    const unreachable = await s3Storage({ S3_OPEN_TIMEOUT: '1' }, `http://${ownAddress()}:${ownPort()}`);
     await assert.rejects(unreachable.put('a/b.jpg', Buffer.from('x'), 'image/jpeg'), (error: unknown) => {
       assert.ok(error instanceof StorageUnavailableError, String(error));
       assert.match(error.message, /^S3 PutObject of a\/b\.jpg failed: /);

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode } from '../helpers/instance.ts';
-import { CLI, freePort, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
+import { CLI, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 
 /**
  * The admin CLI as an admin uses it: `subspace …` as a real process, on a fresh data dir, then
@@ -94,9 +95,9 @@ interface Server {
 
 /** `subspace start` as a child process on a port chosen here (PORT=0 would not say which). */
 async function startServer(site: Site): Promise<Server> {
-  const port = await freePort();
-  const running = runSubspace(['start'], { ...site.env, PORT: String(port) });
-  const url = `http://127.0.0.1:${port}`;
+  const port = ownPort();
+  const running = runSubspace(['start'], { ...site.env, BIND: ownAddress(), PORT: String(port) });
+  const url = `http://${ownAddress()}:${port}`;
   const early = running.exited.then((code) => {
     throw new Error(`subspace start exited (${code}):\n${running.output()}`);
   });
@@ -277,7 +278,7 @@ describe('subspace --help, --version and unknown options', () => {
   });
 
   test('start --help answers at once instead of starting an instance', async () => {
-    const result = await subspace({ ...site.env, PORT: String(await freePort()) }, 'start', '--help');
+    const result = await subspace({ ...site.env, BIND: ownAddress(), PORT: String(ownPort()) }, 'start', '--help');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /subspace start/);
     assert.deepEqual(readdirSync(site.dataDir), []);

@@ -9,7 +9,7 @@ import { boot, type Instance } from '../../src/roles/boot.ts';
 import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { prepareTestEnvironment, request, serverMode, type TestEnvironment } from '../helpers/instance.ts';
-import { freePort } from '../helpers/process.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 
 /**
  * A TCP proxy in front of PostgreSQL that the test can cut (every connection dropped, new ones
@@ -37,7 +37,7 @@ class PostgresProxy {
       this.#track(upstream);
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => server.listen(this.#port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(this.#port, ownAddress(), resolve));
     this.#server = server;
   }
 
@@ -66,11 +66,11 @@ describe('PostgreSQL going away and coming back', { skip: serverMode ? false : '
   before(async () => {
     environment = await prepareTestEnvironment();
     const direct = new URL(environment.env.DATABASE_URL!);
-    const port = await freePort();
+    const port = ownPort();
     proxy = new PostgresProxy(port, { host: direct.hostname, port: Number(direct.port || 5432) });
     await proxy.start();
     const proxied = new URL(direct);
-    proxied.hostname = '127.0.0.1';
+    proxied.hostname = ownAddress();
     proxied.port = String(port);
     instance = await boot(loadConfig({ ...environment.env, DATABASE_URL: proxied.toString() }), { web: true }, { log: createLogger('silent') });
     url = instance.url!;

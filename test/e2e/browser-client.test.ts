@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Subspace and the client's page on two loopback addresses: two origins, as Elk and an instance are. */
-const INSTANCE_HOST = '127.0.0.11';
-const CLIENT_HOST = '127.0.0.10';
+const INSTANCE_HOST = claimLoopbackAddress();
+const CLIENT_HOST = claimLoopbackAddress();
 
 /**
  * A browser-based client in the way Elk or Phanpy is one: a page on its own origin, talking to the

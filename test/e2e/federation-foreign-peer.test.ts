@@ -4,6 +4,7 @@ import { startCavagePeer, type CavagePeer } from '../helpers/cavage-peer.ts';
 import { startOn, until } from '../helpers/federating-instances.ts';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
 import { AS, PUBLIC } from '../helpers/constants.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 /**
  * Subspace against a server that is not Subspace (test/helpers/cavage-peer.ts: node:http and
@@ -31,8 +32,8 @@ describe('federation with a server that is not Subspace (draft-cavage only, veri
   const objectId = (object: any): string | undefined => (typeof object === 'string' ? object : object?.id);
 
   before(async () => {
-    peer = await startCavagePeer({ address: '127.0.0.13', usernames: ['bob', 'carol'] });
-    subspace = await startOn('127.0.0.12');
+    peer = await startCavagePeer({ address: claimLoopbackAddress(), usernames: ['bob', 'carol'] });
+    subspace = await startOn();
     alice = await subspace.createUser('alice');
     aliceUri = new URL('/users/alice', subspace.url).href;
   });

@@ -10,7 +10,7 @@ import type { TestInstance, TestUser } from '../helpers/instance.ts';
 import { fetchStoredFile, storedUrlPattern } from '../helpers/stored-files.ts';
 
 /**
- * A post with a picture between two Subspace instances on loopback (127.0.0.30 and .31): the
+ * A post with a picture between two Subspace instances on loopback addresses of their own: the
  * receiving instance stores its own copy of the file and shows it from its own host, as Mastodon
  * does, the origin kept as `remote_url`. (Shapes from other servers: remote-media-cache.test.ts.)
  */
@@ -30,8 +30,8 @@ describe('two instances: a post’s media are cached by the server that receives
   let bob: TestUser;
 
   before(async () => {
-    one = await startOn('127.0.0.30');
-    two = await startOn('127.0.0.31');
+    one = await startOn();
+    two = await startOn();
     alice = await one.createUser('alice');
     bob = await two.createUser('bob');
     const acct = `bob@${two.config.localDomain}`;

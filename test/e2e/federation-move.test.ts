@@ -17,8 +17,8 @@ describe('two instances: an account moves across servers and its followers follo
   let fresh: TestUser;
   let old: TestUser;
   before(async () => {
-    one = await startOn('127.0.0.6');
-    two = await startOn('127.0.0.7');
+    one = await startOn();
+    two = await startOn();
     alice = await one.createUser('alice');
     fresh = await one.createUser('new');
     old = await two.createUser('old');

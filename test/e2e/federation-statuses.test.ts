@@ -22,8 +22,8 @@ describe('two instances: statuses across servers through the Mastodon API', () =
   let bobOnOne: string;
 
   before(async () => {
-    one = await startOn('127.0.0.2');
-    two = await startOn('127.0.0.3');
+    one = await startOn();
+    two = await startOn();
     alice = await one.createUser('alice');
     bob = await two.createUser('bob');
     carol = await two.createUser('carol');

@@ -5,7 +5,7 @@ import type { TestInstance, TestUser } from '../helpers/instance.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 
 /**
- * Two Subspace instances on loopback under two host names, 127.0.0.2 and 127.0.0.3 (addresses,
+ * Two Subspace instances on loopback addresses of their own, as two host names (addresses,
  * because names under .localhost do not resolve everywhere and /etc/hosts may not be writable),
  * federating over plain http (LOCAL_HTTPS=false) through each one's Mastodon API.
  */
@@ -17,8 +17,8 @@ describe('two instances: follows across servers through the Mastodon API', () =>
   let bob: TestUser;
   let carol: TestUser;
   before(async () => {
-    one = await startOn('127.0.0.2');
-    two = await startOn('127.0.0.3');
+    one = await startOn();
+    two = await startOn();
     alice = await one.createUser('alice');
     bob = await two.createUser('bob');
     carol = await two.createUser('carol');

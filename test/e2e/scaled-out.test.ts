@@ -332,7 +332,6 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
         NODE_ENV: 'production',
         LOCAL_DOMAIN,
         LOCAL_HTTPS: 'false',
-        BIND: '127.0.0.1',
         SUBSPACE_DATA_DIR: dataDir,
         SECRET_KEY_BASE: randomBytes(32).toString('hex'),
         DATABASE_URL: database.url,

@@ -7,6 +7,7 @@ import { runSubspace } from '../helpers/process.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('deleting a local account tells the servers that know it', () => {
   let instance: TestInstance;
@@ -29,9 +30,7 @@ describe('deleting a local account tells the servers that know it', () => {
     const alice = await instance.createUser('alice');
     const ids: Record<string, string> = {};
     for (const [name, remote] of Object.entries({ follower, followed, stranger })) {
-      const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-      assert.equal(found.body?.accounts?.length, 1, found.text);
-      ids[name] = found.body.accounts[0].id;
+      ids[name] = await resolveRemoteAccount(instance, alice, remote.handle);
     }
     // the follower's Follow arrives and is accepted; alice follows the other bob
     const follow = { '@context': AS, id: `${follower.actorId}#follows/1`, type: 'Follow', actor: follower.actorId, object: `${BASE}/users/alice` };

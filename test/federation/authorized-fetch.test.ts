@@ -8,7 +8,7 @@ import { accounts, follows } from '../../src/db/schema.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { until } from '../helpers/federating-instances.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
-import { freePort } from '../helpers/process.ts';
+import { startOn } from '../helpers/federating-instances.ts';
 import { BASE } from '../helpers/constants.ts';
 
 const AP = 'application/activity+json';
@@ -154,14 +154,8 @@ describe('two instances in AUTHORIZED_FETCH mode', () => {
   let two: TestInstance;
 
   before(async () => {
-    const start = async () => {
-      const port = await freePort('127.0.0.1');
-      return startInstance({
-        env: { LOCAL_DOMAIN: `127.0.0.1:${port}`, BIND: '127.0.0.1', PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8', AUTHORIZED_FETCH: 'true' },
-      });
-    };
-    one = await start();
-    two = await start();
+    one = await startOn({ AUTHORIZED_FETCH: 'true' });
+    two = await startOn({ AUTHORIZED_FETCH: 'true' });
   });
   after(async () => {
     await one.close();

@@ -402,6 +402,10 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       assert.equal(delivered.fields.activityType, 'Create');
       assert.match(delivered.message, new RegExp(`delivered Create to ${server.host}`));
       assert.ok(!lines.some((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/inbox`), 'a delivery that succeeded is no warning');
+      // once its job is done (a 410 is not tried again), the failed try was logged once, not again by Fedify
+      await queuesDrained(instance);
+      const aboutTheFailure = lines.filter((line) => line.level === 'warn' && (line.fields?.inbox === `${server.origin}/410/inbox` || line.message.includes(`${server.origin}/410/inbox`)));
+      assert.equal(aboutTheFailure.length, 1, JSON.stringify(aboutTheFailure));
     } finally {
       log.warn = warn;
       log.debug = debug;

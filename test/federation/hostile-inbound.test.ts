@@ -10,6 +10,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { until } from '../helpers/until.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
 import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 const MB = 1024 * 1024;
 
@@ -70,10 +71,11 @@ describe('hostile inbound activities', () => {
   before(async () => {
     // a remote that never answers is given up on after 1.5 s here, not Mastodon's 30 s
     outboundLimits.timeoutMs = 1_500;
-    // bob's server is on 127.0.0.2, the one private address the instance may reach
-    remote = await startFakeRemote({ address: '127.0.0.2' });
+    // bob's server is on an address of this file's own, the one private address the instance may reach
+    const address = claimLoopbackAddress();
+    remote = await startFakeRemote({ address });
     traps = [(loopback = await startTrap('127.0.0.5')), (localhost = await startTrap('127.0.0.1', 'localhost')), (ipv6 = await startTrap('::1'))];
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.2' } });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: address } });
     alice = await instance.createUser('alice');
     bobId = await resolveRemoteAccount(instance, alice, remote.handle);
     await fabricateFollow(instance.ctx, alice.accountId, bobId);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -7,6 +6,7 @@ import { createLocalAccount } from '../../src/services/accounts/create-account.t
 import { boot } from '../../src/roles/boot.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { prepareTestEnvironment, startInstance, type TestInstance } from '../helpers/instance.ts';
+import { until } from '../helpers/until.ts';
 
 const INBOXES = ['/users/alice/inbox', '/inbox', '/actor/inbox'];
 
@@ -18,14 +18,6 @@ function follow(remote: FakeRemote, n: number) {
     actor: remote.actorId,
     object: 'http://subspace.test/users/alice',
   };
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('inboxes refuse what is not signed or too big', () => {

@@ -6,6 +6,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { fetchStoredFile } from '../helpers/stored-files.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -15,8 +16,9 @@ describe('a member’s images go to other servers', () => {
   let alice: TestUser;
 
   before(async () => {
-    remote = await startFakeRemote({ address: '127.0.0.20' });
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.20' } });
+    const address = claimLoopbackAddress();
+    remote = await startFakeRemote({ address });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: address } });
     alice = await instance.createUser('alice');
     const followId = `${remote.origin}/follows/1`;
     const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: followId, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });

@@ -9,7 +9,11 @@ import { MAX_RESOLVED_MENTIONS } from '../../src/services/statuses/text/format-s
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
+/** two loopback addresses of this file's own, whose port 80 no other test file listens on */
+const [REMOTE, SILENT] = [claimLoopbackAddress(), claimLoopbackAddress()];
+const escaped = (text: string) => text.replace(/\./g, '\\.');
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const MENTION_LINK = (href: string, username: string) => `<span class="h-card" translate="no"><a href="${href}" class="u-url mention">@<span>${username}</span></a></span>`;
 
@@ -21,22 +25,22 @@ const MENTION_LINK = (href: string, username: string) => `<span class="h-card" t
  */
 describe('mentions of remote accounts not known here', () => {
   let instance: TestInstance;
-  /** 127.0.0.15:80, where carol and the others live */
+  /** REMOTE:80, where carol and the others live */
   let remote: FakeRemote;
-  /** 127.0.0.16:80, which never answers WebFinger */
+  /** SILENT:80, which never answers WebFinger */
   let silent: FakeRemote;
   const hanging: IncomingMessage[] = [];
-  /** bob, on 127.0.0.16 at another port, follows alice */
+  /** bob, on SILENT at another port, follows alice */
   let follower: FakeRemote;
   let alice: TestUser;
   let admin: TestUser;
 
   before(async () => {
-    remote = await startFakeRemote({ address: '127.0.0.15', port: 80 });
-    silent = await startFakeRemote({ address: '127.0.0.16', port: 80 });
+    remote = await startFakeRemote({ address: REMOTE, port: 80 });
+    silent = await startFakeRemote({ address: SILENT, port: 80 });
     silent.route('/.well-known/webfinger', (req) => void hanging.push(req));
-    follower = await startFakeRemote({ address: '127.0.0.16' });
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.15,127.0.0.16' } });
+    follower = await startFakeRemote({ address: SILENT });
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: `${REMOTE},${SILENT}` } });
     alice = await instance.createUser('alice');
     admin = await instance.createUser('admin', { role: 'Owner', scopes: 'read write admin:read admin:write' });
     const follow = await follower.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
@@ -64,14 +68,14 @@ describe('mentions of remote accounts not known here', () => {
 
   it('a public post mentioning a never-seen account fetches it, links it and delivers the Create to it', async () => {
     const carolId = await remote.addActor('carol');
-    const posted = await api('POST', '/api/v1/statuses', { status: 'hello @carol@127.0.0.15, welcome' });
+    const posted = await api('POST', '/api/v1/statuses', { status: `hello @carol@${REMOTE}, welcome` });
     assert.deepEqual(
       posted.mentions.map((mention: any) => [mention.username, mention.acct, mention.url]),
-      [['carol', 'carol@127.0.0.15', carolId]],
+      [['carol', `carol@${REMOTE}`, carolId]],
     );
     assert.equal(posted.content, `<p>hello ${MENTION_LINK(carolId, 'carol')}, welcome</p>`);
     const account = await instance.request('GET', `/api/v1/accounts/${posted.mentions[0].id}`, { token: alice.token });
-    assert.equal(account.body.acct, 'carol@127.0.0.15');
+    assert.equal(account.body.acct, `carol@${REMOTE}`);
 
     const create = await deliveredTo(remote, 'Create', posted.uri);
     assert.ok(list(create.body.cc).includes(carolId), 'carol is addressed');
@@ -84,15 +88,15 @@ describe('mentions of remote accounts not known here', () => {
   it('a post looks up at most ten never-seen accounts; the mentions beyond stay text', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `crowd${i}`);
     await Promise.all(names.map((name) => remote.addActor(name)));
-    const posted = await api('POST', '/api/v1/statuses', { status: names.map((name) => `@${name}@127.0.0.15`).join(' ') });
+    const posted = await api('POST', '/api/v1/statuses', { status: names.map((name) => `@${name}@${REMOTE}`).join(' ') });
     assert.equal(posted.mentions.length, MAX_RESOLVED_MENTIONS);
-    const known = await Promise.all(names.map(async (name) => (await instance.request('GET', `/api/v1/accounts/lookup?acct=${name}@127.0.0.15`, { token: alice.token })).status));
+    const known = await Promise.all(names.map(async (name) => (await instance.request('GET', `/api/v1/accounts/lookup?acct=${name}@${REMOTE}`, { token: alice.token })).status));
     assert.equal(known.filter((status) => status === 200).length, MAX_RESOLVED_MENTIONS);
   });
 
   it('a scheduled status mentioning a never-seen account resolves it when it is published', async () => {
     const ginaId = await remote.addActor('gina');
-    const scheduled = await api('POST', '/api/v1/statuses', { status: 'later, @gina@127.0.0.15', scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const scheduled = await api('POST', '/api/v1/statuses', { status: `later, @gina@${REMOTE}`, scheduled_at: new Date(Date.now() + 3_600_000).toISOString() });
     assert.ok(scheduled.scheduled_at, 'scheduled');
     assert.equal(
       remote.received.some((line) => line.includes('gina')),
@@ -109,7 +113,7 @@ describe('mentions of remote accounts not known here', () => {
     assert.equal(published.content, `<p>later, ${MENTION_LINK(ginaId, 'gina')}</p>`);
     assert.deepEqual(
       published.mentions.map((mention: any) => mention.acct),
-      ['gina@127.0.0.15'],
+      [`gina@${REMOTE}`],
     );
     await deliveredTo(remote, 'Create', published.uri);
   });
@@ -117,10 +121,10 @@ describe('mentions of remote accounts not known here', () => {
   it('a direct message to a never-seen account reaches it, and no one else', async () => {
     const frankId = await remote.addActor('frank');
     const before = remote.delivered.length;
-    const dm = await api('POST', '/api/v1/statuses', { status: '@frank@127.0.0.15 just between us', visibility: 'direct' });
+    const dm = await api('POST', '/api/v1/statuses', { status: `@frank@${REMOTE} just between us`, visibility: 'direct' });
     assert.deepEqual(
       dm.mentions.map((mention: any) => mention.acct),
-      ['frank@127.0.0.15'],
+      [`frank@${REMOTE}`],
     );
     const create = await deliveredTo(remote, 'Create', dm.uri);
     assert.deepEqual(list(create.body.to), [frankId]);
@@ -142,32 +146,32 @@ describe('mentions of remote accounts not known here', () => {
   });
 
   it('a handle WebFinger does not know, or whose server does not answer in time, stays text; the post is made', async () => {
-    const unknown = await api('POST', '/api/v1/statuses', { status: 'hi @nobody@127.0.0.15' });
+    const unknown = await api('POST', '/api/v1/statuses', { status: `hi @nobody@${REMOTE}` });
     assert.deepEqual(unknown.mentions, []);
-    assert.equal(unknown.content, '<p>hi @nobody@127.0.0.15</p>');
+    assert.equal(unknown.content, `<p>hi @nobody@${REMOTE}</p>`);
     assert.ok(
-      remote.received.some((line) => line.startsWith('GET /.well-known/webfinger?resource=acct%3Anobody%40127.0.0.15')),
+      remote.received.some((line) => line.startsWith(`GET /.well-known/webfinger?resource=acct%3Anobody%40${REMOTE}`)),
       'WebFinger was asked',
     );
 
     // the server never answers: the post is made within the bound (five seconds), its request given up
-    const slow = await api('POST', '/api/v1/statuses', { status: 'hi @quiet@127.0.0.16 and @carol@127.0.0.15' });
+    const slow = await api('POST', '/api/v1/statuses', { status: `hi @quiet@${SILENT} and @carol@${REMOTE}` });
     assert.equal(hanging.length, 1, 'WebFinger was asked');
     assert.deepEqual(
       slow.mentions.map((mention: any) => mention.acct),
-      ['carol@127.0.0.15'],
+      [`carol@${REMOTE}`],
     );
-    assert.match(slow.content, /^<p>hi @quiet@127\.0\.0\.16 and <span class="h-card"/);
+    assert.match(slow.content, new RegExp(`^<p>hi @quiet@${escaped(SILENT)} and <span class="h-card"`));
     await until(async () => hanging[0]!.destroyed, 'the unanswered request to be given up');
   });
 
   it('a handle on a suspended domain is not fetched', async () => {
-    const blocked = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json: { domain: '127.0.0.16', severity: 'suspend' } });
+    const blocked = await instance.request('POST', '/api/v1/admin/domain_blocks', { token: admin.token, json: { domain: SILENT, severity: 'suspend' } });
     assert.equal(blocked.status, 200, blocked.text);
     const asked = silent.received.length;
-    const posted = await api('POST', '/api/v1/statuses', { status: 'hi @dave@127.0.0.16' });
+    const posted = await api('POST', '/api/v1/statuses', { status: `hi @dave@${SILENT}` });
     assert.deepEqual(posted.mentions, []);
-    assert.equal(posted.content, '<p>hi @dave@127.0.0.16</p>');
+    assert.equal(posted.content, `<p>hi @dave@${SILENT}</p>`);
     assert.equal(silent.received.length, asked, 'nothing asked of the suspended domain');
   });
 
@@ -175,10 +179,10 @@ describe('mentions of remote accounts not known here', () => {
     const erinId = await remote.addActor('erin');
     const posted = await api('POST', '/api/v1/statuses', { status: 'first draft' });
     assert.deepEqual(posted.mentions, []);
-    const edited = await api('PUT', `/api/v1/statuses/${posted.id}`, { status: 'first draft, cc @erin@127.0.0.15' });
+    const edited = await api('PUT', `/api/v1/statuses/${posted.id}`, { status: `first draft, cc @erin@${REMOTE}` });
     assert.deepEqual(
       edited.mentions.map((mention: any) => mention.acct),
-      ['erin@127.0.0.15'],
+      [`erin@${REMOTE}`],
     );
     assert.equal(edited.content, `<p>first draft, cc ${MENTION_LINK(erinId, 'erin')}</p>`);
     const update = await deliveredTo(remote, 'Update', posted.uri);
@@ -193,11 +197,11 @@ describe('mentions of remote accounts on private addresses', () => {
   let alice: TestUser;
 
   before(async () => {
-    allowed = await startFakeRemote({ address: '127.0.0.15', port: 80 });
-    refused = await startFakeRemote({ address: '127.0.0.16', port: 80 });
+    allowed = await startFakeRemote({ address: REMOTE, port: 80 });
+    refused = await startFakeRemote({ address: SILENT, port: 80 });
     await Promise.all([allowed.addActor('ida'), refused.addActor('ida')]);
-    // only 127.0.0.15 may be fetched from
-    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.15' } });
+    // only REMOTE may be fetched from
+    instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: REMOTE } });
     alice = await instance.createUser('alice');
   });
   after(async () => {
@@ -206,13 +210,13 @@ describe('mentions of remote accounts on private addresses', () => {
   });
 
   it('a handle on a private address not in ALLOWED_PRIVATE_ADDRESSES is never fetched and stays text', async () => {
-    const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hi @ida@127.0.0.16 and @ida@127.0.0.15' } });
+    const response = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: `hi @ida@${SILENT} and @ida@${REMOTE}` } });
     assert.equal(response.status, 200, response.text);
     assert.deepEqual(
       response.body.mentions.map((mention: any) => mention.acct),
-      ['ida@127.0.0.15'],
+      [`ida@${REMOTE}`],
     );
-    assert.match(response.body.content, /^<p>hi @ida@127\.0\.0\.16 and <span class="h-card"/);
-    assert.deepEqual(refused.received, [], 'nothing asked of 127.0.0.16');
+    assert.match(response.body.content, new RegExp(`^<p>hi @ida@${escaped(SILENT)} and <span class="h-card"`));
+    assert.deepEqual(refused.received, [], `nothing asked of ${SILENT}`);
   });
 });

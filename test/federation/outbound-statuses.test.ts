@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eq } from 'drizzle-orm';
-import { follows, mentions, statuses } from '../../src/db/schema.ts';
+import { follows, mentions } from '../../src/db/schema.ts';
 import { deliverStatusActivity } from '../../src/federation/deliver-status.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -46,27 +46,7 @@ describe('what members do goes to other servers', () => {
   const bobsStatus = async (extra: Record<string, unknown> = {}) => {
     await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: bobId }).onConflictDoNothing();
     const id = `${remote.actorId}/statuses/${++n}`;
-    const object = {
-      id,
-      type: 'Note',
-      attributedTo: remote.actorId,
-      content: `<p>bob's post ${n}</p>`,
-      published: new Date().toISOString(),
-      to: [PUBLIC],
-      cc: [`${remote.actorId}/followers`],
-      ...extra,
-    };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, { '@context': AS, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object });
-    assert.equal(response.status, 202, response.text);
-    return until(
-      () =>
-        instance.ctx.db
-          .select()
-          .from(statuses)
-          .where(eq(statuses.uri, id))
-          .then((rows) => rows[0]),
-      'bob’s status to be stored',
-    );
+    return receiveStatus(instance, remote, remoteNote(remote, id, { content: `<p>bob's post ${n}</p>`, ...extra }));
   };
 
   it('a public post: a signed Create with Mastodon’s shape, once to bob’s shared inbox', async () => {

@@ -10,6 +10,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 describe('relationships with a remote account over ActivityPub', () => {
   let instance: TestInstance;
@@ -21,9 +22,7 @@ describe('relationships with a remote account over ActivityPub', () => {
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     // a member resolves bob, so every test starts with him known
     const seeker = await instance.createUser('seeker');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: seeker.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, seeker, remote.handle);
   });
   after(async () => {
     await instance.close();
@@ -299,8 +298,7 @@ describe('a remote actor’s Update and Delete of itself', () => {
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     hana = await instance.createUser('hana');
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: hana.token });
-    bobId = found.body.accounts[0].id;
+    bobId = await resolveRemoteAccount(instance, hana, remote.handle);
   });
   after(async () => {
     await instance.close();

@@ -3,21 +3,25 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { domainBlocks, follows, mediaAttachments, statuses } from '../../src/db/schema.ts';
+import { domainBlocks, mediaAttachments } from '../../src/db/schema.ts';
 import { downloadDeadlineMs } from '../../src/lib/remote-file.ts';
 import { invalidateDomainPolicy } from '../../src/services/moderation/instance-domain-blocks.ts';
 import { MEDIA_LIMITS } from '../../src/lib/instance-limits.ts';
-import { transcodeSlotWait } from '../../src/services/media/audio-visual-uploads.ts';
 import { ffmpegBinary, ffprobeBinary, withTranscodeSlot } from '../../src/services/media/ffmpeg.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { makeMediaFixtures, type MediaFixtures } from '../helpers/media-fixtures.ts';
 import { fetchStoredFile, storedKeys, storedUrlPattern } from '../helpers/stored-files.ts';
+import { claimLoopbackAddress } from '../helpers/loopback.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
+import { until } from '../helpers/until.ts';
+import { observeSlotWaits, restoreSlotWaits } from '../helpers/transcode-slot-waits.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
+import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
 
 const execute = promisify(execFile);
 
@@ -30,19 +34,12 @@ const execute = promisify(execFile);
 
 const BASE = 'http://subspace.test';
 const AS = 'https://www.w3.org/ns/activitystreams';
-const PUBLIC = `${AS}#Public`;
+const _PUBLIC = `${AS}#Public`;
 const CONTEXT = [AS, 'https://w3id.org/security/v1', { toot: 'http://joinmastodon.org/ns#', blurhash: 'toot:blurhash', focalPoint: { '@container': '@list', '@id': 'toot:focalPoint' } }];
-const ADDRESS = '127.0.0.50';
+const ADDRESS = claimLoopbackAddress();
 
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** transcoding on a busy machine takes its time */
+const TRANSCODED_WITHIN_MS = 60_000;
 
 interface Probed {
   format: { format_name: string; duration: string };
@@ -56,7 +53,6 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
   let fixtures: MediaFixtures;
   let n = 0;
   const scratch = mkdtempSync(join(tmpdir(), 'subspace-remote-video-test-'));
-  const savedWait = { ...transcodeSlotWait };
 
   const fileUrl = (name: string) => `${remote.origin}/system/media/${name}`;
   const requestsFor = (name: string) => remote.received.filter((line) => line === `GET /system/media/${name}`).length;
@@ -72,9 +68,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     });
     alice = await instance.createUser('alice');
     fixtures = await makeMediaFixtures(ffmpegBinary(instance.config));
-    const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-    assert.equal(found.body?.accounts?.length, 1, found.text);
-    await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: found.body.accounts[0].id });
+    await fabricateFollow(instance.ctx, alice.accountId, await resolveRemoteAccount(instance, alice, remote.handle));
   });
   after(async () => {
     await instance?.close();
@@ -84,19 +78,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
 
   const deliver = async (attachment: unknown[]) => {
     const id = `${remote.actorId}/statuses/${200 + ++n}`;
-    const object = { id, type: 'Note', attributedTo: remote.actorId, content: `<p>media ${n}</p>`, published: new Date().toISOString(), to: [PUBLIC], cc: [`${remote.actorId}/followers`], attachment };
-    const activity = { '@context': CONTEXT, id: `${id}/activity`, type: 'Create', actor: remote.actorId, to: [PUBLIC], object };
-    const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
-    assert.equal(response.status, 202, response.text);
-    return until(
-      () =>
-        instance.ctx.db
-          .select()
-          .from(statuses)
-          .where(eq(statuses.uri, id))
-          .then((rows) => rows[0]),
-      `status ${id}`,
-    );
+    return receiveStatus(instance, remote, remoteNote(remote, id, { content: `<p>media ${n}</p>`, attachment }), { context: CONTEXT, timeoutMs: TRANSCODED_WITHIN_MS });
   };
   const show = async (id: string) => {
     const response = await instance.request('GET', `/api/v1/statuses/${id}`, { token: alice.token });
@@ -104,12 +86,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
     return response.body;
   };
   const settled = async () => {
-    await until(async () => {
-      const counts = await instance.ctx.queue.counts();
-      return counts.ingress === 0 && counts.pull === 0;
-    }, 'the queues to drain');
-    await sleep(200);
-    await until(async () => (await instance.ctx.queue.counts()).pull === 0, 'the pull queue to drain');
+    await queuesDrained(instance, ['ingress', 'pull'], TRANSCODED_WITHIN_MS);
     assert.deepEqual(await instance.ctx.queue.deadJobs(), [], 'no job failed for good');
   };
   const served = async (url: string) => {
@@ -136,10 +113,14 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
       { type: 'Document', mediaType: 'audio/mpeg', url: fileUrl('covered.mp3') },
     ]);
     // uncached meanwhile: video and audio are sent to their origin through the proxy (which never transcodes while a client waits)
-    const body = await until(async () => {
-      const shown = await show(row.id);
-      return shown.media_attachments.every((item: { url: string }) => item.url.startsWith(instance.ctx.storage.url(''))) && shown;
-    }, 'the attachments cached');
+    const body = await until(
+      async () => {
+        const shown = await show(row.id);
+        return shown.media_attachments.every((item: { url: string }) => item.url.startsWith(instance.ctx.storage.url(''))) && shown;
+      },
+      'the attachments cached',
+      TRANSCODED_WITHIN_MS,
+    );
     await settled();
     const [video, gifv, audio, covered] = body.media_attachments;
     const stored = new RegExp(`^${storedUrlPattern(instance)}cache/media_attachments/files/(\\d{3}/)+`);
@@ -202,7 +183,7 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
       { type: 'Document', mediaType: 'video/mp4', url: fileUrl('noise.mp4') },
       { type: 'Document', mediaType: 'video/mp4', url: fileUrl('truncated.mp4') },
     ]);
-    await until(async () => requestsFor('noise.mp4') > 0 && requestsFor('truncated.mp4') > 0, 'the downloads tried');
+    await until(async () => requestsFor('noise.mp4') > 0 && requestsFor('truncated.mp4') > 0, 'the downloads tried', TRANSCODED_WITHIN_MS);
     await settled();
     const rows = await instance.ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.statusId, row.id));
     assert.equal(rows.length, 2);
@@ -242,13 +223,13 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
   });
 
   it('a video that gets no transcode slot within the wait goes back to the queue before it is downloaded, leaving the pull thread to other jobs', async () => {
-    Object.assign(transcodeSlotWait, { waitMs: 300, retryDelayMs: 300 });
+    const waits = observeSlotWaits({ waitMs: 300, retryDelayMs: 300 });
     let release!: () => void;
     const held = withTranscodeSlot(instance.config, () => new Promise<void>((resolve) => (release = resolve)));
     try {
       serveFile('busy.mp4', fixtures.mp4, 'video/mp4');
       const video = await deliver([{ type: 'Document', mediaType: 'video/mp4', url: fileUrl('busy.mp4') }]);
-      await sleep(1_000);
+      await until(async () => waits.requeued > 0, 'the video’s job to go back to the queue');
       // the only worker thread is free: a Note and its image are stored and cached meanwhile
       serveFile(
         'meanwhile.png',
@@ -263,12 +244,12 @@ describe('remote video, gifv and audio cached from a Mastodon-like server', () =
       assert.equal((await show(video.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), false);
       release();
       await held;
-      await until(async () => (await show(video.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), 'the video cached once a slot is free');
+      await until(async () => (await show(video.id)).media_attachments[0].url.startsWith(instance.ctx.storage.url('')), 'the video cached once a slot is free', TRANSCODED_WITHIN_MS);
       assert.equal(requestsFor('busy.mp4'), 1);
       assert.deepEqual(await instance.ctx.queue.deadJobs(), []);
     } finally {
       release();
-      Object.assign(transcodeSlotWait, savedWait);
+      restoreSlotWaits();
     }
   });
 });

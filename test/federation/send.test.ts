@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { withFederation } from '../../src/federation/federation.ts';
 import { SUBSPACE_VERSION } from '../../src/lib/instance-limits.ts';
@@ -8,6 +7,8 @@ import { findLocalStatus, statusActivities } from '../../src/federation/statuses
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { BASE } from '../helpers/constants.ts';
+import { until } from '../helpers/until.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 describe('sending an activity (the seam outbound delivery builds on)', () => {
   let instance: TestInstance;
@@ -30,8 +31,8 @@ describe('sending an activity (the seam outbound delivery builds on)', () => {
       await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, activity!);
     });
 
-    const deadline = Date.now() + 20_000;
-    while (remote.delivered.length === 0 && Date.now() < deadline) await sleep(50);
+    await until(async () => remote.delivered.length > 0, 'the delivery');
+    await queuesDrained(instance);
     assert.equal(remote.delivered.length, 1, 'delivered once');
     const [{ headers, body }] = remote.delivered as [FakeRemote['delivered'][number]];
     assert.equal(body.type, 'Create');

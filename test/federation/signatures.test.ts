@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { generateCryptoKeyPair } from '@fedify/fedify';
-import { follows, statuses } from '../../src/db/schema.ts';
+import { statuses } from '../../src/db/schema.ts';
 import { weakSignatureReason } from '../../src/federation/signature-strength.ts';
 import { startFakeRemote, type FakeRemote, type SignOptions } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 const HOUR = 3_600_000;
 
@@ -47,10 +48,8 @@ function setUp() {
 }
 
 async function follow(instance: TestInstance, alice: TestUser, remote: FakeRemote): Promise<string> {
-  const found = await instance.request('GET', `/api/v2/search?q=@${remote.handle}&resolve=true&type=accounts`, { token: alice.token });
-  assert.equal(found.body?.accounts?.length, 1, found.text);
-  const id = found.body.accounts[0].id as string;
-  await instance.ctx.db.insert(follows).values({ accountId: alice.accountId, targetAccountId: id }).onConflictDoNothing();
+  const id = await resolveRemoteAccount(instance, alice, remote.handle);
+  await fabricateFollow(instance.ctx, alice.accountId, id);
   return id;
 }
 

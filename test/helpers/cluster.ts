@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { freePort, runSubspace, waitFor, type RunningProcess } from './process.ts';
+import { ownAddress, ownPort } from './loopback.ts';
+import { runSubspace, waitFor, type RunningProcess } from './process.ts';
 
 /*
  * A scaled-out Subspace on one machine, for end-to-end tests: role processes started as real
@@ -47,10 +48,17 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
 
 export const hasCommand = (command: string, args: string[] = ['--version']) => !spawnSync(command, args, { stdio: 'ignore' }).error;
 
+export interface TestRedisOptions {
+  /** false: nothing survives a restart (no append-only file) */
+  persistent?: boolean;
+  /** more redis-server arguments (TLS…) */
+  args?: string[];
+}
+
 /**
- * A redis-server of the test's own on a free port, persistent as a production Redis is (an
- * append-only file fsynced on every write, in a temporary directory), so that a restart keeps the
- * job queues and the home feeds.
+ * A redis-server of the test's own on a port of the test file's own address, persistent as a
+ * production Redis is (an append-only file fsynced on every write, in a temporary directory), so
+ * that a restart keeps the job queues and the home feeds.
  */
 export class TestRedis {
   readonly port: number;
@@ -59,14 +67,18 @@ export class TestRedis {
   #child: ChildProcess | undefined;
   #output = '';
 
-  private constructor(port: number) {
-    this.port = port;
-    this.url = `redis://127.0.0.1:${port}/0`;
+  readonly host = ownAddress();
+  readonly #options: TestRedisOptions;
+
+  private constructor(options: TestRedisOptions) {
+    this.port = ownPort();
+    this.url = `redis://${this.host}:${this.port}/0`;
+    this.#options = options;
     this.#dir = mkdtempSync(join(tmpdir(), 'subspace-redis-'));
   }
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort());
+  static async start(options: TestRedisOptions = {}): Promise<TestRedis> {
+    const redis = new TestRedis(options);
     await redis.start();
     return redis;
   }
@@ -74,7 +86,8 @@ export class TestRedis {
   /** Starts redis-server (again) on the same port and data directory; resolves once it accepts connections. */
   async start(): Promise<void> {
     if (this.#child && isRunning(this.#child)) throw new Error('redis-server is already running');
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    const persistence = this.#options.persistent === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always'];
+    const args = ['--port', String(this.port), '--bind', this.host, '--dir', this.#dir, '--save', '', ...persistence, ...(this.#options.args ?? [])];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     this.#child = child;
@@ -131,16 +144,16 @@ export class Cluster {
     this.env = env;
   }
 
-  /** Starts `subspace <args>` as `name`; roles that listen get a free PORT. */
+  /** Starts `subspace <args>` as `name`; roles that listen get a PORT of their own on the file's own address. */
   async start(name: string, args: string[], options: { listens?: boolean; port?: number } = {}): Promise<ClusterProcess> {
     const previous = this.#processes.get(name);
     if (previous && isRunning(previous.child)) throw new Error(`${name} is already running`);
     if (previous) this.#history.push(`--- ${name} (an earlier run, exited ${previous.child.exitCode ?? previous.child.signalCode}) ---\n${previous.output()}`);
-    const port = options.port ?? (options.listens ? await freePort() : undefined);
-    const env = port === undefined ? this.env : { ...this.env, PORT: String(port) };
+    const port = options.port ?? (options.listens ? ownPort() : undefined);
+    const env = port === undefined ? this.env : { ...this.env, BIND: ownAddress(), PORT: String(port) };
     const running = runSubspace(args, env);
     track(running.child);
-    const process: ClusterProcess = { ...running, name, args, url: port === undefined ? undefined : `http://127.0.0.1:${port}` };
+    const process: ClusterProcess = { ...running, name, args, url: port === undefined ? undefined : `http://${ownAddress()}:${port}` };
     this.#processes.set(name, process);
     return process;
   }

@@ -28,9 +28,9 @@ export async function fabricateStatus(ctx: AppContext, accountId: string, values
   return row!;
 }
 
-/** `followerId` follows `targetId` (no request, no notification, no feed merge). */
+/** `followerId` follows `targetId` (no request, no notification, no feed merge); already following is fine. */
 export async function fabricateFollow(ctx: AppContext, followerId: string, targetId: string): Promise<void> {
-  await ctx.db.insert(follows).values({ accountId: followerId, targetAccountId: targetId });
+  await ctx.db.insert(follows).values({ accountId: followerId, targetAccountId: targetId }).onConflictDoNothing();
 }
 
 /** The id of the remote account a handle names, resolved (fetched over WebFinger) by a member's search. */

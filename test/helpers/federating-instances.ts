@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { startInstance, type TestInstance } from './instance.ts';
-import { freePort } from './process.ts';
+import { claimLoopbackAddress, ownPort } from './loopback.ts';
 
-/** Whether this process may listen on `host`:80 (root, or CAP_NET_BIND_SERVICE, and the port free). */
+/** Whether this process may listen on `host`:80 (root, or CAP_NET_BIND_SERVICE); `host` is ours, so no one takes the port meanwhile. */
 function canListenOn80(host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -12,14 +12,16 @@ function canListenOn80(host: string): Promise<boolean> {
 }
 
 /**
- * An instance on a loopback address of its own (127.0.0.2, 127.0.0.3: addresses, because names
- * under .localhost do not resolve everywhere and /etc/hosts may not be writable), federating over
- * plain http (LOCAL_HTTPS=false) with the others on 127.0.0.0/8. It listens on port 80 when it
- * can, so its domain has no port and its members' handles can be written in posts, as Mastodon's
- * mention syntax has no port; otherwise on a free port (see `hasPortInDomain`).
+ * An instance on a loopback address of its own (claimed for this test file, see ./loopback.ts:
+ * addresses, because names under .localhost do not resolve everywhere and /etc/hosts may not be
+ * writable), federating over plain http (LOCAL_HTTPS=false) with the others on 127.0.0.0/8. It
+ * listens on port 80 when it can, so its domain has no port and its members' handles can be
+ * written in posts, as Mastodon's mention syntax has no port; otherwise on another port of its
+ * address (see `hasPortInDomain`).
  */
-export async function startOn(host: string, env: Record<string, string> = {}): Promise<TestInstance> {
-  const port = (await canListenOn80(host)) ? 80 : await freePort(host);
+export async function startOn(env: Record<string, string> = {}): Promise<TestInstance> {
+  const host = claimLoopbackAddress();
+  const port = (await canListenOn80(host)) ? 80 : ownPort();
   const domain = port === 80 ? host : `${host}:${port}`;
   return startInstance({
     env: { LOCAL_DOMAIN: domain, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8', ...env },

@@ -1,4 +1,4 @@
-import type { QueueName } from '../../src/backends/queue/index.ts';
+import { QUEUE_NAMES, type QueueName } from '../../src/backends/queue/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { until } from './until.ts';
 
@@ -8,7 +8,7 @@ import { until } from './until.ts';
  * waits for this, never for a fixed time that a slow machine may not honour. The pull queue is
  * left out by default: link crawls wait there, spread over a minute.
  */
-export async function queuesDrained(instance: { ctx: AppContext }, queues: QueueName[] = ['default', 'push', 'ingress'], timeoutMs = 30_000): Promise<void> {
+export async function queuesDrained(instance: { ctx: AppContext }, queues: readonly QueueName[] = ['default', 'push', 'ingress'], timeoutMs = 30_000): Promise<void> {
   await until(
     async () => {
       const counts = await instance.ctx.queue.counts();
@@ -18,3 +18,6 @@ export async function queuesDrained(instance: { ctx: AppContext }, queues: Queue
     timeoutMs,
   );
 }
+
+/** Waits until every queue, the pull queue's link crawls and the scheduler's own jobs included, is empty. */
+export const everyQueueDrained = (instance: { ctx: AppContext }) => queuesDrained(instance, QUEUE_NAMES);

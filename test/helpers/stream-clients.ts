@@ -166,3 +166,19 @@ export async function untilListening(client: StreamClient, publish: (probe: stri
     }
   }
 }
+
+/**
+ * Waits until `client` no longer gets what `publishGone` publishes (after an unsubscribe): a probe
+ * published there, then one on a stream it still listens to; once the second arrives without the
+ * first, the first is not coming.
+ */
+export async function untilNotListening(client: StreamClient, publishGone: (probe: string) => Promise<void>, publishStaying: (probe: string) => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const probe = `probe-${Math.random().toString(36).slice(2)}`;
+    await publishGone(probe);
+    await untilListening(client, publishStaying, timeoutMs);
+    if (!client.events.some((event) => event.raw === probe)) return;
+    if (Date.now() > deadline) throw new Error('the stream never stopped listening');
+  }
+}

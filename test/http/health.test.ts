@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freePort } from '../helpers/process.ts';
+import { ownAddress, ownPort } from '../helpers/loopback.ts';
 import { startInstance } from '../helpers/instance.ts';
 
 describe('GET /health', () => {
@@ -18,8 +18,8 @@ describe('GET /health', () => {
   });
 
   it('reports a dead Redis as degraded within seconds instead of hanging', async () => {
-    const deadPort = await freePort();
-    const instance = await startInstance({ env: { REDIS_URL: `redis://127.0.0.1:${deadPort}/0` }, roles: { web: true } });
+    // nothing listens on the file's own address but what it starts
+    const instance = await startInstance({ env: { REDIS_URL: `redis://${ownAddress()}:${ownPort()}/0` }, roles: { web: true } });
     try {
       const started = Date.now();
       const response = await instance.request('GET', '/health?format=json');

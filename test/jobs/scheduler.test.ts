@@ -80,8 +80,8 @@ describe(`exactly one scheduler runs (${REDIS_URL ? 'lease in Redis' : 'lease in
     const second = scheduler('second', sharedCache());
     try {
       await waitUntil('the second waits', () => second.logs.some((line) => line.includes('waiting to take over')));
-      await sleep(2500);
-      assert.ok(first.enqueued.length >= 2, `the leader enqueued ${first.enqueued.length} times`);
+      // two periods, a second or more in which the second scheduler ticked ten times
+      await waitUntil('the leader enqueues twice', () => first.enqueued.length >= 2);
       assert.equal(second.enqueued.length, 0, 'the second scheduler enqueued nothing');
       const stoppedAt = Date.now();
       const enqueuedBefore = first.enqueued.length;
@@ -89,7 +89,8 @@ describe(`exactly one scheduler runs (${REDIS_URL ? 'lease in Redis' : 'lease in
       await waitUntil('the second takes over', () => second.enqueued.length > 0);
       assert.ok(Date.now() - stoppedAt < 2000, 'the released lease is taken at once');
       assert.ok(second.logs.some((line) => line.includes('leading')));
-      await sleep(1500);
+      const takenOver = second.enqueued.length;
+      await waitUntil('the new leader enqueues for another period', () => second.enqueued.length > takenOver);
       assert.equal(first.enqueued.length, enqueuedBefore, 'a stopped scheduler enqueues nothing');
       // one enqueue per one-second period between them, never two
       const all = [...first.enqueued, ...second.enqueued].map((at) => Math.floor(at / 1000));
@@ -105,7 +106,8 @@ describe(`exactly one scheduler runs (${REDIS_URL ? 'lease in Redis' : 'lease in
     await waitUntil('the first leads', () => first.logs.some((line) => line.includes('leading')));
     const second = scheduler('second', sharedCache(), 2);
     try {
-      await sleep(500);
+      const led = first.enqueued.length;
+      await waitUntil('the leader enqueues for another period', () => first.enqueued.length > led);
       assert.equal(second.enqueued.length, 0);
       doomed.cut();
       const cutAt = Date.now();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, NODE, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
+import { ownAddress } from '../helpers/loopback.ts';
 
 /**
  * Each process loads only what its role uses, recorded by test/helpers/module-recorder.ts: the
@@ -31,7 +32,7 @@ function environment(): { env: Record<string, string>; record: string } {
       SUBSPACE_DATA_DIR: dir,
       NODE_ENV: 'test',
       PORT: '0',
-      BIND: '127.0.0.76',
+      BIND: ownAddress(),
       LOCAL_DOMAIN: 'roles.test',
       LOCAL_HTTPS: 'false',
       LOG_LEVEL: 'info',

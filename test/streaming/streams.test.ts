@@ -8,7 +8,7 @@ import { modifyUser } from '../../src/services/accounts/modify-user.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
-import { openEventStream, openWebSocket, untilListening, type StreamClient, type StreamEvent } from '../helpers/stream-clients.ts';
+import { openEventStream, openWebSocket, untilListening, untilNotListening, type StreamClient, type StreamEvent } from '../helpers/stream-clients.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 
 type Transport = 'websocket' | 'sse';
@@ -371,7 +371,11 @@ for (const transport of ['websocket', 'sse'] as Transport[]) {
         await socket.next((e) => isStatus(e, 'update', 'woof') && e.stream?.[0] === 'public:local');
 
         socket.send({ type: 'unsubscribe', stream: 'hashtag', tag: 'dogs' });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await untilNotListening(
+          socket,
+          (probe) => publishToStream(instance.ctx, channels.hashtag('dogs'), 'delete', probe),
+          (probe) => publishToStream(instance.ctx, channels.public('local'), 'delete', probe),
+        );
         await post(alice.token, 'second woof #dogs');
         await socket.next((e) => isStatus(e, 'update', 'second woof') && e.stream?.[0] === 'public:local');
         await assertNothing(socket, channels.public('local'), (e) => isStatus(e, 'update', 'second woof') && e.stream?.[0] === 'hashtag');
