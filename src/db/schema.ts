@@ -1154,6 +1154,7 @@ export const previewCardTrends = pgTable(
 export type AccountRow = typeof accounts.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type ApplicationRow = typeof oauthApplications.$inferSelect;
+export type AccessTokenRow = typeof oauthAccessTokens.$inferSelect;
 export type StatusRow = typeof statuses.$inferSelect;
 export type StatusEditRow = typeof statusEdits.$inferSelect;
 export type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;

@@ -1,11 +1,10 @@
-import type { customFilters } from '../db/schema.ts';
-
 /**
  * Filter matching as Mastodon does it (CustomFilter#matches?), pure: the loaders call it with the
  * filters and statuses they loaded, the serializers render what it found.
  */
 
-export type CustomFilterRow = typeof customFilters.$inferSelect;
+import type { CustomFilterRow } from '../db/schema.ts';
+export type { CustomFilterRow };
 
 export interface LoadedFilter {
   filter: CustomFilterRow;

@@ -1,6 +1,6 @@
-import type { mediaAttachments } from '../db/schema.ts';
+import type { MediaAttachmentRow } from '../db/schema.ts';
 
-type MediaType = (typeof mediaAttachments.$inferSelect)['type'];
+type MediaType = MediaAttachmentRow['type'];
 
 /** The attachment types whose remote files this instance downloads, processes and stores (everything but `unknown`). */
 export const CACHEABLE_TYPES: ReadonlySet<MediaType> = new Set<MediaType>(['image', 'gifv', 'video', 'audio']);

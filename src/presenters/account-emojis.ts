@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { customEmojisInTexts, type CustomEmojiRow } from '../services/emojis/custom-emojis.ts';
-import type { AccountRow } from '../db/rows.ts';
+import type { AccountRow } from '../db/schema.ts';
 import { serializeCustomEmoji, type CustomEmojiEntity } from '../serializers/custom-emoji.ts';
 
 type ProfileTexts = Pick<AccountRow, 'id' | 'domain' | 'displayName' | 'note' | 'fields' | 'suspendedAt'>;

@@ -6,7 +6,7 @@ import { compileFilter, type LoadedFilter } from '../lib/filter-matching.ts';
 /** Filters still in force: not expired. */
 export const activeFilter = () => or(isNull(customFilters.expiresAt), gt(customFilters.expiresAt, sql`now()`));
 
-type FilterRow = typeof customFilters.$inferSelect;
+import type { CustomFilterRow as FilterRow } from '../db/schema.ts';
 
 /** One viewer's filters as stored (expired ones too: expiry is checked at use), kept in ctx.cache. */
 interface CachedFilter {

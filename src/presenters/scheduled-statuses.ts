@@ -1,8 +1,7 @@
 import type { AppContext } from '../context.ts';
-import type { scheduledStatuses } from '../db/schema.ts';
 import { renderedMediaByIds } from './media.ts';
 
-type ScheduledStatusRow = typeof scheduledStatuses.$inferSelect;
+import type { ScheduledStatusRow } from '../db/schema.ts';
 
 const mediaIdsOf = (row: ScheduledStatusRow): string[] => (Array.isArray(row.params.media_ids) ? row.params.media_ids.map(String) : []);
 

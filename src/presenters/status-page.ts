@@ -1,3 +1,4 @@
+import type { PreviewCardRow } from '../db/schema.ts';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
@@ -182,7 +183,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
       }),
   );
 
-  const cards = new Map<string, { card: typeof previewCards.$inferSelect; url: string | null }>();
+  const cards = new Map<string, { card: PreviewCardRow; url: string | null }>();
   for (const row of cardRows) if (!cards.has(row.statusId)) cards.set(row.statusId, { card: row.card, url: row.url });
   const mentionsOf = groupBy(
     mentionRows,

@@ -1,7 +1,7 @@
 import { serializeCustomEmoji, type CustomEmojiEntity } from './custom-emoji.ts';
-import type { CustomEmojiRow } from '../db/rows.ts';
+import type { CustomEmojiRow } from '../db/schema.ts';
 import type { Account } from './entities.ts';
-import type { AccountRow, UserRow } from '../db/rows.ts';
+import type { AccountRow, UserRow } from '../db/schema.ts';
 import { ROLES, isRole } from '../lib/user-roles.ts';
 import { renderRole } from './role.ts';
 import { inlineToHtml, plainToHtml } from '../lib/text/plain-to-html.ts';

@@ -1,4 +1,4 @@
-import type { ApplicationRow } from '../db/rows.ts';
+import type { ApplicationRow } from '../db/schema.ts';
 import { parseScopes } from '../lib/scopes.ts';
 
 /** Mastodon's Application entity (REST::ApplicationSerializer). */

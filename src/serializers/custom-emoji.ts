@@ -1,5 +1,5 @@
 import { baseUrl } from '../config/index.ts';
-import type { CustomEmojiRow } from '../db/rows.ts';
+import type { CustomEmojiRow } from '../db/schema.ts';
 import type { MediaUrls } from './media-urls.ts';
 
 /** Paths kept without a host are made absolute on this instance; full URLs are kept as they are. */

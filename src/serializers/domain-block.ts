@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { domainAllows, domainBlocks } from '../db/schema.ts';
 
-type DomainBlockRow = typeof domainBlocks.$inferSelect;
-type DomainAllowRow = typeof domainAllows.$inferSelect;
+import type { DomainBlockRow } from '../db/schema.ts';
+import type { DomainAllowRow } from '../db/schema.ts';
 
 /** Mastodon's DomainBlock#public_domain: the middle of an obfuscated domain starred out, dots kept. */
 export function publicDomain(block: Pick<DomainBlockRow, 'domain' | 'obfuscate'>): string {

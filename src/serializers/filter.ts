@@ -1,9 +1,10 @@
 import type { FilterMatch, CustomFilterRow } from '../lib/filter-matching.ts';
-import type { customFilterKeywords, customFilterStatuses } from '../db/schema.ts';
 import type { Filter, FilterResult } from './entities.ts';
 
-export type FilterKeywordRow = typeof customFilterKeywords.$inferSelect;
-export type FilterStatusRow = typeof customFilterStatuses.$inferSelect;
+import type { FilterKeywordRow } from '../db/schema.ts';
+export type { FilterKeywordRow };
+import type { FilterStatusRow } from '../db/schema.ts';
+export type { FilterStatusRow };
 
 export function renderFilterKeyword(keyword: FilterKeywordRow) {
   return { id: keyword.id, keyword: keyword.keyword, whole_word: keyword.wholeWord };

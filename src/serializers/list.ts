@@ -1,6 +1,5 @@
-import type { lists } from '../db/schema.ts';
-
-export type ListRow = typeof lists.$inferSelect;
+import type { ListRow } from '../db/schema.ts';
+export type { ListRow };
 
 export function renderList(list: ListRow) {
   return { id: list.id, title: list.title, replies_policy: list.repliesPolicy, exclusive: list.exclusive };

@@ -1,8 +1,8 @@
-import type { mediaAttachments } from '../db/schema.ts';
 import { PROXY_DOWNLOADED_TYPES } from '../lib/media-types.ts';
 import { mediaProxyUrl, type MediaUrls } from './media-urls.ts';
 
-export type MediaAttachmentRow = typeof mediaAttachments.$inferSelect;
+import type { MediaAttachmentRow } from '../db/schema.ts';
+export type { MediaAttachmentRow };
 
 /**
  * Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer). A stored file (a local

@@ -1,6 +1,6 @@
 import type { Storage } from '../backends/storage/index.ts';
 import { baseUrl, type Config } from '../config/index.ts';
-import type { AccountRow } from '../db/rows.ts';
+import type { AccountRow } from '../db/schema.ts';
 
 /** What turns stored files into URLs: the instance's address and the storage's (local `/system`, or a bucket or CDN). */
 export interface MediaUrls {

@@ -1,4 +1,4 @@
-import type { AccountRow, UserRow } from '../db/rows.ts';
+import type { AccountRow, UserRow } from '../db/schema.ts';
 import { isLanguageCode } from '../lib/languages.ts';
 
 /** Settings Mastodon keeps that the schema's UserSettings does not name yet. */

@@ -1,8 +1,8 @@
 import type { Storage } from '../backends/storage/index.ts';
-import type { previewCards } from '../db/schema.ts';
 import { sanitizeEmbedHtml } from '../lib/embed-html.ts';
 
-export type PreviewCardRow = typeof previewCards.$inferSelect;
+import type { PreviewCardRow } from '../db/schema.ts';
+export type { PreviewCardRow };
 
 /**
  * Mastodon's PreviewCard entity (REST::PreviewCardSerializer): `url` is the link as the status wrote

@@ -1,15 +1,16 @@
 import { baseUrl } from '../config/index.ts';
-import type { polls, statuses } from '../db/schema.ts';
-import type { CustomEmojiRow } from '../db/rows.ts';
-import type { AccountRow } from '../db/rows.ts';
+import type { CustomEmojiRow } from '../db/schema.ts';
+import type { AccountRow } from '../db/schema.ts';
 import { serializeCustomEmoji } from './custom-emoji.ts';
 import type { Account, CustomEmoji, FilterResult, Poll, PreviewCard, Status, StatusApplication, StatusMention, StatusTag, StatusViewerFields } from './entities.ts';
 import { renderMediaAttachment, type MediaAttachmentRow, type RenderedMediaAttachment } from './media-attachment.ts';
 import type { MediaUrls } from './media-urls.ts';
 import { renderPreviewCard, type PreviewCardRow } from './preview-card.ts';
 
-export type StatusRow = typeof statuses.$inferSelect;
-export type PollRow = typeof polls.$inferSelect;
+import type { StatusRow } from '../db/schema.ts';
+export type { StatusRow };
+import type { PollRow } from '../db/schema.ts';
+export type { PollRow };
 export type { FilterResult } from './entities.ts';
 
 export type MentionedAccount = Pick<AccountRow, 'id' | 'username' | 'url' | 'uri' | 'domain'>;

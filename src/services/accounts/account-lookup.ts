@@ -18,7 +18,7 @@ export interface VisibleAccount {
 async function findVisible(ctx: AppContext, where: SQL | undefined): Promise<VisibleAccount | undefined> {
   const [row] = await ctx.db.select({ account: accounts, user: users }).from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(where).limit(1);
   if (!row) return undefined;
-  if (!row.account.domain && (!row.user || !row.user.confirmedAt || !row.user.approved)) return undefined;
+  if (!row.account.domain && (!row.user?.confirmedAt || !row.user.approved)) return undefined;
   return row;
 }
 

@@ -250,7 +250,7 @@ async function processStoredUpload(ctx: AppContext, media: MediaAttachmentRow, f
     const coverValues = cover ? await storeThumbnailOf(files, media.id, cover, null) : undefined;
     const stored = await ctx.db.transaction(async (tx) => {
       const [current] = await tx.select().from(mediaAttachments).where(eq(mediaAttachments.id, media.id)).for('update');
-      if (!current || current.processing !== 'in_progress' || current.fileKey !== uploadKey) return null;
+      if (current?.processing !== 'in_progress' || current.fileKey !== uploadKey) return null;
       // what the member set meanwhile stays: the description, the focus, a thumbnail (its preview size and blurhash)
       const meta: Record<string, unknown> = { ...(current.meta ?? {}), ...styles.meta };
       const values = { ...styles, meta, processing: 'complete', updatedAt: new Date() };

@@ -44,8 +44,8 @@ const noticedStatus = alias(statuses, 'noticed_status');
  */
 export function browsable(viewerId: string, query: NotificationQuery = {}): SQL {
   const parts: SQL[] = [sql`${notifications.accountId} = ${viewerId}`];
-  if (query.types && query.types.length) parts.push(inArray(notifications.type, query.types));
-  if (query.excludeTypes && query.excludeTypes.length)
+  if (query.types?.length) parts.push(inArray(notifications.type, query.types));
+  if (query.excludeTypes?.length)
     parts.push(
       sql`${notifications.type} NOT IN (${sql.join(
         query.excludeTypes.map((t) => sql`${t}`),

@@ -1,3 +1,4 @@
+import type { AccessTokenRow, AccountRow, ApplicationRow, UserRow } from '../../db/schema.ts';
 import { randomUUID } from 'node:crypto';
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
@@ -57,10 +58,10 @@ function reviveDates(row: Record<string, unknown> | null, table: PgTable): void 
 }
 
 export interface CachedTokenRow {
-  token: typeof oauthAccessTokens.$inferSelect;
-  application: typeof oauthApplications.$inferSelect | null;
-  user: typeof users.$inferSelect | null;
-  account: typeof accounts.$inferSelect | null;
+  token: AccessTokenRow;
+  application: ApplicationRow | null;
+  user: UserRow | null;
+  account: AccountRow | null;
 }
 
 function parse(value: string): CachedTokenRow & { epoch: string } {

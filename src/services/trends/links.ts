@@ -31,7 +31,7 @@ export async function registerStatusLink(ctx: AppContext, statusId: string): Pro
   const share = await statusWithAuthor(ctx, statusId);
   if (!share) return;
   const original = share.reblogOfId ? await statusWithAuthor(ctx, share.reblogOfId) : share;
-  if (!original || original.spoilerText !== '' || original.sensitive) return;
+  if (original?.spoilerText !== '' || original.sensitive) return;
   const [attached] = await ctx.db
     .select({ card: previewCards })
     .from(previewCardsStatuses)
