@@ -1,20 +1,20 @@
-import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Database } from '../../db/index.ts';
-import { accounts, mediaAttachments, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../../db/schema.ts';
+import { mediaAttachments, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../../db/schema.ts';
 import { Distribution } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { crawlLinks, detachCard } from '../statuses/preview-cards/preview-cards.ts';
 import { mediaRows, remotePollValues, storeRemoteEmojis, type RemoteMedia, type RemoteStatusInput } from './create-remote-status.ts';
 import { htmlToPlainText } from '../../lib/filter-matching.ts';
 import { deleteMediaFiles } from '../media/media-attachments.ts';
-import { notify } from '../notifications/notify.ts';
 import { queueEmojiDownloads } from './remote-emoji-cache.ts';
 import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { attachTags, type StatusRow } from '../statuses/post-status.ts';
 import type { MediaAttachmentRow, PollRow } from '../../db/schema.ts';
 import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
+import { notifyRebloggersOfEdit } from '../notifications/notify-edit.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type MediaFiles = Pick<MediaAttachmentRow, 'fileKey' | 'smallFileKey'>;
@@ -184,19 +184,9 @@ export async function editRemoteStatus(ctx: AppContext, author: AccountRow, stat
     await enqueue(ctx, Distribution, { statusId: updated.id, update: true }, { uniqueKey: `distribution-update:${updated.id}` }).catch((error: unknown) =>
       ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'),
     );
-    await notifyLocalRebloggers(ctx, updated);
+    await notifyRebloggersOfEdit(ctx, updated);
     await crawlLinks(ctx, updated.id, { spread: true });
   }
   await forgetStatusParts(ctx, [updated.id]);
   return updated;
-}
-
-/** Local accounts that boosted the status hear that it was edited (FanOutOnWriteService#notify_about_update!). */
-async function notifyLocalRebloggers(ctx: AppContext, status: StatusRow) {
-  const rows = await ctx.db
-    .selectDistinct({ accountId: statuses.accountId })
-    .from(statuses)
-    .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.reblogOfId, status.id), isNull(statuses.deletedAt), isNull(accounts.domain)));
-  for (const row of rows) await notify(ctx, { recipientId: row.accountId, fromAccountId: status.accountId, type: 'update', statusId: status.id });
 }

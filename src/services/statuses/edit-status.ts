@@ -1,13 +1,12 @@
 import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { accounts, mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../../db/schema.ts';
+import { mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../../db/schema.ts';
 import { notFound, validationFailed } from '../../lib/errors.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { Distribution, PollExpirationNotify } from '../../jobs/definitions.ts';
 import { crawlLinks, detachCard } from './preview-cards/preview-cards.ts';
 import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 import { isLanguageCode } from './languages.ts';
-import { notify } from '../notifications/notify.ts';
 import { attachTags, notifyMentioned, validatePoll, type Author, type PollInput, type StatusRow, type ValidPoll } from './post-status.ts';
 import { rateLimitStatus, recordRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type RemoteAccountResolver } from './text/format-status.ts';
@@ -16,6 +15,7 @@ import { deliverStatus } from '../activitypub/status-deliveries.ts';
 import { attachableMedia, attachedMediaIds, attachMedia, updateAttachedMedia, type MediaChanges } from '../media/media-attachments.ts';
 import type { StatusEditRow } from '../../db/schema.ts';
 import { forgetStatusParts } from '../../presenters/status-parts-cache.ts';
+import { notifyRebloggersOfEdit } from '../notifications/notify-edit.ts';
 
 export type { StatusEditRow };
 
@@ -187,7 +187,7 @@ export async function editStatus(
   });
 
   await notifyMentioned(ctx, updated, formatted.mentionedAccounts);
-  await notifyRebloggers(ctx, updated);
+  await notifyRebloggersOfEdit(ctx, updated);
   if (text !== current.text) await crawlLinks(ctx, updated.id);
   if (poll && updated.pollId) {
     await enqueue(ctx, PollExpirationNotify, { pollId: updated.pollId }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
@@ -197,16 +197,6 @@ export async function editStatus(
   await forgetStatusParts(ctx, [updated.id]);
   await deliverStatus(ctx, updated, 'update');
   return { status: updated, rateLimit };
-}
-
-/** Local accounts that reblogged the status hear that it was edited (Mastodon's `update` notification). */
-async function notifyRebloggers(ctx: AppContext, status: StatusRow) {
-  const rows = await ctx.db
-    .selectDistinct({ accountId: statuses.accountId })
-    .from(statuses)
-    .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.reblogOfId, status.id), isNull(statuses.deletedAt), isNull(accounts.domain)));
-  for (const row of rows) await notify(ctx, { recipientId: row.accountId, fromAccountId: status.accountId, type: 'update', statusId: status.id });
 }
 
 /** A status' revisions, oldest first; a status never edited has one: itself. */
