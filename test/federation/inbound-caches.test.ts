@@ -9,21 +9,12 @@ import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { serverMode, startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { remoteCreate, remoteNote } from '../helpers/remote-statuses.ts';
 
 let serial = 0;
 function create(remote: FakeRemote) {
   const id = `${remote.actorId}/statuses/caches-${++serial}`;
-  const audience = { to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
-  const published = new Date().toISOString();
-  return {
-    '@context': AS,
-    id: `${id}/activity`,
-    type: 'Create',
-    actor: remote.actorId,
-    published,
-    ...audience,
-    object: { id, type: 'Note', attributedTo: remote.actorId, content: `<p>note ${serial}</p>`, published, url: id, ...audience },
-  };
+  return remoteCreate(remote, remoteNote(remote, id, { content: `<p>note ${serial}</p>`, url: id }));
 }
 
 /**

@@ -8,7 +8,8 @@ import { weakSignatureReason } from '../../src/federation/signature-strength.ts'
 import { startFakeRemote, type FakeRemote, type SignOptions } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
-import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
+import { AS, BASE } from '../helpers/constants.ts';
+import { remoteCreate, remoteNote } from '../helpers/remote-statuses.ts';
 import { fabricateFollow, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 const HOUR = 3_600_000;
@@ -17,18 +18,8 @@ let serial = 0;
 /** A public Create of a Note by the remote's bob, with an id never used before. */
 function create(remote: FakeRemote, text = 'hello'): any {
   const n = `${Date.now()}${++serial}`;
-  const published = new Date().toISOString();
   const id = `${remote.actorId}/statuses/${n}`;
-  const audience = { to: [PUBLIC], cc: [`${remote.actorId}/followers`] };
-  return {
-    '@context': AS,
-    id: `${id}/activity`,
-    type: 'Create',
-    actor: remote.actorId,
-    published,
-    ...audience,
-    object: { id, type: 'Note', attributedTo: remote.actorId, content: `<p>${text} ${n}</p>`, published, url: id, ...audience },
-  };
+  return remoteCreate(remote, remoteNote(remote, id, { content: `<p>${text} ${n}</p>`, url: id }));
 }
 
 /** What every test here needs: an instance, alice, and remote servers whose bob alice follows (so what he posts concerns her). */

@@ -34,8 +34,12 @@ export function storedStatus(ctx: AppContext, uri: string, timeoutMs?: number): 
 
 /** Delivers `object` in a signed `Create` from bob to the instance's shared inbox, and waits until it is stored. */
 export async function receiveStatus(instance: { url: string; ctx: AppContext }, remote: FakeRemote, object: RemoteObject, options: { context?: unknown; timeoutMs?: number } = {}): Promise<StatusRow> {
-  const activity = { '@context': options.context ?? AS, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, to: object.to, cc: object.cc, object };
-  const response = await remote.postSigned(instance.url, `${BASE}/inbox`, activity);
+  const response = await remote.postSigned(instance.url, `${BASE}/inbox`, remoteCreate(remote, object, options.context));
   assert.equal(response.status, 202, response.text);
   return storedStatus(instance.ctx, object.id, options.timeoutMs);
+}
+
+/** A signed-ready `Create` of `object` by the remote's bob, addressed as the object is. */
+export function remoteCreate(remote: FakeRemote, object: RemoteObject, context: unknown = AS) {
+  return { '@context': context, id: `${object.id}/activity`, type: 'Create', actor: remote.actorId, published: object.published, to: object.to, cc: object.cc, object };
 }
