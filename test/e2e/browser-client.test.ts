@@ -100,6 +100,8 @@ describe('a browser-based client on another origin, in Chromium', {
     browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
+      // the pages follow the system's theme: dark here, for the stylesheet check
+      colorScheme: 'dark',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
