@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { Account } from '../serializers/entities.ts';
-import { currentGeneration, GENERATION_KEY } from './render-generation.ts';
+import { currentGeneration, forgetRenderings, GENERATION_KEY, keepRenderings } from './render-generation.ts';
 
 /**
  * Rendered Account entities (the same for every viewer), kept in the shared cache until the
@@ -38,18 +38,15 @@ export async function cachedAccounts(ctx: AppContext, ids: readonly string[]): P
 /** Keeps freshly rendered accounts (not those that moved); a cache that cannot take them only costs a reload. */
 export async function keepAccounts(ctx: AppContext, generation: string, rendered: readonly { account: Account; moved: boolean }[]): Promise<void> {
   if (!generation) return;
-  try {
-    await Promise.all(rendered.flatMap(({ account, moved }) => (moved ? [] : [ctx.cache.set(key(account.id), JSON.stringify({ generation, account } satisfies Entry), TTL_SECONDS)])));
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'could not cache account renderings');
-  }
+  const entries = rendered.flatMap(({ account, moved }): [string, string][] => (moved ? [] : [[key(account.id), JSON.stringify({ generation, account } satisfies Entry)]]));
+  await keepRenderings(ctx, entries, TTL_SECONDS, 'account');
 }
 
 /** Forgets the cached renderings of these accounts (their profile, images, counts, role, moderation or move changed). */
 export async function forgetAccounts(ctx: Pick<AppContext, 'cache' | 'log'>, accountIds: readonly (string | null | undefined)[]): Promise<void> {
-  try {
-    await Promise.all(accountIds.flatMap((id) => (id ? [ctx.cache.del(key(id))] : [])));
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'could not forget cached account renderings');
-  }
+  await forgetRenderings(
+    ctx,
+    accountIds.flatMap((id) => (id ? [key(id)] : [])),
+    'account',
+  );
 }

@@ -26,3 +26,21 @@ export async function forgetAllRenderings(ctx: Pick<AppContext, 'cache' | 'log'>
     ctx.log.warn({ err: error }, 'could not forget cached renderings');
   }
 }
+
+/** Keeps rendered entries (key → JSON value); a cache that cannot take them only costs a reload. */
+export async function keepRenderings(ctx: Pick<AppContext, 'cache' | 'log'>, entries: readonly [key: string, value: string][], ttlSeconds: number, what: string): Promise<void> {
+  try {
+    await Promise.all(entries.map(([key, value]) => ctx.cache.set(key, value, ttlSeconds)));
+  } catch (error) {
+    ctx.log.warn({ err: error }, `could not cache ${what} renderings`);
+  }
+}
+
+/** Forgets the cached renderings under these keys. */
+export async function forgetRenderings(ctx: Pick<AppContext, 'cache' | 'log'>, keys: readonly string[], what: string): Promise<void> {
+  try {
+    await Promise.all(keys.map((key) => ctx.cache.del(key)));
+  } catch (error) {
+    ctx.log.warn({ err: error }, `could not forget cached ${what} renderings`);
+  }
+}

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { StatusParts, StatusRow } from '../serializers/status.ts';
-import { currentGeneration, GENERATION_KEY } from './render-generation.ts';
+import { currentGeneration, forgetRenderings, GENERATION_KEY, keepRenderings } from './render-generation.ts';
 
 /**
  * The rendered parts of statuses that are the same for every viewer and do not change with the
@@ -53,19 +53,16 @@ export function currentParts(cached: CachedStatusParts, status: StatusRow): Stat
 
 /** Keeps freshly rendered parts; a cache that cannot take them only costs the next page a reload. */
 export async function keepStatusParts(ctx: AppContext, generation: string, rendered: readonly { status: StatusRow; parts: StatusParts }[]): Promise<void> {
-  if (rendered.length === 0 || !generation) return;
-  try {
-    await Promise.all(rendered.map(({ status, parts }) => ctx.cache.set(key(status.id), JSON.stringify({ edit: editOf(status), generation, parts } satisfies Entry), TTL_SECONDS)));
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'could not cache status renderings');
-  }
+  if (!generation) return;
+  const entries = rendered.map(({ status, parts }): [string, string] => [key(status.id), JSON.stringify({ edit: editOf(status), generation, parts } satisfies Entry)]);
+  await keepRenderings(ctx, entries, TTL_SECONDS, 'status');
 }
 
 /** Forgets the cached parts of these statuses (edited, deleted, voted on, their card or media changed). */
 export async function forgetStatusParts(ctx: Pick<AppContext, 'cache' | 'log'>, statusIds: readonly (string | null | undefined)[]): Promise<void> {
-  try {
-    await Promise.all(statusIds.flatMap((id) => (id ? [ctx.cache.del(key(id))] : [])));
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'could not forget cached status renderings');
-  }
+  await forgetRenderings(
+    ctx,
+    statusIds.flatMap((id) => (id ? [key(id)] : [])),
+    'status',
+  );
 }
