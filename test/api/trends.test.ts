@@ -15,6 +15,15 @@ import { storedUrlPattern } from '../helpers/stored-files.ts';
 import { articlePage, pngImage, startLinkSite, type LinkSite } from '../helpers/link-pages.ts';
 import { claimLoopbackAddress } from '../helpers/loopback.ts';
 
+/**
+ * Usage is counted per UTC day and the tests compare the history with today: a file started in the
+ * last minutes of a day waits for the next one, so that its posts and its checks fall on one day.
+ */
+async function clearOfMidnight(marginMs = 5 * 60_000) {
+  const untilMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (untilMidnight < marginMs) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 1_000));
+}
+
 describe('trends API', () => {
   let instance: TestInstance;
   let users: TestUser[];
@@ -33,6 +42,7 @@ describe('trends API', () => {
   const linkRel = (header: string | null, rel: string) => new RegExp(`<([^>]+)>; rel="${rel}"`).exec(header ?? '')?.[1];
 
   before(async () => {
+    await clearOfMidnight();
     const address = claimLoopbackAddress();
     site = await startLinkSite(address);
     story = `${site.origin}/story?id=1`;
