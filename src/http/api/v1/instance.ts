@@ -10,6 +10,10 @@ import { getSettings } from '../../../services/accounts/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
 import { supportedLanguages } from '../../../services/statuses/languages.ts';
+import { instanceRules } from '../../../services/instance/rules.ts';
+import { serializeRule } from '../../../serializers/rule.ts';
+import { privacyPolicy } from '../../../services/instance/privacy-policy.ts';
+import { serializePrivacyPolicy } from '../../../serializers/privacy-policy.ts';
 
 type Disclosure = 'disabled' | 'users' | 'all';
 
@@ -30,7 +34,13 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/instance/rules', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
-    return [];
+    return (await instanceRules(ctx)).map(serializeRule);
+  });
+
+  // Api::V1::Instances::PrivacyPoliciesController: the admin's policy, or Mastodon's template
+  app.get('/api/v1/instance/privacy_policy', async (_request, reply) => {
+    reply.header('cache-control', PUBLIC_CACHE);
+    return serializePrivacyPolicy(await privacyPolicy(ctx), ctx.config);
   });
 
   app.get('/api/v1/instance/languages', async (_request, reply) => {

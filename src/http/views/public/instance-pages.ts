@@ -79,8 +79,13 @@ ${data.registrationsMessage && !site.nav.signUp ? html`<section aria-labelledby=
   );
 }
 
-export function privacyPolicyPage(site: Site, policy: SafeHtml): string {
-  return publicDocument(siteMeta(site, '/privacy-policy', 'Privacy Policy'), site.nav, html`<h1>Privacy Policy</h1><div class="policy">${policy}</div>`);
+export function privacyPolicyPage(site: Site, policy: SafeHtml, updatedAt: Date): string {
+  const date = updatedAt.toISOString().slice(0, 10);
+  return publicDocument(
+    siteMeta(site, '/privacy-policy', 'Privacy Policy'),
+    site.nav,
+    html`<h1>Privacy Policy</h1><p class="updated">Last updated <time datetime="${date}">${date}</time></p><div class="policy">${policy}</div>`,
+  );
 }
 
 export interface ExploreData {
