@@ -12,8 +12,6 @@ import { authorizeIfToken } from '../../plugins/auth.ts';
 import { supportedLanguages } from '../../../services/statuses/languages.ts';
 import { instanceRules } from '../../../services/instance/rules.ts';
 import { serializeRule } from '../../../serializers/rule.ts';
-import { privacyPolicy } from '../../../services/instance/privacy-policy.ts';
-import { serializePrivacyPolicy } from '../../../serializers/privacy-policy.ts';
 
 type Disclosure = 'disabled' | 'users' | 'all';
 
@@ -35,12 +33,6 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/rules', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     return (await instanceRules(ctx)).map(serializeRule);
-  });
-
-  // Api::V1::Instances::PrivacyPoliciesController: the admin's policy, or Mastodon's template
-  app.get('/api/v1/instance/privacy_policy', async (_request, reply) => {
-    reply.header('cache-control', PUBLIC_CACHE);
-    return serializePrivacyPolicy(await privacyPolicy(ctx), ctx.config);
   });
 
   app.get('/api/v1/instance/languages', async (_request, reply) => {
