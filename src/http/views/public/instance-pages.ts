@@ -114,7 +114,7 @@ export function explorePage(site: Site, data: ExploreData): string {
 
 export function tagPage(site: Site, name: string, data: { statuses: Status[]; full: boolean } | null, local: boolean): string {
   const path = `/tags/${encodeURIComponent(name)}`;
-  const meta = { ...siteMeta(site, path, `#${name}`), description: `Posts tagged #${name} on ${site.settings.site_title}`, rss: `${site.base}${path}.rss`, activityPub: undefined };
+  const meta = { ...siteMeta(site, path, `#${name}`), description: `Posts tagged #${name} on ${site.settings.site_title}`, rss: `${site.base}${path}.rss`, activityPub: `${site.base}${path}` };
   const extra: Record<string, string> = local ? { local: 'true' } : {};
   return publicDocument(
     meta,
