@@ -74,7 +74,7 @@ ${fieldErrors(errors, 'password')}
 ${fieldErrors(errors, 'password_confirmation')}
 ${reason}
 ${rules}
-<p class="checkbox"><input id="agreement" type="checkbox" name="user[agreement]" value="1" required${invalid(errors, 'agreement')}> <label for="agreement">I agree to the server rules${form.rules.length ? '' : ' of this server'} and the <a href="/privacy-policy">privacy policy</a>.</label></p>
+<p class="checkbox"><input id="agreement" type="checkbox" name="user[agreement]" value="1" required${invalid(errors, 'agreement')}> <label for="agreement">I agree to the ${form.rules.length ? 'server rules above' : 'rules of this server'} and the <a href="/privacy-policy">privacy policy</a>.</label></p>
 ${fieldErrors(errors, 'agreement')}
 <button type="submit">Sign up</button>
 </form>
