@@ -1,6 +1,11 @@
 import type { Config } from '../config/index.ts';
 import { renderAdminMarkdown } from '../lib/text/admin-markdown.ts';
-import type { PrivacyPolicy } from '../services/instance/privacy-policy.ts';
+
+/** The admin's Markdown (or the default text) and when it last changed. */
+interface PrivacyPolicy {
+  text: string;
+  updatedAt: Date;
+}
 
 /** The policy's text as HTML, `%{domain}` filled in (Mastodon's PrivacyPolicySerializer#content). */
 export function privacyPolicyHtml(policy: PrivacyPolicy, config: Config): string {

@@ -1,6 +1,4 @@
-import type { Rule } from '../services/instance/rules.ts';
-
 /** Mastodon's Rule entity (REST::RuleSerializer). */
-export function serializeRule(rule: Rule) {
+export function serializeRule(rule: { id: string; text: string; hint: string }) {
   return { id: rule.id, text: rule.text, hint: rule.hint, translations: {} };
 }
