@@ -4,6 +4,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { accounts, users } from '../../src/db/schema.ts';
 import { type RegistrationsMode, updateSetting } from '../../src/services/accounts/settings.ts';
 import { addRule } from '../../src/services/instance/rules.ts';
+import { modifyUser } from '../../src/services/accounts/modify-user.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { mailLinks, waitForMailLink } from '../helpers/mail.ts';
@@ -204,6 +205,16 @@ describe('account pages for members without an app: sign up, confirm, reset a pa
     const blank = await submit('/auth/password/new', {});
     assert.equal(blank.status, 422);
     assert.match(blank.html, /E-mail can&#39;t be blank|E-mail can't be blank/);
+  });
+
+  it('forgets a mailed reset link once the address or the password changes another way', async () => {
+    const member = await instance.createUser('mover');
+    assert.equal((await submit('/auth/password/new', { 'user[email]': member.email })).status, 200);
+    const link = await waitForMailLink(instance.dataDir, member.email, '/auth/password/edit');
+    assert.equal((await new Browser(instance.url).get(link)).status, 200);
+    const [row] = await instance.ctx.db.select().from(users).where(eq(users.id, member.userId));
+    await modifyUser(instance.ctx, row!, { email: 'moved@example.com' });
+    assert.equal((await new Browser(instance.url).get(link)).status, 404);
   });
 
   it("throttles sign-ups per address and reset mails per e-mail, as Mastodon's rack-attack", async () => {
