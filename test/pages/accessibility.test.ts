@@ -5,6 +5,8 @@ import sharp from 'sharp';
 import { addRule } from '../../src/services/instance/rules.ts';
 import { type AxeViolation, launchChromium, screenshotPath, seriousViolations, withoutChromium } from '../helpers/chromium.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { waitForMailLink } from '../helpers/mail.ts';
+import { requestPasswordReset } from '../../src/services/accounts/password-reset.ts';
 
 const describeViolations = (violations: AxeViolation[]) =>
   violations
@@ -42,6 +44,8 @@ describe('the public and account pages pass axe-core in Chromium', { skip: witho
     };
     ids.media = await post({ status: 'A picture #x', media_ids: [await upload()] });
     ids.sensitive = await post({ status: 'A sensitive picture', media_ids: [await upload()], sensitive: true });
+    await requestPasswordReset(instance.ctx, alice.email);
+    ids.resetLink = await waitForMailLink(instance.dataDir, alice.email, '/auth/password/edit');
     browser = await launchChromium();
   });
   after(async () => {
@@ -63,6 +67,7 @@ describe('the public and account pages pass axe-core in Chromium', { skip: witho
     '/auth/sign_up',
     '/auth/password/new',
     '/auth/confirmation/new',
+    ids.resetLink!,
   ];
 
   for (const colorScheme of ['light', 'dark'] as const) {
