@@ -70,7 +70,10 @@ describe('account pages for members without an app: sign up, confirm, reset a pa
     assert.equal(confirmed.status, 200);
     assert.match(confirmed.html, /successfully confirmed/);
     assert.equal((await new Browser(instance.url).get(link)).status, 404, 'a link works once');
-    assert.equal((await signIn('webbie@example.com', 'correct horse battery')).status, 303);
+    const browser = new Browser(instance.url);
+    assert.equal((await submit('/auth/sign_in', { 'user[email]': 'webbie@example.com', 'user[password]': 'correct horse battery' }, { browser })).status, 303);
+    const again = await browser.get('/auth/sign_up');
+    assert.equal(again.status, 302, 'a signed-in member is not offered another account');
   });
 
   it('shows the validations of POST /api/v1/accounts in the form, keeping what was typed, and creates nothing', async () => {
@@ -124,6 +127,8 @@ describe('account pages for members without an app: sign up, confirm, reset a pa
     const [row] = await instance.ctx.db.select().from(users).where(sql`lower(${users.email}) = 'pending@example.com'`);
     assert.equal(row!.approved, false);
     assert.equal(row!.inviteRequestText, 'I like cats');
+    const confirmed = await new Browser(instance.url).get(await waitForMailLink(instance.dataDir, 'pending@example.com', '/auth/confirmation'));
+    assert.match(confirmed.html, /pending review/);
     await updateSetting(instance.ctx, 'require_invite_text', false);
 
     const browser = new Browser(instance.url);

@@ -23,7 +23,9 @@ export function confirmationRoutes(app: FastifyInstance, ctx: AppContext) {
         .type('text/html; charset=utf-8')
         .send(layout('Confirmation failed', site_title, body));
     }
-    const body = html`<p>Your email address has been successfully confirmed.</p><p><a href="/auth/sign_in">Log in</a></p>`;
+    const body = confirmed.approved
+      ? html`<p>Your email address has been successfully confirmed.</p><p><a href="/auth/sign_in">Log in</a></p>`
+      : html`<p>Your email address has been successfully confirmed.</p><p>Your application is pending review by our staff; you can log in once it is approved.</p>`;
     return reply.type('text/html; charset=utf-8').send(layout('E-mail confirmed', site_title, body));
   });
 

@@ -6,7 +6,7 @@ import { getSettings } from '../../services/accounts/settings.ts';
 import { closedRegistrationsMessage, registrationRules } from '../../services/instance/instance.ts';
 import { instanceRules } from '../../services/instance/rules.ts';
 import { params } from '../plugins/params.ts';
-import { csrfToken, verifyCsrf } from '../plugins/session.ts';
+import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
 import { SafeHtml } from '../views/html.ts';
 import { checkEmailPage, type FieldErrors, registrationsClosedPage, signUpPage, type SignUpForm } from '../views/auth-pages.ts';
 import { formErrors, nested } from './form-input.ts';
@@ -40,7 +40,8 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext) {
       .send(page);
   }
 
-  app.get('/auth/sign_up', (request, reply) => renderForm(request, reply));
+  // a signed-in member has an account already (Devise's require_no_authentication)
+  app.get('/auth/sign_up', async (request, reply) => ((await currentSession(ctx, request)) ? reply.redirect('/', 302) : renderForm(request, reply)));
 
   app.post('/auth/sign_up', async (request, reply) => {
     const input = params(request);

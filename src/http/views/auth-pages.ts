@@ -88,7 +88,7 @@ export function checkEmailPage(siteTitle: string, approvalRequired: boolean): st
     'Check your inbox',
     siteTitle,
     html`<p>We sent you an e-mail with a link to confirm your address. Open it to activate your account; if it does not arrive, look in your spam folder.</p>
-${approvalRequired ? html`<p>Once your address is confirmed, the server's staff will review your application, and you will get an e-mail when it is approved.</p>` : ''}
+${approvalRequired ? html`<p>Once your address is confirmed, the server's staff will review your application; you can log in once it is approved.</p>` : ''}
 ${otherLinks([AUTH_LINKS.signIn, AUTH_LINKS.resendConfirmation])}`,
   );
 }

@@ -5,14 +5,17 @@ import { digest, randomToken } from '../../lib/crypto.ts';
 import { ConfirmationMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 
-/** `GET /auth/confirmation`: confirms the e-mail address a token was sent to; false for an unknown or used token. */
-export async function confirmEmail(ctx: AppContext, token: string): Promise<boolean> {
-  const confirmed = await ctx.db
+/**
+ * `GET /auth/confirmation`: confirms the e-mail address a token was sent to; undefined for an
+ * unknown or used token, else whether the member may sign in now or still awaits staff approval.
+ */
+export async function confirmEmail(ctx: AppContext, token: string): Promise<{ approved: boolean } | undefined> {
+  const [confirmed] = await ctx.db
     .update(users)
     .set({ confirmedAt: new Date(), confirmationTokenDigest: null })
     .where(and(eq(users.confirmationTokenDigest, digest(token)), isNull(users.confirmedAt)))
-    .returning({ id: users.id });
-  return confirmed.length > 0;
+    .returning({ approved: users.approved });
+  return confirmed;
 }
 
 /**
