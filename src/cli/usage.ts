@@ -46,8 +46,14 @@ export const ADMIN_USAGE = {
     usage: line('media usage'),
     refresh: line('media refresh [--status ID | --account USER@DOMAIN | --domain DOMAIN] [--days N] [--force] [--concurrency N] [--dry-run]'),
   },
+  rules: {
+    add: line('rules add TEXT [--hint HINT] [--priority N]'),
+    list: line('rules list'),
+    remove: line('rules remove ID'),
+  },
   settings: {
     registrations: line('settings registrations open|approved|close [--require-reason]'),
+    'privacy-policy': line('settings privacy-policy FILE | --default'),
   },
   trends: {
     list: line('trends list [tags|links|statuses]'),

@@ -110,6 +110,9 @@ export const users = pgTable(
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
     confirmationTokenDigest: text('confirmation_token_digest'),
     confirmationSentAt: timestamp('confirmation_sent_at', { withTimezone: true }),
+    /** Devise's reset_password_token, kept as a digest: single-use, valid for RESET_PASSWORD_WITHIN after it was sent */
+    resetPasswordTokenDigest: text('reset_password_token_digest'),
+    resetPasswordSentAt: timestamp('reset_password_sent_at', { withTimezone: true }),
     approved: boolean('approved').notNull().default(true),
     disabled: boolean('disabled').notNull().default(false),
     locale: text('locale'),
@@ -125,7 +128,11 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('index_users_on_email_lower').on(sql`lower(${t.email})`), uniqueIndex('index_users_on_account_id').on(t.accountId)],
+  (t) => [
+    uniqueIndex('index_users_on_email_lower').on(sql`lower(${t.email})`),
+    uniqueIndex('index_users_on_account_id').on(t.accountId),
+    uniqueIndex('index_users_on_reset_password_token_digest').on(t.resetPasswordTokenDigest).where(sql`${t.resetPasswordTokenDigest} IS NOT NULL`),
+  ],
 );
 
 export interface UserSettings {
@@ -232,6 +239,17 @@ export const instanceActorKeys = pgTable('instance_actor_keys', {
 export const settings = pgTable('settings', {
   var: text('var').primaryKey(),
   value: jsonb('value').notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** The instance's rules (Mastodon's `rules`), shown on /about, at sign-up and by `/api/v1/instance/rules`. */
+export const rules = pgTable('rules', {
+  id: id(),
+  priority: integer('priority').notNull().default(0),
+  text: text('text').notNull().default(''),
+  hint: text('hint').notNull().default(''),
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 

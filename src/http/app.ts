@@ -39,7 +39,7 @@ import { adminDomainAllowsRoutes } from './api/v1/admin/domain-allows.ts';
 import { adminDomainBlocksRoutes } from './api/v1/admin/domain-blocks.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { publicPageRoutes } from './pages/public.ts';
-import { signInRoutes } from './auth/sign-in.ts';
+import { authPageRoutes } from './auth/routes.ts';
 import { federationRoutes } from './federation.ts';
 import { healthRoutes } from './health.ts';
 import { listsRoutes } from './api/v1/lists.ts';
@@ -87,7 +87,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   mediaProxyRoutes(app, ctx);
   oauthMetadataRoutes(app, ctx);
   federationRoutes(app, ctx);
-  signInRoutes(app, ctx);
+  authPageRoutes(app, ctx);
   authorizeRoutes(app, ctx);
   tokenRoutes(app, ctx);
   appsRoutes(app, ctx);

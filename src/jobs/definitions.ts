@@ -18,6 +18,8 @@ function job<TData>(name: string, queue: QueueName, attempts?: number): JobDefin
 
 // Every job the instance runs, named after the Mastodon worker it stands for.
 export const ConfirmationMail = job<{ userId: string; token: string }>('ConfirmationMail', 'mailers');
+/** Devise's reset_password_instructions. */
+export const PasswordResetMail = job<{ userId: string; token: string }>('PasswordResetMail', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

@@ -5,6 +5,8 @@ import { publicTimeline, tagTimeline } from '../services/feeds/timelines.ts';
 import { accountStatuses } from '../services/statuses/account-statuses.ts';
 import { statusContext } from '../services/statuses/status-context.ts';
 import type { StatusRow } from '../services/statuses/post-status.ts';
+import { mediaFileFacts } from '../services/media/media-attachments.ts';
+import type { Status } from '../serializers/entities.ts';
 import { trendingLinks } from '../services/trends/links.ts';
 import { trendingStatuses } from '../services/trends/statuses.ts';
 import { trendingTags } from '../services/trends/tags.ts';
@@ -50,7 +52,22 @@ export async function loadStatus(ctx: AppContext, status: StatusRow) {
 /** Mastodon's account feed: the account's public and unlisted posts, no boosts, no replies to others. */
 export async function loadAccountFeed(ctx: AppContext, account: AccountRow) {
   const [rendered, rows] = await Promise.all([renderAccount(ctx, account), accountStatuses(ctx, account.id, null, { excludeReplies: true, excludeReblogs: true }, { limit: FEED_SIZE })]);
-  return { account: rendered, statuses: await renderStatuses(ctx, rows, ANONYMOUS) };
+  return { account: rendered, ...(await withFiles(ctx, await renderStatuses(ctx, rows, ANONYMOUS))) };
+}
+
+/** A feed's statuses with the size and type of their attachments' files, for the RSS enclosures. */
+async function withFiles(ctx: AppContext, statuses: Status[]) {
+  const files = await mediaFileFacts(
+    ctx,
+    statuses.flatMap((status) => status.media_attachments.map((media) => media.id)),
+  );
+  return { statuses, files };
+}
+
+/** Mastodon's hashtag RSS: the latest local public posts with the tag. */
+export async function loadTagFeed(ctx: AppContext, name: string) {
+  const rows = await tagTimeline(ctx, name, null, { local: true }, { limit: FEED_SIZE });
+  return withFiles(ctx, await renderStatuses(ctx, rows, ANONYMOUS));
 }
 
 /** A hashtag's public posts (TagFeed); Mastodon's hashtag RSS has only local ones. */

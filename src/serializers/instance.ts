@@ -4,6 +4,7 @@ import type { InstanceFacts } from '../presenters/instance.ts';
 import { serializeAccount } from './account.ts';
 import { missingHeaderUrl } from './media-urls.ts';
 import { appIcons } from '../lib/app-icons.ts';
+import { serializeRule } from './rule.ts';
 
 /** There is no uploaded server thumbnail yet: the placeholder image stands in for it. */
 const thumbnailUrl = (config: Config) => missingHeaderUrl(config);
@@ -50,7 +51,7 @@ export function serializeInstance(facts: InstanceFacts) {
     },
     api_versions: { mastodon: 2 },
     contact: { email: settings.site_contact_email, account: contactAccount(facts) },
-    rules: [],
+    rules: facts.rules.map(serializeRule),
   };
 }
 
@@ -79,6 +80,6 @@ export function serializeInstanceV1(facts: InstanceFacts) {
       polls: { ...INSTANCE_LIMITS.polls },
     },
     contact_account: contactAccount(facts),
-    rules: [],
+    rules: facts.rules.map(serializeRule),
   };
 }

@@ -21,6 +21,22 @@ describe('instance extended description, translation languages and activity', ()
     assert.ok(!Number.isNaN(Date.parse(written.body.updated_at)));
   });
 
+  it("serves the privacy policy as Mastodon's {updated_at, content}: the default text until the admin writes one", async () => {
+    const standard = await instance.request('GET', '/api/v1/instance/privacy_policy');
+    assert.equal(standard.status, 200);
+    assert.deepEqual(Object.keys(standard.body).sort(), ['content', 'updated_at']);
+    assert.match(standard.body.content, /^<p>/);
+    assert.ok(standard.body.content.includes(instance.config.localDomain), '%{domain} is filled in');
+    assert.ok(!Number.isNaN(Date.parse(standard.body.updated_at)));
+    await updateSetting(instance.ctx, 'site_terms', 'We keep **nothing** on %{domain}.\n\nAsk [us](https://example.com/contact).');
+    const written = await instance.request('GET', '/api/v1/instance/privacy_policy');
+    assert.equal(written.body.content, `<p>We keep <strong>nothing</strong> on ${instance.config.localDomain}.</p>\n\n<p>Ask <a href="https://example.com/contact">us</a>.</p>\n`);
+    assert.ok(Date.parse(written.body.updated_at) > Date.parse(standard.body.updated_at));
+    const page = await instance.request('GET', '/privacy-policy', { headers: { accept: 'text/html' } });
+    assert.match(page.text, /We keep <strong>nothing<\/strong>/);
+    await updateSetting(instance.ctx, 'site_terms', '');
+  });
+
   it('offers no translation languages without a translation service', async () => {
     const response = await instance.request('GET', '/api/v1/instance/translation_languages');
     assert.equal(response.status, 200);

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { accounts, customEmojis, users } from '../../src/db/schema.ts';
 import { forgetListedCustomEmojis } from '../../src/services/emojis/custom-emojis.ts';
 import { updateSetting } from '../../src/services/accounts/settings.ts';
+import { addRule, removeRule } from '../../src/services/instance/rules.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const VERSION = '4.3.0 (compatible; Subspace 0.1.0)';
@@ -183,6 +184,21 @@ describe('instance and custom emoji endpoints', () => {
   it('lists rules and peers', async () => {
     const rules = await instance.request('GET', '/api/v1/instance/rules');
     assert.deepEqual(rules.body, []);
+    const second = await addRule(instance.ctx, { text: 'No spam', priority: 2 });
+    const first = await addRule(instance.ctx, { text: 'Be kind', hint: 'Really.', priority: 1 });
+    const gone = await addRule(instance.ctx, { text: 'Withdrawn', priority: 0 });
+    assert.equal(await removeRule(instance.ctx, gone.id), true);
+    const expected = [
+      { id: first.id, text: 'Be kind', hint: 'Really.', translations: {} },
+      { id: second.id, text: 'No spam', hint: '', translations: {} },
+    ];
+    assert.deepEqual((await instance.request('GET', '/api/v1/instance/rules')).body, expected);
+    assert.deepEqual((await instance.request('GET', '/api/v2/instance')).body.rules, expected);
+    assert.deepEqual((await instance.request('GET', '/api/v1/instance')).body.rules, expected);
+    const about = await instance.request('GET', '/about', { headers: { accept: 'text/html' } });
+    assert.match(about.text, /<ol class="rules"><li>Be kind<p class="hint">Really.<\/p><\/li><li>No spam<\/li><\/ol>/);
+    for (const rule of [first, second]) await removeRule(instance.ctx, rule.id);
+    assert.deepEqual((await instance.request('GET', '/api/v1/instance/rules')).body, []);
     const peers = await instance.request('GET', '/api/v1/instance/peers');
     assert.deepEqual(peers.body, ['one.example', 'two.example']);
   });

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { count, eq, sql } from 'drizzle-orm';
 import { accounts, users } from '../../src/db/schema.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
-
-/** Quoted-printable bodies fold long lines (`=\r\n`) and escape `=` as `=3D`. */
-function decodeQuotedPrintable(text: string): string {
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
+import { waitForMailLink } from '../helpers/mail.ts';
 
 describe('sign-up through POST /api/v1/accounts', () => {
   let instance: TestInstance;
@@ -54,24 +47,8 @@ describe('sign-up through POST /api/v1/accounts', () => {
     ...extra,
   });
 
-  /** Waits for the confirmation mail to `email` in the data dir and returns the link's path. */
-  async function confirmationPath(email: string): Promise<string> {
-    const dir = join(instance.dataDir, 'mail');
-    for (let attempt = 0; attempt < 200; attempt++) {
-      if (existsSync(dir)) {
-        for (const name of readdirSync(dir).filter((file) => file.endsWith('.eml'))) {
-          const mail = decodeQuotedPrintable(readFileSync(join(dir, name), 'utf8'));
-          if (!new RegExp(`^To: .*${email.replace(/[.+]/g, '\\$&')}`, 'mi').test(mail)) continue;
-          const link = /https?:\/\/[^\s]+\/auth\/confirmation\?confirmation_token=[A-Za-z0-9_%-]+/.exec(mail);
-          assert.ok(link, `no confirmation link in ${name}`);
-          const url = new URL(link[0]);
-          return `${url.pathname}${url.search}`;
-        }
-      }
-      await sleep(50);
-    }
-    throw new Error(`no confirmation mail to ${email}`);
-  }
+  /** Waits for the confirmation mail to `email` and returns the link's path. */
+  const confirmationPath = (email: string) => waitForMailLink(instance.dataDir, email, '/auth/confirmation');
 
   it('signs up in open mode: a token that works once the e-mail is confirmed', async () => {
     await mode('open');

@@ -170,6 +170,11 @@ describe('subspace admin CLI: bad input', () => {
       ['apps', 'create', '--account', 'zed', '--name', 'bot', '--scopes', 'read telepathy'],
       ['settings', 'registrations'],
       ['settings', 'registrations', 'sometimes'],
+      ['settings', 'privacy-policy'],
+      ['settings', 'privacy-policy', 'policy.md', '--default'],
+      ['rules', 'add'],
+      ['rules', 'add', 'Be kind', '--priority', 'first'],
+      ['rules', 'remove', 'not-an-id'],
     ];
     // four at a time: twenty node processes at once can starve a two-core machine past the test timeout
     const results: Awaited<ReturnType<typeof subspace>>[] = [];
@@ -245,7 +250,8 @@ describe('subspace --help, --version and unknown options', () => {
       apps: ['create'],
       domains: ['block', 'unblock', 'allow', 'disallow', 'list'],
       emoji: ['import', 'export', 'list', 'modify', 'delete', 'purge'],
-      settings: ['registrations'],
+      rules: ['add', 'list', 'remove'],
+      settings: ['registrations', 'privacy-policy'],
       trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
     const commands = [...processes.map((command) => [command]), ['db', 'migrate'], ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])])];

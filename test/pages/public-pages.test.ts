@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import parser from 'fast-xml-parser';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import sharp from 'sharp';
-import { accounts, tags } from '../../src/db/schema.ts';
+import { accounts, mediaAttachments, tags } from '../../src/db/schema.ts';
 import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { saveLocalEmoji } from '../../src/services/emojis/local-emojis.ts';
 import { fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
@@ -248,6 +248,9 @@ describe('public pages', () => {
     const withMedia = items.find((item: { link: string }) => item.link.endsWith(`/${ids.cw}`));
     assert.match(withMedia.enclosure['@url'], /^https?:\/\//);
     assert.equal(withMedia.enclosure['@type'], 'image/png');
+    const [stored] = await instance.ctx.db.select({ size: mediaAttachments.fileSize }).from(mediaAttachments).where(eq(mediaAttachments.statusId, ids.cw));
+    assert.ok(stored!.size! > 0);
+    assert.equal(withMedia.enclosure['@length'], String(stored!.size), "the enclosure's length is the file's");
     // (the parser leaves entities as they are)
     assert.match(withMedia.description, /^&lt;p&gt;Spoilers ahead&lt;\/p&gt;&lt;hr \/&gt;/);
     for (const secret of SECRETS) assert.ok(!response.text.includes(secret));
@@ -261,6 +264,26 @@ describe('public pages', () => {
       [`${BASE}/@alice/${ids.root}`],
     );
     assert.equal((await instance.request('GET', '/tags/nosuchtag.rss')).status, 404);
+  });
+
+  it("serves a hashtag to ActivityPub clients as an OrderedCollection of this server's public posts", async () => {
+    const hidden = await post(alice, { status: 'SECRETPRIVATE #cats for followers', visibility: 'private' });
+    const quiet = await post(alice, { status: 'an unlisted #cats note', visibility: 'unlisted' });
+    const response = await instance.request('GET', '/tags/cats', { headers: AP });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type')!, /^application\/activity\+json/);
+    assert.match(response.headers.get('vary') ?? '', /Accept/i);
+    assert.deepEqual(response.body, {
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${BASE}/tags/cats`,
+      type: 'OrderedCollection',
+      orderedItems: [`${BASE}/users/alice/statuses/${ids.root}`],
+    });
+    for (const id of [hidden, quiet]) assert.ok(!response.text.includes(id));
+    assert.equal((await instance.request('GET', '/tags/nosuchtag', { headers: AP })).status, 404);
+    const html = await page('/tags/cats');
+    assert.equal(link(html.text, 'alternate', 'application/activity+json'), `${BASE}/tags/cats`);
+    for (const id of [hidden, quiet]) await instance.request('DELETE', `/api/v1/statuses/${id}`, { token: alice.token });
   });
 
   it('shows a hashtag page, and the local timeline on the landing page while previews are on', async () => {

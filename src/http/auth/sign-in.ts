@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { confirmEmail } from '../../services/accounts/email-confirmation.ts';
 import { checkCredentials, endSession, startSession } from '../../services/accounts/sessions.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
 import { params } from '../plugins/params.ts';
 import { clearSessionCookie, csrfToken, setSessionCookie, verifyCsrf } from '../plugins/session.ts';
-import { messagePage, signInPage } from '../views/oauth.ts';
+import { signInPage } from '../views/oauth.ts';
 
 /** Only a path on this site may be returned to after signing in. */
 function safeReturnTo(value: unknown): string {
@@ -54,18 +53,5 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext) {
     if (unsigned?.valid && unsigned.value) await endSession(ctx, unsigned.value);
     clearSessionCookie(reply);
     return reply.redirect('/auth/sign_in', 303);
-  });
-
-  app.get('/auth/confirmation', async (request, reply) => {
-    const token = (request.query as Record<string, unknown>).confirmation_token;
-    const { site_title } = await getSettings(ctx);
-    const confirmed = typeof token === 'string' && token !== '' && (await confirmEmail(ctx, token));
-    if (!confirmed) {
-      return reply
-        .status(404)
-        .type('text/html')
-        .send(messagePage(site_title, 'Confirmation failed', 'This confirmation link is invalid or was already used.'));
-    }
-    return reply.type('text/html').send(messagePage(site_title, 'E-mail confirmed', 'Your email address has been successfully confirmed.'));
   });
 }

@@ -5,14 +5,11 @@ import { loadLocalTimeline, loadTrends } from '../../presenters/public-pages.ts'
 import { renderPublicDomainBlock } from '../../serializers/domain-block.ts';
 import { userFacingDomainBlocks } from '../../services/relationships/block-domain.ts';
 import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
-import { html, SafeHtml } from '../views/html.ts';
+import { SafeHtml } from '../views/html.ts';
+import { privacyPolicy } from '../../services/instance/privacy-policy.ts';
+import { privacyPolicyHtml } from '../../serializers/privacy-policy.ts';
 import { aboutPage, explorePage, landingPage, privacyPolicyPage } from '../views/public/instance-pages.ts';
 import { loadSite, maxIdOf, sendHtml, sentToSignIn } from './site.ts';
-
-/** The policy shown until an admin writes one (Mastodon ships a template the same way). */
-const DEFAULT_PRIVACY_POLICY = html`<p>This server keeps what you give it to run your account: your e-mail address, your profile, your posts and the media you attach, who you follow and who follows you, and the IP addresses and browsers of your sessions, kept for security.</p>
-<p>Public and unlisted posts can be seen by anyone, and are delivered to other servers in the fediverse, as are your profile and who you follow. Followers-only posts go to your followers' servers; direct messages to the servers of the people mentioned. Other servers keep copies under their own policies; deleting a post here asks them to delete theirs.</p>
-<p>You can download an archive of your data, and delete your account, from your settings.</p>`;
 
 /** `/`, `/about`, `/privacy-policy` and `/explore`: the instance, as Mastodon shows it to visitors. */
 export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -36,14 +33,17 @@ export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
         extendedDescription: new SafeHtml(site.settings.site_extended_description.trim() ? plainToHtml(site.settings.site_extended_description) : ''),
         contactEmail: site.settings.site_contact_email,
         contactAccount: contact,
-        rules: [],
+        rules: facts.rules,
         domainBlocks,
         registrationsMessage: facts.registrationsMessage,
       }),
     );
   });
 
-  app.get('/privacy-policy', async (_request, reply) => sendHtml(reply, privacyPolicyPage(await loadSite(ctx), DEFAULT_PRIVACY_POLICY)));
+  app.get('/privacy-policy', async (_request, reply) => {
+    const [site, policy] = await Promise.all([loadSite(ctx), privacyPolicy(ctx)]);
+    return sendHtml(reply, privacyPolicyPage(site, new SafeHtml(privacyPolicyHtml(policy, ctx.config)), policy.updatedAt));
+  });
 
   app.get('/explore', async (request, reply) => {
     if (await sentToSignIn(ctx, request, reply)) return reply;

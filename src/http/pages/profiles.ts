@@ -51,7 +51,7 @@ async function profileFeed(ctx: AppContext, reply: FastifyReply, username: strin
   if (!found || found.account.domain) return reply.callNotFound();
   const site = await loadSite(ctx);
   if (found.account.suspendedAt) return suspended(reply, site);
-  const { account, statuses } = await loadAccountFeed(ctx, found.account);
+  const { account, statuses, files } = await loadAccountFeed(ctx, found.account);
   const channel = {
     title: account.display_name || account.username,
     description: `Public posts from @${account.username}@${ctx.config.localDomain}`,
@@ -59,7 +59,10 @@ async function profileFeed(ctx: AppContext, reply: FastifyReply, username: strin
     self: `${site.base}/@${account.username}.rss`,
     image: account.avatar_static,
   };
-  return reply.header('cache-control', 'public, max-age=60').type('application/rss+xml; charset=utf-8').send(rssFeed(channel, statuses));
+  return reply
+    .header('cache-control', 'public, max-age=60')
+    .type('application/rss+xml; charset=utf-8')
+    .send(rssFeed(channel, statuses, files));
 }
 
 /** The status a `/@user/:id` path names, if a visitor may see it and it is that account's. */

@@ -25,10 +25,11 @@ function clientKey(ip: string): string {
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
-const isSignIn = (request: FastifyRequest) => request.method === 'POST' && path(request) === '/auth/sign_in';
+const posts = (request: FastifyRequest, route: string) => (request.method === 'POST' || request.method === 'PUT') && path(request) === route;
+const isSignIn = (request: FastifyRequest) => posts(request, '/auth/sign_in');
 
-/** The account a sign-in is aimed at, as typed (e-mail matching is case-insensitive); hashed to keep keys short. */
-function signInTarget(request: FastifyRequest): string | null {
+/** The account a form (sign-in, password reset, confirmation) is aimed at, as typed (e-mail matching is case-insensitive); hashed to keep keys short. */
+function emailTarget(request: FastifyRequest): string | null {
   const user = params(request).user;
   const email = user && typeof user === 'object' ? (user as Record<string, unknown>).email : undefined;
   const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
@@ -43,7 +44,13 @@ const THROTTLES: Throttle[] = [
   { name: 'oauth_application_registrations/ip', limit: 5, periodSeconds: 600, key: (r) => (r.method === 'POST' && path(r) === '/api/v1/apps' ? clientKey(r.ip) : null) },
   { name: 'login_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (isSignIn(r) ? clientKey(r.ip) : null) },
   // guesses at one account from many addresses
-  { name: 'login_attempts/email', limit: 25, periodSeconds: 3600, key: (r) => (isSignIn(r) ? signInTarget(r) : null) },
+  { name: 'login_attempts/email', limit: 25, periodSeconds: 3600, key: (r) => (isSignIn(r) ? emailTarget(r) : null) },
+  { name: 'throttle_sign_up_attempts/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/sign_up') ? clientKey(r.ip) : null) },
+  { name: 'throttle_password_resets/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/password') ? clientKey(r.ip) : null) },
+  // each sends a mail: few to one address
+  { name: 'throttle_password_resets/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/password') ? emailTarget(r) : null) },
+  { name: 'throttle_email_confirmations/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/confirmation') ? clientKey(r.ip) : null) },
+  { name: 'throttle_email_confirmations/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/confirmation') ? emailTarget(r) : null) },
   // each request may make the instance download a remote file
   { name: 'throttle_media_proxy', limit: 30, periodSeconds: 10, key: (r) => (path(r).startsWith('/media_proxy/') ? clientKey(r.ip) : null) },
 ];

@@ -27,7 +27,8 @@ ${hidden({ authenticity_token: input.csrf, return_to: input.returnTo })}
 <label for="password">Password</label>
 <input id="password" type="password" name="user[password]" autocomplete="current-password" required>
 <button type="submit">Log in</button>
-</form>`,
+</form>
+<ul class="auth-links"><li><a href="/auth/sign_up">Sign up</a></li><li><a href="/auth/password/new">Forgot your password?</a></li><li><a href="/auth/confirmation/new">Didn't receive a confirmation link?</a></li></ul>`,
   );
 }
 

@@ -41,6 +41,14 @@ function addDetail(details: Details, field: string, error: string, description: 
   (details[field] ??= []).push({ error, description });
 }
 
+/** Devise's password length rule (8 to 72 characters), for sign-ups and password resets. */
+export function passwordProblem(password: string): { error: string; description: string } | null {
+  if (!password) return { error: 'ERR_BLANK', description: "can't be blank" };
+  if (password.length < 8) return { error: 'ERR_TOO_SHORT', description: 'is too short (minimum is 8 characters)' };
+  if (password.length > 72) return { error: 'ERR_TOO_LONG', description: 'is too long (maximum is 72 characters)' };
+  return null;
+}
+
 const HUMAN_FIELD: Record<string, string> = { username: 'Username', email: 'E-mail', password: 'Password', role: 'Role' };
 
 async function validate(ctx: AppContext, input: NewLocalAccount): Promise<void> {
@@ -52,9 +60,8 @@ async function validate(ctx: AppContext, input: NewLocalAccount): Promise<void> 
   else if (!input.allowReserved && RESERVED_USERNAMES.has(username.toLowerCase())) addDetail(details, 'username', 'ERR_RESERVED', 'is reserved');
   if (!input.email) addDetail(details, 'email', 'ERR_BLANK', "can't be blank");
   else if (input.email.length > 320 || !EMAIL_PATTERN.test(input.email)) addDetail(details, 'email', 'ERR_INVALID', 'is invalid');
-  if (!input.password) addDetail(details, 'password', 'ERR_BLANK', "can't be blank");
-  else if (input.password.length < 8) addDetail(details, 'password', 'ERR_TOO_SHORT', 'is too short (minimum is 8 characters)');
-  else if (input.password.length > 72) addDetail(details, 'password', 'ERR_TOO_LONG', 'is too long (maximum is 72 characters)');
+  const passwordError = passwordProblem(input.password);
+  if (passwordError) addDetail(details, 'password', passwordError.error, passwordError.description);
   if (input.role && !isRole(input.role)) addDetail(details, 'role', 'ERR_INVALID', 'is not a known role');
 
   if (!details.username) {

@@ -54,6 +54,8 @@ export async function modifyUser(ctx: AppContext, user: UserRow, changes: UserCh
     set.encryptedPassword = await hashPassword(changes.password);
   }
   if (Object.keys(set).length === 0) return;
+  // as Devise: a reset link mailed before a new address or password no longer works
+  if (set.email !== undefined || set.encryptedPassword !== undefined) Object.assign(set, { resetPasswordTokenDigest: null, resetPasswordSentAt: null });
   await ctx.db.transaction(async (tx) => {
     await tx
       .update(users)

@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { createLocalAccount } from './create-account.ts';
 import { registrationRules } from '../instance/instance.ts';
-import type { ApplicationRow } from '../oauth/authenticate-token.ts';
+import type { AccountRow, ApplicationRow, UserRow } from '../oauth/authenticate-token.ts';
 import { issueToken } from '../oauth/tokens.ts';
 import { getSettings } from './settings.ts';
 
@@ -10,6 +10,8 @@ export interface Registration {
   username: string;
   email: string;
   password: string;
+  /** the web form's second password field; apps send none */
+  passwordConfirmation?: string;
   agreement: boolean;
   locale?: string | null;
   reason?: string | null;
@@ -17,10 +19,10 @@ export interface Registration {
 }
 
 /**
- * Sign-up through `POST /api/v1/accounts` by an app: honours the registration mode, and answers
- * with a token the app can use once the member confirms their e-mail (and, in approval mode, is approved).
+ * A sign-up, from an app or the web form: honours the registration mode (closed: 403; approval:
+ * the member waits for staff, with a reason when the admin requires one) and sends the confirmation mail.
  */
-export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
+export async function signUpMember(ctx: AppContext, input: Registration): Promise<{ user: UserRow; account: AccountRow }> {
   const settings = await getSettings(ctx);
   const { enabled, approvalRequired, reasonRequired } = registrationRules(ctx, settings);
   if (!enabled) throw new ApiError(403, 'This action is not allowed');
@@ -28,7 +30,10 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
   if (reasonRequired && !input.reason?.trim()) {
     throw validationFailed(["Reason can't be blank"], { reason: [{ error: 'ERR_BLANK', description: "can't be blank" }] });
   }
-  const { user } = await createLocalAccount(ctx, {
+  if (input.passwordConfirmation !== undefined && input.passwordConfirmation !== input.password) {
+    throw validationFailed(["Password confirmation doesn't match Password"], { password_confirmation: [{ error: 'ERR_CONFIRMATION', description: "doesn't match Password" }] });
+  }
+  return createLocalAccount(ctx, {
     username: input.username,
     email: input.email,
     password: input.password,
@@ -37,5 +42,13 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
     reason: input.reason?.slice(0, 500) ?? null,
     signUpIp: input.ip,
   });
+}
+
+/**
+ * Sign-up through `POST /api/v1/accounts` by an app: answers with a token the app can use once the
+ * member confirms their e-mail (and, in approval mode, is approved).
+ */
+export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
+  const { user } = await signUpMember(ctx, input);
   return issueToken(ctx, { applicationId: app?.id ?? null, userId: user.id, scopes });
 }

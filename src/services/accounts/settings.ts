@@ -21,6 +21,8 @@ export interface InstanceSettings {
   trends: boolean;
   /** whether hashtags, links and accounts' statuses may trend before staff review them */
   trendable_by_default: boolean;
+  /** the privacy policy, in Markdown (Mastodon keeps it under this name); empty for the default text */
+  site_terms: string;
 }
 
 export const DEFAULT_SETTINGS: InstanceSettings = {
@@ -36,6 +38,7 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   timeline_preview: true,
   trends: true,
   trendable_by_default: false,
+  site_terms: '',
 };
 
 const CACHE_KEY = 'settings:all';

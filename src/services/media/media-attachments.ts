@@ -268,3 +268,18 @@ export async function updateAttachedMedia(tx: Tx, media: MediaAttachmentRow[], a
     await tx.update(mediaAttachments).set(changedValues(attribute)).where(eq(mediaAttachments.id, row.id));
   }
 }
+
+/** What a feed's enclosure says of an attachment's original file: its bytes and type, where a copy is stored. */
+export interface MediaFileFacts {
+  size: number | null;
+  contentType: string | null;
+}
+
+export async function mediaFileFacts(ctx: AppContext, ids: string[]): Promise<Map<string, MediaFileFacts>> {
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db
+    .select({ id: mediaAttachments.id, size: mediaAttachments.fileSize, contentType: mediaAttachments.contentType })
+    .from(mediaAttachments)
+    .where(inArray(mediaAttachments.id, ids));
+  return new Map(rows.map((row) => [row.id, { size: row.size, contentType: row.contentType }]));
+}

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { oauthAccessTokens } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
@@ -33,12 +33,21 @@ export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: s
   return true;
 }
 
-/** Revokes every token issued for an authorization code (and closes their streams). */
-export async function revokeTokensOfGrant(ctx: AppContext, grantId: string): Promise<void> {
+async function revokeTokensWhere(ctx: AppContext, condition: SQL | undefined): Promise<void> {
   const revoked = await ctx.db
     .update(oauthAccessTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(oauthAccessTokens.grantId, grantId), isNull(oauthAccessTokens.revokedAt)))
+    .where(and(condition, isNull(oauthAccessTokens.revokedAt)))
     .returning({ id: oauthAccessTokens.id });
   for (const { id } of revoked) await publishToStream(ctx, channels.accessToken(id), 'kill');
+}
+
+/** Revokes every token issued for an authorization code (and closes their streams). */
+export function revokeTokensOfGrant(ctx: AppContext, grantId: string): Promise<void> {
+  return revokeTokensWhere(ctx, eq(oauthAccessTokens.grantId, grantId));
+}
+
+/** Revokes every token a member gave any app (Mastodon's `User#revoke_access!`), closing their streams. */
+export function revokeTokensOfUser(ctx: AppContext, userId: string): Promise<void> {
+  return revokeTokensWhere(ctx, eq(oauthAccessTokens.userId, userId));
 }

@@ -4,17 +4,25 @@ import { instanceActivity } from '../../../services/instance/instance-activity.t
 import { getSettings, settingUpdatedAt } from '../../../services/accounts/settings.ts';
 import { plainToHtml } from '../../../services/statuses/text/plain-to-html.ts';
 import { ApiError } from '../../../lib/errors.ts';
+import { privacyPolicy } from '../../../services/instance/privacy-policy.ts';
+import { serializePrivacyPolicy } from '../../../serializers/privacy-policy.ts';
 
 /** The same for everyone: shared caches may keep it for 3 minutes, as Mastodon allows. */
 const PUBLIC_CACHE = 'public, max-age=180';
 
-/** `/api/v1/instance/extended_description`, `translation_languages` and `activity` (Mastodon's Api::V1::Instances controllers). */
+/** `/api/v1/instance/extended_description`, `privacy_policy`, `translation_languages` and `activity` (Mastodon's Api::V1::Instances controllers). */
 export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/extended_description', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     const { site_extended_description: text } = await getSettings(ctx);
     const updatedAt = await settingUpdatedAt(ctx, 'site_extended_description');
     return { updated_at: updatedAt?.toISOString() ?? null, content: plainToHtml(text) };
+  });
+
+  // the admin's policy (the `site_terms` setting), or the default text
+  app.get('/api/v1/instance/privacy_policy', async (_request, reply) => {
+    reply.header('cache-control', PUBLIC_CACHE);
+    return serializePrivacyPolicy(await privacyPolicy(ctx), ctx.config);
   });
 
   // no translation service is configured: no language pairs (what Mastodon answers then)

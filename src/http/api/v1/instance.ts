@@ -10,6 +10,8 @@ import { getSettings } from '../../../services/accounts/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
 import { supportedLanguages } from '../../../services/statuses/languages.ts';
+import { instanceRules } from '../../../services/instance/rules.ts';
+import { serializeRule } from '../../../serializers/rule.ts';
 
 type Disclosure = 'disabled' | 'users' | 'all';
 
@@ -30,7 +32,7 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/api/v1/instance/rules', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
-    return [];
+    return (await instanceRules(ctx)).map(serializeRule);
   });
 
   app.get('/api/v1/instance/languages', async (_request, reply) => {

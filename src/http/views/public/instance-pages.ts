@@ -79,8 +79,13 @@ ${data.registrationsMessage && !site.nav.signUp ? html`<section aria-labelledby=
   );
 }
 
-export function privacyPolicyPage(site: Site, policy: SafeHtml): string {
-  return publicDocument(siteMeta(site, '/privacy-policy', 'Privacy Policy'), site.nav, html`<h1>Privacy Policy</h1><div class="policy">${policy}</div>`);
+export function privacyPolicyPage(site: Site, policy: SafeHtml, updatedAt: Date): string {
+  const date = updatedAt.toISOString().slice(0, 10);
+  return publicDocument(
+    siteMeta(site, '/privacy-policy', 'Privacy Policy'),
+    site.nav,
+    html`<h1>Privacy Policy</h1><p class="updated">Last updated <time datetime="${date}">${date}</time></p><div class="policy">${policy}</div>`,
+  );
 }
 
 export interface ExploreData {
@@ -109,7 +114,7 @@ export function explorePage(site: Site, data: ExploreData): string {
 
 export function tagPage(site: Site, name: string, data: { statuses: Status[]; full: boolean } | null, local: boolean): string {
   const path = `/tags/${encodeURIComponent(name)}`;
-  const meta = { ...siteMeta(site, path, `#${name}`), description: `Posts tagged #${name} on ${site.settings.site_title}`, rss: `${site.base}${path}.rss`, activityPub: undefined };
+  const meta = { ...siteMeta(site, path, `#${name}`), description: `Posts tagged #${name} on ${site.settings.site_title}`, rss: `${site.base}${path}.rss`, activityPub: `${site.base}${path}` };
   const extra: Record<string, string> = local ? { local: 'true' } : {};
   return publicDocument(
     meta,

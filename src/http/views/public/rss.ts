@@ -25,20 +25,24 @@ function medium(type: string): string {
   return type === 'video' || type === 'audio' ? type : 'document';
 }
 
-function item(status: Status): string {
+/** The size and type of each attachment's stored original, by attachment id (remote media may have none). */
+export type MediaFiles = Map<string, { size: number | null; contentType: string | null }>;
+
+function item(status: Status, files: MediaFiles): string {
   const link = status.url ?? status.uri ?? '';
   const media = status.media_attachments.filter((attachment) => attachment.url);
   // RSS 2.0 allows one enclosure: the first attachment; all of them as Media RSS
   const first = media[0];
+  const typeOf = (attachment: Status['media_attachments'][number]) => files.get(attachment.id)?.contentType || mimeOf(attachment.url!, attachment.type);
   return `<item>
 <guid isPermaLink="true">${x(link)}</guid>
 <link>${x(link)}</link>
 <pubDate>${new Date(status.created_at).toUTCString()}</pubDate>
 <description>${x(description(status))}</description>
-${first ? `<enclosure url="${x(first.url!)}" type="${x(mimeOf(first.url!, first.type))}" length="0"/>\n` : ''}${media
+${first ? `<enclosure url="${x(first.url!)}" type="${x(typeOf(first))}" length="${files.get(first.id)?.size ?? 0}"/>\n` : ''}${media
   .map(
     (attachment) =>
-      `<media:content url="${x(attachment.url!)}" type="${x(mimeOf(attachment.url!, attachment.type))}" medium="${medium(attachment.type)}"><media:rating scheme="urn:simple">${status.sensitive ? 'adult' : 'nonadult'}</media:rating>${attachment.description ? `<media:description type="plain">${x(attachment.description)}</media:description>` : ''}${attachment.preview_url && attachment.preview_url !== attachment.url ? `<media:thumbnail url="${x(attachment.preview_url)}"/>` : ''}</media:content>\n`,
+      `<media:content url="${x(attachment.url!)}" type="${x(typeOf(attachment))}" medium="${medium(attachment.type)}"><media:rating scheme="urn:simple">${status.sensitive ? 'adult' : 'nonadult'}</media:rating>${attachment.description ? `<media:description type="plain">${x(attachment.description)}</media:description>` : ''}${attachment.preview_url && attachment.preview_url !== attachment.url ? `<media:thumbnail url="${x(attachment.preview_url)}"/>` : ''}</media:content>\n`,
   )
   .join('')}${status.tags.map((tag) => `<category>${x(tag.name)}</category>\n`).join('')}</item>`;
 }
@@ -65,7 +69,7 @@ function mimeOf(url: string, type: string): string {
 }
 
 /** An RSS 2.0 feed with Media RSS extensions, as Mastodon's account and hashtag feeds. */
-export function rssFeed(channel: Channel, statuses: Status[]): string {
+export function rssFeed(channel: Channel, statuses: Status[], files: MediaFiles): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:webfeeds="http://webfeeds.org/rss/1.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
@@ -74,7 +78,7 @@ export function rssFeed(channel: Channel, statuses: Status[]): string {
 <link>${x(channel.link)}</link>
 <atom:link href="${x(channel.self)}" rel="self" type="application/rss+xml"/>
 ${channel.image ? `<image><url>${x(channel.image)}</url><title>${x(channel.title)}</title><link>${x(channel.link)}</link></image>\n` : ''}${statuses[0] ? `<lastBuildDate>${new Date(statuses[0].created_at).toUTCString()}</lastBuildDate>\n` : ''}<generator>Subspace</generator>
-${statuses.map(item).join('\n')}
+${statuses.map((status) => item(status, files)).join('\n')}
 </channel>
 </rss>
 `;

@@ -1,0 +1,51 @@
+import { asc, eq, isNull, and } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { rules } from '../../db/schema.ts';
+import { validationFailed } from '../../lib/errors.ts';
+
+export interface Rule {
+  id: string;
+  text: string;
+  hint: string;
+}
+
+const CACHE_KEY = 'instance:rules';
+/** Mastodon's Rule validations: the text at most 300 characters, the hint at most 2,000. */
+const TEXT_LIMIT = 300;
+const HINT_LIMIT = 2000;
+
+/** The rules in force, in the admin's order (Mastodon's `Rule.ordered`: by priority, then by creation). */
+export async function instanceRules(ctx: AppContext): Promise<Rule[]> {
+  const cached = await ctx.cache.get(CACHE_KEY);
+  if (cached) return JSON.parse(cached) as Rule[];
+  const rows = await ctx.db.select({ id: rules.id, text: rules.text, hint: rules.hint }).from(rules).where(isNull(rules.deletedAt)).orderBy(asc(rules.priority), asc(rules.id));
+  await ctx.cache.set(CACHE_KEY, JSON.stringify(rows), 60);
+  return rows;
+}
+
+/** Adds a rule (`subspace rules add`); a lower priority comes first. */
+export async function addRule(ctx: AppContext, input: { text: string; hint?: string; priority?: number }): Promise<Rule> {
+  const text = input.text.trim();
+  const hint = (input.hint ?? '').trim();
+  if (!text) throw validationFailed(["Text can't be blank"]);
+  if (text.length > TEXT_LIMIT) throw validationFailed([`Text is too long (maximum is ${TEXT_LIMIT} characters)`]);
+  if (hint.length > HINT_LIMIT) throw validationFailed([`Hint is too long (maximum is ${HINT_LIMIT} characters)`]);
+  const [row] = await ctx.db
+    .insert(rules)
+    .values({ text, hint, priority: input.priority ?? 0 })
+    .returning({ id: rules.id, text: rules.text, hint: rules.hint });
+  await ctx.cache.del(CACHE_KEY);
+  return row!;
+}
+
+/** Removes a rule; kept as deleted, as Mastodon does, so that reports citing it still can. False if there was none. */
+export async function removeRule(ctx: AppContext, id: string): Promise<boolean> {
+  if (!/^\d{1,19}$/.test(id)) return false;
+  const removed = await ctx.db
+    .update(rules)
+    .set({ deletedAt: new Date() })
+    .where(and(eq(rules.id, id), isNull(rules.deletedAt)))
+    .returning({ id: rules.id });
+  await ctx.cache.del(CACHE_KEY);
+  return removed.length > 0;
+}
