@@ -39,6 +39,11 @@ on(jobs.PendingDistributionsScheduler, async () => (await import('./scheduler/pe
 on(jobs.TrendsRefreshScheduler, async () => (await import('./scheduler/trends-refresh-scheduler.ts')).refreshTrends);
 on(jobs.DeferredJobsScheduler, async () => (await import('./scheduler/deferred-jobs-scheduler.ts')).enqueueDeferred);
 on(jobs.VacuumScheduler, async () => (await import('./scheduler/vacuum-scheduler.ts')).runVacuum);
+on(jobs.SuspendedUserCleanupScheduler, async () => {
+  const { queueExpiredSuspensions } = await import('../services/moderation/suspend-account.ts');
+  return async (ctx) => void (await queueExpiredSuspensions(ctx));
+});
+on(jobs.PurgeSuspendedAccount, async () => (await import('./pull/purge-suspended-account.ts')).purgeSuspendedAccount);
 on(jobs.DomainClearMedia, async () => {
   const { clearBlockedDomainMedia } = await import('../services/moderation/clear-domain-media.ts');
   return (ctx, data) => clearBlockedDomainMedia(ctx, data.domainBlockId);

@@ -5,6 +5,7 @@ import type { StatusRow } from '../serializers/status.ts';
 import type { Status } from '../serializers/entities.ts';
 import { statusRowsById } from '../services/statuses/entities.ts';
 import { renderAccountsById } from './accounts.ts';
+import { renderModerationSubjects } from './moderation-subjects.ts';
 
 /** Renders the statuses notifications refer to, with what the member's filters find in them. */
 export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Status>> {
@@ -29,7 +30,7 @@ export async function renderSendersAndStatuses<R extends { fromAccountId: string
 
 /** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
 export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
-  const { accountsById, statusesById } = await renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.statusId);
+  const [{ accountsById, statusesById }, { reports, warnings }] = await Promise.all([renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.statusId), renderModerationSubjects(ctx, rows)]);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId) && (!row.statusId || statusesById.has(row.statusId)))
     .map((row) => ({
@@ -39,6 +40,8 @@ export async function renderNotifications(ctx: AppContext, viewerId: string, row
       group_key: row.groupKey ?? `ungrouped-${row.id}`,
       account: accountsById.get(row.fromAccountId),
       ...(row.statusId && STATUS_TYPES.has(row.type) ? { status: statusesById.get(row.statusId) } : {}),
+      ...(row.reportId && reports.has(row.reportId) ? { report: reports.get(row.reportId) } : {}),
+      ...(row.accountWarningId && warnings.has(row.accountWarningId) ? { moderation_warning: warnings.get(row.accountWarningId) } : {}),
     }));
 }
 

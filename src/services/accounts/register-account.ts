@@ -5,6 +5,7 @@ import { registrationRules } from '../instance/instance.ts';
 import type { ApplicationRow } from '../oauth/authenticate-token.ts';
 import { issueToken } from '../oauth/tokens.ts';
 import { getSettings } from './settings.ts';
+import { notifyStaff } from '../notifications/staff-notifications.ts';
 
 export interface Registration {
   username: string;
@@ -28,7 +29,7 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
   if (reasonRequired && !input.reason?.trim()) {
     throw validationFailed(["Reason can't be blank"], { reason: [{ error: 'ERR_BLANK', description: "can't be blank" }] });
   }
-  const { user } = await createLocalAccount(ctx, {
+  const { user, account } = await createLocalAccount(ctx, {
     username: input.username,
     email: input.email,
     password: input.password,
@@ -37,5 +38,6 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
     reason: input.reason?.slice(0, 500) ?? null,
     signUpIp: input.ip,
   });
+  await notifyStaff(ctx, { type: 'admin.sign_up', fromAccountId: account.id });
   return issueToken(ctx, { applicationId: app?.id ?? null, userId: user.id, scopes });
 }
