@@ -42,6 +42,8 @@ import { adminReportsRoutes } from './api/v1/admin/reports.ts';
 import { adminActionLogsRoutes } from './api/v1/admin/action-logs.ts';
 import { adminAccountsV2Routes } from './api/v2/admin/accounts.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
+import { disputesRoutes } from './pages/disputes.ts';
+import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { publicPageRoutes } from './pages/public.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { federationRoutes } from './federation.ts';
@@ -137,6 +139,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   adminReportsRoutes(app, ctx);
   adminActionLogsRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
+  disputesRoutes(app, ctx);
+  adminStrikesRoutes(app, ctx);
   publicPageRoutes(app, ctx);
   return app;
 }
