@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { AccountRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { appealStrike, appealable, ownStrike, strikesOf } from '../../services/moderation/appeals.ts';
 import { params, text } from '../plugins/params.ts';

@@ -19,6 +19,13 @@ export function strikesOf(ctx: AppContext, accountId: string): Promise<AccountWa
   return ctx.db.select().from(accountWarnings).where(eq(accountWarnings.targetAccountId, accountId)).orderBy(desc(accountWarnings.id));
 }
 
+/** A strike by id (one that exists: an appeal's). */
+export async function strikeById(ctx: AppContext, id: string): Promise<AccountWarningRow> {
+  const [strike] = await ctx.db.select().from(accountWarnings).where(eq(accountWarnings.id, id));
+  if (!strike) throw notFound();
+  return strike;
+}
+
 /** One of the member's strikes with its appeal, or 404. */
 export async function ownStrike(ctx: AppContext, accountId: string, id: string): Promise<{ strike: AccountWarningRow; appeal: AppealRow | null }> {
   if (!isRowId(id)) throw notFound();

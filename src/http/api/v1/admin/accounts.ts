@@ -15,7 +15,7 @@ import {
   type Staff,
 } from '../../../../services/moderation/account-actions.ts';
 import { filterAccounts, type AccountFilter } from '../../../../services/moderation/admin-account-filter.ts';
-import type { AccountRow } from '../../../../db/schema.ts';
+import type { AccountRow } from '../../../../services/oauth/authenticate-token.ts';
 import { currentUser } from '../../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
 import { adminGuard, adminPage } from './guard.ts';

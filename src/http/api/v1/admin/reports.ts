@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import type { ReportRow } from '../../../../db/schema.ts';
+import type { ReportRow } from '../../../../services/moderation/report-account.ts';
 import { PERMISSIONS } from '../../../../lib/user-roles.ts';
 import { renderAdminReport, renderAdminReports } from '../../../../presenters/admin-reports.ts';
 import type { Staff } from '../../../../services/moderation/account-actions.ts';

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../../../context.ts';
-import { accountWarnings, type AppealRow } from '../../../../db/schema.ts';
 import { PERMISSIONS } from '../../../../lib/user-roles.ts';
 import { renderAccountWarnings } from '../../../../presenters/moderation-subjects.ts';
 import { findAccountForStaff } from '../../../../services/moderation/account-actions.ts';
-import { approveAppeal, rejectAppeal, strikesOf } from '../../../../services/moderation/appeals.ts';
+import { approveAppeal, rejectAppeal, strikeById, strikesOf } from '../../../../services/moderation/appeals.ts';
 import { currentUser } from '../../../plugins/auth.ts';
 import { adminGuard } from './guard.ts';
 
@@ -25,9 +23,8 @@ export function adminStrikesRoutes(app: FastifyInstance, ctx: AppContext) {
 
   const decision = (run: typeof approveAppeal) => async (request: FastifyRequest) => {
     const { account, user } = currentUser(request);
-    const appeal: AppealRow = await run(ctx, { account, user }, (request.params as { id: string }).id);
-    const strikes = await ctx.db.select().from(accountWarnings).where(eq(accountWarnings.id, appeal.accountWarningId));
-    const [rendered] = await renderAccountWarnings(ctx, strikes);
+    const appeal = await run(ctx, { account, user }, (request.params as { id: string }).id);
+    const [rendered] = await renderAccountWarnings(ctx, [await strikeById(ctx, appeal.accountWarningId)]);
     return rendered;
   };
   app.post('/api/v1/admin/appeals/:id/approve', decide, decision(approveAppeal));
