@@ -5,6 +5,7 @@ import type { AdminAccountEntity } from '../serializers/admin-account.ts';
 import type { Status } from '../serializers/entities.ts';
 import { renderAdminAccounts } from './admin-accounts.ts';
 import { renderStatuses } from './statuses.ts';
+import { reportBasics } from './reports.ts';
 
 /**
  * Mastodon's Admin::Report entity (REST::Admin::ReportSerializer) for each report, in order: the
@@ -23,13 +24,7 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
   const statusById = new Map<string, Status>(statusRows.map((row, i) => [row.id, rendered[i]!]));
   const accountOf = (id: string | null) => (id ? (adminById.get(id) ?? null) : null);
   return rows.map((report) => ({
-    id: report.id,
-    action_taken: report.actionTakenAt !== null,
-    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
-    category: report.category,
-    comment: report.comment,
-    forwarded: report.forwarded,
-    created_at: report.createdAt.toISOString(),
+    ...reportBasics(report),
     updated_at: report.updatedAt.toISOString(),
     account: accountOf(report.accountId),
     target_account: accountOf(report.targetAccountId),

@@ -89,42 +89,35 @@ async function undoStrike(ctx: AppContext, strike: AccountWarningRow, account: A
   }
 }
 
-/** Admin::Disputes::AppealsController#approve: the strike is overruled and its action undone. */
-export async function approveAppeal(ctx: AppContext, staff: Staff, appealId: string): Promise<AppealRow> {
+/** Records staff's decision on a pending appeal (once: a decided appeal is 403), in the audit log too. */
+async function decide(ctx: AppContext, staff: Staff, appealId: string, decision: 'approve' | 'reject') {
   const { appeal, strike, account } = await pendingAppeal(ctx, staff, appealId);
-  const [approved] = await ctx.db
+  const now = new Date();
+  const [decided] = await ctx.db
     .update(appeals)
-    .set({ approvedAt: new Date(), approvedByAccountId: staff.account.id, updatedAt: new Date() })
+    .set(decision === 'approve' ? { approvedAt: now, approvedByAccountId: staff.account.id, updatedAt: now } : { rejectedAt: now, rejectedByAccountId: staff.account.id, updatedAt: now })
     .where(and(eq(appeals.id, appeal.id), isNull(appeals.approvedAt), isNull(appeals.rejectedAt)))
     .returning();
-  if (!approved) throw new ApiError(403, 'This action is not allowed');
-  await ctx.db.update(accountWarnings).set({ overruledAt: new Date(), updatedAt: new Date() }).where(eq(accountWarnings.id, strike.id));
-  await undoStrike(ctx, strike, account);
+  if (!decided) throw new ApiError(403, 'This action is not allowed');
   await recordStaffAction(ctx, {
     accountId: staff.account.id,
-    action: 'approve',
+    action: decision,
     targetType: 'Appeal',
     targetId: appeal.id,
-    summary: `approved the appeal of @${account.username} against a ${strike.action} strike`,
+    summary: `${decision}d the appeal of @${account.username} against a ${strike.action} strike`,
   });
-  return approved;
+  return { appeal: decided, strike, account };
+}
+
+/** Admin::Disputes::AppealsController#approve: the strike is overruled and its action undone. */
+export async function approveAppeal(ctx: AppContext, staff: Staff, appealId: string): Promise<AppealRow> {
+  const { appeal, strike, account } = await decide(ctx, staff, appealId, 'approve');
+  await ctx.db.update(accountWarnings).set({ overruledAt: new Date(), updatedAt: new Date() }).where(eq(accountWarnings.id, strike.id));
+  await undoStrike(ctx, strike, account);
+  return appeal;
 }
 
 /** Admin::Disputes::AppealsController#reject: the strike stands. */
 export async function rejectAppeal(ctx: AppContext, staff: Staff, appealId: string): Promise<AppealRow> {
-  const { appeal, strike, account } = await pendingAppeal(ctx, staff, appealId);
-  const [rejected] = await ctx.db
-    .update(appeals)
-    .set({ rejectedAt: new Date(), rejectedByAccountId: staff.account.id, updatedAt: new Date() })
-    .where(and(eq(appeals.id, appeal.id), isNull(appeals.approvedAt), isNull(appeals.rejectedAt)))
-    .returning();
-  if (!rejected) throw new ApiError(403, 'This action is not allowed');
-  await recordStaffAction(ctx, {
-    accountId: staff.account.id,
-    action: 'reject',
-    targetType: 'Appeal',
-    targetId: appeal.id,
-    summary: `rejected the appeal of @${account.username} against a ${strike.action} strike`,
-  });
-  return rejected;
+  return (await decide(ctx, staff, appealId, 'reject')).appeal;
 }

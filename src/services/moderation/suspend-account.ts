@@ -71,23 +71,19 @@ export async function unsuspendAccount(ctx: AppContext, account: AccountRow): Pr
   return true;
 }
 
-/** Account#silence! / #unsilence!: a limited account is out of public timelines and trends, its follows need approval. */
-export async function setSilenced(ctx: AppContext, account: AccountRow, silenced: boolean): Promise<void> {
+async function setLimit(ctx: AppContext, account: AccountRow, column: 'silencedAt' | 'sensitizedAt', on: boolean): Promise<void> {
   await ctx.db
     .update(accounts)
-    .set({ silencedAt: silenced ? new Date() : null, updatedAt: new Date() })
+    .set({ [column]: on ? new Date() : null, updatedAt: new Date() })
     .where(eq(accounts.id, account.id));
   await forgetRenderingsOf(ctx, account.id);
 }
 
+/** Account#silence! / #unsilence!: a limited account is out of public timelines and trends, its follows need approval. */
+export const setSilenced = (ctx: AppContext, account: AccountRow, silenced: boolean) => setLimit(ctx, account, 'silencedAt', silenced);
+
 /** Account#sensitize! / #unsensitize!: its media are shown as sensitive to everyone else. */
-export async function setSensitized(ctx: AppContext, account: AccountRow, sensitized: boolean): Promise<void> {
-  await ctx.db
-    .update(accounts)
-    .set({ sensitizedAt: sensitized ? new Date() : null, updatedAt: new Date() })
-    .where(eq(accounts.id, account.id));
-  await forgetRenderingsOf(ctx, account.id);
-}
+export const setSensitized = (ctx: AppContext, account: AccountRow, sensitized: boolean) => setLimit(ctx, account, 'sensitizedAt', sensitized);
 
 /**
  * Scheduler::SuspendedUserCleanupScheduler: the accounts suspended more than 30 days ago have

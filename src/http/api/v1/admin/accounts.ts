@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
 import { PERMISSIONS } from '../../../../lib/user-roles.ts';
 import { renderAdminAccount, renderAdminAccounts } from '../../../../presenters/admin-accounts.ts';
@@ -51,16 +51,20 @@ const staffOf = (request: FastifyRequest): Staff => {
 };
 const routeAccount = (ctx: AppContext, request: FastifyRequest) => findAccountForStaff(ctx, (request.params as { id: string }).id);
 
+/** A page of accounts matching the filter a request gives (`toFilter`), as Admin::Account entities, with the admin Link header. */
+export function accountList(ctx: AppContext, path: string, toFilter: (input: Record<string, unknown>) => AccountFilter) {
+  return (request: FastifyRequest, reply: FastifyReply) =>
+    adminPage(ctx.config, request, reply, {
+      path,
+      limit: ADMIN_ACCOUNTS_LIMIT,
+      load: (page) => filterAccounts(ctx, toFilter(params(request)), page),
+      render: (row) => row,
+    }).then((rows) => renderAdminAccounts(ctx, rows));
+}
+
 /** Api::V1::Admin::AccountsController and AccountActionsController. */
 export function adminAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.get(PATH, readAccounts, (request, reply) =>
-    adminPage(ctx.config, request, reply, {
-      path: PATH,
-      limit: ADMIN_ACCOUNTS_LIMIT,
-      load: (page) => filterAccounts(ctx, v1Filter(params(request)), page),
-      render: (row) => row,
-    }).then((rows) => renderAdminAccounts(ctx, rows)),
-  );
+  app.get(PATH, readAccounts, accountList(ctx, PATH, v1Filter));
 
   app.get(`${PATH}/:id`, readAccounts, async (request) => renderAdminAccount(ctx, await routeAccount(ctx, request)));
 

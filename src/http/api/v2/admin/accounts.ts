@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.ts';
-import { renderAdminAccounts } from '../../../../presenters/admin-accounts.ts';
-import { filterAccounts, type AccountFilter } from '../../../../services/moderation/admin-account-filter.ts';
+import type { AccountFilter } from '../../../../services/moderation/admin-account-filter.ts';
 import { listParam } from '../../../params.ts';
-import { params, text } from '../../../plugins/params.ts';
-import { adminPage } from '../../v1/admin/guard.ts';
-import { ADMIN_ACCOUNTS_LIMIT, readAccounts } from '../../v1/admin/accounts.ts';
+import { text } from '../../../plugins/params.ts';
+import { accountList, readAccounts } from '../../v1/admin/accounts.ts';
 
 const PATH = '/api/v2/admin/accounts';
 
@@ -27,12 +25,5 @@ function v2Filter(input: Record<string, unknown>): AccountFilter {
 
 /** Api::V2::Admin::AccountsController#index. */
 export function adminAccountsV2Routes(app: FastifyInstance, ctx: AppContext) {
-  app.get(PATH, readAccounts, (request, reply) =>
-    adminPage(ctx.config, request, reply, {
-      path: PATH,
-      limit: ADMIN_ACCOUNTS_LIMIT,
-      load: (page) => filterAccounts(ctx, v2Filter(params(request)), page),
-      render: (row) => row,
-    }).then((rows) => renderAdminAccounts(ctx, rows)),
-  );
+  app.get(PATH, readAccounts, accountList(ctx, PATH, v2Filter));
 }
