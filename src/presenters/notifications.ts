@@ -51,7 +51,7 @@ export async function renderNotifications(ctx: AppContext, viewerId: string, row
  * account is rendered in full; the other sample accounts come in `partial_accounts`.
  */
 export async function renderGroups(ctx: AppContext, viewerId: string, groups: NotificationGroupData[], options: { partialAvatars?: boolean } = {}) {
-  const [accountsById, statusesById] = await Promise.all([
+  const [accountsById, statusesById, subjects] = await Promise.all([
     renderAccountsById(
       ctx,
       groups.flatMap((g) => g.sampleAccountIds),
@@ -61,13 +61,18 @@ export async function renderGroups(ctx: AppContext, viewerId: string, groups: No
       viewerId,
       groups.map((g) => g.statusId).filter((id): id is string => !!id),
     ),
+    renderModerationSubjects(ctx, groups),
   ]);
   const accountIds = [...new Set(groups.flatMap((g) => g.sampleAccountIds))].filter((id) => accountsById.has(id));
   const statusIds = [...new Set(groups.map((g) => g.statusId).filter((id): id is string => !!id))].filter((id) => statusesById.has(id));
   const body = {
     accounts: accountIds.map((id) => accountsById.get(id)!),
     statuses: statusIds.map((id) => statusesById.get(id)!),
-    notification_groups: groups.map(renderGroup),
+    notification_groups: groups.map((group) => ({
+      ...renderGroup(group),
+      ...(group.reportId && subjects.reports.has(group.reportId) ? { report: subjects.reports.get(group.reportId) } : {}),
+      ...(group.accountWarningId && subjects.warnings.has(group.accountWarningId) ? { moderation_warning: subjects.warnings.get(group.accountWarningId) } : {}),
+    })),
   };
   if (!options.partialAvatars) return body;
   const full = new Set(groups.map((g) => g.sampleAccountIds[0]).filter((id): id is string => !!id));

@@ -291,6 +291,8 @@ describe('admin API: accounts', () => {
     assert.equal(warning.moderation_warning.text, 'Take a break');
     assert.equal(warning.moderation_warning.target_account.id, target.accountId);
     assert.equal(warning.moderation_warning.appeal, null);
+    const grouped = await instance.request('GET', '/api/v2/notifications?types[]=moderation_warning', { token: target.token });
+    assert.equal(grouped.body.notification_groups[0]?.moderation_warning?.id, warning.moderation_warning.id, grouped.text);
 
     const silent = await post(`/api/v1/admin/accounts/${target.accountId}/action`, { type: 'none', text: 'Just a note', send_email_notification: false });
     assert.equal(silent.status, 200);

@@ -160,6 +160,11 @@ describe('admin API: reports, and staff notifications', () => {
       assert.equal(notice.account.id, reporter.accountId);
       assert.equal(notice.report.target_account.id, target.accountId);
     }
+    const grouped = await instance.request('GET', '/api/v2/notifications?types[]=admin.report', { token: moderator.token });
+    const group = grouped.body.notification_groups.find((entry: { report?: { id: string } }) => entry.report?.id === id);
+    assert.ok(group, grouped.text);
+    assert.equal(group.type, 'admin.report');
+    assert.deepEqual(group.sample_account_ids, [reporter.accountId]);
     const memberNotifications = await instance.request('GET', '/api/v1/notifications', { token: member.token });
     assert.ok(!memberNotifications.body.some((notification: { type: string }) => notification.type === 'admin.report'));
     // a second report by the same member is a second notification
