@@ -184,6 +184,8 @@ describe('admin API: accounts', () => {
     const publicTimeline = await instance.request('GET', '/api/v1/timelines/public?local=true', { token: viewer.token });
     assert.ok(!publicTimeline.body.some((status: { id: string }) => status.id === posted.body.id), 'out of the public timeline');
     assert.equal((await instance.request('GET', `/api/v1/statuses/${posted.body.id}`, { token: viewer.token })).status, 404);
+    const ownStatuses = await instance.request('GET', `/api/v1/accounts/${target.accountId}/statuses`, { token: viewer.token });
+    assert.deepEqual([ownStatuses.status, ownStatuses.body], [200, []], 'no statuses on the profile');
     const search = await instance.request('GET', '/api/v2/search?q=suspendme&type=accounts', { token: viewer.token });
     assert.deepEqual(search.body.accounts, []);
     const ownCall = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: target.token });
@@ -244,6 +246,10 @@ describe('admin API: accounts', () => {
       silenced.body.map((entity: { id: string }) => entity.id),
       [target.accountId],
     );
+    // as Mastodon's FollowService: a limited account's follows wait for approval
+    const follow = await instance.request('POST', `/api/v1/accounts/${member.accountId}/follow`, { token: target.token });
+    assert.equal(follow.status, 200, follow.text);
+    assert.deepEqual([follow.body.following, follow.body.requested], [false, true]);
     const unsilenced = await post(`/api/v1/admin/accounts/${target.accountId}/unsilence`);
     assert.equal(unsilenced.body.silenced, false);
     const back = await instance.request('GET', '/api/v1/timelines/public', { token: member.token });
