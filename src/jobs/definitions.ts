@@ -18,6 +18,8 @@ function job<TData>(name: string, queue: QueueName, attempts?: number): JobDefin
 
 // Every job the instance runs, named after the Mastodon worker it stands for.
 export const ConfirmationMail = job<{ userId: string; token: string }>('ConfirmationMail', 'mailers');
+/** Tells a member by e-mail of a strike against their account (UserMailer#warning). */
+export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

@@ -17,6 +17,7 @@ function on<T>(job: JobDefinition<T>, load: () => Promise<(ctx: AppContext, data
 }
 
 on(jobs.ConfirmationMail, async () => (await import('./mailers/confirmation-mail.ts')).sendConfirmationMail);
+on(jobs.WarningMail, async () => (await import('./mailers/warning-mail.ts')).sendWarningMail);
 on(jobs.OauthCleanup, async () => (await import('./scheduler/oauth-cleanup.ts')).cleanUpOauthGrants);
 on(jobs.PublishScheduledStatus, async () => (await import('./default/publish-scheduled-status.ts')).publishScheduledStatus);
 on(jobs.PollExpirationNotify, async () => (await import('./default/poll-expiration-notify.ts')).notifyPollExpiration);

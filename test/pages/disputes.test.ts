@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { accountWarnings, adminActionLogs, appeals } from '../../src/db/schema.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
+import { until } from '../helpers/until.ts';
 
 describe('strikes and appeals (/disputes/strikes)', () => {
   let instance: TestInstance;
@@ -92,5 +96,30 @@ describe('strikes and appeals (/disputes/strikes)', () => {
     const visitor = await new Browser(instance.url).get('/disputes/strikes');
     assert.equal(visitor.status, 302);
     assert.equal(visitor.location, '/auth/sign_in?return_to=%2Fdisputes%2Fstrikes');
+  });
+
+  it('e-mails the member about a strike, with the link to appeal it, unless told not to', async () => {
+    const member = await instance.createUser('mailed', { email: 'mailed@example.com' });
+    // the file mailer's messages to the member (quoted-printable folds long lines)
+    const mails = () => {
+      const dir = join(instance.dataDir, 'mail');
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir)
+        .map((name) =>
+          readFileSync(join(dir, name), 'utf8')
+            .replace(/=\r?\n/g, '')
+            .replace(/=3D/g, '='),
+        )
+        .filter((mail) => /^To: .*mailed@example\.com/im.test(mail));
+    };
+    const strikeId = await strike(member, { type: 'suspend', text: 'Repeated spam' });
+    const mail = await until(async () => mails()[0], 'the warning mail');
+    assert.match(mail, /Subject: Your account @mailed@\S+ has been suspended/);
+    assert.match(mail, /Repeated spam/);
+    assert.ok(mail.includes(`/disputes/strikes/${strikeId}`), mail);
+
+    await strike(member, { type: 'none', text: 'Quietly noted', send_email_notification: 'false' });
+    await queuesDrained(instance, ['mailers']);
+    assert.equal(mails().length, 1, 'no mail when send_email_notification is false');
   });
 });

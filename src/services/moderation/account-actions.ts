@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accountWarnings, accounts, reports, users, type AccountRow, type AccountWarningRow, type ReportRow, type UserRow } from '../../db/schema.ts';
-import { PurgeSuspendedAccount } from '../../jobs/definitions.ts';
+import { PurgeSuspendedAccount, WarningMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { ApiError, notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
@@ -94,7 +94,7 @@ async function reportFor(ctx: AppContext, account: AccountRow, reportId: string 
  * `POST /api/v1/admin/accounts/:id/action` (Admin::AccountAction): applies the action, records a
  * strike with the text, resolves the report named (with `none`) or every open report about the
  * account (with any other type), and tells a local member through a `moderation_warning`
- * notification when `send_email_notification` asks for it. Returns the strike.
+ * notification and an e-mail when `send_email_notification` asks for it. Returns the strike.
  */
 export async function performAccountAction(ctx: AppContext, staff: Staff, account: AccountRow, input: AccountActionInput): Promise<AccountWarningRow> {
   const type = input.type ?? '';
@@ -155,6 +155,7 @@ export async function performAccountAction(ctx: AppContext, staff: Staff, accoun
 
   if (input.sendEmailNotification && account.domain === null) {
     await notify(ctx, { recipientId: account.id, fromAccountId: staff.account.id, type: 'moderation_warning', accountWarningId: strike!.id });
+    await enqueue(ctx, WarningMail, { accountWarningId: strike!.id });
   }
   return strike!;
 }
