@@ -67,6 +67,10 @@ export const accounts = pgTable(
     lastStatusAt: timestamp('last_status_at', { withTimezone: true }),
     suspendedAt: timestamp('suspended_at', { withTimezone: true }),
     silencedAt: timestamp('silenced_at', { withTimezone: true }),
+    /** staff marked the account's media sensitive (Mastodon's sensitized_at) */
+    sensitizedAt: timestamp('sensitized_at', { withTimezone: true }),
+    /** `local` when staff here suspended it, `remote` when its own server did */
+    suspensionOrigin: text('suspension_origin'),
     memorial: boolean('memorial').notNull().default(false),
     /** whether its statuses may trend: null until staff review it (then `trendable_by_default` decides) */
     trendable: boolean('trendable'),
@@ -651,11 +655,15 @@ export const notifications = pgTable(
     groupKey: text('group_key'),
     /** held back by the recipient's notification policy (a notification request), not shown until accepted */
     filtered: boolean('filtered').notNull().default(false),
+    /** the report an `admin.report` notification is about */
+    reportId: snowflake('report_id').references(() => reports.id, { onDelete: 'cascade' }),
+    /** the strike a `moderation_warning` notification tells the member about */
+    accountWarningId: snowflake('account_warning_id').references(() => accountWarnings.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
   (t) => [
     index('index_notifications_on_account_id_and_id').on(t.accountId, t.id),
-    uniqueIndex('index_notifications_once').on(t.accountId, t.fromAccountId, t.type, sql`coalesce(${t.statusId}, 0)`),
+    uniqueIndex('index_notifications_once').on(t.accountId, t.fromAccountId, t.type, sql`coalesce(${t.statusId}, 0)`, sql`coalesce(${t.reportId}, 0)`, sql`coalesce(${t.accountWarningId}, 0)`),
     index('index_notifications_filtered_on_account_id_and_from_account_id').on(t.accountId, t.fromAccountId).where(sql`${t.filtered}`),
   ],
 );
@@ -1001,6 +1009,78 @@ export const reports = pgTable(
   (t) => [index('index_reports_on_account_id').on(t.accountId), index('index_reports_on_target_account_id').on(t.targetAccountId)],
 );
 
+/** Every staff action (Mastodon's Admin::ActionLog): who, what, on which record, and a summary to read. */
+export const adminActionLogs = pgTable(
+  'admin_action_logs',
+  {
+    id: id(),
+    accountId: snowflake('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: snowflake('target_id'),
+    summary: text('summary').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_admin_action_logs_on_target').on(t.targetType, t.targetId)],
+);
+
+/** Strikes (Mastodon's AccountWarning): an action staff took on an account, with the text its owner reads. */
+export const accountWarnings = pgTable(
+  'account_warnings',
+  {
+    id: id(),
+    /** the staff member who acted */
+    accountId: snowflake('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    targetAccountId: snowflake('target_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** none | disable | mark_statuses_as_sensitive | delete_statuses | sensitive | silence | suspend */
+    action: text('action').notNull().default('none'),
+    text: text('text').notNull().default(''),
+    reportId: snowflake('report_id').references(() => reports.id, { onDelete: 'set null' }),
+    statusIds: snowflake('status_ids').array(),
+    overruledAt: timestamp('overruled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_account_warnings_on_target_account_id').on(t.targetAccountId)],
+);
+
+/** A member's appeal of a strike (Mastodon's Appeal). */
+export const appeals = pgTable(
+  'appeals',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    accountWarningId: snowflake('account_warning_id')
+      .notNull()
+      .references(() => accountWarnings.id, { onDelete: 'cascade' }),
+    text: text('text').notNull().default(''),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    approvedByAccountId: snowflake('approved_by_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true }),
+    rejectedByAccountId: snowflake('rejected_by_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_appeals_on_account_warning_id').on(t.accountWarningId)],
+);
+
+/** A suspended account whose content is deleted 30 days after its suspension (Mastodon's AccountDeletionRequest). */
+export const accountDeletionRequests = pgTable(
+  'account_deletion_requests',
+  {
+    id: id(),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('index_account_deletion_requests_on_account_id').on(t.accountId)],
+);
+
 /** A local account's moves to another account (Mastodon keeps them for the 30-day cooldown). */
 export const accountMigrations = pgTable(
   'account_migrations',
@@ -1194,3 +1274,6 @@ export type AnnouncementRow = typeof announcements.$inferSelect;
 export type ReportRow = typeof reports.$inferSelect;
 export type DomainBlockRow = typeof domainBlocks.$inferSelect;
 export type DomainAllowRow = typeof domainAllows.$inferSelect;
+export type AdminActionLogRow = typeof adminActionLogs.$inferSelect;
+export type AccountWarningRow = typeof accountWarnings.$inferSelect;
+export type AppealRow = typeof appeals.$inferSelect;

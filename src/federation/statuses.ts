@@ -174,7 +174,7 @@ function buildObject(fctx: FederationContext, { status, author }: AuthoredStatus
     url: status.url ? new URL(status.url) : null,
     tos: to,
     ccs: cc,
-    sensitive: status.sensitive,
+    sensitive: status.sensitive || author.sensitizedAt !== null,
     summary: status.spoilerText || null,
     contents: status.language ? [status.content, new LanguageString(status.content, status.language)] : [status.content],
     tags: [

@@ -37,7 +37,13 @@ import { searchRoutes } from './api/v2/search.ts';
 import { reportsRoutes } from './api/v1/reports.ts';
 import { adminDomainAllowsRoutes } from './api/v1/admin/domain-allows.ts';
 import { adminDomainBlocksRoutes } from './api/v1/admin/domain-blocks.ts';
+import { adminAccountsRoutes } from './api/v1/admin/accounts.ts';
+import { adminReportsRoutes } from './api/v1/admin/reports.ts';
+import { adminActionLogsRoutes } from './api/v1/admin/action-logs.ts';
+import { adminAccountsV2Routes } from './api/v2/admin/accounts.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
+import { disputesRoutes } from './pages/disputes.ts';
+import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { publicPageRoutes } from './pages/public.ts';
 import { authPageRoutes } from './auth/routes.ts';
 import { federationRoutes } from './federation.ts';
@@ -128,7 +134,13 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   reportsRoutes(app, ctx);
   adminDomainBlocksRoutes(app, ctx);
   adminDomainAllowsRoutes(app, ctx);
+  adminAccountsRoutes(app, ctx);
+  adminAccountsV2Routes(app, ctx);
+  adminReportsRoutes(app, ctx);
+  adminActionLogsRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
+  disputesRoutes(app, ctx);
+  adminStrikesRoutes(app, ctx);
   publicPageRoutes(app, ctx);
   return app;
 }

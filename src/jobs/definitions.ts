@@ -20,6 +20,8 @@ function job<TData>(name: string, queue: QueueName, attempts?: number): JobDefin
 export const ConfirmationMail = job<{ userId: string; token: string }>('ConfirmationMail', 'mailers');
 /** Devise's reset_password_instructions. */
 export const PasswordResetMail = job<{ userId: string; token: string }>('PasswordResetMail', 'mailers');
+/** Tells a member by e-mail of a strike against their account (UserMailer#warning). */
+export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */
@@ -48,6 +50,10 @@ export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::Defe
 export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
 /** Removes unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media (the media part of Scheduler::VacuumScheduler). */
 export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
+/** Queues the deletion of accounts suspended 30 days ago (Scheduler::SuspendedUserCleanupScheduler). */
+export const SuspendedUserCleanupScheduler = job<Record<string, never>>('Scheduler::SuspendedUserCleanupScheduler', 'scheduler', 1);
+/** Deletes a suspended account's content once its 30 days are over (Admin::AccountDeletionWorker). */
+export const PurgeSuspendedAccount = job<{ accountId: string }>('Admin::AccountDeletionWorker', 'pull', 3);
 /** Removes the cached copies of a blocked domain's media: avatars, headers, attachments, emoji (DomainClearMediaWorker). */
 export const DomainClearMedia = job<{ domainBlockId: string }>('DomainClearMediaWorker', 'pull');
 /** Publishes a due scheduled announcement, and streams a published one to every listening member (PublishScheduledAnnouncementWorker). */

@@ -18,6 +18,7 @@ function on<T>(job: JobDefinition<T>, load: () => Promise<(ctx: AppContext, data
 
 on(jobs.ConfirmationMail, async () => (await import('./mailers/confirmation-mail.ts')).sendConfirmationMail);
 on(jobs.PasswordResetMail, async () => (await import('./mailers/password-reset-mail.ts')).sendPasswordResetMail);
+on(jobs.WarningMail, async () => (await import('./mailers/warning-mail.ts')).sendWarningMail);
 on(jobs.OauthCleanup, async () => (await import('./scheduler/oauth-cleanup.ts')).cleanUpOauthGrants);
 on(jobs.PublishScheduledStatus, async () => (await import('./default/publish-scheduled-status.ts')).publishScheduledStatus);
 on(jobs.PollExpirationNotify, async () => (await import('./default/poll-expiration-notify.ts')).notifyPollExpiration);
@@ -40,6 +41,11 @@ on(jobs.PendingDistributionsScheduler, async () => (await import('./scheduler/pe
 on(jobs.TrendsRefreshScheduler, async () => (await import('./scheduler/trends-refresh-scheduler.ts')).refreshTrends);
 on(jobs.DeferredJobsScheduler, async () => (await import('./scheduler/deferred-jobs-scheduler.ts')).enqueueDeferred);
 on(jobs.VacuumScheduler, async () => (await import('./scheduler/vacuum-scheduler.ts')).runVacuum);
+on(jobs.SuspendedUserCleanupScheduler, async () => {
+  const { queueExpiredSuspensions } = await import('../services/moderation/suspend-account.ts');
+  return async (ctx) => void (await queueExpiredSuspensions(ctx));
+});
+on(jobs.PurgeSuspendedAccount, async () => (await import('./pull/purge-suspended-account.ts')).purgeSuspendedAccount);
 on(jobs.DomainClearMedia, async () => {
   const { clearBlockedDomainMedia } = await import('../services/moderation/clear-domain-media.ts');
   return (ctx, data) => clearBlockedDomainMedia(ctx, data.domainBlockId);

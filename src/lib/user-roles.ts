@@ -19,10 +19,13 @@ export function isRole(value: string): value is RoleName {
 /** Mastodon's UserRole::FLAGS, the ones the admin API checks. */
 export const PERMISSIONS = {
   administrator: 0x1,
+  viewAuditLog: 1 << 2,
   manageReports: 1 << 4,
   manageFederation: 1 << 5,
   manageBlocks: 1 << 7,
+  manageAppeals: 1 << 9,
   manageUsers: 1 << 10,
+  deleteUserData: 1 << 19,
 } as const;
 
 /** Whether a user with `role` holds `permission` (the Owner's `administrator` holds every one). */

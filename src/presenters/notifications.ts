@@ -5,6 +5,7 @@ import type { StatusRow } from '../serializers/status.ts';
 import type { Status } from '../serializers/entities.ts';
 import { statusRowsById } from '../services/statuses/entities.ts';
 import { renderAccountsById } from './accounts.ts';
+import { renderModerationSubjects } from './moderation-subjects.ts';
 
 /** Renders the statuses notifications refer to, with what the member's filters find in them. */
 export async function renderNoticedStatuses(ctx: AppContext, viewerId: string, statusIds: string[]): Promise<Map<string, Status>> {
@@ -29,7 +30,7 @@ export async function renderSendersAndStatuses<R extends { fromAccountId: string
 
 /** Mastodon's Notification entity (REST::NotificationSerializer), in the order given. */
 export async function renderNotifications(ctx: AppContext, viewerId: string, rows: NotificationRow[]) {
-  const { accountsById, statusesById } = await renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.statusId);
+  const [{ accountsById, statusesById }, { reports, warnings }] = await Promise.all([renderSendersAndStatuses(ctx, viewerId, rows, (row) => row.statusId), renderModerationSubjects(ctx, rows)]);
   return rows
     .filter((row) => accountsById.has(row.fromAccountId) && (!row.statusId || statusesById.has(row.statusId)))
     .map((row) => ({
@@ -39,6 +40,8 @@ export async function renderNotifications(ctx: AppContext, viewerId: string, row
       group_key: row.groupKey ?? `ungrouped-${row.id}`,
       account: accountsById.get(row.fromAccountId),
       ...(row.statusId && STATUS_TYPES.has(row.type) ? { status: statusesById.get(row.statusId) } : {}),
+      ...(row.reportId && reports.has(row.reportId) ? { report: reports.get(row.reportId) } : {}),
+      ...(row.accountWarningId && warnings.has(row.accountWarningId) ? { moderation_warning: warnings.get(row.accountWarningId) } : {}),
     }));
 }
 
@@ -48,7 +51,7 @@ export async function renderNotifications(ctx: AppContext, viewerId: string, row
  * account is rendered in full; the other sample accounts come in `partial_accounts`.
  */
 export async function renderGroups(ctx: AppContext, viewerId: string, groups: NotificationGroupData[], options: { partialAvatars?: boolean } = {}) {
-  const [accountsById, statusesById] = await Promise.all([
+  const [accountsById, statusesById, subjects] = await Promise.all([
     renderAccountsById(
       ctx,
       groups.flatMap((g) => g.sampleAccountIds),
@@ -58,13 +61,18 @@ export async function renderGroups(ctx: AppContext, viewerId: string, groups: No
       viewerId,
       groups.map((g) => g.statusId).filter((id): id is string => !!id),
     ),
+    renderModerationSubjects(ctx, groups),
   ]);
   const accountIds = [...new Set(groups.flatMap((g) => g.sampleAccountIds))].filter((id) => accountsById.has(id));
   const statusIds = [...new Set(groups.map((g) => g.statusId).filter((id): id is string => !!id))].filter((id) => statusesById.has(id));
   const body = {
     accounts: accountIds.map((id) => accountsById.get(id)!),
     statuses: statusIds.map((id) => statusesById.get(id)!),
-    notification_groups: groups.map(renderGroup),
+    notification_groups: groups.map((group) => ({
+      ...renderGroup(group),
+      ...(group.reportId && subjects.reports.has(group.reportId) ? { report: subjects.reports.get(group.reportId) } : {}),
+      ...(group.accountWarningId && subjects.warnings.has(group.accountWarningId) ? { moderation_warning: subjects.warnings.get(group.accountWarningId) } : {}),
+    })),
   };
   if (!options.partialAvatars) return body;
   const full = new Set(groups.map((g) => g.sampleAccountIds[0]).filter((id): id is string => !!id));

@@ -1,5 +1,5 @@
 import type { PreviewCardRow } from '../db/schema.ts';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
 import {
@@ -138,7 +138,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const appIds = ids(missing.map((s) => s.applicationId));
   const conversationIds = ids(all.map((s) => s.conversationId));
 
-  const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
+  const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks, sensitizedRows] = await Promise.all([
     renderAccountsById(
       ctx,
       all.map((s) => s.accountId),
@@ -166,7 +166,14 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
           .where(inArray(previewCardsStatuses.statusId, missingIds))
       : none,
     viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
+    missingIds.length
+      ? ctx.db
+          .select({ id: accounts.id })
+          .from(accounts)
+          .where(and(inArray(accounts.id, ids(missing.map((s) => s.accountId))), isNotNull(accounts.sensitizedAt)))
+      : none,
   ]);
+  const sensitized = new Set(sensitizedRows.map((row) => row.id));
 
   const pollsById = new Map(pollRows.map((poll) => [poll.id, poll]));
   const emojis = await customEmojisInTexts(
@@ -211,6 +218,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
       media: mediaOf.get(status.id) ?? [],
       emojis: emojis.get(`s${status.id}`) ?? [],
       poll: poll ? { row: poll, emojis: emojis.get(`p${status.id}`) ?? [] } : null,
+      authorSensitized: sensitized.has(status.accountId),
     };
     return { status, parts: serializeStatusParts(ctx, loaded) };
   });

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppContext } from '../context.ts';
-import { DeferredJobsScheduler, OauthCleanup, PendingDistributionsScheduler, ScheduledStatusesScheduler, TrendsRefreshScheduler, VacuumScheduler, type JobDefinition } from '../jobs/definitions.ts';
+import {
+  DeferredJobsScheduler,
+  OauthCleanup,
+  PendingDistributionsScheduler,
+  ScheduledStatusesScheduler,
+  SuspendedUserCleanupScheduler,
+  TrendsRefreshScheduler,
+  VacuumScheduler,
+  type JobDefinition,
+} from '../jobs/definitions.ts';
 import { enqueue } from '../jobs/enqueue.ts';
 
 interface Schedule {
@@ -17,6 +26,7 @@ export const SCHEDULES: Schedule[] = [
   { job: DeferredJobsScheduler, everySeconds: 60 },
   { job: TrendsRefreshScheduler, everySeconds: 300 },
   { job: VacuumScheduler, everySeconds: 24 * 3600 },
+  { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
 ];
 
 /** the cache key of the leader's lease */

@@ -68,6 +68,8 @@ export interface StatusParts {
   /** the custom emoji of its text, warning and poll options */
   emojis: CustomEmoji[];
   poll: PollPart | null;
+  /** staff marked the author's media sensitive (Account#sensitized?): shown sensitive to everyone but the author */
+  authorSensitized?: boolean;
 }
 
 /** What a status's parts are rendered from. */
@@ -79,6 +81,7 @@ export interface LoadedStatusParts {
   media: readonly MediaAttachmentRow[];
   emojis: readonly CustomEmojiRow[];
   poll: { row: PollFields; emojis: readonly CustomEmojiRow[] } | null;
+  authorSensitized?: boolean;
 }
 
 /** The poll fields renderPoll reads, from a status's parts. */
@@ -105,6 +108,7 @@ export function serializeStatusParts(urls: MediaUrls, loaded: LoadedStatusParts)
     media: loaded.media.map((row) => renderMediaAttachment(row, urls)),
     emojis: emojiEntities(urls, loaded.emojis),
     poll: loaded.poll ? pollPart(urls, loaded.poll) : null,
+    ...(loaded.authorSensitized ? { authorSensitized: true } : {}),
   };
 }
 
@@ -164,7 +168,7 @@ export function serializeStatuses(_urls: MediaUrls, page: StatusPage, rows: read
       created_at: status.createdAt.toISOString(),
       in_reply_to_id: status.inReplyToId,
       in_reply_to_account_id: status.inReplyToAccountId,
-      sensitive: status.sensitive,
+      sensitive: status.sensitive || (!!parts.authorSensitized && viewerId !== status.accountId),
       spoiler_text: status.spoilerText,
       visibility: status.visibility === 'limited' ? 'private' : status.visibility,
       language: status.language,

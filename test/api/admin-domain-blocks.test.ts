@@ -170,4 +170,27 @@ describe('admin API: instance domain blocks and allows', () => {
       [...severities].sort((a: string, b: string) => (a === b ? 0 : a === 'suspend' ? -1 : 1)),
     );
   });
+
+  it('records each change of a block or allow in the audit log, with who made it', async () => {
+    const block = await create({ domain: 'logged.example', severity: 'silence' });
+    await instance.request('PUT', `/api/v1/admin/domain_blocks/${block.body.id}`, { token: admin.token, json: { severity: 'suspend' } });
+    await instance.request('DELETE', `/api/v1/admin/domain_blocks/${block.body.id}`, { token: admin.token });
+    const allow = await instance.request('POST', '/api/v1/admin/domain_allows', { token: admin.token, json: { domain: 'friendly.example' } });
+    await instance.request('DELETE', `/api/v1/admin/domain_allows/${allow.body.id}`, { token: admin.token });
+
+    const entries = async (type: string, id: string) => {
+      const log = await instance.request('GET', `/api/v1/admin/action_logs?target_type=${type}&target_id=${id}`, { token: admin.token });
+      assert.equal(log.status, 200, log.text);
+      return log.body.map((entry: { action: string; summary: string; account: { id: string } }) => [entry.action, entry.summary, entry.account.id]);
+    };
+    assert.deepEqual(await entries('DomainBlock', block.body.id), [
+      ['destroy', 'unblocked domain logged.example', admin.accountId],
+      ['update', 'changed the block of domain logged.example (suspend)', admin.accountId],
+      ['create', 'blocked domain logged.example (silence)', admin.accountId],
+    ]);
+    assert.deepEqual(await entries('DomainAllow', allow.body.id), [
+      ['destroy', 'stopped allowing federation with domain friendly.example', admin.accountId],
+      ['create', 'allowed federation with domain friendly.example', admin.accountId],
+    ]);
+  });
 });

@@ -64,3 +64,12 @@ export function formFields(html: string, index = 0): { action: string; fields: R
   }
   return { action: decode(form[1]!), fields };
 }
+
+/** A Browser signed in as `user` through the sign-in page (throws unless the sign-in succeeds). */
+export async function signedInBrowser(baseUrl: string, user: { email: string; password: string }): Promise<Browser> {
+  const browser = new Browser(baseUrl);
+  const page = await browser.get('/auth/sign_in');
+  const signedIn = await browser.post('/auth/sign_in', { ...formFields(page.html).fields, 'user[email]': user.email, 'user[password]': user.password });
+  if (signedIn.status !== 303) throw new Error(`sign-in failed (${signedIn.status}): ${signedIn.html.slice(0, 300)}`);
+  return browser;
+}

@@ -4,10 +4,10 @@ import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
 import { accountsInOrder } from '../../services/accounts/account-pages.ts';
 import { federationCode } from '../federation-code.ts';
 import { addAlias, cancelMove, listAliases, MoveValidationError, moveAccount, removeAlias } from '../../services/accounts/move-account.ts';
-import { getSettings } from '../../services/accounts/settings.ts';
 import { params, text } from '../plugins/params.ts';
-import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
-import { html, layout, type SafeHtml } from '../views/html.ts';
+import { csrfToken, verifyCsrf } from '../plugins/session.ts';
+import { renderPage as render, signedIn } from './member-page.ts';
+import { html, type SafeHtml } from '../views/html.ts';
 
 /**
  * Mastodon's account-migration settings, which it offers only as web forms (there is no REST API
@@ -21,30 +21,6 @@ const FIELD_LABELS: Record<string, string> = { acct: 'Handle', current_password:
 
 function errorList(error: MoveValidationError): SafeHtml {
   return html`<div class="error" role="alert">${error.errors.map((item) => html`<p>${FIELD_LABELS[item.field] ? `${FIELD_LABELS[item.field]} ${item.message}` : item.message}</p>`)}</div>`;
-}
-
-async function signedIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, path: string) {
-  const session = await currentSession(ctx, request);
-  if (!session) {
-    reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(path)}`, request.method === 'GET' ? 302 : 303);
-    return undefined;
-  }
-  if (session.user.disabled || session.account.suspendedAt || !session.user.confirmedAt || !session.user.approved) {
-    reply
-      .status(403)
-      .type('text/html')
-      .send(layout('Forbidden', (await getSettings(ctx)).site_title, html`<p>Your account is disabled.</p>`));
-    return undefined;
-  }
-  return session;
-}
-
-async function render(ctx: AppContext, reply: FastifyReply, status: number, title: string, body: SafeHtml) {
-  const { site_title } = await getSettings(ctx);
-  return reply
-    .status(status)
-    .type('text/html; charset=utf-8')
-    .send(layout(title, site_title, body));
 }
 
 async function aliasesPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, account: AccountRow, status = 200, error?: MoveValidationError, acct = '') {

@@ -5,6 +5,7 @@ import { registrationRules } from '../instance/instance.ts';
 import type { AccountRow, ApplicationRow, UserRow } from '../oauth/authenticate-token.ts';
 import { issueToken } from '../oauth/tokens.ts';
 import { getSettings } from './settings.ts';
+import { notifyStaff } from '../notifications/staff-notifications.ts';
 
 export interface Registration {
   username: string;
@@ -33,7 +34,7 @@ export async function signUpMember(ctx: AppContext, input: Registration): Promis
   if (input.passwordConfirmation !== undefined && input.passwordConfirmation !== input.password) {
     throw validationFailed(["Password confirmation doesn't match Password"], { password_confirmation: [{ error: 'ERR_CONFIRMATION', description: "doesn't match Password" }] });
   }
-  return createLocalAccount(ctx, {
+  const created = await createLocalAccount(ctx, {
     username: input.username,
     email: input.email,
     password: input.password,
@@ -42,6 +43,8 @@ export async function signUpMember(ctx: AppContext, input: Registration): Promis
     reason: input.reason?.slice(0, 500) ?? null,
     signUpIp: input.ip,
   });
+  await notifyStaff(ctx, { type: 'admin.sign_up', fromAccountId: created.account.id });
+  return created;
 }
 
 /**

@@ -11,6 +11,7 @@ import { recordRateLimit, type RateLimitHeaders } from '../instance/rate-limiter
 import { newActivityUri } from '../activitypub/relationship-deliveries.ts';
 import { visibleTo } from '../statuses/visibility.ts';
 import type { ReportRow } from '../../db/schema.ts';
+import { notifyStaff } from '../notifications/staff-notifications.ts';
 
 export type { ReportRow };
 
@@ -35,7 +36,7 @@ export interface ReportInput {
 }
 
 /** The instance has no rules yet: every rule id is unknown (Report#validate_rule_ids). */
-async function knownRuleIds(_ctx: AppContext, _ids: string[]): Promise<string[]> {
+export async function knownRuleIds(_ctx: AppContext, _ids: string[]): Promise<string[]> {
   return [];
 }
 
@@ -99,6 +100,7 @@ export async function reportAccount(ctx: AppContext, reporter: AccountRow, input
       uri: newActivityUri(ctx),
     })
     .returning();
+  await notifyStaff(ctx, { type: 'admin.report', fromAccountId: reporter.id, reportId: report!.id });
   if (forward) {
     try {
       await enqueue(ctx, DeliverFlag, { reportId: report!.id, domains: forwardDomains });
@@ -149,7 +151,10 @@ export async function receiveFlag(ctx: AppContext, reporter: AccountRow, flag: {
       .insert(reports)
       .values({ accountId: reporter.id, targetAccountId: target.id, statusIds, comment: flag.comment.slice(0, REMOTE_COMMENT_LIMIT), category: 'other', uri: flag.uri })
       .returning();
-    if (report) created.push(report);
+    if (report) {
+      created.push(report);
+      await notifyStaff(ctx, { type: 'admin.report', fromAccountId: reporter.id, reportId: report.id });
+    }
   }
   return created;
 }

@@ -139,6 +139,9 @@ export interface NotificationGroupData {
   pageMaxId: string;
   latestAt: Date;
   sampleAccountIds: string[];
+  /** the report of an `admin.report` group, the strike of a `moderation_warning` one */
+  reportId: string | null;
+  accountWarningId: string | null;
 }
 
 const SAMPLE_ACCOUNTS_SIZE = 8;
@@ -193,6 +196,8 @@ export async function loadGroups(ctx: AppContext, viewerId: string, query: Notif
     page_min_id: string | null;
     newest_type: string;
     newest_status_id: string | null;
+    newest_report_id: string | null;
+    newest_account_warning_id: string | null;
     latest_at_ms: string;
     sample_account_ids: string[];
   }>(
@@ -203,9 +208,12 @@ export async function loadGroups(ctx: AppContext, viewerId: string, query: Notif
                (min(n.id) FILTER (WHERE ${range.lo ? sql`n.id >= ${range.lo}` : sql`TRUE`}))::text AS page_min_id,
                (array_agg(n.type ORDER BY n.id DESC))[1] AS newest_type,
                (array_agg(n.status_id::text ORDER BY n.id DESC))[1] AS newest_status_id,
+               (array_agg(n.report_id::text ORDER BY n.id DESC))[1] AS newest_report_id,
+               (array_agg(n.account_warning_id::text ORDER BY n.id DESC))[1] AS newest_account_warning_id,
                (array_agg((extract(epoch FROM n.created_at) * 1000)::bigint::text ORDER BY n.id DESC))[1] AS latest_at_ms,
                (array_agg(n.from_account_id::text ORDER BY n.id DESC))[1:${SAMPLE_ACCOUNTS_SIZE}] AS sample_account_ids
           FROM (SELECT ${notifications.id} AS id, ${notifications.type} AS type, ${notifications.statusId} AS status_id,
+                       ${notifications.reportId} AS report_id, ${notifications.accountWarningId} AS account_warning_id,
                        ${notifications.createdAt} AS created_at, ${notifications.fromAccountId} AS from_account_id, ${key} AS gk
                   FROM ${notifications}
                  WHERE ${browsable(viewerId, query)} AND (${sql.join(members, sql` OR `)})
@@ -228,6 +236,8 @@ export async function loadGroups(ctx: AppContext, viewerId: string, query: Notif
       pageMinId: row.page_min_id === null ? mostRecentId : String(row.page_min_id),
       latestAt: new Date(Number(row.latest_at_ms)),
       sampleAccountIds: (row.sample_account_ids ?? []).map(String),
+      reportId: row.newest_report_id,
+      accountWarningId: row.newest_account_warning_id,
     });
   }
   return groups;

@@ -9,7 +9,7 @@ import { outranks } from '../accounts/roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
 import type { NotificationRow } from '../../db/schema.ts';
 
-export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report'] as const;
+export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report', 'moderation_warning'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** Types v2 groups (Mastodon's NotificationGroup::GROUPABLE_NOTIFICATION_TYPES). */
@@ -126,7 +126,7 @@ function privateMentionNotInResponse(recipientId: string, senderId: string, stat
  * filtered, out of the lists and streams (a mention also makes or updates a notification request);
  * any other publishes `notification.created` for the streaming and push tiers.
  */
-export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null }) {
+export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null; reportId?: string; accountWarningId?: string }) {
   const statusId = input.statusId ?? null;
   if (await blocked(ctx, input.recipientId, input.fromAccountId, statusId, input.type)) return undefined;
   const verdict = await policyVerdict(ctx, input.recipientId, input.fromAccountId, input.type, statusId);
@@ -137,7 +137,16 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
   const groupKey = !filtered && GROUPED.has(input.type) ? `${input.type}-${statusId ?? 'account'}-${hour}` : null;
   const [created] = await ctx.db
     .insert(notifications)
-    .values({ accountId: input.recipientId, fromAccountId: input.fromAccountId, type: input.type, statusId, groupKey, filtered })
+    .values({
+      accountId: input.recipientId,
+      fromAccountId: input.fromAccountId,
+      type: input.type,
+      statusId,
+      groupKey,
+      filtered,
+      reportId: input.reportId ?? null,
+      accountWarningId: input.accountWarningId ?? null,
+    })
     .onConflictDoNothing()
     .returning();
   if (created && filtered) {

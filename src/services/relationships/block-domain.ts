@@ -13,6 +13,7 @@ import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagina
 import { renderAdminDomainBlock } from '../../serializers/domain-block.ts';
 import type { DomainAllowRow } from '../../db/schema.ts';
 import { forgetAllRenderings } from '../../presenters/render-generation.ts';
+import { recordStaffAction } from '../moderation/audit-log.ts';
 
 export type { DomainAllowRow };
 
@@ -148,7 +149,7 @@ function blockValues(input: DomainBlockInput) {
  * `POST /api/v1/admin/domain_blocks`: refused (422, with the existing block) when the domain is
  * blocked already, or when a block of a parent domain is at least as strict.
  */
-export async function createDomainBlock(ctx: AppContext, input: DomainBlockInput): Promise<DomainBlockRow> {
+export async function createDomainBlock(ctx: AppContext, input: DomainBlockInput, staffAccountId: string | null = null): Promise<DomainBlockRow> {
   const domain = validDomain(input.domain);
   const candidate = { severity: severityOf(input.severity, 'silence'), rejectMedia: input.rejectMedia ?? false, rejectReports: input.rejectReports ?? false };
   const existing = await domainBlockFor(ctx, domain);
@@ -163,11 +164,12 @@ export async function createDomainBlock(ctx: AppContext, input: DomainBlockInput
   if (!created) throw validationFailed(['Domain has already been taken']);
   await invalidateDomainPolicy(ctx);
   await applyDomainBlock(ctx, created, false);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'create', targetType: 'DomainBlock', targetId: created.id, summary: `blocked domain ${domain} (${created.severity})` });
   return created;
 }
 
 /** `PUT /api/v1/admin/domain_blocks/:id`: the domain stays; a severity change moves the accounts' limits. */
-export async function updateDomainBlock(ctx: AppContext, id: string, input: Omit<DomainBlockInput, 'domain'>): Promise<DomainBlockRow> {
+export async function updateDomainBlock(ctx: AppContext, id: string, input: Omit<DomainBlockInput, 'domain'>, staffAccountId: string | null = null): Promise<DomainBlockRow> {
   const block = await findDomainBlock(ctx, id);
   const severity = severityOf(input.severity, block.severity as Severity);
   const [updated] = await ctx.db
@@ -177,25 +179,28 @@ export async function updateDomainBlock(ctx: AppContext, id: string, input: Omit
     .returning();
   await invalidateDomainPolicy(ctx);
   await applyDomainBlock(ctx, updated!, severity !== block.severity);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'update', targetType: 'DomainBlock', targetId: block.id, summary: `changed the block of domain ${block.domain} (${severity})` });
   return updated!;
 }
 
 /** `DELETE /api/v1/admin/domain_blocks/:id` (UnblockDomainService). */
-export async function removeDomainBlock(ctx: AppContext, id: string): Promise<void> {
+export async function removeDomainBlock(ctx: AppContext, id: string, staffAccountId: string | null = null): Promise<void> {
   const block = await findDomainBlock(ctx, id);
   await ctx.db.delete(domainBlocks).where(eq(domainBlocks.id, block.id));
   await invalidateDomainPolicy(ctx);
   await liftDomainBlock(ctx, block);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'DomainBlock', targetId: block.id, summary: `unblocked domain ${block.domain}` });
 }
 
 /** `POST /api/v1/admin/domain_allows`: an existing allow is answered as it is, as Mastodon does. */
-export async function createDomainAllow(ctx: AppContext, input: string | undefined): Promise<DomainAllowRow> {
+export async function createDomainAllow(ctx: AppContext, input: string | undefined, staffAccountId: string | null = null): Promise<DomainAllowRow> {
   const domain = validDomain(input);
   const [existing] = await ctx.db.select().from(domainAllows).where(eq(domainAllows.domain, domain));
   if (existing) return existing;
   await ctx.db.insert(domainAllows).values({ domain }).onConflictDoNothing();
   await invalidateDomainPolicy(ctx);
   const [row] = await ctx.db.select().from(domainAllows).where(eq(domainAllows.domain, domain));
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'create', targetType: 'DomainAllow', targetId: row!.id, summary: `allowed federation with domain ${domain}` });
   return row!;
 }
 
@@ -203,10 +208,11 @@ export async function createDomainAllow(ctx: AppContext, input: string | undefin
  * `DELETE /api/v1/admin/domain_allows/:id` (UnallowDomainService). Under limited federation the
  * domain then no longer federates: its accounts' follows with members end, as Mastodon purges them.
  */
-export async function removeDomainAllow(ctx: AppContext, id: string): Promise<void> {
+export async function removeDomainAllow(ctx: AppContext, id: string, staffAccountId: string | null = null): Promise<void> {
   const allow = await findDomainAllow(ctx, id);
   await ctx.db.delete(domainAllows).where(and(eq(domainAllows.id, allow.id)));
   await invalidateDomainPolicy(ctx);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'DomainAllow', targetId: allow.id, summary: `stopped allowing federation with domain ${allow.domain}` });
   if (!ctx.config.limitedFederationMode) return;
   await endFollowsWith(ctx, accountsOfDomain(allow.domain));
 }

@@ -4,6 +4,7 @@ import { createDomainBlock, findDomainBlock, listDomainBlocks, removeDomainBlock
 import { renderAdminDomainBlock } from '../../../../serializers/domain-block.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
+import { currentUser } from '../../../plugins/auth.ts';
 import { adminGuard, adminPage } from './guard.ts';
 
 const read = { preHandler: adminGuard(['admin:read', 'admin:read:domain_blocks'], PERMISSIONS.manageFederation) };
@@ -31,15 +32,16 @@ export function adminDomainBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.post(PATH, write, async (request) => {
     const input = params(request);
-    return renderAdminDomainBlock(await createDomainBlock(ctx, { ...blockInput(input), domain: text(input.domain) }));
+    return renderAdminDomainBlock(await createDomainBlock(ctx, { ...blockInput(input), domain: text(input.domain) }, currentUser(request).account.id));
   });
 
-  const update = async (request: import('fastify').FastifyRequest) => renderAdminDomainBlock(await updateDomainBlock(ctx, (request.params as { id: string }).id, blockInput(params(request))));
+  const update = async (request: import('fastify').FastifyRequest) =>
+    renderAdminDomainBlock(await updateDomainBlock(ctx, (request.params as { id: string }).id, blockInput(params(request)), currentUser(request).account.id));
   app.put(`${PATH}/:id`, write, update);
   app.patch(`${PATH}/:id`, write, update);
 
   app.delete(`${PATH}/:id`, write, async (request) => {
-    await removeDomainBlock(ctx, (request.params as { id: string }).id);
+    await removeDomainBlock(ctx, (request.params as { id: string }).id, currentUser(request).account.id);
     return {};
   });
 }

@@ -1,0 +1,36 @@
+import { eq } from 'drizzle-orm';
+import { baseUrl } from '../../config/index.ts';
+import type { AppContext } from '../../context.ts';
+import { accountWarnings, accounts, users } from '../../db/schema.ts';
+import { getSettings } from '../../services/accounts/settings.ts';
+
+/** Mastodon's subjects of the warning mail (user_mailer.warning.subject), by the strike's action. */
+const SUBJECTS: Record<string, (acct: string) => string> = {
+  none: (acct) => `Your account ${acct} has received a moderation warning`,
+  disable: (acct) => `Your account ${acct} has been frozen`,
+  sensitive: (acct) => `Your account ${acct} posting media has been marked as sensitive`,
+  silence: (acct) => `Your account ${acct} has been limited`,
+  suspend: (acct) => `Your account ${acct} has been suspended`,
+};
+
+/** UserMailer#warning: what staff did and wrote, and where to appeal it. */
+export async function sendWarningMail(ctx: AppContext, data: { accountWarningId: string }) {
+  const [row] = await ctx.db
+    .select({ strike: accountWarnings, user: users, account: accounts })
+    .from(accountWarnings)
+    .innerJoin(accounts, eq(accounts.id, accountWarnings.targetAccountId))
+    .innerJoin(users, eq(users.accountId, accounts.id))
+    .where(eq(accountWarnings.id, data.accountWarningId))
+    .limit(1);
+  if (!row) return;
+  const { site_title } = await getSettings(ctx);
+  const acct = `@${row.account.username}@${ctx.config.localDomain}`;
+  const subject = (SUBJECTS[row.strike.action] ?? SUBJECTS.none!)(acct);
+  const link = `${baseUrl(ctx.config)}/disputes/strikes/${row.strike.id}`;
+  const note = row.strike.text ? `\n\nThe moderators of ${site_title} wrote:\n\n${row.strike.text}` : '';
+  await ctx.mailer.send({
+    to: row.user.email,
+    subject,
+    text: `Hi @${row.account.username},${note}\n\nYou can read about it, and appeal it within 20 days, at:\n\n${link}\n`,
+  });
+}
