@@ -37,6 +37,10 @@ import { searchRoutes } from './api/v2/search.ts';
 import { reportsRoutes } from './api/v1/reports.ts';
 import { adminDomainAllowsRoutes } from './api/v1/admin/domain-allows.ts';
 import { adminDomainBlocksRoutes } from './api/v1/admin/domain-blocks.ts';
+import { adminEmailDomainBlocksRoutes } from './api/v1/admin/email-domain-blocks.ts';
+import { adminCanonicalEmailBlocksRoutes } from './api/v1/admin/canonical-email-blocks.ts';
+import { adminIpBlocksRoutes } from './api/v1/admin/ip-blocks.ts';
+import { registerIpAccessBlocks } from './plugins/ip-access.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { publicPageRoutes } from './pages/public.ts';
 import { signInRoutes } from './auth/sign-in.ts';
@@ -72,6 +76,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   registerRequestId(app);
   registerCors(app);
   registerSecurityHeaders(app);
+  registerIpAccessBlocks(app, ctx);
   registerErrorHandlers(app);
   await registerParamParsers(app);
   await registerSession(app, ctx);
@@ -128,6 +133,9 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   reportsRoutes(app, ctx);
   adminDomainBlocksRoutes(app, ctx);
   adminDomainAllowsRoutes(app, ctx);
+  adminEmailDomainBlocksRoutes(app, ctx);
+  adminCanonicalEmailBlocksRoutes(app, ctx);
+  adminIpBlocksRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
   publicPageRoutes(app, ctx);
   return app;

@@ -22,6 +22,8 @@ export const PERMISSIONS = {
   manageReports: 1 << 4,
   manageFederation: 1 << 5,
   manageBlocks: 1 << 7,
+  manageWebhooks: 1 << 15,
+  inviteUsers: 1 << 16,
   manageUsers: 1 << 10,
 } as const;
 

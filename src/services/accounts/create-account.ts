@@ -31,6 +31,10 @@ export interface NewLocalAccount {
   locale?: string | null;
   reason?: string | null;
   signUpIp?: string | null;
+  /** the invite signed up with */
+  inviteId?: string | null;
+  /** what the sign-up checks found wrong with the e-mail address (blocked, unreachable), reported with the other errors */
+  emailErrors?: { error: string; description: string }[];
   /** the CLI may take reserved names; sign-ups may not */
   allowReserved?: boolean;
 }
@@ -52,6 +56,7 @@ async function validate(ctx: AppContext, input: NewLocalAccount): Promise<void> 
   else if (!input.allowReserved && RESERVED_USERNAMES.has(username.toLowerCase())) addDetail(details, 'username', 'ERR_RESERVED', 'is reserved');
   if (!input.email) addDetail(details, 'email', 'ERR_BLANK', "can't be blank");
   else if (input.email.length > 320 || !EMAIL_PATTERN.test(input.email)) addDetail(details, 'email', 'ERR_INVALID', 'is invalid');
+  if (!details.email) for (const problem of input.emailErrors ?? []) addDetail(details, 'email', problem.error, problem.description);
   if (!input.password) addDetail(details, 'password', 'ERR_BLANK', "can't be blank");
   else if (input.password.length < 8) addDetail(details, 'password', 'ERR_TOO_SHORT', 'is too short (minimum is 8 characters)');
   else if (input.password.length > 72) addDetail(details, 'password', 'ERR_TOO_LONG', 'is too long (maximum is 72 characters)');
@@ -112,6 +117,7 @@ export async function createLocalAccount(ctx: AppContext, input: NewLocalAccount
         locale: input.locale ?? null,
         inviteRequestText: input.reason ?? null,
         signUpIp: input.signUpIp ?? null,
+        inviteId: input.inviteId ?? null,
       })
       .returning();
     return { user: user!, account: account! };

@@ -4,7 +4,9 @@ import { createLocalAccount } from './create-account.ts';
 import { registrationRules } from '../instance/instance.ts';
 import type { ApplicationRow } from '../oauth/authenticate-token.ts';
 import { issueToken } from '../oauth/tokens.ts';
+import { findUsableInvite, releaseInviteUse, useInvite } from './invites.ts';
 import { getSettings } from './settings.ts';
+import { checkSignUpEmail, refuseBlockedAddress } from './sign-up-protection.ts';
 
 export interface Registration {
   username: string;
@@ -13,29 +15,46 @@ export interface Registration {
   agreement: boolean;
   locale?: string | null;
   reason?: string | null;
+  /** Mastodon's `invite_code`: a valid invite lets the sign-up in while registrations are closed, without approval */
+  inviteCode?: string | null;
   ip: string;
 }
 
 /**
- * Sign-up through `POST /api/v1/accounts` by an app: honours the registration mode, and answers
- * with a token the app can use once the member confirms their e-mail (and, in approval mode, is approved).
+ * Sign-up, for `POST /api/v1/accounts` by an app and for the sign-up page: honours the registration
+ * mode, invites, and the instance's IP, e-mail domain and canonical e-mail blocks; answers with a
+ * token the app can use once the member confirms their e-mail (and, when approval is needed, is approved).
  */
 export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
   const settings = await getSettings(ctx);
   const { enabled, approvalRequired, reasonRequired } = registrationRules(ctx, settings);
-  if (!enabled) throw new ApiError(403, 'This action is not allowed');
+  const address = await refuseBlockedAddress(ctx, input.ip);
+  const invite = input.inviteCode ? await findUsableInvite(ctx, input.inviteCode) : undefined;
+  if (!enabled && !invite) throw new ApiError(403, 'This action is not allowed');
   if (!input.agreement) throw validationFailed(['Agreement must be accepted'], { agreement: [{ error: 'ERR_ACCEPTED', description: 'must be accepted' }] });
-  if (reasonRequired && !input.reason?.trim()) {
+  if (reasonRequired && !invite && !input.reason?.trim()) {
     throw validationFailed(["Reason can't be blank"], { reason: [{ error: 'ERR_BLANK', description: "can't be blank" }] });
   }
-  const { user } = await createLocalAccount(ctx, {
-    username: input.username,
-    email: input.email,
-    password: input.password,
-    approved: !approvalRequired,
-    locale: input.locale,
-    reason: input.reason?.slice(0, 500) ?? null,
-    signUpIp: input.ip,
-  });
-  return issueToken(ctx, { applicationId: app?.id ?? null, userId: user.id, scopes });
+  const email = await checkSignUpEmail(ctx, input.email, input.ip, !!invite);
+  // User#set_approved: a block asking for approval wins over an invite, which wins over the registration mode.
+  const approved = !address.approvalRequired && !email.approvalRequired && (!approvalRequired || !!invite);
+  if (invite && !(await useInvite(ctx, invite.id))) throw new ApiError(403, 'This action is not allowed');
+  let created: Awaited<ReturnType<typeof createLocalAccount>>;
+  try {
+    created = await createLocalAccount(ctx, {
+      username: input.username,
+      email: input.email,
+      password: input.password,
+      approved,
+      locale: input.locale,
+      reason: input.reason?.slice(0, 500) ?? null,
+      signUpIp: input.ip,
+      inviteId: invite?.id ?? null,
+      emailErrors: email.emailErrors,
+    });
+  } catch (error) {
+    if (invite) await releaseInviteUse(ctx, invite.id);
+    throw error;
+  }
+  return issueToken(ctx, { applicationId: app?.id ?? null, userId: created.user.id, scopes });
 }
