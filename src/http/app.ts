@@ -41,6 +41,8 @@ import { adminEmailDomainBlocksRoutes } from './api/v1/admin/email-domain-blocks
 import { adminCanonicalEmailBlocksRoutes } from './api/v1/admin/canonical-email-blocks.ts';
 import { adminIpBlocksRoutes } from './api/v1/admin/ip-blocks.ts';
 import { registerIpAccessBlocks } from './plugins/ip-access.ts';
+import { invitesRoutes } from './api/v1/invites.ts';
+import { invitePageRoutes } from './pages/invites.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { publicPageRoutes } from './pages/public.ts';
 import { signInRoutes } from './auth/sign-in.ts';
@@ -136,6 +138,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   adminEmailDomainBlocksRoutes(app, ctx);
   adminCanonicalEmailBlocksRoutes(app, ctx);
   adminIpBlocksRoutes(app, ctx);
+  invitesRoutes(app, ctx);
+  invitePageRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
   publicPageRoutes(app, ctx);
   return app;

@@ -30,7 +30,7 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
   const { enabled, approvalRequired, reasonRequired } = registrationRules(ctx, settings);
   const address = await refuseBlockedAddress(ctx, input.ip);
   const invite = input.inviteCode ? await findUsableInvite(ctx, input.inviteCode) : undefined;
-  if (!enabled && !invite) throw new ApiError(403, 'This action is not allowed');
+  if ((!enabled && !invite) || ctx.config.singleUserMode) throw new ApiError(403, 'This action is not allowed');
   if (!input.agreement) throw validationFailed(['Agreement must be accepted'], { agreement: [{ error: 'ERR_ACCEPTED', description: 'must be accepted' }] });
   if (reasonRequired && !invite && !input.reason?.trim()) {
     throw validationFailed(["Reason can't be blank"], { reason: [{ error: 'ERR_BLANK', description: "can't be blank" }] });
