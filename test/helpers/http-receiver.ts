@@ -16,9 +16,8 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-/** A local HTTP endpoint on this file's own loopback address that records what it is sent (a verification API, a webhook receiver). */
-export async function startHttpReceiver(): Promise<HttpReceiver> {
-  const address = ownAddress();
+/** A local HTTP endpoint (on this file's own loopback address unless given one) that records what it is sent (a verification API, a webhook receiver). */
+export async function startHttpReceiver(address = ownAddress()): Promise<HttpReceiver> {
   const port = ownPort();
   const receiver: HttpReceiver = {
     url: `http://${address}:${port}`,

@@ -11,6 +11,7 @@ import { ConfirmationMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { hashPassword } from './passwords.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { isRole, type RoleName } from './roles.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -123,5 +124,6 @@ export async function createLocalAccount(ctx: AppContext, input: NewLocalAccount
     return { user: user!, account: account! };
   });
   if (confirmationToken) await enqueue(ctx, ConfirmationMail, { userId: created.user.id, token: confirmationToken });
+  await triggerWebhook(ctx, 'account.created', created.account.id);
   return created;
 }

@@ -18,7 +18,7 @@ function positiveInteger(value: unknown, name: string): number | null {
 
 /**
  * Invites for the staff and web interfaces (Mastodon has them on its web pages, /invites, not in
- * its API): a member whose role has invite_users lists, makes and expires their own invites.
+ * its API): a member whose role has invite_users (every member's, by default) lists, makes and expires their own invites.
  */
 export function invitesRoutes(app: FastifyInstance, ctx: AppContext) {
   const mayInvite = (request: Parameters<typeof currentUser>[0]) => {
