@@ -5,6 +5,7 @@ import type { AccountRow, UserRow } from '../services/oauth/authenticate-token.t
 import type { WebhookEvent } from '../services/webhooks/webhooks.ts';
 import { renderRole } from '../serializers/role.ts';
 import { renderAccount } from './accounts.ts';
+import { reportFields } from './reports.ts';
 import { renderStatuses } from './statuses.ts';
 
 /**
@@ -62,13 +63,7 @@ async function renderAdminReportById(ctx: AppContext, id: string) {
   );
   const reported = report.statusIds.length ? await ctx.db.select().from(statuses).where(inArray(statuses.id, report.statusIds)) : [];
   return {
-    id: report.id,
-    action_taken: report.actionTakenAt !== null,
-    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
-    category: report.category,
-    comment: report.comment,
-    forwarded: report.forwarded,
-    created_at: report.createdAt.toISOString(),
+    ...reportFields(report),
     updated_at: report.updatedAt.toISOString(),
     account: people.get(report.accountId) ?? null,
     target_account: people.get(report.targetAccountId) ?? null,

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { runAdminCommand } from '../../src/cli/admin.ts';
-import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../helpers/http-receiver.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { claimLoopbackAddress, ownAddress } from '../helpers/loopback.ts';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { canonicalEmailBlocks, type CanonicalEmailBlockRow } from '../../db/schema.ts';
-import { notFound, validationFailed } from '../../lib/errors.ts';
-import { isRowId } from '../../lib/ids.ts';
+import { validationFailed } from '../../lib/errors.ts';
+import { rowById } from '../../db/row-by-id.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 
 export type { CanonicalEmailBlockRow };
@@ -46,11 +46,8 @@ export async function createCanonicalEmailBlock(ctx: AppContext, input: Canonica
   return created;
 }
 
-export async function findCanonicalEmailBlock(ctx: AppContext, id: string): Promise<CanonicalEmailBlockRow> {
-  if (!isRowId(id)) throw notFound();
-  const [row] = await ctx.db.select().from(canonicalEmailBlocks).where(eq(canonicalEmailBlocks.id, id));
-  if (!row) throw notFound();
-  return row;
+export function findCanonicalEmailBlock(ctx: AppContext, id: string): Promise<CanonicalEmailBlockRow> {
+  return rowById(ctx.db, canonicalEmailBlocks, id);
 }
 
 export async function listCanonicalEmailBlocks(ctx: AppContext, page: Page): Promise<CanonicalEmailBlockRow[]> {

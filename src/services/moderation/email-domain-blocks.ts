@@ -2,8 +2,8 @@ import { desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { emailDomainBlockAttempts, emailDomainBlocks, type EmailDomainBlockRow } from '../../db/schema.ts';
-import { notFound, validationFailed } from '../../lib/errors.ts';
-import { isRowId } from '../../lib/ids.ts';
+import { validationFailed } from '../../lib/errors.ts';
+import { rowById } from '../../db/row-by-id.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { validDomain } from '../relationships/block-domain.ts';
 import type { HistoryDay } from '../../serializers/sign-up-blocks.ts';
@@ -32,11 +32,8 @@ export async function createEmailDomainBlock(ctx: AppContext, input: EmailDomain
   return created;
 }
 
-export async function findEmailDomainBlock(ctx: AppContext, id: string): Promise<EmailDomainBlockRow> {
-  if (!isRowId(id)) throw notFound();
-  const [row] = await ctx.db.select().from(emailDomainBlocks).where(eq(emailDomainBlocks.id, id));
-  if (!row) throw notFound();
-  return row;
+export function findEmailDomainBlock(ctx: AppContext, id: string): Promise<EmailDomainBlockRow> {
+  return rowById(ctx.db, emailDomainBlocks, id);
 }
 
 export async function listEmailDomainBlocks(ctx: AppContext, page: Page): Promise<EmailDomainBlockRow[]> {

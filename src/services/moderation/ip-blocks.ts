@@ -2,8 +2,8 @@ import { BlockList, isIP } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { ipBlocks, type IpBlockRow } from '../../db/schema.ts';
-import { notFound, validationFailed } from '../../lib/errors.ts';
-import { isRowId } from '../../lib/ids.ts';
+import { validationFailed } from '../../lib/errors.ts';
+import { rowById } from '../../db/row-by-id.ts';
 import { ipWithPrefix, parseCidr } from '../../lib/ip-ranges.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 
@@ -78,11 +78,8 @@ export async function updateIpBlock(ctx: AppContext, id: string, input: IpBlockI
   return updated!;
 }
 
-export async function findIpBlock(ctx: AppContext, id: string): Promise<IpBlockRow> {
-  if (!isRowId(id)) throw notFound();
-  const [row] = await ctx.db.select().from(ipBlocks).where(eq(ipBlocks.id, id));
-  if (!row) throw notFound();
-  return row;
+export function findIpBlock(ctx: AppContext, id: string): Promise<IpBlockRow> {
+  return rowById(ctx.db, ipBlocks, id);
 }
 
 export async function listIpBlocks(ctx: AppContext, page: Page): Promise<IpBlockRow[]> {

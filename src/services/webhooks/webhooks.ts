@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { webhooks, type WebhookRow } from '../../db/schema.ts';
-import { notFound, validationFailed } from '../../lib/errors.ts';
-import { isRowId } from '../../lib/ids.ts';
+import { validationFailed } from '../../lib/errors.ts';
+import { rowById } from '../../db/row-by-id.ts';
 
 export type { WebhookRow };
 
@@ -75,11 +75,8 @@ export async function createWebhook(ctx: AppContext, input: WebhookInput): Promi
   return created;
 }
 
-export async function findWebhook(ctx: AppContext, id: string): Promise<WebhookRow> {
-  if (!isRowId(id)) throw notFound();
-  const [row] = await ctx.db.select().from(webhooks).where(eq(webhooks.id, id));
-  if (!row) throw notFound();
-  return row;
+export function findWebhook(ctx: AppContext, id: string): Promise<WebhookRow> {
+  return rowById(ctx.db, webhooks, id);
 }
 
 export async function listWebhooks(ctx: AppContext): Promise<WebhookRow[]> {
