@@ -51,6 +51,8 @@ function validSecret(value: string | undefined): string {
 
 /** Which events some enabled webhook wants, kept in the shared cache: asked each time a status is posted. */
 const SUBSCRIBED_KEY = 'webhooks:subscribed_events';
+/** a backstop: every change through the service forgets the list at once */
+const SUBSCRIBED_TTL_SECONDS = 3600;
 
 async function forgetSubscriptions(ctx: AppContext): Promise<void> {
   await ctx.cache.del(SUBSCRIBED_KEY);
@@ -62,7 +64,7 @@ export async function hasSubscribers(ctx: AppContext, event: WebhookEvent): Prom
   if (cached === null) {
     const rows = await ctx.db.select({ events: webhooks.events }).from(webhooks).where(eq(webhooks.enabled, true));
     cached = JSON.stringify([...new Set(rows.flatMap((row) => row.events))]);
-    await ctx.cache.set(SUBSCRIBED_KEY, cached);
+    await ctx.cache.set(SUBSCRIBED_KEY, cached, SUBSCRIBED_TTL_SECONDS);
   }
   return (JSON.parse(cached) as string[]).includes(event);
 }
