@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { createLocalAccount } from './create-account.ts';
 import { registrationRules } from '../instance/instance.ts';
-import type { ApplicationRow } from '../oauth/authenticate-token.ts';
+import type { AccountRow, ApplicationRow, UserRow } from '../oauth/authenticate-token.ts';
 import { issueToken } from '../oauth/tokens.ts';
 import { findUsableInvite, releaseInviteUse, useInvite } from './invites.ts';
 import { getSettings } from './settings.ts';
@@ -21,11 +21,11 @@ export interface Registration {
 }
 
 /**
- * Sign-up, for `POST /api/v1/accounts` by an app and for the sign-up page: honours the registration
- * mode, invites, and the instance's IP, e-mail domain and canonical e-mail blocks; answers with a
- * token the app can use once the member confirms their e-mail (and, when approval is needed, is approved).
+ * A sign-up, from an app or the web form: honours the registration mode (closed: 403; approval: the
+ * member waits for staff), invites, and the instance's IP, e-mail domain and canonical e-mail
+ * blocks, and sends the confirmation mail.
  */
-export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
+export async function signUpMember(ctx: AppContext, input: Registration): Promise<{ user: UserRow; account: AccountRow }> {
   const settings = await getSettings(ctx);
   const { enabled, approvalRequired, reasonRequired } = registrationRules(ctx, settings);
   const address = await refuseBlockedAddress(ctx, input.ip);
@@ -39,9 +39,8 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
   // User#set_approved: a block asking for approval wins over an invite, which wins over the registration mode.
   const approved = !address.approvalRequired && !email.approvalRequired && (!approvalRequired || !!invite);
   if (invite && !(await useInvite(ctx, invite.id))) throw new ApiError(403, 'This action is not allowed');
-  let created: Awaited<ReturnType<typeof createLocalAccount>>;
   try {
-    created = await createLocalAccount(ctx, {
+    return await createLocalAccount(ctx, {
       username: input.username,
       email: input.email,
       password: input.password,
@@ -56,5 +55,13 @@ export async function registerAccount(ctx: AppContext, app: ApplicationRow | nul
     if (invite) await releaseInviteUse(ctx, invite.id);
     throw error;
   }
-  return issueToken(ctx, { applicationId: app?.id ?? null, userId: created.user.id, scopes });
+}
+
+/**
+ * Sign-up through `POST /api/v1/accounts` by an app: answers with a token the app can use once the
+ * member confirms their e-mail (and, when approval is needed, is approved).
+ */
+export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
+  const { user } = await signUpMember(ctx, input);
+  return issueToken(ctx, { applicationId: app?.id ?? null, userId: user.id, scopes });
 }
