@@ -106,7 +106,9 @@ describe('admin API: e-mail domain blocks and canonical e-mail blocks, applied a
     assert.equal(test.status, 200, test.text);
     assert.deepEqual(test.body, [byEmail.body]);
     assert.deepEqual((await api('POST', '/api/v1/admin/canonical_email_blocks/test', { email: 'someone@example.com' })).body, []);
-    assert.equal((await api('POST', '/api/v1/admin/canonical_email_blocks/test', {})).status, 400);
+    const missing = await api('POST', '/api/v1/admin/canonical_email_blocks/test', {});
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body, { error: 'param is missing or the value is empty: email' });
 
     assert.deepEqual((await api('GET', `/api/v1/admin/canonical_email_blocks/${byHash.body.id}`)).body, byHash.body);
     const listed = await api('GET', '/api/v1/admin/canonical_email_blocks');

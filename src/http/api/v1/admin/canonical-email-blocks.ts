@@ -27,8 +27,7 @@ export function adminCanonicalEmailBlocksRoutes(app: FastifyInstance, ctx: AppCo
 
   app.post(`${PATH}/test`, read, async (request) => {
     const email = text(params(request).email);
-    // params.require(:email)
-    if (!email) throw new ApiError(400, 'Missing parameter: email');
+    if (!email) throw new ApiError(400, 'param is missing or the value is empty: email');
     return (await canonicalEmailBlocksMatching(ctx, email)).map(renderAdminCanonicalEmailBlock);
   });
 
