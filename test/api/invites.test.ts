@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { baseUrl } from '../../src/config/index.ts';
-import { invites } from '../../src/db/schema.ts';
+import { runAdminCommand } from '../../src/cli/admin.ts';
+import { invites, users } from '../../src/db/schema.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { signedUpUser, signUp, signUpAppToken } from '../helpers/sign-up.ts';
@@ -96,6 +97,17 @@ describe('invites: made by those who may invite, used at sign-up', () => {
     assert.equal(block.status, 200, block.text);
     assert.equal((await signUp(instance, appToken, 'reviewedanyway', { invite_code: valid.code, ip: '203.0.113.5' })).status, 200);
     assert.equal((await signedUpUser(instance, 'reviewedanyway@example.com'))!.approved, false);
+
+    // an invite with autofollow: the new member follows its maker once confirmed and approved
+    const following = (await invite({ autofollow: 'true' })).body;
+    assert.equal(following.autofollow, true);
+    assert.equal((await signUp(instance, appToken, 'follower', { invite_code: following.code, ip: '203.0.113.6' })).status, 200);
+    const pending = (await signedUpUser(instance, 'follower@example.com'))!;
+    await instance.ctx.db.update(users).set({ confirmedAt: new Date() }).where(eq(users.id, pending.id));
+    const approved = await runAdminCommand(instance.ctx, ['accounts', 'approve', 'follower']);
+    assert.equal(approved.exitCode, 0, approved.stderr);
+    const relationship = await instance.request('GET', `/api/v1/accounts/relationships?id[]=${pending.accountId}`, { token: moderator.token });
+    assert.equal(relationship.body[0].followed_by, true);
 
     // expiring an invite by hand
     assert.equal((await instance.request('DELETE', `/api/v1/invites/${valid.id}`, { token: moderator.token })).status, 200);
