@@ -5,7 +5,7 @@ import { CommandError, UsageError } from './usage-error.ts';
 import { MAIN_USAGE } from './usage.ts';
 
 /**
- * The administration commands (`subspace accounts|announcements|apps|domains|emoji|media|rules|settings|trends …`, like Mastodon's tootctl).
+ * The administration commands (`subspace accounts|announcements|apps|domains|emoji|media|rules|settings|trends|webhooks …`, like Mastodon's tootctl).
  * Each one parses its arguments without touching anything, so bad arguments fail fast, and then
  * runs against an AppContext: in the CLI's own process, or inside the running embedded instance
  * when the CLI hands the command over its control socket (src/roles/control-socket.ts).
@@ -42,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
   trends: async () => (await import('./commands/trends.ts')).trendsCommand,
   emoji: async () => (await import('./commands/emoji.ts')).emojiCommand,
   media: async () => (await import('./commands/media.ts')).mediaCommand,
+  webhooks: async () => (await import('./commands/webhooks.ts')).webhooksCommand,
 };
 
 /** Parses `argv` (command name first); rejects with a UsageError. */

@@ -25,6 +25,13 @@ export const ADMIN_USAGE = {
   apps: {
     create: line('apps create --account USERNAME --name NAME [--scopes "read write"] [--website URL]'),
   },
+  webhooks: {
+    create: line('webhooks create URL --events EVENT[,EVENT…] [--secret SECRET] [--disabled]'),
+    list: line('webhooks list'),
+    modify: line('webhooks modify ID [--url URL] [--events EVENT[,EVENT…]] [--enable | --disable]'),
+    'rotate-secret': line('webhooks rotate-secret ID'),
+    delete: line('webhooks delete ID'),
+  },
   domains: {
     block: line('domains block DOMAIN [--severity noop|silence|suspend] [--reject-media] [--reject-reports] [--obfuscate] [--public-comment T] [--private-comment T]'),
     unblock: line('domains unblock DOMAIN'),
@@ -69,6 +76,11 @@ export type AdminCommandName = keyof typeof ADMIN_USAGE;
 
 /** What a sub-command does, printed under its usage by `--help` (for those whose options need saying). */
 const DESCRIPTIONS: Partial<Record<AdminCommandName, Record<string, string>>> = {
+  webhooks: {
+    create: `Adds an endpoint told of events (account.created, account.approved, account.updated, report.created,
+report.updated, status.created, status.updated) by a signed POST (X-Hub-Signature: sha256=HMAC of the body
+with the secret). Without --secret, a random one is made. Prints the id and the secret.`,
+  },
   media: {
     remove: `Removes the cached copies of other servers' media attachments made more than --days ago (7), like
 tootctl media remove; they are fetched again when needed. With --prune-profiles, the avatars and headers

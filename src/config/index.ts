@@ -80,6 +80,8 @@ export interface Config {
   media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
   /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
   mediaCacheRetentionDays?: number;
+  /** hCaptcha on the web sign-up (`HCAPTCHA_SITE_KEY`, `HCAPTCHA_SECRET_KEY`; both or it is off), verified at `HCAPTCHA_VERIFY_URL` */
+  hcaptcha?: { siteKey: string; secretKey: string; verifyUrl: string };
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -249,7 +251,15 @@ export function loadConfig(env: Env): Config {
     },
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
+    hcaptcha: hcaptchaFromEnv(env),
   };
+}
+
+function hcaptchaFromEnv(env: Env): Config['hcaptcha'] {
+  const siteKey = str(env, 'HCAPTCHA_SITE_KEY');
+  const secretKey = str(env, 'HCAPTCHA_SECRET_KEY');
+  if (!siteKey || !secretKey) return undefined;
+  return { siteKey, secretKey, verifyUrl: url(env, 'HCAPTCHA_VERIFY_URL', ['https:', 'http:']) ?? 'https://api.hcaptcha.com/siteverify' };
 }
 
 /** The public base URL of this instance, e.g. `https://example.com`. */

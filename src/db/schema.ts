@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Mastodon-style 64-bit time-ordered ids: milliseconds since the epoch in the high 48 bits and a
@@ -127,6 +127,8 @@ export const users = pgTable(
     signUpIp: text('sign_up_ip'),
     /** the reason given when registrations need approval */
     inviteRequestText: text('invite_request_text'),
+    /** the invite the member signed up with (invites, below) */
+    inviteId: snowflake('invite_id'),
     currentSignInAt: timestamp('current_sign_in_at', { withTimezone: true }),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -1081,6 +1083,97 @@ export const accountDeletionRequests = pgTable(
   (t) => [uniqueIndex('index_account_deletion_requests_on_account_id').on(t.accountId)],
 );
 
+/** E-mail domains no one may sign up with (or only with approval), with their subdomains and MX hosts. */
+export const emailDomainBlocks = pgTable(
+  'email_domain_blocks',
+  {
+    id: id(),
+    domain: text('domain').notNull(),
+    parentId: snowflake('parent_id'),
+    allowWithApproval: boolean('allow_with_approval').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_email_domain_blocks_on_domain').on(t.domain)],
+);
+
+/** A sign-up an e-mail domain block stopped (the block's history). */
+export const emailDomainBlockAttempts = pgTable(
+  'email_domain_block_attempts',
+  {
+    emailDomainBlockId: snowflake('email_domain_block_id')
+      .notNull()
+      .references(() => emailDomainBlocks.id, { onDelete: 'cascade' }),
+    ip: text('ip'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_email_domain_block_attempts_on_block_id_and_created_at').on(t.emailDomainBlockId, t.createdAt)],
+);
+
+/** Addresses no one may sign up with again, kept as the hash of their canonical form. */
+export const canonicalEmailBlocks = pgTable(
+  'canonical_email_blocks',
+  {
+    id: id(),
+    canonicalEmailHash: text('canonical_email_hash').notNull(),
+    referenceAccountId: snowflake('reference_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_canonical_email_blocks_on_canonical_email_hash').on(t.canonicalEmailHash)],
+);
+
+/** IP addresses and ranges whose sign-ups need approval, are refused, or that may not reach the instance at all. */
+export const ipBlocks = pgTable(
+  'ip_blocks',
+  {
+    id: id(),
+    ip: inet('ip').notNull(),
+    /** sign_up_requires_approval | sign_up_block | no_access */
+    severity: text('severity').notNull(),
+    comment: text('comment').notNull().default(''),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_ip_blocks_on_ip').on(t.ip)],
+);
+
+/** Invitations to sign up, made by members who may invite (max uses, expiry). */
+export const invites = pgTable(
+  'invites',
+  {
+    id: id(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    autofollow: boolean('autofollow').notNull().default(false),
+    comment: text('comment'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_invites_on_code').on(t.code), index('index_invites_on_user_id').on(t.userId)],
+);
+
+/** Admin-defined endpoints told of events (account.created, report.created, …), signed with their secret. */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: id(),
+    url: text('url').notNull(),
+    events: text('events').array().notNull().default(sql`'{}'`),
+    secret: text('secret').notNull().default(''),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_webhooks_on_url').on(t.url)],
+);
+
 /** A local account's moves to another account (Mastodon keeps them for the 30-day cooldown). */
 export const accountMigrations = pgTable(
   'account_migrations',
@@ -1277,3 +1370,8 @@ export type DomainAllowRow = typeof domainAllows.$inferSelect;
 export type AdminActionLogRow = typeof adminActionLogs.$inferSelect;
 export type AccountWarningRow = typeof accountWarnings.$inferSelect;
 export type AppealRow = typeof appeals.$inferSelect;
+export type EmailDomainBlockRow = typeof emailDomainBlocks.$inferSelect;
+export type CanonicalEmailBlockRow = typeof canonicalEmailBlocks.$inferSelect;
+export type IpBlockRow = typeof ipBlocks.$inferSelect;
+export type InviteRow = typeof invites.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;

@@ -13,7 +13,7 @@ const WEEK = 'public, max-age=604800';
 /** The files Mastodon serves from public/ that API responses and browsers ask for. */
 export function staticRoutes(app: FastifyInstance) {
   const serve = (path: string, type: string, cacheControl: string) => {
-    app.get(`/${path}`, async (_request, reply) => {
+    app.get(`/${path}`, { config: { staticAsset: true } }, async (_request, reply) => {
       const body = await readFile(new URL(path, PUBLIC_DIR));
       return reply.type(type).header('cache-control', cacheControl).send(body);
     });
@@ -22,5 +22,5 @@ export function staticRoutes(app: FastifyInstance) {
   for (const size of APP_ICON_SIZES) serve(appIconPath(size).slice(1), 'image/png', WEEK);
   serve('apple-touch-icon.png', 'image/png', WEEK);
   serve('favicon.ico', 'image/x-icon', WEEK);
-  app.get(STYLESHEET_ROUTE, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', IMMUTABLE).send(STYLESHEET));
+  app.get(STYLESHEET_ROUTE, { config: { staticAsset: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', IMMUTABLE).send(STYLESHEET));
 }

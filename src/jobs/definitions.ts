@@ -1,6 +1,7 @@
 import type { Message as FedifyMessage } from '@fedify/fedify';
 import type { QueueName } from '../backends/queue/index.ts';
 import type { InteractionDelivery, StatusDelivery } from '../services/activitypub/status-deliveries.ts';
+import type { WebhookEvent } from '../services/webhooks/webhooks.ts';
 import type { RelationshipDelivery } from '../services/activitypub/relationship-deliveries.ts';
 
 /** A kind of background job: its name, its queue, and how often it may be tried. */
@@ -81,6 +82,11 @@ export const DistributeMove = job<{ migrationId: string }>('ActivityPub::MoveDis
 export const MoveFollowers = job<{ sourceAccountId: string; targetAccountId: string }>('MoveWorker', 'default');
 /** One local follower of a moved account follows the new one and unfollows the old (UnfollowFollowWorker). */
 export const UnfollowFollow = job<{ followerId: string; oldTargetId: string; newTargetId: string; bypassLocked: boolean }>('UnfollowFollowWorker', 'pull');
+
+/** Renders an event's object once and enqueues its delivery to each webhook subscribed to it (TriggerWebhookWorker). */
+export const TriggerWebhook = job<{ event: WebhookEvent; objectId: string; at: string }>('TriggerWebhookWorker', 'default');
+/** POSTs one signed event to one webhook (Webhooks::DeliveryWorker; Mastodon retries it 16 times). */
+export const WebhookDelivery = job<{ webhookId: string; body: string }>('Webhooks::DeliveryWorker', 'push', 17);
 
 // Fedify's three task queues, worked by the job runner like every other job (src/federation/message-queue.ts).
 /** An inbound activity to process, from Fedify's inbox queue (ActivityPub::ProcessingWorker; Mastodon retries it 8 times). */

@@ -41,7 +41,7 @@ function filePolicy(config: Config): OutboundPolicy {
 }
 
 /** The answers worth asking again (Mastodon's response_error_unsalvageable? gives up on every other 4xx, and on 501). */
-const retryable = (status: number) => (status >= 500 && status !== 501) || [401, 408, 429].includes(status);
+export const retryable = (status: number) => (status >= 500 && status !== 501) || [401, 408, 429].includes(status);
 
 function refusedCause(error: unknown): Error | undefined {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {

@@ -24,13 +24,18 @@ export const PERMISSIONS = {
   manageFederation: 1 << 5,
   manageBlocks: 1 << 7,
   manageAppeals: 1 << 9,
+  manageWebhooks: 1 << 15,
+  inviteUsers: 1 << 16,
   manageUsers: 1 << 10,
   deleteUserData: 1 << 19,
 } as const;
 
-/** Whether a user with `role` holds `permission` (the Owner's `administrator` holds every one). */
+/** What every member may do (Mastodon's `@everyone` role by default): invite others. */
+export const EVERYONE_PERMISSIONS = PERMISSIONS.inviteUsers;
+
+/** Whether a user with `role` (none for a member) holds `permission` (the Owner's `administrator` holds every one). */
 export function hasPermission(role: string | null | undefined, permission: number): boolean {
-  if (!role || !isRole(role)) return false;
+  if (!role || !isRole(role)) return (EVERYONE_PERMISSIONS & permission) !== 0;
   const granted: number = ROLES[role].permissions;
   return (granted & PERMISSIONS.administrator) !== 0 || (granted & permission) !== 0;
 }

@@ -11,6 +11,7 @@ import { ConfirmationMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { hashPassword } from './passwords.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { isRole, type RoleName } from './roles.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -31,6 +32,10 @@ export interface NewLocalAccount {
   locale?: string | null;
   reason?: string | null;
   signUpIp?: string | null;
+  /** the invite signed up with */
+  inviteId?: string | null;
+  /** what the sign-up checks found wrong with the e-mail address (blocked, unreachable), reported with the other errors */
+  emailErrors?: { error: string; description: string }[];
   /** the CLI may take reserved names; sign-ups may not */
   allowReserved?: boolean;
 }
@@ -60,6 +65,7 @@ async function validate(ctx: AppContext, input: NewLocalAccount): Promise<void> 
   else if (!input.allowReserved && RESERVED_USERNAMES.has(username.toLowerCase())) addDetail(details, 'username', 'ERR_RESERVED', 'is reserved');
   if (!input.email) addDetail(details, 'email', 'ERR_BLANK', "can't be blank");
   else if (input.email.length > 320 || !EMAIL_PATTERN.test(input.email)) addDetail(details, 'email', 'ERR_INVALID', 'is invalid');
+  if (!details.email) for (const problem of input.emailErrors ?? []) addDetail(details, 'email', problem.error, problem.description);
   const passwordError = passwordProblem(input.password);
   if (passwordError) addDetail(details, 'password', passwordError.error, passwordError.description);
   if (input.role && !isRole(input.role)) addDetail(details, 'role', 'ERR_INVALID', 'is not a known role');
@@ -119,10 +125,12 @@ export async function createLocalAccount(ctx: AppContext, input: NewLocalAccount
         locale: input.locale ?? null,
         inviteRequestText: input.reason ?? null,
         signUpIp: input.signUpIp ?? null,
+        inviteId: input.inviteId ?? null,
       })
       .returning();
     return { user: user!, account: account! };
   });
   if (confirmationToken) await enqueue(ctx, ConfirmationMail, { userId: created.user.id, token: confirmationToken });
+  await triggerWebhook(ctx, 'account.created', created.account.id);
   return created;
 }

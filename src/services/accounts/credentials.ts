@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, users, type ProfileField, type UserSettings } from '../../db/schema.ts';
 import { validationFailed } from '../../lib/errors.ts';
@@ -172,7 +173,10 @@ export async function updateCredentials(ctx: AppContext, current: { account: Acc
   await forgetAccounts(ctx, [updated.account.id]);
   await deleteAccountImageFiles(ctx, updated.replacedKeys);
   // other servers learn of the new profile from an Update (Mastodon's UpdateDistributionWorker)
-  if (Object.keys(accountChanges).length > 0) await enqueue(ctx, DistributeActorUpdate, { accountId: updated.account.id });
+  if (Object.keys(accountChanges).length > 0) {
+    await enqueue(ctx, DistributeActorUpdate, { accountId: updated.account.id });
+    await triggerWebhook(ctx, 'account.updated', updated.account.id);
+  }
   return { account: updated.account, user: updated.user };
 }
 

@@ -4,6 +4,7 @@ import { users } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
 import { ConfirmationMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
+import { prepareNewUser } from './new-user.ts';
 
 /**
  * `GET /auth/confirmation`: confirms the e-mail address a token was sent to; undefined for an
@@ -14,8 +15,10 @@ export async function confirmEmail(ctx: AppContext, token: string): Promise<{ ap
     .update(users)
     .set({ confirmedAt: new Date(), confirmationTokenDigest: null })
     .where(and(eq(users.confirmationTokenDigest, digest(token)), isNull(users.confirmedAt)))
-    .returning({ approved: users.approved });
-  return confirmed;
+    .returning({ id: users.id, approved: users.approved });
+  if (!confirmed) return undefined;
+  await prepareNewUser(ctx, confirmed.id);
+  return { approved: confirmed.approved };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { queryRows } from '../../db/index.ts';
 import { accounts, reports, statuses } from '../../db/schema.ts';
 import { DeliverFlag } from '../../jobs/definitions.ts';
@@ -108,6 +109,7 @@ export async function reportAccount(ctx: AppContext, reporter: AccountRow, input
       ctx.log.warn({ err: error, reportId: report!.id }, 'could not enqueue the forwarding of a report');
     }
   }
+  await triggerWebhook(ctx, 'report.created', report!.id);
   return { report: report!, rateLimit };
 }
 
@@ -156,5 +158,6 @@ export async function receiveFlag(ctx: AppContext, reporter: AccountRow, flag: {
       await notifyStaff(ctx, { type: 'admin.report', fromAccountId: reporter.id, reportId: report.id });
     }
   }
+  for (const report of created) await triggerWebhook(ctx, 'report.created', report.id);
   return created;
 }

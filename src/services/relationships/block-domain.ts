@@ -32,7 +32,7 @@ export type Severity = (typeof SEVERITIES)[number];
 /** A host name (IDN as punycode), optionally with a port, as remote accounts' domains are. */
 const DOMAIN = /^(?=.{1,253}(:\d{1,5})?$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*(:\d{1,5})?$/;
 
-function validDomain(input: string | undefined): string {
+export function validDomain(input: string | undefined): string {
   if (input === undefined || input.trim() === '') throw validationFailed(["Domain can't be blank"]);
   const domain = normalizeDomain(input);
   if (!DOMAIN.test(domain)) throw validationFailed(['Domain is not a valid domain name']);

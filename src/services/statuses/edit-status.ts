@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { mentions, pollVotes, polls, statusEdits, statuses, statusesTags } from '../../db/schema.ts';
 import { notFound, validationFailed } from '../../lib/errors.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
@@ -196,6 +197,7 @@ export async function editStatus(
   await enqueue(ctx, Distribution, { statusId: updated.id, update: true }).catch((error: unknown) => ctx.log.warn({ err: error, statusId: updated.id }, 'could not enqueue the streaming of an edit'));
   await forgetStatusParts(ctx, [updated.id]);
   await deliverStatus(ctx, updated, 'update');
+  await triggerWebhook(ctx, 'status.updated', updated.id);
   return { status: updated, rateLimit };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
@@ -419,6 +420,7 @@ async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountR
   await forgetAccounts(ctx, [status.accountId]);
   await notifyMentioned(ctx, status, mentioned);
   await enqueueDistribution(ctx, status.id);
+  await triggerWebhook(ctx, 'status.created', status.id);
   // the crawl of a local status looks only at its text: one without a link has nothing to fetch
   if (statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config)) await crawlLinks(ctx, status.id);
   if (poll) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });

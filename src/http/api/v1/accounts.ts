@@ -102,6 +102,7 @@ export function accountsRoutes(app: FastifyInstance, ctx: AppContext) {
       agreement: [true, 1, 'true', '1'].includes(input.agreement as never),
       locale: locale && LOCALE_PATTERN.test(locale) ? locale : null,
       reason: text(input.reason) ?? null,
+      inviteCode: text(input.invite_code)?.trim() || null,
       ip: request.ip,
     });
     return renderToken(token);
