@@ -55,6 +55,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
 import { registerRequestId } from './plugins/request-id.ts';
 import { staticRoutes } from './static.ts';
+import { webClientRoutes } from './web-client.ts';
 import { manifestRoutes } from './manifest.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import { streamingRedirectRoutes, streamingRoutes, type StreamingRouteOptions } from '../streaming/routes.ts';
@@ -130,5 +131,6 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   adminDomainAllowsRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
   publicPageRoutes(app, ctx);
+  webClientRoutes(app, ctx);
   return app;
 }

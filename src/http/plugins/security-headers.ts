@@ -20,11 +20,21 @@ const HTML_HEADERS = {
 /** The same policy for a page other sites may frame (Mastodon's embedded statuses): no frame-ancestors, no X-Frame-Options. */
 const EMBEDDABLE_HEADERS = { 'content-security-policy': POLICY.join('; '), 'referrer-policy': 'same-origin' } as const;
 
-const embeddable = new WeakSet<FastifyReply>();
+/** Replies whose HTML sends other headers than HTML_HEADERS. */
+const ownHeaders = new WeakMap<FastifyReply, Record<string, string>>();
 
 /** Lets this reply's HTML be framed by any site. */
 export function allowFraming(reply: FastifyReply) {
-  embeddable.add(reply);
+  ownHeaders.set(reply, EMBEDDABLE_HEADERS);
+}
+
+/**
+ * The web client's page: scripts from this site only (never inline), and `fetch`/WebSocket to this
+ * site and the streaming API; it cannot be framed either.
+ */
+export function useClientPolicy(reply: FastifyReply, streamingUrl: string) {
+  const policy = [...POLICY, "script-src 'self'", `connect-src 'self' ${streamingUrl}`, "manifest-src 'self'", "form-action 'self'", "frame-ancestors 'none'"].join('; ');
+  ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
 }
 
 /**
@@ -35,7 +45,7 @@ export function registerSecurityHeaders(app: FastifyInstance) {
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(embeddable.has(reply) ? EMBEDDABLE_HEADERS : HTML_HEADERS);
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(ownHeaders.get(reply) ?? HTML_HEADERS);
     return payload;
   });
 }
