@@ -22,12 +22,14 @@ const TYPES: Record<string, string> = {
  * `/@user` and `/tags/:tag` stay the server-rendered public pages.
  */
 export function webClientRoutes(app: FastifyInstance, ctx: AppContext) {
+  const storage = ctx.config.storage;
+  const mediaOrigin = storage.kind === 's3' ? new URL(storage.publicBaseUrl).origin : undefined;
   const page = async (_request: unknown, reply: FastifyReply) => {
     const html = await readFile(join(CLIENT_BUILD_DIR, 'index.html'), 'utf8').catch(() => undefined);
     if (html === undefined) {
       return reply.status(503).type('text/plain; charset=utf-8').send('The web client is not built: run `npm run build:client` (or `npm install`).');
     }
-    useClientPolicy(reply, ctx.config.streamingApiBaseUrl);
+    useClientPolicy(reply, { streaming: ctx.config.streamingApiBaseUrl, media: mediaOrigin });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   };
   for (const path of ['/home', '/notifications', '/web', '/web/*']) app.get(path, page);

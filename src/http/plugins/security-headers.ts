@@ -29,11 +29,25 @@ export function allowFraming(reply: FastifyReply) {
 }
 
 /**
- * The web client's page: scripts from this site only (never inline), and `fetch`/WebSocket to this
- * site and the streaming API; it cannot be framed either.
+ * The web client's page: scripts from this site only (never inline), `fetch` and WebSocket to this
+ * site and the streaming API, images and media also from the media host (an S3 bucket or its CDN,
+ * which may be plain http on a trial instance); it cannot be framed either.
  */
-export function useClientPolicy(reply: FastifyReply, streamingUrl: string) {
-  const policy = [...POLICY, "script-src 'self'", `connect-src 'self' ${streamingUrl}`, "manifest-src 'self'", "form-action 'self'", "frame-ancestors 'none'"].join('; ');
+export function useClientPolicy(reply: FastifyReply, sources: { streaming: string; media?: string }) {
+  const media = sources.media ? ` ${sources.media}` : '';
+  const policy = [
+    "default-src 'none'",
+    "base-uri 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' https: data: blob:${media}`,
+    `media-src 'self' https: data: blob:${media}`,
+    "font-src 'self'",
+    `connect-src 'self' ${sources.streaming}`,
+    "manifest-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
   ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
 }
 

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { TestInstance, TestUser } from '../helpers/instance.ts';
+import { chromiumMissing, ensureClientBuild, launchChromium, pngImage, screenshotTaker, signInThroughClient, startBrowsableInstance } from '../helpers/web-client.ts';
+
+/**
+ * The web client (client/, served at /home) in Chromium, through the real HTTP server and streaming
+ * API: two members in two browser contexts, each signed in through the client's OAuth flow.
+ * Screenshots of every step are written under test-artifacts/screenshots/web-client/.
+ */
+describe('the web client, two members in Chromium', { skip: chromiumMissing }, () => {
+  let instance: TestInstance;
+  let browser: Browser;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let aliceContext: BrowserContext;
+  let bobContext: BrowserContext;
+  let alicePage: Page;
+  let bobPage: Page;
+  const screenshots = screenshotTaker('web-client');
+  const policyViolations: string[] = [];
+
+  const shoot = async (page: Page, step: string) => {
+    const path = await screenshots.take(page, step);
+    console.log(`screenshot: ${path}`);
+  };
+  const watchConsole = (page: Page) =>
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) policyViolations.push(message.text());
+    });
+  const statusWith = (page: Page, text: string): Locator => page.locator('article.status', { hasText: text }).first();
+
+  before(async () => {
+    await ensureClientBuild();
+    [instance, browser] = await Promise.all([startBrowsableInstance(), launchChromium()]);
+    [alice, bob, carol] = await Promise.all([instance.createUser('alice'), instance.createUser('bob'), instance.createUser('carol')]);
+    aliceContext = await browser.newContext({ colorScheme: 'light' });
+    bobContext = await browser.newContext({ colorScheme: 'dark' });
+    alicePage = await aliceContext.newPage();
+    bobPage = await bobContext.newPage();
+    watchConsole(alicePage);
+    watchConsole(bobPage);
+  });
+  after(async () => {
+    await browser?.close();
+    await instance?.close();
+  });
+
+  it('signs both members in through the OAuth flow with PKCE', async () => {
+    await alicePage.goto(`${instance.url}/home`);
+    await alicePage.getByRole('button', { name: 'Sign in' }).waitFor();
+    await shoot(alicePage, 'signed-out');
+    await signInThroughClient(alicePage, instance, alice);
+    await signInThroughClient(bobPage, instance, bob);
+    await shoot(alicePage, 'alice-home');
+    assert.match((await alicePage.locator('.signed-in-as').textContent()) ?? '', /@alice/);
+    // the token the client got works as any app's
+    const token = await alicePage.evaluate(() => localStorage.getItem('subspace.token'));
+    const me = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: token! });
+    assert.equal(me.body.username, 'alice');
+  });
+
+  it('follows from the profile page', async () => {
+    await bobPage.goto(`${instance.url}/web/accounts/${alice.accountId}`);
+    await bobPage.getByRole('button', { name: 'Follow', exact: true }).click();
+    await bobPage.getByRole('button', { name: 'Unfollow' }).waitFor();
+    await shoot(bobPage, 'bob-follows-alice');
+    const [relationship] = (await instance.request('GET', `/api/v1/accounts/relationships?id[]=${alice.accountId}`, { token: bob.token })).body;
+    assert.equal(relationship.following, true);
+    await bobPage.getByRole('link', { name: 'Home', exact: true }).click();
+    await bobPage.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  });
+
+  it("posts with media, alt text and a content warning, and the follower's home timeline shows it live", async () => {
+    const compose = alicePage.getByRole('form', { name: 'New post' });
+    const text = 'Hello from the web client #webclienttest';
+    await compose.getByLabel("What's on your mind?").fill(text);
+    await compose.getByText(`${500 - text.length} characters left`).waitFor();
+    await compose.getByRole('button', { name: 'Content warning' }).click();
+    await compose.getByLabel('Content warning').fill('Spoilers ahead');
+    await compose.getByLabel('Add media').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: await pngImage({ r: 200, g: 30, b: 30 }) });
+    await compose.getByLabel('Alt text for attachment 1').fill('A red square');
+    await shoot(alicePage, 'alice-composes');
+    await compose.getByRole('button', { name: 'Post' }).click();
+    await compose.getByRole('status').filter({ hasText: 'Posted.' }).waitFor();
+    // the draft is gone once the server took it
+    assert.equal(await compose.getByLabel("What's on your mind?").inputValue(), '');
+
+    const arrived = statusWith(bobPage, 'Spoilers ahead');
+    await arrived.waitFor();
+    await arrived.getByText('(show more)').click();
+    await arrived.getByText('Hello from the web client').waitFor();
+    assert.equal(await arrived.locator('img[alt="A red square"]').count(), 1);
+    await shoot(bobPage, 'bob-sees-post-live');
+    const [stored] = (await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses`, { token: alice.token })).body;
+    assert.equal(stored.spoiler_text, 'Spoilers ahead');
+    assert.equal(stored.media_attachments[0].description, 'A red square');
+  });
+
+  it('posts a poll the follower votes in', async () => {
+    const compose = alicePage.getByRole('form', { name: 'New post' });
+    await compose.getByLabel("What's on your mind?").fill('Tea or coffee?');
+    await compose.getByRole('button', { name: 'Poll' }).click();
+    await compose.getByLabel('Choice 1').fill('Tea');
+    await compose.getByLabel('Choice 2').fill('Coffee');
+    await compose.getByRole('button', { name: 'Post' }).click();
+    await compose.getByRole('status').filter({ hasText: 'Posted.' }).waitFor();
+
+    const poll = statusWith(bobPage, 'Tea or coffee?');
+    await poll.getByLabel('Coffee').check();
+    await poll.getByRole('button', { name: 'Vote' }).click();
+    await poll.getByText('100% Coffee (your choice)').waitFor();
+    await shoot(bobPage, 'bob-votes');
+  });
+
+  it('replies, boosts and favourites, and the author sees the grouped notifications arrive live', async () => {
+    await alicePage.getByRole('link', { name: 'Notifications' }).click();
+    await alicePage.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();
+    // the follow came before the page opened; a vote is no notification
+    await alicePage.getByText('bob followed you').waitFor();
+
+    const post = statusWith(bobPage, 'Spoilers ahead');
+    await post.getByRole('button', { name: /^Favourite/ }).click();
+    await post.locator('button[aria-pressed="true"]', { hasText: 'Favourite' }).waitFor();
+    await post.getByRole('button', { name: /^Boost/ }).click();
+    await post.locator('button[aria-pressed="true"]', { hasText: 'Boost' }).waitFor();
+    await post.getByRole('button', { name: /^Reply/ }).click();
+    const reply = post.getByRole('form', { name: 'Reply' });
+    assert.equal(await reply.getByLabel('Reply to @alice').inputValue(), '@alice ');
+    await reply.getByLabel('Reply to @alice').fill('@alice Lovely red!');
+    await reply.getByRole('button', { name: 'Reply' }).click();
+    await post.getByRole('button', { name: 'Reply 1' }).waitFor();
+    await shoot(bobPage, 'bob-reacts');
+
+    const notifications = alicePage.getByRole('region', { name: 'Notifications' });
+    await notifications.getByText('bob favourited your post').waitFor();
+    await notifications.getByText('bob boosted your post').waitFor();
+    await notifications.locator('article.status', { hasText: 'Lovely red!' }).waitFor();
+    // a second favourite joins the group, live
+    const [status] = (await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses?exclude_replies=true`, { token: alice.token })).body.filter((s: any) => s.spoiler_text);
+    assert.equal((await instance.request('POST', `/api/v1/statuses/${status.id}/favourite`, { token: carol.token })).status, 200);
+    await notifications.getByText('carol and 1 other favourited your post').waitFor();
+    assert.equal(await notifications.getByText('favourited your post').count(), 1);
+    await shoot(alicePage, 'alice-notifications');
+  });
+
+  it('searches, opens a hashtag and follows it', async () => {
+    await bobPage.getByRole('link', { name: 'Search' }).click();
+    await bobPage.getByLabel('Search for people, hashtags or posts').fill('webclienttest');
+    await bobPage.getByRole('button', { name: 'Search', exact: true }).click();
+    await bobPage.waitForURL((url) => url.pathname === '/web/search' && url.searchParams.get('q') === 'webclienttest');
+    const hashtag = bobPage.getByRole('link', { name: '#webclienttest' });
+    await hashtag.waitFor();
+    await shoot(bobPage, 'bob-searches');
+    await hashtag.click();
+    await bobPage.getByRole('heading', { name: '#webclienttest', level: 1 }).waitFor();
+    await statusWith(bobPage, 'Spoilers ahead').waitFor();
+    await bobPage.getByRole('button', { name: 'Follow hashtag' }).click();
+    await bobPage.getByRole('button', { name: 'Unfollow hashtag' }).waitFor();
+    await shoot(bobPage, 'bob-follows-hashtag');
+    const followed = (await instance.request('GET', '/api/v1/followed_tags', { token: bob.token })).body;
+    assert.deepEqual(
+      followed.map((tag: any) => tag.name),
+      ['webclienttest'],
+    );
+  });
+
+  it('shows a thread', async () => {
+    await statusWith(bobPage, 'Spoilers ahead').locator('time').click();
+    await bobPage.getByRole('heading', { name: 'Thread', level: 1 }).waitFor();
+    await statusWith(bobPage, 'Lovely red!').waitFor();
+    assert.equal(await bobPage.locator('article.status.focused', { hasText: 'Spoilers ahead' }).count(), 1);
+    await shoot(bobPage, 'bob-thread');
+  });
+
+  it('edits the profile with an avatar', async () => {
+    await alicePage.getByRole('link', { name: 'Edit profile' }).click();
+    await alicePage.getByLabel('Display name').fill('Alice Liddell');
+    await alicePage.getByLabel('Bio').fill('Down the rabbit hole');
+    await alicePage.getByLabel(/^Avatar/).setInputFiles({ name: 'avatar.png', mimeType: 'image/png', buffer: await pngImage({ r: 30, g: 90, b: 200 }, 128) });
+    await alicePage.getByRole('button', { name: 'Save changes' }).click();
+    await alicePage.getByText('Your profile is saved.').waitFor();
+    const me = (await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: alice.token })).body;
+    assert.equal(me.display_name, 'Alice Liddell');
+    assert.equal(me.source.note, 'Down the rabbit hole');
+    assert.doesNotMatch(me.avatar, /missing\.png/);
+    assert.equal(await alicePage.getByAltText('Your current avatar').getAttribute('src'), me.avatar);
+    await alicePage.waitForFunction(() => (document.querySelector('img[alt="Your current avatar"]') as HTMLImageElement | null)?.naturalWidth === 400);
+    await shoot(alicePage, 'alice-profile-edited');
+  });
+
+  it('signs out, revoking the token', async () => {
+    const token = await alicePage.evaluate(() => localStorage.getItem('subspace.token'));
+    await alicePage.getByRole('button', { name: 'Sign out' }).click();
+    await alicePage.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await alicePage.evaluate(() => localStorage.getItem('subspace.token')), null);
+    assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: token! })).status, 401);
+    await shoot(alicePage, 'alice-signed-out');
+    assert.deepEqual(policyViolations, []);
+  });
+});
