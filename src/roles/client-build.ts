@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../lib/logger.ts';
@@ -14,7 +14,7 @@ function newestSourceTime(path: string): number {
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
   for (const entry of readdirSync(path)) {
-    if (path === CLIENT_SOURCE_DIR && (entry === 'dist' || entry === 'node_modules')) continue;
+    if (path === CLIENT_SOURCE_DIR && (entry.startsWith('dist') || entry === 'node_modules')) continue;
     newest = Math.max(newest, newestSourceTime(join(path, entry)));
   }
   return newest;
@@ -27,8 +27,30 @@ export function clientBuildIsStale(outDir = CLIENT_BUILD_DIR): boolean {
   return newestSourceTime(CLIENT_SOURCE_DIR) > statSync(index).mtimeMs;
 }
 
-/** Runs `vite build` in a child process (its bundler stays out of the server's memory), into `outDir`. */
-export function buildClient(outDir = CLIENT_BUILD_DIR): Promise<void> {
+/**
+ * Runs `vite build` in a child process (its bundler stays out of the server's memory), into a
+ * directory beside `outDir` that then takes its place: a process serving the old build (or another
+ * build at the same time, as CI's two test passes in one checkout) never sees a half-written one.
+ */
+export async function buildClient(outDir = CLIENT_BUILD_DIR): Promise<void> {
+  const fresh = `${outDir}.building-${process.pid}`;
+  const old = `${outDir}.old-${process.pid}`;
+  try {
+    await viteBuild(fresh);
+    if (existsSync(outDir)) renameSync(outDir, old);
+    try {
+      renameSync(fresh, outDir);
+    } catch (error) {
+      // another build took the place in between: its output is as fresh
+      if (!existsSync(outDir)) throw error;
+    }
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+    rmSync(old, { recursive: true, force: true });
+  }
+}
+
+function viteBuild(outDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [VITE, 'build', '--config', join(CLIENT_SOURCE_DIR, 'vite.config.ts'), '--logLevel', 'warn'], {
       env: { ...process.env, SUBSPACE_CLIENT_OUT_DIR: outDir },

@@ -156,7 +156,7 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
 
   const body = <SafeHtml class="content" html={status.content} emojis={status.emojis} />;
   return (
-    <article class={focused ? 'status focused' : 'status'} aria-labelledby={headingId} data-status-id={status.id}>
+    <article class={focused ? 'status focused' : 'status'} aria-labelledby={headingId} data-status-id={status.id} data-entry-id={shown.id}>
       {shown.reblog && (
         <p class="boosted-by muted">
           <DisplayName name={shown.account.display_name || shown.account.username} emojis={shown.account.emojis} /> boosted
