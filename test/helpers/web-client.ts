@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -77,6 +77,8 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
 /** Screenshots kept as the test's artefacts, under test-artifacts/screenshots/<name>/ (git-ignored). */
 export function screenshotTaker(name: string) {
   const dir = join(new URL('../../test-artifacts/screenshots/', import.meta.url).pathname, name);
+  // this run's screenshots only
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   let count = 0;
   return {
