@@ -143,9 +143,13 @@ export function App() {
 
   useEffect(() => {
     (async () => {
+      const callback = location.pathname === CALLBACK_PATH;
+      // the instance and the member are asked for at once (one round trip before the first view)
+      const member = !callback && currentToken() ? api<Account>('/api/v1/accounts/verify_credentials') : undefined;
+      member?.catch(() => undefined);
       const loaded = await api<Instance>('/api/v2/instance');
       setInstance(loaded);
-      if (location.pathname === CALLBACK_PATH) {
+      if (callback) {
         try {
           navigate(await finishSignIn(location.search), { replace: true });
         } catch (caught) {
@@ -154,7 +158,7 @@ export function App() {
       }
       if (!currentToken()) return setSignedOut(true);
       try {
-        setMe(await api<Account>('/api/v1/accounts/verify_credentials'));
+        setMe(await (member ?? api<Account>('/api/v1/accounts/verify_credentials')));
         startStreaming(loaded.configuration.urls.streaming);
       } catch (caught) {
         // a revoked or expired token: sign in again
