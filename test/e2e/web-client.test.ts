@@ -149,6 +149,54 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await shoot(alicePage, 'alice-notifications');
   });
 
+  it('keeps the draft of a post the server did not take, and sends it again', async () => {
+    const compose = alicePage.getByRole('form', { name: 'New post' });
+    let refused = 0;
+    await alicePage.route('**/api/v1/statuses', async (route) => {
+      if (route.request().method() !== 'POST' || refused++ > 0) return route.fallback();
+      await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'Service Unavailable' }) });
+    });
+    await compose.getByLabel("What's on your mind?").fill('A post that fails once');
+    await compose.getByRole('button', { name: 'Post' }).click();
+    await compose.getByRole('alert').filter({ hasText: 'Your post was not sent (Service Unavailable)' }).waitFor();
+    assert.equal(await compose.getByLabel("What's on your mind?").inputValue(), 'A post that fails once');
+    // the draft outlives a reload too
+    await alicePage.reload();
+    assert.equal(await compose.getByLabel("What's on your mind?").inputValue(), 'A post that fails once');
+    await compose.getByRole('button', { name: 'Post' }).click();
+    await compose.getByRole('status').filter({ hasText: 'Posted.' }).waitFor();
+    await alicePage.unroute('**/api/v1/statuses');
+    assert.equal(refused, 2);
+  });
+
+  it('renders only allow-listed markup from statuses, whatever the server sent', async () => {
+    const [status] = (await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses?limit=1`, { token: bob.token })).body;
+    const hostile = {
+      ...status,
+      id: '999999999999',
+      spoiler_text: '',
+      content:
+        '<p>Hostile <script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2"><a href="javascript:window.pwned = 3">click</a> ' +
+        '<a href="https://example.com/" onclick="window.pwned = 4" style="color: red">fine link</a><iframe src="https://example.com/"></iframe><strong class="x">bold</strong></p>',
+    };
+    assert.deepEqual(policyViolations, []);
+    await bobPage.route('**/api/v1/timelines/public?local=true', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify([hostile]) }));
+    await bobPage.goto(`${instance.url}/web/public/local`);
+    const content = entry(bobPage, hostile.id).locator('.content');
+    await content.getByText('fine link').waitFor();
+    assert.equal(await bobPage.evaluate(() => (window as { pwned?: number }).pwned), undefined);
+    assert.equal(await content.locator('script, img, iframe, [onclick], [onerror], [style], [class="x"]').count(), 0);
+    // the javascript: link is its text alone
+    assert.match((await content.textContent()) ?? '', /click fine link/);
+    assert.equal(await content.locator('a', { hasText: 'click' }).count(), 0);
+    assert.equal(await content.getByText('fine link').getAttribute('href'), 'https://example.com/');
+    assert.equal(await content.getByText('fine link').getAttribute('rel'), 'nofollow noopener noreferrer');
+    await bobPage.unroute('**/api/v1/timelines/public?local=true');
+    // parsing the hostile HTML (in DOMParser's inert document) has Chromium report, and refuse, its inline handlers and style
+    assert.ok(policyViolations.every((message) => /inline event handler|inline style/.test(message) && /blocked/.test(message)), policyViolations.join('\n'));
+    policyViolations.length = 0;
+  });
+
   it('searches, opens a hashtag and follows it', async () => {
     await bobPage.getByRole('link', { name: 'Search' }).click();
     await bobPage.getByLabel('Search for people, hashtags or posts').fill('webclienttest');
