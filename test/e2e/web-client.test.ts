@@ -41,6 +41,17 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     [alice, bob, carol] = await Promise.all([instance.createUser('alice'), instance.createUser('bob'), instance.createUser('carol')]);
     aliceContext = await browser.newContext({ colorScheme: 'light' });
     bobContext = await browser.newContext({ colorScheme: 'dark' });
+    // the test keeps a hand on Bob's WebSockets, to cut the streaming connection
+    await bobContext.addInitScript(() => {
+      const sockets: WebSocket[] = [];
+      (window as unknown as { sockets: WebSocket[] }).sockets = sockets;
+      window.WebSocket = class extends WebSocket {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          sockets.push(this);
+        }
+      };
+    });
     alicePage = await aliceContext.newPage();
     bobPage = await bobContext.newPage();
     watchConsole(alicePage);
@@ -149,6 +160,21 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await shoot(alicePage, 'alice-notifications');
   });
 
+  it('reconnects a lost streaming connection and keeps the home timeline live', async () => {
+    await bobPage.getByRole('link', { name: 'Home', exact: true }).click();
+    await bobPage.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await bobPage.evaluate(() => (window as unknown as { sockets: WebSocket[] }).sockets.at(-1)!.close());
+    // (the state shows "Connection lost, reconnecting…" for the second before it reconnects)
+    const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'Posted while Bob was reconnecting' } });
+    assert.equal(posted.status, 200);
+    await bobPage.waitForFunction(
+      () => (window as unknown as { sockets: WebSocket[] }).sockets.at(-1)?.readyState === WebSocket.OPEN && (window as unknown as { sockets: WebSocket[] }).sockets.length === 2,
+    );
+    await bobPage.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await statusWith(bobPage, 'Posted while Bob was reconnecting').waitFor();
+    await shoot(bobPage, 'bob-reconnected');
+  });
+
   it('keeps the draft of a post the server did not take, and sends it again', async () => {
     const compose = alicePage.getByRole('form', { name: 'New post' });
     let refused = 0;
@@ -193,7 +219,10 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     assert.equal(await content.getByText('fine link').getAttribute('rel'), 'nofollow noopener noreferrer');
     await bobPage.unroute('**/api/v1/timelines/public?local=true');
     // parsing the hostile HTML (in DOMParser's inert document) has Chromium report, and refuse, its inline handlers and style
-    assert.ok(policyViolations.every((message) => /inline event handler|inline style/.test(message) && /blocked/.test(message)), policyViolations.join('\n'));
+    assert.ok(
+      policyViolations.every((message) => /inline event handler|inline style/.test(message) && /blocked/.test(message)),
+      policyViolations.join('\n'),
+    );
     policyViolations.length = 0;
   });
 
