@@ -103,29 +103,41 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
   );
 }
 
+let referrerSeen = false;
+
+/** Whether the member just signed in on the instance's own sign-in page (its default return is /home); asked once a page load. */
+function fromSignInPage(): boolean {
+  if (referrerSeen) return false;
+  referrerSeen = true;
+  try {
+    const referrer = new URL(document.referrer);
+    return referrer.origin === location.origin && referrer.pathname === '/auth/sign_in';
+  } catch {
+    return false;
+  }
+}
+
 function SignedOut({ title, error }: { title: string; error: unknown }) {
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<unknown>(null);
+  const start = () => {
+    setBusy(true);
+    signIn(location.pathname === CALLBACK_PATH ? '/home' : location.pathname + location.search).catch((caught) => {
+      setFailed(caught);
+      setBusy(false);
+    });
+  };
   useEffect(() => {
     document.title = `Sign in · ${title}`;
+    // signed in on the instance's page already: straight on to authorizing this client
+    if (!error && fromSignInPage()) start();
   }, [title]);
   return (
     <main id="main" class="signed-out">
       <h1>{title}</h1>
       <p>Sign in to read your home timeline, post, and follow people.</p>
       <ErrorMessage error={error || failed} />
-      <button
-        type="button"
-        class="primary"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          signIn(location.pathname === CALLBACK_PATH ? '/home' : location.pathname + location.search).catch((caught) => {
-            setFailed(caught);
-            setBusy(false);
-          });
-        }}
-      >
+      <button type="button" class="primary" disabled={busy} onClick={start}>
         Sign in
       </button>
       <p>

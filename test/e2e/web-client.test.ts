@@ -76,6 +76,22 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     assert.equal(me.body.username, 'alice');
   });
 
+  it("leads from the public pages' sign-in link to the client", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    watchConsole(page);
+    await page.goto(`${instance.url}/`);
+    await page.locator('a[href="/auth/sign_in"]').first().click();
+    await page.fill('#email', carol.email);
+    await page.fill('#password', carol.password);
+    await page.click('button[type=submit]');
+    // signed in on the instance, the client goes straight on to ask for its authorization
+    await page.locator('button[value=approve]').click();
+    await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+    assert.match((await page.locator('.signed-in-as').textContent()) ?? '', /@carol/);
+    await context.close();
+  });
+
   it('follows from the profile page', async () => {
     await bobPage.goto(`${instance.url}/web/accounts/${alice.accountId}`);
     await bobPage.getByRole('button', { name: 'Follow', exact: true }).click();
