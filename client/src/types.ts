@@ -66,6 +66,8 @@ export interface Status {
   favourites_count: number;
   replies_count: number;
   in_reply_to_id: string | null;
+  in_reply_to_account_id: string | null;
+  mentions: { id: string; acct: string }[];
   reblog: Status | null;
   poll: Poll | null;
   favourited?: boolean;

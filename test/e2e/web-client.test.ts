@@ -310,6 +310,14 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
         }
       }
     }
+    // a phone's screen: one column
+    await bobPage.setViewportSize({ width: 390, height: 844 });
+    await bobPage.goto(`${instance.url}/home`);
+    await bobPage.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+    await bobPage.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
+    assert.ok(await bobPage.evaluate(() => document.documentElement.scrollWidth <= 390), 'nothing is wider than the screen');
+    for (const violation of await seriousAccessibilityViolations(bobPage)) found.push(`/home (phone): ${violation.impact} ${violation.id}: ${violation.help}`);
+    await shoot(bobPage, 'bob-phone');
     assert.deepEqual(found, []);
   });
 

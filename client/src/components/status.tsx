@@ -116,6 +116,12 @@ function Media({ status }: { status: Status }) {
   );
 }
 
+function replyLabel(status: Status): string {
+  if (status.in_reply_to_account_id === status.account.id) return 'Continues a thread';
+  const to = status.mentions.find((mention) => mention.id === status.in_reply_to_account_id);
+  return to ? `In reply to @${to.acct}` : 'In reply to a post';
+}
+
 /** One status as a timeline, a thread or a notification shows it, with its actions. */
 export function StatusCard({ status: shown, onChange, onDelete, focused = false }: StatusCallbacks & { status: Status; focused?: boolean }) {
   const { me } = useSession();
@@ -178,6 +184,11 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
           {status.visibility !== 'public' && <span class="muted"> · {status.visibility}</span>}
         </div>
       </header>
+      {status.in_reply_to_id && !focused && (
+        <p class="in-reply-to muted">
+          <Link href={`/web/statuses/${status.in_reply_to_id}`}>{replyLabel(status)}</Link>
+        </p>
+      )}
       {/* biome-ignore lint/a11y/noStaticElementInteractions: delegates clicks on the hashtag links inside */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: links are keyboard-activated through their own click */}
       <div onClick={openHashtag}>
