@@ -3,6 +3,7 @@ import { apiPage } from '../api.ts';
 import { subscribe } from '../streaming.ts';
 import type { Status } from '../types.ts';
 import { ErrorMessage } from './error-message.tsx';
+import { ListFooter } from './list-footer.tsx';
 import { replaceStatus, StatusCard } from './status.tsx';
 
 export interface Live {
@@ -73,13 +74,7 @@ export function StatusList({ endpoint, live, label }: { endpoint: string; live?:
           onDelete={(id) => setStatuses((list) => list.filter((s) => s.id !== id && s.reblog?.id !== id))}
         />
       ))}
-      {!loading && statuses.length === 0 && !error && <p class="empty muted">Nothing here yet.</p>}
-      {loading && <p class="muted">Loading…</p>}
-      {next && !loading && (
-        <button type="button" class="load-more" onClick={() => load(next, true)}>
-          Load older posts
-        </button>
-      )}
+      <ListFooter empty={statuses.length === 0 && !error} loading={loading} next={next} onMore={(url) => load(url, true)} emptyText="Nothing here yet." moreText="Load older posts" />
     </section>
   );
 }

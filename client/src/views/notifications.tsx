@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiPage } from '../api.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { ListFooter } from '../components/list-footer.tsx';
 import { StatusCard } from '../components/status.tsx';
 import { Link } from '../router.tsx';
 import { DisplayName } from '../sanitize.tsx';
@@ -142,13 +143,7 @@ export function Notifications() {
             </article>
           );
         })}
-        {!loading && data.groups.length === 0 && !error && <p class="empty muted">No notifications yet.</p>}
-        {loading && <p class="muted">Loading…</p>}
-        {next && !loading && (
-          <button type="button" class="load-more" onClick={() => load(next, true)}>
-            Load older notifications
-          </button>
-        )}
+        <ListFooter empty={data.groups.length === 0 && !error} loading={loading} next={next} onMore={(url) => load(url, true)} emptyText="No notifications yet." moreText="Load older notifications" />
       </section>
     </>
   );
