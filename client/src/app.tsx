@@ -7,6 +7,7 @@ import { Link, navigate, useLocation } from './router.tsx';
 import { SessionContext, type Session } from './session.ts';
 import { onStreamingState, startStreaming, stopStreaming } from './streaming.ts';
 import type { Account, Instance } from './types.ts';
+import { ListTimeline, Lists, SavedStatuses } from './views/collections.tsx';
 import { EditProfile } from './views/edit-profile.tsx';
 import { Notifications } from './views/notifications.tsx';
 import { Profile, ProfileByAcct } from './views/profile.tsx';
@@ -20,6 +21,9 @@ const NAV = [
   { href: '/web/public/local', label: 'Local' },
   { href: '/web/public', label: 'Federated' },
   { href: '/web/search', label: 'Search' },
+  { href: '/web/lists', label: 'Lists' },
+  { href: '/web/bookmarks', label: 'Bookmarks' },
+  { href: '/web/favourites', label: 'Favourites' },
   { href: '/web/settings/profile', label: 'Edit profile' },
 ];
 
@@ -35,6 +39,10 @@ function View({ url }: { url: URL }) {
   if ((match = /^\/web\/statuses\/([^/]+)$/.exec(path)) || (match = /^\/web\/@[^/]+\/(\d+)$/.exec(path))) return <Thread id={match[1]!} />;
   if ((match = /^\/web\/accounts\/([^/]+)$/.exec(path))) return <Profile id={match[1]!} />;
   if ((match = /^\/web\/@([^/]+)$/.exec(path))) return <ProfileByAcct acct={match[1]!} />;
+  if (path === '/web/bookmarks') return <SavedStatuses kind="bookmarks" />;
+  if (path === '/web/favourites') return <SavedStatuses kind="favourites" />;
+  if (path === '/web/lists') return <Lists />;
+  if ((match = /^\/web\/lists\/([^/]+)$/.exec(path))) return <ListTimeline id={match[1]!} />;
   if (path === '/web/search') return <Search q={url.searchParams.get('q') ?? ''} />;
   if (path === '/web/settings/profile') return <EditProfile />;
   return (

@@ -12,7 +12,9 @@ export interface StreamEvent {
 
 interface Subscription {
   stream: string;
+  /** the hashtag of a `hashtag` stream, the list id of a `list` stream */
   tag?: string;
+  list?: string;
   onEvent: (event: StreamEvent) => void;
   onReconnect?: () => void;
 }
@@ -28,15 +30,17 @@ let everOpened = false;
 const subscriptions = new Set<Subscription>();
 const stateListeners = new Set<(state: State) => void>();
 
-const key = (s: { stream: string; tag?: string }) => `${s.stream}\u0000${s.tag ?? ''}`;
+const param = (s: { tag?: string; list?: string }) => s.tag ?? s.list;
+const key = (s: { stream: string; tag?: string; list?: string }) => `${s.stream}\u0000${param(s) ?? ''}`;
 
 function setState(next: State) {
   state = next;
   for (const listener of stateListeners) listener(next);
 }
 
-function send(type: 'subscribe' | 'unsubscribe', subscription: { stream: string; tag?: string }) {
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type, stream: subscription.stream, ...(subscription.tag ? { tag: subscription.tag } : {}) }));
+function send(type: 'subscribe' | 'unsubscribe', subscription: { stream: string; tag?: string; list?: string }) {
+  if (socket?.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify({ type, stream: subscription.stream, ...(subscription.tag ? { tag: subscription.tag } : {}), ...(subscription.list ? { list: subscription.list } : {}) }));
 }
 
 function connect() {
@@ -61,11 +65,11 @@ function connect() {
   ws.onmessage = (message) => {
     const data = JSON.parse(String(message.data)) as { stream?: string[]; event: string; payload?: string };
     if (!data.stream) return;
-    const [stream, tag] = data.stream;
+    const [stream, streamParam] = data.stream;
     let payload: unknown = data.payload;
     if (typeof payload === 'string' && /^[[{]/.test(payload)) payload = JSON.parse(payload);
     for (const subscription of subscriptions) {
-      if (subscription.stream === stream && (subscription.tag ?? undefined) === (tag ?? undefined)) subscription.onEvent({ event: data.event, payload });
+      if (subscription.stream === stream && param(subscription) === streamParam) subscription.onEvent({ event: data.event, payload });
     }
   };
   ws.onclose = () => {

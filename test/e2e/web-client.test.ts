@@ -275,6 +275,24 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await shoot(bobPage, 'bob-thread');
   });
 
+  it('bookmarks, and shows the bookmarks and a list timeline, live', async () => {
+    await entry(bobPage, postId).getByRole('button', { name: 'Bookmark' }).click();
+    await entry(bobPage, postId).locator('button[aria-pressed="true"]', { hasText: 'Bookmark' }).waitFor();
+    await bobPage.getByRole('link', { name: 'Bookmarks' }).click();
+    await bobPage.getByRole('heading', { name: 'Bookmarks', level: 1 }).waitFor();
+    await entry(bobPage, postId).waitFor();
+
+    const list = await instance.request('POST', '/api/v1/lists', { token: bob.token, json: { title: 'Friends' } });
+    assert.equal((await instance.request('POST', `/api/v1/lists/${list.body.id}/accounts`, { token: bob.token, json: { account_ids: [alice.accountId] } })).status, 200);
+    await bobPage.getByRole('link', { name: 'Lists' }).click();
+    await bobPage.getByRole('link', { name: 'Friends' }).click();
+    await bobPage.getByRole('heading', { name: 'Friends', level: 1 }).waitFor();
+    await bobPage.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
+    assert.equal((await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'For the list' } })).status, 200);
+    await statusWith(bobPage, 'For the list').waitFor();
+    await shoot(bobPage, 'bob-list');
+  });
+
   it('edits the profile with an avatar', async () => {
     await alicePage.getByRole('link', { name: 'Edit profile' }).click();
     await alicePage.getByLabel('Display name').fill('Alice Liddell');
@@ -302,6 +320,8 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
       [`/web/statuses/${postId}`, 'Thread'],
       [`/web/accounts/${alice.accountId}`, 'Alice Liddell'],
       ['/web/settings/profile', 'Edit profile'],
+      ['/web/bookmarks', 'Bookmarks'],
+      ['/web/lists', 'Lists'],
     ];
     const found: string[] = [];
     for (const page of [alicePage, bobPage]) {

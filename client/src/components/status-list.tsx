@@ -9,6 +9,7 @@ import { replaceStatus, StatusCard } from './status.tsx';
 export interface Live {
   stream: string;
   tag?: string;
+  list?: string;
 }
 
 /**
@@ -52,6 +53,7 @@ export function StatusList({ endpoint, live, label }: { endpoint: string; live?:
     return subscribe({
       stream: live.stream,
       tag: live.tag,
+      list: live.list,
       onEvent: ({ event, payload }) => {
         if (event === 'update') {
           const status = payload as Status;
@@ -61,7 +63,7 @@ export function StatusList({ endpoint, live, label }: { endpoint: string; live?:
       },
       onReconnect: () => void load(endpoint, false),
     });
-  }, [endpoint, live?.stream, live?.tag, load]);
+  }, [endpoint, live?.stream, live?.tag, live?.list, load]);
 
   return (
     <section class="status-list" aria-label={label} aria-busy={loading}>
