@@ -211,6 +211,16 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     assert.equal(refused, 2);
   });
 
+  it("deletes a post, which leaves the follower's timeline live", async () => {
+    await statusWith(bobPage, 'A post that fails once').waitFor();
+    await alicePage.getByRole('link', { name: 'Home', exact: true }).click();
+    const own = statusWith(alicePage, 'A post that fails once');
+    alicePage.once('dialog', (dialog) => void dialog.accept());
+    await own.getByRole('button', { name: 'Delete' }).click();
+    await own.waitFor({ state: 'detached' });
+    await statusWith(bobPage, 'A post that fails once').waitFor({ state: 'detached' });
+  });
+
   it('renders only allow-listed markup from statuses, whatever the server sent', async () => {
     const [status] = (await instance.request('GET', `/api/v1/accounts/${alice.accountId}/statuses?limit=1`, { token: bob.token })).body;
     const hostile = {
