@@ -67,6 +67,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
 import { registerRequestId } from './plugins/request-id.ts';
 import { staticRoutes } from './static.ts';
+import { webClientRoutes } from './web-client.ts';
 import { manifestRoutes } from './manifest.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import { streamingRedirectRoutes, streamingRoutes, type StreamingRouteOptions } from '../streaming/routes.ts';
@@ -154,5 +155,6 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   disputesRoutes(app, ctx);
   adminStrikesRoutes(app, ctx);
   publicPageRoutes(app, ctx);
+  webClientRoutes(app, ctx);
   return app;
 }

@@ -1,6 +1,8 @@
 import { QUEUE_NAMES } from '../../backends/queue/index.ts';
 import { baseUrl, type Config } from '../../config/index.ts';
 import { boot, type Roles } from '../../roles/boot.ts';
+import { ensureClientBuilt } from '../../roles/client-build.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { hasLocalUsers } from '../../services/accounts/local-users.ts';
 import type { ProcessArgs } from '../process-args.ts';
 
@@ -25,6 +27,8 @@ export function rolesFor(command: string, args: ProcessArgs, config: Config): Ro
 /** Runs a role until SIGINT/SIGTERM, then shuts down gracefully (running jobs finish first). */
 export async function runRole(command: string, args: ProcessArgs, config: Config) {
   const roles = rolesFor(command, args, config);
+  // the web client is built on install; a checkout changed since (or never installed) is built here
+  if (roles.web) await ensureClientBuilt(createLogger(config.logLevel, command));
   const instance = await boot(config, roles);
   const log = instance.ctx.log;
   if (instance.url) log.info(`Subspace is serving ${baseUrl(config)} (listening on ${instance.url})`);

@@ -6,9 +6,9 @@ import { params } from '../plugins/params.ts';
 import { clearSessionCookie, csrfToken, setSessionCookie, verifyCsrf } from '../plugins/session.ts';
 import { signInPage } from '../views/oauth.ts';
 
-/** Only a path on this site may be returned to after signing in. */
+/** Only a path on this site may be returned to after signing in; by default the web client, as Mastodon's. */
 function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/';
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/home';
 }
 
 function signInProblem(user: { confirmedAt: Date | null; approved: boolean; disabled: boolean }, suspended: boolean) {

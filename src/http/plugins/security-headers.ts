@@ -20,11 +20,35 @@ const HTML_HEADERS = {
 /** The same policy for a page other sites may frame (Mastodon's embedded statuses): no frame-ancestors, no X-Frame-Options. */
 const EMBEDDABLE_HEADERS = { 'content-security-policy': POLICY.join('; '), 'referrer-policy': 'same-origin' } as const;
 
-const embeddable = new WeakSet<FastifyReply>();
+/** Replies whose HTML sends other headers than HTML_HEADERS. */
+const ownHeaders = new WeakMap<FastifyReply, Record<string, string>>();
 
 /** Lets this reply's HTML be framed by any site. */
 export function allowFraming(reply: FastifyReply) {
-  embeddable.add(reply);
+  ownHeaders.set(reply, EMBEDDABLE_HEADERS);
+}
+
+/**
+ * The web client's page: scripts from this site only (never inline), `fetch` and WebSocket to this
+ * site and the streaming API, images and media also from the media host (an S3 bucket or its CDN,
+ * which may be plain http on a trial instance); it cannot be framed either.
+ */
+export function useClientPolicy(reply: FastifyReply, sources: { streaming: string; media?: string }) {
+  const media = sources.media ? ` ${sources.media}` : '';
+  const policy = [
+    "default-src 'none'",
+    "base-uri 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' https: data: blob:${media}`,
+    `media-src 'self' https: data: blob:${media}`,
+    "font-src 'self'",
+    `connect-src 'self' ${sources.streaming}`,
+    "manifest-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
 }
 
 /**
@@ -35,7 +59,7 @@ export function registerSecurityHeaders(app: FastifyInstance) {
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(embeddable.has(reply) ? EMBEDDABLE_HEADERS : HTML_HEADERS);
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(ownHeaders.get(reply) ?? HTML_HEADERS);
     return payload;
   });
 }
