@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { claimRedisDatabase, type RedisDatabase } from '../helpers/redis-db.ts';
+import { claimRedisDatabase, claimRegistryUrl, type RedisDatabase } from '../helpers/redis-db.ts';
 
 // The test helper that gives every test instance a Redis database of its own, even when test files run at once.
 describe('test Redis databases', { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set' }, () => {
@@ -23,7 +23,7 @@ describe('test Redis databases', { skip: process.env.REDIS_URL ? false : 'REDIS_
   });
 
   it('takes over the claim of a process that is gone', async () => {
-    const registry = new Redis(process.env.REDIS_URL!);
+    const registry = new Redis(claimRegistryUrl());
     try {
       const claims = await registry.keys('subspace-test:redis-db:*');
       const free = [...Array(15).keys()].map((i) => i + 1).filter((db) => !claims.includes(`subspace-test:redis-db:${db}`) && `/${db}` !== new URL(process.env.REDIS_URL!).pathname);

@@ -4,11 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 /**
- * Redis databases for test instances, one each, claimed in REDIS_URL's own database (which no test
- * flushes) so that test files running at the same time against one Redis never share one. A claim
- * is released when its instance closes; one whose process is gone is taken over.
+ * Redis databases for test instances, one each, claimed in one registry database of the server (0,
+ * which no test flushes, whatever database REDIS_URL names: runs with different REDIS_URLs against
+ * one server then still see each other's claims) so that test files running at the same time never
+ * share one. A claim is released when its instance closes; one whose process is gone is taken over.
  */
 const FIRST_DB = Number(process.env.SUBSPACE_TEST_REDIS_DB_START ?? 1);
+const REGISTRY_DB = 0;
 /** Redis's default `databases` */
 const DATABASES = 16;
 const CLAIM_PREFIX = 'subspace-test:redis-db:';
@@ -32,17 +34,24 @@ function processGone(owner: string): boolean {
   }
 }
 
+/** The URL of the database holding the claims, on REDIS_URL's server. */
+export function claimRegistryUrl(): string {
+  const url = new URL(process.env.REDIS_URL!);
+  url.pathname = `/${REGISTRY_DB}`;
+  return url.toString();
+}
+
 /** Claims a free database of REDIS_URL's server, flushed, waiting up to `timeoutMs` for one to be released. */
 export async function claimRedisDatabase(timeoutMs = 120_000): Promise<RedisDatabase> {
   const base = new URL(process.env.REDIS_URL!);
   const baseDb = Number(base.pathname.slice(1) || 0);
   const owner = `${hostname()}|${process.pid}|${randomUUID()}`;
-  const registry = new Redis(base.toString());
+  const registry = new Redis(claimRegistryUrl());
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (let db = FIRST_DB; db < DATABASES; db++) {
-        if (db === baseDb) continue;
+        if (db === baseDb || db === REGISTRY_DB) continue;
         const key = `${CLAIM_PREFIX}${db}`;
         if (!(await registry.set(key, owner, 'EX', CLAIM_TTL_SECONDS, 'NX'))) {
           const holder = await registry.get(key);
@@ -54,7 +63,7 @@ export async function claimRedisDatabase(timeoutMs = 120_000): Promise<RedisData
         const redis = new Redis(url.toString());
         await redis.flushdb();
         redis.disconnect();
-        return { url: url.toString(), release: () => release(base.toString(), key, owner) };
+        return { url: url.toString(), release: () => release(claimRegistryUrl(), key, owner) };
       }
       if (Date.now() > deadline) throw new Error(`no free Redis database among ${FIRST_DB}–${DATABASES - 1} (claims: ${CLAIM_PREFIX}*)`);
       await sleep(250);
