@@ -23,10 +23,12 @@ export function rolesFor(command: string, args: ProcessArgs, config: Config): Ro
 }
 
 /** Runs a role until SIGINT/SIGTERM, then shuts down gracefully (running jobs finish first). */
-export async function runRole(command: string, args: ProcessArgs, config: Config) {
+export async function runRole(command: string, args: ProcessArgs, config: Config, configWarnings: string[] = []) {
   const roles = rolesFor(command, args, config);
   const instance = await boot(config, roles);
   const log = instance.ctx.log;
+  for (const warning of configWarnings) log.warn(warning);
+  if (instance.metricsUrl) log.info(`metrics at ${instance.metricsUrl}/metrics, readiness at ${instance.metricsUrl}/health/ready`);
   if (instance.url) log.info(`Subspace is serving ${baseUrl(config)} (listening on ${instance.url})`);
   if (roles.web && !(await hasLocalUsers(instance.ctx))) {
     log.info('No accounts yet. Create the owner with: ./bin/subspace accounts create USERNAME --email EMAIL --role Owner --confirmed');
