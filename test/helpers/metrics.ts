@@ -1,3 +1,10 @@
+/** The exporter switched on, on a free port of loopback (Mastodon's variables). */
+export const METRICS_ENV = {
+  MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true',
+  MASTODON_PROMETHEUS_EXPORTER_HOST: '127.0.0.1',
+  MASTODON_PROMETHEUS_EXPORTER_PORT: '0',
+};
+
 /** One sample of Prometheus' text format: `name{label="value",…} value`. */
 export interface Sample {
   name: string;

@@ -3,18 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { QUEUE_NAMES } from '../../src/backends/queue/index.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, redisMode, serverMode, type TestInstance, type TestUser } from '../helpers/instance.ts';
-import { scrape, total, type Sample } from '../helpers/metrics.ts';
+import { METRICS_ENV, scrape, total, type Sample } from '../helpers/metrics.ts';
 import { openEventStream } from '../helpers/stream-clients.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE } from '../helpers/constants.ts';
-
-/** The exporter switched on, on a free port of loopback (Mastodon's variables). */
-export const METRICS_ENV = {
-  MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true',
-  MASTODON_PROMETHEUS_EXPORTER_HOST: '127.0.0.1',
-  MASTODON_PROMETHEUS_EXPORTER_PORT: '0',
-};
 
 describe('Prometheus metrics after a workload (every role in one process)', () => {
   let instance: TestInstance;
