@@ -168,7 +168,6 @@ const MASTODON_UNSUPPORTED_PREFIXES = [
   'HCAPTCHA_',
   'CACHE_BUSTER_',
   'OTEL_',
-  'MASTODON_PROMETHEUS_EXPORTER_',
 ];
 
 /** Variables that are Subspace's by their name, whatever follows. */
@@ -218,9 +217,12 @@ export function configWarnings(env: Env): string[] {
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {
     if (env[name] === undefined || SUBSPACE_VARIABLES.has(name)) continue;
+    if (isMastodonUnsupported(name)) {
+      warnings.push(`${name} is a Mastodon setting Subspace does not support: it is ignored`);
+      continue;
+    }
     const suggestion = closestKnown(name);
     if (suggestion) warnings.push(`${name} is not a variable Subspace reads: did you mean ${suggestion}? It is ignored`);
-    else if (isMastodonUnsupported(name)) warnings.push(`${name} is a Mastodon setting Subspace does not support: it is ignored`);
     else if (OWN_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`${name} is not a variable Subspace reads: it is ignored`);
   }
   return warnings;
