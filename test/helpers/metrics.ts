@@ -49,3 +49,22 @@ export function metricNames(samples: Sample[]): Set<string> {
   }
   return names;
 }
+
+const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'le', 'inf', 'nan']);
+
+/** The metric names a PromQL expression reads (a histogram's `_bucket`, `_sum` and `_count` as the histogram). */
+export function promqlMetricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '0');
+  const names = new Set<string>();
+  for (const match of stripped.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\()?/g)) {
+    const [, name, call] = match;
+    if (call || PROMQL_WORDS.has(name!.toLowerCase())) continue;
+    names.add(name!.replace(/_(bucket|sum|count)$/, ''));
+  }
+  return [...names];
+}

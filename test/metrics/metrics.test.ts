@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import { QUEUE_NAMES } from '../../src/backends/queue/index.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, redisMode, serverMode, type TestInstance, type TestUser } from '../helpers/instance.ts';
-import { METRICS_ENV, scrape, total, type Sample } from '../helpers/metrics.ts';
+import { METRICS_ENV, metricNames, promqlMetricNames, scrape, total, type Sample } from '../helpers/metrics.ts';
 import { openEventStream } from '../helpers/stream-clients.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
@@ -102,6 +104,20 @@ describe('Prometheus metrics after a workload (every role in one process)', () =
     if (serverMode) assert.ok(total(samples, 'subspace_db_pool_connections', { state: 'total' }) >= 1, 'the PostgreSQL pool');
     if (redisMode) assert.equal(total(samples, 'subspace_redis_up', { client: 'subspace:cache' }), 1, 'the cache’s Redis is up');
     else assert.ok(!samples.some((sample) => sample.name === 'subspace_redis_up'), 'no Redis, no Redis figures');
+  });
+
+  it('the shipped Grafana dashboard and Prometheus alert rules read only metrics the registry has', async () => {
+    const registered = new Set(instance.ctx.metrics!.registry.getMetricsAsArray().map((metric) => metric.name));
+    const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/subspace.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const rules = (parse(readFileSync(new URL('../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+    const expressions = [...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)), ...rules.map((rule) => rule.expr)];
+    assert.ok(expressions.length > 30, `${expressions.length} expressions`);
+    const used = new Set(expressions.flatMap(promqlMetricNames));
+    assert.deepEqual([...used].filter((name) => !registered.has(name)), [], 'metrics the dashboard or the alerts name but nothing exports');
+    // and what the workload exercised shows in a scrape
+    const scraped = metricNames(await metrics());
+    for (const name of ['subspace_http_requests_total', 'subspace_jobs_total', 'subspace_federation_deliveries_total', 'subspace_federation_inbound_activities_total', 'subspace_db_query_duration_seconds']) assert.ok(scraped.has(name), name);
+    assert.ok(used.has('subspace_queue_latency_seconds') && used.has('nodejs_eventloop_lag_p99_seconds'), 'the parser finds names');
   });
 
   it('shows STATUS_PAGE_URL in the instance API', async () => {
