@@ -53,7 +53,12 @@ export class Metrics {
     this.config = config;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({ name: 'subspace_http_requests_total', help: 'HTTP requests answered, by method, route (the route pattern) and status', labelNames: ['method', 'route', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'subspace_http_requests_total',
+      help: 'HTTP requests answered, by method, route (the route pattern) and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'subspace_http_request_duration_seconds',
       help: 'Time to answer an HTTP request (per method and route with MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS)',
@@ -67,7 +72,13 @@ export class Metrics {
       labelNames: ['queue', 'job', 'result'],
       registers,
     });
-    this.jobDuration = new Histogram({ name: 'subspace_job_duration_seconds', help: 'Time a job try took, by queue (and job when detailed)', labelNames: ['queue', 'job'], buckets: JOB_BUCKETS, registers });
+    this.jobDuration = new Histogram({
+      name: 'subspace_job_duration_seconds',
+      help: 'Time a job try took, by queue (and job when detailed)',
+      labelNames: ['queue', 'job'],
+      buckets: JOB_BUCKETS,
+      registers,
+    });
     this.deliveries = new Counter({
       name: 'subspace_federation_deliveries_total',
       help: `Delivery tries of activities to other servers, by domain (the first ${MAX_DELIVERY_DOMAINS}, then "other") and result (delivered, failed and retried, refused for good)`,
@@ -132,7 +143,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'subspace_db_pool_connections',
-      help: "PostgreSQL pool: connections open (total), idle, and queries waiting for one (absent with the embedded database)",
+      help: 'PostgreSQL pool: connections open (total), idle, and queries waiting for one (absent with the embedded database)',
       labelNames: ['state'],
       registers,
       collect() {

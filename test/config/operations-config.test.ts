@@ -91,7 +91,19 @@ describe('configuration honesty: warnings about variables Subspace ignores', () 
   });
 
   it('says nothing about the variables it reads, nor about the system’s own', () => {
-    const env = { ...Object.fromEntries([...SUBSPACE_VARIABLES].map((name) => [name, 'x'])), PATH: '/bin', HOME: '/root', TERM: 'xterm', HOSTNAME: 'box', LANG: 'C.UTF-8', SHLVL: '1', NODE_OPTIONS: '', TMPDIR: '/tmp', PWD: '/', USER: 'root' };
+    const env = {
+      ...Object.fromEntries([...SUBSPACE_VARIABLES].map((name) => [name, 'x'])),
+      PATH: '/bin',
+      HOME: '/root',
+      TERM: 'xterm',
+      HOSTNAME: 'box',
+      LANG: 'C.UTF-8',
+      SHLVL: '1',
+      NODE_OPTIONS: '',
+      TMPDIR: '/tmp',
+      PWD: '/',
+      USER: 'root',
+    };
     assert.deepEqual(configWarnings(env), []);
   });
 
@@ -101,7 +113,11 @@ describe('configuration honesty: warnings about variables Subspace ignores', () 
       for (const [, name] of readFileSync(join(ROOT, file), 'utf8').matchAll(/\b(?:str|int|bool|url|host|domain|addressRanges)\(env, '([A-Z0-9_]+)'/g)) read.add(name!);
     }
     assert.ok(read.size > 50, `found ${read.size}`);
-    assert.deepEqual([...read].filter((name) => !SUBSPACE_VARIABLES.has(name)), [], 'add these to SUBSPACE_VARIABLES in src/config/known-variables.ts');
+    assert.deepEqual(
+      [...read].filter((name) => !SUBSPACE_VARIABLES.has(name)),
+      [],
+      'add these to SUBSPACE_VARIABLES in src/config/known-variables.ts',
+    );
   });
 
   it('measures edit distance', () => {

@@ -66,33 +66,66 @@ describe('Prometheus metrics after a workload (every role in one process)', () =
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'fanned out' } });
     assert.equal(posted.status, 200);
     await queuesDrained(instance);
-    await untilFigure('the fan-out job to be counted', (samples) => total(samples, 'subspace_jobs_total', { queue: 'default', result: 'succeeded' }), (value) => value > before);
+    await untilFigure(
+      'the fan-out job to be counted',
+      (samples) => total(samples, 'subspace_jobs_total', { queue: 'default', result: 'succeeded' }),
+      (value) => value > before,
+    );
     const samples = await metrics();
     for (const name of ['subspace_queue_size', 'subspace_queue_latency_seconds', 'subspace_queue_retries', 'subspace_queue_dead']) {
-      assert.deepEqual(samples.filter((sample) => sample.name === name).map((sample) => sample.labels.queue).sort(), [...QUEUE_NAMES].sort(), name);
+      assert.deepEqual(
+        samples
+          .filter((sample) => sample.name === name)
+          .map((sample) => sample.labels.queue)
+          .sort(),
+        [...QUEUE_NAMES].sort(),
+        name,
+      );
     }
     assert.ok(total(samples, 'subspace_job_duration_seconds_count', { queue: 'default' }) > 0);
   });
 
   it('counts inbound activities by type and deliveries per domain', async () => {
     const inboundBefore = total(await metrics(), 'subspace_federation_inbound_activities_total', { type: 'Follow' });
-    const followed = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, { '@context': AS, id: `${remote.origin}/follows/1`, type: 'Follow', actor: remote.actorId, object: `${BASE}/users/alice` });
+    const followed = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
+      '@context': AS,
+      id: `${remote.origin}/follows/1`,
+      type: 'Follow',
+      actor: remote.actorId,
+      object: `${BASE}/users/alice`,
+    });
     assert.equal(followed.status, 202, followed.text);
-    await untilFigure('the Follow to be counted', (samples) => total(samples, 'subspace_federation_inbound_activities_total', { type: 'Follow' }), (value) => value === inboundBefore + 1);
+    await untilFigure(
+      'the Follow to be counted',
+      (samples) => total(samples, 'subspace_federation_inbound_activities_total', { type: 'Follow' }),
+      (value) => value === inboundBefore + 1,
+    );
     // the Accept goes back to bob's server
     await until(async () => remote.delivered.some((entry) => entry.body?.type === 'Accept'), 'the Accept to be delivered');
-    await untilFigure('the delivery to be counted', (samples) => total(samples, 'subspace_federation_deliveries_total', { domain: remote.host, result: 'delivered' }), (value) => value >= 1);
+    await untilFigure(
+      'the delivery to be counted',
+      (samples) => total(samples, 'subspace_federation_deliveries_total', { domain: remote.host, result: 'delivered' }),
+      (value) => value >= 1,
+    );
   });
 
   it('shows streaming connections per stream, and their end', async () => {
     const stream = await openEventStream(instance.url, 'user', alice.token);
     try {
-      await untilFigure('the connection to show', (samples) => total(samples, 'subspace_streaming_subscriptions', { stream: 'user' }), (value) => value === 1);
+      await untilFigure(
+        'the connection to show',
+        (samples) => total(samples, 'subspace_streaming_subscriptions', { stream: 'user' }),
+        (value) => value === 1,
+      );
       assert.equal(total(await metrics(), 'subspace_streaming_connections'), 1);
     } finally {
       stream.close();
     }
-    await untilFigure('the connection to be gone', (samples) => total(samples, 'subspace_streaming_connections'), (value) => value === 0);
+    await untilFigure(
+      'the connection to be gone',
+      (samples) => total(samples, 'subspace_streaming_connections'),
+      (value) => value === 0,
+    );
   });
 
   it('times database statements, and shows Node’s event-loop lag and memory', async () => {
@@ -109,14 +142,27 @@ describe('Prometheus metrics after a workload (every role in one process)', () =
   it('the shipped Grafana dashboard and Prometheus alert rules read only metrics the registry has', async () => {
     const registered = new Set(instance.ctx.metrics!.registry.getMetricsAsArray().map((metric) => metric.name));
     const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/subspace.json', import.meta.url), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
-    const rules = (parse(readFileSync(new URL('../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+    const rules = (parse(readFileSync(new URL('../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap(
+      (group) => group.rules,
+    );
     const expressions = [...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)), ...rules.map((rule) => rule.expr)];
     assert.ok(expressions.length > 30, `${expressions.length} expressions`);
     const used = new Set(expressions.flatMap(promqlMetricNames));
-    assert.deepEqual([...used].filter((name) => !registered.has(name)), [], 'metrics the dashboard or the alerts name but nothing exports');
+    assert.deepEqual(
+      [...used].filter((name) => !registered.has(name)),
+      [],
+      'metrics the dashboard or the alerts name but nothing exports',
+    );
     // and what the workload exercised shows in a scrape
     const scraped = metricNames(await metrics());
-    for (const name of ['subspace_http_requests_total', 'subspace_jobs_total', 'subspace_federation_deliveries_total', 'subspace_federation_inbound_activities_total', 'subspace_db_query_duration_seconds']) assert.ok(scraped.has(name), name);
+    for (const name of [
+      'subspace_http_requests_total',
+      'subspace_jobs_total',
+      'subspace_federation_deliveries_total',
+      'subspace_federation_inbound_activities_total',
+      'subspace_db_query_duration_seconds',
+    ])
+      assert.ok(scraped.has(name), name);
     assert.ok(used.has('subspace_queue_latency_seconds') && used.has('nodejs_eventloop_lag_p99_seconds'), 'the parser finds names');
   });
 

@@ -74,7 +74,10 @@ describe('metrics and warnings of a role process', () => {
   });
 
   test('`subspace config check` prints the effective configuration with secrets masked, and the warnings', async () => {
-    const check = runSubspace(['config', 'check'], environment({ SMTP_SERVER: 'smtp.example.com', SMTP_PASSWORD: 'smtp-password', REDIS_URL: 'redis://:redis-password@127.0.0.1:6379/0', DEEPL_API_KEY: 'key' }));
+    const check = runSubspace(
+      ['config', 'check'],
+      environment({ SMTP_SERVER: 'smtp.example.com', SMTP_PASSWORD: 'smtp-password', REDIS_URL: 'redis://:redis-password@127.0.0.1:6379/0', DEEPL_API_KEY: 'key' }),
+    );
     assert.equal(await check.exited, 0, check.output());
     const output = check.output();
     assert.match(output, /^mail\.smtp\.server = smtp\.example\.com$/m);

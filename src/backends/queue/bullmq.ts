@@ -1,7 +1,21 @@
 import { Queue, type Job as BullJob } from 'bullmq';
 import { closeRedis, REDIS_WAIT_MS, RedisUnavailableError, whenConnected, type Redis } from '../redis.ts';
 import { WeightedWorker } from './bullmq-worker.ts';
-import { QUEUE_NAMES, emptyQueueStats, isQueueName, sidekiqBackoff, type DeadJob, type EnqueueOptions, type Job, type JobHandler, type JobQueue, type QueueName, type QueueStats, type WorkOptions, type Worker } from './index.ts';
+import {
+  QUEUE_NAMES,
+  emptyQueueStats,
+  isQueueName,
+  sidekiqBackoff,
+  type DeadJob,
+  type EnqueueOptions,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  type QueueName,
+  type QueueStats,
+  type WorkOptions,
+  type Worker,
+} from './index.ts';
 
 export interface BullmqJobQueueOptions {
   /** key prefix of every BullMQ key (default 'bull') */
