@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ownAddress } from '../helpers/loopback.ts';
 import { scrape, total } from '../helpers/metrics.ts';
-import { runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
+import { roleProcessEnv, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
 
 /** Role processes as an admin runs them (`subspace web`, `subspace worker`, `subspace config check`), embedded. */
 
@@ -18,13 +18,7 @@ function environment(extra: Record<string, string> = {}): Record<string, string>
   const dir = mkdtempSync(join(tmpdir(), 'subspace-role-metrics-'));
   dirs.push(dir);
   return {
-    SUBSPACE_DATA_DIR: dir,
-    NODE_ENV: 'test',
-    PORT: '0',
-    BIND: ownAddress(),
-    LOCAL_DOMAIN: 'roles.test',
-    LOCAL_HTTPS: 'false',
-    LOG_LEVEL: 'info',
+    ...roleProcessEnv(dir),
     MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true',
     MASTODON_PROMETHEUS_EXPORTER_HOST: ownAddress(),
     MASTODON_PROMETHEUS_EXPORTER_PORT: '0',
