@@ -43,8 +43,8 @@ export class Metrics {
 
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly jobs: Counter<'queue' | 'job' | 'result'>;
-  readonly jobDuration: Histogram<'queue' | 'job'>;
+  readonly jobs: Counter<'queue' | 'job_name' | 'result'>;
+  readonly jobDuration: Histogram<'queue' | 'job_name'>;
   readonly deliveries: Counter<'domain' | 'result'>;
   readonly inboundActivities: Counter<'type'>;
   readonly queryDuration: Histogram<string>;
@@ -68,13 +68,13 @@ export class Metrics {
     });
     this.jobs = new Counter({
       name: 'subspace_jobs_total',
-      help: 'Job tries, by queue and result (succeeded, failed); by job with MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS',
-      labelNames: ['queue', 'job', 'result'],
+      help: 'Job tries, by queue and result (succeeded, failed); by job class (job_name) with MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS',
+      labelNames: ['queue', 'job_name', 'result'],
       registers,
     });
     this.jobDuration = new Histogram({
       name: 'subspace_job_duration_seconds',
-      help: 'Time a job try took, by queue (and job when detailed)',
+      help: 'Time a job try took, by queue (and job_name when detailed)',
       labelNames: ['queue', 'job'],
       buckets: JOB_BUCKETS,
       registers,
@@ -194,9 +194,10 @@ export class Metrics {
 
   /** One job try. */
   observeJob(queue: string, job: string, succeeded: boolean, seconds: number): void {
+    // `job_name`, as Mastodon's exporter names it: Prometheus keeps `job` for the scrape job
     const name = this.config.sidekiqDetailed ? job : '';
-    this.jobs.inc({ queue, job: name, result: succeeded ? 'succeeded' : 'failed' });
-    this.jobDuration.observe({ queue, job: name }, seconds);
+    this.jobs.inc({ queue, job_name: name, result: succeeded ? 'succeeded' : 'failed' });
+    this.jobDuration.observe({ queue, job_name: name }, seconds);
   }
 
   /** One delivery try to `domain`: delivered, failed (to be retried), or refused for good (a 4xx). */
