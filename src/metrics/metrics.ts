@@ -75,7 +75,7 @@ export class Metrics {
     this.jobDuration = new Histogram({
       name: 'subspace_job_duration_seconds',
       help: 'Time a job try took, by queue (and job_name when detailed)',
-      labelNames: ['queue', 'job'],
+      labelNames: ['queue', 'job_name'],
       buckets: JOB_BUCKETS,
       registers,
     });
