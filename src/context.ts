@@ -2,6 +2,7 @@ import type { Backends } from './backends/index.ts';
 import type { Config } from './config/index.ts';
 import type { Database, DatabaseHandle } from './db/index.ts';
 import type { Logger } from './lib/logger.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 /** Everything a service needs, handed down from the role that started the process. */
 export interface AppContext extends Omit<Backends, 'close'> {
@@ -9,4 +10,6 @@ export interface AppContext extends Omit<Backends, 'close'> {
   db: Database;
   database: DatabaseHandle;
   log: Logger;
+  /** the Prometheus metrics, when MASTODON_PROMETHEUS_EXPORTER_ENABLED is on */
+  metrics?: Metrics;
 }

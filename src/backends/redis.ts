@@ -44,8 +44,25 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
   }
   const client = new Redis(url, redisOptions);
   // Errors while Redis is away are expected and retried; without a listener ioredis would print each one.
-  client.on('error', () => {});
+  const name = options.name ?? 'subspace';
+  client.on('error', () => {
+    redisErrors.set(name, (redisErrors.get(name) ?? 0) + 1);
+  });
+  const watched = { name, client };
+  openClients.add(watched);
+  client.once('end', () => openClients.delete(watched));
   return client;
+}
+
+/** the clients this process opened and has not closed, and the errors each name met: for the metrics */
+const openClients = new Set<{ name: string; client: Redis }>();
+const redisErrors = new Map<string, number>();
+
+/** This process's Redis clients by name (`subspace:cache`…): whether all of that name are connected, and the errors they met. */
+export function redisClientStates(): { name: string; up: boolean; errors: number }[] {
+  const up = new Map<string, boolean>();
+  for (const { name, client } of openClients) up.set(name, (up.get(name) ?? true) && client.status === 'ready');
+  return [...up].map(([name, connected]) => ({ name, up: connected, errors: redisErrors.get(name) ?? 0 }));
 }
 
 /** Resolves once `client` is connected, or fails at `deadline` (epoch ms). */

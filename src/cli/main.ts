@@ -16,8 +16,14 @@ function version(): string {
 }
 
 async function loadConfiguration() {
-  const [{ loadConfig }, { withEnvFiles }] = await Promise.all([import('../config/index.ts'), import('../config/env-file.ts')]);
-  return loadConfig(withEnvFiles(process.env));
+  return (await loadConfigurationWithWarnings()).config;
+}
+
+/** The configuration, and a warning for each variable of the environment it ignores (see known-variables.ts). */
+async function loadConfigurationWithWarnings() {
+  const [{ loadConfig }, { withEnvFiles }, { configWarnings }] = await Promise.all([import('../config/index.ts'), import('../config/env-file.ts'), import('../config/known-variables.ts')]);
+  const env = withEnvFiles(process.env);
+  return { config: loadConfig(env), warnings: configWarnings(env) };
 }
 
 /** Runs `subspace argv…`; resolves the exit code, or -1 for a process role that keeps running. */
@@ -69,10 +75,17 @@ async function main(argv: string[]): Promise<number> {
       console.log('Database is up to date.');
       return 0;
     }
+    case 'config': {
+      const { config, warnings } = await loadConfigurationWithWarnings();
+      const { describeConfig } = await import('../config/describe.ts');
+      console.log(describeConfig(config).join('\n'));
+      for (const warning of warnings) console.error(`warning: ${warning}`);
+      return 0;
+    }
     default: {
-      const config = await loadConfiguration();
+      const { config, warnings } = await loadConfigurationWithWarnings();
       const { runRole } = await import('./commands/roles.ts');
-      await runRole(command, parsed, config);
+      await runRole(command, parsed, config, warnings);
       return -1;
     }
   }

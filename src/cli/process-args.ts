@@ -25,6 +25,9 @@ function parseConcurrency(value: string, text: string): number {
   return Number(value);
 }
 
+/** The commands that take one sub-command: `db migrate`, `config check`. */
+const SUBCOMMANDS: Partial<Record<ProcessCommandName, string>> = { db: 'migrate', config: 'check' };
+
 /**
  * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret` and
  * `version` before anything is opened; throws UsageError on anything they do not take.
@@ -38,8 +41,9 @@ export function parseProcessArgs(command: ProcessCommandName, args: string[]): P
       concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency, text),
     };
   }
-  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, strict: true, allowPositionals: command === 'db', options: {} }));
-  if (command === 'db' && positionals[0] !== 'migrate') throw new UsageError(`unknown db command: ${positionals[0] ?? '(none)'}`, text);
-  if (positionals.length > (command === 'db' ? 1 : 0)) throw new UsageError(`unexpected argument: ${positionals.at(-1)}`, text);
+  const subcommand = SUBCOMMANDS[command];
+  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, strict: true, allowPositionals: !!subcommand, options: {} }));
+  if (subcommand && positionals[0] !== subcommand) throw new UsageError(`unknown ${command} command: ${positionals[0] ?? '(none)'}`, text);
+  if (positionals.length > (subcommand ? 1 : 0)) throw new UsageError(`unexpected argument: ${positionals.at(-1)}`, text);
   return {};
 }

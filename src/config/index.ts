@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
+import { metricsFromEnv, statusPageUrl, type MetricsConfig } from './metrics.ts';
 import { storageFromEnv, type StorageConfig } from './storage.ts';
 import { bool, int, str, url, type Env } from './values.ts';
 
 export { ConfigError } from './errors.ts';
 export type { S3Config, StorageConfig } from './storage.ts';
+export type { MetricsConfig } from './metrics.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -82,6 +84,10 @@ export interface Config {
   mediaCacheRetentionDays?: number;
   /** hCaptcha on the web sign-up (`HCAPTCHA_SITE_KEY`, `HCAPTCHA_SECRET_KEY`; both or it is off), verified at `HCAPTCHA_VERIFY_URL` */
   hcaptcha?: { siteKey: string; secretKey: string; verifyUrl: string };
+  /** the Prometheus exporter (`MASTODON_PROMETHEUS_EXPORTER_*`) */
+  metrics: MetricsConfig;
+  /** `STATUS_PAGE_URL`: shown in the instance API */
+  statusPageUrl?: string;
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -99,13 +105,17 @@ function isLocalHost(host: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost') || /^127\./.test(name);
 }
 
-/** One Redis URL from `<PREFIX>REDIS_URL` or its `_HOST`/`_PORT`/`_DB`/`_USER`/`_PASSWORD` parts. */
+/** One Redis URL from `<PREFIX>REDIS_URL` (`rediss://` for TLS) or its `_HOST`/`_PORT`/`_DB`/`_USER`/`_PASSWORD` parts. */
 function redisFromEnv(env: Env, prefix: string): RedisConfig | undefined {
   const urlName = `${prefix}REDIS_URL`;
   const direct = url(env, urlName, ['redis:', 'rediss:']);
   if (direct) return { url: direct };
-  const host = str(env, `${prefix}REDIS_HOST`);
-  if (!host) return undefined;
+  // as Mastodon's RedisConfiguration: any of the main Redis's parts names one, on localhost unless
+  // REDIS_HOST says otherwise; a SIDEKIQ_ or CACHE_ Redis needs its own host (else it is the main one)
+  const parts = (prefix ? ['HOST'] : ['HOST', 'PORT', 'DB', 'USER', 'PASSWORD']).map((part) => str(env, `${prefix}REDIS_${part}`));
+  if (parts.every((part) => part === undefined)) return undefined;
+  const named = str(env, `${prefix}REDIS_HOST`) ?? 'localhost';
+  const host = named.includes(':') && !named.startsWith('[') ? `[${named}]` : named;
   const port = int(env, `${prefix}REDIS_PORT`, 6379, 1, 65535);
   const db = int(env, `${prefix}REDIS_DB`, 0, 0, 1024);
   const user = str(env, `${prefix}REDIS_USER`) ?? '';
@@ -252,6 +262,8 @@ export function loadConfig(env: Env): Config {
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
     hcaptcha: hcaptchaFromEnv(env),
+    metrics: metricsFromEnv(env),
+    statusPageUrl: statusPageUrl(env),
   };
 }
 

@@ -16,6 +16,8 @@ export interface DatabaseHandle {
   /** true when every migration in this codebase has been applied */
   isUpToDate(): Promise<boolean>;
   ping(): Promise<void>;
+  /** PostgreSQL's connection pool (absent for PGlite, one connection) */
+  poolStats?(): { total: number; idle: number; waiting: number };
   /** reports committed writes to watched tables, whoever made them (see table-writes.ts) */
   writes: TableWrites;
   close(): Promise<void>;

@@ -67,6 +67,10 @@ export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'post
     async migrate() {
       await migrate(drizzle({ client: pool, schema }), { migrationsFolder: new URL('./migrations', import.meta.url).pathname });
     },
+    /** the pool's connections: open, idle, and queries waiting for one */
+    poolStats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
     async close() {
       await pool.end();
     },

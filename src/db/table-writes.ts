@@ -12,6 +12,8 @@ const UPSERT = /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/i;
 export class TableWrites {
   #watched = new Set<string>();
   #listeners: WritesListener[] = [];
+  /** told each statement's duration in seconds, when set (the metrics' query-time histogram) */
+  statementTimer?: (seconds: number) => void;
 
   /** `listener` runs after every committed write to one of `tables` (an insert only when it may update: ON CONFLICT DO UPDATE) */
   watch(tables: string[], listener: WritesListener): void {
@@ -65,7 +67,20 @@ export class ConnectionWrites {
   }
 
   /** runs a statement on this connection, reporting its writes once they are committed */
-  async run<T>(text: string, execute: () => Promise<T>): Promise<T> {
+  run<T>(text: string, execute: () => Promise<T>): Promise<T> {
+    const timer = this.#writes.statementTimer;
+    if (!timer) return this.#run(text, execute);
+    return this.#run(text, async () => {
+      const started = performance.now();
+      try {
+        return await execute();
+      } finally {
+        timer((performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  async #run<T>(text: string, execute: () => Promise<T>): Promise<T> {
     if (/^\s*(?:begin|start\s+transaction)\b/i.test(text)) {
       const result = await execute();
       this.begin();

@@ -207,6 +207,7 @@ function senderHost(activity: unknown): string | undefined {
  */
 export async function runTrackedTask(ctx: AppContext, message: Message, run: () => Promise<void>): Promise<void> {
   if (message.type === 'inbox') {
+    ctx.metrics?.observeInboundActivity((message.activity as { type?: unknown } | null)?.type);
     const host = senderHost(message.activity);
     if (host) await track(ctx, () => trackDeliverySuccess(ctx, host));
     return run();
@@ -229,6 +230,7 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
     await observeResponses(observe, () => outboxOutcome.run(outcome, run));
   } catch (error) {
     logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error });
+    ctx.metrics?.observeDelivery(host, 'failed');
     await track(ctx, () => trackDeliveryFailure(ctx, host));
     throw error;
   } finally {
@@ -236,6 +238,7 @@ export async function runTrackedTask(ctx: AppContext, message: Message, run: () 
   }
   logDelivery(ctx, message, host, { status: statuses.at(-1), ms: performance.now() - started, error: outcome.error });
   const succeeded = outcome.error === undefined || isPermanentFailure(outcome.error);
+  ctx.metrics?.observeDelivery(host, outcome.error === undefined ? 'delivered' : succeeded ? 'refused' : 'failed');
   await track(ctx, () => (succeeded ? trackDeliverySuccess(ctx, host) : trackDeliveryFailure(ctx, host)));
 }
 

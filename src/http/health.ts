@@ -1,22 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { check, readiness } from '../services/instance/readiness.ts';
 
-/** Races a dependency check against a deadline so a hung backend shows as down instead of hanging the probe. */
-async function check(probe: () => Promise<void>, timeoutMs = 2000): Promise<'ok' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'down'>((resolve) => {
-    timer = setTimeout(() => resolve('down'), timeoutMs);
-  });
-  try {
-    return await Promise.race([probe().then(() => 'ok' as const), deadline]);
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** `GET /health` for load balancers: 200 "OK" when the database, cache and queue answer, 503 otherwise. */
+/**
+ * `GET /health` for load balancers: 200 "OK" when the database, cache and queue answer, 503 otherwise.
+ * `GET /health/ready` for readiness probes: 200 when the database, Redis (if configured) and the media
+ * storage answer, else 503 naming the checks that failed (`failed`), in JSON.
+ */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/health', async (request, reply) => {
     const [database, cache, queue, pubsub] = await Promise.all([check(() => ctx.database.ping()), check(() => ctx.cache.ping()), check(() => ctx.queue.ping()), check(() => ctx.pubsub.ping())]);
@@ -26,5 +16,10 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext) {
       return { status: healthy ? 'ok' : 'degraded', database, cache, queue, pubsub };
     }
     return reply.type('text/plain').send(healthy ? 'OK' : 'DEGRADED');
+  });
+  app.get('/health/ready', async (_request, reply) => {
+    const state = await readiness(ctx);
+    reply.status(state.ready ? 200 : 503).header('cache-control', 'no-store');
+    return { status: state.ready ? 'ready' : 'unavailable', ...state.checks, failed: state.failed };
   });
 }

@@ -7,6 +7,7 @@ import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandlers } from './plugins/errors.ts';
 import { registerParamParsers } from './plugins/params.ts';
 import { registerRequestId } from './plugins/request-id.ts';
+import { registerRequestMetrics } from './plugins/metrics.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { type AppOptions, createServer } from './server.ts';
 
@@ -16,6 +17,7 @@ import { type AppOptions, createServer } from './server.ts';
 export async function buildStreamingApp(ctx: AppContext, hub: StreamingHub, options: StreamingRouteOptions = {}, appOptions: AppOptions = {}): Promise<FastifyInstance> {
   const app = createServer(ctx, appOptions.timeouts);
   registerRequestId(app);
+  registerRequestMetrics(app, ctx.metrics);
   registerCors(app);
   registerSecurityHeaders(app);
   registerErrorHandlers(app);

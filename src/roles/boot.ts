@@ -3,7 +3,7 @@ import { openBackends } from '../backends/index.ts';
 import type { QueueName } from '../backends/queue/index.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
-import { openDatabase } from '../db/index.ts';
+import { openDatabase, type DatabaseHandle } from '../db/index.ts';
 import type { HttpTimeouts } from '../http/server.ts';
 import type { StreamingHub } from '../streaming/hub.ts';
 import type { StreamingRouteOptions } from '../streaming/routes.ts';
@@ -42,6 +42,8 @@ export interface Instance {
   url?: string;
   /** the streaming tier, when this process runs it */
   streaming?: StreamingHub;
+  /** where the metrics exporter listens (`/metrics`, `/health/ready`), when MASTODON_PROMETHEUS_EXPORTER_ENABLED is on */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,9 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     });
     cleanups.push(() => backends.close());
     const { close: _closeBackends, ...services } = backends;
-    const ctx: AppContext = { ...services, config, db: database.db, database, log };
+    const metrics = config.metrics.enabled ? await openMetrics(config, database) : undefined;
+    const ctx: AppContext = { ...services, config, db: database.db, database, log, metrics };
+    if (metrics && (roles.worker || roles.scheduler)) metrics.addSources({ queueStats: () => ctx.queue.stats() });
     watchCredentialWrites(ctx);
 
     if (roles.worker) {
@@ -84,7 +88,8 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
         (removed) => removed && log.info({ removed }, 'removed media working directories left by stopped processes'),
         (error: unknown) => log.warn({ err: error }, 'could not remove media working directories left by stopped processes'),
       );
-      const worker = ctx.queue.work(roles.worker.queues, jobRunner(ctx), { concurrency: roles.worker.concurrency });
+      const runJob = jobRunner(ctx);
+      const worker = ctx.queue.work(roles.worker.queues, metrics ? metrics.instrumentJobs(runJob) : runJob, { concurrency: roles.worker.concurrency });
       cleanups.push(() => worker.close());
     }
     if (roles.scheduler) {
@@ -94,6 +99,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     }
     const hub = roles.streaming ? new (await import('../streaming/hub.ts')).StreamingHub(ctx) : undefined;
     if (hub) cleanups.push(() => hub.close());
+    if (hub && metrics) metrics.addSources({ streaming: () => ({ connections: hub.connections, subscriptions: hub.subscriptions }) });
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.web || hub) {
@@ -106,15 +112,34 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = `http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${port}`;
     }
+    let metricsUrl: string | undefined;
+    if (metrics) {
+      const exporter = await (await import('./metrics-exporter.ts')).startMetricsExporter(ctx, metrics, roles);
+      cleanups.push(() => exporter.close());
+      metricsUrl = exporter.url;
+    }
     // PGlite admits one process, so the admin CLI sends its commands to this one over a socket
     if (embedded && (roles.web || roles.streaming || roles.worker || roles.scheduler)) {
       const { startControlSocket } = await import('./control-socket.ts');
       const control = await startControlSocket(ctx);
       if (control) cleanups.push(() => control.close());
     }
-    return { ctx, app, url, streaming: hub, close };
+    return { ctx, app, url, streaming: hub, metricsUrl, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** The metrics registry, fed by the database's statements and pool and this process's Redis clients. */
+async function openMetrics(config: Config, database: DatabaseHandle) {
+  const { Metrics } = await import('../metrics/metrics.ts');
+  const metrics = new Metrics(config.metrics);
+  database.writes.statementTimer = (seconds) => metrics.queryDuration.observe(seconds);
+  const usesRedis = !!(config.redis || config.queueRedis || config.cacheRedis);
+  metrics.addSources({
+    databasePool: database.poolStats ? () => database.poolStats!() : undefined,
+    redisClients: usesRedis ? (await import('../backends/redis.ts')).redisClientStates : undefined,
+  });
+  return metrics;
 }

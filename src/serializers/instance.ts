@@ -25,7 +25,7 @@ export function serializeInstance(facts: InstanceFacts) {
     icon: appIcons(config),
     languages: [...INSTANCE_LANGUAGES],
     configuration: {
-      urls: { streaming: config.streamingApiBaseUrl, status: null },
+      urls: { streaming: config.streamingApiBaseUrl, status: config.statusPageUrl ?? null },
       vapid: { public_key: '' },
       accounts: {
         ...INSTANCE_LIMITS.accounts,

@@ -86,6 +86,8 @@ export class StreamingHub {
   #reloader: NodeJS.Timeout;
   #events: ChannelEntry;
   connections = 0;
+  /** open subscriptions per stream name (`user`, `public:local`, `hashtag`…), for the metrics */
+  readonly subscriptions = new Map<string, number>();
 
   constructor(ctx: AppContext) {
     this.#ctx = ctx;
@@ -96,6 +98,13 @@ export class StreamingHub {
     }, VIEWER_RELOAD_MS);
     this.#reloader.unref();
     this.#events = this.#open(EVENTS_CHANNEL, (raw) => this.#onDomainEvent(raw), false);
+  }
+
+  /** A connection subscribed to (`delta` 1) or left (-1) a stream named `name`. */
+  countSubscription(name: string, delta: number): void {
+    const count = (this.subscriptions.get(name) ?? 0) + delta;
+    if (count > 0) this.subscriptions.set(name, count);
+    else this.subscriptions.delete(name);
   }
 
   /**

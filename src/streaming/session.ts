@@ -71,6 +71,7 @@ export class StreamSession {
     if (this.#closed || this.#subscriptions.has(stream.key)) return stream;
     const listeners = stream.channels.map((channel) => this.#hub.listen(channel, (message) => this.#deliver(stream, message)));
     this.#subscriptions.set(stream.key, { stream, stops: listeners.map((listener) => listener.stop) });
+    this.#hub.countSubscription(stream.label[0]!, 1);
     await Promise.all(listeners.map((listener) => listener.ready));
     return stream;
   }
@@ -97,6 +98,7 @@ export class StreamSession {
     const subscription = this.#subscriptions.get(key);
     if (!subscription) return;
     this.#subscriptions.delete(key);
+    this.#hub.countSubscription(subscription.stream.label[0]!, -1);
     for (const stop of subscription.stops) stop();
   }
 
@@ -126,7 +128,10 @@ export class StreamSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#hub.connections -= 1;
-    for (const { stops } of this.#subscriptions.values()) for (const stop of stops) stop();
+    for (const { stream, stops } of this.#subscriptions.values()) {
+      this.#hub.countSubscription(stream.label[0]!, -1);
+      for (const stop of stops) stop();
+    }
     this.#subscriptions.clear();
     for (const stop of this.#system) stop();
     this.#releaseViewer?.();

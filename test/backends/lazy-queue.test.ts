@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Job, JobQueue } from '../../src/backends/queue/index.ts';
+import { emptyQueueStats, type Job, type JobQueue } from '../../src/backends/queue/index.ts';
 import { LazyJobQueue } from '../../src/backends/queue/lazy.ts';
 
 /** A queue recording what it was asked, and how often the lazy queue opened one. */
@@ -16,6 +16,7 @@ function recordingQueue() {
       return { close: async () => void calls.push('worker closed') };
     },
     counts: async () => ({ default: 1, push: 0, ingress: 0, mailers: 0, pull: 0, scheduler: 0 }),
+    stats: async () => emptyQueueStats(),
     deadJobs: async () => [],
     retryDead: async () => true,
     ping: async () => void calls.push('ping'),

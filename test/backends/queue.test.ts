@@ -16,7 +16,7 @@ import { RedisPubSub } from '../../src/backends/pubsub/redis.ts';
 import { BullmqJobQueue } from '../../src/backends/queue/bullmq.ts';
 import { LazyJobQueue } from '../../src/backends/queue/lazy.ts';
 import { DatabaseJobQueue } from '../../src/backends/queue/database.ts';
-import type { Job, JobQueue, QueueName } from '../../src/backends/queue/index.ts';
+import { QUEUE_NAMES, type Job, type JobQueue, type QueueName } from '../../src/backends/queue/index.ts';
 import { closeRedis, createRedis } from '../../src/backends/redis.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/db/index.ts';
@@ -320,6 +320,48 @@ function queueContract(open: () => Promise<Driver>) {
     await waitUntil(async () => (await queue.counts()).default === 0, 'the job is done');
     await worker.close();
     assert.equal(runs[0].name, 'orphan');
+  });
+
+  test('stats: each queue’s size, latency, retries and dead jobs', async () => {
+    const before = (await queue.stats()).pull;
+    await queue.enqueue('pull', 'waits', null);
+    await queue.enqueue('pull', 'waits', null);
+    await sleep(300);
+    const waiting = await queue.stats();
+    assert.deepEqual(Object.keys(waiting).sort(), [...QUEUE_NAMES].sort());
+    assert.equal(waiting.pull.size, before.size + 2);
+    assert.ok(waiting.pull.latencySeconds >= 0.25 && waiting.pull.latencySeconds < 60, `latency ${waiting.pull.latencySeconds}`);
+    const drainAll = async (name: QueueName) => {
+      const worker = queue.work([name], async () => {}, { concurrency: 2 });
+      await drained(queue, name);
+      await worker.close();
+    };
+    await drainAll('pull');
+    // a job that failed waits among the retries (its worker stopped after the first try), then dies
+    const failing = () => {
+      let failures = 0;
+      const worker = queue.work(
+        ['pull'],
+        async (job) => {
+          if (job.name !== 'fails') return;
+          failures += 1;
+          throw new Error('no');
+        },
+        { concurrency: 1 },
+      );
+      return { worker, failures: () => failures };
+    };
+    const first = failing();
+    await queue.enqueue('pull', 'fails', null, { attempts: 2 });
+    await waitUntil(() => first.failures() === 1, 'the first try');
+    await first.worker.close();
+    await waitUntil(async () => (await queue.stats()).pull.retries === before.retries + 1, 'the failed job to wait for its retry');
+    const second = failing();
+    await waitUntil(async () => (await queue.stats()).pull.dead === before.dead + 1, 'the job to die');
+    await drained(queue, 'pull');
+    await second.worker.close();
+    const after = (await queue.stats()).pull;
+    assert.deepEqual(after, { size: 0, retries: before.retries, dead: before.dead + 1, latencySeconds: 0 });
   });
 
   test('ping', async () => {

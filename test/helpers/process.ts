@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownAddress } from './loopback.ts';
 
 export const NODE = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
 export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -38,4 +39,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 export async function waitForHealthy(url: string, process?: RunningProcess) {
   await waitFor(`${url}/health${process ? `\n${process.output()}` : ''}`, async () => (await fetch(`${url}/health`)).status === 200, 30_000);
+}
+
+/** The environment of a role process on its own embedded data dir `dir`: a free port on the file's own address, info logs. */
+export function roleProcessEnv(dir: string): Record<string, string> {
+  return { SUBSPACE_DATA_DIR: dir, NODE_ENV: 'test', PORT: '0', BIND: ownAddress(), LOCAL_DOMAIN: 'roles.test', LOCAL_HTTPS: 'false', LOG_LEVEL: 'info' };
 }

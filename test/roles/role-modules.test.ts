@@ -4,8 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CLI, NODE, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
-import { ownAddress } from '../helpers/loopback.ts';
+import { CLI, NODE, roleProcessEnv, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
 
 /**
  * Each process loads only what its role uses, recorded by test/helpers/module-recorder.ts: the
@@ -29,13 +28,7 @@ function environment(): { env: Record<string, string>; record: string } {
     env: {
       NODE_OPTIONS: `--import=${RECORDER}`,
       SUBSPACE_MODULE_RECORD: record,
-      SUBSPACE_DATA_DIR: dir,
-      NODE_ENV: 'test',
-      PORT: '0',
-      BIND: ownAddress(),
-      LOCAL_DOMAIN: 'roles.test',
-      LOCAL_HTTPS: 'false',
-      LOG_LEVEL: 'info',
+      ...roleProcessEnv(dir),
     },
   };
 }

@@ -1,7 +1,21 @@
 import { Queue, type Job as BullJob } from 'bullmq';
 import { closeRedis, REDIS_WAIT_MS, RedisUnavailableError, whenConnected, type Redis } from '../redis.ts';
 import { WeightedWorker } from './bullmq-worker.ts';
-import { QUEUE_NAMES, isQueueName, sidekiqBackoff, type DeadJob, type EnqueueOptions, type Job, type JobHandler, type JobQueue, type QueueName, type WorkOptions, type Worker } from './index.ts';
+import {
+  QUEUE_NAMES,
+  emptyQueueStats,
+  isQueueName,
+  sidekiqBackoff,
+  type DeadJob,
+  type EnqueueOptions,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  type QueueName,
+  type QueueStats,
+  type WorkOptions,
+  type Worker,
+} from './index.ts';
 
 export interface BullmqJobQueueOptions {
   /** key prefix of every BullMQ key (default 'bull') */
@@ -19,6 +33,9 @@ export interface BullmqJobQueueOptions {
 }
 
 const BACKOFF_TYPE = 'subspace';
+
+/** delayed jobs looked at to count the retries among them (a scrape must stay cheap) */
+const RETRIES_LOOKED_AT = 1000;
 
 /** The queues' Redis did not answer in time: requests answer 503, jobs are retried. */
 export class QueueUnavailableError extends RedisUnavailableError {}
@@ -126,6 +143,29 @@ export class BullmqJobQueue implements JobQueue {
       }),
     );
     return Object.fromEntries(entries) as Record<QueueName, number>;
+  }
+
+  async stats(): Promise<Record<QueueName, QueueStats>> {
+    const stats = emptyQueueStats();
+    await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const queue = this.#queue(name);
+        const [counts, [oldest], delayed] = await Promise.all([
+          queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'failed'),
+          queue.getJobs(['wait'], 0, 0, true),
+          // a retry waits its backoff among the delayed jobs; only the first ones are looked at
+          queue.getDelayed(0, RETRIES_LOOKED_AT - 1),
+        ]);
+        const readySince = oldest ? oldest.timestamp + (oldest.delay ?? 0) : undefined;
+        stats[name] = {
+          size: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0) + (counts.active ?? 0),
+          retries: delayed.filter((job) => job.attemptsMade > 0).length,
+          dead: counts.failed ?? 0,
+          latencySeconds: readySince === undefined ? 0 : Math.max(0, (Date.now() - readySince) / 1000),
+        };
+      }),
+    );
+    return stats;
   }
 
   async deadJobs(queue?: QueueName): Promise<DeadJob[]> {

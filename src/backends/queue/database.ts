@@ -4,6 +4,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/index.ts';
 import {
   QUEUE_NAMES,
+  emptyQueueStats,
+  isQueueName,
   sidekiqBackoff,
   weightedQueueOrder,
   type DeadJob,
@@ -12,6 +14,7 @@ import {
   type JobHandler,
   type JobQueue,
   type QueueName,
+  type QueueStats,
   type WorkOptions,
   type Worker,
 } from './index.ts';
@@ -122,6 +125,25 @@ export class DatabaseJobQueue implements JobQueue {
     const counts = Object.fromEntries(QUEUE_NAMES.map((name) => [name, 0])) as Record<QueueName, number>;
     for (const row of rows) if (row.queue in counts) counts[row.queue as QueueName] = Number(row.count);
     return counts;
+  }
+
+  async stats(): Promise<Record<QueueName, QueueStats>> {
+    const rows = await queryRows<{ queue: string; size: number; retries: number; dead: number; latency: number | string }>(
+      this.#db,
+      sql`
+      SELECT queue,
+             count(*) FILTER (WHERE state <> 'dead')::int AS size,
+             count(*) FILTER (WHERE state = 'queued' AND attempts > 0)::int AS retries,
+             count(*) FILTER (WHERE state = 'dead')::int AS dead,
+             coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'queued' AND run_at <= now())), 0)::double precision AS latency
+      FROM jobs GROUP BY queue`,
+    );
+    const stats = emptyQueueStats();
+    for (const row of rows) {
+      if (!isQueueName(row.queue)) continue;
+      stats[row.queue] = { size: Number(row.size), retries: Number(row.retries), dead: Number(row.dead), latencySeconds: Number(row.latency) };
+    }
+    return stats;
   }
 
   async deadJobs(queue?: QueueName): Promise<DeadJob[]> {

@@ -49,6 +49,18 @@ export interface DeadJob extends Job {
   failedAt: Date;
 }
 
+/** One queue's figures, as Sidekiq's web UI and exporter show them. */
+export interface QueueStats {
+  /** jobs waiting, scheduled or running (not dead) */
+  size: number;
+  /** jobs that failed and wait for their next try (Sidekiq's retry set) */
+  retries: number;
+  /** jobs out of attempts (Sidekiq's dead set) */
+  dead: number;
+  /** how long the oldest job ready to run has waited, in seconds (Sidekiq's queue latency) */
+  latencySeconds: number;
+}
+
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface WorkOptions {
@@ -71,6 +83,8 @@ export interface JobQueue {
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker;
   /** jobs waiting or delayed (not dead), per queue */
   counts(): Promise<Record<QueueName, number>>;
+  /** each queue's size, retries, dead jobs and latency (for the metrics) */
+  stats(): Promise<Record<QueueName, QueueStats>>;
   deadJobs(queue?: QueueName): Promise<DeadJob[]>;
   /** moves a dead job back to its queue */
   retryDead(id: string): Promise<boolean>;
@@ -82,4 +96,9 @@ export interface JobQueue {
 export function sidekiqBackoff(attempt: number): number {
   const count = attempt - 1;
   return (count ** 4 + 15 + Math.floor(Math.random() * 10) * (count + 1)) * 1000;
+}
+
+/** Every queue with empty figures, for a driver to fill in. */
+export function emptyQueueStats(): Record<QueueName, QueueStats> {
+  return Object.fromEntries(QUEUE_NAMES.map((name) => [name, { size: 0, retries: 0, dead: 0, latencySeconds: 0 }])) as Record<QueueName, QueueStats>;
 }

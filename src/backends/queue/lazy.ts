@@ -1,4 +1,4 @@
-import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, QueueName, WorkOptions, Worker } from './index.ts';
+import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, QueueName, QueueStats, WorkOptions, Worker } from './index.ts';
 
 /**
  * A job queue whose driver (and its connection) is made by the first call: BullMQ is ~170 modules
@@ -30,6 +30,10 @@ export class LazyJobQueue implements JobQueue {
 
   async counts(): Promise<Record<QueueName, number>> {
     return (await this.#get()).counts();
+  }
+
+  async stats(): Promise<Record<QueueName, QueueStats>> {
+    return (await this.#get()).stats();
   }
 
   async deadJobs(queue?: QueueName): Promise<DeadJob[]> {

@@ -46,6 +46,8 @@ export interface Storage {
   list(prefix?: string): AsyncIterable<StoredFile>;
   /** the public URL the file is served at */
   url(key: string): string;
+  /** resolves when files can be stored: the media directory is writable, or the bucket answers */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

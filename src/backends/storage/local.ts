@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, FileInfo, Storage, StoredFile } from './index.ts';
@@ -45,6 +45,11 @@ export class LocalStorage implements Storage {
   private pathOf(key: string): string | undefined {
     const path = resolve(this.root, key);
     return path.startsWith(this.root + sep) ? path : undefined;
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.W_OK);
   }
 
   async put(key: string, bytes: Buffer): Promise<void> {

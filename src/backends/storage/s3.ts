@@ -67,6 +67,10 @@ export class S3Storage implements Storage {
     }
   }
 
+  async ping(): Promise<void> {
+    await this.call('HeadBucket', '', (sdk, client) => client.send(new sdk.HeadBucketCommand({ Bucket: this.config.bucket })));
+  }
+
   private objectParams(key: string, contentType: string) {
     return {
       Bucket: this.config.bucket,

@@ -25,12 +25,14 @@ export function rolesFor(command: string, args: ProcessArgs, config: Config): Ro
 }
 
 /** Runs a role until SIGINT/SIGTERM, then shuts down gracefully (running jobs finish first). */
-export async function runRole(command: string, args: ProcessArgs, config: Config) {
+export async function runRole(command: string, args: ProcessArgs, config: Config, configWarnings: string[] = []) {
   const roles = rolesFor(command, args, config);
   // the web client is built on install; a checkout changed since (or never installed) is built here
   if (roles.web) await ensureClientBuilt(createLogger(config.logLevel, command));
   const instance = await boot(config, roles);
   const log = instance.ctx.log;
+  for (const warning of configWarnings) log.warn(warning);
+  if (instance.metricsUrl) log.info(`metrics at ${instance.metricsUrl}/metrics, readiness at ${instance.metricsUrl}/health/ready`);
   if (instance.url) log.info(`Subspace is serving ${baseUrl(config)} (listening on ${instance.url})`);
   if (roles.web && !(await hasLocalUsers(instance.ctx))) {
     log.info('No accounts yet. Create the owner with: ./bin/subspace accounts create USERNAME --email EMAIL --role Owner --confirmed');
