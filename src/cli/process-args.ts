@@ -26,8 +26,8 @@ function parseConcurrency(value: string, text: string): number {
 }
 
 /**
- * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret` and
- * `version` before anything is opened; throws UsageError on anything they do not take.
+ * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret`,
+ * `webpush` and `version` before anything is opened; throws UsageError on anything they do not take.
  */
 export function parseProcessArgs(command: ProcessCommandName, args: string[]): ProcessArgs {
   const text = processUsage(command);
@@ -38,8 +38,10 @@ export function parseProcessArgs(command: ProcessCommandName, args: string[]): P
       concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency, text),
     };
   }
-  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, strict: true, allowPositionals: command === 'db', options: {} }));
-  if (command === 'db' && positionals[0] !== 'migrate') throw new UsageError(`unknown db command: ${positionals[0] ?? '(none)'}`, text);
-  if (positionals.length > (command === 'db' ? 1 : 0)) throw new UsageError(`unexpected argument: ${positionals.at(-1)}`, text);
+  // `db` and `webpush` take one sub-command
+  const subcommand = ({ db: 'migrate', webpush: 'generate-vapid-key' } as Partial<Record<ProcessCommandName, string>>)[command];
+  const { positionals } = parseCommandArgs(text, () => parseArgs({ args, strict: true, allowPositionals: !!subcommand, options: {} }));
+  if (subcommand && positionals[0] !== subcommand) throw new UsageError(`unknown ${command} command: ${positionals[0] ?? '(none)'}`, text);
+  if (positionals.length > (subcommand ? 1 : 0)) throw new UsageError(`unexpected argument: ${positionals.at(-1)}`, text);
   return {};
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
+import { storedSecret } from './generated-secrets.ts';
 import { storageFromEnv, type StorageConfig } from './storage.ts';
 import { bool, int, str, url, type Env } from './values.ts';
+import { vapidFromEnv, type VapidKeys } from './vapid.ts';
 
 export { ConfigError } from './errors.ts';
 export type { S3Config, StorageConfig } from './storage.ts';
+export type { VapidKeys } from './vapid.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -78,6 +80,8 @@ export interface Config {
   logLevel: string;
   /** video and audio processing: the ffmpeg and ffprobe programs (`FFMPEG_BINARY`, `FFPROBE_BINARY`, as Mastodon names them; the bundled static builds when unset), and how many transcodes one process runs at once */
   media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
+  /** the Web Push key pair (`VAPID_PRIVATE_KEY`, `VAPID_PUBLIC_KEY`; generated into the data dir when embedded); undefined: no Web Push */
+  vapid?: VapidKeys;
   /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
   mediaCacheRetentionDays?: number;
 }
@@ -186,15 +190,7 @@ function secretKeyBase(env: Env, dataDir: string, embedded: boolean): string {
   if (!embedded) {
     throw new ConfigError('SECRET_KEY_BASE', 'is required when the database is PostgreSQL (generate one with `subspace secret`)');
   }
-  const path = resolve(dataDir, 'secrets.json');
-  if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as { secretKeyBase?: string };
-    if (stored.secretKeyBase) return stored.secretKeyBase;
-  }
-  const generated = randomBytes(64).toString('hex');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(path, JSON.stringify({ secretKeyBase: generated }, null, 2), { mode: 0o600 });
-  return generated;
+  return storedSecret(dataDir, 'secretKeyBase', () => randomBytes(64).toString('hex'), (value): value is string => typeof value === 'string' && value.length > 0);
 }
 
 export function loadConfig(env: Env): Config {
@@ -247,6 +243,7 @@ export function loadConfig(env: Env): Config {
       ffprobeBinary: str(env, 'FFPROBE_BINARY'),
       transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
     },
+    vapid: vapidFromEnv(env, dataDir, database.kind === 'pglite'),
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
   };

@@ -25,7 +25,7 @@ export function serializeInstance(facts: InstanceFacts) {
     languages: [...INSTANCE_LANGUAGES],
     configuration: {
       urls: { streaming: config.streamingApiBaseUrl, status: null },
-      vapid: { public_key: '' },
+      vapid: { public_key: config.vapid?.publicKey ?? '' },
       accounts: {
         ...INSTANCE_LIMITS.accounts,
         max_note_length: PROFILE_LIMITS.note,
