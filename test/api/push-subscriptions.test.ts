@@ -282,10 +282,13 @@ describe('/api/v1/push/subscription', () => {
       await post(alice, '@bob an old client');
       await until(async () => device.received.length > 0, 'the push');
       const [push] = device.received;
+      assert.equal(push!.error, undefined);
       assert.equal(push!.headers['content-encoding'], 'aesgcm');
       assert.match(String(push!.headers.encryption), /^salt=[A-Za-z0-9_-]+$/);
       assert.match(String(push!.headers['crypto-key']), /^dh=[A-Za-z0-9_-]+;p256ecdsa=/);
       assert.match(String(push!.headers.authorization), /^WebPush /);
+      assert.equal(push!.vapid!.publicKey, serverKey);
+      assert.equal(JSON.parse(push!.plaintext!).body, '@bob an old client');
     });
   });
 });

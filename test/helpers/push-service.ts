@@ -23,7 +23,7 @@ export interface PushDevice {
 export interface ReceivedPush {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-  /** the decrypted payload for an `aes128gcm` push */
+  /** the decrypted payload (`aes128gcm`, or the older `aesgcm`) */
   plaintext?: string;
   /** the VAPID claims, once the signature checked out against `k` */
   vapid?: { publicKey: string; claims: { aud: string; exp: number; sub: string } };
@@ -65,6 +65,36 @@ export function decryptAes128gcm(body: Buffer, device: Pick<PushDevice, 'ecdh' |
   return padded.subarray(0, end).toString('utf8');
 }
 
+/**
+ * The older `aesgcm` encoding (draft-ietf-webpush-encryption-04, what Mastodon sends a subscription
+ * not marked `standard`): the sender's key in `Crypto-Key: dh=`, the salt in `Encryption: salt=`.
+ */
+export function decryptAesgcm(body: Buffer, headers: ReceivedPush['headers'], device: Pick<PushDevice, 'ecdh' | 'authSecret'>): string {
+  const dh = /(?:^|[;,])\s*dh=([A-Za-z0-9_-]+)/.exec(String(headers['crypto-key']))?.[1];
+  const salt = /salt=([A-Za-z0-9_-]+)/.exec(String(headers.encryption))?.[1];
+  if (!dh || !salt) throw new Error('an aesgcm push names its dh key and salt in Crypto-Key and Encryption');
+  const senderPublic = Buffer.from(dh, 'base64url');
+  const receiverPublic = device.ecdh.getPublicKey();
+  const prk = hkdf(device.ecdh.computeSecret(senderPublic), device.authSecret, Buffer.from('Content-Encoding: auth\0'), 32);
+  const length = (key: Buffer) => Buffer.from([0, key.length]);
+  const context = Buffer.concat([Buffer.from('P-256\0'), length(receiverPublic), receiverPublic, length(senderPublic), senderPublic]);
+  const saltBytes = Buffer.from(salt, 'base64url');
+  const cek = hkdf(prk, saltBytes, Buffer.concat([Buffer.from('Content-Encoding: aesgcm\0'), context]), 16);
+  const nonce = hkdf(prk, saltBytes, Buffer.concat([Buffer.from('Content-Encoding: nonce\0'), context]), 12);
+  const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  const padded = Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+  // two bytes of padding length, the padding, then the text
+  return padded.subarray(2 + padded.readUInt16BE(0)).toString('utf8');
+}
+
+/** The older `Authorization: WebPush <JWT>` with the key in `Crypto-Key: p256ecdsa=`, as aesgcm pushes carry VAPID. */
+function legacyVapid(headers: ReceivedPush['headers']): string | undefined {
+  const jwt = /^WebPush (\S+)$/.exec(String(headers.authorization))?.[1];
+  const key = /p256ecdsa=([A-Za-z0-9_-]+)/.exec(String(headers['crypto-key']))?.[1];
+  return jwt && key ? `vapid t=${jwt}, k=${key}` : undefined;
+}
+
 /** RFC 8292: `Authorization: vapid t=<JWT>, k=<public key>`, the JWT signed ES256 by the key named. */
 export function verifyVapid(authorization: string | undefined): NonNullable<ReceivedPush['vapid']> {
   const match = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
@@ -94,8 +124,9 @@ export async function startPushService(): Promise<PushService> {
       }
       const received: ReceivedPush = { headers: request.headers, body: Buffer.concat(chunks) };
       try {
-        received.vapid = verifyVapid(request.headers.authorization);
-        if (request.headers['content-encoding'] === 'aes128gcm') received.plaintext = decryptAes128gcm(received.body, device);
+        const encoding = request.headers['content-encoding'];
+        received.vapid = verifyVapid(encoding === 'aesgcm' ? legacyVapid(request.headers) : request.headers.authorization);
+        received.plaintext = encoding === 'aesgcm' ? decryptAesgcm(received.body, request.headers, device) : decryptAes128gcm(received.body, device);
       } catch (error) {
         received.error = (error as Error).message;
       }

@@ -12,13 +12,21 @@ function hash(value: unknown): Record<string, unknown> | undefined {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** `data[alerts][<type>]` and `data[policy]`, read as Rails' strong parameters read them (absent: no alerts, policy `all`). */
+/** `{ admin: { sign_up: true } }` read as `admin.sign_up`, as masto.js nests the admin alerts. */
+function flatAlerts(alerts: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(alerts).flatMap(([type, value]) => (hash(value) && !prefix ? flatAlerts(hash(value)!, `${type}.`) : [[`${prefix}${type}`, value] as [string, unknown]]));
+}
+
+/**
+ * `data[alerts][<type>]` and `data[policy]`, read as Rails' strong parameters read them (absent: no
+ * alerts, policy `all`); a top-level `policy` too, where masto.js sends it.
+ */
 function dataParams(input: Record<string, unknown>): DataInput {
   const data = hash(input.data);
   const alerts = hash(data?.alerts) ?? {};
   return {
-    alerts: Object.fromEntries(Object.entries(alerts).map(([type, value]) => [type, railsBoolean(value) === true])),
-    policy: text(data?.policy),
+    alerts: Object.fromEntries(flatAlerts(alerts).map(([type, value]) => [type, railsBoolean(value) === true])),
+    policy: text(data?.policy) ?? text(input.policy),
   };
 }
 
