@@ -190,7 +190,12 @@ function secretKeyBase(env: Env, dataDir: string, embedded: boolean): string {
   if (!embedded) {
     throw new ConfigError('SECRET_KEY_BASE', 'is required when the database is PostgreSQL (generate one with `subspace secret`)');
   }
-  return storedSecret(dataDir, 'secretKeyBase', () => randomBytes(64).toString('hex'), (value): value is string => typeof value === 'string' && value.length > 0);
+  return storedSecret(
+    dataDir,
+    'secretKeyBase',
+    () => randomBytes(64).toString('hex'),
+    (value): value is string => typeof value === 'string' && value.length > 0,
+  );
 }
 
 export function loadConfig(env: Env): Config {

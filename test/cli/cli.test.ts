@@ -248,7 +248,12 @@ describe('subspace --help, --version and unknown options', () => {
       settings: ['registrations'],
       trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
-    const commands = [...processes.map((command) => [command]), ['db', 'migrate'], ['webpush', 'generate-vapid-key'], ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])])];
+    const commands = [
+      ...processes.map((command) => [command]),
+      ['db', 'migrate'],
+      ['webpush', 'generate-vapid-key'],
+      ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])]),
+    ];
     // every command with --help; -h too, also after the arguments a command would otherwise act on
     const cases = [
       ...commands.map((words) => [...words, '--help']),
@@ -294,7 +299,7 @@ describe('subspace --help, --version and unknown options', () => {
     assert.ok(match, first!.stdout);
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(Buffer.from(match[1]!, 'base64url'));
-    assert.equal(ecdh.getPublicKey().toString('base64url'), match[2], 'the public key is the private key\'s');
+    assert.equal(ecdh.getPublicKey().toString('base64url'), match[2], "the public key is the private key's");
     assert.notEqual(second!.stdout, first!.stdout);
     assert.deepEqual(readdirSync(site.dataDir), []);
   });

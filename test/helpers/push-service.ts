@@ -159,4 +159,3 @@ export async function startPushService(): Promise<PushService> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-

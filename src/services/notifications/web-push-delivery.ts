@@ -1,8 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import webPush from 'web-push';
 import type { AppContext } from '../../context.ts';
-import { queryRows } from '../../db/index.ts';
-import { accounts, notifications, statuses, users, webPushSubscriptions, type NotificationRow, type WebPushSubscriptionRow } from '../../db/schema.ts';
+import { accounts, notifications, statuses, users, webPushSubscriptions } from '../../db/schema.ts';
 import { guardedFetch, OutboundRequestRefused, unwrappedFetch } from '../../lib/outbound-fetch.ts';
 import { plainRequestPolicy } from '../../lib/remote-file.ts';
 import { unseal } from '../../lib/sealed-text.ts';
@@ -20,38 +19,41 @@ const URGENCY = 'normal';
 export class PushServiceError extends Error {}
 
 /**
- * The push, if the subscription and the notification still exist and the subscription still wants
- * it (its alerts or policy may have changed since, the sender may have been unfollowed).
+ * The push and what its payload shows, in one query, if the subscription and the notification still
+ * exist and the subscription still wants it (its alerts or policy may have changed since, the sender
+ * may have been unfollowed), and the status it is about was not deleted meanwhile (the worker's
+ * `activity.present?`).
  */
 async function loadPush(ctx: AppContext, subscriptionId: string, notificationId: string) {
   const [found] = await ctx.db
-    .select({ subscription: webPushSubscriptions, notification: notifications, locale: users.locale })
+    .select({
+      subscription: webPushSubscriptions,
+      notification: notifications,
+      locale: users.locale,
+      from: accounts,
+      status: { spoilerText: statuses.spoilerText, content: statuses.content, deletedAt: statuses.deletedAt },
+    })
     .from(webPushSubscriptions)
     .innerJoin(users, eq(users.id, webPushSubscriptions.userId))
     .innerJoin(notifications, and(eq(notifications.id, notificationId), eq(notifications.accountId, users.accountId)))
-    .where(eq(webPushSubscriptions.id, subscriptionId))
+    .innerJoin(accounts, eq(accounts.id, notifications.fromAccountId))
+    .leftJoin(statuses, eq(statuses.id, notifications.statusId))
+    .where(and(eq(webPushSubscriptions.id, subscriptionId), pushableCondition({ accountId: notifications.accountId, fromAccountId: notifications.fromAccountId, type: notifications.type })))
     .limit(1);
-  if (!found) return undefined;
-  const wanted = await queryRows(ctx.db, sql`SELECT 1 FROM ${webPushSubscriptions} WHERE ${webPushSubscriptions.id} = ${subscriptionId} AND ${pushableCondition(found.notification)}`);
-  return wanted.length > 0 ? found : undefined;
+  if (!found || (found.notification.statusId && (!found.status || found.status.deletedAt))) return undefined;
+  return found;
 }
 
 /** The encrypted payload's JSON (Web::NotificationSerializer), for the subscription's own token and its member's locale. */
-async function payloadJson(ctx: AppContext, subscription: WebPushSubscriptionRow, notification: NotificationRow, locale: string | null): Promise<string | undefined> {
-  const [from] = await ctx.db.select().from(accounts).where(eq(accounts.id, notification.fromAccountId)).limit(1);
-  if (!from) return undefined;
-  const [status] = notification.statusId
-    ? await ctx.db.select({ spoilerText: statuses.spoilerText, content: statuses.content }).from(statuses).where(eq(statuses.id, notification.statusId)).limit(1)
-    : [];
-  // the status a notification is about may have been deleted meanwhile (the worker's `activity.present?`)
-  if (notification.statusId && !status) return undefined;
+function payloadJson(ctx: AppContext, push: NonNullable<Awaited<ReturnType<typeof loadPush>>>): string {
+  const { from, status } = push;
   return webPushNotificationJson(
     serializeWebPushNotification({
-      notification,
+      notification: push.notification,
       from: { username: from.username, displayName: from.displayName, note: from.note, avatarStatic: accountImageUrls({ config: ctx.config, storage: ctx.storage }, from).avatar_static },
-      status: status ?? null,
-      accessToken: unseal(ctx.config.secretKeyBase, SEALED_TOKEN_PURPOSE, subscription.accessTokenSealed),
-      locale: locale ?? 'en',
+      status: status && push.notification.statusId ? status : null,
+      accessToken: unseal(ctx.config.secretKeyBase, SEALED_TOKEN_PURPOSE, push.subscription.accessTokenSealed),
+      locale: push.locale ?? 'en',
     }),
   );
 }
@@ -81,8 +83,7 @@ export async function deliverWebPush(ctx: AppContext, data: { subscriptionId: st
   const push = await loadPush(ctx, data.subscriptionId, data.notificationId);
   if (!push) return;
   const { subscription } = push;
-  const payload = await payloadJson(ctx, subscription, push.notification, push.locale);
-  if (!payload) return;
+  const payload = payloadJson(ctx, push);
   const request = webPush.generateRequestDetails({ endpoint: subscription.endpoint, keys: { p256dh: subscription.keyP256dh, auth: subscription.keyAuth } }, payload, {
     vapidDetails: { subject: await vapidSubject(ctx), publicKey: vapid.publicKey, privateKey: vapid.privateKey },
     TTL: TTL_SECONDS,

@@ -6,7 +6,6 @@ import { validationFailed } from '../../lib/errors.ts';
 import { PUSH_ALERT_TYPES, PUSH_POLICIES } from '../../lib/push-alerts.ts';
 import { seal } from '../../lib/sealed-text.ts';
 
-
 /** What the access token a payload carries is sealed for (src/lib/sealed-text.ts). */
 export const SEALED_TOKEN_PURPOSE = 'web push access token';
 
@@ -71,12 +70,7 @@ export function subscriptionData(input: DataInput): WebPushSubscriptionData {
  * Subscribes the device behind an access token: its earlier subscription, if any, is replaced
  * (one per token, as Mastodon's controller does). The token itself is kept sealed, for the payloads.
  */
-export async function subscribe(
-  ctx: AppContext,
-  owner: { userId: string; tokenId: string; token: string },
-  input: SubscriptionInput,
-  data: DataInput,
-): Promise<WebPushSubscriptionRow> {
+export async function subscribe(ctx: AppContext, owner: { userId: string; tokenId: string; token: string }, input: SubscriptionInput, data: DataInput): Promise<WebPushSubscriptionRow> {
   const problems = subscriptionProblems(input);
   if (problems.length > 0) throw validationFailed(problems);
   const stored = subscriptionData(data);

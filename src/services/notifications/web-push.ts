@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQLWrapper } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
 import { users, webPushSubscriptions, type NotificationRow } from '../../db/schema.ts';
@@ -10,7 +10,7 @@ import { WebPushNotification } from '../../jobs/definitions.ts';
  * the type is on, and its policy lets the sender through — `followed`, accounts the member follows;
  * `follower`, accounts following the member; `none`, nobody.
  */
-export function pushableCondition(notification: Pick<NotificationRow, 'accountId' | 'fromAccountId' | 'type'>) {
+export function pushableCondition(notification: Record<'accountId' | 'fromAccountId' | 'type', string | SQLWrapper>) {
   return sql`coalesce((${webPushSubscriptions.data} -> 'alerts' ->> ${notification.type})::boolean, false)
     AND CASE coalesce(${webPushSubscriptions.data} ->> 'policy', 'all')
       WHEN 'all' THEN true

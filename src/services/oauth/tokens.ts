@@ -43,6 +43,9 @@ export async function revokeTokensOfGrant(ctx: AppContext, grantId: string): Pro
     .set({ revokedAt: new Date() })
     .where(and(eq(oauthAccessTokens.grantId, grantId), isNull(oauthAccessTokens.revokedAt)))
     .returning({ id: oauthAccessTokens.id });
-  await unsubscribeTokens(ctx, revoked.map(({ id }) => id));
+  await unsubscribeTokens(
+    ctx,
+    revoked.map(({ id }) => id),
+  );
   for (const { id } of revoked) await publishToStream(ctx, channels.accessToken(id), 'kill');
 }
