@@ -5,10 +5,12 @@ import { ConfigError } from './errors.ts';
 import { storedSecret } from './generated-secrets.ts';
 import { storageFromEnv, type StorageConfig } from './storage.ts';
 import { bool, int, str, url, type Env } from './values.ts';
+import { translationFromEnv, type TranslationConfig } from './translation.ts';
 import { vapidFromEnv, type VapidKeys } from './vapid.ts';
 
 export { ConfigError } from './errors.ts';
 export type { S3Config, StorageConfig } from './storage.ts';
+export type { TranslationConfig } from './translation.ts';
 export type { VapidKeys } from './vapid.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -82,6 +84,8 @@ export interface Config {
   media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
   /** the Web Push key pair (`VAPID_PRIVATE_KEY`, `VAPID_PUBLIC_KEY`; generated into the data dir when embedded); undefined: no Web Push */
   vapid?: VapidKeys;
+  /** the translation service (DeepL or LibreTranslate); undefined: statuses are not translated */
+  translation?: TranslationConfig;
   /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
   mediaCacheRetentionDays?: number;
 }
@@ -249,6 +253,7 @@ export function loadConfig(env: Env): Config {
       transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
     },
     vapid: vapidFromEnv(env, dataDir, database.kind === 'pglite'),
+    translation: translationFromEnv(env),
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
   };

@@ -38,7 +38,7 @@ export function serializeInstance(facts: InstanceFacts) {
       statuses: { ...INSTANCE_LIMITS.statuses },
       media_attachments: { ...INSTANCE_LIMITS.media_attachments, supported_mime_types: [...INSTANCE_LIMITS.media_attachments.supported_mime_types] },
       polls: { ...INSTANCE_LIMITS.polls },
-      translation: { enabled: false },
+      translation: { enabled: !!config.translation },
     },
     registrations: {
       enabled: facts.registrationsEnabled,

@@ -143,6 +143,21 @@ describe('configuration from the environment', () => {
     fails({ ...server, VAPID_PRIVATE_KEY: 'short', VAPID_PUBLIC_KEY: keys.publicKey }, 'VAPID_PRIVATE_KEY');
   });
 
+  it("reads the translation service as Mastodon does: DeepL's plan picks its host, LibreTranslate otherwise", () => {
+    assert.equal(loadConfig({ SUBSPACE_DATA_DIR: dir }).translation, undefined);
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k' }).translation, { kind: 'deepl', apiKey: 'k', baseUrl: 'https://api-free.deepl.com' });
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k', DEEPL_PLAN: 'pro' }).translation, { kind: 'deepl', apiKey: 'k', baseUrl: 'https://api.deepl.com' });
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, LIBRE_TRANSLATE_ENDPOINT: 'http://127.0.0.1:5000/', LIBRE_TRANSLATE_API_KEY: 'l' }).translation, {
+      kind: 'libretranslate',
+      endpoint: 'http://127.0.0.1:5000',
+      apiKey: 'l',
+    });
+    // both set: DeepL, as in Mastodon
+    assert.equal(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k', LIBRE_TRANSLATE_ENDPOINT: 'http://127.0.0.1:5000' }).translation?.kind, 'deepl');
+    fails({ DEEPL_API_KEY: 'k', DEEPL_PLAN: 'enterprise' }, 'DEEPL_PLAN');
+    fails({ LIBRE_TRANSLATE_ENDPOINT: 'translate.example' }, 'LIBRE_TRANSLATE_ENDPOINT');
+  });
+
   it('reads .env.production and .env without overriding the real environment', () => {
     const project = mkdtempSync(join(tmpdir(), 'subspace-envfile-'));
     writeFileSync(join(project, '.env.production'), 'LOCAL_DOMAIN=from-file.example\nPORT=4000\n# comment\nSINGLE_USER_MODE=true\n');

@@ -8,19 +8,13 @@ import { ApiError } from '../../../lib/errors.ts';
 /** The same for everyone: shared caches may keep it for 3 minutes, as Mastodon allows. */
 const PUBLIC_CACHE = 'public, max-age=180';
 
-/** `/api/v1/instance/extended_description`, `translation_languages` and `activity` (Mastodon's Api::V1::Instances controllers). */
+/** `/api/v1/instance/extended_description` and `activity` (Mastodon's Api::V1::Instances controllers). */
 export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/extended_description', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     const { site_extended_description: text } = await getSettings(ctx);
     const updatedAt = await settingUpdatedAt(ctx, 'site_extended_description');
     return { updated_at: updatedAt?.toISOString() ?? null, content: plainToHtml(text) };
-  });
-
-  // no translation service is configured: no language pairs (what Mastodon answers then)
-  app.get('/api/v1/instance/translation_languages', async (_request, reply) => {
-    reply.header('cache-control', PUBLIC_CACHE);
-    return {};
   });
 
   // like peers, not served in limited federation mode
