@@ -1,5 +1,5 @@
-/** Mastodon's Translation entity (REST::TranslationSerializer). */
-export function serializeTranslation(translation: {
+/** A status in another language (Mastodon's Translation model), what REST::TranslationSerializer renders. */
+export interface StatusTranslation {
   content: string;
   spoilerText: string;
   poll: { id: string; options: string[] } | null;
@@ -7,7 +7,10 @@ export function serializeTranslation(translation: {
   detectedSourceLanguage: string | null;
   language: string;
   provider: string;
-}) {
+}
+
+/** Mastodon's Translation entity (REST::TranslationSerializer). */
+export function serializeTranslation(translation: StatusTranslation) {
   return {
     detected_source_language: translation.detectedSourceLanguage,
     language: translation.language,

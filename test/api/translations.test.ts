@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { createRestAPIClient } from 'masto';
+import sharp from 'sharp';
 import { statuses } from '../../src/db/schema.ts';
 import { sanitizeRemoteHtml } from '../../src/lib/sanitize-html.ts';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
@@ -80,6 +81,23 @@ describe('translation with DeepL', () => {
     assert.equal(request!.body.source_lang, 'EN');
     assert.equal(request!.body.target_lang, 'DE');
     assert.equal(request!.body.text.length, 4);
+  });
+
+  it("translates the media's descriptions", async () => {
+    const form = new FormData();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'cat.png');
+    form.append('description', 'a cat and a photo');
+    const uploaded = await fetch(`${instance.url}/api/v2/media`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: form });
+    const media = (await uploaded.json()) as { id: string };
+    assert.equal(uploaded.status, 200, JSON.stringify(media));
+    const status = await post(alice, { status: 'hello', media_ids: [media.id], language: 'en' });
+    const response = await translate(bob, status.id, 'de');
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.body.media_attachments, [{ id: media.id, description: 'eine Katze und eine Foto' }]);
+    assert.equal(response.body.poll, null);
   });
 
   it('keeps a translation for a day: asked again, the service is not', async () => {

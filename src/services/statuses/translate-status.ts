@@ -7,23 +7,13 @@ import { ApiError, notFound } from '../../lib/errors.ts';
 import { htmlToPlainText } from '../../lib/filter-matching.ts';
 import { escapeHtml } from '../../lib/html.ts';
 import { sanitizeRemoteHtml } from '../../lib/sanitize-html.ts';
+import type { StatusTranslation } from '../../serializers/translation.ts';
 import { findVisibleStatus } from './visibility.ts';
 
 /** How long a translation and the service's languages are kept (TranslateStatusService::CACHE_TTL, Mastodon's languages cache). */
 const TRANSLATION_TTL_SECONDS = 24 * 60 * 60;
 const LANGUAGES_TTL_SECONDS = 7 * 24 * 60 * 60;
 const LANGUAGES_KEY = 'translation_service/languages';
-
-/** A status in another language (Mastodon's Translation model), what REST::TranslationSerializer renders. */
-export interface StatusTranslation {
-  content: string;
-  spoilerText: string;
-  poll: { id: string; options: string[] } | null;
-  mediaAttachments: { id: string; description: string }[];
-  detectedSourceLanguage: string | null;
-  language: string;
-  provider: string;
-}
 
 const notAllowed = () => new ApiError(403, 'This action is not allowed');
 
