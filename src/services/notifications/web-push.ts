@@ -11,7 +11,7 @@ import { WebPushNotification } from '../../jobs/definitions.ts';
  * `follower`, accounts following the member; `none`, nobody.
  */
 export function pushableCondition(notification: Record<'accountId' | 'fromAccountId' | 'type', string | SQLWrapper>) {
-  return sql`coalesce((${webPushSubscriptions.data} -> 'alerts' ->> ${notification.type})::boolean, false)
+  return sql`coalesce((${webPushSubscriptions.data} -> 'alerts' ->> ${notification.type}::text)::boolean, false)
     AND CASE coalesce(${webPushSubscriptions.data} ->> 'policy', 'all')
       WHEN 'all' THEN true
       WHEN 'followed' THEN EXISTS (SELECT 1 FROM follows WHERE account_id = ${notification.accountId} AND target_account_id = ${notification.fromAccountId})
