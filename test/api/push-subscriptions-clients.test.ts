@@ -5,7 +5,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { startPushService, type PushService } from '../helpers/push-service.ts';
 import { until } from '../helpers/until.ts';
 
-describe('Web Push from a Mastodon client library (masto.js)', () => {
+describe('Web Push from Mastodon client libraries (masto.js, Mastodon.py)', () => {
   let instance: TestInstance;
   let pushService: PushService;
   let alice: TestUser;
@@ -60,5 +60,30 @@ describe('Web Push from a Mastodon client library (masto.js)', () => {
 
     await client.v1.push.subscription.remove();
     await assert.rejects(client.v1.push.subscription.fetch(), (error: { statusCode?: number }) => error.statusCode === 404);
+  });
+
+  it("takes Mastodon.py's push_subscription_set and push_subscription_update form parameters", async () => {
+    const device = pushService.device('mastodon.py');
+    // Mastodon.py posts a form, booleans as 1 and 0
+    const form = new URLSearchParams({
+      'subscription[endpoint]': device.subscription.endpoint,
+      'subscription[keys][p256dh]': device.subscription.keys.p256dh,
+      'subscription[keys][auth]': device.subscription.keys.auth,
+      'data[alerts][follow]': '1',
+      'data[alerts][favourite]': '0',
+      'data[alerts][mention]': '1',
+      'data[policy]': 'follower',
+    });
+    const created = await instance.request('POST', '/api/v1/push/subscription', { token: alice.token, form });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.body.alerts.follow, true);
+    assert.equal(created.body.alerts.favourite, false);
+    assert.equal(created.body.alerts.mention, true);
+    assert.equal(created.body.policy, 'follower');
+    const updated = await instance.request('PUT', '/api/v1/push/subscription', { token: alice.token, form: { 'data[alerts][reblog]': '1', 'data[policy]': 'all' } });
+    assert.equal(updated.status, 200, updated.text);
+    assert.equal(updated.body.alerts.reblog, true);
+    assert.equal(updated.body.alerts.follow, false);
+    assert.equal(updated.body.policy, 'all');
   });
 });

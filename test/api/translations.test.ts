@@ -161,12 +161,16 @@ describe('translation with DeepL', () => {
     assert.equal((await translate(bob, status.id, 'de')).body.content, '<p>hallo Katze</p>');
   });
 
-  it("works from masto.js's client.v1.statuses.$select(id).translate", async () => {
+  it("works from masto.js's client.v1.statuses.$select(id).translate and Mastodon.py's status_translate", async () => {
     const status = await post(alice, { status: 'hello world', language: 'en' });
     const client = createRestAPIClient({ url: instance.url, accessToken: bob.token });
     const translation = await client.v1.statuses.$select(status.id).translate({ lang: 'de' });
     assert.equal(translation.content, '<p>hallo Welt</p>');
     assert.equal(translation.provider, 'DeepL.com');
+    // Mastodon.py's status_translate(id, lang='de') posts a form
+    const python = await instance.request('POST', `/api/v1/statuses/${status.id}/translate`, { token: bob.token, form: { lang: 'de' } });
+    assert.equal(python.status, 200, python.text);
+    assert.equal(python.body.content, '<p>hallo Welt</p>');
   });
 });
 
