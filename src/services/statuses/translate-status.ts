@@ -73,7 +73,7 @@ async function sourceTexts(ctx: AppContext, status: { id: string; content: strin
   const texts: { key: string; html: string }[] = [];
   if (status.content) texts.push({ key: 'content', html: protect(status.content) });
   if (status.spoilerText) texts.push({ key: 'spoiler_text', html: protect(escapeHtml(status.spoilerText)) });
-  poll?.options.forEach((option, index) => texts.push({ key: `poll:${index}`, html: protect(escapeHtml(option)) }));
+  for (const [index, option] of (poll?.options ?? []).entries()) texts.push({ key: `poll:${index}`, html: protect(escapeHtml(option)) });
   for (const attachment of media) if (attachment.description) texts.push({ key: `media:${attachment.id}`, html: escapeHtml(attachment.description) });
   return { texts, pollId: poll?.id ?? null };
 }
