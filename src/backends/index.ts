@@ -15,6 +15,7 @@ import { LazyJobQueue } from './queue/lazy.ts';
 import type { Storage } from './storage/index.ts';
 import { LocalStorage } from './storage/local.ts';
 import { S3Storage } from './storage/s3.ts';
+import { openTranslator, type Translator } from './translation/index.ts';
 
 export interface Backends {
   cache: Cache;
@@ -25,6 +26,8 @@ export interface Backends {
   feeds: Feeds;
   /** uploaded media: the local disk, or an S3-compatible bucket with `S3_ENABLED` */
   storage: Storage;
+  /** the translation service (DeepL or LibreTranslate), when one is configured */
+  translator?: Translator;
   /** closes the backends (not the database, which the caller opened) */
   close(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
     mailer,
     feeds,
     storage,
+    translator: openTranslator(config.translation),
     async close() {
       await queue.close();
       await Promise.allSettled([cache.close(), pubsub.close(), mailer.close(), feeds.close(), storage.close()]);

@@ -66,6 +66,13 @@ async function main(argv: string[]): Promise<number> {
     case 'secret':
       console.log(randomBytes(64).toString('hex'));
       return 0;
+    case 'webpush': {
+      // Mastodon's `rake mastodon:webpush:generate_vapid_key` prints the pair in this form
+      const { generateVapidKeys } = await import('../config/vapid.ts');
+      const keys = generateVapidKeys();
+      console.log(`VAPID_PRIVATE_KEY=${keys.privateKey}\nVAPID_PUBLIC_KEY=${keys.publicKey}`);
+      return 0;
+    }
     case 'db': {
       const config = await loadConfiguration();
       const { openDatabase } = await import('../db/index.ts');

@@ -26,11 +26,11 @@ function parseConcurrency(value: string, text: string): number {
 }
 
 /** The commands that take one sub-command: `db migrate`, `config check`. */
-const SUBCOMMANDS: Partial<Record<ProcessCommandName, string>> = { db: 'migrate', config: 'check' };
+const SUBCOMMANDS: Partial<Record<ProcessCommandName, string>> = { db: 'migrate', config: 'check', webpush: 'generate-vapid-key' };
 
 /**
- * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret` and
- * `version` before anything is opened; throws UsageError on anything they do not take.
+ * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret`,
+ * `webpush` and `version` before anything is opened; throws UsageError on anything they do not take.
  */
 export function parseProcessArgs(command: ProcessCommandName, args: string[]): ProcessArgs {
   const text = processUsage(command);

@@ -105,6 +105,7 @@ const PROCESS_COMMANDS = {
   db: ['db migrate', 'applies database migrations (server mode)'],
   config: ['config check', 'prints the effective configuration (secrets masked) and warns about variables it ignores'],
   secret: ['secret', 'prints a new SECRET_KEY_BASE'],
+  webpush: ['webpush generate-vapid-key', 'prints a new VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY for Web Push'],
   version: ['version', 'prints the version (also --version)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -149,7 +150,7 @@ Administration (while an embedded instance runs, these go to it through <data di
 ${Object.values(ADMIN_USAGE)
   .flatMap((lines) => [...new Set(Object.values(lines))])
   .join('\n')}
-${(['db', 'config', 'secret', 'version'] as const).map(overviewLine).join('\n')}
+${(['db', 'config', 'secret', 'webpush', 'version'] as const).map(overviewLine).join('\n')}
 
 Run \`subspace <command> --help\` for a command's options.`;
 

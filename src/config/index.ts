@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
 import { metricsFromEnv, statusPageUrl, type MetricsConfig } from './metrics.ts';
+import { storedSecret } from './generated-secrets.ts';
 import { storageFromEnv, type StorageConfig } from './storage.ts';
 import { bool, int, str, url, type Env } from './values.ts';
+import { translationFromEnv, type TranslationConfig } from './translation.ts';
+import { vapidFromEnv, type VapidKeys } from './vapid.ts';
 
 export { ConfigError } from './errors.ts';
 export type { S3Config, StorageConfig } from './storage.ts';
 export type { MetricsConfig } from './metrics.ts';
+export type { TranslationConfig } from './translation.ts';
+export type { VapidKeys } from './vapid.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -80,6 +84,10 @@ export interface Config {
   logLevel: string;
   /** video and audio processing: the ffmpeg and ffprobe programs (`FFMPEG_BINARY`, `FFPROBE_BINARY`, as Mastodon names them; the bundled static builds when unset), and how many transcodes one process runs at once */
   media: { ffmpegBinary?: string; ffprobeBinary?: string; transcodeConcurrency: number };
+  /** the Web Push key pair (`VAPID_PRIVATE_KEY`, `VAPID_PUBLIC_KEY`; generated into the data dir when embedded); undefined: no Web Push */
+  vapid?: VapidKeys;
+  /** the translation service (DeepL or LibreTranslate); undefined: statuses are not translated */
+  translation?: TranslationConfig;
   /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
   mediaCacheRetentionDays?: number;
   /** hCaptcha on the web sign-up (`HCAPTCHA_SITE_KEY`, `HCAPTCHA_SECRET_KEY`; both or it is off), verified at `HCAPTCHA_VERIFY_URL` */
@@ -198,15 +206,12 @@ function secretKeyBase(env: Env, dataDir: string, embedded: boolean): string {
   if (!embedded) {
     throw new ConfigError('SECRET_KEY_BASE', 'is required when the database is PostgreSQL (generate one with `subspace secret`)');
   }
-  const path = resolve(dataDir, 'secrets.json');
-  if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as { secretKeyBase?: string };
-    if (stored.secretKeyBase) return stored.secretKeyBase;
-  }
-  const generated = randomBytes(64).toString('hex');
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(path, JSON.stringify({ secretKeyBase: generated }, null, 2), { mode: 0o600 });
-  return generated;
+  return storedSecret(
+    dataDir,
+    'secretKeyBase',
+    () => randomBytes(64).toString('hex'),
+    (value): value is string => typeof value === 'string' && value.length > 0,
+  );
 }
 
 export function loadConfig(env: Env): Config {
@@ -259,6 +264,8 @@ export function loadConfig(env: Env): Config {
       ffprobeBinary: str(env, 'FFPROBE_BINARY'),
       transcodeConcurrency: int(env, 'SUBSPACE_MEDIA_TRANSCODES', 1, 1, 64),
     },
+    vapid: vapidFromEnv(env, dataDir, database.kind === 'pglite'),
+    translation: translationFromEnv(env),
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
     hcaptcha: hcaptchaFromEnv(env),

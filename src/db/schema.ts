@@ -721,6 +721,39 @@ export const markers = pgTable(
   (t) => [uniqueIndex('index_markers_on_account_id_and_timeline').on(t.accountId, t.timeline)],
 );
 
+/** What a Web Push subscription asks for: which notification types, from whom (`data` in Mastodon's web_push_subscriptions). */
+export interface WebPushSubscriptionData {
+  alerts: Record<string, boolean>;
+  /** all | followed | follower | none */
+  policy: string;
+}
+
+/** A device's Web Push endpoint, one per access token (Mastodon's Web::PushSubscription). */
+export const webPushSubscriptions = pgTable(
+  'web_push_subscriptions',
+  {
+    id: id(),
+    endpoint: text('endpoint').notNull(),
+    /** the client's P-256 public key and auth secret (RFC 8291), URL-safe base64 */
+    keyP256dh: text('key_p256dh').notNull(),
+    keyAuth: text('key_auth').notNull(),
+    /** RFC 8291 `aes128gcm` payloads when true; the older `aesgcm` draft otherwise (Mastodon's `standard`) */
+    standard: boolean('standard').notNull().default(false),
+    data: jsonb('data').$type<WebPushSubscriptionData>().notNull(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accessTokenId: snowflake('access_token_id')
+      .notNull()
+      .references(() => oauthAccessTokens.id, { onDelete: 'cascade' }),
+    /** the bearer token the payload hands back to the client (Web::NotificationSerializer#access_token), encrypted under the secret key base */
+    accessTokenSealed: text('access_token_sealed').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_web_push_subscriptions_on_user_id').on(t.userId), uniqueIndex('index_web_push_subscriptions_on_access_token_id').on(t.accessTokenId)],
+);
+
 export const lists = pgTable(
   'lists',
   {
@@ -1363,6 +1396,7 @@ export type FilterKeywordRow = typeof customFilterKeywords.$inferSelect;
 export type FilterStatusRow = typeof customFilterStatuses.$inferSelect;
 export type AccountConversationRow = typeof accountConversations.$inferSelect;
 export type MarkerRow = typeof markers.$inferSelect;
+export type WebPushSubscriptionRow = typeof webPushSubscriptions.$inferSelect;
 export type AnnouncementRow = typeof announcements.$inferSelect;
 export type ReportRow = typeof reports.$inferSelect;
 export type DomainBlockRow = typeof domainBlocks.$inferSelect;

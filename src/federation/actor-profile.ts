@@ -3,7 +3,7 @@ import { Application, Emoji, Group, Image, Link, Organization, PropertyValue, Se
 import type { ProfileField } from '../db/schema.ts';
 import type { RemoteEmoji } from '../services/activitypub/create-remote-status.ts';
 import type { RemoteProfile } from '../services/activitypub/remote-accounts.ts';
-import { sanitizeRemoteHtml } from './sanitize.ts';
+import { sanitizeRemoteHtml } from '../lib/sanitize-html.ts';
 import type { Handle } from './webfinger-client.ts';
 
 /** What a remote actor may put in its profile before the rest is cut off. */

@@ -4,7 +4,7 @@ import { escapeHtml } from '../lib/html.ts';
 import { isLanguageCode } from '../services/statuses/languages.ts';
 import { validTagName } from '../services/statuses/tag-entities.ts';
 import { linkHtml } from '../services/statuses/text/plain-to-html.ts';
-import { sanitizeRemoteHtml } from './sanitize.ts';
+import { sanitizeRemoteHtml } from '../lib/sanitize-html.ts';
 
 /*
  * A status object received from another server (Note, Question, or a type Mastodon converts:

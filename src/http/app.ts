@@ -24,6 +24,8 @@ import { featuredTagsRoutes } from './api/v1/featured-tags.ts';
 import { filtersV1Routes } from './api/v1/filters.ts';
 import { followedTagsRoutes } from './api/v1/followed-tags.ts';
 import { markersRoutes } from './api/v1/markers.ts';
+import { pushSubscriptionRoutes } from './api/v1/push-subscriptions.ts';
+import { translationRoutes } from './api/v1/translations.ts';
 import { mediaRoutes } from './api/v1/media.ts';
 import { profileRoutes } from './api/v1/profile.ts';
 import { mediaFileRoutes } from './media-files.ts';
@@ -130,6 +132,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   notificationsV1Routes(app, ctx);
   notificationsV2Routes(app, ctx);
   markersRoutes(app, ctx);
+  pushSubscriptionRoutes(app, ctx);
+  translationRoutes(app, ctx);
   filtersV1Routes(app, ctx);
   filtersV2Routes(app, ctx);
   bookmarksRoutes(app, ctx);

@@ -101,6 +101,9 @@ export const DeliverStatus = job<StatusDelivery>('ActivityPub::DistributionWorke
 /** Sends a member's Like, its Undo, or poll votes to a remote status's server (what FavouriteService and VoteService hand to ActivityPub::DeliveryWorker). */
 export const DeliverInteraction = job<InteractionDelivery>('ActivityPub::InteractionDeliveryWorker', 'push');
 
+/** Sends one notification to one Web Push subscription, encrypted (Web::PushNotificationWorker; Mastodon retries it 5 times). */
+export const WebPushNotification = job<{ subscriptionId: string; notificationId: string }>('Web::PushNotificationWorker', 'push', 6);
+
 /** Fetches the unknown status a remote reply answers and links the reply to it (Mastodon's ThreadResolveWorker). */
 export const ThreadResolve = job<{ statusId: string; parentUri: string; requestId: string }>('ThreadResolveWorker', 'pull', 4);
 /** Reads a remote status's `replies` collection and fetches the first few replies from its server (ActivityPub::FetchRepliesWorker). */

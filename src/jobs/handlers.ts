@@ -80,6 +80,7 @@ on(jobs.PostProcessMedia, async () => {
   const { postProcessMedia } = await import('../services/media/audio-visual-uploads.ts');
   return (ctx, data, job) => postProcessMedia(ctx, data.mediaAttachmentId, { lastAttempt: job.attempt >= (jobs.PostProcessMedia.attempts ?? 1) });
 });
+on(jobs.WebPushNotification, async () => (await import('../services/notifications/web-push-delivery.ts')).deliverWebPush);
 on(jobs.RedownloadMedia, async () => (await import('./pull/redownload.ts')).runRedownloadMedia);
 on(jobs.RedownloadAvatar, async () => (await import('./pull/redownload.ts')).runRedownloadAvatar);
 on(jobs.RedownloadHeader, async () => (await import('./pull/redownload.ts')).runRedownloadHeader);

@@ -29,8 +29,8 @@ export class DownloadFailed extends Error {}
 
 const policies = new WeakMap<Config, OutboundPolicy>();
 
-/** The outbound policy of file downloads: federation's private-address rules, with Mastodon's file timeouts. */
-function filePolicy(config: Config): OutboundPolicy {
+/** The outbound policy of file downloads and other plain requests (Web Push): federation's private-address rules, with Mastodon's Request timeouts. */
+export function plainRequestPolicy(config: Config): OutboundPolicy {
   let policy = policies.get(config);
   if (!policy) {
     const userAgent = `Subspace/${SUBSPACE_VERSION} (+${baseUrl(config)}/)`;
@@ -65,7 +65,7 @@ export async function downloadRemoteFile(ctx: Pick<AppContext, 'config'>, url: s
     throw new DownloadRefused(`not a URL: ${url}`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new DownloadRefused(`refused to fetch ${parsed.protocol} URL ${url}`);
-  const policy = { ...filePolicy(ctx.config), maxBytes, timeoutMs: downloadDeadlineMs(maxBytes) };
+  const policy = { ...plainRequestPolicy(ctx.config), maxBytes, timeoutMs: downloadDeadlineMs(maxBytes) };
   try {
     const response = await guardedFetch(unwrappedFetch(), policy, parsed, { headers: { accept: '*/*' } });
     if (response.status < 200 || response.status >= 300) {

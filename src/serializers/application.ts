@@ -1,8 +1,8 @@
 import type { ApplicationRow } from '../db/schema.ts';
 import { parseScopes } from '../lib/scopes.ts';
 
-/** Mastodon's Application entity (REST::ApplicationSerializer). */
-export function serializeApplication(app: ApplicationRow) {
+/** Mastodon's Application entity (REST::ApplicationSerializer); `vapid_key` (deprecated there) is the instance's Web Push key. */
+export function serializeApplication(app: ApplicationRow, vapidKey: string) {
   return {
     id: app.id,
     name: app.name,
@@ -10,11 +10,11 @@ export function serializeApplication(app: ApplicationRow) {
     scopes: parseScopes(app.scopes),
     redirect_uri: app.redirectUris.join('\n'),
     redirect_uris: app.redirectUris,
-    vapid_key: '',
+    vapid_key: vapidKey,
   };
 }
 
 /** What `POST /api/v1/apps` answers: the application with its client credentials, shown this once. */
-export function serializeCredentialApplication(app: ApplicationRow, clientSecret: string) {
-  return { ...serializeApplication(app), client_id: app.uid, client_secret: clientSecret, client_secret_expires_at: 0 };
+export function serializeCredentialApplication(app: ApplicationRow, clientSecret: string, vapidKey: string) {
+  return { ...serializeApplication(app, vapidKey), client_id: app.uid, client_secret: clientSecret, client_secret_expires_at: 0 };
 }

@@ -26,7 +26,7 @@ export function serializeInstance(facts: InstanceFacts) {
     languages: [...INSTANCE_LANGUAGES],
     configuration: {
       urls: { streaming: config.streamingApiBaseUrl, status: config.statusPageUrl ?? null },
-      vapid: { public_key: '' },
+      vapid: { public_key: config.vapid?.publicKey ?? '' },
       accounts: {
         ...INSTANCE_LIMITS.accounts,
         max_note_length: PROFILE_LIMITS.note,
@@ -39,7 +39,7 @@ export function serializeInstance(facts: InstanceFacts) {
       statuses: { ...INSTANCE_LIMITS.statuses },
       media_attachments: { ...INSTANCE_LIMITS.media_attachments, supported_mime_types: [...INSTANCE_LIMITS.media_attachments.supported_mime_types] },
       polls: { ...INSTANCE_LIMITS.polls },
-      translation: { enabled: false },
+      translation: { enabled: !!config.translation },
     },
     registrations: {
       enabled: facts.registrationsEnabled,

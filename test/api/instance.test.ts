@@ -82,7 +82,8 @@ describe('instance and custom emoji endpoints', () => {
     assert.deepEqual(body.languages, ['en']);
     const configuration = body.configuration;
     assert.equal(configuration.urls.streaming, 'ws://subspace.test');
-    assert.deepEqual(configuration.vapid, { public_key: '' });
+    assert.deepEqual(configuration.vapid, { public_key: instance.config.vapid!.publicKey });
+    assert.equal(Buffer.from(configuration.vapid.public_key, 'base64url').length, 65);
     assert.equal(configuration.accounts.max_featured_tags, 10);
     assert.equal(configuration.accounts.max_pinned_statuses, 5);
     assert.deepEqual(configuration.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,7 +243,7 @@ describe('subspace --help, --version and unknown options', () => {
   }
 
   test('every command and sub-command prints its usage for --help and -h, exits 0 and does nothing', async () => {
-    const processes = ['start', 'web', 'streaming', 'worker', 'scheduler', 'db', 'secret', 'version'];
+    const processes = ['start', 'web', 'streaming', 'worker', 'scheduler', 'db', 'secret', 'webpush', 'version'];
     const admin: Record<string, string[]> = {
       accounts: ['create', 'modify', 'delete', 'approve'],
       announcements: ['create', 'list', 'publish', 'unpublish', 'delete'],
@@ -254,7 +254,12 @@ describe('subspace --help, --version and unknown options', () => {
       settings: ['registrations', 'privacy-policy'],
       trends: ['list', 'approve', 'reject', 'enable', 'disable', 'review-required'],
     };
-    const commands = [...processes.map((command) => [command]), ['db', 'migrate'], ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])])];
+    const commands = [
+      ...processes.map((command) => [command]),
+      ['db', 'migrate'],
+      ['webpush', 'generate-vapid-key'],
+      ...Object.entries(admin).flatMap(([command, subs]) => [[command], ...subs.map((sub) => [command, sub])]),
+    ];
     // every command with --help; -h too, also after the arguments a command would otherwise act on
     const cases = [
       ...commands.map((words) => [...words, '--help']),
@@ -290,6 +295,21 @@ describe('subspace --help, --version and unknown options', () => {
     assert.deepEqual(readdirSync(site.dataDir), []);
   });
 
+  test('webpush generate-vapid-key prints a new P-256 key pair as Mastodon does, and touches nothing', async () => {
+    const [first, second] = await runAll([
+      ['webpush', 'generate-vapid-key'],
+      ['webpush', 'generate-vapid-key'],
+    ]);
+    assert.equal(first!.code, 0, first!.stderr);
+    const match = /^VAPID_PRIVATE_KEY=([A-Za-z0-9_-]{43})\nVAPID_PUBLIC_KEY=([A-Za-z0-9_-]{87})\n$/.exec(first!.stdout);
+    assert.ok(match, first!.stdout);
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(match[1]!, 'base64url'));
+    assert.equal(ecdh.getPublicKey().toString('base64url'), match[2], "the public key is the private key's");
+    assert.notEqual(second!.stdout, first!.stdout);
+    assert.deepEqual(readdirSync(site.dataDir), []);
+  });
+
   test('--version, -v and version print the version of package.json', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const result of await runAll([['--version'], ['-v'], ['version']])) {
@@ -310,6 +330,9 @@ describe('subspace --help, --version and unknown options', () => {
       ['db', 'migrate', '--force'],
       ['db', 'rollback'],
       ['secret', '--length', '12'],
+      ['webpush'],
+      ['webpush', 'rotate'],
+      ['webpush', 'generate-vapid-key', '--force'],
       ['version', '--short'],
       ['accounts', 'approve', '--everyone'],
       ['domains', 'list', '--json'],

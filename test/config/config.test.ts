@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { withEnvFiles } from '../../src/config/env-file.ts';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { generateVapidKeys } from '../../src/config/vapid.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'subspace-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,6 +117,45 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ SUBSPACE_DATA_DIR: dir, ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1, 10.0.0.0/8,FD00::/8' });
     assert.deepEqual(config.allowedPrivateAddresses, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
     for (const bad of ['localhost', '10.0.0.0/33', '::1/129', '1.2.3.4/8/1', '10.0.0']) fails({ ALLOWED_PRIVATE_ADDRESSES: bad }, 'ALLOWED_PRIVATE_ADDRESSES');
+  });
+
+  it('generates Web Push keys into the data dir when embedded, beside the secret key base, and keeps them', () => {
+    const data = join(dir, 'vapid');
+    const config = loadConfig({ SUBSPACE_DATA_DIR: data });
+    const vapid = config.vapid!;
+    assert.equal(Buffer.from(vapid.publicKey, 'base64url').length, 65);
+    assert.equal(Buffer.from(vapid.privateKey, 'base64url').length, 32);
+    const again = loadConfig({ SUBSPACE_DATA_DIR: data });
+    assert.deepEqual(again.vapid, vapid, 'the keys survive restarts');
+    assert.equal(again.secretKeyBase, config.secretKeyBase, 'the secret key base is kept beside them');
+    assert.equal(statSync(join(data, 'secrets.json')).mode & 0o777, 0o600);
+  });
+
+  it('reads VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY (padded as Mastodon writes them, or not), and needs both to match', () => {
+    const keys = generateVapidKeys();
+    const server = { SUBSPACE_DATA_DIR: dir, DATABASE_URL: 'postgres://db/x', SECRET_KEY_BASE: SECRET };
+    assert.equal(loadConfig(server).vapid, undefined, 'server mode has no Web Push without the keys');
+    assert.deepEqual(loadConfig({ ...server, VAPID_PRIVATE_KEY: `${keys.privateKey}=`, VAPID_PUBLIC_KEY: `${keys.publicKey}=` }).vapid, keys);
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: join(dir, 'vapid-env'), VAPID_PRIVATE_KEY: keys.privateKey, VAPID_PUBLIC_KEY: keys.publicKey }).vapid, keys);
+    fails({ ...server, VAPID_PUBLIC_KEY: keys.publicKey }, 'VAPID_PRIVATE_KEY');
+    fails({ ...server, VAPID_PRIVATE_KEY: keys.privateKey }, 'VAPID_PUBLIC_KEY');
+    fails({ ...server, VAPID_PRIVATE_KEY: generateVapidKeys().privateKey, VAPID_PUBLIC_KEY: keys.publicKey }, 'VAPID_PRIVATE_KEY');
+    fails({ ...server, VAPID_PRIVATE_KEY: 'short', VAPID_PUBLIC_KEY: keys.publicKey }, 'VAPID_PRIVATE_KEY');
+  });
+
+  it("reads the translation service as Mastodon does: DeepL's plan picks its host, LibreTranslate otherwise", () => {
+    assert.equal(loadConfig({ SUBSPACE_DATA_DIR: dir }).translation, undefined);
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k' }).translation, { kind: 'deepl', apiKey: 'k', baseUrl: 'https://api-free.deepl.com' });
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k', DEEPL_PLAN: 'pro' }).translation, { kind: 'deepl', apiKey: 'k', baseUrl: 'https://api.deepl.com' });
+    assert.deepEqual(loadConfig({ SUBSPACE_DATA_DIR: dir, LIBRE_TRANSLATE_ENDPOINT: 'http://127.0.0.1:5000/', LIBRE_TRANSLATE_API_KEY: 'l' }).translation, {
+      kind: 'libretranslate',
+      endpoint: 'http://127.0.0.1:5000',
+      apiKey: 'l',
+    });
+    // both set: DeepL, as in Mastodon
+    assert.equal(loadConfig({ SUBSPACE_DATA_DIR: dir, DEEPL_API_KEY: 'k', LIBRE_TRANSLATE_ENDPOINT: 'http://127.0.0.1:5000' }).translation?.kind, 'deepl');
+    fails({ DEEPL_API_KEY: 'k', DEEPL_PLAN: 'enterprise' }, 'DEEPL_PLAN');
+    fails({ LIBRE_TRANSLATE_ENDPOINT: 'translate.example' }, 'LIBRE_TRANSLATE_ENDPOINT');
   });
 
   it('reads .env.production and .env without overriding the real environment', () => {

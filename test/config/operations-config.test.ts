@@ -72,8 +72,8 @@ describe('Redis as Mastodon configures it', () => {
 
 describe('configuration honesty: warnings about variables Subspace ignores', () => {
   it('names a Mastodon variable Subspace does not support', () => {
-    assert.deepEqual(configWarnings({ ES_ENABLED: 'true', DEEPL_API_KEY: 'x', LOCAL_DOMAIN: 'example.com' }), [
-      'DEEPL_API_KEY is a Mastodon setting Subspace does not support: it is ignored',
+    assert.deepEqual(configWarnings({ ES_ENABLED: 'true', ALTERNATE_DOMAINS: 'x', LOCAL_DOMAIN: 'example.com' }), [
+      'ALTERNATE_DOMAINS is a Mastodon setting Subspace does not support: it is ignored',
       'ES_ENABLED is a Mastodon setting Subspace does not support: it is ignored',
     ]);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/index.ts';
+import { generateVapidKeys } from '../../src/config/vapid.ts';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { boot, type BootOptions, type Instance, type Roles } from '../../src/roles/boot.ts';
@@ -184,6 +185,10 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
     const database = await createServerDatabase();
     env.DATABASE_URL = database.url;
     env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
+    // server mode takes its Web Push keys from the environment, as it does its secret key base
+    const vapid = generateVapidKeys();
+    env.VAPID_PRIVATE_KEY = vapid.privateKey;
+    env.VAPID_PUBLIC_KEY = vapid.publicKey;
     cleanups.push(database.drop);
   } else {
     cpSync(await pgliteTemplate(), join(dataDir, 'db'), { recursive: true });

@@ -105,8 +105,8 @@ describe('modules loaded by each role', () => {
     }
     const modules = loadedModules(record);
     assert.ok(modules.some((url) => url.endsWith('/src/http/app.ts')));
-    // the discovery documents' pure helpers and the HTML sanitizer (sanitize-html only; public pages use it) excepted
-    const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$|sanitize\.ts$)/, /\/node_modules\/@fedify\//];
+    // the discovery documents' pure helpers excepted
+    const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
     // without REDIS_URL no Redis client; outbound fetches' HTTP client with the first one
     const clients = [/\/node_modules\/(ioredis|bullmq|undici)\//];
     assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode, ...clients, ...SCHEMA_COMPILERS], 'the web role');

@@ -19,7 +19,8 @@ declare module 'fastify' {
   }
 }
 
-function presentedToken(request: FastifyRequest): string | undefined {
+/** The bearer token the request carries (header, or `access_token` param), unchecked. */
+export function presentedToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || undefined;
   const query = request.query as Record<string, unknown> | undefined;

@@ -7,6 +7,7 @@ import { channels, listenedChannels, publishToStream } from '../../streaming/cha
 import { currentPolicy } from './notification-policy.ts';
 import { outranks } from '../accounts/roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
+import { enqueueWebPushes } from './web-push.ts';
 import type { NotificationRow } from '../../db/schema.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report', 'moderation_warning'] as const;
@@ -124,7 +125,7 @@ function privateMentionNotInResponse(recipientId: string, senderId: string, stat
  * Notifies a local account of something another account did. The same notification is made once
  * (a job retried after a crash does not notify twice). One the member's policy filters is kept
  * filtered, out of the lists and streams (a mention also makes or updates a notification request);
- * any other publishes `notification.created` for the streaming and push tiers.
+ * any other is streamed and pushed to the member's Web Push subscriptions.
  */
 export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null; reportId?: string; accountWarningId?: string }) {
   const statusId = input.statusId ?? null;
@@ -154,6 +155,7 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
     if (created.type === 'mention' && statusId) await recordNotificationRequest(ctx, created.accountId, created.fromAccountId, statusId);
   } else if (created) {
     await streamNotification(ctx, created);
+    await enqueueWebPushes(ctx, created);
   }
   return created;
 }

@@ -5,6 +5,7 @@ import { digest, randomToken } from '../../lib/crypto.ts';
 import { channels, publishToStream } from '../../streaming/channels.ts';
 import type { ApplicationRow } from './authenticate-token.ts';
 import type { IssuedToken } from '../../serializers/token.ts';
+import { unsubscribeTokens } from '../notifications/web-push-subscriptions.ts';
 
 /** Issues a bearer token; tokens never expire, as in Mastodon, until revoked. */
 export async function issueToken(ctx: Pick<AppContext, 'db'>, input: { applicationId: string | null; userId: string | null; scopes: string[]; grantId?: string }): Promise<IssuedToken> {
@@ -29,6 +30,8 @@ export async function revokeToken(ctx: AppContext, app: ApplicationRow, token: s
     .update(oauthAccessTokens)
     .set({ revokedAt: new Date() })
     .where(and(eq(oauthAccessTokens.id, row.id), isNull(oauthAccessTokens.revokedAt)));
+  // a revoked token's device is told nothing more (Mastodon's tokens controller unsubscribes it)
+  await unsubscribeTokens(ctx, [row.id]);
   await publishToStream(ctx, channels.accessToken(row.id), 'kill');
   return true;
 }
@@ -39,6 +42,10 @@ async function revokeTokensWhere(ctx: AppContext, condition: SQL | undefined): P
     .set({ revokedAt: new Date() })
     .where(and(condition, isNull(oauthAccessTokens.revokedAt)))
     .returning({ id: oauthAccessTokens.id });
+  await unsubscribeTokens(
+    ctx,
+    revoked.map(({ id }) => id),
+  );
   for (const { id } of revoked) await publishToStream(ctx, channels.accessToken(id), 'kill');
 }
 

@@ -21,13 +21,13 @@ export function appsRoutes(app: FastifyInstance, ctx: AppContext) {
       scopes: text(input.scopes),
       website: text(input.website),
     });
-    return serializeCredentialApplication(created, clientSecret);
+    return serializeCredentialApplication(created, clientSecret, ctx.config.vapid?.publicKey ?? '');
   });
 
   app.get('/api/v1/apps/verify_credentials', async (request) => {
     const auth = request.auth;
     if (!auth) throw new ApiError(401, request.authError ?? 'The access token is invalid');
     if (!auth.application) throw new ApiError(404, 'Record not found');
-    return serializeApplication(auth.application);
+    return serializeApplication(auth.application, ctx.config.vapid?.publicKey ?? '');
   });
 }

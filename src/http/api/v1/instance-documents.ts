@@ -10,7 +10,7 @@ import { serializePrivacyPolicy } from '../../../serializers/privacy-policy.ts';
 /** The same for everyone: shared caches may keep it for 3 minutes, as Mastodon allows. */
 const PUBLIC_CACHE = 'public, max-age=180';
 
-/** `/api/v1/instance/extended_description`, `privacy_policy`, `translation_languages` and `activity` (Mastodon's Api::V1::Instances controllers). */
+/** `/api/v1/instance/extended_description`, `privacy_policy` and `activity` (Mastodon's Api::V1::Instances controllers). */
 export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/extended_description', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
@@ -23,12 +23,6 @@ export function instanceDocumentRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/instance/privacy_policy', async (_request, reply) => {
     reply.header('cache-control', PUBLIC_CACHE);
     return serializePrivacyPolicy(await privacyPolicy(ctx), ctx.config);
-  });
-
-  // no translation service is configured: no language pairs (what Mastodon answers then)
-  app.get('/api/v1/instance/translation_languages', async (_request, reply) => {
-    reply.header('cache-control', PUBLIC_CACHE);
-    return {};
   });
 
   // like peers, not served in limited federation mode

@@ -1,4 +1,4 @@
-import { sanitizeRemoteHtml } from '../../../federation/sanitize.ts';
+import { sanitizeRemoteHtml } from '../../../lib/sanitize-html.ts';
 import { htmlToPlainText } from '../../../lib/filter-matching.ts';
 import { escapeHtml } from '../../../lib/html.ts';
 import type { CustomEmoji } from '../../../serializers/entities.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_NESTING, sanitizeRemoteHtml } from '../../src/federation/sanitize.ts';
+import { MAX_NESTING, sanitizeRemoteHtml } from '../../src/lib/sanitize-html.ts';
 
 describe("remote HTML is cut down to Mastodon's allowed subset (MASTODON_STRICT)", () => {
   it('keeps what Mastodon keeps: mentions, hashtags, links with their invisible/ellipsis spans, lists, code', () => {
