@@ -34,6 +34,8 @@ export interface StatusPageOptions {
   viewerId?: string | null;
   /** filter results per status id, for the `filtered` field; computed for the viewer when omitted */
   filtered?: Map<string, FilterResult[]>;
+  /** the rows' reblogged originals and the viewer's marks, when the rows' query read them already (services/feeds/timeline-queries.ts) */
+  preloaded?: { originals: StatusRow[]; marks: ViewerMarks | null };
 }
 
 const ids = <T>(values: (T | null | undefined)[]) => [...new Set(values.filter((value): value is T => value !== null && value !== undefined))];
@@ -119,8 +121,9 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const viewerId = options.viewerId ?? null;
   const originalIds = ids(rows.map((row) => row.reblogOfId));
   const none = Promise.resolve([] as never[]);
+  const preloaded = options.preloaded;
   const [originals, filters, cached] = await Promise.all([
-    originalIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : none,
+    preloaded ? preloaded.originals : originalIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : none,
     viewerId && !options.filtered && rows.length ? loadFilters(ctx, [viewerId]).then((byViewer) => byViewer.get(viewerId) ?? []) : Promise.resolve([]),
     cachedStatusParts(ctx, ids([...rows.map((row) => row.id), ...originalIds])),
   ]);
@@ -165,7 +168,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
           .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
           .where(inArray(previewCardsStatuses.statusId, missingIds))
       : none,
-    viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
+    preloaded ? preloaded.marks : viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
   ]);
 
   const pollsById = new Map(pollRows.map((poll) => [poll.id, poll]));
