@@ -122,10 +122,24 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const originalIds = ids(rows.map((row) => row.reblogOfId));
   const none = Promise.resolve([] as never[]);
   const preloaded = options.preloaded;
-  const [originals, filters, cached] = await Promise.all([
-    preloaded ? preloaded.originals : originalIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : none,
+  // a promise, not drizzle's query (a thenable that would run again for each reader)
+  const loadOriginals: Promise<StatusRow[]> = preloaded
+    ? Promise.resolve(preloaded.originals)
+    : originalIds.length
+      ? Promise.resolve(ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)))
+      : none;
+  // the authors as soon as the originals are known: with the cached parts, one round trip to the cache
+  const renderAuthors = loadOriginals.then((originals: StatusRow[]) =>
+    renderAccountsById(
+      ctx,
+      [...rows, ...originals].map((s) => s.accountId),
+    ),
+  );
+  const [originals, filters, cached, accountsById] = await Promise.all([
+    loadOriginals,
     viewerId && !options.filtered && rows.length ? loadFilters(ctx, [viewerId]).then((byViewer) => byViewer.get(viewerId) ?? []) : Promise.resolve([]),
     cachedStatusParts(ctx, ids([...rows.map((row) => row.id), ...originalIds])),
+    renderAuthors,
   ]);
   const all = [...new Map([...rows, ...originals].map((s) => [s.id, s])).values()];
   const propers = all.filter((s) => !s.reblogOfId);
@@ -141,11 +155,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const appIds = ids(missing.map((s) => s.applicationId));
   const conversationIds = ids(all.map((s) => s.conversationId));
 
-  const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
-    renderAccountsById(
-      ctx,
-      all.map((s) => s.accountId),
-    ),
+  const [mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks] = await Promise.all([
     missingIds.length
       ? ctx.db
           .select({ statusId: mentions.statusId, id: accounts.id, username: accounts.username, url: accounts.url, uri: accounts.uri, domain: accounts.domain })
