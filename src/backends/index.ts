@@ -50,7 +50,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
   const waitMs = options.redisWaitMs;
   const redisDrivers = config.cacheRedis || config.redis || config.queueRedis ? await importRedisDrivers() : undefined;
   const { createRedis, RedisCache, RedisPubSub, RedisFeeds } = redisDrivers ?? ({} as RedisDrivers);
-  const cache = config.cacheRedis ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache', autoPipelining: true }), { waitMs }) : new MemoryCache();
+  const cache = config.cacheRedis ? new RedisCache(createRedis(config.cacheRedis.url, { name: 'subspace:cache' }), { waitMs }) : new MemoryCache();
   const pubsub = config.redis
     ? new RedisPubSub(createRedis(config.redis.url, { name: 'subspace:publish' }), createRedis(config.redis.url, { name: 'subspace:subscribe' }), { waitMs })
     : new MemoryPubSub();

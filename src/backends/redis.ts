@@ -7,8 +7,6 @@ export type { Redis } from 'ioredis';
 export interface CreateRedisOptions {
   /** shown by CLIENT LIST */
   name?: string;
-  /** commands issued in the same turn of the event loop go out in one write (ioredis's auto-pipelining) */
-  autoPipelining?: boolean;
 }
 
 /**
@@ -39,7 +37,6 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
     // Commands wait for the connection (BullMQ requires it); callers bound the wait with whenConnected().
     maxRetriesPerRequest: null,
     connectionName: options.name,
-    enableAutoPipelining: options.autoPipelining ?? false,
   };
   if (parsed.protocol === 'rediss:') {
     // SNI must not carry an IP address; the certificate is still checked against it.

@@ -128,7 +128,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
     : originalIds.length
       ? Promise.resolve(ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)))
       : none;
-  // the authors as soon as the originals are known: with the cached parts, one round trip to the cache
+  // the authors as soon as the originals are known, read from the cache alongside the parts
   const renderAuthors = loadOriginals.then((originals: StatusRow[]) =>
     renderAccountsById(
       ctx,
