@@ -16,7 +16,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -123,9 +123,35 @@ function rateOf(result: Measurement): Rate {
   };
 }
 
-async function timedLoad(send: () => Promise<Response>): Promise<Rate> {
+/** CPU time in milliseconds of the processes that answer (for the CPU per request, which a busy machine affects far less than the rate). */
+type CpuProbe = () => Promise<number>;
+
+async function timedLoad(send: () => Promise<Response>, cpu?: CpuProbe): Promise<Rate & { cpuPerRequest?: number }> {
   if (warmup > 0) await measure(send, connections, warmup, false);
-  return rateOf(await measure(send, connections, seconds, true));
+  const before = await cpu?.();
+  const result = await measure(send, connections, seconds, true);
+  const after = await cpu?.();
+  return { ...rateOf(result), ...(before !== undefined && after !== undefined ? { cpuPerRequest: (after - before) / result.requests } : {}) };
+}
+
+const TICK_MS = 1000 / 100;
+function ticksOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU milliseconds of the PostgreSQL backends connected to the bench's database (the machine's PostgreSQL serves others too). */
+async function databaseCpu(): Promise<number> {
+  const { stdout } = await run('psql', [process.env.DATABASE_URL!, '-Atc', 'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, pid) => sum + ticksOf(Number(pid)) * TICK_MS, 0);
 }
 
 /** CPU seconds (user + system) of a command, from bash's `times` (its children's line). */
@@ -235,7 +261,10 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
         headers: { authorization: `Bearer ${viewerToken()}`, 'content-type': 'application/json' },
         body: JSON.stringify({ status: `Benchmark post ${++posted} #bench`, visibility: 'public' }),
       });
-    const rateFigures = (what: string, rate: Rate, bareRate: Rate, target: number, p99Target?: number) => {
+    // the web process's CPU, and in server mode its PostgreSQL backends' (Redis, shared with others, is not counted)
+    const webCpu = async () => servers[0]!.cpuTicks() * TICK_MS;
+    const splitCpu = serverMode ? { web: webCpu, database: databaseCpu } : undefined;
+    const rateFigures = (what: string, rate: Rate & { cpuPerRequest?: number; split?: string }, bareRate: Rate, target: number, p99Target?: number) => {
       const failed = rate.failed ? ` (${rate.failed} failed: ${rate.firstError})` : '';
       add(`${what} req/s`, `${fmt(rate.rps)}${failed}`, `≥ ${target}`, rate.rps >= target && !rate.failed, `${fmt(rate.rps / bareRate.rps, 3)} of bare`);
       add(
@@ -245,13 +274,28 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
         p99Target ? rate.p99 < p99Target : undefined,
         `${fmt(rate.p99 / bareRate.p99)}× bare p99`,
       );
+      if (rate.cpuPerRequest !== undefined) add(`${what} CPU per request`, `${msText(rate.cpuPerRequest)}${rate.split ?? ''}`, '', undefined, '');
+    };
+    /** a timed load with the CPU per request, split between the web process and PostgreSQL in server mode */
+    const cpuLoad = async (send: () => Promise<Response>) => {
+      if (!splitCpu) return timedLoad(send, webCpu);
+      let web = 0;
+      let database = 0;
+      const rate = await timedLoad(send, async () => {
+        const [w, d] = [await splitCpu.web(), await splitCpu.database()];
+        web = w - web;
+        database = d - database;
+        return w + d;
+      });
+      const requests = rate.rps * seconds;
+      return { ...rate, split: ` (web ${msText(web / requests)}, PostgreSQL ${msText(database / requests)})` };
     };
     if (!skip.has('timelines')) {
-      rateFigures('GET /api/v1/timelines/home', await timedLoad(get('/api/v1/timelines/home')), bare.get, 1000, 50);
-      rateFigures('GET /api/v1/timelines/public', await timedLoad(get('/api/v1/timelines/public')), bare.get, 1000);
+      rateFigures('GET /api/v1/timelines/home', await cpuLoad(get('/api/v1/timelines/home')), bare.get, 1000, 50);
+      rateFigures('GET /api/v1/timelines/public', await cpuLoad(get('/api/v1/timelines/public')), bare.get, 1000);
     }
     if (!skip.has('post')) {
-      rateFigures('POST /api/v1/statuses', await timedLoad(post), bare.post, 500);
+      rateFigures('POST /api/v1/statuses', await cpuLoad(post), bare.post, 500);
       // the posts' jobs (fan-out to 200 homes each) are done before the next measurement
       for (const server of servers) await server.settle();
     }

@@ -20,21 +20,25 @@ interface SessionWithLogger {
  */
 export function watchQueries(db: Database): QueryWatch {
   const session = (db as unknown as { session: SessionWithLogger }).session;
-  const previous = session.logger;
+  const logger = session.logger;
+  // the session's logger is patched in place, not replaced: prepared queries (db/prepared.ts) hold it
+  const ownLogQuery = Object.hasOwn(logger, 'logQuery') ? logger.logQuery : undefined;
+  const previous = logger.logQuery.bind(logger);
   const previousOptions = session.options;
   const queries: string[] = [];
   const recorder: Logger = {
     logQuery(query, params) {
       queries.push(query);
-      previous.logQuery(query, params);
+      previous(query, params);
     },
   };
-  session.logger = recorder;
+  logger.logQuery = recorder.logQuery;
   if (previousOptions) session.options = { ...previousOptions, logger: recorder };
   return {
     queries,
     stop() {
-      session.logger = previous;
+      if (ownLogQuery) logger.logQuery = ownLogQuery;
+      else delete (logger as Partial<Logger>).logQuery;
       if (previousOptions) session.options = previousOptions;
     },
   };

@@ -77,7 +77,7 @@ export async function loadTagStatuses(ctx: AppContext, name: string, options: { 
 }
 
 export async function loadLocalTimeline(ctx: AppContext, page: Page) {
-  const rows = await publicTimeline(ctx, null, { local: true }, page);
+  const { rows } = await publicTimeline(ctx, null, { local: true }, page);
   return { statuses: await renderStatuses(ctx, rows, ANONYMOUS), full: rows.length === page.limit };
 }
 

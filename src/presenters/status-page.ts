@@ -34,6 +34,8 @@ export interface StatusPageOptions {
   viewerId?: string | null;
   /** filter results per status id, for the `filtered` field; computed for the viewer when omitted */
   filtered?: Map<string, FilterResult[]>;
+  /** the rows' reblogged originals and the viewer's marks, when the rows' query read them already (services/feeds/timeline-queries.ts) */
+  preloaded?: { originals: StatusRow[]; marks: ViewerMarks | null };
 }
 
 const ids = <T>(values: (T | null | undefined)[]) => [...new Set(values.filter((value): value is T => value !== null && value !== undefined))];
@@ -119,10 +121,25 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const viewerId = options.viewerId ?? null;
   const originalIds = ids(rows.map((row) => row.reblogOfId));
   const none = Promise.resolve([] as never[]);
-  const [originals, filters, cached] = await Promise.all([
-    originalIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)) : none,
+  const preloaded = options.preloaded;
+  // a promise, not drizzle's query (a thenable that would run again for each reader)
+  const loadOriginals: Promise<StatusRow[]> = preloaded
+    ? Promise.resolve(preloaded.originals)
+    : originalIds.length
+      ? Promise.resolve(ctx.db.select().from(statuses).where(inArray(statuses.id, originalIds)))
+      : none;
+  // the authors as soon as the originals are known, read from the cache alongside the parts
+  const renderAuthors = loadOriginals.then((originals: StatusRow[]) =>
+    renderAccountsById(
+      ctx,
+      [...rows, ...originals].map((s) => s.accountId),
+    ),
+  );
+  const [originals, filters, cached, accountsById] = await Promise.all([
+    loadOriginals,
     viewerId && !options.filtered && rows.length ? loadFilters(ctx, [viewerId]).then((byViewer) => byViewer.get(viewerId) ?? []) : Promise.resolve([]),
     cachedStatusParts(ctx, ids([...rows.map((row) => row.id), ...originalIds])),
+    renderAuthors,
   ]);
   const all = [...new Map([...rows, ...originals].map((s) => [s.id, s])).values()];
   const propers = all.filter((s) => !s.reblogOfId);
@@ -138,11 +155,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
   const appIds = ids(missing.map((s) => s.applicationId));
   const conversationIds = ids(all.map((s) => s.conversationId));
 
-  const [accountsById, mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks, sensitizedRows] = await Promise.all([
-    renderAccountsById(
-      ctx,
-      all.map((s) => s.accountId),
-    ),
+  const [mentionRows, tagRows, appRows, pollRows, mediaRows, cardRows, marks, sensitizedRows] = await Promise.all([
     missingIds.length
       ? ctx.db
           .select({ statusId: mentions.statusId, id: accounts.id, username: accounts.username, url: accounts.url, uri: accounts.uri, domain: accounts.domain })
@@ -165,7 +178,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
           .innerJoin(previewCards, eq(previewCards.id, previewCardsStatuses.previewCardId))
           .where(inArray(previewCardsStatuses.statusId, missingIds))
       : none,
-    viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
+    preloaded ? preloaded.marks : viewerId ? loadViewerMarks(ctx, viewerId, contentIds, conversationIds, ids(all.map((s) => s.pollId))) : Promise.resolve(null),
     missingIds.length
       ? ctx.db
           .select({ id: accounts.id })

@@ -327,6 +327,70 @@ describe('timelines API', () => {
     assert.deepEqual(await home(bob), [open, secret, own]);
   });
 
+  test("the timelines show the viewer's marks (favourited, reblogged, bookmarked, muted, pinned, poll votes) as the status itself does", async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    await home(alice);
+    await follow(alice, bob);
+    const send = async (path: string, json?: unknown) => {
+      const response = await instance.request('POST', path, { token: alice.token, json });
+      assert.ok(response.status < 300, `${path}: ${response.status} ${response.text}`);
+      return response.body;
+    };
+    const polled = (await instance.request('POST', '/api/v1/statuses', { token: bob.token, json: { status: 'a poll', poll: { options: ['yes', 'no'], expires_in: 3600 } } })).body.id as string;
+    const pollOf = (await get(alice, `/api/v1/statuses/${polled}`)).body.poll;
+    await send(`/api/v1/polls/${pollOf.id}/votes`, { choices: [0] });
+    const favourited = await postStatus(bob, { status: 'to favourite' });
+    await send(`/api/v1/statuses/${favourited}/favourite`);
+    await send(`/api/v1/statuses/${favourited}/bookmark`);
+    const muted = await postStatus(bob, { status: `@${alice.username} a thread`, visibility: 'public' });
+    await send(`/api/v1/statuses/${muted}/mute`);
+    const reblogged = await postStatus(bob, { status: 'to reblog' });
+    await send(`/api/v1/statuses/${reblogged}/reblog`);
+    const pinned = await postStatus(alice, { status: 'pinned' });
+    await send(`/api/v1/statuses/${pinned}/pin`);
+    // a status of someone alice does not follow, which she favourited, reaches her home as bob's reblog
+    const carol = await user('carol');
+    const carols = await postStatus(carol, { status: 'reblogged by bob' });
+    await send(`/api/v1/statuses/${carols}/favourite`);
+    const bobsReblog = (await instance.request('POST', `/api/v1/statuses/${carols}/reblog`, { token: bob.token })).body.id as string;
+    // (a poll's expiry stays queued: the feed is waited for, not every queue)
+    for (const id of [polled, favourited, muted, reblogged, pinned, bobsReblog]) await until(() => inFeed(alice, id), `${id} in alice's home`);
+
+    const viewerFields = (status: Record<string, unknown>) => ({
+      favourited: status.favourited,
+      reblogged: status.reblogged,
+      bookmarked: status.bookmarked,
+      muted: status.muted,
+      pinned: status.pinned,
+      own_votes: (status.poll as { own_votes?: number[] } | null)?.own_votes,
+      voted: (status.poll as { voted?: boolean } | null)?.voted,
+    });
+    type Rendered = Record<string, unknown> & { id: string; reblog: (Record<string, unknown> & { id: string }) | null };
+    const checkPage = async (path: string, expected: string[]) => {
+      const page = (await get(alice, path)).body as Rendered[];
+      for (const id of expected)
+        assert.ok(
+          page.some((status) => status.id === id || status.reblog?.id === id),
+          `${path} shows ${id}`,
+        );
+      for (const status of page) {
+        const alone = (await get(alice, `/api/v1/statuses/${status.id}`)).body as Rendered;
+        assert.deepEqual(viewerFields(status), viewerFields(alone), `${path}: ${status.id}`);
+        if (status.reblog) assert.deepEqual(viewerFields(status.reblog), viewerFields(alone.reblog!), `${path}: the original of ${status.id}`);
+      }
+      return page;
+    };
+    const homePage = await checkPage('/api/v1/timelines/home', [polled, favourited, muted, reblogged, pinned, bobsReblog]);
+    const shown = (id: string) => homePage.find((status) => status.id === id)!;
+    assert.deepEqual(viewerFields(shown(polled)), { favourited: false, reblogged: false, bookmarked: false, muted: false, pinned: undefined, own_votes: [0], voted: true });
+    assert.equal(shown(bobsReblog).reblog!.favourited, true, "the reblogged original carries alice's favourite");
+    assert.equal(shown(muted).muted, true);
+    assert.equal(shown(pinned).pinned, true);
+    await checkPage('/api/v1/timelines/public?local=true', [polled, favourited, muted, reblogged, pinned]);
+    await checkPage(`/api/v1/timelines/public?local=true&max_id=${pinned}`, [polled, favourited, muted, reblogged]);
+  });
+
   test('a member with nothing to see gets an empty 200', async () => {
     const loner = await user('loner');
     const response = await get(loner, '/api/v1/timelines/home');

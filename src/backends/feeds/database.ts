@@ -1,5 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/index.ts';
+import { preparedVariants } from '../../db/prepared.ts';
+import { feedEntries } from '../../db/schema.ts';
 import { MAX_ITEMS, REBLOG_FALLOFF, type FeedEntry, type FeedKey, type FeedPage, type Feeds } from './index.ts';
 
 const BATCH = 1000;
@@ -18,6 +20,21 @@ const SLACK = MAX_ITEMS / 4;
 const textArray = (values: string[]): SQL => sql`${`{${values.map((value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`}::text[]`;
 
 /** The embedded feeds: rows of the feed_entries table (feed, status id, reblogged status id). */
+/** A page of a feed, built once per shape (which bounds it has): the home timeline's first read. */
+const feedPageQuery = preparedVariants((db, variant) => {
+  const [max, since, min] = variant.split(':');
+  const conditions = [sql`${feedEntries.feed} = ${sql.placeholder('feed')}`];
+  if (max) conditions.push(sql`${feedEntries.statusId} < ${sql.placeholder('maxId')}`);
+  if (since) conditions.push(sql`${feedEntries.statusId} > ${sql.placeholder('sinceId')}`);
+  if (min) conditions.push(sql`${feedEntries.statusId} > ${sql.placeholder('minId')}`);
+  return db
+    .select({ id: feedEntries.statusId })
+    .from(feedEntries)
+    .where(and(...conditions))
+    .orderBy(min ? asc(feedEntries.statusId) : desc(feedEntries.statusId))
+    .limit(sql.placeholder('limit'));
+});
+
 export class DatabaseFeeds implements Feeds {
   #db: Database;
 
@@ -131,16 +148,9 @@ export class DatabaseFeeds implements Feeds {
   }
 
   async page(feed: FeedKey, page: FeedPage): Promise<string[]> {
-    const conditions: SQL[] = [sql`feed = ${feed}`];
-    if (page.maxId) conditions.push(sql`status_id < ${page.maxId}::bigint`);
-    if (page.sinceId) conditions.push(sql`status_id > ${page.sinceId}::bigint`);
-    if (page.minId) conditions.push(sql`status_id > ${page.minId}::bigint`);
-    const order = page.minId ? sql`ASC` : sql`DESC`;
-    const rows = await queryRows<{ id: string | number }>(
-      this.#db,
-      sql`SELECT status_id::text AS id FROM feed_entries WHERE ${sql.join(conditions, sql` AND `)} ORDER BY status_id ${order} LIMIT ${page.limit}`,
-    );
-    const ids = rows.map((row) => String(row.id));
+    const variant = `${page.maxId ? 'max' : ''}:${page.sinceId ? 'since' : ''}:${page.minId ? 'min' : ''}`;
+    const rows = await feedPageQuery(this.#db, variant).execute({ feed, maxId: page.maxId, sinceId: page.sinceId, minId: page.minId, limit: page.limit });
+    const ids = rows.map((row) => row.id);
     return page.minId ? ids.reverse() : ids;
   }
 

@@ -1,4 +1,4 @@
-import { and, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, sql, type SQL } from 'drizzle-orm';
 import { homeFeed, listFeed, type FeedPage } from '../../backends/feeds/index.ts';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
@@ -7,37 +7,12 @@ import type { StatusRow } from '../../serializers/status.ts';
 import { regenerateList } from './fan-out.ts';
 import { homeIdsFromDatabase, isRegenerating, requestHomeRegeneration } from './home-regeneration.ts';
 import { finishPage, pageCondition, pageOrder } from './pagination.ts';
-import { notHiddenFrom, visibleTo } from '../statuses/visibility.ts';
+import { notHiddenFrom } from '../statuses/visibility.ts';
 import { trendingLinkByUrl } from '../trends/links.ts';
 import { trendSettings } from '../trends/trendable.ts';
+import { loadFeedStatuses, publicTimelinePage, type LoadedTimeline } from './timeline-queries.ts';
 
-/**
- * The statuses with these ids, in this order, that the viewer may still see and has not hidden
- * (a feed keeps ids of statuses that were deleted, or whose authors were blocked, since).
- */
-export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId: string): Promise<StatusRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await ctx.db
-    .select()
-    .from(statuses)
-    .where(
-      and(
-        inArray(statuses.id, ids),
-        visibleTo(viewerId),
-        notHiddenFrom(viewerId),
-        sql`(${statuses.reblogOfId} IS NULL OR EXISTS (
-          SELECT 1 FROM statuses original WHERE original.id = ${statuses.reblogOfId} AND original.deleted_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM accounts oa WHERE oa.id = original.account_id AND oa.suspended_at IS NOT NULL)
-            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = ${viewerId} AND ob.target_account_id = original.account_id)
-            AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = original.account_id AND ob.target_account_id = ${viewerId})))`,
-      ),
-    );
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id)).filter((row): row is StatusRow => !!row);
-}
-
-export interface HomePage {
-  rows: StatusRow[];
+export interface HomePage extends LoadedTimeline {
   /** the feed is being rebuilt and the page was read from the database: Mastodon's 206 */
   regenerating: boolean;
 }
@@ -52,19 +27,19 @@ export async function homeTimeline(ctx: AppContext, accountId: string, page: Fee
   if (!(await isRegenerating(ctx, accountId))) {
     // the page first: only an empty one needs to know whether the feed exists
     const ids = await ctx.feeds.page(feed, page);
-    if (ids.length > 0 || (await ctx.feeds.exists(feed))) return { rows: await loadFeedStatuses(ctx, ids, accountId), regenerating: false };
+    if (ids.length > 0 || (await ctx.feeds.exists(feed))) return { ...(await loadFeedStatuses(ctx, ids, accountId)), regenerating: false };
     // an empty feed does not exist: one that would stay empty needs no rebuild
-    if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { rows: [], regenerating: false };
+    if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { ...(await loadFeedStatuses(ctx, [], accountId)), regenerating: false };
     await requestHomeRegeneration(ctx, accountId);
   }
-  return { rows: await loadFeedStatuses(ctx, await homeIdsFromDatabase(ctx, accountId, page), accountId), regenerating: true };
+  return { ...(await loadFeedStatuses(ctx, await homeIdsFromDatabase(ctx, accountId, page), accountId)), regenerating: true };
 }
 
 /**
  * A page of a list timeline. A list feed that does not exist yet is built from its members'
  * statuses synchronously, before the answer (Mastodon has no 206 for lists): lists are small.
  */
-export async function listTimeline(ctx: AppContext, listId: string, ownerId: string, page: FeedPage): Promise<StatusRow[]> {
+export async function listTimeline(ctx: AppContext, listId: string, ownerId: string, page: FeedPage): Promise<LoadedTimeline> {
   const feed = listFeed(listId);
   let ids = await ctx.feeds.page(feed, page);
   if (ids.length === 0 && !(await ctx.feeds.exists(feed))) {
@@ -125,11 +100,11 @@ async function pageOf(ctx: AppContext, conditions: SQL[], page: FeedPage): Promi
   return finishPage(rows, page);
 }
 
-/** `GET /api/v1/timelines/public` (PublicFeed): no reblogs, and no replies except to oneself. */
-export async function publicTimeline(ctx: AppContext, viewerId: string | null, options: PublicTimelineOptions, page: FeedPage) {
-  const conditions = await publicScope(ctx, viewerId, options);
-  conditions.push(sql`(${statuses.inReplyToId} IS NULL OR ${statuses.inReplyToAccountId} = ${statuses.accountId})`);
-  return pageOf(ctx, conditions, page);
+/** `GET /api/v1/timelines/public` (PublicFeed): no reblogs, and no replies except to oneself (timeline-queries.ts). */
+export async function publicTimeline(ctx: AppContext, viewerId: string | null, options: PublicTimelineOptions, page: FeedPage): Promise<LoadedTimeline> {
+  const languages = viewerId ? (options.chosenLanguages !== undefined ? options.chosenLanguages : await chosenLanguages(ctx, viewerId)) : null;
+  const shape = { local: !!options.local, remote: !options.local && !!options.remote, onlyMedia: !!options.onlyMedia, languages: !!languages?.length };
+  return publicTimelinePage(ctx, viewerId, shape, languages?.length ? languages : null, page);
 }
 
 export interface TagTimelineOptions extends PublicTimelineOptions {

@@ -1,4 +1,4 @@
-import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { eq, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
 import { statuses } from '../../db/schema.ts';
@@ -17,7 +17,7 @@ type StatusColumns = Record<'id' | 'accountId' | 'visibility' | 'deletedAt', SQL
  * those of suspended authors are seen by nobody. This is the one place the rule lives: every
  * endpoint, timeline, thread and list goes through it.
  */
-export function visibleTo(viewerId: string | null, t: StatusColumns = statuses): SQL {
+export function visibleTo(viewerId: string | Placeholder | null, t: StatusColumns = statuses): SQL {
   const base = sql`${t.deletedAt} IS NULL AND NOT EXISTS (SELECT 1 FROM accounts author WHERE author.id = ${t.accountId} AND author.suspended_at IS NOT NULL)`;
   if (!viewerId) return sql`${base} AND ${t.visibility} IN ('public', 'unlisted')`;
   return sql`${base} AND (
@@ -35,7 +35,7 @@ export function visibleTo(viewerId: string | null, t: StatusColumns = statuses):
  * What a member chose not to see in timelines and threads (but may still open directly): authors
  * they block or mute, authors who block them, and domains they block.
  */
-export function notHiddenFrom(viewerId: string | null, t: Record<'accountId', SQLWrapper> = statuses): SQL {
+export function notHiddenFrom(viewerId: string | Placeholder | null, t: Record<'accountId', SQLWrapper> = statuses): SQL {
   if (!viewerId) return sql`TRUE`;
   // one NOT EXISTS per direction: each is a probe of the (account_id, target_account_id) index,
   // where an OR of both may be planned as a scan of blocks for every status

@@ -27,18 +27,18 @@ function publicOptions(request: FastifyRequest) {
 export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/v1/timelines/home', { preHandler: authorize({ scopes: ['read:statuses'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
-    const { rows, regenerating } = await homeTimeline(ctx, account.id, pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows);
+    const { regenerating, ...page } = await homeTimeline(ctx, account.id, pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, page.rows);
     // Mastodon's 206 Partial Content: the feed is being rebuilt, this page came from the database
     if (regenerating) reply.status(206);
-    return renderStatuses(ctx, rows, { viewerId: account.id });
+    return renderStatuses(ctx, page.rows, { viewerId: account.id, preloaded: page });
   });
 
   app.get('/api/v1/timelines/public', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
     const viewerId = viewerOf(request);
-    const rows = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows);
-    return renderStatuses(ctx, rows, { viewerId });
+    const page = await publicTimeline(ctx, viewerId, publicOptions(request), pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, page.rows);
+    return renderStatuses(ctx, page.rows, { viewerId, preloaded: page });
   });
 
   app.get<{ Params: { hashtag: string } }>('/api/v1/timelines/tag/:hashtag', { preHandler: authorizeIfToken(['read:statuses']) }, async (request, reply) => {
@@ -61,8 +61,8 @@ export function timelinesRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get<{ Params: { id: string } }>('/api/v1/timelines/list/:id', { preHandler: authorize({ scopes: ['read:lists'], user: true }) }, async (request, reply) => {
     const { account } = currentUser(request);
     const list = await findOwnList(ctx, account.id, request.params.id);
-    const rows = await listTimeline(ctx, list.id, account.id, pageRequest(request));
-    setLinkHeader(ctx.config, request, reply, rows);
-    return renderStatuses(ctx, rows, { viewerId: account.id });
+    const page = await listTimeline(ctx, list.id, account.id, pageRequest(request));
+    setLinkHeader(ctx.config, request, reply, page.rows);
+    return renderStatuses(ctx, page.rows, { viewerId: account.id, preloaded: page });
   });
 }
