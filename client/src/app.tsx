@@ -125,7 +125,7 @@ function fromSignInPage(): boolean {
   }
 }
 
-function SignedOut({ title, error }: { title: string; error: unknown }) {
+function SignedOut({ title, registrations, error }: { title: string; registrations: boolean; error: unknown }) {
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<unknown>(null);
   const start = () => {
@@ -148,6 +148,11 @@ function SignedOut({ title, error }: { title: string; error: unknown }) {
       <button type="button" class="primary" disabled={busy} onClick={start}>
         Sign in
       </button>
+      {registrations && (
+        <p>
+          New here? <a href="/auth/sign_up">Create account</a>
+        </p>
+      )}
       <p>
         <a href="/">About this server</a>
       </p>
@@ -189,7 +194,7 @@ export function App() {
     })().catch(setError);
   }, []);
 
-  if (signedOut || (error && !me)) return <SignedOut title={instance?.title ?? 'Subspace'} error={error} />;
+  if (signedOut || (error && !me)) return <SignedOut title={instance?.title ?? 'Subspace'} registrations={instance?.registrations.enabled ?? false} error={error} />;
   if (!instance || !me) return <p class="loading muted">Loading…</p>;
   return (
     <SignedIn

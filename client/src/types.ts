@@ -120,4 +120,5 @@ export interface Instance {
     statuses: { max_characters: number; max_media_attachments: number; characters_reserved_per_url: number };
     polls: { max_options: number; max_characters_per_option: number };
   };
+  registrations: { enabled: boolean };
 }

@@ -1,10 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
+import { users } from '../../src/db/schema.ts';
 import { buildClient, clientBuildIsStale } from '../../src/roles/client-build.ts';
 import { startInstance, type TestInstance, type TestInstanceOptions, type TestUser } from './instance.ts';
 import { claimLoopbackAddress } from './loopback.ts';
+import { waitForMailLink } from './mail.ts';
 
 /** Debian's Chromium, driven by playwright-core (which never downloads a browser here). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -40,10 +43,56 @@ export async function signInThroughClient(page: Page, instance: TestInstance, us
   await page.fill('#email', user.email);
   await page.fill('#password', user.password);
   await page.click('button[type=submit]');
-  await page.locator('button[value=approve]').click();
+  // the instance's own client is authorized without a consent page
+  await signedInAtHome(page);
+}
+
+async function signedInAtHome(page: Page) {
   await page.waitForURL((url) => url.pathname === '/home');
   await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+}
+
+/**
+ * A visitor becomes a member as the issue's acceptance flow has it: from the client's signed-out
+ * page to the sign-up form, the confirmation link in the mail, the sign-in page, and back in the
+ * client at /home. `shoot` is called after each step. Answers the member, with the client's token.
+ */
+export async function signUpThroughClient(
+  page: Page,
+  instance: TestInstance,
+  member: { username: string; email: string; password: string },
+  shoot: (step: string) => Promise<void>,
+): Promise<TestUser> {
+  await page.goto(`${instance.url}/home`);
+  await page.getByRole('link', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.pathname === '/auth/sign_up');
+  await page.getByLabel('Username').fill(member.username);
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.getByLabel('Password', { exact: true }).fill(member.password);
+  await page.getByLabel('Confirm password').fill(member.password);
+  await page.getByRole('checkbox').check();
+  await shoot('sign-up-form');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL((url) => url.pathname === '/auth/sign_up/done');
+  await shoot('check-your-inbox');
+
+  await page.goto(`${instance.url}${await waitForMailLink(instance.dataDir, member.email, '/auth/confirmation')}`);
+  await page.getByText('successfully confirmed').waitFor();
+  await shoot('confirmed');
+  await page.getByRole('link', { name: 'Log in' }).click();
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.getByLabel('Password').fill(member.password);
+  await shoot('sign-in');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  // signed in on the instance, the client authorizes itself on its own
+  await signedInAtHome(page);
+  await shoot('signed-in');
+
+  const token = (await page.evaluate(() => localStorage.getItem('subspace.token')))!;
+  const me = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token });
+  const [user] = await instance.ctx.db.select({ id: users.id }).from(users).where(eq(users.accountId, me.body.id));
+  return { ...member, token, accountId: me.body.id, userId: user!.id };
 }
 
 /** A PNG of one color, for uploads. */
