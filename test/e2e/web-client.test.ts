@@ -226,7 +226,7 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await alicePage.getByRole('link', { name: 'Home', exact: true }).click();
     const own = statusWith(alicePage, 'A post that fails once');
     alicePage.once('dialog', (dialog) => void dialog.accept());
-    await own.getByRole('button', { name: 'Delete' }).click();
+    await own.getByRole('button', { name: 'Delete', exact: true }).click();
     await own.waitFor({ state: 'detached' });
     await statusWith(bobPage, 'A post that fails once').waitFor({ state: 'detached' });
   });
