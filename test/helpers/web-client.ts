@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { users } from '../../src/db/schema.ts';
@@ -9,17 +9,7 @@ import { startInstance, type TestInstance, type TestInstanceOptions, type TestUs
 import { claimLoopbackAddress } from './loopback.ts';
 import { waitForMailLink } from './mail.ts';
 
-/** Debian's Chromium, driven by playwright-core (which never downloads a browser here). */
-export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests (CI does)`;
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { CHROMIUM, launchChromium, withoutChromium as chromiumMissing, seriousViolations as seriousAccessibilityViolations, type AxeViolation } from './chromium.ts';
 
 /** The built client (client/dist), built first when missing or older than its sources. */
 export async function ensureClientBuild(): Promise<void> {
@@ -100,27 +90,6 @@ export function pngImage(color: { r: number; g: number; b: number }, size = 64):
   return sharp({ create: { width: size, height: size, channels: 3, background: color } })
     .png()
     .toBuffer();
-}
-
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-
-export interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** axe-core's WCAG 2.x A and AA checks on the page as it is; the serious and critical violations. */
-export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  // evaluated through the DevTools protocol: the page's Content-Security-Policy admits no inline script
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  });
-  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
 /** Screenshots kept as the test's artefacts, under test-artifacts/screenshots/<name>/ (git-ignored). */

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, apiPage } from '../api.ts';
+import { useEffect } from 'preact/hooks';
+import { api } from '../api.ts';
 import { AccountRow } from '../components/account-row.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { ListFooter } from '../components/list-footer.tsx';
+import { usePagedList } from '../components/paged-list.ts';
 import type { Account } from '../types.ts';
 import { ViewHeading } from './view-heading.tsx';
 
@@ -15,22 +16,7 @@ interface Action {
 
 /** A paginated list of accounts, each with actions that take it off the list once done. */
 function AccountsView({ title, endpoint, actions, emptyText }: { title: string; endpoint: string; actions: Action[]; emptyText: string }) {
-  const [accounts, setAccounts] = useState<Account[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const load = async (url: string, append: boolean) => {
-    setLoading(true);
-    try {
-      const page = await apiPage<Account[]>(url);
-      setAccounts((list) => (append ? [...list, ...page.data] : page.data));
-      setNext(page.next);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { items: accounts, setItems: setAccounts, next, loading, error, setError, load } = usePagedList<Account>();
   useEffect(() => void load(endpoint, false), [endpoint]);
   const act = async (action: Action, account: Account) => {
     try {

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, apiPage } from '../api.ts';
+import { useEffect } from 'preact/hooks';
+import { api } from '../api.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { ListFooter } from '../components/list-footer.tsx';
+import { usePagedList } from '../components/paged-list.ts';
 import { replaceStatus, StatusCard } from '../components/status.tsx';
 import { subscribe } from '../streaming.ts';
 import type { Conversation } from '../types.ts';
@@ -9,23 +10,17 @@ import { ViewHeading } from './view-heading.tsx';
 
 /** Direct messages (/api/v1/conversations), newest first, live from the `direct` stream; opening the view marks them read. */
 export function Conversations() {
-  const [conversations, setConversations] = useState<Conversation[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const load = async (url: string, append: boolean) => {
-    setLoading(true);
-    try {
-      const page = await apiPage<Conversation[]>(url);
-      setConversations((list) => (append ? [...list, ...page.data] : page.data));
-      setNext(page.next);
-      for (const conversation of page.data) if (conversation.unread) void api(`/api/v1/conversations/${conversation.id}/read`, { method: 'POST' }).catch(() => undefined);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const {
+    items: conversations,
+    setItems: setConversations,
+    next,
+    loading,
+    error,
+    load,
+  } = usePagedList<Conversation>((page) => {
+    // seen here: read
+    for (const conversation of page) if (conversation.unread) void api(`/api/v1/conversations/${conversation.id}/read`, { method: 'POST' }).catch(() => undefined);
+  });
   useEffect(() => {
     void load('/api/v1/conversations', false);
     return subscribe({

@@ -1,20 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { useUpdateCredentials } from '../components/update-credentials.ts';
 import { useSession } from '../session.ts';
 import type { Account } from '../types.ts';
 import { ViewHeading } from './view-heading.tsx';
 
 /** The member's own profile: name, bio, avatar and header (multipart PATCH update_credentials). */
 export function EditProfile() {
-  const { me, setMe } = useSession();
+  const { me } = useSession();
   const [displayName, setDisplayName] = useState(me.display_name);
   const [note, setNote] = useState(me.source?.note ?? '');
   const [avatar, setAvatar] = useState<File | null>(null);
   const [header, setHeader] = useState<File | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { saving, saved, error, setError, save } = useUpdateCredentials();
 
   useEffect(() => {
     // the bio as the member wrote it, not as HTML
@@ -23,25 +22,16 @@ export function EditProfile() {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setSaving(true);
-    setSaved(false);
-    setError(null);
-    try {
-      const body = new FormData();
-      body.append('display_name', displayName);
-      body.append('note', note);
-      if (avatar) body.append('avatar', avatar);
-      if (header) body.append('header', header);
-      setMe(await api<Account>('/api/v1/accounts/update_credentials', { method: 'PATCH', body }));
-      setAvatar(null);
-      setHeader(null);
-      (event.target as HTMLFormElement).reset();
-      setSaved(true);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setSaving(false);
-    }
+    const body = new FormData();
+    body.append('display_name', displayName);
+    body.append('note', note);
+    if (avatar) body.append('avatar', avatar);
+    if (header) body.append('header', header);
+    const form = event.target as HTMLFormElement;
+    if (!(await save(body))) return;
+    setAvatar(null);
+    setHeader(null);
+    form.reset();
   };
 
   return (

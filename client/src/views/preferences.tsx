@@ -1,38 +1,26 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { LanguageSelect } from '../components/language-select.tsx';
+import { useUpdateCredentials } from '../components/update-credentials.ts';
 import { useSession } from '../session.ts';
-import type { Account, Visibility } from '../types.ts';
+import type { Visibility } from '../types.ts';
 import { ViewHeading } from './view-heading.tsx';
 
 /** Posting defaults, kept with the account (update_credentials `source[...]`) so every app shares them. */
 export function Preferences() {
-  const { me, setMe } = useSession();
+  const { me } = useSession();
   const [privacy, setPrivacy] = useState<Visibility>(me.source?.privacy ?? 'public');
   const [sensitive, setSensitive] = useState(me.source?.sensitive ?? false);
   const [language, setLanguage] = useState(me.source?.language || navigator.language.slice(0, 2));
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { saving, saved, error, save } = useUpdateCredentials();
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setSaving(true);
-    setSaved(false);
-    setError(null);
-    try {
-      const body = new FormData();
-      body.append('source[privacy]', privacy);
-      body.append('source[sensitive]', String(sensitive));
-      body.append('source[language]', language);
-      setMe(await api<Account>('/api/v1/accounts/update_credentials', { method: 'PATCH', body }));
-      setSaved(true);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setSaving(false);
-    }
+    const body = new FormData();
+    body.append('source[privacy]', privacy);
+    body.append('source[sensitive]', String(sensitive));
+    body.append('source[language]', language);
+    await save(body);
   };
 
   return (
