@@ -220,7 +220,6 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
           )}
         </div>
       </header>
-      {showHistory && <EditHistory id={`history-${shown.id}`} statusId={status.id} />}
       {status.in_reply_to_id && !focused && (
         <p class="in-reply-to muted">
           <Link href={`/web/statuses/${status.in_reply_to_id}`}>{replyLabel(status)}</Link>
@@ -244,6 +243,7 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
           </>
         )}
       </div>
+      {showHistory && <EditHistory id={`history-${shown.id}`} statusId={status.id} />}
       {status.poll && <PollView poll={status.poll} own={own} onVoted={(poll) => onChange?.({ ...status, poll })} />}
       <div class="actions">
         <button type="button" onClick={() => setReplying(!replying)} aria-expanded={replying}>
