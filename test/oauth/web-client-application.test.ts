@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { oauthApplications } from '../../src/db/schema.ts';
 import { webClientApplication } from '../../src/services/oauth/web-client-application.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -33,8 +35,17 @@ describe("the instance's own web client as a first-party OAuth application", () 
   const authorizePath = (client: string, redirectUri: string, query: Record<string, string> = {}) =>
     `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client, redirect_uri: redirectUri, scope: 'read write', state: 's1', ...query })}`;
 
-  it('is one row, made once, owned by the server, whose callback is on this instance', async () => {
+  it('is one row, made once (even by requests at the same moment), owned by the server, whose callback is on this instance', async () => {
     assert.equal((await webClientApplication(instance.ctx)).uid, clientId);
+    const fresh = await startInstance();
+    try {
+      const rows = await Promise.all([1, 2, 3].map(() => webClientApplication(fresh.ctx)));
+      assert.equal(new Set(rows.map((row) => row.uid)).size, 1);
+      const apps = await fresh.ctx.db.select().from(oauthApplications).where(eq(oauthApplications.superapp, true));
+      assert.equal(apps.length, 1);
+    } finally {
+      await fresh.close();
+    }
     assert.equal(new URL(callback).pathname, '/web/oauth/callback');
     assert.equal(new URL(callback).host, instance.ctx.config.webDomain);
   });

@@ -17,12 +17,7 @@ const WEB_CLIENT_SCOPES = 'read write follow push';
  */
 export async function webClientApplication(ctx: AppContext): Promise<ApplicationRow> {
   const redirectUri = `${baseUrl(ctx.config)}${WEB_CLIENT_CALLBACK_PATH}`;
-  const [existing] = await ctx.db
-    .select()
-    .from(oauthApplications)
-    .where(and(eq(oauthApplications.superapp, true), eq(oauthApplications.name, WEB_CLIENT_NAME)))
-    .orderBy(asc(oauthApplications.id))
-    .limit(1);
+  const existing = await firstWebClientRow(ctx);
   if (existing) {
     if (existing.redirectUris.length === 1 && existing.redirectUris[0] === redirectUri && existing.scopes === WEB_CLIENT_SCOPES) return existing;
     // the instance's address (or the client's scopes) changed since the row was made
@@ -46,7 +41,20 @@ export async function webClientApplication(ctx: AppContext): Promise<Application
       superapp: true,
     })
     .returning();
-  return created!;
+  // two processes that made one at the same moment keep the first
+  const first = (await firstWebClientRow(ctx))!;
+  if (first.id !== created!.id) await ctx.db.delete(oauthApplications).where(eq(oauthApplications.id, created!.id));
+  return first;
+}
+
+async function firstWebClientRow(ctx: AppContext): Promise<ApplicationRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(oauthApplications)
+    .where(and(eq(oauthApplications.superapp, true), eq(oauthApplications.name, WEB_CLIENT_NAME)))
+    .orderBy(asc(oauthApplications.id))
+    .limit(1);
+  return row;
 }
 
 /** Whether this application is the instance's own web client (a public, first-party client). */
