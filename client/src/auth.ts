@@ -26,7 +26,7 @@ const base64url = (bytes: ArrayBuffer | Uint8Array) =>
 
 const randomString = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
-/** Sends the browser to the instance's sign-in and consent page. */
+/** Sends the browser to the instance's sign-in page (the instance asks no consent of its own client). */
 export async function signIn(returnTo: string) {
   const verifier = randomString();
   const state = randomString();
@@ -63,6 +63,8 @@ export async function finishSignIn(search: string): Promise<string> {
     }),
   });
   rememberToken(token.access_token);
+  // the app (and its secret) that earlier versions of this client registered for each browser
+  localStorage.removeItem('subspace.app');
   return pending.returnTo;
 }
 
