@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useSession } from '../session.ts';
 import type { Account, MediaAttachment, Status, Visibility } from '../types.ts';
@@ -112,10 +112,17 @@ export function Compose({ inReplyTo, editing, onPosted }: { inReplyTo?: Status; 
   const [notice, setNotice] = useState('');
   const id = useId();
   const textarea = useRef<HTMLTextAreaElement>(null);
+  // where the caret goes once a taken suggestion is in the textarea: set as soon as it is rendered, before the next key
+  const caretAfterSuggestion = useRef<number | null>(null);
   const autocomplete = useAutocomplete(id, draft.text, (text, caret) => {
+    caretAfterSuggestion.current = caret;
     setDraft((current) => ({ ...current, text }));
-    requestAnimationFrame(() => textarea.current?.setSelectionRange(caret, caret));
   });
+  useLayoutEffect(() => {
+    if (caretAfterSuggestion.current === null) return;
+    textarea.current?.setSelectionRange(caretAfterSuggestion.current, caretAfterSuggestion.current);
+    caretAfterSuggestion.current = null;
+  }, [draft.text]);
 
   useEffect(() => {
     if (persistent) localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
