@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { buildClient, CLIENT_BUILD_DIR, clientBuildIsStale } from '../src/roles/client-build.ts';
+import { launchChromium } from '../test/helpers/chromium.ts';
 import { runSubspace } from '../test/helpers/process.ts';
 import { killChildrenOnSignal, ownPort, ServerProcess, stopAll } from './lib/server-process.ts';
 import { ownAddress } from '../test/helpers/loopback.ts';
@@ -56,11 +56,7 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const server = new ServerProcess('start', ['start'], env, port);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     await server.waitUntilServing();
     const cliEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -7,9 +7,13 @@ import { Link, navigate, useLocation } from './router.tsx';
 import { SessionContext, type Session } from './session.ts';
 import { onStreamingState, startStreaming, stopStreaming } from './streaming.ts';
 import type { Account, Instance } from './types.ts';
+import { Blocks, FollowRequests, Mutes } from './views/accounts.tsx';
 import { ListTimeline, Lists, SavedStatuses } from './views/collections.tsx';
+import { Conversations } from './views/conversations.tsx';
 import { EditProfile } from './views/edit-profile.tsx';
+import { Filters } from './views/filters.tsx';
 import { Notifications } from './views/notifications.tsx';
+import { Preferences } from './views/preferences.tsx';
 import { Profile, ProfileByAcct } from './views/profile.tsx';
 import { Search } from './views/search.tsx';
 import { Thread } from './views/thread.tsx';
@@ -21,10 +25,17 @@ const NAV = [
   { href: '/web/public/local', label: 'Local' },
   { href: '/web/public', label: 'Federated' },
   { href: '/web/search', label: 'Search' },
+  { href: '/web/conversations', label: 'Direct messages' },
   { href: '/web/lists', label: 'Lists' },
   { href: '/web/bookmarks', label: 'Bookmarks' },
   { href: '/web/favourites', label: 'Favourites' },
+];
+const SETTINGS = [
   { href: '/web/settings/profile', label: 'Edit profile' },
+  { href: '/web/settings/preferences', label: 'Preferences' },
+  { href: '/web/filters', label: 'Filters' },
+  { href: '/web/blocks', label: 'Blocked users' },
+  { href: '/web/mutes', label: 'Muted users' },
 ];
 
 /** Mastodon's web paths (and this client's own under /web/) to views. */
@@ -45,6 +56,12 @@ function View({ url }: { url: URL }) {
   if ((match = /^\/web\/lists\/([^/]+)$/.exec(path))) return <ListTimeline id={match[1]!} />;
   if (path === '/web/search') return <Search q={url.searchParams.get('q') ?? ''} />;
   if (path === '/web/settings/profile') return <EditProfile />;
+  if (path === '/web/settings/preferences') return <Preferences />;
+  if (path === '/web/filters') return <Filters />;
+  if (path === '/web/blocks') return <Blocks />;
+  if (path === '/web/mutes') return <Mutes />;
+  if (path === '/web/follow_requests') return <FollowRequests />;
+  if (path === '/web/conversations') return <Conversations />;
   return (
     <>
       <h1>Not found</h1>
@@ -65,6 +82,20 @@ function StreamingState() {
   );
 }
 
+function NavLinks({ items, current }: { items: { href: string; label: string }[]; current: string }) {
+  return (
+    <ul>
+      {items.map((item) => (
+        <li key={item.href}>
+          <Link href={item.href} aria-current={current === item.href ? 'page' : undefined}>
+            {item.label}
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const url = useLocation();
   return (
@@ -78,18 +109,22 @@ function SignedIn({ session, onSignOut }: { session: Session; onSignOut: () => v
             <a href="/">{session.instance.title}</a>
           </p>
           <nav aria-label="Main">
+            <NavLinks items={NAV} current={url.pathname} />
             <ul>
-              {NAV.map((item) => (
-                <li key={item.href}>
-                  <Link href={item.href} aria-current={url.pathname === item.href ? 'page' : undefined}>
-                    {item.label}
-                  </Link>
-                </li>
-              ))}
               <li>
                 <Link href={`/web/accounts/${session.me.id}`}>My profile</Link>
               </li>
+              {session.me.locked && (
+                <li>
+                  <Link href="/web/follow_requests" aria-current={url.pathname === '/web/follow_requests' ? 'page' : undefined}>
+                    Follow requests
+                  </Link>
+                </li>
+              )}
             </ul>
+          </nav>
+          <nav aria-label="Settings">
+            <NavLinks items={SETTINGS} current={url.pathname} />
           </nav>
           <p class="signed-in-as muted">
             Signed in as <strong>@{session.me.acct}</strong>
@@ -125,7 +160,7 @@ function fromSignInPage(): boolean {
   }
 }
 
-function SignedOut({ title, error }: { title: string; error: unknown }) {
+function SignedOut({ title, registrations, error }: { title: string; registrations: boolean; error: unknown }) {
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<unknown>(null);
   const start = () => {
@@ -148,6 +183,11 @@ function SignedOut({ title, error }: { title: string; error: unknown }) {
       <button type="button" class="primary" disabled={busy} onClick={start}>
         Sign in
       </button>
+      {registrations && (
+        <p>
+          New here? <a href="/auth/sign_up">Create account</a>
+        </p>
+      )}
       <p>
         <a href="/">About this server</a>
       </p>
@@ -189,7 +229,7 @@ export function App() {
     })().catch(setError);
   }, []);
 
-  if (signedOut || (error && !me)) return <SignedOut title={instance?.title ?? 'Subspace'} error={error} />;
+  if (signedOut || (error && !me)) return <SignedOut title={instance?.title ?? 'Subspace'} registrations={instance?.registrations.enabled ?? false} error={error} />;
   if (!instance || !me) return <p class="loading muted">Loading…</p>;
   return (
     <SignedIn

@@ -20,7 +20,7 @@ export interface Account {
   following_count: number;
   statuses_count: number;
   emojis: Emoji[];
-  source?: { note: string; privacy: string; sensitive: boolean };
+  source?: { note: string; privacy: Visibility; sensitive: boolean; language: string | null };
 }
 
 export interface MediaAttachment {
@@ -30,6 +30,7 @@ export interface MediaAttachment {
   preview_url: string | null;
   remote_url: string | null;
   description: string | null;
+  meta?: { focus?: { x: number; y: number } } | null;
 }
 
 export interface PollOption {
@@ -73,6 +74,55 @@ export interface Status {
   favourited?: boolean;
   reblogged?: boolean;
   bookmarked?: boolean;
+  edited_at: string | null;
+  language: string | null;
+  /** the member's filters this status matched (v2) */
+  filtered?: FilterResult[];
+}
+
+export interface FilterKeyword {
+  id: string;
+  keyword: string;
+  whole_word: boolean;
+}
+
+export type FilterContext = 'home' | 'notifications' | 'public' | 'thread' | 'account';
+
+export interface Filter {
+  id: string;
+  title: string;
+  context: FilterContext[];
+  expires_at: string | null;
+  filter_action: 'warn' | 'hide';
+  keywords: FilterKeyword[];
+}
+
+export interface FilterResult {
+  filter: Filter;
+  keyword_matches: string[] | null;
+}
+
+/** GET /api/v1/statuses/:id/history: one version of a status. */
+export interface StatusEdit {
+  content: string;
+  spoiler_text: string;
+  sensitive: boolean;
+  created_at: string;
+  account: Account;
+  media_attachments: MediaAttachment[];
+  emojis: Emoji[];
+}
+
+export interface Conversation {
+  id: string;
+  unread: boolean;
+  accounts: Account[];
+  last_status: Status | null;
+}
+
+export interface List {
+  id: string;
+  title: string;
 }
 
 export interface Notification {
@@ -111,6 +161,8 @@ export interface Relationship {
   following: boolean;
   requested: boolean;
   followed_by: boolean;
+  blocking: boolean;
+  muting: boolean;
 }
 
 export interface Instance {
@@ -120,4 +172,6 @@ export interface Instance {
     statuses: { max_characters: number; max_media_attachments: number; characters_reserved_per_url: number };
     polls: { max_options: number; max_characters_per_option: number };
   };
+  registrations: { enabled: boolean };
+  languages?: string[];
 }

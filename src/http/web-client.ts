@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { CLIENT_BUILD_DIR } from '../roles/client-build.ts';
+import { webClientApplication } from '../services/oauth/web-client-application.ts';
 import { useClientPolicy } from './plugins/security-headers.ts';
 
 /** Vite names every asset by its content's hash: caches may keep them for a year. */
@@ -29,8 +30,11 @@ export function webClientRoutes(app: FastifyInstance, ctx: AppContext) {
     if (html === undefined) {
       return reply.status(503).type('text/plain; charset=utf-8').send('The web client is not built: run `npm run build:client` (or `npm install`).');
     }
+    // the client signs in as the instance's own OAuth application, which it learns from the page
+    const { uid } = await webClientApplication(ctx);
+    const withClientId = html.replace('</head>', `<meta name="subspace-client-id" content="${uid}" />\n  </head>`);
     useClientPolicy(reply, { streaming: ctx.config.streamingApiBaseUrl, media: mediaOrigin });
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(withClientId);
   };
   for (const path of ['/home', '/notifications', '/web', '/web/*']) app.get(path, page);
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildClient, CLIENT_BUILD_DIR } from '../../src/roles/client-build.ts';
+import { webClientApplication } from '../../src/services/oauth/web-client-application.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { Browser } from '../helpers/browser.ts';
 import { ensureClientBuild } from '../helpers/web-client.ts';
@@ -41,8 +42,9 @@ describe('serving the web client', () => {
   });
   after(() => instance?.close());
 
-  it('serves index.html at /home, /notifications and /web/* under a strict Content-Security-Policy', async () => {
-    const index = readFileSync(join(CLIENT_BUILD_DIR, 'index.html'), 'utf8');
+  it('serves index.html at /home, /notifications and /web/* under a strict Content-Security-Policy, naming its OAuth application', async () => {
+    const { uid } = await webClientApplication(instance.ctx);
+    const index = readFileSync(join(CLIENT_BUILD_DIR, 'index.html'), 'utf8').replace('</head>', `<meta name="subspace-client-id" content="${uid}" />\n  </head>`);
     for (const path of ['/home', '/notifications', '/web', '/web/statuses/123', '/web/oauth/callback?code=x']) {
       const response = await fetch(`${instance.url}${path}`);
       assert.equal(response.status, 200, path);

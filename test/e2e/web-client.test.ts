@@ -2,11 +2,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { TestInstance, TestUser } from '../helpers/instance.ts';
-import { chromiumMissing, ensureClientBuild, launchChromium, pngImage, screenshotTaker, seriousAccessibilityViolations, signInThroughClient, startBrowsableInstance } from '../helpers/web-client.ts';
+import {
+  chromiumMissing,
+  ensureClientBuild,
+  launchChromium,
+  pngImage,
+  screenshotTaker,
+  seriousAccessibilityViolations,
+  signInThroughClient,
+  signUpThroughClient,
+  startBrowsableInstance,
+} from '../helpers/web-client.ts';
 
 /**
  * The web client (client/, served at /home) in Chromium, through the real HTTP server and streaming
- * API: two members in two browser contexts, each signed in through the client's OAuth flow.
+ * API: two members in two browser contexts, each signed in through the client's OAuth flow (the
+ * first one a visitor who signs up, confirms the address from the mail, and signs in).
  * Screenshots of every step are written under test-artifacts/screenshots/web-client/.
  */
 describe('the web client, two members in Chromium', { skip: chromiumMissing }, () => {
@@ -37,8 +48,8 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
 
   before(async () => {
     await ensureClientBuild();
-    [instance, browser] = await Promise.all([startBrowsableInstance(), launchChromium()]);
-    [alice, bob, carol] = await Promise.all([instance.createUser('alice'), instance.createUser('bob'), instance.createUser('carol')]);
+    [instance, browser] = await Promise.all([startBrowsableInstance({ registrations: 'open' }), launchChromium()]);
+    [bob, carol] = await Promise.all([instance.createUser('bob'), instance.createUser('carol')]);
     aliceContext = await browser.newContext({ colorScheme: 'light' });
     bobContext = await browser.newContext({ colorScheme: 'dark' });
     // the test keeps a hand on Bob's WebSockets, to cut the streaming connection
@@ -62,11 +73,11 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await instance?.close();
   });
 
-  it('signs both members in through the OAuth flow with PKCE', async () => {
+  it('signs a visitor up, confirms the address from the mail, and signs her in to the client (OAuth with PKCE, no consent page)', async () => {
     await alicePage.goto(`${instance.url}/home`);
     await alicePage.getByRole('button', { name: 'Sign in' }).waitFor();
     await shoot(alicePage, 'signed-out');
-    await signInThroughClient(alicePage, instance, alice);
+    alice = await signUpThroughClient(alicePage, instance, { username: 'alice', email: 'alice@example.com', password: 'curiouser and curiouser' }, (step) => shoot(alicePage, step));
     await signInThroughClient(bobPage, instance, bob);
     await shoot(alicePage, 'alice-home');
     assert.match((await alicePage.locator('.signed-in-as').textContent()) ?? '', /@alice/);
@@ -85,8 +96,7 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await page.fill('#email', carol.email);
     await page.fill('#password', carol.password);
     await page.click('button[type=submit]');
-    // signed in on the instance, the client goes straight on to ask for its authorization
-    await page.locator('button[value=approve]').click();
+    // signed in on the instance, the client goes straight on to its authorization, which needs no consent
     await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
     assert.match((await page.locator('.signed-in-as').textContent()) ?? '', /@carol/);
     await context.close();
@@ -216,7 +226,7 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await alicePage.getByRole('link', { name: 'Home', exact: true }).click();
     const own = statusWith(alicePage, 'A post that fails once');
     alicePage.once('dialog', (dialog) => void dialog.accept());
-    await own.getByRole('button', { name: 'Delete' }).click();
+    await own.getByRole('button', { name: 'Delete', exact: true }).click();
     await own.waitFor({ state: 'detached' });
     await statusWith(bobPage, 'A post that fails once').waitFor({ state: 'detached' });
   });

@@ -1,22 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
+import { users } from '../../src/db/schema.ts';
 import { buildClient, clientBuildIsStale } from '../../src/roles/client-build.ts';
 import { startInstance, type TestInstance, type TestInstanceOptions, type TestUser } from './instance.ts';
 import { claimLoopbackAddress } from './loopback.ts';
+import { waitForMailLink } from './mail.ts';
 
-/** Debian's Chromium, driven by playwright-core (which never downloads a browser here). */
-export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests (CI does)`;
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { CHROMIUM, launchChromium, withoutChromium as chromiumMissing, seriousViolations as seriousAccessibilityViolations, type AxeViolation } from './chromium.ts';
 
 /** The built client (client/dist), built first when missing or older than its sources. */
 export async function ensureClientBuild(): Promise<void> {
@@ -40,10 +33,56 @@ export async function signInThroughClient(page: Page, instance: TestInstance, us
   await page.fill('#email', user.email);
   await page.fill('#password', user.password);
   await page.click('button[type=submit]');
-  await page.locator('button[value=approve]').click();
+  // the instance's own client is authorized without a consent page
+  await signedInAtHome(page);
+}
+
+async function signedInAtHome(page: Page) {
   await page.waitForURL((url) => url.pathname === '/home');
   await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+}
+
+/**
+ * A visitor becomes a member as the issue's acceptance flow has it: from the client's signed-out
+ * page to the sign-up form, the confirmation link in the mail, the sign-in page, and back in the
+ * client at /home. `shoot` is called after each step. Answers the member, with the client's token.
+ */
+export async function signUpThroughClient(
+  page: Page,
+  instance: TestInstance,
+  member: { username: string; email: string; password: string },
+  shoot: (step: string) => Promise<void>,
+): Promise<TestUser> {
+  await page.goto(`${instance.url}/home`);
+  await page.getByRole('link', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.pathname === '/auth/sign_up');
+  await page.getByLabel('Username').fill(member.username);
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.getByLabel('Password', { exact: true }).fill(member.password);
+  await page.getByLabel('Confirm password').fill(member.password);
+  await page.getByRole('checkbox').check();
+  await shoot('sign-up-form');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL((url) => url.pathname === '/auth/sign_up/done');
+  await shoot('check-your-inbox');
+
+  await page.goto(`${instance.url}${await waitForMailLink(instance.dataDir, member.email, '/auth/confirmation')}`);
+  await page.getByText('successfully confirmed').waitFor();
+  await shoot('confirmed');
+  await page.getByRole('link', { name: 'Log in' }).click();
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.getByLabel('Password').fill(member.password);
+  await shoot('sign-in');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  // signed in on the instance, the client authorizes itself on its own
+  await signedInAtHome(page);
+  await shoot('signed-in');
+
+  const token = (await page.evaluate(() => localStorage.getItem('subspace.token')))!;
+  const me = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token });
+  const [user] = await instance.ctx.db.select({ id: users.id }).from(users).where(eq(users.accountId, me.body.id));
+  return { ...member, token, accountId: me.body.id, userId: user!.id };
 }
 
 /** A PNG of one color, for uploads. */
@@ -51,27 +90,6 @@ export function pngImage(color: { r: number; g: number; b: number }, size = 64):
   return sharp({ create: { width: size, height: size, channels: 3, background: color } })
     .png()
     .toBuffer();
-}
-
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-
-export interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** axe-core's WCAG 2.x A and AA checks on the page as it is; the serious and critical violations. */
-export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  // evaluated through the DevTools protocol: the page's Content-Security-Policy admits no inline script
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  });
-  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
 /** Screenshots kept as the test's artefacts, under test-artifacts/screenshots/<name>/ (git-ignored). */

@@ -4,7 +4,8 @@ import { Link, navigate } from '../router.tsx';
 import { DisplayName, SafeHtml } from '../sanitize.tsx';
 import { useSession } from '../session.ts';
 import type { Poll, Status } from '../types.ts';
-import { Compose } from './compose.tsx';
+import { Compose, type Redraft, redraft } from './compose.tsx';
+import { EditHistory } from './edit-history.tsx';
 import { ErrorMessage } from './error-message.tsx';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -127,6 +128,9 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
   const { me } = useSession();
   const status = shown.reblog ?? shown;
   const [replying, setReplying] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [showHistory, setShowHistory] = useState(false);
+  const [showFiltered, setShowFiltered] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const own = status.account.id === me.id;
@@ -153,12 +157,36 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
       setError(caught);
     }
   };
+  const deleteAndRedraft = async () => {
+    if (!confirm('Delete this post and write it again? Its boosts and favourites are lost, and replies to it are orphaned.')) return;
+    try {
+      const deleted = await api<Redraft>(`/api/v1/statuses/${status.id}`, { method: 'DELETE' });
+      onDelete?.(status.id);
+      redraft(deleted);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
   const openHashtag = (event: MouseEvent) => {
     const link = (event.target as Element).closest('a.hashtag');
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey) return;
     event.preventDefault();
     navigate(`/web/tags/${encodeURIComponent((link.textContent ?? '').replace(/^#/, ''))}`);
   };
+
+  // filters the member set for this context: hidden, or behind a warning as Mastodon's web does
+  const filters = status.filtered ?? [];
+  if (filters.some((result) => result.filter.filter_action === 'hide')) return null;
+  if (filters.length && !showFiltered) {
+    return (
+      <article class="status filtered" data-status-id={status.id} data-entry-id={shown.id} aria-label="Filtered post">
+        <p class="muted">Filtered: {filters.map((result) => result.filter.title).join(', ')}</p>
+        <button type="button" onClick={() => setShowFiltered(true)}>
+          Show anyway
+        </button>
+      </article>
+    );
+  }
 
   const body = <SafeHtml class="content" html={status.content} emojis={status.emojis} />;
   return (
@@ -182,6 +210,14 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
             <time dateTime={status.created_at}>{dateFormat.format(new Date(status.created_at))}</time>
           </Link>
           {status.visibility !== 'public' && <span class="muted"> · {status.visibility}</span>}
+          {status.edited_at && (
+            <>
+              {' · '}
+              <button type="button" class="link-button" aria-expanded={showHistory} aria-controls={`history-${shown.id}`} onClick={() => setShowHistory(!showHistory)}>
+                Edited
+              </button>
+            </>
+          )}
         </div>
       </header>
       {status.in_reply_to_id && !focused && (
@@ -207,6 +243,7 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
           </>
         )}
       </div>
+      {showHistory && <EditHistory id={`history-${shown.id}`} statusId={status.id} />}
       {status.poll && <PollView poll={status.poll} own={own} onVoted={(poll) => onChange?.({ ...status, poll })} />}
       <div class="actions">
         <button type="button" onClick={() => setReplying(!replying)} aria-expanded={replying}>
@@ -227,12 +264,30 @@ export function StatusCard({ status: shown, onChange, onDelete, focused = false 
           Bookmark
         </button>
         {own && (
-          <button type="button" class="danger" onClick={remove}>
-            Delete
-          </button>
+          <>
+            <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+              Edit
+            </button>
+            <button type="button" class="danger" onClick={deleteAndRedraft}>
+              Delete &amp; redraft
+            </button>
+            <button type="button" class="danger" onClick={remove}>
+              Delete
+            </button>
+          </>
         )}
       </div>
       <ErrorMessage error={error} />
+      {editing && (
+        <Compose
+          editing={status}
+          onPosted={(edited) => {
+            setEditing(false);
+            setShowHistory(false);
+            onChange?.(edited);
+          }}
+        />
+      )}
       {replying && (
         <Compose
           inReplyTo={status}

@@ -21,14 +21,17 @@ export function Profile({ id }: { id: string }) {
     if (id !== me.id) api<Relationship[]>(`/api/v1/accounts/relationships?id[]=${encodeURIComponent(id)}`).then(([r]) => setRelationship(r ?? null), setError);
   }, [id, me.id]);
 
-  const toggleFollow = async () => {
+  const relate = async (action: string) => {
     try {
-      const following = relationship?.following || relationship?.requested;
-      setRelationship(await api<Relationship>(`/api/v1/accounts/${id}/${following ? 'unfollow' : 'follow'}`, { method: 'POST' }));
+      setRelationship(await api<Relationship>(`/api/v1/accounts/${id}/${action}`, { method: 'POST' }));
       setAccount(await api<Account>(`/api/v1/accounts/${id}`));
     } catch (caught) {
       setError(caught);
     }
+  };
+  const toggleFollow = () => relate(relationship?.following || relationship?.requested ? 'unfollow' : 'follow');
+  const toggleBlock = () => {
+    if (relationship?.blocking || confirm(`Block @${account?.acct}? They will no longer follow you or see your posts.`)) void relate(relationship?.blocking ? 'unblock' : 'block');
   };
 
   if (!account) return error ? <ErrorMessage error={error} /> : <p class="muted">Loading…</p>;
@@ -47,10 +50,20 @@ export function Profile({ id }: { id: string }) {
               <br />
               <span class="muted">@{account.acct}</span>
             </p>
-            {relationship && (
+            {relationship && !relationship.blocking && (
               <button type="button" class={relationship.following || relationship.requested ? '' : 'primary'} onClick={toggleFollow}>
-                {relationship.following ? 'Unfollow' : relationship.requested ? 'Cancel follow request' : 'Follow'}
+                {relationship.following ? 'Unfollow' : relationship.requested ? 'Cancel follow request' : account.locked ? 'Request to follow' : 'Follow'}
               </button>
+            )}
+            {relationship && (
+              <span class="row-actions">
+                <button type="button" onClick={() => relate(relationship.muting ? 'unmute' : 'mute')}>
+                  {relationship.muting ? 'Unmute' : 'Mute'}
+                </button>
+                <button type="button" class="danger" onClick={toggleBlock}>
+                  {relationship.blocking ? 'Unblock' : 'Block'}
+                </button>
+              </span>
             )}
             {relationship?.followed_by && <span class="badge">Follows you</span>}
             {id === me.id && <Link href="/web/settings/profile">Edit profile</Link>}

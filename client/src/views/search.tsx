@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
+import { AccountRow } from '../components/account-row.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { replaceStatus, StatusCard } from '../components/status.tsx';
 import { Link, navigate } from '../router.tsx';
-import { DisplayName } from '../sanitize.tsx';
 import type { Account, Status, Tag } from '../types.ts';
 import { ViewHeading } from './view-heading.tsx';
 
@@ -53,12 +53,7 @@ export function Search({ q }: { q: string }) {
           {results.accounts.length ? (
             <ul class="account-list">
               {results.accounts.map((account) => (
-                <li key={account.id}>
-                  <img class="avatar" src={account.avatar_static} alt="" width={46} height={46} />
-                  <Link href={`/web/accounts/${account.id}`}>
-                    <DisplayName name={account.display_name || account.username} emojis={account.emojis} /> <span class="muted">@{account.acct}</span>
-                  </Link>
-                </li>
+                <AccountRow key={account.id} account={account} />
               ))}
             </ul>
           ) : (

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { findApplication, OOB_REDIRECT_URI } from '../../services/oauth/applications.ts';
 import type { ApplicationRow } from '../../services/oauth/authenticate-token.ts';
 import { createGrant } from '../../services/oauth/grants.ts';
+import { isWebClientApplication } from '../../services/oauth/web-client-application.ts';
 import { parseScopes, unknownScopes, withinScopes } from '../../services/oauth/scopes.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
 import { userAccessProblem } from '../../services/accounts/users.ts';
@@ -42,12 +43,29 @@ async function checkRequest(ctx: AppContext, input: Record<string, unknown>): Pr
   const method = text(input.code_challenge_method);
   if (challenge && (method ?? 'S256') !== 'S256') return fail('invalid_request', 'Code challenge method must be S256.');
   if (!challenge && method) return fail('invalid_request', 'Missing required parameter: code_challenge.');
+  // the web client is a public client: PKCE is all that binds its code to the page that asked
+  if (!challenge && isWebClientApplication(app)) return fail('invalid_request', 'Missing required parameter: code_challenge.');
   return {
     ok: true,
     app,
     scopes,
     params: { client_id: app.uid, redirect_uri: redirectUri, scope: scopes.join(' '), state, response_type: 'code', code_challenge: challenge, code_challenge_method: challenge ? 'S256' : undefined },
   };
+}
+
+/** Where the browser goes once the member approved: back to the client with a code. */
+async function grantedRedirect(ctx: AppContext, checked: Extract<Checked, { ok: true }>, userId: string): Promise<string> {
+  const { redirect_uri: redirectUri, state } = checked.params;
+  const code = await createGrant(ctx, {
+    app: checked.app,
+    userId,
+    redirectUri,
+    scopes: checked.scopes,
+    codeChallenge: checked.params.code_challenge,
+    codeChallengeMethod: checked.params.code_challenge_method,
+  });
+  if (redirectUri === OOB_REDIRECT_URI) return `/oauth/authorize/native?code=${encodeURIComponent(code)}`;
+  return withQuery(redirectUri, { code, state });
 }
 
 async function respondToBadRequest(ctx: AppContext, reply: FastifyReply, checked: Exclude<Checked, { ok: true }>) {
@@ -70,6 +88,8 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AppContext) {
       const returnTo = `/oauth/authorize?${new URLSearchParams(Object.entries(checked.params).filter((e): e is [string, string] => e[1] !== undefined))}`;
       return reply.type('text/html').send(signInPage({ siteTitle: site_title, csrf: csrfToken(ctx, request, reply), returnTo }));
     }
+    // the instance's own web client is authorized without asking, as Mastodon's web app is
+    if (isWebClientApplication(checked.app)) return reply.redirect(await grantedRedirect(ctx, checked, session.user.id), 302);
     return reply.type('text/html').send(
       consentPage({
         siteTitle: site_title,
@@ -99,16 +119,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: AppContext) {
       }
       return reply.redirect(withQuery(redirectUri, { error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.', state }), 302);
     }
-    const code = await createGrant(ctx, {
-      app: checked.app,
-      userId: session.user.id,
-      redirectUri,
-      scopes: checked.scopes,
-      codeChallenge: checked.params.code_challenge,
-      codeChallengeMethod: checked.params.code_challenge_method,
-    });
-    if (redirectUri === OOB_REDIRECT_URI) return reply.redirect(`/oauth/authorize/native?code=${encodeURIComponent(code)}`, 302);
-    return reply.redirect(withQuery(redirectUri, { code, state }), 302);
+    return reply.redirect(await grantedRedirect(ctx, checked, session.user.id), 302);
   };
 
   app.post('/oauth/authorize', decide('by-method'));

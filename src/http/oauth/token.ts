@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
-import { authenticateClient } from '../../services/oauth/applications.ts';
+import { authenticateClient, findApplication } from '../../services/oauth/applications.ts';
+import { isWebClientApplication } from '../../services/oauth/web-client-application.ts';
 import { invalidClient, invalidRequest, invalidScope, OAuthError } from '../../services/oauth/errors.ts';
 import { exchangeGrant } from '../../services/oauth/grants.ts';
 import { issueToken, revokeToken } from '../../services/oauth/tokens.ts';
@@ -25,7 +26,7 @@ function percentDecoded(value: string): string | undefined {
 }
 
 /** client_secret_basic or client_secret_post, as Mastodon's metadata advertises. */
-async function authenticatedClient(ctx: AppContext, request: FastifyRequest, input: Record<string, unknown>) {
+async function authenticatedClient(ctx: AppContext, request: FastifyRequest, input: Record<string, unknown>, publicClientAllowed: boolean) {
   let clientId = given(input.client_id);
   let clientSecret = given(input.client_secret);
   const header = request.headers.authorization;
@@ -36,6 +37,11 @@ async function authenticatedClient(ctx: AppContext, request: FastifyRequest, inp
       clientId = percentDecoded(decoded.slice(0, colon));
       clientSecret = percentDecoded(decoded.slice(colon + 1));
     }
+  }
+  if (clientId && !clientSecret && publicClientAllowed) {
+    // the web client is a public client (RFC 6749 §2.1): it has its client_id only, and PKCE
+    const app = await findApplication(ctx, clientId);
+    if (app && isWebClientApplication(app)) return app;
   }
   const app = clientId && clientSecret ? await authenticateClient(ctx, clientId, clientSecret) : undefined;
   if (!app) throw invalidClient();
@@ -51,7 +57,8 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/oauth/token', async (request, reply) => {
     try {
       const input = params(request);
-      const client = await authenticatedClient(ctx, request, input);
+      // a public client may trade a code (its grants all carry a PKCE challenge), nothing else
+      const client = await authenticatedClient(ctx, request, input, input.grant_type === 'authorization_code');
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       switch (input.grant_type) {
         case 'authorization_code': {
@@ -80,7 +87,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post('/oauth/revoke', async (request, reply) => {
     try {
       const input = params(request);
-      const client = await authenticatedClient(ctx, request, input);
+      const client = await authenticatedClient(ctx, request, input, true);
       const token = given(input.token);
       if (!token) throw invalidRequest('Missing required parameter: token.');
       if (!(await revokeToken(ctx, client, token))) {
