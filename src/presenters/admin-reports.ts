@@ -6,6 +6,7 @@ import type { Status } from '../serializers/entities.ts';
 import { renderAdminAccounts } from './admin-accounts.ts';
 import { renderStatuses } from './statuses.ts';
 import { reportBasics } from './reports.ts';
+import { rulesByIds } from '../services/instance/rules.ts';
 
 /**
  * Mastodon's Admin::Report entity (REST::Admin::ReportSerializer) for each report, in order: the
@@ -19,7 +20,8 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
     accountIds.length ? ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : [],
     statusIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, statusIds)) : [],
   ]);
-  const [admins, rendered] = await Promise.all([renderAdminAccounts(ctx, accountRows), renderStatuses(ctx, statusRows, { viewerId })]);
+  const [admins, rendered, citedRules] = await Promise.all([renderAdminAccounts(ctx, accountRows), renderStatuses(ctx, statusRows, { viewerId }), rulesByIds(ctx, rows.flatMap((row) => row.ruleIds ?? []))]);
+  const ruleById = new Map(citedRules.map((rule) => [rule.id, rule]));
   const adminById = new Map<string, AdminAccountEntity>(admins.map((entity) => [entity.id, entity]));
   const statusById = new Map<string, Status>(statusRows.map((row, i) => [row.id, rendered[i]!]));
   const accountOf = (id: string | null) => (id ? (adminById.get(id) ?? null) : null);
@@ -31,8 +33,7 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
     assigned_account: accountOf(report.assignedAccountId),
     action_taken_by_account: accountOf(report.actionTakenByAccountId),
     statuses: report.statusIds.flatMap((id) => statusById.get(id) ?? []),
-    // the instance has no rules yet (a report's rule ids can name none)
-    rules: [] as { id: string; text: string; hint: string }[],
+    rules: (report.ruleIds ?? []).flatMap((id) => ruleById.get(id) ?? []),
   }));
 }
 

@@ -6,7 +6,8 @@ import { notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { recordStaffAction } from './audit-log.ts';
-import { REPORT_CATEGORIES, knownRuleIds } from './report-account.ts';
+import { REPORT_CATEGORIES } from './report-account.ts';
+import { knownRuleIds } from '../instance/rules.ts';
 
 /** Mastodon's ReportFilter keys the admin API takes. */
 export interface ReportFilter {
