@@ -21,7 +21,6 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
     statusIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, statusIds)) : [],
   ]);
   const [admins, rendered, citedRules] = await Promise.all([renderAdminAccounts(ctx, accountRows), renderStatuses(ctx, statusRows, { viewerId }), rulesByIds(ctx, rows.flatMap((row) => row.ruleIds ?? []))]);
-  const ruleById = new Map(citedRules.map((rule) => [rule.id, rule]));
   const adminById = new Map<string, AdminAccountEntity>(admins.map((entity) => [entity.id, entity]));
   const statusById = new Map<string, Status>(statusRows.map((row, i) => [row.id, rendered[i]!]));
   const accountOf = (id: string | null) => (id ? (adminById.get(id) ?? null) : null);
@@ -33,7 +32,8 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
     assigned_account: accountOf(report.assignedAccountId),
     action_taken_by_account: accountOf(report.actionTakenByAccountId),
     statuses: report.statusIds.flatMap((id) => statusById.get(id) ?? []),
-    rules: (report.ruleIds ?? []).flatMap((id) => ruleById.get(id) ?? []),
+    // in the instance's order of rules
+    rules: citedRules.filter((rule) => report.ruleIds?.includes(rule.id)),
   }));
 }
 
