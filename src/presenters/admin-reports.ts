@@ -12,8 +12,9 @@ import { rulesByIds } from '../services/instance/rules.ts';
  * Mastodon's Admin::Report entity (REST::Admin::ReportSerializer) for each report, in order: the
  * reporter, the target, the assignee and who resolved it as Admin::Account, the reported statuses
  * (deleted ones too, as staff see them), and the rules it names.
+ * `viewerId` null renders the statuses as nobody in particular sees them (a webhook's payload).
  */
-export async function renderAdminReports(ctx: AppContext, viewerId: string, rows: readonly ReportRow[]) {
+export async function renderAdminReports(ctx: AppContext, viewerId: string | null, rows: readonly ReportRow[]) {
   const accountIds = [...new Set(rows.flatMap((row) => [row.accountId, row.targetAccountId, row.assignedAccountId, row.actionTakenByAccountId].filter((id): id is string => !!id)))];
   const statusIds = [...new Set(rows.flatMap((row) => row.statusIds))];
   const [accountRows, statusRows] = await Promise.all([
@@ -37,7 +38,7 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string, rows
   }));
 }
 
-export async function renderAdminReport(ctx: AppContext, viewerId: string, report: ReportRow) {
+export async function renderAdminReport(ctx: AppContext, viewerId: string | null, report: ReportRow) {
   const [rendered] = await renderAdminReports(ctx, viewerId, [report]);
   return rendered!;
 }

@@ -6,6 +6,7 @@ import { notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { recordStaffAction } from './audit-log.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { REPORT_CATEGORIES } from './report-account.ts';
 import { knownRuleIds } from '../instance/rules.ts';
 
@@ -56,6 +57,7 @@ async function change(ctx: AppContext, staff: Staff, report: ReportRow, values: 
     .where(eq(reports.id, report.id))
     .returning();
   await recordStaffAction(ctx, { accountId: staff.account.id, action, targetType: 'Report', targetId: report.id, summary: `${summary} #${report.id} about ${await targetAcct(ctx, report)}` });
+  await triggerWebhook(ctx, 'report.updated', report.id);
   return updated!;
 }
 
