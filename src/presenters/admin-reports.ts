@@ -21,7 +21,14 @@ export async function renderAdminReports(ctx: AppContext, viewerId: string | nul
     accountIds.length ? ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : [],
     statusIds.length ? ctx.db.select().from(statuses).where(inArray(statuses.id, statusIds)) : [],
   ]);
-  const [admins, rendered, citedRules] = await Promise.all([renderAdminAccounts(ctx, accountRows), renderStatuses(ctx, statusRows, { viewerId }), rulesByIds(ctx, rows.flatMap((row) => row.ruleIds ?? []))]);
+  const [admins, rendered, citedRules] = await Promise.all([
+    renderAdminAccounts(ctx, accountRows),
+    renderStatuses(ctx, statusRows, { viewerId }),
+    rulesByIds(
+      ctx,
+      rows.flatMap((row) => row.ruleIds ?? []),
+    ),
+  ]);
   const adminById = new Map<string, AdminAccountEntity>(admins.map((entity) => [entity.id, entity]));
   const statusById = new Map<string, Status>(statusRows.map((row, i) => [row.id, rendered[i]!]));
   const accountOf = (id: string | null) => (id ? (adminById.get(id) ?? null) : null);

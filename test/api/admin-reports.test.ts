@@ -214,10 +214,6 @@ describe('admin API: reports, and staff notifications', () => {
 
     assert.ok(await removeRule(instance.ctx, noSpam.id));
     const after = await call('GET', `/api/v1/admin/reports/${id}`);
-    assert.deepEqual(
-      after.body.rules.map((rule: { id: string }) => rule.id).sort(),
-      [noSpam.id, beKind.id].sort(),
-      'a removed rule is still cited by the reports that named it',
-    );
+    assert.deepEqual(after.body.rules.map((rule: { id: string }) => rule.id).sort(), [noSpam.id, beKind.id].sort(), 'a removed rule is still cited by the reports that named it');
   });
 });

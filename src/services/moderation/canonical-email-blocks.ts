@@ -47,7 +47,13 @@ export async function createCanonicalEmailBlock(ctx: AppContext, input: Canonica
     .onConflictDoNothing()
     .returning();
   if (!created) throw validationFailed(['Canonical email hash has already been taken']);
-  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'create', targetType: 'CanonicalEmailBlock', targetId: created.id, summary: `blocked the e-mail address with hash ${shortHash(hash)}` });
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'create',
+    targetType: 'CanonicalEmailBlock',
+    targetId: created.id,
+    summary: `blocked the e-mail address with hash ${shortHash(hash)}`,
+  });
   return created;
 }
 

@@ -77,7 +77,13 @@ export async function updateIpBlock(ctx: AppContext, id: string, input: IpBlockI
     .where(eq(ipBlocks.id, block.id))
     .returning();
   forgetAccessMemo(ctx);
-  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'update', targetType: 'IpBlock', targetId: block.id, summary: `changed the block of IP ${ipWithPrefix(updated!.ip)} (${updated!.severity})` });
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'update',
+    targetType: 'IpBlock',
+    targetId: block.id,
+    summary: `changed the block of IP ${ipWithPrefix(updated!.ip)} (${updated!.severity})`,
+  });
   return updated!;
 }
 
