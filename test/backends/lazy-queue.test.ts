@@ -18,6 +18,7 @@ function recordingQueue() {
     counts: async () => ({ default: 1, push: 0, ingress: 0, mailers: 0, pull: 0, scheduler: 0 }),
     deadJobs: async () => [],
     retryDead: async () => true,
+    deleteDead: async () => true,
     ping: async () => void calls.push('ping'),
     close: async () => void calls.push('closed'),
   };

@@ -154,6 +154,16 @@ export class BullmqJobQueue implements JobQueue {
     return true;
   }
 
+  async deleteDead(id: string): Promise<boolean> {
+    const separator = id.indexOf(':');
+    const queue = id.slice(0, separator);
+    if (separator < 0 || !isQueueName(queue)) return false;
+    const job = await this.#queue(queue).getJob(id.slice(separator + 1));
+    if (!job || !(await job.isFailed())) return false;
+    await job.remove();
+    return true;
+  }
+
   /** waits at most 2 s for a connection: a PING would otherwise sit queued for as long as Redis is away */
   async ping(): Promise<void> {
     await whenConnected(this.#connection, 2000, () => this.#connection.ping(), unavailable);
