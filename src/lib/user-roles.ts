@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   manageBlocks: 1 << 7,
   manageAppeals: 1 << 9,
   manageRules: 1 << 12,
+  manageAnnouncements: 1 << 13,
+  manageCustomEmojis: 1 << 14,
   manageWebhooks: 1 << 15,
   inviteUsers: 1 << 16,
   manageUsers: 1 << 10,

@@ -49,6 +49,7 @@ export async function changeInstanceSettings(ctx: AppContext, staffAccountId: st
   const current = await getSettings(ctx);
   const changed = EDITABLE_SETTINGS.filter((name) => change[name] !== undefined && change[name] !== current[name]);
   for (const name of changed) await updateSetting(ctx, name, change[name]!);
-  if (changed.length) await recordStaffAction(ctx, { accountId: staffAccountId, action: 'update', targetType: 'Settings', targetId: null, summary: `changed the server settings: ${changed.join(', ')}` });
+  if (changed.length)
+    await recordStaffAction(ctx, { accountId: staffAccountId, action: 'update', targetType: 'Settings', targetId: null, summary: `changed the server settings: ${changed.join(', ')}` });
   return changed;
 }

@@ -108,7 +108,16 @@ export function staffAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
       const filter = filterOf(query);
       const rows = await renderAdminAccounts(ctx, await filterAccounts(ctx, filter, { limit: LIMIT }));
       const body = html`<form class="filters" method="get" action="/admin/accounts">
-${select('origin', 'Origin', [['local', 'Local'], ['remote', 'Remote'], ['all', 'All']], text(query.origin) || 'local')}
+${select(
+  'origin',
+  'Origin',
+  [
+    ['local', 'Local'],
+    ['remote', 'Remote'],
+    ['all', 'All'],
+  ],
+  text(query.origin) || 'local',
+)}
 ${select('status', 'State', STATUSES, filter.status)}
 <div><label for="filter-username">Username</label><input id="filter-username" type="text" name="username" value="${filter.username ?? ''}"></div>
 <div><button type="submit">Filter</button></div>

@@ -34,7 +34,10 @@ export function staffBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
       const body = html`<section aria-labelledby="blocks-heading"><h2 id="blocks-heading">Domain blocks</h2>
 ${table(
   ['Domain', 'Severity', 'Public comment', 'Private comment', ''],
-  blocked.map((block) => html`<tr><td>${block.domain}</td><td>${block.severity}${block.rejectMedia ? ', reject media' : ''}${block.rejectReports ? ', reject reports' : ''}</td><td>${block.publicComment ?? ''}</td><td>${block.privateComment ?? ''}</td><td>${buttonForm(`/admin/domain_blocks/${block.id}/delete`, staff.csrf, `Unblock ${block.domain}`, { secondary: true })}</td></tr>`),
+  blocked.map(
+    (block) =>
+      html`<tr><td>${block.domain}</td><td>${block.severity}${block.rejectMedia ? ', reject media' : ''}${block.rejectReports ? ', reject reports' : ''}</td><td>${block.publicComment ?? ''}</td><td>${block.privateComment ?? ''}</td><td>${buttonForm(`/admin/domain_blocks/${block.id}/delete`, staff.csrf, `Unblock ${block.domain}`, { secondary: true })}</td></tr>`,
+  ),
   'No domain is blocked.',
 )}
 <form method="post" action="/admin/domain_blocks">${csrfField(staff.csrf)}
@@ -96,7 +99,10 @@ ${table(
       const rows = await listEmailDomainBlocks(ctx, { limit: LIMIT });
       const body = html`${table(
         ['Domain', 'Sign-ups', 'Added', ''],
-        rows.map((block) => html`<tr><td>${block.domain}</td><td>${block.allowWithApproval ? 'held for approval' : 'refused'}</td><td>${day(block.createdAt)}</td><td>${buttonForm(`/admin/email_domain_blocks/${block.id}/delete`, staff.csrf, `Unblock ${block.domain}`, { secondary: true })}</td></tr>`),
+        rows.map(
+          (block) =>
+            html`<tr><td>${block.domain}</td><td>${block.allowWithApproval ? 'held for approval' : 'refused'}</td><td>${day(block.createdAt)}</td><td>${buttonForm(`/admin/email_domain_blocks/${block.id}/delete`, staff.csrf, `Unblock ${block.domain}`, { secondary: true })}</td></tr>`,
+        ),
         'No e-mail domain is blocked.',
       )}
 <form method="post" action="/admin/email_domain_blocks">${csrfField(staff.csrf)}
@@ -124,7 +130,10 @@ ${table(
       const rows = await listIpBlocks(ctx, { limit: LIMIT });
       const body = html`${table(
         ['Range', 'Severity', 'Comment', 'Expires', ''],
-        rows.map((block) => html`<tr><td>${ipWithPrefix(block.ip)}</td><td>${block.severity}</td><td>${block.comment}</td><td>${block.expiresAt ? day(block.expiresAt) : 'never'}</td><td>${buttonForm(`/admin/ip_blocks/${block.id}/delete`, staff.csrf, `Unblock ${ipWithPrefix(block.ip)}`, { secondary: true })}</td></tr>`),
+        rows.map(
+          (block) =>
+            html`<tr><td>${ipWithPrefix(block.ip)}</td><td>${block.severity}</td><td>${block.comment}</td><td>${block.expiresAt ? day(block.expiresAt) : 'never'}</td><td>${buttonForm(`/admin/ip_blocks/${block.id}/delete`, staff.csrf, `Unblock ${ipWithPrefix(block.ip)}`, { secondary: true })}</td></tr>`,
+        ),
         'No IP range is blocked.',
       )}
 <form method="post" action="/admin/ip_blocks">${csrfField(staff.csrf)}

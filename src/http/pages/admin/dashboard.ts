@@ -16,8 +16,7 @@ export function staffDashboardRoutes(app: FastifyInstance, ctx: AppContext) {
 <div><dt><a href="/admin/accounts?status=pending">Pending sign-ups</a></dt><dd>${counts.pendingSignUps}</dd></div>
 <div><dt>New sign-ups this week</dt><dd>${counts.newUsersThisWeek}</dd></div>
 <div><dt>Active users this week</dt><dd>${counts.activeUsersThisWeek}</dd></div>
-</dl>
-<p>Announcements and custom emoji are managed with the <code>subspace</code> command line: <a href="/admin/announcements">announcements</a>, <a href="/admin/custom_emojis">custom emoji</a>.</p>`;
+</dl>`;
       return renderStaffPage(ctx, reply, staff, 'Dashboard', body);
     }),
   );

@@ -20,7 +20,8 @@ function settingsForm(settings: InstanceSettings, csrf: string) {
     html`<label for="${name}">${label}</label><p class="hint" id="${name}-hint">${hint}</p><textarea id="${name}" name="${name}" rows="5" aria-describedby="${name}-hint">${settings[name]}</textarea>`;
   const select = (name: keyof InstanceSettings, label: string, choices: [string, string][]) =>
     html`<label for="${name}">${label}</label><select id="${name}" name="${name}">${choices.map(([value, text]) => html`<option value="${value}"${settings[name] === value ? html` selected` : ''}>${text}</option>`)}</select>`;
-  const check = (name: 'trends' | 'require_invite_text', label: string) => html`<p class="checkbox"><input id="${name}" type="checkbox" name="${name}" value="1"${settings[name] ? html` checked` : ''}> <label for="${name}">${label}</label></p>`;
+  const check = (name: 'trends' | 'require_invite_text', label: string) =>
+    html`<p class="checkbox"><input id="${name}" type="checkbox" name="${name}" value="1"${settings[name] ? html` checked` : ''}> <label for="${name}">${label}</label></p>`;
   return html`<form method="post" action="/admin/settings"><input type="hidden" name="authenticity_token" value="${csrf}">
 <h2>About</h2>
 ${line('site_title', 'Server name')}
@@ -66,7 +67,9 @@ function changeOf(input: Record<string, unknown>): SettingsChange {
 /** `/admin/settings` (Admin::SettingsController): the server's name, description, contact, sign-ups, transparency and privacy policy. */
 export function staffSettingsRoutes(app: FastifyInstance, ctx: AppContext) {
   const permission = PERMISSIONS.manageSettings;
-  app.get('/admin/settings', (request, reply) => staffView(ctx, request, reply, permission, async (staff) => renderStaffPage(ctx, reply, staff, 'Server settings', settingsForm(await getSettings(ctx), staff.csrf))));
+  app.get('/admin/settings', (request, reply) =>
+    staffView(ctx, request, reply, permission, async (staff) => renderStaffPage(ctx, reply, staff, 'Server settings', settingsForm(await getSettings(ctx), staff.csrf))),
+  );
   app.post('/admin/settings', (request, reply) =>
     staffAction(ctx, request, reply, permission, async (staff, input) => {
       await changeInstanceSettings(ctx, staff.account.id, changeOf(input));

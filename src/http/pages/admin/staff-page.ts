@@ -27,6 +27,8 @@ export const STAFF_SECTIONS: (StaffNavItem & { permission: number })[] = [
   { path: '/admin/ip_blocks', label: 'IP blocks', permission: PERMISSIONS.manageBlocks },
   { path: '/admin/rules', label: 'Server rules', permission: PERMISSIONS.manageRules },
   { path: '/admin/settings', label: 'Server settings', permission: PERMISSIONS.manageSettings },
+  { path: '/admin/announcements', label: 'Announcements', permission: PERMISSIONS.manageAnnouncements },
+  { path: '/admin/custom_emojis', label: 'Custom emoji', permission: PERMISSIONS.manageCustomEmojis },
   { path: '/admin/jobs', label: 'Job queues', permission: PERMISSIONS.viewDevops },
 ];
 
@@ -70,13 +72,7 @@ export async function renderStaffPage(ctx: AppContext, reply: FastifyReply, staf
  * admin API calls), then a redirect (303) to where `run` says. A refusal or invalid input from the
  * service (4xx) is shown on an error page with its status, and nothing changed.
  */
-export async function staffAction(
-  ctx: AppContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  permission: number,
-  run: (staff: StaffPage, input: Record<string, unknown>) => Promise<string>,
-) {
+export async function staffAction(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, permission: number, run: (staff: StaffPage, input: Record<string, unknown>) => Promise<string>) {
   const input = params(request);
   verifyCsrf(ctx, request, input.authenticity_token);
   const staff = await staffSignedIn(ctx, request, reply, permission);
