@@ -46,22 +46,20 @@ ${area('site_terms', 'Privacy policy', 'Markdown; empty for the default policy.'
 <button type="submit">Save changes</button></form>`;
 }
 
+const TEXT_FIELDS = ['site_title', 'site_short_description', 'site_extended_description', 'site_contact_email', 'site_contact_username', 'closed_registrations_message', 'site_terms'] as const;
+const CHOICE_FIELDS = ['registrations_mode', 'show_domain_blocks', 'show_domain_blocks_rationale'] as const;
+
+/** The settings the form sent: a field left out stays as it is; an unticked checkbox (never sent by browsers) is off. */
 function changeOf(input: Record<string, unknown>): SettingsChange {
-  const field = (name: string) => text(input[name]) ?? '';
-  return {
-    site_title: field('site_title').trim(),
-    site_short_description: field('site_short_description'),
-    site_extended_description: field('site_extended_description'),
-    site_contact_email: field('site_contact_email').trim(),
-    site_contact_username: field('site_contact_username').trim().replace(/^@/, ''),
-    registrations_mode: field('registrations_mode') as SettingsChange['registrations_mode'],
-    closed_registrations_message: field('closed_registrations_message'),
+  const change: Record<string, unknown> = {
     require_invite_text: railsBoolean(input.require_invite_text) === true,
-    show_domain_blocks: field('show_domain_blocks') as SettingsChange['show_domain_blocks'],
-    show_domain_blocks_rationale: field('show_domain_blocks_rationale') as SettingsChange['show_domain_blocks_rationale'],
     trends: railsBoolean(input.trends) === true,
-    site_terms: field('site_terms'),
   };
+  for (const name of [...TEXT_FIELDS, ...CHOICE_FIELDS]) {
+    const value = text(input[name]);
+    if (value !== undefined) change[name] = name === 'site_contact_username' ? value.trim().replace(/^@/, '') : name === 'site_title' || name === 'site_contact_email' ? value.trim() : value;
+  }
+  return change as SettingsChange;
 }
 
 /** `/admin/settings` (Admin::SettingsController): the server's name, description, contact, sign-ups, transparency and privacy policy. */
