@@ -117,7 +117,13 @@ describe('staff web interface: blocks, rules, settings, audit log and job queues
     assert.equal(page.status, 200);
     const summaries = [...page.html.matchAll(/<td>([^<]+)<\/td><\/tr>/g)].map((match) => match[1]);
     assert.match(summaries[0]!, /changed the server settings/);
-    for (const expected of [/blocked domain spam\.example \(suspend\)/, /blocked IP 203\.0\.113\.0\/24/, /added the server rule/, /removed the server rule/, /unblocked e-mail domain throwaway\.example/]) {
+    for (const expected of [
+      /blocked domain spam\.example \(suspend\)/,
+      /blocked IP 203\.0\.113\.0\/24/,
+      /added the server rule/,
+      /removed the server rule/,
+      /unblocked e-mail domain throwaway\.example/,
+    ]) {
       assert.ok(
         summaries.some((summary) => expected.test(summary!)),
         `${expected} in the log`,
@@ -146,5 +152,29 @@ describe('staff web interface: blocks, rules, settings, audit log and job queues
       return dead.length === 1 && dead[0]!.id !== first!.id && dead;
     }, 'the retried job is dead again, the deleted one gone');
     assert.equal((await submitStaffForm(ownerBrowser, '/admin/jobs', '/admin/jobs/delete', { id: first!.id })).status, 404);
+  });
+
+  it('lists the moderated servers on /about and at /api/v1/instance/domain_blocks as show_domain_blocks allows', async () => {
+    await submitStaffForm(browser, '/admin/domain_blocks', '/admin/domain_blocks', { domain: 'nasty.example', severity: 'silence', public_comment: 'Harassment' });
+    const member = await instance.createUser('curious');
+    const signedIn = await signedInBrowser(instance.url, member);
+    const visitor = new Browser(instance.url);
+    const show = (shown: string, rationale: string) => submitStaffForm(browser, '/admin/settings', '/admin/settings', { show_domain_blocks: shown, show_domain_blocks_rationale: rationale });
+    const apiStatus = async (token?: string) => (await instance.request('GET', '/api/v1/instance/domain_blocks', { token })).status;
+
+    await show('users', 'users');
+    assert.doesNotMatch((await visitor.get('/about')).html, /Moderated servers/);
+    const about = (await signedIn.get('/about')).html;
+    assert.match(about, /<td>nasty\.example<\/td><td>Limited<\/td><td>Harassment<\/td>/);
+    assert.equal(await apiStatus(), 404);
+    assert.equal(await apiStatus(member.token), 200);
+
+    await show('all', 'users');
+    assert.match((await visitor.get('/about')).html, /<td>nasty\.example<\/td><td>Limited<\/td><td><\/td>/, 'the reason only for signed-in users');
+    assert.equal(await apiStatus(), 200);
+
+    await show('disabled', 'all');
+    assert.doesNotMatch((await signedIn.get('/about')).html, /Moderated servers/);
+    assert.equal(await apiStatus(member.token), 404);
   });
 });
