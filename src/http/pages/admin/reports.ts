@@ -29,7 +29,7 @@ function reportView(report: AdminReport, csrf: string, canActOnAccount: boolean)
     report.action_taken ? buttonForm(`${base}/reopen`, csrf, 'Reopen') : buttonForm(`${base}/resolve`, csrf, 'Resolve without action', { secondary: true }),
   ];
   const statuses = report.statuses.length
-    ? html`<ul class="reported-statuses">${report.statuses.map((status) => html`<li><div class="status-content">${new SafeHtml(status.content)}</div><p class="hint"><a href="${status.url ?? status.uri}">${day(status.created_at)}</a></p></li>`)}</ul>`
+    ? html`<ul class="reported-statuses">${report.statuses.map((status) => html`<li><div class="status-content">${new SafeHtml(status.content)}</div><p><a href="${status.url ?? status.uri}">Posted ${day(status.created_at)}</a></p></li>`)}</ul>`
     : html`<p>No posts attached.</p>`;
   return html`${state}
 <dl class="fields">
