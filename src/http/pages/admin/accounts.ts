@@ -17,11 +17,11 @@ import {
 import { filterAccounts, type AccountFilter } from '../../../services/moderation/admin-account-filter.ts';
 import { strikesOf } from '../../../services/moderation/appeals.ts';
 import type { AccountRow } from '../../../services/oauth/authenticate-token.ts';
-import { railsBoolean, text } from '../../plugins/params.ts';
+import { text } from '../../plugins/params.ts';
 import { accountActionForm } from '../../views/admin/account-action-form.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
-import { renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -153,12 +153,7 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="co
   app.post('/admin/accounts/:id/action', (request, reply) =>
     staffAction(ctx, request, reply, permission, async (staff, input) => {
       const account = await findAccountForStaff(ctx, idOf(request));
-      await performAccountAction(ctx, staff, account, {
-        type: text(input.type),
-        text: text(input.text),
-        sendEmailNotification: railsBoolean(input.send_email_notification) === true,
-        includeStatuses: false,
-      });
+      await performAccountAction(ctx, staff, account, accountActionInput(input));
       return `/admin/accounts/${account.id}`;
     }),
   );

@@ -4,11 +4,10 @@ import { PERMISSIONS, hasPermission } from '../../../lib/user-roles.ts';
 import { renderAdminReport, renderAdminReports } from '../../../presenters/admin-reports.ts';
 import { findAccountForStaff, performAccountAction } from '../../../services/moderation/account-actions.ts';
 import { assignReportToSelf, filterReports, findReport, reopenReport, resolveReport, unassignReport } from '../../../services/moderation/admin-reports.ts';
-import { railsBoolean, text } from '../../plugins/params.ts';
 import { accountActionForm } from '../../views/admin/account-action-form.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html, SafeHtml } from '../../views/html.ts';
-import { renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -88,13 +87,7 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Report</th><th scope="col
     staffAction(ctx, request, reply, permission, async (staff, input) => {
       const report = await findReport(ctx, idOf(request));
       const account = await findAccountForStaff(ctx, report.targetAccountId);
-      await performAccountAction(ctx, staff, account, {
-        type: text(input.type),
-        reportId: report.id,
-        text: text(input.text),
-        sendEmailNotification: railsBoolean(input.send_email_notification) === true,
-        includeStatuses: true,
-      });
+      await performAccountAction(ctx, staff, account, accountActionInput(input, report.id));
       return `/admin/reports/${report.id}`;
     }),
   );

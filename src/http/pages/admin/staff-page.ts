@@ -3,8 +3,8 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { PERMISSIONS, hasPermission } from '../../../lib/user-roles.ts';
 import { getSettings } from '../../../services/accounts/settings.ts';
-import type { Staff } from '../../../services/moderation/account-actions.ts';
-import { params } from '../../plugins/params.ts';
+import type { AccountActionInput, Staff } from '../../../services/moderation/account-actions.ts';
+import { params, railsBoolean, text } from '../../plugins/params.ts';
 import { csrfToken, verifyCsrf } from '../../plugins/session.ts';
 import { staffLayout, type StaffNavItem } from '../../views/admin/layout.ts';
 import { html, type SafeHtml } from '../../views/html.ts';
@@ -98,4 +98,15 @@ export async function staffView(ctx: AppContext, request: FastifyRequest, reply:
     if (error instanceof ApiError && error.statusCode === 400) return renderStaffPage(ctx, reply, staff, 'Bad request', html`<p>${error.message}</p>`, 400);
     throw error;
   }
+}
+
+/** The "take action" form's fields (views/admin/account-action-form.ts) as the service takes them; from a report, its posts go with the strike. */
+export function accountActionInput(input: Record<string, unknown>, reportId?: string): AccountActionInput {
+  return {
+    type: text(input.type),
+    reportId,
+    text: text(input.text),
+    sendEmailNotification: railsBoolean(input.send_email_notification) === true,
+    includeStatuses: reportId !== undefined,
+  };
 }

@@ -1,5 +1,4 @@
-import { STYLESHEET_URL } from '../stylesheet.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, type SafeHtml, unindexedHead } from '../html.ts';
 
 export interface StaffNavItem {
   path: string;
@@ -11,15 +10,7 @@ export function staffLayout(page: { title: string; siteTitle: string; nav: Staff
   const nav = page.nav.length
     ? html`<nav aria-label="Staff sections"><ul>${page.nav.map((item) => html`<li><a href="${item.path}"${page.current?.startsWith(item.path) ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul></nav>`
     : '';
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${page.title} - ${page.siteTitle} staff</title>
-<link rel="stylesheet" href="${STYLESHEET_URL}">
-</head>
+  return html`${unindexedHead(`${page.title} - ${page.siteTitle} staff`)}
 <body class="staff">
 <header class="site"><a class="site-title" href="/">${page.siteTitle}</a>${nav}</header>
 <main><h1>${page.title}</h1>${page.body}</main>
