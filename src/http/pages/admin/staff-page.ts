@@ -47,8 +47,8 @@ async function forbidden(ctx: AppContext, reply: FastifyReply) {
 
 /** The staff member signed in to this browser if they hold `permission`; undefined when the answer was sent. */
 export async function staffSignedIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, permission: number): Promise<StaffPage | undefined> {
-  const path = new URL(request.url, 'http://localhost').pathname;
-  const session = await signedIn(ctx, request, reply, path);
+  // back to the same page, filters and all, after signing in
+  const session = await signedIn(ctx, request, reply, request.url);
   if (!session) return undefined;
   if (!hasPermission(session.user.role, permission)) {
     await forbidden(ctx, reply);
