@@ -48,6 +48,7 @@ describe('staff web interface: who may open which page, and forms only with thei
     assert.equal(page.headers.get('x-frame-options'), 'DENY');
     assert.doesNotMatch(page.html, /<script|\sstyle=|\son[a-z]+=/i);
     assert.match(page.html, /href="\/admin\/reports"/);
+    assert.match(page.html, /href="\/admin\/dashboard" aria-current="page"/);
     assert.doesNotMatch(page.html, /href="\/admin\/settings"/, 'a Moderator is not offered the settings');
     const owner = await browsers.Owner.get('/admin/dashboard');
     assert.match(owner.html, /href="\/admin\/jobs"/);

@@ -64,7 +64,7 @@ export async function renderStaffPage(ctx: AppContext, reply: FastifyReply, staf
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(staffLayout({ title, siteTitle: site_title, nav, body }));
+    .send(staffLayout({ title, siteTitle: site_title, nav, body, current: new URL(reply.request.url, 'http://localhost').pathname }));
 }
 
 /**

@@ -8,7 +8,7 @@ export interface StaffNavItem {
 /** The staff interface's page: the sections this member may open, then the page. No script. */
 export function staffLayout(page: { title: string; siteTitle: string; nav: StaffNavItem[]; body: SafeHtml; current?: string }): string {
   const nav = page.nav.length
-    ? html`<nav aria-label="Staff sections"><ul>${page.nav.map((item) => html`<li><a href="${item.path}"${page.current?.startsWith(item.path) ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul></nav>`
+    ? html`<nav aria-label="Staff sections"><ul>${page.nav.map((item) => html`<li><a href="${item.path}"${page.current === item.path ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul></nav>`
     : '';
   return html`${unindexedHead(`${page.title} - ${page.siteTitle} staff`)}
 <body class="staff">
