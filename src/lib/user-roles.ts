@@ -16,14 +16,20 @@ export function isRole(value: string): value is RoleName {
   return Object.hasOwn(ROLES, value);
 }
 
-/** Mastodon's UserRole::FLAGS, the ones the admin API checks. */
+/** Mastodon's UserRole::FLAGS, the ones the admin API and the staff pages check. */
 export const PERMISSIONS = {
   administrator: 0x1,
+  viewDevops: 1 << 1,
   viewAuditLog: 1 << 2,
+  viewDashboard: 1 << 3,
   manageReports: 1 << 4,
   manageFederation: 1 << 5,
+  manageSettings: 1 << 6,
   manageBlocks: 1 << 7,
   manageAppeals: 1 << 9,
+  manageRules: 1 << 12,
+  manageAnnouncements: 1 << 13,
+  manageCustomEmojis: 1 << 14,
   manageWebhooks: 1 << 15,
   inviteUsers: 1 << 16,
   manageUsers: 1 << 10,

@@ -157,7 +157,7 @@ describe('admin API: instance domain blocks and allows', () => {
     assert.equal(forUsers.status, 200, forUsers.text);
 
     await updateSetting(instance.ctx, 'show_domain_blocks', 'all');
-    await updateSetting(instance.ctx, 'show_domain_blocks_rationale' as never, 'all' as never);
+    await updateSetting(instance.ctx, 'show_domain_blocks_rationale', 'all');
     const shown = await instance.request('GET', '/api/v1/instance/domain_blocks');
     assert.equal(shown.status, 200, shown.text);
     const hidden = shown.body.find((block: { digest: string }) => block.digest === sha256('hidden-name.example'));

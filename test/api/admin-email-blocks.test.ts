@@ -160,4 +160,29 @@ describe('admin API: e-mail domain blocks and canonical e-mail blocks, applied a
     assert.equal((await signUp(instance, appToken, 'approvedalready')).status, 200);
     assert.equal((await signedUpUser(instance, 'approvedalready@example.com'))!.approved, true);
   });
+
+  it('records each creation and removal of an e-mail domain or canonical e-mail block in the audit log, with who made it', async () => {
+    const domainBlock = await api('POST', '/api/v1/admin/email_domain_blocks', { domain: 'logged.example', allow_with_approval: true });
+    await api('DELETE', `/api/v1/admin/email_domain_blocks/${domainBlock.body.id}`);
+    const canonicalBlock = await api('POST', '/api/v1/admin/canonical_email_blocks', { email: 'logged@logged.example' });
+    await api('DELETE', `/api/v1/admin/canonical_email_blocks/${canonicalBlock.body.id}`);
+    const refused = await api('POST', '/api/v1/admin/email_domain_blocks', { domain: '' });
+    assert.equal(refused.status, 422);
+
+    const entries = async (type: string, id?: string) => {
+      const log = await api('GET', `/api/v1/admin/action_logs?target_type=${type}${id ? `&target_id=${id}` : ''}`);
+      assert.equal(log.status, 200, log.text);
+      return log.body.map((entry: { action: string; summary: string; account: { id: string } }) => [entry.action, entry.summary, entry.account.id]);
+    };
+    assert.deepEqual(await entries('EmailDomainBlock', domainBlock.body.id), [
+      ['destroy', 'unblocked e-mail domain logged.example', admin.accountId],
+      ['create', 'blocked sign-ups from e-mail domain logged.example (allowed with approval)', admin.accountId],
+    ]);
+    const hash = canonicalBlock.body.canonical_email_hash.slice(0, 12);
+    assert.deepEqual(await entries('CanonicalEmailBlock', canonicalBlock.body.id), [
+      ['destroy', `unblocked the e-mail address with hash ${hash}`, admin.accountId],
+      ['create', `blocked the e-mail address with hash ${hash}`, admin.accountId],
+    ]);
+    assert.ok(!(await entries('EmailDomainBlock')).some(([, summary]: string[]) => summary.includes('logged@')), 'the address itself is never logged');
+  });
 });

@@ -138,4 +138,21 @@ describe('admin API: IP blocks, applied at sign-up and to every request', () => 
     await api('DELETE', `/api/v1/admin/ip_blocks/${block.body.id}`);
     assert.equal((await from('192.0.2.200')).status, 200);
   });
+
+  it('records each creation, change and removal of a block in the audit log, with who made it', async () => {
+    const block = await create({ ip: '198.51.100.9/24', severity: 'sign_up_block' });
+    assert.equal(block.status, 200, block.text);
+    await api('PUT', `/api/v1/admin/ip_blocks/${block.body.id}`, { severity: 'no_access' });
+    await api('DELETE', `/api/v1/admin/ip_blocks/${block.body.id}`);
+    const log = await api('GET', `/api/v1/admin/action_logs?target_type=IpBlock&target_id=${block.body.id}`);
+    assert.equal(log.status, 200, log.text);
+    assert.deepEqual(
+      log.body.map((entry: { action: string; summary: string; account: { id: string } }) => [entry.action, entry.summary, entry.account.id]),
+      [
+        ['destroy', 'unblocked IP 198.51.100.0/24', admin.accountId],
+        ['update', 'changed the block of IP 198.51.100.0/24 (no_access)', admin.accountId],
+        ['create', 'blocked IP 198.51.100.0/24 (sign_up_block)', admin.accountId],
+      ],
+    );
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { adminActionLogs } from '../../src/db/schema.ts';
+import { addRule, removeRule } from '../../src/services/instance/rules.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const ADMIN_SCOPES = 'read write admin:read admin:write';
@@ -193,5 +194,26 @@ describe('admin API: reports, and staff notifications', () => {
     }
     const memberNotifications = await instance.request('GET', '/api/v1/notifications', { token: member.token });
     assert.ok(!memberNotifications.body.some((notification: { type: string }) => notification.type === 'admin.sign_up'));
+  });
+
+  it('cites the instance rules a report names, and takes only rule ids of the rules table', async () => {
+    const noSpam = await addRule(instance.ctx, { text: 'No spam', hint: 'ads included' });
+    const beKind = await addRule(instance.ctx, { text: 'Be kind' });
+    const id = await fileReport({ category: 'violation', rule_ids: [noSpam.id] });
+    const shown = await call('GET', `/api/v1/admin/reports/${id}`);
+    assert.deepEqual(shown.body.rules, [{ id: noSpam.id, text: 'No spam', hint: 'ads included' }]);
+
+    const updated = await call('PUT', `/api/v1/admin/reports/${id}`, { category: 'violation', rule_ids: [beKind.id, noSpam.id] });
+    assert.equal(updated.status, 200, updated.text);
+    assert.deepEqual(
+      updated.body.rules.map((rule: { text: string }) => rule.text),
+      ['No spam', 'Be kind'],
+    );
+    const unknown = await call('PUT', `/api/v1/admin/reports/${id}`, { category: 'violation', rule_ids: [beKind.id, '999999999'] });
+    assert.equal(unknown.status, 422, unknown.text);
+
+    assert.ok(await removeRule(instance.ctx, noSpam.id));
+    const after = await call('GET', `/api/v1/admin/reports/${id}`);
+    assert.deepEqual(after.body.rules.map((rule: { id: string }) => rule.id).sort(), [noSpam.id, beKind.id].sort(), 'a removed rule is still cited by the reports that named it');
   });
 });

@@ -124,6 +124,36 @@ describe('webhooks: signed event deliveries from the queue, with retries', () =>
     assert.deepEqual(forbidden.received, []);
   });
 
+  it('tells of each staff change of a report (assign, unassign, resolve, reopen, update) as report.updated, with the Admin::Report', async () => {
+    const moderator = await instance.createUser('hookmod', { role: 'Moderator', scopes: 'read write admin:read admin:write' });
+    const filed = await instance.request('POST', '/api/v1/reports', { token: alice.token, json: { account_id: bob.accountId, comment: 'to be handled' } });
+    assert.equal(filed.status, 200, filed.text);
+    const mine = () => deliveries('report.updated').filter(({ body }) => body.object.id === filed.body.id);
+    const steps: [string, (object: any) => void][] = [
+      ['assign_to_self', (object) => assert.equal(object.assigned_account.id, moderator.accountId)],
+      ['unassign', (object) => assert.equal(object.assigned_account, null)],
+      ['resolve', (object) => assert.equal(object.action_taken_by_account.username, 'hookmod')],
+      ['reopen', (object) => assert.equal(object.action_taken, false)],
+    ];
+    for (const [i, [action, check]] of steps.entries()) {
+      const done = await instance.request('POST', `/api/v1/admin/reports/${filed.body.id}/${action}`, { token: moderator.token });
+      assert.equal(done.status, 200, done.text);
+      const seen = await until(async () => mine().length > i && mine(), `report.updated after ${action}`);
+      check(seen.at(-1)!.body.object);
+    }
+    const updated = await instance.request('PUT', `/api/v1/admin/reports/${filed.body.id}`, { token: moderator.token, json: { category: 'spam' } });
+    assert.equal(updated.status, 200, updated.text);
+    const all = await until(async () => mine().length >= 5 && mine(), 'report.updated after the update');
+    const last = all.at(-1)!.body.object;
+    assert.equal(last.category, 'spam');
+    // the admin API's own entity, account and all
+    assert.deepEqual(Object.keys(last).sort(), Object.keys(updated.body).sort());
+    assert.deepEqual(Object.keys(last.target_account).sort(), Object.keys(updated.body.target_account).sort());
+    assert.equal(last.target_account.account.acct, 'bob');
+    await queuesDrained(instance);
+    assert.equal(mine().length, 5, 'one event per change');
+  });
+
   it('retries a delivery that failed with a 500, with the same signed body, and skips disabled webhooks', async () => {
     let failures = 0;
     receiver.respond = (request) => (JSON.parse(request.body).event === 'status.created' && failures++ < 2 ? { status: 500 } : { status: 200 });

@@ -19,6 +19,7 @@ function recordingQueue() {
     stats: async () => emptyQueueStats(),
     deadJobs: async () => [],
     retryDead: async () => true,
+    deleteDead: async () => true,
     ping: async () => void calls.push('ping'),
     close: async () => void calls.push('closed'),
   };

@@ -196,6 +196,31 @@ function queueContract(open: () => Promise<Driver>) {
     assert.equal(await queue.retryDead('no-such-job'), false);
   });
 
+  test('deleteDead removes a dead job for good, and nothing else', async () => {
+    const worker = queue.work(
+      ['mailers'],
+      async () => {
+        throw new Error('bounced');
+      },
+      { concurrency: 1 },
+    );
+    await queue.enqueue('mailers', 'doomed', { n: 1 }, { attempts: 1 });
+    await queue.enqueue('mailers', 'doomed', { n: 2 }, { attempts: 1 });
+    await waitUntil(async () => (await queue.deadJobs('mailers')).length === 2, 'both jobs are dead');
+    await worker.close();
+    const [first, second] = await queue.deadJobs('mailers');
+    assert.equal(await queue.deleteDead(first!.id), true);
+    assert.deepEqual(
+      (await queue.deadJobs('mailers')).map((job) => job.id),
+      [second!.id],
+    );
+    assert.equal(await queue.deleteDead(first!.id), false, 'gone already');
+    assert.equal(await queue.deleteDead('no-such-job'), false);
+    assert.equal(await queue.retryDead(first!.id), false, 'a deleted job cannot be retried');
+    assert.equal(await queue.deleteDead(second!.id), true);
+    assert.deepEqual(await queue.deadJobs('mailers'), []);
+  });
+
   test('uniqueKey: a job is enqueued once while one with the same key is pending', async () => {
     const runs: unknown[] = [];
     await queue.enqueue('scheduler', 'tick', { n: 1 }, { uniqueKey: 'tick:every-minute' });

@@ -184,13 +184,26 @@ export class BullmqJobQueue implements JobQueue {
     return perQueue.flat().sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime());
   }
 
-  async retryDead(id: string): Promise<boolean> {
+  /** The dead job an id (`queue:jobId`) names, if it is dead. */
+  async #deadJob(id: string) {
     const separator = id.indexOf(':');
     const queue = id.slice(0, separator);
-    if (separator < 0 || !isQueueName(queue)) return false;
+    if (separator < 0 || !isQueueName(queue)) return undefined;
     const job = await this.#queue(queue).getJob(id.slice(separator + 1));
-    if (!job || !(await job.isFailed())) return false;
+    return job && (await job.isFailed()) ? job : undefined;
+  }
+
+  async retryDead(id: string): Promise<boolean> {
+    const job = await this.#deadJob(id);
+    if (!job) return false;
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
+  }
+
+  async deleteDead(id: string): Promise<boolean> {
+    const job = await this.#deadJob(id);
+    if (!job) return false;
+    await job.remove();
     return true;
   }
 

@@ -166,6 +166,12 @@ export class DatabaseJobQueue implements JobQueue {
     }));
   }
 
+  async deleteDead(id: string): Promise<boolean> {
+    if (!/^\d+$/.test(id)) return false;
+    const deleted = await queryRows(this.#db, sql`DELETE FROM jobs WHERE id = ${id}::bigint AND state = 'dead' RETURNING id`);
+    return deleted.length > 0;
+  }
+
   async retryDead(id: string): Promise<boolean> {
     if (!/^\d+$/.test(id)) return false;
     const retried = await queryRows<{ queue: QueueName }>(

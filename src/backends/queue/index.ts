@@ -88,6 +88,8 @@ export interface JobQueue {
   deadJobs(queue?: QueueName): Promise<DeadJob[]>;
   /** moves a dead job back to its queue */
   retryDead(id: string): Promise<boolean>;
+  /** removes a dead job for good (Sidekiq's "delete" in its dead set); false if there is no such dead job */
+  deleteDead(id: string): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

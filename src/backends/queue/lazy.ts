@@ -44,6 +44,10 @@ export class LazyJobQueue implements JobQueue {
     return (await this.#get()).retryDead(id);
   }
 
+  async deleteDead(id: string): Promise<boolean> {
+    return (await this.#get()).deleteDead(id);
+  }
+
   async ping(): Promise<void> {
     await (await this.#get()).ping();
   }

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { railsBoolean, text } from '../../lib/rails-params.ts';
+import { CAPTCHA_FAILED_MESSAGE, captchaSiteKey, HCAPTCHA_RESPONSE_FIELD, HCAPTCHA_SCRIPT_URL, verifyCaptcha } from '../../services/accounts/captcha.ts';
 import { signUpMember } from '../../services/accounts/register-account.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
 import { closedRegistrationsMessage, registrationRules } from '../../services/instance/instance.ts';
 import { instanceRules } from '../../services/instance/rules.ts';
 import { params } from '../plugins/params.ts';
 import { csrfToken, currentSession, verifyCsrf } from '../plugins/session.ts';
+import { useCaptchaPolicy } from '../plugins/security-headers.ts';
 import { SafeHtml } from '../views/html.ts';
 import { checkEmailPage, type FieldErrors, registrationsClosedPage, signUpPage, type SignUpForm } from '../views/auth-pages.ts';
 import { formErrors, nested } from './form-input.ts';
@@ -23,6 +25,8 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext) {
         .type('text/html; charset=utf-8')
         .send(registrationsClosedPage(settings.site_title, ctx.config.localDomain, message ? new SafeHtml(message) : null));
     }
+    const siteKey = captchaSiteKey(ctx);
+    if (siteKey) useCaptchaPolicy(reply);
     const page = signUpPage({
       siteTitle: settings.site_title,
       domain: ctx.config.localDomain,
@@ -33,6 +37,7 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext) {
       values,
       errors,
       error,
+      captcha: siteKey ? { siteKey, scriptUrl: HCAPTCHA_SCRIPT_URL } : undefined,
     });
     return reply
       .status(error ? 422 : 200)
@@ -54,6 +59,8 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext) {
     };
     const settings = await getSettings(ctx);
     if (!registrationRules(ctx, settings).enabled) return renderForm(request, reply);
+    // Mastodon's CaptchaConcern: checked before anything else of the form is
+    if (!(await verifyCaptcha(ctx, text(input[HCAPTCHA_RESPONSE_FIELD]), request.ip))) return renderForm(request, reply, values, {}, CAPTCHA_FAILED_MESSAGE);
     try {
       await signUpMember(ctx, {
         ...values,

@@ -3,7 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { loadInstanceFacts } from '../../presenters/instance.ts';
 import { loadLocalTimeline, loadTrends } from '../../presenters/public-pages.ts';
 import { renderPublicDomainBlock } from '../../serializers/domain-block.ts';
-import { userFacingDomainBlocks } from '../../services/relationships/block-domain.ts';
+import { moderatedServers } from '../../services/instance/moderated-servers.ts';
+import { currentSession } from '../plugins/session.ts';
 import { plainToHtml } from '../../services/statuses/text/plain-to-html.ts';
 import { SafeHtml } from '../views/html.ts';
 import { privacyPolicy } from '../../services/instance/privacy-policy.ts';
@@ -20,12 +21,10 @@ export function instancePageRoutes(app: FastifyInstance, ctx: AppContext) {
     return sendHtml(reply, landingPage(site, { timeline }));
   });
 
-  app.get('/about', async (_request, reply) => {
-    const [site, facts] = await Promise.all([loadSite(ctx), loadInstanceFacts(ctx)]);
-    // what /api/v1/instance/domain_blocks shows a visitor: only with show_domain_blocks = all
-    const shown = site.settings.show_domain_blocks === 'all';
-    const withComment = (site.settings as unknown as Record<string, unknown>).show_domain_blocks_rationale === 'all';
-    const domainBlocks = shown ? (await userFacingDomainBlocks(ctx)).map((block) => renderPublicDomainBlock(block, withComment)) : null;
+  app.get('/about', async (request, reply) => {
+    // what /api/v1/instance/domain_blocks shows this visitor: signed in or not, as show_domain_blocks says
+    const [site, facts, moderated] = await Promise.all([loadSite(ctx), loadInstanceFacts(ctx), currentSession(ctx, request).then((session) => moderatedServers(ctx, !!session))]);
+    const domainBlocks = moderated ? moderated.blocks.map((block) => renderPublicDomainBlock(block, moderated.withComment)) : null;
     const contact = facts.contact ? { acct: facts.contact.account.username, url: `${site.base}/@${facts.contact.account.username}` } : null;
     return sendHtml(
       reply,

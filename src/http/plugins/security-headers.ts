@@ -51,6 +51,24 @@ export function useClientPolicy(reply: FastifyReply, sources: { streaming: strin
   ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
 }
 
+/** hCaptcha's hosts, which Mastodon's CaptchaConcern adds to a page's policy when the widget is on it. */
+const HCAPTCHA_SOURCES = 'https://hcaptcha.com https://*.hcaptcha.com';
+
+/**
+ * A page showing the hCaptcha widget: the pages' policy, with hCaptcha's script, frame, styles and
+ * requests allowed (and only those: still no inline script).
+ */
+export function useCaptchaPolicy(reply: FastifyReply) {
+  const policy = [
+    ...POLICY.map((directive) => (directive === "style-src 'self'" ? `${directive} ${HCAPTCHA_SOURCES}` : directive)),
+    `script-src ${HCAPTCHA_SOURCES}`,
+    `frame-src ${HCAPTCHA_SOURCES}`,
+    `connect-src ${HCAPTCHA_SOURCES}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+  ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
+}
+
 /**
  * One hook for every response: none may be sniffed into another type, and every HTML one (pages,
  * forms and HTML error pages alike) gets the policy above.

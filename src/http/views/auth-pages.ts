@@ -38,6 +38,8 @@ export interface SignUpForm {
   values: { username?: string; email?: string; reason?: string };
   errors: FieldErrors;
   error?: string;
+  /** hCaptcha's widget, when the captcha is on */
+  captcha?: { siteKey: string; scriptUrl: string };
 }
 
 /** `/auth/sign_up` (Mastodon's registrations/new): the account, the rules to agree to, and why, when staff review sign-ups. */
@@ -76,6 +78,7 @@ ${reason}
 ${rules}
 <p class="checkbox"><input id="agreement" type="checkbox" name="user[agreement]" value="1" required${invalid(errors, 'agreement')}> <label for="agreement">I agree to the ${form.rules.length ? 'server rules above' : 'rules of this server'} and the <a href="/privacy-policy">privacy policy</a>.</label></p>
 ${fieldErrors(errors, 'agreement')}
+${form.captcha ? html`<script src="${form.captcha.scriptUrl}" async defer></script><div class="h-captcha" data-sitekey="${form.captcha.siteKey}"></div>` : ''}
 <button type="submit">Sign up</button>
 </form>
 ${otherLinks([AUTH_LINKS.signIn, AUTH_LINKS.resendConfirmation])}`,

@@ -25,16 +25,21 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
-export function layout(title: string, siteTitle: string, body: SafeHtml): string {
+/** The head of a page that search engines leave out, with the pages' stylesheet. */
+export function unindexedHead(title: string): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${title} - ${siteTitle}</title>
+<title>${title}</title>
 <link rel="stylesheet" href="${STYLESHEET_URL}">
-</head>
+</head>`;
+}
+
+export function layout(title: string, siteTitle: string, body: SafeHtml): string {
+  return html`${unindexedHead(`${title} - ${siteTitle}`)}
 <body><main><h1>${title}</h1>${body}</main></body>
 </html>`.value;
 }

@@ -3,6 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { settings } from '../../db/schema.ts';
 
 export type RegistrationsMode = 'open' | 'approved' | 'none';
+/** Mastodon's show_domain_blocks choices: to nobody, to signed-in users, to everyone. */
+export type Disclosure = 'disabled' | 'users' | 'all';
 
 /** Instance settings an admin changes at run time, with Mastodon's defaults (config/settings.yml). */
 export interface InstanceSettings {
@@ -14,7 +16,9 @@ export interface InstanceSettings {
   registrations_mode: RegistrationsMode;
   closed_registrations_message: string;
   require_invite_text: boolean;
-  show_domain_blocks: 'disabled' | 'users' | 'all';
+  show_domain_blocks: Disclosure;
+  /** to whom the blocks' public comments are shown, with the same choices */
+  show_domain_blocks_rationale: Disclosure;
   /** whether visitors who are not signed in see the local timeline and hashtag timelines on the public pages */
   timeline_preview: boolean;
   /** whether trends are shown at all */
@@ -35,6 +39,7 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   closed_registrations_message: '',
   require_invite_text: false,
   show_domain_blocks: 'disabled',
+  show_domain_blocks_rationale: 'disabled',
   timeline_preview: true,
   trends: true,
   trendable_by_default: false,

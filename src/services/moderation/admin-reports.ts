@@ -6,7 +6,9 @@ import { notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { recordStaffAction } from './audit-log.ts';
-import { REPORT_CATEGORIES, knownRuleIds } from './report-account.ts';
+import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
+import { REPORT_CATEGORIES } from './report-account.ts';
+import { knownRuleIds } from '../instance/rules.ts';
 
 /** Mastodon's ReportFilter keys the admin API takes. */
 export interface ReportFilter {
@@ -55,6 +57,7 @@ async function change(ctx: AppContext, staff: Staff, report: ReportRow, values: 
     .where(eq(reports.id, report.id))
     .returning();
   await recordStaffAction(ctx, { accountId: staff.account.id, action, targetType: 'Report', targetId: report.id, summary: `${summary} #${report.id} about ${await targetAcct(ctx, report)}` });
+  await triggerWebhook(ctx, 'report.updated', report.id);
   return updated!;
 }
 

@@ -5,6 +5,7 @@ import { canonicalEmailBlocks, type CanonicalEmailBlockRow } from '../../db/sche
 import { validationFailed } from '../../lib/errors.ts';
 import { rowById } from '../../db/row-by-id.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
+import { recordStaffAction } from './audit-log.ts';
 
 export type { CanonicalEmailBlockRow };
 
@@ -28,13 +29,16 @@ export function canonicalEmailHash(email: string): string {
   return createHash('sha256').update(canonicalEmail(email)).digest('hex');
 }
 
+/** The audit log names a blocked address by the start of its hash: the address itself is never kept. */
+const shortHash = (hash: string) => hash.slice(0, 12);
+
 export interface CanonicalEmailBlockInput {
   email?: string;
   canonicalEmailHash?: string;
   referenceAccountId?: string | null;
 }
 
-export async function createCanonicalEmailBlock(ctx: AppContext, input: CanonicalEmailBlockInput): Promise<CanonicalEmailBlockRow> {
+export async function createCanonicalEmailBlock(ctx: AppContext, input: CanonicalEmailBlockInput, staffAccountId: string | null = null): Promise<CanonicalEmailBlockRow> {
   const hash = input.email ? canonicalEmailHash(input.email) : input.canonicalEmailHash?.trim().toLowerCase();
   if (!hash) throw validationFailed(["Canonical email hash can't be blank"]);
   const [created] = await ctx.db
@@ -43,6 +47,13 @@ export async function createCanonicalEmailBlock(ctx: AppContext, input: Canonica
     .onConflictDoNothing()
     .returning();
   if (!created) throw validationFailed(['Canonical email hash has already been taken']);
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'create',
+    targetType: 'CanonicalEmailBlock',
+    targetId: created.id,
+    summary: `blocked the e-mail address with hash ${shortHash(hash)}`,
+  });
   return created;
 }
 
@@ -63,8 +74,10 @@ export async function canonicalEmailBlocksMatching(ctx: AppContext, email: strin
     .where(eq(canonicalEmailBlocks.canonicalEmailHash, canonicalEmailHash(email)));
 }
 
-export async function removeCanonicalEmailBlock(ctx: AppContext, id: string): Promise<CanonicalEmailBlockRow> {
+export async function removeCanonicalEmailBlock(ctx: AppContext, id: string, staffAccountId: string | null = null): Promise<CanonicalEmailBlockRow> {
   const block = await findCanonicalEmailBlock(ctx, id);
   await ctx.db.delete(canonicalEmailBlocks).where(eq(canonicalEmailBlocks.id, block.id));
+  const summary = `unblocked the e-mail address with hash ${shortHash(block.canonicalEmailHash)}`;
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'CanonicalEmailBlock', targetId: block.id, summary });
   return block;
 }

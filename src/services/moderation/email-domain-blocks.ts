@@ -6,6 +6,7 @@ import { validationFailed } from '../../lib/errors.ts';
 import { rowById } from '../../db/row-by-id.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
 import { validDomain } from '../relationships/block-domain.ts';
+import { recordStaffAction } from './audit-log.ts';
 import type { HistoryDay } from '../../serializers/sign-up-blocks.ts';
 
 /**
@@ -21,7 +22,7 @@ export interface EmailDomainBlockInput {
   allowWithApproval?: boolean | null;
 }
 
-export async function createEmailDomainBlock(ctx: AppContext, input: EmailDomainBlockInput): Promise<EmailDomainBlockRow> {
+export async function createEmailDomainBlock(ctx: AppContext, input: EmailDomainBlockInput, staffAccountId: string | null = null): Promise<EmailDomainBlockRow> {
   const domain = validDomain(input.domain);
   const [created] = await ctx.db
     .insert(emailDomainBlocks)
@@ -29,6 +30,8 @@ export async function createEmailDomainBlock(ctx: AppContext, input: EmailDomain
     .onConflictDoNothing()
     .returning();
   if (!created) throw validationFailed(['Domain has already been taken']);
+  const summary = `blocked sign-ups from e-mail domain ${domain}${created.allowWithApproval ? ' (allowed with approval)' : ''}`;
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'create', targetType: 'EmailDomainBlock', targetId: created.id, summary });
   return created;
 }
 
@@ -41,9 +44,10 @@ export async function listEmailDomainBlocks(ctx: AppContext, page: Page): Promis
   return finishPage(rows, page);
 }
 
-export async function removeEmailDomainBlock(ctx: AppContext, id: string): Promise<EmailDomainBlockRow> {
+export async function removeEmailDomainBlock(ctx: AppContext, id: string, staffAccountId: string | null = null): Promise<EmailDomainBlockRow> {
   const block = await findEmailDomainBlock(ctx, id);
   await ctx.db.delete(emailDomainBlocks).where(eq(emailDomainBlocks.id, block.id));
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'EmailDomainBlock', targetId: block.id, summary: `unblocked e-mail domain ${block.domain}` });
   return block;
 }
 

@@ -6,6 +6,7 @@ import { validationFailed } from '../../lib/errors.ts';
 import { rowById } from '../../db/row-by-id.ts';
 import { ipWithPrefix, parseCidr } from '../../lib/ip-ranges.ts';
 import { finishPage, pageCondition, pageOrder, type Page } from '../feeds/pagination.ts';
+import { recordStaffAction } from './audit-log.ts';
 
 /**
  * Mastodon's IpBlock: an address or range whose sign-ups need approval (`sign_up_requires_approval`),
@@ -48,7 +49,7 @@ function networkOf(input: string | undefined) {
 
 const forgetAccessMemo = (ctx: AppContext) => accessMemos.delete(ctx);
 
-export async function createIpBlock(ctx: AppContext, input: IpBlockInput): Promise<IpBlockRow> {
+export async function createIpBlock(ctx: AppContext, input: IpBlockInput, staffAccountId: string | null = null): Promise<IpBlockRow> {
   const ip = networkOf(input.ip);
   const severity = severityOf(input.severity);
   const [created] = await ctx.db
@@ -58,10 +59,11 @@ export async function createIpBlock(ctx: AppContext, input: IpBlockInput): Promi
     .returning();
   if (!created) throw validationFailed(['Ip has already been taken']);
   forgetAccessMemo(ctx);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'create', targetType: 'IpBlock', targetId: created.id, summary: `blocked IP ${ipWithPrefix(created.ip)} (${created.severity})` });
   return created;
 }
 
-export async function updateIpBlock(ctx: AppContext, id: string, input: IpBlockInput): Promise<IpBlockRow> {
+export async function updateIpBlock(ctx: AppContext, id: string, input: IpBlockInput, staffAccountId: string | null = null): Promise<IpBlockRow> {
   const block = await findIpBlock(ctx, id);
   const ip = input.ip !== undefined ? networkOf(input.ip) : undefined;
   const severity = input.severity !== undefined ? severityOf(input.severity) : undefined;
@@ -75,6 +77,13 @@ export async function updateIpBlock(ctx: AppContext, id: string, input: IpBlockI
     .where(eq(ipBlocks.id, block.id))
     .returning();
   forgetAccessMemo(ctx);
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'update',
+    targetType: 'IpBlock',
+    targetId: block.id,
+    summary: `changed the block of IP ${ipWithPrefix(updated!.ip)} (${updated!.severity})`,
+  });
   return updated!;
 }
 
@@ -87,10 +96,11 @@ export async function listIpBlocks(ctx: AppContext, page: Page): Promise<IpBlock
   return finishPage(rows, page);
 }
 
-export async function removeIpBlock(ctx: AppContext, id: string): Promise<IpBlockRow> {
+export async function removeIpBlock(ctx: AppContext, id: string, staffAccountId: string | null = null): Promise<IpBlockRow> {
   const block = await findIpBlock(ctx, id);
   await ctx.db.delete(ipBlocks).where(eq(ipBlocks.id, block.id));
   forgetAccessMemo(ctx);
+  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'IpBlock', targetId: block.id, summary: `unblocked IP ${ipWithPrefix(block.ip)}` });
   return block;
 }
 

@@ -9,6 +9,7 @@ import { notFound, validationFailed } from '../../lib/errors.ts';
 import { isRowId } from '../../lib/ids.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
+import { knownRuleIds } from '../instance/rules.ts';
 import { newActivityUri } from '../activitypub/relationship-deliveries.ts';
 import { visibleTo } from '../statuses/visibility.ts';
 import type { ReportRow } from '../../db/schema.ts';
@@ -34,11 +35,6 @@ export interface ReportInput {
   ruleIds: string[];
   forward: boolean;
   forwardToDomains?: string[];
-}
-
-/** The instance has no rules yet: every rule id is unknown (Report#validate_rule_ids). */
-export async function knownRuleIds(_ctx: AppContext, _ids: string[]): Promise<string[]> {
-  return [];
 }
 
 /**

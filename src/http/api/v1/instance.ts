@@ -3,23 +3,15 @@ import type { AppContext } from '../../../context.ts';
 import { serializeInstanceV1 } from '../../../serializers/instance.ts';
 import { instancePeers } from '../../../services/instance/instance.ts';
 import { loadInstanceFacts } from '../../../presenters/instance.ts';
-import { blockedDomains, userFacingDomainBlocks } from '../../../services/relationships/block-domain.ts';
+import { blockedDomains } from '../../../services/relationships/block-domain.ts';
+import { moderatedServers } from '../../../services/instance/moderated-servers.ts';
 import { renderPublicDomainBlock } from '../../../serializers/domain-block.ts';
 import { domainVariants } from '../../../services/moderation/instance-domain-blocks.ts';
-import { getSettings } from '../../../services/accounts/settings.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { authorizeIfToken } from '../../plugins/auth.ts';
 import { supportedLanguages } from '../../../services/statuses/languages.ts';
 import { instanceRules } from '../../../services/instance/rules.ts';
 import { serializeRule } from '../../../serializers/rule.ts';
-
-type Disclosure = 'disabled' | 'users' | 'all';
-
-/** Mastodon's show_domain_blocks / show_domain_blocks_rationale: to nobody (the default), to signed-in users, or to all. */
-function discloses(setting: unknown, signedIn: boolean): boolean {
-  const value = (setting ?? 'disabled') as Disclosure;
-  return signedIn ? value !== 'disabled' : value === 'all';
-}
 
 /** The same for everyone, and polled by apps: shared caches may keep it for 3 minutes, as Mastodon allows. */
 const PUBLIC_CACHE = 'public, max-age=180';
@@ -50,11 +42,10 @@ export function instanceV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   // Api::V1::Instances::DomainBlocksController: the moderated servers (silenced and suspended), 404 unless shown
   app.get('/api/v1/instance/domain_blocks', { preHandler: authorizeIfToken(['read']) }, async (request, reply) => {
-    const settings = (await getSettings(ctx)) as unknown as Record<string, unknown>;
     const signedIn = !!request.auth?.user;
-    if (!discloses(settings.show_domain_blocks, signedIn)) throw new ApiError(404, 'Record not found');
-    const withComment = discloses(settings.show_domain_blocks_rationale, signedIn);
+    const shown = await moderatedServers(ctx, signedIn);
+    if (!shown) throw new ApiError(404, 'Record not found');
     if (!signedIn) reply.header('cache-control', PUBLIC_CACHE);
-    return (await userFacingDomainBlocks(ctx)).map((block) => renderPublicDomainBlock(block, withComment));
+    return shown.blocks.map((block) => renderPublicDomainBlock(block, shown.withComment));
   });
 }

@@ -11,6 +11,7 @@ import { renderAdminCanonicalEmailBlock } from '../../../../serializers/sign-up-
 import { ApiError } from '../../../../lib/errors.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { params, text } from '../../../plugins/params.ts';
+import { currentUser } from '../../../plugins/auth.ts';
 import { adminGuard, adminPage } from './guard.ts';
 
 const read = { preHandler: adminGuard(['admin:read', 'admin:read:canonical_email_blocks'], PERMISSIONS.manageBlocks) };
@@ -33,11 +34,11 @@ export function adminCanonicalEmailBlocksRoutes(app: FastifyInstance, ctx: AppCo
 
   app.post(PATH, write, async (request) => {
     const input = params(request);
-    return renderAdminCanonicalEmailBlock(await createCanonicalEmailBlock(ctx, { email: text(input.email), canonicalEmailHash: text(input.canonical_email_hash) }));
+    return renderAdminCanonicalEmailBlock(await createCanonicalEmailBlock(ctx, { email: text(input.email), canonicalEmailHash: text(input.canonical_email_hash) }, currentUser(request).account.id));
   });
 
   app.delete(`${PATH}/:id`, write, async (request) => {
-    await removeCanonicalEmailBlock(ctx, (request.params as { id: string }).id);
+    await removeCanonicalEmailBlock(ctx, (request.params as { id: string }).id, currentUser(request).account.id);
     return {};
   });
 }

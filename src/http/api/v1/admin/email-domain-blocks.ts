@@ -11,6 +11,7 @@ import {
 import { renderAdminEmailDomainBlock } from '../../../../serializers/sign-up-blocks.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { params, railsBoolean, text } from '../../../plugins/params.ts';
+import { currentUser } from '../../../plugins/auth.ts';
 import { adminGuard, adminPage } from './guard.ts';
 
 const read = { preHandler: adminGuard(['admin:read', 'admin:read:email_domain_blocks'], PERMISSIONS.manageBlocks) };
@@ -38,11 +39,11 @@ export function adminEmailDomainBlocksRoutes(app: FastifyInstance, ctx: AppConte
 
   app.post(PATH, write, async (request) => {
     const input = params(request);
-    return renderOne(ctx, await createEmailDomainBlock(ctx, { domain: text(input.domain), allowWithApproval: railsBoolean(input.allow_with_approval) }));
+    return renderOne(ctx, await createEmailDomainBlock(ctx, { domain: text(input.domain), allowWithApproval: railsBoolean(input.allow_with_approval) }, currentUser(request).account.id));
   });
 
   app.delete(`${PATH}/:id`, write, async (request) => {
-    await removeEmailDomainBlock(ctx, (request.params as { id: string }).id);
+    await removeEmailDomainBlock(ctx, (request.params as { id: string }).id, currentUser(request).account.id);
     return {};
   });
 }

@@ -4,6 +4,7 @@ import { createIpBlock, findIpBlock, listIpBlocks, removeIpBlock, updateIpBlock,
 import { renderAdminIpBlock } from '../../../../serializers/sign-up-blocks.ts';
 import { PERMISSIONS } from '../../../../services/accounts/roles.ts';
 import { params, text } from '../../../plugins/params.ts';
+import { currentUser } from '../../../plugins/auth.ts';
 import { adminGuard, adminPage } from './guard.ts';
 
 const read = { preHandler: adminGuard(['admin:read', 'admin:read:ip_blocks'], PERMISSIONS.manageBlocks) };
@@ -24,14 +25,14 @@ export function adminIpBlocksRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get(`${PATH}/:id`, read, async (request) => renderAdminIpBlock(await findIpBlock(ctx, idOf(request))));
 
-  app.post(PATH, write, async (request) => renderAdminIpBlock(await createIpBlock(ctx, blockInput(params(request)))));
+  app.post(PATH, write, async (request) => renderAdminIpBlock(await createIpBlock(ctx, blockInput(params(request)), currentUser(request).account.id)));
 
-  const update = async (request: FastifyRequest) => renderAdminIpBlock(await updateIpBlock(ctx, idOf(request), blockInput(params(request))));
+  const update = async (request: FastifyRequest) => renderAdminIpBlock(await updateIpBlock(ctx, idOf(request), blockInput(params(request)), currentUser(request).account.id));
   app.put(`${PATH}/:id`, write, update);
   app.patch(`${PATH}/:id`, write, update);
 
   app.delete(`${PATH}/:id`, write, async (request) => {
-    await removeIpBlock(ctx, idOf(request));
+    await removeIpBlock(ctx, idOf(request), currentUser(request).account.id);
     return {};
   });
 }

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.ts';
+import { staffAccountsRoutes } from './accounts.ts';
+import { staffActionLogsRoutes } from './action-logs.ts';
+import { staffBlocksRoutes } from './blocks.ts';
+import { staffDashboardRoutes } from './dashboard.ts';
+import { staffJobsRoutes } from './jobs.ts';
+import { staffListingRoutes } from './listings.ts';
+import { staffReportsRoutes } from './reports.ts';
+import { staffRulesRoutes } from './rules.ts';
+import { staffSettingsRoutes } from './settings.ts';
+
+/** The staff web interface under /admin (Mastodon's admin views): server-rendered forms and links, no script. */
+export function staffInterfaceRoutes(app: FastifyInstance, ctx: AppContext) {
+  staffDashboardRoutes(app, ctx);
+  staffReportsRoutes(app, ctx);
+  staffAccountsRoutes(app, ctx);
+  staffActionLogsRoutes(app, ctx);
+  staffBlocksRoutes(app, ctx);
+  staffRulesRoutes(app, ctx);
+  staffSettingsRoutes(app, ctx);
+  staffJobsRoutes(app, ctx);
+  staffListingRoutes(app, ctx);
+}
