@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     return result.exitCode;
   }
   if (!isProcessCommandName(command)) throw new UsageError(`unknown command: ${command}`, MAIN_USAGE);
+  if (command === 'restore') return (await import('./commands/restore.ts')).runRestore(args, loadConfiguration);
   const parsed = parseProcessArgs(command, args);
   switch (command) {
     case 'version':

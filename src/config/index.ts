@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { backupFromEnv, type BackupConfig } from './backup.ts';
 import { ConfigError } from './errors.ts';
 import { metricsFromEnv, statusPageUrl, type MetricsConfig } from './metrics.ts';
 import { storageFromEnv, type StorageConfig } from './storage.ts';
@@ -10,6 +11,7 @@ import { bool, int, str, url, type Env } from './values.ts';
 export { ConfigError } from './errors.ts';
 export type { S3Config, StorageConfig } from './storage.ts';
 export type { MetricsConfig } from './metrics.ts';
+export type { BackupConfig } from './backup.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -88,6 +90,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** `STATUS_PAGE_URL`: shown in the instance API */
   statusPageUrl?: string;
+  /** encrypted backups (`BACKUP_*`) */
+  backup: BackupConfig;
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -264,6 +268,7 @@ export function loadConfig(env: Env): Config {
     hcaptcha: hcaptchaFromEnv(env),
     metrics: metricsFromEnv(env),
     statusPageUrl: statusPageUrl(env),
+    backup: backupFromEnv(env),
   };
 }
 

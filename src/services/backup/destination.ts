@@ -1,0 +1,129 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BackupConfig } from '../../config/backup.ts';
+import { BackupError } from './errors.ts';
+
+/** Where archives go: a directory, or `s3://BUCKET/PREFIX` (reached with `BACKUP_S3_*`). */
+export interface Destination {
+  /** writes an archive under `name` (whole or not at all); resolves its path or `s3://` key */
+  write(name: string, archive: Readable): Promise<string>;
+  /** archive names there */
+  list(): Promise<string[]>;
+  delete(name: string): Promise<void>;
+}
+
+function parseS3(location: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
+  if (!match) return undefined;
+  const prefix = match[2]!.replace(/\/+$/, '');
+  return { bucket: match[1]!, prefix: prefix ? `${prefix}/` : '' };
+}
+
+function directory(dir: string): Destination {
+  const root = resolve(dir);
+  return {
+    async write(name, archive) {
+      await mkdir(root, { recursive: true });
+      const path = join(root, name);
+      const partial = `${path}.partial`;
+      try {
+        await pipeline(archive, createWriteStream(partial, { mode: 0o600 }));
+        await rename(partial, path);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+      return path;
+    },
+    async list() {
+      return readdir(root).catch(() => []);
+    },
+    async delete(name) {
+      await rm(join(root, name), { force: true });
+    },
+  };
+}
+
+async function s3Client(config: BackupConfig['s3']) {
+  const sdk = await import('@aws-sdk/client-s3');
+  const client = new sdk.S3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: !!config.endpoint, credentials: config.credentials });
+  return { sdk, client };
+}
+
+function s3(bucket: string, prefix: string, config: BackupConfig['s3']): Destination {
+  return {
+    async write(name, archive) {
+      const { sdk, client } = await s3Client(config);
+      // S3 wants the length first: the archive is encrypted to a temporary file, then sent from it
+      const { mkdtemp } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const dir = await mkdtemp(join(tmpdir(), 'subspace-backup-'));
+      try {
+        const file = join(dir, name);
+        await pipeline(archive, createWriteStream(file, { mode: 0o600 }));
+        const { size } = await stat(file);
+        await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: createReadStream(file), ContentLength: size }));
+        return `s3://${bucket}/${prefix}${name}`;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        client.destroy();
+      }
+    },
+    async list() {
+      const { sdk, client } = await s3Client(config);
+      const names: string[] = [];
+      try {
+        let ContinuationToken: string | undefined;
+        do {
+          const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+          for (const object of page.Contents ?? []) if (object.Key && !object.Key.slice(prefix.length).includes('/')) names.push(object.Key.slice(prefix.length));
+          ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (ContinuationToken);
+      } finally {
+        client.destroy();
+      }
+      return names;
+    },
+    async delete(name) {
+      const { sdk, client } = await s3Client(config);
+      try {
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}${name}` }));
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
+
+export function openDestination(location: string, config: BackupConfig['s3']): Destination {
+  const bucket = parseS3(location);
+  if (location.startsWith('s3:') && !bucket) throw new BackupError(`not an S3 location (s3://BUCKET/PREFIX): ${location}`);
+  return bucket ? s3(bucket.bucket, bucket.prefix, config) : directory(location);
+}
+
+/** An archive's bytes, from a file or an `s3://BUCKET/KEY`. */
+export async function openArchive(location: string, config: BackupConfig['s3']): Promise<Readable> {
+  const bucket = parseS3(location);
+  if (!bucket) {
+    const path = resolve(location);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) throw new BackupError(`no archive at ${path}`);
+    return createReadStream(path);
+  }
+  const key = bucket.prefix.replace(/\/$/, '');
+  const { sdk, client } = await s3Client(config);
+  try {
+    const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket.bucket, Key: key }));
+    const body = object.Body as Readable | undefined;
+    if (!body) throw new BackupError(`no archive at ${location}`);
+    body.once('close', () => client.destroy());
+    return body instanceof Readable ? body : Readable.from(body);
+  } catch (error) {
+    client.destroy();
+    if (error instanceof BackupError) throw error;
+    throw new BackupError(`cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
