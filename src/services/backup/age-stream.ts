@@ -48,6 +48,6 @@ export function describeAgeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/no identity matched/i.test(message)) return 'it is not encrypted to this identity (wrong key)';
   if (/invalid version|invalid header|intro|not an age/i.test(message)) return 'it is not an age-encrypted Subspace archive';
-  if (/decrypt|authenticat|truncat|chunk|mac/i.test(message)) return `it is corrupted (${message})`;
+  if (/decrypt|authenticat|truncat|chunk|mac|invalid tag/i.test(message)) return `it is corrupted (${message})`;
   return message;
 }

@@ -26,15 +26,16 @@ function directory(dir: string): Destination {
   const root = resolve(dir);
   return {
     async write(name, archive) {
-      await mkdir(root, { recursive: true });
       const path = join(root, name);
       const partial = `${path}.partial`;
       try {
+        await mkdir(root, { recursive: true });
         await pipeline(archive, createWriteStream(partial, { mode: 0o600 }));
         await rename(partial, path);
       } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
+        await rm(partial, { force: true }).catch(() => {});
+        if (error instanceof BackupError) throw error;
+        throw new BackupError(`cannot write the archive to ${root}: ${error instanceof Error ? error.message : String(error)}`);
       }
       return path;
     },
@@ -49,7 +50,15 @@ function directory(dir: string): Destination {
 
 async function s3Client(config: BackupConfig['s3']) {
   const sdk = await import('@aws-sdk/client-s3');
-  const client = new sdk.S3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: !!config.endpoint, credentials: config.credentials });
+  const client = new sdk.S3Client({
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: !!config.endpoint,
+    credentials: config.credentials,
+    // as src/backends/storage/s3.ts: no aws-chunked framing, which some S3-compatible servers store as part of the file
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   return { sdk, client };
 }
 
@@ -67,6 +76,9 @@ function s3(bucket: string, prefix: string, config: BackupConfig['s3']): Destina
         const { size } = await stat(file);
         await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: createReadStream(file), ContentLength: size }));
         return `s3://${bucket}/${prefix}${name}`;
+      } catch (error) {
+        if (error instanceof BackupError) throw error;
+        throw new BackupError(`cannot write the archive to s3://${bucket}/${prefix}: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         await rm(dir, { recursive: true, force: true });
         client.destroy();
