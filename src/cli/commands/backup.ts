@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { AGE_RECIPIENT, parseDuration } from '../../config/backup.ts';
 import { newIdentity, parseIdentityFile } from '../../services/backup/age-stream.ts';
 import { createBackup } from '../../services/backup/create-backup.ts';
-import { openArchive } from '../../services/backup/destination.ts';
+import { openArchive, withReadProgress } from '../../services/backup/destination.ts';
 import { BackupError } from '../../services/backup/errors.ts';
 import { readArchive } from '../../services/backup/read-archive.ts';
 import { CommandError, onePositional, output, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
@@ -92,11 +92,12 @@ function prepareVerify(args: string[]): Prepared {
     argv: ['backup', 'verify', archive, '--identity', identityFile],
     async run(ctx, progress: Progress) {
       const identities = readIdentities(identityFile);
-      progress.start(0);
       try {
-        const manifest = await asCommandError(async () => readArchive(await openArchive(archive, ctx.config.backup.s3), identities, undefined, (count) => progress.increment(count)));
+        const manifest = await asCommandError(async () => readArchive(withReadProgress(await openArchive(archive, ctx.config.backup.s3), progress), identities));
         const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
-        return output(`${archive}: a backup of ${manifest.domain} made ${manifest.createdAt} (${manifest.database} database), ${manifest.files.length} files (${humanSize(bytes)}), every checksum matches`);
+        return output(
+          `${archive}: a backup of ${manifest.domain} made ${manifest.createdAt} (${manifest.database} database), ${manifest.files.length} files (${humanSize(bytes)}), every checksum matches`,
+        );
       } finally {
         progress.stop();
       }

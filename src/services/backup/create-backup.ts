@@ -30,7 +30,14 @@ export interface BackupResult {
 }
 
 /** Secrets that live outside the database and cannot be made again: kept in `config/secrets.env`. */
-const SECRET_VARIABLES = ['OTP_SECRET', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY'];
+const SECRET_VARIABLES = [
+  'OTP_SECRET',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_PUBLIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
+];
 
 function configEntries(ctx: AppContext): ArchiveEntry[] {
   const secrets = [`SECRET_KEY_BASE=${ctx.config.secretKeyBase}`, ...SECRET_VARIABLES.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`)];
@@ -94,7 +101,9 @@ async function writeBackup(ctx: AppContext, options: BackupOptions, dir: string)
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   options.progress?.start(total);
   const manifest = (files: Manifest['files']) =>
-    Buffer.from(JSON.stringify({ format: ARCHIVE_FORMAT, version: 1, createdAt: createdAt.toISOString(), domain: ctx.config.localDomain, database: ctx.database.kind, files } satisfies Manifest, null, 2));
+    Buffer.from(
+      JSON.stringify({ format: ARCHIVE_FORMAT, version: 1, createdAt: createdAt.toISOString(), domain: ctx.config.localDomain, database: ctx.database.kind, files } satisfies Manifest, null, 2),
+    );
   const plain = Readable.from(tarStream(entries, manifest, MANIFEST_PATH, (count) => options.progress?.increment(count)));
   const destination = openDestination(options.to, ctx.config.backup.s3);
   const name = archiveName(ctx.config.localDomain, createdAt);
@@ -114,7 +123,10 @@ export async function createBackup(ctx: AppContext, options: BackupOptions): Pro
   const dir = await mkdtemp(join(tmpdir(), 'subspace-backup-'));
   try {
     const result = await writeBackup(ctx, options, dir);
-    await notifyBackupWebhook(ctx, `Subspace backup of ${ctx.config.localDomain} written: ${result.location} (${result.files} files${result.deleted.length ? `, ${result.deleted.length} old archives deleted` : ''})`);
+    await notifyBackupWebhook(
+      ctx,
+      `Subspace backup of ${ctx.config.localDomain} written: ${result.location} (${result.files} files${result.deleted.length ? `, ${result.deleted.length} old archives deleted` : ''})`,
+    );
     return result;
   } catch (error) {
     options.progress?.stop();

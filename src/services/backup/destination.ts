@@ -116,14 +116,14 @@ export function openDestination(location: string, config: BackupConfig['s3']): D
   return bucket ? s3(bucket.bucket, bucket.prefix, config) : directory(location);
 }
 
-/** An archive's bytes, from a file or an `s3://BUCKET/KEY`. */
-export async function openArchive(location: string, config: BackupConfig['s3']): Promise<Readable> {
+/** An archive's bytes and size, from a file or an `s3://BUCKET/KEY`. */
+export async function openArchive(location: string, config: BackupConfig['s3']): Promise<{ stream: Readable; size: number }> {
   const bucket = parseS3(location);
   if (!bucket) {
     const path = resolve(location);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new BackupError(`no archive at ${path}`);
-    return createReadStream(path);
+    return { stream: createReadStream(path), size: info.size };
   }
   const key = bucket.prefix.replace(/\/$/, '');
   const { sdk, client } = await s3Client(config);
@@ -132,10 +132,23 @@ export async function openArchive(location: string, config: BackupConfig['s3']):
     const body = object.Body as Readable | undefined;
     if (!body) throw new BackupError(`no archive at ${location}`);
     body.once('close', () => client.destroy());
-    return body instanceof Readable ? body : Readable.from(body);
+    return { stream: body instanceof Readable ? body : Readable.from(body), size: object.ContentLength ?? 0 };
   } catch (error) {
     client.destroy();
     if (error instanceof BackupError) throw error;
     throw new BackupError(`cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** `archive`'s stream, telling `progress` how much of it was read (the whole is its size). */
+export function withReadProgress(archive: { stream: Readable; size: number }, progress: { start(total: number): void; increment(by: number): void }): Readable {
+  progress.start(archive.size);
+  // read only once the reader asks: nothing flows (and is lost) before decryption starts
+  async function* counted() {
+    for await (const chunk of archive.stream) {
+      progress.increment((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  }
+  return Readable.from(counted());
 }

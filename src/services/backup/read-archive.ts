@@ -14,15 +14,14 @@ const drain: EntrySink = async (_path, body) => {
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
-/** The entry's body as a Node stream, hashed and counted as it is read. */
-function hashedBody(entry: ReadEntry, onBytes: (count: number) => void) {
+/** The entry's body as a Node stream, hashed and measured as it is read. */
+function hashedBody(entry: ReadEntry) {
   const hash = createHash('sha256');
   let size = 0;
   async function* chunks() {
     for await (const chunk of entry.body as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       size += chunk.length;
-      onBytes(chunk.length);
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     }
   }
@@ -34,7 +33,7 @@ function hashedBody(entry: ReadEntry, onBytes: (count: number) => void) {
  * every file listed is there with its size and SHA-256, and nothing else. Throws a BackupError
  * (one line) for a wrong key, a corrupted or truncated archive, or one that is not Subspace's.
  */
-export async function readArchive(encrypted: Readable, identities: string[], sink: EntrySink = drain, onBytes: (count: number) => void = () => {}): Promise<Manifest> {
+export async function readArchive(encrypted: Readable, identities: string[], sink: EntrySink = drain): Promise<Manifest> {
   const plain = await decryptStream(encrypted, identities);
   const seen = new Map<string, { size: number; sha256: string }>();
   let manifestText: string | undefined;
@@ -49,7 +48,7 @@ export async function readArchive(encrypted: Readable, identities: string[], sin
         manifestText = await entry.text();
         continue;
       }
-      const body = hashedBody(entry, onBytes);
+      const body = hashedBody(entry);
       await sink(path, body.stream);
       seen.set(path, body.result());
     }

@@ -19,7 +19,6 @@ export interface RestoreOptions {
   identities: string[];
   /** the media store restored into (the instance's, made from its configuration) */
   storage: Storage;
-  progress?: { start(total: number): void; increment(by: number): void; stop(): void };
 }
 
 export interface RestoreResult {
@@ -58,7 +57,9 @@ async function ensureEmpty(config: Config, storage: Storage): Promise<void> {
 async function restoreDatabase(config: Config, manifest: Manifest, staged: string): Promise<void> {
   const dump = join(staged, DATABASE_PATHS[manifest.database]);
   if (manifest.database !== config.database.kind) {
-    throw new BackupError(`the archive holds ${manifest.database === 'pglite' ? 'an embedded (PGlite)' : 'a PostgreSQL'} database, and this instance is configured for ${config.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}`);
+    throw new BackupError(
+      `the archive holds ${manifest.database === 'pglite' ? 'an embedded (PGlite)' : 'a PostgreSQL'} database, and this instance is configured for ${config.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}`,
+    );
   }
   if (config.database.kind === 'pglite') {
     const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
@@ -101,24 +102,16 @@ export async function restoreBackup(config: Config, options: RestoreOptions): Pr
   await mkdir(config.dataDir, { recursive: true });
   const staged = join(config.dataDir, `.restore-${randomBytes(6).toString('hex')}`);
   try {
-    options.progress?.start(0);
-    const manifest = await readArchive(
-      options.archive,
-      options.identities,
-      async (path, entry) => {
-        const target = join(staged, path);
-        await mkdir(dirname(target), { recursive: true });
-        await pipeline(entry, createWriteStream(target, { mode: 0o600 }));
-      },
-      (count) => options.progress?.increment(count),
-    );
-    options.progress?.stop();
+    const manifest = await readArchive(options.archive, options.identities, async (path, entry) => {
+      const target = join(staged, path);
+      await mkdir(dirname(target), { recursive: true });
+      await pipeline(entry, createWriteStream(target, { mode: 0o600 }));
+    });
     await restoreDatabase(config, manifest, staged);
     const media = await restoreMedia(options.storage, staged, manifest);
     const configDir = await restoreConfiguration(config, staged, manifest);
     return { manifest, media, configDir };
   } finally {
-    options.progress?.stop();
     await rm(staged, { recursive: true, force: true });
   }
 }
