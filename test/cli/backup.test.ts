@@ -110,6 +110,10 @@ describe('subspace backup and restore', () => {
     const result = await backup('keygen');
     assert.equal(result.exitCode, 0);
     assert.match(result.stdout, /^# public key: age1[0-9a-z]{58}\nAGE-SECRET-KEY-1[0-9A-Z]+\n$/);
+    // the command line needs no instance, nor its configuration
+    const spawned = runSubspace(['backup', 'keygen'], {});
+    assert.equal(await spawned.exited, 0, spawned.output());
+    assert.match(spawned.output(), /^# public key: age1[0-9a-z]{58}\nAGE-SECRET-KEY-1[0-9A-Z]+\n$/);
   });
 
   it('restores into an empty instance: the same accounts, statuses, media, follows and federation keys', async () => {
@@ -149,6 +153,10 @@ describe('subspace backup and restore', () => {
     const result = await backup('verify', archive, '--identity', identityFile);
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /a backup of subspace\.test .*every checksum matches/);
+    // where the identity is kept, without the instance's configuration
+    const spawned = runSubspace(['backup', 'verify', archive, '--identity', identityFile], {});
+    assert.equal(await spawned.exited, 0, spawned.output());
+    assert.match(lastLine(spawned.output()), /every checksum matches$/);
   });
 
   it('refuses a corrupted archive, a wrong identity and a file that is no archive, in one line, changing nothing', async () => {

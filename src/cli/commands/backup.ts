@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AGE_RECIPIENT, parseDuration } from '../../config/backup.ts';
+import { AGE_RECIPIENT, parseDuration, type BackupConfig } from '../../config/backup.ts';
+import type { Config } from '../../config/index.ts';
 import { newIdentity, parseIdentityFile } from '../../services/backup/age-stream.ts';
 import { createBackup } from '../../services/backup/create-backup.ts';
 import { openArchive, withReadProgress } from '../../services/backup/destination.ts';
 import { BackupError } from '../../services/backup/errors.ts';
 import { readArchive } from '../../services/backup/read-archive.ts';
-import { CommandError, onePositional, output, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
+import { CommandError, onePositional, output, parseOptions, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { humanSize } from '../human-size.ts';
-import type { Progress } from '../progress.ts';
+import { terminalProgress, type Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
 
@@ -47,7 +48,17 @@ export function readIdentities(path: string): string[] {
   }
 }
 
-function prepareKeygen(args: string[]): Prepared {
+/**
+ * A sub-command that needs no instance, only (perhaps) the configuration: `keygen` and `verify`, which
+ * also run where the identity is kept, away from the instance. `argv` is what a running instance is handed.
+ */
+interface Standalone {
+  argv?: string[];
+  /** `s3`: BACKUP_S3_*, asked for only when an archive is in S3 */
+  run(s3: () => Promise<BackupConfig['s3']>, progress: Progress): Promise<CommandResult>;
+}
+
+function parseKeygen(args: string[]): Standalone {
   const text = usage(ADMIN_USAGE.backup.keygen);
   const { positionals } = parseOptions(text, args, {});
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
@@ -82,7 +93,7 @@ function prepareCreate(args: string[]): Prepared {
   };
 }
 
-function prepareVerify(args: string[]): Prepared {
+function parseVerify(args: string[]): Standalone {
   const text = usage(ADMIN_USAGE.backup.verify);
   const { values, positionals } = parseOptions(text, args, { identity: { type: 'string', short: 'i' } });
   const archive = absolute(onePositional(positionals, 'ARCHIVE', text));
@@ -90,10 +101,10 @@ function prepareVerify(args: string[]): Prepared {
   const identityFile = resolve(values.identity);
   return {
     argv: ['backup', 'verify', archive, '--identity', identityFile],
-    async run(ctx, progress: Progress) {
+    async run(s3, progress) {
       const identities = readIdentities(identityFile);
       try {
-        const manifest = await asCommandError(async () => readArchive(withReadProgress(await openArchive(archive, ctx.config.backup.s3), progress), identities));
+        const manifest = await asCommandError(async () => readArchive(withReadProgress(await openArchive(archive, isLocation(archive) ? await s3() : { region: 'us-east-1' }), progress), identities));
         const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
         return output(
           `${archive}: a backup of ${manifest.domain} made ${manifest.createdAt} (${manifest.database} database), ${manifest.files.length} files (${humanSize(bytes)}), every checksum matches`,
@@ -105,6 +116,31 @@ function prepareVerify(args: string[]): Prepared {
   };
 }
 
+const STANDALONE: Record<string, (args: string[]) => Standalone> = { keygen: parseKeygen, verify: parseVerify };
+
+/** `keygen` or `verify` as an admin command, with an instance's context. */
+function prepareStandalone(parse: (args: string[]) => Standalone): (args: string[]) => Prepared {
+  return (args) => {
+    const standalone = parse(args);
+    return { argv: standalone.argv, run: (ctx, progress) => standalone.run(async () => ctx.config.backup.s3, progress) };
+  };
+}
+
+/**
+ * `subspace backup keygen|verify` from the command line: run in the CLI's process without opening the
+ * database (the configuration is read only for an `s3://` archive's BACKUP_S3_*). Resolves the exit code.
+ */
+export async function runStandaloneBackup(args: string[], loadConfiguration: () => Promise<Config>): Promise<number> {
+  const [sub, ...rest] = args;
+  const standalone = STANDALONE[sub!]!(rest);
+  const result = await standalone.run(async () => (await loadConfiguration()).backup.s3, terminalProgress());
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
+}
+
+export const isStandaloneBackup = (args: string[]) => Object.hasOwn(STANDALONE, args[0] ?? '');
+
 /** `subspace backup …`: encrypted backups. */
 export const backupCommand: AdminCommand = {
   name: 'backup',
@@ -112,7 +148,7 @@ export const backupCommand: AdminCommand = {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('backup needs a subcommand', BACKUP_USAGE);
     if (sub === 'help' || sub === '--help' || sub === '-h') return { help: BACKUP_USAGE };
-    const handlers: Record<string, (args: string[]) => Prepared> = { keygen: prepareKeygen, create: prepareCreate, verify: prepareVerify };
+    const handlers: Record<string, (args: string[]) => Prepared> = { keygen: prepareStandalone(parseKeygen), create: prepareCreate, verify: prepareStandalone(parseVerify) };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown backup command: ${sub}`, BACKUP_USAGE);
     if (wantsHelp(rest)) return { help: subcommandHelp('backup', sub) };
