@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, createSign, createVerify } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,8 +14,8 @@ import { schedulesFor } from '../../src/roles/scheduler.ts';
 import { newIdentity } from '../../src/services/backup/age-stream.ts';
 import { archiveName } from '../../src/services/backup/archive-names.ts';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
-import { prepareTestEnvironment, serverMode, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
-import { runSubspace, waitFor } from '../helpers/process.ts';
+import { pgliteTemplate, prepareTestEnvironment, serverMode, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { roleProcessEnv, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
 import { createBucket, startS3rver, type S3rverHandle } from '../helpers/s3.ts';
 
 const lastLine = (text: string) => text.trim().split('\n').at(-1)!;
@@ -269,6 +269,33 @@ describe('subspace backup and restore', () => {
       assert.equal(verified.exitCode, 0, verified.stderr);
     } finally {
       await scheduled.close();
+    }
+  });
+
+  it('backs up a running embedded instance through its control socket, PGlite dumped in its own thread', { skip: serverMode && 'embedded mode only' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subspace-backup-running-'));
+    const env = roleProcessEnv(join(dir, 'data'));
+    cpSync(await pgliteTemplate(), join(dir, 'data', 'db'), { recursive: true });
+    const running = runSubspace(['start'], env);
+    try {
+      const url = await waitFor(`the instance to listen\n${running.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(running.output())?.[1], 60_000);
+      await waitForHealthy(url, running);
+      const created = runSubspace(['backup', 'create', '--to', join(dir, 'archives'), '--recipient', recipient], env);
+      assert.equal(await created.exited, 0, created.output());
+      const archive = lastLine(created.output());
+      assert.match(archive, /subspace-roles\.test-.*\.tar\.age$/);
+      running.child.kill('SIGINT');
+      await running.exited;
+      // restored into a new data dir, the instance starts on it
+      const restoredEnv = roleProcessEnv(join(dir, 'restored'));
+      const restore = runSubspace(['restore', archive, '--identity', identityFile], restoredEnv);
+      assert.equal(await restore.exited, 0, restore.output());
+      const accounts = runSubspace(['accounts', 'create', 'carol', '--email', 'carol@example.com', '--confirmed'], restoredEnv);
+      assert.equal(await accounts.exited, 0, accounts.output());
+    } finally {
+      running.child.kill('SIGINT');
+      await running.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
