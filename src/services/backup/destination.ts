@@ -142,9 +142,10 @@ export async function openArchive(location: string, config: BackupConfig['s3']):
 
 /** `archive`'s stream, telling `progress` how much of it was read (the whole is its size). */
 export function withReadProgress(archive: { stream: Readable; size: number }, progress: { start(total: number): void; increment(by: number): void }): Readable {
-  progress.start(archive.size);
-  // read only once the reader asks: nothing flows (and is lost) before decryption starts
+  // read only once the reader asks: nothing flows (and is lost) before decryption starts, and a
+  // restore refused before reading shows no progress
   async function* counted() {
+    progress.start(archive.size);
     for await (const chunk of archive.stream) {
       progress.increment((chunk as Buffer).length);
       yield chunk as Buffer;
