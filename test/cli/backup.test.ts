@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { runAdminCommand } from '../../src/cli/admin.ts';
+import { describeConfig } from '../../src/config/describe.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { accounts } from '../../src/db/schema.ts';
 import { BackupScheduler } from '../../src/jobs/definitions.ts';
@@ -305,6 +306,9 @@ describe('subspace backup and restore', () => {
     assert.equal(config.backup.everySeconds, 4 * 3600);
     assert.equal(config.backup.keepSeconds, 14 * 86_400);
     assert.deepEqual(config.backup.recipients, [recipient, recipient]);
+    const described = describeConfig(loadConfig({ ...base, BACKUP_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret', BACKUP_S3_ACCESS_KEY_ID: 'AK', BACKUP_S3_SECRET_ACCESS_KEY: 'SK' }));
+    assert.ok(described.includes('backup.webhookUrl = ********'), described.join('\n'));
+    assert.ok(described.includes('backup.s3.credentials.secretAccessKey = ********'));
     assert.throws(() => loadConfig({ ...base, BACKUP_SCHEDULE: 'often' }), /BACKUP_SCHEDULE/);
     assert.throws(() => loadConfig({ ...base, BACKUP_RECIPIENTS: 'AGE-SECRET-KEY-1XYZ' }), /BACKUP_RECIPIENTS/);
   });
