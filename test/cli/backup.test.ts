@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, createSign, createVerify } from 'node:crypto';
+import { createHash, createSign, createVerify, randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -14,6 +15,7 @@ import { BackupScheduler } from '../../src/jobs/definitions.ts';
 import { schedulesFor } from '../../src/roles/scheduler.ts';
 import { newIdentity } from '../../src/services/backup/age-stream.ts';
 import { archiveName } from '../../src/services/backup/archive-names.ts';
+import { openArchive, openDestination } from '../../src/services/backup/destination.ts';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { pgliteTemplate, prepareTestEnvironment, serverMode, startInstance, type TestEnvironment, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { roleProcessEnv, runSubspace, waitFor, waitForHealthy } from '../helpers/process.ts';
@@ -242,6 +244,20 @@ describe('subspace backup and restore', () => {
     assert.equal((await fetch(`${s3.endpoint}/${backupBucket}/daily/${old}`)).status, 404);
     const verified = await backup('verify', key, '--identity', identityFile);
     assert.equal(verified.exitCode, 0, verified.stderr);
+  });
+
+  it('sends an archive larger than a part to S3 in parts', async () => {
+    const destination = openDestination(`s3://${backupBucket}/parts`, source.config.backup.s3, 5 * 1024 * 1024);
+    const bytes = randomBytes(11 * 1024 * 1024 + 17);
+    const key = await destination.write('big.tar.age', Readable.from([bytes]));
+    assert.equal(key, `s3://${backupBucket}/parts/big.tar.age`);
+    assert.ok(s3.requests.some((request) => request.method === 'PUT' && /partNumber=3/.test(request.url)));
+    const opened = await openArchive(key, source.config.backup.s3);
+    assert.equal(opened.size, bytes.length);
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+    assert.ok(Buffer.concat(chunks).equals(bytes));
+    assert.deepEqual(await destination.list(), ['big.tar.age']);
   });
 
   it('tells the webhook of each backup, written or failed', async () => {

@@ -62,7 +62,35 @@ async function s3Client(config: BackupConfig['s3']) {
   return { sdk, client };
 }
 
-function s3(bucket: string, prefix: string, config: BackupConfig['s3']): Destination {
+type Sdk = Awaited<ReturnType<typeof s3Client>>['sdk'];
+type Client = Awaited<ReturnType<typeof s3Client>>['client'];
+
+/** S3's part limits: 5 MiB at least (but the last), 10,000 parts, 5 GiB each; an archive bigger than a part goes in parts. */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const DEFAULT_PART_SIZE = 64 * 1024 * 1024;
+
+/** A multipart upload of `file`, each part read from disk when sent; aborted when a part fails. */
+async function uploadInParts(sdk: Sdk, client: Client, target: { Bucket: string; Key: string }, file: string, size: number, minimumPartSize: number): Promise<void> {
+  const partSize = Math.max(minimumPartSize, Math.ceil(size / 10_000));
+  const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(target));
+  const upload = { ...target, UploadId };
+  try {
+    const parts: { ETag?: string; PartNumber: number }[] = [];
+    for (let offset = 0; offset < size; offset += partSize) {
+      const length = Math.min(partSize, size - offset);
+      const PartNumber = parts.length + 1;
+      const Body = createReadStream(file, { start: offset, end: offset + length - 1 });
+      const { ETag } = await client.send(new sdk.UploadPartCommand({ ...upload, PartNumber, Body, ContentLength: length }));
+      parts.push({ ETag, PartNumber });
+    }
+    await client.send(new sdk.CompleteMultipartUploadCommand({ ...upload, MultipartUpload: { Parts: parts } }));
+  } catch (error) {
+    await client.send(new sdk.AbortMultipartUploadCommand(upload)).catch(() => {});
+    throw error;
+  }
+}
+
+function s3(bucket: string, prefix: string, config: BackupConfig['s3'], partSize: number): Destination {
   return {
     async write(name, archive) {
       const { sdk, client } = await s3Client(config);
@@ -74,8 +102,10 @@ function s3(bucket: string, prefix: string, config: BackupConfig['s3']): Destina
         const file = join(dir, name);
         await pipeline(archive, createWriteStream(file, { mode: 0o600 }));
         const { size } = await stat(file);
-        await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: createReadStream(file), ContentLength: size }));
-        return `s3://${bucket}/${prefix}${name}`;
+        const key = `${prefix}${name}`;
+        if (size < partSize) await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
+        else await uploadInParts(sdk, client, { Bucket: bucket, Key: key }, file, size, partSize);
+        return `s3://${bucket}/${key}`;
       } catch (error) {
         if (error instanceof BackupError) throw error;
         throw new BackupError(`cannot write the archive to s3://${bucket}/${prefix}: ${error instanceof Error ? error.message : String(error)}`);
@@ -110,10 +140,11 @@ function s3(bucket: string, prefix: string, config: BackupConfig['s3']): Destina
   };
 }
 
-export function openDestination(location: string, config: BackupConfig['s3']): Destination {
+/** `partSize`: an archive to S3 this large or larger is sent in parts of this size (5 MiB at least). */
+export function openDestination(location: string, config: BackupConfig['s3'], partSize = DEFAULT_PART_SIZE): Destination {
   const bucket = parseS3(location);
   if (location.startsWith('s3:') && !bucket) throw new BackupError(`not an S3 location (s3://BUCKET/PREFIX): ${location}`);
-  return bucket ? s3(bucket.bucket, bucket.prefix, config) : directory(location);
+  return bucket ? s3(bucket.bucket, bucket.prefix, config, Math.max(MIN_PART_SIZE, partSize)) : directory(location);
 }
 
 /** An archive's bytes and size, from a file or an `s3://BUCKET/KEY`. */
