@@ -49,6 +49,11 @@ export interface BackendOptions {
  * RedisUnavailableError (a request answers 503). The Redis drivers (ioredis, BullMQ: ~300 modules)
  * are imported only when configured, BullMQ by the first job enqueued or worked.
  */
+/** The media store the configuration names: the data dir's `media`, or the S3 bucket. */
+export function openStorage(config: Config): Storage {
+  return config.storage.kind === 's3' ? new S3Storage(config.storage) : new LocalStorage(join(config.dataDir, 'media'), baseUrl(config));
+}
+
 export async function openBackends(config: Config, database: DatabaseHandle, options: BackendOptions = {}): Promise<Backends> {
   const waitMs = options.redisWaitMs;
   const redisDrivers = config.cacheRedis || config.redis || config.queueRedis ? await importRedisDrivers() : undefined;
@@ -83,7 +88,7 @@ export async function openBackends(config: Config, database: DatabaseHandle, opt
   }
   const mailer = new NodemailerMailer(config);
   const feeds = config.redis ? new RedisFeeds(createRedis(config.redis.url, { name: 'subspace:feeds' }), { waitMs }) : new DatabaseFeeds(database.db);
-  const storage = config.storage.kind === 's3' ? new S3Storage(config.storage) : new LocalStorage(join(config.dataDir, 'media'), baseUrl(config));
+  const storage = openStorage(config);
   return {
     cache,
     pubsub,

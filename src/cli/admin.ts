@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
   accounts: async () => (await import('./commands/accounts.ts')).accountsCommand,
   announcements: async () => (await import('./commands/announcements.ts')).announcementsCommand,
   apps: async () => (await import('./commands/apps.ts')).appsCommand,
+  backup: async () => (await import('./commands/backup.ts')).backupCommand,
   domains: async () => (await import('./commands/domains.ts')).domainsCommand,
   rules: async () => (await import('./commands/rules.ts')).rulesCommand,
   settings: async () => (await import('./commands/settings.ts')).settingsCommand,

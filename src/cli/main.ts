@@ -42,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
+  if (command === 'backup') {
+    // keygen and verify need no database: they also run where the identity is kept, away from the instance
+    const backup = await import('./commands/backup.ts');
+    if (backup.isStandaloneBackup(args)) return backup.runStandaloneBackup(args, loadConfiguration);
+  }
   if (isAdminCommandName(command)) {
     // arguments first: a typo needs neither the configuration nor the database
     const { prepareAdminCommand } = await import('./admin.ts');
@@ -58,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     return result.exitCode;
   }
   if (!isProcessCommandName(command)) throw new UsageError(`unknown command: ${command}`, MAIN_USAGE);
+  if (command === 'restore') return (await import('./commands/restore.ts')).runRestore(args, loadConfiguration);
   const parsed = parseProcessArgs(command, args);
   switch (command) {
     case 'version':

@@ -25,6 +25,11 @@ export const ADMIN_USAGE = {
   apps: {
     create: line('apps create --account USERNAME --name NAME [--scopes "read write"] [--website URL]'),
   },
+  backup: {
+    keygen: line('backup keygen'),
+    create: line('backup create [--to DIR|s3://BUCKET/PREFIX] [--recipient AGE_RECIPIENT]… [--keep 14d]'),
+    verify: line('backup verify ARCHIVE --identity FILE'),
+  },
   webhooks: {
     create: line('webhooks create URL --events EVENT[,EVENT…] [--secret SECRET] [--disabled]'),
     list: line('webhooks list'),
@@ -81,6 +86,14 @@ const DESCRIPTIONS: Partial<Record<AdminCommandName, Record<string, string>>> = 
 report.updated, status.created, status.updated) by a signed POST (X-Hub-Signature: sha256=HMAC of the body
 with the secret). Without --secret, a random one is made. Prints the id and the secret.`,
   },
+  backup: {
+    keygen: `Prints a new age identity (AGE-SECRET-KEY-1…, keep it safe and away from the instance) and its
+recipient (age1…), which backups are encrypted to.`,
+    create: `Writes one encrypted archive (the database, the media store, the secrets kept outside the database)
+to a directory or an S3 bucket (BACKUP_S3_*), and prints its path or s3:// key last. --to and --recipient
+default to BACKUP_TO and BACKUP_RECIPIENTS; --keep deletes this instance's older archives there.`,
+    verify: `Decrypts the archive and checks every file against its manifest's size and SHA-256.`,
+  },
   media: {
     remove: `Removes the cached copies of other servers' media attachments made more than --days ago (7), like
 tootctl media remove; they are fetched again when needed. With --prune-profiles, the avatars and headers
@@ -106,6 +119,7 @@ const PROCESS_COMMANDS = {
   config: ['config check', 'prints the effective configuration (secrets masked) and warns about variables it ignores'],
   secret: ['secret', 'prints a new SECRET_KEY_BASE'],
   webpush: ['webpush generate-vapid-key', 'prints a new VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY for Web Push'],
+  restore: ['restore ARCHIVE|s3://BUCKET/KEY --identity FILE', 'restores a backup (subspace backup create) into an empty instance'],
   version: ['version', 'prints the version (also --version)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -150,7 +164,7 @@ Administration (while an embedded instance runs, these go to it through <data di
 ${Object.values(ADMIN_USAGE)
   .flatMap((lines) => [...new Set(Object.values(lines))])
   .join('\n')}
-${(['db', 'config', 'secret', 'webpush', 'version'] as const).map(overviewLine).join('\n')}
+${(['db', 'config', 'secret', 'webpush', 'restore', 'version'] as const).map(overviewLine).join('\n')}
 
 Run \`subspace <command> --help\` for a command's options.`;
 

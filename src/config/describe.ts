@@ -1,7 +1,7 @@
 import type { Config } from './index.ts';
 
-/** Configuration fields whose values are secrets: printed masked. */
-const SECRET_FIELD = /secret|password|passphrase|token|accessKey/i;
+/** Configuration fields whose values are secrets: printed masked (a webhook URL carries its secret in its path, as Slack's do). */
+const SECRET_FIELD = /secret|password|passphrase|token|accessKey|webhook/i;
 const MASK = '********';
 
 /** A URL with its password masked (`redis://user:********@host`), other values as they are. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { backupFromEnv, type BackupConfig } from './backup.ts';
 import { ConfigError } from './errors.ts';
 import { metricsFromEnv, statusPageUrl, type MetricsConfig } from './metrics.ts';
 import { storedSecret } from './generated-secrets.ts';
@@ -14,6 +15,7 @@ export type { S3Config, StorageConfig } from './storage.ts';
 export type { MetricsConfig } from './metrics.ts';
 export type { TranslationConfig } from './translation.ts';
 export type { VapidKeys } from './vapid.ts';
+export type { BackupConfig } from './backup.ts';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -96,6 +98,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** `STATUS_PAGE_URL`: shown in the instance API */
   statusPageUrl?: string;
+  /** encrypted backups (`BACKUP_*`) */
+  backup: BackupConfig;
 }
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -271,6 +275,7 @@ export function loadConfig(env: Env): Config {
     hcaptcha: hcaptchaFromEnv(env),
     metrics: metricsFromEnv(env),
     statusPageUrl: statusPageUrl(env),
+    backup: backupFromEnv(env),
   };
 }
 

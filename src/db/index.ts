@@ -18,6 +18,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** PostgreSQL's connection pool (absent for PGlite, one connection) */
   poolStats?(): { total: number; idle: number; waiting: number };
+  /** embedded PGlite only: the data dir as an uncompressed tar (backups) */
+  dumpDataDir?(): Promise<Uint8Array>;
   /** reports committed writes to watched tables, whoever made them (see table-writes.ts) */
   writes: TableWrites;
   close(): Promise<void>;

@@ -142,6 +142,11 @@ export class ThreadedPglite implements Queryable {
     return result;
   }
 
+  /** The data dir as an uncompressed tar, consistent as after a crash (PGlite's dumpDataDir). */
+  async dumpDataDir(): Promise<Uint8Array> {
+    return (await this.#send({ op: 'dump' })) as Uint8Array;
+  }
+
   /** Closes the database, then the thread ends. */
   async close(): Promise<void> {
     if (!this.#stopped) {

@@ -15,6 +15,8 @@ export type Request =
   /** opens a transaction: the reply's value is its number, which the queries inside it carry */
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
+  /** the data dir as a tar (PGlite's dumpDataDir), for backups */
+  | { id: number; op: 'dump' }
   | { id: number; op: 'close' };
 
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };

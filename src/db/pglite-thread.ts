@@ -69,6 +69,8 @@ async function handle(request: Request): Promise<unknown> {
       return await begin();
     case 'end':
       return await end(request.tx, request.commit);
+    case 'dump':
+      return new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer());
     case 'close':
       await db.close();
       return undefined;

@@ -41,6 +41,11 @@ export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'p
     async migrate() {
       await migrate(drizzle({ client: client as PGlite, schema }), { migrationsFolder: new URL('./migrations', import.meta.url).pathname });
     },
+    /** the data dir as an uncompressed tar, for backups (PGlite.create's loadDataDir restores it) */
+    async dumpDataDir(): Promise<Uint8Array> {
+      if (client instanceof ThreadedPglite) return client.dumpDataDir();
+      return new Uint8Array(await (await client.dumpDataDir('none')).arrayBuffer());
+    },
     async close() {
       await client.close();
     },

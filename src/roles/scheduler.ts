@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import {
+  BackupScheduler,
   DeferredJobsScheduler,
   OauthCleanup,
   PendingDistributionsScheduler,
@@ -29,6 +31,12 @@ export const SCHEDULES: Schedule[] = [
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
 ];
 
+/** SCHEDULES, and the backup every BACKUP_SCHEDULE once BACKUP_TO and BACKUP_RECIPIENTS say where and to whom. */
+export function schedulesFor(config: Config): Schedule[] {
+  const { to, recipients, everySeconds } = config.backup;
+  return to && recipients.length ? [...SCHEDULES, { job: BackupScheduler, everySeconds }] : SCHEDULES;
+}
+
 /** the cache key of the leader's lease */
 export const LEADER_KEY = 'scheduler:leader';
 
@@ -52,7 +60,7 @@ export interface Scheduler {
  * expired. The per-period marker stays, so a take-over within a period does not enqueue twice.
  */
 export function startScheduler(ctx: AppContext, options: SchedulerOptions = {}): Scheduler {
-  const schedules = options.schedules ?? SCHEDULES;
+  const schedules = options.schedules ?? schedulesFor(ctx.config);
   const leaseSeconds = options.leaseSeconds ?? 30;
   const tickMs = options.tickMs ?? 5000;
   const token = `${hostname()}:${process.pid}:${randomUUID()}`;

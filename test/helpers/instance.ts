@@ -101,6 +101,8 @@ export interface TestInstanceOptions {
   streaming?: StreamingRouteOptions;
   /** shorter limits on slow clients */
   httpTimeouts?: BootOptions['httpTimeouts'];
+  /** an environment already prepared (and then filled, by a restore), instead of a fresh one */
+  environment?: TestEnvironment;
 }
 
 export interface TestInstance extends Instance {
@@ -217,7 +219,7 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
 
 /** Boots a whole instance (web, worker, scheduler by default) on a free port, isolated from every other one. */
 export async function startInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
-  const { env, dataDir, cleanup } = await prepareTestEnvironment(options.env);
+  const { env, dataDir, cleanup } = options.environment ?? (await prepareTestEnvironment(options.env));
   // Instances booted in the test process run PGlite on its main thread: a process that opens and
   // closes dozens of PGlite worker threads hits V8's WASM code-registry crash (nodejs/node#64500,
   // "jit_page_->allocations_.erase(addr) == 1") about once per 100 test files. A server process
