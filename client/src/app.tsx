@@ -8,7 +8,7 @@ import { SessionContext, type Session } from './session.ts';
 import { onStreamingState, startStreaming, stopStreaming } from './streaming.ts';
 import type { Account, Instance } from './types.ts';
 import { Blocks, FollowRequests, Mutes } from './views/accounts.tsx';
-import { ListTimeline, Lists, SavedStatuses } from './views/collections.tsx';
+import { FollowedHashtags, ListTimeline, Lists, SavedStatuses } from './views/collections.tsx';
 import { Conversations } from './views/conversations.tsx';
 import { EditProfile } from './views/edit-profile.tsx';
 import { Filters } from './views/filters.tsx';
@@ -29,6 +29,7 @@ const NAV = [
   { href: '/web/lists', label: 'Lists' },
   { href: '/web/bookmarks', label: 'Bookmarks' },
   { href: '/web/favourites', label: 'Favourites' },
+  { href: '/web/followed_tags', label: 'Followed hashtags' },
 ];
 const SETTINGS = [
   { href: '/web/settings/profile', label: 'Edit profile' },
@@ -53,6 +54,7 @@ function View({ url }: { url: URL }) {
   if (path === '/web/bookmarks') return <SavedStatuses kind="bookmarks" />;
   if (path === '/web/favourites') return <SavedStatuses kind="favourites" />;
   if (path === '/web/lists') return <Lists />;
+  if (path === '/web/followed_tags') return <FollowedHashtags />;
   if ((match = /^\/web\/lists\/([^/]+)$/.exec(path))) return <ListTimeline id={match[1]!} />;
   if (path === '/web/search') return <Search q={url.searchParams.get('q') ?? ''} />;
   if (path === '/web/settings/profile') return <EditProfile />;

@@ -329,6 +329,17 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
     await shoot(alicePage, 'alice-profile-edited');
   });
 
+  it('lists the followed hashtags, where one is unfollowed', async () => {
+    await bobPage.getByRole('link', { name: 'Followed hashtags' }).click();
+    await bobPage.getByRole('heading', { name: 'Followed hashtags', level: 1 }).waitFor();
+    const followedList = bobPage.getByRole('list', { name: 'Followed hashtags' });
+    await followedList.getByRole('link', { name: '#webclienttest' }).waitFor();
+    await shoot(bobPage, 'bob-followed-hashtags');
+    await followedList.getByRole('button', { name: 'Unfollow #webclienttest' }).click();
+    await followedList.getByRole('link', { name: '#webclienttest' }).waitFor({ state: 'detached' });
+    assert.deepEqual((await instance.request('GET', '/api/v1/followed_tags', { token: bob.token })).body, []);
+  });
+
   it('has no serious or critical accessibility violations on the main views, light and dark (axe-core)', async () => {
     const views: [string, string][] = [
       ['/home', 'Home'],
@@ -342,6 +353,7 @@ describe('the web client, two members in Chromium', { skip: chromiumMissing }, (
       ['/web/settings/profile', 'Edit profile'],
       ['/web/bookmarks', 'Bookmarks'],
       ['/web/lists', 'Lists'],
+      ['/web/followed_tags', 'Followed hashtags'],
     ];
     const found: string[] = [];
     for (const page of [alicePage, bobPage]) {

@@ -4,7 +4,7 @@ import { AccountRow } from '../components/account-row.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { StatusList } from '../components/status-list.tsx';
 import { Link } from '../router.tsx';
-import type { Account, List } from '../types.ts';
+import type { Account, List, Tag } from '../types.ts';
 import { ViewHeading } from './view-heading.tsx';
 
 /** The member's bookmarks or favourites (paginated by the `Link` header, as any status list). */
@@ -188,6 +188,42 @@ export function ListTimeline({ id }: { id: string }) {
       <ViewHeading title={list.title} />
       <ListMembers id={id} />
       <StatusList endpoint={`/api/v1/timelines/list/${encodeURIComponent(id)}`} live={{ stream: 'list', list: id }} label={`List: ${list.title}`} />
+    </>
+  );
+}
+
+/** The hashtags the member follows (`GET /api/v1/followed_tags`), each one a link to its timeline and unfollowed here. */
+export function FollowedHashtags() {
+  const [tags, setTags] = useState<Tag[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<Tag[]>(`/api/v1/followed_tags${query({ limit: 200 })}`).then(setTags, setError);
+  }, []);
+  const unfollow = async (name: string) => {
+    try {
+      await api<Tag>(`/api/v1/tags/${encodeURIComponent(name)}/unfollow`, { method: 'POST' });
+      setTags((current) => current?.filter((tag) => tag.name !== name) ?? null);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <>
+      <ViewHeading title="Followed hashtags" />
+      <ErrorMessage error={error} />
+      {tags && tags.length === 0 ? <p class="muted">You follow no hashtag yet.</p> : null}
+      <ul class="tag-list managed-list" aria-label="Followed hashtags">
+        {tags?.map((tag) => (
+          <li key={tag.name}>
+            <Link href={`/web/tags/${encodeURIComponent(tag.name)}`}>#{tag.name}</Link>
+            <span class="row-actions">
+              <button type="button" aria-label={`Unfollow #${tag.name}`} onClick={() => unfollow(tag.name)}>
+                Unfollow
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }
