@@ -77,7 +77,7 @@ function loadedTimeline(marked: readonly MarkedRow[], withMarks: boolean): Loade
   return { rows: marked.map((row) => row.status), originals, marks };
 }
 
-const feedStatusesQuery = preparedVariants((db) =>
+const feedStatusesQuery = preparedVariants('feed_statuses', (db) =>
   db
     .select({
       status: statuses,
@@ -129,7 +129,7 @@ export interface PublicPageShape {
  * The public timeline's page (PublicFeed): public originals of visible accounts, no replies but to
  * oneself; with a viewer, not what they hide, in their chosen languages, with their marks.
  */
-const publicPageQuery = preparedVariants((db, variant) => {
+const publicPageQuery = preparedVariants('public_page', (db, variant) => {
   const shape = JSON.parse(variant) as PublicPageShape & Record<'maxId' | 'sinceId' | 'minId', boolean>;
   const conditions: SQL[] = [
     sql`${statuses.visibility} = 'public'`,
