@@ -24,9 +24,10 @@ export interface HomePage extends LoadedTimeline {
  */
 export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<HomePage> {
   const feed = homeFeed(accountId);
-  if (!(await isRegenerating(ctx, accountId))) {
-    // the page first: only an empty one needs to know whether the feed exists
-    const ids = await ctx.feeds.page(feed, page);
+  // the marker and the page at once (one wait for both): a page read while regenerating is dropped
+  const [regenerating, ids] = await Promise.all([isRegenerating(ctx, accountId), ctx.feeds.page(feed, page)]);
+  if (!regenerating) {
+    // only an empty page needs to know whether the feed exists
     if (ids.length > 0 || (await ctx.feeds.exists(feed))) return { ...(await loadFeedStatuses(ctx, ids, accountId)), regenerating: false };
     // an empty feed does not exist: one that would stay empty needs no rebuild
     if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { ...(await loadFeedStatuses(ctx, [], accountId)), regenerating: false };
