@@ -10,7 +10,7 @@ import { finishPage, pageCondition, pageOrder } from './pagination.ts';
 import { notHiddenFrom } from '../statuses/visibility.ts';
 import { trendingLinkByUrl } from '../trends/links.ts';
 import { trendSettings } from '../trends/trendable.ts';
-import { loadFeedStatuses, publicTimelinePage, type LoadedTimeline } from './timeline-queries.ts';
+import { authorNeitherSuspendedNorSilenced, loadFeedStatuses, publicTimelinePage, type LoadedTimeline } from './timeline-queries.ts';
 
 export interface HomePage extends LoadedTimeline {
   /** the feed is being rebuilt and the page was read from the database: Mastodon's 206 */
@@ -69,7 +69,7 @@ async function publicScope(ctx: AppContext, viewerId: string | null, options: Pu
     sql`${statuses.visibility} = 'public'`,
     sql`${statuses.deletedAt} IS NULL`,
     sql`${statuses.reblogOfId} IS NULL`,
-    sql`NOT EXISTS (SELECT 1 FROM accounts pa WHERE pa.id = ${statuses.accountId} AND (pa.suspended_at IS NOT NULL OR pa.silenced_at IS NOT NULL))`,
+    authorNeitherSuspendedNorSilenced(),
     // visibleTo(viewerId) holds already: a public, undeleted status of an unsuspended author is
     // visible to all but those its author blocks, whom notHiddenFrom leaves out
     notHiddenFrom(viewerId),
