@@ -22,8 +22,8 @@ export function allowNamedStatements(db: Database): void {
   naming.add(db);
 }
 
-/** The statement's name: the query's, then its shape's; the same in every process, so also on every connection. */
-export function statementName(query: string, variant: string): string {
+/** The statement's name: the query's, then a digest of its shape (the same text always gets the same name). */
+function statementName(query: string, variant: string): string {
   return variant ? `${query}_${createHash('sha1').update(variant).digest('hex').slice(0, 12)}` : query;
 }
 
