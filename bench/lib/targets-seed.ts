@@ -146,6 +146,10 @@ export async function seedTargets(config: Config, options: { followers: number; 
     } finally {
       if (config.redis) await feeds.close();
     }
+    // statistics of the bulk-loaded tables, as a live instance has them: without, the planner
+    // guesses until autovacuum gets round to them (a minute or more on a busy machine), and the
+    // home statement's plan (a generic one kept by a named statement too) may be 100 times slower
+    await db.execute(sql`ANALYZE`);
   } finally {
     await database.close();
   }

@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { DatabaseConfig, SslMode } from '../config/index.ts';
 import type { Database } from './index.ts';
+import { allowNamedStatements } from './prepared.ts';
 import * as schema from './schema.ts';
 import { TableWrites, watchPoolWrites } from './table-writes.ts';
 
@@ -33,8 +34,9 @@ export interface PostgresOptions {
 }
 
 /**
- * PostgreSQL through a `pg` pool. Statements are never named, so every query also works through
- * PgBouncer in transaction mode, whatever PREPARED_STATEMENTS says. When the server restarts, the
+ * PostgreSQL through a `pg` pool. Only the hot queries of db/prepared.ts are named statements, and
+ * only when PREPARED_STATEMENTS allows them (set it to false behind PgBouncer in transaction mode,
+ * as in Mastodon); every other statement is unnamed. When the server restarts, the
  * queries under way fail, the pool discards the broken connections and opens new ones for the
  * next queries, and a connection that cannot be opened fails within 10 s.
  */
@@ -62,6 +64,7 @@ export async function openPostgres(config: Extract<DatabaseConfig, { kind: 'post
   pool.on('error', onError);
   watchPoolWrites(pool as unknown as Parameters<typeof watchPoolWrites>[0], writes);
   const db = drizzle({ client: pool, schema }) as unknown as Database;
+  if (config.preparedStatements) allowNamedStatements(db);
   return {
     db,
     async migrate() {

@@ -154,6 +154,36 @@ describe('redis cache', { skip: REDIS_URL ? false : 'REDIS_URL is not set' }, ()
     await closeRedis(raw);
   });
 
+  test('reads issued in the same turn go out as one MGET, each caller getting its own keys in order', async () => {
+    const client = createRedis(REDIS_URL!);
+    const cache = new RedisCache(client, { prefix });
+    await cache.set('turn:a', '1');
+    await cache.set('turn:c', '3');
+    const sent: string[] = [];
+    const mget = client.mget.bind(client);
+    client.mget = ((...args: Parameters<typeof mget>) => {
+      sent.push((args[0] as string[]).join(' '));
+      return mget(...args);
+    }) as typeof client.mget;
+    const answers = await Promise.all([cache.getMany(['turn:a', 'turn:b']), Promise.resolve().then(() => cache.getMany(['turn:c'])), cache.getMany(['turn:b', 'turn:a', 'turn:c'])]);
+    assert.deepEqual(answers, [['1', null], ['3'], [null, '1', '3']]);
+    assert.equal(sent.length, 1);
+    // the next turn, its own MGET
+    assert.deepEqual(await cache.getMany(['turn:c']), ['3']);
+    assert.equal(sent.length, 2);
+    await cache.close();
+  });
+
+  test('a batch of reads that fails fails each of its callers', async () => {
+    const client = createRedis(REDIS_URL!);
+    const cache = new RedisCache(client, { prefix, waitMs: 200 });
+    assert.deepEqual(await cache.getMany(['turn:x']), [null]);
+    // a closed client fails its commands at once
+    await closeRedis(client);
+    const reads = [cache.getMany(['turn:x']), cache.getMany(['turn:y'])];
+    for (const read of reads) await assert.rejects(read);
+  });
+
   after(async () => {
     const raw = createRedis(REDIS_URL!);
     const keys = await raw.keys(`${prefix}*`);

@@ -186,6 +186,8 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
   if (serverMode) {
     const database = await createServerDatabase();
     env.DATABASE_URL = database.url;
+    // false when DATABASE_URL goes through PgBouncer in transaction mode (CI's server pass)
+    if (process.env.PREPARED_STATEMENTS) env.PREPARED_STATEMENTS = process.env.PREPARED_STATEMENTS;
     env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
     // server mode takes its Web Push keys from the environment, as it does its secret key base
     const vapid = generateVapidKeys();

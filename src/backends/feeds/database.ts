@@ -21,7 +21,7 @@ const textArray = (values: string[]): SQL => sql`${`{${values.map((value) => `"$
 
 /** The embedded feeds: rows of the feed_entries table (feed, status id, reblogged status id). */
 /** A page of a feed, built once per shape (which bounds it has): the home timeline's first read. */
-const feedPageQuery = preparedVariants((db, variant) => {
+const feedPageQuery = preparedVariants('feed_page', (db, variant) => {
   const [max, since, min] = variant.split(':');
   const conditions = [sql`${feedEntries.feed} = ${sql.placeholder('feed')}`];
   if (max) conditions.push(sql`${feedEntries.statusId} < ${sql.placeholder('maxId')}`);

@@ -77,7 +77,7 @@ function loadedTimeline(marked: readonly MarkedRow[], withMarks: boolean): Loade
   return { rows: marked.map((row) => row.status), originals, marks };
 }
 
-const feedStatusesQuery = preparedVariants((db) =>
+const feedStatusesQuery = preparedVariants('feed_statuses', (db) =>
   db
     .select({
       status: statuses,
@@ -117,6 +117,13 @@ export async function loadFeedStatuses(ctx: AppContext, ids: string[], viewerId:
   );
 }
 
+/**
+ * The status's author neither suspended nor silenced, as a scalar subquery by primary key for each
+ * row of the page: written as NOT EXISTS, PostgreSQL makes it an anti-join that reads every
+ * account on each execution (it expects few suspended or silenced ones).
+ */
+export const authorNeitherSuspendedNorSilenced = () => sql`COALESCE((SELECT pa.suspended_at IS NULL AND pa.silenced_at IS NULL FROM accounts pa WHERE pa.id = ${statuses.accountId}), true)`;
+
 export interface PublicPageShape {
   viewer: boolean;
   local: boolean;
@@ -129,13 +136,13 @@ export interface PublicPageShape {
  * The public timeline's page (PublicFeed): public originals of visible accounts, no replies but to
  * oneself; with a viewer, not what they hide, in their chosen languages, with their marks.
  */
-const publicPageQuery = preparedVariants((db, variant) => {
+const publicPageQuery = preparedVariants('public_page', (db, variant) => {
   const shape = JSON.parse(variant) as PublicPageShape & Record<'maxId' | 'sinceId' | 'minId', boolean>;
   const conditions: SQL[] = [
     sql`${statuses.visibility} = 'public'`,
     sql`${statuses.deletedAt} IS NULL`,
     sql`${statuses.reblogOfId} IS NULL`,
-    sql`NOT EXISTS (SELECT 1 FROM accounts pa WHERE pa.id = ${statuses.accountId} AND (pa.suspended_at IS NOT NULL OR pa.silenced_at IS NOT NULL))`,
+    authorNeitherSuspendedNorSilenced(),
     sql`(${statuses.inReplyToId} IS NULL OR ${statuses.inReplyToAccountId} = ${statuses.accountId})`,
   ];
   if (shape.viewer) conditions.push(notHiddenFrom(viewer));

@@ -10,7 +10,7 @@ import { finishPage, pageCondition, pageOrder } from './pagination.ts';
 import { notHiddenFrom } from '../statuses/visibility.ts';
 import { trendingLinkByUrl } from '../trends/links.ts';
 import { trendSettings } from '../trends/trendable.ts';
-import { loadFeedStatuses, publicTimelinePage, type LoadedTimeline } from './timeline-queries.ts';
+import { authorNeitherSuspendedNorSilenced, loadFeedStatuses, publicTimelinePage, type LoadedTimeline } from './timeline-queries.ts';
 
 export interface HomePage extends LoadedTimeline {
   /** the feed is being rebuilt and the page was read from the database: Mastodon's 206 */
@@ -24,9 +24,10 @@ export interface HomePage extends LoadedTimeline {
  */
 export async function homeTimeline(ctx: AppContext, accountId: string, page: FeedPage): Promise<HomePage> {
   const feed = homeFeed(accountId);
-  if (!(await isRegenerating(ctx, accountId))) {
-    // the page first: only an empty one needs to know whether the feed exists
-    const ids = await ctx.feeds.page(feed, page);
+  // the marker and the page at once (one wait for both): a page read while regenerating is dropped
+  const [regenerating, ids] = await Promise.all([isRegenerating(ctx, accountId), ctx.feeds.page(feed, page)]);
+  if (!regenerating) {
+    // only an empty page needs to know whether the feed exists
     if (ids.length > 0 || (await ctx.feeds.exists(feed))) return { ...(await loadFeedStatuses(ctx, ids, accountId)), regenerating: false };
     // an empty feed does not exist: one that would stay empty needs no rebuild
     if ((await homeIdsFromDatabase(ctx, accountId, { limit: 1 })).length === 0) return { ...(await loadFeedStatuses(ctx, [], accountId)), regenerating: false };
@@ -68,7 +69,7 @@ async function publicScope(ctx: AppContext, viewerId: string | null, options: Pu
     sql`${statuses.visibility} = 'public'`,
     sql`${statuses.deletedAt} IS NULL`,
     sql`${statuses.reblogOfId} IS NULL`,
-    sql`NOT EXISTS (SELECT 1 FROM accounts pa WHERE pa.id = ${statuses.accountId} AND (pa.suspended_at IS NOT NULL OR pa.silenced_at IS NOT NULL))`,
+    authorNeitherSuspendedNorSilenced(),
     // visibleTo(viewerId) holds already: a public, undeleted status of an unsuspended author is
     // visible to all but those its author blocks, whom notHiddenFrom leaves out
     notHiddenFrom(viewerId),
