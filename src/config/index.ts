@@ -62,6 +62,8 @@ export interface Config {
   /** Redis for the cache (`CACHE_REDIS_*`, defaulting to the main one). */
   cacheRedis?: RedisConfig;
   queueConcurrency: number;
+  /** `WEB_CONCURRENCY` (Puma's, as Mastodon sets it): how many processes `subspace web` forks to share its port (server mode) */
+  webConcurrency: number;
   /** how long a worker's lock on a running job lasts unrenewed, and how often workers look for jobs whose worker died */
   jobLockSeconds: number;
   userActiveDays: number;
@@ -240,6 +242,7 @@ export function loadConfig(env: Env): Config {
     queueRedis: redisFromEnv(env, 'SIDEKIQ_') ?? redis,
     cacheRedis: redisFromEnv(env, 'CACHE_') ?? redis,
     queueConcurrency: int(env, 'SIDEKIQ_CONCURRENCY', 5, 1, 1000),
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 256),
     jobLockSeconds: int(env, 'SUBSPACE_JOB_LOCK_SECONDS', 30, 1, 3600),
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],
