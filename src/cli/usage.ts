@@ -14,6 +14,10 @@ export const ADMIN_USAGE = {
     modify: `${line('accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]')}\n                                    [--disable | --enable] [--reset-password]`,
     delete: line('accounts delete USERNAME'),
     approve: line('accounts approve USERNAME | --all'),
+    rotate: line('accounts rotate USERNAME | --all'),
+    cull: line('accounts cull [DOMAIN…] [--concurrency N] [--dry-run]'),
+    refresh: line('accounts refresh USER@DOMAIN… | --domain DOMAIN | --all [--concurrency N] [--dry-run]'),
+    prune: line('accounts prune [--dry-run]'),
   },
   announcements: {
     create: line('announcements create TEXT [--starts-at ISO --ends-at ISO] [--all-day] [--scheduled-at ISO]'),
@@ -76,6 +80,16 @@ export type AdminCommandName = keyof typeof ADMIN_USAGE;
 
 /** What a sub-command does, printed under its usage by `--help` (for those whose options need saying). */
 const DESCRIPTIONS: Partial<Record<AdminCommandName, Record<string, string>>> = {
+  accounts: {
+    rotate: `Gives local accounts new key pairs (RSA for HTTP Signatures, Ed25519 for Object Integrity Proofs)
+and sends their followers' servers an Update of the actor with the new public keys, like tootctl accounts rotate.`,
+    cull: `Asks the servers of remote accounts (of the given domains, or all) for each one, signed by the
+instance actor, and removes those answered 404 or 410, like tootctl accounts cull. Servers that do not
+answer clearly are listed and their accounts kept. --concurrency: requests at once (5). --dry-run removes nothing.`,
+    refresh: `Fetches remote profiles again (name, note, keys, avatar and header), like tootctl accounts refresh.`,
+    prune: `Removes remote accounts nothing here refers to: no statuses, mentions, favourites, follows or follow
+requests, blocks, mutes or reports; bots and other automated actors are kept. Like tootctl accounts prune.`,
+  },
   webhooks: {
     create: `Adds an endpoint told of events (account.created, account.approved, account.updated, report.created,
 report.updated, status.created, status.updated) by a signed POST (X-Hub-Signature: sha256=HMAC of the body
