@@ -36,6 +36,8 @@ const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
   accounts: async () => (await import('./commands/accounts.ts')).accountsCommand,
   announcements: async () => (await import('./commands/announcements.ts')).announcementsCommand,
   apps: async () => (await import('./commands/apps.ts')).appsCommand,
+  cache: async () => (await import('./commands/cache.ts')).cacheCommand,
+  feeds: async () => (await import('./commands/feeds.ts')).feedsCommand,
   domains: async () => (await import('./commands/domains.ts')).domainsCommand,
   rules: async () => (await import('./commands/rules.ts')).rulesCommand,
   settings: async () => (await import('./commands/settings.ts')).settingsCommand,

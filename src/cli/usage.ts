@@ -43,6 +43,14 @@ export const ADMIN_USAGE = {
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
   },
+  cache: {
+    clear: line('cache clear'),
+    recount: line('cache recount accounts|statuses'),
+  },
+  feeds: {
+    build: line('feeds build USERNAME | --all [--concurrency N]'),
+    clear: line('feeds clear'),
+  },
   emoji: {
     import: line('emoji import PATH [--prefix P] [--suffix S] [--overwrite] [--unlisted] [--category C] [--shortcode S]'),
     export: line('emoji export DIR [--category C] [--overwrite]'),
@@ -89,6 +97,18 @@ answer clearly are listed and their accounts kept. --concurrency: requests at on
     refresh: `Fetches remote profiles again (name, note, keys, avatar and header), like tootctl accounts refresh.`,
     prune: `Removes remote accounts nothing here refers to: no statuses, mentions, favourites, follows or follow
 requests, blocks, mutes or reports; bots and other automated actors are kept. Like tootctl accounts prune.`,
+  },
+  cache: {
+    clear: `Empties the cache (Redis in server mode, the running instance's memory when embedded), like
+tootctl cache clear: rate-limit counters, cached lookups and markers start again.`,
+    recount: `Computes again the counters kept on this server's own accounts (statuses, followers, following) or
+statuses (replies, reblogs, favourites) from what they count, like tootctl cache recount. Other servers'
+counters are what their servers report, and are left alone.`,
+  },
+  feeds: {
+    build: `Rebuilds the home and list feeds of a member (or all) from the database, like tootctl feeds build.`,
+    clear: `Drops every home and list feed, like tootctl feeds clear; a member's home feed is rebuilt when they
+next read it.`,
   },
   webhooks: {
     create: `Adds an endpoint told of events (account.created, account.approved, account.updated, report.created,

@@ -10,9 +10,8 @@ import {
   unreferencedRemoteAccountsAfter,
   type RemoteAccountRef,
 } from '../../services/accounts/remote-account-cleanup.ts';
-import { eachLimited } from '../../services/media/stored-files.ts';
+import { BATCH, plural, positiveInteger, walkBatches } from '../batches.ts';
 import { CommandError, onePositional, output, parseOptions, type Prepared } from '../admin.ts';
-import type { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, usage } from '../usage.ts';
 
@@ -21,30 +20,6 @@ import { ADMIN_USAGE, usage } from '../usage.ts';
  * accounts in id order a batch at a time with a progress bar; stopped half-way, a second run does
  * what is left (what was removed is gone, what is refreshed again costs one fetch).
  */
-
-const BATCH = 100;
-
-const positiveInteger = (value: string | undefined, name: string, text: string, fallback: number): number => {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive whole number`, text);
-  return Number(value);
-};
-
-const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
-
-/** Walks batches from `next(afterId)` until one comes back empty, `work` on each item `concurrency` at a time. */
-async function walk<T extends { id: string }>(next: (afterId: string | undefined) => Promise<T[]>, concurrency: number, work: (item: T) => Promise<void>, progress: Progress) {
-  let afterId: string | undefined;
-  for (;;) {
-    const batch = await next(afterId);
-    if (batch.length === 0) return;
-    await eachLimited(batch, concurrency, async (item) => {
-      await work(item);
-      progress.increment();
-    });
-    afterId = batch.at(-1)!.id;
-  }
-}
 
 const federation = () => import('../../federation/account-maintenance.ts');
 
@@ -67,7 +42,7 @@ export function prepareRotate(args: string[]): Prepared {
       const [{ count }] = (await ctx.db.select({ count: sql<number>`count(*)::int` }).from(accounts).where(local)) as [{ count: number }];
       progress.start(count);
       let rotated = 0;
-      await walk(
+      await walkBatches(
         (afterId) =>
           ctx.db
             .select({ id: accounts.id })
@@ -103,7 +78,7 @@ export function prepareCull(args: string[]): Prepared {
       const removed: RemoteAccountRef[] = [];
       const unreachable = new Set<string>();
       for (const scope of scopes) {
-        await walk(
+        await walkBatches(
           // a removed account is no longer after the cursor's accounts: the walk never skips one
           (afterId) => remoteAccountsAfter(ctx, scope, afterId, BATCH),
           concurrency,
@@ -169,7 +144,7 @@ export function prepareRefresh(args: string[]): Prepared {
       const scope = { domain: values.domain };
       const total = await countRemoteAccounts(ctx, scope);
       progress.start(total);
-      await walk((afterId) => remoteAccountsAfter(ctx, scope, afterId, BATCH), concurrency, refresh, progress);
+      await walkBatches((afterId) => remoteAccountsAfter(ctx, scope, afterId, BATCH), concurrency, refresh, progress);
       progress.stop();
       return output(`OK, refreshed ${plural(total, 'account')}${dryRun ? ' (DRY RUN)' : ''}`);
     },
@@ -187,7 +162,7 @@ export function preparePrune(args: string[]): Prepared {
       const total = await countUnreferencedRemoteAccounts(ctx);
       progress.start(total);
       let removed = 0;
-      await walk(
+      await walkBatches(
         (afterId) => unreferencedRemoteAccountsAfter(ctx, afterId, BATCH),
         1,
         async (account) => {
