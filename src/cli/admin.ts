@@ -39,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
   cache: async () => (await import('./commands/cache.ts')).cacheCommand,
   feeds: async () => (await import('./commands/feeds.ts')).feedsCommand,
   domains: async () => (await import('./commands/domains.ts')).domainsCommand,
+  statuses: async () => (await import('./commands/statuses.ts')).statusesCommand,
+  preview_cards: async () => (await import('./commands/preview-cards.ts')).previewCardsCommand,
   rules: async () => (await import('./commands/rules.ts')).rulesCommand,
   settings: async () => (await import('./commands/settings.ts')).settingsCommand,
   trends: async () => (await import('./commands/trends.ts')).trendsCommand,

@@ -65,6 +65,12 @@ export const ADMIN_USAGE = {
     usage: line('media usage'),
     refresh: line('media refresh [--status ID | --account USER@DOMAIN | --domain DOMAIN] [--days N] [--force] [--concurrency N] [--dry-run]'),
   },
+  statuses: {
+    remove: line('statuses remove [--days N] [--dry-run]'),
+  },
+  preview_cards: {
+    remove: line('preview_cards remove [--days N] [--link] [--concurrency N] [--dry-run]'),
+  },
   rules: {
     add: line('rules add TEXT [--hint HINT] [--priority N]'),
     list: line('rules list'),
@@ -109,6 +115,15 @@ counters are what their servers report, and are left alone.`,
     build: `Rebuilds the home and list feeds of a member (or all) from the database, like tootctl feeds build.`,
     clear: `Drops every home and list feed, like tootctl feeds clear; a member's home feed is rebuilt when they
 next read it.`,
+  },
+  statuses: {
+    remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl
+statuses remove: their authors have no followers here, and no member favourited, bookmarked, reblogged,
+replied to or pinned them, was mentioned in them or reported them. Their attachments' files go too.`,
+  },
+  preview_cards: {
+    remove: `Removes the stored thumbnails of preview cards fetched more than --days (180) ago (with --link, of link
+cards only), like tootctl preview_cards remove; the cards stay, without an image.`,
   },
   webhooks: {
     create: `Adds an endpoint told of events (account.created, account.approved, account.updated, report.created,
