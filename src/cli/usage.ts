@@ -42,6 +42,7 @@ export const ADMIN_USAGE = {
     allow: line('domains allow DOMAIN'),
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
+    purge: line('domains purge DOMAIN… [--concurrency N] [--dry-run]'),
   },
   cache: {
     clear: line('cache clear'),
@@ -115,6 +116,11 @@ counters are what their servers report, and are left alone.`,
     build: `Rebuilds the home and list feeds of a member (or all) from the database, like tootctl feeds build.`,
     clear: `Drops every home and list feed, like tootctl feeds clear; a member's home feed is rebuilt when they
 next read it.`,
+  },
+  domains: {
+    purge: `Removes every account of the domains, with their statuses, follows and files, and the domains'
+custom emoji and cached media, like tootctl domains purge. It does not block them: what they send later is
+stored again unless they are blocked (subspace domains block).`,
   },
   statuses: {
     remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl
