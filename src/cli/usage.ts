@@ -52,6 +52,20 @@ export const ADMIN_USAGE = {
     build: line('feeds build USERNAME | --all [--concurrency N]'),
     clear: line('feeds clear'),
   },
+  email_domain_blocks: {
+    list: line('email_domain_blocks list'),
+    add: line('email_domain_blocks add DOMAIN… [--with-approval]'),
+    remove: line('email_domain_blocks remove DOMAIN…'),
+  },
+  ip_blocks: {
+    add: line('ip_blocks add IP… --severity no_access|sign_up_block|sign_up_requires_approval [--comment C] [--duration SECONDS] [--force]'),
+    remove: line('ip_blocks remove IP…'),
+    export: line('ip_blocks export [--format plain|nginx]'),
+  },
+  canonical_email_blocks: {
+    find: line('canonical_email_blocks find EMAIL'),
+    remove: line('canonical_email_blocks remove EMAIL'),
+  },
   emoji: {
     import: line('emoji import PATH [--prefix P] [--suffix S] [--overwrite] [--unlisted] [--category C] [--shortcode S]'),
     export: line('emoji export DIR [--category C] [--overwrite]'),
@@ -121,6 +135,17 @@ next read it.`,
     purge: `Removes every account of the domains, with their statuses, follows and files, and the domains'
 custom emoji and cached media, like tootctl domains purge. It does not block them: what they send later is
 stored again unless they are blocked (subspace domains block).`,
+  },
+  email_domain_blocks: {
+    add: `Refuses sign-ups with an e-mail address at these domains or their subdomains (or whose mail goes to
+them), like tootctl email_domain_blocks add; with --with-approval they wait for approval instead.`,
+  },
+  ip_blocks: {
+    add: `Blocks address ranges (an IP or CIDR range), like tootctl ip_blocks add: no_access refuses every request
+from them, sign_up_block refuses sign-ups, sign_up_requires_approval makes them wait for approval.
+--duration: seconds until the block lapses (none: it stays). --force replaces a block of the same range.`,
+    export: `Prints the blocked ranges one a line, or with --format nginx a \`deny\` line for each range refused
+all access (to include in the nginx site).`,
   },
   statuses: {
     remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl

@@ -58,9 +58,17 @@ describe('subspace domains', () => {
     const purged = await run('purge', 'spam.example');
     assert.equal(purged.exitCode, 0, purged.stderr);
     assert.deepEqual(await left(), [neighbour.id]);
-    assert.equal((await instance.ctx.db.select().from(statuses).where(inArray(statuses.id, [status.id]))).length, 0);
+    assert.equal(
+      (
+        await instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(inArray(statuses.id, [status.id]))
+      ).length,
+      0,
+    );
     assert.equal((await run('purge', 'spam.example')).stdout, 'OK, removed 0 accounts and 0 custom emoji of spam.example\n');
     assert.equal((await run('purge')).exitCode, 2);
-    assert.match((await run('purge', '--help')).stdout, /^Usage:\n  subspace domains purge DOMAIN…/);
+    assert.match((await run('purge', '--help')).stdout, /^Usage:\n {2}subspace domains purge DOMAIN…/);
   });
 });
