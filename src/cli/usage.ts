@@ -86,6 +86,12 @@ export const ADMIN_USAGE = {
   preview_cards: {
     remove: line('preview_cards remove [--days N] [--link] [--concurrency N] [--dry-run]'),
   },
+  maintenance: {
+    'fix-duplicates': line('maintenance fix-duplicates [--dry-run]'),
+  },
+  'self-destruct': {
+    'self-destruct': line('self-destruct --confirm DOMAIN [--dry-run]'),
+  },
   rules: {
     add: line('rules add TEXT [--hint HINT] [--priority N]'),
     list: line('rules list'),
