@@ -51,6 +51,8 @@ export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::Defe
 export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
 /** Removes unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media (the media part of Scheduler::VacuumScheduler). */
 export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
+/** Ends old sessions, forgets old IP addresses and removes expired IP blocks (Scheduler::IpCleanupScheduler). */
+export const IpCleanupScheduler = job<Record<string, never>>('Scheduler::IpCleanupScheduler', 'scheduler', 1);
 /** Queues the deletion of accounts suspended 30 days ago (Scheduler::SuspendedUserCleanupScheduler). */
 export const SuspendedUserCleanupScheduler = job<Record<string, never>>('Scheduler::SuspendedUserCleanupScheduler', 'scheduler', 1);
 /** Deletes a suspended account's content once its 30 days are over (Admin::AccountDeletionWorker). */

@@ -41,6 +41,7 @@ on(jobs.PendingDistributionsScheduler, async () => (await import('./scheduler/pe
 on(jobs.TrendsRefreshScheduler, async () => (await import('./scheduler/trends-refresh-scheduler.ts')).refreshTrends);
 on(jobs.DeferredJobsScheduler, async () => (await import('./scheduler/deferred-jobs-scheduler.ts')).enqueueDeferred);
 on(jobs.VacuumScheduler, async () => (await import('./scheduler/vacuum-scheduler.ts')).runVacuum);
+on(jobs.IpCleanupScheduler, async () => (await import('./scheduler/ip-cleanup-scheduler.ts')).runIpCleanup);
 on(jobs.SuspendedUserCleanupScheduler, async () => {
   const { queueExpiredSuspensions } = await import('../services/moderation/suspend-account.ts');
   return async (ctx) => void (await queueExpiredSuspensions(ctx));

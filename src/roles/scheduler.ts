@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { AppContext } from '../context.ts';
 import {
   DeferredJobsScheduler,
+  IpCleanupScheduler,
   OauthCleanup,
   PendingDistributionsScheduler,
   ScheduledStatusesScheduler,
@@ -27,6 +28,7 @@ export const SCHEDULES: Schedule[] = [
   { job: TrendsRefreshScheduler, everySeconds: 300 },
   { job: VacuumScheduler, everySeconds: 24 * 3600 },
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
+  { job: IpCleanupScheduler, everySeconds: 24 * 3600 },
 ];
 
 /** the cache key of the leader's lease */

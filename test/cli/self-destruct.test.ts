@@ -25,7 +25,7 @@ describe('subspace self-destruct', () => {
   const run = (...argv: string[]) => runAdminCommand(instance.ctx, ['self-destruct', ...argv]);
 
   it('refuses without the confirmation of the domain, and answers --help', async () => {
-    assert.match((await run('--help')).stdout, /^Usage:\n  subspace self-destruct --confirm DOMAIN/);
+    assert.match((await run('--help')).stdout, /^Usage:\n {2}subspace self-destruct --confirm DOMAIN/);
     assert.equal((await run()).exitCode, 2);
     const wrong = await run('--confirm', 'other.example');
     assert.equal(wrong.exitCode, 2);
