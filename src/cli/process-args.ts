@@ -29,8 +29,8 @@ function parseConcurrency(value: string, text: string): number {
 const SUBCOMMANDS: Partial<Record<ProcessCommandName, string>> = { db: 'migrate', config: 'check' };
 
 /**
- * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret` and
- * `version` before anything is opened; throws UsageError on anything they do not take.
+ * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `upgrade`, `secret`
+ * and `version` before anything is opened; throws UsageError on anything they do not take.
  */
 export function parseProcessArgs(command: ProcessCommandName, args: string[]): ProcessArgs {
   const text = processUsage(command);

@@ -189,6 +189,7 @@ const PROCESS_COMMANDS = {
   worker: ['worker [--queues default,push,ingress,mailers,pull,scheduler] [--concurrency N]', 'background jobs from the given queues'],
   scheduler: ['scheduler', 'enqueues periodic jobs'],
   db: ['db migrate', 'applies database migrations (server mode)'],
+  upgrade: ['upgrade', 'after installing a new version: applies its database migrations and prints the version'],
   config: ['config check', 'prints the effective configuration (secrets masked) and warns about variables it ignores'],
   secret: ['secret', 'prints a new SECRET_KEY_BASE'],
   version: ['version', 'prints the version (also --version)'],
@@ -235,7 +236,7 @@ Administration (while an embedded instance runs, these go to it through <data di
 ${Object.values(ADMIN_USAGE)
   .flatMap((lines) => [...new Set(Object.values(lines))])
   .join('\n')}
-${(['db', 'config', 'secret', 'version'] as const).map(overviewLine).join('\n')}
+${(['db', 'upgrade', 'config', 'secret', 'version'] as const).map(overviewLine).join('\n')}
 
 Run \`subspace <command> --help\` for a command's options.`;
 
