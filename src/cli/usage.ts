@@ -153,6 +153,12 @@ from them, sign_up_block refuses sign-ups, sign_up_requires_approval makes them 
     export: `Prints the blocked ranges one a line, or with --format nginx a \`deny\` line for each range refused
 all access (to include in the nginx site).`,
   },
+  maintenance: {
+    'fix-duplicates': `Merges remote accounts stored more than once under one actor URI (a handle renamed between two
+fetches), like tootctl maintenance fix-duplicates: the one fetched last keeps the others' follows, statuses,
+mentions, favourites, blocks, mutes, notes, list memberships and reports. The other duplicates tootctl mends
+(of usernames, statuses, tags…) cannot arise here: unique indexes refuse them.`,
+  },
   statuses: {
     remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl
 statuses remove: their authors have no followers here, and no member favourited, bookmarked, reblogged,

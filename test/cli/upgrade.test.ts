@@ -66,7 +66,7 @@ describe('subspace upgrade and version', () => {
   test('upgrade --help, bad arguments, and version', async () => {
     const help = runSubspace(['upgrade', '--help'], {});
     assert.equal(await help.exited, 0);
-    assert.match(help.output(), /^Usage:\n  subspace upgrade\n\nAfter installing a new version/);
+    assert.match(help.output(), /^Usage:\n {2}subspace upgrade\n\nAfter installing a new version/);
     const bad = runSubspace(['upgrade', 'now'], {});
     assert.equal(await bad.exited, 2);
     const version = runSubspace(['version'], {});
