@@ -1,4 +1,3 @@
-import { eachLimited } from '../services/media/stored-files.ts';
 import type { Progress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -11,6 +10,8 @@ export const BATCH = 100;
 
 /** Walks batches from `next(afterId)` until one comes back empty, `work` on each item `concurrency` at a time. */
 export async function walkBatches<T extends { id: string }>(next: (afterId: string | undefined) => Promise<T[]>, concurrency: number, work: (item: T) => Promise<void>, progress: Progress) {
+  // imported here: the commands that parse with this module's helpers load no service until they run
+  const { eachLimited } = await import('../services/media/stored-files.ts');
   let afterId: string | undefined;
   for (;;) {
     const batch = await next(afterId);

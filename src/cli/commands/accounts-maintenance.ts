@@ -2,14 +2,7 @@ import { and, asc, gt, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts } from '../../db/schema.ts';
 import { findLocalUser } from '../../services/accounts/local-users.ts';
-import {
-  countRemoteAccounts,
-  countUnreferencedRemoteAccounts,
-  remoteAccountsAfter,
-  removeRemoteAccount,
-  unreferencedRemoteAccountsAfter,
-  type RemoteAccountRef,
-} from '../../services/accounts/remote-account-cleanup.ts';
+import type { RemoteAccountRef } from '../../services/accounts/remote-account-cleanup.ts';
 import { BATCH, plural, positiveInteger, walkBatches } from '../batches.ts';
 import { CommandError, onePositional, output, parseOptions, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
@@ -22,6 +15,8 @@ import { ADMIN_USAGE, usage } from '../usage.ts';
  */
 
 const federation = () => import('../../federation/account-maintenance.ts');
+// imported when a command runs: `accounts create` and the others load none of it
+const cleanup = () => import('../../services/accounts/remote-account-cleanup.ts');
 
 /** `accounts rotate USERNAME | --all`: new key pairs, and an Update of the actor to followers' servers. */
 export function prepareRotate(args: string[]): Prepared {
@@ -71,6 +66,7 @@ export function prepareCull(args: string[]): Prepared {
   return {
     async run(ctx, progress) {
       const { remoteActorState } = await federation();
+      const { countRemoteAccounts, remoteAccountsAfter, removeRemoteAccount } = await cleanup();
       const scopes = positionals.length > 0 ? positionals.map((domain) => ({ domain })) : [{}];
       let total = 0;
       for (const scope of scopes) total += await countRemoteAccounts(ctx, scope);
@@ -128,6 +124,7 @@ export function prepareRefresh(args: string[]): Prepared {
   return {
     async run(ctx, progress) {
       const { refreshRemoteAccount } = await import('../../federation/resolve-account.ts');
+      const { countRemoteAccounts, remoteAccountsAfter } = await cleanup();
       const refresh = async (account: RemoteAccountRef) => {
         if (!dryRun) await refreshRemoteAccount(ctx, { accountId: account.id });
       };
@@ -159,6 +156,7 @@ export function preparePrune(args: string[]): Prepared {
   const dryRun = !!values['dry-run'];
   return {
     async run(ctx, progress) {
+      const { countUnreferencedRemoteAccounts, removeRemoteAccount, unreferencedRemoteAccountsAfter } = await cleanup();
       const total = await countUnreferencedRemoteAccounts(ctx);
       progress.start(total);
       let removed = 0;

@@ -1,5 +1,3 @@
-import { countRemoteAccounts, remoteAccountsAfter, removeRemoteAccount } from '../../services/accounts/remote-account-cleanup.ts';
-import { clearDomainMedia } from '../../services/moderation/clear-domain-media.ts';
 import { BATCH, plural, positiveInteger, walkBatches } from '../batches.ts';
 import { output, parseOptions, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
@@ -19,6 +17,9 @@ export function prepareDomainsPurge(args: string[]): Prepared {
   const dryRun = !!values['dry-run'];
   return {
     async run(ctx, progress) {
+      // imported when it runs: the other `domains` commands load none of it
+      const { countRemoteAccounts, remoteAccountsAfter, removeRemoteAccount } = await import('../../services/accounts/remote-account-cleanup.ts');
+      const { clearDomainMedia } = await import('../../services/moderation/clear-domain-media.ts');
       let total = 0;
       for (const domain of domains) total += await countRemoteAccounts(ctx, { domain });
       progress.start(total);
