@@ -32,3 +32,26 @@ export function positiveInteger(value: string | undefined, name: string, text: s
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive whole number`, text);
   return Number(value);
 }
+
+/**
+ * Runs `work` on each argument in turn, as tootctl's list commands do: `work` resolves why it skipped
+ * one (already there, not there…), or nothing when it did it; a refused value (an ApiError) is skipped
+ * too. Prints `summary` and the skips (on stderr), and exits 1 when nothing was done.
+ */
+export async function forEachArgument(values: string[], summary: (done: number, skipped: number) => string, work: (value: string) => Promise<string | undefined>) {
+  const { ApiError } = await import('../lib/errors.ts');
+  let done = 0;
+  const skipped: string[] = [];
+  for (const value of values) {
+    try {
+      const skip = await work(value);
+      if (skip === undefined) done++;
+      else skipped.push(skip);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      skipped.push(`${value}: ${error.message}`);
+    }
+  }
+  const stdout = `${summary(done, skipped.length)}\n`;
+  return { stdout, stderr: skipped.map((line) => `${line}\n`).join(''), exitCode: done === 0 ? 1 : 0 };
+}

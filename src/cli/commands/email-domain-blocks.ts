@@ -1,7 +1,6 @@
-import { ApiError } from '../../lib/errors.ts';
 import { createEmailDomainBlock, findEmailDomainBlockByDomain, listEmailDomainBlocks, removeEmailDomainBlock } from '../../services/moderation/email-domain-blocks.ts';
 import { allPages } from '../all-pages.ts';
-import { plural } from '../batches.ts';
+import { forEachArgument, plural } from '../batches.ts';
 import { output, parseOptions, type Prepared } from '../admin.ts';
 import { commandWithSubcommands } from '../subcommands.ts';
 import { UsageError } from '../usage-error.ts';
@@ -25,20 +24,12 @@ function prepareAdd(args: string[]): Prepared {
   const { values, positionals } = parseOptions(text, args, { 'with-approval': { type: 'boolean' } });
   if (positionals.length === 0) throw new UsageError('missing DOMAIN', text);
   return {
-    async run(ctx) {
-      let added = 0;
-      const skipped: string[] = [];
-      for (const domain of positionals) {
-        try {
-          await createEmailDomainBlock(ctx, { domain, allowWithApproval: !!values['with-approval'] });
-          added++;
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          skipped.push(`${domain}: ${error.message}`);
-        }
-      }
-      return { ...output(`Added ${plural(added, 'e-mail domain block')}, skipped ${skipped.length}`), stderr: skipped.map((line) => `${line}\n`).join(''), exitCode: added === 0 ? 1 : 0 };
-    },
+    run: (ctx) =>
+      forEachArgument(
+        positionals,
+        (added, skipped) => `Added ${plural(added, 'e-mail domain block')}, skipped ${skipped}`,
+        async (domain) => void (await createEmailDomainBlock(ctx, { domain, allowWithApproval: !!values['with-approval'] })),
+      ),
   };
 }
 
@@ -47,23 +38,16 @@ function prepareRemove(args: string[]): Prepared {
   const { positionals } = parseOptions(text, args, {});
   if (positionals.length === 0) throw new UsageError('missing DOMAIN', text);
   return {
-    async run(ctx) {
-      let removed = 0;
-      const skipped: string[] = [];
-      for (const domain of positionals) {
-        const block = await findEmailDomainBlockByDomain(ctx, domain).catch((error: unknown) => {
-          if (error instanceof ApiError) return undefined;
-          throw error;
-        });
-        if (!block) {
-          skipped.push(`${domain} is not blocked`);
-          continue;
-        }
-        await removeEmailDomainBlock(ctx, block.id);
-        removed++;
-      }
-      return { ...output(`Removed ${plural(removed, 'e-mail domain block')}, skipped ${skipped.length}`), stderr: skipped.map((line) => `${line}\n`).join(''), exitCode: removed === 0 ? 1 : 0 };
-    },
+    run: (ctx) =>
+      forEachArgument(
+        positionals,
+        (removed, skipped) => `Removed ${plural(removed, 'e-mail domain block')}, skipped ${skipped}`,
+        async (domain) => {
+          const block = await findEmailDomainBlockByDomain(ctx, domain);
+          if (!block) return `${domain} is not blocked`;
+          await removeEmailDomainBlock(ctx, block.id);
+        },
+      ),
   };
 }
 

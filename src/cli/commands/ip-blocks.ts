@@ -1,18 +1,12 @@
-import { ApiError } from '../../lib/errors.ts';
 import { createIpBlock, findIpBlockByRange, IP_BLOCK_SEVERITIES, listIpBlocks, removeIpBlock, updateIpBlock } from '../../services/moderation/ip-blocks.ts';
 import { allPages } from '../all-pages.ts';
-import { plural, positiveInteger } from '../batches.ts';
+import { forEachArgument, plural, positiveInteger } from '../batches.ts';
 import { output, parseOptions, type Prepared } from '../admin.ts';
 import { commandWithSubcommands } from '../subcommands.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, usage } from '../usage.ts';
 
 /** `subspace ip_blocks add|remove|export` (tootctl ip_blocks): sign-ups or all access refused from address ranges. */
-
-const refusal = (error: unknown, what: string): string => {
-  if (!(error instanceof ApiError)) throw error;
-  return `${what}: ${error.message}`;
-};
 
 function prepareAdd(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.ip_blocks.add);
@@ -22,22 +16,17 @@ function prepareAdd(args: string[]): Prepared {
   const duration = values.duration === undefined ? undefined : positiveInteger(values.duration, 'duration', text, 0);
   const input = { severity: values.severity, comment: values.comment ?? null, expiresIn: duration === undefined ? null : String(duration) };
   return {
-    async run(ctx) {
-      let added = 0;
-      const skipped: string[] = [];
-      for (const ip of positionals) {
-        try {
+    run: (ctx) =>
+      forEachArgument(
+        positionals,
+        (added, skipped) => `Added ${plural(added, 'IP block')}, skipped ${skipped}`,
+        async (ip) => {
           const existing = await findIpBlockByRange(ctx, ip);
-          if (existing && !values.force) skipped.push(`${ip} is already blocked (--force replaces the block)`);
-          else if (existing) await updateIpBlock(ctx, existing.id, { ip, ...input });
+          if (existing && !values.force) return `${ip} is already blocked (--force replaces the block)`;
+          if (existing) await updateIpBlock(ctx, existing.id, { ip, ...input });
           else await createIpBlock(ctx, { ip, ...input });
-          if (!existing || values.force) added++;
-        } catch (error) {
-          skipped.push(refusal(error, ip));
-        }
-      }
-      return { ...output(`Added ${plural(added, 'IP block')}, skipped ${skipped.length}`), stderr: skipped.map((line) => `${line}\n`).join(''), exitCode: added === 0 ? 1 : 0 };
-    },
+        },
+      ),
   };
 }
 
@@ -46,23 +35,16 @@ function prepareRemove(args: string[]): Prepared {
   const { positionals } = parseOptions(text, args, {});
   if (positionals.length === 0) throw new UsageError('missing IP', text);
   return {
-    async run(ctx) {
-      let removed = 0;
-      const skipped: string[] = [];
-      for (const ip of positionals) {
-        try {
+    run: (ctx) =>
+      forEachArgument(
+        positionals,
+        (removed, skipped) => `Removed ${plural(removed, 'IP block')}, skipped ${skipped}`,
+        async (ip) => {
           const block = await findIpBlockByRange(ctx, ip);
-          if (!block) skipped.push(`${ip} is not blocked`);
-          else {
-            await removeIpBlock(ctx, block.id);
-            removed++;
-          }
-        } catch (error) {
-          skipped.push(refusal(error, ip));
-        }
-      }
-      return { ...output(`Removed ${plural(removed, 'IP block')}, skipped ${skipped.length}`), stderr: skipped.map((line) => `${line}\n`).join(''), exitCode: removed === 0 ? 1 : 0 };
-    },
+          if (!block) return `${ip} is not blocked`;
+          await removeIpBlock(ctx, block.id);
+        },
+      ),
   };
 }
 
