@@ -79,13 +79,15 @@ async function main(argv: string[]): Promise<number> {
       console.log(`VAPID_PRIVATE_KEY=${keys.privateKey}\nVAPID_PUBLIC_KEY=${keys.publicKey}`);
       return 0;
     }
-    case 'db': {
+    case 'db':
+    case 'upgrade': {
       const config = await loadConfiguration();
       const { openDatabase } = await import('../db/index.ts');
       const database = await openDatabase(config);
       await database.migrate();
       await database.close();
       console.log('Database is up to date.');
+      if (command === 'upgrade') console.log(`Subspace ${version()} is ready to start.`);
       return 0;
     }
     case 'config': {

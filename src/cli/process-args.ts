@@ -29,7 +29,7 @@ function parseConcurrency(value: string, text: string): number {
 const SUBCOMMANDS: Partial<Record<ProcessCommandName, string>> = { db: 'migrate', config: 'check', webpush: 'generate-vapid-key' };
 
 /**
- * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `secret`,
+ * Checks the arguments of `start`, `web`, `streaming`, `worker`, `scheduler`, `db`, `upgrade`, `secret`,
  * `webpush` and `version` before anything is opened; throws UsageError on anything they do not take.
  */
 export function parseProcessArgs(command: ProcessCommandName, args: string[]): ProcessArgs {

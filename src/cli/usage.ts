@@ -14,6 +14,10 @@ export const ADMIN_USAGE = {
     modify: `${line('accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]')}\n                                    [--disable | --enable] [--reset-password]`,
     delete: line('accounts delete USERNAME'),
     approve: line('accounts approve USERNAME | --all'),
+    rotate: line('accounts rotate USERNAME | --all'),
+    cull: line('accounts cull [DOMAIN…] [--concurrency N] [--dry-run]'),
+    refresh: line('accounts refresh USER@DOMAIN… | --domain DOMAIN | --all [--concurrency N] [--dry-run]'),
+    prune: line('accounts prune [--dry-run]'),
   },
   announcements: {
     create: line('announcements create TEXT [--starts-at ISO --ends-at ISO] [--all-day] [--scheduled-at ISO]'),
@@ -43,6 +47,29 @@ export const ADMIN_USAGE = {
     allow: line('domains allow DOMAIN'),
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
+    purge: line('domains purge DOMAIN… [--concurrency N] [--dry-run]'),
+  },
+  cache: {
+    clear: line('cache clear'),
+    recount: line('cache recount accounts|statuses'),
+  },
+  feeds: {
+    build: line('feeds build USERNAME | --all [--concurrency N]'),
+    clear: line('feeds clear'),
+  },
+  email_domain_blocks: {
+    list: line('email_domain_blocks list'),
+    add: line('email_domain_blocks add DOMAIN… [--with-approval]'),
+    remove: line('email_domain_blocks remove DOMAIN…'),
+  },
+  ip_blocks: {
+    add: line('ip_blocks add IP… --severity no_access|sign_up_block|sign_up_requires_approval [--comment C] [--duration SECONDS] [--force]'),
+    remove: line('ip_blocks remove IP…'),
+    export: line('ip_blocks export [--format plain|nginx]'),
+  },
+  canonical_email_blocks: {
+    find: line('canonical_email_blocks find EMAIL'),
+    remove: line('canonical_email_blocks remove EMAIL'),
   },
   emoji: {
     import: line('emoji import PATH [--prefix P] [--suffix S] [--overwrite] [--unlisted] [--category C] [--shortcode S]'),
@@ -57,6 +84,18 @@ export const ADMIN_USAGE = {
     'remove-orphans': line('media remove-orphans [--prefix PREFIX] [--dry-run]'),
     usage: line('media usage'),
     refresh: line('media refresh [--status ID | --account USER@DOMAIN | --domain DOMAIN] [--days N] [--force] [--concurrency N] [--dry-run]'),
+  },
+  statuses: {
+    remove: line('statuses remove [--days N] [--dry-run]'),
+  },
+  preview_cards: {
+    remove: line('preview_cards remove [--days N] [--link] [--concurrency N] [--dry-run]'),
+  },
+  maintenance: {
+    'fix-duplicates': line('maintenance fix-duplicates [--dry-run]'),
+  },
+  'self-destruct': {
+    'self-destruct': line('self-destruct --confirm DOMAIN [--dry-run]'),
   },
   rules: {
     add: line('rules add TEXT [--hint HINT] [--priority N]'),
@@ -81,6 +120,59 @@ export type AdminCommandName = keyof typeof ADMIN_USAGE;
 
 /** What a sub-command does, printed under its usage by `--help` (for those whose options need saying). */
 const DESCRIPTIONS: Partial<Record<AdminCommandName, Record<string, string>>> = {
+  accounts: {
+    rotate: `Gives local accounts new key pairs (RSA for HTTP Signatures, Ed25519 for Object Integrity Proofs)
+and sends their followers' servers an Update of the actor with the new public keys, like tootctl accounts rotate.`,
+    cull: `Asks the servers of remote accounts (of the given domains, or all) for each one, signed by the
+instance actor, and removes those answered 404 or 410, like tootctl accounts cull. Servers that do not
+answer clearly are listed and their accounts kept. --concurrency: requests at once (5). --dry-run removes nothing.`,
+    refresh: `Fetches remote profiles again (name, note, keys, avatar and header), like tootctl accounts refresh.`,
+    prune: `Removes remote accounts nothing here refers to: no statuses, mentions, favourites, follows or follow
+requests, blocks, mutes or reports; bots and other automated actors are kept. Like tootctl accounts prune.`,
+  },
+  cache: {
+    clear: `Empties the cache (Redis in server mode, the running instance's memory when embedded), like
+tootctl cache clear: rate-limit counters, cached lookups and markers start again.`,
+    recount: `Computes again the counters kept on this server's own accounts (statuses, followers, following) or
+statuses (replies, reblogs, favourites) from what they count, like tootctl cache recount. Other servers'
+counters are what their servers report, and are left alone.`,
+  },
+  feeds: {
+    build: `Rebuilds the home and list feeds of a member (or all) from the database, like tootctl feeds build.`,
+    clear: `Drops every home and list feed, like tootctl feeds clear; a member's home feed is rebuilt when they
+next read it.`,
+  },
+  domains: {
+    purge: `Removes every account of the domains, with their statuses, follows and files, and the domains'
+custom emoji and cached media, like tootctl domains purge. It does not block them: what they send later is
+stored again unless they are blocked (subspace domains block).`,
+  },
+  email_domain_blocks: {
+    add: `Refuses sign-ups with an e-mail address at these domains or their subdomains (or whose mail goes to
+them), like tootctl email_domain_blocks add; with --with-approval they wait for approval instead.`,
+  },
+  ip_blocks: {
+    add: `Blocks address ranges (an IP or CIDR range), like tootctl ip_blocks add: no_access refuses every request
+from them, sign_up_block refuses sign-ups, sign_up_requires_approval makes them wait for approval.
+--duration: seconds until the block lapses (none: it stays). --force replaces a block of the same range.`,
+    export: `Prints the blocked ranges one a line, or with --format nginx a \`deny\` line for each range refused
+all access (to include in the nginx site).`,
+  },
+  maintenance: {
+    'fix-duplicates': `Merges remote accounts stored more than once under one actor URI (a handle renamed between two
+fetches), like tootctl maintenance fix-duplicates: the one fetched last keeps the others' follows, statuses,
+mentions, favourites, blocks, mutes, notes, list memberships and reports. The other duplicates tootctl mends
+(of usernames, statuses, tags…) cannot arise here: unique indexes refuse them.`,
+  },
+  statuses: {
+    remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl
+statuses remove: their authors have no followers here, and no member favourited, bookmarked, reblogged,
+replied to or pinned them, was mentioned in them or reported them. Their attachments' files go too.`,
+  },
+  preview_cards: {
+    remove: `Removes the stored thumbnails of preview cards fetched more than --days (180) ago (with --link, of link
+cards only), like tootctl preview_cards remove; the cards stay, without an image.`,
+  },
   webhooks: {
     create: `Adds an endpoint told of events (account.created, account.approved, account.updated, report.created,
 report.updated, status.created, status.updated) by a signed POST (X-Hub-Signature: sha256=HMAC of the body
@@ -116,6 +208,7 @@ const PROCESS_COMMANDS = {
   worker: ['worker [--queues default,push,ingress,mailers,pull,scheduler] [--concurrency N]', 'background jobs from the given queues'],
   scheduler: ['scheduler', 'enqueues periodic jobs'],
   db: ['db migrate', 'applies database migrations (server mode)'],
+  upgrade: ['upgrade', 'after installing a new version: applies its database migrations and prints the version'],
   config: ['config check', 'prints the effective configuration (secrets masked) and warns about variables it ignores'],
   secret: ['secret', 'prints a new SECRET_KEY_BASE'],
   webpush: ['webpush generate-vapid-key', 'prints a new VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY for Web Push'],
@@ -164,7 +257,7 @@ Administration (while an embedded instance runs, these go to it through <data di
 ${Object.values(ADMIN_USAGE)
   .flatMap((lines) => [...new Set(Object.values(lines))])
   .join('\n')}
-${(['db', 'config', 'secret', 'webpush', 'restore', 'version'] as const).map(overviewLine).join('\n')}
+${(['db', 'upgrade', 'config', 'secret', 'webpush', 'restore', 'version'] as const).map(overviewLine).join('\n')}
 
 Run \`subspace <command> --help\` for a command's options.`;
 

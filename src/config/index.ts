@@ -68,6 +68,12 @@ export interface Config {
   /** Redis for the cache (`CACHE_REDIS_*`, defaulting to the main one). */
   cacheRedis?: RedisConfig;
   queueConcurrency: number;
+  /** `IP_RETENTION_PERIOD` (seconds, a year by default): how long IP addresses of sessions, sign-ups and tokens are kept */
+  ipRetentionSeconds: number;
+  /** `SESSION_RETENTION_PERIOD` (seconds, a year by default): how long a browser session lasts at most */
+  sessionRetentionSeconds: number;
+  /** `WEB_CONCURRENCY` (Puma's, as Mastodon sets it): how many processes `subspace web` forks to share its port (server mode) */
+  webConcurrency: number;
   /** how long a worker's lock on a running job lasts unrenewed, and how often workers look for jobs whose worker died */
   jobLockSeconds: number;
   userActiveDays: number;
@@ -101,6 +107,8 @@ export interface Config {
   /** encrypted backups (`BACKUP_*`) */
   backup: BackupConfig;
 }
+
+const YEAR_SECONDS = 365 * 24 * 3600;
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
@@ -249,6 +257,9 @@ export function loadConfig(env: Env): Config {
     queueRedis: redisFromEnv(env, 'SIDEKIQ_') ?? redis,
     cacheRedis: redisFromEnv(env, 'CACHE_') ?? redis,
     queueConcurrency: int(env, 'SIDEKIQ_CONCURRENCY', 5, 1, 1000),
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 256),
+    ipRetentionSeconds: int(env, 'IP_RETENTION_PERIOD', YEAR_SECONDS, 1),
+    sessionRetentionSeconds: int(env, 'SESSION_RETENTION_PERIOD', YEAR_SECONDS, 1),
     jobLockSeconds: int(env, 'SUBSPACE_JOB_LOCK_SECONDS', 30, 1, 3600),
     userActiveDays: int(env, 'USER_ACTIVE_DAYS', 7, 1, 3650),
     trustedProxies: trusted ? trusted.split(/[,\s]+/).filter(Boolean) : [],

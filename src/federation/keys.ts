@@ -22,7 +22,7 @@ async function toCryptoKeyPair(pair: PemPair, algorithm: typeof RSA | 'Ed25519')
   return { publicKey, privateKey };
 }
 
-async function generateEd25519(): Promise<PemPair> {
+export async function generateEd25519(): Promise<PemPair> {
   const { publicKey, privateKey } = await generateKeyPairAsync('ed25519', {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -30,7 +30,7 @@ async function generateEd25519(): Promise<PemPair> {
   return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
 
-async function generateRsa(): Promise<PemPair> {
+export async function generateRsa(): Promise<PemPair> {
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

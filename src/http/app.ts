@@ -70,6 +70,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerSession } from './plugins/session.ts';
 import { registerRequestId } from './plugins/request-id.ts';
 import { registerRequestMetrics } from './plugins/metrics.ts';
+import { registerWebWorkerHeader } from './plugins/web-worker-header.ts';
 import { staticRoutes } from './static.ts';
 import { webClientRoutes } from './web-client.ts';
 import { manifestRoutes } from './manifest.ts';
@@ -87,6 +88,7 @@ export { type AppOptions, type HttpTimeouts, httpTimeouts } from './server.ts';
 export async function buildApp(ctx: AppContext, options: AppOptions & { streaming?: StreamingHub; streamingOptions?: StreamingRouteOptions } = {}): Promise<FastifyInstance> {
   const app = createServer(ctx, options.timeouts);
   registerRequestId(app);
+  registerWebWorkerHeader(app, ctx.config);
   registerRequestMetrics(app, ctx.metrics);
   registerCors(app);
   registerSecurityHeaders(app);

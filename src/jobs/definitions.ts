@@ -53,6 +53,8 @@ export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Tre
 export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
 /** Writes an encrypted backup to BACKUP_TO for BACKUP_RECIPIENTS, keeping BACKUP_KEEP of them (Subspace's own: Mastodon leaves backups to scripts). */
 export const BackupScheduler = job<Record<string, never>>('Subspace::BackupScheduler', 'scheduler', 1);
+/** Ends old sessions, forgets old IP addresses and removes expired IP blocks (Scheduler::IpCleanupScheduler). */
+export const IpCleanupScheduler = job<Record<string, never>>('Scheduler::IpCleanupScheduler', 'scheduler', 1);
 /** Queues the deletion of accounts suspended 30 days ago (Scheduler::SuspendedUserCleanupScheduler). */
 export const SuspendedUserCleanupScheduler = job<Record<string, never>>('Scheduler::SuspendedUserCleanupScheduler', 'scheduler', 1);
 /** Deletes a suspended account's content once its 30 days are over (Admin::AccountDeletionWorker). */

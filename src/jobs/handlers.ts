@@ -42,6 +42,7 @@ on(jobs.TrendsRefreshScheduler, async () => (await import('./scheduler/trends-re
 on(jobs.DeferredJobsScheduler, async () => (await import('./scheduler/deferred-jobs-scheduler.ts')).enqueueDeferred);
 on(jobs.VacuumScheduler, async () => (await import('./scheduler/vacuum-scheduler.ts')).runVacuum);
 on(jobs.BackupScheduler, async () => (await import('./scheduler/backup-scheduler.ts')).runScheduledBackup);
+on(jobs.IpCleanupScheduler, async () => (await import('./scheduler/ip-cleanup-scheduler.ts')).runIpCleanup);
 on(jobs.SuspendedUserCleanupScheduler, async () => {
   const { queueExpiredSuspensions } = await import('../services/moderation/suspend-account.ts');
   return async (ctx) => void (await queueExpiredSuspensions(ctx));

@@ -27,8 +27,9 @@ export interface MetricsExporter {
 }
 
 /**
- * The exporter's listener: `GET /metrics` (Prometheus' text format), and `GET /health/ready` (the
- * readiness check, for the roles that have no HTTP port of their own: worker and scheduler).
+ * The exporter's listener: `GET /metrics` (Prometheus' text format), `GET /health` (liveness: the
+ * process answers) and `GET /health/ready` (the readiness check), for the probes of the roles that
+ * have no HTTP port of their own: worker and scheduler.
  */
 export async function startMetricsExporter(ctx: AppContext, metrics: Metrics, roles: Roles): Promise<MetricsExporter> {
   const server: Server = createServer((request, response) => {
@@ -47,6 +48,10 @@ export async function startMetricsExporter(ctx: AppContext, metrics: Metrics, ro
       );
       return;
     }
+    if (path === '/health') {
+      response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('OK');
+      return;
+    }
     if (path === '/health/ready') {
       void readiness(ctx).then((state) => {
         const body = JSON.stringify({ status: state.ready ? 'ready' : 'unavailable', ...state.checks, failed: state.failed });
@@ -54,7 +59,7 @@ export async function startMetricsExporter(ctx: AppContext, metrics: Metrics, ro
       });
       return;
     }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: /metrics and /health/ready are served here\n');
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: /metrics, /health and /health/ready are served here\n');
   });
   const { host } = metrics.config;
   const port = exporterPort(metrics.config.port, roles);

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import {
   BackupScheduler,
   DeferredJobsScheduler,
+  IpCleanupScheduler,
   OauthCleanup,
   PendingDistributionsScheduler,
   ScheduledStatusesScheduler,
@@ -29,6 +30,7 @@ export const SCHEDULES: Schedule[] = [
   { job: TrendsRefreshScheduler, everySeconds: 300 },
   { job: VacuumScheduler, everySeconds: 24 * 3600 },
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
+  { job: IpCleanupScheduler, everySeconds: 24 * 3600 },
 ];
 
 /** SCHEDULES, and the backup every BACKUP_SCHEDULE once BACKUP_TO and BACKUP_RECIPIENTS say where and to whom. */

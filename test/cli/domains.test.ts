@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runAdminCommand } from '../../src/cli/admin.ts';
+import { inArray } from 'drizzle-orm';
+import { accounts, statuses } from '../../src/db/schema.ts';
 import { domainBlockFor, federatesWith } from '../../src/services/moderation/instance-domain-blocks.ts';
+import { fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 
 describe('subspace domains', () => {
@@ -40,5 +43,32 @@ describe('subspace domains', () => {
     assert.equal((await run('disallow', 'friends.example')).exitCode, 0);
     assert.equal((await run('list')).stdout, 'No domain blocks or allows.\n');
     assert.equal((await run('frobnicate')).exitCode, 2);
+  });
+
+  it('purge removes every account of the domains with their statuses, and leaves other domains alone', async () => {
+    const spammers = [await fabricateRemoteAccount(instance.ctx, { domain: 'spam.example' }), await fabricateRemoteAccount(instance.ctx, { domain: 'Spam.Example' })];
+    const status = await fabricateStatus(instance.ctx, spammers[0]!.id, { local: false, uri: 'https://spam.example/statuses/1' });
+    const neighbour = await fabricateRemoteAccount(instance.ctx, { domain: 'other.example' });
+    const ids = [...spammers.map((account) => account.id), neighbour.id];
+    const left = async () => (await instance.ctx.db.select({ id: accounts.id }).from(accounts).where(inArray(accounts.id, ids))).map((row) => row.id).sort();
+
+    const dry = await run('purge', 'spam.example', '--dry-run');
+    assert.equal(dry.stdout, 'OK, removed 2 accounts and 0 custom emoji of spam.example (DRY RUN)\n');
+    assert.equal((await left()).length, 3);
+    const purged = await run('purge', 'spam.example');
+    assert.equal(purged.exitCode, 0, purged.stderr);
+    assert.deepEqual(await left(), [neighbour.id]);
+    assert.equal(
+      (
+        await instance.ctx.db
+          .select()
+          .from(statuses)
+          .where(inArray(statuses.id, [status.id]))
+      ).length,
+      0,
+    );
+    assert.equal((await run('purge', 'spam.example')).stdout, 'OK, removed 0 accounts and 0 custom emoji of spam.example\n');
+    assert.equal((await run('purge')).exitCode, 2);
+    assert.match((await run('purge', '--help')).stdout, /^Usage:\n {2}subspace domains purge DOMAIN…/);
   });
 });

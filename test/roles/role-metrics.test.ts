@@ -35,7 +35,7 @@ const exporterOf = (running: RunningProcess) => waitFor(`the exporter to listen\
 
 describe('metrics and warnings of a role process', () => {
   test('`subspace web` serves its metrics on its exporter, and warns once about each variable it ignores', async () => {
-    const web = runSubspace(['web'], environment({ SMTP_SEVER: 'mail.example.com', WEB_CONCURRENCY: '2' }));
+    const web = runSubspace(['web'], environment({ SMTP_SEVER: 'mail.example.com', MIN_THREADS: '2' }));
     try {
       const url = await waitFor(`the web role to listen\n${web.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(web.output())?.[1], 60_000);
       await waitForHealthy(url, web);
@@ -48,7 +48,7 @@ describe('metrics and warnings of a role process', () => {
       assert.equal((await fetch(`${exporter}/health/ready`)).status, 200);
       const output = web.output();
       assert.equal(output.match(/SMTP_SEVER is not a variable Subspace reads: did you mean SMTP_SERVER\?/g)?.length, 1, output);
-      assert.equal(output.match(/WEB_CONCURRENCY is a Mastodon setting Subspace does not support/g)?.length, 1, output);
+      assert.equal(output.match(/MIN_THREADS is a Mastodon setting Subspace does not support/g)?.length, 1, output);
     } finally {
       await stop(web);
     }

@@ -12,6 +12,8 @@ export interface Cache {
   /** deletes `key` if it still holds `value` (a lease released by its holder); true when it did */
   deleteIfHeld(key: string, value: string): Promise<boolean>;
   del(key: string): Promise<void>;
+  /** removes every key (tootctl cache clear); resolves how many there were */
+  clear(): Promise<number>;
   /** increments a counter, starting its expiry on the first increment; returns the new value */
   incr(key: string, ttlSeconds: number): Promise<number>;
   /** seconds until `key` expires, or -1 without expiry, -2 when absent */

@@ -88,6 +88,12 @@ export class MemoryCache implements Cache {
     this.#entries.delete(key);
   }
 
+  async clear(): Promise<number> {
+    const count = this.#entries.size;
+    this.#entries.clear();
+    return count;
+  }
+
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const entry = this.#live(key);
     const current = entry ? Number(entry.value) : 0;

@@ -7,7 +7,8 @@ import { ROLES, type RoleName } from '../../services/accounts/roles.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
 import { CommandError, onePositional, output, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
-import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
+import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
+import { prepareCull, preparePrune, prepareRefresh, prepareRotate } from './accounts-maintenance.ts';
 
 // most powerful first, as tootctl lists them
 const ROLE_NAMES = (['Owner', 'Admin', 'Moderator'] as RoleName[]).filter((name) => Object.hasOwn(ROLES, name));
@@ -135,10 +136,14 @@ export const accountsCommand: AdminCommand = {
       modify: [prepareModify, MODIFY_USAGE],
       delete: [prepareDelete, DELETE_USAGE],
       approve: [prepareApprove, APPROVE_USAGE],
+      rotate: [prepareRotate, ADMIN_USAGE.accounts.rotate],
+      cull: [prepareCull, ADMIN_USAGE.accounts.cull],
+      refresh: [prepareRefresh, ADMIN_USAGE.accounts.refresh],
+      prune: [preparePrune, ADMIN_USAGE.accounts.prune],
     };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown accounts command: ${sub}`, ACCOUNTS_USAGE);
-    if (wantsHelp(rest)) return { help: usage(handler[1]) };
+    if (wantsHelp(rest)) return { help: subcommandHelp('accounts', sub) };
     return handler[0](rest);
   },
 };

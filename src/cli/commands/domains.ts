@@ -11,7 +11,8 @@ import {
 } from '../../services/relationships/block-domain.ts';
 import { CommandError, onePositional, output, parseCommandArgs, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
-import { ADMIN_USAGE, commandUsage, usage } from '../usage.ts';
+import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
+import { prepareDomainsPurge } from './domains-purge.ts';
 
 const { block: BLOCK_USAGE, unblock: UNBLOCK_USAGE, allow: ALLOW_USAGE, disallow: DISALLOW_USAGE, list: LIST_USAGE } = ADMIN_USAGE.domains;
 
@@ -102,10 +103,11 @@ export const domainsCommand: AdminCommand = {
         DISALLOW_USAGE,
       ],
       list: [prepareList, LIST_USAGE],
+      purge: [prepareDomainsPurge, ADMIN_USAGE.domains.purge],
     };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown domains command: ${sub}`, DOMAINS_USAGE);
-    if (wantsHelp(rest)) return { help: usage(handler[1]) };
+    if (wantsHelp(rest)) return { help: subcommandHelp('domains', sub) };
     return handler[0](rest);
   },
 };

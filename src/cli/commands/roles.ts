@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { QUEUE_NAMES } from '../../backends/queue/index.ts';
 import { baseUrl, type Config } from '../../config/index.ts';
 import { boot, type Roles } from '../../roles/boot.ts';
 import { ensureClientBuilt } from '../../roles/client-build.ts';
+import { runWebCluster } from '../../roles/web-cluster.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { hasLocalUsers } from '../../services/accounts/local-users.ts';
 import type { ProcessArgs } from '../process-args.ts';
@@ -27,14 +29,23 @@ export function rolesFor(command: string, args: ProcessArgs, config: Config): Ro
 /** Runs a role until SIGINT/SIGTERM, then shuts down gracefully (running jobs finish first). */
 export async function runRole(command: string, args: ProcessArgs, config: Config, configWarnings: string[] = []) {
   const roles = rolesFor(command, args, config);
+  const isWebWorker = cluster.isWorker;
   // the web client is built on install; a checkout changed since (or never installed) is built here
-  if (roles.web) await ensureClientBuilt(createLogger(config.logLevel, command));
+  if (roles.web && !isWebWorker) await ensureClientBuilt(createLogger(config.logLevel, command));
+  if (command === 'web' && config.webConcurrency > 1 && cluster.isPrimary) {
+    const log = createLogger(config.logLevel, command);
+    for (const warning of configWarnings) log.warn(warning);
+    if (config.database.kind !== 'pglite') process.exit(await runWebCluster(config.webConcurrency, log));
+    log.warn('WEB_CONCURRENCY is for server mode (DATABASE_URL): the embedded database admits one process, so one web process runs');
+    configWarnings = [];
+  }
   const instance = await boot(config, roles);
   const log = instance.ctx.log;
-  for (const warning of configWarnings) log.warn(warning);
+  // a web worker's primary has already warned
+  if (!isWebWorker) for (const warning of configWarnings) log.warn(warning);
   if (instance.metricsUrl) log.info(`metrics at ${instance.metricsUrl}/metrics, readiness at ${instance.metricsUrl}/health/ready`);
   if (instance.url) log.info(`Subspace is serving ${baseUrl(config)} (listening on ${instance.url})`);
-  if (roles.web && !(await hasLocalUsers(instance.ctx))) {
+  if (roles.web && !isWebWorker && !(await hasLocalUsers(instance.ctx))) {
     log.info('No accounts yet. Create the owner with: ./bin/subspace accounts create USERNAME --email EMAIL --role Owner --confirmed');
   }
   if (roles.streaming && !roles.web && !config.redis) {

@@ -1,10 +1,17 @@
 import type { AppContext } from '../../context.ts';
+import { vacuumRevokedAccessTokens } from '../../services/maintenance/ip-retention.ts';
 import { vacuumMediaAttachments } from '../../services/media/media-vacuum.ts';
 
 /**
- * Scheduler::VacuumScheduler, once a day: for now its media part (Vacuum::MediaAttachmentsVacuum),
- * unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media.
+ * Scheduler::VacuumScheduler, once a day: its media part (Vacuum::MediaAttachmentsVacuum), unattached
+ * uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media; and
+ * revoked access tokens (Vacuum::AccessTokensVacuum). One part failing does not stop the others.
  */
 export async function runVacuum(ctx: AppContext): Promise<void> {
-  await vacuumMediaAttachments(ctx);
+  for (const [name, operation] of [
+    ['media attachments', vacuumMediaAttachments],
+    ['access tokens', vacuumRevokedAccessTokens],
+  ] as const) {
+    await operation(ctx).catch((error: unknown) => ctx.log.error({ err: error }, `vacuum of ${name} failed`));
+  }
 }

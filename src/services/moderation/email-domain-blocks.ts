@@ -39,6 +39,15 @@ export function findEmailDomainBlock(ctx: AppContext, id: string): Promise<Email
   return rowById(ctx.db, emailDomainBlocks, id);
 }
 
+/** The block of exactly this domain, if any. */
+export async function findEmailDomainBlockByDomain(ctx: AppContext, domain: string): Promise<EmailDomainBlockRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(emailDomainBlocks)
+    .where(eq(emailDomainBlocks.domain, validDomain(domain)));
+  return row;
+}
+
 export async function listEmailDomainBlocks(ctx: AppContext, page: Page): Promise<EmailDomainBlockRow[]> {
   const rows = await ctx.db.select().from(emailDomainBlocks).where(pageCondition(emailDomainBlocks.id, page)).orderBy(pageOrder(emailDomainBlocks.id, page)).limit(page.limit);
   return finishPage(rows, page);

@@ -91,6 +91,15 @@ export function findIpBlock(ctx: AppContext, id: string): Promise<IpBlockRow> {
   return rowById(ctx.db, ipBlocks, id);
 }
 
+/** The block of exactly this range (`192.168.1.5/24` finds the `192.168.1.0/24` one), if any. */
+export async function findIpBlockByRange(ctx: AppContext, range: string): Promise<IpBlockRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(ipBlocks)
+    .where(sql`${ipBlocks.ip} = ${networkOf(range)}`);
+  return row;
+}
+
 export async function listIpBlocks(ctx: AppContext, page: Page): Promise<IpBlockRow[]> {
   const rows = await ctx.db.select().from(ipBlocks).where(pageCondition(ipBlocks.id, page)).orderBy(pageOrder(ipBlocks.id, page)).limit(page.limit);
   return finishPage(rows, page);
