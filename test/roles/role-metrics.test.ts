@@ -70,7 +70,7 @@ describe('metrics and warnings of a role process', () => {
   test('`subspace config check` prints the effective configuration with secrets masked, and the warnings', async () => {
     const check = runSubspace(
       ['config', 'check'],
-      environment({ SMTP_SERVER: 'smtp.example.com', SMTP_PASSWORD: 'smtp-password', REDIS_URL: 'redis://:redis-password@127.0.0.1:6379/0', DEEPL_API_KEY: 'key' }),
+      environment({ SMTP_SERVER: 'smtp.example.com', SMTP_PASSWORD: 'smtp-password', REDIS_URL: 'redis://:redis-password@127.0.0.1:6379/0', ALTERNATE_DOMAINS: 'other.example' }),
     );
     assert.equal(await check.exited, 0, check.output());
     const output = check.output();
@@ -79,7 +79,7 @@ describe('metrics and warnings of a role process', () => {
     assert.match(output, /^redis\.url = redis:\/\/:\*{8}@127\.0\.0\.1:6379\/0$/m);
     assert.match(output, /^secretKeyBase = \*{8}$/m);
     assert.match(output, /^metrics\.enabled = true$/m);
-    assert.match(output, /warning: DEEPL_API_KEY is a Mastodon setting Subspace does not support/);
+    assert.match(output, /warning: ALTERNATE_DOMAINS is a Mastodon setting Subspace does not support/);
     assert.ok(!/smtp-password|redis-password/.test(output), 'no secret printed');
     const bad = runSubspace(['config', 'check'], environment({ PORT: 'eighty' }));
     assert.equal(await bad.exited, 1);
