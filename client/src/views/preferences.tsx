@@ -43,6 +43,15 @@ export function Preferences() {
         <ErrorMessage error={error} />
         {saved && <p role="status">Your preferences are saved.</p>}
       </form>
+      <h2>Security</h2>
+      <ul class="settings-links">
+        <li>
+          <a href="/oauth/authorized_applications">Authorized apps</a>
+        </li>
+        <li>
+          <a href="/auth/edit">Sessions: signing out of other browsers</a>
+        </li>
+      </ul>
     </>
   );
 }
