@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueToken } from '../../src/services/oauth/tokens.ts';
+import { channels, publishToStream } from '../../src/streaming/channels.ts';
 import { webClientApplication } from '../../src/services/oauth/web-client-application.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
+import { openEventStream, untilListening } from '../helpers/stream-clients.ts';
 
 const REDIRECT = 'https://client.example/callback';
 
@@ -52,7 +54,7 @@ describe('authorized apps and browser sessions (/oauth/authorized_applications, 
     }
   });
 
-  it('lists an app authorized through OAuth and revokes its tokens, which then get 401; the web client has no revoke button', async () => {
+  it('lists an app authorized through OAuth and revokes its tokens, which then get 401 and lose their streams; the web client has no revoke button', async () => {
     const member = await instance.createUser('appuser');
     const browser = await signedInBrowser(instance.url, member);
     const token = await authorize(browser);
@@ -60,6 +62,9 @@ describe('authorized apps and browser sessions (/oauth/authorized_applications, 
     const web = await webClientApplication(instance.ctx);
     const webToken = await issueToken(instance.ctx, { applicationId: web.id, userId: member.userId, scopes: ['read', 'write', 'follow', 'push'] });
     assert.equal((await verify(token)).status, 200);
+    const stream = await openEventStream(instance.url, 'user', token);
+    after(() => stream.close());
+    await untilListening(stream, (probe) => publishToStream(instance.ctx, channels.home(member.accountId), 'delete', probe));
 
     const page = await browser.get('/oauth/authorized_applications');
     assert.equal(page.status, 200);
@@ -79,6 +84,7 @@ describe('authorized apps and browser sessions (/oauth/authorized_applications, 
     assert.equal(revoked.status, 303, revoked.html);
     assert.equal(revoked.location, '/oauth/authorized_applications');
     assert.equal((await verify(token)).status, 401);
+    await stream.closed;
     assert.equal((await verify(second)).status, 401, 'every token of the app');
     assert.equal((await verify(webToken.accessToken)).status, 200, 'other apps keep theirs');
     assert.doesNotMatch((await browser.get('/oauth/authorized_applications')).html, /Pocket Client/);
