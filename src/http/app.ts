@@ -51,6 +51,7 @@ import { invitesRoutes } from './api/v1/invites.ts';
 import { invitePageRoutes } from './pages/invites.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { disputesRoutes } from './pages/disputes.ts';
+import { authorizedAppsRoutes } from './pages/authorized-apps.ts';
 import { staffInterfaceRoutes } from './pages/admin/index.ts';
 import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { publicPageRoutes } from './pages/public.ts';
@@ -162,6 +163,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   invitePageRoutes(app, ctx);
   settingsMigrationRoutes(app, ctx);
   disputesRoutes(app, ctx);
+  authorizedAppsRoutes(app, ctx);
   staffInterfaceRoutes(app, ctx);
   adminStrikesRoutes(app, ctx);
   publicPageRoutes(app, ctx);

@@ -23,9 +23,14 @@ function readSigned(request: FastifyRequest, name: string): string | undefined {
   return result.valid && result.value ? result.value : undefined;
 }
 
+/** The id of this browser's session, from its signed cookie, if any. */
+export function currentSessionId(request: FastifyRequest): string | undefined {
+  return readSigned(request, SESSION_COOKIE);
+}
+
 /** The signed-in browser user, if any. */
 export async function currentSession(ctx: AppContext, request: FastifyRequest) {
-  const id = readSigned(request, SESSION_COOKIE);
+  const id = currentSessionId(request);
   return id ? sessionUser(ctx, id) : undefined;
 }
 

@@ -1,7 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts, sessionActivations, users } from '../../db/schema.ts';
 import { digest, randomToken } from '../../lib/crypto.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { verifyPassword } from './passwords.ts';
 
 /** The user with this e-mail (or local username) and password, or undefined. */
@@ -40,4 +41,30 @@ export async function sessionUser(ctx: AppContext, sessionId: string) {
 
 export async function endSession(ctx: AppContext, sessionId: string) {
   await ctx.db.delete(sessionActivations).where(and(eq(sessionActivations.sessionDigest, digest(sessionId))));
+}
+
+export interface BrowserSession {
+  id: string;
+  userAgent: string;
+  ip: string | null;
+  signedInAt: Date;
+  /** the session of the browser asking */
+  current: boolean;
+}
+
+/** A member's browser sessions, newest first (Mastodon's Account → Sessions). */
+export async function sessionsOf(ctx: AppContext, userId: string, currentSessionId: string | undefined): Promise<BrowserSession[]> {
+  const currentDigest = currentSessionId ? digest(currentSessionId) : undefined;
+  const rows = await ctx.db.select().from(sessionActivations).where(eq(sessionActivations.userId, userId)).orderBy(desc(sessionActivations.createdAt), desc(sessionActivations.id));
+  return rows.map((row) => ({ id: row.id, userAgent: row.userAgent, ip: row.ip, signedInAt: row.createdAt, current: row.sessionDigest === currentDigest }));
+}
+
+/** Signs out one of the member's browser sessions; 404 when it is not theirs. */
+export async function endSessionOf(ctx: AppContext, userId: string, id: string): Promise<void> {
+  if (!/^\d{1,19}$/.test(id)) throw new ApiError(404, 'Record not found');
+  const ended = await ctx.db
+    .delete(sessionActivations)
+    .where(and(eq(sessionActivations.id, id), eq(sessionActivations.userId, userId)))
+    .returning({ id: sessionActivations.id });
+  if (!ended.length) throw new ApiError(404, 'Record not found');
 }

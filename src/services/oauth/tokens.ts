@@ -58,3 +58,8 @@ export function revokeTokensOfGrant(ctx: AppContext, grantId: string): Promise<v
 export function revokeTokensOfUser(ctx: AppContext, userId: string): Promise<void> {
   return revokeTokensWhere(ctx, eq(oauthAccessTokens.userId, userId));
 }
+
+/** Revokes every token a member gave one app (Doorkeeper's `revoke_all_for`), closing their streams. */
+export function revokeTokensOfUserApplication(ctx: AppContext, userId: string, applicationId: string): Promise<void> {
+  return revokeTokensWhere(ctx, and(eq(oauthAccessTokens.userId, userId), eq(oauthAccessTokens.applicationId, applicationId)));
+}
