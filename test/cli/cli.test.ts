@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { Browser, formFields } from '../helpers/browser.ts';
-import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode } from '../helpers/instance.ts';
+import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode, statementModeEnv } from '../helpers/instance.ts';
 import { CLI, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
 import { ownAddress, ownPort } from '../helpers/loopback.ts';
 
@@ -74,6 +74,7 @@ async function freshSite(): Promise<Site> {
   if (serverMode) {
     const database = await createServerDatabase();
     env.DATABASE_URL = database.url;
+    Object.assign(env, statementModeEnv());
     env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
     cleanups.push(database.drop);
   }

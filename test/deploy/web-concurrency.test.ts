@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createServerDatabase, serverMode } from '../helpers/instance.ts';
+import { createServerDatabase, serverMode, statementModeEnv } from '../helpers/instance.ts';
 import { roleProcessEnv, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
 
 /** `subspace web` with WEB_CONCURRENCY, as Puma's cluster mode: worker processes sharing one port. */
@@ -32,7 +32,7 @@ async function environment(): Promise<{ env: Record<string, string>; drop(): Pro
   const env = { ...roleProcessEnv(dir), WEB_CONCURRENCY: '2' };
   if (!serverMode) return { env, drop: async () => {} };
   const database = await createServerDatabase();
-  return { env: { ...env, DATABASE_URL: database.url, SECRET_KEY_BASE: 'x'.repeat(64) }, drop: database.drop };
+  return { env: { ...env, DATABASE_URL: database.url, ...statementModeEnv(), SECRET_KEY_BASE: 'x'.repeat(64) }, drop: database.drop };
 }
 
 describe('subspace web with WEB_CONCURRENCY', () => {

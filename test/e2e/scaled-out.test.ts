@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Cluster, hasCommand, postgresCluster, restartPostgres, TestRedis } from '../helpers/cluster.ts';
-import { createServerDatabase } from '../helpers/instance.ts';
+import { createServerDatabase, statementModeEnv } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
 
 /*
@@ -335,6 +335,7 @@ describe('scaled out: web ×2, streaming, worker ×2, scheduler ×2 on PostgreSQ
         SUBSPACE_DATA_DIR: dataDir,
         SECRET_KEY_BASE: randomBytes(32).toString('hex'),
         DATABASE_URL: database.url,
+        ...statementModeEnv(),
         REDIS_URL: redis.url,
         DB_POOL: '5',
         SUBSPACE_JOB_LOCK_SECONDS: String(JOB_LOCK_SECONDS),

@@ -71,8 +71,17 @@ function withDatabase(url: string, name: string): string {
   return parsed.toString();
 }
 
+/**
+ * What a process on a test database must be told of the way it is reached: PREPARED_STATEMENTS=false
+ * when DATABASE_URL goes through PgBouncer in transaction mode (CI's server pass), where named
+ * statements fail.
+ */
+export function statementModeEnv(): Record<string, string> {
+  return process.env.PREPARED_STATEMENTS ? { PREPARED_STATEMENTS: process.env.PREPARED_STATEMENTS } : {};
+}
+
 /** A fresh, migrated PostgreSQL database for one test; its URL goes through DATABASE_URL's host (PgBouncer in CI). */
-export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createServerDatabase(): Promise<{ url: string; directUrl: string; drop(): Promise<void> }> {
   const adminUrl = process.env.SUBSPACE_TEST_ADMIN_URL ?? process.env.DATABASE_URL!;
   const name = `subspace_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -84,6 +93,7 @@ export async function createServerDatabase(): Promise<{ url: string; drop(): Pro
   await direct.close();
   return {
     url: withDatabase(process.env.DATABASE_URL!, name),
+    directUrl: withDatabase(adminUrl, name),
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
@@ -186,8 +196,10 @@ export async function prepareTestEnvironment(extraEnv: Record<string, string> = 
   if (serverMode) {
     const database = await createServerDatabase();
     env.DATABASE_URL = database.url;
-    // false when DATABASE_URL goes through PgBouncer in transaction mode (CI's server pass)
-    if (process.env.PREPARED_STATEMENTS) env.PREPARED_STATEMENTS = process.env.PREPARED_STATEMENTS;
+    // pg_dump and pg_restore go to PostgreSQL itself, as an admin behind PgBouncer sets it: pg_restore's
+    // session settings (an empty search_path) would otherwise stay on PgBouncer's pooled connections
+    env.BACKUP_DATABASE_URL = database.directUrl;
+    Object.assign(env, statementModeEnv());
     env.SECRET_KEY_BASE = randomBytes(32).toString('hex');
     // server mode takes its Web Push keys from the environment, as it does its secret key base
     const vapid = generateVapidKeys();
