@@ -14,15 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
-import { ownPort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
+import { benchEnvironment, ownPort, ServerProcess, stopAll } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/federation-delivery.ts [--followers N] [--servers M] [--posts P] [--concurrency C] [--latency-ms L]
   --followers    remote followers of the posting member (default 1000)
@@ -58,21 +56,7 @@ const concurrency = whole(values.concurrency, 'concurrency', 5);
 const latencyMs = whole(values['latency-ms'], 'latency-ms', 0, 0);
 if (servers > followers) throw new Error('--servers cannot exceed --followers');
 
-const serverMode = !!process.env.DATABASE_URL;
-if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
-const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-delivery-'));
-killChildrenOnSignal(() => rmSync(dataDir, { recursive: true, force: true }));
-const env: Record<string, string | undefined> = {
-  LOG_LEVEL: 'warn',
-  ...process.env,
-  LOCAL_DOMAIN: 'bench.test',
-  LOCAL_HTTPS: 'false',
-  BIND: '127.0.0.1',
-  ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
-  SUBSPACE_DATA_DIR: dataDir,
-  SIDEKIQ_CONCURRENCY: String(concurrency),
-  SECRET_KEY_BASE: process.env.SECRET_KEY_BASE ?? randomBytes(64).toString('hex'),
-};
+const { serverMode, dataDir, env } = benchEnvironment('delivery', concurrency);
 const token = `fd-${randomBytes(12).toString('base64url')}`;
 const sinks = new ServerProcess('sinks', [String(servers), String(latencyMs)], env, undefined, { script: new URL('./lib/delivery-sinks.ts', import.meta.url).pathname });
 const children: ServerProcess[] = [sinks];

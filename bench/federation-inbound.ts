@@ -19,16 +19,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { ms, percentile, printTable } from './lib/load.ts';
-import { ownPort, killChildrenOnSignal, ServerProcess, stopAll } from './lib/server-process.ts';
+import { benchEnvironment, ownPort, ServerProcess, stopAll } from './lib/server-process.ts';
 import type { RemoteActor } from './lib/targets-seed.ts';
 
 const USAGE = `Usage: node bench/federation-inbound.ts [--activities N] [--senders S] [--connections C] [--concurrency W] [--spec draft-cavage|rfc9421] [--separate]
@@ -69,21 +67,7 @@ if (spec !== 'draft-cavage' && spec !== 'rfc9421') throw new Error('--spec is dr
 if (senders > 250) throw new Error('--senders is at most 250');
 const separate = values.separate ?? false;
 
-const serverMode = !!process.env.DATABASE_URL;
-if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
-const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-inbound-'));
-killChildrenOnSignal(() => rmSync(dataDir, { recursive: true, force: true }));
-const env: Record<string, string | undefined> = {
-  LOG_LEVEL: 'warn',
-  ...process.env,
-  LOCAL_DOMAIN: 'bench.test',
-  LOCAL_HTTPS: 'false',
-  BIND: '127.0.0.1',
-  ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
-  SUBSPACE_DATA_DIR: dataDir,
-  SIDEKIQ_CONCURRENCY: String(concurrency),
-  SECRET_KEY_BASE: process.env.SECRET_KEY_BASE ?? randomBytes(64).toString('hex'),
-};
+const { serverMode, dataDir, env } = benchEnvironment('inbound', concurrency);
 const token = `fi-${randomBytes(12).toString('base64url')}`;
 const addresses = Array.from({ length: senders }, (_, i) => `127.0.0.${2 + i}`);
 const remotes = new ServerProcess('remote senders', addresses, env, undefined, { script: new URL('./lib/remote-senders.ts', import.meta.url).pathname });

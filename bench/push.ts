@@ -16,9 +16,7 @@
  */
 import { createECDH, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { baseUrl, loadConfig } from '../src/config/index.ts';
@@ -31,7 +29,7 @@ import { WebPushNotification } from '../src/jobs/definitions.ts';
 import { seal } from '../src/lib/sealed-text.ts';
 import { SEALED_TOKEN_PURPOSE } from '../src/services/notifications/web-push-subscriptions.ts';
 import { ms, printTable } from './lib/load.ts';
-import { killChildrenOnSignal, ownPort, ServerProcess, stopAll } from './lib/server-process.ts';
+import { benchEnvironment, ownPort, ServerProcess, stopAll } from './lib/server-process.ts';
 
 const USAGE = `Usage: node bench/push.ts [--subscribers N] [--posts P] [--concurrency C]
   --subscribers  members with a subscribed device who rang the poster's bell (default 1000)
@@ -53,24 +51,8 @@ const subscribers = whole(values.subscribers, 'subscribers', 1000);
 const posts = whole(values.posts, 'posts', 3);
 const concurrency = whole(values.concurrency, 'concurrency', 5);
 
-const serverMode = !!process.env.DATABASE_URL;
-if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
-const dataDir = mkdtempSync(join(tmpdir(), 'subspace-bench-push-'));
-killChildrenOnSignal(() => rmSync(dataDir, { recursive: true, force: true }));
 const vapid = generateVapidKeys();
-const env: Record<string, string | undefined> = {
-  LOG_LEVEL: 'warn',
-  ...process.env,
-  LOCAL_DOMAIN: 'bench.test',
-  LOCAL_HTTPS: 'false',
-  BIND: '127.0.0.1',
-  ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
-  SUBSPACE_DATA_DIR: dataDir,
-  SIDEKIQ_CONCURRENCY: String(concurrency),
-  SECRET_KEY_BASE: process.env.SECRET_KEY_BASE ?? randomBytes(64).toString('hex'),
-  VAPID_PRIVATE_KEY: vapid.privateKey,
-  VAPID_PUBLIC_KEY: vapid.publicKey,
-};
+const { serverMode, dataDir, env } = benchEnvironment('push', concurrency, { VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_PUBLIC_KEY: vapid.publicKey });
 const posterToken = `bp-${randomBytes(12).toString('base64url')}`;
 const sink = new ServerProcess('push sink', [], env, undefined, { script: new URL('./lib/push-sink.ts', import.meta.url).pathname });
 const children: ServerProcess[] = [sink];

@@ -5,7 +5,10 @@
  * read from /proc. BENCH_NODE_FLAGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownAddress } from '../../test/helpers/loopback.ts';
 import { CLI, NODE } from '../../test/helpers/process.ts';
@@ -195,4 +198,28 @@ export class ServerProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The environment of a bench's server processes: server mode when DATABASE_URL is set (REDIS_URL
+ * then required), else embedded in a data dir of its own, removed when the bench is interrupted.
+ */
+export function benchEnvironment(name: string, concurrency: number, extra: Record<string, string> = {}) {
+  const serverMode = !!process.env.DATABASE_URL;
+  if (serverMode && !process.env.REDIS_URL) throw new Error('server mode needs REDIS_URL as well as DATABASE_URL');
+  const dataDir = mkdtempSync(join(tmpdir(), `subspace-bench-${name}-`));
+  killChildrenOnSignal(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string | undefined> = {
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    LOCAL_DOMAIN: 'bench.test',
+    LOCAL_HTTPS: 'false',
+    BIND: '127.0.0.1',
+    ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8',
+    SUBSPACE_DATA_DIR: dataDir,
+    SIDEKIQ_CONCURRENCY: String(concurrency),
+    SECRET_KEY_BASE: process.env.SECRET_KEY_BASE ?? randomBytes(64).toString('hex'),
+    ...extra,
+  };
+  return { serverMode, dataDir, env };
 }
