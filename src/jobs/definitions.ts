@@ -26,7 +26,10 @@ export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */
-export const Distribution = job<{ statusId: string; update?: boolean }>('DistributionWorker', 'default');
+export const Distribution = job<{ statusId: string; update?: boolean /** enqueued by the outbox sweep: the posting request may have died after its commit */; recovered?: boolean }>(
+  'DistributionWorker',
+  'default',
+);
 /** Removes a deleted status from every feed (RemovalWorker). */
 export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default');
 /** Merges a newly followed account's recent statuses into the follower's home feed (MergeWorker). */

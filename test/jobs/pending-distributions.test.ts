@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { eq } from 'drizzle-orm';
 import { after, before, describe, it } from 'node:test';
-import { pendingDistributions } from '../../src/db/schema.ts';
+import { notifications, pendingDistributions } from '../../src/db/schema.ts';
 import { redistributeStale } from '../../src/services/feeds/pending-distributions.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
@@ -55,6 +55,30 @@ describe('a post whose fan-out could not be enqueued', () => {
     await waitFor('the outbox row gone', async () => (await pending(posted.id)) === 0);
     const notifications = await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: follower.token });
     assert.equal(notifications.body.filter((n: { status: { id: string } }) => n.status.id === posted.id).length, 1, 'mentioned exactly once');
+  });
+
+  it("recovers what a request that died after its commit did not do: the mention's notification, once", async () => {
+    const response = await instance.request('POST', '/api/v1/statuses', { token: author.token, json: { status: `@${follower.username} the database went away after the commit` } });
+    assert.equal(response.status, 200, response.text);
+    const statusId: string = response.body.id;
+    await waitFor('distributed', async () => (await pending(statusId)) === 0);
+    // as if the request had died between the commit and its notification: no notification, the outbox row still there
+    await instance.ctx.db.delete(notifications).where(eq(notifications.statusId, statusId));
+    await instance.ctx.db.insert(pendingDistributions).values({ statusId });
+    const mentionsOf = async () =>
+      ((await instance.request('GET', '/api/v1/notifications?types[]=mention', { token: follower.token })).body as { status: { id: string } }[]).filter((n) => n.status.id === statusId).length;
+    assert.equal(await mentionsOf(), 0);
+
+    assert.equal(await redistributeStale(instance.ctx, 0), 1);
+    await waitFor('the outbox row gone', async () => (await pending(statusId)) === 0);
+    await queuesDrained(instance);
+    assert.equal(await mentionsOf(), 1, 'the sweep notified the mentioned member');
+    // a second recovery (a sweep racing the request) notifies no one twice
+    await instance.ctx.db.insert(pendingDistributions).values({ statusId });
+    assert.equal(await redistributeStale(instance.ctx, 0), 1);
+    await waitFor('the outbox row gone again', async () => (await pending(statusId)) === 0);
+    await queuesDrained(instance);
+    assert.equal(await mentionsOf(), 1, 'still one notification');
   });
 
   it('leaves nothing pending after a normal post or boost', async () => {

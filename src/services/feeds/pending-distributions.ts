@@ -39,6 +39,6 @@ export async function redistributeStale(ctx: AppContext, olderThanSeconds = STAL
     .from(pendingDistributions)
     .where(lt(pendingDistributions.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`))
     .limit(1000);
-  for (const { statusId } of stale) await enqueue(ctx, Distribution, { statusId }, { uniqueKey: `distribution:${statusId}` });
+  for (const { statusId } of stale) await enqueue(ctx, Distribution, { statusId, recovered: true }, { uniqueKey: `distribution:${statusId}` });
   return stale.length;
 }

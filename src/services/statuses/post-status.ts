@@ -252,6 +252,22 @@ export async function notifyMentioned(ctx: AppContext, status: StatusRow, mentio
 }
 
 /**
+ * Notifies the local accounts a local status mentions, once (notify is idempotent): what the posting
+ * request does after its commit, done again when the pending_distributions sweep recovers a status
+ * whose request died after the commit (a database outage).
+ */
+export async function notifyMentionedAgain(ctx: AppContext, statusId: string) {
+  const [status] = await ctx.db
+    .select()
+    .from(statuses)
+    .where(and(eq(statuses.id, statusId), sql`${statuses.deletedAt} IS NULL`, sql`${statuses.local}`, sql`${statuses.reblogOfId} IS NULL`))
+    .limit(1);
+  if (!status) return;
+  const mentioned = await ctx.db.select().from(accounts).where(sql`${accounts.id} IN (SELECT account_id FROM mentions WHERE status_id = ${statusId}::bigint) AND ${accounts.domain} IS NULL`);
+  await notifyMentioned(ctx, status, mentioned);
+}
+
+/**
  * Posts a status (PostStatusService): validates, counts against the statuses rate limit, writes
  * the status with its mentions, tags, poll and counters in one transaction, then notifies the
  * mentioned, enqueues the fan-out and publishes `status.created`. With `scheduledAt` more than five
@@ -418,8 +434,10 @@ async function writeParts(tx: Tx, statusId: string, accountId: string, prepared:
 
 async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
   await forgetAccounts(ctx, [status.accountId]);
-  await notifyMentioned(ctx, status, mentioned);
+  // the fan-out first: it needs only the queue, and the outbox sweep that would otherwise recover it
+  // after a database outage takes a minute or two (it also makes the notifications below again)
   await enqueueDistribution(ctx, status.id);
+  await notifyMentioned(ctx, status, mentioned);
   await triggerWebhook(ctx, 'status.created', status.id);
   // the crawl of a local status looks only at its text: one without a link has nothing to fetch
   if (statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config)) await crawlLinks(ctx, status.id);
