@@ -49,7 +49,7 @@ export const PendingDistributionsScheduler = job<Record<string, never>>('Schedul
 export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::DeferredJobsScheduler', 'scheduler', 1);
 /** Scores trending hashtags, links and statuses again (Scheduler::Trends::RefreshScheduler). */
 export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
-/** Removes unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media (the media part of Scheduler::VacuumScheduler). */
+/** Mastodon's daily clean-ups (Scheduler::VacuumScheduler): remote statuses and media past their retention periods, unattached uploads, revoked tokens, inactive feeds, abandoned apps. */
 export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
 /** Writes an encrypted backup to BACKUP_TO for BACKUP_RECIPIENTS, keeping BACKUP_KEEP of them (Subspace's own: Mastodon leaves backups to scripts). */
 export const BackupScheduler = job<Record<string, never>>('Subspace::BackupScheduler', 'scheduler', 1);
