@@ -31,7 +31,7 @@ export const ADMIN_USAGE = {
   },
   backup: {
     keygen: line('backup keygen'),
-    create: line('backup create [--to DIR|s3://BUCKET/PREFIX] [--recipient AGE_RECIPIENT]… [--keep 14d]'),
+    create: line('backup create [--to DIR|s3://BUCKET/PREFIX] [--recipient AGE_RECIPIENT]… [--keep 14d] [--media-to s3://BUCKET/PREFIX]'),
     verify: line('backup verify ARCHIVE --identity FILE'),
   },
   webhooks: {
