@@ -6,6 +6,7 @@ import {
   BackupScheduler,
   DeferredJobsScheduler,
   IpCleanupScheduler,
+  NotificationsCleanupScheduler,
   OauthCleanup,
   PendingDistributionsScheduler,
   ScheduledStatusesScheduler,
@@ -31,6 +32,7 @@ export const SCHEDULES: Schedule[] = [
   { job: VacuumScheduler, everySeconds: 24 * 3600 },
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
   { job: IpCleanupScheduler, everySeconds: 24 * 3600 },
+  { job: NotificationsCleanupScheduler, everySeconds: 3600 },
 ];
 
 /** SCHEDULES, and the backup every BACKUP_SCHEDULE once BACKUP_TO and BACKUP_RECIPIENTS say where and to whom. */

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { homeFeed, listFeed } from '../../src/backends/feeds/index.ts';
-import { favourites, lists, notifications, oauthAccessGrants, oauthAccessTokens, oauthApplications, previewCards, statuses, users } from '../../src/db/schema.ts';
+import { favourites, lists, notificationRequests, notifications, oauthAccessGrants, oauthAccessTokens, oauthApplications, previewCards, statuses, users } from '../../src/db/schema.ts';
+import { NotificationsCleanupScheduler } from '../../src/jobs/definitions.ts';
 import { runVacuum, VACUUMS } from '../../src/jobs/scheduler/vacuum-scheduler.ts';
+import { SCHEDULES } from '../../src/roles/scheduler.ts';
+import { cleanUpOldNotifications } from '../../src/services/maintenance/notifications-cleanup.ts';
 import { fabricateFollow, fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -132,5 +135,29 @@ describe('the daily vacuum (Scheduler::VacuumScheduler)', () => {
         .where(inArray(oauthApplications.id, [abandoned.id, young.id, withGrant.id]))
     ).map((row) => row.id);
     assert.deepEqual(left.sort(), [young.id, withGrant.id].sort());
+  });
+
+  it('removes a member’s notifications of a type past the months kept beyond the newest kept, updating notification requests (NotificationsCleanupScheduler)', async () => {
+    assert.equal(SCHEDULES.find((schedule) => schedule.job === NotificationsCleanupScheduler)?.everySeconds, 3600);
+    const { db } = instance.ctx;
+    const senders = [await fabricateRemoteAccount(instance.ctx), await fabricateRemoteAccount(instance.ctx), await fabricateRemoteAccount(instance.ctx), await fabricateRemoteAccount(instance.ctx)];
+    const follow = (index: number, createdAt: Date) => ({ accountId: away.accountId, fromAccountId: senders[index]!.id, type: 'follow', createdAt });
+    // follows: four, two of them old; mentions: one old and filtered (held in a request), one recent
+    await db.insert(notifications).values([follow(0, daysAgo(400)), follow(1, daysAgo(300)), follow(2, daysAgo(10)), follow(3, daysAgo(1))]);
+    const mentioned = await remoteStatus(senders[0]!.id, daysAgo(1));
+    await db.insert(notifications).values([
+      { accountId: away.accountId, fromAccountId: senders[0]!.id, type: 'mention', statusId: mentioned.id, filtered: true, createdAt: daysAgo(400) },
+      { accountId: away.accountId, fromAccountId: senders[1]!.id, type: 'mention', createdAt: daysAgo(1) },
+    ]);
+    await db.insert(notificationRequests).values({ accountId: away.accountId, fromAccountId: senders[0]!.id, lastStatusId: mentioned.id, notificationsCount: 1 });
+
+    const removed = await cleanUpOldNotifications(instance.ctx, { keepAtLeast: 1, monthsToKeep: 6 });
+
+    assert.equal(removed, 3, 'the two old follows and the old mention');
+    const left = await db.select({ type: notifications.type, from: notifications.fromAccountId }).from(notifications).where(eq(notifications.accountId, away.accountId));
+    assert.deepEqual(left.map((row) => `${row.type} ${senders.findIndex((sender) => sender.id === row.from)}`).sort(), ['follow 2', 'follow 3', 'mention 1']);
+    assert.equal((await db.select().from(notificationRequests).where(eq(notificationRequests.accountId, away.accountId))).length, 0, 'the emptied request went');
+    assert.equal(await cleanUpOldNotifications(instance.ctx, { keepAtLeast: 1, monthsToKeep: 6 }), 0, 'nothing left to do');
+    assert.equal(await cleanUpOldNotifications(instance.ctx), 0, 'Mastodon’s policy keeps 20,000 of each type');
   });
 });
