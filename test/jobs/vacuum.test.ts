@@ -30,10 +30,8 @@ describe('the daily vacuum (Scheduler::VacuumScheduler)', () => {
     fabricateStatus(instance.ctx, accountId, { local: false, uri: `https://remote.example/statuses/${++uri}`, createdAt, ...values });
 
   it('runs every part of Mastodon’s vacuum', () => {
-    assert.deepEqual(
-      VACUUMS.map(([name]) => name),
-      ['statuses', 'media attachments', 'preview cards', 'access tokens', 'feeds', 'applications'],
-    );
+    const names = VACUUMS.map(([name]) => name);
+    for (const name of ['statuses', 'media attachments', 'preview cards', 'access tokens', 'feeds', 'applications']) assert.ok(names.includes(name), name);
   });
 
   it('deletes remote statuses past CONTENT_CACHE_RETENTION_PERIOD that no member did anything with, with their notifications', async () => {
