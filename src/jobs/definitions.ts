@@ -57,6 +57,8 @@ export const BackupScheduler = job<Record<string, never>>('Subspace::BackupSched
 export const IpCleanupScheduler = job<Record<string, never>>('Scheduler::IpCleanupScheduler', 'scheduler', 1);
 /** Removes a member's notifications past six months beyond their newest 20,000 of each type (Scheduler::NotificationsCleanupScheduler). */
 export const NotificationsCleanupScheduler = job<Record<string, never>>('Scheduler::NotificationsCleanupScheduler', 'scheduler', 1);
+/** Removes sign-ups unconfirmed a week after their mail and statuses deleted 30 days ago (Scheduler::UserCleanupScheduler). */
+export const UserCleanupScheduler = job<Record<string, never>>('Scheduler::UserCleanupScheduler', 'scheduler', 1);
 /** Queues the deletion of accounts suspended 30 days ago (Scheduler::SuspendedUserCleanupScheduler). */
 export const SuspendedUserCleanupScheduler = job<Record<string, never>>('Scheduler::SuspendedUserCleanupScheduler', 'scheduler', 1);
 /** Deletes a suspended account's content once its 30 days are over (Admin::AccountDeletionWorker). */

@@ -12,6 +12,7 @@ import {
   ScheduledStatusesScheduler,
   SuspendedUserCleanupScheduler,
   TrendsRefreshScheduler,
+  UserCleanupScheduler,
   VacuumScheduler,
   type JobDefinition,
 } from '../jobs/definitions.ts';
@@ -33,6 +34,7 @@ export const SCHEDULES: Schedule[] = [
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
   { job: IpCleanupScheduler, everySeconds: 24 * 3600 },
   { job: NotificationsCleanupScheduler, everySeconds: 3600 },
+  { job: UserCleanupScheduler, everySeconds: 3600 },
 ];
 
 /** SCHEDULES, and the backup every BACKUP_SCHEDULE once BACKUP_TO and BACKUP_RECIPIENTS say where and to whom. */

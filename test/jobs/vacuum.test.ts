@@ -2,11 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { homeFeed, listFeed } from '../../src/backends/feeds/index.ts';
-import { favourites, lists, notificationRequests, notifications, oauthAccessGrants, oauthAccessTokens, oauthApplications, previewCards, statuses, users } from '../../src/db/schema.ts';
-import { NotificationsCleanupScheduler } from '../../src/jobs/definitions.ts';
+import {
+  accounts,
+  favourites,
+  lists,
+  mediaAttachments,
+  notificationRequests,
+  notifications,
+  oauthAccessGrants,
+  oauthAccessTokens,
+  oauthApplications,
+  previewCards,
+  statuses,
+  users,
+} from '../../src/db/schema.ts';
+import { NotificationsCleanupScheduler, UserCleanupScheduler } from '../../src/jobs/definitions.ts';
 import { runVacuum, VACUUMS } from '../../src/jobs/scheduler/vacuum-scheduler.ts';
 import { SCHEDULES } from '../../src/roles/scheduler.ts';
 import { cleanUpOldNotifications } from '../../src/services/maintenance/notifications-cleanup.ts';
+import { removeDiscardedStatuses, removeUnconfirmedUsers } from '../../src/services/maintenance/user-cleanup.ts';
+import { createLocalAccount } from '../../src/services/accounts/create-account.ts';
 import { fabricateFollow, fabricateRemoteAccount, fabricateStatus } from '../helpers/fabricators.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -157,5 +172,44 @@ describe('the daily vacuum (Scheduler::VacuumScheduler)', () => {
     assert.equal((await db.select().from(notificationRequests).where(eq(notificationRequests.accountId, away.accountId))).length, 0, 'the emptied request went');
     assert.equal(await cleanUpOldNotifications(instance.ctx, { keepAtLeast: 1, monthsToKeep: 6 }), 0, 'nothing left to do');
     assert.equal(await cleanUpOldNotifications(instance.ctx), 0, 'Mastodon’s policy keeps 20,000 of each type');
+  });
+
+  it('removes sign-ups unconfirmed a week after their mail, and statuses deleted 30 days ago for good (UserCleanupScheduler)', async () => {
+    assert.equal(SCHEDULES.find((schedule) => schedule.job === UserCleanupScheduler)?.everySeconds, 3600);
+    const { db, storage } = instance.ctx;
+    const signUp = async (username: string, sentAt: Date) => {
+      const { account, user } = await createLocalAccount(instance.ctx, { username, email: `${username}@example.com`, password: 'a long password 123', confirmed: false });
+      await db.update(users).set({ confirmationSentAt: sentAt }).where(eq(users.id, user.id));
+      return account.id;
+    };
+    const stale = await signUp('stale', daysAgo(8));
+    const pending = await signUp('pending', daysAgo(1));
+
+    const deletedLongAgo = await fabricateStatus(instance.ctx, member.accountId, { deletedAt: daysAgo(31) });
+    const key = `media_attachments/files/${deletedLongAgo.id}/original/a.png`;
+    await storage.put(key, Buffer.from('png'), 'image/png');
+    await db.insert(mediaAttachments).values({ statusId: deletedLongAgo.id, accountId: member.accountId, type: 'image', fileKey: key });
+    const deletedRecently = await fabricateStatus(instance.ctx, member.accountId, { deletedAt: daysAgo(2) });
+    const kept = await fabricateStatus(instance.ctx, member.accountId, { createdAt: daysAgo(400) });
+
+    assert.equal(await removeUnconfirmedUsers(instance.ctx), 1);
+    assert.equal(await removeDiscardedStatuses(instance.ctx), 1);
+
+    const left = (
+      await db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(inArray(accounts.id, [stale, pending, member.accountId]))
+    ).map((row) => row.id);
+    assert.deepEqual(left.sort(), [pending, member.accountId].sort());
+    const statusesLeft = (
+      await db
+        .select({ id: statuses.id })
+        .from(statuses)
+        .where(inArray(statuses.id, [deletedLongAgo.id, deletedRecently.id, kept.id]))
+    ).map((row) => row.id);
+    assert.deepEqual(statusesLeft.sort(), [deletedRecently.id, kept.id].sort());
+    assert.equal(await storage.head(key), undefined, 'the attachment file went with it');
+    assert.equal((await instance.request('GET', '/api/v1/accounts/lookup?acct=stale')).status, 404);
   });
 });
