@@ -10,6 +10,6 @@ export interface AppContext extends Omit<Backends, 'close'> {
   db: Database;
   database: DatabaseHandle;
   log: Logger;
-  /** the Prometheus metrics, when MASTODON_PROMETHEUS_EXPORTER_ENABLED is on */
+  /** the metrics, when MASTODON_PROMETHEUS_EXPORTER_ENABLED is on or STATSD_ADDR is set */
   metrics?: Metrics;
 }

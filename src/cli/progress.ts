@@ -7,6 +7,8 @@ import cliProgress from 'cli-progress';
  */
 export interface Progress {
   start(total: number): void;
+  /** the total grown or shrunk while it runs (a crawl finds more to do as it goes) */
+  setTotal?(total: number): void;
   increment(by?: number): void;
   stop(): void;
 }
@@ -28,6 +30,9 @@ function lineProgress(stream: NodeJS.WritableStream): Progress {
       total = value;
       done = 0;
       reported = -1;
+    },
+    setTotal(value) {
+      total = value;
     },
     increment(by = 1) {
       const before = Math.floor((done * 10) / Math.max(total, 1));
@@ -51,6 +56,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       running = true;
       bar.start(total, 0);
     },
+    setTotal(total) {
+      if (running) bar.setTotal(total);
+    },
     increment(by = 1) {
       if (running) bar.increment(by);
     },
@@ -62,7 +70,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
 }
 
 /** A progress event as it travels over the control socket. */
-export type ProgressEvent = { progress: 'start'; total: number } | { progress: 'increment'; by: number } | { progress: 'stop' };
+export type ProgressEvent = { progress: 'start'; total: number } | { progress: 'total'; total: number } | { progress: 'increment'; by: number } | { progress: 'stop' };
 
 /** A Progress that sends its events to `send`, increments gathered over `intervalMs` (a bar redraws ten times a second at most). */
 export function forwardingProgress(send: (event: ProgressEvent) => void, intervalMs = 100): Progress {
@@ -76,6 +84,10 @@ export function forwardingProgress(send: (event: ProgressEvent) => void, interva
   return {
     start(total) {
       send({ progress: 'start', total });
+    },
+    setTotal(total) {
+      flush();
+      send({ progress: 'total', total });
     },
     increment(by = 1) {
       pending += by;
@@ -94,6 +106,7 @@ export function applyProgressEvent(progress: Progress, event: unknown): void {
   if (typeof event !== 'object' || event === null) return;
   const value = event as Record<string, unknown>;
   if (value.progress === 'start' && typeof value.total === 'number') progress.start(value.total);
+  else if (value.progress === 'total' && typeof value.total === 'number') progress.setTotal?.(value.total);
   else if (value.progress === 'increment' && typeof value.by === 'number') progress.increment(value.by);
   else if (value.progress === 'stop') progress.stop();
 }

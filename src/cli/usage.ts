@@ -31,7 +31,7 @@ export const ADMIN_USAGE = {
   },
   backup: {
     keygen: line('backup keygen'),
-    create: line('backup create [--to DIR|s3://BUCKET/PREFIX] [--recipient AGE_RECIPIENT]… [--keep 14d]'),
+    create: line('backup create [--to DIR|s3://BUCKET/PREFIX] [--recipient AGE_RECIPIENT]… [--keep 14d] [--media-to s3://BUCKET/PREFIX]'),
     verify: line('backup verify ARCHIVE --identity FILE'),
   },
   webhooks: {
@@ -48,6 +48,7 @@ export const ADMIN_USAGE = {
     disallow: line('domains disallow DOMAIN'),
     list: line('domains list'),
     purge: line('domains purge DOMAIN… [--concurrency N] [--dry-run]'),
+    crawl: line('domains crawl [START] [--concurrency N] [--format summary|domains|json] [--exclude-suspended]'),
   },
   cache: {
     clear: line('cache clear'),
@@ -146,6 +147,12 @@ next read it.`,
     purge: `Removes every account of the domains, with their statuses, follows and files, and the domains'
 custom emoji and cached media, like tootctl domains purge. It does not block them: what they send later is
 stored again unless they are blocked (subspace domains block).`,
+    crawl: `Crawls the fediverse from the servers this one knows (or from START), like tootctl domains crawl: each
+server is asked for its figures (/api/v1/instance, /api/v1/instance/activity, NodeInfo) and its peers
+(/api/v1/instance/peers), which are crawled in turn. --concurrency: servers at once (50). --format: summary
+(totals of servers, registered and active users, software), domains (one a line) or json.
+--exclude-suspended (-x): skips servers this one suspends, and their subdomains. Never private addresses
+(unless ALLOWED_PRIVATE_ADDRESSES), each request bounded in time and size.`,
   },
   email_domain_blocks: {
     add: `Refuses sign-ups with an e-mail address at these domains or their subdomains (or whose mail goes to

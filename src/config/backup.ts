@@ -3,7 +3,7 @@ import { str, url, type Env } from './values.ts';
 
 /**
  * Encrypted backups (`subspace backup`, and the scheduler's run when `BACKUP_TO` and
- * `BACKUP_RECIPIENTS` are set).
+ * `BACKUP_RECIPIENTS` are set), and the media store's copy in a second bucket (`BACKUP_MEDIA_TO`).
  */
 export interface BackupConfig {
   /** `BACKUP_TO`: a directory, or `s3://BUCKET/PREFIX` */
@@ -18,6 +18,8 @@ export interface BackupConfig {
   webhookUrl?: string;
   /** `BACKUP_DATABASE_URL`: a direct PostgreSQL connection for pg_dump and pg_restore (not through PgBouncer); DATABASE_URL/DB_* otherwise */
   databaseUrl?: string;
+  /** `BACKUP_MEDIA_TO`: `s3://BUCKET/PREFIX`, a second bucket the media store is copied to incrementally (then left out of the archives) */
+  mediaTo?: string;
   /** `BACKUP_S3_*`: the S3-compatible server of an `s3://` destination; the AWS SDK's own lookup for what is unset */
   s3: { endpoint?: string; region: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
@@ -45,6 +47,8 @@ export const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 export function backupFromEnv(env: Env): BackupConfig {
   const to = str(env, 'BACKUP_TO');
   if (to?.startsWith('s3:') && !/^s3:\/\/[a-z0-9.-]+(\/.*)?$/.test(to)) throw new ConfigError('BACKUP_TO', `must be a directory or s3://BUCKET/PREFIX, got "${to}"`);
+  const mediaTo = str(env, 'BACKUP_MEDIA_TO');
+  if (mediaTo !== undefined && !/^s3:\/\/[a-z0-9.-]+(\/.*)?$/.test(mediaTo)) throw new ConfigError('BACKUP_MEDIA_TO', `must be s3://BUCKET/PREFIX, got "${mediaTo}"`);
   const recipients = (str(env, 'BACKUP_RECIPIENTS') ?? '').split(/[,\s]+/).filter(Boolean);
   for (const recipient of recipients) {
     if (!AGE_RECIPIENT.test(recipient)) throw new ConfigError('BACKUP_RECIPIENTS', `must list age recipients (age1…, from \`subspace backup keygen\`), got "${recipient}"`);
@@ -57,6 +61,7 @@ export function backupFromEnv(env: Env): BackupConfig {
     recipients,
     everySeconds: duration(env, 'BACKUP_SCHEDULE', '4h'),
     keepSeconds: duration(env, 'BACKUP_KEEP', '14d'),
+    mediaTo,
     webhookUrl: url(env, 'BACKUP_WEBHOOK_URL', ['http:', 'https:']),
     databaseUrl: url(env, 'BACKUP_DATABASE_URL', ['postgres:', 'postgresql:']),
     s3: {

@@ -98,6 +98,8 @@ export interface Config {
   translation?: TranslationConfig;
   /** `MEDIA_CACHE_RETENTION_PERIOD`: days after which cached copies of other servers' media are removed; undefined keeps them */
   mediaCacheRetentionDays?: number;
+  /** `CONTENT_CACHE_RETENTION_PERIOD`: days after which other servers' statuses no member did anything with are deleted; undefined keeps them */
+  contentCacheRetentionDays?: number;
   /** hCaptcha on the web sign-up (`HCAPTCHA_SITE_KEY`, `HCAPTCHA_SECRET_KEY`; both or it is off), verified at `HCAPTCHA_VERIFY_URL` */
   hcaptcha?: { siteKey: string; secretKey: string; verifyUrl: string };
   /** the Prometheus exporter (`MASTODON_PROMETHEUS_EXPORTER_*`) */
@@ -283,6 +285,7 @@ export function loadConfig(env: Env): Config {
     translation: translationFromEnv(env),
     // Mastodon's media_cache_retention_period: a positive number of days, anything else keeps the cache
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
+    contentCacheRetentionDays: int(env, 'CONTENT_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
     hcaptcha: hcaptchaFromEnv(env),
     metrics: metricsFromEnv(env),
     statusPageUrl: statusPageUrl(env),

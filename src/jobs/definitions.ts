@@ -52,12 +52,16 @@ export const PendingDistributionsScheduler = job<Record<string, never>>('Schedul
 export const DeferredJobsScheduler = job<Record<string, never>>('Scheduler::DeferredJobsScheduler', 'scheduler', 1);
 /** Scores trending hashtags, links and statuses again (Scheduler::Trends::RefreshScheduler). */
 export const TrendsRefreshScheduler = job<Record<string, never>>('Scheduler::Trends::RefreshScheduler', 'scheduler', 1);
-/** Removes unattached uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media (the media part of Scheduler::VacuumScheduler). */
+/** Mastodon's daily clean-ups (Scheduler::VacuumScheduler): remote statuses and media past their retention periods, unattached uploads, revoked tokens, inactive feeds, abandoned apps. */
 export const VacuumScheduler = job<Record<string, never>>('Scheduler::VacuumScheduler', 'scheduler', 1);
 /** Writes an encrypted backup to BACKUP_TO for BACKUP_RECIPIENTS, keeping BACKUP_KEEP of them (Subspace's own: Mastodon leaves backups to scripts). */
 export const BackupScheduler = job<Record<string, never>>('Subspace::BackupScheduler', 'scheduler', 1);
 /** Ends old sessions, forgets old IP addresses and removes expired IP blocks (Scheduler::IpCleanupScheduler). */
 export const IpCleanupScheduler = job<Record<string, never>>('Scheduler::IpCleanupScheduler', 'scheduler', 1);
+/** Removes a member's notifications past six months beyond their newest 20,000 of each type (Scheduler::NotificationsCleanupScheduler). */
+export const NotificationsCleanupScheduler = job<Record<string, never>>('Scheduler::NotificationsCleanupScheduler', 'scheduler', 1);
+/** Removes sign-ups unconfirmed a week after their mail and statuses deleted 30 days ago (Scheduler::UserCleanupScheduler). */
+export const UserCleanupScheduler = job<Record<string, never>>('Scheduler::UserCleanupScheduler', 'scheduler', 1);
 /** Queues the deletion of accounts suspended 30 days ago (Scheduler::SuspendedUserCleanupScheduler). */
 export const SuspendedUserCleanupScheduler = job<Record<string, never>>('Scheduler::SuspendedUserCleanupScheduler', 'scheduler', 1);
 /** Deletes a suspended account's content once its 30 days are over (Admin::AccountDeletionWorker). */

@@ -45,6 +45,17 @@ on(jobs.DeferredJobsScheduler, async () => (await import('./scheduler/deferred-j
 on(jobs.VacuumScheduler, async () => (await import('./scheduler/vacuum-scheduler.ts')).runVacuum);
 on(jobs.BackupScheduler, async () => (await import('./scheduler/backup-scheduler.ts')).runScheduledBackup);
 on(jobs.IpCleanupScheduler, async () => (await import('./scheduler/ip-cleanup-scheduler.ts')).runIpCleanup);
+on(jobs.UserCleanupScheduler, async () => {
+  const { removeDiscardedStatuses, removeUnconfirmedUsers } = await import('../services/maintenance/user-cleanup.ts');
+  return async (ctx) => {
+    await removeUnconfirmedUsers(ctx);
+    await removeDiscardedStatuses(ctx);
+  };
+});
+on(jobs.NotificationsCleanupScheduler, async () => {
+  const { cleanUpOldNotifications } = await import('../services/maintenance/notifications-cleanup.ts');
+  return async (ctx) => void (await cleanUpOldNotifications(ctx));
+});
 on(jobs.SuspendedUserCleanupScheduler, async () => {
   const { queueExpiredSuspensions } = await import('../services/moderation/suspend-account.ts');
   return async (ctx) => void (await queueExpiredSuspensions(ctx));

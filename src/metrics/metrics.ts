@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobHandler, QueueName, QueueStats } from '../backends/queue/index.ts';
 import type { MetricsConfig } from '../config/index.ts';
+import { StatsdClient, statsdKey } from './statsd.ts';
 
 /**
  * What one process exports to Prometheus (prom-client, one registry per booted instance): HTTP
@@ -10,7 +11,16 @@ import type { MetricsConfig } from '../config/index.ts';
  *
  * The hot paths (an HTTP response, a job, a statement) only increment a counter or observe a
  * histogram, through label children cached by key.
+ *
+ * With STATSD_ADDR the same figures also go to StatsD, named as Mastodon's StatsD integration names
+ * them under STATSD_NAMESPACE: `web.<route>.<method>.total_duration` and `.status.<code>` per
+ * request, `sidekiq.<Job>.processing_time`, `.success`, `.failure` per job, `db.query.duration`,
+ * `federation.deliveries.<result>`, `federation.inbound.<type>`, and every ten seconds the gauges
+ * (`sidekiq.queues.<queue>.enqueued|latency|retries|dead`, `streaming.connections`, `db.pool.<state>`).
  */
+
+/** How often the gauges are sent to StatsD. */
+const STATSD_GAUGE_MS = 10_000;
 
 /** Deliveries are counted per domain up to this many domains; the others count as `other`. */
 export const MAX_DELIVERY_DOMAINS = 100;
@@ -26,6 +36,8 @@ export interface MetricSources {
 }
 
 interface RouteChildren {
+  /** `web.<route>.<method>`, the route's StatsD name */
+  statsdName: string;
   statuses: Map<number, Counter.Internal>;
   latency: Histogram.Internal<'method' | 'route'> | undefined;
 }
@@ -40,6 +52,9 @@ export class Metrics {
   #sources: MetricSources = {};
   #routes = new Map<string, RouteChildren>();
   #deliveryDomains = new Set<string>();
+  /** the StatsD client, with STATSD_ADDR */
+  readonly statsd: StatsdClient | undefined;
+  #gaugeTimer: NodeJS.Timeout | undefined;
 
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
@@ -88,6 +103,40 @@ export class Metrics {
     this.inboundActivities = new Counter({ name: 'subspace_federation_inbound_activities_total', help: 'Activities from other servers processed, by type', labelNames: ['type'], registers });
     this.queryDuration = new Histogram({ name: 'subspace_db_query_duration_seconds', help: 'Time a database statement took', buckets: QUERY_BUCKETS, registers });
     this.#gauges(registers);
+    if (config.statsd) {
+      this.statsd = new StatsdClient(config.statsd);
+      this.#gaugeTimer = setInterval(() => void this.sendStatsdGauges(), STATSD_GAUGE_MS);
+      this.#gaugeTimer.unref();
+    }
+  }
+
+  /** Sends the gauges' current figures to StatsD (every ten seconds). */
+  async sendStatsdGauges(): Promise<void> {
+    const statsd = this.statsd;
+    if (!statsd) return;
+    const queues = await this.#sources.queueStats?.().catch(() => undefined);
+    for (const [queue, stats] of Object.entries(queues ?? {})) {
+      const name = `sidekiq.queues.${statsdKey(queue)}`;
+      statsd.gauge(`${name}.enqueued`, stats.size);
+      statsd.gauge(`${name}.latency`, stats.latencySeconds);
+      statsd.gauge(`${name}.retries`, stats.retries);
+      statsd.gauge(`${name}.dead`, stats.dead);
+    }
+    const streaming = this.#sources.streaming?.();
+    if (streaming) statsd.gauge('streaming.connections', streaming.connections);
+    for (const [state, value] of Object.entries(this.#sources.databasePool?.() ?? {})) statsd.gauge(`db.pool.${state}`, value);
+  }
+
+  /** Stops sending to StatsD, after sending what is buffered. */
+  async close(): Promise<void> {
+    clearInterval(this.#gaugeTimer);
+    await this.statsd?.close();
+  }
+
+  /** One database statement. */
+  observeQuery(seconds: number): void {
+    this.queryDuration.observe(seconds);
+    this.statsd?.timing('db.query.duration', seconds * 1000);
   }
 
   /** Gives the gauges where to read their figures (the roles this process runs call it). */
@@ -179,7 +228,17 @@ export class Metrics {
     const key = `${method} ${route}`;
     let children = this.#routes.get(key);
     if (!children) {
-      children = { statuses: new Map(), latency: this.config.webDetailed ? this.httpDuration.labels(method, route) : undefined };
+      const routeName =
+        route
+          .split('/')
+          .filter(Boolean)
+          .map((part) => statsdKey(part))
+          .join('.') || 'root';
+      children = {
+        statsdName: `web.${routeName}.${method.toLowerCase()}`,
+        statuses: new Map(),
+        latency: this.config.webDetailed ? this.httpDuration.labels(method, route) : undefined,
+      };
       this.#routes.set(key, children);
     }
     let counter = children.statuses.get(status);
@@ -190,6 +249,10 @@ export class Metrics {
     counter.inc();
     if (children.latency) children.latency.observe(seconds);
     else this.httpDuration.observe(seconds);
+    if (this.statsd) {
+      this.statsd.timing(`${children.statsdName}.total_duration`, seconds * 1000);
+      this.statsd.increment(`${children.statsdName}.status.${status}`);
+    }
   }
 
   /** One job try. */
@@ -198,12 +261,18 @@ export class Metrics {
     const name = this.config.sidekiqDetailed ? job : '';
     this.jobs.inc({ queue, job_name: name, result: succeeded ? 'succeeded' : 'failed' });
     this.jobDuration.observe({ queue, job_name: name }, seconds);
+    if (this.statsd) {
+      const jobName = `sidekiq.${statsdKey(job)}`;
+      this.statsd.timing(`${jobName}.processing_time`, seconds * 1000);
+      this.statsd.increment(`${jobName}.${succeeded ? 'success' : 'failure'}`);
+    }
   }
 
   /** One delivery try to `domain`: delivered, failed (to be retried), or refused for good (a 4xx). */
   observeDelivery(domain: string, result: 'delivered' | 'failed' | 'refused'): void {
     if (!this.#deliveryDomains.has(domain) && this.#deliveryDomains.size < MAX_DELIVERY_DOMAINS) this.#deliveryDomains.add(domain);
     this.deliveries.inc({ domain: this.#deliveryDomains.has(domain) ? domain : 'other', result });
+    this.statsd?.increment(`federation.deliveries.${result}`);
   }
 
   /** `handler`, with each job try counted and timed. */
@@ -222,7 +291,9 @@ export class Metrics {
 
   /** One inbound activity taken for processing. */
   observeInboundActivity(type: unknown): void {
-    this.inboundActivities.inc({ type: typeof type === 'string' && ACTIVITY_TYPES.has(type) ? type : 'other' });
+    const name = typeof type === 'string' && ACTIVITY_TYPES.has(type) ? type : 'other';
+    this.inboundActivities.inc({ type: name });
+    this.statsd?.increment(`federation.inbound.${name}`);
   }
 
   /** The exposition text and its content type. */

@@ -76,7 +76,8 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
     });
     cleanups.push(() => backends.close());
     const { close: _closeBackends, ...services } = backends;
-    const metrics = config.metrics.enabled ? await openMetrics(config, database) : undefined;
+    const metrics = config.metrics.enabled || config.metrics.statsd ? await openMetrics(config, database) : undefined;
+    if (metrics) cleanups.push(() => metrics.close());
     const ctx: AppContext = { ...services, config, db: database.db, database, log, metrics };
     if (metrics && (roles.worker || roles.scheduler)) metrics.addSources({ queueStats: () => ctx.queue.stats() });
     watchCredentialWrites(ctx);
@@ -113,7 +114,7 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
       url = `http://${config.bind.includes(':') ? `[${config.bind}]` : config.bind}:${port}`;
     }
     let metricsUrl: string | undefined;
-    if (metrics) {
+    if (metrics && config.metrics.enabled) {
       const exporter = await (await import('./metrics-exporter.ts')).startMetricsExporter(ctx, metrics, roles);
       cleanups.push(() => exporter.close());
       metricsUrl = exporter.url;
@@ -131,11 +132,11 @@ export async function boot(config: Config, roles: Roles, options: BootOptions = 
   }
 }
 
-/** The metrics registry, fed by the database's statements and pool and this process's Redis clients. */
+/** The metrics registry (exported to Prometheus, and sent to StatsD with STATSD_ADDR), fed by the database's statements and pool and this process's Redis clients. */
 async function openMetrics(config: Config, database: DatabaseHandle) {
   const { Metrics } = await import('../metrics/metrics.ts');
   const metrics = new Metrics(config.metrics);
-  database.writes.statementTimer = (seconds) => metrics.queryDuration.observe(seconds);
+  database.writes.statementTimer = (seconds) => metrics.observeQuery(seconds);
   const usesRedis = !!(config.redis || config.queueRedis || config.cacheRedis);
   metrics.addSources({
     databasePool: database.poolStats ? () => database.poolStats!() : undefined,

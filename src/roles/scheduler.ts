@@ -6,11 +6,13 @@ import {
   BackupScheduler,
   DeferredJobsScheduler,
   IpCleanupScheduler,
+  NotificationsCleanupScheduler,
   OauthCleanup,
   PendingDistributionsScheduler,
   ScheduledStatusesScheduler,
   SuspendedUserCleanupScheduler,
   TrendsRefreshScheduler,
+  UserCleanupScheduler,
   VacuumScheduler,
   type JobDefinition,
 } from '../jobs/definitions.ts';
@@ -31,6 +33,8 @@ export const SCHEDULES: Schedule[] = [
   { job: VacuumScheduler, everySeconds: 24 * 3600 },
   { job: SuspendedUserCleanupScheduler, everySeconds: 60 },
   { job: IpCleanupScheduler, everySeconds: 24 * 3600 },
+  { job: NotificationsCleanupScheduler, everySeconds: 3600 },
+  { job: UserCleanupScheduler, everySeconds: 3600 },
 ];
 
 /** SCHEDULES, and the backup every BACKUP_SCHEDULE once BACKUP_TO and BACKUP_RECIPIENTS say where and to whom. */

@@ -38,6 +38,14 @@ describe('the metrics exporter’s configuration (Mastodon’s variables)', () =
     assert.equal(exporterPort(0, { scheduler: true }), 0, 'port 0 stays a free port');
   });
 
+  it('sends to StatsD at STATSD_ADDR (host:port) under STATSD_NAMESPACE, Mastodon.production by default', () => {
+    assert.deepEqual(load({ STATSD_ADDR: 'statsd.internal:8126' }).metrics.statsd, { host: 'statsd.internal', port: 8126, namespace: 'Mastodon.production' });
+    assert.deepEqual(load({ STATSD_ADDR: '[::1]:9125', STATSD_NAMESPACE: 'social' }).metrics.statsd, { host: '::1', port: 9125, namespace: 'social' });
+    assert.equal(load({ STATSD_ADDR: '127.0.0.1' }).metrics.statsd?.port, 8125);
+    assert.equal(load({}).metrics.statsd, undefined);
+    for (const bad of ['host:99999', 'a b:1', 'host:port']) assert.throws(() => load({ STATSD_ADDR: bad }), /STATSD_ADDR/);
+  });
+
   it('reads STATUS_PAGE_URL, an http(s) URL', () => {
     assert.equal(load({ STATUS_PAGE_URL: 'https://status.example.com' }).statusPageUrl, 'https://status.example.com');
     assert.equal(load({}).statusPageUrl, undefined);

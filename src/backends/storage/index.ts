@@ -16,6 +16,8 @@ export interface StoredFile {
   key: string;
   size: number;
   lastModified: Date;
+  /** the object's ETag, from S3 (what changes when its bytes do) */
+  etag?: string;
 }
 
 /**

@@ -172,7 +172,7 @@ export class S3Storage implements Storage {
         client.send(new sdk.ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: this.objectKey(prefix), ContinuationToken })),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key) yield { key: object.Key.slice(strip), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+        if (object.Key) yield { key: object.Key.slice(strip), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0), etag: object.ETag };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -72,13 +72,27 @@ function parseKeygen(args: string[]): Standalone {
 
 function prepareCreate(args: string[]): Prepared {
   const text = usage(ADMIN_USAGE.backup.create);
-  const { values, positionals } = parseOptions(text, args, { to: { type: 'string' }, recipient: { type: 'string', multiple: true }, keep: { type: 'string' } });
+  const { values, positionals } = parseOptions(text, args, {
+    to: { type: 'string' },
+    recipient: { type: 'string', multiple: true },
+    keep: { type: 'string' },
+    'media-to': { type: 'string' },
+  });
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`, text);
+  const mediaTo = values['media-to'];
+  if (mediaTo !== undefined && !/^s3:\/\/[a-z0-9.-]+(\/.*)?$/.test(mediaTo)) throw new UsageError(`--media-to must be s3://BUCKET/PREFIX, got "${mediaTo}"`, text);
   for (const recipient of values.recipient ?? []) if (!AGE_RECIPIENT.test(recipient)) throw new UsageError(`--recipient must be an age recipient (age1…), got "${recipient}"`, text);
   const keepSeconds = values.keep === undefined ? undefined : parseDuration(values.keep);
   if (values.keep !== undefined && keepSeconds === undefined) throw new UsageError(`--keep must be a duration such as 14d, 12h or 2w, got "${values.keep}"`, text);
   const to = values.to === undefined ? undefined : absolute(values.to);
-  const argv = ['backup', 'create', ...(to ? ['--to', to] : []), ...(values.recipient ?? []).flatMap((recipient) => ['--recipient', recipient]), ...(values.keep ? ['--keep', values.keep] : [])];
+  const argv = [
+    'backup',
+    'create',
+    ...(to ? ['--to', to] : []),
+    ...(values.recipient ?? []).flatMap((recipient) => ['--recipient', recipient]),
+    ...(values.keep ? ['--keep', values.keep] : []),
+    ...(mediaTo ? ['--media-to', mediaTo] : []),
+  ];
   return {
     argv,
     async run(ctx, progress: Progress) {
@@ -86,8 +100,18 @@ function prepareCreate(args: string[]): Prepared {
       if (!destination) throw new UsageError('--to is needed (or BACKUP_TO)', text);
       const recipients = values.recipient ?? ctx.config.backup.recipients;
       if (!recipients.length) throw new UsageError('--recipient is needed (or BACKUP_RECIPIENTS); make one with `subspace backup keygen`', text);
-      const result = await asCommandError(() => createBackup(ctx, { to: destination, recipients, keepSeconds, progress }));
-      const lines = [`Backed up ${result.files} files (${humanSize(result.bytes)} before encryption)`, ...result.deleted.map((name) => `Deleted ${name} (older than ${values.keep})`), result.location];
+      const result = await asCommandError(() => createBackup(ctx, { to: destination, recipients, keepSeconds, mediaTo, progress }));
+      const mirror = result.mirror;
+      const lines = [
+        ...(mirror
+          ? [
+              `Copied ${mirror.copied} new or changed media files (${humanSize(mirror.bytes)}) to ${mirror.location}, ${mirror.unchanged} unchanged${mirror.deleted ? `, ${mirror.deleted} gone from the store deleted` : ''}`,
+            ]
+          : []),
+        `Backed up ${result.files} files (${humanSize(result.bytes)} before encryption)`,
+        ...result.deleted.map((name) => `Deleted ${name} (older than ${values.keep})`),
+        result.location,
+      ];
       return output(lines.join('\n'));
     },
   };

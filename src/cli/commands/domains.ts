@@ -12,6 +12,7 @@ import {
 import { CommandError, onePositional, output, parseCommandArgs, parseOptions, wantsHelp, type AdminCommand, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
+import { prepareDomainsCrawl } from './domains-crawl.ts';
 import { prepareDomainsPurge } from './domains-purge.ts';
 
 const { block: BLOCK_USAGE, unblock: UNBLOCK_USAGE, allow: ALLOW_USAGE, disallow: DISALLOW_USAGE, list: LIST_USAGE } = ADMIN_USAGE.domains;
@@ -104,6 +105,7 @@ export const domainsCommand: AdminCommand = {
       ],
       list: [prepareList, LIST_USAGE],
       purge: [prepareDomainsPurge, ADMIN_USAGE.domains.purge],
+      crawl: [prepareDomainsCrawl, ADMIN_USAGE.domains.crawl],
     };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown domains command: ${sub}`, DOMAINS_USAGE);

@@ -1,17 +1,27 @@
 import type { AppContext } from '../../context.ts';
 import { vacuumRevokedAccessTokens } from '../../services/maintenance/ip-retention.ts';
+import { vacuumAbandonedApplications, vacuumInactiveFeeds, vacuumPreviewCardImages, vacuumStatuses } from '../../services/maintenance/vacuums.ts';
 import { vacuumMediaAttachments } from '../../services/media/media-vacuum.ts';
 
 /**
- * Scheduler::VacuumScheduler, once a day: its media part (Vacuum::MediaAttachmentsVacuum), unattached
- * uploads a day old and, with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media; and
- * revoked access tokens (Vacuum::AccessTokensVacuum). One part failing does not stop the others.
+ * Scheduler::VacuumScheduler, once a day: other servers' statuses past CONTENT_CACHE_RETENTION_PERIOD
+ * (Vacuum::StatusesVacuum), media (Vacuum::MediaAttachmentsVacuum: unattached uploads a day old and,
+ * with MEDIA_CACHE_RETENTION_PERIOD, expired copies of remote media), preview card thumbnails past
+ * MEDIA_CACHE_RETENTION_PERIOD (Vacuum::PreviewCardsVacuum), revoked access tokens
+ * (Vacuum::AccessTokensVacuum), the feeds of inactive members (Vacuum::FeedsVacuum) and abandoned
+ * applications (Vacuum::ApplicationsVacuum). One part failing does not stop the others.
  */
+export const VACUUMS: readonly (readonly [string, (ctx: AppContext) => Promise<unknown>])[] = [
+  ['statuses', vacuumStatuses],
+  ['media attachments', vacuumMediaAttachments],
+  ['preview cards', vacuumPreviewCardImages],
+  ['access tokens', vacuumRevokedAccessTokens],
+  ['feeds', vacuumInactiveFeeds],
+  ['applications', vacuumAbandonedApplications],
+];
+
 export async function runVacuum(ctx: AppContext): Promise<void> {
-  for (const [name, operation] of [
-    ['media attachments', vacuumMediaAttachments],
-    ['access tokens', vacuumRevokedAccessTokens],
-  ] as const) {
+  for (const [name, operation] of VACUUMS) {
     await operation(ctx).catch((error: unknown) => ctx.log.error({ err: error }, `vacuum of ${name} failed`));
   }
 }

@@ -12,6 +12,7 @@ import { BackupError } from './errors.ts';
 import { ARCHIVE_FORMAT, CONFIG_PREFIX, DATABASE_PATHS, MANIFEST_PATH, MEDIA_PREFIX, type Manifest } from './manifest.ts';
 import { runPgTool } from './postgres-tools.ts';
 import { tarStream, type ArchiveEntry } from './tar-writer.ts';
+import { mirrorMedia, type MirrorResult } from './media-mirror.ts';
 import { notifyBackupWebhook } from './webhook.ts';
 
 export interface BackupOptions {
@@ -19,6 +20,8 @@ export interface BackupOptions {
   recipients: string[];
   /** deletes this instance's archives in `to` older than this many seconds */
   keepSeconds?: number;
+  /** `s3://BUCKET/PREFIX`: the media are copied there incrementally instead of into the archive (BACKUP_MEDIA_TO by default) */
+  mediaTo?: string;
   progress?: { start(total: number): void; increment(by: number): void; stop(): void };
 }
 
@@ -27,6 +30,8 @@ export interface BackupResult {
   bytes: number;
   files: number;
   deleted: string[];
+  /** the media's copy in the second bucket, when they went there */
+  mirror?: MirrorResult;
 }
 
 /** Secrets that live outside the database and cannot be made again: kept in `config/secrets.env`. */
@@ -95,14 +100,29 @@ async function applyRetention(ctx: AppContext, destination: Destination, keepSec
 
 async function writeBackup(ctx: AppContext, options: BackupOptions, dir: string): Promise<BackupResult> {
   const createdAt = new Date();
+  const mediaTo = options.mediaTo ?? ctx.config.backup.mediaTo;
+  // the mirror first: an archive that names it is written only once the media are there
+  const mirror = mediaTo ? await mirrorMedia(ctx, mediaTo, { keepSeconds: options.keepSeconds ?? ctx.config.backup.keepSeconds, progress: options.progress }) : undefined;
   const database = await dumpDatabase(ctx, dir);
-  const media = await storedMedia(ctx);
+  const media = mirror ? [] : await storedMedia(ctx);
   const entries = [database, ...configEntries(ctx), ...media.map((file) => mediaEntry(ctx, file))];
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   options.progress?.start(total);
   const manifest = (files: Manifest['files']) =>
     Buffer.from(
-      JSON.stringify({ format: ARCHIVE_FORMAT, version: 1, createdAt: createdAt.toISOString(), domain: ctx.config.localDomain, database: ctx.database.kind, files } satisfies Manifest, null, 2),
+      JSON.stringify(
+        {
+          format: ARCHIVE_FORMAT,
+          version: 1,
+          createdAt: createdAt.toISOString(),
+          domain: ctx.config.localDomain,
+          database: ctx.database.kind,
+          files,
+          ...(mirror && { mediaMirror: mirror.location }),
+        } satisfies Manifest,
+        null,
+        2,
+      ),
     );
   const plain = Readable.from(tarStream(entries, manifest, MANIFEST_PATH, (count) => options.progress?.increment(count)));
   const destination = openDestination(options.to, ctx.config.backup.s3);
@@ -110,12 +130,13 @@ async function writeBackup(ctx: AppContext, options: BackupOptions, dir: string)
   const location = await destination.write(name, await encryptStream(plain, options.recipients));
   options.progress?.stop();
   const deleted = options.keepSeconds ? await applyRetention(ctx, destination, options.keepSeconds, name) : [];
-  return { location, bytes: total, files: entries.length, deleted };
+  return { location, bytes: total, files: entries.length, deleted, mirror };
 }
 
 /**
  * Writes one encrypted archive of the instance to `options.to`: the database, every file of the media
- * store, and the secrets kept outside the database; then deletes archives past `keepSeconds`, and tells
+ * store (or, with a media mirror, the media's new and changed files copied to it), and the secrets
+ * kept outside the database; then deletes archives past `keepSeconds`, and tells
  * the backup webhook how it went.
  */
 export async function createBackup(ctx: AppContext, options: BackupOptions): Promise<BackupResult> {
@@ -125,7 +146,7 @@ export async function createBackup(ctx: AppContext, options: BackupOptions): Pro
     const result = await writeBackup(ctx, options, dir);
     await notifyBackupWebhook(
       ctx,
-      `Subspace backup of ${ctx.config.localDomain} written: ${result.location} (${result.files} files${result.deleted.length ? `, ${result.deleted.length} old archives deleted` : ''})`,
+      `Subspace backup of ${ctx.config.localDomain} written: ${result.location} (${result.files} files${result.deleted.length ? `, ${result.deleted.length} old archives deleted` : ''}${result.mirror ? `; ${result.mirror.copied} media files copied to ${result.mirror.location}` : ''})`,
     );
     return result;
   } catch (error) {

@@ -15,7 +15,7 @@ export interface Destination {
   delete(name: string): Promise<void>;
 }
 
-function parseS3(location: string): { bucket: string; prefix: string } | undefined {
+export function parseS3(location: string): { bucket: string; prefix: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!match) return undefined;
   const prefix = match[2]!.replace(/\/+$/, '');
@@ -48,7 +48,7 @@ function directory(dir: string): Destination {
   };
 }
 
-async function s3Client(config: BackupConfig['s3']) {
+export async function s3Client(config: BackupConfig['s3']) {
   const sdk = await import('@aws-sdk/client-s3');
   const client = new sdk.S3Client({
     region: config.region,

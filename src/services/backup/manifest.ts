@@ -12,6 +12,8 @@ export interface Manifest {
   /** the database's dump: `database/pglite.tar` (embedded) or `database/postgres.dump` (pg_dump's custom format) */
   database: 'pglite' | 'postgres';
   files: WrittenFile[];
+  /** the media are not in the archive but in this bucket (`BACKUP_MEDIA_TO`, copied incrementally) */
+  mediaMirror?: string;
 }
 
 export const DATABASE_PATHS = { pglite: 'database/pglite.tar', postgres: 'database/postgres.dump' } as const;

@@ -12,6 +12,7 @@ import { openDatabase, queryRows } from '../../db/index.ts';
 import { BackupError } from './errors.ts';
 import { CONFIG_PREFIX, DATABASE_PATHS, MEDIA_PREFIX, type Manifest } from './manifest.ts';
 import { runPgTool } from './postgres-tools.ts';
+import { restoreMirroredMedia } from './media-mirror.ts';
 import { readArchive } from './read-archive.ts';
 
 export interface RestoreOptions {
@@ -108,7 +109,8 @@ export async function restoreBackup(config: Config, options: RestoreOptions): Pr
       await pipeline(entry, createWriteStream(target, { mode: 0o600 }));
     });
     await restoreDatabase(config, manifest, staged);
-    const media = await restoreMedia(options.storage, staged, manifest);
+    // media copied to a second bucket (BACKUP_MEDIA_TO) come back from there
+    const media = manifest.mediaMirror ? await restoreMirroredMedia(options.storage, manifest.mediaMirror, config.backup.s3) : await restoreMedia(options.storage, staged, manifest);
     const configDir = await restoreConfiguration(config, staged, manifest);
     return { manifest, media, configDir };
   } finally {

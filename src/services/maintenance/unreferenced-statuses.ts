@@ -14,15 +14,24 @@ import { removeStoredFiles } from '../media/stored-files.ts';
 const LOCAL = sql`(SELECT a.id FROM accounts a WHERE a.domain IS NULL)`;
 const FOLLOWED = sql`(SELECT f.target_account_id FROM follows f WHERE f.account_id IN ${LOCAL})`;
 
-function unreferenced(cutoff: Date) {
+/**
+ * Whether a remote status is past `cutoff` and unreferenced here; with `keepFollowed` (tootctl's,
+ * the default) the statuses of authors a member follows count as referenced too (the content
+ * retention vacuum removes those as well).
+ */
+export interface UnreferencedOptions {
+  keepFollowed?: boolean;
+}
+
+function unreferenced(cutoff: Date, { keepFollowed = true }: UnreferencedOptions = {}) {
   return sql`s.local = false AND s.created_at < ${cutoff.toISOString()}::timestamptz
-    AND s.account_id NOT IN ${FOLLOWED}
+    ${keepFollowed ? sql`AND s.account_id NOT IN ${FOLLOWED}` : sql``}
     AND NOT EXISTS (SELECT 1 FROM favourites x WHERE x.status_id = s.id AND x.account_id IN ${LOCAL})
     AND NOT EXISTS (SELECT 1 FROM bookmarks x WHERE x.status_id = s.id AND x.account_id IN ${LOCAL})
     AND NOT EXISTS (SELECT 1 FROM status_pins x WHERE x.status_id = s.id)
     AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id IN ${LOCAL})
     AND NOT EXISTS (SELECT 1 FROM statuses r WHERE (r.reblog_of_id = s.id OR r.in_reply_to_id = s.id) AND r.local)
-    AND NOT EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id IN ${FOLLOWED})
+    ${keepFollowed ? sql`AND NOT EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id IN ${FOLLOWED})` : sql``}
     AND NOT EXISTS (SELECT 1 FROM reports p WHERE s.id = ANY(p.status_ids))`;
 }
 
@@ -31,10 +40,16 @@ export async function countUnreferencedStatuses(ctx: AppContext, cutoff: Date): 
   return Number(row!.count);
 }
 
-export async function unreferencedStatusesAfter(ctx: AppContext, cutoff: Date, afterId: string | undefined, limit: number): Promise<{ id: string; accountId: string }[]> {
+export async function unreferencedStatusesAfter(
+  ctx: AppContext,
+  cutoff: Date,
+  afterId: string | undefined,
+  limit: number,
+  options: UnreferencedOptions = {},
+): Promise<{ id: string; accountId: string }[]> {
   const rows = await queryRows<{ id: string | number; account_id: string | number }>(
     ctx.db,
-    sql`SELECT s.id, s.account_id FROM statuses s WHERE ${unreferenced(cutoff)} ${afterId ? sql`AND s.id > ${afterId}` : sql``} ORDER BY s.id LIMIT ${limit}`,
+    sql`SELECT s.id, s.account_id FROM statuses s WHERE ${unreferenced(cutoff, options)} ${afterId ? sql`AND s.id > ${afterId}` : sql``} ORDER BY s.id LIMIT ${limit}`,
   );
   return rows.map((row) => ({ id: String(row.id), accountId: String(row.account_id) }));
 }
