@@ -57,6 +57,8 @@ import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { adminTrendsRoutes } from './api/v1/admin/trends.ts';
 import { adminTagsRoutes } from './api/v1/admin/tags.ts';
 import { adminDashboardRoutes } from './api/v1/admin/dashboard.ts';
+import { adminStatusesRoutes } from './api/v1/admin/statuses.ts';
+import { adminWarningPresetsRoutes } from './api/v1/admin/warning-presets.ts';
 import { publicPageRoutes } from './pages/public.ts';
 import { authPageRoutes } from './auth/routes.ts';
 import { federationRoutes } from './federation.ts';
@@ -172,6 +174,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   adminTrendsRoutes(app, ctx);
   adminTagsRoutes(app, ctx);
   adminDashboardRoutes(app, ctx);
+  adminStatusesRoutes(app, ctx);
+  adminWarningPresetsRoutes(app, ctx);
   publicPageRoutes(app, ctx);
   webClientRoutes(app, ctx);
   return app;
