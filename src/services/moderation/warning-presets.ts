@@ -37,14 +37,26 @@ export async function updateWarningPreset(ctx: AppContext, staffAccountId: strin
     .set({ ...presetFields({ title: input.title ?? preset.title, text: input.text ?? preset.text }), updatedAt: new Date() })
     .where(eq(accountWarningPresets.id, preset.id))
     .returning();
-  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'update', targetType: 'AccountWarningPreset', targetId: preset.id, summary: `changed the warning preset ${row!.title || row!.id}` });
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'update',
+    targetType: 'AccountWarningPreset',
+    targetId: preset.id,
+    summary: `changed the warning preset ${row!.title || row!.id}`,
+  });
   return row!;
 }
 
 export async function removeWarningPreset(ctx: AppContext, staffAccountId: string, id: string): Promise<void> {
   const preset = await findWarningPreset(ctx, id);
   await ctx.db.delete(accountWarningPresets).where(eq(accountWarningPresets.id, preset.id));
-  await recordStaffAction(ctx, { accountId: staffAccountId, action: 'destroy', targetType: 'AccountWarningPreset', targetId: preset.id, summary: `deleted the warning preset ${preset.title || preset.id}` });
+  await recordStaffAction(ctx, {
+    accountId: staffAccountId,
+    action: 'destroy',
+    targetType: 'AccountWarningPreset',
+    targetId: preset.id,
+    summary: `deleted the warning preset ${preset.title || preset.id}`,
+  });
 }
 
 /** Admin::AccountAction#text_for_warning: the preset's text, then the staff member's own, a blank line apart. */
