@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, date, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Mastodon-style 64-bit time-ordered ids: milliseconds since the epoch in the high 48 bits and a
@@ -1373,6 +1373,43 @@ export const previewCardTrends = pgTable(
   },
   (t) => [uniqueIndex('index_preview_card_trends_on_preview_card_id').on(t.previewCardId)],
 );
+
+/** A site links come from, reviewed by staff as a whole (PreviewCardProvider): its links may trend unless rejected. */
+export const previewCardProviders = pgTable(
+  'preview_card_providers',
+  {
+    id: id(),
+    domain: text('domain').notNull(),
+    /** whether its links may trend: null until staff review it */
+    trendable: boolean('trendable'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    requestedReviewAt: timestamp('requested_review_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_preview_card_providers_on_domain').on(t.domain)],
+);
+
+/** The UTC days a local user was active (Mastodon's `activity:logins` tracker), for the active_users measure. */
+export const userActivityDays = pgTable(
+  'user_activity_days',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.userId] }), index('index_user_activity_days_on_user_id').on(t.userId)],
+);
+
+/** A text staff pick from when warning a member (AccountWarningPreset). */
+export const accountWarningPresets = pgTable('account_warning_presets', {
+  id: id(),
+  title: text('title').notNull().default(''),
+  text: text('text').notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
 // Row types, declared once beside their tables (what a `select()` of the whole table returns)
 export type AccountRow = typeof accounts.$inferSelect;

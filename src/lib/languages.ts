@@ -20,3 +20,12 @@ const englishNames = new Intl.DisplayNames(['en'], { type: 'language', fallback:
 export function supportedLanguages(): { code: string; name: string }[] {
   return ISO_639_1.map((code) => ({ code, name: englishNames.of(code) ?? code }));
 }
+
+/** A language's English name (its code when unknown), as Mastodon's dimensions show it. */
+export function languageName(code: string): string {
+  try {
+    return englishNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

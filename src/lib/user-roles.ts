@@ -26,6 +26,7 @@ export const PERMISSIONS = {
   manageFederation: 1 << 5,
   manageSettings: 1 << 6,
   manageBlocks: 1 << 7,
+  manageTaxonomies: 1 << 8,
   manageAppeals: 1 << 9,
   manageRules: 1 << 12,
   manageAnnouncements: 1 << 13,

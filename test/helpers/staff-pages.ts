@@ -11,6 +11,7 @@ export const STAFF_PAGES: [string, 'Moderator' | 'Admin' | 'Owner'][] = [
   ['/admin/ip_blocks', 'Admin'],
   ['/admin/rules', 'Admin'],
   ['/admin/settings', 'Admin'],
+  ['/admin/warning_presets', 'Admin'],
   ['/admin/announcements', 'Admin'],
   ['/admin/custom_emojis', 'Admin'],
   ['/admin/jobs', 'Owner'],

@@ -19,5 +19,7 @@ export interface Cache {
   /** seconds until `key` expires, or -1 without expiry, -2 when absent */
   ttl(key: string): Promise<number>;
   ping(): Promise<void>;
+  /** the server's version and memory use (Redis's INFO), when the cache is a server */
+  serverInfo?(): Promise<{ version: string; usedMemory: number }>;
   close(): Promise<void>;
 }

@@ -131,6 +131,12 @@ export class RedisCache implements Cache {
     await this.#run((client) => client.ping(), 2000);
   }
 
+  async serverInfo(): Promise<{ version: string; usedMemory: number }> {
+    const info = await this.#run((client) => client.info(), 2000);
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+    return { version: field('redis_version'), usedMemory: Number(field('used_memory')) || 0 };
+  }
+
   async close(): Promise<void> {
     await closeRedis(this.#client);
   }

@@ -8,6 +8,8 @@ import { getSettings } from '../../services/accounts/settings.ts';
 const SUBJECTS: Record<string, (acct: string) => string> = {
   none: (acct) => `Your account ${acct} has received a moderation warning`,
   disable: (acct) => `Your account ${acct} has been frozen`,
+  mark_statuses_as_sensitive: (acct) => `Your posts on ${acct} have been marked as sensitive`,
+  delete_statuses: (acct) => `Your posts on ${acct} have been removed`,
   sensitive: (acct) => `Your account ${acct} posting media has been marked as sensitive`,
   silence: (acct) => `Your account ${acct} has been limited`,
   suspend: (acct) => `Your account ${acct} has been suspended`,

@@ -1,3 +1,4 @@
+import { recordActiveDay } from '../instance/activity.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts, sessionActivations, users } from '../../db/schema.ts';
@@ -25,6 +26,7 @@ export async function startSession(ctx: AppContext, userId: string, userAgent: s
     .update(users)
     .set({ lastSignInAt: sql`${users.currentSignInAt}`, currentSignInAt: new Date() })
     .where(eq(users.id, userId));
+  await recordActiveDay(ctx, userId);
   return sessionId;
 }
 

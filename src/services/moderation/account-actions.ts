@@ -12,6 +12,7 @@ import { modifyUser } from '../accounts/modify-user.ts';
 import { notify } from '../notifications/notify.ts';
 import { recordStaffAction } from './audit-log.ts';
 import { resolveReport } from './admin-reports.ts';
+import { warningText } from './warning-presets.ts';
 import { setSensitized, setSilenced, suspendAccount, suspendedTemporarily, unsuspendAccount } from './suspend-account.ts';
 
 /** The staff member acting: their account and user (the admin guard checked they may use the admin API). */
@@ -99,8 +100,7 @@ async function reportFor(ctx: AppContext, account: AccountRow, reportId: string 
 export async function performAccountAction(ctx: AppContext, staff: Staff, account: AccountRow, input: AccountActionInput): Promise<AccountWarningRow> {
   const type = input.type ?? '';
   if (!(ACCOUNT_ACTION_TYPES as readonly string[]).includes(type)) throw validationFailed(['Type is not included in the list']);
-  // there are no warning presets here: any preset id names nothing
-  if (input.warningPresetId) throw notFound();
+  const text = await warningText(ctx, input.warningPresetId, input.text);
   const report = await reportFor(ctx, account, input.reportId);
   const user = await userOf(ctx, account);
   if (type === 'disable' && !user) throw refused();
@@ -125,7 +125,6 @@ export async function performAccountAction(ctx: AppContext, staff: Staff, accoun
       break;
   }
 
-  const text = input.text ?? '';
   const [strike] = await ctx.db
     .insert(accountWarnings)
     .values({

@@ -6,6 +6,7 @@ import { isRowId } from '../../lib/ids.ts';
 import { PERMISSIONS, hasPermission } from '../../lib/user-roles.ts';
 import { modifyUser } from '../accounts/modify-user.ts';
 import type { Staff } from './account-actions.ts';
+import { undoStatusStrike } from './status-actions.ts';
 import { recordStaffAction } from './audit-log.ts';
 import { setSensitized, setSilenced, unsuspendAccount } from './suspend-account.ts';
 
@@ -85,6 +86,10 @@ async function undoStrike(ctx: AppContext, strike: AccountWarningRow, account: A
       break;
     case 'suspend':
       await unsuspendAccount(ctx, account);
+      break;
+    case 'delete_statuses':
+    case 'mark_statuses_as_sensitive':
+      await undoStatusStrike(ctx, strike);
       break;
   }
 }

@@ -7,6 +7,7 @@ import { isLanguageCode } from '../statuses/languages.ts';
 import { DAY_MS, dayStart, LINK_TREND_OPTIONS, usageScore, usageCandidate, type UsageCandidateRow } from './scoring.ts';
 import { idFloor } from '../../lib/ids.ts';
 import { trendableCondition, type OffsetPage } from './trendable.ts';
+import { providerTrendable, recordProviders } from './providers.ts';
 
 /** PreviewCard#appropriate_for_trends?: an article with a title, a description, an image and its site's name. */
 function appropriateForTrends(card: PreviewCardRow): boolean {
@@ -82,6 +83,10 @@ export async function refreshLinkTrends(ctx: AppContext, now = new Date()): Prom
     const score = row.language && isLanguageCode(row.language) ? decayingScore : 0;
     if (score >= LINK_TREND_OPTIONS.decayThreshold) kept.push({ previewCardId: row.id, score, language: row.language });
   }
+  await recordProviders(
+    ctx,
+    kept.map((item) => item.previewCardId),
+  );
   await ctx.db.transaction(async (tx) => {
     if (kept.length === 0) await tx.delete(previewCardTrends);
     else {
@@ -109,7 +114,7 @@ export async function trendingLinks(ctx: AppContext, byDefault: boolean, page: O
     .select({ card: previewCards })
     .from(previewCardTrends)
     .innerJoin(previewCards, eq(previewCards.id, previewCardTrends.previewCardId))
-    .where(trendableCondition(byDefault, previewCards.trendable))
+    .where(trendableCondition(byDefault, previewCards.trendable, providerTrendable(previewCards.url)))
     .orderBy(sql`${previewCardTrends.score} DESC`, sql`${previewCardTrends.id}`)
     .offset(page.offset)
     .limit(page.limit);
@@ -122,7 +127,7 @@ export async function trendingLinkByUrl(ctx: AppContext, byDefault: boolean, url
     .select({ card: previewCards })
     .from(previewCardTrends)
     .innerJoin(previewCards, eq(previewCards.id, previewCardTrends.previewCardId))
-    .where(sql`${previewCards.url} = ${url} AND ${trendableCondition(byDefault, previewCards.trendable)}`)
+    .where(sql`${previewCards.url} = ${url} AND ${trendableCondition(byDefault, previewCards.trendable, providerTrendable(previewCards.url))}`)
     .limit(1);
   return row?.card;
 }

@@ -19,6 +19,7 @@ import { strikesOf } from '../../../services/moderation/appeals.ts';
 import type { AccountRow } from '../../../services/oauth/authenticate-token.ts';
 import { text } from '../../plugins/params.ts';
 import { accountActionForm } from '../../views/admin/account-action-form.ts';
+import { listWarningPresets } from '../../../services/moderation/warning-presets.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
 import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
@@ -73,7 +74,7 @@ function accountButtons(account: AdminAccountEntity, csrf: string) {
 }
 
 async function accountView(ctx: AppContext, account: AdminAccountEntity, csrf: string) {
-  const strikes = await strikesOf(ctx, account.id);
+  const [strikes, presets] = await Promise.all([strikesOf(ctx, account.id), listWarningPresets(ctx)]);
   const buttons = accountButtons(account, csrf);
   const local = account.domain === null;
   const offered = ['none', 'sensitive', ...(local ? ['disable'] : []), 'silence', 'suspend'].filter(
@@ -95,7 +96,7 @@ ${
 }
 <section aria-labelledby="strikes-heading"><h2 id="strikes-heading">Strikes</h2>${strikes.length ? html`<ul>${strikes.map((strike) => html`<li>${strike.action} ${day(strike.createdAt)}${strike.text ? html`: ${strike.text}` : ''}${strike.overruledAt ? ' (overruled)' : ''}</li>`)}</ul>` : html`<p>No strikes.</p>`}</section>
 ${buttons.length ? html`<section aria-labelledby="undo-heading"><h2 id="undo-heading">Decisions</h2>${buttons}</section>` : ''}
-<section aria-labelledby="action-heading"><h2 id="action-heading">Take action</h2>${accountActionForm(`/admin/accounts/${account.id}/action`, csrf, offered)}</section>`;
+<section aria-labelledby="action-heading"><h2 id="action-heading">Take action</h2>${accountActionForm(`/admin/accounts/${account.id}/action`, csrf, offered, presets)}</section>`;
 }
 
 /** `/admin/accounts` (Admin::AccountsController): accounts by origin, state and username, one account, and the moderation actions on it. */

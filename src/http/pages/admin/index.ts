@@ -8,6 +8,7 @@ import { staffJobsRoutes } from './jobs.ts';
 import { staffListingRoutes } from './listings.ts';
 import { staffReportsRoutes } from './reports.ts';
 import { staffRulesRoutes } from './rules.ts';
+import { staffWarningPresetsRoutes } from './warning-presets.ts';
 import { staffSettingsRoutes } from './settings.ts';
 
 /** The staff web interface under /admin (Mastodon's admin views): server-rendered forms and links, no script. */
@@ -18,6 +19,7 @@ export function staffInterfaceRoutes(app: FastifyInstance, ctx: AppContext) {
   staffActionLogsRoutes(app, ctx);
   staffBlocksRoutes(app, ctx);
   staffRulesRoutes(app, ctx);
+  staffWarningPresetsRoutes(app, ctx);
   staffSettingsRoutes(app, ctx);
   staffJobsRoutes(app, ctx);
   staffListingRoutes(app, ctx);

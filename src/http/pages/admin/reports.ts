@@ -4,7 +4,10 @@ import { PERMISSIONS, hasPermission } from '../../../lib/user-roles.ts';
 import { renderAdminReport, renderAdminReports } from '../../../presenters/admin-reports.ts';
 import { findAccountForStaff, performAccountAction } from '../../../services/moderation/account-actions.ts';
 import { assignReportToSelf, filterReports, findReport, reopenReport, resolveReport, unassignReport } from '../../../services/moderation/admin-reports.ts';
-import { accountActionForm } from '../../views/admin/account-action-form.ts';
+import { accountActionForm, statusesActionForm } from '../../views/admin/account-action-form.ts';
+import { performStatusAction } from '../../../services/moderation/status-actions.ts';
+import { listWarningPresets, type WarningPresetRow } from '../../../services/moderation/warning-presets.ts';
+import { railsBoolean, text } from '../../plugins/params.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html, SafeHtml } from '../../views/html.ts';
 import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
@@ -20,7 +23,7 @@ function reportRow(report: AdminReport) {
   return html`<tr><td><a href="/admin/reports/${report.id}">#${report.id}</a></td><td>${person(report.target_account)}</td><td>${person(report.account)}</td><td>${report.category}</td><td>${report.comment.slice(0, 120)}</td><td>${report.assigned_account ? person(report.assigned_account) : ''}</td><td>${day(report.created_at)}</td></tr>`;
 }
 
-function reportView(report: AdminReport, csrf: string, canActOnAccount: boolean) {
+function reportView(report: AdminReport, csrf: string, canActOnAccount: boolean, presets: WarningPresetRow[]) {
   const base = `/admin/reports/${report.id}`;
   const state = report.action_taken ? html`<p>Resolved ${day(report.action_taken_at)} by ${person(report.action_taken_by_account)}.</p>` : html`<p>Open.</p>`;
   const actions = [
@@ -44,7 +47,12 @@ ${report.rules.length ? html`<div class="field"><dt>Rules broken</dt><dd><ul>${r
 <section aria-labelledby="report-actions-heading"><h2 id="report-actions-heading">Report</h2>${actions}</section>
 ${
   canActOnAccount && report.target_account && !report.action_taken
-    ? html`<section aria-labelledby="account-action-heading"><h2 id="account-action-heading">Take action on ${person(report.target_account)}</h2><p>The action resolves the report.</p>${accountActionForm(`${base}/action`, csrf, ['none', 'sensitive', 'disable', 'silence', 'suspend'])}</section>`
+    ? html`<section aria-labelledby="account-action-heading"><h2 id="account-action-heading">Take action on ${person(report.target_account)}</h2><p>The action resolves the report.</p>${accountActionForm(`${base}/action`, csrf, ['none', 'sensitive', 'disable', 'silence', 'suspend'], presets)}</section>`
+    : ''
+}
+${
+  report.statuses.length && !report.action_taken
+    ? html`<section aria-labelledby="statuses-action-heading"><h2 id="statuses-action-heading">Act on the reported posts</h2><p>The action resolves the report.</p>${statusesActionForm(`${base}/statuses_action`, csrf)}</section>`
     : ''
 }`;
 }
@@ -66,7 +74,8 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Report</th><th scope="col
   app.get('/admin/reports/:id', (request, reply) =>
     staffView(ctx, request, reply, permission, async (staff) => {
       const report = await renderAdminReport(ctx, staff.account.id, await findReport(ctx, idOf(request)));
-      return renderStaffPage(ctx, reply, staff, `Report #${report.id}`, reportView(report, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageUsers)));
+      const presets = await listWarningPresets(ctx);
+      return renderStaffPage(ctx, reply, staff, `Report #${report.id}`, reportView(report, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageUsers), presets));
     }),
   );
 
@@ -88,6 +97,20 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Report</th><th scope="col
       const report = await findReport(ctx, idOf(request));
       const account = await findAccountForStaff(ctx, report.targetAccountId);
       await performAccountAction(ctx, staff, account, accountActionInput(input, report.id));
+      return `/admin/reports/${report.id}`;
+    }),
+  );
+
+  app.post('/admin/reports/:id/statuses_action', (request, reply) =>
+    staffAction(ctx, request, reply, permission, async (staff, input) => {
+      const report = await findReport(ctx, idOf(request));
+      await performStatusAction(ctx, staff, {
+        type: text(input.type),
+        statusIds: report.statusIds,
+        reportId: report.id,
+        text: text(input.text),
+        sendEmailNotification: railsBoolean(input.send_email_notification) === true,
+      });
       return `/admin/reports/${report.id}`;
     }),
   );

@@ -27,6 +27,7 @@ export const STAFF_SECTIONS: (StaffNavItem & { permission: number })[] = [
   { path: '/admin/ip_blocks', label: 'IP blocks', permission: PERMISSIONS.manageBlocks },
   { path: '/admin/rules', label: 'Server rules', permission: PERMISSIONS.manageRules },
   { path: '/admin/settings', label: 'Server settings', permission: PERMISSIONS.manageSettings },
+  { path: '/admin/warning_presets', label: 'Warning presets', permission: PERMISSIONS.manageSettings },
   { path: '/admin/announcements', label: 'Announcements', permission: PERMISSIONS.manageAnnouncements },
   { path: '/admin/custom_emojis', label: 'Custom emoji', permission: PERMISSIONS.manageCustomEmojis },
   { path: '/admin/jobs', label: 'Job queues', permission: PERMISSIONS.viewDevops },
@@ -105,6 +106,7 @@ export function accountActionInput(input: Record<string, unknown>, reportId?: st
   return {
     type: text(input.type),
     reportId,
+    warningPresetId: text(input.warning_preset_id) || undefined,
     text: text(input.text),
     sendEmailNotification: railsBoolean(input.send_email_notification) === true,
     includeStatuses: reportId !== undefined,

@@ -12,13 +12,26 @@ import { userAccessProblem } from '../../../../services/accounts/users.ts';
  * is not allowed" (also without a token, as Mastodon's policies refuse nobody).
  */
 export function adminGuard(scopes: string[], permission: number) {
-  return async function checkAdmin(request: FastifyRequest, _reply: FastifyReply) {
+  const checkScopes = adminScopeGuard(scopes);
+  return async function checkAdmin(request: FastifyRequest, reply: FastifyReply) {
+    await checkScopes(request, reply);
+    if (!callerCan(request, permission)) throw new ApiError(403, 'This action is not allowed');
+  };
+}
+
+/** `authorize_if_got_token!` alone: a token must carry one of the scopes; what follows depends on the caller's role. */
+export function adminScopeGuard(scopes: string[]) {
+  return async function checkScopes(request: FastifyRequest, _reply: FastifyReply) {
     const auth = request.auth;
     if (!auth && request.authError && request.authError !== 'The access token is invalid') throw new ApiError(401, request.authError);
     if (auth && !scopes.some((scope) => grants(auth.scopes, scope))) throw new ApiError(403, 'This action is outside the authorized scopes');
-    const user = auth?.user;
-    if (!user || !auth.account || userAccessProblem(user, auth.account) || !hasPermission(user.role, permission)) throw new ApiError(403, 'This action is not allowed');
   };
+}
+
+/** Whether the caller is staff holding `permission` (`current_user&.can?`). */
+export function callerCan(request: FastifyRequest, permission: number): boolean {
+  const auth = request.auth;
+  return !!auth?.user && !!auth.account && !userAccessProblem(auth.user, auth.account) && hasPermission(auth.user.role, permission);
 }
 
 /** Mastodon's admin Link header: `next` only when the page is full, `prev` unless it is empty; `limit` kept. */
