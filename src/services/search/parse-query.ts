@@ -19,9 +19,7 @@ export interface DateBound {
   end: Date;
 }
 
-export type FilterClause =
-  | { prefix: 'has' | 'is' | 'language' | 'from'; negated: boolean; value: string }
-  | { prefix: 'before' | 'after' | 'during'; negated: boolean; value: DateBound };
+export type FilterClause = { prefix: 'has' | 'is' | 'language' | 'from'; negated: boolean; value: string } | { prefix: 'before' | 'after' | 'during'; negated: boolean; value: DateBound };
 
 export interface ParsedQuery {
   text: TextClause[];

@@ -22,12 +22,13 @@ const s = statuses;
 /**
  * The words of one clause as a tsquery: as written ('simple', which every document also holds) or
  * stemmed in `language` (a `language:` filter or the searcher's), so "running" finds "runs" in
- * English statuses and the word itself in any.
+ * English statuses and the word itself in any. A phrase is matched as written only (Mastodon's
+ * `match_phrase` on the unstemmed field): stemming would drop its stop words and so its order.
  */
 function clauseQuery(clause: TextClause, language: string | null): SQL {
-  const parse = clause.kind === 'phrase' ? sql.raw('phraseto_tsquery') : sql.raw('plainto_tsquery');
-  const simple = sql`${parse}('simple'::regconfig, ${clause.text})`;
-  return language ? sql`(${simple} || ${parse}(search_config(${language}), ${clause.text}))` : simple;
+  if (clause.kind === 'phrase') return sql`phraseto_tsquery('simple'::regconfig, ${clause.text})`;
+  const simple = sql`plainto_tsquery('simple'::regconfig, ${clause.text})`;
+  return language ? sql`(${simple} || plainto_tsquery(search_config(${language}), ${clause.text}))` : simple;
 }
 
 /** The words to find, one tsquery (null when the query has none: a search by operators alone). */
@@ -145,11 +146,5 @@ export async function searchStatuses(ctx: AppContext, viewerId: string, query: P
   if (options.maxId) conditions.push(sql`${s.id} < ${options.maxId}`);
   if (options.minId) conditions.push(sql`${s.id} > ${options.minId}`);
   conditions.push(searchableBy(viewerId, query.scope), visibleTo(viewerId), notHiddenFrom(viewerId));
-  return ctx.db
-    .select()
-    .from(statuses)
-    .where(sql.join(conditions, sql` AND `))
-    .orderBy(sql`${s.id} DESC`)
-    .offset(options.offset)
-    .limit(options.limit);
+  return ctx.db.select().from(statuses).where(sql.join(conditions, sql` AND `)).orderBy(sql`${s.id} DESC`).offset(options.offset).limit(options.limit);
 }

@@ -47,7 +47,8 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       excludeUnreviewed: railsBoolean(input.exclude_unreviewed) === true,
       maxId: rowId(text(input.max_id)),
       minId: rowId(text(input.min_id)),
-      language: request.auth?.user?.locale ?? null,
+      // as Mastodon's interface, English for those who chose no language
+      language: request.auth?.user?.locale || 'en',
       resolve:
         viewerId && railsBoolean(input.resolve) === true
           ? {
