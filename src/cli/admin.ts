@@ -42,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<AdminCommand>> = {
   domains: async () => (await import('./commands/domains.ts')).domainsCommand,
   statuses: async () => (await import('./commands/statuses.ts')).statusesCommand,
   preview_cards: async () => (await import('./commands/preview-cards.ts')).previewCardsCommand,
+  search: async () => (await import('./commands/search.ts')).searchCommand,
   maintenance: async () => (await import('./commands/maintenance.ts')).maintenanceCommand,
   'self-destruct': async () => (await import('./commands/self-destruct.ts')).selfDestructCommand,
   rules: async () => (await import('./commands/rules.ts')).rulesCommand,

@@ -92,6 +92,9 @@ export const ADMIN_USAGE = {
   preview_cards: {
     remove: line('preview_cards remove [--days N] [--link] [--concurrency N] [--dry-run]'),
   },
+  search: {
+    deploy: line('search deploy [--batch-size N]'),
+  },
   maintenance: {
     'fix-duplicates': line('maintenance fix-duplicates [--dry-run]'),
   },
@@ -175,6 +178,12 @@ mentions, favourites, blocks, mutes, notes, list memberships and reports. The ot
     remove: `Deletes other servers' statuses older than --days (90) that nothing here refers to, like tootctl
 statuses remove: their authors have no followers here, and no member favourited, bookmarked, reblogged,
 replied to or pinned them, was mentioned in them or reported them. Their attachments' files go too.`,
+  },
+  search: {
+    deploy: `Writes again the full-text search document of every status (its content warning and text, stemmed in
+its language and as written), like tootctl search deploy, on a progress bar; a batch (1,000) per statement.
+Documents are kept current as statuses are written: this is for after a restore or a change of how they are
+made. Accounts and hashtags need nothing: they are found through indexes on their names.`,
   },
   preview_cards: {
     remove: `Removes the stored thumbnails of preview cards fetched more than --days (180) ago (with --link, of link

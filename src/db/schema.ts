@@ -97,7 +97,13 @@ export const accounts = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`), index('index_accounts_on_uri').on(t.uri)],
+  (t) => [
+    uniqueIndex('index_accounts_on_username_and_domain_lower').on(sql`lower(${t.username})`, sql`coalesce(lower(${t.domain}), '')`),
+    index('index_accounts_on_uri').on(t.uri),
+    // account search: prefix and trigram similarity (pg_trgm)
+    index('index_accounts_on_username_trgm').using('gin', sql`lower(${t.username}) gin_trgm_ops`),
+    index('index_accounts_on_display_name_trgm').using('gin', sql`lower(${t.displayName}) gin_trgm_ops`),
+  ],
 );
 
 export const users = pgTable(
@@ -421,9 +427,26 @@ export const statuses = pgTable(
     uniqueIndex('index_statuses_on_uri').on(t.uri),
     index('index_statuses_public_timeline').on(t.id).where(sql`${t.visibility} = 'public' AND ${t.deletedAt} IS NULL AND ${t.reblogOfId} IS NULL`),
     index('index_statuses_on_conversation_id').on(t.conversationId),
-    /** full-text search (GET /api/v2/search); the expression must match src/services/instance/search.ts */
-    index('index_statuses_on_search_vector').using('gin', sql`to_tsvector('simple'::regconfig, ${t.spoilerText} || ' ' || ${t.text})`),
   ],
+);
+
+/** PostgreSQL's text search document, read and written as its text form. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * What full-text search (GET /api/v2/search) finds a status by: its content warning and text,
+ * stemmed in its language and as written (migration 0035's `status_search_document`). Written by a
+ * trigger on statuses on every change of the text; `subspace search deploy` rebuilds them all.
+ */
+export const statusSearchDocuments = pgTable(
+  'status_search_documents',
+  {
+    statusId: snowflake('status_id')
+      .primaryKey()
+      .references(() => statuses.id, { onDelete: 'cascade' }),
+    document: tsvector('document').notNull(),
+  },
+  (t) => [index('index_status_search_documents_on_document').using('gin', t.document)],
 );
 
 /**
@@ -496,7 +519,7 @@ export const tags = pgTable(
     maxScoreAt: timestamp('max_score_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('index_tags_on_name_lower').on(sql`lower(${t.name})`)],
+  (t) => [uniqueIndex('index_tags_on_name_lower').on(sql`lower(${t.name})`), index('index_tags_on_name_trgm').using('gin', sql`lower(${t.name}) gin_trgm_ops`)],
 );
 
 export const statusesTags = pgTable(

@@ -77,7 +77,7 @@ describe('search API (v2)', () => {
     assert.equal(tags.body.hashtags[0].following, false);
     assert.equal(tags.body.hashtags[0].history.length, 7);
     assert.deepEqual(tags.body.accounts, [], 'a #tag skips accounts');
-    assert.deepEqual(tags.body.statuses, [], 'a lone #tag skips statuses');
+    assert.deepEqual(tags.body.statuses, [], 'a lone #tag finds the statuses carrying it (none the searcher may find here)');
     const reviewed = await searchAs(bob, { q: 'searchtest', type: 'hashtags', exclude_unreviewed: 'true' });
     assert.deepEqual(
       reviewed.body.hashtags.map((t: { name: string }) => t.name),
@@ -85,7 +85,7 @@ describe('search API (v2)', () => {
     );
   });
 
-  it("finds an indexable author's public status by its words, best match first", async () => {
+  it("finds an indexable author's public status by its words, newest first", async () => {
     const weak = await post(alice, 'A walrus appeared');
     const strong = await post(alice, 'Walrus walrus walrus on the beach');
     await post(alice, 'nothing to see here');
@@ -94,6 +94,7 @@ describe('search API (v2)', () => {
     assert.deepEqual(
       res.body.statuses.map((s: { id: string }) => s.id),
       [strong, weak],
+      'newest first, as Mastodon orders search results',
     );
     assert.equal(res.body.statuses[0].account.id, alice.accountId);
     assert.equal(res.body.statuses[0].favourited, false);

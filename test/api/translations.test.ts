@@ -161,6 +161,30 @@ describe('translation with DeepL', () => {
     assert.equal((await translate(bob, status.id, 'de')).body.content, '<p>hallo Katze</p>');
   });
 
+  it('throttles translations: 30 in 5 minutes per account, then 429 with the rate-limit headers', async () => {
+    const reader = await instance.createUser('reader');
+    const status = await post(alice, { status: 'hello world', language: 'en' });
+    // from another address: requests from the machine itself are never throttled
+    const away = (user: TestUser, address: string) =>
+      instance.request('POST', `/api/v1/statuses/${status.id}/translate`, { token: user.token, json: { lang: 'de' }, headers: { 'x-forwarded-for': address } });
+    // the throttle counts in fixed 5-minute windows: started in the last 20 s of one, the count would restart mid-way
+    const intoWindow = (Date.now() / 1000) % 300;
+    if (intoWindow > 280) await new Promise((resolve) => setTimeout(resolve, (300 - intoWindow) * 1000 + 100));
+    for (let i = 1; i <= 30; i++) {
+      const response = await away(reader, `198.51.100.${i}`);
+      assert.equal(response.status, 200, `translation ${i}: ${response.text}`);
+      assert.equal(response.headers.get('x-ratelimit-limit'), '30');
+      assert.equal(response.headers.get('x-ratelimit-remaining'), String(30 - i));
+    }
+    const throttled = await away(reader, '198.51.100.31');
+    assert.equal(throttled.status, 429);
+    assert.deepEqual(throttled.body, { error: 'Too many requests' });
+    assert.equal(throttled.headers.get('x-ratelimit-remaining'), '0');
+    assert.ok(throttled.headers.get('x-ratelimit-reset'));
+    assert.equal((await away(bob, '198.51.100.31')).status, 200, 'another account is not throttled');
+    assert.equal((await instance.request('GET', `/api/v1/statuses/${status.id}`, { token: reader.token, headers: { 'x-forwarded-for': '198.51.100.31' } })).status, 200, 'nor are its other requests');
+  });
+
   it("works from masto.js's client.v1.statuses.$select(id).translate and Mastodon.py's status_translate", async () => {
     const status = await post(alice, { status: 'hello world', language: 'en' });
     const client = createRestAPIClient({ url: instance.url, accessToken: bob.token });

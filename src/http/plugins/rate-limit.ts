@@ -51,6 +51,10 @@ const THROTTLES: Throttle[] = [
   { name: 'throttle_password_resets/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/password') ? emailTarget(r) : null) },
   { name: 'throttle_email_confirmations/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/confirmation') ? clientKey(r.ip) : null) },
   { name: 'throttle_email_confirmations/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/confirmation') ? emailTarget(r) : null) },
+  // each request may cost a call to a paid translation service (DeepL, LibreTranslate): Mastodon has no
+  // throttle of its own for it beyond the API's 1,500 in 5 minutes, which would spend a DeepL quota fast;
+  // a cached translation is counted too, as a throttle in front of the controller counts it
+  { name: 'throttle_translations', limit: 30, periodSeconds: 300, key: (r) => (posts(r, '/api/v1/statuses/:id/translate') && r.auth?.account ? r.auth.account.id : null) },
   // each request may make the instance download a remote file
   { name: 'throttle_media_proxy', limit: 30, periodSeconds: 10, key: (r) => (path(r).startsWith('/media_proxy/') ? clientKey(r.ip) : null) },
 ];

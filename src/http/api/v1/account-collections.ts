@@ -9,7 +9,7 @@ import { featuredTagsOf } from '../../../services/statuses/featured-tags.ts';
 import { listsHolding } from '../../../services/relationships/lists.ts';
 import { renderList } from '../../../serializers/list.ts';
 import { rowId } from '../../../lib/ids.ts';
-import { searchAccounts } from '../../../services/instance/search.ts';
+import { searchAccounts } from '../../../services/search/accounts.ts';
 import { renderFeaturedTags } from '../../../presenters/tags.ts';
 import { pageRequest, setLinkHeader } from '../../pagination.ts';
 import { authorize, authorizeIfToken, currentUser, viewerOf } from '../../plugins/auth.ts';

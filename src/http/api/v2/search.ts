@@ -4,7 +4,7 @@ import type { AppContext } from '../../../context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { renderStatuses } from '../../../presenters/statuses.ts';
 import { federationCode } from '../../federation-code.ts';
-import { search } from '../../../services/instance/search.ts';
+import { search } from '../../../services/search/search.ts';
 import { renderTags } from '../../../presenters/tags.ts';
 import { authorizeIfToken, viewerOf } from '../../plugins/auth.ts';
 import { params, railsBoolean, text } from '../../plugins/params.ts';
@@ -47,6 +47,8 @@ export function searchRoutes(app: FastifyInstance, ctx: AppContext) {
       excludeUnreviewed: railsBoolean(input.exclude_unreviewed) === true,
       maxId: rowId(text(input.max_id)),
       minId: rowId(text(input.min_id)),
+      // as Mastodon's interface, English for those who chose no language
+      language: request.auth?.user?.locale || 'en',
       resolve:
         viewerId && railsBoolean(input.resolve) === true
           ? {
