@@ -39,7 +39,7 @@ async function storedBytes(ctx: AppContext, key: string): Promise<Buffer | undef
 const orderedCollection = (id: string, items: unknown[], context: unknown = AS_CONTEXT) => ({ '@context': context, id, type: 'OrderedCollection', totalItems: items.length, orderedItems: items });
 
 /** Where an attachment is in the archive: its storage key (Mastodon: the URL's path after `/system/`). */
-function archivePath(ctx: AppContext, url: string, keysByUrl: Map<string, string>): string {
+function archivePath(url: string, keysByUrl: Map<string, string>): string {
   const known = keysByUrl.get(url);
   if (known) return known;
   return URL.canParse(url) ? new URL(url).pathname.replace(/^.*\/system\//, '').replace(/^\/+/, '') : url;
@@ -77,7 +77,7 @@ async function outboxItems(ctx: AppContext, account: AccountRow, render: Archive
       if (item.type !== 'Announce' && object && typeof object === 'object') {
         const attachments = Array.isArray(object.attachment) ? object.attachment : object.attachment ? [object.attachment] : [];
         for (const attachment of attachments as Json[]) {
-          if (typeof attachment.url === 'string') attachment.url = archivePath(ctx, attachment.url, keysByUrl);
+          if (typeof attachment.url === 'string') attachment.url = archivePath(attachment.url, keysByUrl);
         }
       }
       items.push(item);

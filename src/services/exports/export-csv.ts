@@ -40,7 +40,10 @@ async function mutesCsv(ctx: AppContext, accountId: string): Promise<string> {
 }
 
 async function blocksCsv(ctx: AppContext, accountId: string): Promise<string> {
-  const rows = await queryRows<{ acct: string }>(ctx.db, sql`SELECT ${acctOf(ctx)} AS acct FROM blocks b JOIN accounts a ON a.id = b.target_account_id WHERE b.account_id = ${accountId} ORDER BY b.id DESC`);
+  const rows = await queryRows<{ acct: string }>(
+    ctx.db,
+    sql`SELECT ${acctOf(ctx)} AS acct FROM blocks b JOIN accounts a ON a.id = b.target_account_id WHERE b.account_id = ${accountId} ORDER BY b.id DESC`,
+  );
   return writeCsv(rows.map((row) => [row.acct]));
 }
 

@@ -78,7 +78,14 @@ async function overwriteRelationships(ctx: AppContext, bulkImport: BulkImportRec
       else if (type === 'blocking') await blockAccount(ctx, account.id, targetId);
       else {
         const [target] = await ctx.db.select().from(accounts).where(eq(accounts.id, targetId)).limit(1);
-        if (target) await followAccount(ctx, account, target, { reblogs: row.data.show_reblogs ?? undefined, notify: row.data.notify ?? undefined, languages: row.data.languages ?? undefined }, { rateLimit: false });
+        if (target)
+          await followAccount(
+            ctx,
+            account,
+            target,
+            { reblogs: row.data.show_reblogs ?? undefined, notify: row.data.notify ?? undefined, languages: row.data.languages ?? undefined },
+            { rateLimit: false },
+          );
       }
     }
     await doneHere(ctx, matching, progress);
@@ -87,7 +94,10 @@ async function overwriteRelationships(ctx: AppContext, bulkImport: BulkImportRec
 
 /** Overwrite mode for bookmarks: a bookmark of a status the file does not name is removed. */
 async function overwriteBookmarks(ctx: AppContext, bulkImport: BulkImportRecord, rows: Map<string, Row[]>, progress: Progress) {
-  const marked = await queryRows<{ id: string | number; uri: string | null }>(ctx.db, sql`SELECT b.id, s.uri FROM bookmarks b JOIN statuses s ON s.id = b.status_id WHERE b.account_id = ${bulkImport.accountId}`);
+  const marked = await queryRows<{ id: string | number; uri: string | null }>(
+    ctx.db,
+    sql`SELECT b.id, s.uri FROM bookmarks b JOIN statuses s ON s.id = b.status_id WHERE b.account_id = ${bulkImport.accountId}`,
+  );
   for (const bookmark of marked) {
     const matching = bookmark.uri ? rows.get(bookmark.uri.toLowerCase()) : undefined;
     if (!matching) {
