@@ -46,7 +46,8 @@ export class Browser {
   async postMultipart(path: string, fields: Record<string, string>, files: Record<string, { filename: string; content: string | Buffer; type?: string }>) {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    for (const [name, file] of Object.entries(files)) form.append(name, new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'text/csv' }), file.filename);
+    for (const [name, file] of Object.entries(files))
+      form.append(name, new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'text/csv' }), file.filename);
     const response = await fetch(new URL(path, this.baseUrl), { method: 'POST', headers: { cookie: this.cookieHeader(), accept: 'text/html' }, body: form, redirect: 'manual' });
     this.remember(response);
     return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
