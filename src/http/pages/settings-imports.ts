@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { BulkImportRecord } from '../../db/schema.ts';
 import { ApiError } from '../../lib/errors.ts';
-import { confirmImport, createImport, discardImport, findOwnImport, importFailures, recentImports } from '../../services/imports/bulk-imports.ts';
+import { type BulkImportRecord, confirmImport, createImport, discardImport, findOwnImport, importFailures, recentImports } from '../../services/imports/bulk-imports.ts';
 import { type ImportType, isImportType, TYPE_LABELS } from '../../services/imports/import-types.ts';
 import { ImportFileError } from '../../services/imports/parse-import.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';

@@ -11,6 +11,8 @@ import type { AccountRow } from '../oauth/authenticate-token.ts';
 import { EXPECTED_HEADERS, FAILURES_FILENAME, type ImportRowData, type ImportType } from './import-types.ts';
 import { ImportFileError, parseImportFile } from './parse-import.ts';
 
+export type { BulkImportRecord };
+
 /** Settings::ImportsController::RECENT_IMPORTS_LIMIT */
 export const RECENT_IMPORTS_LIMIT = 10;
 /** BulkImport::ARCHIVE_PERIOD and CONFIRM_PERIOD: an import is forgotten a week after it was made, an unconfirmed one after 10 minutes. */
