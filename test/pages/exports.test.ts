@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { backups } from '../../src/db/schema.ts';
+import { VacuumScheduler } from '../../src/jobs/definitions.ts';
+import { enqueue } from '../../src/jobs/enqueue.ts';
 import { fabricateRemoteAccount } from '../helpers/fabricators.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -170,5 +174,22 @@ describe('data export (/settings/export, /settings/exports/*.csv, /backups/:id/d
     for await (const entry of instance.ctx.storage.list('backups/')) keys.push(entry.key);
     assert.equal(keys.length, 1);
     if (instance.ctx.storage.kind === 'local') assert.equal((await fetch(`${instance.url}/system/${keys[0]}`)).status, 404, 'never served at /system/');
+  });
+  it('forgets an archive a week old, with its file, in the daily vacuum (Vacuum::BackupsVacuum): a new one may be asked for', async () => {
+    const listed = await browser.get('/settings/export');
+    const link = /<a href="(\/backups\/(\d+)\/download)">/.exec(listed.html);
+    assert.ok(link, 'the archive made above');
+    const [backup] = await instance.ctx.db.select().from(backups).where(eq(backups.id, link[2]!));
+    await instance.ctx.db
+      .update(backups)
+      .set({ createdAt: new Date(Date.now() - 8 * 24 * 3600 * 1000) })
+      .where(eq(backups.id, backup!.id));
+    await enqueue(instance.ctx, VacuumScheduler, {});
+    await queuesDrained(instance, ['scheduler']);
+    assert.equal((await browser.download(link[1]!)).status, 404);
+    assert.equal(await instance.ctx.storage.head(backup!.dumpFileKey!), undefined, 'its file is removed');
+    const page = await browser.get('/settings/export');
+    assert.doesNotMatch(page.html, /Download your archive/);
+    assert.match(page.html, /Request your archive/);
   });
 });

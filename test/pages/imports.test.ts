@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { bulkImports } from '../../src/db/schema.ts';
+import { VacuumScheduler } from '../../src/jobs/definitions.ts';
+import { enqueue } from '../../src/jobs/enqueue.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startCavagePeer, type CavagePeer } from '../helpers/cavage-peer.ts';
 import { AS, PUBLIC } from '../helpers/constants.ts';
@@ -273,5 +278,26 @@ describe('data import (/settings/imports)', () => {
       const expected = lines(await exported(browser, name));
       await until(async () => JSON.stringify(lines(await exported(erinBrowser, name))) === JSON.stringify(expected), `erin's ${name} export to be alice's: ${expected.join(' | ')}`);
     }
+  });
+  it('forgets imports a week old, and uploads left unconfirmed for 10 minutes, in the daily vacuum (Vacuum::ImportsVacuum)', async () => {
+    const member = await instance.createUser('forgetful');
+    const as = await signedInBrowser(instance.url, member);
+    const { id: finished } = await importFile(as, 'domain_blocking', 'merge', 'blocked_domains.csv', 'old.example\n');
+    const unconfirmed = /(\d+)$/.exec((await upload(as, 'domain_blocking', 'merge', 'blocked_domains.csv', 'later.example\n')).location!)![1]!;
+    const recent = /(\d+)$/.exec((await upload(as, 'domain_blocking', 'merge', 'blocked_domains.csv', 'fresh.example\n')).location!)![1]!;
+    const backdate = (id: string, ms: number) =>
+      instance.ctx.db
+        .update(bulkImports)
+        .set({ createdAt: new Date(Date.now() - ms) })
+        .where(eq(bulkImports.id, id));
+    await backdate(finished, 8 * 24 * 3600 * 1000);
+    await backdate(unconfirmed, 11 * 60 * 1000);
+    await enqueue(instance.ctx, VacuumScheduler, {});
+    await queuesDrained(instance, ['scheduler']);
+    const page = await as.get('/settings/imports');
+    assert.doesNotMatch(page.html, new RegExp(`data-import="(${finished}|${unconfirmed})"`));
+    assert.match(page.html, new RegExp(`data-import="${recent}"`), 'a recent upload stays');
+    assert.equal((await as.get(`/settings/imports/${unconfirmed}`)).status, 404);
+    assert.equal(await exported(as, 'domain_blocks'), 'old.example\n', 'what was imported stays');
   });
 });
