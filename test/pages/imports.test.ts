@@ -188,7 +188,7 @@ describe('data import (/settings/imports)', () => {
   });
 
   it('blocks, mutes and domain blocks, merged then overwritten', async () => {
-    await importFile(browser, 'blocking', 'merge', 'blocked_accounts.csv', `${acct(bob)}\n`);
+    await importFile(browser, 'blocking', 'merge', 'blocked_accounts.csv', `${acct(bob)}\r\n\r\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(bob)}\n`);
     await importFile(browser, 'blocking', 'overwrite', 'blocked_accounts.csv', `${acct(dave)}\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(dave)}\n`);
