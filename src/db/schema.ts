@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, date, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, date, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Mastodon-style 64-bit time-ordered ids: milliseconds since the epoch in the high 48 bits and a
@@ -1247,6 +1247,67 @@ export const accountMigrations = pgTable(
   (t) => [index('index_account_migrations_on_account_id').on(t.accountId)],
 );
 
+/** A CSV import a member uploaded (Mastodon's BulkImport): confirmed, then worked through row by row in the `pull` queue. */
+export const bulkImports = pgTable(
+  'bulk_imports',
+  {
+    id: id(),
+    /** following | blocking | muting | domain_blocking | bookmarks | lists */
+    type: text('type').notNull(),
+    /** unconfirmed | scheduled | in_progress | finished */
+    state: text('state').notNull().default('unconfirmed'),
+    totalItems: integer('total_items').notNull().default(0),
+    importedItems: integer('imported_items').notNull().default(0),
+    processedItems: integer('processed_items').notNull().default(0),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** overwrite mode: what the file does not hold is undone (unfollowed, unblocked…) */
+    overwrite: boolean('overwrite').notNull().default(false),
+    /** the file looks like another type's export (its headers or its name) */
+    likelyMismatched: boolean('likely_mismatched').notNull().default(false),
+    originalFilename: text('original_filename').notNull().default(''),
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_bulk_imports_on_account_id').on(t.accountId), index('index_bulk_imports_unconfirmed').on(t.id).where(sql`${t.state} = 'unconfirmed'`)],
+);
+
+/** One row of an import not yet done (Mastodon's BulkImportRow): removed once imported, so what is left after the import are its failures. */
+export const bulkImportRows = pgTable(
+  'bulk_import_rows',
+  {
+    id: id(),
+    bulkImportId: snowflake('bulk_import_id')
+      .notNull()
+      .references(() => bulkImports.id, { onDelete: 'cascade' }),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_bulk_import_rows_on_bulk_import_id').on(t.bulkImportId)],
+);
+
+/** A member's account archive (Mastodon's Backup): a zip built by BackupWorker, kept in the media storage. */
+export const backups = pgTable(
+  'backups',
+  {
+    id: id(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** where the zip is in the storage, once built */
+    dumpFileKey: text('dump_file_key'),
+    dumpFileName: text('dump_file_name'),
+    dumpFileSize: bigint('dump_file_size', { mode: 'number' }),
+    processed: boolean('processed').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_backups_on_user_id').on(t.userId)],
+);
+
 /**
  * Jobs that could not be enqueued because the job queue was unreachable (src/jobs/deferred-jobs.ts):
  * kept here, where the action that made them is stored, until the scheduler enqueues them again.
@@ -1469,3 +1530,6 @@ export type CanonicalEmailBlockRow = typeof canonicalEmailBlocks.$inferSelect;
 export type IpBlockRow = typeof ipBlocks.$inferSelect;
 export type InviteRow = typeof invites.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
+export type BulkImportRecord = typeof bulkImports.$inferSelect;
+export type BulkImportRowRecord = typeof bulkImportRows.$inferSelect;
+export type BackupRow = typeof backups.$inferSelect;

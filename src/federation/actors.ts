@@ -84,7 +84,7 @@ function storedImage(ctx: AppContext, fileKey: string | null, contentType: strin
 }
 
 /** A member as Mastodon's ActivityPub::ActorSerializer shows one: `Service` for bots, a bare profile while suspended. */
-async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
+export async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
   const identifier = accountIdentifier(account.username);
   const unavailable = account.suspendedAt !== null;
   const emojis = (await emojiRowsOfAccounts(fctx.data, [account])).get(account.id) ?? [];

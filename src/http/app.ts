@@ -52,6 +52,8 @@ import { invitePageRoutes } from './pages/invites.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { disputesRoutes } from './pages/disputes.ts';
 import { authorizedAppsRoutes } from './pages/authorized-apps.ts';
+import { settingsExportRoutes } from './pages/settings-exports.ts';
+import { settingsImportRoutes } from './pages/settings-imports.ts';
 import { staffInterfaceRoutes } from './pages/admin/index.ts';
 import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { adminTrendsRoutes } from './api/v1/admin/trends.ts';
@@ -169,6 +171,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   settingsMigrationRoutes(app, ctx);
   disputesRoutes(app, ctx);
   authorizedAppsRoutes(app, ctx);
+  settingsExportRoutes(app, ctx);
+  settingsImportRoutes(app, ctx);
   staffInterfaceRoutes(app, ctx);
   adminStrikesRoutes(app, ctx);
   adminTrendsRoutes(app, ctx);

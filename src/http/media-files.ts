@@ -1,6 +1,7 @@
+import { posix } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { MEDIA_CACHE_CONTROL, type ByteRange } from '../backends/storage/index.ts';
+import { MEDIA_CACHE_CONTROL, PRIVATE_KEY_PREFIX, type ByteRange } from '../backends/storage/index.ts';
 
 /** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`; null when unsatisfiable, undefined when absent or not understood. */
 function parseRange(header: string | undefined, size: number): ByteRange | null | undefined {
@@ -22,12 +23,14 @@ function parseRange(header: string | undefined, size: number): ByteRange | null 
  * Uploaded files at Mastodon's local path, `/system/<key>`, for the web role: cached for good
  * (a file never changes under its name), with single byte ranges as browsers and players ask for them.
  * With S3 storage the files' URLs point at the bucket or its CDN and `/system/` answers 404, as
- * Mastodon's does then (nginx serves `public/system` from a disk that holds nothing).
+ * Mastodon's does then (nginx serves `public/system` from a disk that holds nothing). Account
+ * archives are not served here: only their owner downloads them, at `/backups/:id/download`.
  */
 export function mediaFileRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/system/*', async (request, reply) => {
     if (ctx.storage.kind !== 'local') return reply.code(404).type('text/plain').send('Not found');
     const key = (request.params as { '*': string })['*'];
+    if (posix.normalize(`/${key}`).startsWith(`/${PRIVATE_KEY_PREFIX}`)) return reply.code(404).type('text/plain').send('Not found');
     const file = await ctx.storage.head(key);
     if (!file) return reply.code(404).type('text/plain').send('Not found');
     const range = parseRange(request.headers.range, file.size);

@@ -132,3 +132,12 @@ export const RedownloadAvatar = job<{ accountId: string }>('RedownloadAvatarWork
 export const RedownloadHeader = job<{ accountId: string }>('RedownloadHeaderWorker', 'pull', 8);
 /** Downloads and stores a remote custom emoji's image (what Mastodon does in Activity#process_emoji, in the job instead). */
 export const RedownloadEmoji = job<{ customEmojiId: string }>('RedownloadEmojiWorker', 'pull', 4);
+
+/** Starts a confirmed CSV import: overwrite's undoing, then a row job per row (BulkImportWorker; never retried, as Mastodon's). */
+export const BulkImport = job<{ bulkImportId: string }>('BulkImportWorker', 'pull', 1);
+/** Imports one row of a CSV import: resolves its account or status and follows, blocks, mutes, lists or bookmarks it (Import::RowWorker, retried 6 times). */
+export const ImportRow = job<{ rowId: string }>('Import::RowWorker', 'pull', 7);
+/** Builds a member's account archive (BackupWorker, retried 5 times). */
+export const Backup = job<{ backupId: string }>('BackupWorker', 'pull', 6);
+/** Tells a member their archive is ready to download (UserMailer#backup_ready). */
+export const BackupReadyMail = job<{ backupId: string }>('UserMailer#backup_ready', 'mailers');

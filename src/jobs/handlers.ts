@@ -100,6 +100,10 @@ on(jobs.RedownloadMedia, async () => (await import('./pull/redownload.ts')).runR
 on(jobs.RedownloadAvatar, async () => (await import('./pull/redownload.ts')).runRedownloadAvatar);
 on(jobs.RedownloadHeader, async () => (await import('./pull/redownload.ts')).runRedownloadHeader);
 on(jobs.RedownloadEmoji, async () => (await import('./pull/redownload.ts')).runRedownloadEmoji);
+on(jobs.BulkImport, async () => (await import('./pull/bulk-import.ts')).runBulkImportJob);
+on(jobs.ImportRow, async () => (await import('./pull/bulk-import.ts')).runImportRowJob);
+on(jobs.Backup, async () => (await import('./pull/backup.ts')).runBackupJob);
+on(jobs.BackupReadyMail, async () => (await import('./mailers/backup-ready-mail.ts')).sendBackupReadyMail);
 
 /** Runs a job by name; an unknown name fails the job so it ends in the dead set instead of vanishing. */
 export function jobRunner(ctx: AppContext) {

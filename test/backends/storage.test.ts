@@ -166,6 +166,16 @@ describe('S3 driver, as Mastodon configures it', () => {
     assert.deepEqual(await aclOf(await s3Storage({ S3_PERMISSION: '' })), { acl: undefined, storageClass: undefined });
   });
 
+  it('stores a private file (an account archive) with the private ACL, none when S3_PERMISSION is empty', async () => {
+    const aclOf = async (storage: S3Storage) => {
+      const before = s3.requests.length;
+      await storage.put('backups/dumps/000/000/001/original/archive.zip', Buffer.from('zip'), 'application/zip', { private: true });
+      return s3.requests.slice(before).find((request) => request.method === 'PUT')!.headers['x-amz-acl'];
+    };
+    assert.equal(await aclOf(await s3Storage()), 'private');
+    assert.equal(await aclOf(await s3Storage({ S3_PERMISSION: '' })), undefined);
+  });
+
   it('uploads files from S3_MULTIPART_THRESHOLD on in parts, read back byte for byte', async () => {
     const storage = await s3Storage({ S3_MULTIPART_THRESHOLD: String(1024 * 1024) });
     const bytes = Buffer.concat([everyByte(), randomBytes(6 * 1024 * 1024)]);

@@ -41,6 +41,24 @@ export class Browser {
     this.remember(response);
     return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
+
+  /** POSTs a multipart form, as a browser sends a form with `enctype="multipart/form-data"`: its fields and files (name, content). */
+  async postMultipart(path: string, fields: Record<string, string>, files: Record<string, { filename: string; content: string | Buffer; type?: string }>) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    for (const [name, file] of Object.entries(files))
+      form.append(name, new Blob([typeof file.content === 'string' ? file.content : new Uint8Array(file.content)], { type: file.type ?? 'text/csv' }), file.filename);
+    const response = await fetch(new URL(path, this.baseUrl), { method: 'POST', headers: { cookie: this.cookieHeader(), accept: 'text/html' }, body: form, redirect: 'manual' });
+    this.remember(response);
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
+  }
+
+  /** GETs a file (a download): its status, headers and bytes. */
+  async download(path: string) {
+    const response = await fetch(new URL(path, this.baseUrl), { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    this.remember(response);
+    return { status: response.status, headers: response.headers, location: response.headers.get('location'), bytes: Buffer.from(await response.arrayBuffer()) };
+  }
 }
 
 const decode = (value: string) =>

@@ -43,6 +43,15 @@ export function Preferences() {
         <ErrorMessage error={error} />
         {saved && <p role="status">Your preferences are saved.</p>}
       </form>
+      <h2>Your data</h2>
+      <ul class="settings-links">
+        <li>
+          <a href="/settings/export">Export: your follows, blocks, lists and bookmarks as CSV, and an archive of your posts</a>
+        </li>
+        <li>
+          <a href="/settings/imports">Import follows, blocks, mutes, domain blocks, lists and bookmarks</a>
+        </li>
+      </ul>
       <h2>Security</h2>
       <ul class="settings-links">
         <li>

@@ -12,6 +12,13 @@ export interface FileInfo {
   contentType: string;
 }
 
+export interface PutOptions {
+  private?: boolean;
+}
+
+/** Keys of files served only through the instance (account archives), never at `/system/`. */
+export const PRIVATE_KEY_PREFIX = 'backups/';
+
 export interface StoredFile {
   key: string;
   size: number;
@@ -30,8 +37,12 @@ export interface StoredFile {
 export interface Storage {
   /** `local`: the web role serves the files at `/system/<key>`; `s3`: the bucket (or its CDN) does */
   readonly kind: 'local' | 's3';
-  /** stores a file whole (replacing one of the same key): a reader never sees it half-written */
-  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /**
+   * stores a file whole (replacing one of the same key): a reader never sees it half-written.
+   * `private`: a file only the instance serves (an account archive): S3 stores it with the
+   * `private` ACL (as Mastodon's backups), and `/system/` does not serve it from the local disk.
+   */
+  put(key: string, bytes: Buffer, contentType: string, options?: PutOptions): Promise<void>;
   /** size and type; undefined when there is no such file */
   head(key: string): Promise<FileInfo | undefined>;
   /**

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ObjectCannedACL, S3Client, StorageClass } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/index.ts';
-import { MEDIA_CACHE_CONTROL, StorageError, StorageUnavailableError, type ByteRange, type FileInfo, type Storage, type StoredFile } from './index.ts';
+import { MEDIA_CACHE_CONTROL, StorageError, StorageUnavailableError, type ByteRange, type FileInfo, type PutOptions, type Storage, type StoredFile } from './index.ts';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -71,19 +71,20 @@ export class S3Storage implements Storage {
     await this.call('HeadBucket', '', (sdk, client) => client.send(new sdk.HeadBucketCommand({ Bucket: this.config.bucket })));
   }
 
-  private objectParams(key: string, contentType: string) {
+  private objectParams(key: string, contentType: string, options: PutOptions = {}) {
     return {
       Bucket: this.config.bucket,
       Key: this.objectKey(key),
       ContentType: contentType,
       CacheControl: MEDIA_CACHE_CONTROL,
-      ACL: this.config.acl as ObjectCannedACL | undefined,
+      // a private file is private wherever ACLs are used at all (S3_PERMISSION not empty)
+      ACL: (options.private && this.config.acl ? 'private' : this.config.acl) as ObjectCannedACL | undefined,
       StorageClass: this.config.storageClass as StorageClass | undefined,
     };
   }
 
-  async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
-    const params = this.objectParams(key, contentType);
+  async put(key: string, bytes: Buffer, contentType: string, options: PutOptions = {}): Promise<void> {
+    const params = this.objectParams(key, contentType, options);
     if (bytes.length >= this.config.multipartThreshold) return this.putInParts(key, params, bytes);
     await this.call('PutObject', key, (sdk, client) => client.send(new sdk.PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length })));
   }

@@ -67,9 +67,10 @@ export async function createFollow(ctx: AppContext, sourceId: string, targetId: 
 /**
  * Mastodon's FollowService: following an account already followed (or requested) only changes the
  * follow's options; a locked, remote or silenced-source follow becomes a request the target
- * answers; otherwise the follow is made at once and the target notified.
+ * answers; otherwise the follow is made at once and the target notified. `rateLimit: false` is for
+ * follows the member did not make one by one (an import), which Mastodon does not count either.
  */
-export async function followAccount(ctx: AppContext, source: AccountRow, target: AccountRow, input: FollowInput): Promise<FollowResult> {
+export async function followAccount(ctx: AppContext, source: AccountRow, target: AccountRow, input: FollowInput, options: { rateLimit?: boolean } = {}): Promise<FollowResult> {
   if (target.id === source.id || target.suspendedAt) throw notFound();
   if ((await blockedEitherWay(ctx, source.id, target.id)) || target.movedToAccountId || (await domainBlocking(ctx, source.id, target.domain))) {
     throw notAllowed();
@@ -99,12 +100,12 @@ export async function followAccount(ctx: AppContext, source: AccountRow, target:
     return { kind: 'requested' };
   }
 
-  const rateLimit = await recordRateLimit(ctx, source.id, 'follows');
-  const options = { showReblogs: input.reblogs ?? true, notify: input.notify ?? false, languages: languages ?? null };
+  const rateLimit = options.rateLimit === false ? undefined : await recordRateLimit(ctx, source.id, 'follows');
+  const follow = { showReblogs: input.reblogs ?? true, notify: input.notify ?? false, languages: languages ?? null };
   if (target.locked || source.silencedAt || target.domain) {
     const [created] = await ctx.db
       .insert(followRequests)
-      .values({ accountId: source.id, targetAccountId: target.id, ...options, uri: target.domain ? newActivityUri(ctx) : null })
+      .values({ accountId: source.id, targetAccountId: target.id, ...follow, uri: target.domain ? newActivityUri(ctx) : null })
       .onConflictDoNothing()
       .returning();
     if (created) {
@@ -114,7 +115,7 @@ export async function followAccount(ctx: AppContext, source: AccountRow, target:
     }
     return { kind: 'requested', rateLimit };
   }
-  const created = await createFollow(ctx, source.id, target.id, options);
+  const created = await createFollow(ctx, source.id, target.id, follow);
   if (created) await notify(ctx, { recipientId: target.id, fromAccountId: source.id, type: 'follow' });
   return { kind: 'following', rateLimit };
 }
