@@ -1409,3 +1409,16 @@ export type CanonicalEmailBlockRow = typeof canonicalEmailBlocks.$inferSelect;
 export type IpBlockRow = typeof ipBlocks.$inferSelect;
 export type InviteRow = typeof invites.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
+
+/**
+ * How far `subspace import mastodon` got (src/services/migration/mastodon): per step, the last
+ * source id carried over, how many rows were, and what was not carried over and why (kind → count).
+ */
+export const mastodonImportProgress = pgTable('mastodon_import_progress', {
+  step: text('step').primaryKey(),
+  lastId: text('last_id'),
+  imported: integer('imported').notNull().default(0),
+  skipped: jsonb('skipped').$type<Record<string, number>>().notNull().default({}),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  updatedAt: updatedAt(),
+});
