@@ -145,8 +145,10 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
       domain: null,
       private_key: keys.privateKey,
       public_key: keys.publicKey,
-      uri: local.uri,
-      url: `${base}/@${username}`,
+      // Mastodon computes a local account's URIs (ActivityPub::TagManager): its uri and url columns stay empty
+      uri: '',
+      url: null,
+      id_scheme: 0,
       display_name: '',
       note: '',
       fields: [],
@@ -174,6 +176,9 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
     return local;
   };
 
+  // the instance actor (Account.representative): id -99, named after LOCAL_DOMAIN
+  const actorKeys = rsaPair();
+  await put('accounts', { id: -99, username: domain, domain: null, private_key: actorKeys.privateKey, public_key: actorKeys.publicKey, actor_type: 'Application', locked: true, id_scheme: 0, ...ts });
   const alice = await makeLocal(
     'alice',
     1,
@@ -363,8 +368,9 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
   const local = (id: string, account: Local, extra: Record<string, unknown>) =>
     put('statuses', {
       id,
+      // a local status stores its uri when created; its url stays empty (computed)
       uri: `${base}/users/${account.username}/statuses/${id}`,
-      url: `${base}/@${account.username}/${id}`,
+      url: null,
       account_id: account.id,
       local: true,
       visibility: 0,
@@ -391,7 +397,7 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
     created_at: at('2024-01-04T12:00:00Z'),
     updated_at: at('2024-01-04T12:00:00Z'),
   });
-  await local(statuses.reblog, bob, { uri: `${base}/users/bob/statuses/${statuses.reblog}/activity`, url: null, text: '', reblog_of_id: statuses.hello, visibility: 0 });
+  await local(statuses.reblog, bob, { uri: `${base}/users/bob/statuses/${statuses.reblog}/activity`, text: '', reblog_of_id: statuses.hello, visibility: 0 });
   await local(statuses.direct, alice, { text: '@bob a secret', visibility: 3, conversation_id: conversation });
   await local(statuses.mention, bob, { text: '@alice look at this', visibility: 2 });
   await local(statuses.deleted, alice, { text: 'Oops', deleted_at: at('2024-01-08T12:01:00Z') });
@@ -525,6 +531,7 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
   await setting('registrations_mode', '--- approved\n');
   await setting('require_invite_text', '--- true\n');
   await setting('show_domain_blocks', '--- all\n');
+  await setting('show_domain_blocks_rationale', '--- all\n');
   await setting('theme', '--- contrast\n');
   await put('rules', { id: 1, priority: 0, text: 'Be kind', hint: 'No harassment', ...ts });
   await put('rules', { id: 2, priority: 1, text: 'No spam', ...ts });
@@ -557,7 +564,7 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
     // many statuses of alice's, each with Mastodon's id for its time
     await run(
       `INSERT INTO statuses (id, uri, url, text, account_id, local, visibility, language, created_at, updated_at)
-       SELECT id, $2 || '/users/alice/statuses/' || id, $2 || '/@alice/' || id, 'Status number ' || n || ' with some text to carry', $3, true, 0, 'en', t, t
+       SELECT id, $2 || '/users/alice/statuses/' || id, NULL, 'Status number ' || n || ' with some text to carry', $3, true, 0, 'en', t, t
        FROM (SELECT n, t, ((extract(epoch FROM t) * 1000)::bigint << 16) | (n % 65536) AS id
              FROM (SELECT n, timestamp '2022-01-01' + n * interval '1 second' AS t FROM generate_series(1, $1::int) AS n) AS times) AS rows`,
       [options.scale, base, alice.id],

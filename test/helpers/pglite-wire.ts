@@ -98,6 +98,8 @@ export async function serveOverWire(db: PGlite, address = '127.0.0.1'): Promise<
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // every connection rolled back and released: PGlite may close
+      await turn;
     },
   };
 }
