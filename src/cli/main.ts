@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!isProcessCommandName(command)) throw new UsageError(`unknown command: ${command}`, MAIN_USAGE);
   if (command === 'restore') return (await import('./commands/restore.ts')).runRestore(args, loadConfiguration);
+  if (command === 'import') return (await import('./commands/import-mastodon.ts')).runImport(args, loadConfiguration);
   const parsed = parseProcessArgs(command, args);
   switch (command) {
     case 'version':

@@ -229,6 +229,10 @@ const PROCESS_COMMANDS = {
   secret: ['secret', 'prints a new SECRET_KEY_BASE'],
   webpush: ['webpush generate-vapid-key', 'prints a new VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY for Web Push'],
   restore: ['restore ARCHIVE|s3://BUCKET/KEY --identity FILE', 'restores a backup (subspace backup create) into an empty instance'],
+  import: [
+    'import mastodon --database postgres://… [--media-dir DIR | --media s3://BUCKET] [--dry-run]',
+    'fills an empty instance with the same LOCAL_DOMAIN from a Mastodon 4.x database (read-only): accounts and their keys, statuses with their ids, relationships, apps and their tokens, settings; run it again to continue',
+  ],
   version: ['version', 'prints the version (also --version)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -273,7 +277,7 @@ Administration (while an embedded instance runs, these go to it through <data di
 ${Object.values(ADMIN_USAGE)
   .flatMap((lines) => [...new Set(Object.values(lines))])
   .join('\n')}
-${(['db', 'upgrade', 'config', 'secret', 'webpush', 'restore', 'version'] as const).map(overviewLine).join('\n')}
+${(['db', 'upgrade', 'config', 'secret', 'webpush', 'restore', 'import', 'version'] as const).map(overviewLine).join('\n')}
 
 Run \`subspace <command> --help\` for a command's options.`;
 

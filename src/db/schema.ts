@@ -1533,3 +1533,16 @@ export type WebhookRow = typeof webhooks.$inferSelect;
 export type BulkImportRecord = typeof bulkImports.$inferSelect;
 export type BulkImportRowRecord = typeof bulkImportRows.$inferSelect;
 export type BackupRow = typeof backups.$inferSelect;
+
+/**
+ * How far `subspace import mastodon` got (src/services/migration/mastodon): per step, the last
+ * source id carried over, how many rows were, and what was not carried over and why (kind → count).
+ */
+export const mastodonImportProgress = pgTable('mastodon_import_progress', {
+  step: text('step').primaryKey(),
+  lastId: text('last_id'),
+  imported: integer('imported').notNull().default(0),
+  skipped: jsonb('skipped').$type<Record<string, number>>().notNull().default({}),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  updatedAt: updatedAt(),
+});

@@ -20,12 +20,15 @@ function canListenOn80(host: string): Promise<boolean> {
  * address (see `hasPortInDomain`).
  */
 export async function startOn(env: Record<string, string> = {}): Promise<TestInstance> {
+  return startInstance({ env: { ...(await loopbackInstanceEnv()), ...env } });
+}
+
+/** The environment of an instance on a loopback address of its own (see `startOn`), for instances prepared before they start. */
+export async function loopbackInstanceEnv(): Promise<Record<string, string>> {
   const host = claimLoopbackAddress();
   const port = (await canListenOn80(host)) ? 80 : ownPort();
   const domain = port === 80 ? host : `${host}:${port}`;
-  return startInstance({
-    env: { LOCAL_DOMAIN: domain, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8', ...env },
-  });
+  return { LOCAL_DOMAIN: domain, BIND: host, PORT: String(port), LOCAL_HTTPS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.0/8' };
 }
 
 /** Whether an instance's handles carry a port (then they cannot be mentioned in a post). */

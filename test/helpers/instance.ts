@@ -113,6 +113,8 @@ export interface TestInstanceOptions {
   httpTimeouts?: BootOptions['httpTimeouts'];
   /** an environment already prepared (and then filled, by a restore), instead of a fresh one */
   environment?: TestEnvironment;
+  /** close() leaves the environment in place, for the test to start an instance on it again (and clean it up itself) */
+  keepEnvironment?: boolean;
 }
 
 export interface TestInstance extends Instance {
@@ -268,7 +270,7 @@ export async function startInstance(options: TestInstanceOptions = {}): Promise<
     },
     async close() {
       await instance.close();
-      await cleanup();
+      if (!options.keepEnvironment) await cleanup();
     },
   };
 }
