@@ -52,6 +52,9 @@ import { invitePageRoutes } from './pages/invites.ts';
 import { settingsMigrationRoutes } from './pages/settings-migration.ts';
 import { disputesRoutes } from './pages/disputes.ts';
 import { authorizedAppsRoutes } from './pages/authorized-apps.ts';
+import { accountEmailRoutes } from './pages/account-email.ts';
+import { mailSettingsRoutes } from './pages/mail-settings.ts';
+import { emailsRoutes } from './api/v1/emails.ts';
 import { staffInterfaceRoutes } from './pages/admin/index.ts';
 import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { publicPageRoutes } from './pages/public.ts';
@@ -121,6 +124,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   directoryRoutes(app, ctx);
   followRequestsRoutes(app, ctx);
   preferencesRoutes(app, ctx);
+  emailsRoutes(app, ctx);
   instanceV1Routes(app, ctx);
   instanceDocumentRoutes(app, ctx);
   instanceV2Routes(app, ctx);
@@ -164,6 +168,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   settingsMigrationRoutes(app, ctx);
   disputesRoutes(app, ctx);
   authorizedAppsRoutes(app, ctx);
+  accountEmailRoutes(app, ctx);
+  mailSettingsRoutes(app, ctx);
   staffInterfaceRoutes(app, ctx);
   adminStrikesRoutes(app, ctx);
   publicPageRoutes(app, ctx);
