@@ -269,7 +269,11 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
     const signInFrom = async (ip: string) => {
       const browser = new Browser(instance.url);
       const form = formFields((await browser.get('/auth/sign_in')).html);
-      const response = await browser.post(form.action, { ...form.fields, 'user[email]': member.email, 'user[password]': member.password }, { 'x-forwarded-for': ip, 'user-agent': 'Travel Browser/1.0' });
+      const response = await browser.post(
+        form.action,
+        { ...form.fields, 'user[email]': member.email, 'user[password]': member.password },
+        { 'x-forwarded-for': ip, 'user-agent': 'Travel Browser/1.0' },
+      );
       assert.equal(response.status, 303);
     };
     await signInFrom('192.0.2.10');
