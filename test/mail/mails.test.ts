@@ -5,6 +5,7 @@ import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { signUp, signUpAppToken } from '../helpers/sign-up.ts';
+import { openEventStream } from '../helpers/stream-clients.ts';
 import { type ReceivedMail, SMTP_LOGIN, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
 import { HAS_OPENSSL } from '../helpers/test-certificates.ts';
 
@@ -14,6 +15,16 @@ function linkTo(text: string, path: string): string {
   assert.ok(match, `a link to ${path} in:\n${text}`);
   const url = new URL(match[0].replace(/&amp;/g, '&'));
   return `${url.pathname}${url.search}`;
+}
+
+/** Saves the e-mail preferences form as a browser would: the boxes ticked on the page stay ticked, `changes` on top. */
+async function savePreferences(browser: Browser, changes: Record<string, '0' | '1'>) {
+  const page = await browser.get('/settings/preferences/notifications');
+  const form = formFields(page.html);
+  for (const box of page.html.matchAll(/<input type="checkbox" id="[^"]+" name="([^"]+)" value="1" checked>/g)) form.fields[box[1]!] = '1';
+  const fields = Object.fromEntries(Object.entries(changes).map(([name, value]) => [`user[settings_attributes][${name}]`, value]));
+  const saved = await browser.post(form.action, { ...form.fields, ...fields });
+  assert.equal(saved.status, 303);
 }
 
 /** Both parts say the same: the text part holds `needle`, and so does the HTML part, escaped. */
@@ -174,14 +185,10 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
       assert.ok(!smtp.mailsTo(alice.email).some((mail) => /favorited/.test(mail.headers.subject ?? '')), 'favourites are not mailed by default');
 
       const browser = await signedInBrowser(instance.url, alice);
-      const form = formFields((await browser.get('/settings/preferences/notifications')).html);
-      const saved = await browser.post(form.action, {
-        ...form.fields,
-        'user[settings_attributes][notification_emails.favourite]': '1',
-        'user[settings_attributes][notification_emails.reblog]': '1',
-        'user[settings_attributes][notification_emails.follow]': '1',
-      });
-      assert.equal(saved.status, 303);
+      await savePreferences(browser, { 'notification_emails.favourite': '1', 'notification_emails.reblog': '1' });
+      const settings = (await browser.get('/settings/preferences/notifications')).html;
+      assert.match(settings, /id="notification_emails_follow" name="[^"]+" value="1" checked/, 'what was on stays on');
+      assert.match(settings, /id="notification_emails_mention" name="[^"]+" value="1">/, 'what was off stays off');
       const second = await post(alice, 'second post');
       assert.equal((await instance.request('POST', `/api/v1/statuses/${second}/favourite`, { token: bob.token })).status, 200);
       const favourite = await smtp.waitForMail(alice.email, (mail) => mail.headers.subject === 'bob favorited your post');
@@ -191,6 +198,24 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
       assert.equal((await instance.request('POST', `/api/v1/statuses/${second}/reblog`, { token: bob.token })).status, 200);
       const reblog = await smtp.waitForMail(alice.email, (mail) => mail.headers.subject === 'bob boosted your post');
       assert.equal(reblog.headers['list-id'], '<reblog.alice.subspace.test>');
+    });
+
+    it('mails nothing while the member is online (streaming), unless they ask for mails even then', async () => {
+      const carol = await instance.createUser('carol');
+      const stream = await openEventStream(instance.url, 'user/notification', carol.token);
+      try {
+        await post(bob, '@carol seen this?');
+        await stream.next((event) => event.event === 'notification' && JSON.stringify(event.payload).includes('seen this?'));
+        await mailsDrained();
+        assert.deepEqual(smtp.mailsTo(carol.email), [], 'she saw it on her stream');
+
+        await savePreferences(await signedInBrowser(instance.url, carol), { always_send_emails: '1' });
+        await post(bob, '@carol and this one?');
+        const mail = await smtp.waitForMail(carol.email);
+        inBothParts(mail, 'and this one?');
+      } finally {
+        stream.close();
+      }
     });
 
     it('mails a follow request to a locked account', async () => {
