@@ -44,6 +44,8 @@ export interface SmtpConfig {
   password?: string;
   authMethod: string;
   enableStarttlsAuto: boolean;
+  /** `SMTP_ENABLE_STARTTLS` (Mastodon 4): `always` refuses a server without STARTTLS, `never` does not use it; unset or `auto` leaves it to SMTP_ENABLE_STARTTLS_AUTO */
+  starttls?: 'always' | 'never' | 'auto';
   tls: boolean;
   opensslVerifyMode: 'none' | 'peer';
   caFile?: string;
@@ -194,6 +196,8 @@ function smtpFromEnv(env: Env): SmtpConfig | undefined {
   if (!server) return undefined;
   const verify = (str(env, 'SMTP_OPENSSL_VERIFY_MODE') ?? 'peer').toLowerCase();
   if (verify !== 'none' && verify !== 'peer') throw new ConfigError('SMTP_OPENSSL_VERIFY_MODE', 'must be none or peer');
+  const starttls = str(env, 'SMTP_ENABLE_STARTTLS')?.toLowerCase();
+  if (starttls !== undefined && starttls !== 'always' && starttls !== 'never' && starttls !== 'auto') throw new ConfigError('SMTP_ENABLE_STARTTLS', 'must be always, never or auto');
   return {
     server,
     port: int(env, 'SMTP_PORT', 587, 1, 65535),
@@ -201,6 +205,7 @@ function smtpFromEnv(env: Env): SmtpConfig | undefined {
     password: str(env, 'SMTP_PASSWORD'),
     authMethod: str(env, 'SMTP_AUTH_METHOD') ?? 'plain',
     enableStarttlsAuto: bool(env, 'SMTP_ENABLE_STARTTLS_AUTO', true),
+    starttls,
     tls: bool(env, 'SMTP_TLS', false) || bool(env, 'SMTP_SSL', false),
     opensslVerifyMode: verify,
     caFile: str(env, 'SMTP_CA_FILE'),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, customType, date, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, bigserial, boolean, customType, date, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * Mastodon-style 64-bit time-ordered ids: milliseconds since the epoch in the high 48 bits and a
@@ -114,6 +114,8 @@ export const users = pgTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
+    /** a new address waiting for its confirmation link to be opened (Devise's reconfirmable); `email` stays until then */
+    unconfirmedEmail: text('unconfirmed_email'),
     encryptedPassword: text('encrypted_password').notNull().default(''),
     /** one of the built-in roles in services/roles.ts, or null for a member */
     role: text('role'),
@@ -135,6 +137,8 @@ export const users = pgTable(
     inviteRequestText: text('invite_request_text'),
     /** the invite the member signed up with (invites, below) */
     inviteId: snowflake('invite_id'),
+    /** the app the member signed up through, which alone may resend the confirmation mail */
+    createdByApplicationId: snowflake('created_by_application_id').references((): AnyPgColumn => oauthApplications.id, { onDelete: 'set null' }),
     currentSignInAt: timestamp('current_sign_in_at', { withTimezone: true }),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -147,6 +151,9 @@ export const users = pgTable(
   ],
 );
 
+/** The notifications a member may have mailed (Mastodon's `notification_emails.*` settings). */
+export type NotificationEmailType = 'follow' | 'reblog' | 'favourite' | 'mention' | 'follow_request' | 'report' | 'pending_account';
+
 export interface UserSettings {
   default_privacy?: 'public' | 'unlisted' | 'private' | 'direct';
   default_sensitive?: boolean;
@@ -154,6 +161,10 @@ export interface UserSettings {
   expand_spoilers?: boolean;
   expand_media?: 'default' | 'show_all' | 'hide_all';
   /** the v2 notification policy (`/api/v2/notifications/policy`): accept | filter | drop per category */
+  /** which notifications are also mailed (Mastodon's `notification_emails.*`; see services/accounts/notification-emails.ts for the defaults) */
+  notification_emails?: Partial<Record<NotificationEmailType, boolean>>;
+  /** mail notifications even while the member is online (streaming or Web Push) */
+  always_send_emails?: boolean;
   notifications_policy?: Partial<Record<'for_not_following' | 'for_not_followers' | 'for_new_accounts' | 'for_private_mentions' | 'for_limited_accounts', 'accept' | 'filter' | 'drop'>>;
 }
 
@@ -218,6 +229,25 @@ export const oauthAccessTokens = pgTable(
     index('index_oauth_access_tokens_on_user_id').on(t.userId),
     index('index_oauth_access_tokens_on_grant_id').on(t.grantId),
   ],
+);
+
+/** Sign-ins from the web, successful or not (Mastodon's login_activities); successful ones make an address known. */
+export const loginActivities = pgTable(
+  'login_activities',
+  {
+    id: id(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `password` (Mastodon's other methods are two-factor ones) */
+    authenticationMethod: text('authentication_method').notNull(),
+    success: boolean('success').notNull(),
+    failureReason: text('failure_reason'),
+    ip: text('ip'),
+    userAgent: text('user_agent').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('index_login_activities_on_user_id').on(t.userId), index('index_login_activities_on_created_at').on(t.createdAt)],
 );
 
 /** Browser sign-in sessions for the OAuth pages (Mastodon's session_activations). */

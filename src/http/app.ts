@@ -54,6 +54,9 @@ import { disputesRoutes } from './pages/disputes.ts';
 import { authorizedAppsRoutes } from './pages/authorized-apps.ts';
 import { settingsExportRoutes } from './pages/settings-exports.ts';
 import { settingsImportRoutes } from './pages/settings-imports.ts';
+import { accountEmailRoutes } from './pages/account-email.ts';
+import { mailSettingsRoutes } from './pages/mail-settings.ts';
+import { emailsRoutes } from './api/v1/emails.ts';
 import { staffInterfaceRoutes } from './pages/admin/index.ts';
 import { adminStrikesRoutes } from './api/v1/admin/strikes.ts';
 import { adminTrendsRoutes } from './api/v1/admin/trends.ts';
@@ -128,6 +131,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   directoryRoutes(app, ctx);
   followRequestsRoutes(app, ctx);
   preferencesRoutes(app, ctx);
+  emailsRoutes(app, ctx);
   instanceV1Routes(app, ctx);
   instanceDocumentRoutes(app, ctx);
   instanceV2Routes(app, ctx);
@@ -173,6 +177,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   authorizedAppsRoutes(app, ctx);
   settingsExportRoutes(app, ctx);
   settingsImportRoutes(app, ctx);
+  accountEmailRoutes(app, ctx);
+  mailSettingsRoutes(app, ctx);
   staffInterfaceRoutes(app, ctx);
   adminStrikesRoutes(app, ctx);
   adminTrendsRoutes(app, ctx);

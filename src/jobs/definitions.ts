@@ -23,6 +23,16 @@ export const ConfirmationMail = job<{ userId: string; token: string }>('Confirma
 export const PasswordResetMail = job<{ userId: string; token: string }>('PasswordResetMail', 'mailers');
 /** Tells a member by e-mail of a strike against their account (UserMailer#warning). */
 export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning', 'mailers');
+/** Mails a member a notification they want mailed (NotificationMailer: mention, follow, favourite, reblog, follow request). */
+export const NotificationMail = job<{ notificationId: string }>('NotificationMailer', 'mailers');
+/** Tells staff who want it of a new report (AdminMailer#new_report). */
+export const NewReportMail = job<{ recipientUserId: string; reportId: string }>('AdminMailer#new_report', 'mailers');
+/** Tells staff who want it of a sign-up waiting for their approval (AdminMailer#new_pending_account). */
+export const PendingAccountMail = job<{ recipientUserId: string; userId: string }>('AdminMailer#new_pending_account', 'mailers');
+/** Tells a member of a sign-in from an address they never used (UserMailer#suspicious_sign_in). */
+export const SuspiciousSignInMail = job<{ userId: string; ip: string; userAgent: string; at: string }>('UserMailer#suspicious_sign_in', 'mailers');
+/** Tells the old address that the account's address is being changed (Devise's email_changed). */
+export const EmailChangedMail = job<{ userId: string; oldEmail: string; newEmail: string }>('UserMailer#email_changed', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mailDir, NodemailerMailer, smtpTransportOptions } from '../../src/backends/mail/mailer.ts';
 import { loadConfig, type SmtpConfig } from '../../src/config/index.ts';
+import { SMTP_LOGIN, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
+import { HAS_OPENSSL } from '../helpers/test-certificates.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -56,122 +57,6 @@ describe('mail to .eml files (no SMTP_SERVER)', () => {
   });
 });
 
-interface Session {
-  commands: string[];
-  data: string;
-}
-
-/** Just enough of an SMTP server: EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA, QUIT. */
-function fakeSmtpServer(): { server: Server; sessions: Session[] } {
-  const sessions: Session[] = [];
-  const server = createServer((socket) => {
-    const session: Session = { commands: [], data: '' };
-    sessions.push(session);
-    let buffer = '';
-    let inData = false;
-    let loginStep = 0;
-    const reply = (line: string) => socket.write(`${line}\r\n`);
-    reply('220 fake ESMTP');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      if (inData) {
-        const end = buffer.indexOf('\r\n.\r\n');
-        if (end < 0) return;
-        session.data = buffer.slice(0, end);
-        buffer = buffer.slice(end + 5);
-        inData = false;
-        reply('250 queued');
-      }
-      let newline: number;
-      while (!inData && (newline = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 2);
-        session.commands.push(line);
-        const verb = line.split(' ')[0].toUpperCase();
-        if (loginStep === 1) {
-          loginStep = 2;
-          reply('334 UGFzc3dvcmQ6');
-        } else if (loginStep === 2) {
-          loginStep = 0;
-          reply('235 authenticated');
-        } else if (verb === 'EHLO') reply('250-fake\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME');
-        else if (verb === 'AUTH' && /^AUTH LOGIN/i.test(line)) {
-          loginStep = 1;
-          reply('334 VXNlcm5hbWU6');
-        } else if (verb === 'AUTH') reply('235 authenticated');
-        else if (verb === 'DATA') {
-          inData = true;
-          reply('354 go ahead');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          socket.end();
-        } else reply('250 ok');
-      }
-    });
-    socket.on('error', () => {});
-  });
-  return { server, sessions };
-}
-
-describe('mail through SMTP', () => {
-  let fake: ReturnType<typeof fakeSmtpServer>;
-  let port: number;
-  before(async () => {
-    fake = fakeSmtpServer();
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    port = (fake.server.address() as AddressInfo).port;
-  });
-  after(async () => {
-    await new Promise((resolve) => fake.server.close(resolve));
-  });
-
-  const smtpEnv = (extra: Record<string, string>) =>
-    loadConfig({
-      SUBSPACE_DATA_DIR: tempDir(),
-      SMTP_SERVER: '127.0.0.1',
-      SMTP_PORT: String(port),
-      SMTP_FROM_ADDRESS: 'notifications@example.com',
-      SMTP_ENABLE_STARTTLS_AUTO: 'false',
-      ...extra,
-    });
-
-  for (const method of ['plain', 'login']) {
-    test(`sends with AUTH ${method.toUpperCase()} and writes no file`, async () => {
-      const config = smtpEnv({ SMTP_LOGIN: 'mailer', SMTP_PASSWORD: 's3cret', SMTP_AUTH_METHOD: method });
-      const mailer = new NodemailerMailer(config);
-      const before = fake.sessions.length;
-      await mailer.send({ to: 'dave@example.com', subject: `Via ${method}`, text: 'Over the wire' });
-      await mailer.close();
-      const session = fake.sessions[before];
-      const commands = session.commands.join('\n');
-      if (method === 'plain') {
-        const encoded = /^AUTH PLAIN (\S+)/m.exec(commands)![1];
-        assert.equal(Buffer.from(encoded, 'base64').toString(), '\0mailer\0s3cret');
-      } else {
-        assert.match(commands, /^AUTH LOGIN/m);
-        assert.ok(session.commands.includes(Buffer.from('mailer').toString('base64')));
-        assert.ok(session.commands.includes(Buffer.from('s3cret').toString('base64')));
-      }
-      assert.match(commands, /^MAIL FROM:<notifications@example\.com>/m);
-      assert.match(commands, /^RCPT TO:<dave@example\.com>/m);
-      assert.match(session.data, new RegExp(`^Subject: Via ${method}\\r$`, 'm'));
-      assert.ok(session.data.includes('Over the wire'));
-      assert.deepEqual(
-        readdirSync(config.dataDir).filter((name) => name === 'mail'),
-        [],
-      );
-    });
-  }
-
-  test('without a login no AUTH is sent', async () => {
-    const mailer = new NodemailerMailer(smtpEnv({}));
-    const before = fake.sessions.length;
-    await mailer.send({ to: 'erin@example.com', subject: 'Anonymous', text: 'x' });
-    await mailer.close();
-    assert.ok(!fake.sessions[before].commands.some((command) => command.startsWith('AUTH')));
-  });
-});
-
 describe('SMTP settings', () => {
   const base: SmtpConfig = {
     server: 'smtp.example.com',
@@ -209,5 +94,66 @@ describe('SMTP settings', () => {
     writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n');
     const ca = smtpTransportOptions({ ...base, caFile }).tls?.ca;
     assert.ok(Buffer.isBuffer(ca) && ca.toString().includes('fake'));
+  });
+});
+
+describe('mail through a real SMTP server (smtp-server, STARTTLS, AUTH)', { skip: HAS_OPENSSL ? false : 'openssl is missing' }, () => {
+  let smtp: TestSmtpServer;
+  before(async () => {
+    smtp = await startSmtpServer();
+  });
+  after(() => smtp.close());
+
+  const mailerWith = (extra: Record<string, string>) => new NodemailerMailer(loadConfig({ SUBSPACE_DATA_DIR: tempDir(), ...smtp.env, ...extra }));
+
+  for (const method of ['plain', 'login']) {
+    test(`upgrades to TLS, verified against SMTP_CA_FILE, and logs in with AUTH ${method.toUpperCase()}`, async () => {
+      const mailer = mailerWith({ SMTP_AUTH_METHOD: method });
+      await mailer.send({
+        to: 'frank@example.com',
+        toName: 'frank',
+        subject: `Over TLS with ${method}`,
+        text: 'Plain part',
+        html: '<p>HTML part</p>',
+        headers: { 'List-Unsubscribe': '<http://subspace.test/unsubscribe?token=x&type=follow>' },
+      });
+      await mailer.close();
+      const mail = smtp.mails.find((candidate) => candidate.headers.subject === `Over TLS with ${method}`)!;
+      assert.equal(mail.secure, true);
+      assert.equal(mail.user, SMTP_LOGIN);
+      assert.equal(mail.authMethod, method.toUpperCase());
+      assert.deepEqual(mail.envelope, { from: 'notifications@subspace.test', to: ['frank@example.com'] });
+      assert.equal(mail.headers.to, 'frank <frank@example.com>');
+      assert.equal(mail.headers['list-unsubscribe'], '<http://subspace.test/unsubscribe?token=x&type=follow>');
+      assert.equal(mail.text.trim(), 'Plain part');
+      assert.equal(mail.html.trim(), '<p>HTML part</p>');
+    });
+  }
+
+  test('refuses a server whose certificate it cannot verify, unless SMTP_OPENSSL_VERIFY_MODE=none', async () => {
+    const untrusting = mailerWith({ SMTP_CA_FILE: '' });
+    await assert.rejects(untrusting.send({ to: 'gina@example.com', subject: 'Unverified', text: 'x' }), /certificate/i);
+    await untrusting.close();
+    const trusting = mailerWith({ SMTP_CA_FILE: '', SMTP_OPENSSL_VERIFY_MODE: 'none' });
+    await trusting.send({ to: 'gina@example.com', subject: 'Unverified but allowed', text: 'x' });
+    await trusting.close();
+    assert.ok(smtp.mails.some((mail) => mail.headers.subject === 'Unverified but allowed' && mail.secure));
+  });
+
+  test('a wrong password is an error, and no mail is accepted without AUTH', async () => {
+    const wrong = mailerWith({ SMTP_PASSWORD: 'wrong' });
+    await assert.rejects(wrong.send({ to: 'hank@example.com', subject: 'Wrong password', text: 'x' }), /Invalid username or password|535/);
+    await wrong.close();
+    const anonymous = mailerWith({ SMTP_LOGIN: '' });
+    await assert.rejects(anonymous.send({ to: 'hank@example.com', subject: 'No login', text: 'x' }), /auth/i);
+    await anonymous.close();
+    assert.ok(!smtp.mails.some((mail) => mail.envelope.to.includes('hank@example.com')));
+  });
+
+  test('SMTP_ENABLE_STARTTLS=never sends in clear text, which this server refuses to log in over', async () => {
+    const clear = mailerWith({ SMTP_ENABLE_STARTTLS: 'never' });
+    await assert.rejects(clear.send({ to: 'ivy@example.com', subject: 'Clear', text: 'x' }));
+    await clear.close();
+    assert.equal(smtpTransportOptions(loadConfig({ ...smtp.env, SUBSPACE_DATA_DIR: tempDir() }).mail.smtp!).requireTLS, true, 'always: a server without STARTTLS is an error');
   });
 });

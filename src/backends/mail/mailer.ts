@@ -17,9 +17,11 @@ export function smtpTransportOptions(smtp: SmtpConfig): SMTPTransportOptions {
     host: smtp.server,
     port: smtp.port,
     // SMTP_TLS/SMTP_SSL: TLS from the first byte (port 465). Otherwise STARTTLS is used when the
-    // server offers it, as Ruby's enable_starttls_auto does, and never when that is switched off.
+    // server offers it, as Ruby's enable_starttls_auto does, and never when that is switched off;
+    // SMTP_ENABLE_STARTTLS=always insists on it (a server without it is an error), =never skips it.
     secure: smtp.tls,
-    ignoreTLS: !smtp.tls && !smtp.enableStarttlsAuto,
+    ignoreTLS: !smtp.tls && (smtp.starttls === 'never' || (smtp.starttls !== 'always' && smtp.starttls !== 'auto' && !smtp.enableStarttlsAuto)),
+    requireTLS: !smtp.tls && smtp.starttls === 'always',
     tls,
     auth: smtp.login && method !== 'none' ? { user: smtp.login, pass: smtp.password ?? '', method: method.replace(/_/g, '-').toUpperCase() } : undefined,
   };
@@ -53,7 +55,14 @@ export class NodemailerMailer implements Mailer {
   }
 
   async send(message: MailMessage): Promise<void> {
-    const mail = { from: this.#from, to: message.to, subject: message.subject, text: message.text, html: message.html };
+    const mail = {
+      from: this.#from,
+      to: message.toName ? { name: message.toName, address: message.to } : message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      headers: message.headers,
+    };
     const transport = await this.#transporter();
     if (this.#smtp) {
       await transport.sendMail(mail);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { checkCredentials, endSession, startSession } from '../../services/accounts/sessions.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
+import { recordSignIn } from '../../services/accounts/sign-in-activity.ts';
 import { params } from '../plugins/params.ts';
 import { clearSessionCookie, csrfToken, setSessionCookie, verifyCsrf } from '../plugins/session.ts';
 import { signInPage } from '../views/oauth.ts';
@@ -41,6 +42,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext) {
         .type('text/html')
         .send(signInPage({ siteTitle: site_title, csrf: csrfToken(ctx, request, reply), returnTo, email, error: problem }));
     }
+    await recordSignIn(ctx, found!.user, request.ip, request.headers['user-agent'] ?? '');
     const sessionId = await startSession(ctx, found!.user.id, request.headers['user-agent'] ?? '', request.ip);
     setSessionCookie(ctx, reply, sessionId);
     return reply.redirect(returnTo, 303);

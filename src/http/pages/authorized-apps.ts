@@ -7,6 +7,8 @@ import { params } from '../plugins/params.ts';
 import { csrfToken, currentSessionId, verifyCsrf } from '../plugins/session.ts';
 import { html } from '../views/html.ts';
 import { renderPage, signedIn } from './member-page.ts';
+import { emailSection } from './account-email.ts';
+import type { UserRow } from '../../services/oauth/authenticate-token.ts';
 
 /**
  * Mastodon's web-only pages for what a member has signed in to (there is no REST API for them):
@@ -45,15 +47,17 @@ ${apps.map(
   );
 }
 
-async function sessionsPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, userId: string) {
-  const sessions = await sessionsOf(ctx, userId, currentSessionId(request));
+async function sessionsPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: UserRow) {
+  const sessions = await sessionsOf(ctx, user.id, currentSessionId(request));
   const csrf = csrfToken(ctx, request, reply);
   return renderPage(
     ctx,
     reply,
     200,
-    'Sessions',
-    html`<p>The browsers signed in to your account. Revoking one signs it out. <a href="${APPS_PATH}">Authorized apps</a></p>
+    'Account settings',
+    html`${emailSection(user, csrf)}
+<h2>Sessions</h2>
+<p>The browsers signed in to your account. Revoking one signs it out. <a href="${APPS_PATH}">Authorized apps</a></p>
 <table class="sessions"><thead><tr><th scope="col">Browser</th><th scope="col">IP</th><th scope="col">Signed in</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
 ${sessions.map(
   (session) =>
@@ -88,7 +92,7 @@ export function authorizedAppsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get(SESSIONS_PATH, async (request, reply) => {
     const session = await signedIn(ctx, request, reply, SESSIONS_PATH);
-    if (session) return sessionsPage(ctx, request, reply, session.user.id);
+    if (session) return sessionsPage(ctx, request, reply, session.user);
   });
   app.post('/settings/sessions/:id', (request, reply) => revoke(ctx, request, reply, SESSIONS_PATH, (userId, id) => endSessionOf(ctx, userId, id)));
 }

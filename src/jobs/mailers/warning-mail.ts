@@ -3,6 +3,7 @@ import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { accountWarnings, accounts, users } from '../../db/schema.ts';
 import { getSettings } from '../../services/accounts/settings.ts';
+import { composeMail } from '../../services/mail/compose-mail.ts';
 
 /** Mastodon's subjects of the warning mail (user_mailer.warning.subject), by the strike's action. */
 const SUBJECTS: Record<string, (acct: string) => string> = {
@@ -28,11 +29,14 @@ export async function sendWarningMail(ctx: AppContext, data: { accountWarningId:
   const { site_title } = await getSettings(ctx);
   const acct = `@${row.account.username}@${ctx.config.localDomain}`;
   const subject = (SUBJECTS[row.strike.action] ?? SUBJECTS.none!)(acct);
-  const link = `${baseUrl(ctx.config)}/disputes/strikes/${row.strike.id}`;
-  const note = row.strike.text ? `\n\nThe moderators of ${site_title} wrote:\n\n${row.strike.text}` : '';
-  await ctx.mailer.send({
-    to: row.user.email,
-    subject,
-    text: `Hi @${row.account.username},${note}\n\nYou can read about it, and appeal it within 20 days, at:\n\n${link}\n`,
-  });
+  await ctx.mailer.send(
+    await composeMail(ctx, {
+      to: row.user.email,
+      subject,
+      heading: subject,
+      paragraphs: [`Hi @${row.account.username},`, ...(row.strike.text ? [`The moderators of ${site_title} wrote:`] : [])],
+      quote: row.strike.text || undefined,
+      action: { label: 'Read it and appeal within 20 days', url: `${baseUrl(ctx.config)}/disputes/strikes/${row.strike.id}` },
+    }),
+  );
 }

@@ -34,6 +34,8 @@ export interface NewLocalAccount {
   signUpIp?: string | null;
   /** the invite signed up with */
   inviteId?: string | null;
+  /** the app that signed the member up (`POST /api/v1/accounts`), which alone may resend the confirmation mail */
+  applicationId?: string | null;
   /** what the sign-up checks found wrong with the e-mail address (blocked, unreachable), reported with the other errors */
   emailErrors?: { error: string; description: string }[];
   /** the CLI may take reserved names; sign-ups may not */
@@ -126,6 +128,7 @@ export async function createLocalAccount(ctx: AppContext, input: NewLocalAccount
         inviteRequestText: input.reason ?? null,
         signUpIp: input.signUpIp ?? null,
         inviteId: input.inviteId ?? null,
+        createdByApplicationId: input.applicationId ?? null,
       })
       .returning();
     return { user: user!, account: account! };

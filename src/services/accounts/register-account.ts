@@ -21,6 +21,8 @@ export interface Registration {
   /** Mastodon's `invite_code`: a valid invite lets the sign-up in while registrations are closed, without approval */
   inviteCode?: string | null;
   ip: string;
+  /** the app signing the member up, if any */
+  applicationId?: string | null;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function signUpMember(ctx: AppContext, input: Registration): Promis
       reason: input.reason?.slice(0, 500) ?? null,
       signUpIp: input.ip,
       inviteId: invite?.id ?? null,
+      applicationId: input.applicationId ?? null,
       emailErrors: email.emailErrors,
     });
   } catch (error) {
@@ -71,6 +74,6 @@ export async function signUpMember(ctx: AppContext, input: Registration): Promis
  * member confirms their e-mail (and, when approval is needed, is approved).
  */
 export async function registerAccount(ctx: AppContext, app: ApplicationRow | null, scopes: string[], input: Registration) {
-  const { user } = await signUpMember(ctx, input);
+  const { user } = await signUpMember(ctx, { ...input, applicationId: app?.id ?? null });
   return issueToken(ctx, { applicationId: app?.id ?? null, userId: user.id, scopes });
 }

@@ -8,6 +8,7 @@ import { currentPolicy } from './notification-policy.ts';
 import { outranks } from '../accounts/roles.ts';
 import { recordNotificationRequest } from './notification-requests.ts';
 import { enqueueWebPushes } from './web-push.ts';
+import { enqueueNotificationMail } from './notification-emails.ts';
 import type { NotificationRow } from '../../db/schema.ts';
 
 export const NOTIFICATION_TYPES = ['mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite', 'poll', 'update', 'move', 'admin.sign_up', 'admin.report', 'moderation_warning'] as const;
@@ -125,7 +126,7 @@ function privateMentionNotInResponse(recipientId: string, senderId: string, stat
  * Notifies a local account of something another account did. The same notification is made once
  * (a job retried after a crash does not notify twice). One the member's policy filters is kept
  * filtered, out of the lists and streams (a mention also makes or updates a notification request);
- * any other is streamed and pushed to the member's Web Push subscriptions.
+ * any other is streamed, pushed to the member's Web Push subscriptions and, as they chose, mailed.
  */
 export async function notify(ctx: AppContext, input: { recipientId: string; fromAccountId: string; type: NotificationType; statusId?: string | null; reportId?: string; accountWarningId?: string }) {
   const statusId = input.statusId ?? null;
@@ -156,6 +157,7 @@ export async function notify(ctx: AppContext, input: { recipientId: string; from
   } else if (created) {
     await streamNotification(ctx, created);
     await enqueueWebPushes(ctx, created);
+    await enqueueNotificationMail(ctx, created);
   }
   return created;
 }

@@ -1,0 +1,37 @@
+import { eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { queryRows } from '../../db/index.ts';
+import { users, webPushSubscriptions, type NotificationEmailType, type NotificationRow } from '../../db/schema.ts';
+import { NotificationMail } from '../../jobs/definitions.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
+import { channels, listenedChannels } from '../../streaming/channels.ts';
+import { notificationEmailSettings } from '../accounts/notification-emails.ts';
+
+/** The notifications NotificationMailer has a mail for. */
+export const MAILED_NOTIFICATION_TYPES: ReadonlySet<string> = new Set<NotificationEmailType>(['mention', 'follow', 'favourite', 'reblog', 'follow_request']);
+
+/** Whether the member would see it anyway: a stream of theirs is open, or a browser or app receives their Web Push (NotifyService#recipient_online?). */
+async function recipientOnline(ctx: AppContext, accountId: string, userId: string): Promise<boolean> {
+  if ((await listenedChannels(ctx, [channels.home(accountId), channels.notifications(accountId)])).length > 0) return true;
+  const rows = await queryRows(ctx.db, sql`SELECT 1 FROM ${webPushSubscriptions} WHERE ${webPushSubscriptions.userId} = ${userId} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/**
+ * NotifyService#send_email!: queues the mail for a new notification of a kind the member wants
+ * mailed (`notification_emails.<type>`), unless they are online and did not ask for mails even then
+ * (`always_send_emails`). A failure is logged: the notification stands.
+ */
+export async function enqueueNotificationMail(ctx: AppContext, notification: NotificationRow): Promise<void> {
+  if (!MAILED_NOTIFICATION_TYPES.has(notification.type)) return;
+  try {
+    const [user] = await ctx.db.select({ id: users.id, settings: users.settings }).from(users).where(eq(users.accountId, notification.accountId)).limit(1);
+    if (!user) return;
+    const { emails, always } = notificationEmailSettings(user.settings);
+    if (!emails[notification.type as NotificationEmailType]) return;
+    if (!always && (await recipientOnline(ctx, notification.accountId, user.id))) return;
+    await enqueue(ctx, NotificationMail, { notificationId: notification.id });
+  } catch (error) {
+    ctx.log.warn({ err: error, notificationId: notification.id }, 'could not queue a notification e-mail');
+  }
+}
