@@ -193,7 +193,7 @@ describe('data import (/settings/imports)', () => {
   it('blocks, mutes and domain blocks, merged then overwritten', async () => {
     await importFile(browser, 'blocking', 'merge', 'blocked_accounts.csv', `${acct(bob)}\r\n\r\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(bob)}\n`);
-    await importFile(browser, 'blocking', 'overwrite', 'blocked_accounts.csv', `${acct(dave)}\n`);
+    await importFile(browser, 'blocking', 'overwrite', 'blocked_accounts.csv', `${dave.username}\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(dave)}\n`);
 
     await importFile(browser, 'muting', 'merge', 'muted_accounts.csv', `Account address,Hide notifications\n${acct(carol)},false\n`, /<strong>mute<\/strong> up to <strong>1 accounts<\/strong>/);
