@@ -96,6 +96,7 @@ describe('data import (/settings/imports)', () => {
   });
 
   it('refuses bad files with a clear error on the page, and changes nothing', async () => {
+    const many = (count: number) => Array.from({ length: count }, (_, index) => `someone${index}@far.example`).join('\n');
     const member = await instance.createUser('picky');
     const as = await signedInBrowser(instance.url, member);
     const cases: [string, string, string, RegExp][] = [
@@ -104,6 +105,8 @@ describe('data import (/settings/imports)', () => {
       ['blocking', 'broken.csv', `"${acct(bob)},true\n`, /Data Invalid CSV file\. Error: /],
       ['domain_blocking', 'following_accounts.csv', `Account address,Show boosts,Notify on new posts,Languages\n${acct(bob)},true,false,\n`, /Data Incompatible with the selected import type/],
       ['nothing', 'blocks.csv', `${acct(bob)}\n`, /Import type is not included in the list/],
+      ['blocking', 'blocks.csv', many(20_001), /Data contains more than 20000 rows/],
+      ['following', 'follows.csv', many(7501), /Data You cannot follow more than 7500 people/],
     ];
     for (const [type, filename, content, message] of cases) {
       const refused = await upload(as, type, 'merge', filename, content);
@@ -190,7 +193,7 @@ describe('data import (/settings/imports)', () => {
   it('blocks, mutes and domain blocks, merged then overwritten', async () => {
     await importFile(browser, 'blocking', 'merge', 'blocked_accounts.csv', `${acct(bob)}\r\n\r\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(bob)}\n`);
-    await importFile(browser, 'blocking', 'overwrite', 'blocked_accounts.csv', `${acct(dave)}\n`);
+    await importFile(browser, 'blocking', 'overwrite', 'blocked_accounts.csv', `${dave.username}\n`);
     assert.equal(await exported(browser, 'blocks'), `${acct(dave)}\n`);
 
     await importFile(browser, 'muting', 'merge', 'muted_accounts.csv', `Account address,Hide notifications\n${acct(carol)},false\n`, /<strong>mute<\/strong> up to <strong>1 accounts<\/strong>/);

@@ -196,8 +196,8 @@ export function settingsImportRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.redirect(IMPORTS_PATH, 303);
   });
 
-  // Rails' `method: :delete` link: a POST with `_method=delete`
-  app.post(`${IMPORTS_PATH}/:id`, async (request, reply) => {
+  // Rails' `method: :delete` link: a POST with `_method=delete` (or a DELETE)
+  const discard = async (request: FastifyRequest, reply: FastifyReply) => {
     const input = params(request);
     verifyCsrf(ctx, request, input.authenticity_token);
     const { id } = request.params as { id: string };
@@ -205,7 +205,9 @@ export function settingsImportRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!session) return;
     if ((await orNotFound(ctx, reply, () => discardImport(ctx, session.account.id, id).then(() => true))) === undefined) return;
     return reply.redirect(IMPORTS_PATH, 303);
-  });
+  };
+  app.post(`${IMPORTS_PATH}/:id`, discard);
+  app.delete(`${IMPORTS_PATH}/:id`, discard);
 
   app.get(`${IMPORTS_PATH}/:id/:file`, async (request, reply) => {
     const { id, file } = request.params as { id: string; file: string };

@@ -11,9 +11,9 @@ export async function runBulkImportJob(ctx: AppContext, data: { bulkImportId: st
   await runBulkImport(ctx, data.bulkImportId);
 }
 
-/** Accounts by WebFinger (ResolveAccountService) and statuses by URI, known here or fetched from their servers. */
+/** Accounts by WebFinger (ResolveAccountService; a bare username is a member here) and statuses by URI, known here or fetched from their servers. */
 const resolvers = (ctx: AppContext): ImportResolvers => ({
-  account: (acct) => resolveRemoteAccount(ctx, acct),
+  account: (acct) => resolveRemoteAccount(ctx, acct.includes('@') ? acct : `${acct}@${ctx.config.localDomain}`),
   status: (uri) => resolveRemoteStatusUrl(ctx, uri),
 });
 
