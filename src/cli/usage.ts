@@ -18,6 +18,7 @@ export const ADMIN_USAGE = {
     cull: line('accounts cull [DOMAIN…] [--concurrency N] [--dry-run]'),
     refresh: line('accounts refresh USER@DOMAIN… | --domain DOMAIN | --all [--concurrency N] [--dry-run]'),
     prune: line('accounts prune [--dry-run]'),
+    backup: line('accounts backup USERNAME'),
   },
   announcements: {
     create: line('announcements create TEXT [--starts-at ISO --ends-at ISO] [--all-day] [--scheduled-at ISO]'),
@@ -133,6 +134,9 @@ answer clearly are listed and their accounts kept. --concurrency: requests at on
     refresh: `Fetches remote profiles again (name, note, keys, avatar and header), like tootctl accounts refresh.`,
     prune: `Removes remote accounts nothing here refers to: no statuses, mentions, favourites, follows or follow
 requests, blocks, mutes or reports; bots and other automated actors are kept. Like tootctl accounts prune.`,
+    backup: `Requests an archive of a local member's account (posts, media, avatar, header, likes, bookmarks), built
+in the background and mailed to the member when ready, like tootctl accounts backup. Unlike the member's own
+request from /settings/export, it is not held to one a week.`,
   },
   cache: {
     clear: `Empties the cache (Redis in server mode, the running instance's memory when embedded), like

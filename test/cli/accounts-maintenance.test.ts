@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq, inArray } from 'drizzle-orm';
 import { runAdminCommand } from '../../src/cli/admin.ts';
-import { accounts } from '../../src/db/schema.ts';
+import { accounts, backups } from '../../src/db/schema.ts';
 import { AS, BASE } from '../helpers/constants.ts';
 import { fabricateFollow, fabricateRemoteAccount, fabricateStatus, resolveRemoteAccount } from '../helpers/fabricators.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
@@ -32,7 +32,7 @@ describe('subspace accounts rotate, cull, refresh, prune', () => {
   const exists = async (ids: string[]) => (await instance.ctx.db.select({ id: accounts.id }).from(accounts).where(inArray(accounts.id, ids))).map((row) => row.id).sort();
 
   it('answers --help for each maintenance sub-command', async () => {
-    for (const sub of ['rotate', 'cull', 'refresh', 'prune']) {
+    for (const sub of ['rotate', 'cull', 'refresh', 'prune', 'backup']) {
       const help = await run(sub, '--help');
       assert.equal(help.exitCode, 0);
       assert.match(help.stdout, new RegExp(`^Usage:\\n  subspace accounts ${sub}`), help.stdout);
@@ -118,5 +118,20 @@ describe('subspace accounts rotate, cull, refresh, prune', () => {
     assert.equal(pruned.exitCode, 0, pruned.stderr);
     assert.deepEqual(await exists([lonely.id, ...kept]), [...kept].sort());
     assert.equal((await run('prune')).stdout, 'OK, removed 0 accounts\n');
+  });
+
+  it('backup: requests a member’s archive, built in the background, as often as the admin asks', async () => {
+    assert.equal((await run('backup')).exitCode, 2, 'a USERNAME is needed');
+    const unknown = await run('backup', 'nobody_here');
+    assert.equal(unknown.exitCode, 1);
+    assert.match(unknown.stderr, /no local account named "nobody_here"/);
+    for (let i = 0; i < 2; i++) {
+      const result = await run('backup', 'admin');
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, /^OK, archive \d+ requested; it is mailed to /);
+    }
+    const userRows = async () => instance.ctx.db.select().from(backups).where(eq(backups.userId, admin.userId));
+    assert.ok((await userRows()).length >= 1);
+    await until(async () => (await userRows()).some((row) => row.processed && row.dumpFileKey), 'the archive built');
   });
 });

@@ -9,7 +9,7 @@ import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, usage } from '../usage.ts';
 
 /*
- * tootctl's account maintenance: `accounts rotate|cull|refresh|prune`. The long ones walk the
+ * tootctl's account maintenance: `accounts rotate|cull|refresh|prune|backup`. The long ones walk the
  * accounts in id order a batch at a time with a progress bar; stopped half-way, a second run does
  * what is left (what was removed is gone, what is refreshed again costs one fetch).
  */
@@ -170,6 +170,22 @@ export function preparePrune(args: string[]): Prepared {
       );
       progress.stop();
       return output(`OK, removed ${plural(removed, 'account')}${dryRun ? ' (DRY RUN)' : ''}`);
+    },
+  };
+}
+
+/** `accounts backup USERNAME`: an archive of a member's account, built by the BackupWorker job (tootctl accounts backup). */
+export function prepareBackup(args: string[]): Prepared {
+  const text = usage(ADMIN_USAGE.accounts.backup);
+  const { positionals } = parseOptions(text, args, {});
+  const username = onePositional(positionals, 'USERNAME', text);
+  return {
+    async run(ctx) {
+      const found = await findLocalUser(ctx, username);
+      if (!found) throw new CommandError(`no local account named "${username}"`);
+      const { requestBackup } = await import('../../services/exports/backups.ts');
+      const backup = await requestBackup(ctx, found.user.id, { anyTime: true });
+      return output(`OK, archive ${backup.id} requested; it is mailed to ${found.user.email} when ready`);
     },
   };
 }

@@ -8,7 +8,7 @@ import { getSettings } from '../../services/accounts/settings.ts';
 import { CommandError, onePositional, output, parseOptions, runAdminCommand, wantsHelp, type AdminCommand, type CommandResult, type Prepared } from '../admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { ADMIN_USAGE, commandUsage, subcommandHelp, usage } from '../usage.ts';
-import { prepareCull, preparePrune, prepareRefresh, prepareRotate } from './accounts-maintenance.ts';
+import { prepareBackup, prepareCull, preparePrune, prepareRefresh, prepareRotate } from './accounts-maintenance.ts';
 
 // most powerful first, as tootctl lists them
 const ROLE_NAMES = (['Owner', 'Admin', 'Moderator'] as RoleName[]).filter((name) => Object.hasOwn(ROLES, name));
@@ -140,6 +140,7 @@ export const accountsCommand: AdminCommand = {
       cull: [prepareCull, ADMIN_USAGE.accounts.cull],
       refresh: [prepareRefresh, ADMIN_USAGE.accounts.refresh],
       prune: [preparePrune, ADMIN_USAGE.accounts.prune],
+      backup: [prepareBackup, ADMIN_USAGE.accounts.backup],
     };
     const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
     if (!handler) throw new UsageError(`unknown accounts command: ${sub}`, ACCOUNTS_USAGE);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, gte, lte, ne } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { accounts, backups, users, type BackupRow } from '../../db/schema.ts';
 import { Backup, BackupReadyMail } from '../../jobs/definitions.ts';
@@ -31,7 +31,7 @@ export async function mayRequestBackup(ctx: AppContext, userId: string, now = Da
 }
 
 /** Settings::ExportsController#create: a new archive, built by the BackupWorker job; a second within a week is refused. */
-export async function requestBackup(ctx: AppContext, userId: string): Promise<BackupRow> {
+export async function requestBackup(ctx: AppContext, userId: string, options: { anyTime?: boolean } = {}): Promise<BackupRow> {
   const created = await ctx.db.transaction(async (tx) => {
     // one request at a time per member (Mastodon's with_lock("backup:<user id>"))
     await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
@@ -40,7 +40,7 @@ export async function requestBackup(ctx: AppContext, userId: string): Promise<Ba
       .from(backups)
       .where(and(eq(backups.userId, userId), gte(backups.createdAt, new Date(Date.now() - BACKUP_INTERVAL_MS))))
       .limit(1);
-    if (recent) return undefined;
+    if (recent && !options.anyTime) return undefined;
     const [row] = await tx.insert(backups).values({ userId }).returning();
     return row;
   });
@@ -79,7 +79,8 @@ function archiveFilename(now: Date): string {
 
 /**
  * BackupWorker: builds the archive, stores it (privately: it is served only to its owner, through
- * `/backups/:id/download`), removes the member's older archives and mails the member.
+ * `/backups/:id/download`), removes the member's older archives (only older ones: one requested after
+ * this one, by `accounts backup`, may still be in the making) and mails the member.
  */
 export async function runBackup(ctx: AppContext, backupId: string, render: ArchiveRenderer): Promise<void> {
   const [found] = await ctx.db
@@ -98,7 +99,7 @@ export async function runBackup(ctx: AppContext, backupId: string, render: Archi
   const older = await ctx.db
     .select({ id: backups.id, dumpFileKey: backups.dumpFileKey })
     .from(backups)
-    .where(and(eq(backups.userId, found.backup.userId), ne(backups.id, backupId)));
+    .where(and(eq(backups.userId, found.backup.userId), lt(backups.id, backupId)));
   await removeBackups(ctx, older);
   await enqueue(ctx, BackupReadyMail, { backupId });
 }
