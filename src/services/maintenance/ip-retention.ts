@@ -1,11 +1,12 @@
 import { and, isNotNull, lt, lte } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { ipBlocks, oauthAccessTokens, sessionActivations, users } from '../../db/schema.ts';
+import { ipBlocks, loginActivities, oauthAccessTokens, sessionActivations, users } from '../../db/schema.ts';
 
 /**
  * Mastodon's Scheduler::IpCleanupScheduler, once a day: sessions older than SESSION_RETENTION_PERIOD
  * end, and IP addresses older than IP_RETENTION_PERIOD are forgotten (of sessions, of members'
- * sign-ups when they last signed in before it, of tokens last used before it); expired IP blocks go.
+ * sign-ups when they last signed in before it, of tokens last used before it), sign-in history older than
+ * it is deleted; expired IP blocks go.
  */
 export async function cleanUpIpAddresses(ctx: AppContext, now = new Date()): Promise<void> {
   const before = (seconds: number) => new Date(now.getTime() - seconds * 1000);
@@ -23,6 +24,7 @@ export async function cleanUpIpAddresses(ctx: AppContext, now = new Date()): Pro
     .update(oauthAccessTokens)
     .set({ lastUsedIp: null })
     .where(and(lt(oauthAccessTokens.lastUsedAt, ipCutoff), isNotNull(oauthAccessTokens.lastUsedIp)));
+  await ctx.db.delete(loginActivities).where(lt(loginActivities.createdAt, ipCutoff));
   await ctx.db.delete(ipBlocks).where(and(isNotNull(ipBlocks.expiresAt), lte(ipBlocks.expiresAt, now)));
 }
 
