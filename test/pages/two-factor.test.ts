@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
 import { generate } from 'otplib';
+import { users } from '../../src/db/schema.ts';
+import { modifyUser } from '../../src/services/accounts/modify-user.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
@@ -49,7 +52,7 @@ describe('two-factor sign-in with an authenticator app and recovery codes, sign-
     const form = formFields(setup.html);
     assert.equal(form.action, '/settings/otp_authentication');
 
-    const wrongPassword = await browser.post(form.action, { ...form.fields, 'form_two_factor_confirmation[otp_attempt]': await app.next(), 'form_two_factor_confirmation[current_password]': 'wrong' });
+    const wrongPassword = await browser.post(form.action, { ...form.fields, 'form_two_factor_confirmation[otp_attempt]': '123456', 'form_two_factor_confirmation[current_password]': 'wrong' });
     assert.equal(wrongPassword.status, 422);
     assert.match(wrongPassword.html, /Invalid password/);
     const wrongCode = await browser.post(form.action, { ...form.fields, 'form_two_factor_confirmation[otp_attempt]': '000000', 'form_two_factor_confirmation[current_password]': member.password });
@@ -165,6 +168,32 @@ describe('two-factor sign-in with an authenticator app and recovery codes, sign-
     assert.equal((await laptop.post(form.action, form.fields)).status, 303);
     assert.equal(await signedInTo(phone), false);
     assert.equal(await signedInTo(laptop), true);
+  });
+
+  it('refuses a second step without a first, a security key of a member without any, and a step whose password changed meanwhile', async () => {
+    const member = await instance.createUser('stepper');
+    const { app } = await enableTwoFactor(member);
+    const stranger = new Browser(instance.url);
+    const page = await stranger.get('/auth/sign_in');
+    const alone = await stranger.post('/auth/sign_in', { ...formFields(page.html).fields, 'user[otp_attempt]': '123456' });
+    assert.equal(alone.status, 401);
+    assert.match(alone.html, /name="user\[email\]"/, 'back to the password');
+    const options = await instance.request('GET', '/auth/sessions/security_key_options');
+    assert.equal(options.status, 401);
+    assert.match(options.body.error, /not enabled/);
+
+    const { browser, answer } = await password(member);
+    const keyOptions = await browser.get('/auth/sessions/security_key_options');
+    assert.equal(keyOptions.status, 401, 'no keys, no options');
+    const key = await browser.post('/auth/sign_in', { ...formFields(answer.html).fields, 'user[credential][id]': 'made-up', 'user[credential][type]': 'public-key' });
+    assert.equal(key.status, 422);
+    assert.match(JSON.parse(key.html).error, /could not be verified/);
+
+    await modifyUser(instance.ctx, (await instance.ctx.db.select().from(users).where(eq(users.id, member.userId)))[0]!, { password: 'a brand new password' });
+    const stale = await secondStep(browser, answer.html, await app.next());
+    assert.equal(stale.status, 401);
+    assert.match(stale.html, /Your session expired/);
+    assert.equal(await signedInTo(browser), false);
   });
 
   it('refuses codes after ten tries in an hour, even the right one', async () => {
