@@ -23,6 +23,17 @@ export const ConfirmationMail = job<{ userId: string; token: string }>('Confirma
 export const PasswordResetMail = job<{ userId: string; token: string }>('PasswordResetMail', 'mailers');
 /** Tells a member by e-mail of a strike against their account (UserMailer#warning). */
 export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning', 'mailers');
+/** The changes to a member's sign-in that Mastodon's UserMailer tells them of. */
+export type TwoFactorEvent =
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'two_factor_recovery_codes_changed'
+  | 'webauthn_enabled'
+  | 'webauthn_disabled'
+  | 'webauthn_credential_added'
+  | 'webauthn_credential_deleted';
+/** Tells a member by e-mail that their two-factor sign-in changed (UserMailer#two_factor_enabled, #webauthn_credential_added…). */
+export const TwoFactorMail = job<{ userId: string; event: TwoFactorEvent; nickname?: string }>('UserMailer#two_factor', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

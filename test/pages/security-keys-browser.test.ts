@@ -5,6 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshotPath, seriousViolations, withoutChromium } from '../helpers/chromium.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { claimLoopbackAddress } from '../helpers/loopback.ts';
+import { mailsTo } from '../helpers/mail.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * WebAuthn's relying party is the instance's web domain, which must be a host name (never an IP
@@ -107,6 +109,11 @@ describe('security keys (WebAuthn) in Chromium with a virtual authenticator: enr
     await logIn(page, '/auth/edit');
     await page.getByLabel('Two-factor code').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Use security key' }).count(), 0);
+    const subjects = () => mailsTo(instance.dataDir, member.email).map((mail) => /^Subject: (.*)$/m.exec(mail)?.[1]?.trim() ?? '');
+    await until(
+      async () => ['Subspace: Security key authentication enabled', 'Subspace: Security key authentication disabled'].every((subject) => subjects().includes(subject)) || undefined,
+      'the mails about the key',
+    );
     await context.close();
   });
 });

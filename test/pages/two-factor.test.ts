@@ -6,6 +6,8 @@ import { users } from '../../src/db/schema.ts';
 import { modifyUser } from '../../src/services/accounts/modify-user.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { mailsTo } from '../helpers/mail.ts';
+import { until } from '../helpers/until.ts';
 
 const REDIRECT = 'https://client.example/callback';
 const STEP_SECONDS = 30;
@@ -258,5 +260,10 @@ describe('two-factor sign-in with an authenticator app and recovery codes, sign-
     const { answer } = await password(member);
     assert.equal(answer.status, 303, 'the password is enough again');
     assert.equal((await browser.get('/settings/security_keys')).status, 403, 'security keys need two-factor authentication on');
+
+    // each change is mailed to the member, as Mastodon's UserMailer does
+    const subjects = () => mailsTo(instance.dataDir, member.email).map((mail) => /^Subject: (.*)$/m.exec(mail)?.[1]?.trim() ?? '');
+    const expected = ['Two-factor authentication enabled', 'Two-factor recovery codes changed', 'Two-factor authentication disabled'].map((subject) => `Subspace: ${subject}`);
+    await until(async () => expected.every((subject) => subjects().includes(subject)) || undefined, 'the three mails');
   });
 });

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import type { AppContext } from '../../context.ts';
 import { digest } from '../../lib/crypto.ts';
 import { verifyPassword } from '../../services/accounts/passwords.ts';
@@ -29,7 +28,7 @@ const setupKey = (sessionId: string) => `otp_setup:${digest(sessionId)}`;
 async function pendingSecret(ctx: AppContext, sessionId: string): Promise<string> {
   const kept = await ctx.cache.get(setupKey(sessionId));
   if (kept) return kept;
-  const secret = newOtpSecret();
+  const secret = await newOtpSecret();
   await ctx.cache.set(setupKey(sessionId), secret, SETUP_SECONDS);
   return secret;
 }
@@ -50,7 +49,8 @@ async function methodsPage(ctx: AppContext, request: FastifyRequest, reply: Fast
 
 async function setupPage(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, member: Member, status = 200, error?: string) {
   const secret = await pendingSecret(ctx, currentSessionId(request)!);
-  const qrCode = await QRCode.toDataURL(provisioningUri(ctx, member.user.email, secret), { margin: 2, width: 200 });
+  const { default: QRCode } = await import('qrcode');
+  const qrCode = await QRCode.toDataURL(await provisioningUri(ctx, member.user.email, secret), { margin: 2, width: 200 });
   return renderPage(ctx, reply, status, 'Set up two-factor authentication', otpSetupBody({ csrf: csrfToken(ctx, request, reply), qrCode, secret, error }));
 }
 

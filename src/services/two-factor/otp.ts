@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { generateSecret, generateURI, verify } from 'otplib';
 import type { AppContext } from '../../context.ts';
 import { users, webauthnCredentials } from '../../db/schema.ts';
+import { TwoFactorMail } from '../../jobs/definitions.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
 
 /** Mastodon's `otp_number_of_backup_codes`. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -12,14 +13,17 @@ const DRIFT_SECONDS = 30;
 /** Devise's stretches for the recovery codes' bcrypt hashes. */
 const BCRYPT_COST = 10;
 
+/** The library is loaded on first use: most processes never see a code. */
+const otplib = () => import('otplib');
+
 /** A new TOTP secret: 20 random bytes, 32 base32 characters (Mastodon's `generate_otp_secret(32)`). */
-export function newOtpSecret(): string {
-  return generateSecret({ length: 20 });
+export async function newOtpSecret(): Promise<string> {
+  return (await otplib()).generateSecret({ length: 20 });
 }
 
 /** The `otpauth://` address an authenticator app reads from the QR code, labelled with the instance's domain as issuer. */
-export function provisioningUri(ctx: AppContext, email: string, secret: string): string {
-  return generateURI({ issuer: ctx.config.localDomain.replace(/:\d+$/, ''), label: email, secret });
+export async function provisioningUri(ctx: AppContext, email: string, secret: string): Promise<string> {
+  return (await otplib()).generateURI({ issuer: ctx.config.localDomain.replace(/:\d+$/, ''), label: email, secret });
 }
 
 /** The time step `code` belongs to for `secret`, or null when it is not a current code (or one already used, at or before `after`). */
@@ -27,7 +31,7 @@ export async function totpTimeStep(secret: string, code: string, after: number |
   const token = code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(token)) return null;
   try {
-    const result = await verify({ secret, token, epochTolerance: DRIFT_SECONDS, ...(after === null ? {} : { afterTimeStep: after }) });
+    const result = await (await otplib()).verify({ secret, token, epochTolerance: DRIFT_SECONDS, ...(after === null ? {} : { afterTimeStep: after }) });
     return result.valid && 'timeStep' in result ? result.timeStep : null;
   } catch {
     return null;
@@ -82,10 +86,17 @@ export async function consumeSecondFactorCode(ctx: AppContext, user: OtpUser, co
 }
 
 /** New recovery codes (16 hex characters each, as devise-two-factor makes them), replacing the old ones; answered in clear, to be shown once. */
-export async function regenerateRecoveryCodes(ctx: AppContext, userId: string): Promise<string[]> {
+async function storeNewRecoveryCodes(ctx: AppContext, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomBytes(8).toString('hex'));
   const hashes = await Promise.all(codes.map((code) => bcrypt.hash(code, BCRYPT_COST)));
   await ctx.db.update(users).set({ otpBackupCodes: hashes, updatedAt: new Date() }).where(eq(users.id, userId));
+  return codes;
+}
+
+/** The member asked for new recovery codes: the old ones stop working, and the member is told by e-mail. */
+export async function regenerateRecoveryCodes(ctx: AppContext, userId: string): Promise<string[]> {
+  const codes = await storeNewRecoveryCodes(ctx, userId);
+  await enqueue(ctx, TwoFactorMail, { userId, event: 'two_factor_recovery_codes_changed' });
   return codes;
 }
 
@@ -97,13 +108,16 @@ export async function enableOtp(ctx: AppContext, userId: string, secret: string,
   const step = await totpTimeStep(secret, code, null);
   if (step === null) return null;
   await ctx.db.update(users).set({ otpRequiredForLogin: true, otpSecret: secret, consumedTimestep: step, updatedAt: new Date() }).where(eq(users.id, userId));
-  return regenerateRecoveryCodes(ctx, userId);
+  const codes = await storeNewRecoveryCodes(ctx, userId);
+  await enqueue(ctx, TwoFactorMail, { userId, event: 'two_factor_enabled' });
+  return codes;
 }
 
-/** Turns two-factor sign-in off (`disable_two_factor!`): the secret, the recovery codes and the security keys go. */
+/** Turns two-factor sign-in off (`disable_two_factor!`): the secret, the recovery codes and the security keys go; the member is told by e-mail. */
 export async function disableTwoFactor(ctx: AppContext, userId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ otpRequiredForLogin: false, otpSecret: null, consumedTimestep: null, otpBackupCodes: null, updatedAt: new Date() }).where(eq(users.id, userId));
     await tx.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, userId));
   });
+  await enqueue(ctx, TwoFactorMail, { userId, event: 'two_factor_disabled' });
 }

@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import { users, webauthnCredentials } from '../../db/schema.ts';
 import { ApiError } from '../../lib/errors.ts';
+import { TwoFactorMail } from '../../jobs/definitions.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
 
 /**
  * Security keys (WebAuthn), as Mastodon's WebauthnCredentialsController and its sign-in step use
@@ -26,6 +25,9 @@ const CHALLENGE_SECONDS = 300;
 /** EdDSA, ES256, RS256: named, so that the library does not probe the runtime for experimental ones (a warning each time) */
 const ALGORITHMS = [-8, -7, -257];
 const MAX_NICKNAME = 100;
+
+/** The library is loaded on first use: most processes never see a security key. */
+const webauthn = () => import('@simplewebauthn/server');
 
 const relyingParty = (ctx: AppContext) => ({ rpID: new URL(baseUrl(ctx.config)).hostname, origin: baseUrl(ctx.config) });
 
@@ -51,7 +53,7 @@ export async function registrationOptions(ctx: AppContext, user: { id: string; w
     handle = randomBytes(64).toString('base64url');
     await ctx.db.update(users).set({ webauthnId: handle }).where(eq(users.id, user.id));
   }
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: ctx.config.localDomain,
     rpID: relyingParty(ctx).rpID,
     userName: username,
@@ -67,7 +69,7 @@ export async function registrationOptions(ctx: AppContext, user: { id: string; w
   return options;
 }
 
-/** Checks a new key's response to the challenge kept under `challengeKey` and adds it under `nickname`. */
+/** Checks a new key's response to the challenge kept under `challengeKey` and adds it under `nickname`; the member is told by e-mail. */
 export async function addSecurityKey(ctx: AppContext, userId: string, challengeKey: string, response: unknown, nickname: string) {
   const name = nickname.trim();
   if (!name) throw new ApiError(422, "Nickname can't be blank");
@@ -75,9 +77,9 @@ export async function addSecurityKey(ctx: AppContext, userId: string, challengeK
   const challenge = await takeChallenge(ctx, challengeKey);
   if (!challenge) throw new ApiError(422, 'The security key could not be added: start again.');
   const { rpID, origin } = relyingParty(ctx);
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  let verified: VerifiedRegistrationResponse;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await (await webauthn()).verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: origin,
@@ -101,24 +103,28 @@ export async function addSecurityKey(ctx: AppContext, userId: string, challengeK
     .onConflictDoNothing()
     .returning();
   if (!added) throw new ApiError(422, 'This security key is registered already.');
+  const first = (await securityKeysOf(ctx, userId)).length === 1;
+  await enqueue(ctx, TwoFactorMail, first ? { userId, event: 'webauthn_enabled' } : { userId, event: 'webauthn_credential_added', nickname: name });
   return added;
 }
 
-/** Removes one of the member's keys; 404 when it is not theirs. */
+/** Removes one of the member's keys (the member is told by e-mail); 404 when it is not theirs. */
 export async function removeSecurityKey(ctx: AppContext, userId: string, id: string): Promise<void> {
   if (!/^\d{1,19}$/.test(id)) throw new ApiError(404, 'Record not found');
   const removed = await ctx.db
     .delete(webauthnCredentials)
     .where(and(eq(webauthnCredentials.id, id), eq(webauthnCredentials.userId, userId)))
-    .returning({ id: webauthnCredentials.id });
+    .returning({ nickname: webauthnCredentials.nickname });
   if (!removed.length) throw new ApiError(404, 'Record not found');
+  const last = (await securityKeysOf(ctx, userId)).length === 0;
+  await enqueue(ctx, TwoFactorMail, last ? { userId, event: 'webauthn_disabled' } : { userId, event: 'webauthn_credential_deleted', nickname: removed[0]!.nickname });
 }
 
 /** The options for `navigator.credentials.get()` at sign-in: any of the member's keys. Null when they have none. */
 export async function authenticationOptions(ctx: AppContext, userId: string, challengeKey: string): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
   const keys = await securityKeysOf(ctx, userId);
   if (!keys.length) return null;
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: relyingParty(ctx).rpID,
     allowCredentials: keys.map((key) => ({ id: key.externalId })),
     userVerification: 'discouraged',
@@ -140,7 +146,7 @@ export async function verifySecurityKey(ctx: AppContext, userId: string, challen
   if (!key) return false;
   const { rpID, origin } = relyingParty(ctx);
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await (await webauthn()).verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: origin,
