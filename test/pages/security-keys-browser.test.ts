@@ -66,6 +66,9 @@ describe('security keys (WebAuthn) in Chromium with a virtual authenticator: enr
     await page.getByLabel('Current password').fill(member.password);
     await page.getByRole('button', { name: 'Enable' }).click();
     await page.getByText('Two-factor authentication is now on.').waitFor();
+    await accessible(page);
+    await page.goto(`${ORIGIN}/settings/two_factor_authentication_methods`);
+    await accessible(page);
 
     await accessible(page);
     const keysPage = await page.goto(`${ORIGIN}/settings/security_keys`);
