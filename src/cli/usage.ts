@@ -11,7 +11,7 @@ const line = (text: string) => `  subspace ${text}`;
 export const ADMIN_USAGE = {
   accounts: {
     create: line('accounts create USERNAME --email EMAIL [--role Owner|Admin|Moderator] [--confirmed] [--approve]'),
-    modify: `${line('accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]')}\n                                    [--disable | --enable] [--reset-password]`,
+    modify: `${line('accounts modify USERNAME [--role ROLE | --remove-role] [--email EMAIL] [--confirm] [--approve]')}\n                                    [--disable | --enable] [--reset-password] [--disable-2fa]`,
     delete: line('accounts delete USERNAME'),
     approve: line('accounts approve USERNAME | --all'),
     rotate: line('accounts rotate USERNAME | --all'),

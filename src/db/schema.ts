@@ -141,6 +141,16 @@ export const users = pgTable(
     createdByApplicationId: snowflake('created_by_application_id').references((): AnyPgColumn => oauthApplications.id, { onDelete: 'set null' }),
     currentSignInAt: timestamp('current_sign_in_at', { withTimezone: true }),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    /** two-factor sign-in (TOTP) is on: Mastodon's otp_required_for_login */
+    otpRequiredForLogin: boolean('otp_required_for_login').notNull().default(false),
+    /** the TOTP secret, base32 */
+    otpSecret: text('otp_secret'),
+    /** the last TOTP time step accepted: a code is good once */
+    consumedTimestep: integer('consumed_timestep'),
+    /** bcrypt hashes of the unused recovery codes */
+    otpBackupCodes: text('otp_backup_codes').array(),
+    /** the user handle security keys are registered for (base64url), made on the first enrolment */
+    webauthnId: text('webauthn_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -264,6 +274,24 @@ export const sessionActivations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('index_session_activations_on_session_digest').on(t.sessionDigest)],
+);
+
+/** Security keys (Mastodon's webauthn_credentials): the base64url credential id and COSE public key, usable once TOTP is on. */
+export const webauthnCredentials = pgTable(
+  'webauthn_credentials',
+  {
+    id: id(),
+    externalId: text('external_id').notNull(),
+    publicKey: text('public_key').notNull(),
+    nickname: text('nickname').notNull(),
+    signCount: bigint('sign_count', { mode: 'number' }).notNull().default(0),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('index_webauthn_credentials_on_external_id').on(t.externalId), uniqueIndex('index_webauthn_credentials_on_user_id_and_nickname').on(t.userId, t.nickname)],
 );
 
 /**

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { APP_ICON_SIZES, appIconPath } from '../services/instance/app-icons.ts';
+import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_ROUTE } from './views/scripts.ts';
 import { STYLESHEET, STYLESHEET_ROUTE } from './views/stylesheet.ts';
 
 const PUBLIC_DIR = new URL('../../public/', import.meta.url);
@@ -23,4 +24,5 @@ export function staticRoutes(app: FastifyInstance) {
   serve('apple-touch-icon.png', 'image/png', WEEK);
   serve('favicon.ico', 'image/x-icon', WEEK);
   app.get(STYLESHEET_ROUTE, { config: { staticAsset: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', IMMUTABLE).send(STYLESHEET));
+  app.get(WEBAUTHN_SCRIPT_ROUTE, { config: { staticAsset: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', IMMUTABLE).send(WEBAUTHN_SCRIPT));
 }

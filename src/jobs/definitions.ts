@@ -33,6 +33,17 @@ export const PendingAccountMail = job<{ recipientUserId: string; userId: string 
 export const SuspiciousSignInMail = job<{ userId: string; ip: string; userAgent: string; at: string }>('UserMailer#suspicious_sign_in', 'mailers');
 /** Tells the old address that the account's address is being changed (Devise's email_changed). */
 export const EmailChangedMail = job<{ userId: string; oldEmail: string; newEmail: string }>('UserMailer#email_changed', 'mailers');
+/** The changes to a member's sign-in that Mastodon's UserMailer tells them of. */
+export type TwoFactorEvent =
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'two_factor_recovery_codes_changed'
+  | 'webauthn_enabled'
+  | 'webauthn_disabled'
+  | 'webauthn_credential_added'
+  | 'webauthn_credential_deleted';
+/** Tells a member by e-mail that their two-factor sign-in changed (UserMailer#two_factor_enabled, #webauthn_credential_added…). */
+export const TwoFactorMail = job<{ userId: string; event: TwoFactorEvent; nickname?: string }>('UserMailer#two_factor', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

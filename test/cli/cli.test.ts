@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { generate } from 'otplib';
 import sharp from 'sharp';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode, statementModeEnv } from '../helpers/instance.ts';
@@ -469,6 +470,22 @@ describe('subspace admin CLI: a fresh data dir, then a running instance', () => 
     assert.notEqual(reset, password);
     assert.equal((await signIn(server!, 'carol@example.com', password)).status, 401);
     assert.equal((await signIn(server!, 'carol@example.com', reset)).status, 303);
+
+    // a member who lost their authenticator: two-factor sign-in turned on through the pages, off with --disable-2fa
+    const member = new Browser(server!.url);
+    const signInPage = await member.get('/auth/sign_in');
+    assert.equal((await member.post('/auth/sign_in', { ...formFields(signInPage.html).fields, 'user[email]': 'carol@example.com', 'user[password]': reset })).status, 303);
+    const setup = await member.get('/settings/otp_authentication');
+    const secret = /id="otp_secret">([A-Z2-7]+)</.exec(setup.html)![1]!;
+    const enabled = await member.post('/settings/otp_authentication', {
+      ...formFields(setup.html).fields,
+      'form_two_factor_confirmation[otp_attempt]': await generate({ secret }),
+      'form_two_factor_confirmation[current_password]': reset,
+    });
+    assert.match(enabled.html, /Two-factor authentication is now on/);
+    assert.equal((await signIn(server!, 'carol@example.com', reset)).status, 200, 'the password alone is not enough');
+    assert.equal(await ok(site.env, 'accounts', 'modify', 'carol', '--disable-2fa'), 'OK\n');
+    assert.equal((await signIn(server!, 'carol@example.com', reset)).status, 303, 'the password is enough again');
 
     const unknown = await subspace(site.env, 'accounts', 'modify', 'nobody', '--confirm');
     assert.equal(unknown.code, 1);

@@ -8,11 +8,12 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** `skip` for a browser test's describe(): false, or why it cannot run here. */
 export const withoutChromium: false | string = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the browser tests (CI does)`;
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more command-line switches (a host name mapped to a test instance's address, say). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { ipBlocks, oauthAccessTokens, sessionActivations, users } from '../../src/db/schema.ts';
+import { ipBlocks, loginActivities, oauthAccessTokens, sessionActivations, users } from '../../src/db/schema.ts';
 import { IpCleanupScheduler, VacuumScheduler } from '../../src/jobs/definitions.ts';
 import { runIpCleanup } from '../../src/jobs/scheduler/ip-cleanup-scheduler.ts';
 import { runVacuum } from '../../src/jobs/scheduler/vacuum-scheduler.ts';
@@ -25,7 +25,7 @@ describe('IP and session retention', () => {
     for (const job of [IpCleanupScheduler, VacuumScheduler]) assert.equal(SCHEDULES.find((schedule) => schedule.job === job)?.everySeconds, 24 * 3600, job.name);
   });
 
-  it('forgets IP addresses older than IP_RETENTION_PERIOD, ends sessions older than SESSION_RETENTION_PERIOD, removes expired IP blocks', async () => {
+  it('forgets IP addresses and sign-in history older than IP_RETENTION_PERIOD, ends sessions older than SESSION_RETENTION_PERIOD, removes expired IP blocks', async () => {
     const { db } = instance.ctx;
     const [user] = await db.select().from(users).where(eq(users.accountId, member.accountId));
     await db.update(users).set({ signUpIp: '192.0.2.1', currentSignInAt: longAgo }).where(eq(users.id, user!.id));
@@ -35,6 +35,10 @@ describe('IP and session retention', () => {
       { sessionDigest: 'recent', userId: user!.id, ip: '192.0.2.4' },
     ]);
     await db.update(oauthAccessTokens).set({ lastUsedIp: '192.0.2.5', lastUsedAt: longAgo }).where(eq(oauthAccessTokens.userId, user!.id));
+    await db.insert(loginActivities).values([
+      { userId: user!.id, authenticationMethod: 'password', success: true, ip: '192.0.2.6', createdAt: longAgo },
+      { userId: user!.id, authenticationMethod: 'otp', success: true, ip: '192.0.2.7' },
+    ]);
     await db.insert(ipBlocks).values([
       { ip: '198.51.100.0/24', severity: 'no_access', expiresAt: new Date(Date.now() - 1000) },
       { ip: '198.51.101.0/24', severity: 'no_access' },
@@ -49,6 +53,11 @@ describe('IP and session retention', () => {
         { digest: 'old', ip: null },
         { digest: 'recent', ip: '192.0.2.4' },
       ],
+    );
+    assert.deepEqual(
+      (await db.select({ ip: loginActivities.ip }).from(loginActivities).where(eq(loginActivities.userId, user!.id))).map((row) => row.ip),
+      ['192.0.2.7'],
+      'the sign-in history of the retention period stays',
     );
     assert.equal((await db.select().from(users).where(eq(users.id, user!.id)))[0]!.signUpIp, null);
     assert.equal((await db.select().from(oauthAccessTokens).where(eq(oauthAccessTokens.userId, user!.id)))[0]!.lastUsedIp, null);

@@ -64,6 +64,7 @@ function prepareModify(args: string[]): Prepared {
     disable: { type: 'boolean' },
     enable: { type: 'boolean' },
     'reset-password': { type: 'boolean' },
+    'disable-2fa': { type: 'boolean' },
   });
   const username = onePositional(positionals, 'USERNAME', text);
   if (values.role !== undefined && values['remove-role']) throw new UsageError('--role and --remove-role cannot be combined', text);
@@ -76,6 +77,7 @@ function prepareModify(args: string[]): Prepared {
   if (values.approve) changes.approve = true;
   if (values.disable) changes.disabled = true;
   if (values.enable) changes.disabled = false;
+  if (values['disable-2fa']) changes.disableTwoFactor = true;
   const resetPassword = !!values['reset-password'];
   if (Object.keys(changes).length === 0 && !resetPassword) throw new UsageError('nothing to change: give at least one option', text);
   return {

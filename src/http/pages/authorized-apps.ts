@@ -57,7 +57,8 @@ async function sessionsPage(ctx: AppContext, request: FastifyRequest, reply: Fas
     'Account settings',
     html`${emailSection(user, csrf)}
 <h2>Sessions</h2>
-<p>The browsers signed in to your account. Revoking one signs it out. <a href="${APPS_PATH}">Authorized apps</a></p>
+<p>The browsers signed in to your account. Revoking one signs it out.</p>
+<ul class="auth-links"><li><a href="${APPS_PATH}">Authorized apps</a></li><li><a href="/settings/login_activities">Sign-in history</a></li><li><a href="/settings/two_factor_authentication_methods">Two-factor authentication</a></li></ul>
 <table class="sessions"><thead><tr><th scope="col">Browser</th><th scope="col">IP</th><th scope="col">Signed in</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
 ${sessions.map(
   (session) =>

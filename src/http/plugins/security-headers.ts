@@ -51,6 +51,15 @@ export function useClientPolicy(reply: FastifyReply, sources: { streaming: strin
   ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
 }
 
+/**
+ * A page using the pages' own script (security keys): the pages' policy, with scripts from this
+ * site (never inline) and requests to it.
+ */
+export function useScriptPolicy(reply: FastifyReply) {
+  const policy = [...POLICY, "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"].join('; ');
+  ownHeaders.set(reply, { ...HTML_HEADERS, 'content-security-policy': policy });
+}
+
 /** hCaptcha's hosts, which Mastodon's CaptchaConcern adds to a page's policy when the widget is on it. */
 const HCAPTCHA_SOURCES = 'https://hcaptcha.com https://*.hcaptcha.com';
 

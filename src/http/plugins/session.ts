@@ -7,6 +7,8 @@ import { sessionUser } from '../../services/accounts/sessions.ts';
 
 const SESSION_COOKIE = '_subspace_session';
 const CSRF_COOKIE = '_subspace_csrf';
+/** a sign-in awaiting its second factor (services/two-factor/sign-in-attempts.ts) */
+const SIGN_IN_ATTEMPT_COOKIE = '_subspace_sign_in_attempt';
 
 export async function registerSession(app: FastifyInstance, ctx: AppContext) {
   await app.register(cookie, { secret: ctx.config.secretKeyBase });
@@ -40,6 +42,19 @@ export function setSessionCookie(ctx: AppContext, reply: FastifyReply, sessionId
 
 export function clearSessionCookie(reply: FastifyReply) {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+export function setSignInAttemptCookie(ctx: AppContext, reply: FastifyReply, token: string) {
+  reply.setCookie(SIGN_IN_ATTEMPT_COOKIE, token, cookieOptions(ctx));
+}
+
+export function clearSignInAttemptCookie(reply: FastifyReply) {
+  reply.clearCookie(SIGN_IN_ATTEMPT_COOKIE, { path: '/' });
+}
+
+/** The token of this browser's sign-in awaiting its second factor, if any. */
+export function signInAttemptToken(request: FastifyRequest): string | undefined {
+  return readSigned(request, SIGN_IN_ATTEMPT_COOKIE);
 }
 
 /** The authenticity token for forms: an HMAC of a per-browser random cookie (double-submit). */

@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { sessionActivations, users } from '../../db/schema.ts';
+import { sessionActivations, users, webauthnCredentials } from '../../db/schema.ts';
 import { validationFailed } from '../../lib/errors.ts';
 import type { UserRow } from '../oauth/authenticate-token.ts';
 import { hashPassword } from './passwords.ts';
@@ -20,6 +20,8 @@ export interface UserChanges {
   disabled?: boolean;
   /** a new password; the user's browser sessions end */
   password?: string;
+  /** turns two-factor sign-in off (a member who lost their phone and recovery codes): secret, recovery codes and security keys go */
+  disableTwoFactor?: boolean;
 }
 
 /** Whether another user already has this e-mail address. */
@@ -53,6 +55,7 @@ export async function modifyUser(ctx: AppContext, user: UserRow, changes: UserCh
     if (changes.password.length < 8 || changes.password.length > 72) throw validationFailed(['Password must be 8 to 72 characters long']);
     set.encryptedPassword = await hashPassword(changes.password);
   }
+  if (changes.disableTwoFactor) Object.assign(set, { otpRequiredForLogin: false, otpSecret: null, consumedTimestep: null, otpBackupCodes: null });
   if (Object.keys(set).length === 0) return;
   // as Devise: a reset link mailed before a new address or password no longer works
   if (set.email !== undefined || set.encryptedPassword !== undefined) Object.assign(set, { resetPasswordTokenDigest: null, resetPasswordSentAt: null });
@@ -63,6 +66,7 @@ export async function modifyUser(ctx: AppContext, user: UserRow, changes: UserCh
       .where(eq(users.id, user.id));
     // a new password signs the user out of every browser
     if (changes.password !== undefined) await tx.delete(sessionActivations).where(eq(sessionActivations.userId, user.id));
+    if (changes.disableTwoFactor) await tx.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, user.id));
   });
   if (changes.role !== undefined) await forgetAccounts(ctx, [user.accountId]);
   // a disabled login's streams close at once (Mastodon's `kill` on the system channel)

@@ -6,7 +6,7 @@ import { digest, randomToken } from '../../lib/crypto.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { verifyPassword } from './passwords.ts';
 
-/** The user with this e-mail (or local username) and password, or undefined. */
+/** The user with this e-mail and password; `wrongPasswordFor` names the user when only the password was wrong (for their sign-in history). */
 export async function checkCredentials(ctx: AppContext, login: string, password: string) {
   const [row] = await ctx.db
     .select({ user: users, account: accounts })
@@ -14,8 +14,9 @@ export async function checkCredentials(ctx: AppContext, login: string, password:
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(sql`lower(${users.email}) = lower(${login.trim()})`)
     .limit(1);
-  if (!row || !(await verifyPassword(password, row.user.encryptedPassword))) return undefined;
-  return row;
+  if (!row) return { found: undefined };
+  if (!(await verifyPassword(password, row.user.encryptedPassword))) return { found: undefined, wrongPasswordFor: row.user.id };
+  return { found: row };
 }
 
 /** Starts a browser session; the returned id goes in a signed cookie. */

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { queryRows } from '../../db/index.ts';
-import { loginActivities } from '../../db/schema.ts';
 import { SuspiciousSignInMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import type { UserRow } from '../oauth/authenticate-token.ts';
@@ -10,10 +9,10 @@ import type { UserRow } from '../oauth/authenticate-token.ts';
  * Mastodon's SuspiciousSignInDetector: a sign-in is suspicious when the member signed in before
  * (not the first one after signing up) and never used an address in the same /16 (IPv4) or /64
  * (IPv6) network: not to sign up, in a browser session, nor in an earlier successful sign-in.
- * (Mastodon also trusts members with two-factor sign-in; Subspace has none yet.)
+ * Members with two-factor sign-in on are trusted, as in Mastodon.
  */
 async function suspicious(ctx: AppContext, user: UserRow, ip: string): Promise<boolean> {
-  if (!user.currentSignInAt) return false;
+  if (!user.currentSignInAt || user.otpRequiredForLogin) return false;
   const [known] = await queryRows(
     ctx.db,
     sql`WITH network AS (SELECT set_masklen(${ip}::inet, CASE family(${ip}::inet) WHEN 4 THEN 16 ELSE 64 END) AS range)
@@ -29,15 +28,15 @@ async function suspicious(ctx: AppContext, user: UserRow, ip: string): Promise<b
 }
 
 /**
- * A successful sign-in from the web (Auth::SessionsController#on_authentication_success): recorded
- * as a login activity, and the member is mailed when it came from an address they never used.
- * Called before the session is started, so the new session's address does not count as known.
+ * A successful sign-in from the web (Auth::SessionsController#on_authentication_success): the member
+ * is mailed when it came from an address they never used. Called before the sign-in is recorded
+ * (login_activities, src/services/accounts/login-activities.ts) and its session started, so that the
+ * new address does not count as known.
  */
-export async function recordSignIn(ctx: AppContext, user: UserRow, ip: string, userAgent: string): Promise<void> {
+export async function warnOfSuspiciousSignIn(ctx: AppContext, user: UserRow, ip: string, userAgent: string): Promise<void> {
   const warn = await suspicious(ctx, user, ip).catch((error: unknown) => {
     ctx.log.warn({ err: error }, 'could not compare a sign-in address with the known ones');
     return false;
   });
-  await ctx.db.insert(loginActivities).values({ userId: user.id, authenticationMethod: 'password', success: true, ip, userAgent: userAgent.slice(0, 500) });
   if (warn) await enqueue(ctx, SuspiciousSignInMail, { userId: user.id, ip, userAgent: userAgent.slice(0, 500), at: new Date().toISOString() });
 }
