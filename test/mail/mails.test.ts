@@ -257,6 +257,22 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
     }
   });
 
+  it('mails a moderation warning with what staff wrote and a link to the strike, which the member can open to appeal', async () => {
+    const moderator = await instance.createUser('moderator', { role: 'Moderator', scopes: 'read write admin:read admin:write' });
+    const member = await instance.createUser('warned');
+    const action = await instance.request('POST', `/api/v1/admin/accounts/${member.accountId}/action`, { token: moderator.token, json: { type: 'silence', text: 'Too much self-promotion' } });
+    assert.equal(action.status, 200, action.text);
+    const mail = await smtp.waitForMail(member.email);
+    assertWellFormed(mail);
+    assert.equal(mail.headers.subject, 'Your account @warned@subspace.test has been limited');
+    inBothParts(mail, 'Too much self-promotion');
+    const strike = /http:\/\/subspace\.test(\/disputes\/strikes\/\d+)/.exec(mail.text)?.[1];
+    assert.ok(strike, mail.text);
+    const page = await (await signedInBrowser(instance.url, member)).get(strike);
+    assert.equal(page.status, 200);
+    assert.match(page.html, /Too much self-promotion/);
+  });
+
   it('changes the address from /auth/edit: a link to the new address, a notice to the old, and the link makes the change', async () => {
     const member = await instance.createUser('mover', { email: 'mover@old.example' });
     const browser = await signedInBrowser(instance.url, member);

@@ -43,13 +43,19 @@ export function Preferences() {
         <ErrorMessage error={error} />
         {saved && <p role="status">Your preferences are saved.</p>}
       </form>
+      <h2>E-mail</h2>
+      <ul class="settings-links">
+        <li>
+          <a href="/settings/preferences/notifications">E-mail notifications</a>
+        </li>
+      </ul>
       <h2>Security</h2>
       <ul class="settings-links">
         <li>
           <a href="/oauth/authorized_applications">Authorized apps</a>
         </li>
         <li>
-          <a href="/auth/edit">Sessions: signing out of other browsers</a>
+          <a href="/auth/edit">Account: e-mail address, and sessions (signing out of other browsers)</a>
         </li>
       </ul>
     </>
