@@ -114,6 +114,15 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
     assert.equal(foreign.body.error, 'This method is only available to the application the user originally signed-up with');
   });
 
+  it("throttles an app's resends for one member, as Mastodon's throttle_email_confirmations", async () => {
+    const response = await signUp(instance, appToken, 'impatient');
+    const token = response.body.access_token as string;
+    const resend = (n: number) => instance.request('POST', '/api/v1/emails/confirmations', { token, json: {}, headers: { 'x-forwarded-for': `198.18.${n}.1` } });
+    for (let n = 1; n <= 5; n++) assert.equal((await resend(n)).status, 200);
+    const throttled = await resend(6);
+    assert.equal(throttled.status, 429, throttled.text);
+  });
+
   it('mails a password reset link that opens the new-password form', async () => {
     const member = await instance.createUser('forgetful');
     const browser = new Browser(instance.url);
