@@ -18,10 +18,10 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import { TestRedis, type TestRedisOptions } from '../helpers/cluster.ts';
 import { ownAddress, ownPort } from '../helpers/loopback.ts';
 import { prepareTestEnvironment, request } from '../helpers/instance.ts';
+import { HAS_OPENSSL, makeServerCertificate } from '../helpers/test-certificates.ts';
 
 const hasCommand = (command: string, args: string[]) => !spawnSync(command, args, { stdio: 'ignore' }).error;
 const HAS_REDIS = hasCommand('redis-server', ['--version']);
-const HAS_OPENSSL = hasCommand('openssl', ['version']);
 
 const servers: TestRedis[] = [];
 const dirs: string[] = [];
@@ -302,33 +302,12 @@ describe('rediss:// with a private CA', { skip: HAS_REDIS && HAS_OPENSSL ? false
   test('connects through TLS, trusting NODE_EXTRA_CA_CERTS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'subspace-tls-test-'));
     dirs.push(dir);
-    const openssl = (...args: string[]) => {
-      const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-      assert.equal(result.status, 0, result.stderr);
-    };
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Subspace Test CA');
-    openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
     const host = ownAddress();
-    writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${host}\n`);
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
+    const { caFile, certFile, keyFile } = makeServerCertificate(dir, host);
 
     const port = ownPort();
     const redis = await startRedis({
-      args: [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--tls-cert-file',
-        join(dir, 'server.pem'),
-        '--tls-key-file',
-        join(dir, 'server.key'),
-        '--tls-ca-cert-file',
-        join(dir, 'ca.pem'),
-        '--tls-auth-clients',
-        'no',
-      ],
+      args: ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certFile, '--tls-key-file', keyFile, '--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'],
     });
 
     const script = join(dir, 'client.mjs');
@@ -355,7 +334,7 @@ try {
           else resolve(stdout.trim());
         });
       });
-    const withCa = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+    const withCa = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
     const withoutCa = { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
     try {
       assert.equal(await run(`rediss://${host}:${port}`, withCa), 'hello over tls');

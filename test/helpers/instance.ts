@@ -16,10 +16,13 @@ import { updateSetting, type RegistrationsMode } from '../../src/services/accoun
 import { claimRedisDatabase } from './redis-db.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
 import { linkCrawlSpread } from '../../src/services/statuses/preview-cards/preview-cards.ts';
+import { notificationMailDelay } from '../../src/services/notifications/notification-emails.ts';
 
 // Remote statuses' link previews are fetched at once, not within a minute as in production: tests
 // wait for the pull queue to drain, and delayed crawls would keep it busy.
 linkCrawlSpread.maxSeconds = 0;
+// Notification e-mails are sent at once, not two minutes later as in production.
+notificationMailDelay.ms = 0;
 
 /**
  * The suite runs on embedded PGlite unless DATABASE_URL is set (CI's second pass points it at

@@ -114,6 +114,15 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
     assert.equal(foreign.body.error, 'This method is only available to the application the user originally signed-up with');
   });
 
+  it("throttles an app's resends for one member, as Mastodon's throttle_email_confirmations", async () => {
+    const response = await signUp(instance, appToken, 'impatient');
+    const token = response.body.access_token as string;
+    const resend = (n: number) => instance.request('POST', '/api/v1/emails/confirmations', { token, json: {}, headers: { 'x-forwarded-for': `198.18.${n}.1` } });
+    for (let n = 1; n <= 5; n++) assert.equal((await resend(n)).status, 200);
+    const throttled = await resend(6);
+    assert.equal(throttled.status, 429, throttled.text);
+  });
+
   it('mails a password reset link that opens the new-password form', async () => {
     const member = await instance.createUser('forgetful');
     const browser = new Browser(instance.url);
@@ -255,6 +264,22 @@ describe('mail over SMTP (STARTTLS, AUTH) for every kind of mail, with working l
     } finally {
       await updateSetting(instance.ctx, 'registrations_mode', 'open');
     }
+  });
+
+  it('mails a moderation warning with what staff wrote and a link to the strike, which the member can open to appeal', async () => {
+    const moderator = await instance.createUser('moderator', { role: 'Moderator', scopes: 'read write admin:read admin:write' });
+    const member = await instance.createUser('warned');
+    const action = await instance.request('POST', `/api/v1/admin/accounts/${member.accountId}/action`, { token: moderator.token, json: { type: 'silence', text: 'Too much self-promotion' } });
+    assert.equal(action.status, 200, action.text);
+    const mail = await smtp.waitForMail(member.email);
+    assertWellFormed(mail);
+    assert.equal(mail.headers.subject, 'Your account @warned@subspace.test has been limited');
+    inBothParts(mail, 'Too much self-promotion');
+    const strike = /http:\/\/subspace\.test(\/disputes\/strikes\/\d+)/.exec(mail.text)?.[1];
+    assert.ok(strike, mail.text);
+    const page = await (await signedInBrowser(instance.url, member)).get(strike);
+    assert.equal(page.status, 200);
+    assert.match(page.html, /Too much self-promotion/);
   });
 
   it('changes the address from /auth/edit: a link to the new address, a notice to the old, and the link makes the change', async () => {

@@ -52,13 +52,25 @@ export function Preferences() {
           <a href="/settings/imports">Import follows, blocks, mutes, domain blocks, lists and bookmarks</a>
         </li>
       </ul>
+      <h2>E-mail</h2>
+      <ul class="settings-links">
+        <li>
+          <a href="/settings/preferences/notifications">E-mail notifications</a>
+        </li>
+      </ul>
       <h2>Security</h2>
       <ul class="settings-links">
         <li>
           <a href="/oauth/authorized_applications">Authorized apps</a>
         </li>
         <li>
-          <a href="/auth/edit">Sessions: signing out of other browsers</a>
+          <a href="/auth/edit">Account: e-mail address, and sessions (signing out of other browsers)</a>
+        </li>
+        <li>
+          <a href="/settings/two_factor_authentication_methods">Two-factor authentication: an authenticator app, recovery codes and security keys</a>
+        </li>
+        <li>
+          <a href="/settings/login_activities">Sign-in history</a>
         </li>
       </ul>
     </>

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { NotificationEmailType } from '../../db/schema.ts';
 import { PERMISSIONS, hasPermission } from '../../lib/user-roles.ts';
 import { railsBoolean, text } from '../../lib/rails-params.ts';
-import { NOTIFICATION_EMAIL_TYPES, notificationEmailSettings, setNotificationEmails } from '../../services/accounts/notification-emails.ts';
+import { NOTIFICATION_EMAIL_TYPES, type NotificationEmailType, notificationEmailSettings, setNotificationEmails } from '../../services/accounts/notification-emails.ts';
 import { MAIL_SETTINGS_PATH } from '../../services/mail/compose-mail.ts';
 import { isNotificationEmailType, UNSUBSCRIBE_PATH, unsubscribe, unsubscribingUser } from '../../services/mail/unsubscribe.ts';
 import { params } from '../plugins/params.ts';

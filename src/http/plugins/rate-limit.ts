@@ -49,8 +49,19 @@ const THROTTLES: Throttle[] = [
   { name: 'throttle_password_resets/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/password') ? clientKey(r.ip) : null) },
   // each sends a mail: few to one address
   { name: 'throttle_password_resets/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/password') ? emailTarget(r) : null) },
-  { name: 'throttle_email_confirmations/ip', limit: 25, periodSeconds: 300, key: (r) => (posts(r, '/auth/confirmation') ? clientKey(r.ip) : null) },
-  { name: 'throttle_email_confirmations/email', limit: 5, periodSeconds: 1800, key: (r) => (posts(r, '/auth/confirmation') ? emailTarget(r) : null) },
+  {
+    name: 'throttle_email_confirmations/ip',
+    limit: 25,
+    periodSeconds: 300,
+    key: (r) => (posts(r, '/auth/confirmation') || posts(r, '/api/v1/emails/confirmations') ? clientKey(r.ip) : null),
+  },
+  // an app's resends count against the member asking
+  {
+    name: 'throttle_email_confirmations/email',
+    limit: 5,
+    periodSeconds: 1800,
+    key: (r) => (posts(r, '/auth/confirmation') ? emailTarget(r) : posts(r, '/api/v1/emails/confirmations') && r.auth?.user ? `user:${r.auth.user.id}` : null),
+  },
   // each request may cost a call to a paid translation service (DeepL, LibreTranslate): Mastodon has no
   // throttle of its own for it beyond the API's 1,500 in 5 minutes, which would spend a DeepL quota fast;
   // a cached translation is counted too, as a throttle in front of the controller counts it

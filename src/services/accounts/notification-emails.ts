@@ -2,6 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { users, type NotificationEmailType, type UserSettings } from '../../db/schema.ts';
 
+export type { NotificationEmailType };
+
 /** Mastodon's `notification_emails.*` settings, in its order, with its defaults (app/models/user_settings.rb). */
 export const NOTIFICATION_EMAIL_DEFAULTS: Readonly<Record<NotificationEmailType, boolean>> = {
   follow: true,

@@ -10,6 +10,9 @@ import { notificationEmailSettings } from '../accounts/notification-emails.ts';
 /** The notifications NotificationMailer has a mail for. */
 export const MAILED_NOTIFICATION_TYPES: ReadonlySet<string> = new Set<NotificationEmailType>(['mention', 'follow', 'favourite', 'reblog', 'follow_request']);
 
+/** How long a notification e-mail waits in the queue (Mastodon's `deliver_later(wait: 2.minutes)`): a member who switches the kind off meanwhile gets none. Tests set it to 0. */
+export const notificationMailDelay = { ms: 2 * 60 * 1000 };
+
 /** Whether the member would see it anyway: a stream of theirs is open, or a browser or app receives their Web Push (NotifyService#recipient_online?). */
 async function recipientOnline(ctx: AppContext, accountId: string, userId: string): Promise<boolean> {
   if ((await listenedChannels(ctx, [channels.home(accountId), channels.notifications(accountId)])).length > 0) return true;
@@ -30,7 +33,7 @@ export async function enqueueNotificationMail(ctx: AppContext, notification: Not
     const { emails, always } = notificationEmailSettings(user.settings);
     if (!emails[notification.type as NotificationEmailType]) return;
     if (!always && (await recipientOnline(ctx, notification.accountId, user.id))) return;
-    await enqueue(ctx, NotificationMail, { notificationId: notification.id });
+    await enqueue(ctx, NotificationMail, { notificationId: notification.id }, notificationMailDelay.ms > 0 ? { delayMs: notificationMailDelay.ms } : {});
   } catch (error) {
     ctx.log.warn({ err: error, notificationId: notification.id }, 'could not queue a notification e-mail');
   }
