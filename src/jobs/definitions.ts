@@ -23,6 +23,8 @@ export const ConfirmationMail = job<{ userId: string; token: string }>('Confirma
 export const PasswordResetMail = job<{ userId: string; token: string }>('PasswordResetMail', 'mailers');
 /** Tells a member by e-mail of a strike against their account (UserMailer#warning). */
 export const WarningMail = job<{ accountWarningId: string }>('UserMailer#warning', 'mailers');
+/** Tells the staff who decide appeals that a member appealed a strike (AdminMailer#new_appeal). */
+export const AppealMail = job<{ appealId: string }>('AdminMailer#new_appeal', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */

@@ -19,6 +19,7 @@ function on<T>(job: JobDefinition<T>, load: () => Promise<(ctx: AppContext, data
 on(jobs.ConfirmationMail, async () => (await import('./mailers/confirmation-mail.ts')).sendConfirmationMail);
 on(jobs.PasswordResetMail, async () => (await import('./mailers/password-reset-mail.ts')).sendPasswordResetMail);
 on(jobs.WarningMail, async () => (await import('./mailers/warning-mail.ts')).sendWarningMail);
+on(jobs.AppealMail, async () => (await import('./mailers/appeal-mail.ts')).sendAppealMail);
 on(jobs.OauthCleanup, async () => (await import('./scheduler/oauth-cleanup.ts')).cleanUpOauthGrants);
 on(jobs.PublishScheduledStatus, async () => (await import('./default/publish-scheduled-status.ts')).publishScheduledStatus);
 on(jobs.PollExpirationNotify, async () => (await import('./default/poll-expiration-notify.ts')).notifyPollExpiration);

@@ -6,13 +6,17 @@ import { notify } from './notify.ts';
 
 /** The local accounts whose role holds `permission` (User.those_who_can), signed in or not, but not suspended or disabled. */
 async function staffWho(ctx: AppContext, permission: number): Promise<string[]> {
+  return (await staffUsersWho(ctx, permission)).map((row) => row.accountId);
+}
+
+/** The same staff with their e-mail addresses (AdminMailer's recipients). */
+export async function staffUsersWho(ctx: AppContext, permission: number): Promise<{ accountId: string; username: string; email: string }[]> {
   const roles = (Object.keys(ROLES) as RoleName[]).filter((role) => hasPermission(role, permission));
-  const rows = await ctx.db
-    .select({ id: accounts.id })
+  return ctx.db
+    .select({ accountId: accounts.id, username: accounts.username, email: users.email })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(inArray(users.role, roles), eq(users.disabled, false), isNull(accounts.suspendedAt)));
-  return rows.map((row) => row.id);
 }
 
 /**
