@@ -76,7 +76,7 @@ export const RefreshRemoteAccount = job<{ accountId: string }>('RefreshRemoteAcc
 export const DeliverRelationship = job<RelationshipDelivery>('ActivityPub::RelationshipDeliveryWorker', 'push');
 
 /** Sends a member's changed profile to its followers' servers (Mastodon's ActivityPub::UpdateDistributionWorker). */
-export const DistributeActorUpdate = job<{ accountId: string }>('ActivityPub::UpdateDistributionWorker', 'push');
+export const DistributeActorUpdate = job<{ accountId: string; reach?: boolean }>('ActivityPub::UpdateDistributionWorker', 'push');
 
 /** Forwards a member's report of a remote account to its server as a Flag (what ReportService hands to ActivityPub::DeliveryWorker). */
 export const DeliverFlag = job<{ reportId: string; domains: string[] }>('ActivityPub::FlagDeliveryWorker', 'push');
