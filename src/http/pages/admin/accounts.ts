@@ -22,7 +22,7 @@ import { accountActionForm } from '../../views/admin/account-action-form.ts';
 import { listWarningPresets } from '../../../services/moderation/warning-presets.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
-import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { accountActionInput, olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -118,7 +118,8 @@ export function staffAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
     staffView(ctx, request, reply, permission, async (staff) => {
       const query = request.query as Record<string, unknown>;
       const filter = filterOf(query);
-      const rows = await renderAdminAccounts(ctx, await filterAccounts(ctx, filter, { limit: LIMIT }));
+      const found = await filterAccounts(ctx, filter, staffListPage(request, LIMIT));
+      const rows = await renderAdminAccounts(ctx, found);
       const body = html`<form class="filters" method="get" action="/admin/accounts">
 ${select(
   'origin',
@@ -134,7 +135,8 @@ ${select('status', 'State', STATUSES, filter.status)}
 <div><label for="filter-username">Username</label><input id="filter-username" type="text" name="username" value="${filter.username ?? ''}"></div>
 <div><button type="submit">Filter</button></div>
 </form>
-${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="col">State</th><th scope="col">Role</th><th scope="col">Last IP</th><th scope="col">Joined</th></tr></thead><tbody>${rows.map(accountRow)}</tbody></table>` : html`<p>No accounts match.</p>`}`;
+${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="col">State</th><th scope="col">Role</th><th scope="col">Last IP</th><th scope="col">Joined</th></tr></thead><tbody>${rows.map(accountRow)}</tbody></table>` : html`<p>No accounts match.</p>`}
+${olderEntriesLink(request, found, LIMIT, 'More accounts')}`;
       return renderStaffPage(ctx, reply, staff, 'Accounts', body);
     }),
   );
