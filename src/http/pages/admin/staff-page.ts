@@ -22,6 +22,7 @@ export const STAFF_SECTIONS: (StaffNavItem & { permission: number })[] = [
   { path: '/admin/reports', label: 'Reports', permission: PERMISSIONS.manageReports },
   { path: '/admin/accounts', label: 'Accounts', permission: PERMISSIONS.manageUsers },
   { path: '/admin/action_logs', label: 'Audit log', permission: PERMISSIONS.viewAuditLog },
+  { path: '/admin/trends', label: 'Trends', permission: PERMISSIONS.manageTaxonomies },
   { path: '/admin/domain_blocks', label: 'Federation', permission: PERMISSIONS.manageFederation },
   { path: '/admin/email_domain_blocks', label: 'E-mail domain blocks', permission: PERMISSIONS.manageBlocks },
   { path: '/admin/ip_blocks', label: 'IP blocks', permission: PERMISSIONS.manageBlocks },
