@@ -104,6 +104,10 @@ export interface Config {
   contentCacheRetentionDays?: number;
   /** hCaptcha on the web sign-up (`HCAPTCHA_SITE_KEY`, `HCAPTCHA_SECRET_KEY`; both or it is off), verified at `HCAPTCHA_VERIFY_URL` */
   hcaptcha?: { siteKey: string; secretKey: string; verifyUrl: string };
+  /** `EMAIL_DOMAIN_ALLOWLIST` (or `_WHITELIST`): when set, sign-ups only from these e-mail domains and their subdomains */
+  emailDomainAllowlist: string[];
+  /** `EMAIL_DOMAIN_DENYLIST` (or `_BLACKLIST`; Mastodon's default `mvrht.com`): no sign-ups from these e-mail domains and their subdomains */
+  emailDomainDenylist: string[];
   /** the Prometheus exporter (`MASTODON_PROMETHEUS_EXPORTER_*`) */
   metrics: MetricsConfig;
   /** `STATUS_PAGE_URL`: shown in the instance API */
@@ -292,10 +296,20 @@ export function loadConfig(env: Env): Config {
     mediaCacheRetentionDays: int(env, 'MEDIA_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
     contentCacheRetentionDays: int(env, 'CONTENT_CACHE_RETENTION_PERIOD', 0, 0, 36_500) || undefined,
     hcaptcha: hcaptchaFromEnv(env),
+    emailDomainAllowlist: domainList(str(env, 'EMAIL_DOMAIN_ALLOWLIST') ?? str(env, 'EMAIL_DOMAIN_WHITELIST') ?? ''),
+    emailDomainDenylist: domainList(str(env, 'EMAIL_DOMAIN_DENYLIST') ?? str(env, 'EMAIL_DOMAIN_BLACKLIST') ?? 'mvrht.com'),
     metrics: metricsFromEnv(env),
     statusPageUrl: statusPageUrl(env),
     backup: backupFromEnv(env),
   };
+}
+
+/** Mastodon's e-mail domain lists: domains separated by `|` (the alternatives of its regular expression). */
+function domainList(value: string): string[] {
+  return value
+    .split('|')
+    .map((domain) => domain.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function hcaptchaFromEnv(env: Env): Config['hcaptcha'] {

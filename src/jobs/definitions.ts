@@ -44,6 +44,8 @@ export type TwoFactorEvent =
   | 'webauthn_credential_deleted';
 /** Tells a member by e-mail that their two-factor sign-in changed (UserMailer#two_factor_enabled, #webauthn_credential_added…). */
 export const TwoFactorMail = job<{ userId: string; event: TwoFactorEvent; nickname?: string }>('UserMailer#two_factor', 'mailers');
+/** Tells the staff who decide appeals that a member appealed a strike (AdminMailer#new_appeal). */
+export const AppealMail = job<{ appealId: string }>('AdminMailer#new_appeal', 'mailers');
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */
@@ -102,7 +104,7 @@ export const RefreshRemoteAccount = job<{ accountId: string }>('RefreshRemoteAcc
 export const DeliverRelationship = job<RelationshipDelivery>('ActivityPub::RelationshipDeliveryWorker', 'push');
 
 /** Sends a member's changed profile to its followers' servers (Mastodon's ActivityPub::UpdateDistributionWorker). */
-export const DistributeActorUpdate = job<{ accountId: string }>('ActivityPub::UpdateDistributionWorker', 'push');
+export const DistributeActorUpdate = job<{ accountId: string; reach?: boolean }>('ActivityPub::UpdateDistributionWorker', 'push');
 
 /** Forwards a member's report of a remote account to its server as a Flag (what ReportService hands to ActivityPub::DeliveryWorker). */
 export const DeliverFlag = job<{ reportId: string; domains: string[] }>('ActivityPub::FlagDeliveryWorker', 'push');

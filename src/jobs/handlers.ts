@@ -25,6 +25,7 @@ on(jobs.PendingAccountMail, async () => (await import('./mailers/admin-mails.ts'
 on(jobs.SuspiciousSignInMail, async () => (await import('./mailers/account-security-mails.ts')).sendSuspiciousSignInMail);
 on(jobs.EmailChangedMail, async () => (await import('./mailers/account-security-mails.ts')).sendEmailChangedMail);
 on(jobs.TwoFactorMail, async () => (await import('./mailers/two-factor-mail.ts')).sendTwoFactorMail);
+on(jobs.AppealMail, async () => (await import('./mailers/appeal-mail.ts')).sendAppealMail);
 on(jobs.OauthCleanup, async () => (await import('./scheduler/oauth-cleanup.ts')).cleanUpOauthGrants);
 on(jobs.PublishScheduledStatus, async () => (await import('./default/publish-scheduled-status.ts')).publishScheduledStatus);
 on(jobs.PollExpirationNotify, async () => (await import('./default/poll-expiration-notify.ts')).notifyPollExpiration);

@@ -59,6 +59,45 @@ describe('Mastodon’s own admin clients (masto’s admin namespace)', () => {
     assert.equal((await report.reopen()).actionTaken, false);
   });
 
+  it('manages federation and sign-up blocks (an Admin), which a Moderator may not', async () => {
+    const admin = await instance.createUser('admin', { role: 'Admin', scopes: 'read write admin:read admin:write' });
+    const client = createRestAPIClient({ url: instance.url, accessToken: admin.token });
+    const forModerator = createRestAPIClient({ url: instance.url, accessToken: moderator.token });
+    const refused = (error: { statusCode?: number }) => error.statusCode === 403;
+
+    const block = await client.v1.admin.domainBlocks.create({ domain: 'bad.example', severity: 'silence', publicComment: 'spam' });
+    assert.equal(block.domain, 'bad.example');
+    assert.equal((await client.v1.admin.domainBlocks.$select(block.id).update({ severity: 'suspend' })).severity, 'suspend');
+    assert.deepEqual(
+      (await client.v1.admin.domainBlocks.list()).map((listed) => listed.domain),
+      ['bad.example'],
+    );
+    await assert.rejects(async () => await forModerator.v1.admin.domainBlocks.list(), refused);
+    await client.v1.admin.domainBlocks.$select(block.id).remove();
+
+    const allow = await client.v1.admin.domainAllows.create({ domain: 'good.example' });
+    assert.equal((await client.v1.admin.domainAllows.$select(allow.id).fetch()).domain, 'good.example');
+    await assert.rejects(async () => await forModerator.v1.admin.domainAllows.create({ domain: 'other.example' }), refused);
+    await client.v1.admin.domainAllows.$select(allow.id).remove();
+
+    const emailBlock = await client.v1.admin.emailDomainBlocks.create({ domain: 'spam.example' });
+    assert.equal((await client.v1.admin.emailDomainBlocks.$select(emailBlock.id).fetch()).domain, 'spam.example');
+    await client.v1.admin.emailDomainBlocks.$select(emailBlock.id).remove();
+
+    const canonical = await client.v1.admin.canonicalEmailBlocks.create({ email: 'J.Doe+x@example.com' });
+    const matched = await client.v1.admin.canonicalEmailBlocks.test({ email: 'jdoe@example.com' });
+    assert.deepEqual(
+      matched.map((row) => row.id),
+      [canonical.id],
+    );
+    await client.v1.admin.canonicalEmailBlocks.$select(canonical.id).remove();
+
+    const ipBlock = await client.v1.admin.ipBlocks.create({ ip: '198.51.100.0/24', severity: 'sign_up_requires_approval', comment: 'busy range' });
+    assert.equal((await client.v1.admin.ipBlocks.$select(ipBlock.id).update({ severity: 'no_access' })).severity, 'no_access');
+    await assert.rejects(async () => await forModerator.v1.admin.ipBlocks.list(), refused);
+    await client.v1.admin.ipBlocks.$select(ipBlock.id).remove();
+  });
+
   it('answers a member’s admin call with 403', async () => {
     const client = createRestAPIClient({ url: instance.url, accessToken: member.token });
     await assert.rejects(

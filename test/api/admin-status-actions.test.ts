@@ -4,7 +4,9 @@ import { eq } from 'drizzle-orm';
 import { accountWarnings, adminActionLogs, appeals, mediaAttachments } from '../../src/db/schema.ts';
 import { type Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { mailsTo } from '../helpers/mail.ts';
 import { submitStaffForm } from '../helpers/staff-pages.ts';
+import { until } from '../helpers/until.ts';
 
 const ADMIN_SCOPES = 'read write admin:read admin:write';
 
@@ -34,14 +36,18 @@ describe('admin: actions on statuses, and warning presets', () => {
     return filed.body.id as string;
   };
   const strikesOf = () => instance.ctx.db.select().from(accountWarnings).where(eq(accountWarnings.targetAccountId, poster.accountId)).orderBy(accountWarnings.id);
-  /** the poster appeals the strike on its page, and an Admin approves the appeal */
-  const appealAndApprove = async (strikeId: string) => {
+  /** the poster appeals the strike on its page */
+  const appealStrike = async (strikeId: string) => {
     const browser = await signedInBrowser(instance.url, poster);
     const page = await browser.get(`/disputes/strikes/${strikeId}`);
     const form = formFields(page.html);
     assert.equal((await browser.post(form.action, { ...form.fields, 'appeal[text]': 'It was fine' })).status, 303);
     const [appeal] = await instance.ctx.db.select().from(appeals).where(eq(appeals.accountWarningId, strikeId));
-    const approved = await call('POST', `/api/v1/admin/appeals/${appeal!.id}/approve`, admin.token);
+    return appeal!.id;
+  };
+  /** … and an Admin approves the appeal through the API */
+  const appealAndApprove = async (strikeId: string) => {
+    const approved = await call('POST', `/api/v1/admin/appeals/${await appealStrike(strikeId)}/approve`, admin.token);
     assert.equal(approved.status, 200, approved.text);
   };
 
@@ -80,7 +86,18 @@ describe('admin: actions on statuses, and warning presets', () => {
       [['update', 'Status']],
     );
 
-    await appealAndApprove(strike!.id);
+    // the appeal is mailed to the staff who decide appeals, and decided on the account's page
+    const appealId = await appealStrike(strike!.id);
+    const mail = await until(async () => mailsTo(instance.dataDir, admin.email)[0], 'the appeal mail');
+    assert.match(mail, /Subject: poster is appealing a moderation decision on /);
+    assert.match(mail, /It was fine/);
+    assert.ok(mail.includes(`/admin/accounts/${poster.accountId}`), mail);
+    assert.deepEqual(mailsTo(instance.dataDir, moderator.email), [], 'a Moderator does not decide appeals');
+    const adminBrowser = await signedInBrowser(instance.url, admin);
+    const decided = await submitStaffForm(adminBrowser, `/admin/accounts/${poster.accountId}`, `/admin/appeals/${appealId}/approve`);
+    assert.equal(decided.status, 303, decided.html);
+    assert.equal(decided.location, `/admin/accounts/${poster.accountId}`);
+    assert.match((await adminBrowser.get(`/admin/accounts/${poster.accountId}`)).html, /Appeal \(approved\): It was fine/);
     assert.equal((await call('GET', `/api/v1/statuses/${withMedia}`, reporter.token)).body.sensitive, false, 'shown again');
   });
 

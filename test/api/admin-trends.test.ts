@@ -5,7 +5,9 @@ import { previewCards, previewCardTrends, statusTrends, tagTrends } from '../../
 import { updateSetting } from '../../src/services/accounts/settings.ts';
 import { findTagByName } from '../../src/services/statuses/tag-entities.ts';
 import { recordProviders } from '../../src/services/trends/providers.ts';
+import { signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { submitStaffForm } from '../helpers/staff-pages.ts';
 
 /**
  * Staff review of trends through the admin API (Api::V1::Admin::Trends::*), as Mastodon's admin
@@ -197,5 +199,20 @@ describe('admin API: trends review and hashtags', () => {
     const readOnly = await instance.createUser('readonly', { role: 'Admin', scopes: 'admin:read' });
     assert.equal((await call('GET', readOnly, '/api/v1/admin/tags')).status, 200);
     assert.equal((await call('PUT', readOnly, `/api/v1/admin/tags/${cats.id}`, { usable: true })).status, 403);
+  });
+  it('reviews trends on the staff page too', async () => {
+    const cats = (await findTagByName(instance.ctx, 'cats'))!;
+    const browser = await signedInBrowser(instance.url, moderator);
+    const page = await browser.get('/admin/trends');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /#CATS<\/td><td>allowed<\/td>/);
+    assert.match(page.html, /Big news/);
+    assert.match(page.html, /A popular post/);
+    const rejected = await submitStaffForm(browser, '/admin/trends', `/admin/trends/tags/${cats.id}/reject`);
+    assert.equal(rejected.status, 303, rejected.html);
+    assert.deepEqual((await call('GET', null, '/api/v1/trends/tags')).body, []);
+    assert.match((await browser.get('/admin/trends')).html, /#CATS<\/td><td>rejected<\/td>/);
+    const memberBrowser = await signedInBrowser(instance.url, member);
+    assert.equal((await memberBrowser.get('/admin/trends')).status, 403);
   });
 });

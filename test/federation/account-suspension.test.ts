@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { accounts, follows, statuses } from '../../src/db/schema.ts';
+import { accounts, follows, mentions, statuses } from '../../src/db/schema.ts';
 import { queueExpiredSuspensions } from '../../src/services/moderation/suspend-account.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { until } from '../helpers/until.ts';
 import { AS, BASE, PUBLIC } from '../helpers/constants.ts';
-import { resolveRemoteAccount } from '../helpers/fabricators.ts';
+import { fabricateStatus, resolveRemoteAccount } from '../helpers/fabricators.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -59,6 +59,20 @@ describe('suspensions in federation', () => {
     const lifted = await until(async () => updatesOf('alice')[1], 'the Update after unsuspension');
     assert.notEqual(lifted.body.id, suspended.body.id);
     assert.ok(!lifted.body.object.suspended, 'no longer suspended');
+  });
+
+  it('tells the servers of accounts a suspended member mentioned lately, though none follows them', async () => {
+    const erin = await instance.createUser('erin');
+    // erin mentioned bob in a status of today
+    const status = await fabricateStatus(instance.ctx, erin.accountId, { text: 'hello bob', content: '<p>hello bob</p>' });
+    await instance.ctx.db.insert(mentions).values({ statusId: status.id, accountId: bobId });
+    await act(erin.accountId, 'action', { type: 'suspend' });
+    const suspended = await until(async () => updatesOf('erin')[0], 'the Update with suspended');
+    assert.equal(suspended.body.object.suspended, true);
+    await act(erin.accountId, 'unsuspend');
+    await until(async () => updatesOf('erin')[1], 'the Update after unsuspension');
+    await queuesDrained(instance, ['push']);
+    assert.equal(updatesOf('erin').length, 2, 'one Update each time');
   });
 
   it('rejects a suspended remote account’s follows and drops what it sends', async () => {

@@ -6,6 +6,7 @@ export const STAFF_PAGES: [string, 'Moderator' | 'Admin' | 'Owner'][] = [
   ['/admin/reports', 'Moderator'],
   ['/admin/accounts', 'Moderator'],
   ['/admin/action_logs', 'Moderator'],
+  ['/admin/trends', 'Moderator'],
   ['/admin/domain_blocks', 'Admin'],
   ['/admin/email_domain_blocks', 'Admin'],
   ['/admin/ip_blocks', 'Admin'],

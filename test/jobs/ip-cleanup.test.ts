@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { ipBlocks, loginActivities, oauthAccessTokens, sessionActivations, users } from '../../src/db/schema.ts';
+import { ipBlocks, loginActivities, oauthAccessTokens, sessionActivations, userActivityDays, users } from '../../src/db/schema.ts';
 import { IpCleanupScheduler, VacuumScheduler } from '../../src/jobs/definitions.ts';
 import { runIpCleanup } from '../../src/jobs/scheduler/ip-cleanup-scheduler.ts';
 import { runVacuum } from '../../src/jobs/scheduler/vacuum-scheduler.ts';
@@ -78,5 +78,18 @@ describe('IP and session retention', () => {
     await runVacuum(instance.ctx);
     assert.equal((await instance.ctx.db.select().from(oauthAccessTokens).where(ofOther)).length, 0);
     assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: member.token })).status, 200, 'a live token stays');
+  });
+  it('the vacuum forgets members’ active days older than six months (the active_users measure’s)', async () => {
+    const [user] = await instance.ctx.db.select().from(users).where(eq(users.accountId, member.accountId));
+    const old = new Date(Date.now() - 200 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const recent = new Date(Date.now() - 100 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    await instance.ctx.db.insert(userActivityDays).values([
+      { day: old, userId: user!.id },
+      { day: recent, userId: user!.id },
+    ]);
+    await runVacuum(instance.ctx);
+    const kept = await instance.ctx.db.select().from(userActivityDays).where(eq(userActivityDays.userId, user!.id));
+    assert.ok(kept.some((row) => row.day === recent));
+    assert.ok(!kept.some((row) => row.day === old));
   });
 });

@@ -46,7 +46,7 @@ describe('the daily vacuum (Scheduler::VacuumScheduler)', () => {
 
   it('runs every part of Mastodon’s vacuum', () => {
     const names = VACUUMS.map(([name]) => name);
-    for (const name of ['statuses', 'media attachments', 'preview cards', 'access tokens', 'feeds', 'applications', 'backups', 'imports']) assert.ok(names.includes(name), name);
+    for (const name of ['statuses', 'media attachments', 'preview cards', 'access tokens', 'feeds', 'applications', 'backups', 'imports', 'active days']) assert.ok(names.includes(name), name);
   });
 
   it('deletes remote statuses past CONTENT_CACHE_RETENTION_PERIOD that no member did anything with, with their notifications', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rules } from '../../src/db/schema.ts';
+import { emailDomainBlocks, reports, rules } from '../../src/db/schema.ts';
 import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { STAFF_PAGES, submitStaffForm } from '../helpers/staff-pages.ts';
@@ -78,5 +78,30 @@ describe('staff web interface: who may open which page, and forms only with thei
       assert.equal((await browser.post('/admin/rules', { text: 'Not allowed' })).status, 422, 'the token is checked first');
     }
     assert.equal((await instance.ctx.db.select().from(rules)).length, 1);
+  });
+  it('pages long lists with an "older" link that keeps the filters', async () => {
+    // 41 open reports (a page shows 40), and 201 e-mail domain blocks (a page shows 200)
+    const reporter = people.Member;
+    await instance.ctx.db.insert(reports).values(Array.from({ length: 41 }, (_, i) => ({ accountId: reporter.accountId, targetAccountId: people.Owner.accountId, comment: `report ${i}` })));
+    await instance.ctx.db.insert(emailDomainBlocks).values(Array.from({ length: 201 }, (_, i) => ({ domain: `spam${i}.example` })));
+    const rowsOf = (html: string) => (html.match(/<tr><td>/g) ?? []).length;
+    const next = (html: string) => /<a rel="next" href="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+
+    const first = await browsers.Moderator.get('/admin/reports');
+    assert.equal(rowsOf(first.html), 40);
+    const older = next(first.html);
+    assert.match(older!, /^\/admin\/reports\?max_id=\d+$/);
+    const second = await browsers.Moderator.get(older!);
+    assert.equal(rowsOf(second.html), 1);
+    assert.equal(next(second.html), undefined, 'no link past the last page');
+
+    const blocks = await browsers.Admin.get('/admin/email_domain_blocks');
+    assert.equal(rowsOf(blocks.html), 200);
+    const rest = await browsers.Admin.get(next(blocks.html)!);
+    assert.equal(rowsOf(rest.html), 1);
+    assert.match(rest.html, /spam0\.example/, 'the oldest last');
+
+    const filtered = await browsers.Moderator.get('/admin/accounts?origin=local&status=active');
+    assert.equal(next(filtered.html), undefined, 'a short list has no link');
   });
 });

@@ -4,6 +4,7 @@ import { vacuumAbandonedApplications, vacuumInactiveFeeds, vacuumPreviewCardImag
 import { vacuumMediaAttachments } from '../../services/media/media-vacuum.ts';
 import { vacuumBackups } from '../../services/exports/backups.ts';
 import { vacuumImports } from '../../services/imports/bulk-imports.ts';
+import { vacuumActiveDays } from '../../services/instance/activity.ts';
 
 /**
  * Scheduler::VacuumScheduler, once a day: other servers' statuses past CONTENT_CACHE_RETENTION_PERIOD
@@ -12,7 +13,8 @@ import { vacuumImports } from '../../services/imports/bulk-imports.ts';
  * MEDIA_CACHE_RETENTION_PERIOD (Vacuum::PreviewCardsVacuum), revoked access tokens
  * (Vacuum::AccessTokensVacuum), the feeds of inactive members (Vacuum::FeedsVacuum), abandoned
  * applications (Vacuum::ApplicationsVacuum), account archives a week old (Vacuum::BackupsVacuum) and CSV
- * imports a week old or left unconfirmed (Vacuum::ImportsVacuum). One part failing does not stop the others.
+ * imports a week old or left unconfirmed (Vacuum::ImportsVacuum), members' active days older than six
+ * months (what ActivityTracker lets expire). One part failing does not stop the others.
  */
 export const VACUUMS: readonly (readonly [string, (ctx: AppContext) => Promise<unknown>])[] = [
   ['statuses', vacuumStatuses],
@@ -23,6 +25,7 @@ export const VACUUMS: readonly (readonly [string, (ctx: AppContext) => Promise<u
   ['applications', vacuumAbandonedApplications],
   ['backups', (context) => vacuumBackups(context)],
   ['imports', (context) => vacuumImports(context)],
+  ['active days', vacuumActiveDays],
 ];
 
 export async function runVacuum(ctx: AppContext): Promise<void> {

@@ -21,6 +21,16 @@ const BLOCKED = { error: 'ERR_BLOCKED', description: 'uses a disallowed e-mail p
 const UNREACHABLE = { error: 'ERR_UNREACHABLE', description: 'does not seem to exist' };
 const TAKEN = { error: 'ERR_TAKEN', description: 'is already taken' };
 
+/** `domain` is `listed` or a subdomain of it. */
+const withinDomain = (domain: string, listed: string) => domain === listed || domain.endsWith(`.${listed}`);
+
+/** BlacklistedEmailValidator's configuration checks: a domain of EMAIL_DOMAIN_DENYLIST, or one outside a set EMAIL_DOMAIN_ALLOWLIST. */
+function disallowedByConfiguration(ctx: AppContext, domain: string): boolean {
+  const { emailDomainAllowlist, emailDomainDenylist } = ctx.config;
+  if (emailDomainDenylist.some((listed) => withinDomain(domain, listed))) return true;
+  return emailDomainAllowlist.length > 0 && !emailDomainAllowlist.some((listed) => withinDomain(domain, listed));
+}
+
 /** A sign-up from an address under `sign_up_block` (or `no_access`) is not allowed at all: 403, as Mastodon's NotPermittedError. */
 export async function refuseBlockedAddress(ctx: AppContext, ip: string): Promise<{ approvalRequired: boolean }> {
   const severity = await signUpIpSeverity(ctx, ip);
@@ -40,7 +50,8 @@ export async function checkSignUpEmail(ctx: AppContext, email: string, ip: strin
   if (dns.checked && !dns.reachable) return { approvalRequired: false, emailErrors: [UNREACHABLE] };
   const block = await matchEmailDomainBlock(ctx, [domain, ...(dns.checked ? dns.mailHosts : [])], ip || null);
   const emailErrors = [];
-  if (block && !block.allowWithApproval && !invited) emailErrors.push(BLOCKED);
+  if (!invited && disallowedByConfiguration(ctx, domain)) emailErrors.push(BLOCKED);
+  else if (block && !block.allowWithApproval && !invited) emailErrors.push(BLOCKED);
   if (!invited && (await canonicalEmailBlocksMatching(ctx, email)).length > 0) emailErrors.push(TAKEN);
   return { approvalRequired: !!block?.allowWithApproval, emailErrors };
 }

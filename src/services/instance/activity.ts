@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import { homeFeed } from '../../backends/feeds/index.ts';
 import type { AppContext } from '../../context.ts';
 import { oauthAccessTokens, userActivityDays } from '../../db/schema.ts';
@@ -33,4 +33,12 @@ export async function recordActiveDay(ctx: AppContext, userId: string): Promise<
     .insert(userActivityDays)
     .values({ day: new Date().toISOString().slice(0, 10), userId })
     .onConflictDoNothing();
+}
+
+/** ActivityTracker::EXPIRE_AFTER: the active days of the last six months are kept. */
+const ACTIVE_DAYS_KEPT_MS = 180 * 24 * 3600 * 1000;
+
+/** Forgets the active days older than six months (with the daily vacuum). */
+export async function vacuumActiveDays(ctx: AppContext, now = new Date()): Promise<void> {
+  await ctx.db.delete(userActivityDays).where(lt(userActivityDays.day, new Date(now.getTime() - ACTIVE_DAYS_KEPT_MS).toISOString().slice(0, 10)));
 }

@@ -6,6 +6,8 @@ import { isRowId } from '../../lib/ids.ts';
 import { PERMISSIONS, hasPermission } from '../../lib/user-roles.ts';
 import { modifyUser } from '../accounts/modify-user.ts';
 import type { Staff } from './account-actions.ts';
+import { AppealMail } from '../../jobs/definitions.ts';
+import { enqueue } from '../../jobs/enqueue.ts';
 import { undoStatusStrike } from './status-actions.ts';
 import { recordStaffAction } from './audit-log.ts';
 import { setSensitized, setSilenced, unsuspendAccount } from './suspend-account.ts';
@@ -18,6 +20,16 @@ export const APPEAL_TEXT_LIMIT = 2_000;
 /** A member's strikes, newest first (what `/disputes/strikes` lists). */
 export function strikesOf(ctx: AppContext, accountId: string): Promise<AccountWarningRow[]> {
   return ctx.db.select().from(accountWarnings).where(eq(accountWarnings.targetAccountId, accountId)).orderBy(desc(accountWarnings.id));
+}
+
+/** A member's strikes with their appeals, newest first (what staff see of the account). */
+export function strikesWithAppeals(ctx: AppContext, accountId: string): Promise<{ strike: AccountWarningRow; appeal: AppealRow | null }[]> {
+  return ctx.db
+    .select({ strike: accountWarnings, appeal: appeals })
+    .from(accountWarnings)
+    .leftJoin(appeals, eq(appeals.accountWarningId, accountWarnings.id))
+    .where(eq(accountWarnings.targetAccountId, accountId))
+    .orderBy(desc(accountWarnings.id));
 }
 
 /** A strike by id (one that exists: an appeal's). */
@@ -53,6 +65,7 @@ export async function appealStrike(ctx: AppContext, account: AccountRow, strikeI
   if ([...trimmed].length > APPEAL_TEXT_LIMIT) throw validationFailed([`Text is too long (maximum is ${APPEAL_TEXT_LIMIT} characters)`]);
   const [created] = await ctx.db.insert(appeals).values({ accountId: account.id, accountWarningId: strike.id, text: trimmed }).onConflictDoNothing().returning();
   if (!created) throw validationFailed(['This strike can no longer be appealed']);
+  await enqueue(ctx, AppealMail, { appealId: created.id });
   return created;
 }
 

@@ -21,7 +21,8 @@ async function forgetRenderingsOf(ctx: AppContext, accountId: string): Promise<v
  * Account#suspend! and SuspendAccountService: the account is hidden everywhere (every read path
  * leaves out suspended accounts and their statuses, which stay in the database), its content is
  * deleted after {@link SUSPENSION_RETENTION_DAYS} days unless the suspension is lifted. A local
- * member is signed out of the streaming API and other servers get an `Update` of the actor with
+ * member is signed out of the streaming API and the servers that know it (its followers', those
+ * it mentioned lately, those whose accounts reported it) get an `Update` of the actor with
  * `suspended: true`; a remote account's follows of members end, its server told with
  * `Reject(Follow)` as Mastodon does (which is not undone by an unsuspension). Returns false when
  * the account was suspended already.
@@ -41,7 +42,7 @@ export async function suspendAccount(ctx: AppContext, account: AccountRow): Prom
   await forgetRenderingsOf(ctx, account.id);
   if (account.domain === null) {
     await publishToStream(ctx, channels.system(account.id), 'kill');
-    await enqueue(ctx, DistributeActorUpdate, { accountId: account.id });
+    await enqueue(ctx, DistributeActorUpdate, { accountId: account.id, reach: true });
   } else {
     const followed = await ctx.db.select({ targetAccountId: follows.targetAccountId }).from(follows).where(eq(follows.accountId, account.id));
     for (const follow of followed) await unfollowAccount(ctx, account.id, follow.targetAccountId, { federate: true });
@@ -66,7 +67,7 @@ export async function unsuspendAccount(ctx: AppContext, account: AccountRow): Pr
   });
   if (!changed) return false;
   await forgetRenderingsOf(ctx, account.id);
-  if (account.domain === null) await enqueue(ctx, DistributeActorUpdate, { accountId: account.id });
+  if (account.domain === null) await enqueue(ctx, DistributeActorUpdate, { accountId: account.id, reach: true });
   else await enqueue(ctx, RefreshRemoteAccount, { accountId: account.id });
   return true;
 }

@@ -7,11 +7,14 @@ import { PERMISSIONS, ROLES, hasPermission, type RoleName } from '../../lib/user
 import { notificationEmailSettings } from '../accounts/notification-emails.ts';
 import { notify } from './notify.ts';
 
-/** The local members whose role holds `permission` (User.those_who_can), signed in or not, but not suspended or disabled. */
-async function staffWho(ctx: AppContext, permission: number) {
+/**
+ * The local members whose role holds `permission` (User.those_who_can), signed in or not, but not
+ * suspended or disabled; with their addresses and settings, for AdminMailer's mails.
+ */
+export async function staffUsersWho(ctx: AppContext, permission: number) {
   const roles = (Object.keys(ROLES) as RoleName[]).filter((role) => hasPermission(role, permission));
   return ctx.db
-    .select({ accountId: accounts.id, userId: users.id, settings: users.settings })
+    .select({ accountId: accounts.id, userId: users.id, settings: users.settings, username: accounts.username, email: users.email })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(inArray(users.role, roles), eq(users.disabled, false), isNull(accounts.suspendedAt)));
@@ -27,7 +30,7 @@ async function staffWho(ctx: AppContext, permission: number) {
 export async function notifyStaff(ctx: AppContext, event: { type: 'admin.report'; fromAccountId: string; reportId: string } | { type: 'admin.sign_up'; fromAccountId: string }): Promise<void> {
   try {
     const permission = event.type === 'admin.report' ? PERMISSIONS.manageReports : PERMISSIONS.manageUsers;
-    for (const staff of await staffWho(ctx, permission)) {
+    for (const staff of await staffUsersWho(ctx, permission)) {
       await notify(ctx, { recipientId: staff.accountId, fromAccountId: event.fromAccountId, type: event.type, reportId: event.type === 'admin.report' ? event.reportId : undefined });
       if (event.type === 'admin.report' && notificationEmailSettings(staff.settings).emails.report) {
         await enqueue(ctx, NewReportMail, { recipientUserId: staff.userId, reportId: event.reportId });
@@ -44,7 +47,7 @@ export async function notifyStaff(ctx: AppContext, event: { type: 'admin.report'
  */
 export async function mailStaffAboutPendingAccount(ctx: AppContext, userId: string): Promise<void> {
   try {
-    for (const staff of await staffWho(ctx, PERMISSIONS.manageUsers)) {
+    for (const staff of await staffUsersWho(ctx, PERMISSIONS.manageUsers)) {
       if (notificationEmailSettings(staff.settings).emails.pending_account) await enqueue(ctx, PendingAccountMail, { recipientUserId: staff.userId, userId });
     }
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.ts';
-import { PERMISSIONS } from '../../../lib/user-roles.ts';
+import { PERMISSIONS, hasPermission } from '../../../lib/user-roles.ts';
 import { renderAdminAccount, renderAdminAccounts } from '../../../presenters/admin-accounts.ts';
 import type { AdminAccountEntity } from '../../../serializers/admin-account.ts';
 import {
@@ -15,14 +15,14 @@ import {
   type Staff,
 } from '../../../services/moderation/account-actions.ts';
 import { filterAccounts, type AccountFilter } from '../../../services/moderation/admin-account-filter.ts';
-import { strikesOf } from '../../../services/moderation/appeals.ts';
+import { approveAppeal, rejectAppeal, strikesWithAppeals } from '../../../services/moderation/appeals.ts';
 import type { AccountRow } from '../../../services/oauth/authenticate-token.ts';
 import { text } from '../../plugins/params.ts';
 import { accountActionForm } from '../../views/admin/account-action-form.ts';
 import { listWarningPresets } from '../../../services/moderation/warning-presets.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
-import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { accountActionInput, olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -73,8 +73,19 @@ function accountButtons(account: AdminAccountEntity, csrf: string) {
   return buttons;
 }
 
-async function accountView(ctx: AppContext, account: AdminAccountEntity, csrf: string) {
-  const [strikes, presets] = await Promise.all([strikesOf(ctx, account.id), listWarningPresets(ctx)]);
+/** A strike as staff see it, with its appeal and, for those who decide appeals, the decision's buttons. */
+function strikeItem({ strike, appeal }: Awaited<ReturnType<typeof strikesWithAppeals>>[number], csrf: string, canDecideAppeals: boolean) {
+  const pending = appeal && !appeal.approvedAt && !appeal.rejectedAt;
+  const appealState = appeal ? (appeal.approvedAt ? 'approved' : appeal.rejectedAt ? 'rejected' : 'pending') : '';
+  return html`<li>${strike.action} ${day(strike.createdAt)}${strike.text ? html`: ${strike.text}` : ''}${strike.overruledAt ? ' (overruled)' : ''}${
+    appeal
+      ? html`<p>Appeal (${appealState}): ${appeal.text}</p>${pending && canDecideAppeals ? [buttonForm(`/admin/appeals/${appeal.id}/approve`, csrf, 'Approve appeal'), buttonForm(`/admin/appeals/${appeal.id}/reject`, csrf, 'Reject appeal', { secondary: true })] : ''}`
+      : ''
+  }</li>`;
+}
+
+async function accountView(ctx: AppContext, account: AdminAccountEntity, csrf: string, canDecideAppeals: boolean) {
+  const [strikes, presets] = await Promise.all([strikesWithAppeals(ctx, account.id), listWarningPresets(ctx)]);
   const buttons = accountButtons(account, csrf);
   const local = account.domain === null;
   const offered = ['none', 'sensitive', ...(local ? ['disable'] : []), 'silence', 'suspend'].filter(
@@ -94,7 +105,7 @@ ${
     ? html`<section aria-labelledby="ips-heading"><h2 id="ips-heading">IP addresses</h2>${account.ips.length ? html`<ul>${account.ips.map((ip) => html`<li>${ip.ip} (last used ${day(ip.used_at)})</li>`)}</ul>` : html`<p>None recorded.</p>`}</section>`
     : ''
 }
-<section aria-labelledby="strikes-heading"><h2 id="strikes-heading">Strikes</h2>${strikes.length ? html`<ul>${strikes.map((strike) => html`<li>${strike.action} ${day(strike.createdAt)}${strike.text ? html`: ${strike.text}` : ''}${strike.overruledAt ? ' (overruled)' : ''}</li>`)}</ul>` : html`<p>No strikes.</p>`}</section>
+<section aria-labelledby="strikes-heading"><h2 id="strikes-heading">Strikes</h2>${strikes.length ? html`<ul>${strikes.map((row) => strikeItem(row, csrf, canDecideAppeals))}</ul>` : html`<p>No strikes.</p>`}</section>
 ${buttons.length ? html`<section aria-labelledby="undo-heading"><h2 id="undo-heading">Decisions</h2>${buttons}</section>` : ''}
 <section aria-labelledby="action-heading"><h2 id="action-heading">Take action</h2>${accountActionForm(`/admin/accounts/${account.id}/action`, csrf, offered, presets)}</section>`;
 }
@@ -107,7 +118,8 @@ export function staffAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
     staffView(ctx, request, reply, permission, async (staff) => {
       const query = request.query as Record<string, unknown>;
       const filter = filterOf(query);
-      const rows = await renderAdminAccounts(ctx, await filterAccounts(ctx, filter, { limit: LIMIT }));
+      const found = await filterAccounts(ctx, filter, staffListPage(request, LIMIT));
+      const rows = await renderAdminAccounts(ctx, found);
       const body = html`<form class="filters" method="get" action="/admin/accounts">
 ${select(
   'origin',
@@ -123,7 +135,8 @@ ${select('status', 'State', STATUSES, filter.status)}
 <div><label for="filter-username">Username</label><input id="filter-username" type="text" name="username" value="${filter.username ?? ''}"></div>
 <div><button type="submit">Filter</button></div>
 </form>
-${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="col">State</th><th scope="col">Role</th><th scope="col">Last IP</th><th scope="col">Joined</th></tr></thead><tbody>${rows.map(accountRow)}</tbody></table>` : html`<p>No accounts match.</p>`}`;
+${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="col">State</th><th scope="col">Role</th><th scope="col">Last IP</th><th scope="col">Joined</th></tr></thead><tbody>${rows.map(accountRow)}</tbody></table>` : html`<p>No accounts match.</p>`}
+${olderEntriesLink(request, found, LIMIT, 'More accounts')}`;
       return renderStaffPage(ctx, reply, staff, 'Accounts', body);
     }),
   );
@@ -131,7 +144,7 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="co
   app.get('/admin/accounts/:id', (request, reply) =>
     staffView(ctx, request, reply, permission, async (staff) => {
       const account = await renderAdminAccount(ctx, await findAccountForStaff(ctx, idOf(request)));
-      return renderStaffPage(ctx, reply, staff, `@${account.account.acct}`, await accountView(ctx, account, staff.csrf));
+      return renderStaffPage(ctx, reply, staff, `@${account.account.acct}`, await accountView(ctx, account, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageAppeals)));
     }),
   );
 
@@ -150,6 +163,16 @@ ${rows.length ? html`<table><thead><tr><th scope="col">Account</th><th scope="co
   decision('unsilence', unsilenceAccount);
   decision('unsensitive', unsensitizeAccount);
   decision('enable', enableAccount);
+
+  // Admin::Disputes::AppealsController: back to the appealing account
+  for (const [name, run] of [
+    ['approve', approveAppeal],
+    ['reject', rejectAppeal],
+  ] as const) {
+    app.post(`/admin/appeals/:id/${name}`, (request, reply) =>
+      staffAction(ctx, request, reply, PERMISSIONS.manageAppeals, async (staff) => `/admin/accounts/${(await run(ctx, staff, idOf(request))).accountId}`),
+    );
+  }
 
   app.post('/admin/accounts/:id/action', (request, reply) =>
     staffAction(ctx, request, reply, permission, async (staff, input) => {

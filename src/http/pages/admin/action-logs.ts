@@ -3,9 +3,8 @@ import type { AppContext } from '../../../context.ts';
 import { PERMISSIONS } from '../../../lib/user-roles.ts';
 import { renderAccountsById } from '../../../presenters/accounts.ts';
 import { listStaffActions } from '../../../services/moderation/audit-log.ts';
-import { text } from '../../plugins/params.ts';
 import { html } from '../../views/html.ts';
-import { renderStaffPage, staffView } from './staff-page.ts';
+import { olderEntriesLink, renderStaffPage, staffListPage, staffView } from './staff-page.ts';
 
 const LIMIT = 100;
 
@@ -13,8 +12,7 @@ const LIMIT = 100;
 export function staffActionLogsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/admin/action_logs', (request, reply) =>
     staffView(ctx, request, reply, PERMISSIONS.viewAuditLog, async (staff) => {
-      const maxId = text((request.query as Record<string, unknown>).max_id) || undefined;
-      const rows = await listStaffActions(ctx, { limit: LIMIT, maxId: maxId && /^\d{1,19}$/.test(maxId) ? maxId : undefined });
+      const rows = await listStaffActions(ctx, staffListPage(request, LIMIT));
       const people = await renderAccountsById(
         ctx,
         rows.flatMap((row) => row.accountId ?? []),
@@ -25,7 +23,7 @@ export function staffActionLogsRoutes(app: FastifyInstance, ctx: AppContext) {
       };
       const body = rows.length
         ? html`<table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th></tr></thead><tbody>${rows.map((row) => html`<tr><td><time datetime="${row.createdAt.toISOString()}">${row.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</time></td><td>${who(row.accountId)}</td><td>${row.summary}</td></tr>`)}</tbody></table>
-${rows.length === LIMIT ? html`<p><a href="/admin/action_logs?max_id=${rows.at(-1)!.id}">Older entries</a></p>` : ''}`
+${olderEntriesLink(request, rows, LIMIT)}`
         : html`<p>Nothing was done yet.</p>`;
       return renderStaffPage(ctx, reply, staff, 'Audit log', body);
     }),

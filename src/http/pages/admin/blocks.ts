@@ -8,7 +8,7 @@ import { createDomainAllow, createDomainBlock, listDomainAllows, listDomainBlock
 import { railsBoolean, text } from '../../plugins/params.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html, type SafeHtml } from '../../views/html.ts';
-import { renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
 
 /** Every list shows this many, newest first (the admin API pages further). */
 const LIMIT = 200;
@@ -96,7 +96,7 @@ ${table(
 
   app.get('/admin/email_domain_blocks', (request, reply) =>
     staffView(ctx, request, reply, blocks, async (staff) => {
-      const rows = await listEmailDomainBlocks(ctx, { limit: LIMIT });
+      const rows = await listEmailDomainBlocks(ctx, staffListPage(request, LIMIT));
       const body = html`${table(
         ['Domain', 'Sign-ups', 'Added', ''],
         rows.map(
@@ -105,6 +105,7 @@ ${table(
         ),
         'No e-mail domain is blocked.',
       )}
+${olderEntriesLink(request, rows, LIMIT, 'More blocks')}
 <form method="post" action="/admin/email_domain_blocks">${csrfField(staff.csrf)}
 <label for="email-domain">Domain</label><input id="email-domain" type="text" name="domain" required>
 <p class="checkbox"><input id="email-approval" type="checkbox" name="allow_with_approval" value="1"> <label for="email-approval">Allow sign-ups with approval</label></p>
@@ -127,7 +128,7 @@ ${table(
 
   app.get('/admin/ip_blocks', (request, reply) =>
     staffView(ctx, request, reply, blocks, async (staff) => {
-      const rows = await listIpBlocks(ctx, { limit: LIMIT });
+      const rows = await listIpBlocks(ctx, staffListPage(request, LIMIT));
       const body = html`${table(
         ['Range', 'Severity', 'Comment', 'Expires', ''],
         rows.map(
@@ -136,6 +137,7 @@ ${table(
         ),
         'No IP range is blocked.',
       )}
+${olderEntriesLink(request, rows, LIMIT, 'More blocks')}
 <form method="post" action="/admin/ip_blocks">${csrfField(staff.csrf)}
 <label for="ip-range">IP address or range</label><input id="ip-range" type="text" name="ip" required>
 <label for="ip-severity">Severity</label><select id="ip-severity" name="severity">${options(IP_BLOCK_SEVERITIES)}</select>

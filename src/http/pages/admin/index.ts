@@ -9,6 +9,7 @@ import { staffListingRoutes } from './listings.ts';
 import { staffReportsRoutes } from './reports.ts';
 import { staffRulesRoutes } from './rules.ts';
 import { staffWarningPresetsRoutes } from './warning-presets.ts';
+import { staffTrendsRoutes } from './trends.ts';
 import { staffSettingsRoutes } from './settings.ts';
 
 /** The staff web interface under /admin (Mastodon's admin views): server-rendered forms and links, no script. */
@@ -20,6 +21,7 @@ export function staffInterfaceRoutes(app: FastifyInstance, ctx: AppContext) {
   staffBlocksRoutes(app, ctx);
   staffRulesRoutes(app, ctx);
   staffWarningPresetsRoutes(app, ctx);
+  staffTrendsRoutes(app, ctx);
   staffSettingsRoutes(app, ctx);
   staffJobsRoutes(app, ctx);
   staffListingRoutes(app, ctx);

@@ -10,7 +10,7 @@ import { listWarningPresets, type WarningPresetRow } from '../../../services/mod
 import { railsBoolean, text } from '../../plugins/params.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html, SafeHtml } from '../../views/html.ts';
-import { accountActionInput, renderStaffPage, staffAction, staffView } from './staff-page.ts';
+import { accountActionInput, olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -64,9 +64,11 @@ export function staffReportsRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/admin/reports', (request, reply) =>
     staffView(ctx, request, reply, permission, async (staff) => {
       const resolved = (request.query as Record<string, unknown>).resolved === '1';
-      const rows = await renderAdminReports(ctx, staff.account.id, await filterReports(ctx, { resolved }, { limit: LIMIT }));
+      const found = await filterReports(ctx, { resolved }, staffListPage(request, LIMIT));
+      const rows = await renderAdminReports(ctx, staff.account.id, found);
       const body = html`<p>${resolved ? html`<a href="/admin/reports">Open reports</a> · Resolved reports` : html`Open reports · <a href="/admin/reports?resolved=1">Resolved reports</a>`}</p>
-${rows.length ? html`<table><thead><tr><th scope="col">Report</th><th scope="col">Reported</th><th scope="col">Reporter</th><th scope="col">Category</th><th scope="col">Comment</th><th scope="col">Assigned</th><th scope="col">Filed</th></tr></thead><tbody>${rows.map(reportRow)}</tbody></table>` : html`<p>No ${resolved ? 'resolved' : 'open'} reports.</p>`}`;
+${rows.length ? html`<table><thead><tr><th scope="col">Report</th><th scope="col">Reported</th><th scope="col">Reporter</th><th scope="col">Category</th><th scope="col">Comment</th><th scope="col">Assigned</th><th scope="col">Filed</th></tr></thead><tbody>${rows.map(reportRow)}</tbody></table>` : html`<p>No ${resolved ? 'resolved' : 'open'} reports.</p>`}
+${olderEntriesLink(request, found, LIMIT, 'Older reports')}`;
       return renderStaffPage(ctx, reply, staff, 'Reports', body);
     }),
   );

@@ -22,6 +22,7 @@ export const STAFF_SECTIONS: (StaffNavItem & { permission: number })[] = [
   { path: '/admin/reports', label: 'Reports', permission: PERMISSIONS.manageReports },
   { path: '/admin/accounts', label: 'Accounts', permission: PERMISSIONS.manageUsers },
   { path: '/admin/action_logs', label: 'Audit log', permission: PERMISSIONS.viewAuditLog },
+  { path: '/admin/trends', label: 'Trends', permission: PERMISSIONS.manageTaxonomies },
   { path: '/admin/domain_blocks', label: 'Federation', permission: PERMISSIONS.manageFederation },
   { path: '/admin/email_domain_blocks', label: 'E-mail domain blocks', permission: PERMISSIONS.manageBlocks },
   { path: '/admin/ip_blocks', label: 'IP blocks', permission: PERMISSIONS.manageBlocks },
@@ -99,6 +100,20 @@ export async function staffView(ctx: AppContext, request: FastifyRequest, reply:
     if (error instanceof ApiError && error.statusCode === 400) return renderStaffPage(ctx, reply, staff, 'Bad request', html`<p>${error.message}</p>`, 400);
     throw error;
   }
+}
+
+/** The page of a staff list the query asks for: newest first, `max_id` for the entries older than it. */
+export function staffListPage(request: FastifyRequest, limit: number): { limit: number; maxId?: string } {
+  const maxId = text((request.query as Record<string, unknown>).max_id);
+  return { limit, maxId: maxId && /^\d{1,19}$/.test(maxId) ? maxId : undefined };
+}
+
+/** The link to the next (older) page of a full staff list, its filters kept. */
+export function olderEntriesLink(request: FastifyRequest, rows: readonly { id: string }[], limit: number, label = 'Older entries'): SafeHtml | string {
+  if (rows.length < limit || rows.length === 0) return '';
+  const url = new URL(request.url, 'http://localhost');
+  url.searchParams.set('max_id', rows.at(-1)!.id);
+  return html`<p class="pagination"><a rel="next" href="${url.pathname}${url.search}">${label}</a></p>`;
 }
 
 /** The "take action" form's fields (views/admin/account-action-form.ts) as the service takes them; from a report, its posts go with the strike. */

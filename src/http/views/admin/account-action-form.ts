@@ -43,9 +43,9 @@ export function statusesActionForm(action: string, csrf: string): SafeHtml {
 <p class="checkbox"><input type="radio" id="statuses-action-sensitive" name="type" value="mark_as_sensitive" checked> <label for="statuses-action-sensitive">Mark their media as sensitive</label></p>
 <p class="checkbox"><input type="radio" id="statuses-action-delete" name="type" value="delete"> <label for="statuses-action-delete">Delete them</label></p>
 </fieldset>
-<label for="statuses-action-text">Warning sent to the account (optional)</label>
+<label for="statuses-action-text">Warning about the posts (optional)</label>
 <textarea id="statuses-action-text" name="text" rows="3"></textarea>
-<p class="checkbox"><input type="checkbox" id="statuses-action-email" name="send_email_notification" value="1" checked> <label for="statuses-action-email">Notify the account by e-mail</label></p>
+<p class="checkbox"><input type="checkbox" id="statuses-action-email" name="send_email_notification" value="1" checked> <label for="statuses-action-email">Notify the author by e-mail</label></p>
 <button type="submit">Act on the posts</button>
 </form>`;
 }
