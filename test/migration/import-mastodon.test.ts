@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase } from '../../src/db/index.ts';
-import { count } from 'drizzle-orm';
-import { accounts } from '../../src/db/schema.ts';
+import { count, eq } from 'drizzle-orm';
+import { accounts, mastodonImportProgress, statuses } from '../../src/db/schema.ts';
+import { importMastodon } from '../../src/services/migration/mastodon/import-mastodon.ts';
+import { openMastodonSource } from '../../src/services/migration/mastodon/source.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
 import { startMastodonSource, type MastodonFixture, type MastodonSource } from '../helpers/mastodon-source.ts';
@@ -363,6 +365,38 @@ describe('subspace import mastodon refuses', () => {
       await database.close();
       assert.equal(row!.count, 0);
     } finally {
+      await environment.cleanup();
+    }
+  });
+
+  it('nothing twice when an interrupted import is run again: it goes on from the last batch written', async () => {
+    const environment = await prepareTestEnvironment({ LOCAL_DOMAIN: 'mastodon.example', LOCAL_HTTPS: 'false' });
+    const config = loadConfig({ SUBSPACE_PGLITE_THREAD: 'main', ...environment.env });
+    const database = await openDatabase(config);
+    try {
+      const interrupted = await openMastodonSource(source.url);
+      // the run stops after the first batch of two statuses was written (as a crash or Ctrl-C would)
+      const crashing = (step: string) => ({
+        start() {},
+        increment() {
+          if (step === 'statuses') throw new Error('interrupted');
+        },
+        stop() {},
+      });
+      await assert.rejects(importMastodon(config, database.db, interrupted, { media: { kind: 'none' }, batchSize: 2, progress: crashing }), /interrupted/);
+      await interrupted.close();
+      const [written] = await database.db.select().from(mastodonImportProgress).where(eq(mastodonImportProgress.step, 'statuses'));
+      assert.equal(written?.imported, 2);
+      assert.equal(written?.finishedAt, null);
+      const again = await openMastodonSource(source.url);
+      const report = await importMastodon(config, database.db, again, { media: { kind: 'none' }, batchSize: 2 });
+      await again.close();
+      assert.equal(report.resumed, true);
+      assert.equal(report.steps.find((step) => step.step === 'statuses')?.rows, 9);
+      const [row] = await database.db.select({ count: count() }).from(statuses);
+      assert.equal(row!.count, 9);
+    } finally {
+      await database.close();
       await environment.cleanup();
     }
   });
