@@ -115,8 +115,17 @@ export async function importMastodon(config: Config, db: Database, source: Masto
       bar?.stop();
       continue;
     }
+    const read = (after: string) => {
+      const batch = source.query<{ id: string }>(step.select, [after, batchSize]);
+      // a read ahead that is not waited for (the write before it failed) must not fail the process
+      batch.catch(() => {});
+      return batch;
+    };
+    let next = read(lastId);
     for (;;) {
-      const rows = await source.query<{ id: string }>(step.select, [lastId, batchSize]);
+      const rows = await next;
+      // the next batch is read from Mastodon while this one is written
+      if (rows.length === batchSize) next = read(rows.at(-1)!.id);
       const batchSkips: Skips = {};
       const skip = (reason: string, by = 1) => {
         batchSkips[reason] = (batchSkips[reason] ?? 0) + by;
