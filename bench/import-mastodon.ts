@@ -65,5 +65,7 @@ rmSync(dataDir, { recursive: true, force: true });
 
 console.log(`import (${serverDatabase ? 'server mode' : 'embedded'}): ${(total / 1000).toFixed(1)} s in all`);
 for (const timing of timings.filter((entry) => entry.rows >= 10 || entry.step === 'statuses')) {
-  console.log(`  ${timing.step.padEnd(24)} ${String(timing.rows).padStart(8)} rows  ${(timing.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round((timing.rows * 1000) / Math.max(timing.ms, 1))} rows/s`);
+  console.log(
+    `  ${timing.step.padEnd(24)} ${String(timing.rows).padStart(8)} rows  ${(timing.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round((timing.rows * 1000) / Math.max(timing.ms, 1))} rows/s`,
+  );
 }

@@ -65,7 +65,7 @@ export interface MastodonFixture {
   frank: Local;
   remote: { erin: string; dave: string; peers: Record<string, string> };
   app: { id: string; uid: string; secret: string; name: string };
-  tokens: { alice: string; bob: string; bobRevoked: string };
+  tokens: { alice: string; aliceAdmin: string; bob: string; bobRevoked: string };
   statuses: { hello: string; reply: string; poll: string; edited: string; remote: string; reblog: string; direct: string; mention: string; deleted: string };
   pollId: string;
   tags: { wonderland: string; tea: string };
@@ -272,7 +272,12 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
   }
 
   // tokens: Doorkeeper keeps them in plain text
-  const tokens = { alice: randomBytes(32).toString('base64url').slice(0, 43), bob: randomBytes(32).toString('base64url').slice(0, 43), bobRevoked: randomBytes(32).toString('base64url').slice(0, 43) };
+  const tokens = {
+    alice: randomBytes(32).toString('base64url').slice(0, 43),
+    aliceAdmin: randomBytes(32).toString('base64url').slice(0, 43),
+    bob: randomBytes(32).toString('base64url').slice(0, 43),
+    bobRevoked: randomBytes(32).toString('base64url').slice(0, 43),
+  };
   await put('oauth_access_tokens', {
     id: 101,
     token: tokens.alice,
@@ -283,6 +288,7 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
     last_used_at: ts.updated_at,
     last_used_ip: '198.51.100.7',
   });
+  await put('oauth_access_tokens', { id: 104, token: tokens.aliceAdmin, scopes: 'read admin:read admin:write', application_id: app.id, resource_owner_id: alice.userId, created_at: ts.created_at });
   await put('oauth_access_tokens', { id: 102, token: tokens.bob, scopes: 'read', application_id: app.id, resource_owner_id: bob.userId, created_at: ts.created_at });
   await put('oauth_access_tokens', {
     id: 103,

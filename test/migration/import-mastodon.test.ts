@@ -1,14 +1,38 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase } from '../../src/db/index.ts';
-import { accounts } from '../../src/db/schema.ts';
+import { count, eq } from 'drizzle-orm';
+import { accounts, mastodonImportProgress, statuses } from '../../src/db/schema.ts';
+import { importMastodon } from '../../src/services/migration/mastodon/import-mastodon.ts';
+import { openMastodonSource } from '../../src/services/migration/mastodon/source.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
 import { startMastodonSource, type MastodonFixture, type MastodonSource } from '../helpers/mastodon-source.ts';
 import { runSubspace } from '../helpers/process.ts';
 
 const AP = { accept: 'application/activity+json' };
+
+/** Mastodon's public/system: Paperclip's `<class>/<attachment>/<id in groups of three>/<style>/<file>`. */
+function systemDir(fixture: MastodonFixture): { dir: string; files: Record<string, Buffer> } {
+  const dir = mkdtempSync(join(tmpdir(), 'mastodon-system-'));
+  const partition = (id: string) => (id.padStart(9, '0').match(/\d{3}/g) ?? []).join('/');
+  const files: Record<string, Buffer> = {
+    [`media_attachments/files/${partition(fixture.media.image)}/original/rabbit.png`]: Buffer.from('the rabbit, original'),
+    [`media_attachments/files/${partition(fixture.media.image)}/small/rabbit.png`]: Buffer.from('the rabbit, small'),
+    [`accounts/avatars/${partition(fixture.alice.id)}/original/alice.png`]: Buffer.from('alice avatar'),
+    [`custom_emojis/images/${partition(fixture.emoji.local)}/original/blobcat.png`]: Buffer.from('blobcat'),
+    [`custom_emojis/images/${partition(fixture.emoji.local)}/static/blobcat.png`]: Buffer.from('blobcat still'),
+  };
+  for (const [path, bytes] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+  return { dir, files };
+}
 
 async function importInto(environment: TestEnvironment, source: MastodonSource, ...extra: string[]) {
   const run = runSubspace(['import', 'mastodon', '--database', source.url, ...extra], environment.env);
@@ -21,19 +45,29 @@ describe('subspace import mastodon', () => {
   let environment: TestEnvironment;
   let instance: TestInstance;
   let firstRun: { code: number | string; output: string };
+  let system: ReturnType<typeof systemDir>;
+
+  /** a stored file's bytes, at the URL the API gives (local storage is served by the instance, S3 by the bucket) */
+  const fetchStored = async (url: string) => {
+    const parsed = new URL(url);
+    const response = parsed.host === instance.config.webDomain ? await fetch(new URL(parsed.pathname, instance.url)) : await fetch(parsed);
+    return { status: response.status, text: await response.text() };
+  };
 
   before(async () => {
     // the test instance is http://subspace.test (LOCAL_HTTPS=false), as the Mastodon one was
     source = await startMastodonSource({ domain: 'subspace.test', baseUrl: 'http://subspace.test' });
     fixture = source.fixture;
     environment = await prepareTestEnvironment();
-    firstRun = await importInto(environment, source);
+    system = systemDir(fixture);
+    firstRun = await importInto(environment, source, '--media-dir', system.dir);
     instance = await startInstance({ environment, roles: { web: true }, keepEnvironment: true });
   });
   after(async () => {
     await instance?.close();
     await environment?.cleanup();
     await source?.close();
+    if (system) rmSync(system.dir, { recursive: true, force: true });
   });
 
   it('reports what it imported and everything it did not carry over', () => {
@@ -45,7 +79,9 @@ describe('subspace import mastodon', () => {
     assert.match(firstRun.output, /1 × moderators' notes on reports/);
     assert.match(firstRun.output, /instance settings: 1 × instance setting theme/);
     assert.match(firstRun.output, /user preference web\.use_system_font/);
-    assert.match(firstRun.output, /media files \(no --media-dir or --media given\)/);
+    // alice's header and the card's image were not in public/system
+    assert.match(firstRun.output, /accounts: 1 × media files missing from --media-dir: account headers/);
+    assert.match(firstRun.output, /preview cards: 1 × media files missing from --media-dir: preview card images/);
   });
 
   it('lets a member sign in with the password she had on Mastodon', async () => {
@@ -100,6 +136,11 @@ describe('subspace import mastodon', () => {
     assert.equal(status.body.media_attachments[0]?.id, fixture.media.image);
     assert.equal(status.body.media_attachments[0]?.description, 'A white rabbit with a watch');
     assert.equal(status.body.card?.url, 'https://news.example/story');
+    // the files came from Mastodon's public/system
+    assert.deepEqual(await fetchStored(status.body.media_attachments[0].url), { status: 200, text: 'the rabbit, original' });
+    assert.deepEqual(await fetchStored(status.body.media_attachments[0].preview_url), { status: 200, text: 'the rabbit, small' });
+    const account = await instance.request('GET', `/api/v1/accounts/${fixture.alice.id}`);
+    assert.deepEqual(await fetchStored(account.body.avatar), { status: 200, text: 'alice avatar' });
     const note = await instance.request('GET', `/users/alice/statuses/${id}`, { headers: AP });
     assert.equal(note.status, 200);
     assert.equal(note.body.id, `http://subspace.test/users/alice/statuses/${id}`);
@@ -246,27 +287,27 @@ describe('subspace import mastodon', () => {
       announcements.body.map((announcement: any) => announcement.id),
       [fixture.announcement],
     );
-    const report = await instance.request('GET', `/api/v1/admin/reports/${fixture.report}`, { token: fixture.tokens.alice });
+    const report = await instance.request('GET', `/api/v1/admin/reports/${fixture.report}`, { token: fixture.tokens.aliceAdmin });
     assert.equal(report.status, 200, report.text);
     assert.equal(report.body.category, 'spam');
     assert.equal(report.body.action_taken, true);
     assert.equal(report.body.target_account.id, fixture.remote.dave);
-    const ipBlocks = await instance.request('GET', '/api/v1/admin/ip_blocks', { token: fixture.tokens.alice });
+    const ipBlocks = await instance.request('GET', '/api/v1/admin/ip_blocks', { token: fixture.tokens.aliceAdmin });
     assert.deepEqual(ipBlocks.body.map((block: any) => [block.ip, block.severity]).sort(), [
       ['192.0.2.0/24', 'sign_up_block'],
       ['203.0.113.9/32', 'no_access'],
     ]);
     const emoji = await instance.request('GET', '/api/v1/custom_emojis');
     assert.deepEqual(
-      emoji.body.map((item: any) => [item.shortcode, item.category]),
-      [],
-      'a local emoji whose image was not carried over is not offered',
+      emoji.body.map((item: any) => [item.shortcode, item.category, item.visible_in_picker]),
+      [['blobcat', 'Cats', true]],
     );
+    assert.deepEqual(await fetchStored(emoji.body[0].static_url), { status: 200, text: 'blobcat still' });
   });
 
   it('goes on where it was when run again, and adds nothing twice', async () => {
     await instance.close();
-    const again = await importInto(environment, source);
+    const again = await importInto(environment, source, '--media-dir', system.dir);
     assert.equal(again.code, 0, again.output);
     assert.match(again.output, /continuing the import that was under way/);
     instance = await startInstance({ environment, roles: { web: true }, keepEnvironment: true });
@@ -307,6 +348,55 @@ describe('subspace import mastodon refuses', () => {
       assert.equal(run.code, 1, run.output);
       assert.match(run.output, /this instance is not empty \(1 local accounts, 0 statuses\)/);
     } finally {
+      await environment.cleanup();
+    }
+  });
+
+  it('nothing with --dry-run, which says what would be imported', async () => {
+    const environment = await prepareTestEnvironment({ LOCAL_DOMAIN: 'mastodon.example' });
+    try {
+      const run = await importInto(environment, source, '--dry-run');
+      assert.equal(run.code, 0, run.output);
+      assert.match(run.output, /Would import the Mastodon instance of mastodon\.example/);
+      assert.match(run.output, /statuses: 9\n/);
+      assert.match(run.output, /1 × security keys \(WebAuthn\)/);
+      const database = await openDatabase(loadConfig({ SUBSPACE_PGLITE_THREAD: 'main', ...environment.env }));
+      const [row] = await database.db.select({ count: count() }).from(accounts);
+      await database.close();
+      assert.equal(row!.count, 0);
+    } finally {
+      await environment.cleanup();
+    }
+  });
+
+  it('nothing twice when an interrupted import is run again: it goes on from the last batch written', async () => {
+    const environment = await prepareTestEnvironment({ LOCAL_DOMAIN: 'mastodon.example', LOCAL_HTTPS: 'false' });
+    const config = loadConfig({ SUBSPACE_PGLITE_THREAD: 'main', ...environment.env });
+    const database = await openDatabase(config);
+    try {
+      const interrupted = await openMastodonSource(source.url);
+      // the run stops after the first batch of two statuses was written (as a crash or Ctrl-C would)
+      const crashing = (step: string) => ({
+        start() {},
+        increment() {
+          if (step === 'statuses') throw new Error('interrupted');
+        },
+        stop() {},
+      });
+      await assert.rejects(importMastodon(config, database.db, interrupted, { media: { kind: 'none' }, batchSize: 2, progress: crashing }), /interrupted/);
+      await interrupted.close();
+      const [written] = await database.db.select().from(mastodonImportProgress).where(eq(mastodonImportProgress.step, 'statuses'));
+      assert.equal(written?.imported, 2);
+      assert.equal(written?.finishedAt, null);
+      const again = await openMastodonSource(source.url);
+      const report = await importMastodon(config, database.db, again, { media: { kind: 'none' }, batchSize: 2 });
+      await again.close();
+      assert.equal(report.resumed, true);
+      assert.equal(report.steps.find((step) => step.step === 'statuses')?.rows, 9);
+      const [row] = await database.db.select({ count: count() }).from(statuses);
+      assert.equal(row!.count, 9);
+    } finally {
+      await database.close();
       await environment.cleanup();
     }
   });

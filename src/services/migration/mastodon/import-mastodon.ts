@@ -1,8 +1,7 @@
-import { count, isNull, sql } from 'drizzle-orm';
+import { count, eq, isNull } from 'drizzle-orm';
 import { baseUrl, type Config } from '../../../config/index.ts';
 import type { Database } from '../../../db/index.ts';
 import { accounts, mastodonImportProgress, statuses } from '../../../db/schema.ts';
-import type { Progress } from '../../../cli/progress.ts';
 import { INSTANCE_ACTOR_ID } from './mastodon-enums.ts';
 import type { MediaSource } from './paperclip.ts';
 import type { MastodonSourceDb } from './source.ts';
@@ -76,11 +75,18 @@ async function notCarried(source: MastodonSourceDb): Promise<ImportReport['notCa
   return found;
 }
 
+/** How far a step is (the CLI draws a bar of it). */
+export interface StepProgress {
+  start(total: number): void;
+  increment(by?: number): void;
+  stop(): void;
+}
+
 export interface ImportOptions {
   media: MediaSource;
   dryRun?: boolean;
   /** a progress bar per step */
-  progress?: (step: string) => Progress;
+  progress?: (step: string) => StepProgress;
   batchSize?: number;
 }
 
@@ -96,12 +102,12 @@ export async function importMastodon(config: Config, db: Database, source: Masto
   const steps: StepReport[] = [];
   for (const step of IMPORT_STEPS) {
     if (!(await source.hasTable(step.table))) continue;
-    const [saved] = await db.select().from(mastodonImportProgress).where(sql`${mastodonImportProgress.step} = ${step.name}`);
+    const [saved] = await db.select().from(mastodonImportProgress).where(eq(mastodonImportProgress.step, step.name));
     const report: StepReport = { step: step.name, rows: saved?.imported ?? 0, skipped: { ...(saved?.skipped ?? {}) } };
     steps.push(report);
     if (saved?.finishedAt) continue;
     let lastId = saved?.lastId ?? BEFORE_ALL;
-    const [remaining] = await source.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM ${step.table}${step.table === 'accounts' ? '' : ''} WHERE id > $1::bigint`, [lastId]);
+    const [remaining] = await source.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM ${step.table} WHERE id > $1::bigint`, [lastId]);
     const bar = options.progress?.(step.name);
     bar?.start(remaining?.rows ?? 0);
     if (options.dryRun) {
@@ -109,8 +115,17 @@ export async function importMastodon(config: Config, db: Database, source: Masto
       bar?.stop();
       continue;
     }
+    const read = (after: string) => {
+      const batch = source.query<{ id: string }>(step.select, [after, batchSize]);
+      // a read ahead that is not waited for (the write before it failed) must not fail the process
+      batch.catch(() => {});
+      return batch;
+    };
+    let next = read(lastId);
     for (;;) {
-      const rows = await source.query<{ id: string }>(step.select, [lastId, batchSize]);
+      const rows = await next;
+      // the next batch is read from Mastodon while this one is written
+      if (rows.length === batchSize) next = read(rows.at(-1)!.id);
       const batchSkips: Skips = {};
       const skip = (reason: string, by = 1) => {
         batchSkips[reason] = (batchSkips[reason] ?? 0) + by;

@@ -19,7 +19,11 @@ export interface StepContext {
  * id carried over as $1 and the batch size as $2, and returns `id` as text, in id order), and
  * written in one transaction with the step's progress.
  */
-export interface ImportStep<Row extends { id: string } = any> {
+/** A row of the Mastodon database as a step's SELECT returns it (its columns are the step's to know). */
+// biome-ignore lint/suspicious/noExplicitAny: the shape of each row is that of its step's SELECT
+export type SourceRow = { id: string } & Record<string, any>;
+
+export interface ImportStep<Row extends { id: string } = SourceRow> {
   name: string;
   /** the source table; the step is left out when the source has no such table */
   table: string;

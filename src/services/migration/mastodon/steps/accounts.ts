@@ -325,6 +325,7 @@ interface PushSource {
   standard: boolean;
   token: string;
   revoked_at: Date | null;
+  token_expired: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -332,14 +333,15 @@ interface PushSource {
 export const webPushStep: ImportStep<PushSource> = {
   name: 'web push subscriptions',
   table: 'web_push_subscriptions',
-  select: `SELECT w.*, w.id::text AS id, w.access_token_id::text AS access_token_id, w.user_id::text AS user_id, t.token, t.revoked_at
+  select: `SELECT w.*, w.id::text AS id, w.access_token_id::text AS access_token_id, w.user_id::text AS user_id, t.token, t.revoked_at,
+      (t.expires_in IS NOT NULL AND t.created_at + t.expires_in * interval '1 second' < now() AT TIME ZONE 'UTC') AS token_expired
     FROM web_push_subscriptions w JOIN oauth_access_tokens t ON t.id = w.access_token_id
     WHERE w.id > $1::bigint ORDER BY w.id LIMIT $2`,
   async write(tx, rows, ctx, skip) {
     const values = [];
     for (const row of rows) {
-      if (row.revoked_at) {
-        skip('web push subscriptions of revoked tokens');
+      if (row.revoked_at || row.token_expired) {
+        skip('web push subscriptions of revoked or expired tokens');
         continue;
       }
       // Mastodon kept alerts as "true"/"false" strings in older versions

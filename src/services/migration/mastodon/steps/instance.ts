@@ -1,7 +1,8 @@
 import { announcements, domainAllows, domainBlocks, emailDomainBlocks, ipBlocks, reports, rules, settings } from '../../../../db/schema.ts';
 import { DEFAULT_SETTINGS, type InstanceSettings } from '../../../accounts/settings.ts';
 import { DOMAIN_BLOCK_SEVERITY, IP_BLOCK_SEVERITY, REPORT_CATEGORY } from '../mastodon-enums.ts';
-import type { ImportStep } from '../step.ts';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { ImportStep, SourceRow } from '../step.ts';
 
 /**
  * A value as rails-settings-cached wrote it: YAML of one scalar (`--- open`, `--- true`, a quoted
@@ -47,13 +48,17 @@ export const settingsStep: ImportStep = {
   },
 };
 
-const copy = (name: string, table: string, select: string, target: any, map: (row: any, skip: (reason: string) => void) => Record<string, unknown> | null): ImportStep => ({
+const copy = (name: string, table: string, select: string, target: PgTable, map: (row: SourceRow, skip: (reason: string) => void) => Record<string, unknown> | null): ImportStep => ({
   name,
   table,
   select,
   async write(tx, rows, _ctx, skip) {
     const values = rows.map((row) => map(row, skip)).filter((value) => value !== null);
-    if (values.length > 0) await tx.insert(target).values(values).onConflictDoNothing();
+    if (values.length > 0)
+      await tx
+        .insert(target)
+        .values(values as never)
+        .onConflictDoNothing();
   },
 });
 const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';

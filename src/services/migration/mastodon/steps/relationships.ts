@@ -1,3 +1,5 @@
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../../../../db/index.ts';
 import {
   accountConversations,
   accountDomainBlocks,
@@ -20,10 +22,10 @@ import {
   tagFollows,
 } from '../../../../db/schema.ts';
 import { FILTER_ACTION, LIST_REPLIES_POLICY } from '../mastodon-enums.ts';
-import type { ImportStep } from '../step.ts';
+import type { ImportStep, SourceRow } from '../step.ts';
 
 /** A table copied column for column: `select` names the source columns as the target's (ids as text). */
-function copyStep(name: string, table: string, select: string, target: Parameters<typeof insertInto>[0], map: (row: any) => Record<string, unknown> = (row) => row): ImportStep {
+function copyStep(name: string, table: string, select: string, target: PgTable, map: (row: SourceRow) => Record<string, unknown> = (row) => row): ImportStep {
   return {
     name,
     table,
@@ -34,16 +36,20 @@ function copyStep(name: string, table: string, select: string, target: Parameter
   };
 }
 
-async function insertInto(target: any, tx: any, values: Record<string, unknown>[]) {
-  if (values.length > 0) await tx.insert(target).values(values).onConflictDoNothing();
+async function insertInto(target: PgTable, tx: Database, values: Record<string, unknown>[]) {
+  if (values.length > 0)
+    await tx
+      .insert(target)
+      .values(values as never)
+      .onConflictDoNothing();
 }
 
 const ids = (...columns: string[]) => columns.map((column) => `${column}::text AS ${column}`).join(', ');
 const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
 
-const pair = (row: any) => ({ id: row.id, accountId: row.account_id, targetAccountId: row.target_account_id, createdAt: row.created_at });
-const follow = (row: any) => ({ ...pair(row), showReblogs: row.show_reblogs, notify: row.notify, languages: row.languages, uri: row.uri });
-const mark = (row: any) => ({ id: row.id, accountId: row.account_id, statusId: row.status_id, createdAt: row.created_at });
+const pair = (row: SourceRow) => ({ id: row.id, accountId: row.account_id, targetAccountId: row.target_account_id, createdAt: row.created_at });
+const follow = (row: SourceRow) => ({ ...pair(row), showReblogs: row.show_reblogs, notify: row.notify, languages: row.languages, uri: row.uri });
+const mark = (row: SourceRow) => ({ id: row.id, accountId: row.account_id, statusId: row.status_id, createdAt: row.created_at });
 
 export const followsStep = copyStep(
   'follows',

@@ -1,4 +1,5 @@
 import { conversations, customEmojis, mediaAttachments, mentions, pollVotes, polls, previewCards, previewCardsStatuses, statusEdits, statuses, statusesTags, tags } from '../../../../db/schema.ts';
+import { htmlToPlainText } from '../../../../lib/filter-matching.ts';
 import { renderStatusHtml, type MentionResolver } from '../../../statuses/text/format-status.ts';
 import { MEDIA_PROCESSING, MEDIA_TYPE, PREVIEW_CARD_LINK_TYPE, PREVIEW_CARD_TYPE, STATUS_VISIBILITY } from '../mastodon-enums.ts';
 import { carryFile, paperclipPath, withExtension } from '../paperclip.ts';
@@ -104,7 +105,8 @@ export const statusesStep: ImportStep<StatusSource> = {
         uri: row.uri ?? `${ctx.base}/users/${row.username}/statuses/${row.id}`,
         url: local ? (row.reblog_of_id ? null : `${ctx.base}/@${row.username}/${row.id}`) : row.url,
         accountId: row.account_id,
-        text: local ? row.text : '',
+        // a remote status' text is its HTML; Subspace keeps it as content, and the plain text for search, as for one received
+        text: local ? row.text : htmlToPlainText(row.text),
         content: local ? (row.reblog_of_id ? '' : render(row.id, row.text)) : row.text,
         spoilerText: row.spoiler_text,
         sensitive: row.sensitive,
@@ -178,7 +180,7 @@ export const statusEditsStep: ImportStep<EditSource> = {
           id: row.id,
           statusId: row.status_id,
           accountId: row.account_id,
-          text: row.local ? row.text : '',
+          text: row.local ? row.text : htmlToPlainText(row.text),
           content: row.local ? render(row.status_id, row.text) : row.text,
           spoilerText: row.spoiler_text,
           sensitive: row.sensitive ?? false,
