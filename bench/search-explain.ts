@@ -18,7 +18,14 @@ try {
   const [viewer] = await queryRows<{ id: string }>(database.db, sql`SELECT id::text AS id FROM accounts WHERE username = 'sv1'`);
   for (const q of process.argv.slice(2)) {
     const statement = statusSearchStatement(ctx, viewer!.id, parseSearchQuery(q), { limit: 20, offset: 0, language: 'en' }).toSQL();
-    const plan = await ((database.db as unknown as { $client: unknown }).$client as { query(text: string, params: unknown[]): Promise<{ rows: Record<string, string>[] }> }).query(`EXPLAIN (ANALYZE, COSTS OFF) ${statement.sql}`, statement.params);
+    await ((database.db as unknown as { $client: unknown }).$client as { query(text: string): Promise<unknown> }).query('SET jit = off');
+    const plan = await ((database.db as unknown as { $client: unknown }).$client as { query(text: string, params: unknown[]): Promise<{ rows: Record<string, string>[] }> }).query(
+      `${process.env.PLAIN ? '' : 'EXPLAIN (ANALYZE, COSTS OFF) '}${statement.sql}`,
+      statement.params,
+    );
+    const t0 = performance.now();
+    await ((database.db as unknown as { $client: unknown }).$client as { query(text: string, params: unknown[]): Promise<unknown> }).query(statement.sql, statement.params);
+    console.log(`run again: ${(performance.now() - t0).toFixed(1)} ms`);
     console.log(`\n== ${q}\n${plan.rows.map((row) => Object.values(row)[0]).join('\n')}`);
   }
 } finally {

@@ -19,6 +19,9 @@ export interface StatusSearchOptions {
 
 const s = statuses;
 
+/** How many matching documents still make a short list of candidates (see statusSearchStatement). */
+const PROBE = 5000;
+
 /**
  * The words of one clause as a tsquery: as written ('simple', which every document also holds) or
  * stemmed in `language` (a `language:` filter or the searcher's), so "running" finds "runs" in
@@ -140,16 +143,19 @@ function searchableBy(viewerId: string, scope: ParsedQuery['scope']): SQL {
  */
 export async function searchStatuses(ctx: AppContext, viewerId: string, query: ParsedQuery, options: StatusSearchOptions): Promise<StatusRow[]> {
   if (options.limit <= 0) return [];
-  return statusSearchStatement(ctx, viewerId, query, options);
+  // Without JIT: the planner's cost of the branch not taken (walking statuses) passes PostgreSQL's
+  // jit_above_cost, and compiling the statement took seconds where running it takes milliseconds.
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    return statusSearchStatement(ctx, viewerId, query, options, tx);
+  });
 }
 
-/** The one statement of a statuses search (unexecuted: bench/search.ts explains it). */
-export function statusSearchStatement(ctx: AppContext, viewerId: string, query: ParsedQuery, options: StatusSearchOptions) {
+/** The one statement of a statuses search (unexecuted: bench/search-explain.ts explains it). */
+export function statusSearchStatement(ctx: AppContext, viewerId: string, query: ParsedQuery, options: StatusSearchOptions, db: Pick<AppContext['db'], 'select'> = ctx.db) {
   const languageFilter = query.filters.find((filter) => filter.prefix === 'language' && !filter.negated);
   const stemming = (languageFilter?.value as string | undefined) ?? options.language ?? null;
   const conditions: SQL[] = [sql`${s.reblogOfId} IS NULL`];
-  const words = documentQuery(query.text, stemming);
-  if (words) conditions.push(sql`EXISTS (SELECT 1 FROM status_search_documents d WHERE d.status_id = ${s.id} AND d.document @@ (${words}))`);
   for (const clause of query.text) {
     if (clause.kind === 'hashtag') conditions.push(clause.negated ? sql`NOT ${hashtagCondition(clause.text)}` : hashtagCondition(clause.text));
   }
@@ -158,5 +164,22 @@ export function statusSearchStatement(ctx: AppContext, viewerId: string, query: 
   if (options.maxId) conditions.push(sql`${s.id} < ${options.maxId}`);
   if (options.minId) conditions.push(sql`${s.id} > ${options.minId}`);
   conditions.push(searchableBy(viewerId, query.scope), visibleTo(viewerId), notHiddenFrom(viewerId));
-  return ctx.db.select().from(statuses).where(sql.join(conditions, sql` AND `)).orderBy(sql`${s.id} DESC`).offset(options.offset).limit(options.limit);
+  const filtered = sql.join(conditions, sql` AND `);
+  const words = documentQuery(query.text, stemming);
+  const page = (where: SQL) => db.select().from(statuses).where(where).orderBy(sql`${s.id} DESC`).offset(options.offset).limit(options.limit);
+  if (!words) return page(filtered);
+  // How to find the newest matches depends on how many documents match, which the planner can only
+  // guess: a probe of the GIN index (up to PROBE ids) decides, when the statement runs, which of two
+  // branches runs. Few matches: those ids are the candidates. Many: statuses are walked newest
+  // first, each document checked, which finds a page after a few hundred. (Left to the planner, a
+  // word misjudged as common, or absent, walked all statuses.)
+  const wanted = options.offset + options.limit;
+  const ids = sql`WITH probe AS MATERIALIZED (SELECT d.status_id FROM status_search_documents d WHERE d.document @@ (${words}) LIMIT ${PROBE + 1})
+    (SELECT ${s.id} FROM ${statuses} WHERE (SELECT count(*) FROM probe) <= ${PROBE} AND ${s.id} IN (SELECT status_id FROM probe) AND ${filtered}
+      ORDER BY ${s.id} DESC LIMIT ${wanted})
+    UNION ALL
+    (SELECT ${s.id} FROM ${statuses} WHERE (SELECT count(*) FROM probe) > ${PROBE}
+      AND EXISTS (SELECT 1 FROM status_search_documents d WHERE d.status_id = ${s.id} AND d.document @@ (${words})) AND ${filtered}
+      ORDER BY ${s.id} DESC LIMIT ${wanted})`;
+  return page(sql`${s.id} IN (${ids})`);
 }
