@@ -702,7 +702,7 @@ export const pollVotes = pgTable(
     choice: integer('choice').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('index_poll_votes_on_poll_account_choice').on(t.pollId, t.accountId, t.choice)],
+  (t) => [uniqueIndex('index_poll_votes_on_poll_account_choice').on(t.pollId, t.accountId, t.choice), index('index_poll_votes_on_account_id').on(t.accountId)],
 );
 
 export const scheduledStatuses = pgTable(

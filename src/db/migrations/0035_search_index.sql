@@ -63,8 +63,16 @@ DROP INDEX IF EXISTS "index_statuses_on_search_vector";
 --> statement-breakpoint
 CREATE INDEX "index_status_search_documents_on_document" ON "status_search_documents" USING gin ("document");
 --> statement-breakpoint
+-- the planner's list of the most common words, ten times the default: how rare a searched word is
+-- decides between walking statuses newest first and reading the index (a rare word misjudged as
+-- common walks them all)
+ALTER TABLE "status_search_documents" ALTER COLUMN "document" SET STATISTICS 1000;
+--> statement-breakpoint
 CREATE INDEX "index_accounts_on_username_trgm" ON "accounts" USING gin (lower("username") gin_trgm_ops);
 --> statement-breakpoint
 CREATE INDEX "index_accounts_on_display_name_trgm" ON "accounts" USING gin (lower("display_name") gin_trgm_ops);
 --> statement-breakpoint
 CREATE INDEX "index_tags_on_name_trgm" ON "tags" USING gin (lower("name") gin_trgm_ops);
+--> statement-breakpoint
+-- a searcher's library counts the polls they voted in
+CREATE INDEX "index_poll_votes_on_account_id" ON "poll_votes" USING btree ("account_id");

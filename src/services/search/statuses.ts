@@ -19,6 +19,9 @@ export interface StatusSearchOptions {
 
 const s = statuses;
 
+/** How many matching documents still make a short list of candidates (see statusSearchStatement). */
+const PROBE = 5000;
+
 /**
  * The words of one clause as a tsquery: as written ('simple', which every document also holds) or
  * stemmed in `language` (a `language:` filter or the searcher's), so "running" finds "runs" in
@@ -28,7 +31,11 @@ const s = statuses;
 function clauseQuery(clause: TextClause, language: string | null): SQL {
   if (clause.kind === 'phrase') return sql`phraseto_tsquery('simple'::regconfig, ${clause.text})`;
   const simple = sql`plainto_tsquery('simple'::regconfig, ${clause.text})`;
-  return language ? sql`(${simple} || plainto_tsquery(search_config(${language}), ${clause.text}))` : simple;
+  if (!language) return simple;
+  const stemmed = sql`plainto_tsquery(search_config(${language}), ${clause.text})`;
+  // folded to a constant when planned: one of them when stemming changed nothing, so that the
+  // planner's estimate of how many documents match is not doubled by the same word twice
+  return sql`(CASE WHEN ${simple} = ${stemmed} THEN ${simple} ELSE ${simple} || ${stemmed} END)`;
 }
 
 /** The words to find, one tsquery (null when the query has none: a search by operators alone). */
@@ -109,17 +116,20 @@ function filterCondition(ctx: AppContext, viewerId: string, filter: FilterClause
 /**
  * What the searcher may find at all, as Mastodon's two indexes: public statuses of authors who
  * opened them to search (`indexable`; `in:public`), and their "library" (`in:library`): their own,
- * and those they favourited, bookmarked, boosted, voted in, replied to or were mentioned in.
+ * and those they favourited, bookmarked, boosted, voted in, replied to or were mentioned in. The
+ * library is one list of ids drawn from the searcher's own rows (a hashed set the planner probes
+ * per status, or the rows a library search starts from), not a probe of six tables per status.
  */
 function searchableBy(viewerId: string, scope: ParsedQuery['scope']): SQL {
   const open = sql`(${s.visibility} = 'public' AND EXISTS (SELECT 1 FROM accounts ia WHERE ia.id = ${s.accountId} AND ia.indexable))`;
-  const library = sql`(${s.accountId} = ${viewerId}
-    OR EXISTS (SELECT 1 FROM favourites sf WHERE sf.account_id = ${viewerId} AND sf.status_id = ${s.id})
-    OR EXISTS (SELECT 1 FROM bookmarks sb WHERE sb.account_id = ${viewerId} AND sb.status_id = ${s.id})
-    OR EXISTS (SELECT 1 FROM mentions sm WHERE sm.status_id = ${s.id} AND sm.account_id = ${viewerId})
-    OR EXISTS (SELECT 1 FROM statuses sr WHERE sr.reblog_of_id = ${s.id} AND sr.account_id = ${viewerId} AND sr.deleted_at IS NULL)
-    OR EXISTS (SELECT 1 FROM statuses sp WHERE sp.in_reply_to_id = ${s.id} AND sp.account_id = ${viewerId} AND sp.deleted_at IS NULL)
-    OR (${s.pollId} IS NOT NULL AND EXISTS (SELECT 1 FROM poll_votes pv WHERE pv.poll_id = ${s.pollId} AND pv.account_id = ${viewerId})))`;
+  const library = sql`${s.id} IN (
+    SELECT own.id FROM statuses own WHERE own.account_id = ${viewerId} AND own.reblog_of_id IS NULL
+    UNION ALL SELECT sf.status_id FROM favourites sf WHERE sf.account_id = ${viewerId}
+    UNION ALL SELECT sb.status_id FROM bookmarks sb WHERE sb.account_id = ${viewerId}
+    UNION ALL SELECT sm.status_id FROM mentions sm WHERE sm.account_id = ${viewerId}
+    UNION ALL SELECT sr.reblog_of_id FROM statuses sr WHERE sr.account_id = ${viewerId} AND sr.reblog_of_id IS NOT NULL AND sr.deleted_at IS NULL
+    UNION ALL SELECT sp.in_reply_to_id FROM statuses sp WHERE sp.account_id = ${viewerId} AND sp.in_reply_to_id IS NOT NULL AND sp.deleted_at IS NULL
+    UNION ALL SELECT vp.status_id FROM poll_votes pv JOIN polls vp ON vp.id = pv.poll_id WHERE pv.account_id = ${viewerId} AND vp.status_id IS NOT NULL)`;
   if (scope === 'public') return open;
   if (scope === 'library') return library;
   return sql`(${open} OR ${library})`;
@@ -133,11 +143,19 @@ function searchableBy(viewerId: string, scope: ParsedQuery['scope']): SQL {
  */
 export async function searchStatuses(ctx: AppContext, viewerId: string, query: ParsedQuery, options: StatusSearchOptions): Promise<StatusRow[]> {
   if (options.limit <= 0) return [];
+  // Without JIT: the planner's cost of the branch not taken (walking statuses) passes PostgreSQL's
+  // jit_above_cost, and compiling the statement took seconds where running it takes milliseconds.
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    return statusSearchStatement(ctx, viewerId, query, options, tx);
+  });
+}
+
+/** The one statement of a statuses search (unexecuted: bench/search-explain.ts explains it). */
+export function statusSearchStatement(ctx: AppContext, viewerId: string, query: ParsedQuery, options: StatusSearchOptions, db: Pick<AppContext['db'], 'select'> = ctx.db) {
   const languageFilter = query.filters.find((filter) => filter.prefix === 'language' && !filter.negated);
   const stemming = (languageFilter?.value as string | undefined) ?? options.language ?? null;
   const conditions: SQL[] = [sql`${s.reblogOfId} IS NULL`];
-  const words = documentQuery(query.text, stemming);
-  if (words) conditions.push(sql`EXISTS (SELECT 1 FROM status_search_documents d WHERE d.status_id = ${s.id} AND d.document @@ (${words}))`);
   for (const clause of query.text) {
     if (clause.kind === 'hashtag') conditions.push(clause.negated ? sql`NOT ${hashtagCondition(clause.text)}` : hashtagCondition(clause.text));
   }
@@ -146,5 +164,22 @@ export async function searchStatuses(ctx: AppContext, viewerId: string, query: P
   if (options.maxId) conditions.push(sql`${s.id} < ${options.maxId}`);
   if (options.minId) conditions.push(sql`${s.id} > ${options.minId}`);
   conditions.push(searchableBy(viewerId, query.scope), visibleTo(viewerId), notHiddenFrom(viewerId));
-  return ctx.db.select().from(statuses).where(sql.join(conditions, sql` AND `)).orderBy(sql`${s.id} DESC`).offset(options.offset).limit(options.limit);
+  const filtered = sql.join(conditions, sql` AND `);
+  const words = documentQuery(query.text, stemming);
+  const page = (where: SQL) => db.select().from(statuses).where(where).orderBy(sql`${s.id} DESC`).offset(options.offset).limit(options.limit);
+  if (!words) return page(filtered);
+  // How to find the newest matches depends on how many documents match, which the planner can only
+  // guess: a probe of the GIN index (up to PROBE ids) decides, when the statement runs, which of two
+  // branches runs. Few matches: those ids are the candidates. Many: statuses are walked newest
+  // first, each document checked, which finds a page after a few hundred. (Left to the planner, a
+  // word misjudged as common, or absent, walked all statuses.)
+  const wanted = options.offset + options.limit;
+  const ids = sql`WITH probe AS MATERIALIZED (SELECT d.status_id FROM status_search_documents d WHERE d.document @@ (${words}) LIMIT ${PROBE + 1})
+    (SELECT ${s.id} FROM ${statuses} WHERE (SELECT count(*) FROM probe) <= ${PROBE} AND ${s.id} IN (SELECT status_id FROM probe) AND ${filtered}
+      ORDER BY ${s.id} DESC LIMIT ${wanted})
+    UNION ALL
+    (SELECT ${s.id} FROM ${statuses} WHERE (SELECT count(*) FROM probe) > ${PROBE}
+      AND EXISTS (SELECT 1 FROM status_search_documents d WHERE d.status_id = ${s.id} AND d.document @@ (${words})) AND ${filtered}
+      ORDER BY ${s.id} DESC LIMIT ${wanted})`;
+  return page(sql`${s.id} IN (${ids})`);
 }
