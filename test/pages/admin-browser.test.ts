@@ -117,6 +117,8 @@ describe('the staff web interface in Chromium: a report resolved with a suspensi
       '/admin/ip_blocks',
       '/admin/rules',
       '/admin/settings',
+      '/admin/announcements',
+      '/admin/custom_emojis',
       '/admin/jobs',
     ];
     for (const path of pages) {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.ts';
 import { staffAccountsRoutes } from './accounts.ts';
+import { staffAnnouncementsRoutes } from './announcements.ts';
+import { staffCustomEmojisRoutes } from './custom-emojis.ts';
 import { staffActionLogsRoutes } from './action-logs.ts';
 import { staffBlocksRoutes } from './blocks.ts';
 import { staffDashboardRoutes } from './dashboard.ts';
 import { staffJobsRoutes } from './jobs.ts';
-import { staffListingRoutes } from './listings.ts';
 import { staffReportsRoutes } from './reports.ts';
 import { staffRulesRoutes } from './rules.ts';
 import { staffWarningPresetsRoutes } from './warning-presets.ts';
@@ -24,5 +25,6 @@ export function staffInterfaceRoutes(app: FastifyInstance, ctx: AppContext) {
   staffTrendsRoutes(app, ctx);
   staffSettingsRoutes(app, ctx);
   staffJobsRoutes(app, ctx);
-  staffListingRoutes(app, ctx);
+  staffAnnouncementsRoutes(app, ctx);
+  staffCustomEmojisRoutes(app, ctx);
 }
