@@ -1,7 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { queryRows } from '../../db/index.ts';
-import { users, webPushSubscriptions, type NotificationEmailType, type NotificationRow } from '../../db/schema.ts';
+import { users, type NotificationEmailType, type NotificationRow } from '../../db/schema.ts';
 import { NotificationMail } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
 import { channels, listenedChannels } from '../../streaming/channels.ts';
@@ -13,11 +12,9 @@ export const MAILED_NOTIFICATION_TYPES: ReadonlySet<string> = new Set<Notificati
 /** How long a notification e-mail waits in the queue (Mastodon's `deliver_later(wait: 2.minutes)`): a member who switches the kind off meanwhile gets none. Tests set it to 0. */
 export const notificationMailDelay = { ms: 2 * 60 * 1000 };
 
-/** Whether the member would see it anyway: a stream of theirs is open, or a browser or app receives their Web Push (NotifyService#recipient_online?). */
-async function recipientOnline(ctx: AppContext, accountId: string, userId: string): Promise<boolean> {
-  if ((await listenedChannels(ctx, [channels.home(accountId), channels.notifications(accountId)])).length > 0) return true;
-  const rows = await queryRows(ctx.db, sql`SELECT 1 FROM ${webPushSubscriptions} WHERE ${webPushSubscriptions.userId} = ${userId} LIMIT 1`);
-  return rows.length > 0;
+/** Whether a stream of the member's is open (with a Web Push subscription, NotifyService#recipient_online?). */
+async function streaming(ctx: AppContext, accountId: string): Promise<boolean> {
+  return (await listenedChannels(ctx, [channels.home(accountId), channels.notifications(accountId)])).length > 0;
 }
 
 /**
@@ -28,11 +25,17 @@ async function recipientOnline(ctx: AppContext, accountId: string, userId: strin
 export async function enqueueNotificationMail(ctx: AppContext, notification: NotificationRow): Promise<void> {
   if (!MAILED_NOTIFICATION_TYPES.has(notification.type)) return;
   try {
-    const [user] = await ctx.db.select({ id: users.id, settings: users.settings }).from(users).where(eq(users.accountId, notification.accountId)).limit(1);
+    // the member's choices and whether a browser or app receives their Web Push, in one statement
+    const [user] = await ctx.db
+      .select({ settings: users.settings, pushed: sql<boolean>`EXISTS (SELECT 1 FROM web_push_subscriptions WHERE web_push_subscriptions.user_id = users.id)` })
+      .from(users)
+      .where(eq(users.accountId, notification.accountId))
+      .limit(1);
     if (!user) return;
     const { emails, always } = notificationEmailSettings(user.settings);
     if (!emails[notification.type as NotificationEmailType]) return;
-    if (!always && (await recipientOnline(ctx, notification.accountId, user.id))) return;
+    // online (NotifyService#recipient_online?): a stream of theirs is open, or their Web Push is received
+    if (!always && (user.pushed || (await streaming(ctx, notification.accountId)))) return;
     await enqueue(ctx, NotificationMail, { notificationId: notification.id }, notificationMailDelay.ms > 0 ? { delayMs: notificationMailDelay.ms } : {});
   } catch (error) {
     ctx.log.warn({ err: error, notificationId: notification.id }, 'could not queue a notification e-mail');
