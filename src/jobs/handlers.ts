@@ -35,7 +35,7 @@ on(jobs.Distribution, async () => {
     import('../services/activitypub/status-deliveries.ts'),
     import('./default/distribution.ts'),
     import('../services/trends/links.ts'),
-    import('../services/statuses/post-status.ts'),
+    import('../services/statuses/notify-mentioned.ts'),
   ]);
   // a new local status's Create is queued first: its Distribution job is what makes it durable (status-deliveries.ts)
   return async (ctx, data) => {

@@ -12,11 +12,13 @@ import { attachableMedia, attachMedia } from '../media/media-attachments.ts';
 import type { MediaAttachmentRow } from '../../serializers/media-attachment.ts';
 import { INSTANCE_LIMITS } from '../../lib/instance-limits.ts';
 import { isLanguageCode } from './languages.ts';
-import { notify } from '../notifications/notify.ts';
+import { notifyMentioned } from './notify-mentioned.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
 import { enqueueDistribution } from '../feeds/pending-distributions.ts';
+
+export { notifyMentioned };
 import { crawlLinks } from './preview-cards/preview-cards.ts';
 import { statusLink } from './preview-cards/status-link.ts';
 import { findVisibleStatus } from './visibility.ts';
@@ -241,30 +243,6 @@ export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
   await tx.execute(sql`UPDATE statuses SET replies_count = (
       SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = ${statusId} AND r.deleted_at IS NULL AND r.visibility IN ('public', 'unlisted')
     ) WHERE id = ${statusId}`);
-}
-
-/** Notifies the local accounts a status mentions (not its author; notify() skips blocks and mutes). */
-export async function notifyMentioned(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], type: 'mention' | 'update' = 'mention') {
-  for (const account of mentioned) {
-    if (account.domain || account.id === status.accountId) continue;
-    await notify(ctx, { recipientId: account.id, fromAccountId: status.accountId, type, statusId: status.id });
-  }
-}
-
-/**
- * Notifies the local accounts a local status mentions, once (notify is idempotent): what the posting
- * request does after its commit, done again when the pending_distributions sweep recovers a status
- * whose request died after the commit (a database outage).
- */
-export async function notifyMentionedAgain(ctx: AppContext, statusId: string) {
-  const [status] = await ctx.db
-    .select()
-    .from(statuses)
-    .where(and(eq(statuses.id, statusId), sql`${statuses.deletedAt} IS NULL`, sql`${statuses.local}`, sql`${statuses.reblogOfId} IS NULL`))
-    .limit(1);
-  if (!status) return;
-  const mentioned = await ctx.db.select().from(accounts).where(sql`${accounts.id} IN (SELECT account_id FROM mentions WHERE status_id = ${statusId}::bigint) AND ${accounts.domain} IS NULL`);
-  await notifyMentioned(ctx, status, mentioned);
 }
 
 /**
