@@ -93,7 +93,11 @@ describe('admin: actions on statuses, and warning presets', () => {
     assert.match(mail, /Subject: poster is appealing a moderation decision on /);
     assert.match(mail, /It was fine/);
     assert.ok(mail.includes(`/admin/accounts/${poster.accountId}`), mail);
-    assert.deepEqual(mailsTo(instance.dataDir, moderator.email).filter((text) => /appealing/.test(text)), [], 'a Moderator does not decide appeals');
+    assert.deepEqual(
+      mailsTo(instance.dataDir, moderator.email).filter((text) => /appealing/.test(text)),
+      [],
+      'a Moderator does not decide appeals',
+    );
     const adminBrowser = await signedInBrowser(instance.url, admin);
     const decided = await submitStaffForm(adminBrowser, `/admin/accounts/${poster.accountId}`, `/admin/appeals/${appealId}/approve`);
     assert.equal(decided.status, 303, decided.html);
