@@ -37,6 +37,16 @@ export async function signInThroughClient(page: Page, instance: TestInstance, us
   await signedInAtHome(page);
 }
 
+/**
+ * After the sign-in form sent the browser to /home: the client there starts its own OAuth flow (a
+ * navigation of its own to /oauth/authorize), which a test that goes elsewhere at once would race.
+ * Waits until that page has loaded (an instance not started by startBrowsableInstance stops there:
+ * its client's redirect URI names LOCAL_DOMAIN).
+ */
+export async function webClientStartedSignIn(page: Page): Promise<void> {
+  await page.waitForURL((url) => url.pathname === '/oauth/authorize');
+}
+
 async function signedInAtHome(page: Page) {
   await page.waitForURL((url) => url.pathname === '/home');
   await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();

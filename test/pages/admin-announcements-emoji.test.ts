@@ -5,6 +5,7 @@ import { type Browser, formFields, signedInBrowser } from '../helpers/browser.ts
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { pngImage } from '../helpers/link-pages.ts';
 import { submitStaffForm } from '../helpers/staff-pages.ts';
+import { fetchStoredFile } from '../helpers/stored-files.ts';
 
 describe('staff web interface: announcements and custom emoji', () => {
   let instance: TestInstance;
@@ -92,7 +93,7 @@ describe('staff web interface: announcements and custom emoji', () => {
     assert.equal(listed[0]!.shortcode, 'blobcat');
     assert.equal(listed[0]!.category, 'Cats');
     assert.match(listed[0]!.url, /custom_emojis\/images\/.+\/original\/[0-9a-f]+\.png$/);
-    const image = await fetch(new URL(new URL(listed[0]!.url).pathname, instance.url));
+    const image = await fetchStoredFile(instance, listed[0]!.url);
     assert.equal(image.status, 200);
     assert.match((await admin.get(EMOJI)).html, /<code>:blobcat:<\/code>/);
 

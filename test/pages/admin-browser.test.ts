@@ -6,6 +6,7 @@ import { users } from '../../src/db/schema.ts';
 import { launchChromium, screenshotPath, seriousViolations, withoutChromium } from '../helpers/chromium.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { signedUpUser, signUp, signUpAppToken } from '../helpers/sign-up.ts';
+import { webClientStartedSignIn } from '../helpers/web-client.ts';
 
 describe('the staff web interface in Chromium: a report resolved with a suspension, a sign-up approved, accessibility', { skip: withoutChromium }, () => {
   let instance: TestInstance;
@@ -95,7 +96,7 @@ describe('the staff web interface in Chromium: a report resolved with a suspensi
     await signIn.getByLabel('E-mail address').fill('newcomer@example.com');
     await signIn.getByLabel('Password').fill('newcomer password');
     await signIn.getByRole('button', { name: 'Log in' }).click();
-    await signIn.waitForURL((url) => url.pathname !== '/auth/sign_in');
+    await webClientStartedSignIn(signIn);
     const strikes = await signIn.goto(`${instance.url}/disputes/strikes`);
     assert.equal(strikes?.status(), 200, 'signed in');
     await newcomer.close();

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screenshotPath, withoutChromium } from '../helpers/chromium.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { waitForMailLink } from '../helpers/mail.ts';
+import { webClientStartedSignIn } from '../helpers/web-client.ts';
 
 describe('a visitor signs up, confirms the address from the mail, and signs in, in Chromium', { skip: withoutChromium }, () => {
   let instance: TestInstance;
@@ -63,7 +64,7 @@ describe('a visitor signs up, confirms the address from the mail, and signs in, 
     await page.getByLabel('Password').fill('a long enough password');
     await snap(page, 'sign-in');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL((url) => url.pathname !== '/auth/sign_in');
+    await webClientStartedSignIn(page);
 
     // signed in: a page only members see opens instead of sending the browser to sign in
     const settings = await page.goto(`${instance.url}/settings/migration`);
