@@ -78,6 +78,7 @@ describe('statuses from other servers, through the inbox', () => {
     const activity = fixture('mastodon-create-note.json');
     await post(activity);
     const row = await arrived(activity.object.id);
+    await settled();
     const { status, body } = await show(row.id);
     assert.equal(status, 200);
     assert.equal(body.account.acct, remote.handle);
@@ -102,11 +103,10 @@ describe('statuses from other servers, through the inbox', () => {
     const mention = await until(async () => (await notificationsOf(alice)).find((item) => item.type === 'mention' && item.status?.id === row.id), 'the mention notification');
     assert.equal(mention.account.acct, remote.handle);
     // bob's post is in alice's home feed, as a post of someone she follows
-    const home = await instance.request('GET', '/api/v1/timelines/home', { token: alice.token });
-    assert.ok(
-      home.body.some((item: { id: string }) => item.id === row.id),
-      'in the home timeline',
-    );
+    await until(async () => {
+      const home = await instance.request('GET', '/api/v1/timelines/home', { token: alice.token });
+      return home.body.some((item: { id: string }) => item.id === row.id);
+    }, 'the status in the home timeline');
   });
 
   it('stores a delivery once, however often it arrives', async () => {
