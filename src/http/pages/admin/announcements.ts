@@ -13,11 +13,10 @@ import {
   type AnnouncementRow,
   type NewAnnouncement,
 } from '../../../services/instance/announcements.ts';
-import { params, railsBoolean, text } from '../../plugins/params.ts';
-import { verifyCsrf } from '../../plugins/session.ts';
+import { railsBoolean, text } from '../../plugins/params.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
-import { renderStaffPage, staffAction, staffSignedIn, staffView, type StaffPage } from './staff-page.ts';
+import { renderStaffPage, staffAction, staffForm, staffView, type StaffPage } from './staff-page.ts';
 
 const PATH = '/admin/announcements';
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -89,10 +88,9 @@ export function staffAnnouncementsRoutes(app: FastifyInstance, ctx: AppContext) 
 
   // as staffAction, but invalid input shows the form again with its problems (Rails' `render :new`, 422)
   app.post(PATH, async (request, reply) => {
-    const input = params(request);
-    verifyCsrf(ctx, request, input.authenticity_token);
-    const staff = await staffSignedIn(ctx, request, reply, permission);
-    if (!staff) return;
+    const form = await staffForm(ctx, request, reply, permission);
+    if (!form) return;
+    const { staff, input } = form;
     const { announcement, problems } = announcementInput(input);
     if (problems.length) return listPage(ctx, reply, staff, problems, input);
     const created = await createAnnouncement(ctx, announcement);

@@ -6,11 +6,10 @@ import { serializeCustomEmoji } from '../../../serializers/custom-emoji.ts';
 import { InvalidEmojiError } from '../../../services/emojis/emoji-images.ts';
 import { deleteLocalEmoji, localEmojis, modifyLocalEmoji, saveLocalEmoji, type LocalEmojiChanges } from '../../../services/emojis/local-emojis.ts';
 import { recordStaffAction } from '../../../services/moderation/audit-log.ts';
-import { params, text } from '../../plugins/params.ts';
-import { verifyCsrf } from '../../plugins/session.ts';
+import { text } from '../../plugins/params.ts';
 import { buttonForm } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
-import { renderStaffPage, staffAction, staffSignedIn, staffView, type StaffPage } from './staff-page.ts';
+import { renderStaffPage, staffAction, staffForm, staffView, type StaffPage } from './staff-page.ts';
 
 const PATH = '/admin/custom_emojis';
 const shortcodeOf = (request: FastifyRequest) => (request.params as { shortcode: string }).shortcode;
@@ -56,10 +55,9 @@ export function staffCustomEmojisRoutes(app: FastifyInstance, ctx: AppContext) {
 
   // as staffAction, but a refused upload shows the form again with the reason (Rails' `render :new`, 422)
   app.post(PATH, async (request, reply) => {
-    const input = params(request);
-    verifyCsrf(ctx, request, input.authenticity_token);
-    const staff = await staffSignedIn(ctx, request, reply, permission);
-    if (!staff) return;
+    const form = await staffForm(ctx, request, reply, permission);
+    if (!form) return;
+    const { staff, input } = form;
     const shortcode = text(input.shortcode)?.trim() ?? '';
     const file = input.image as FilePart;
     const refuse = (problem: string) => listPage(ctx, reply, staff, problem, input);

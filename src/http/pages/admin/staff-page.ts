@@ -69,16 +69,23 @@ export async function renderStaffPage(ctx: AppContext, reply: FastifyReply, staf
     .send(staffLayout({ title, siteTitle: site_title, nav, body, current: new URL(reply.request.url, 'http://localhost').pathname }));
 }
 
+/** A staff form's POST up to its own work: its fields, the CSRF token checked, then the permission (undefined: answered already). */
+export async function staffForm(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, permission: number): Promise<{ staff: StaffPage; input: Record<string, unknown> } | undefined> {
+  const input = params(request);
+  verifyCsrf(ctx, request, input.authenticity_token);
+  const staff = await staffSignedIn(ctx, request, reply, permission);
+  return staff ? { staff, input } : undefined;
+}
+
 /**
  * A staff form's POST: the CSRF token first, then the permission, then `run` (the same service the
  * admin API calls), then a redirect (303) to where `run` says. A refusal or invalid input from the
  * service (4xx) is shown on an error page with its status, and nothing changed.
  */
 export async function staffAction(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, permission: number, run: (staff: StaffPage, input: Record<string, unknown>) => Promise<string>) {
-  const input = params(request);
-  verifyCsrf(ctx, request, input.authenticity_token);
-  const staff = await staffSignedIn(ctx, request, reply, permission);
-  if (!staff) return;
+  const form = await staffForm(ctx, request, reply, permission);
+  if (!form) return;
+  const { staff, input } = form;
   try {
     return reply.redirect(await run(staff, input), 303);
   } catch (error) {
