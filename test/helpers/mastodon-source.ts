@@ -1,5 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import pg from 'pg';
 import { serveOverWire } from './pglite-wire.ts';
@@ -602,6 +604,22 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
 }
 
 /**
+ * An in-memory PGlite holding Mastodon's schema, loaded from a dump made once per schema (creating a
+ * PGlite and its schema costs ~10 s here, loading the dump a few).
+ */
+async function pgliteWithSchema(schema: string) {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dump = join(tmpdir(), `subspace-mastodon-source-${createHash('sha256').update(schema).digest('hex').slice(0, 12)}.tar`);
+  if (existsSync(dump)) return PGlite.create({ loadDataDir: new Blob([readFileSync(dump)]) });
+  const db = await PGlite.create();
+  await db.exec(schema);
+  const building = `${dump}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(building, Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()));
+  renameSync(building, dump);
+  return db;
+}
+
+/**
  * A Mastodon 4.x database (test/fixtures/mastodon/schema.sql) filled with realistic rows, reached
  * through a `postgres://` URL: a database of its own on the test PostgreSQL in server mode, a PGlite
  * served over the wire protocol on loopback in the embedded pass.
@@ -635,9 +653,7 @@ export async function startMastodonSource(options: MastodonSourceOptions = {}): 
       },
     };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create();
-  await db.exec(schema);
+  const db = await pgliteWithSchema(schema);
   const fixture = await fill((text, params) => db.query(text, params as unknown[]), options);
   const wire = await serveOverWire(db);
   return {
