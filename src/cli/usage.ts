@@ -235,7 +235,7 @@ const PROCESS_COMMANDS = {
   restore: ['restore ARCHIVE|s3://BUCKET/KEY --identity FILE', 'restores a backup (subspace backup create) into an empty instance'],
   import: [
     'import mastodon --database postgres://… [--media-dir DIR | --media s3://BUCKET] [--dry-run]',
-    'fills an empty instance with the same LOCAL_DOMAIN from a Mastodon 4.x database (read-only): accounts and their keys, statuses with their ids, relationships, apps and their tokens, settings; run it again to continue',
+    "fills an empty instance with the same LOCAL_DOMAIN from a Mastodon 4.x database (read-only): accounts and their keys, statuses with their ids, relationships, apps and their tokens, settings; two-factor sign-in with Mastodon's ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY and ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT (OTP_SECRET before 4.3) in the environment; run it again to continue",
   ],
   version: ['version', 'prints the version (also --version)'],
 } as const satisfies Record<string, readonly [string, string]>;

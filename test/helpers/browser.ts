@@ -42,6 +42,18 @@ export class Browser {
     return { status: response.status, headers: response.headers, location: response.headers.get('location'), html: await response.text() };
   }
 
+  /** POSTs JSON, as a page's script does (the security keys' ceremonies): its status and the JSON answered. */
+  async postJson(path: string, body: unknown) {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method: 'POST',
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+    });
+    this.remember(response);
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
   /** POSTs a multipart form, as a browser sends a form with `enctype="multipart/form-data"`: its fields and files (name, content). */
   async postMultipart(path: string, fields: Record<string, string>, files: Record<string, { filename: string; content: string | Buffer; type?: string }>) {
     const form = new FormData();

@@ -1,7 +1,9 @@
 import { openStorage } from '../../backends/index.ts';
 import type { Config } from '../../config/index.ts';
+import { withEnvFiles } from '../../config/env-file.ts';
 import { openDatabase } from '../../db/index.ts';
 import { formatImportReport, ImportRefused, importMastodon } from '../../services/migration/mastodon/import-mastodon.ts';
+import { mastodonSecretsFrom } from '../../services/migration/mastodon/otp-secrets.ts';
 import type { MediaSource } from '../../services/migration/mastodon/paperclip.ts';
 import { openMastodonSource, SourceError } from '../../services/migration/mastodon/source.ts';
 import { lockHolder } from '../../roles/data-dir-lock.ts';
@@ -55,6 +57,8 @@ export async function runImport(args: string[], loadConfiguration: () => Promise
     const report = await importMastodon(config, database.db, source, {
       media,
       dryRun: values['dry-run'],
+      // the variables of Mastodon's .env.production that its TOTP secrets were encrypted with
+      secrets: mastodonSecretsFrom(withEnvFiles(process.env)),
       progress: (step) => {
         current?.stop();
         process.stderr.write(`${step}\n`);

@@ -3,6 +3,7 @@ import { baseUrl, type Config } from '../../../config/index.ts';
 import type { Database } from '../../../db/index.ts';
 import { accounts, mastodonImportProgress, statuses } from '../../../db/schema.ts';
 import { INSTANCE_ACTOR_ID } from './mastodon-enums.ts';
+import { otpSecretReader, type MastodonSecrets } from './otp-secrets.ts';
 import type { MediaSource } from './paperclip.ts';
 import type { MastodonSourceDb } from './source.ts';
 import { BEFORE_ALL, type Skips, type StepContext } from './step.ts';
@@ -88,6 +89,8 @@ export interface ImportOptions {
   /** a progress bar per step */
   progress?: (step: string) => StepProgress;
   batchSize?: number;
+  /** Mastodon's keys, to carry its members' TOTP secrets */
+  secrets?: MastodonSecrets;
 }
 
 /**
@@ -97,7 +100,7 @@ export interface ImportOptions {
  */
 export async function importMastodon(config: Config, db: Database, source: MastodonSourceDb, options: ImportOptions): Promise<ImportReport> {
   const { domain, from, resumed } = await preflight(config, db, source);
-  const ctx: StepContext = { config, base: baseUrl(config), source, media: options.media };
+  const ctx: StepContext = { config, base: baseUrl(config), source, media: options.media, readOtpSecret: otpSecretReader(options.secrets ?? {}) };
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const steps: StepReport[] = [];
   for (const step of IMPORT_STEPS) {

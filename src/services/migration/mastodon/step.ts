@@ -1,5 +1,6 @@
 import type { Config } from '../../../config/index.ts';
 import type { Database } from '../../../db/index.ts';
+import type { OtpSecretResult, EncryptedOtpSecret } from './otp-secrets.ts';
 import type { MediaSource } from './paperclip.ts';
 import type { MastodonSourceDb } from './source.ts';
 
@@ -12,6 +13,8 @@ export interface StepContext {
   base: string;
   source: MastodonSourceDb;
   media: MediaSource;
+  /** a member's TOTP secret in clear, read with Mastodon's keys when they were given */
+  readOtpSecret: (row: EncryptedOtpSecret) => OtpSecretResult;
 }
 
 /**

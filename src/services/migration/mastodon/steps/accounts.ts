@@ -187,6 +187,13 @@ interface UserSource {
   confirmed_at: Date | null;
   locale: string | null;
   otp_required_for_login: boolean;
+  otp_secret?: string | null;
+  encrypted_otp_secret?: string | null;
+  encrypted_otp_secret_iv?: string | null;
+  encrypted_otp_secret_salt?: string | null;
+  consumed_timestep: number | null;
+  otp_backup_codes: string[] | null;
+  webauthn_id: string | null;
   disabled: boolean;
   chosen_languages: string[] | null;
   approved: boolean;
@@ -207,9 +214,11 @@ export const usersStep: ImportStep<UserSource> = {
       (SELECT text FROM user_invite_requests q WHERE q.user_id = u.id ORDER BY q.id DESC LIMIT 1) AS invite_request_text
     FROM users u LEFT JOIN user_roles r ON r.id = u.role_id
     WHERE u.id > $1::bigint ORDER BY u.id LIMIT $2`,
-  async write(tx, rows, _ctx, skip) {
+  async write(tx, rows, ctx, skip) {
     const values = rows.map((row) => {
-      if (row.otp_required_for_login) skip('two-factor authentication (TOTP): these members sign in with their password alone until they set it up again');
+      const otp = row.otp_required_for_login ? ctx.readOtpSecret(row) : null;
+      if (otp && 'skipped' in otp) skip(otp.skipped);
+      const secret = otp && 'secret' in otp ? otp.secret : null;
       if (row.role_name && !isRole(row.role_name)) skip(`custom role ${row.role_name} (members who had it are members here)`);
       return {
         id: row.id,
@@ -225,6 +234,12 @@ export const usersStep: ImportStep<UserSource> = {
         chosenLanguages: row.chosen_languages,
         signUpIp: row.sign_up_ip,
         inviteRequestText: row.invite_request_text,
+        // the app's codes go on working; the recovery codes are bcrypt hashes, as Subspace keeps them
+        otpRequiredForLogin: secret !== null,
+        otpSecret: secret,
+        consumedTimestep: secret ? row.consumed_timestep : null,
+        otpBackupCodes: secret ? row.otp_backup_codes : null,
+        webauthnId: row.webauthn_id,
         currentSignInAt: row.current_sign_in_at,
         lastSignInAt: row.last_sign_in_at,
         createdAt: row.created_at,

@@ -22,12 +22,15 @@ import {
   pinsStep,
   tagFollowsStep,
 } from './relationships.ts';
+import { scheduledStatusesStep } from './scheduled-statuses.ts';
+import { securityKeysStep } from './security-keys.ts';
 import { conversationsStep, customEmojisStep, mediaAttachmentsStep, mentionsStep, pollsStep, pollVotesStep, previewCardsStep, statusEditsStep, statusesStep, tagsStep } from './statuses.ts';
 
 /** Every step, in an order where what a row refers to is there before it. */
 export const IMPORT_STEPS: ImportStep[] = [
   accountsStep,
   usersStep,
+  securityKeysStep,
   applicationsStep,
   accessTokensStep,
   webPushStep,
@@ -41,6 +44,7 @@ export const IMPORT_STEPS: ImportStep[] = [
   pollVotesStep,
   mentionsStep,
   mediaAttachmentsStep,
+  scheduledStatusesStep,
   followsStep,
   followRequestsStep,
   blocksStep,
@@ -75,13 +79,11 @@ export const IMPORT_STEPS: ImportStep[] = [
  * for the report: table, a condition on its rows, and what the admin is told.
  */
 export const NOT_CARRIED: { table: string; where?: string; reason: string }[] = [
-  { table: 'webauthn_credentials', reason: 'security keys (WebAuthn): their owners sign in with their password and register them again' },
   { table: 'report_notes', reason: "moderators' notes on reports" },
   { table: 'account_moderation_notes', reason: "moderators' notes on accounts" },
   { table: 'account_warnings', reason: 'moderation strikes (account warnings) and their appeals' },
   { table: 'admin_action_logs', reason: 'the audit log' },
   { table: 'invites', reason: 'invite links (members make new ones)' },
-  { table: 'scheduled_statuses', reason: 'scheduled statuses (their authors schedule them again)' },
   { table: 'quotes', reason: 'quotes (the statuses are imported, without their quote link)' },
   { table: 'account_pins', reason: 'endorsed accounts (featured on profiles)' },
   { table: 'canonical_email_blocks', reason: 'canonical e-mail blocks' },

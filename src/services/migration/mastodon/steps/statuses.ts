@@ -285,10 +285,6 @@ export const mediaAttachmentsStep: ImportStep = {
   async write(tx, rows, ctx, skip) {
     const values = [];
     for (const row of rows) {
-      if (row.status_id === null && row.scheduled_status_id !== null) {
-        skip('media of scheduled statuses (scheduled statuses are not carried over)');
-        continue;
-      }
       const remote = row.remote === true;
       const type = MEDIA_TYPE[row.type] ?? 'unknown';
       const path = (style: string, fileName: string) => paperclipPath({ attachment: 'media_attachments/files', id: row.id, style, fileName, remote });
