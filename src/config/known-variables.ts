@@ -122,6 +122,10 @@ export const SUBSPACE_VARIABLES: ReadonlySet<string> = new Set([
   'SUBSPACE_JOB_LOCK_SECONDS',
   'SUBSPACE_MEDIA_TRANSCODES',
   'SUBSPACE_DEEPL_BASE_URL',
+  // read by `subspace import mastodon` alone: Mastodon's keys of its members' TOTP secrets
+  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
+  'OTP_SECRET',
 ]);
 
 /** Mastodon's variables (its .env.production.sample and initializers) that Subspace does not read. */
@@ -145,8 +149,6 @@ const MASTODON_UNSUPPORTED = new Set([
   'SMTP_DOMAIN',
   'SMTP_DELIVERY_METHOD',
   'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
-  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
-  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
   'MIN_THREADS',
   'SOCKET',
   'RAILS_SERVE_STATIC_FILES',
