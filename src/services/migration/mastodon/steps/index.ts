@@ -22,6 +22,8 @@ import {
   pinsStep,
   tagFollowsStep,
 } from './relationships.ts';
+import { accountPinsStep, announcementMutesStep, announcementReactionsStep } from './member-choices.ts';
+import { accountWarningsStep, adminActionLogsStep, appealsStep, canonicalEmailBlocksStep, invitesStep } from './moderation.ts';
 import { conversationsStep, customEmojisStep, mediaAttachmentsStep, mentionsStep, pollsStep, pollVotesStep, previewCardsStep, statusEditsStep, statusesStep, tagsStep } from './statuses.ts';
 
 /** Every step, in an order where what a row refers to is there before it. */
@@ -68,6 +70,15 @@ export const IMPORT_STEPS: ImportStep[] = [
   reportsStep,
   notificationsStep,
   announcementsStep,
+  // moderation history and members' choices (after the reports, users and announcements they name)
+  accountPinsStep,
+  invitesStep,
+  canonicalEmailBlocksStep,
+  accountWarningsStep,
+  appealsStep,
+  adminActionLogsStep,
+  announcementReactionsStep,
+  announcementMutesStep,
 ];
 
 /**
@@ -76,17 +87,10 @@ export const IMPORT_STEPS: ImportStep[] = [
  */
 export const NOT_CARRIED: { table: string; where?: string; reason: string }[] = [
   { table: 'webauthn_credentials', reason: 'security keys (WebAuthn): their owners sign in with their password and register them again' },
-  { table: 'report_notes', reason: "moderators' notes on reports" },
-  { table: 'account_moderation_notes', reason: "moderators' notes on accounts" },
-  { table: 'account_warnings', reason: 'moderation strikes (account warnings) and their appeals' },
-  { table: 'admin_action_logs', reason: 'the audit log' },
-  { table: 'invites', reason: 'invite links (members make new ones)' },
+  { table: 'report_notes', reason: "moderators' notes on reports (Subspace keeps no staff notes)" },
+  { table: 'account_moderation_notes', reason: "moderators' notes on accounts (Subspace keeps no staff notes)" },
   { table: 'scheduled_statuses', reason: 'scheduled statuses (their authors schedule them again)' },
   { table: 'quotes', reason: 'quotes (the statuses are imported, without their quote link)' },
-  { table: 'account_pins', reason: 'endorsed accounts (featured on profiles)' },
-  { table: 'canonical_email_blocks', reason: 'canonical e-mail blocks' },
-  { table: 'announcement_reactions', reason: "members' reactions to announcements" },
-  { table: 'announcement_mutes', reason: 'announcements members dismissed' },
   { table: 'session_activations', reason: 'browser sessions: members sign in again on the web (their apps stay signed in)' },
   { table: 'oauth_access_grants', where: 'revoked_at IS NULL', reason: 'authorization codes not yet exchanged for a token' },
   { table: 'oauth_access_tokens', where: 'refresh_token IS NOT NULL', reason: 'refresh tokens (the access tokens are imported)' },
