@@ -52,6 +52,17 @@ export async function addModerationHistory(source: MastodonSource): Promise<Mode
     created_at: at('2024-03-02T10:00:00Z'),
     updated_at: at('2024-03-05T10:00:00Z'),
   });
+  // the notification that told bob of the warning
+  await put('notifications', {
+    id: 2201,
+    activity_id: strikes.bobWarning,
+    activity_type: 'AccountWarning',
+    type: 'moderation_warning',
+    account_id: bob.id,
+    from_account_id: carol.id,
+    created_at: at('2024-03-01T10:00:00Z'),
+    updated_at: at('2024-03-01T10:00:00Z'),
+  });
   const appeals = { pending: '1501', approved: '1502' };
   await put('appeals', { id: appeals.pending, account_id: bob.id, account_warning_id: strikes.bobWarning, text: 'It was a joke', ...ts });
   await put('appeals', {

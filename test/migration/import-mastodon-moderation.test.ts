@@ -38,7 +38,7 @@ describe("subspace import mastodon: the staff's history and the members' choices
       assert.match(run.output, new RegExp(`\\n  ${line}\\n`), line);
     }
     const left = run.output.slice(run.output.indexOf('Not carried over:'));
-    for (const gone of [/strikes/, /audit log/, /invite/, /canonical/, /endorsed/, /reactions/, /dismissed/]) assert.doesNotMatch(left, gone);
+    for (const gone of [/strikes/, /moderation_warning/, /audit log/, /invite/, /canonical/, /endorsed/, /reactions/, /dismissed/]) assert.doesNotMatch(left, gone);
     assert.match(left, /1 × moderators' notes on reports/);
     assert.match(left, /1 × moderators' notes on accounts/);
   });
@@ -57,6 +57,14 @@ describe("subspace import mastodon: the staff's history and the members' choices
     assert.deepEqual(
       dave.body.map((strike: any) => [strike.id, strike.action, strike.text, strike.appeal]),
       [[moderation.strikes.dave, 'suspend', 'Spam', null]],
+    );
+
+    // and the notification that told him of the warning
+    const told = await instance.request('GET', '/api/v1/notifications?types[]=moderation_warning', { token: fixture.tokens.bob });
+    assert.equal(told.status, 200, told.text);
+    assert.deepEqual(
+      told.body.map((notification: any) => [notification.id, notification.type, notification.moderation_warning?.id, notification.moderation_warning?.action]),
+      [['2201', 'moderation_warning', moderation.strikes.bobWarning, 'none']],
     );
 
     // bob sees his on /disputes (he had two-factor on Mastodon: here he signs in with his password)

@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { accountWarnings, adminActionLogs, appeals, canonicalEmailBlocks, invites, users } from '../../../../db/schema.ts';
+import { accountWarnings, adminActionLogs, appeals, canonicalEmailBlocks, invites, notifications, users } from '../../../../db/schema.ts';
 import { ACCOUNT_WARNING_ACTION } from '../mastodon-enums.ts';
 import type { ImportStep, SourceRow } from '../step.ts';
 
@@ -24,7 +24,7 @@ export function rowsStep(name: string, table: string, select: string, target: Pg
 export const ids = (...columns: string[]) => columns.map((column) => `${column}::text AS ${column}`).join(', ');
 export const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
 
-export const accountWarningsStep = rowsStep(
+const strikesOnly = rowsStep(
   'strikes',
   'account_warnings',
   `SELECT ${ids('id', 'account_id', 'target_account_id', 'report_id')}, action, text, status_ids::text[] AS status_ids, overruled_at, created_at, updated_at FROM account_warnings ${after}`,
@@ -50,6 +50,47 @@ export const accountWarningsStep = rowsStep(
     };
   },
 );
+
+/**
+ * Strikes, with the notifications that told their members of them (Mastodon's `moderation_warning`,
+ * which the notifications step leaves to this one: it runs before the strikes are there).
+ */
+export const accountWarningsStep: ImportStep = {
+  ...strikesOnly,
+  async write(tx, rows, ctx, skip) {
+    await strikesOnly.write(tx, rows, ctx, skip);
+    const told = await ctx.source.query<SourceRow>(
+      `SELECT ${ids('id', 'account_id', 'from_account_id', 'activity_id')}, filtered, created_at FROM notifications
+        WHERE activity_type = 'AccountWarning' AND type = 'moderation_warning' AND activity_id = ANY($1::bigint[])`,
+      [rows.map((row) => row.id)],
+    );
+    const imported = new Set(
+      (
+        await tx
+          .select({ id: accountWarnings.id })
+          .from(accountWarnings)
+          .where(
+            inArray(
+              accountWarnings.id,
+              told.map((row) => row.activity_id),
+            ),
+          )
+      ).map((row) => row.id),
+    );
+    const values = told
+      .filter((row) => imported.has(row.activity_id))
+      .map((row) => ({
+        id: row.id,
+        accountId: row.account_id,
+        fromAccountId: row.from_account_id,
+        type: 'moderation_warning',
+        accountWarningId: row.activity_id,
+        filtered: row.filtered,
+        createdAt: row.created_at,
+      }));
+    if (values.length > 0) await tx.insert(notifications).values(values).onConflictDoNothing();
+  },
+};
 
 export const appealsStep = rowsStep(
   'appeals',
