@@ -64,6 +64,7 @@ export const accountWarningsStep: ImportStep = {
         WHERE activity_type = 'AccountWarning' AND type = 'moderation_warning' AND activity_id = ANY($1::bigint[])`,
       [rows.map((row) => row.id)],
     );
+    if (told.length === 0) return;
     const imported = new Set(
       (
         await tx
