@@ -15,3 +15,13 @@ export const SUSPENSION_ORIGIN: Record<number, string> = { 0: 'local', 1: 'remot
 export const NUMERIC_AP_ID = 1;
 /** Account.representative, the instance actor */
 export const INSTANCE_ACTOR_ID = '-99';
+/** AccountWarning#action: what a strike did */
+export const ACCOUNT_WARNING_ACTION: Record<number, string> = {
+  0: 'none',
+  1000: 'disable',
+  1250: 'mark_statuses_as_sensitive',
+  1500: 'delete_statuses',
+  2000: 'sensitive',
+  3000: 'silence',
+  4000: 'suspend',
+};

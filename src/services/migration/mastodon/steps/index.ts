@@ -24,6 +24,8 @@ import {
 } from './relationships.ts';
 import { scheduledStatusesStep } from './scheduled-statuses.ts';
 import { securityKeysStep } from './security-keys.ts';
+import { accountPinsStep, announcementMutesStep, announcementReactionsStep } from './member-choices.ts';
+import { accountWarningsStep, adminActionLogsStep, appealsStep, canonicalEmailBlocksStep, invitesStep } from './moderation.ts';
 import { conversationsStep, customEmojisStep, mediaAttachmentsStep, mentionsStep, pollsStep, pollVotesStep, previewCardsStep, statusEditsStep, statusesStep, tagsStep } from './statuses.ts';
 
 /** Every step, in an order where what a row refers to is there before it. */
@@ -72,6 +74,15 @@ export const IMPORT_STEPS: ImportStep[] = [
   reportsStep,
   notificationsStep,
   announcementsStep,
+  // moderation history and members' choices (after the reports, users and announcements they name)
+  accountPinsStep,
+  invitesStep,
+  canonicalEmailBlocksStep,
+  accountWarningsStep,
+  appealsStep,
+  adminActionLogsStep,
+  announcementReactionsStep,
+  announcementMutesStep,
 ];
 
 /**
@@ -79,16 +90,9 @@ export const IMPORT_STEPS: ImportStep[] = [
  * for the report: table, a condition on its rows, and what the admin is told.
  */
 export const NOT_CARRIED: { table: string; where?: string; reason: string }[] = [
-  { table: 'report_notes', reason: "moderators' notes on reports" },
-  { table: 'account_moderation_notes', reason: "moderators' notes on accounts" },
-  { table: 'account_warnings', reason: 'moderation strikes (account warnings) and their appeals' },
-  { table: 'admin_action_logs', reason: 'the audit log' },
-  { table: 'invites', reason: 'invite links (members make new ones)' },
+  { table: 'report_notes', reason: "moderators' notes on reports (Subspace keeps no staff notes)" },
+  { table: 'account_moderation_notes', reason: "moderators' notes on accounts (Subspace keeps no staff notes)" },
   { table: 'quotes', reason: 'quotes (the statuses are imported, without their quote link)' },
-  { table: 'account_pins', reason: 'endorsed accounts (featured on profiles)' },
-  { table: 'canonical_email_blocks', reason: 'canonical e-mail blocks' },
-  { table: 'announcement_reactions', reason: "members' reactions to announcements" },
-  { table: 'announcement_mutes', reason: 'announcements members dismissed' },
   { table: 'session_activations', reason: 'browser sessions: members sign in again on the web (their apps stay signed in)' },
   { table: 'oauth_access_grants', where: 'revoked_at IS NULL', reason: 'authorization codes not yet exchanged for a token' },
   { table: 'oauth_access_tokens', where: 'refresh_token IS NOT NULL', reason: 'refresh tokens (the access tokens are imported)' },

@@ -206,6 +206,8 @@ export const notificationsStep: ImportStep = {
   async write(tx, rows, _ctx, skip) {
     const values = [];
     for (const row of rows) {
+      // carried with the strikes they tell of (moderation.ts), which come later
+      if (row.type === 'moderation_warning') continue;
       if (!NOTIFICATION_TYPES.has(row.type)) {
         skip(`notifications of type ${row.type}`);
         continue;
