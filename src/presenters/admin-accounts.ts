@@ -1,7 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { queryRows } from '../db/index.ts';
-import { users, type AccountRow, type UserRow } from '../db/schema.ts';
+import { invites, users, type AccountRow, type UserRow } from '../db/schema.ts';
 import { serializeAdminAccount, type AdminAccountEntity, type UserIp } from '../serializers/admin-account.ts';
 import { renderAccountRows } from './accounts.ts';
 
@@ -32,7 +32,16 @@ async function userIps(ctx: AppContext, userIds: string[]): Promise<Map<string, 
   return byUser;
 }
 
-/** Admin::Account entities for these accounts, in their order: their users and addresses in two queries. */
+/** The account of whoever made the invite each user signed up with: user id → account id. */
+async function inviters(ctx: AppContext, userRows: readonly UserRow[]): Promise<Map<string, string>> {
+  const inviteIds = [...new Set(userRows.flatMap((user) => (user.inviteId ? [user.inviteId] : [])))];
+  if (inviteIds.length === 0) return new Map();
+  const rows = await ctx.db.select({ inviteId: invites.id, accountId: users.accountId }).from(invites).innerJoin(users, eq(users.id, invites.userId)).where(inArray(invites.id, inviteIds));
+  const accountOfInvite = new Map(rows.map((row) => [row.inviteId, row.accountId]));
+  return new Map(userRows.flatMap((user) => (user.inviteId && accountOfInvite.has(user.inviteId) ? [[user.id, accountOfInvite.get(user.inviteId)!]] : [])));
+}
+
+/** Admin::Account entities for these accounts, in their order: their users, addresses and inviters in a few queries. */
 export async function renderAdminAccounts(ctx: AppContext, accountRows: readonly AccountRow[]): Promise<AdminAccountEntity[]> {
   if (accountRows.length === 0) return [];
   const userRows = await ctx.db
@@ -45,7 +54,7 @@ export async function renderAdminAccounts(ctx: AppContext, accountRows: readonly
       ),
     );
   const userOf = new Map<string, UserRow>(userRows.map((user) => [user.accountId, user]));
-  const [rendered, ips] = await Promise.all([
+  const [rendered, ips, invitedBy] = await Promise.all([
     renderAccountRows(
       ctx,
       accountRows.map((account) => ({ account, user: userOf.get(account.id) ?? null })),
@@ -54,10 +63,11 @@ export async function renderAdminAccounts(ctx: AppContext, accountRows: readonly
       ctx,
       userRows.map((user) => user.id),
     ),
+    inviters(ctx, userRows),
   ]);
   return accountRows.map((account, i) => {
     const user = userOf.get(account.id) ?? null;
-    return serializeAdminAccount(account, user, rendered[i]!, user ? (ips.get(user.id) ?? []) : []);
+    return serializeAdminAccount(account, user, rendered[i]!, user ? (ips.get(user.id) ?? []) : [], user ? invitedBy.get(user.id) : undefined);
   });
 }
 

@@ -11,8 +11,9 @@ export interface UserIp {
 /**
  * Mastodon's Admin::Account entity (REST::Admin::AccountSerializer): the account with what staff
  * see of its user. A remote account has no user: its user fields are null and `ips` is empty.
+ * `created_by_application_id` and `invited_by_account_id` are there only when they apply, as in Mastodon.
  */
-export function serializeAdminAccount(account: AccountRow, user: UserRow | null, rendered: Account, ips: UserIp[]) {
+export function serializeAdminAccount(account: AccountRow, user: UserRow | null, rendered: Account, ips: UserIp[], invitedByAccountId?: string) {
   return {
     id: account.id,
     username: account.username,
@@ -29,6 +30,8 @@ export function serializeAdminAccount(account: AccountRow, user: UserRow | null,
     approved: user ? user.approved : null,
     locale: user ? (user.locale ?? null) : null,
     invite_request: user?.inviteRequestText ?? null,
+    ...(user?.createdByApplicationId ? { created_by_application_id: user.createdByApplicationId } : {}),
+    ...(invitedByAccountId ? { invited_by_account_id: invitedByAccountId } : {}),
     ips,
     account: rendered,
   };

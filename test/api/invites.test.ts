@@ -77,6 +77,26 @@ describe('invites: made by those who may invite, used at sign-up', () => {
     assert.equal((await signUp(instance, appToken, 'invited4', { invite_code: another.code })).status, 200);
   });
 
+  it('shows staff who invited whom: invited_by_account_id, and the invited_by filter by the inviting user', async () => {
+    const staff = await instance.createUser('inviteadmin', { role: 'Admin', scopes: 'admin:read' });
+    const { code } = (await invite({ max_uses: '1' }, member.token)).body;
+    assert.equal((await signUp(instance, appToken, 'memberguest', { invite_code: code })).status, 200);
+    const guest = await signedUpUser(instance, 'memberguest@example.com');
+
+    const shown = await instance.request('GET', `/api/v1/admin/accounts/${guest!.accountId}`, { token: staff.token });
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.body.invited_by_account_id, member.accountId);
+    assert.match(shown.body.created_by_application_id, /^\d+$/, 'signed up through an app');
+    const uninvited = await instance.request('GET', `/api/v1/admin/accounts/${member.accountId}`, { token: staff.token });
+    assert.equal('invited_by_account_id' in uninvited.body, false, 'only there when the member was invited');
+
+    const invitedBy = async (value: string) =>
+      (await instance.request('GET', `/api/v2/admin/accounts?invited_by=${value}`, { token: staff.token })).body.map((entry: { username: string }) => entry.username);
+    assert.deepEqual(await invitedBy(member.userId), ['memberguest']);
+    assert.deepEqual(await invitedBy(member.accountId === member.userId ? '0' : member.accountId), []);
+    assert.deepEqual(await invitedBy('nonsense'), []);
+  });
+
   it('refuses expired invites, and skips approval with a valid one unless an IP block asks for it', async () => {
     await mode('approved');
     const expiring = (await invite({ expires_in: '3600' })).body;

@@ -79,8 +79,10 @@ function conditions(filter: AccountFilter): SQL[] {
         : sql`FALSE`,
     );
   }
-  // there are no invites yet: nobody was invited by anyone
-  if (filter.invitedBy) where.push(sql`FALSE`);
+  // as Mastodon's AccountFilter: the value is the inviting *user*'s id (Invite#user_id)
+  if (filter.invitedBy) {
+    where.push(/^\d{1,19}$/.test(filter.invitedBy) ? user(sql`u.invite_id IN (SELECT i.id FROM invites i WHERE i.user_id = ${filter.invitedBy})`) : sql`FALSE`);
+  }
   if (filter.username) where.push(sql`a.username ILIKE ${prefix(filter.username.trim())}`);
   if (filter.displayName) where.push(sql`a.display_name ILIKE ${anywhere(filter.displayName.trim())}`);
   if (filter.byDomain) where.push(sql`lower(a.domain) = lower(${filter.byDomain.trim()})`);
