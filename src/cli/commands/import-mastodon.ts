@@ -12,7 +12,7 @@ import { terminalProgress } from '../progress.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
 import { processUsage } from '../usage.ts';
 
-/** `--media s3://BUCKET[/PREFIX]`: the files stay in the bucket this instance uses (S3_BUCKET), under Mastodon's keys. */
+/** `--media s3://BUCKET`: the files stay in the bucket this instance uses (S3_BUCKET), under Mastodon's keys. */
 function s3Media(config: Config, url: string): MediaSource {
   const parsed = /^s3:\/\/([^/]+)\/?$/.exec(url);
   if (!parsed) throw new UsageError(`--media must be s3://BUCKET (got ${url})`, processUsage('import'));
@@ -45,9 +45,12 @@ export async function runImport(args: string[], loadConfiguration: () => Promise
   const config = await loadConfiguration();
   const holder = config.database.kind === 'pglite' ? lockHolder(config.dataDir) : undefined;
   if (holder && holder !== process.pid) throw new CommandError(`Subspace process ${holder} is running on ${config.dataDir}: stop it before importing`);
+  // refused before anything is opened
+  const s3 = values.media ? s3Media(config, values.media) : undefined;
   const storage = openStorage(config);
-  const media: MediaSource = values['media-dir'] ? { kind: 'dir', dir: values['media-dir'], storage } : values.media ? s3Media(config, values.media) : { kind: 'none' };
-  const source = await openMastodonSource(values.database).catch((error: unknown) => {
+  const media: MediaSource = values['media-dir'] ? { kind: 'dir', dir: values['media-dir'], storage } : (s3 ?? { kind: 'none' });
+  const source = await openMastodonSource(values.database).catch(async (error: unknown) => {
+    await storage.close();
     throw error instanceof SourceError ? new CommandError(error.message) : error;
   });
   const database = await openDatabase(config);

@@ -15,7 +15,7 @@ export const BATCH_SIZE = 1000;
 
 export interface StepReport {
   step: string;
-  /** rows read from Mastodon (all of them for a dry run) */
+  /** rows read from Mastodon */
   rows: number;
   skipped: Skips;
 }
@@ -99,6 +99,26 @@ export interface ImportOptions {
  * goes on from the last batch it wrote, and rows already there are left as they are.
  */
 export async function importMastodon(config: Config, db: Database, source: MastodonSourceDb, options: ImportOptions): Promise<ImportReport> {
+  if (!options.dryRun) return runImport(config, db, source, options);
+  // a dry run is the import itself, each step deciding what it carries and skips as it would, in one
+  // transaction rolled back at the end (a step's decisions can depend on what earlier steps wrote);
+  // media files are only looked for
+  const media: MediaSource = options.media.kind === 'dir' ? { ...options.media, dryRun: true } : options.media;
+  let report: ImportReport | undefined;
+  await db
+    .transaction(async (tx) => {
+      report = await runImport(config, tx as unknown as Database, source, { ...options, media });
+      throw new DryRunDone();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof DryRunDone)) throw error;
+    });
+  return report!;
+}
+
+class DryRunDone extends Error {}
+
+async function runImport(config: Config, db: Database, source: MastodonSourceDb, options: ImportOptions): Promise<ImportReport> {
   const { domain, from, resumed } = await preflight(config, db, source);
   const ctx: StepContext = { config, base: baseUrl(config), source, media: options.media, readOtpSecret: otpSecretReader(options.secrets ?? {}) };
   const batchSize = options.batchSize ?? BATCH_SIZE;
@@ -113,11 +133,6 @@ export async function importMastodon(config: Config, db: Database, source: Masto
     const [remaining] = await source.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM ${step.table} WHERE id > $1::bigint`, [lastId]);
     const bar = options.progress?.(step.name);
     bar?.start(remaining?.rows ?? 0);
-    if (options.dryRun) {
-      report.rows = remaining?.rows ?? 0;
-      bar?.stop();
-      continue;
-    }
     const read = (after: string) => {
       const batch = source.query<{ id: string }>(step.select, [after, batchSize]);
       // a read ahead that is not waited for (the write before it failed) must not fail the process

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Storage } from '../../../backends/storage/index.ts';
 
@@ -20,10 +20,11 @@ export function withExtension(fileName: string, extension: string): string {
 
 /**
  * What the import does with a media file Mastodon names: copies it from Mastodon's `public/system`
- * into this instance's storage under the same key (`dir`), keeps the key as it is where the files
- * already are in the bucket this instance uses (`s3`), or names none (`none`: the files stay behind).
+ * into this instance's storage under the same key (`dir`; with `dryRun`, only checks it is there),
+ * keeps the key as it is where the files already are in the bucket this instance uses (`s3`), or
+ * names none (`none`: the files stay behind).
  */
-export type MediaSource = { kind: 'none' } | { kind: 'dir'; dir: string; storage: Storage } | { kind: 's3' };
+export type MediaSource = { kind: 'none' } | { kind: 'dir'; dir: string; storage: Storage; dryRun?: boolean } | { kind: 's3' };
 
 export type MediaResult = { key: string } | { skipped: string };
 
@@ -32,6 +33,10 @@ export async function carryFile(media: MediaSource, key: string, contentType: st
   if (media.kind === 's3') return { key };
   let bytes: Buffer;
   try {
+    if (media.dryRun) {
+      await access(join(media.dir, key));
+      return { key };
+    }
     bytes = await readFile(join(media.dir, key));
   } catch {
     return { skipped: 'media files missing from --media-dir' };
