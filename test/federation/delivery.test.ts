@@ -159,7 +159,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await settled(posted.id);
     const inbox = (code: number) => `${server.origin}/${code}/inbox`;
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
       for (const code of [...permanent, ...retried]) {
         await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/${code}/users/x`), inboxId: new URL(inbox(code)) }, activity!);
       }
@@ -189,7 +189,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const posted = await post(alice, { status: 'to a busy server' });
     await settled(posted.id);
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
       await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
     });
     await until(
@@ -349,7 +349,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const posted = await post(alice, { status: text });
       await settled(posted.id);
       await withFederation(instance.ctx, async (fctx) => {
-        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
         await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/down-once/users/x`), inboxId: new URL(inbox) }, activity!);
       });
       return until(async () => {
@@ -386,7 +386,7 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const posted = await post(alice, { status: 'to be refused' });
       await settled(posted.id);
       await withFederation(instance.ctx, async (fctx) => {
-        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
         await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/410/users/x`), inboxId: new URL(`${server.origin}/410/inbox`) }, activity!);
         await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/users/y`), inboxId: new URL(`${server.origin}/inbox`) }, activity!);
       });

@@ -26,7 +26,7 @@ describe('sending an activity (the seam outbound delivery builds on)', () => {
   it('queues the delivery in push, where a worker signs it with the member’s key and POSTs it to the inbox', async () => {
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hello, remote' } });
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.body.id))!]);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.body.id))!]);
       await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, activity!);
     });
 

@@ -79,6 +79,9 @@ describe('an imported account known by its numeric ActivityPub id', () => {
       assert.equal(page.status, 301, at);
       assert.equal(page.headers.get('location'), `${base}/@nina`);
     }
+    const profile = await subspace.request('GET', '/@nina', { headers: ACTIVITY_JSON });
+    assert.equal(profile.status, 301, profile.text);
+    assert.equal(profile.headers.get('location'), nina.uri);
     // an account known by its name has no numeric actor
     const alice = source.fixture.alice;
     assert.equal((await subspace.request('GET', `/ap/users/${alice.id}`, { headers: ACTIVITY_JSON })).status, 404);
@@ -116,6 +119,13 @@ describe('an imported account known by its numeric ActivityPub id', () => {
     const page = await subspace.request('GET', path(nina.statusUri), { headers: { accept: 'text/html' } });
     assert.equal(page.status, 301);
     assert.equal(page.headers.get('location'), `${base}/@nina/${nina.statusId}`);
+    // the profile page's URL of the status, asked for ActivityPub, sends to its kept id
+    const byUrl = await subspace.request('GET', `/@nina/${nina.statusId}`, { headers: ACTIVITY_JSON });
+    assert.equal(byUrl.status, 301, byUrl.text);
+    assert.equal(byUrl.headers.get('location'), nina.statusUri);
+    const embed = await subspace.request('GET', `/api/oembed?url=${encodeURIComponent(nina.statusUri)}`);
+    assert.equal(embed.status, 200, embed.text);
+    assert.match(embed.body.html, new RegExp(`/@nina/${nina.statusId}/embed`));
   });
 
   it('accepts a Follow of the kept URI and delivers her new posts to the follower under the same scheme, signed with the imported key', async () => {
