@@ -1,3 +1,5 @@
+import { rowId } from '../lib/ids.ts';
+
 /**
  * Fedify's actor identifier is the actor's path, so that local accounts keep the `uri` stored for them:
  * Mastodon's `/users/<username>`, or `/ap/users/<id>` for an account known by its numeric id (Mastodon
@@ -18,8 +20,9 @@ export function accountIdentifier(account: ActorNaming): string {
 export function actorOfIdentifier(identifier: string): { username: string } | { id: string } | null {
   const byName = /^users\/([A-Za-z0-9_.-]+)$/.exec(identifier);
   if (byName) return { username: byName[1]! };
-  const byId = /^ap\/users\/([0-9]{1,19})$/.exec(identifier);
-  return byId ? { id: byId[1]! } : null;
+  const byId = /^ap\/users\/([0-9]+)$/.exec(identifier);
+  const id = byId ? rowId(byId[1]) : undefined;
+  return id ? { id } : null;
 }
 
 /** The `uri` of a new local status, as Mastodon mints it for its author's id scheme. */

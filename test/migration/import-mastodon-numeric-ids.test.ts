@@ -85,6 +85,8 @@ describe('an imported account known by its numeric ActivityPub id', () => {
     // an account known by its name has no numeric actor
     const alice = source.fixture.alice;
     assert.equal((await subspace.request('GET', `/ap/users/${alice.id}`, { headers: ACTIVITY_JSON })).status, 404);
+    assert.equal((await subspace.request('GET', `/ap/users/${alice.id}/statuses/${source.fixture.statuses.hello}`, { headers: ACTIVITY_JSON })).status, 404);
+    assert.equal((await subspace.request('GET', '/ap/users/99999999999999999999', { headers: ACTIVITY_JSON })).status, 404);
     assert.equal((await subspace.request('GET', '/users/alice', { headers: ACTIVITY_JSON })).body.id, `${base}/users/alice`);
   });
 
