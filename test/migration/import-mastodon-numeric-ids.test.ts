@@ -79,6 +79,11 @@ describe('an imported account known by its numeric ActivityPub id', () => {
       assert.equal(page.status, 301, at);
       assert.equal(page.headers.get('location'), `${base}/@nina`);
     }
+    // /users/USERNAME, which Mastodon answers for every local account, shows the same actor, by its kept id
+    const byName = await subspace.request('GET', '/users/nina', { headers: ACTIVITY_JSON });
+    assert.equal(byName.status, 200, byName.text);
+    assert.equal(byName.body.id, nina.uri);
+    assert.equal(byName.body.publicKey.id, `${nina.uri}#main-key`);
     const profile = await subspace.request('GET', '/@nina', { headers: ACTIVITY_JSON });
     assert.equal(profile.status, 301, profile.text);
     assert.equal(profile.headers.get('location'), nina.uri);
