@@ -159,6 +159,15 @@ describe('an imported account known by its numeric ActivityPub id', () => {
     const served = await subspace.request('GET', path(posted.body.uri), { headers: ACTIVITY_JSON });
     assert.equal(served.status, 200, served.text);
     assert.equal(served.body.id, posted.body.uri);
+    // a boost is an Announce at /ap/users/ID/statuses/SID/activity, as Mastodon mints it
+    const boost = await subspace.request('POST', `/api/v1/statuses/${nina.statusId}/reblog`, { token: nina.token });
+    assert.equal(boost.status, 200, boost.text);
+    assert.equal(boost.body.uri, `${nina.uri}/statuses/${boost.body.id}/activity`);
+    const announce = await subspace.request('GET', path(boost.body.uri), { headers: ACTIVITY_JSON });
+    assert.equal(announce.status, 200, announce.text);
+    assert.equal(announce.body.type, 'Announce');
+    assert.equal(announce.body.actor, nina.uri);
+    assert.equal(announce.body.object, nina.statusUri);
   });
 
   it('takes a Like of the status by its kept URI, and an Undo of the Follow', async () => {
