@@ -72,6 +72,8 @@ export const accounts = pgTable(
     /** `local` when staff here suspended it, `remote` when its own server did */
     suspensionOrigin: text('suspension_origin'),
     memorial: boolean('memorial').notNull().default(false),
+    /** a local account known by its numeric ActivityPub id, `/ap/users/<id>` (Mastodon 4.4's id_scheme numeric_ap_id), not `/users/<username>` */
+    numericApId: boolean('numeric_ap_id').notNull().default(false),
     /** whether its statuses may trend: null until staff review it (then `trendable_by_default` decides) */
     trendable: boolean('trendable'),
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),

@@ -51,7 +51,7 @@ export async function deliverActorUpdate(ctx: AppContext, data: { accountId: str
     .where(and(eq(follows.targetAccountId, account.id), isNotNull(accounts.domain)))
     .limit(1);
   if (!remoteFollower && beyond.length === 0) return;
-  const identifier = accountIdentifier(account.username);
+  const identifier = accountIdentifier(account);
   await withFederation(ctx, async (fctx) => {
     const actor = await dispatchActor(fctx, identifier);
     if (!actor) return;

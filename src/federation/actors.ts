@@ -10,7 +10,7 @@ import { inlineToHtml, plainToHtml } from '../services/statuses/text/plain-to-ht
 import { emojiRowsOfAccounts } from '../presenters/account-emojis.ts';
 import { emojiTags } from './emojis.ts';
 import { accountKeyPairs, instanceActorKeyPairs } from './keys.ts';
-import { accountIdentifier, INSTANCE_ACTOR, OUTBOX_COLLECTION, usernameOf } from './paths.ts';
+import { accountIdentifier, actorOfIdentifier, INSTANCE_ACTOR, OUTBOX_COLLECTION } from './paths.ts';
 
 type FederationContext = Context<AppContext>;
 
@@ -24,17 +24,37 @@ export async function findLocalActorAccount(ctx: AppContext, username: string): 
   return row?.account;
 }
 
-/** The local account an actor identifier names, if any. */
+/** A local account known by its numeric ActivityPub id (`/ap/users/<id>`) that may be shown to other servers. */
+async function findNumericActorAccount(ctx: AppContext, id: string): Promise<AccountRow | undefined> {
+  const [row] = await ctx.db
+    .select({ account: accounts })
+    .from(accounts)
+    .innerJoin(users, eq(users.accountId, accounts.id))
+    .where(and(eq(accounts.id, id), isNull(accounts.domain), eq(accounts.numericApId, true), eq(users.approved, true)));
+  return row?.account;
+}
+
+/**
+ * The local account an actor identifier names, if any: `users/<username>` (which Mastodon answers for
+ * every local account, whatever its id scheme) or `ap/users/<id>` (only for one known by that id).
+ */
 export async function accountOfIdentifier(ctx: AppContext, identifier: string): Promise<AccountRow | undefined> {
-  const username = usernameOf(identifier);
-  return username ? findLocalActorAccount(ctx, username) : undefined;
+  const actor = actorOfIdentifier(identifier);
+  if (!actor) return undefined;
+  return 'username' in actor ? findLocalActorAccount(ctx, actor.username) : findNumericActorAccount(ctx, actor.id);
+}
+
+/** The local account whose actor URI (or path) this is, on this instance's origin, if any. */
+export async function localAccountOfActorUri(ctx: AppContext, uri: URL): Promise<AccountRow | undefined> {
+  if (uri.origin !== new URL(baseUrl(ctx.config)).origin || uri.search) return undefined;
+  return accountOfIdentifier(ctx, uri.pathname.slice(1));
 }
 
 /** WebFinger's `acct:` user part → actor identifier: a member's username, or the instance actor's (the local domain, as in Mastodon). */
 export async function mapHandle(fctx: FederationContext, username: string): Promise<string | null> {
   if (username.toLowerCase() === fctx.data.config.localDomain) return INSTANCE_ACTOR;
   const account = await findLocalActorAccount(fctx.data, username);
-  return account ? accountIdentifier(account.username) : null;
+  return account ? accountIdentifier(account) : null;
 }
 
 export async function dispatchKeyPairs(fctx: FederationContext, identifier: string): Promise<CryptoKeyPair[]> {
@@ -85,7 +105,7 @@ function storedImage(ctx: AppContext, fileKey: string | null, contentType: strin
 
 /** A member as Mastodon's ActivityPub::ActorSerializer shows one: `Service` for bots, a bare profile while suspended. */
 export async function accountActor(fctx: FederationContext, account: AccountRow): Promise<Person | Service> {
-  const identifier = accountIdentifier(account.username);
+  const identifier = accountIdentifier(account);
   const unavailable = account.suspendedAt !== null;
   const emojis = (await emojiRowsOfAccounts(fctx.data, [account])).get(account.id) ?? [];
   const values = {

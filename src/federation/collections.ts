@@ -160,12 +160,12 @@ function registerFeatured(federation: Federation<AppContext>) {
 }
 
 /** The post whose replies are asked for, if it may be shown to anyone. */
-async function publicParent(fctx: RequestContext<AppContext>, values: { username: string; id: string }): Promise<AuthoredStatus | undefined> {
-  const parent = await findLocalStatus(fctx.data, values.username, values.id);
+async function publicParent(fctx: RequestContext<AppContext>, values: { actor: string; id: string }): Promise<AuthoredStatus | undefined> {
+  const parent = await findLocalStatus(fctx.data, values.actor, values.id);
   return parent && !parent.status.reblogOfId && PUBLICLY_SERVED.includes(parent.status.visibility) ? parent : undefined;
 }
 
-async function publicReplies(fctx: RequestContext<AppContext>, values: { username: string; id: string }, bound: string | null) {
+async function publicReplies(fctx: RequestContext<AppContext>, values: { actor: string; id: string }, bound: string | null) {
   const parent = await publicParent(fctx, values);
   if (!parent) return null;
   const rows = await fctx.data.db

@@ -51,7 +51,7 @@ export async function deliverAccountDeletion(ctx: AppContext, account: AccountRo
       tos: [PUBLIC_COLLECTION],
       object: new URL(account.uri),
     });
-    await fctx.sendActivity({ identifier: accountIdentifier(account.username) }, recipients, deletion, { preferSharedInbox: true });
+    await fctx.sendActivity({ identifier: accountIdentifier(account) }, recipients, deletion, { preferSharedInbox: true });
   });
 }
 

@@ -23,7 +23,7 @@ export async function deliverFeaturedActivity(ctx: AppContext, data: { action: '
   // a pin of a status deleted since is not announced
   if (data.action === 'add' && row.status.deletedAt) return;
   const { status, author } = row;
-  const identifier = accountIdentifier(author.username);
+  const identifier = accountIdentifier(author);
   await withFederation(ctx, async (fctx) => {
     const values = {
       id: new URL(`${author.uri}#${data.action === 'add' ? 'adds' : 'removes'}/featured/${status.id}/${Date.now()}`),

@@ -38,7 +38,7 @@ export async function deliverInteractionActivity(ctx: AppContext, data: Interact
   const member = await localAccount(ctx, data.accountId);
   if (!member) return;
   const actor = new URL(member.uri);
-  const sender = { identifier: accountIdentifier(member.username) };
+  const sender = { identifier: accountIdentifier(member) };
 
   if (data.action === 'vote') {
     const [poll] = await ctx.db.select().from(polls).where(eq(polls.id, data.pollId));

@@ -35,7 +35,7 @@ export async function deliverMove(ctx: AppContext, data: { migrationId: string }
   const account = rows.find((row) => row.id === migration.accountId && row.domain === null);
   const target = rows.find((row) => row.id === migration.targetAccountId);
   if (!account || !target) return;
-  const identifier = accountIdentifier(account.username);
+  const identifier = accountIdentifier(account);
   const move = new Move({
     id: new URL(`${account.uri}#moves/${migration.id}`),
     actor: new URL(account.uri),

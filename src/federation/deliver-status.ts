@@ -132,7 +132,7 @@ export async function deliverStatusActivity(ctx: AppContext, data: StatusDeliver
   await withFederation(ctx, async (fctx) => {
     const activity = await activityFor(fctx, authored, data.action);
     if (!activity) return;
-    const sender = { identifier: accountIdentifier(author.username) };
+    const sender = { identifier: accountIdentifier(author) };
     if (toFollowers) await fctx.sendActivity(sender, 'followers', activity, { preferSharedInbox: true });
     const reached = await reachedAccounts(ctx, status, data.action, toFollowers);
     if (reached.length) await fctx.sendActivity(sender, reached, activity, { preferSharedInbox: true });

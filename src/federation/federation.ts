@@ -30,16 +30,16 @@ const federations = new WeakMap<AppContext, InstanceFederation>();
 function registerStatusObjects(federation: Federation<AppContext>) {
   // Only public and unlisted posts are served to anyone who asks; the rest will need authorized fetch.
   federation
-    .setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { username, id }) => {
-      const found = await findLocalStatus(fctx.data, username, id);
+    .setObjectDispatcher(APObject, STATUS_PATH, async (fctx, { actor, id }) => {
+      const found = await findLocalStatus(fctx.data, actor, id);
       if (!found || found.status.reblogOfId || !(await statusServedTo(fctx, found.status))) return null;
       const [object] = await statusObjects(fctx, [found]);
       return object ?? null;
     })
     .authorize(authorizeObjectFetch);
   federation
-    .setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { username, id }) => {
-      const found = await findLocalStatus(fctx.data, username, id);
+    .setObjectDispatcher(Activity, STATUS_ACTIVITY_PATH, async (fctx, { actor, id }) => {
+      const found = await findLocalStatus(fctx.data, actor, id);
       if (!found || !(await statusServedTo(fctx, found.status))) return null;
       const [activity] = await statusActivities(fctx, [found]);
       return activity ?? null;

@@ -20,10 +20,14 @@ const excludedFor = (sender: AccountRow) => [new URL(sender.uri), ...(sender.sha
  */
 export async function forwardReply(fctx: InboundContext, sender: AccountRow, reply: StatusRow, parent: StatusRow | undefined): Promise<void> {
   if (!parent || !DISTRIBUTABLE.has(reply.visibility) || parent.local !== true) return;
-  const [author] = await fctx.data.db.select({ username: accounts.username, domain: accounts.domain }).from(accounts).where(eq(accounts.id, parent.accountId)).limit(1);
+  const [author] = await fctx.data.db
+    .select({ id: accounts.id, username: accounts.username, numericApId: accounts.numericApId, domain: accounts.domain })
+    .from(accounts)
+    .where(eq(accounts.id, parent.accountId))
+    .limit(1);
   if (!author || author.domain !== null) return;
   try {
-    await fctx.forwardActivity({ identifier: accountIdentifier(author.username) }, 'followers', {
+    await fctx.forwardActivity({ identifier: accountIdentifier(author) }, 'followers', {
       skipIfUnsigned: true,
       preferSharedInbox: true,
       excludeBaseUris: excludedFor(sender),
@@ -47,13 +51,13 @@ export async function forwardStatusUpdate(fctx: InboundContext, sender: AccountR
   if (after.editedAt.getTime() <= previousEdit) return;
   const db = fctx.data.db;
   const rebloggers = await db
-    .selectDistinct({ id: accounts.id, username: accounts.username })
+    .selectDistinct({ id: accounts.id, username: accounts.username, numericApId: accounts.numericApId })
     .from(statuses)
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
     .where(and(eq(statuses.reblogOfId, after.id), isNull(statuses.deletedAt), isNull(accounts.domain)));
   const [parentAuthor] = after.inReplyToAccountId
     ? await db
-        .select({ id: accounts.id, username: accounts.username })
+        .select({ id: accounts.id, username: accounts.username, numericApId: accounts.numericApId })
         .from(accounts)
         .where(and(eq(accounts.id, after.inReplyToAccountId), isNull(accounts.domain)))
         .limit(1)
@@ -73,7 +77,7 @@ export async function forwardStatusUpdate(fctx: InboundContext, sender: AccountR
   }));
   if (recipients.length === 0) return;
   try {
-    await fctx.forwardActivity({ identifier: accountIdentifier(signer.username) }, recipients, { skipIfUnsigned: true, preferSharedInbox: true, excludeBaseUris: excludedFor(sender) });
+    await fctx.forwardActivity({ identifier: accountIdentifier(signer) }, recipients, { skipIfUnsigned: true, preferSharedInbox: true, excludeBaseUris: excludedFor(sender) });
   } catch (error) {
     fctx.data.log.warn({ err: error, statusId: after.id }, 'could not forward the edit of a remote status');
   }

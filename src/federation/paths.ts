@@ -1,20 +1,33 @@
+import { rowId } from '../lib/ids.ts';
+
 /**
- * Fedify's actor identifier is the actor's path, so that local accounts keep Mastodon's
- * `/users/<username>` (the `uri` stored for them) and the instance actor lives at `/actor`, both
- * under one actor route. Send as a member with `{ identifier: accountIdentifier(username) }`, or
- * `{ username }`, which Fedify maps through the handle mapper.
+ * Fedify's actor identifier is the actor's path, so that local accounts keep the `uri` stored for them:
+ * Mastodon's `/users/<username>`, or `/ap/users/<id>` for an account known by its numeric id (Mastodon
+ * 4.4's numeric_ap_id, kept by accounts imported from Mastodon); the instance actor lives at `/actor`,
+ * all under one actor route. Send as a member with `{ identifier: accountIdentifier(account) }`.
  */
 export const ACTOR_PATH = '/{+identifier}';
 export const INSTANCE_ACTOR = 'actor';
 
-export function accountIdentifier(username: string): string {
-  return `users/${username}`;
+/** What names a local account's actor: its username, or its id when it is known by its numeric id. */
+export type ActorNaming = { id: string; username: string; numericApId: boolean };
+
+export function accountIdentifier(account: ActorNaming): string {
+  return account.numericApId ? `ap/users/${account.id}` : `users/${account.username}`;
 }
 
-/** The username in a local account's identifier, or null for the instance actor and anything else. */
-export function usernameOf(identifier: string): string | null {
-  const match = /^users\/([A-Za-z0-9_.-]+)$/.exec(identifier);
-  return match ? match[1]! : null;
+/** The local account an actor identifier (or a path without its leading slash) names: by username or by id; null for anything else. */
+export function actorOfIdentifier(identifier: string): { username: string } | { id: string } | null {
+  const byName = /^users\/([A-Za-z0-9_.-]+)$/.exec(identifier);
+  if (byName) return { username: byName[1]! };
+  const byId = /^ap\/users\/([0-9]+)$/.exec(identifier);
+  const id = byId ? rowId(byId[1]) : undefined;
+  return id ? { id } : null;
+}
+
+/** The `uri` of a new local status, as Mastodon mints it for its author's id scheme. */
+export function localStatusUri(base: string, author: ActorNaming, statusId: string): string {
+  return `${base}/${accountIdentifier(author)}/statuses/${statusId}`;
 }
 
 // The routes under an actor; the router prefers the longest literal match, so these win over ACTOR_PATH.
@@ -28,9 +41,9 @@ export const FOLLOWING_PATH = '/{+identifier}/following';
 export const FEATURED_PATH = '/{+identifier}/collections/featured';
 export const FEATURED_TAGS_PATH = '/{+identifier}/collections/tags';
 
-/** A local status, as post-status.ts mints its `uri`; `/activity` is its Create (or, for a boost, its Announce). */
-export const STATUS_PATH = '/users/{username}/statuses/{id}';
-export const STATUS_ACTIVITY_PATH = '/users/{username}/statuses/{id}/activity';
-export const STATUS_REPLIES_PATH = '/users/{username}/statuses/{id}/replies';
+/** A local status under its author's actor path (localStatusUri); `/activity` is its Create (or, for a boost, its Announce). */
+export const STATUS_PATH = '/{+actor}/statuses/{id}';
+export const STATUS_ACTIVITY_PATH = '/{+actor}/statuses/{id}/activity';
+export const STATUS_REPLIES_PATH = '/{+actor}/statuses/{id}/replies';
 
 export const NODEINFO_PATH = '/nodeinfo/2.1';

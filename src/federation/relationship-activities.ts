@@ -57,5 +57,5 @@ export async function deliverRelationshipActivity(ctx: AppContext, delivery: Rel
   }
   const recipient = { id: new URL(remote.uri), inboxId: new URL(remote.inboxUrl) };
   const activity = activityOf(delivery, local, remote);
-  await withFederation(ctx, (fctx) => fctx.sendActivity({ identifier: accountIdentifier(local.username) }, recipient, activity));
+  await withFederation(ctx, (fctx) => fctx.sendActivity({ identifier: accountIdentifier(local) }, recipient, activity));
 }

@@ -7,19 +7,18 @@ import type { RemoteStatusInput } from '../services/activitypub/create-remote-st
 import type { AccountRow } from '../services/oauth/authenticate-token.ts';
 import { findAccountByUri } from '../services/activitypub/remote-accounts.ts';
 import type { StatusRow } from '../services/statuses/post-status.ts';
-import { findLocalActorAccount } from './actors.ts';
+import { accountOfIdentifier, findLocalActorAccount, localAccountOfActorUri } from './actors.ts';
 import type { InboundStatus } from './inbound-status.ts';
-import { usernameOf } from './paths.ts';
 import { resolveRemoteAccountByUri } from './resolve-account.ts';
 
 /** Unknown mentioned accounts fetched for one status at most; the rest of a long list is not chased. */
 const MAX_FETCHED_MENTIONS = 5;
 
-/** A local account by its actor URI (`/users/<name>`) or profile URL (`/@<name>`), which some servers mention. */
+/** A local account by its actor URI (`/users/<name>`, `/ap/users/<id>`) or profile URL (`/@<name>`), which some servers mention. */
 async function localAccountOf(ctx: AppContext, uri: URL): Promise<AccountRow | undefined> {
   if (uri.origin !== new URL(baseUrl(ctx.config)).origin || uri.search) return undefined;
-  const match = /^\/(?:users\/|@)([A-Za-z0-9_.-]+)$/.exec(uri.pathname);
-  return match ? findLocalActorAccount(ctx, match[1]!) : undefined;
+  const profile = /^\/@([A-Za-z0-9_.-]+)$/.exec(uri.pathname);
+  return profile ? findLocalActorAccount(ctx, profile[1]!) : localAccountOfActorUri(ctx, uri);
 }
 
 /** The account an actor URI names: local, known, or (when `fetch` allows) fetched and stored. */
@@ -71,8 +70,7 @@ export async function remoteStatusInput(ctx: AppContext, parsed: InboundStatus, 
     const account = found.has(href) ? found.get(href) : await accountOfUri(ctx, href, false);
     if (account) audience.push(account.id);
   }
-  const recipient = deliveredTo ? usernameOf(deliveredTo) : null;
-  const inboxOwner = recipient ? await findLocalActorAccount(ctx, recipient) : undefined;
+  const inboxOwner = deliveredTo ? await accountOfIdentifier(ctx, deliveredTo) : undefined;
   if (inboxOwner) audience.push(inboxOwner.id);
   return {
     uri: parsed.uri,

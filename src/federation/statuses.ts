@@ -13,7 +13,7 @@ import { customEmojisInTexts, type CustomEmojiRow } from '../services/emojis/cus
 import { audienceOf } from './audience.ts';
 import { emojiTags } from './emojis.ts';
 import { firstPageUrl } from './cursors.ts';
-import { accountIdentifier } from './paths.ts';
+import { accountIdentifier, actorOfIdentifier } from './paths.ts';
 import { MastodonAnnounce, MastodonCreate, MastodonNote, MastodonQuestion, type MediaExtra } from './vocab.ts';
 import type { MediaAttachmentRow } from '../serializers/media-attachment.ts';
 import type { PollRow } from '../db/schema.ts';
@@ -125,7 +125,7 @@ function audience(fctx: FederationContext, status: StatusRow, author: AccountRow
   const boosted = status.reblogOfId ? details.boosted.get(status.reblogOfId) : undefined;
   return audienceOf({
     visibility: status.visibility,
-    followers: fctx.getFollowersUri(accountIdentifier(author.username)),
+    followers: fctx.getFollowersUri(accountIdentifier(author)),
     mentioned: (details.mentions.get(status.id) ?? []).map((mention) => new URL(mention.uri)),
     boostedAuthor: boosted ? new URL(boosted.authorUri) : undefined,
   });
@@ -241,14 +241,19 @@ export async function statusActivities(fctx: FederationContext, rows: AuthoredSt
   return withUri.flatMap((row) => buildActivity(fctx, row, details) ?? []);
 }
 
-/** A local status of this local account that has not been deleted, or undefined. */
-export async function findLocalStatus(ctx: AppContext, username: string, id: string): Promise<AuthoredStatus | undefined> {
+/**
+ * A local status that has not been deleted, of the local account an actor path names (`users/<username>`,
+ * or `ap/users/<id>` for an account known by its numeric id), or undefined.
+ */
+export async function findLocalStatus(ctx: AppContext, actorPath: string, id: string): Promise<AuthoredStatus | undefined> {
   const statusId = rowId(id);
-  if (!statusId) return undefined;
+  const actor = actorOfIdentifier(actorPath);
+  if (!statusId || !actor) return undefined;
+  const author = 'username' in actor ? sql`lower(${accounts.username}) = lower(${actor.username})` : and(eq(accounts.id, actor.id), eq(accounts.numericApId, true));
   const [row] = await ctx.db
     .select({ status: statuses, author: accounts })
     .from(statuses)
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.id, statusId), eq(statuses.local, true), isNull(statuses.deletedAt), isNull(accounts.domain), sql`lower(${accounts.username}) = lower(${username})`));
+    .where(and(eq(statuses.id, statusId), eq(statuses.local, true), isNull(statuses.deletedAt), isNull(accounts.domain), author));
   return row;
 }

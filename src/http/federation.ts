@@ -31,17 +31,22 @@ function redirect(location: string): Response {
   return new Response(null, { status: 301, headers: { location } });
 }
 
+/** The actor path a route names: `users/<username>`, or `ap/users/<id>` (an account known by its numeric id). */
+function actorPathOf(params: Record<string, string>): string {
+  return params.accountId !== undefined ? `ap/users/${params.accountId}` : `users/${params.username}`;
+}
+
 /** An HTML request for an actor goes to the profile page, as in Mastodon. */
 const toProfile: NotAcceptable = async (ctx, params) => {
-  const { findLocalActorAccount } = await federationCode();
-  const account = await findLocalActorAccount(ctx, params.username!);
+  const { accountOfIdentifier } = await federationCode();
+  const account = await accountOfIdentifier(ctx, actorPathOf(params));
   return account ? redirect(account.url ?? `${baseUrl(ctx.config)}/@${account.username}`) : undefined;
 };
 
 /** An HTML request for a post goes to its page (a boost's, to the boosted post's). */
 const toStatusPage: NotAcceptable = async (ctx, params) => {
   const { findLocalStatus, isPubliclyServed } = await federationCode();
-  const found = await findLocalStatus(ctx, params.username!, params.id!);
+  const found = await findLocalStatus(ctx, actorPathOf(params), params.id!);
   if (!found || !isPubliclyServed(found.status.visibility)) return undefined;
   const shown = found.status.reblogOfId ? (await statusRowsById(ctx, [found.status.reblogOfId])).get(found.status.reblogOfId) : found.status;
   return shown?.url && !shown.deletedAt && isPubliclyServed(shown.visibility) ? redirect(shown.url) : undefined;
@@ -140,16 +145,19 @@ function actorRoutes(app: FastifyInstance, ctx: AppContext) {
     if (failed !== undefined) return reply.status(401).send({ error: `Verification failed for ${failed}` });
     return send(reply, await callFedify(ctx, request));
   };
-  for (const actor of ['/users/:username', '/actor']) {
+  // `/ap/users/<id>`: accounts known by their numeric id (Mastodon 4.4's numeric_ap_id, kept by an import from Mastodon)
+  for (const actor of ['/users/:username', '/ap/users/:accountId', '/actor']) {
     app.get(actor, fedify(actor === '/actor' ? undefined : toProfile));
     for (const collection of ['outbox', 'followers', 'following', 'collections/featured', 'collections/tags']) app.get(`${actor}/${collection}`, fedify());
     // Inboxes take the raw body, which Fedify needs to check the signature's digest.
     app.post(`${actor}/inbox`, inbox);
   }
   app.post('/inbox', inbox);
-  app.get('/users/:username/statuses/:id', fedify(toStatusPage));
-  app.get('/users/:username/statuses/:id/activity', fedify(toStatusPage));
-  app.get('/users/:username/statuses/:id/replies', fedify());
+  for (const actor of ['/users/:username', '/ap/users/:accountId']) {
+    app.get(`${actor}/statuses/:id`, fedify(toStatusPage));
+    app.get(`${actor}/statuses/:id/activity`, fedify(toStatusPage));
+    app.get(`${actor}/statuses/:id/replies`, fedify());
+  }
   // Mastodon's EmojisController lets an emoji be cached for three minutes
   app.get('/emojis/:id', async (request, reply) => {
     const response = await callFedify(ctx, request);

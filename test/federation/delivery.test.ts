@@ -7,7 +7,6 @@ import { sidekiqBackoff } from '../../src/backends/queue/index.ts';
 import { accounts, follows, pendingDistributions, unavailableDomains } from '../../src/db/schema.ts';
 import { DELIVERY_RETRIES, FAILURE_DAYS_THRESHOLD, PERMANENT_FAILURE_STATUS_CODES, failureDays, trackDeliveryFailure } from '../../src/federation/delivery-failures.ts';
 import { withFederation } from '../../src/federation/federation.ts';
-import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { Distribution } from '../../src/jobs/definitions.ts';
 import { enqueue } from '../../src/jobs/enqueue.ts';
@@ -160,9 +159,9 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     await settled(posted.id);
     const inbox = (code: number) => `${server.origin}/${code}/inbox`;
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
       for (const code of [...permanent, ...retried]) {
-        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/${code}/users/x`), inboxId: new URL(inbox(code)) }, activity!);
+        await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/${code}/users/x`), inboxId: new URL(inbox(code)) }, activity!);
       }
     });
     const dead = await until(async () => {
@@ -190,8 +189,8 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     const posted = await post(alice, { status: 'to a busy server' });
     await settled(posted.id);
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
-      await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
+      await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/retry-after/users/x`), inboxId: new URL(`${server.origin}/retry-after/inbox`) }, activity!);
     });
     await until(
       async () =>
@@ -350,8 +349,8 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const posted = await post(alice, { status: text });
       await settled(posted.id);
       await withFederation(instance.ctx, async (fctx) => {
-        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
-        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/down-once/users/x`), inboxId: new URL(inbox) }, activity!);
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
+        await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/down-once/users/x`), inboxId: new URL(inbox) }, activity!);
       });
       return until(async () => {
         const tries = server.received.filter((entry) => entry.body?.object?.id === posted.uri);
@@ -387,9 +386,9 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
       const posted = await post(alice, { status: 'to be refused' });
       await settled(posted.id);
       await withFederation(instance.ctx, async (fctx) => {
-        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.id))!]);
-        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/410/users/x`), inboxId: new URL(`${server.origin}/410/inbox`) }, activity!);
-        await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(`${server.origin}/users/y`), inboxId: new URL(`${server.origin}/inbox`) }, activity!);
+        const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.id))!]);
+        await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/410/users/x`), inboxId: new URL(`${server.origin}/410/inbox`) }, activity!);
+        await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(`${server.origin}/users/y`), inboxId: new URL(`${server.origin}/inbox`) }, activity!);
       });
       const failed = await until(async () => lines.find((line) => line.level === 'warn' && line.fields?.inbox === `${server.origin}/410/inbox`), 'the warning');
       assert.match(failed.message, new RegExp(`${server.host}.*410`));

@@ -5,7 +5,6 @@ import { Create, Note } from '@fedify/vocab';
 import { accounts, followRequests, follows, statuses } from '../../src/db/schema.ts';
 import { deliverableInboxes } from '../../src/federation/delivery-failures.ts';
 import { withFederation } from '../../src/federation/federation.ts';
-import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
@@ -108,7 +107,7 @@ describe('instance domain blocks in federation', () => {
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/9`), attribution: new URL(`${BASE}/users/alice`), content: 'hi', to: new URL(PUBLIC) });
     await withFederation(instance.ctx, (fctx) =>
       fctx.sendActivity(
-        { identifier: accountIdentifier('alice') },
+        { identifier: 'users/alice' },
         { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) },
         new Create({ id: new URL(`${BASE}/users/alice/statuses/9/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
       ),

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { verifyRequest, type Message } from '@fedify/fedify';
 import { Like } from '@fedify/vocab';
 import { runFederationTask, withFederation } from '../../src/federation/federation.ts';
-import { accountIdentifier } from '../../src/federation/paths.ts';
 import { deleteLocalAccountAndAnnounce } from '../../src/federation/deliver-account-deletion.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
@@ -91,7 +90,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
   it('a fan-out and the deliveries it makes: no private key in either', async () => {
     const like = new Like({ id: new URL(`${BASE}/users/alice#likes/fanned`), actor: new URL(`${BASE}/users/alice`), object: new URL(`${remote.actorId}/statuses/1`) });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, like, { fanout: 'force' }),
+      fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, like, { fanout: 'force' }),
     );
     const sent = await until(async () => remote.delivered.find((entry) => entry.body.id === like.id!.href), 'the Like');
     const fanout = deliveries('ActivityPub::FanoutWorker').find((entry) => entry.data.activityId === like.id!.href);
@@ -121,7 +120,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
     hold = (name, data) => name === 'ActivityPub::DeliveryWorker' && data.activityId === likeId;
     try {
       const like = new Like({ id: new URL(likeId), actor: new URL(`${BASE}/users/dora`), object: new URL(`${remote.actorId}/statuses/3`) });
-      await withFederation(instance.ctx, (fctx) => fctx.sendActivity({ identifier: accountIdentifier('dora') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, like));
+      await withFederation(instance.ctx, (fctx) => fctx.sendActivity({ identifier: 'users/dora' }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, like));
     } finally {
       hold = () => false;
     }

@@ -4,7 +4,6 @@ import { and, eq } from 'drizzle-orm';
 import { Create, Note } from '@fedify/vocab';
 import { accounts, blocks, followRequests, follows } from '../../src/db/schema.ts';
 import { withFederation } from '../../src/federation/federation.ts';
-import { accountIdentifier } from '../../src/federation/paths.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
@@ -84,12 +83,9 @@ describe('relationships with a remote account over ActivityPub', () => {
     const before = remote.delivered.length;
     const note = new Note({ id: new URL(`${BASE}/users/alice/statuses/1`), attribution: new URL(`${BASE}/users/alice`), content: 'hi' });
     await withFederation(instance.ctx, (fctx) =>
-      fctx.sendActivity(
-        { identifier: accountIdentifier('alice') },
-        'followers',
-        new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }),
-        { preferSharedInbox: true },
-      ),
+      fctx.sendActivity({ identifier: 'users/alice' }, 'followers', new Create({ id: new URL(`${BASE}/users/alice/statuses/1/activity`), actor: new URL(`${BASE}/users/alice`), object: note }), {
+        preferSharedInbox: true,
+      }),
     );
     const create = await until(async () => remote.delivered.slice(before).find((entry) => entry.body.type === 'Create'), 'the Create');
     assert.equal(create.path, '/inbox');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { withFederation } from '../../src/federation/federation.ts';
 import { SUBSPACE_VERSION } from '../../src/lib/instance-limits.ts';
-import { accountIdentifier } from '../../src/federation/paths.ts';
 import { findLocalStatus, statusActivities } from '../../src/federation/statuses.ts';
 import { startFakeRemote, type FakeRemote } from '../helpers/fake-remote.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
@@ -27,8 +26,8 @@ describe('sending an activity (the seam outbound delivery builds on)', () => {
   it('queues the delivery in push, where a worker signs it with the member’s key and POSTs it to the inbox', async () => {
     const posted = await instance.request('POST', '/api/v1/statuses', { token: alice.token, json: { status: 'hello, remote' } });
     await withFederation(instance.ctx, async (fctx) => {
-      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'alice', posted.body.id))!]);
-      await fctx.sendActivity({ identifier: accountIdentifier('alice') }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, activity!);
+      const [activity] = await statusActivities(fctx, [(await findLocalStatus(instance.ctx, 'users/alice', posted.body.id))!]);
+      await fctx.sendActivity({ identifier: 'users/alice' }, { id: new URL(remote.actorId), inboxId: new URL(`${remote.actorId}/inbox`) }, activity!);
     });
 
     await until(async () => remote.delivered.length > 0, 'the delivery');

@@ -33,7 +33,7 @@ describe('statuses as ActivityPub objects', () => {
   /** The Create of a status of any visibility, built as a sender would build it. */
   async function createActivityOf(id: string, username = 'alice') {
     return withFederation(instance.ctx, async (fctx) => {
-      const found = await findLocalStatus(instance.ctx, username, id);
+      const found = await findLocalStatus(instance.ctx, `users/${username}`, id);
       const [activity] = await statusActivities(fctx, [found!]);
       return (await activity!.toJsonLd({ format: 'compact' })) as Record<string, any>;
     });

@@ -1,9 +1,8 @@
 import type { InboxContext } from '@fedify/fedify';
 import type { Activity, DocumentLoader } from '@fedify/vocab';
-import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { AccountRow } from '../../services/oauth/authenticate-token.ts';
-import { findLocalActorAccount } from '../actors.ts';
+import { localAccountOfActorUri } from '../actors.ts';
 import { remoteAccountOfActivity } from '../resolve-account.ts';
 
 export type InboundContext = InboxContext<AppContext>;
@@ -14,11 +13,9 @@ export async function senderOf(fctx: InboundContext, activity: Activity): Promis
   return sender && !sender.suspendedAt ? sender : undefined;
 }
 
-/** The local account whose actor URI this is (`https://this.domain/users/<name>`), if any. */
+/** The local account whose actor URI this is (`https://this.domain/users/<name>`, or `/ap/users/<id>`), if any. */
 export async function localAccountOfUri(ctx: AppContext, uri: URL | null | undefined): Promise<AccountRow | undefined> {
-  if (!uri || uri.origin !== new URL(baseUrl(ctx.config)).origin) return undefined;
-  const match = /^\/users\/([A-Za-z0-9_.-]+)$/.exec(uri.pathname);
-  return match && !uri.search ? findLocalActorAccount(ctx, match[1]!) : undefined;
+  return uri ? localAccountOfActorUri(ctx, uri) : undefined;
 }
 
 /** Loads nothing: reading an embedded object this way never makes the instance fetch what a remote server names. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { baseUrl } from '../../config/index.ts';
 import type { AppContext } from '../../context.ts';
-import { lookupAccount } from '../../services/accounts/account-lookup.ts';
+import { findAccountById, lookupAccount } from '../../services/accounts/account-lookup.ts';
 import { findVisibleStatus } from '../../services/statuses/visibility.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { params, text } from '../plugins/params.ts';
@@ -9,8 +9,8 @@ import { escapeHtml } from '../../lib/html.ts';
 
 const DEFAULT_WIDTH = 400;
 
-/** The status a URL of this server names (StatusFinder: `/@user/:id` or `/users/user/statuses/:id`). */
-function statusPathOf(ctx: AppContext, url: string): { username: string; id: string } | undefined {
+/** The status a URL of this server names (StatusFinder: `/@user/:id`, `/users/user/statuses/:id` or `/ap/users/:account_id/statuses/:id`). */
+function statusPathOf(ctx: AppContext, url: string): { username: string; id: string } | { accountId: string; id: string } | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -18,6 +18,8 @@ function statusPathOf(ctx: AppContext, url: string): { username: string; id: str
     return undefined;
   }
   if (parsed.host.toLowerCase() !== ctx.config.webDomain.toLowerCase()) return undefined;
+  const byId = /^\/ap\/users\/(\d+)\/statuses\/(\d+)\/?$/.exec(parsed.pathname);
+  if (byId) return { accountId: byId[1]!, id: byId[2]! };
   const match = /^\/@([^/@]+)\/(\d+)\/?$/.exec(parsed.pathname) ?? /^\/users\/([^/]+)\/statuses\/(\d+)\/?$/.exec(parsed.pathname);
   return match ? { username: decodeURIComponent(match[1]!), id: match[2]! } : undefined;
 }
@@ -32,7 +34,7 @@ export function oembedRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get('/api/oembed', async (request, reply) => {
     const input = params(request);
     const path = statusPathOf(ctx, text(input.url) ?? '');
-    const found = path ? await lookupAccount(ctx, path.username) : undefined;
+    const found = !path ? undefined : 'username' in path ? await lookupAccount(ctx, path.username) : await findAccountById(ctx, path.accountId);
     const status = found && !found.account.domain && !found.account.suspendedAt ? await findVisibleStatus(ctx, path!.id, null) : undefined;
     if (!found || !status || status.accountId !== found.account.id || status.reblogOfId) throw new ApiError(404, 'Record not found');
     const { account } = found;

@@ -93,7 +93,7 @@ export function profilePageRoutes(app: FastifyInstance, ctx: AppContext) {
     reply.header('vary', 'Accept');
     if (wantsActivityPub(request)) {
       const { findLocalStatus, isPubliclyServed } = await federationCode();
-      const found = await findLocalStatus(ctx, username, id);
+      const found = await findLocalStatus(ctx, `users/${username}`, id);
       const uri = found?.status.uri;
       if (!found || !uri || found.status.reblogOfId || !isPubliclyServed(found.status.visibility)) return reply.callNotFound();
       return reply.redirect(uri, 301);

@@ -28,6 +28,7 @@ import { serializeStatusParts } from '../../serializers/status.ts';
 import { cachedStatusParts, keepStatusParts } from '../../presenters/status-parts-cache.ts';
 import { customEmojisInTexts } from '../emojis/custom-emojis.ts';
 import { forgetAccounts } from '../../presenters/account-cache.ts';
+import { localStatusUri } from '../../federation/paths.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 
@@ -319,7 +320,7 @@ async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, 
       .insert(statuses)
       .values({
         id,
-        uri: `${base}/users/${account.username}/statuses/${id}`,
+        uri: localStatusUri(base, account, id),
         url: `${base}/@${account.username}/${id}`,
         accountId: account.id,
         text: prepared.text,

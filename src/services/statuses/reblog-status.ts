@@ -13,6 +13,7 @@ import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending
 import { isRowId } from '../../lib/ids.ts';
 import { deliverStatus } from '../activitypub/status-deliveries.ts';
 import { forgetAccounts } from '../../presenters/account-cache.ts';
+import { localStatusUri } from '../../federation/paths.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];
@@ -20,6 +21,8 @@ export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];
 export interface Reblogger {
   accountId: string;
   username: string;
+  /** whether the member is known by its numeric ActivityPub id (the boost's `uri` follows its scheme) */
+  numericApId: boolean;
   /** the member's default post visibility (Mastodon uses it for boosts of public posts) */
   defaultPrivacy: string;
 }
@@ -56,7 +59,7 @@ export async function reblogStatus(ctx: AppContext, reblogger: Reblogger, status
   } else visibility = (REBLOG_VISIBILITIES as readonly string[]).includes(reblogger.defaultPrivacy) ? reblogger.defaultPrivacy : 'public';
 
   const [{ id } = { id: '' }] = await queryRows<{ id: string }>(ctx.db, sql`SELECT timestamp_id()::text AS id`);
-  const uri = `${baseUrl(ctx.config)}/users/${reblogger.username}/statuses/${id}/activity`;
+  const uri = `${localStatusUri(baseUrl(ctx.config), { ...reblogger, id: reblogger.accountId }, id)}/activity`;
   const created = await ctx.db.transaction(async (tx) => {
     await lockStatus(tx, original.id);
     const [row] = await tx.insert(statuses).values({ id, uri, url: uri, accountId: reblogger.accountId, reblogOfId: original.id, visibility, text: '', content: '' }).onConflictDoNothing().returning();

@@ -23,7 +23,7 @@ export function statusActionsRoutes(app: FastifyInstance, ctx: AppContext) {
     const { user, account } = currentUser(request);
     const reblog = await reblogStatus(
       ctx,
-      { accountId: account.id, username: account.username, defaultPrivacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public') },
+      { accountId: account.id, username: account.username, numericApId: account.numericApId, defaultPrivacy: user.settings.default_privacy ?? (account.locked ? 'private' : 'public') },
       statusId(request),
       { visibility: text(params(request).visibility) || undefined },
     );

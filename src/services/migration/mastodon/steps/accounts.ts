@@ -1,4 +1,5 @@
 import { accounts, instanceActorKeys, oauthAccessTokens, oauthApplications, users, webPushSubscriptions, type ProfileField, type UserSettings } from '../../../../db/schema.ts';
+import { accountIdentifier } from '../../../../federation/paths.ts';
 import { digest } from '../../../../lib/crypto.ts';
 import { seal } from '../../../../lib/sealed-text.ts';
 import { isRole } from '../../../../lib/user-roles.ts';
@@ -85,9 +86,8 @@ export const accountsStep: ImportStep<AccountSource> = {
         continue;
       }
       const local = row.domain === null;
-      if (local && row.id_scheme === NUMERIC_AP_ID) {
-        skip('local accounts whose ActivityPub id is /ap/users/ID (Mastodon 4.4 numeric ids): imported, but known here as /users/USERNAME; other servers must fetch them again');
-      }
+      // Mastodon 4.4's numeric ActivityPub ids are kept: other servers know the account (and its posts) by /ap/users/ID
+      const numericApId = local && row.id_scheme === NUMERIC_AP_ID;
       const fields: ProfileField[] = (row.fields ?? []).map((field) => ({ name: field.name, value: field.value, verified_at: field.verified_at ?? null }));
       values.push({
         id: row.id,
@@ -101,7 +101,8 @@ export const accountsStep: ImportStep<AccountSource> = {
         discoverable: row.discoverable,
         indexable: row.indexable,
         hideCollections: row.hide_collections,
-        uri: local ? `${ctx.base}/users/${row.username}` : row.uri,
+        uri: local ? `${ctx.base}/${accountIdentifier({ id: row.id, username: row.username, numericApId })}` : row.uri,
+        numericApId,
         url: local ? `${ctx.base}/@${row.username}` : row.url,
         avatarRemoteUrl: local ? null : orNull(row.avatar_remote_url),
         headerRemoteUrl: local ? null : orNull(row.header_remote_url),
