@@ -28,7 +28,7 @@ import { serializeStatusParts } from '../../serializers/status.ts';
 import { cachedStatusParts, keepStatusParts } from '../../presenters/status-parts-cache.ts';
 import { customEmojisInTexts } from '../emojis/custom-emojis.ts';
 import { forgetAccounts } from '../../presenters/account-cache.ts';
-import { localStatusUri } from '../../federation/paths.ts';
+import { localStatusUri } from '../../lib/actor-naming.ts';
 
 export type { StatusRow, ScheduledStatusRow };
 

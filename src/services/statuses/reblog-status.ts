@@ -13,7 +13,7 @@ import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending
 import { isRowId } from '../../lib/ids.ts';
 import { deliverStatus } from '../activitypub/status-deliveries.ts';
 import { forgetAccounts } from '../../presenters/account-cache.ts';
-import { localStatusUri } from '../../federation/paths.ts';
+import { localStatusUri } from '../../lib/actor-naming.ts';
 
 export const REBLOG_VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 export type ReblogVisibility = (typeof REBLOG_VISIBILITIES)[number];

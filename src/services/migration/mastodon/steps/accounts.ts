@@ -1,5 +1,5 @@
 import { accounts, instanceActorKeys, oauthAccessTokens, oauthApplications, users, webPushSubscriptions, type ProfileField, type UserSettings } from '../../../../db/schema.ts';
-import { accountIdentifier } from '../../../../federation/paths.ts';
+import { accountIdentifier } from '../../../../lib/actor-naming.ts';
 import { digest } from '../../../../lib/crypto.ts';
 import { seal } from '../../../../lib/sealed-text.ts';
 import { isRole } from '../../../../lib/user-roles.ts';
