@@ -1127,6 +1127,44 @@ export const reports = pgTable(
   (t) => [index('index_reports_on_account_id').on(t.accountId), index('index_reports_on_target_account_id').on(t.targetAccountId)],
 );
 
+/** Moderators' notes on a report (Mastodon's ReportNote), shown to staff on its page. */
+export const reportNotes = pgTable(
+  'report_notes',
+  {
+    id: id(),
+    content: text('content').notNull(),
+    reportId: snowflake('report_id')
+      .notNull()
+      .references(() => reports.id, { onDelete: 'cascade' }),
+    /** the note's author */
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_report_notes_on_report_id').on(t.reportId), index('index_report_notes_on_account_id').on(t.accountId)],
+);
+
+/** Moderators' notes on an account (Mastodon's AccountModerationNote), shown to staff on its page. */
+export const accountModerationNotes = pgTable(
+  'account_moderation_notes',
+  {
+    id: id(),
+    content: text('content').notNull(),
+    /** the note's author */
+    accountId: snowflake('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    targetAccountId: snowflake('target_account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('index_account_moderation_notes_on_account_id').on(t.accountId), index('index_account_moderation_notes_on_target_account_id').on(t.targetAccountId)],
+);
+
 /** Every staff action (Mastodon's Admin::ActionLog): who, what, on which record, and a summary to read. */
 export const adminActionLogs = pgTable(
   'admin_action_logs',

@@ -17,7 +17,7 @@ const at = (iso: string) => new Date(iso);
 /**
  * Adds to a Mastodon fixture (startMastodonSource) what its staff and members did besides posting:
  * strikes and appeals, the audit log, invites, a canonical e-mail block, endorsements, reactions to
- * and dismissals of the announcement, and a moderation note (which Subspace does not keep).
+ * and dismissals of the announcement, and a moderator's note on an account.
  */
 export async function addModerationHistory(source: MastodonSource): Promise<ModerationFixture> {
   const { alice, bob, carol, remote, statuses, report, announcement, emoji } = source.fixture;

@@ -20,6 +20,8 @@ import type { AccountRow } from '../../../services/oauth/authenticate-token.ts';
 import { text } from '../../plugins/params.ts';
 import { accountActionForm } from '../../views/admin/account-action-form.ts';
 import { listWarningPresets } from '../../../services/moderation/warning-presets.ts';
+import { accountNotesOf, addAccountNote, deletableNotes, deleteAccountNote } from '../../../services/moderation/staff-notes.ts';
+import { staffNotesSection } from '../../views/admin/staff-notes.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html } from '../../views/html.ts';
 import { accountActionInput, olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
@@ -84,8 +86,8 @@ function strikeItem({ strike, appeal }: Awaited<ReturnType<typeof strikesWithApp
   }</li>`;
 }
 
-async function accountView(ctx: AppContext, account: AdminAccountEntity, csrf: string, canDecideAppeals: boolean) {
-  const [strikes, presets] = await Promise.all([strikesWithAppeals(ctx, account.id), listWarningPresets(ctx)]);
+async function accountView(ctx: AppContext, staff: Staff, account: AdminAccountEntity, csrf: string, canDecideAppeals: boolean) {
+  const [strikes, presets, notes] = await Promise.all([strikesWithAppeals(ctx, account.id), listWarningPresets(ctx), accountNotesOf(ctx, account.id)]);
   const buttons = accountButtons(account, csrf);
   const local = account.domain === null;
   const offered = ['none', 'sensitive', ...(local ? ['disable'] : []), 'silence', 'suspend'].filter(
@@ -103,6 +105,11 @@ ${account.invite_request ? html`<div class="field"><dt>Reason to join</dt><dd>${
 ${
   local
     ? html`<section aria-labelledby="ips-heading"><h2 id="ips-heading">IP addresses</h2>${account.ips.length ? html`<ul>${account.ips.map((ip) => html`<li>${ip.ip} (last used ${day(ip.used_at)})</li>`)}</ul>` : html`<p>None recorded.</p>`}</section>`
+    : ''
+}
+${
+  hasPermission(staff.user.role, PERMISSIONS.manageReports)
+    ? staffNotesSection({ notes, deletable: deletableNotes(staff, notes), csrf, action: `/admin/accounts/${account.id}/notes`, submits: [{ label: 'Add note' }] })
     : ''
 }
 <section aria-labelledby="strikes-heading"><h2 id="strikes-heading">Strikes</h2>${strikes.length ? html`<ul>${strikes.map((row) => strikeItem(row, csrf, canDecideAppeals))}</ul>` : html`<p>No strikes.</p>`}</section>
@@ -144,7 +151,24 @@ ${olderEntriesLink(request, found, LIMIT, 'More accounts')}`;
   app.get('/admin/accounts/:id', (request, reply) =>
     staffView(ctx, request, reply, permission, async (staff) => {
       const account = await renderAdminAccount(ctx, await findAccountForStaff(ctx, idOf(request)));
-      return renderStaffPage(ctx, reply, staff, `@${account.account.acct}`, await accountView(ctx, account, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageAppeals)));
+      return renderStaffPage(ctx, reply, staff, `@${account.account.acct}`, await accountView(ctx, staff, account, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageAppeals)));
+    }),
+  );
+
+  // Admin::AccountModerationNotesController: notes need the report handlers' permission, as in Mastodon
+  app.post('/admin/accounts/:id/notes', (request, reply) =>
+    staffAction(ctx, request, reply, PERMISSIONS.manageReports, async (staff, input) => {
+      const account = await findAccountForStaff(ctx, idOf(request));
+      await addAccountNote(ctx, staff, account.id, text(input.content));
+      return `/admin/accounts/${account.id}`;
+    }),
+  );
+
+  app.post('/admin/accounts/:id/notes/:noteId/delete', (request, reply) =>
+    staffAction(ctx, request, reply, PERMISSIONS.manageReports, async (staff) => {
+      const account = await findAccountForStaff(ctx, idOf(request));
+      await deleteAccountNote(ctx, staff, account.id, (request.params as { noteId: string }).noteId);
+      return `/admin/accounts/${account.id}`;
     }),
   );
 

@@ -6,10 +6,12 @@ import { findAccountForStaff, performAccountAction } from '../../../services/mod
 import { assignReportToSelf, filterReports, findReport, reopenReport, resolveReport, unassignReport } from '../../../services/moderation/admin-reports.ts';
 import { accountActionForm, statusesActionForm } from '../../views/admin/account-action-form.ts';
 import { performStatusAction } from '../../../services/moderation/status-actions.ts';
+import { addReportNote, deletableNotes, deleteReportNote, reportNotesOf, type StaffNote } from '../../../services/moderation/staff-notes.ts';
 import { listWarningPresets, type WarningPresetRow } from '../../../services/moderation/warning-presets.ts';
 import { railsBoolean, text } from '../../plugins/params.ts';
 import { buttonForm, day } from '../../views/admin/layout.ts';
 import { html, SafeHtml } from '../../views/html.ts';
+import { staffNotesSection } from '../../views/admin/staff-notes.ts';
 import { accountActionInput, olderEntriesLink, renderStaffPage, staffAction, staffListPage, staffView } from './staff-page.ts';
 
 const LIMIT = 40;
@@ -23,7 +25,7 @@ function reportRow(report: AdminReport) {
   return html`<tr><td><a href="/admin/reports/${report.id}">#${report.id}</a></td><td>${person(report.target_account)}</td><td>${person(report.account)}</td><td>${report.category}</td><td>${report.comment.slice(0, 120)}</td><td>${report.assigned_account ? person(report.assigned_account) : ''}</td><td>${day(report.created_at)}</td></tr>`;
 }
 
-function reportView(report: AdminReport, csrf: string, canActOnAccount: boolean, presets: WarningPresetRow[]) {
+function reportView(report: AdminReport, csrf: string, canActOnAccount: boolean, presets: WarningPresetRow[], notes: { notes: StaffNote[]; deletable: Set<string> }) {
   const base = `/admin/reports/${report.id}`;
   const state = report.action_taken ? html`<p>Resolved ${day(report.action_taken_at)} by ${person(report.action_taken_by_account)}.</p>` : html`<p>Open.</p>`;
   const actions = [
@@ -44,6 +46,7 @@ ${report.rules.length ? html`<div class="field"><dt>Rules broken</dt><dd><ul>${r
 </dl>
 <section aria-labelledby="comment-heading"><h2 id="comment-heading">The reporter's comment</h2>${report.comment ? html`<blockquote>${report.comment}</blockquote>` : html`<p>None.</p>`}</section>
 <section aria-labelledby="statuses-heading"><h2 id="statuses-heading">Reported posts</h2>${statuses}</section>
+${staffNotesSection({ ...notes, csrf, action: `${base}/notes`, submits: [{ label: 'Add note' }, report.action_taken ? { label: 'Add note and reopen', resolve: 'reopen' } : { label: 'Add note and resolve', resolve: 'resolve' }] })}
 <section aria-labelledby="report-actions-heading"><h2 id="report-actions-heading">Report</h2>${actions}</section>
 ${
   canActOnAccount && report.target_account && !report.action_taken
@@ -76,8 +79,9 @@ ${olderEntriesLink(request, found, LIMIT, 'Older reports')}`;
   app.get('/admin/reports/:id', (request, reply) =>
     staffView(ctx, request, reply, permission, async (staff) => {
       const report = await renderAdminReport(ctx, staff.account.id, await findReport(ctx, idOf(request)));
-      const presets = await listWarningPresets(ctx);
-      return renderStaffPage(ctx, reply, staff, `Report #${report.id}`, reportView(report, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageUsers), presets));
+      const [presets, notes] = await Promise.all([listWarningPresets(ctx), reportNotesOf(ctx, report.id)]);
+      const noted = { notes, deletable: deletableNotes(staff, notes) };
+      return renderStaffPage(ctx, reply, staff, `Report #${report.id}`, reportView(report, staff.csrf, hasPermission(staff.user.role, PERMISSIONS.manageUsers), presets, noted));
     }),
   );
 
@@ -93,6 +97,26 @@ ${olderEntriesLink(request, found, LIMIT, 'Older reports')}`;
   change('unassign', unassignReport);
   change('resolve', resolveReport);
   change('reopen', reopenReport);
+
+  // Admin::ReportNotesController: a note, and with it (its other buttons) the report resolved or reopened
+  app.post('/admin/reports/:id/notes', (request, reply) =>
+    staffAction(ctx, request, reply, permission, async (staff, input) => {
+      const report = await findReport(ctx, idOf(request));
+      await addReportNote(ctx, staff, report.id, text(input.content));
+      const resolve = text(input.resolve);
+      if (resolve === 'resolve' && !report.actionTakenAt) await resolveReport(ctx, staff, report);
+      if (resolve === 'reopen' && report.actionTakenAt) await reopenReport(ctx, staff, report);
+      return `/admin/reports/${report.id}`;
+    }),
+  );
+
+  app.post('/admin/reports/:id/notes/:noteId/delete', (request, reply) =>
+    staffAction(ctx, request, reply, permission, async (staff) => {
+      const report = await findReport(ctx, idOf(request));
+      await deleteReportNote(ctx, staff, report.id, (request.params as { noteId: string }).noteId);
+      return `/admin/reports/${report.id}`;
+    }),
+  );
 
   app.post('/admin/reports/:id/action', (request, reply) =>
     staffAction(ctx, request, reply, permission, async (staff, input) => {

@@ -25,7 +25,7 @@ import {
 import { scheduledStatusesStep } from './scheduled-statuses.ts';
 import { securityKeysStep } from './security-keys.ts';
 import { accountPinsStep, announcementMutesStep, announcementReactionsStep } from './member-choices.ts';
-import { accountWarningsStep, adminActionLogsStep, appealsStep, canonicalEmailBlocksStep, invitesStep } from './moderation.ts';
+import { accountModerationNotesStep, accountWarningsStep, adminActionLogsStep, appealsStep, canonicalEmailBlocksStep, invitesStep, reportNotesStep } from './moderation.ts';
 import { conversationsStep, customEmojisStep, mediaAttachmentsStep, mentionsStep, pollsStep, pollVotesStep, previewCardsStep, statusEditsStep, statusesStep, tagsStep } from './statuses.ts';
 
 /** Every step, in an order where what a row refers to is there before it. */
@@ -81,6 +81,8 @@ export const IMPORT_STEPS: ImportStep[] = [
   accountWarningsStep,
   appealsStep,
   adminActionLogsStep,
+  reportNotesStep,
+  accountModerationNotesStep,
   announcementReactionsStep,
   announcementMutesStep,
 ];
@@ -90,8 +92,6 @@ export const IMPORT_STEPS: ImportStep[] = [
  * for the report: table, a condition on its rows, and what the admin is told.
  */
 export const NOT_CARRIED: { table: string; where?: string; reason: string }[] = [
-  { table: 'report_notes', reason: "moderators' notes on reports (Subspace keeps no staff notes)" },
-  { table: 'account_moderation_notes', reason: "moderators' notes on accounts (Subspace keeps no staff notes)" },
   { table: 'quotes', reason: 'quotes (the statuses are imported, without their quote link)' },
   { table: 'session_activations', reason: 'browser sessions: members sign in again on the web (their apps stay signed in)' },
   { table: 'oauth_access_grants', where: 'revoked_at IS NULL', reason: 'authorization codes not yet exchanged for a token' },

@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { accountWarnings, adminActionLogs, appeals, canonicalEmailBlocks, invites, notifications, users } from '../../../../db/schema.ts';
+import { accountModerationNotes, accounts, accountWarnings, adminActionLogs, appeals, canonicalEmailBlocks, invites, notifications, reportNotes, reports, users } from '../../../../db/schema.ts';
 import { ACCOUNT_WARNING_ACTION } from '../mastodon-enums.ts';
 import type { ImportStep, SourceRow } from '../step.ts';
 
@@ -230,3 +230,49 @@ export const invitesStep: ImportStep = {
     }
   },
 };
+
+/** Notes whose report (or account) is here: a note on something the import left out is skipped, counted. */
+function notesStep(name: string, table: string, select: string, target: typeof reportNotes | typeof accountModerationNotes, parent: 'report_id' | 'target_account_id'): ImportStep {
+  return {
+    name,
+    table,
+    select,
+    async write(tx, rows, _ctx, skip) {
+      const parentIds = [...new Set(rows.map((row) => row[parent] as string))];
+      const known =
+        parent === 'report_id'
+          ? await tx.select({ id: reports.id }).from(reports).where(inArray(reports.id, parentIds))
+          : await tx.select({ id: accounts.id }).from(accounts).where(inArray(accounts.id, parentIds));
+      const here = new Set(known.map((row) => row.id));
+      const values = rows.flatMap((row) => {
+        if (!here.has(row[parent])) {
+          skip(`${name} on ${parent === 'report_id' ? 'a report' : 'an account'} not imported`);
+          return [];
+        }
+        const common = { id: row.id, content: row.content ?? '', accountId: row.account_id, createdAt: row.created_at, updatedAt: row.updated_at };
+        return [parent === 'report_id' ? { ...common, reportId: row.report_id } : { ...common, targetAccountId: row.target_account_id }];
+      });
+      if (values.length > 0)
+        await tx
+          .insert(target)
+          .values(values as never)
+          .onConflictDoNothing();
+    },
+  };
+}
+
+export const reportNotesStep = notesStep(
+  "moderators' notes on reports",
+  'report_notes',
+  `SELECT ${ids('id', 'report_id', 'account_id')}, content, created_at, updated_at FROM report_notes ${after}`,
+  reportNotes,
+  'report_id',
+);
+
+export const accountModerationNotesStep = notesStep(
+  "moderators' notes on accounts",
+  'account_moderation_notes',
+  `SELECT ${ids('id', 'target_account_id', 'account_id')}, content, created_at, updated_at FROM account_moderation_notes ${after}`,
+  accountModerationNotes,
+  'target_account_id',
+);
