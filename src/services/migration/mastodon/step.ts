@@ -1,3 +1,4 @@
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Config } from '../../../config/index.ts';
 import type { Database } from '../../../db/index.ts';
 import type { OtpSecretResult, EncryptedOtpSecret } from './otp-secrets.ts';
@@ -38,3 +39,25 @@ export interface ImportStep<Row extends { id: string } = SourceRow> {
 export const BEFORE_ALL = '-9223372036854775808';
 
 export const orNull = <T>(value: T | '' | undefined | null): T | null => (value === '' || value === undefined ? null : value);
+
+/** `id::text AS id, …`: Mastodon's bigint columns read as the strings Subspace keeps ids in. */
+export const ids = (...columns: string[]) => columns.map((column) => `${column}::text AS ${column}`).join(', ');
+/** A step's batch: the rows after the last id written, in id order. */
+export const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
+
+/** A table whose rows map one for one (or are skipped, when `map` gives null), inserted unless already there. */
+export function rowsStep(name: string, table: string, select: string, target: PgTable, map: (row: SourceRow, skip: (reason: string) => void) => Record<string, unknown> | null): ImportStep {
+  return {
+    name,
+    table,
+    select,
+    async write(tx, rows, _ctx, skip) {
+      const values = rows.map((row) => map(row, skip)).filter((value) => value !== null);
+      if (values.length > 0)
+        await tx
+          .insert(target)
+          .values(values as never)
+          .onConflictDoNothing();
+    },
+  };
+}

@@ -1,8 +1,7 @@
 import { announcements, domainAllows, domainBlocks, emailDomainBlocks, ipBlocks, reports, rules, settings } from '../../../../db/schema.ts';
 import { DEFAULT_SETTINGS, type InstanceSettings } from '../../../accounts/settings.ts';
 import { DOMAIN_BLOCK_SEVERITY, IP_BLOCK_SEVERITY, REPORT_CATEGORY } from '../mastodon-enums.ts';
-import type { PgTable } from 'drizzle-orm/pg-core';
-import type { ImportStep, SourceRow } from '../step.ts';
+import { after, type ImportStep, rowsStep } from '../step.ts';
 
 /**
  * A value as rails-settings-cached wrote it: YAML of one scalar (`--- open`, `--- true`, a quoted
@@ -48,22 +47,7 @@ export const settingsStep: ImportStep = {
   },
 };
 
-const copy = (name: string, table: string, select: string, target: PgTable, map: (row: SourceRow, skip: (reason: string) => void) => Record<string, unknown> | null): ImportStep => ({
-  name,
-  table,
-  select,
-  async write(tx, rows, _ctx, skip) {
-    const values = rows.map((row) => map(row, skip)).filter((value) => value !== null);
-    if (values.length > 0)
-      await tx
-        .insert(target)
-        .values(values as never)
-        .onConflictDoNothing();
-  },
-});
-const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
-
-export const rulesStep = copy('rules', 'rules', `SELECT id::text AS id, priority, text, hint, deleted_at, created_at, updated_at FROM rules ${after}`, rules, (row) => ({
+export const rulesStep = rowsStep('rules', 'rules', `SELECT id::text AS id, priority, text, hint, deleted_at, created_at, updated_at FROM rules ${after}`, rules, (row) => ({
   id: row.id,
   priority: row.priority,
   text: row.text,
@@ -73,7 +57,7 @@ export const rulesStep = copy('rules', 'rules', `SELECT id::text AS id, priority
   updatedAt: row.updated_at,
 }));
 
-export const domainBlocksStep = copy('domain blocks', 'domain_blocks', `SELECT b.*, b.id::text AS id FROM domain_blocks b WHERE b.id > $1::bigint ORDER BY b.id LIMIT $2`, domainBlocks, (row) => ({
+export const domainBlocksStep = rowsStep('domain blocks', 'domain_blocks', `SELECT b.*, b.id::text AS id FROM domain_blocks b WHERE b.id > $1::bigint ORDER BY b.id LIMIT $2`, domainBlocks, (row) => ({
   id: row.id,
   domain: row.domain,
   severity: DOMAIN_BLOCK_SEVERITY[row.severity ?? 0] ?? 'silence',
@@ -86,14 +70,14 @@ export const domainBlocksStep = copy('domain blocks', 'domain_blocks', `SELECT b
   updatedAt: row.updated_at,
 }));
 
-export const domainAllowsStep = copy('domain allows', 'domain_allows', `SELECT id::text AS id, domain, created_at, updated_at FROM domain_allows ${after}`, domainAllows, (row) => ({
+export const domainAllowsStep = rowsStep('domain allows', 'domain_allows', `SELECT id::text AS id, domain, created_at, updated_at FROM domain_allows ${after}`, domainAllows, (row) => ({
   id: row.id,
   domain: row.domain,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 }));
 
-export const ipBlocksStep = copy(
+export const ipBlocksStep = rowsStep(
   'IP blocks',
   'ip_blocks',
   `SELECT id::text AS id, ip::text AS ip, severity, comment, expires_at, created_at, updated_at FROM ip_blocks ${after}`,
@@ -108,7 +92,7 @@ export const ipBlocksStep = copy(
   },
 );
 
-export const emailDomainBlocksStep = copy(
+export const emailDomainBlocksStep = rowsStep(
   'e-mail domain blocks',
   'email_domain_blocks',
   `SELECT id::text AS id, domain, parent_id::text AS parent_id, allow_with_approval, created_at, updated_at FROM email_domain_blocks ${after}`,
@@ -116,7 +100,7 @@ export const emailDomainBlocksStep = copy(
   (row) => ({ id: row.id, domain: row.domain, parentId: row.parent_id, allowWithApproval: row.allow_with_approval, createdAt: row.created_at, updatedAt: row.updated_at }),
 );
 
-export const reportsStep = copy(
+export const reportsStep = rowsStep(
   'reports',
   'reports',
   `SELECT id::text AS id, account_id::text AS account_id, target_account_id::text AS target_account_id, status_ids::text[] AS status_ids, comment, category, rule_ids::text[] AS rule_ids,
@@ -141,15 +125,21 @@ export const reportsStep = copy(
   }),
 );
 
-export const announcementsStep = copy('announcements', 'announcements', `SELECT a.*, a.id::text AS id FROM announcements a WHERE a.id > $1::bigint ORDER BY a.id LIMIT $2`, announcements, (row) => ({
-  id: row.id,
-  text: row.text,
-  published: row.published,
-  publishedAt: row.published_at,
-  allDay: row.all_day,
-  startsAt: row.starts_at,
-  endsAt: row.ends_at,
-  scheduledAt: row.scheduled_at,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-}));
+export const announcementsStep = rowsStep(
+  'announcements',
+  'announcements',
+  `SELECT a.*, a.id::text AS id FROM announcements a WHERE a.id > $1::bigint ORDER BY a.id LIMIT $2`,
+  announcements,
+  (row) => ({
+    id: row.id,
+    text: row.text,
+    published: row.published,
+    publishedAt: row.published_at,
+    allDay: row.all_day,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    scheduledAt: row.scheduled_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }),
+);

@@ -1,5 +1,5 @@
 import { accountPins, announcementMutes, announcementReactions } from '../../../../db/schema.ts';
-import { after, ids, rowsStep } from './moderation.ts';
+import { after, ids, rowsStep } from '../step.ts';
 
 export const accountPinsStep = rowsStep('endorsed accounts', 'account_pins', `SELECT ${ids('id', 'account_id', 'target_account_id')}, created_at FROM account_pins ${after}`, accountPins, (row) => ({
   id: row.id,

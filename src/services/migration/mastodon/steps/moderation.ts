@@ -1,28 +1,7 @@
 import { inArray } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
 import { accountModerationNotes, accounts, accountWarnings, adminActionLogs, appeals, canonicalEmailBlocks, invites, notifications, reportNotes, reports, users } from '../../../../db/schema.ts';
 import { ACCOUNT_WARNING_ACTION } from '../mastodon-enums.ts';
-import type { ImportStep, SourceRow } from '../step.ts';
-
-/** A table whose rows map one for one (or are skipped, when `map` gives null), inserted unless already there. */
-export function rowsStep(name: string, table: string, select: string, target: PgTable, map: (row: SourceRow, skip: (reason: string) => void) => Record<string, unknown> | null): ImportStep {
-  return {
-    name,
-    table,
-    select,
-    async write(tx, rows, _ctx, skip) {
-      const values = rows.map((row) => map(row, skip)).filter((value) => value !== null);
-      if (values.length > 0)
-        await tx
-          .insert(target)
-          .values(values as never)
-          .onConflictDoNothing();
-    },
-  };
-}
-
-export const ids = (...columns: string[]) => columns.map((column) => `${column}::text AS ${column}`).join(', ');
-export const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
+import { after, ids, type ImportStep, rowsStep, type SourceRow } from '../step.ts';
 
 const strikesOnly = rowsStep(
   'strikes',

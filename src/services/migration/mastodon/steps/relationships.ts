@@ -22,7 +22,7 @@ import {
   tagFollows,
 } from '../../../../db/schema.ts';
 import { FILTER_ACTION, LIST_REPLIES_POLICY } from '../mastodon-enums.ts';
-import type { ImportStep, SourceRow } from '../step.ts';
+import { after, ids, type ImportStep, type SourceRow } from '../step.ts';
 
 /** A table copied column for column: `select` names the source columns as the target's (ids as text). */
 function copyStep(name: string, table: string, select: string, target: PgTable, map: (row: SourceRow) => Record<string, unknown> = (row) => row): ImportStep {
@@ -43,9 +43,6 @@ async function insertInto(target: PgTable, tx: Database, values: Record<string, 
       .values(values as never)
       .onConflictDoNothing();
 }
-
-const ids = (...columns: string[]) => columns.map((column) => `${column}::text AS ${column}`).join(', ');
-const after = 'WHERE id > $1::bigint ORDER BY id LIMIT $2';
 
 const pair = (row: SourceRow) => ({ id: row.id, accountId: row.account_id, targetAccountId: row.target_account_id, createdAt: row.created_at });
 const follow = (row: SourceRow) => ({ ...pair(row), showReblogs: row.show_reblogs, notify: row.notify, languages: row.languages, uri: row.uri });
