@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import pg from 'pg';
 import { serveOverWire } from './pglite-wire.ts';
-import { serverMode } from './instance.ts';
+import { prepareTestEnvironment, serverMode, type TestEnvironment } from './instance.ts';
+import { runSubspace } from './process.ts';
 
 const SCHEMA = new URL('../fixtures/mastodon/schema.sql', import.meta.url);
 
@@ -665,4 +666,18 @@ export async function startMastodonSource(options: MastodonSourceOptions = {}): 
       await db.close();
     },
   };
+}
+
+/**
+ * Runs `subspace import mastodon --database SOURCE ARGS` into a new instance's environment (its data
+ * dir or database, `instanceEnv` set), with `env` added for the command alone; answers the
+ * environment, for startInstance({ environment }), and how the command ended.
+ */
+export async function importIntoNewInstance(
+  source: MastodonSource,
+  options: { instanceEnv?: Record<string, string>; env?: Record<string, string>; args?: string[] } = {},
+): Promise<{ environment: TestEnvironment; run: { code: number | string; output: string } }> {
+  const environment = await prepareTestEnvironment(options.instanceEnv);
+  const importing = runSubspace(['import', 'mastodon', '--database', source.url, ...(options.args ?? [])], { ...environment.env, ...options.env });
+  return { environment, run: { code: await importing.exited, output: importing.output() } };
 }

@@ -4,10 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { startCavagePeer, type CavagePeer } from '../helpers/cavage-peer.ts';
 import { AS } from '../helpers/constants.ts';
 import { loopbackInstanceEnv, until } from '../helpers/federating-instances.ts';
-import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
 import { claimLoopbackAddress } from '../helpers/loopback.ts';
-import { startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
-import { runSubspace } from '../helpers/process.ts';
+import { importIntoNewInstance, startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
 
 /**
  * The move seen from another server: a server that is not Subspace (test/helpers/cavage-peer.ts,
@@ -34,9 +33,9 @@ describe('a remote follower of an imported account, across the move', () => {
       baseUrl: base,
       followersOfAlice: [{ username: 'pat', domain: peer.host, uri: pat.actorId, inbox: pat.inbox, sharedInbox: `${peer.origin}/inbox`, publicKeyPem: peersPublicKey }],
     });
-    environment = await prepareTestEnvironment(env);
-    const run = runSubspace(['import', 'mastodon', '--database', source.url], environment.env);
-    assert.equal(await run.exited, 0, run.output());
+    const imported = await importIntoNewInstance(source, { instanceEnv: env });
+    environment = imported.environment;
+    assert.equal(imported.run.code, 0, imported.run.output);
     subspace = await startInstance({ environment });
   });
   after(async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signedInBrowser } from '../helpers/browser.ts';
-import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
-import { startMastodonSource, type MastodonFixture, type MastodonSource } from '../helpers/mastodon-source.ts';
+import { startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
+import { importIntoNewInstance, startMastodonSource, type MastodonFixture, type MastodonSource } from '../helpers/mastodon-source.ts';
 import { addModerationHistory, type ModerationFixture } from '../helpers/mastodon-source-moderation.ts';
-import { runSubspace } from '../helpers/process.ts';
 import { signUp, signUpAppToken } from '../helpers/sign-up.ts';
 
 describe("subspace import mastodon: the staff's history and the members' choices", () => {
@@ -19,9 +18,7 @@ describe("subspace import mastodon: the staff's history and the members' choices
     source = await startMastodonSource({ domain: 'subspace.test', baseUrl: 'http://subspace.test' });
     fixture = source.fixture;
     moderation = await addModerationHistory(source);
-    environment = await prepareTestEnvironment();
-    const importing = runSubspace(['import', 'mastodon', '--database', source.url], environment.env);
-    run = { code: await importing.exited, output: importing.output() };
+    ({ environment, run } = await importIntoNewInstance(source));
     instance = await startInstance({ environment, roles: { web: true }, keepEnvironment: true });
   });
   after(async () => {

@@ -3,11 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { startCavagePeer, type CavagePeer } from '../helpers/cavage-peer.ts';
 import { AS } from '../helpers/constants.ts';
 import { loopbackInstanceEnv, until } from '../helpers/federating-instances.ts';
-import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
+import { startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
 import { claimLoopbackAddress } from '../helpers/loopback.ts';
-import { startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
+import { importIntoNewInstance, startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
 import { addNumericIdAccount, type NumericIdAccount } from '../helpers/mastodon-source-numeric-ids.ts';
-import { runSubspace } from '../helpers/process.ts';
 
 const ACTIVITY_JSON = { accept: 'application/activity+json' };
 
@@ -33,10 +32,10 @@ describe('an imported account known by its numeric ActivityPub id', () => {
     base = `http://${env.LOCAL_DOMAIN}`;
     source = await startMastodonSource({ domain: env.LOCAL_DOMAIN, baseUrl: base });
     nina = await addNumericIdAccount(source, 'nina');
-    environment = await prepareTestEnvironment(env);
-    const run = runSubspace(['import', 'mastodon', '--database', source.url], environment.env);
-    assert.equal(await run.exited, 0, run.output());
-    assert.doesNotMatch(run.output(), /known here as \/users\/USERNAME/);
+    const imported = await importIntoNewInstance(source, { instanceEnv: env });
+    environment = imported.environment;
+    assert.equal(imported.run.code, 0, imported.run.output);
+    assert.doesNotMatch(imported.run.output, /known here as \/users\/USERNAME/);
     subspace = await startInstance({ environment });
   });
   after(async () => {

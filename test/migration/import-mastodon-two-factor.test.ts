@@ -3,10 +3,9 @@ import { createHash, sign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
 import { Browser, formFields } from '../helpers/browser.ts';
-import { prepareTestEnvironment, startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
-import { startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
+import { startInstance, type TestEnvironment, type TestInstance } from '../helpers/instance.ts';
+import { importIntoNewInstance, startMastodonSource, type MastodonSource } from '../helpers/mastodon-source.ts';
 import { addTwoFactorMembers, MASTODON_KEYS, type SecurityKey, type TwoFactorFixture, type TwoFactorMember } from '../helpers/mastodon-source-two-factor.ts';
-import { runSubspace } from '../helpers/process.ts';
 
 /** The instance's web address, which is the security keys' origin (its host their relying party). */
 const ORIGIN = 'http://subspace.test';
@@ -43,10 +42,8 @@ describe('subspace import mastodon: two-factor sign-in (TOTP secrets, recovery c
   before(async () => {
     source = await startMastodonSource({ domain: 'subspace.test', baseUrl: ORIGIN });
     members = await addTwoFactorMembers(source);
-    environment = await prepareTestEnvironment();
     // Mastodon's keys, from the same variables as its .env.production
-    const importing = runSubspace(['import', 'mastodon', '--database', source.url], { ...environment.env, ...MASTODON_KEYS });
-    run = { code: await importing.exited, output: importing.output() };
+    ({ environment, run } = await importIntoNewInstance(source, { env: MASTODON_KEYS }));
     instance = await startInstance({ environment, roles: { web: true }, keepEnvironment: true });
   });
   after(async () => {
