@@ -204,9 +204,11 @@ describe('two instances: statuses across servers through the Mastodon API', () =
     const posted = await call(one, alice, 'POST', '/api/v1/statuses', { status: `@bob@${two.config.localDomain} just between us`, visibility: 'direct' });
     const notified: any = await notificationOf(two, bob, 'mention', posted.uri);
     assert.equal(notified.status.visibility, 'direct');
-    const conversations = (await call(two, bob, 'GET', '/api/v1/conversations')) as { last_status: { uri: string }; accounts: { acct: string }[] }[];
-    const conversation = conversations.find((item) => item.last_status.uri === posted.uri);
-    assert.ok(conversation, 'the message is in bob’s conversations');
+    // the conversation is updated by the status's distribution, a job of its own beside the notification
+    const conversation = await until(async () => {
+      const conversations = (await call(two, bob, 'GET', '/api/v1/conversations')) as { last_status: { uri: string }; accounts: { acct: string }[] }[];
+      return conversations.find((item) => item.last_status.uri === posted.uri);
+    }, 'the message in bob’s conversations');
     assert.deepEqual(
       conversation.accounts.map((account) => account.acct),
       [`alice@${one.config.localDomain}`],
