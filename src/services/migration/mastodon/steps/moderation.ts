@@ -211,25 +211,24 @@ export const invitesStep: ImportStep = {
 };
 
 /** Notes whose report (or account) is here: a note on something the import left out is skipped, counted. */
-function notesStep(name: string, table: string, select: string, target: typeof reportNotes | typeof accountModerationNotes, parent: 'report_id' | 'target_account_id'): ImportStep {
+function notesStep(
+  name: string,
+  table: string,
+  select: string,
+  target: typeof reportNotes | typeof accountModerationNotes,
+  on: { parents: typeof reports | typeof accounts; column: string; field: 'reportId' | 'targetAccountId'; what: string },
+): ImportStep {
   return {
     name,
     table,
     select,
     async write(tx, rows, _ctx, skip) {
-      const parentIds = [...new Set(rows.map((row) => row[parent] as string))];
-      const known =
-        parent === 'report_id'
-          ? await tx.select({ id: reports.id }).from(reports).where(inArray(reports.id, parentIds))
-          : await tx.select({ id: accounts.id }).from(accounts).where(inArray(accounts.id, parentIds));
-      const here = new Set(known.map((row) => row.id));
+      const parentIds = [...new Set(rows.map((row) => row[on.column] as string))];
+      const here = new Set((await tx.select({ id: on.parents.id }).from(on.parents).where(inArray(on.parents.id, parentIds))).map((row) => row.id));
       const values = rows.flatMap((row) => {
-        if (!here.has(row[parent])) {
-          skip(`${name} on ${parent === 'report_id' ? 'a report' : 'an account'} not imported`);
-          return [];
-        }
-        const common = { id: row.id, content: row.content ?? '', accountId: row.account_id, createdAt: row.created_at, updatedAt: row.updated_at };
-        return [parent === 'report_id' ? { ...common, reportId: row.report_id } : { ...common, targetAccountId: row.target_account_id }];
+        if (here.has(row[on.column])) return [{ id: row.id, content: row.content ?? '', accountId: row.account_id, [on.field]: row[on.column], createdAt: row.created_at, updatedAt: row.updated_at }];
+        skip(`${name} on ${on.what} not imported`);
+        return [];
       });
       if (values.length > 0)
         await tx
@@ -245,7 +244,7 @@ export const reportNotesStep = notesStep(
   'report_notes',
   `SELECT ${ids('id', 'report_id', 'account_id')}, content, created_at, updated_at FROM report_notes ${after}`,
   reportNotes,
-  'report_id',
+  { parents: reports, column: 'report_id', field: 'reportId', what: 'a report' },
 );
 
 export const accountModerationNotesStep = notesStep(
@@ -253,5 +252,5 @@ export const accountModerationNotesStep = notesStep(
   'account_moderation_notes',
   `SELECT ${ids('id', 'target_account_id', 'account_id')}, content, created_at, updated_at FROM account_moderation_notes ${after}`,
   accountModerationNotes,
-  'target_account_id',
+  { parents: accounts, column: 'target_account_id', field: 'targetAccountId', what: 'an account' },
 );
