@@ -37,6 +37,8 @@ export const accounts = pgTable(
     bot: boolean('bot').notNull().default(false),
     discoverable: boolean('discoverable'),
     indexable: boolean('indexable').notNull().default(false),
+    /** a local member's "opt out of search engine indexing" (Mastodon's user setting `noindex`) */
+    noindex: boolean('noindex').notNull().default(false),
     hideCollections: boolean('hide_collections'),
     uri: text('uri').notNull().default(''),
     url: text('url'),

@@ -56,6 +56,7 @@ import { settingsExportRoutes } from './pages/settings-exports.ts';
 import { settingsImportRoutes } from './pages/settings-imports.ts';
 import { accountEmailRoutes } from './pages/account-email.ts';
 import { mailSettingsRoutes } from './pages/mail-settings.ts';
+import { privacySettingsRoutes } from './pages/privacy-settings.ts';
 import { emailsRoutes } from './api/v1/emails.ts';
 import { loginActivityRoutes } from './pages/login-activities.ts';
 import { securityKeyRoutes } from './pages/security-keys.ts';
@@ -182,6 +183,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions & { streamin
   settingsImportRoutes(app, ctx);
   accountEmailRoutes(app, ctx);
   mailSettingsRoutes(app, ctx);
+  privacySettingsRoutes(app, ctx);
   twoFactorRoutes(app, ctx);
   securityKeyRoutes(app, ctx);
   loginActivityRoutes(app, ctx);

@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
+import journal from '../db/migrations/meta/_journal.json' with { type: 'json' };
+
+/**
+ * The shape of the cached renderings: an upgrade whose serializers render differently must not
+ * be answered from what the version before it kept in the shared cache (Redis outlives a deploy).
+ * The newest migration's tag stands for the version; bump RENDERING_REVISION when a serializer's
+ * output changes without a migration.
+ */
+const RENDERING_REVISION = 1;
+const RENDERING_FORMAT = `${journal.entries.at(-1)?.tag ?? 'none'}.${RENDERING_REVISION}`;
 
 /**
  * A marker every cached rendering (statuses, accounts) holds: changing it forgets them all at once,
  * for the rare changes that touch renderings that cannot be listed (a custom emoji added, changed
  * or removed; a domain suspended or silenced). Never reset to an old value: when absent (evicted,
- * flushed) a fresh one is made.
+ * flushed, or the first start of a new rendering format) a fresh one is made.
  */
-export const GENERATION_KEY = 'render:generation';
+export const GENERATION_KEY = `render:generation:${RENDERING_FORMAT}`;
 const GENERATION_TTL_SECONDS = 30 * 24 * 3600;
 
 /** The current marker, given the value read with the renderings (null when absent). */

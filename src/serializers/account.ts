@@ -44,7 +44,7 @@ export function serializeAccount(urls: MediaUrls, account: AccountRow, user?: Pi
     statuses_count: suspended ? 0 : account.statusesCount,
     last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
     hide_collections: account.hideCollections ?? false,
-    noindex: account.domain ? undefined : !account.indexable,
+    noindex: account.domain ? undefined : account.noindex,
     emojis: suspended ? [] : emojis,
     roles: role && !account.domain ? [{ id: role.id, name: role.name, color: role.color }] : [],
     fields: suspended ? [] : account.fields.map((field) => ({ name: field.name, value: account.domain ? field.value : inlineToHtml(field.value), verified_at: field.verified_at })),

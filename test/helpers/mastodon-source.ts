@@ -210,6 +210,7 @@ async function fill(run: Run, options: MastodonSourceOptions): Promise<MastodonF
         'web.expand_content_warnings': true,
         'web.display_media': 'show_all',
         'web.use_system_font': true,
+        noindex: true,
       }),
     },
   );

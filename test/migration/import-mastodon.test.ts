@@ -112,7 +112,10 @@ describe('subspace import mastodon', () => {
     assert.equal(me.body.followers_count, 2);
     assert.equal(me.body.source.privacy, 'unlisted');
     assert.equal(me.body.source.sensitive, true);
+    assert.equal(me.body.noindex, true, "alice's opt-out of search engine indexing");
     assert.equal(me.body.role?.name, 'Owner');
+    const bob = await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: fixture.tokens.bob });
+    assert.equal(bob.body.noindex, false, "Mastodon's default");
     assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: fixture.tokens.bob })).status, 200);
     assert.equal((await instance.request('GET', '/api/v1/accounts/verify_credentials', { token: fixture.tokens.bobRevoked })).status, 401);
     // the app's own credentials too

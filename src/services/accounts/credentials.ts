@@ -27,6 +27,8 @@ export interface CredentialsUpdate {
   bot?: boolean;
   discoverable?: boolean | null;
   indexable?: boolean;
+  /** the profile page kept out of search engines (Mastodon's `noindex` user setting; the privacy page sets it) */
+  noindex?: boolean;
   hideCollections?: boolean | null;
   fields?: { name: string; value: string }[];
   /** an uploaded file's bytes, or null to remove the image (Paperclip's `avatar = nil`) */
@@ -120,6 +122,7 @@ export async function updateCredentials(ctx: AppContext, current: { account: Acc
   if (changes.bot !== undefined) accountChanges.bot = changes.bot;
   if (changes.discoverable !== undefined) accountChanges.discoverable = changes.discoverable;
   if (changes.indexable !== undefined) accountChanges.indexable = changes.indexable;
+  if (changes.noindex !== undefined) accountChanges.noindex = changes.noindex;
   if (changes.hideCollections !== undefined) accountChanges.hideCollections = changes.hideCollections;
   if (changes.avatarDescription !== undefined) accountChanges.avatarDescription = changes.avatarDescription;
   if (changes.headerDescription !== undefined) accountChanges.headerDescription = changes.headerDescription;

@@ -1,3 +1,4 @@
+import { inArray } from 'drizzle-orm';
 import { accounts, instanceActorKeys, oauthAccessTokens, oauthApplications, users, webPushSubscriptions, type ProfileField, type UserSettings } from '../../../../db/schema.ts';
 import { accountIdentifier } from '../../../../lib/actor-naming.ts';
 import { digest } from '../../../../lib/crypto.ts';
@@ -160,7 +161,18 @@ const USER_SETTINGS: Record<string, (settings: UserSettings, value: unknown) => 
   'web.display_media': (settings, value) => {
     if (value === 'default' || value === 'show_all' || value === 'hide_all') settings.expand_media = value;
   },
+  // kept on the account (accounts.noindex), below
+  noindex: () => {},
 };
+
+/** Mastodon's `noindex` user setting ("opt out of search engine indexing"), which Subspace keeps on the account. */
+function prefersNoindex(text: string | null): boolean {
+  try {
+    return text !== null && (JSON.parse(text) as Record<string, unknown>).noindex === true;
+  } catch {
+    return false;
+  }
+}
 
 function userSettings(text: string | null, skip: (reason: string) => void): UserSettings {
   const settings: UserSettings = {};
@@ -248,6 +260,8 @@ export const usersStep: ImportStep<UserSource> = {
       };
     });
     if (values.length > 0) await tx.insert(users).values(values).onConflictDoNothing();
+    const noindex = rows.filter((row) => prefersNoindex(row.settings)).map((row) => row.account_id);
+    if (noindex.length > 0) await tx.update(accounts).set({ noindex: true }).where(inArray(accounts.id, noindex));
   },
 };
 
