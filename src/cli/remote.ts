@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request } from '../lib/node-http.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { Config } from '../config/index.ts';

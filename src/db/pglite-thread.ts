@@ -1,8 +1,7 @@
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { releaseFreeMemory } from '../lib/release-memory.ts';
 import { type PgliteThreadOptions, type Ready, type Reply, type Request, serializeError as serialize } from './pglite-protocol.ts';
 
 /**
@@ -88,19 +87,12 @@ function reply(message: Reply) {
   }
 }
 
-/**
- * A new data dir is made by initdb, a WASM module of its own whose memory (hundreds of MB) is
- * garbage once it ran; this thread allocates too little JavaScript for V8 to collect it soon.
- */
-function collectGarbage() {
-  v8.setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
 let db: PGlite;
 try {
   db = await PGlite.create(options.dataDir, { extensions: { pg_trgm }, startParams });
-  collectGarbage();
+  // A new data dir is made by initdb, a WASM module of its own whose memory (hundreds of MB) is
+  // garbage once it ran; this thread allocates too little JavaScript for V8 to collect it soon.
+  releaseFreeMemory();
   port.postMessage({ ready: true } satisfies Ready);
 } catch (error) {
   port.postMessage({ ready: false, error: serializeError(error) } satisfies Ready);

@@ -41,8 +41,12 @@ function privateCacheDir(): string | undefined {
 
 if (!process.env.NODE_COMPILE_CACHE) {
   const dir = privateCacheDir();
-  // Node skips a cache it cannot write to
-  if (dir) enableCompileCache(dir);
+  if (dir) {
+    // Node skips a cache it cannot write to
+    enableCompileCache(dir);
+    // worker threads (the embedded database's) read it from the environment when they start
+    process.env.NODE_COMPILE_CACHE = dir;
+  }
 }
 
 const moduleScopeOfDir = new Map<string, boolean>();

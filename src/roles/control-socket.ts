@@ -1,8 +1,9 @@
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from '../lib/node-http.ts';
 import { dirname, join } from 'node:path';
-import { runAdminCommand, type CommandResult } from '../cli/admin.ts';
-import { forwardingProgress, type Progress } from '../cli/progress.ts';
+import type { CommandResult } from '../cli/admin.ts';
+import type { Progress } from '../cli/progress.ts';
 import type { AppContext } from '../context.ts';
 
 /**
@@ -67,6 +68,8 @@ async function handle(ctx: AppContext, request: IncomingMessage, response: Serve
     return send(response, 400, { error: 'expected {"argv": [...]}' });
   }
   if (!Array.isArray(argv) || !argv.every((arg) => typeof arg === 'string')) return send(response, 400, { error: 'expected {"argv": [...]}' });
+  // the admin commands (and the CLI's progress bars) are loaded by the first command, not at start
+  const [{ runAdminCommand }, { forwardingProgress }] = await Promise.all([import('../cli/admin.ts'), import('../cli/progress.ts')]);
   let progress: Progress | undefined;
   if (withProgress) {
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });

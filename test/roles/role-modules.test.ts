@@ -42,6 +42,14 @@ const FEDERATION_AND_MEDIA = [...FEDERATION, /\/src\/services\/media/, /ffmpeg|f
 /** Fastify's schema compilers: no route declares a schema */
 const SCHEMA_COMPILERS = [/\/node_modules\/(ajv|@fastify\/ajv-compiler)\//];
 const WEB_TIER = [/\/src\/http\/app\.ts$/, /\/src\/http\/api\//, ...FEDERATION_AND_MEDIA];
+/**
+ * Node's fetch client (undici, ~12 MB of memory): loaded by the first outbound request, or by an
+ * `import … from 'node:http'` in an ES module, whose namespace reads node:http's lazy WebSocket
+ * (src/lib/node-http.ts takes node:http's functions without it)
+ */
+const FETCH_CLIENT = [/^node-internal:internal\/deps\/undici\//];
+/** the admin commands and their progress bars: an instance loads them with the first command through its control socket */
+const ADMIN_COMMANDS = [/\/src\/cli\/(admin|progress)\.ts$/, /\/node_modules\/cli-progress\//];
 
 function assertNone(modules: string[], forbidden: RegExp[], what: string) {
   const found = modules.filter((url) => forbidden.some((pattern) => pattern.test(url)));
@@ -72,7 +80,7 @@ describe('modules loaded by each role', () => {
     const modules = loadedModules(record);
     // the recorder saw the role start
     assert.ok(modules.some((url) => url.endsWith('/src/streaming/hub.ts')));
-    assertNone(modules, [...WEB_TIER, ...SCHEMA_COMPILERS], 'the streaming role');
+    assertNone(modules, [...WEB_TIER, ...SCHEMA_COMPILERS, ...FETCH_CLIENT], 'the streaming role');
   });
 
   test('an idle worker loads no job handler, federation, media or web code', async () => {
@@ -88,7 +96,7 @@ describe('modules loaded by each role', () => {
     assert.ok(modules.some((url) => url.endsWith('/src/jobs/handlers.ts')));
     // its media working directories are cleared at start (temp-dir.ts, a few file-system calls)
     const handlerCode = [/\/src\/jobs\/(default|scheduler|mailers|pull)\//, /\/src\/services\/media\/(?!temp-dir\.ts$)/, /ffmpeg|ffprobe/];
-    assertNone(modules, [/\/src\/http\//, /\/node_modules\/fastify\//, ...FEDERATION, ...MEDIA_LIBRARIES, ...handlerCode], 'an idle worker');
+    assertNone(modules, [/\/src\/http\//, /\/node_modules\/fastify\//, ...FEDERATION, ...MEDIA_LIBRARIES, ...handlerCode, ...FETCH_CLIENT], 'an idle worker');
   });
 
   test('the web role loads no image processing until an image comes, no federation code until a federation request', async () => {
@@ -109,7 +117,26 @@ describe('modules loaded by each role', () => {
     const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
     // without REDIS_URL no Redis client; outbound fetches' HTTP client with the first one
     const clients = [/\/node_modules\/(ioredis|bullmq|undici)\//];
-    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode, ...clients, ...SCHEMA_COMPILERS], 'the web role');
+    assertNone(modules, [...MEDIA_LIBRARIES, ...federationCode, ...clients, ...SCHEMA_COMPILERS, ...FETCH_CLIENT], 'the web role');
+  });
+
+  test('an idle embedded instance loads no admin command, federation, media or fetch client code', async () => {
+    const { env, record } = environment();
+    const instance = runSubspace(['start'], env);
+    try {
+      const url = await waitFor(`the instance to listen\n${instance.output()}`, async () => /listening on (http:\/\/\S+?)\)/.exec(instance.output())?.[1], 60_000);
+      await waitForHealthy(url, instance);
+      const home = await fetch(`${url}/api/v1/timelines/public`);
+      assert.equal(home.status, 200);
+    } finally {
+      instance.child.kill('SIGINT');
+      await instance.exited;
+    }
+    const modules = loadedModules(record);
+    // the recorder saw the instance start, with its control socket
+    assert.ok(modules.some((url) => url.endsWith('/src/roles/control-socket.ts')));
+    const federationCode = [/\/src\/federation\/(?!nodeinfo\.ts$|signature-strength\.ts$)/, /\/node_modules\/@fedify\//];
+    assertNone(modules, [...ADMIN_COMMANDS, ...federationCode, ...MEDIA_LIBRARIES, ...SCHEMA_COMPILERS, ...FETCH_CLIENT], 'an idle embedded instance');
   });
 
   test('`subspace --help` loads neither the database nor the server; an admin command loads no web tier', async () => {

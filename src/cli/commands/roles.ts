@@ -5,6 +5,7 @@ import { boot, type Roles } from '../../roles/boot.ts';
 import { ensureClientBuilt } from '../../roles/client-build.ts';
 import { runWebCluster } from '../../roles/web-cluster.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { releaseFreeMemory } from '../../lib/release-memory.ts';
 import { hasLocalUsers } from '../../services/accounts/local-users.ts';
 import type { ProcessArgs } from '../process-args.ts';
 
@@ -52,6 +53,8 @@ export async function runRole(command: string, args: ProcessArgs, config: Config
     log.warn('without REDIS_URL a streaming process hears only its own events: run `subspace start`, or set REDIS_URL for every process');
   }
   if (roles.worker) log.info(`working queues ${roles.worker.queues.join(', ')} with concurrency ${roles.worker.concurrency}`);
+  // what starting took and left behind (the modules' loading) goes back to the system
+  releaseFreeMemory();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
