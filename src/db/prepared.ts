@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Placeholder } from 'drizzle-orm';
 import type { Database } from './index.ts';
+import { compileRowsMapper, type RowsMapper } from './row-mapper.ts';
 
 /**
  * Hot queries built once and then run with their placeholders filled (`sql.placeholder`): building
@@ -44,6 +45,13 @@ function namedThrough<P>(query: Preparable<P>, runner: NamedQueryRunner, name: s
   return prepared;
 }
 
+/** drizzle's prepared query (either driver's session.js) with its rows mapped by a function written for its selection (row-mapper.ts) */
+function withCompiledMapper<P>(prepared: P): P {
+  const query = prepared as unknown as { fields?: Parameters<typeof compileRowsMapper>[0]; joinsNotNullableMap?: Record<string, boolean>; customResultMapper?: RowsMapper };
+  if (query.fields && !query.customResultMapper) query.customResultMapper = compileRowsMapper(query.fields, query.joinsNotNullableMap);
+  return prepared;
+}
+
 function prepareOn<P>(db: Database, query: Preparable<P>, name: string): P {
   const how = naming.get(db);
   if (how === 'driver') return query.prepare(name);
@@ -62,7 +70,7 @@ export function preparedVariants<P>(name: string, build: (db: Database, variant:
     if (!variants) byDatabase.set(db, (variants = new Map()));
     let prepared = variants.get(variant);
     if (!prepared) {
-      prepared = prepareOn(db, build(db, variant), statementName(name, variant));
+      prepared = withCompiledMapper(prepareOn(db, build(db, variant), statementName(name, variant)));
       variants.set(variant, prepared);
     }
     return prepared;
