@@ -63,6 +63,11 @@ const query = proto.query!;
 proto.query = function (this: unknown, text: unknown, ...rest: unknown[]) {
   return timed(String(text), () => query.call(this, text, ...rest));
 };
+// the hot queries run as named statements (src/db/pglite-named.ts), through the protocol API
+const rawStream = proto.execProtocolRawStream!;
+proto.execProtocolRawStream = function (this: unknown, message: unknown, ...rest: unknown[]) {
+  return timed('(a named statement: the feed page, home or public page; src/db/pglite-named.ts)', () => rawStream.call(this, message, ...rest));
+};
 const transaction = proto.transaction!;
 proto.transaction = function (this: unknown, callback: unknown) {
   return timed('BEGIN … COMMIT (whole transaction)', () =>

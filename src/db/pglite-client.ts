@@ -3,7 +3,7 @@ import { messages } from '@electric-sql/pglite';
 import type { PgliteThreadOptions, RawTypes, Ready, Reply, Request, SerializedError } from './pglite-protocol.ts';
 
 /** Drizzle's pglite driver passes query options with parsers; only parsers that keep the text are supported. */
-interface QueryOptions {
+export interface QueryOptions {
   rowMode?: 'array' | 'object';
   parsers?: Record<number, (value: string, typeId: number) => unknown>;
 }
@@ -111,13 +111,22 @@ export class ThreadedPglite implements Queryable {
   }
 
   query(sql: string, params: unknown[] = [], options?: QueryOptions, tx?: number): Promise<QueryResult> {
+    return this.#sendQuery(options, (rowMode, raw) => ({ op: 'query', sql, params, rowMode, rawTypes: raw, tx }));
+  }
+
+  /** `sql` as the named prepared statement `name` (pglite-named.ts) */
+  queryNamed(name: string, sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult> {
+    return this.#sendQuery(options, (rowMode, raw) => ({ op: 'named', name, sql, params, rowMode, rawTypes: raw }));
+  }
+
+  #sendQuery(options: QueryOptions | undefined, body: (rowMode: 'array' | 'object', raw: RawTypes) => RequestBody): Promise<QueryResult> {
     let raw: RawTypes;
     try {
       raw = rawTypes(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#send({ op: 'query', sql, params, rowMode: options?.rowMode ?? 'object', rawTypes: raw, tx }) as Promise<QueryResult>;
+    return this.#send(body(options?.rowMode ?? 'object', raw)) as Promise<QueryResult>;
   }
 
   exec(sql: string, tx?: number): Promise<QueryResult[]> {

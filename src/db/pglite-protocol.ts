@@ -12,6 +12,8 @@ export type RawTypes = number[];
 export type Request =
   | { id: number; op: 'query'; sql: string; params: unknown[]; rowMode: 'array' | 'object'; rawTypes: RawTypes; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
+  /** a query run as a named prepared statement (pglite-named.ts), never inside a transaction */
+  | { id: number; op: 'named'; name: string; sql: string; params: unknown[]; rowMode: 'array' | 'object'; rawTypes: RawTypes }
   /** opens a transaction: the reply's value is its number, which the queries inside it carry */
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }

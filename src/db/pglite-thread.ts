@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { releaseFreeMemory } from '../lib/release-memory.ts';
+import { queryNamed } from './pglite-named.ts';
 import { type PgliteThreadOptions, type Ready, type Reply, type Request, serializeError as serialize } from './pglite-protocol.ts';
 
 /**
@@ -61,6 +62,10 @@ async function handle(request: Request): Promise<unknown> {
     case 'query': {
       const parsers = Object.fromEntries(request.rawTypes.map((oid) => [oid, identity]));
       return await target(request.tx).query(request.sql, request.params, { rowMode: request.rowMode, parsers });
+    }
+    case 'named': {
+      const parsers = Object.fromEntries(request.rawTypes.map((oid) => [oid, identity]));
+      return await queryNamed(db, request.name, request.sql, request.params, { rowMode: request.rowMode, parsers });
     }
     case 'exec':
       return await target(request.tx).exec(request.sql);

@@ -4,9 +4,11 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { DatabaseConfig } from '../config/index.ts';
 import type { Database } from './index.ts';
-import { ThreadedPglite } from './pglite-client.ts';
+import { ThreadedPglite, type QueryOptions } from './pglite-client.ts';
+import { queryNamed, type NamedQueryOptions } from './pglite-named.ts';
+import { allowNamedStatements } from './prepared.ts';
 import * as schema from './schema.ts';
-import { TableWrites, watchPgliteWrites } from './table-writes.ts';
+import { ConnectionWrites, TableWrites, watchPgliteWrites } from './table-writes.ts';
 
 /**
  * PostgreSQL settings for the embedded database. PGlite's default shared_buffers (128 MB) is most
@@ -36,6 +38,11 @@ export async function openPglite(config: Pick<Extract<DatabaseConfig, { kind: 'p
   const client = options.thread === 'main' ? await openInThisThread(config.dataDir) : await ThreadedPglite.open({ dataDir: config.dataDir, settings: PGLITE_SETTINGS });
   // drizzle's pglite driver uses only query() and transaction(), which the threaded client has too
   const db = drizzle({ client: watchPgliteWrites(client, writes) as PGlite, schema }) as unknown as Database;
+  allowNamedStatements(db, (name, text, params, options) =>
+    new ConnectionWrites(writes).run(text, () =>
+      client instanceof ThreadedPglite ? client.queryNamed(name, text, params, options as QueryOptions) : queryNamed(client, name, text, params, options as NamedQueryOptions),
+    ),
+  );
   return {
     db,
     async migrate() {

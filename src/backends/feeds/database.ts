@@ -1,6 +1,6 @@
 import { and, asc, desc, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/index.ts';
-import { preparedVariants } from '../../db/prepared.ts';
+import { literalLimit, preparedVariants } from '../../db/prepared.ts';
 import { feedEntries } from '../../db/schema.ts';
 import { MAX_ITEMS, REBLOG_FALLOFF, type FeedEntry, type FeedKey, type FeedPage, type Feeds } from './index.ts';
 
@@ -20,9 +20,9 @@ const SLACK = MAX_ITEMS / 4;
 const textArray = (values: string[]): SQL => sql`${`{${values.map((value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`}::text[]`;
 
 /** The embedded feeds: rows of the feed_entries table (feed, status id, reblogged status id). */
-/** A page of a feed, built once per shape (which bounds it has): the home timeline's first read. */
+/** A page of a feed, built once per shape (which bounds it has, its size): the home timeline's first read. */
 const feedPageQuery = preparedVariants('feed_page', (db, variant) => {
-  const [max, since, min] = variant.split(':');
+  const [max, since, min, limit] = variant.split(':');
   const conditions = [sql`${feedEntries.feed} = ${sql.placeholder('feed')}`];
   if (max) conditions.push(sql`${feedEntries.statusId} < ${sql.placeholder('maxId')}`);
   if (since) conditions.push(sql`${feedEntries.statusId} > ${sql.placeholder('sinceId')}`);
@@ -32,7 +32,7 @@ const feedPageQuery = preparedVariants('feed_page', (db, variant) => {
     .from(feedEntries)
     .where(and(...conditions))
     .orderBy(min ? asc(feedEntries.statusId) : desc(feedEntries.statusId))
-    .limit(sql.placeholder('limit'));
+    .limit(literalLimit(Number(limit)));
 });
 
 export class DatabaseFeeds implements Feeds {
@@ -148,8 +148,8 @@ export class DatabaseFeeds implements Feeds {
   }
 
   async page(feed: FeedKey, page: FeedPage): Promise<string[]> {
-    const variant = `${page.maxId ? 'max' : ''}:${page.sinceId ? 'since' : ''}:${page.minId ? 'min' : ''}`;
-    const rows = await feedPageQuery(this.#db, variant).execute({ feed, maxId: page.maxId, sinceId: page.sinceId, minId: page.minId, limit: page.limit });
+    const variant = `${page.maxId ? 'max' : ''}:${page.sinceId ? 'since' : ''}:${page.minId ? 'min' : ''}:${page.limit}`;
+    const rows = await feedPageQuery(this.#db, variant).execute({ feed, maxId: page.maxId, sinceId: page.sinceId, minId: page.minId });
     const ids = rows.map((row) => row.id);
     return page.minId ? ids.reverse() : ids;
   }

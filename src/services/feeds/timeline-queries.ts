@@ -1,7 +1,7 @@
 import { and, desc, asc, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { preparedVariants } from '../../db/prepared.ts';
+import { literalLimit, preparedVariants } from '../../db/prepared.ts';
 import { statuses } from '../../db/schema.ts';
 import type { StatusRow, ViewerMarks } from '../../serializers/status.ts';
 import { notHiddenFrom, visibleTo } from '../statuses/visibility.ts';
@@ -137,7 +137,7 @@ export interface PublicPageShape {
  * oneself; with a viewer, not what they hide, in their chosen languages, with their marks.
  */
 const publicPageQuery = preparedVariants('public_page', (db, variant) => {
-  const shape = JSON.parse(variant) as PublicPageShape & Record<'maxId' | 'sinceId' | 'minId', boolean>;
+  const shape = JSON.parse(variant) as PublicPageShape & Record<'maxId' | 'sinceId' | 'minId', boolean> & { limit: number };
   const conditions: SQL[] = [
     sql`${statuses.visibility} = 'public'`,
     sql`${statuses.deletedAt} IS NULL`,
@@ -159,19 +159,18 @@ const publicPageQuery = preparedVariants('public_page', (db, variant) => {
     .from(statuses)
     .where(and(...conditions))
     .orderBy(shape.minId ? asc(statuses.id) : desc(statuses.id))
-    .limit(sql.placeholder('limit'));
+    .limit(literalLimit(shape.limit));
 });
 
 /** A page of the public timeline, newest first (oldest above `minId` first, then reversed, as Mastodon pages). */
 export async function publicTimelinePage(ctx: AppContext, viewerId: string | null, shape: Omit<PublicPageShape, 'viewer'>, languages: string[] | null, page: Page): Promise<LoadedTimeline> {
-  const variant = JSON.stringify({ ...shape, viewer: !!viewerId, languages: !!viewerId && shape.languages, maxId: !!page.maxId, sinceId: !!page.sinceId, minId: !!page.minId });
+  const variant = JSON.stringify({ ...shape, viewer: !!viewerId, languages: !!viewerId && shape.languages, maxId: !!page.maxId, sinceId: !!page.sinceId, minId: !!page.minId, limit: page.limit });
   const marked: MarkedRow[] = await publicPageQuery(ctx.db, variant).execute({
     viewer: viewerId,
     languages,
     maxId: page.maxId,
     sinceId: page.sinceId,
     minId: page.minId,
-    limit: page.limit,
   });
   if (page.minId) marked.reverse();
   return loadedTimeline(marked, !!viewerId);
