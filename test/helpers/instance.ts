@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/index.ts';
@@ -14,6 +13,7 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/accounts/roles.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { claimRedisDatabase } from './redis-db.ts';
+import { scratchDir } from './scratch.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
 import { linkCrawlSpread } from '../../src/services/statuses/preview-cards/preview-cards.ts';
 import { notificationMailDelay } from '../../src/services/notifications/notification-emails.ts';
@@ -47,7 +47,7 @@ function migrationsFingerprint(): string {
 
 /** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
 export async function pgliteTemplate(): Promise<string> {
-  const template = join(tmpdir(), `subspace-pglite-template-${migrationsFingerprint()}`);
+  const template = join(scratchDir, `subspace-pglite-template-${migrationsFingerprint()}`);
   if (existsSync(template)) return template;
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
   const config = loadConfig({ SUBSPACE_DATA_DIR: building, NODE_ENV: 'test' });
@@ -239,7 +239,7 @@ export interface TestEnvironment {
  * SUBSPACE_TEST_S3_ENDPOINT, an S3 bucket of its own.
  */
 export async function prepareTestEnvironment(extraEnv: Record<string, string> = {}): Promise<TestEnvironment> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'subspace-test-'));
+  const dataDir = mkdtempSync(join(scratchDir, 'subspace-test-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     SUBSPACE_DATA_DIR: dataDir,
