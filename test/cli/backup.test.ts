@@ -179,7 +179,8 @@ describe('subspace backup and restore', () => {
       [archive, otherIdentity, /wrong key/],
       [notArchive, identityFile, /not an age-encrypted/],
     ];
-    for (const [file, identity, reason] of cases) {
+    // the three at once: each restores into a place of its own
+    const refuse = async ([file, identity, reason]: [string, string, RegExp]) => {
       const verified = await backup('verify', file, '--identity', identity);
       assert.equal(verified.exitCode, 1);
       assert.match(verified.stderr, reason);
@@ -206,7 +207,8 @@ describe('subspace backup and restore', () => {
       } finally {
         await target.cleanup();
       }
-    }
+    };
+    await Promise.all(cases.map(refuse));
   });
 
   it('refuses to restore into an instance that holds data', async () => {

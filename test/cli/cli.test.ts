@@ -11,6 +11,7 @@ import { Browser, formFields } from '../helpers/browser.ts';
 import { createServerDatabase, freshRedisUrl, redisMode, request, serverMode, statementModeEnv } from '../helpers/instance.ts';
 import { CLI, NODE, runSubspace, waitFor, waitForHealthy, type RunningProcess } from '../helpers/process.ts';
 import { ownAddress, ownPort } from '../helpers/loopback.ts';
+import { runCli } from '../../src/cli/run.ts';
 
 /**
  * The admin CLI as an admin uses it: `subspace …` as a real process, on a fresh data dir, then
@@ -38,6 +39,31 @@ function subspace(env: Record<string, string>, ...args: string[]): Promise<CliRe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `subspace …` in this process (src/cli/run.ts, which the process's main.ts calls) with this
+ * environment: for the many usage and help cases, which each test also checks on a real process or
+ * two (spawning one per case cost about a minute of CI time).
+ */
+async function subspaceInProcess(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { env: { PATH: process.env.PATH ?? '', ...env }, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+/** Runs these cases in this process, and a few of them (`spawned`) also as real processes, which must answer the same. */
+async function runCases(env: Record<string, string>, cases: string[][], spawned: string[][]): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (const args of cases) results.push(await subspaceInProcess(env, ...args));
+  const real = await Promise.all(spawned.map((args) => subspace(env, ...args)));
+  spawned.forEach((args, i) => {
+    const index = cases.findIndex((other) => other.join(' ') === args.join(' '));
+    assert.ok(index >= 0, `${args.join(' ')} is one of the cases`);
+    assert.deepEqual(real[i], results[index], `subspace ${args.join(' ')}: the process answers as the in-process run`);
+  });
+  return results;
 }
 
 /** Runs a command that must succeed, and returns its stdout. */
@@ -178,9 +204,7 @@ describe('subspace admin CLI: bad input', () => {
       ['rules', 'add', 'Be kind', '--priority', 'first'],
       ['rules', 'remove', 'not-an-id'],
     ];
-    // four at a time: twenty node processes at once can starve a two-core machine past the test timeout
-    const results: Awaited<ReturnType<typeof subspace>>[] = [];
-    for (let i = 0; i < cases.length; i += 4) results.push(...(await Promise.all(cases.slice(i, i + 4).map((args) => subspace(site.env, ...args)))));
+    const results = await runCases(site.env, cases, [['bogus'], ['accounts', 'create', 'zed', '--email', 'z@example.com', '--role', 'Emperor']]);
     results.forEach((result, i) => {
       const what = `subspace ${cases[i]!.join(' ')}: ${result.stderr}`;
       assert.equal(result.code, 2, what);
@@ -194,14 +218,13 @@ describe('subspace admin CLI: bad input', () => {
   });
 
   test('--help prints a command’s usage and exits 0', async () => {
-    const top = await subspace(site.env, '--help');
-    assert.equal(top.code, 0);
-    assert.match(top.stdout, /accounts create USERNAME --email EMAIL/);
-    assert.match(top.stdout, /apps create --account USERNAME --name NAME/);
-    assert.match(top.stdout, /settings registrations open\|approved\|close/);
-    const create = await subspace(site.env, 'accounts', 'create', '--help');
-    assert.equal(create.code, 0);
-    assert.match(create.stdout, /--role Owner\|Admin\|Moderator/);
+    const [top, create] = await Promise.all([subspace(site.env, '--help'), subspace(site.env, 'accounts', 'create', '--help')]);
+    assert.equal(top!.code, 0);
+    assert.match(top!.stdout, /accounts create USERNAME --email EMAIL/);
+    assert.match(top!.stdout, /apps create --account USERNAME --name NAME/);
+    assert.match(top!.stdout, /settings registrations open\|approved\|close/);
+    assert.equal(create!.code, 0);
+    assert.match(create!.stdout, /--role Owner\|Admin\|Moderator/);
   });
 
   test('bad configuration: `subspace start` exits 1 with one line naming the variable', async () => {
@@ -211,8 +234,10 @@ describe('subspace admin CLI: bad input', () => {
       [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     ];
-    for (const [extra, variable] of cases) {
-      const result = await subspace({ ...site.env, ...extra }, 'start');
+    // five short-lived processes at once (each exits once it read its configuration)
+    const [admin, ...results] = await Promise.all([subspace({ ...site.env, PORT: 'abc' }, 'accounts', 'approve', '--all'), ...cases.map(([extra]) => subspace({ ...site.env, ...extra }, 'start'))]);
+    for (const [i, [extra, variable]] of cases.entries()) {
+      const result = results[i]!;
       const what = `${JSON.stringify(extra)}: ${result.stderr}`;
       assert.equal(result.code, 1, what);
       const lines = result.stderr.trimEnd().split('\n');
@@ -221,10 +246,9 @@ describe('subspace admin CLI: bad input', () => {
       assert.doesNotMatch(result.stderr, /\bat .+:\d+:\d+/, what);
     }
     // the same for an admin command
-    const admin = await subspace({ ...site.env, PORT: 'abc' }, 'accounts', 'approve', '--all');
-    assert.equal(admin.code, 1);
-    assert.equal(admin.stderr.trimEnd().split('\n').length, 1, admin.stderr);
-    assert.match(admin.stderr, /PORT/);
+    assert.equal(admin!.code, 1);
+    assert.equal(admin!.stderr.trimEnd().split('\n').length, 1, admin.stderr);
+    assert.match(admin!.stderr, /PORT/);
   });
 });
 
@@ -236,13 +260,6 @@ describe('subspace --help, --version and unknown options', () => {
   after(async () => {
     await site.cleanup();
   });
-
-  /** Runs the cases four at a time (a two-core machine) and returns their results in order. */
-  async function runAll(cases: string[][]): Promise<CliResult[]> {
-    const results: CliResult[] = [];
-    for (let i = 0; i < cases.length; i += 4) results.push(...(await Promise.all(cases.slice(i, i + 4).map((args) => subspace(site.env, ...args)))));
-    return results;
-  }
 
   test('every command and sub-command prints its usage for --help and -h, exits 0 and does nothing', async () => {
     const processes = ['start', 'web', 'streaming', 'worker', 'scheduler', 'db', 'secret', 'webpush', 'version'];
@@ -276,7 +293,10 @@ describe('subspace --help, --version and unknown options', () => {
       ['settings', 'registrations', 'open', '-h'],
       ['trends', 'approve', 'tag', 'cats', '-h'],
     ];
-    const results = await runAll(cases);
+    const results = await runCases(site.env, cases, [
+      ['worker', '--concurrency', '2', '-h'],
+      ['domains', 'block', 'example.com', '--severity', 'suspend', '-h'],
+    ]);
     results.forEach((result, i) => {
       const args = cases[i]!;
       const what = `subspace ${args.join(' ')}: ${result.stdout}${result.stderr}`;
@@ -298,10 +318,7 @@ describe('subspace --help, --version and unknown options', () => {
   });
 
   test('webpush generate-vapid-key prints a new P-256 key pair as Mastodon does, and touches nothing', async () => {
-    const [first, second] = await runAll([
-      ['webpush', 'generate-vapid-key'],
-      ['webpush', 'generate-vapid-key'],
-    ]);
+    const [first, second] = await Promise.all([subspace(site.env, 'webpush', 'generate-vapid-key'), subspaceInProcess(site.env, 'webpush', 'generate-vapid-key')]);
     assert.equal(first!.code, 0, first!.stderr);
     const match = /^VAPID_PRIVATE_KEY=([A-Za-z0-9_-]{43})\nVAPID_PUBLIC_KEY=([A-Za-z0-9_-]{87})\n$/.exec(first!.stdout);
     assert.ok(match, first!.stdout);
@@ -314,7 +331,7 @@ describe('subspace --help, --version and unknown options', () => {
 
   test('--version, -v and version print the version of package.json', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    for (const result of await runAll([['--version'], ['-v'], ['version']])) {
+    for (const result of await runCases(site.env, [['--version'], ['-v'], ['version']], [['--version'], ['version']])) {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, `${version}\n`);
     }
@@ -339,7 +356,10 @@ describe('subspace --help, --version and unknown options', () => {
       ['accounts', 'approve', '--everyone'],
       ['domains', 'list', '--json'],
     ];
-    const results = await runAll(cases);
+    const results = await runCases(site.env, cases, [
+      ['start', '--bogus'],
+      ['worker', '--concurrency', 'lots'],
+    ]);
     results.forEach((result, i) => {
       const what = `subspace ${cases[i]!.join(' ')}: ${result.stderr}`;
       assert.equal(result.code, 2, what);

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/index.ts';
@@ -14,6 +13,7 @@ import { issueToken } from '../../src/services/oauth/tokens.ts';
 import type { RoleName } from '../../src/services/accounts/roles.ts';
 import { updateSetting, type RegistrationsMode } from '../../src/services/accounts/settings.ts';
 import { claimRedisDatabase } from './redis-db.ts';
+import { scratchDir } from './scratch.ts';
 import { createBucket, dropBucket, s3Endpoint, s3Env } from './s3.ts';
 import { linkCrawlSpread } from '../../src/services/statuses/preview-cards/preview-cards.ts';
 import { notificationMailDelay } from '../../src/services/notifications/notification-emails.ts';
@@ -35,16 +35,19 @@ notificationMailDelay.ms = 0;
 export const serverMode = !!process.env.DATABASE_URL;
 export const redisMode = !!process.env.REDIS_URL;
 
+/** The migration set: its journal and every migration's SQL (an edited migration makes new templates). */
 function migrationsFingerprint(): string {
-  return createHash('sha256')
-    .update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json')))
-    .digest('hex')
-    .slice(0, 12);
+  const hash = createHash('sha256').update(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json')));
+  for (const file of readdirSync(MIGRATIONS_FOLDER)
+    .filter((name) => name.endsWith('.sql'))
+    .sort())
+    hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** A migrated PGlite data dir, made once per migration set and copied for every instance (first opens are slow). */
 export async function pgliteTemplate(): Promise<string> {
-  const template = join(tmpdir(), `subspace-pglite-template-${migrationsFingerprint()}`);
+  const template = join(scratchDir, `subspace-pglite-template-${migrationsFingerprint()}`);
   if (existsSync(template)) return template;
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
   const config = loadConfig({ SUBSPACE_DATA_DIR: building, NODE_ENV: 'test' });
@@ -83,17 +86,66 @@ export function statementModeEnv(): Record<string, string> {
   return process.env.PREPARED_STATEMENTS ? { PREPARED_STATEMENTS: process.env.PREPARED_STATEMENTS } : {};
 }
 
-/** A fresh, migrated PostgreSQL database for one test; its URL goes through DATABASE_URL's host (PgBouncer in CI). */
+/** Runs `statement` on an admin connection, again while PostgreSQL still counts a just-closed session on the database it names. */
+async function adminQuery(adminUrl: string, statement: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(statement);
+      return;
+    } catch (error) {
+      // 55006 object_in_use: "source database … is being accessed by other users"
+      if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error;
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A migrated PostgreSQL database made once per migration set, which every test database is copied
+ * from (CREATE DATABASE … TEMPLATE: a fraction of a second, where running the migrations takes
+ * seconds). It takes no connections, as a template must have none.
+ */
+let serverTemplateMade: Promise<string> | undefined;
+function serverTemplate(adminUrl: string): Promise<string> {
+  serverTemplateMade ??= makeServerTemplate(adminUrl);
+  return serverTemplateMade;
+}
+
+async function makeServerTemplate(adminUrl: string): Promise<string> {
+  const name = `subspace_template_${migrationsFingerprint()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (rowCount) {
+    await admin.end();
+    return name;
+  }
+  const building = `${name}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${building}`);
+  await admin.end();
+  const direct = await openDatabase(loadConfig({ DATABASE_URL: withDatabase(adminUrl, building), SECRET_KEY_BASE: 'x'.repeat(64), NODE_ENV: 'test' }));
+  await direct.migrate();
+  await direct.close();
+  try {
+    await adminQuery(adminUrl, `ALTER DATABASE ${building} RENAME TO ${name}`);
+    await adminQuery(adminUrl, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+  } catch (error) {
+    // 42P04 duplicate_database: another test process made it first
+    if ((error as { code?: string }).code !== '42P04') throw error;
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+  }
+  return name;
+}
+
+/** A fresh, migrated PostgreSQL database for one test (a copy of the template); its URL goes through DATABASE_URL's host (PgBouncer in CI). */
 export async function createServerDatabase(): Promise<{ url: string; directUrl: string; drop(): Promise<void> }> {
   const adminUrl = process.env.SUBSPACE_TEST_ADMIN_URL ?? process.env.DATABASE_URL!;
   const name = `subspace_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const direct = await openDatabase(loadConfig({ DATABASE_URL: withDatabase(adminUrl, name), SECRET_KEY_BASE: 'x'.repeat(64), NODE_ENV: 'test' }));
-  await direct.migrate();
-  await direct.close();
+  await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${await serverTemplate(adminUrl)}`);
   return {
     url: withDatabase(process.env.DATABASE_URL!, name),
     directUrl: withDatabase(adminUrl, name),
@@ -187,7 +239,7 @@ export interface TestEnvironment {
  * SUBSPACE_TEST_S3_ENDPOINT, an S3 bucket of its own.
  */
 export async function prepareTestEnvironment(extraEnv: Record<string, string> = {}): Promise<TestEnvironment> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'subspace-test-'));
+  const dataDir = mkdtempSync(join(scratchDir, 'subspace-test-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     SUBSPACE_DATA_DIR: dataDir,

@@ -75,8 +75,9 @@ describe('the public and account pages pass axe-core in Chromium', { skip: witho
       const context: BrowserContext = await browser.newContext({ bypassCSP: true, colorScheme });
       try {
         const found: string[] = [];
+        // one tab, navigated from page to page: each is a document of its own, checked as loaded
+        const page = await context.newPage();
         for (const path of pages()) {
-          const page = await context.newPage();
           const response = await page.goto(`${instance.url}${path}`);
           assert.equal(response?.status(), 200, path);
           const violations = await seriousViolations(page);
@@ -84,10 +85,8 @@ describe('the public and account pages pass axe-core in Chromium', { skip: witho
             await page.screenshot({ path: screenshotPath('accessibility', `${colorScheme}${path.replace(/\W+/g, '-')}`), fullPage: true });
             found.push(`${path}\n${describeViolations(violations)}`);
           }
-          await page.close();
         }
         // the sign-up form showing its errors
-        const page = await context.newPage();
         await page.goto(`${instance.url}/auth/sign_up`);
         await page.fill('#username', 'bad name!');
         await page.click('button[type=submit]');
