@@ -319,6 +319,7 @@ async function runMode(serverMode: boolean, bare: Bare): Promise<Figure[]> {
       web = servers[0]!;
       add('inbound Creates accepted (202) by the web tier', `${fmt(inbound.accepted)}/s`, '', undefined, `${fmt(inbound.accepted / bare.post.rps, 3)} of bare`);
       add('inbound Creates processed, one worker process', `${fmt(inbound.processed)}/s`, '≥ 500/s', inbound.processed >= 500, `${fmt(inbound.processed / bare.post.rps, 3)} of bare`);
+      add('… CPU per processed Create', inbound.cpu, '', undefined, '');
     }
 
     if (!skip.has('concurrent') && concurrentSeconds > 0 && !serverMode) {
@@ -381,7 +382,7 @@ async function inboundCreates(
   env: Record<string, string | undefined>,
   url: () => string,
   token: string,
-): Promise<{ accepted: number; processed: number }> {
+): Promise<{ accepted: number; processed: number; cpu: string }> {
   const headers = { authorization: `Bearer ${token}` };
   // warm-up: one Create per sender, stored, so each key is fetched and cached
   await senders.ask({ type: 'send', url: url(), count: senderCount, first: 1_000_000, connections: 1, spec: 'draft-cavage' });
@@ -422,6 +423,10 @@ async function inboundCreates(
     await startServers();
   }
   if (Number.isNaN(baseline)) baseline = senderCount;
+  // the processing process's CPU (embedded: with PGlite's thread), and in server mode its PostgreSQL backends'
+  const worker = serverMode ? servers[1]! : servers[0]!;
+  const cpuNow = async () => ({ worker: worker.cpuTicks() * TICK_MS, database: serverMode ? await databaseCpu() : 0 });
+  let cpuAtFirst = { worker: 0, database: 0 };
   let firstAt = NaN;
   let firstCount = baseline;
   let count = baseline;
@@ -433,11 +438,17 @@ async function inboundCreates(
     if (Number.isNaN(firstAt) && count > baseline) {
       firstAt = performance.now();
       firstCount = count;
+      cpuAtFirst = await cpuNow();
     }
     if (performance.now() > limit) throw new Error(`inbound: ${count - baseline} of ${accepted} stored after 10 minutes`);
   }
   const processed = (count - firstCount) / ((performance.now() - firstAt) / 1000);
-  return { accepted: accepted / sent.seconds, processed };
+  const cpuAtEnd = await cpuNow();
+  const per = (ms: number) => msText(ms / (count - firstCount));
+  const workerCpu = cpuAtEnd.worker - cpuAtFirst.worker;
+  const databaseCpuUsed = cpuAtEnd.database - cpuAtFirst.database;
+  const cpu = serverMode ? `${per(workerCpu + databaseCpuUsed)} (worker ${per(workerCpu)}, PostgreSQL ${per(databaseCpuUsed)})` : per(workerCpu);
+  return { accepted: accepted / sent.seconds, processed, cpu };
 }
 
 /** 50 loops of a member's mix (home, public, notifications, a post now and then) for --concurrent seconds. */

@@ -49,10 +49,14 @@ export const AppealMail = job<{ appealId: string }>('AdminMailer#new_appeal', 'm
 export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup', 'scheduler', 1);
 
 /** Home/list/hashtag-follower fan-out of a status (Mastodon's DistributionWorker, run by fan-out on write). */
-export const Distribution = job<{ statusId: string; update?: boolean /** enqueued by the outbox sweep: the posting request may have died after its commit */; recovered?: boolean }>(
-  'DistributionWorker',
-  'default',
-);
+export const Distribution = job<{
+  statusId: string;
+  update?: boolean;
+  /** enqueued by the outbox sweep: the posting request may have died after its commit */
+  recovered?: boolean;
+  /** a remote status's: nothing to deliver to other servers */
+  remote?: boolean;
+}>('DistributionWorker', 'default');
 /** Removes a deleted status from every feed (RemovalWorker). */
 export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default');
 /** Merges a newly followed account's recent statuses into the follower's home feed (MergeWorker). */

@@ -35,3 +35,33 @@ export async function enqueue<TData>(ctx: EnqueueContext, job: JobDefinition<TDa
     ctx.log?.warn({ err: error, job: job.name }, 'the job queue is unreachable: the job is kept in deferred_jobs until it is back');
   }
 }
+
+/** A job to enqueue together with others, and how to enqueue it alone (with its own handling of failure). */
+export interface JobRequest {
+  job: JobDefinition<unknown>;
+  data: unknown;
+  options?: EnqueueOptions;
+  alone: () => Promise<void>;
+}
+
+/** A request for `enqueueTogether`; `alone` enqueues it on its own, as its caller did before. */
+export function jobRequest<TData>(job: JobDefinition<TData>, data: TData, options: EnqueueOptions, alone: () => Promise<void>): JobRequest {
+  return { job: job as JobDefinition<unknown>, data, options, alone };
+}
+
+/**
+ * Adds several jobs at once (one statement for the database queue). When the queue refuses them, each
+ * is enqueued again on its own by its `alone`, which defers, logs or throws as that job's callers do;
+ * a job with no uniqueKey may then be added twice.
+ */
+export async function enqueueTogether(ctx: EnqueueContext, requests: JobRequest[]): Promise<void> {
+  if (requests.length <= 1) {
+    for (const request of requests) await request.alone();
+    return;
+  }
+  try {
+    await ctx.queue.enqueueMany(requests.map(({ job, data, options }) => ({ queue: job.queue, name: job.name, data, options: { attempts: job.attempts, ...options } })));
+  } catch {
+    for (const request of requests) await request.alone();
+  }
+}

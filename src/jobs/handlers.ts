@@ -39,10 +39,13 @@ on(jobs.Distribution, async () => {
   ]);
   // a new local status's Create is queued first: its Distribution job is what makes it durable (status-deliveries.ts)
   return async (ctx, data) => {
-    if (!data.update) await deliverNewStatus(ctx, data.statusId);
-    await runDistribution(ctx, data);
+    // a remote status has nothing to deliver
+    if (!data.update && !data.remote) await deliverNewStatus(ctx, data.statusId);
+    const distributed = await runDistribution(ctx, data);
     if (data.recovered) await notifyMentionedAgain(ctx, data.statusId);
-    // a boost shares its original's card for link trends (Trends.register!); an original shares its own when LinkCrawlWorker attaches it
+    // a boost shares its original's card for link trends (Trends.register!); an original shares its own when LinkCrawlWorker
+    // attaches it (fetch-link-card.ts), and again after an edit, which may have taken its content warning off
+    if (!distributed || !(distributed.reblog || data.update)) return;
     await registerStatusLink(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
   };
 });

@@ -121,6 +121,30 @@ function queueContract(open: () => Promise<Driver>) {
     assert.equal((await queue.counts()).default, 0);
   });
 
+  test('enqueueMany adds jobs of several queues at once, each with its options', async () => {
+    const runs: Job[] = [];
+    await queue.enqueueMany([
+      { queue: 'default', name: 'many-a', data: { n: 1 }, options: { uniqueKey: 'many:a' } },
+      { queue: 'pull', name: 'many-b', data: { n: 2 } },
+      { queue: 'default', name: 'many-a', data: { n: 3 }, options: { uniqueKey: 'many:a' } },
+    ]);
+    const counts = await queue.counts();
+    assert.equal(counts.default, 1, 'the second job with the key was not added');
+    assert.equal(counts.pull, 1);
+    const worker = queue.work(['default', 'pull'], async (job) => void runs.push(job), { concurrency: 2 });
+    await waitUntil(() => runs.length === 2, 'the jobs ran');
+    await drained(queue, 'default');
+    await drained(queue, 'pull');
+    await worker.close();
+    assert.deepEqual(
+      runs.map((job) => [job.queue, job.name, job.data]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+      [
+        ['default', 'many-a', { n: 1 }],
+        ['pull', 'many-b', { n: 2 }],
+      ],
+    );
+  });
+
   test('a worker takes jobs only from its queues', async () => {
     const ran: string[] = [];
     const worker = queue.work(['push'], async (job) => void ran.push(job.queue), { concurrency: 1 });

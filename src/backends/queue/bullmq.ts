@@ -15,6 +15,7 @@ import {
   type QueueStats,
   type WorkOptions,
   type Worker,
+  type QueuedJob,
 } from './index.ts';
 
 export interface BullmqJobQueueOptions {
@@ -93,6 +94,11 @@ export class BullmqJobQueue implements JobQueue {
    */
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
     await whenConnected(this.#connection, this.#enqueueTimeoutMs, () => this.#add(queue, name, data, options), unavailable);
+  }
+
+  async enqueueMany(jobs: QueuedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await whenConnected(this.#connection, this.#enqueueTimeoutMs, async () => void (await Promise.all(jobs.map((job) => this.#add(job.queue, job.name, job.data, job.options ?? {})))), unavailable);
   }
 
   async #add(queue: QueueName, name: string, data: unknown, options: EnqueueOptions): Promise<void> {

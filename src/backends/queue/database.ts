@@ -17,6 +17,7 @@ import {
   type QueueStats,
   type WorkOptions,
   type Worker,
+  type QueuedJob,
 } from './index.ts';
 
 export interface DatabaseJobQueueOptions {
@@ -94,13 +95,20 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
-    const delayMs = Math.max(0, options.delayMs ?? 0);
+    await this.enqueueMany([{ queue, name, data, options }]);
+  }
+
+  async enqueueMany(jobs: QueuedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map(({ queue, name, data, options = {} }) => {
+      const delayMs = Math.max(0, options.delayMs ?? 0);
+      return sql`(${queue}, ${name}, ${JSON.stringify(data ?? null)}::jsonb, ${options.attempts ?? 25}, now() + ${ms(delayMs)}, ${options.uniqueKey ?? null})`;
+    });
     await this.#db.execute(sql`
       INSERT INTO jobs (queue, name, data, max_attempts, run_at, unique_key)
-      VALUES (${queue}, ${name}, ${JSON.stringify(data ?? null)}::jsonb, ${options.attempts ?? 25},
-              now() + ${ms(delayMs)}, ${options.uniqueKey ?? null})
+      VALUES ${sql.join(rows, sql`, `)}
       ON CONFLICT (unique_key) WHERE state <> 'dead' DO NOTHING`);
-    if (delayMs === 0) this.#announce(queue);
+    for (const queue of new Set(jobs.filter((job) => Math.max(0, job.options?.delayMs ?? 0) === 0).map((job) => job.queue))) this.#announce(queue);
   }
 
   /** A job is due on `queue`: one worker of this process that takes it is told, one with a free slot if any. */

@@ -1,9 +1,9 @@
 import type { AppContext } from '../../context.ts';
 import { distributeStatus, mergeIntoHome, removeStatusFromFeeds, unmergeFromHome } from '../../services/feeds/fan-out.ts';
 
-/** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds. */
-export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }) {
-  await distributeStatus(ctx, data.statusId, { update: data.update === true });
+/** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds; whether it was a reblog (undefined when gone). */
+export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }): Promise<{ reblog: boolean } | undefined> {
+  return distributeStatus(ctx, data.statusId, { update: data.update === true });
 }
 
 /** RemovalWorker: a deleted status leaves every feed. */

@@ -4,8 +4,9 @@ import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, conversations, customEmojis, mediaAttachments, mentions, polls, statuses, tombstones } from '../../db/schema.ts';
 import { htmlToPlainText } from '../../lib/filter-matching.ts';
 import type { AccountRow } from '../oauth/authenticate-token.ts';
-import { enqueueDistribution, recordPendingDistribution } from '../feeds/pending-distributions.ts';
-import { crawlLinks } from '../statuses/preview-cards/preview-cards.ts';
+import { distributionRequest, recordPendingDistribution } from '../feeds/pending-distributions.ts';
+import { linkCrawlRequest } from '../statuses/preview-cards/preview-cards.ts';
+import { enqueueTogether } from '../../jobs/enqueue.ts';
 import { queueEmojiDownloads } from './remote-emoji-cache.ts';
 import { queueRemoteMediaDownloads } from './remote-media-cache.ts';
 import { attachTags, refreshRepliesCount, type StatusRow } from '../statuses/post-status.ts';
@@ -289,9 +290,8 @@ export async function createRemoteStatus(
   }
 
   await forgetAccounts(ctx, [author.id]);
-  if (realtime) await enqueueDistribution(ctx, status.id);
-  // ActivityPub::Activity::Create#distribute: the card is fetched within a minute, not at once
-  await crawlLinks(ctx, status.id, { spread: true });
+  // ActivityPub::Activity::Create#distribute: the fan-out, and the card fetched within a minute, not at once; queued in one go
+  await enqueueTogether(ctx, [...(realtime ? [distributionRequest(ctx, status.id, { remote: true })] : []), linkCrawlRequest(ctx, status.id, { spread: true })]);
   if (input.media?.length && !input.rejectMedia) await queueRemoteMediaDownloads(ctx, status.id, author.domain);
   if (emojisDue.length) await queueEmojiDownloads(ctx, emojisDue);
   return { status, created: true };

@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { homeFeed, listFeed, MAX_ITEMS, type FeedEntry, type FeedKey } from '../../backends/feeds/index.ts';
 import type { AppContext } from '../../context.ts';
@@ -7,7 +7,7 @@ import { statuses } from '../../db/schema.ts';
 import { updateConversations } from '../statuses/conversations.ts';
 import { visibleTo } from '../statuses/visibility.ts';
 import { notify } from '../notifications/notify.ts';
-import { streamConversations, streamDeletion, streamToFeeds, streamToPublic } from '../statuses/stream-status.ts';
+import { loadPublicStatus, streamConversations, streamDeletion, streamToFeeds, streamToPublic, type PublicStatus } from '../statuses/stream-status.ts';
 import { completeDistribution } from './pending-distributions.ts';
 
 /*
@@ -87,37 +87,16 @@ interface StatusFacts {
   silenced: boolean;
 }
 
-async function loadFacts(ctx: AppContext, statusId: string): Promise<StatusFacts | undefined> {
-  const [row] = await queryRows<{
-    id: string | number;
-    account_id: string | number;
-    visibility: string;
-    reblog_of_id: string | number | null;
-    in_reply_to_id: string | number | null;
-    in_reply_to_account_id: string | number | null;
-    local: boolean;
-    domain: string | null;
-    silenced: boolean;
-  }>(
-    ctx.db,
-    sql`SELECT s.id, s.account_id, s.visibility, s.reblog_of_id, s.in_reply_to_id, s.in_reply_to_account_id, a.domain,
-               (a.silenced_at IS NOT NULL) AS silenced, (a.domain IS NULL) AS local
-        FROM statuses s JOIN accounts a ON a.id = s.account_id
-        WHERE s.id = ${statusId} AND s.deleted_at IS NULL AND a.suspended_at IS NULL`,
-  );
-  if (!row) return undefined;
-  const str = (value: string | number | null) => (value === null ? null : String(value));
-  return {
-    id: String(row.id),
-    accountId: String(row.account_id),
-    visibility: row.visibility,
-    reblogOfId: str(row.reblog_of_id),
-    inReplyToId: str(row.in_reply_to_id),
-    inReplyToAccountId: str(row.in_reply_to_account_id),
-    local: row.local,
-    silenced: row.silenced,
-  };
-}
+const factsOf = ({ row, facts }: PublicStatus): StatusFacts => ({
+  id: row.id,
+  accountId: row.accountId,
+  visibility: row.visibility,
+  reblogOfId: row.reblogOfId,
+  inReplyToId: row.inReplyToId,
+  inReplyToAccountId: row.inReplyToAccountId,
+  local: facts.local,
+  silenced: facts.silenced,
+});
 
 /** The home and list feeds a status goes to (FanOutOnWriteService). */
 export async function distributionTargets(ctx: AppContext, status: StatusFacts): Promise<FeedKey[]> {
@@ -174,33 +153,32 @@ export async function distributionTargets(ctx: AppContext, status: StatusFacts):
  * The Distribution job: puts a new status (or reblog) into every feed it belongs to and streams it.
  * For an edit (`update`), the feeds stay as they are and the new version is streamed.
  */
-export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean } = {}): Promise<FeedKey[]> {
-  const status = await loadFacts(ctx, statusId);
-  if (!status) {
+export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean } = {}): Promise<{ inserted: FeedKey[]; reblog: boolean } | undefined> {
+  const loaded = await loadPublicStatus(ctx, statusId);
+  if (!loaded) {
     if (!options.update) await completeDistribution(ctx, statusId);
-    return [];
+    return undefined;
   }
+  const status = factsOf(loaded);
+  const reblog = status.reblogOfId !== null;
   // public streams first: their latency should not grow with the author's follower count
-  await streamToPublic(ctx, status.id, options.update ? 'status.update' : 'update');
+  await streamToPublic(ctx, loaded, options.update ? 'status.update' : 'update');
   const targets = await distributionTargets(ctx, status);
   if (options.update) {
     await streamToFeeds(ctx, status.id, 'status.update', targets);
-    return [];
+    return { inserted: [], reblog };
   }
   // already done by the request that posted it, unless it died first; notifications are made once
-  if (!status.reblogOfId) await notifyMentionedAccounts(ctx, status);
+  if (!reblog) await notifyMentionedAccounts(ctx, status);
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
   await streamToFeeds(ctx, status.id, 'update', inserted);
   await notifyBellFollowers(ctx, status);
-  if (status.visibility === 'direct' && !status.reblogOfId) {
-    const [row] = await ctx.db.select().from(statuses).where(eq(statuses.id, status.id)).limit(1);
-    if (row) {
-      await updateConversations(ctx, row);
-      await streamConversations(ctx, row.id);
-    }
+  if (status.visibility === 'direct' && !reblog) {
+    await updateConversations(ctx, loaded.row);
+    await streamConversations(ctx, status.id);
   }
   await completeDistribution(ctx, status.id);
-  return inserted;
+  return { inserted, reblog };
 }
 
 async function notifyMentionedAccounts(ctx: AppContext, status: StatusFacts) {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { pendingDistributions } from '../../db/schema.ts';
 import type { Database } from '../../db/index.ts';
 import { Distribution } from '../../jobs/definitions.ts';
-import { enqueue } from '../../jobs/enqueue.ts';
+import { enqueue, jobRequest, type JobRequest } from '../../jobs/enqueue.ts';
 
 /** A pending distribution older than this is taken for lost and enqueued again. */
 export const STALE_AFTER_SECONDS = 60;
@@ -17,12 +17,21 @@ export async function recordPendingDistribution(tx: Pick<Database, 'insert'>, st
  * Enqueues the fan-out of a new status. A failure is logged, not thrown: the status is stored and
  * its pending row makes the scheduler enqueue it again, so the client's post is not refused.
  */
-export async function enqueueDistribution(ctx: AppContext, statusId: string): Promise<void> {
-  try {
-    await enqueue(ctx, Distribution, { statusId }, { uniqueKey: `distribution:${statusId}` });
-  } catch (error) {
-    ctx.log.warn({ err: error, statusId }, 'could not enqueue a fan-out; the scheduler will retry it');
-  }
+export async function enqueueDistribution(ctx: AppContext, statusId: string, options: { remote?: boolean } = {}): Promise<void> {
+  await distributionRequest(ctx, statusId, options).alone();
+}
+
+/** The fan-out of a new status, to be enqueued with other jobs (enqueueTogether); alone, as enqueueDistribution. */
+export function distributionRequest(ctx: AppContext, statusId: string, options: { remote?: boolean } = {}): JobRequest {
+  const data = { statusId, ...(options.remote ? { remote: true } : {}) };
+  const jobOptions = { uniqueKey: `distribution:${statusId}` };
+  return jobRequest(Distribution, data, jobOptions, async () => {
+    try {
+      await enqueue(ctx, Distribution, data, jobOptions);
+    } catch (error) {
+      ctx.log.warn({ err: error, statusId }, 'could not enqueue a fan-out; the scheduler will retry it');
+    }
+  });
 }
 
 export async function completeDistribution(ctx: AppContext, statusId: string): Promise<void> {

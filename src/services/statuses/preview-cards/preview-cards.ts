@@ -4,7 +4,7 @@ import type { AppContext } from '../../../context.ts';
 import { queryRows, type Database } from '../../../db/index.ts';
 import { previewCards, previewCardsStatuses } from '../../../db/schema.ts';
 import { LinkCrawl } from '../../../jobs/definitions.ts';
-import { enqueue } from '../../../jobs/enqueue.ts';
+import { enqueue, jobRequest, type JobRequest } from '../../../jobs/enqueue.ts';
 import { forgetStatusParts } from '../../../presenters/status-parts-cache.ts';
 import { idPartition } from '../../media/media-attachments.ts';
 import type { ProcessedImage } from '../../media/media-processing.ts';
@@ -27,8 +27,15 @@ export const linkCrawlSpread = { maxSeconds: 59 };
  * whose crawl could not be queued has no card.
  */
 export async function crawlLinks(ctx: AppContext, statusId: string, options: { spread?: boolean } = {}): Promise<void> {
+  await linkCrawlRequest(ctx, statusId, options).alone();
+}
+
+/** The crawl of a status's card, to be enqueued with other jobs (enqueueTogether); alone, as crawlLinks. */
+export function linkCrawlRequest(ctx: AppContext, statusId: string, options: { spread?: boolean } = {}): JobRequest {
   const delayMs = options.spread && linkCrawlSpread.maxSeconds > 0 ? (1 + Math.floor(Math.random() * linkCrawlSpread.maxSeconds)) * 1000 : undefined;
-  await enqueue(ctx, LinkCrawl, { statusId }, { delayMs }).catch((error: unknown) => ctx.log.warn({ err: error, statusId }, 'could not queue the fetch of a link preview'));
+  return jobRequest(LinkCrawl, { statusId }, { delayMs }, () =>
+    enqueue(ctx, LinkCrawl, { statusId }, { delayMs }).catch((error: unknown) => ctx.log.warn({ err: error, statusId }, 'could not queue the fetch of a link preview')),
+  );
 }
 
 export async function findCardByUrl(ctx: AppContext, url: string): Promise<PreviewCardRow | undefined> {
