@@ -35,3 +35,25 @@ export async function enqueue<TData>(ctx: EnqueueContext, job: JobDefinition<TDa
     ctx.log?.warn({ err: error, job: job.name }, 'the job queue is unreachable: the job is kept in deferred_jobs until it is back');
   }
 }
+
+/** A job and its data, as enqueueAll takes them. */
+export interface QueuedJob<TData = unknown> {
+  job: JobDefinition<TData>;
+  data: TData;
+  options?: EnqueueOptions;
+}
+
+/** A job for enqueueAll, typed by its definition. */
+export function queued<TData>(job: JobDefinition<TData>, data: TData, options: EnqueueOptions = {}): QueuedJob {
+  return { job, data, options } as QueuedJob;
+}
+
+/**
+ * Adds several jobs in one call to the queue (one INSERT embedded, one addBulk per queue on BullMQ).
+ * A failure throws and keeps nothing for later: the caller enqueues them one by one then, each the
+ * way it would alone (some of the batch may have been added: only for jobs that may run twice, or
+ * with a unique key).
+ */
+export async function enqueueAll(ctx: EnqueueContext, jobs: readonly QueuedJob[]): Promise<void> {
+  await ctx.queue.enqueueMany(jobs.map(({ job, data, options }) => ({ queue: job.queue, name: job.name, data, options: { attempts: job.attempts, ...options } })));
+}

@@ -10,6 +10,7 @@ function recordingQueue() {
   const handlers: ((job: Job) => Promise<void>)[] = [];
   const queue: JobQueue = {
     enqueue: async (name, jobName) => void calls.push(`enqueue ${name} ${jobName}`),
+    enqueueMany: async (jobs) => void calls.push(...jobs.map((job) => `enqueue ${job.queue} ${job.name}`)),
     work: (queues, handler) => {
       calls.push(`work ${queues.join(',')}`);
       handlers.push(handler);

@@ -13,6 +13,7 @@ import {
   type Job,
   type JobHandler,
   type JobQueue,
+  type NewJob,
   type QueueName,
   type QueueStats,
   type WorkOptions,
@@ -94,13 +95,25 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
-    const delayMs = Math.max(0, options.delayMs ?? 0);
+    await this.#insert([{ queue, name, data, options }]);
+  }
+
+  async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
+    await this.#insert(jobs);
+  }
+
+  /** One INSERT for all of them; a job whose unique key is pending already is not added. */
+  async #insert(jobs: readonly NewJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map(({ queue, name, data, options = {} }) => {
+      const delayMs = Math.max(0, options.delayMs ?? 0);
+      return sql`(${queue}, ${name}, ${JSON.stringify(data ?? null)}::jsonb, ${options.attempts ?? 25}, now() + ${ms(delayMs)}, ${options.uniqueKey ?? null})`;
+    });
     await this.#db.execute(sql`
       INSERT INTO jobs (queue, name, data, max_attempts, run_at, unique_key)
-      VALUES (${queue}, ${name}, ${JSON.stringify(data ?? null)}::jsonb, ${options.attempts ?? 25},
-              now() + ${ms(delayMs)}, ${options.uniqueKey ?? null})
+      VALUES ${sql.join(rows, sql`, `)}
       ON CONFLICT (unique_key) WHERE state <> 'dead' DO NOTHING`);
-    if (delayMs === 0) this.#announce(queue);
+    for (const { queue, options } of jobs) if (Math.max(0, options?.delayMs ?? 0) === 0) this.#announce(queue);
   }
 
   /** A job is due on `queue`: one worker of this process that takes it is told, one with a free slot if any. */

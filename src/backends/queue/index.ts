@@ -35,6 +35,14 @@ export interface EnqueueOptions {
   uniqueKey?: string;
 }
 
+/** A job to add, as enqueueMany takes them. */
+export interface NewJob {
+  queue: QueueName;
+  name: string;
+  data: unknown;
+  options?: EnqueueOptions;
+}
+
 export interface Job {
   id: string;
   queue: QueueName;
@@ -80,6 +88,8 @@ export interface Worker {
  */
 export interface JobQueue {
   enqueue(queue: QueueName, name: string, data: unknown, options?: EnqueueOptions): Promise<void>;
+  /** adds several jobs at once (one statement, or one Redis round trip); a failure may leave some of them added */
+  enqueueMany(jobs: readonly NewJob[]): Promise<void>;
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker;
   /** jobs waiting or delayed (not dead), per queue */
   counts(): Promise<Record<QueueName, number>>;

@@ -1,4 +1,4 @@
-import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, QueueName, QueueStats, WorkOptions, Worker } from './index.ts';
+import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, NewJob, QueueName, QueueStats, WorkOptions, Worker } from './index.ts';
 
 /**
  * A job queue whose driver (and its connection) is made by the first call: BullMQ is ~170 modules
@@ -20,6 +20,10 @@ export class LazyJobQueue implements JobQueue {
 
   async enqueue(queue: QueueName, name: string, data: unknown, options?: EnqueueOptions): Promise<void> {
     await (await this.#get()).enqueue(queue, name, data, options);
+  }
+
+  async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
+    await (await this.#get()).enqueueMany(jobs);
   }
 
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker {

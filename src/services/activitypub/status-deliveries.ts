@@ -86,15 +86,20 @@ export async function deliverStatus(ctx: AppContext, status: Pick<StatusRow, 'id
  * other servers. The status's pending_distributions row (written with the status, deleted when the
  * fan-out is done) makes this durable: if the queue was away when the member posted, the scheduler
  * enqueues the Distribution job again, and with it this. A job that runs once the row is gone (a
- * duplicate) sends nothing. A failure to enqueue fails the job, which is retried.
+ * duplicate) sends nothing. A failure to enqueue fails the job, which is retried. `known`: whether
+ * that row is there and the status local, when the job has read it.
  */
-export async function deliverNewStatus(ctx: AppContext, statusId: string): Promise<void> {
-  const [pending] = await ctx.db
-    .select({ local: statuses.local })
-    .from(pendingDistributions)
-    .innerJoin(statuses, eq(statuses.id, pendingDistributions.statusId))
-    .where(eq(pendingDistributions.statusId, statusId))
-    .limit(1);
+export async function deliverNewStatus(ctx: AppContext, statusId: string, known?: { pending: boolean; local: boolean }): Promise<void> {
+  const [pending] = known
+    ? known.pending
+      ? [known]
+      : []
+    : await ctx.db
+        .select({ local: statuses.local })
+        .from(pendingDistributions)
+        .innerJoin(statuses, eq(statuses.id, pendingDistributions.statusId))
+        .where(eq(pendingDistributions.statusId, statusId))
+        .limit(1);
   if (!pending?.local || !(await hasRemoteAudience(ctx, statusId, 'create'))) return;
   await enqueue(ctx, DeliverStatus, { action: 'create', statusId }, { uniqueKey: `deliver-status:create:${statusId}` });
 }

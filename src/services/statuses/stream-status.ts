@@ -60,11 +60,12 @@ async function liveStatus(ctx: AppContext, statusId: string): Promise<StatusRow 
 /**
  * Streams a new (`update`) or edited (`status.update`) status to the public and hashtag streams,
  * rendered once without a viewer. A new status is broadcast once, however often its job runs.
+ * `known`: the live row and its facts, when the caller has read them.
  */
-export async function streamToPublic(ctx: AppContext, statusId: string, event: StatusEvent) {
-  const row = await liveStatus(ctx, statusId);
+export async function streamToPublic(ctx: AppContext, statusId: string, event: StatusEvent, known?: PublicFacts & { row: StatusRow }) {
+  const row = known?.row ?? (await liveStatus(ctx, statusId));
   if (!row) return;
-  const facts = await publicFacts(ctx, row);
+  const facts = known ?? (await publicFacts(ctx, row));
   if (!facts) return;
   const anonymous = await renderStatus(ctx, row, { viewerId: null });
   const hasMedia = Array.isArray(anonymous.media_attachments) && anonymous.media_attachments.length > 0;
