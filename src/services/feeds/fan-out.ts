@@ -98,7 +98,8 @@ const followersQuery = preparedVariants('distribution_followers', (db) =>
     .from(sql`${FROM_STATUS}
       JOIN follows f ON f.target_account_id = s.account_id
       JOIN users u ON u.account_id = f.account_id`)
-    .where(sql`s.id = ${sql.placeholder('statusId')} AND NOT u.disabled AND ${homeFilter(sql`f.account_id`)}`),
+    // the inactive followers who did not ring the bell are dropped before the home filter is worked out for them
+    .where(sql`s.id = ${sql.placeholder('statusId')} AND NOT u.disabled AND (f.notify OR ${activeSince(sql.placeholder('activeDays'))}) AND ${homeFilter(sql`f.account_id`)}`),
 );
 
 /** The home and list feeds a status goes to (FanOutOnWriteService), and the followers who rang the bell. */
