@@ -4,7 +4,7 @@
  * data) and wraps PGlite's query and transaction, which a CPU profile cannot attribute (the queries
  * run from PGlite's queue, without the caller on the stack). One request at a time:
  *
- *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout,pages,inbound]
+ *   node bench/query-profile.ts [--requests 20] [--followers 1000] [--only post,home,public,fanout,pages,inbound] [--shown 18]
  *
  * `inbound`: signed public Creates (a tag, a mention of a member) from three fake remote servers to
  * the shared inbox, counted twice: what the web tier runs to accept one (202), then what one worker
@@ -26,7 +26,7 @@ import { startFakeRemote } from '../test/helpers/fake-remote.ts';
 import { inboundCreate } from './lib/inbound-create.ts';
 import { seedTargets } from './lib/targets-seed.ts';
 
-const { values } = parseArgs({ options: { requests: { type: 'string' }, followers: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { requests: { type: 'string' }, followers: { type: 'string' }, only: { type: 'string' }, shown: { type: 'string' } } });
 const requests = Number(values.requests ?? 20);
 const followers = Number(values.followers ?? 1000);
 const only = new Set((values.only ?? 'post,home,public,fanout,inbound').split(','));
@@ -122,7 +122,7 @@ async function profile(name: string, send: (i: number) => Promise<Response>, wai
   report(`${name}: ${(elapsed / requests).toFixed(1)} ms per request${waitForJobs ? ' (its jobs included)' : ''}`, 'request');
 }
 
-function report(title: string, unit: string, shown = 18) {
+function report(title: string, unit: string, shown = Number(values.shown ?? 18)) {
   const total = [...stats.values()].reduce((sum, s) => sum + s.count, 0);
   const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
   console.log(`\n${title}, ${(total / requests).toFixed(1)} statements per ${unit}`);

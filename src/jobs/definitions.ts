@@ -54,8 +54,6 @@ export const Distribution = job<{
   update?: boolean;
   /** enqueued by the outbox sweep: the posting request may have died after its commit */
   recovered?: boolean;
-  /** a remote status's: nothing to deliver to other servers */
-  remote?: boolean;
 }>('DistributionWorker', 'default');
 /** Removes a deleted status from every feed (RemovalWorker). */
 export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default');

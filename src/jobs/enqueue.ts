@@ -36,31 +36,49 @@ export async function enqueue<TData>(ctx: EnqueueContext, job: JobDefinition<TDa
   }
 }
 
-/** A job to enqueue together with others, and how to enqueue it alone (with its own handling of failure). */
-export interface JobRequest {
-  job: JobDefinition<unknown>;
-  data: unknown;
+/** A job and its data, as enqueueAll takes them. */
+export interface QueuedJob<TData = unknown> {
+  job: JobDefinition<TData>;
+  data: TData;
   options?: EnqueueOptions;
+}
+
+/** A job for enqueueAll, typed by its definition. */
+export function queued<TData>(job: JobDefinition<TData>, data: TData, options: EnqueueOptions = {}): QueuedJob {
+  return { job, data, options } as QueuedJob;
+}
+
+/**
+ * Adds several jobs in one call to the queue (one INSERT embedded, one addBulk per queue on BullMQ).
+ * A failure throws and keeps nothing for later: the caller enqueues them one by one then, each the
+ * way it would alone (some of the batch may have been added: only for jobs that may run twice, or
+ * with a unique key).
+ */
+export async function enqueueAll(ctx: EnqueueContext, jobs: readonly QueuedJob[]): Promise<void> {
+  await ctx.queue.enqueueMany(jobs.map(({ job, data, options }) => ({ queue: job.queue, name: job.name, data, options: { attempts: job.attempts, ...options } })));
+}
+
+/** A job to enqueue together with others, and how to enqueue it alone (with its own handling of failure). */
+export interface JobRequest extends QueuedJob {
   alone: () => Promise<void>;
 }
 
 /** A request for `enqueueTogether`; `alone` enqueues it on its own, as its caller did before. */
 export function jobRequest<TData>(job: JobDefinition<TData>, data: TData, options: EnqueueOptions, alone: () => Promise<void>): JobRequest {
-  return { job: job as JobDefinition<unknown>, data, options, alone };
+  return { ...queued(job, data, options), alone };
 }
 
 /**
- * Adds several jobs at once (one statement for the database queue). When the queue refuses them, each
- * is enqueued again on its own by its `alone`, which defers, logs or throws as that job's callers do;
- * a job with no uniqueKey may then be added twice.
+ * enqueueAll, and when the queue refuses them, each enqueued again on its own by its `alone`, which
+ * defers, logs or throws as that job's callers do; a job with no uniqueKey may then be added twice.
  */
-export async function enqueueTogether(ctx: EnqueueContext, requests: JobRequest[]): Promise<void> {
+export async function enqueueTogether(ctx: EnqueueContext, requests: readonly JobRequest[]): Promise<void> {
   if (requests.length <= 1) {
     for (const request of requests) await request.alone();
     return;
   }
   try {
-    await ctx.queue.enqueueMany(requests.map(({ job, data, options }) => ({ queue: job.queue, name: job.name, data, options: { attempts: job.attempts, ...options } })));
+    await enqueueAll(ctx, requests);
   } catch {
     for (const request of requests) await request.alone();
   }

@@ -31,22 +31,23 @@ on(jobs.PublishScheduledStatus, async () => (await import('./default/publish-sch
 on(jobs.PollExpirationNotify, async () => (await import('./default/poll-expiration-notify.ts')).notifyPollExpiration);
 on(jobs.ScheduledStatusesScheduler, async () => (await import('./scheduler/scheduled-statuses-scheduler.ts')).scheduleDueStatuses);
 on(jobs.Distribution, async () => {
-  const [{ deliverNewStatus }, { runDistribution }, { registerStatusLink }, { notifyMentionedAgain }] = await Promise.all([
+  const [{ deliverNewStatus }, { runDistribution }, { registerStatusLink }, { loadDistributionFacts }] = await Promise.all([
     import('../services/activitypub/status-deliveries.ts'),
     import('./default/distribution.ts'),
     import('../services/trends/links.ts'),
-    import('../services/statuses/notify-mentioned.ts'),
+    import('../services/feeds/distribution-facts.ts'),
   ]);
   // a new local status's Create is queued first: its Distribution job is what makes it durable (status-deliveries.ts)
   return async (ctx, data) => {
-    // a remote status has nothing to deliver
-    if (!data.update && !data.remote) await deliverNewStatus(ctx, data.statusId);
-    const distributed = await runDistribution(ctx, data);
-    if (data.recovered) await notifyMentionedAgain(ctx, data.statusId);
+    // the status, its author, tags, mentions and pending row, read once for all the steps below
+    const facts = await loadDistributionFacts(ctx, data.statusId);
+    if (!data.update) await deliverNewStatus(ctx, data.statusId, facts && { pending: facts.pending, local: facts.row.local });
+    await runDistribution(ctx, data, facts);
     // a boost shares its original's card for link trends (Trends.register!); an original shares its own when LinkCrawlWorker
     // attaches it (fetch-link-card.ts), and again after an edit, which may have taken its content warning off
-    if (!distributed || !(distributed.reblog || data.update)) return;
-    await registerStatusLink(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
+    if (!facts || facts.reblogOfId || data.update) {
+      await registerStatusLink(ctx, data.statusId).catch((error: unknown) => ctx.log.warn({ err: error, statusId: data.statusId }, 'could not register the status link for trends'));
+    }
   };
 });
 on(jobs.PendingDistributionsScheduler, async () => (await import('./scheduler/pending-distributions-scheduler.ts')).redistributePending);

@@ -26,6 +26,9 @@ export interface ViewerMarks {
   votes: Map<string, number[]>;
 }
 
+/** A viewer's marks on statuses they have not marked (a status they have just posted, not in reply to one). */
+export const noViewerMarks = (): ViewerMarks => ({ favourited: new Set(), reblogged: new Set(), bookmarked: new Set(), pinned: new Set(), mutedConversations: new Set(), votes: new Map() });
+
 /**
  * Everything a page of statuses shows, loaded beforehand (src/presenters/status-page.ts): the
  * serializers below only read it, as Mastodon's REST::StatusSerializer reads what

@@ -234,6 +234,8 @@ describe('/api/v1/push/subscription', () => {
       assert.equal((await subscribe(token, device, { alerts: { mention: true }, policy: 'followed' })).status, 200);
       await post(carol, '@bob from a stranger');
       await post(alice, '@bob before the follow');
+      // the mentions' notifications (and their pushes) are the Distribution jobs': done before the follow
+      await queuesDrained(instance);
       const follow = await instance.request('POST', `/api/v1/accounts/${alice.accountId}/follow`, { token: bob.token });
       assert.equal(follow.status, 200, follow.text);
       await post(alice, '@bob after bob followed alice');

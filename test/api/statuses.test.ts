@@ -4,6 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { accounts, follows, mentions, notifications, polls, scheduledStatuses, statusEdits, statuses, tags, users } from '../../src/db/schema.ts';
 import { RATE_LIMIT_FAMILIES, rateLimitKey } from '../../src/services/instance/rate-limiter.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
+import { queuesDrained } from '../helpers/queues-drained.ts';
 
 describe('statuses API', () => {
   let instance: TestInstance;
@@ -106,6 +107,8 @@ describe('statuses API', () => {
       assert.deepEqual(res.body.mentions.map((m: { acct: string }) => m.acct).sort(), ['alice', 'bob', 'carol']);
       assert.match(res.body.content, /<span class="h-card" translate="no"><a href="http:\/\/subspace\.test\/@bob" class="u-url mention">@<span>bob<\/span><\/a><\/span>/);
       assert.match(res.body.content, /@nobody hello/);
+      // made by the status's Distribution job (Mastodon's LocalNotificationWorker), once it has run
+      await queuesDrained(instance);
       const rows = await instance.ctx.db.select().from(notifications).where(eq(notifications.statusId, res.body.id));
       assert.deepEqual(rows.map((n) => n.accountId).sort(), [bob.accountId, carol.accountId].sort());
       assert.ok(rows.every((n) => n.type === 'mention' && n.fromAccountId === alice.accountId));
@@ -121,6 +124,7 @@ describe('statuses API', () => {
       assert.deepEqual(res.body.mentions.map((m: { acct: string }) => m.acct).sort(), ['bob', 'erin@remote.example']);
       assert.match(res.body.content, /<a href="https:\/\/remote\.example\/@erin" class="u-url mention">@<span>erin<\/span><\/a>/);
       assert.match(res.body.content, /@zed@elsewhere\.example<\/p>$/);
+      await queuesDrained(instance);
       const remoteNotices = await instance.ctx.db.select().from(notifications).where(eq(notifications.accountId, remote!.id));
       assert.equal(remoteNotices.length, 0, 'remote accounts are not notified locally');
     });

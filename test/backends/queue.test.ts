@@ -121,30 +121,6 @@ function queueContract(open: () => Promise<Driver>) {
     assert.equal((await queue.counts()).default, 0);
   });
 
-  test('enqueueMany adds jobs of several queues at once, each with its options', async () => {
-    const runs: Job[] = [];
-    await queue.enqueueMany([
-      { queue: 'default', name: 'many-a', data: { n: 1 }, options: { uniqueKey: 'many:a' } },
-      { queue: 'pull', name: 'many-b', data: { n: 2 } },
-      { queue: 'default', name: 'many-a', data: { n: 3 }, options: { uniqueKey: 'many:a' } },
-    ]);
-    const counts = await queue.counts();
-    assert.equal(counts.default, 1, 'the second job with the key was not added');
-    assert.equal(counts.pull, 1);
-    const worker = queue.work(['default', 'pull'], async (job) => void runs.push(job), { concurrency: 2 });
-    await waitUntil(() => runs.length === 2, 'the jobs ran');
-    await drained(queue, 'default');
-    await drained(queue, 'pull');
-    await worker.close();
-    assert.deepEqual(
-      runs.map((job) => [job.queue, job.name, job.data]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
-      [
-        ['default', 'many-a', { n: 1 }],
-        ['pull', 'many-b', { n: 2 }],
-      ],
-    );
-  });
-
   test('a worker takes jobs only from its queues', async () => {
     const ran: string[] = [];
     const worker = queue.work(['push'], async (job) => void ran.push(job.queue), { concurrency: 1 });
@@ -260,6 +236,30 @@ function queueContract(open: () => Promise<Driver>) {
     await drained(queue, 'scheduler');
     await worker.close();
     assert.deepEqual(runs, [{ n: 1 }, { n: 4 }, { n: 5 }]);
+  });
+
+  test('enqueueMany: jobs of several queues at once, each with its options', async () => {
+    const runs: { n: number; at: number }[] = [];
+    await queue.enqueue('default', 'batched', { n: 0 }, { uniqueKey: 'batch:taken' });
+    const enqueuedAt = Date.now();
+    await queue.enqueueMany([
+      { queue: 'default', name: 'batched', data: { n: 1 } },
+      { queue: 'pull', name: 'batched', data: { n: 2 }, options: { attempts: 1 } },
+      { queue: 'default', name: 'batched', data: { n: 3 }, options: { uniqueKey: 'batch:taken' } },
+      { queue: 'default', name: 'batched', data: { n: 4 }, options: { uniqueKey: 'batch:new' } },
+      { queue: 'default', name: 'batched', data: { n: 5 }, options: { uniqueKey: 'batch:new' } },
+      { queue: 'pull', name: 'batched', data: { n: 6 }, options: { delayMs: 600 } },
+    ]);
+    const counts = await queue.counts();
+    assert.equal(counts.default, 3, 'n 0, 1 and 4: a pending key takes no second job');
+    assert.equal(counts.pull, 2);
+    const worker = queue.work(['default', 'pull'], async (job) => void runs.push({ n: (job.data as { n: number }).n, at: Date.now() }), { concurrency: 2 });
+    await waitUntil(() => runs.length === 5, 'the jobs ran');
+    await drained(queue, 'pull');
+    await worker.close();
+    assert.deepEqual(runs.map((run) => run.n).sort(), [0, 1, 2, 4, 6]);
+    const delayed = runs.find((run) => run.n === 6)!;
+    assert.ok(delayed.at - enqueuedAt >= 550, `the delayed one ran after ${delayed.at - enqueuedAt} ms`);
   });
 
   test('uniqueKey: a dead job does not block a new one with its key', async () => {

@@ -16,6 +16,7 @@ import { startInstance, type TestInstance, type TestUser } from '../helpers/inst
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { interceptEnqueue } from '../helpers/queue-intercept.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -131,13 +132,11 @@ describe('outbound delivery: retries, unavailable domains, no empty push jobs, t
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     alice = await instance.createUser('alice');
-    const queue = instance.ctx.queue;
-    const original = queue.enqueue.bind(queue);
-    queue.enqueue = async (queueName, name, data, options) => {
+    interceptEnqueue(instance.ctx.queue, async (original, queueName, name, data, options) => {
       if (queueDown) throw new Error('the queue is away');
       enqueued.push({ name, data });
       return original(queueName, name, data, options);
-    };
+    });
   });
   after(async () => {
     await instance.close();

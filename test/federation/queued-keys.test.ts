@@ -9,6 +9,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { until } from '../helpers/until.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { AS, BASE } from '../helpers/constants.ts';
+import { interceptEnqueue } from '../helpers/queue-intercept.ts';
 
 /** Every path in `value` to a member named like a private key: Fedify's `privateKey`, or a JWK's private exponent `d`. */
 function privateMembers(value: unknown, path = '$'): string[] {
@@ -30,9 +31,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
     remote = await startFakeRemote();
     instance = await startInstance({ env: { ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
     await instance.createUser('alice');
-    const queue = instance.ctx.queue;
-    const original = queue.enqueue.bind(queue);
-    queue.enqueue = async (queueName, name, data, options) => {
+    interceptEnqueue(instance.ctx.queue, async (original, queueName, name, data, options) => {
       const stored = { name, data: JSON.parse(JSON.stringify(data ?? null)) };
       enqueued.push(stored);
       if (hold(name, stored.data)) {
@@ -40,7 +39,7 @@ describe('queued deliveries carry key ids, not private keys', () => {
         return;
       }
       return original(queueName, name, data, options);
-    };
+    });
   });
   after(async () => {
     await instance.close();

@@ -19,6 +19,7 @@ import { queuesDrained } from '../helpers/queues-drained.ts';
 import { TestRedis } from '../helpers/cluster.ts';
 import { AS, BASE } from '../helpers/constants.ts';
 import { receiveStatus, remoteNote } from '../helpers/remote-statuses.ts';
+import { interceptEnqueue } from '../helpers/queue-intercept.ts';
 
 describe('deliveries made while the job queue is unreachable (the deferred_jobs outbox)', () => {
   let instance: TestInstance;
@@ -39,14 +40,12 @@ describe('deliveries made while the job queue is unreachable (the deferred_jobs 
     });
     alice = await instance.createUser('alice');
     carol = await instance.createUser('carol');
-    const queue = instance.ctx.queue;
-    const original = queue.enqueue.bind(queue);
     // the whole queue is away (as Redis would be) while queueDown is set
-    queue.enqueue = async (queueName, name, data, options) => {
+    interceptEnqueue(instance.ctx.queue, async (original, queueName, name, data, options) => {
       if (queueDown) throw new Error('the queue is unreachable');
       enqueued.push({ name, data, options });
       return original(queueName, name, data, options);
-    };
+    });
     // bob follows alice from his server: his account is known here
     const response = await remote.postSigned(instance.url, `${BASE}/users/alice/inbox`, {
       '@context': AS,

@@ -6,6 +6,7 @@ import { redistributeStale } from '../../src/services/feeds/pending-distribution
 import { startInstance, type TestInstance } from '../helpers/instance.ts';
 import { waitFor } from '../helpers/process.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
+import { interceptEnqueue } from '../helpers/queue-intercept.ts';
 
 describe('a post whose fan-out could not be enqueued', () => {
   let instance: TestInstance;
@@ -31,20 +32,18 @@ describe('a post whose fan-out could not be enqueued', () => {
   const homeIds = async () => ((await instance.request('GET', '/api/v1/timelines/home', { token: follower.token })).body as { id: string }[]).map((s) => s.id);
 
   it('is accepted, kept pending, and distributed by the scheduler sweep', async () => {
-    const queue = instance.ctx.queue;
-    const enqueue = queue.enqueue.bind(queue);
     // the queue is down for the Distribution job of this post (as Redis would be during an outage)
-    queue.enqueue = async (name, job, data, options) => {
+    const restore = interceptEnqueue(instance.ctx.queue, async (enqueue, name, job, data, options) => {
       if (job === 'DistributionWorker') throw new Error('queue unreachable');
       return enqueue(name, job, data, options);
-    };
+    });
     let posted: { id: string };
     try {
       const response = await instance.request('POST', '/api/v1/statuses', { token: author.token, json: { status: `@${follower.username} stored but not fanned out` } });
       assert.equal(response.status, 200, response.text);
       posted = response.body;
     } finally {
-      queue.enqueue = enqueue;
+      restore();
     }
     assert.equal(await pending(posted.id), 1, 'the outbox remembers it');
     await queuesDrained(instance);

@@ -11,11 +11,11 @@ import {
   type Job,
   type JobHandler,
   type JobQueue,
+  type NewJob,
   type QueueName,
   type QueueStats,
   type WorkOptions,
   type Worker,
-  type QueuedJob,
 } from './index.ts';
 
 export interface BullmqJobQueueOptions {
@@ -96,27 +96,45 @@ export class BullmqJobQueue implements JobQueue {
     await whenConnected(this.#connection, this.#enqueueTimeoutMs, () => this.#add(queue, name, data, options), unavailable);
   }
 
-  async enqueueMany(jobs: QueuedJob[]): Promise<void> {
+  /** Adds the jobs with one addBulk per queue, all sent at once (waiting for Redis as enqueue does). */
+  async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await whenConnected(this.#connection, this.#enqueueTimeoutMs, async () => void (await Promise.all(jobs.map((job) => this.#add(job.queue, job.name, job.data, job.options ?? {})))), unavailable);
+    await whenConnected(this.#connection, this.#enqueueTimeoutMs, () => this.#addMany(jobs), unavailable);
   }
 
   async #add(queue: QueueName, name: string, data: unknown, options: EnqueueOptions): Promise<void> {
-    const target = this.#queue(queue);
-    const jobId = options.uniqueKey === undefined ? undefined : uniqueJobId(options.uniqueKey);
-    if (jobId) {
-      // A dead job would keep its id taken forever; the new one supersedes it.
-      const existing = await target.getJob(jobId);
-      if (existing && (await existing.isFailed())) await existing.remove();
-    }
-    await target.add(name, data ?? null, {
-      jobId,
-      delay: Math.max(0, options.delayMs ?? 0),
-      attempts: options.attempts ?? 25,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: true,
-      removeOnFail: false,
-    });
+    await this.#addMany([{ queue, name, data, options }]);
+  }
+
+  async #addMany(jobs: readonly NewJob[]): Promise<void> {
+    const byQueue = new Map<QueueName, NewJob[]>();
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+    await Promise.all(
+      [...byQueue].map(async ([queue, queued]) => {
+        const target = this.#queue(queue);
+        const bulk = await Promise.all(
+          queued.map(async ({ name, data, options = {} }) => {
+            const jobId = options.uniqueKey === undefined ? undefined : uniqueJobId(options.uniqueKey);
+            if (jobId) {
+              // A dead job would keep its id taken forever; the new one supersedes it.
+              const existing = await target.getJob(jobId);
+              if (existing && (await existing.isFailed())) await existing.remove();
+            }
+            const opts = {
+              jobId,
+              delay: Math.max(0, options.delayMs ?? 0),
+              attempts: options.attempts ?? 25,
+              backoff: { type: BACKOFF_TYPE },
+              removeOnComplete: true,
+              removeOnFail: false,
+            };
+            return { name, data: data ?? null, opts };
+          }),
+        );
+        if (bulk.length === 1) await target.add(bulk[0]!.name, bulk[0]!.data, bulk[0]!.opts);
+        else await target.addBulk(bulk);
+      }),
+    );
   }
 
   /**

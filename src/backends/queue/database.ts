@@ -13,11 +13,11 @@ import {
   type Job,
   type JobHandler,
   type JobQueue,
+  type NewJob,
   type QueueName,
   type QueueStats,
   type WorkOptions,
   type Worker,
-  type QueuedJob,
 } from './index.ts';
 
 export interface DatabaseJobQueueOptions {
@@ -95,10 +95,15 @@ export class DatabaseJobQueue implements JobQueue {
   }
 
   async enqueue(queue: QueueName, name: string, data: unknown, options: EnqueueOptions = {}): Promise<void> {
-    await this.enqueueMany([{ queue, name, data, options }]);
+    await this.#insert([{ queue, name, data, options }]);
   }
 
-  async enqueueMany(jobs: QueuedJob[]): Promise<void> {
+  async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
+    await this.#insert(jobs);
+  }
+
+  /** One INSERT for all of them; a job whose unique key is pending already is not added. */
+  async #insert(jobs: readonly NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const rows = jobs.map(({ queue, name, data, options = {} }) => {
       const delayMs = Math.max(0, options.delayMs ?? 0);
@@ -108,7 +113,7 @@ export class DatabaseJobQueue implements JobQueue {
       INSERT INTO jobs (queue, name, data, max_attempts, run_at, unique_key)
       VALUES ${sql.join(rows, sql`, `)}
       ON CONFLICT (unique_key) WHERE state <> 'dead' DO NOTHING`);
-    for (const queue of new Set(jobs.filter((job) => Math.max(0, job.options?.delayMs ?? 0) === 0).map((job) => job.queue))) this.#announce(queue);
+    for (const { queue, options } of jobs) if (Math.max(0, options?.delayMs ?? 0) === 0) this.#announce(queue);
   }
 
   /** A job is due on `queue`: one worker of this process that takes it is told, one with a free slot if any. */

@@ -35,6 +35,14 @@ export interface EnqueueOptions {
   uniqueKey?: string;
 }
 
+/** A job to add, as enqueueMany takes them. */
+export interface NewJob {
+  queue: QueueName;
+  name: string;
+  data: unknown;
+  options?: EnqueueOptions;
+}
+
 export interface Job {
   id: string;
   queue: QueueName;
@@ -78,18 +86,10 @@ export interface Worker {
  * A job is removed only after its handler finishes; a failed one is retried with exponential
  * backoff and, once out of attempts, kept in the dead set.
  */
-/** A job to add, for `enqueueMany`. */
-export interface QueuedJob {
-  queue: QueueName;
-  name: string;
-  data: unknown;
-  options?: EnqueueOptions;
-}
-
 export interface JobQueue {
   enqueue(queue: QueueName, name: string, data: unknown, options?: EnqueueOptions): Promise<void>;
-  /** several jobs, of any queues, at once: one statement (database), Redis calls in flight together (BullMQ) */
-  enqueueMany(jobs: QueuedJob[]): Promise<void>;
+  /** adds several jobs at once (one statement, or one Redis round trip); a failure may leave some of them added */
+  enqueueMany(jobs: readonly NewJob[]): Promise<void>;
   work(queues: QueueName[], handler: JobHandler, options: WorkOptions): Worker;
   /** jobs waiting or delayed (not dead), per queue */
   counts(): Promise<Record<QueueName, number>>;

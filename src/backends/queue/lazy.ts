@@ -1,4 +1,4 @@
-import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, QueuedJob, QueueName, QueueStats, WorkOptions, Worker } from './index.ts';
+import type { DeadJob, EnqueueOptions, JobHandler, JobQueue, NewJob, QueueName, QueueStats, WorkOptions, Worker } from './index.ts';
 
 /**
  * A job queue whose driver (and its connection) is made by the first call: BullMQ is ~170 modules
@@ -22,7 +22,7 @@ export class LazyJobQueue implements JobQueue {
     await (await this.#get()).enqueue(queue, name, data, options);
   }
 
-  async enqueueMany(jobs: QueuedJob[]): Promise<void> {
+  async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
     await (await this.#get()).enqueueMany(jobs);
   }
 

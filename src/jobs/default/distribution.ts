@@ -1,9 +1,10 @@
 import type { AppContext } from '../../context.ts';
+import type { DistributionFacts } from '../../services/feeds/distribution-facts.ts';
 import { distributeStatus, mergeIntoHome, removeStatusFromFeeds, unmergeFromHome } from '../../services/feeds/fan-out.ts';
 
-/** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds; whether it was a reblog (undefined when gone). */
-export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }): Promise<{ reblog: boolean } | undefined> {
-  return distributeStatus(ctx, data.statusId, { update: data.update === true });
+/** DistributionWorker: fan-out of a new status or reblog to home, list and hashtag-follower feeds (`facts`: as the job read them). */
+export async function runDistribution(ctx: AppContext, data: { statusId: string; update?: boolean }, facts: DistributionFacts | undefined) {
+  await distributeStatus(ctx, data.statusId, { update: data.update === true, facts });
 }
 
 /** RemovalWorker: a deleted status leaves every feed. */

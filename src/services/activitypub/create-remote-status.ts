@@ -291,7 +291,7 @@ export async function createRemoteStatus(
 
   await forgetAccounts(ctx, [author.id]);
   // ActivityPub::Activity::Create#distribute: the fan-out, and the card fetched within a minute, not at once; queued in one go
-  await enqueueTogether(ctx, [...(realtime ? [distributionRequest(ctx, status.id, { remote: true })] : []), linkCrawlRequest(ctx, status.id, { spread: true })]);
+  await enqueueTogether(ctx, [...(realtime ? [distributionRequest(ctx, status.id)] : []), linkCrawlRequest(ctx, status.id, { spread: true })]);
   if (input.media?.length && !input.rejectMedia) await queueRemoteMediaDownloads(ctx, status.id, author.domain);
   if (emojisDue.length) await queueEmojiDownloads(ctx, emojisDue);
   return { status, created: true };

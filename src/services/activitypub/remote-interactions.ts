@@ -67,7 +67,7 @@ export async function reblogByRemote(ctx: AppContext, account: AccountRow, origi
   });
   if (!created) return undefined;
   await forgetAccounts(ctx, [account.id]);
-  await enqueueDistribution(ctx, created.id, { remote: true });
+  await enqueueDistribution(ctx, created.id);
   await notify(ctx, { recipientId: original.accountId, fromAccountId: account.id, type: 'reblog', statusId: original.id });
   return created;
 }

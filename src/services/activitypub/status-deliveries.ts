@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { queryRows } from '../../db/index.ts';
+import { preparedVariants } from '../../db/prepared.ts';
 import { accounts, pendingDistributions, statuses } from '../../db/schema.ts';
 import { DeliverInteraction, DeliverStatus } from '../../jobs/definitions.ts';
 import { enqueue } from '../../jobs/enqueue.ts';
@@ -44,15 +44,20 @@ const DISTRIBUTABLE = sql`('public', 'unlisted', 'private')`;
  * without any, no push job is made (Mastodon's workers make the job and find no inbox).
  */
 export async function hasRemoteAudience(ctx: AppContext, statusId: string, action: StatusDelivery['action']): Promise<boolean> {
+  const [row] = await remoteAudienceQuery(ctx.db, action === 'create' ? 'create' : 'change').execute({ statusId });
+  return row?.reached === true;
+}
+
+/** hasRemoteAudience's statement, built once per kind (a Create; an edit or deletion, which the status's interactions reach too). */
+const remoteAudienceQuery = preparedVariants('remote_audience', (db, variant) => {
   const interactions =
-    action === 'create'
+    variant === 'create'
       ? sql``
       : sql`UNION ALL SELECT r.account_id FROM statuses r WHERE r.reblog_of_id = s.id OR r.in_reply_to_id = s.id
             UNION ALL SELECT fv.account_id FROM favourites fv WHERE fv.status_id = s.id`;
-  const [row] = await queryRows<{ reached: boolean }>(
-    ctx.db,
-    sql`
-    SELECT EXISTS (
+  return db
+    .select({
+      reached: sql<boolean>`EXISTS (
       SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
       WHERE f.target_account_id = s.account_id AND s.visibility IN ${DISTRIBUTABLE}
         AND a.domain IS NOT NULL AND a.inbox_url IS NOT NULL AND a.suspended_at IS NULL
@@ -63,11 +68,11 @@ export async function hasRemoteAudience(ctx: AppContext, statusId: string, actio
         UNION ALL SELECT s.in_reply_to_account_id WHERE s.visibility IN ${DISTRIBUTABLE}
         UNION ALL SELECT b.account_id FROM statuses b WHERE b.id = s.reblog_of_id
         ${interactions})
-    ) AS reached
-    FROM statuses s WHERE s.id = ${statusId}`,
-  );
-  return row?.reached === true;
-}
+    )`,
+    })
+    .from(sql`statuses s`)
+    .where(sql`s.id = ${sql.placeholder('statusId')}`);
+});
 
 /**
  * Queues the federation of an edit or a deletion of a status, when it is a local one that reaches
@@ -86,15 +91,20 @@ export async function deliverStatus(ctx: AppContext, status: Pick<StatusRow, 'id
  * other servers. The status's pending_distributions row (written with the status, deleted when the
  * fan-out is done) makes this durable: if the queue was away when the member posted, the scheduler
  * enqueues the Distribution job again, and with it this. A job that runs once the row is gone (a
- * duplicate) sends nothing. A failure to enqueue fails the job, which is retried.
+ * duplicate) sends nothing. A failure to enqueue fails the job, which is retried. `known`: whether
+ * that row is there and the status local, when the job has read it.
  */
-export async function deliverNewStatus(ctx: AppContext, statusId: string): Promise<void> {
-  const [pending] = await ctx.db
-    .select({ local: statuses.local })
-    .from(pendingDistributions)
-    .innerJoin(statuses, eq(statuses.id, pendingDistributions.statusId))
-    .where(eq(pendingDistributions.statusId, statusId))
-    .limit(1);
+export async function deliverNewStatus(ctx: AppContext, statusId: string, known?: { pending: boolean; local: boolean }): Promise<void> {
+  const [pending] = known
+    ? known.pending
+      ? [known]
+      : []
+    : await ctx.db
+        .select({ local: statuses.local })
+        .from(pendingDistributions)
+        .innerJoin(statuses, eq(statuses.id, pendingDistributions.statusId))
+        .where(eq(pendingDistributions.statusId, statusId))
+        .limit(1);
   if (!pending?.local || !(await hasRemoteAudience(ctx, statusId, 'create'))) return;
   await enqueue(ctx, DeliverStatus, { action: 'create', statusId }, { uniqueKey: `deliver-status:create:${statusId}` });
 }

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { homeFeed, listFeed, MAX_ITEMS, type FeedEntry, type FeedKey } from '../../backends/feeds/index.ts';
 import type { AppContext } from '../../context.ts';
@@ -7,8 +7,10 @@ import { statuses } from '../../db/schema.ts';
 import { updateConversations } from '../statuses/conversations.ts';
 import { visibleTo } from '../statuses/visibility.ts';
 import { notify } from '../notifications/notify.ts';
-import { loadPublicStatus, streamConversations, streamDeletion, streamToFeeds, streamToPublic, type PublicStatus } from '../statuses/stream-status.ts';
+import { streamConversations, streamDeletion, streamToFeeds, streamToPublic } from '../statuses/stream-status.ts';
 import { completeDistribution } from './pending-distributions.ts';
+import { loadDistributionFacts, type DistributionFacts } from './distribution-facts.ts';
+import { preparedVariants } from '../../db/prepared.ts';
 
 /*
  * Fan-out on write (Mastodon's FanOutOnWriteService, FeedInsertWorker and FeedManager#filter),
@@ -28,7 +30,12 @@ const FROM_STATUS = sql`statuses s
 
 /** Users who signed in (or were created, or used a token) within USER_ACTIVE_DAYS, on users row `u`. */
 export function activeUser(ctx: AppContext, u = sql`u`): SQL {
-  const since = sql`now() - make_interval(days => ${ctx.config.userActiveDays}::int)`;
+  return activeSince(sql`${ctx.config.userActiveDays}`, u);
+}
+
+/** activeUser with the number of days as SQL (a placeholder in a statement built once). */
+function activeSince(days: SQLWrapper, u = sql`u`): SQL {
+  const since = sql`now() - make_interval(days => ${days}::int)`;
   return sql`(${u}.current_sign_in_at > ${since} OR ${u}.created_at > ${since}
     OR EXISTS (SELECT 1 FROM oauth_access_tokens tk WHERE tk.user_id = ${u}.id AND tk.last_used_at > ${since}))`;
 }
@@ -76,53 +83,51 @@ function listRepliesFilter(): SQL {
 
 const ids = (rows: { id: string | number }[]) => rows.map((row) => String(row.id));
 
-interface StatusFacts {
-  id: string;
-  accountId: string;
-  visibility: string;
-  reblogOfId: string | null;
-  inReplyToId: string | null;
-  inReplyToAccountId: string | null;
-  local: boolean;
-  silenced: boolean;
-}
+/**
+ * The followers a status may reach, in one statement built once (db/prepared.ts: planning it costs
+ * more than running it), each with whether they are active (their home is fed) and rang the bell
+ * (the follow's `notify`; the bell does not ask for an active user, the home does).
+ */
+const followersQuery = preparedVariants('distribution_followers', (db) =>
+  db
+    .select({
+      id: sql<string>`f.account_id::text`,
+      active: sql<boolean>`${activeSince(sql.placeholder('activeDays'))}`,
+      bell: sql<boolean>`f.notify`,
+    })
+    .from(sql`${FROM_STATUS}
+      JOIN follows f ON f.target_account_id = s.account_id
+      JOIN users u ON u.account_id = f.account_id`)
+    // the inactive followers who did not ring the bell are dropped before the home filter is worked out for them
+    .where(sql`s.id = ${sql.placeholder('statusId')} AND NOT u.disabled AND (f.notify OR ${activeSince(sql.placeholder('activeDays'))}) AND ${homeFilter(sql`f.account_id`)}`),
+);
 
-const factsOf = ({ row, facts }: PublicStatus): StatusFacts => ({
-  id: row.id,
-  accountId: row.accountId,
-  visibility: row.visibility,
-  reblogOfId: row.reblogOfId,
-  inReplyToId: row.inReplyToId,
-  inReplyToAccountId: row.inReplyToAccountId,
-  local: facts.local,
-  silenced: facts.silenced,
-});
-
-/** The home and list feeds a status goes to (FanOutOnWriteService). */
-export async function distributionTargets(ctx: AppContext, status: StatusFacts): Promise<FeedKey[]> {
+/** The home and list feeds a status goes to (FanOutOnWriteService), and the followers who rang the bell. */
+export async function distributionTargets(ctx: AppContext, status: DistributionFacts): Promise<{ feeds: FeedKey[]; bell: string[] }> {
   const feeds: FeedKey[] = [];
+  const bell: string[] = [];
   if (status.local) feeds.push(homeFeed(status.accountId));
   const where = sql`s.id = ${status.id}`;
   if (['public', 'unlisted', 'private'].includes(status.visibility)) {
-    const followers = await queryRows<{ id: string | number }>(
-      ctx.db,
-      sql`SELECT f.account_id AS id FROM ${FROM_STATUS}
-          JOIN follows f ON f.target_account_id = s.account_id
-          JOIN users u ON u.account_id = f.account_id
-          WHERE ${where} AND NOT u.disabled AND ${activeUser(ctx)} AND ${homeFilter(sql`f.account_id`)}`,
-    );
-    feeds.push(...ids(followers).map(homeFeed));
-    const lists = await queryRows<{ id: string | number }>(
-      ctx.db,
-      sql`SELECT l.id FROM ${FROM_STATUS}
-          JOIN list_accounts la ON la.account_id = s.account_id
-          JOIN lists l ON l.id = la.list_id
-          JOIN users u ON u.account_id = l.account_id
-          WHERE ${where} AND NOT u.disabled AND ${activeUser(ctx)}
-            AND (l.account_id = s.account_id OR EXISTS (SELECT 1 FROM follows lf2 WHERE lf2.account_id = l.account_id AND lf2.target_account_id = s.account_id))
-            AND ${listRepliesFilter()} AND ${homeFilter(sql`l.account_id`, 'list')}`,
-    );
-    feeds.push(...ids(lists).map(listFeed));
+    const followers = await followersQuery(ctx.db, '').execute({ statusId: status.id, activeDays: ctx.config.userActiveDays });
+    for (const follower of followers) {
+      if (follower.active) feeds.push(homeFeed(follower.id));
+      if (follower.bell) bell.push(follower.id);
+    }
+    // most authors are in no list: the facts say so, and the statement is not made
+    if (status.listed) {
+      const lists = await queryRows<{ id: string | number }>(
+        ctx.db,
+        sql`SELECT l.id FROM ${FROM_STATUS}
+            JOIN list_accounts la ON la.account_id = s.account_id
+            JOIN lists l ON l.id = la.list_id
+            JOIN users u ON u.account_id = l.account_id
+            WHERE ${where} AND NOT u.disabled AND ${activeUser(ctx)}
+              AND (l.account_id = s.account_id OR EXISTS (SELECT 1 FROM follows lf2 WHERE lf2.account_id = l.account_id AND lf2.target_account_id = s.account_id))
+              AND ${listRepliesFilter()} AND ${homeFilter(sql`l.account_id`, 'list')}`,
+      );
+      feeds.push(...ids(lists).map(listFeed));
+    }
   } else {
     // direct and limited: the mentioned accounts that follow the author
     const mentioned = await queryRows<{ id: string | number }>(
@@ -135,7 +140,7 @@ export async function distributionTargets(ctx: AppContext, status: StatusFacts):
     );
     feeds.push(...ids(mentioned).map(homeFeed));
   }
-  if (status.visibility === 'public' && !status.reblogOfId && !status.inReplyToId && !status.silenced) {
+  if (status.tagFollowed && status.visibility === 'public' && !status.reblogOfId && !status.inReplyToId && !status.silenced) {
     const tagFollowers = await queryRows<{ id: string | number }>(
       ctx.db,
       sql`SELECT DISTINCT tf.account_id AS id FROM ${FROM_STATUS}
@@ -146,48 +151,42 @@ export async function distributionTargets(ctx: AppContext, status: StatusFacts):
     );
     feeds.push(...ids(tagFollowers).map(homeFeed));
   }
-  return [...new Set(feeds)];
+  return { feeds: [...new Set(feeds)], bell };
 }
 
 /**
  * The Distribution job: puts a new status (or reblog) into every feed it belongs to and streams it.
- * For an edit (`update`), the feeds stay as they are and the new version is streamed.
+ * For an edit (`update`), the feeds stay as they are and the new version is streamed. `facts`, when
+ * the job has read them already, are not read again.
  */
-export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean } = {}): Promise<{ inserted: FeedKey[]; reblog: boolean } | undefined> {
-  const loaded = await loadPublicStatus(ctx, statusId);
-  if (!loaded) {
+export async function distributeStatus(ctx: AppContext, statusId: string, options: { update?: boolean; facts?: DistributionFacts | undefined } = {}): Promise<FeedKey[]> {
+  const status = 'facts' in options ? options.facts : await loadDistributionFacts(ctx, statusId);
+  if (!status) {
     if (!options.update) await completeDistribution(ctx, statusId);
-    return undefined;
+    return [];
   }
-  const status = factsOf(loaded);
-  const reblog = status.reblogOfId !== null;
   // public streams first: their latency should not grow with the author's follower count
-  await streamToPublic(ctx, loaded, options.update ? 'status.update' : 'update');
-  const targets = await distributionTargets(ctx, status);
+  await streamToPublic(ctx, status.id, options.update ? 'status.update' : 'update', status);
+  const { feeds: targets, bell } = await distributionTargets(ctx, status);
   if (options.update) {
     await streamToFeeds(ctx, status.id, 'status.update', targets);
-    return { inserted: [], reblog };
+    return [];
   }
-  // already done by the request that posted it, unless it died first; notifications are made once
-  if (!reblog) await notifyMentionedAccounts(ctx, status);
+  // the posting request leaves the mentions' notifications to this job (LocalNotificationWorker); made once
+  if (!status.reblogOfId) await notifyMentionedAccounts(ctx, status);
   const inserted = await ctx.feeds.pushToMany(targets, status.id, status.reblogOfId);
   await streamToFeeds(ctx, status.id, 'update', inserted);
-  await notifyBellFollowers(ctx, status);
-  if (status.visibility === 'direct' && !reblog) {
-    await updateConversations(ctx, loaded.row);
+  await notifyBellFollowers(ctx, status, bell);
+  if (status.visibility === 'direct' && !status.reblogOfId) {
+    await updateConversations(ctx, status.row);
     await streamConversations(ctx, status.id);
   }
   await completeDistribution(ctx, status.id);
-  return { inserted, reblog };
+  return inserted;
 }
 
-async function notifyMentionedAccounts(ctx: AppContext, status: StatusFacts) {
-  const rows = await queryRows<{ id: string | number }>(
-    ctx.db,
-    sql`SELECT m.account_id AS id FROM mentions m JOIN users u ON u.account_id = m.account_id
-        WHERE m.status_id = ${status.id} AND m.account_id <> ${status.accountId} AND NOT m.silent`,
-  );
-  for (const id of ids(rows)) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'mention', statusId: status.id });
+async function notifyMentionedAccounts(ctx: AppContext, status: DistributionFacts) {
+  for (const id of status.mentionedUsers) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'mention', statusId: status.id });
 }
 
 /**
@@ -195,17 +194,10 @@ async function notifyMentionedAccounts(ctx: AppContext, status: StatusFacts) {
  * a `status` notification for each new post that reaches their home, except boosts and replies
  * to others (FeedInsertWorker#notify?).
  */
-async function notifyBellFollowers(ctx: AppContext, status: StatusFacts) {
+async function notifyBellFollowers(ctx: AppContext, status: DistributionFacts, bell: string[]) {
   if (status.reblogOfId || !['public', 'unlisted', 'private'].includes(status.visibility)) return;
   if (status.inReplyToAccountId && status.inReplyToAccountId !== status.accountId) return;
-  const followers = await queryRows<{ id: string | number }>(
-    ctx.db,
-    sql`SELECT f.account_id AS id FROM ${FROM_STATUS}
-        JOIN follows f ON f.target_account_id = s.account_id AND f.notify
-        JOIN users u ON u.account_id = f.account_id
-        WHERE s.id = ${status.id} AND NOT u.disabled AND ${homeFilter(sql`f.account_id`)}`,
-  );
-  for (const id of ids(followers)) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'status', statusId: status.id });
+  for (const id of bell) await notify(ctx, { recipientId: id, fromAccountId: status.accountId, type: 'status', statusId: status.id });
 }
 
 /** Every feed that may hold a status, for drivers that cannot search all feeds (Redis). */

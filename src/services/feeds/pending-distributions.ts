@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { pendingDistributions } from '../../db/schema.ts';
 import type { Database } from '../../db/index.ts';
 import { Distribution } from '../../jobs/definitions.ts';
-import { enqueue, jobRequest, type JobRequest } from '../../jobs/enqueue.ts';
+import { enqueue, jobRequest, queued, type JobRequest, type QueuedJob } from '../../jobs/enqueue.ts';
 
 /** A pending distribution older than this is taken for lost and enqueued again. */
 export const STALE_AFTER_SECONDS = 60;
@@ -13,21 +13,25 @@ export async function recordPendingDistribution(tx: Pick<Database, 'insert'>, st
   await tx.insert(pendingDistributions).values({ statusId }).onConflictDoNothing();
 }
 
+/** The fan-out job of a new status (one at a time per status). */
+export function distributionJob(statusId: string): QueuedJob {
+  return queued(Distribution, { statusId }, { uniqueKey: `distribution:${statusId}` });
+}
+
 /**
  * Enqueues the fan-out of a new status. A failure is logged, not thrown: the status is stored and
  * its pending row makes the scheduler enqueue it again, so the client's post is not refused.
  */
-export async function enqueueDistribution(ctx: AppContext, statusId: string, options: { remote?: boolean } = {}): Promise<void> {
-  await distributionRequest(ctx, statusId, options).alone();
+export async function enqueueDistribution(ctx: AppContext, statusId: string): Promise<void> {
+  await distributionRequest(ctx, statusId).alone();
 }
 
 /** The fan-out of a new status, to be enqueued with other jobs (enqueueTogether); alone, as enqueueDistribution. */
-export function distributionRequest(ctx: AppContext, statusId: string, options: { remote?: boolean } = {}): JobRequest {
-  const data = { statusId, ...(options.remote ? { remote: true } : {}) };
-  const jobOptions = { uniqueKey: `distribution:${statusId}` };
-  return jobRequest(Distribution, data, jobOptions, async () => {
+export function distributionRequest(ctx: AppContext, statusId: string): JobRequest {
+  const { job, data, options } = distributionJob(statusId);
+  return jobRequest(job, data, options ?? {}, async () => {
     try {
-      await enqueue(ctx, Distribution, data, jobOptions);
+      await enqueue(ctx, job, data, options);
     } catch (error) {
       ctx.log.warn({ err: error, statusId }, 'could not enqueue a fan-out; the scheduler will retry it');
     }

@@ -4,8 +4,8 @@ import type { AppContext } from '../../context.ts';
 import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
-import { enqueue } from '../../jobs/enqueue.ts';
-import { PollExpirationNotify } from '../../jobs/definitions.ts';
+import { enqueue, enqueueAll, queued, type QueuedJob } from '../../jobs/enqueue.ts';
+import { LinkCrawl, PollExpirationNotify } from '../../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { parseDateParam } from '../../lib/dates.ts';
 import { attachableMedia, attachMedia } from '../media/media-attachments.ts';
@@ -16,7 +16,7 @@ import { notifyMentioned } from './notify-mentioned.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
-import { enqueueDistribution } from '../feeds/pending-distributions.ts';
+import { distributionJob, enqueueDistribution } from '../feeds/pending-distributions.ts';
 
 export { notifyMentioned };
 import { crawlLinks } from './preview-cards/preview-cards.ts';
@@ -71,7 +71,10 @@ export interface PostStatusInput {
   withRateLimit?: boolean;
 }
 
-export type PostStatusResult = { kind: 'status'; status: StatusRow; rateLimit?: RateLimitHeaders } | { kind: 'scheduled'; scheduled: ScheduledStatusRow; rateLimit?: RateLimitHeaders };
+/** `created`: the status was written by this call (not one an idempotency key found) */
+export type PostStatusResult =
+  | { kind: 'status'; status: StatusRow; created?: boolean; rateLimit?: RateLimitHeaders }
+  | { kind: 'scheduled'; scheduled: ScheduledStatusRow; rateLimit?: RateLimitHeaders };
 
 /** Scheduled statuses must be at least this far ahead (ScheduledStatus::MINIMUM_OFFSET). */
 export const MIN_SCHEDULE_OFFSET_MS = 5 * 60 * 1000;
@@ -248,8 +251,8 @@ export async function refreshRepliesCount(tx: Tx | Database, statusId: string) {
 
 /**
  * Posts a status (PostStatusService): validates, counts against the statuses rate limit, writes
- * the status with its mentions, tags, poll and counters in one transaction, then notifies the
- * mentioned, enqueues the fan-out and publishes `status.created`. With `scheduledAt` more than five
+ * the status with its mentions, tags, poll and counters in one transaction, then enqueues its jobs
+ * (the fan-out, which notifies the mentioned) and publishes `status.created`. With `scheduledAt` more than five
  * minutes ahead it stores a ScheduledStatus instead. An `idempotencyKey` seen from the same
  * account within the hour returns what the first request made. With `resolveAccount`, mentions
  * of remote accounts not known here are fetched first (within a few seconds; the rest stay text).
@@ -298,8 +301,8 @@ export async function postStatus(ctx: AppContext, author: Author, input: PostSta
 
   if (idemKey) await ctx.cache.set(idemKey, status.id, IDEMPOTENCY_TTL_SECONDS);
   if (!input.applicationId || input.application) await keepWrittenParts(ctx, status, { formatted, application: input.application ?? null, media, poll: prepared.poll });
-  await afterPost(ctx, status, formatted.mentionedAccounts, prepared.poll);
-  return { kind: 'status', status, rateLimit };
+  await afterPost(ctx, status, prepared.poll);
+  return { kind: 'status', status, created: true, rateLimit };
 }
 
 async function writeStatus(ctx: AppContext, author: Author, prepared: Prepared, formatted: FormattedStatus, parent: StatusRow | undefined, applicationId: string | null, media: MediaAttachmentRow[]) {
@@ -411,14 +414,33 @@ async function writeParts(tx: Tx, statusId: string, accountId: string, prepared:
     WHERE id = ${accountId}::bigint AND ${prepared.visibility !== 'direct'}`);
 }
 
-async function afterPost(ctx: AppContext, status: StatusRow, mentioned: AccountRow[], poll: ValidPoll | null) {
+async function afterPost(ctx: AppContext, status: StatusRow, poll: ValidPoll | null) {
   await forgetAccounts(ctx, [status.accountId]);
-  // the fan-out first: it needs only the queue, and the outbox sweep that would otherwise recover it
-  // after a database outage takes a minute or two (it also makes the notifications below again)
-  await enqueueDistribution(ctx, status.id);
-  await notifyMentioned(ctx, status, mentioned);
+  // the mentioned are notified by the Distribution job, as Mastodon's LocalNotificationWorker does
+  await enqueueFollowUps(ctx, status, poll);
   await triggerWebhook(ctx, 'status.created', status.id);
-  // the crawl of a local status looks only at its text: one without a link has nothing to fetch
-  if (statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config)) await crawlLinks(ctx, status.id);
-  if (poll) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) });
+}
+
+/**
+ * The status's jobs in one call to the queue: its fan-out, the crawl of its link (a local status's
+ * looks only at its text: one without a link has nothing to fetch) and its poll's end. If the queue
+ * refuses them, each is enqueued again alone and fails its own way: the fan-out and the crawl are
+ * logged (the pending_distributions row makes the scheduler enqueue the fan-out again), the poll's
+ * end throws.
+ */
+async function enqueueFollowUps(ctx: AppContext, status: StatusRow, poll: ValidPoll | null) {
+  const crawl = !!statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config);
+  const pollEnd = poll ? { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()), uniqueKey: `poll-expiration:${status.pollId}` } : null;
+  const jobs: QueuedJob[] = [distributionJob(status.id)];
+  if (crawl) jobs.push(queued(LinkCrawl, { statusId: status.id }));
+  if (pollEnd) jobs.push(queued(PollExpirationNotify, { pollId: status.pollId! }, pollEnd));
+  try {
+    await enqueueAll(ctx, jobs);
+    return;
+  } catch (error) {
+    ctx.log.warn({ err: error, statusId: status.id }, "the queue refused a status's jobs at once: enqueueing them one by one");
+  }
+  await enqueueDistribution(ctx, status.id);
+  if (crawl) await crawlLinks(ctx, status.id);
+  if (pollEnd) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, pollEnd);
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { FeedKey } from '../../backends/feeds/index.ts';
 import type { AppContext } from '../../context.ts';
 import { accountConversations, accounts, lists, mentions, statuses, statusesTags, tags } from '../../db/schema.ts';
@@ -21,7 +21,7 @@ async function listened(ctx: AppContext, ids: string[], channel: (id: string) =>
   return ids.filter((id) => wanted.has(channel(id)));
 }
 
-export interface PublicFacts {
+interface PublicFacts {
   local: boolean;
   silenced: boolean;
   tagNames: string[];
@@ -57,40 +57,25 @@ async function liveStatus(ctx: AppContext, statusId: string): Promise<StatusRow 
   return row;
 }
 
-export interface PublicStatus {
-  row: StatusRow;
-  facts: PublicFacts;
-}
-
-/** A live status by an author not suspended, with what decides its public channels: one statement. */
-export async function loadPublicStatus(ctx: AppContext, statusId: string): Promise<PublicStatus | undefined> {
-  const [found] = await ctx.db
-    .select({
-      row: statuses,
-      domain: accounts.domain,
-      silencedAt: accounts.silencedAt,
-      tagNames: sql<string[]>`coalesce((SELECT array_agg(${tags.name}) FROM ${statusesTags} JOIN ${tags} ON ${tags.id} = ${statusesTags.tagId} WHERE ${statusesTags.statusId} = ${statuses.id}), '{}')`,
-    })
-    .from(statuses)
-    .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.id, statusId), isNull(statuses.deletedAt), isNull(accounts.suspendedAt)));
-  if (!found) return undefined;
-  return { row: found.row, facts: { local: found.domain === null, silenced: found.silencedAt !== null, tagNames: found.tagNames } };
-}
-
 /**
  * Streams a new (`update`) or edited (`status.update`) status to the public and hashtag streams,
  * rendered once without a viewer, and only when a streaming process listens to one of them (as
  * for home feeds: nobody would receive it). A new status is broadcast once, however often its job runs.
+ * `known`: the live row and its facts, when the caller has read them.
  */
-export async function streamToPublic(ctx: AppContext, { row, facts }: PublicStatus, event: StatusEvent) {
+export async function streamToPublic(ctx: AppContext, statusId: string, event: StatusEvent, known?: PublicFacts & { row: StatusRow }) {
+  const row = known?.row ?? (await liveStatus(ctx, statusId));
+  if (!row) return;
+  const facts = known ?? (await publicFacts(ctx, row));
+  if (!facts) return;
   // the media variants among the candidates: whether it has media is known once it is rendered
   const candidates = publicChannels(row, facts, true);
   if (candidates.length === 0 || (await listenedChannels(ctx, candidates)).length === 0) return;
   const anonymous = await renderStatus(ctx, row, { viewerId: null });
   const hasMedia = Array.isArray(anonymous.media_attachments) && anonymous.media_attachments.length > 0;
   const targets = publicChannels(row, facts, hasMedia);
-  if (event === 'update' && !(await ctx.cache.setIfAbsent(`streamed:${row.id}`, '1', 24 * 60 * 60))) return;
+  if (targets.length === 0) return;
+  if (event === 'update' && !(await ctx.cache.setIfAbsent(`streamed:${statusId}`, '1', 24 * 60 * 60))) return;
   const payload = JSON.stringify(anonymous);
   await Promise.all(targets.map((channel) => publishToStream(ctx, channel, event, payload)));
 }

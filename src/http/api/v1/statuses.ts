@@ -4,6 +4,7 @@ import { federationCode } from '../../federation-code.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { renderScheduledStatus } from '../../../presenters/scheduled-statuses.ts';
 import { renderStatus, renderStatuses } from '../../../presenters/statuses.ts';
+import { noViewerMarks } from '../../../serializers/status.ts';
 import { deleteStatus } from '../../../services/statuses/delete-status.ts';
 import { detachMedia } from '../../../services/media/media-attachments.ts';
 import { editStatus, statusHistory, type EditStatusInput } from '../../../services/statuses/edit-status.ts';
@@ -94,8 +95,10 @@ export function statusesRoutes(app: FastifyInstance, ctx: AppContext) {
     );
     sendRateLimitHeaders(reply, result.rateLimit);
     if (result.kind === 'scheduled') return renderScheduledStatus(ctx, result.scheduled);
-    // the author's filters never apply to their own statuses: none to load
-    return renderStatus(ctx, result.status, { viewerId: account.id, filtered: new Map() });
+    // the author's filters never apply to their own statuses: none to load; nor has the author marked
+    // a status just posted (a reply may be in a conversation they muted: those marks are read)
+    const fresh = result.created && !result.status.inReplyToId;
+    return renderStatus(ctx, result.status, { viewerId: account.id, filtered: new Map(), ...(fresh ? { preloaded: { originals: [], marks: noViewerMarks() } } : {}) });
   });
 
   app.get('/api/v1/statuses', { preHandler: authorizeIfToken(['read:statuses']) }, async (request) => {
