@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/index.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { settings, tags } from '../../src/db/schema.ts';
-import { pgliteTemplate } from '../helpers/instance.ts';
+import { pgliteCopies } from '../helpers/pglite-copies.ts';
 
 /**
  * The embedded database's driver contract: PGlite in a worker thread answers exactly as PGlite in
@@ -15,23 +14,7 @@ import { pgliteTemplate } from '../helpers/instance.ts';
  * transactions — and keeps the main event loop free while it works.
  */
 
-// the migrated PGlite template, in server mode too: this file tests the embedded driver itself
-let template: string;
-const dirs: string[] = [];
-before(async () => {
-  template = await pgliteTemplate();
-});
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A copy of the migrated database, opened in the given thread. */
-async function open(thread: 'main' | 'worker') {
-  const dir = mkdtempSync(join(tmpdir(), 'subspace-driver-'));
-  dirs.push(dir);
-  cpSync(template, dir, { recursive: true });
-  return openPglite({ dataDir: dir }, { thread });
-}
+const { open, emptyDir } = pgliteCopies('driver');
 
 function threadCount(): number {
   return Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
@@ -235,8 +218,7 @@ describe('the embedded database in a worker thread', () => {
     assert.equal(threadCount(), before);
     await assert.rejects(db.execute(sql`SELECT 1`), (error: Error) => /closed/.test(String(error.cause)));
 
-    const notADir = join(mkdtempSync(join(tmpdir(), 'subspace-driver-')), 'file');
-    dirs.push(notADir);
+    const notADir = join(emptyDir(), 'file');
     writeFileSync(notADir, 'not a database');
     await assert.rejects(openPglite({ dataDir: join(notADir, 'db') }, { thread: 'worker' }));
     assert.equal(threadCount(), before);

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/index.ts';
-import { openPglite } from '../../src/db/pglite.ts';
 import { preparedVariants } from '../../src/db/prepared.ts';
 import { tags } from '../../src/db/schema.ts';
-import { pgliteTemplate } from '../helpers/instance.ts';
+import { pgliteCopies } from '../helpers/pglite-copies.ts';
 
 /**
  * The hot queries (db/prepared.ts) on PGlite run as named prepared statements (db/pglite-named.ts):
@@ -16,21 +12,7 @@ import { pgliteTemplate } from '../helpers/instance.ts';
  * PGlite's locks (never inside another caller's open transaction), and with PostgreSQL's errors.
  */
 
-let template: string;
-const dirs: string[] = [];
-before(async () => {
-  template = await pgliteTemplate();
-});
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(thread: 'main' | 'worker') {
-  const dir = mkdtempSync(join(tmpdir(), 'subspace-named-'));
-  dirs.push(dir);
-  cpSync(template, dir, { recursive: true });
-  return openPglite({ dataDir: dir }, { thread });
-}
+const { open } = pgliteCopies('named');
 
 const tagById = preparedVariants('test_tag_by_id', (db) =>
   db
