@@ -43,7 +43,8 @@ export async function withProfileEmojis(ctx: AppContext, rows: readonly { accoun
 export async function renderAccountsById(ctx: AppContext, ids: readonly string[]): Promise<Map<string, RenderedAccount>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const { generation, found } = await cachedAccounts(ctx, unique);
+  const cached = await cachedAccounts(ctx, unique);
+  const { found } = cached;
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length === 0) return found;
   const loaded = await withProfileEmojis(ctx, await loadAccountRows(ctx, missing));
@@ -52,7 +53,7 @@ export async function renderAccountsById(ctx: AppContext, ids: readonly string[]
     return account ? [{ account: serializeLoadedAccount(ctx, loaded, account), moved: !!account.account.movedToAccountId }] : [];
   });
   for (const { account } of rendered) found.set(account.id, account);
-  await keepAccounts(ctx, generation, rendered);
+  await keepAccounts(ctx, cached, rendered);
   return found;
 }
 

@@ -37,6 +37,18 @@ export async function forgetAllRenderings(ctx: Pick<AppContext, 'cache' | 'log'>
   }
 }
 
+/**
+ * Each cached rendering's key has a version beside it (`<key>:v`), which forgetting it increments.
+ * A reader reads the version with the entry, and keeps what it renders tagged with the version it
+ * read; an entry counts only while its tag is the current version. So a rendering made from rows
+ * read before a change, and kept after that change forgot the entry, is never served (a card
+ * attached, a vote, a profile change racing a page being rendered). The versions outlive the entries.
+ */
+const VERSION_TTL_SECONDS = 3 * 24 * 3600;
+export const versionKey = (key: string) => `${key}:v`;
+/** the version of a key never forgotten (or forgotten longer ago than its version lives) */
+export const NO_VERSION = '0';
+
 /** Keeps rendered entries (key → JSON value); a cache that cannot take them only costs a reload. */
 export async function keepRenderings(ctx: Pick<AppContext, 'cache' | 'log'>, entries: readonly [key: string, value: string][], ttlSeconds: number, what: string): Promise<void> {
   try {
@@ -46,10 +58,12 @@ export async function keepRenderings(ctx: Pick<AppContext, 'cache' | 'log'>, ent
   }
 }
 
-/** Forgets the cached renderings under these keys. */
+/** Forgets the cached renderings under these keys: their versions move on, then the entries go. */
 export async function forgetRenderings(ctx: Pick<AppContext, 'cache' | 'log'>, keys: readonly string[], what: string): Promise<void> {
   try {
+    const bumped = await Promise.allSettled(keys.map((key) => ctx.cache.incr(versionKey(key), VERSION_TTL_SECONDS)));
     await Promise.all(keys.map((key) => ctx.cache.del(key)));
+    for (const result of bumped) if (result.status === 'rejected') throw result.reason;
   } catch (error) {
     ctx.log.warn({ err: error }, `could not forget cached ${what} renderings`);
   }

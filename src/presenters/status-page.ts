@@ -236,7 +236,7 @@ export async function loadStatusPage(ctx: AppContext, rows: readonly StatusRow[]
     return { status, parts: serializeStatusParts(ctx, loaded) };
   });
   for (const { status, parts: own } of rendered) parts.set(status.id, own);
-  await keepStatusParts(ctx, cached.generation, rendered);
+  await keepStatusParts(ctx, cached, rendered);
   const pagePolls = new Map<string, PollFields>();
   for (const own of parts.values()) if (own.poll) pagePolls.set(own.poll.id, pollOfParts(own.poll));
   return {

@@ -359,7 +359,7 @@ async function keepWrittenParts(
   written: { formatted: FormattedStatus; application: StatusApplication | null; media: MediaAttachmentRow[]; poll: ValidPoll | null },
 ) {
   const { formatted, application, media, poll } = written;
-  const { generation } = await cachedStatusParts(ctx, []);
+  const cached = await cachedStatusParts(ctx, [status.id]);
   const options = poll?.options ?? [];
   const emojis = await customEmojisInTexts(ctx, [
     { key: 'status', texts: [status.spoilerText, status.text || status.content, ...options], domain: null },
@@ -388,7 +388,7 @@ async function keepWrittenParts(
     emojis: emojis.get('status') ?? [],
     poll: pollRow ? { row: pollRow, emojis: emojis.get('poll') ?? [] } : null,
   });
-  await keepStatusParts(ctx, generation, [{ status, parts }]);
+  await keepStatusParts(ctx, cached, [{ status, parts }]);
 }
 
 /**
