@@ -430,7 +430,8 @@ async function afterPost(ctx: AppContext, status: StatusRow, poll: ValidPoll | n
  */
 async function enqueueFollowUps(ctx: AppContext, status: StatusRow, poll: ValidPoll | null) {
   const crawl = !!statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config);
-  const pollEnd = poll ? { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()), uniqueKey: `poll-expiration:${status.pollId}` } : null;
+  // no unique key: the scheduler's own job for a poll whose end moved must not be kept out (the job notifies once anyway)
+  const pollEnd = poll ? { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) } : null;
   const jobs: QueuedJob[] = [distributionJob(status.id)];
   if (crawl) jobs.push(queued(LinkCrawl, { statusId: status.id }));
   if (pollEnd) jobs.push(queued(PollExpirationNotify, { pollId: status.pollId! }, pollEnd));
