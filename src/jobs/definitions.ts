@@ -52,8 +52,6 @@ export const OauthCleanup = job<Record<string, never>>('Scheduler::OauthCleanup'
 export const Distribution = job<{
   statusId: string;
   update?: boolean;
-  /** enqueued by the outbox sweep: the posting request may have died after its commit */
-  recovered?: boolean;
 }>('DistributionWorker', 'default');
 /** Removes a deleted status from every feed (RemovalWorker). */
 export const FeedRemoval = job<{ statusId: string }>('RemovalWorker', 'default');

@@ -54,7 +54,7 @@ export function queued<TData>(job: JobDefinition<TData>, data: TData, options: E
  * way it would alone (some of the batch may have been added: only for jobs that may run twice, or
  * with a unique key).
  */
-export async function enqueueAll(ctx: EnqueueContext, jobs: readonly QueuedJob[]): Promise<void> {
+async function enqueueAll(ctx: EnqueueContext, jobs: readonly QueuedJob[]): Promise<void> {
   await ctx.queue.enqueueMany(jobs.map(({ job, data, options }) => ({ queue: job.queue, name: job.name, data, options: { attempts: job.attempts, ...options } })));
 }
 
@@ -79,7 +79,8 @@ export async function enqueueTogether(ctx: EnqueueContext, requests: readonly Jo
   }
   try {
     await enqueueAll(ctx, requests);
-  } catch {
+  } catch (error) {
+    ctx.log?.warn({ err: error }, 'the queue refused jobs enqueued together: enqueueing them one by one');
     for (const request of requests) await request.alone();
   }
 }

@@ -95,6 +95,15 @@ export function formFields(html: string, index = 0): { action: string; fields: R
   return { action: decode(form[1]!), fields };
 }
 
+/** The first form of the page at `path` sent as a browser sends it: hidden fields, the boxes ticked on the page ticked, `changes` on top. */
+export async function submitSettings(browser: Browser, path: string, changes: Record<string, string>) {
+  const page = await browser.get(path);
+  if (page.status !== 200) throw new Error(`${path}: ${page.status}`);
+  const form = formFields(page.html);
+  for (const box of page.html.matchAll(/<input type="checkbox" id="[^"]+" name="([^"]+)" value="1" checked>/g)) form.fields[decode(box[1]!)] = '1';
+  return browser.post(form.action, { ...form.fields, ...changes });
+}
+
 /** A Browser signed in as `user` through the sign-in page (throws unless the sign-in succeeds). */
 export async function signedInBrowser(baseUrl: string, user: { email: string; password: string }): Promise<Browser> {
   const browser = new Browser(baseUrl);

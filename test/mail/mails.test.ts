@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { updateSetting } from '../../src/services/accounts/settings.ts';
-import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
+import { Browser, formFields, signedInBrowser, submitSettings } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 import { queuesDrained } from '../helpers/queues-drained.ts';
 import { signUp, signUpAppToken } from '../helpers/sign-up.ts';
@@ -19,11 +19,8 @@ function linkTo(text: string, path: string): string {
 
 /** Saves the e-mail preferences form as a browser would: the boxes ticked on the page stay ticked, `changes` on top. */
 async function savePreferences(browser: Browser, changes: Record<string, '0' | '1'>) {
-  const page = await browser.get('/settings/preferences/notifications');
-  const form = formFields(page.html);
-  for (const box of page.html.matchAll(/<input type="checkbox" id="[^"]+" name="([^"]+)" value="1" checked>/g)) form.fields[box[1]!] = '1';
   const fields = Object.fromEntries(Object.entries(changes).map(([name, value]) => [`user[settings_attributes][${name}]`, value]));
-  const saved = await browser.post(form.action, { ...form.fields, ...fields });
+  const saved = await submitSettings(browser, '/settings/preferences/notifications', fields);
   assert.equal(saved.status, 303);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Browser, formFields, signedInBrowser } from '../helpers/browser.ts';
+import { Browser, signedInBrowser, submitSettings } from '../helpers/browser.ts';
 import { startInstance, type TestInstance, type TestUser } from '../helpers/instance.ts';
 
 const robots = (page: string) => /<meta name="robots" content="([^"]*)">/.exec(page)?.[1];
@@ -15,14 +15,7 @@ describe('privacy and reach settings (/settings/privacy) and the noindex prefere
   after(() => instance.close());
 
   const account = async () => (await instance.request('GET', `/api/v1/accounts/${alice.accountId}`)).body;
-  /** The form as the page gives it, the ticked boxes ticked, `changes` on top. */
-  async function save(browser: Browser, changes: Record<string, '0' | '1'>) {
-    const page = await browser.get('/settings/privacy');
-    assert.equal(page.status, 200, page.html);
-    const form = formFields(page.html);
-    for (const box of page.html.matchAll(/<input type="checkbox" id="[^"]+" name="([^"]+)" value="1" checked>/g)) form.fields[box[1]!] = '1';
-    return browser.post(form.action, { ...form.fields, ...changes });
-  }
+  const save = (browser: Browser, changes: Record<string, '0' | '1'>) => submitSettings(browser, '/settings/privacy', changes);
 
   it("leaves a new member's profile to search engines, as Mastodon's default, apart from full-text search", async () => {
     const entity = await account();

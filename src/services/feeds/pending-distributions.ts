@@ -52,6 +52,9 @@ export async function redistributeStale(ctx: AppContext, olderThanSeconds = STAL
     .from(pendingDistributions)
     .where(lt(pendingDistributions.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`))
     .limit(1000);
-  for (const { statusId } of stale) await enqueue(ctx, Distribution, { statusId, recovered: true }, { uniqueKey: `distribution:${statusId}` });
+  for (const { statusId } of stale) {
+    const { job, data, options } = distributionJob(statusId);
+    await enqueue(ctx, job, data, options);
+  }
   return stale.length;
 }

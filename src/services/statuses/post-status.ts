@@ -4,8 +4,8 @@ import type { AppContext } from '../../context.ts';
 import { triggerWebhook } from '../webhooks/trigger-webhook.ts';
 import { queryRows, type Database } from '../../db/index.ts';
 import { accounts, scheduledStatuses, statuses, tags, users } from '../../db/schema.ts';
-import { enqueue, enqueueAll, queued, type QueuedJob } from '../../jobs/enqueue.ts';
-import { LinkCrawl, PollExpirationNotify } from '../../jobs/definitions.ts';
+import { enqueue, enqueueTogether, jobRequest } from '../../jobs/enqueue.ts';
+import { PollExpirationNotify } from '../../jobs/definitions.ts';
 import { ApiError, validationFailed } from '../../lib/errors.ts';
 import { parseDateParam } from '../../lib/dates.ts';
 import { attachableMedia, attachMedia } from '../media/media-attachments.ts';
@@ -16,10 +16,10 @@ import { notifyMentioned } from './notify-mentioned.ts';
 import type { AccountRow, UserRow } from '../oauth/authenticate-token.ts';
 import { recordRateLimit, refuseOverRateLimit, type RateLimitHeaders } from '../instance/rate-limiter.ts';
 import { countableLength, formatStatus, type FormattedStatus, type RemoteAccountResolver } from './text/format-status.ts';
-import { distributionJob, enqueueDistribution } from '../feeds/pending-distributions.ts';
+import { distributionRequest } from '../feeds/pending-distributions.ts';
 
 export { notifyMentioned };
-import { crawlLinks } from './preview-cards/preview-cards.ts';
+import { linkCrawlRequest } from './preview-cards/preview-cards.ts';
 import { statusLink } from './preview-cards/status-link.ts';
 import { findVisibleStatus } from './visibility.ts';
 import type { StatusRow, ScheduledStatusRow } from '../../db/schema.ts';
@@ -431,17 +431,10 @@ async function afterPost(ctx: AppContext, status: StatusRow, poll: ValidPoll | n
 async function enqueueFollowUps(ctx: AppContext, status: StatusRow, poll: ValidPoll | null) {
   const crawl = !!statusLink({ local: true, text: status.text, content: status.content, mentionUrls: [] }, ctx.config);
   // no unique key: the scheduler's own job for a poll whose end moved must not be kept out (the job notifies once anyway)
-  const pollEnd = poll ? { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) } : null;
-  const jobs: QueuedJob[] = [distributionJob(status.id)];
-  if (crawl) jobs.push(queued(LinkCrawl, { statusId: status.id }));
-  if (pollEnd) jobs.push(queued(PollExpirationNotify, { pollId: status.pollId! }, pollEnd));
-  try {
-    await enqueueAll(ctx, jobs);
-    return;
-  } catch (error) {
-    ctx.log.warn({ err: error, statusId: status.id }, "the queue refused a status's jobs at once: enqueueing them one by one");
-  }
-  await enqueueDistribution(ctx, status.id);
-  if (crawl) await crawlLinks(ctx, status.id);
-  if (pollEnd) await enqueue(ctx, PollExpirationNotify, { pollId: status.pollId! }, pollEnd);
+  const pollEnd = poll && { pollId: status.pollId!, options: { delayMs: Math.max(0, poll.expiresAt.getTime() - Date.now()) } };
+  await enqueueTogether(ctx, [
+    distributionRequest(ctx, status.id),
+    ...(crawl ? [linkCrawlRequest(ctx, status.id)] : []),
+    ...(pollEnd ? [jobRequest(PollExpirationNotify, { pollId: pollEnd.pollId }, pollEnd.options, () => enqueue(ctx, PollExpirationNotify, { pollId: pollEnd.pollId }, pollEnd.options))] : []),
+  ]);
 }
